@@ -1,0 +1,143 @@
+"""Drafting a contract: template choice, field values (given, extracted), statute basis, Markdown.
+
+Owns `Draft` and `draft()`, the API the CLI and the server call, plus `list_templates`
+and `get_schema`. Every statute reference a template declares is checked against the
+corpus here; only verified articles are printed in the contract's appendix, each with
+its law, article number and status.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..citations import verify_one
+from ..corpus import Corpus, load_corpus
+from ..numerals import article_label, int_to_cn
+from ..settings import get_settings
+from .errors import FieldErrors
+from .extract import classify, rule_extract
+from .fields import cross_checks, to_jsonable, validate
+from .render import computed, render_markdown
+from .schema import Template, get_template, load_templates
+
+MAX_REQUEST_CHARS = 4000
+
+
+@dataclass
+class Draft:
+    """A drafted contract and how it was made."""
+
+    template: str
+    title: str
+    values: dict[str, Any]  # typed (Decimal, date, …)
+    extracted: list[str]
+    missing: list[str]
+    markdown: str
+    citations: list[dict] = field(default_factory=list)
+    computed: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Field values as JSON (can be sent back as `fields`)."""
+        return to_jsonable(self.values)
+
+    def to_dict(self) -> dict:
+        return {"template": self.template, "title": self.title, "fields": self.fields,
+                "extracted": list(self.extracted), "missing": list(self.missing), "markdown": self.markdown,
+                "citations": list(self.citations), "computed": dict(self.computed), "notes": list(self.notes)}
+
+
+def list_templates() -> list[dict]:
+    """[{name, title, description, fields}] for every template."""
+    return [t.summary() for t in load_templates().values()]
+
+
+def get_schema(name: str) -> dict:
+    """The JSON-schema-like description of one template's fields (UnknownTemplate if none)."""
+    return get_template(name).schema()
+
+
+@functools.lru_cache(maxsize=2)
+def _default_corpus(source: str) -> Corpus:
+    return load_corpus(source)
+
+
+def resolve_citations(tpl: Template, corpus: Corpus) -> tuple[list[dict], list[dict]]:
+    """(citations for to_dict, appendix lines per clause) — unverified references are never printed as law."""
+    by_key: dict[tuple, dict] = {}
+    basis = []
+    for i, clause in enumerate(tpl.clauses):
+        verified = []
+        for ref in clause.refs:
+            c = verify_one(corpus, ref.law, ref.article)
+            key = (c.law, c.article_no, c.sub_no)
+            entry = by_key.setdefault(key, {
+                "law": c.law, "article_no": c.article_no, "sub_no": c.sub_no,
+                "label": article_label(c.article_no, c.sub_no), "text": c.article.text if c.article else None,
+                "status": c.article.status if c.article else None, "verified": c.verified, "reason": c.reason,
+                "clauses": []})
+            entry["clauses"].append(clause.title)
+            if c.verified:
+                verified.append(entry)
+        if verified:
+            basis.append({"clause": f"第{int_to_cn(i + 1)}条（{clause.title}）", "refs": _basis_line(verified)})
+    return list(by_key.values()), basis
+
+
+def _basis_line(entries: list[dict]) -> str:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for e in entries:
+        groups.setdefault((e["law"], e["status"]), []).append(e["label"])
+    return "；".join(f"《{law}》{'、'.join(labels)}（{status}）" for (law, status), labels in groups.items())
+
+
+def _check_request(request: Any) -> str:
+    if not isinstance(request, str) or not request.strip():
+        raise FieldErrors([{"field": "request", "message": "must be a non-empty text"}])
+    if len(request) > MAX_REQUEST_CHARS:
+        raise FieldErrors([{"field": "request", "message": f"is {len(request)} characters; "
+                                                           f"at most {MAX_REQUEST_CHARS}"}])
+    return request
+
+
+def extracted_values(tpl: Template, request: str, generator: Any) -> tuple[dict, list[str]]:
+    """Field values from the request: rules, or an LLM checked against the schema with rules as fallback."""
+    raw = rule_extract(tpl, request)
+    notes: list[str] = []
+    if generator is not None:
+        from .llm import llm_extract
+
+        llm_values, notes = llm_extract(generator, tpl, request)
+        raw = {**raw, **llm_values}
+    return validate(tpl, raw), notes
+
+
+def draft(template: str | None = None, fields: dict | None = None, request: str | None = None,
+          generator: Any = None, *, corpus: Corpus | None = None, basis: bool = True) -> Draft:
+    """Draft a contract from a template name and fields, a plain-language request, or both.
+
+    Given fields win over extracted ones. Raises UnknownTemplate, NoTemplateMatch or FieldErrors.
+    """
+    if template is None and request is None:
+        raise FieldErrors([{"field": "template", "message": "give a template name or a request"}])
+    if request is not None:
+        request = _check_request(request)
+    tpl = get_template(template) if template else classify(request)
+    given = validate(tpl, fields)
+    found, notes = extracted_values(tpl, request, generator) if request else ({}, [])
+    values = {**found, **given}
+    errors = cross_checks(tpl, values)
+    if errors:
+        raise FieldErrors(errors)
+    corpus = corpus if corpus is not None else _default_corpus(get_settings().corpus_source())
+    citations, lines = resolve_citations(tpl, corpus)
+    notes += [f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"
+              for c in citations if not c["verified"]]
+    return Draft(template=tpl.name, title=tpl.title, values=values,
+                 extracted=[n for n in tpl.fields if n in found and n not in given],
+                 missing=[n for n, s in tpl.fields.items() if s.required and n not in values],
+                 markdown=render_markdown(tpl, values, lines if basis else None),
+                 citations=citations, computed=computed(tpl, values), notes=notes)

@@ -1,0 +1,149 @@
+"""Finding who is who in a plain-language request: companies, people, courts, arbitration bodies.
+
+Owns the rule-based recognisers used by `extract`: organisation names (…有限责任公司,
+…有限公司, …股份有限公司, …事务所 …), natural persons named right after a role word
+(出借人是张三), party details (统一社会信用代码, 法定代表人, 身份证号, 地址, 电话),
+courts (…人民法院) and arbitration bodies (…仲裁委员会). Everything works on a text
+whose length never changes, so spans can be masked for the later field rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9（）()·"
+_RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
+ORG_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
+                "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社", "工作室", "商行", "经营部", "门市部", "厂", "店")
+_ORG_RE = re.compile("|".join(ORG_SUFFIXES))
+_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$")
+_COURT_RE = re.compile(r"(?:最高|高级|中级|基层|互联网|知识产权|金融)?人民法院")
+_COMMISSION_RE = re.compile(r"劳动人事争议仲裁委员会|劳动争议仲裁委员会|仲裁委员会|国际仲裁中心|仲裁中心|仲裁院")
+# words that end the text before a name: the name starts after the last of them
+STOP_WORDS = ("甲方", "乙方", "丙方", "是", "为", "系", "向", "与", "跟", "由", "给", "将", "把", "即", "：", ":",
+              "委托", "聘请", "聘用", "雇佣", "入职", "就职", "任职", "租用", "承租", "购买", "采购", "订购", "选择",
+              "约定", "提交", "交由", "前往", "到", "至", "在", "的", "管辖法院", "法院", "由于", "对方", "我方",
+              "位于", "坐落", "地址", "地点", "住所", "住址", "我们", "我公司", "我司", "我方", "我单位", "本公司")
+SINGLE_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
+    "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施文牛樊"
+    "葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉"
+    "骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
+    "宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝")
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯",
+                     "端木", "长孙", "宇文", "轩辕")
+PERSON = (rf"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}|[{''.join(sorted(SINGLE_SURNAMES))}]"
+          rf"[\u4e00-\u9fff]{{1,2}})")
+PERSON_END = (r"(?=$|[，,。；;、（(\s：:]|先生|女士|身份证|性别|住|电话|手机|联系|出生|委托|向|与|和|同意|担任|"
+              r"出借|借款|借给|承租|出租|租|购买|签订|作为)")
+NOT_NAME = re.compile(r"公司|的|我|你|本人|方|该|某|人民|法院|合同|期限|金额|约定|每月|年|月|日")
+DETAIL_PATTERNS = {
+    "credit_code": re.compile(r"统一社会信用代码(?:为|是|：|:)?\s*([0-9A-Z]{18})"),
+    "id_number": re.compile(r"身份证(?:号码|号)?(?:为|是|：|:)?\s*(\d{17}[\dXx])"),
+    "legal_representative": re.compile(rf"法定代表人(?:为|是|：|:)?\s*({PERSON}){PERSON_END}"),
+    "agent": re.compile(rf"(?:授权代表|委托代理人|联系人)(?:为|是|：|:)?\s*({PERSON}){PERSON_END}"),
+    "phone": re.compile(r"(?:电话|手机|联系方式)(?:号码)?(?:为|是|：|:)?\s*((?:\+?86[- ]?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"),
+    "address": re.compile(r"(?:注册地址|住所地|住所|地址|住址)(?:为|是|在|：|:)?\s*([^，,。；;\s]{4,60})"),
+}
+
+
+@dataclass
+class Mention:
+    """A party named (or a role word used) in the request."""
+
+    start: int
+    end: int
+    name: str = ""  # empty for a bare role word (甲方地址…)
+    kind: str = ""  # organization | person
+    target: str = ""  # the template field it was assigned to
+
+
+def trim_left(run: str, extra_stops: tuple[str, ...] = (), min_len: int = 1) -> str:
+    """Cut everything up to the last stop word: 管辖法院约定为北京市海淀区 -> 北京市海淀区."""
+    cut = 0
+    for w in (w for w in STOP_WORDS + extra_stops if len(w) >= min_len):
+        i = run.rfind(w)
+        if i >= 0 and i + len(w) > cut:
+            cut = i + len(w)
+    return run[cut:]
+
+
+def _named_before(text: str, suffix_start: int, extra_stops: tuple[str, ...]) -> tuple[int, str]:
+    m = _RUN_BEFORE.search(text[:suffix_start])
+    run = m.group(0) if m else ""
+    anchors = list(re.finditer(rf"(?:{'|'.join(map(re.escape, extra_stops))})(?:为|是|系|：|:)", run)) \
+        if extra_stops else []
+    if anchors:  # 供应商是华为技术（深圳）: after "role + 是", only multi-character stop words cut
+        run = trim_left(run[anchors[-1].end():], extra_stops, min_len=2)
+    else:
+        run = trim_left(run, extra_stops)
+    run = run.lstrip("（(")
+    return suffix_start - len(run), run
+
+
+def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
+    """Organisation names, longest wins where they overlap."""
+    found: list[Mention] = []
+    for m in _ORG_RE.finditer(text):
+        start, head = _named_before(text, m.start(), role_words)
+        name = head + m.group(0)
+        if len(head) < 2 or len(name) < 4 or name.endswith(("仲裁中心",)) or _NOT_ORG_HEAD.fullmatch(head):
+            continue
+        found.append(Mention(start, m.end(), name, "organization"))
+    found.sort(key=lambda x: (x.start, -x.end))
+    out: list[Mention] = []
+    for x in found:
+        if not out or x.start >= out[-1].end:  # the longer of two overlapping names came first
+            out.append(x)
+    return out
+
+
+def find_persons(text: str, anchors: tuple[str, ...]) -> list[Mention]:
+    """People named right after an anchor word: 出借人是张三 / 劳动者李四 / 向王五借款."""
+    if not anchors:
+        return []
+    rx = re.compile(rf"(?:{'|'.join(map(re.escape, sorted(anchors, key=len, reverse=True)))})"
+                    rf"(?:（[^）]{{0,10}}）)?(?:为|是|系|叫|名叫|：|:)?\s*(?P<name>{PERSON}){PERSON_END}")
+    out = []
+    for m in rx.finditer(text):
+        name = m.group("name")
+        if not NOT_NAME.search(name):
+            out.append(Mention(m.start("name"), m.end("name"), name, "person"))
+    return out
+
+
+def _named_span(text: str, rx: re.Pattern, extra_stops: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    out = []
+    for m in rx.finditer(text):
+        start, head = _named_before(text, m.start(), extra_stops)
+        if len(head) >= 2 or m.group(0) in ("中国国际经济贸易仲裁委员会",):
+            out.append((start, m.end(), head + m.group(0)))
+    return out
+
+
+def find_courts(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, 北京市海淀区人民法院) for every court named."""
+    return _named_span(text, _COURT_RE, ("诉讼", "起诉", "管辖"))
+
+
+def find_commissions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, 北京仲裁委员会) for every arbitration body named."""
+    return _named_span(text, _COMMISSION_RE, ("仲裁", "申请", "提请"))
+
+
+def find_details(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, key, value) for party details: credit code, ID, legal representative, phone, address."""
+    out = []
+    for key, rx in DETAIL_PATTERNS.items():
+        for m in rx.finditer(text):
+            out.append((m.start(), m.end(), key, m.group(1)))
+    return sorted(out)
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """Blank out spans (same length, so positions stay valid)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = "＿" * (e - s)
+    return "".join(chars)
