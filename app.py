@@ -1,0 +1,3 @@
+from lawglm.server import create_app
+
+app = create_app()

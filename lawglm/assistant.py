@@ -1,0 +1,222 @@
+"""The answer pipeline: question (+ history) -> retrieval -> budgeted prompt -> generation -> verified
+citations -> Answer. Also retrieval-only answers (no model) and draft-then-retrieve.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .citations import check, verify
+from .errors import LawGLMError
+from .prompts import build_messages, normalize_history, retrieval_query
+from .records import Answer, Citation, Hit
+from .settings import Settings
+
+RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不构成法律意见）："
+NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
+DRAFT_TOKENS = 96
+MAX_TOP_K = 50
+
+
+class InvalidRequest(LawGLMError, ValueError):
+    """A question or generation option is unusable; the message starts with the field name."""
+
+
+@dataclass
+class GenOptions:
+    """Per-request options after validation and defaults."""
+
+    top_k: int
+    law: str | None
+    adapter: str | None
+    max_length: int
+    top_p: float
+    temperature: float
+    repetition_penalty: float = 1.0
+    draft_first: bool = False
+
+
+@dataclass
+class Assistant:
+    """Retriever + generator (None = retrieval-only) + settings: what `lawglm ask` and the server use."""
+
+    retriever: Any
+    generator: Any = None
+    settings: Settings = field(default_factory=Settings)
+    top_p: float = 0.7
+    temperature: float = 0.95
+    repetition_penalty: float = 1.1
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, adapter: str | None = None,
+                      progress: bool = True, restrict_vocab: bool | None = None) -> Assistant:
+        """Load the index (settings.index_dir) and the generator settings.llm_mode() asks for."""
+        from .generation import load_generator
+        from .retrieval import Retriever
+
+        settings = settings or Settings()
+        retriever = Retriever.load(settings.index_dir)
+        generator = load_generator(settings, adapter=adapter, corpus=retriever.corpus,
+                                   restrict_vocab=restrict_vocab, progress=progress)
+        return cls(retriever, generator, settings)
+
+    # --- what the server and CLI ask about ---------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self.retriever is not None
+
+    @property
+    def adapters(self) -> list[str]:
+        return list(getattr(self.generator, "adapters", []) or [])
+
+    @property
+    def context_length(self) -> int:
+        return int(getattr(self.generator, "context_length", 0) or 0)
+
+    def models(self) -> list[dict]:
+        """The backbone (or retrieval-only) and each loaded adapter."""
+        if self.generator is None:
+            return [{"id": "retrieval-only", "kind": "retrieval", "context_length": 0}]
+        out = [{"id": self.generator.name, "kind": f"backbone ({self.generator.kind})",
+                "context_length": self.context_length,
+                "default_adapter": getattr(self.generator, "default_adapter", None)}]
+        for info in getattr(self.generator, "adapter_infos", []):
+            meta = info.get("meta", {})
+            out.append({"id": info["name"], "kind": "adapter", "method": info["method"],
+                        "base_model": meta.get("base_model"), "metrics": meta.get("metrics", {})})
+        return out
+
+    # --- validation --------------------------------------------------------------------
+    def options(self, *, top_k: int | None = None, law: str | None = None, adapter: str | None = None,
+                max_length: int | None = None, top_p: float | None = None, temperature: float | None = None,
+                draft_first: bool = False) -> GenOptions:
+        """Validated options with defaults; InvalidRequest names the bad field."""
+        top_k = self.settings.top_k if top_k is None else top_k
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+            raise InvalidRequest(f"top_k: must be an integer from 1 to {MAX_TOP_K}, got {top_k!r}")
+        if law is not None:
+            law = self.retriever.corpus.require_law(law)
+        if adapter not in (None, "none") and adapter not in self.adapters:
+            loaded = ", ".join(["none", *self.adapters]) if self.generator else "none (retrieval-only mode)"
+            raise InvalidRequest(f"adapter: unknown adapter {adapter!r}; available: {loaded}")
+        context = self.context_length
+        if max_length is not None and (not isinstance(max_length, int) or max_length < 16
+                                       or (context and max_length > context)):
+            raise InvalidRequest(f"max_length: must be an integer from 16 to the model's context length "
+                                 f"({context} tokens), got {max_length!r}")
+        top_p = self.top_p if top_p is None else top_p
+        if not 0 < top_p <= 1:
+            raise InvalidRequest(f"top_p: must be in (0, 1], got {top_p}")
+        temperature = self.temperature if temperature is None else temperature
+        if not 0 <= temperature <= 5:
+            raise InvalidRequest(f"temperature: must be in [0, 5], got {temperature}")
+        return GenOptions(top_k, law, adapter, max_length or context, top_p, temperature,
+                          self.repetition_penalty, draft_first)
+
+    # --- answering ----------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence | None = None, **opts) -> Answer:
+        """The whole answer at once (see `stream` for the options)."""
+        answer = None
+        for item in self.stream(question, history, **opts):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: Sequence | None = None, *, top_k: int | None = None,
+               law: str | None = None, adapter: str | None = None, max_length: int | None = None,
+               top_p: float | None = None, temperature: float | None = None, draft_first: bool = False,
+               cancel: threading.Event | None = None) -> Iterator[str | Answer]:
+        """Text chunks as they are generated, then ONE final Answer (text, verified citations, hits, usage)."""
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidRequest("question: must be a non-empty string")
+        opts = self.options(top_k=top_k, law=law, adapter=adapter, max_length=max_length, top_p=top_p,
+                            temperature=temperature, draft_first=draft_first)
+        pairs = normalize_history(history)
+        if self.generator is None:
+            yield from self._retrieval_only(question, pairs, opts)
+            return
+        yield from self._generate(question, pairs, opts, cancel)
+
+    def search(self, question: str, pairs: list[tuple[str, str]], opts: GenOptions,
+               draft: str = "") -> list[Hit]:
+        query = retrieval_query(question + ("\n" + draft if draft else ""), pairs)
+        return self.retriever.search(query, opts.top_k, law=opts.law)
+
+    def _retrieval_only(self, question: str, pairs: list, opts: GenOptions) -> Iterator[str | Answer]:
+        t0 = time.perf_counter()
+        hits = self.search(question, pairs, opts)
+        text, cites = format_retrieved(hits, self.retriever.corpus)
+        yield text
+        yield Answer(text, cites, hits, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
+                                         "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
+                                         "truncated": False, "mode": "retrieval-only"})
+
+    def _budget(self, opts: GenOptions) -> tuple[int, int]:
+        """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
+        new = min(self.settings.max_new_tokens, opts.max_length // 2)
+        return opts.max_length - new, new
+
+    def _draft(self, question: str, pairs: list, opts: GenOptions) -> tuple[str, int]:
+        """A short answer without articles: its words help retrieve the articles a layperson didn't name."""
+        from .decoding import DecodeStats
+
+        prompt = build_messages(question, [], pairs, tokenizer=self.generator.tokenizer,
+                                max_prompt_tokens=self._budget(opts)[0])
+        stats = DecodeStats()
+        text = "".join(self.generator.stream(prompt.messages, max_new_tokens=DRAFT_TOKENS, top_p=opts.top_p,
+                                             temperature=0, adapter=opts.adapter, stats=stats))
+        return text, stats.completion_tokens
+
+    def _generate(self, question: str, pairs: list, opts: GenOptions,
+                  cancel: threading.Event | None) -> Iterator[str | Answer]:
+        from .decoding import DecodeStats
+
+        t0 = time.perf_counter()
+        draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
+        hits = self.search(question, pairs, opts, draft)
+        budget, new = self._budget(opts)
+        prompt = build_messages(question, hits, pairs, tokenizer=self.generator.tokenizer,
+                                max_prompt_tokens=budget)
+        stats, parts = DecodeStats(), []
+        t_gen = time.perf_counter()
+        for chunk in self.generator.stream(prompt.messages, max_new_tokens=new, top_p=opts.top_p,
+                                           temperature=opts.temperature,
+                                           repetition_penalty=opts.repetition_penalty, adapter=opts.adapter,
+                                           stats=stats, cancel=cancel):
+            parts.append(chunk)
+            yield chunk
+        text = "".join(parts).strip()
+        cites = verify(text, self.retriever.corpus, context_law=opts.law)
+        yield Answer(text, cites, prompt.sources, _usage(stats, prompt, t0, t_gen, draft_tokens))
+
+
+def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:
+    now = time.perf_counter()
+    decode_s = now - t_gen - (stats.first_token_s or 0.0)
+    return {"prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
+            "total_tokens": stats.prompt_tokens + stats.completion_tokens, "seconds": round(now - t0, 3),
+            "first_token_s": round(stats.first_token_s or 0.0, 3),
+            "tokens_per_s": round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0,
+            "truncated": prompt.was_truncated, "truncation": prompt.truncated,
+            "finish_reason": stats.finish_reason, "draft_tokens": draft_tokens}
+
+
+def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citation]]:
+    """Retrieval-only answer: each hit as 《law》第N条（status） + text, with its (checked) citation."""
+    if not hits:
+        return NO_HITS, []
+    lines, cites, pos = [RETRIEVAL_ONLY_HEADER], [], len(RETRIEVAL_ONLY_HEADER) + 1
+    for i, h in enumerate(hits, 1):
+        a = h.article
+        head = f"【{i}】{a.citation}（{a.status}）"
+        start = pos + len(f"【{i}】")
+        cites.append(check(Citation(a.citation, a.law, a.article_no, a.sub_no,
+                                    span=(start, start + len(a.citation))), corpus))
+        lines += [head, a.text.strip()]
+        pos += len(head) + 1 + len(a.text.strip()) + 1
+    return "\n".join(lines), cites

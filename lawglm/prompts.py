@@ -1,0 +1,272 @@
+"""Prompts: the system instruction, history formats, retrieval queries, and token-budgeted prompt building.
+
+Training and serving both render prompts through `build_messages` + `render`, so an adapter
+sees exactly the format it will be asked in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import LawGLMError
+from .records import Hit
+
+SYSTEM_PROMPT = (
+    "你是一名严谨的中国法律助手。请只依据下面编号列出的法律条文回答用户的问题：\n"
+    "1. 引用条文时写出法律全称和条号，格式为《法律全名》第N条，只引用列出的条文，不要编造条文或条号；\n"
+    "2. 如果列出的条文不足以回答问题，请明确说明“所提供的条文未涉及该问题”，不要猜测；\n"
+    "3. 回答简明、分点说明适用的条文和结论；\n"
+    "4. 提醒用户：以上内容仅供参考，不构成法律意见，具体问题请咨询执业律师。"
+)
+ARTICLES_HEADER = "参考法条："
+QUESTION_HEADER = "问题："
+NO_ARTICLES = "（未检索到相关法条）"
+TRIM_MARK = "……"
+MIN_TRIMMED_CHARS = 40  # a trimmed article shorter than this is dropped instead
+
+# Our chat format for models without a chat template (ChatGLM2-style rounds; plain text, any tokenizer).
+CHAT_TEMPLATE = (
+    "{% set ns = namespace(round=0) %}"
+    "{% for m in messages %}"
+    "{% if m['role'] == 'system' %}{{ m['content'] }}\n\n"
+    "{% elif m['role'] == 'user' %}{% set ns.round = ns.round + 1 %}"
+    "[Round {{ ns.round }}]\n\n问：{{ m['content'] }}\n\n答："
+    "{% elif m['role'] == 'assistant' %}{{ m['content'] }}\n\n{% endif %}"
+    "{% endfor %}"
+)
+# where a reply in our format ends: the model starting the next round
+TEMPLATE_STOPS = ("\n\n[Round", "\n[Round", "\n\n问：")
+
+
+class InvalidHistory(LawGLMError, ValueError):
+    """Conversation history in a shape we cannot read (message says which turn and why)."""
+
+
+class PromptTooLong(LawGLMError, ValueError):
+    """The question alone does not fit the prompt budget."""
+
+
+@dataclass
+class Prompt:
+    """A built prompt: chat messages, the hits actually shown, and what was cut to fit."""
+
+    messages: list[dict[str, str]]
+    sources: list[Hit]
+    truncated: dict[str, int] = field(default_factory=dict)
+    prompt_tokens: int = 0
+
+    @property
+    def was_truncated(self) -> bool:
+        return any(self.truncated.get(k) for k in ("history_dropped", "articles_dropped", "articles_trimmed"))
+
+
+# --- history -------------------------------------------------------------------
+def _content_text(content: Any, where: str) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts: [{"type": "text", "text": ...}]
+        parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        if len(parts) == len(content):
+            return "".join(parts)
+    raise InvalidHistory(f"history: {where} content must be a string, got {type(content).__name__}")
+
+
+def _pairs_from_messages(messages: Sequence[dict]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    pending: str | None = None
+    for i, m in enumerate(messages):
+        role = m.get("role")
+        if role not in ("system", "user", "assistant") or "content" not in m:
+            raise InvalidHistory(f"history[{i}]: expected role system|user|assistant and content, got {m!r:.80}")
+        text = _content_text(m["content"], f"history[{i}]")
+        if role == "user":
+            pending = text if pending is None else pending + "\n" + text
+        elif role == "assistant":
+            if pending is None:
+                raise InvalidHistory(f"history[{i}]: assistant message without a preceding user message")
+            pairs.append((pending, text))
+            pending = None
+    if pending is not None:
+        raise InvalidHistory("history ends with a user message that has no answer; "
+                             "pass the new question separately")
+    return pairs
+
+
+def normalize_history(history: Sequence | None) -> list[tuple[str, str]]:
+    """ChatGLM `[[q, a], ...]` or OpenAI `[{"role", "content"}, ...]` -> [(question, answer), ...]."""
+    if not history:
+        return []
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+        raise InvalidHistory(f"history must be a list, got {type(history).__name__}")
+    if all(isinstance(h, dict) for h in history):
+        return _pairs_from_messages(history)
+    pairs = []
+    for i, h in enumerate(history):
+        if (not isinstance(h, (list, tuple)) or len(h) != 2
+                or not all(isinstance(x, str) for x in h)):
+            raise InvalidHistory(f"history[{i}]: expected [question, answer] strings or "
+                                 f"{{'role', 'content'}} messages, got {h!r:.80}")
+        pairs.append((h[0], h[1]))
+    return pairs
+
+
+def split_messages(messages: Sequence[dict]) -> tuple[str, list[tuple[str, str]]]:
+    """OpenAI chat `messages` -> (the last user question, earlier turns as pairs)."""
+    if not messages or not isinstance(messages, Sequence) or not isinstance(messages[-1], dict):
+        raise InvalidHistory("messages must be a non-empty list of {'role', 'content'} objects")
+    last = messages[-1]
+    if last.get("role") != "user":
+        raise InvalidHistory("messages: the last message must have role 'user'")
+    return _content_text(last.get("content"), "last message"), normalize_history(list(messages[:-1]))
+
+
+def retrieval_query(question: str, history: Sequence | None = None, *, turns: int = 2,
+                    max_chars: int = 200) -> str:
+    """The search query for a question in context: a follow-up (那如果已经领证了呢？) carries the
+    topic of the previous user turns, so they are prepended (most recent `turns`, trimmed)."""
+    pairs = normalize_history(history)
+    previous = [q.strip()[:max_chars] for q, _ in pairs[-turns:] if q.strip()]
+    return "\n".join([*previous, question.strip()])
+
+
+# --- articles and messages --------------------------------------------------------
+def format_article(index: int, hit: Hit, max_chars: int | None = None) -> str:
+    """【1】《law》第N条（status）text — text cut to max_chars (with a mark) when given."""
+    a = hit.article
+    text = a.text.strip()
+    if max_chars is not None and len(text) > max_chars:
+        text = text[:max_chars] + TRIM_MARK
+    return f"【{index}】{a.citation}（{a.status}）{text}"
+
+
+def _user_content(question: str, hits: Sequence[Hit], trim_last: int | None = None) -> str:
+    lines = [format_article(i + 1, h, trim_last if i == len(hits) - 1 else None) for i, h in enumerate(hits)]
+    articles = "\n".join(lines) if lines else NO_ARTICLES
+    return f"{ARTICLES_HEADER}\n{articles}\n\n{QUESTION_HEADER}{question.strip()}"
+
+
+def _messages(question: str, hits: Sequence[Hit], pairs: Sequence[tuple[str, str]],
+              trim_last: int | None = None, system: str = SYSTEM_PROMPT) -> list[dict[str, str]]:
+    msgs = [{"role": "system", "content": system}]
+    for q, a in pairs:
+        msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+    msgs.append({"role": "user", "content": _user_content(question, hits, trim_last)})
+    return msgs
+
+
+def prompt_ids(tokenizer: Any, text: str) -> list[int]:
+    """Token ids of a rendered prompt. Chat templates write their own BOS; ours relies on the tokenizer's."""
+    return list(tokenizer(text, add_special_tokens=not has_chat_template(tokenizer))["input_ids"])
+
+
+def count_tokens(tokenizer: Any, messages: list[dict[str, str]]) -> int:
+    """Prompt length in tokens (rendered with the chat template); characters when no tokenizer."""
+    text = render(tokenizer, messages)
+    if tokenizer is None:
+        return len(text)
+    return len(prompt_ids(tokenizer, text))
+
+
+def _fit_trim(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budget: int) -> int | None:
+    """Largest char length of the last hit's text that fits the budget (binary search), or None."""
+    lo, hi, best = MIN_TRIMMED_CHARS, len(hits[-1].article.text) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if count_tokens(tokenizer, _messages(question, hits, pairs, mid)) <= budget:
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def build_messages(question: str, hits: Sequence[Hit], history: Sequence | None = None, *,
+                   tokenizer: Any = None, max_prompt_tokens: int | None = None,
+                   system: str = SYSTEM_PROMPT) -> Prompt:
+    """System instruction + numbered articles + history + question, cut to `max_prompt_tokens`:
+    history goes first (oldest turn first), then the lowest-ranked articles are trimmed or dropped;
+    the question is never dropped — if it alone does not fit, PromptTooLong is raised."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidHistory("question must be a non-empty string")
+    pairs, hits = normalize_history(history), list(hits)
+    info = {"history_dropped": 0, "articles_dropped": 0, "articles_trimmed": 0}
+    msgs = _messages(question, hits, pairs, system=system)
+    if max_prompt_tokens is None:
+        return Prompt(msgs, hits, info, count_tokens(tokenizer, msgs) if tokenizer is not None else 0)
+    n = count_tokens(tokenizer, msgs)
+    while n > max_prompt_tokens and pairs:
+        pairs, info["history_dropped"] = pairs[1:], info["history_dropped"] + 1
+        msgs = _messages(question, hits, pairs, system=system)
+        n = count_tokens(tokenizer, msgs)
+    trim = None
+    while n > max_prompt_tokens and hits:
+        trim = _fit_trim(question, hits, pairs, tokenizer, max_prompt_tokens)
+        if trim is not None:
+            info["articles_trimmed"] = 1
+            break
+        hits, info["articles_dropped"] = hits[:-1], info["articles_dropped"] + 1
+        msgs = _messages(question, hits, pairs, system=system)
+        n = count_tokens(tokenizer, msgs)
+    if trim is not None:
+        msgs = _messages(question, hits, pairs, trim, system=system)
+        n = count_tokens(tokenizer, msgs)
+    if n > max_prompt_tokens:
+        raise PromptTooLong(f"question: too long for the model's context ({n} prompt tokens with no "
+                            f"articles or history; budget {max_prompt_tokens}); shorten the question")
+    return Prompt(msgs, hits, info, n)
+
+
+# --- rendering -----------------------------------------------------------------------
+def _render_ours(messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
+    out, rnd = [], 0
+    for m in messages:
+        if m["role"] == "system":
+            out.append(m["content"] + "\n\n")
+        elif m["role"] == "user":
+            rnd += 1
+            out.append(f"[Round {rnd}]\n\n问：{m['content']}\n\n答：")
+        else:
+            out.append(m["content"] + "\n\n")
+    return "".join(out)  # a user turn always ends in 答： (its generation prompt)
+
+
+def _merge_system(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """For templates that reject a system role: prepend it to the first user message."""
+    if not messages or messages[0]["role"] != "system":
+        return messages
+    rest = [dict(m) for m in messages[1:]]
+    if rest and rest[0]["role"] == "user":
+        rest[0]["content"] = messages[0]["content"] + "\n\n" + rest[0]["content"]
+    return rest
+
+
+def has_chat_template(tokenizer: Any) -> bool:
+    return bool(tokenizer is not None and getattr(tokenizer, "chat_template", None))
+
+
+def render(tokenizer: Any, messages: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+    """Prompt text in the model's own chat template when it has one, else in ours (CHAT_TEMPLATE)."""
+    if not has_chat_template(tokenizer):
+        return _render_ours(messages, add_generation_prompt)
+    try:
+        return tokenizer.apply_chat_template(messages, tokenize=False,
+                                             add_generation_prompt=add_generation_prompt)
+    except Exception as exc:  # jinja2 TemplateError: e.g. "System role not supported"
+        if "system" not in str(exc).lower():
+            raise
+        return tokenizer.apply_chat_template(_merge_system(messages), tokenize=False,
+                                             add_generation_prompt=add_generation_prompt)
+
+
+def stop_strings(tokenizer: Any) -> list[str]:
+    """Text that ends a reply in the prompt format `render` uses for this tokenizer."""
+    if not has_chat_template(tokenizer):
+        return list(TEMPLATE_STOPS)
+    stops = []
+    for tok in ("<end_of_turn>", "<|user|>", "<|observation|>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>"):
+        if tok in (tokenizer.chat_template or ""):
+            stops.append(tok)
+    if tokenizer.chat_template == CHAT_TEMPLATE:
+        stops += list(TEMPLATE_STOPS)
+    return stops

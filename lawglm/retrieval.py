@@ -1,0 +1,339 @@
+"""Hybrid statute search over a built index: direct article lookup, BM25 + dense score fusion, law detection.
+
+`Retriever.search(query)`:
+1. direct lookup — a query that names an article (《民法典》第1254条, 民法典第一千二百五十四条,
+   民法商法民法典第十条的内容是什么？) gets exactly that article at rank 1 (citations.extract);
+2. sparse (bm25s over jieba words + char bigrams) and dense (FAISS over the index's encoder)
+   candidate lists, each filtered by status / law / department, fused by a weighted sum of
+   min-max normalised scores;
+3. law detection — a law named in the query (劳动合同法, 《消法》) or the distinctive core of a law's
+   name (农民专业合作社 -> 农民专业合作社法) boosts that law's articles.
+
+A Retriever holds one immutable `_State` per index version; `reload()` builds the new state
+first and then swaps one reference, so searches already running finish on the old version.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .corpus import DEPARTMENTS, Corpus, normalize_law_name
+from .errors import InvalidQuery
+from .index import LoadedIndex, current_version, encode, load_index
+from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Hit
+from .text import short_law_name, tokenize
+
+MAX_QUERY_CHARS = 4000
+MAX_K = 100
+STATUS_ALIASES = {"repealed": (REPEALED,), "historical": (HISTORICAL,), "current": CURRENT_STATUSES}
+_LAW_SUFFIX = re.compile(r"(法典|法|条例|规定|办法|决定)$")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Fusion knobs, set on principle and checked on two dev sets of different origin (see bench/)."""
+
+    candidates: int = 100  # per list, before fusion
+    w_sparse: float = 0.4  # CombSUM weights of the min-max normalised BM25 / dense scores
+    w_dense: float = 0.6
+    named_law_boost: float = 0.3  # the query names the law (劳动合同法, 《消法》): its articles come first
+    core_law_boost: float = 0.1  # the query mentions a law's subject (农民专业合作社)
+    min_core_chars: int = 4  # shorter name cores (公司, 保险) are too generic to mean the law
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything one search needs from one index version, precomputed once."""
+
+    index: LoadedIndex
+    law_of: np.ndarray  # law id per article row
+    laws: list[str]
+    dept_of: np.ndarray
+    depts: list[str]
+    status_of: np.ndarray
+    statuses: list[str]
+    names: dict[str, str]  # alias as written (>= 3 chars) -> law
+    names_re: re.Pattern
+    cores: dict[str, str]  # distinctive name core -> law
+    cores_re: re.Pattern
+    row: dict[str, int]  # Article.key -> row
+    status_masks: dict[str, np.ndarray]
+    all_names: dict[str, str]  # every exact name resolve_law knows, incl. department-prefixed ones
+    longest_name: int
+
+    @classmethod
+    def build(cls, index: LoadedIndex, params: Params) -> _State:
+        arts = index.corpus.articles
+        law_of, laws = _codes([a.law for a in arts])
+        dept_of, depts = _codes([a.department for a in arts])
+        status_of, statuses = _codes([a.status for a in arts])
+        names = {a: law for a, law in index.corpus.aliases().items() if len(a) >= 3}
+        cores = _law_cores(laws, params.min_core_chars)
+        masks = {s: status_of == i for i, s in enumerate(statuses)}
+        all_names = _all_names(index.corpus)
+        return cls(index, law_of, laws, dept_of, depts, status_of, statuses, names, _alternation(names),
+                   cores, _alternation(cores), {a.key: i for i, a in enumerate(arts)}, masks, all_names,
+                   max(map(len, all_names), default=0))
+
+    def status_mask(self, status: str) -> np.ndarray:
+        wanted = [self.status_masks[s] for s in _statuses(status) if s in self.status_masks]
+        return np.logical_or.reduce(wanted) if wanted else np.zeros(len(self.law_of), dtype=bool)
+
+
+def _all_names(corpus: Corpus) -> dict[str, str]:
+    """Aliases (normalised as resolve_law sees them), also with each department prefix (民法商法民法典)."""
+    names = {normalize_law_name(alias): law for alias, law in corpus.aliases().items()}
+    names = {k: v for k, v in names.items() if len(k) >= 2}
+    return {**{dept + alias: law for dept in DEPARTMENTS for alias, law in names.items()}, **names}
+
+
+def _alternation(words: dict[str, str]) -> re.Pattern:
+    """One regex matching any of `words`, longest first (so 劳动合同法 wins over 合同法)."""
+    alts = sorted(words, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, alts)) if alts else r"(?!)")
+
+
+def _codes(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    uniq = sorted(set(values))
+    pos = {v: i for i, v in enumerate(uniq)}
+    return np.fromiter((pos[v] for v in values), dtype=np.int32, count=len(values)), uniq
+
+
+def _law_cores(laws: list[str], min_chars: int) -> dict[str, str]:
+    """农民专业合作社法 -> 农民专业合作社: the part of a law's name a layperson would write."""
+    cores: dict[str, str] = {}
+    for law in laws:
+        core = _LAW_SUFFIX.sub("", short_law_name(law))
+        if len(core) >= min_chars:
+            cores.setdefault(core, law)
+    return cores
+
+
+class Retriever:
+    """Search one index directory; `reload()` swaps to its new CURRENT version atomically."""
+
+    def __init__(self, index: LoadedIndex, index_dir: str | Path | None = None, params: Params | None = None):
+        self.params = params or Params()
+        self.index_dir = Path(index_dir) if index_dir is not None else index.path.parent.parent
+        self._state = _State.build(index, self.params)
+        self._lock = threading.Lock()
+        tokenize("法律")  # load jieba and the encoder now, not on the first query
+        index.encoder()
+        _single_thread_faiss()
+
+    @classmethod
+    def load(cls, index_dir: str | Path, params: Params | None = None) -> Retriever:
+        return cls(load_index(index_dir), index_dir, params)
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self._state.index
+
+    @property
+    def corpus(self) -> Corpus:
+        return self._state.index.corpus
+
+    @property
+    def version(self) -> str:
+        return self._state.index.version
+
+    def reload(self, force: bool = False) -> bool:
+        """Load the index's CURRENT version if it changed (or `force`), then swap; True when swapped."""
+        with self._lock:
+            if not force and current_version(self.index_dir) == self.version:
+                return False
+            state = _State.build(load_index(self.index_dir), self.params)
+            old = self._state.index
+            if _encoder_sha(state.index) and _encoder_sha(state.index) == _encoder_sha(old):
+                state.index._encoder = old._encoder  # same model files: keep the loaded model
+            state.index.encoder()  # warm the encoder before serving from the new state
+            self._state = state
+            return True
+
+    # --- search ------------------------------------------------------------------
+    def search(self, query: str, k: int = 5, *, law: str | None = None, department: str | None = None,
+               status: str = "current") -> list[Hit]:
+        """The k best articles for `query`, filtered by law / department / status (see module doc)."""
+        st = self._state  # one reference for the whole search: a concurrent reload can't mix versions
+        query = _check_query(query, k)
+        scope = self._scope(st, law, department)
+        mask = st.status_mask(status) if scope is None else scope & st.status_mask(status)
+        scope = np.ones(len(mask), dtype=bool) if scope is None else scope
+        direct = self._direct(st, query, mask, scope if status == "current" else mask)
+        fused = self._fused(st, query, mask)
+        self._boost_laws(st, query, fused, law)
+        seen = {d.article.key for d in direct}
+        return (direct + [h for h in _ranked(st, fused, k + len(direct)) if h.article.key not in seen])[:k]
+
+    def _scope(self, st: _State, law: str | None, department: str | None) -> np.ndarray | None:
+        """Rows the law / department filters allow (any status); None when there is no such filter."""
+        if not law and not department:
+            return None
+        mask = np.ones(len(st.law_of), dtype=bool)
+        if law:
+            name = st.index.corpus.require_law(law)
+            mask &= st.law_of == st.laws.index(name)
+        if department:
+            dept = department.strip()
+            if dept not in st.depts:
+                known = [d for d in st.depts if d] or list(DEPARTMENTS)
+                raise InvalidQuery(f"unknown department {department!r} (one of: {', '.join(known)})")
+            mask &= st.dept_of == st.depts.index(dept)
+        return mask
+
+    def _direct(self, st: _State, query: str, mask: np.ndarray, fallback: np.ndarray) -> list[Hit]:
+        """Articles the query names outright, in the order named.
+
+        A named article with no version passing `mask` is still shown when it passes `fallback`
+        (status "current": someone asking for 合同法第五十二条 sees it, labelled 已废止).
+        """
+        from .citations import extract
+
+        corpus = st.index.corpus
+        out: list[Hit] = []
+        for c in extract(query, corpus):
+            law = _law_ending_at(st, query, c.span[0]) or (corpus.resolve_law(c.law) if c.law else None)
+            versions = corpus.versions(law, c.article_no, c.sub_no) if law else []
+            allowed = ([a for a in versions if mask[st.row[a.key]]]
+                       or [a for a in versions[:1] if fallback[st.row[a.key]]])
+            if allowed and all(h.article.key != allowed[0].key for h in out):
+                out.append(Hit(allowed[0], 1.0 + 1.0 / (1 + len(out)), ("direct",)))
+        return out
+
+    def _fused(self, st: _State, query: str, mask: np.ndarray) -> dict[int, list]:
+        """row -> [score, sources]: weighted sum of each list's min-max normalised scores (CombSUM)."""
+        p = self.params
+        fused: dict[int, list] = {}
+        lists = [("bm25", p.w_sparse, self._sparse(st, query, mask))]
+        if st.index.dense:
+            lists.append(("dense", p.w_dense, self._dense(st, query, mask)))
+        total = sum(w for _, w, (rows, _) in lists if len(rows)) or 1.0
+        for name, weight, (rows, scores) in lists:
+            for row, norm in zip(rows.tolist(), _minmax(scores).tolist()):
+                entry = fused.setdefault(row, [0.0, []])
+                entry[0] += weight / total * norm
+                entry[1].append(name)
+        return fused
+
+    def _sparse(self, st: _State, query: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tokens = tokenize(query)
+        if not tokens:
+            return _EMPTY
+        scores = np.where(mask, st.index.bm25.get_scores(tokens), 0.0)
+        rows = _top(scores, self.params.candidates)
+        return rows, scores[rows]
+
+    def _dense(self, st: _State, query: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        vec = encode(st.index.encoder(), [query])
+        n_allowed = int(mask.sum())
+        if n_allowed == 0 or not np.any(vec):
+            return _EMPTY
+        if n_allowed < 0.5 * len(mask):  # a narrow filter (one law): score just those rows exactly
+            rows = np.flatnonzero(mask)
+            scores = st.index.embeddings[rows] @ vec[0]
+            best = np.argsort(-scores, kind="stable")[: self.params.candidates]
+            return rows[best], scores[best]
+        want = min(len(mask), int(self.params.candidates * len(mask) / n_allowed) + 1)
+        sims, ids = st.index.faiss.search(vec, want)
+        keep = (ids[0] >= 0) & mask[np.maximum(ids[0], 0)]
+        return ids[0][keep][: self.params.candidates], sims[0][keep][: self.params.candidates]
+
+    def _boost_laws(self, st: _State, query: str, fused: dict[int, list], law_filter: str | None) -> None:
+        if law_filter or not fused:
+            return
+        named, cores = detect_laws(st, query)
+        for row, entry in fused.items():
+            law = st.laws[st.law_of[row]]
+            if law in named:
+                entry[0] += self.params.named_law_boost
+            elif law in cores:
+                entry[0] += self.params.core_law_boost
+
+
+def detect_laws(st: _State, query: str) -> tuple[set[str], set[str]]:
+    """Laws the query names (劳动合同法, 《消法》) and laws whose subject it mentions (农民专业合作社)."""
+    named = {st.names[m.group()] for m in st.names_re.finditer(normalize_law_name(query))}
+    for bracketed in re.findall(r"《([^》]{1,60})》", query):  # short forms count when quoted: 《消法》
+        law = st.index.corpus.resolve_law(bracketed)
+        if law:
+            named.add(law)
+    text = st.names_re.sub("\0", normalize_law_name(query))
+    cores = {st.cores[m.group()] for m in st.cores_re.finditer(text)} - named
+    return named, cores
+
+
+def _law_ending_at(st: _State, query: str, pos: int) -> str | None:
+    """The longest known law name written right before `pos` (…议事规则第十九条, names with 、 or 《》
+    inside, 民法商法民法典第十条) — exact names only, so it is safe to prefer over the citation grammar."""
+    before = normalize_law_name(query[max(0, pos - st.longest_name - 8):pos]).rstrip("的")
+    for length in range(min(len(before), st.longest_name), 1, -1):
+        law = st.all_names.get(before[-length:])
+        if law:
+            return law
+    return None
+
+
+def _encoder_sha(index: LoadedIndex) -> str | None:
+    return (index.manifest.get("encoder") or {}).get("sha256")
+
+
+def _check_query(query: str, k: int) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidQuery("query is empty: type a question or an article like 民法典第1254条")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"query is too long ({len(query)} characters; the limit is {MAX_QUERY_CHARS})")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise InvalidQuery(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+    return query.strip()
+
+
+def _statuses(status: str) -> tuple[str, ...]:
+    s = (status or "current").strip()
+    if s == "all":
+        return CURRENT_STATUSES + (REPEALED, HISTORICAL)
+    if s in STATUS_ALIASES:
+        return STATUS_ALIASES[s]
+    if s in CURRENT_STATUSES + (REPEALED, HISTORICAL):
+        return (s,)
+    raise InvalidQuery(f"unknown status {status!r} (current, all, repealed, historical, or one of "
+                       f"{', '.join(CURRENT_STATUSES + (REPEALED, HISTORICAL))})")
+
+
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
+def _minmax(scores: np.ndarray) -> np.ndarray:
+    """Scale a candidate list's scores to [0, 1] (best = 1); a single candidate scores 1."""
+    if not len(scores):
+        return scores
+    lo, hi = float(scores.min()), float(scores.max())
+    return (scores - lo) / (hi - lo) if hi > lo else np.ones_like(scores)
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the n highest positive scores, best first."""
+    n = min(n, int(np.count_nonzero(scores > 0)))
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, n - 1)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def _ranked(st: _State, fused: dict[int, list], n: int) -> list[Hit]:
+    """The n best fused rows as Hits (ties broken by row, so results are deterministic)."""
+    arts = st.index.corpus.articles
+    order = sorted(fused.items(), key=lambda kv: (-kv[1][0], kv[0]))[:n]
+    return [Hit(arts[row], float(score), tuple(dict.fromkeys(src))) for row, (score, src) in order]
+
+
+def _single_thread_faiss() -> None:
+    """One query is microseconds of work: FAISS's OpenMP threads only add spin-waits (40 ms vs 3 ms
+    per query on a busy 2-core machine), and concurrent requests parallelise across threads anyway."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)

@@ -1,0 +1,142 @@
+"""The app factory: routes, error handlers, middleware, health/metrics, the web page, and the lifespan.
+
+`create_app()` is cheap (no torch, no index): the assistant loads in the lifespan on a thread,
+so the process answers /healthz at once and /readyz turns 200 when the index and model are in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..settings import Settings, get_settings
+from . import core, errors, routes_admin, routes_contracts, routes_legal, routes_openai
+from .middleware import ObserveMiddleware
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+UPLOAD_PATHS = ("/v1/index/rebuild",)
+log = logging.getLogger("lawglm.server")
+
+
+def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> bool:
+    """Build the index (with progress) when none exists at settings.index_dir; True if it built one."""
+    from ..index import build_index, current_version
+
+    if current_version(settings.index_dir) is not None:
+        return False
+    from ..corpus import load_corpus
+
+    echo(f"no index at {settings.index_dir}; building it first (one-off, about a minute)")
+    corpus = load_corpus(settings.corpus_source())
+    build_index(corpus, settings.index_dir, settings.encoder, progress=True)
+    return True
+
+
+def load_assistant(settings: Settings) -> Any:
+    """Load index + model per settings (the heavy part; runs in the lifespan's thread)."""
+    from ..assistant import Assistant
+
+    return Assistant.from_settings(settings)
+
+
+async def _load_in_background(st: core.ServerState) -> None:
+    try:
+        st.assistant = await asyncio.to_thread(load_assistant, st.settings)
+        log.info("lawglm ready")
+    except Exception as exc:  # keep serving /healthz and say why /readyz fails
+        st.load_error = f"failed to load the assistant: {type(exc).__name__}: {exc}"
+        log.exception("loading the assistant failed")
+
+
+def _lifespan(st: core.ServerState):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        st.worker.start()
+        task = asyncio.create_task(_load_in_background(st)) if st.assistant is None else None
+        try:
+            yield
+        finally:
+            if task is not None and not task.done():
+                task.cancel()
+            await asyncio.to_thread(st.worker.stop)
+    return lifespan
+
+
+def create_app(assistant: Any = None, settings: Settings | None = None) -> FastAPI:
+    """The lawglm HTTP app. Pass an assistant to serve it as is (tests); else it loads in the lifespan."""
+    settings = settings or get_settings()
+    st = core.ServerState(settings=settings, assistant=assistant)
+    app = FastAPI(title="lawglm", version=_version(), lifespan=_lifespan(st),
+                  description="Chinese legal assistant that cites real law: statute-grounded answers "
+                              "(native, OpenAI- and ChatGLM-compatible), statute search and citation "
+                              "checks, contract drafting, index administration.")
+    app.state.lawglm = st
+    errors.install(app)
+    for router in (routes_legal.router, routes_openai.router, routes_contracts.router, routes_admin.router):
+        app.include_router(router)
+    _ops_routes(app, st)
+    _web(app)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+    app.add_middleware(ObserveMiddleware, metrics=st.metrics, body_limit=_body_limit(settings))
+    return app
+
+
+def _body_limit(settings: Settings):
+    def limit(path: str) -> int:
+        return settings.max_upload_bytes if path in UPLOAD_PATHS else settings.max_body_bytes
+    return limit
+
+
+def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
+    @app.get("/healthz", tags=["ops"], summary="The process is up")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Index and model loaded (503 otherwise)")
+    async def readyz() -> JSONResponse:
+        a = st.assistant
+        ready = a is not None and bool(getattr(a, "ready", True))
+        llm = (st.settings.llm_mode() if core.uses_model(a) else "none") if a is not None else None
+        body = {"ready": ready, "llm": llm, "queue_depth": st.worker.depth,
+                "index_version": getattr(getattr(a, "retriever", None), "version", None),
+                "context_length": getattr(a, "context_length", None)}
+        if not ready:
+            body["reason"] = st.load_error or "the index and model are still loading"
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        w = st.worker
+        gauges = {"lawglm_queue_depth": ("gauge", "Generation jobs waiting or running.", w.depth),
+                  "lawglm_queue_capacity": ("gauge", "Generation queue size.", w.queue_size),
+                  "lawglm_queue_rejected_total": ("counter", "Requests refused: queue full.", w.rejected_total),
+                  "lawglm_generations_cancelled_total": ("counter", "Generations stopped: client left.",
+                                                         w.cancelled_total),
+                  "lawglm_ready": ("gauge", "1 when index and model are loaded.", int(st.assistant is not None))}
+        return PlainTextResponse(st.metrics.render(gauges), media_type="text/plain; version=0.0.4")
+
+
+def _web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index(request: Request) -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__

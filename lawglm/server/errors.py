@@ -1,0 +1,123 @@
+"""Errors to HTTP: LawGLMError subclasses -> status codes, one JSON error shape, no tracebacks to clients.
+
+Every error body is {"detail": ..., "error": {"message", "type", "code"}, "request_id"}: `detail`
+is FastAPI's usual field, `error` is what OpenAI clients read.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ..errors import (
+    AdapterError,
+    ArticleNotFound,
+    CorpusError,
+    DataError,
+    IndexCorrupt,
+    IndexMissing,
+    LawGLMError,
+    ModelError,
+    UnknownLaw,
+)
+from .worker import QueueFull
+
+log = logging.getLogger("lawglm.server")
+
+STATUS = [  # first match wins
+    ((UnknownLaw, ArticleNotFound), 404),
+    ((IndexMissing, IndexCorrupt, ModelError, CorpusError), 503),
+    ((AdapterError, DataError, ValueError), 422),
+]
+RETRY_AFTER = "2"
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a message and optional extra body fields."""
+
+    def __init__(self, status: int, message: str, *, kind: str = "invalid_request_error",
+                 extra: dict | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.kind = status, message, kind
+        self.extra, self.headers = extra or {}, headers or {}
+
+
+def field_error(field: str, message: str, loc: str = "body") -> ApiError:
+    """422 naming a field, in FastAPI's validation-error shape."""
+    return ApiError(422, f"{field}: {message}", extra={"detail": [
+        {"loc": [loc, field], "msg": message, "type": "value_error"}]})
+
+
+def status_for(exc: LawGLMError) -> int:
+    for classes, status in STATUS:
+        if isinstance(exc, classes):
+            return status
+    return 400
+
+
+def to_api_error(exc: BaseException) -> ApiError | None:
+    """The ApiError a domain/queue exception becomes; None for unexpected exceptions."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, QueueFull):
+        return ApiError(503, str(exc), kind="server_busy", headers={"Retry-After": RETRY_AFTER})
+    if isinstance(exc, LawGLMError):
+        extra = {k: getattr(exc, k) for k in ("available", "errors", "report") if hasattr(exc, k)}
+        extra = {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in extra.items()}
+        return ApiError(status_for(exc), str(exc), kind=type(exc).__name__, extra=extra)
+    return None
+
+
+def error_body(request: Request, status: int, message: str, kind: str, extra: dict | None = None) -> dict:
+    body = {"detail": message, "error": {"message": message, "type": kind, "code": status},
+            "request_id": getattr(request.state, "request_id", None)}
+    body.update(extra or {})
+    return body
+
+
+def _respond(request: Request, err: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(request, err.status, err.message, err.kind, err.extra),
+                        status_code=err.status, headers=err.headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return _respond(request, exc)
+
+    @app.exception_handler(LawGLMError)
+    async def _domain(request: Request, exc: LawGLMError) -> JSONResponse:
+        return _respond(request, to_api_error(exc))
+
+    @app.exception_handler(QueueFull)
+    async def _busy(request: Request, exc: QueueFull) -> JSONResponse:
+        return _respond(request, to_api_error(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).removeprefix("Value error, "),
+                   "type": e.get("type", "")}
+                  for e in exc.errors()]
+        message = "; ".join(f"{'.'.join(map(str, e['loc'][1:] or e['loc']))}: {e['msg']}" for e in errors)
+        body = error_body(request, 422, message, "invalid_request_error")
+        body["detail"] = errors
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return JSONResponse(error_body(request, exc.status_code, message, "http_error"),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        rid = getattr(request.state, "request_id", None)
+        log.error("unhandled error (request %s)", rid, exc_info=exc)
+        return JSONResponse(error_body(request, 500, f"internal server error (request id {rid})",
+                                       "internal_error"), status_code=500)

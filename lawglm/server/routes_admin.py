@@ -1,0 +1,238 @@
+"""Index and adapter administration: stats, reload, rebuild jobs (upload or server path), adapter reload.
+
+Admin routes need `Authorization: Bearer $LAWGLM_ADMIN_TOKEN` (constant-time compare); with no
+token configured they are disabled (403). A rebuild parses and validates the statutes BEFORE
+accepting the job (422 with the parser report), then runs `updates.apply_update` on a thread
+and swaps the served retriever when it succeeds — requests already running keep the old one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import LawGLMError
+from . import core
+from .errors import ApiError, field_error
+from .schemas import JobOut, RebuildRequest
+
+router = APIRouter(tags=["admin"])
+MAX_JOBS = 50
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+def require_admin(request: Request) -> None:
+    token = core.state_of(request).settings.admin_token
+    if not token:
+        raise ApiError(403, "admin endpoints are disabled: set LAWGLM_ADMIN_TOKEN to enable them",
+                       kind="forbidden")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(401, "missing or wrong admin token (send Authorization: Bearer <token>)",
+                       kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def swap_retriever(assistant: Any, retriever: Any) -> None:
+    """Point the assistant at a new retriever; in-flight requests hold their own reference."""
+    if hasattr(assistant, "swap_retriever"):
+        assistant.swap_retriever(retriever)
+    else:
+        assistant.retriever = retriever
+
+
+def _load_retriever(index_dir: Path) -> Any:
+    from ..retrieval import Retriever
+
+    return Retriever.load(index_dir)
+
+
+@router.get("/v1/index", summary="Statistics of the served index")
+async def index_stats(request: Request) -> dict:
+    from ..index import stats
+
+    st = core.state_of(request)
+    out = await run_in_threadpool(stats, served_index_dir(st))
+    retriever = getattr(st.assistant, "retriever", None)
+    out["served_version"] = getattr(retriever, "version", None)
+    return out
+
+
+def served_index_dir(st: core.ServerState) -> Path:
+    """The index directory being served (the retriever's own, else the configured one)."""
+    return Path(getattr(getattr(st.assistant, "retriever", None), "index_dir", None) or st.settings.index_dir)
+
+
+def reload_retriever(assistant: Any, index_dir: Path, force: bool = False) -> tuple[Any, bool]:
+    """Serve the index's CURRENT version: the retriever swaps its state atomically when it can,
+    else a new retriever replaces the old one. Searches already running finish on the old data."""
+    current = getattr(assistant, "retriever", None)
+    if current is not None and hasattr(current, "reload"):
+        return current, bool(current.reload(force=force))
+    new = _load_retriever(index_dir)
+    swap_retriever(assistant, new)
+    return new, True
+
+
+@router.post("/v1/index/reload", dependencies=[Depends(require_admin)],
+             summary="(admin) Load the index's CURRENT version and swap to it without a restart")
+async def reload_index(request: Request, force: bool = Query(False, description="reload even if the "
+                                                                              "version is unchanged")) -> dict:
+    st, assistant = core.state_of(request), core.assistant_of(request)
+    r, swapped = await run_in_threadpool(reload_retriever, assistant, served_index_dir(st), force)
+    return {"swapped": swapped, "version": getattr(r, "version", None), "articles": len(r.corpus)}
+
+
+@router.post("/v1/adapters/reload", dependencies=[Depends(require_admin)],
+             summary="(admin) Re-scan adapters_dir, validate every adapter, and swap them in")
+async def reload_adapters(request: Request) -> dict:
+    st, assistant = core.state_of(request), core.assistant_of(request)
+    await run_in_threadpool(_reload_generator, st, assistant)
+    return {"adapters": list(getattr(assistant, "adapters", []) or [])}
+
+
+def _reload_generator(st: core.ServerState, assistant: Any) -> None:
+    """Load the backbone + every adapter afresh (all validated first), then swap the generator in;
+    a generation already running finishes on the old one. Any adapter error leaves things as they were."""
+    gen = getattr(assistant, "generator", None)
+    if gen is None:
+        raise ApiError(409, "retrieval-only mode (--llm none): there is no model to attach adapters to",
+                       kind="conflict")
+    if getattr(gen, "kind", "local") != "local":
+        raise ApiError(409, "remote backend (--llm-url): adapters are managed by that server", kind="conflict")
+    from ..generation import load_generator
+
+    with st.admin_lock:
+        default = getattr(gen, "default_adapter", None)
+        try:
+            new = load_generator(assistant.settings, adapter=default, corpus=assistant.retriever.corpus,
+                                 progress=False)
+        except (ValueError, KeyError, OSError) as exc:  # unreadable adapter files: the admin's to fix
+            if isinstance(exc, LawGLMError):
+                raise
+            raise ApiError(422, f"adapters could not be loaded from {assistant.settings.adapters_dir}: "
+                                f"{type(exc).__name__}: {exc}", kind="AdapterError") from exc
+        assistant.generator = new
+
+
+@router.post("/v1/index/rebuild", dependencies=[Depends(require_admin)], status_code=202,
+             summary="(admin) Update the index from statutes: multipart `file` upload or JSON {path}",
+             openapi_extra={"requestBody": {"content": {
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     "file": {"type": "string", "format": "binary",
+                              "description": ".jsonl/.txt/.md statutes file"}}}},
+                 "application/json": {"schema": RebuildRequest.model_json_schema()}}}})
+async def rebuild(request: Request) -> JSONResponse:
+    st = core.state_of(request)
+    core.assistant_of(request)
+    workdir = Path(tempfile.mkdtemp(prefix="upload-", dir=_uploads_dir(st)))
+    try:
+        paths = await _rebuild_input(request, workdir)
+        report = await run_in_threadpool(_validate, paths)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    job = _new_job(st, report)
+    threading.Thread(target=_run_job, args=(st, job, paths, workdir), daemon=True,
+                     name=f"lawglm-rebuild-{job['id']}").start()
+    return JSONResponse({"job_id": job["id"], "status_url": f"/v1/index/jobs/{job['id']}",
+                         "report": report}, status_code=202)
+
+
+@router.get("/v1/index/jobs/{job_id}", response_model=JobOut, summary="Progress of an index rebuild job")
+async def job_status(job_id: str, request: Request) -> dict:
+    job = core.state_of(request).jobs.get(job_id)
+    if job is None:
+        raise ApiError(404, f"no job {job_id!r}", kind="not_found")
+    return job
+
+
+def _uploads_dir(st: core.ServerState) -> Path:
+    path = Path(st.settings.home) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+async def _rebuild_input(request: Request, workdir: Path) -> list[Path]:
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=5)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise field_error("file", "multipart field `file` (a statutes file) is required")
+        name = _SAFE_NAME.sub("_", Path(upload.filename or "statutes.txt").name) or "statutes.txt"
+        target = workdir / name
+        await run_in_threadpool(_save, upload.file, target)
+        await form.close()
+        return [target]
+    try:
+        body = RebuildRequest.model_validate_json(await request.body())
+    except ValueError as exc:
+        raise field_error("path", f"send multipart `file` or JSON {{\"path\": ...}} ({str(exc)[:200]})")
+    path = Path(body.path).expanduser()
+    if not path.exists():
+        raise field_error("path", f"{body.path} does not exist on the server")
+    return [path]
+
+
+def _save(src: Any, target: Path) -> None:
+    with open(target, "wb") as out:
+        shutil.copyfileobj(src, out)
+
+
+def _validate(paths: list[Path]) -> dict:
+    from ..ingest import ingest_paths
+
+    result = ingest_paths(paths, strict=False)
+    report = _report_dict(result.report)
+    if not result.report.ok:
+        raise ApiError(422, "statutes failed validation; nothing was changed: "
+                       + "; ".join(report.get("errors", [])[:3]), kind="DataError", extra={"report": report})
+    return report
+
+
+def _report_dict(report: Any) -> dict:
+    if hasattr(report, "to_dict"):
+        return report.to_dict()
+    keys = ("ok", "laws", "articles", "warnings", "errors")
+    return {k: getattr(report, k) for k in keys if hasattr(report, k)}
+
+
+def _new_job(st: core.ServerState, report: dict) -> dict:
+    job = {"id": uuid.uuid4().hex[:12], "state": "queued", "stage": "", "done": 0, "total": 0,
+           "version": None, "error": None, "report": report}
+    st.jobs[job["id"]] = job
+    while len(st.jobs) > MAX_JOBS:
+        st.jobs.pop(next(iter(st.jobs)))
+    return job
+
+
+def _run_job(st: core.ServerState, job: dict, paths: list[Path], workdir: Path) -> None:
+    """Thread body: one admin job at a time; apply the update, then swap the retriever."""
+    from ..updates import apply_update
+
+    def progress(done: int, total: int, stage: str) -> None:
+        job.update(done=int(done), total=int(total), stage=str(stage))
+
+    try:
+        with st.admin_lock:
+            job["state"] = "running"
+            index_dir = served_index_dir(st)
+            manifest = apply_update(index_dir, paths, progress=False, progress_callback=progress)
+            job.update(stage="swap")
+            new, _ = reload_retriever(st.assistant, index_dir)
+        job.update(state="done", stage="done", version=(manifest or {}).get("version") or new.version)
+    except Exception as exc:  # the served index is untouched; tell the job's poller why
+        core.log.exception("index rebuild job %s failed", job["id"])
+        job.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

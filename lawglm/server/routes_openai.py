@@ -1,0 +1,128 @@
+"""OpenAI-compatible routes: /v1/models and /v1/chat/completions (JSON and streamed chunks).
+
+Answers are grounded the same way as /v1/legal/ask: the last user message is the question,
+earlier messages are history; checked citations ride along in an extra `citations` field.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from ..records import Answer
+from . import core
+from .errors import ApiError, field_error
+from .routes_legal import SSE_HEADERS, _stream_error, first_and_rest
+from .schemas import ChatCompletionRequest
+
+router = APIRouter(tags=["openai"])
+DEFAULT_MODEL_ID = "lawglm"
+STARTED = int(time.time())
+
+
+def _model_ids(assistant: Any) -> list[dict]:
+    out = []
+    for m in assistant.models() if hasattr(assistant, "models") else []:
+        mid = m.get("id") or m.get("name")
+        if mid and mid != DEFAULT_MODEL_ID:
+            out.append({**m, "id": mid})
+    return out
+
+
+@router.get("/v1/models", summary="Models: `lawglm` (configured default), the backbone and each adapter")
+async def models(request: Request) -> dict:
+    assistant = core.assistant_of(request)
+    data = [{"id": DEFAULT_MODEL_ID, "object": "model", "created": STARTED, "owned_by": "lawglm",
+             "description": "the configured default backbone + adapter"}]
+    for m in _model_ids(assistant):
+        data.append({**m, "object": "model", "created": STARTED, "owned_by": "lawglm"})
+    return {"object": "list", "data": data}
+
+
+def resolve_model(assistant: Any, name: str) -> str | None:
+    """The adapter a model name selects: None = default, 'none' = bare backbone, else an adapter."""
+    if name in ("", DEFAULT_MODEL_ID):
+        return None
+    adapters = list(getattr(assistant, "adapters", []) or [])
+    if name in adapters:
+        return name
+    ids = [m["id"] for m in _model_ids(assistant)]
+    if name in ids:
+        return "none" if core.uses_model(assistant) else None
+    raise ApiError(404, f"model {name!r} not found; available: {', '.join([DEFAULT_MODEL_ID, *ids])}",
+                   kind="model_not_found", extra={"param": "model"})
+
+
+def params_of(body: ChatCompletionRequest, assistant: Any) -> core.AskParams:
+    msgs = [m for m in body.messages if m.role != "system"]  # our own system prompt grounds the answer
+    if not msgs or msgs[-1].role != "user":
+        raise field_error("messages", "the last message must be a user message (the question)")
+    cut = len(msgs)
+    while cut > 0 and msgs[cut - 1].role == "user":  # consecutive trailing user messages form the question
+        cut -= 1
+    question = "\n".join(m.content for m in msgs[cut:])
+    history = [m.model_dump() for m in msgs[:cut]]
+    return core.AskParams(question, history or None, body.top_k, body.law, resolve_model(assistant, body.model),
+                          top_p=body.top_p, temperature=body.temperature, max_new_tokens=body.max_tokens)
+
+
+def _usage(ans: Answer) -> dict:
+    u = ans.usage or {}
+    p, c = int(u.get("prompt_tokens", 0) or 0), int(u.get("completion_tokens", 0) or 0)
+    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": int(u.get("total_tokens", p + c) or 0)}
+
+
+def _extras(ans: Answer) -> dict:
+    d = ans.to_dict()
+    return {"citations": d["citations"], "retrieved": d["retrieved"]}
+
+
+@router.post("/v1/chat/completions", summary="OpenAI chat completions, grounded in retrieved statutes",
+             responses={200: {"content": {"text/event-stream": {}}}})
+async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
+    st, assistant = core.state_of(request), core.assistant_of(request)
+    p = params_of(body, assistant)
+    core.validate(st, assistant, p, names={"question": "messages", "history": "messages",
+                                           "max_new_tokens": "max_tokens"})
+    cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    if not body.stream:
+        ans = await core.answer(request, st, assistant, p)
+        return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
+                             "finish_reason": (ans.usage or {}).get("finish_reason", "stop")}],
+                "usage": _usage(ans), **_extras(ans)}
+    first, rest = await first_and_rest(core.stream(request, st, assistant, p))
+    chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model}
+    return StreamingResponse(_chunks(request, chunk, first, rest), media_type="text/event-stream",
+                             headers=SSE_HEADERS)
+
+
+def _data(obj: Any) -> str:
+    return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+
+async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
+    yield _data({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                      "finish_reason": None}]})
+    item = first
+    try:
+        while item is not None:
+            if isinstance(item, Answer):
+                reason = (item.usage or {}).get("finish_reason", "stop")
+                yield _data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}],
+                             "usage": _usage(item), **_extras(item)})
+            elif item:
+                yield _data({**base, "choices": [{"index": 0, "delta": {"content": item},
+                                                  "finish_reason": None}]})
+            item = await anext(rest, None)
+        yield "data: [DONE]\n\n"
+    except Exception as exc:  # headers are gone: report in-band as OpenAI servers do
+        yield _data(_stream_error(request, exc))
+    finally:
+        await rest.aclose()

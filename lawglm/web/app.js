@@ -1,0 +1,332 @@
+// lawglm web page: streamed legal Q&A with citation cards, and contract drafting.
+// All server text is inserted with textContent / createElement (never innerHTML).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { history: [], controller: null };
+
+const REASONS = {
+  valid: "已核验",
+  repealed: "已废止",
+  historical: "历史版本",
+  law_not_found: "未在法规库中找到",
+  article_not_found: "未在法规库中找到",
+};
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+// ---- status ---------------------------------------------------------------
+async function checkReady() {
+  const badge = $("status");
+  try {
+    const r = await fetch("/readyz");
+    const body = await r.json();
+    badge.className = "badge " + (body.ready ? "badge-ok" : "badge-wait");
+    badge.textContent = body.ready ? (body.llm === "none" ? "就绪 · 仅检索模式" : "就绪") : "加载中…";
+    if (body.context_length) setMaxLength(body.context_length);
+    const retrievalOnly = body.ready && body.llm === "none";
+    document.querySelectorAll(".gen-param").forEach((n) => { n.disabled = retrievalOnly; });
+    $("gen-note").hidden = !retrievalOnly;
+    if (!body.ready) setTimeout(checkReady, 2000);
+  } catch (e) {
+    badge.className = "badge badge-err";
+    badge.textContent = "无法连接服务";
+    setTimeout(checkReady, 5000);
+  }
+}
+
+function setMaxLength(context) {
+  const slider = $("max-length");
+  slider.max = String(context);
+  if (Number(slider.value) > context) slider.value = String(context);
+  $("max-length-value").textContent = slider.value;
+}
+
+function bindSlider(id) {
+  const input = $(id);
+  const out = $(id + "-value");
+  input.addEventListener("input", () => { out.textContent = input.value; });
+}
+
+// ---- SSE over fetch -------------------------------------------------------
+async function* sseEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const ev = { event: "message", data: "" };
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) ev.event = line.slice(6).trim();
+        else if (line.startsWith("data:")) ev.data += line.slice(5).trim();
+      }
+      if (ev.data) yield { event: ev.event, data: JSON.parse(ev.data) };
+    }
+  }
+}
+
+function errorText(body, status) {
+  if (!body) return "请求失败（HTTP " + status + "）";
+  if (Array.isArray(body.detail)) return body.detail.map((d) => (d.loc || []).slice(1).join(".") + "：" + d.msg).join("；");
+  return (body.error && body.error.message) || body.detail || ("请求失败（HTTP " + status + "）");
+}
+
+// ---- Q&A ------------------------------------------------------------------
+function newTurn(question) {
+  const node = $("tpl-turn").content.firstElementChild.cloneNode(true);
+  node.querySelector(".user .text").textContent = question;
+  $("conversation").appendChild(node);
+  $("empty-hint").hidden = true;
+  return node;
+}
+
+function citationCard(c) {
+  const ok = c.verified;
+  const card = el("div", "card citation " + (ok ? "ok" : "bad"));
+  const head = el("div", "card-head");
+  head.appendChild(el("span", "cite-title", (c.law ? "《" + c.law + "》" : c.raw) + (c.law ? c.label : "")));
+  head.appendChild(el("span", "pill " + (ok ? "pill-ok" : "pill-bad"), REASONS[c.reason] || c.reason));
+  if (c.status) head.appendChild(el("span", "pill pill-status", c.status));
+  card.appendChild(head);
+  if (c.text) card.appendChild(el("p", "article-text", c.text));
+  else card.appendChild(el("p", "article-text missing-text", "“" + c.raw + "” 未在法规库中找到，请勿依赖此引用。"));
+  return card;
+}
+
+function retrievedItem(h) {
+  const li = el("li", "retrieved-item");
+  const head = el("div", "card-head");
+  head.appendChild(el("span", "cite-title", "《" + h.law + "》" + h.label));
+  head.appendChild(el("span", "pill pill-status", h.status));
+  li.appendChild(head);
+  li.appendChild(el("p", "article-text", h.text));
+  return li;
+}
+
+function renderFinal(turn, answer) {
+  const text = turn.querySelector(".bot .text");
+  text.textContent = answer.answer;
+  text.classList.remove("streaming");
+  const box = turn.querySelector(".citations");
+  box.replaceChildren();
+  if (answer.citations.length) box.appendChild(el("div", "section-title", "引用的法条"));
+  answer.citations.forEach((c) => box.appendChild(citationCard(c)));
+  const list = turn.querySelector(".retrieved ol");
+  list.replaceChildren(...answer.retrieved.map(retrievedItem));
+  turn.querySelector(".retrieved summary").textContent = "检索到的法条（" + answer.retrieved.length + "）";
+}
+
+function showTurnError(turn, message) {
+  const text = turn.querySelector(".bot .text");
+  text.classList.remove("streaming");
+  text.appendChild(el("div", "error", message));
+}
+
+function askBody(question) {
+  const body = { question, history: state.history.slice(), stream: true, top_k: Number($("top-k").value) };
+  if (!$("top-p").disabled) {  // generation parameters mean nothing in retrieval-only mode
+    body.max_length = Number($("max-length").value);
+    body.top_p = Number($("top-p").value);
+    body.temperature = Number($("temperature").value);
+  }
+  const law = $("law-filter").value.trim();
+  if (law) body.law = law;
+  return body;
+}
+
+async function ask(question) {
+  const turn = newTurn(question);
+  const text = turn.querySelector(".bot .text");
+  state.controller = new AbortController();
+  setBusy(true);
+  try {
+    const r = await fetch("/v1/legal/ask", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(askBody(question)), signal: state.controller.signal,
+    });
+    if (!r.ok) {
+      showTurnError(turn, errorText(await r.json().catch(() => null), r.status));
+      return;
+    }
+    for await (const ev of sseEvents(r)) {
+      if (ev.event === "token") text.textContent += ev.data.text;
+      else if (ev.event === "final") {
+        renderFinal(turn, ev.data);
+        state.history.push([question, ev.data.answer]);
+      } else if (ev.event === "error") showTurnError(turn, errorText(ev.data, ev.data.error && ev.data.error.code));
+      turn.scrollIntoView({ block: "end" });
+    }
+  } catch (e) {
+    showTurnError(turn, e.name === "AbortError" ? "已停止。" : "连接中断：" + e.message);
+  } finally {
+    state.controller = null;
+    setBusy(false);
+  }
+}
+
+function setBusy(busy) {
+  $("submit").disabled = busy;
+  $("stop").disabled = !busy;
+}
+
+function clearHistory() {
+  if (state.controller) state.controller.abort();
+  state.history = [];
+  $("conversation").querySelectorAll(".turn").forEach((t) => t.remove());
+  $("empty-hint").hidden = false;
+}
+
+// ---- contracts ------------------------------------------------------------
+async function loadTemplates() {
+  try {
+    const r = await fetch("/v1/contracts");
+    if (!r.ok) return;
+    const { templates } = await r.json();
+    const select = $("template");
+    for (const t of templates) {
+      const opt = el("option", null, t.title + "（" + t.name + "）");
+      opt.value = t.name;
+      opt.dataset.description = t.description || "";
+      select.appendChild(opt);
+    }
+  } catch (e) { /* the tab stays usable with automatic selection */ }
+}
+
+function inline(parent, text) {
+  // **bold** only; everything else is plain text
+  text.split(/(\*\*[^*]+\*\*)/).forEach((part) => {
+    if (part.startsWith("**") && part.endsWith("**") && part.length > 4) parent.appendChild(el("strong", null, part.slice(2, -2)));
+    else if (part) parent.appendChild(document.createTextNode(part));
+  });
+  return parent;
+}
+
+function tableFrom(lines) {
+  const table = el("table");
+  lines.forEach((line, i) => {
+    const tr = el("tr");
+    line.trim().replace(/^\||\|$/g, "").split("|").forEach((cell) => tr.appendChild(inline(el(i === 0 ? "th" : "td"), cell.trim())));
+    table.appendChild(tr);
+  });
+  return table;
+}
+
+function renderMarkdown(md, target) {
+  // a small, safe Markdown subset: headings, tables, lists, rules, paragraphs
+  target.replaceChildren();
+  const lines = md.split("\n");
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i];
+    const h = line.match(/^(#{1,4})\s+(.*)$/);
+    if (h) { target.appendChild(inline(el("h" + (h[1].length + 1)), h[2])); i++; continue; }
+    if (line.trim().startsWith("|")) {
+      const block = [];
+      while (i < lines.length && lines[i].trim().startsWith("|")) block.push(lines[i++]);
+      target.appendChild(tableFrom(block.filter((l) => !/^\s*\|?[\s:|-]+\|?\s*$/.test(l))));
+      continue;
+    }
+    if (/^\s*[-*]\s+/.test(line)) {
+      const ul = el("ul");
+      while (i < lines.length && /^\s*[-*]\s+/.test(lines[i])) ul.appendChild(inline(el("li"), lines[i++].replace(/^\s*[-*]\s+/, "")));
+      target.appendChild(ul);
+      continue;
+    }
+    if (/^\s*(---|\*\*\*)\s*$/.test(line)) { target.appendChild(el("hr")); i++; continue; }
+    if (line.trim()) target.appendChild(inline(el("p"), line));
+    i++;
+  }
+}
+
+async function draftContract(ev) {
+  ev.preventDefault();
+  const err = $("contract-error"), missing = $("contract-missing"), link = $("docx-link");
+  err.hidden = true; missing.hidden = true; link.hidden = true;
+  const body = { template: $("template").value || null, request: $("contract-request").value.trim() || null };
+  $("draft").disabled = true;
+  try {
+    const r = await fetch("/v1/contracts/draft", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    const data = await r.json().catch(() => null);
+    if (!r.ok) { err.textContent = errorText(data, r.status); err.hidden = false; return; }
+    renderMarkdown(data.markdown, $("contract-output"));
+    if (data.missing && data.missing.length) {
+      const labels = await fieldLabels(data.template);
+      missing.textContent = "待补充的字段（已在合同中留空）：" + data.missing.map((n) => labels[n] || n).join("、");
+      missing.hidden = false;
+    }
+    await prepareDocx(data.template, data.fields);
+  } catch (e) {
+    err.textContent = "请求失败：" + e.message; err.hidden = false;
+  } finally {
+    $("draft").disabled = false;
+  }
+}
+
+async function fieldLabels(template) {
+  try {
+    const r = await fetch("/v1/contracts/" + encodeURIComponent(template));
+    const props = r.ok ? (await r.json()).properties || {} : {};
+    return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.label || k]));
+  } catch (e) {
+    return {};
+  }
+}
+
+async function prepareDocx(template, fields) {
+  const r = await fetch("/v1/contracts/draft?format=docx", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ template, fields }),
+  });
+  if (!r.ok) return;
+  const link = $("docx-link");
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(await r.blob());
+  link.download = (template || "contract") + ".docx";
+  link.hidden = false;
+}
+
+// ---- wiring ---------------------------------------------------------------
+function switchTab(button) {
+  document.querySelectorAll(".tab").forEach((t) => {
+    const active = t === button;
+    t.classList.toggle("active", active);
+    t.setAttribute("aria-selected", String(active));
+    $(t.dataset.panel).hidden = !active;
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  ["max-length", "top-p", "temperature", "top-k"].forEach(bindSlider);
+  document.querySelectorAll(".tab").forEach((t) => t.addEventListener("click", () => switchTab(t)));
+  $("ask-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = $("question").value.trim();
+    if (!q || state.controller) return;
+    $("question").value = "";
+    ask(q);
+  });
+  $("question").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) $("ask-form").requestSubmit();
+  });
+  $("stop").addEventListener("click", () => state.controller && state.controller.abort());
+  $("clear").addEventListener("click", clearHistory);
+  $("template").addEventListener("change", (ev) => {
+    const opt = ev.target.selectedOptions[0];
+    $("template-desc").textContent = (opt && opt.dataset.description) || "";
+  });
+  $("contract-form").addEventListener("submit", draftContract);
+  checkReady();
+  loadTemplates();
+});

@@ -1,0 +1,174 @@
+"""Index build/load: layout and manifest, reuse of vectors, versions + atomic CURRENT, damage detection."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lawglm import index as ix
+from lawglm.corpus import Corpus
+from lawglm.errors import IndexCorrupt, IndexMissing, ModelError
+from lawglm.text import article_document
+
+
+@pytest.fixture(scope="module")
+def mixed_corpus(corpus, tiny_articles):
+    """The tiny articles plus a few historical and repealed articles selected from laws.db."""
+    hist = [a for a in corpus.articles if a.status == "历史版本"][:3]
+    repealed = corpus.law_articles("中华人民共和国农村土地承包法")[:3]
+    assert len(hist) == 3 and all(a.status == "已废止" for a in repealed)
+    return Corpus(tiny_articles + hist + repealed, source="mixed")
+
+
+@pytest.fixture
+def index_copy(tiny_index, tmp_path) -> Path:
+    dest = tmp_path / "index"
+    shutil.copytree(tiny_index, dest)
+    return dest
+
+
+def test_build_writes_a_complete_version_and_points_current_at_it(tiny_index, tiny_corpus):
+    version = ix.current_version(tiny_index)
+    vdir = tiny_index / "versions" / version
+    for name in ("manifest.json", "articles.jsonl", "bm25", "dense.faiss", "embeddings.npy", "encoder"):
+        assert (vdir / name).exists(), name
+    m = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
+    assert m["version"] == version and m["tokenizer"] and m["built_at"] and m["lawglm_version"]
+    assert m["corpus"]["articles"] == len(tiny_corpus) and m["corpus"]["laws"] == len(tiny_corpus.laws())
+    assert m["corpus"]["sha256"] == tiny_corpus.sha256
+    assert m["encoder"]["dim"] == 32 and m["faiss"]["type"] == "flat"
+    assert set(m["law_hashes"]) == set(tiny_corpus.laws())
+    assert m["source_info"] == {"fixture": "tiny_index"}
+
+
+def test_loaded_index_rows_match_articles_and_encoder(tiny_index, tiny_corpus):
+    loaded = ix.load_index(tiny_index)
+    assert [a.key for a in loaded.corpus.articles] == [a.key for a in tiny_corpus.articles]
+    assert loaded.embeddings.dtype == np.float32 and loaded.faiss.ntotal == len(tiny_corpus)
+    row = 5
+    vec = ix.encode(loaded.encoder(), [article_document(loaded.corpus.articles[row])])
+    assert np.allclose(loaded.embeddings[row], vec[0], atol=1e-5)
+    _, ids = loaded.faiss.search(vec, 1)
+    assert ids[0][0] == row
+
+
+def test_snapshot_keeps_every_status_and_sub_numbers(tmp_path, mixed_corpus, corpus):
+    sub = next(a for a in corpus.articles if a.sub_no and a.is_current)
+    c = Corpus(mixed_corpus.articles + [sub], source="mixed+sub")
+    ix.build_index(c, tmp_path / "idx", None, progress=False)
+    loaded = ix.load_index(tmp_path / "idx")
+    assert loaded.corpus.articles == [
+        a.__class__(**{**a.__dict__, "source": loaded.corpus.articles[i].source}) for i, a in enumerate(c.articles)]
+    assert {a.status for a in loaded.corpus.articles} >= {"历史版本", "已废止"}
+    assert loaded.corpus.get(sub.law, sub.article_no, sub.sub_no).text == sub.text
+    assert not loaded.dense and loaded.manifest["encoder"] is None
+
+
+def test_reuse_embeds_only_articles_without_a_vector(tmp_path, tiny_corpus, tiny_encoder):
+    marker = np.zeros(32, dtype=np.float32)
+    marker[0] = 1.0
+    keys = [a.key for a in tiny_corpus.articles]
+    reuse = {k: marker for k in keys[1:]}
+    m = ix.build_index(tiny_corpus, tmp_path / "idx", tiny_encoder, progress=False, reuse=reuse)
+    assert m["embedded"] == 1
+    loaded = ix.load_index(tmp_path / "idx")
+    assert np.array_equal(loaded.embeddings[3], marker)
+    assert not np.array_equal(loaded.embeddings[0], marker)
+    assert set(ix.reuse_vectors(loaded)) == set(keys)
+
+
+def test_versions_switch_atomically_and_prune_to_three(tmp_path, tiny_articles):
+    d = tmp_path / "idx"
+    built = []
+    for i in range(4):
+        built.append(ix.build_index(Corpus(tiny_articles[: 5 + i]), d, None, progress=False)["version"])
+    assert ix.current_version(d) == built[-1]
+    assert ix.list_versions(d) == built[1:]
+    ix.set_current(d, built[1])
+    assert len(ix.load_index(d).corpus) == 6
+    assert not [p for p in d.iterdir() if p.name.endswith(".tmp")]
+    with pytest.raises(IndexMissing, match="no index version"):
+        ix.set_current(d, "nope")
+    assert ix.current_version(d) == built[1]
+    ix.build_index(Corpus(tiny_articles[:3]), d, None, progress=False)
+    assert built[1] in ix.list_versions(d)  # the version serving before this build is kept
+
+
+def test_failed_build_leaves_old_current_and_no_temp_dir(index_copy, tiny_corpus, monkeypatch):
+    before = ix.current_version(index_copy)
+    with pytest.raises(ModelError, match="encoder not found"):
+        ix.build_index(tiny_corpus, index_copy, str(index_copy / "no-such-encoder"), progress=False)
+
+    def broken(path):
+        raise IndexCorrupt("validation failed: simulated")
+
+    monkeypatch.setattr(ix, "validate", broken)
+    with pytest.raises(IndexCorrupt, match="simulated"):
+        ix.build_index(tiny_corpus, index_copy, None, progress=False)
+    assert ix.current_version(index_copy) == before
+    assert ix.list_versions(index_copy) == [before]
+    assert not list((index_copy / "versions").glob(".tmp-*"))
+    assert len(ix.load_index(index_copy).corpus) == len(tiny_corpus)
+
+
+def test_stale_temp_dir_of_a_dead_build_is_cleaned(index_copy, tiny_corpus):
+    stale = index_copy / "versions" / ".tmp-20000101T000000-deadbeef-999999999"
+    stale.mkdir()
+    (stale / "articles.jsonl").write_text("half", encoding="utf-8")
+    assert ix.list_versions(index_copy) == [ix.current_version(index_copy)]  # never listed as a version
+    ix.build_index(tiny_corpus, index_copy, None, progress=False)
+    assert not stale.exists()
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexMissing, match="lawglm index build"):
+        ix.load_index(tmp_path / "nothing")
+    assert ix.current_version(tmp_path) is None and ix.list_versions(tmp_path) == []
+    with pytest.raises(IndexMissing):
+        ix.stats(tmp_path)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda v: (v / "articles.jsonl").write_text((v / "articles.jsonl").read_text(encoding="utf-8")[:-300],
+                                                   encoding="utf-8"), "snapshot|articles"),
+    (lambda v: (v / "embeddings.npy").unlink(), "dense index"),
+    (lambda v: np.save(v / "embeddings.npy", np.zeros((3, 32), dtype=np.float32)), "shape mismatch"),
+    (lambda v: (v / "manifest.json").write_text("{not json", encoding="utf-8"), "not valid JSON"),
+    (lambda v: shutil.rmtree(v / "bm25"), "BM25"),
+    (lambda v: shutil.rmtree(v), "points at version"),
+])
+def test_damaged_index_is_reported_as_corrupt(index_copy, damage, message):
+    damage(index_copy / "versions" / ix.current_version(index_copy))
+    with pytest.raises(IndexCorrupt, match=message):
+        ix.load_index(index_copy)
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_approximate_index_types(tmp_path, tiny_corpus, tiny_encoder, kind):
+    m = ix.build_index(tiny_corpus, tmp_path / "idx", tiny_encoder, progress=False, index_type=kind)
+    assert m["faiss"]["type"] == ("flat" if kind == "ivf" else kind)  # ivf needs >= 1000 vectors
+    vecs = np.random.default_rng(0).standard_normal((1200, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index, built = ix.make_faiss(vecs, kind)
+    assert built == kind
+    _, ids = index.search(vecs[:20], 1)
+    assert (ids[:, 0] == np.arange(20)).mean() >= 0.9
+    with pytest.raises(ValueError, match="unknown index type"):
+        ix.build_index(tiny_corpus, tmp_path / "idx", None, index_type="lsh")
+
+
+def test_stats(tiny_index, tiny_corpus):
+    s = ix.stats(tiny_index)
+    assert s["version"] == ix.current_version(tiny_index) and s["articles"] == len(tiny_corpus)
+    assert s["dim"] == 32 and s["size_bytes"] > 0 and s["versions"] == [s["version"]]
+
+
+def test_progress_callback_reports_stages(tmp_path, tiny_corpus):
+    seen = []
+    ix.build_index(tiny_corpus, tmp_path / "idx", None, progress=False,
+                   progress_callback=lambda done, total, stage: seen.append((done, total, stage)))
+    assert seen[0][0] == 0 and seen[-1] == (4, 4, "done")

@@ -1,0 +1,136 @@
+"""Prompt building: history formats, follow-up retrieval queries, token budgets, rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from lawglm.errors import LawGLMError
+from lawglm.prompts import (
+    CHAT_TEMPLATE,
+    SYSTEM_PROMPT,
+    InvalidHistory,
+    PromptTooLong,
+    build_messages,
+    count_tokens,
+    normalize_history,
+    render,
+    retrieval_query,
+    split_messages,
+    stop_strings,
+)
+from lawglm.records import Hit
+
+
+@pytest.fixture(scope="module")
+def tok(tiny_tokenizer_dir):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
+
+
+@pytest.fixture()
+def hits(tiny_corpus):
+    arts = [a for a in tiny_corpus.articles if a.law == "中华人民共和国民法典"][:5]
+    return [Hit(a, 1.0 - i / 10) for i, a in enumerate(arts)]
+
+
+def test_history_formats_agree():
+    chatglm = [["离婚后彩礼要退吗？", "要看情况。"], ("没领证呢？", "一般应返还。")]
+    openai = [{"role": "system", "content": "x"},
+              {"role": "user", "content": "离婚后彩礼要退吗？"}, {"role": "assistant", "content": "要看情况。"},
+              {"role": "user", "content": [{"type": "text", "text": "没领证呢？"}]},
+              {"role": "assistant", "content": "一般应返还。"}]
+    assert normalize_history(chatglm) == normalize_history(openai) == [
+        ("离婚后彩礼要退吗？", "要看情况。"), ("没领证呢？", "一般应返还。")]
+    assert normalize_history(None) == [] and normalize_history([]) == []
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("hello", "must be a list"),
+    ([["only question"]], "history[0]"),
+    ([{"role": "assistant", "content": "hi"}], "without a preceding user"),
+    ([{"role": "user", "content": "q"}], "no answer"),
+    ([{"role": "robot", "content": "q"}], "history[0]"),
+    ([{"role": "user", "content": 5}, {"role": "assistant", "content": "a"}], "content must be a string"),
+])
+def test_malformed_history_is_a_clear_error(bad, words):
+    with pytest.raises(InvalidHistory, match=words.replace("[", r"\[").replace("]", r"\]")) as exc:
+        normalize_history(bad)
+    assert isinstance(exc.value, LawGLMError) and isinstance(exc.value, ValueError)
+
+
+def test_split_openai_messages():
+    q, pairs = split_messages([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+                               {"role": "user", "content": "c"}])
+    assert q == "c" and pairs == [("a", "b")]
+    with pytest.raises(InvalidHistory, match="last message"):
+        split_messages([{"role": "assistant", "content": "b"}])
+
+
+def test_follow_up_query_carries_the_topic():
+    history = [["订婚后给了彩礼，现在要分手，彩礼能要回来吗？", "可以要求返还。"]]
+    q = retrieval_query("那如果已经领证了呢？", history)
+    assert "彩礼" in q and q.endswith("那如果已经领证了呢？")
+    assert retrieval_query("借款利息怎么算？") == "借款利息怎么算？"
+
+
+def test_messages_number_the_articles_with_status(hits):
+    p = build_messages("借款合同需要书面形式吗？", hits, [["上一个问题", "上一个回答"]])
+    assert p.messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
+    assert [m["role"] for m in p.messages] == ["system", "user", "assistant", "user"]
+    user = p.messages[-1]["content"]
+    for i, h in enumerate(hits, 1):
+        assert f"【{i}】{h.article.citation}（{h.article.status}）" in user
+        assert h.article.text.strip() in user
+    assert user.endswith("借款合同需要书面形式吗？") and p.sources == hits and not p.was_truncated
+
+
+def test_budget_drops_history_first_then_articles_never_the_question(tok, hits):
+    history = [[f"第{i}个问题：借款合同", "回答" * 20] for i in range(6)]
+    full = build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok)
+    no_history = build_messages("借款到期不还怎么办？", hits, tokenizer=tok)
+    # a budget that fits all articles but not all history: only (oldest) history goes
+    p = build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok,
+                       max_prompt_tokens=no_history.prompt_tokens + 5)
+    assert 0 < p.truncated["history_dropped"] <= 6 and p.sources == hits
+    assert p.prompt_tokens <= no_history.prompt_tokens + 5 < full.prompt_tokens
+    kept = [m["content"] for m in p.messages if m["role"] == "user"][:-1]
+    assert all(k.startswith(("第5", "第4", "第3", "第2", "第1")) for k in kept)  # the newest survive
+    # tighter: all history gone, lowest-ranked articles trimmed/dropped, question intact
+    tight = build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok,
+                           max_prompt_tokens=no_history.prompt_tokens // 2)
+    assert tight.truncated["history_dropped"] == 6 and tight.was_truncated
+    assert len(tight.sources) < len(hits) or tight.truncated["articles_trimmed"]
+    assert tight.sources == hits[:len(tight.sources)]  # the best-ranked are kept
+    assert tight.messages[-1]["content"].endswith("借款到期不还怎么办？")
+    assert count_tokens(tok, tight.messages) == tight.prompt_tokens <= no_history.prompt_tokens // 2
+
+
+def test_question_alone_too_long_is_an_error_not_an_overflow(tok, hits):
+    with pytest.raises(PromptTooLong, match="question"):
+        build_messages("借款" * 400, hits, tokenizer=tok, max_prompt_tokens=120)
+
+
+def test_budget_without_tokenizer_counts_characters(hits):
+    p = build_messages("借款到期不还怎么办？", hits, max_prompt_tokens=600)
+    assert len(render(None, p.messages)) <= 600 and p.was_truncated
+
+
+def test_render_uses_the_model_template_or_ours(tok, hits):
+    p = build_messages("问题？", hits[:1], [["早先的问题", "早先的回答"]])
+    ours = render(None, p.messages)
+    assert tok.chat_template == CHAT_TEMPLATE and render(tok, p.messages) == ours  # same format both ways
+    assert ours.startswith(SYSTEM_PROMPT) and "[Round 1]\n\n问：早先的问题\n\n答：早先的回答" in ours
+    assert ours.endswith("问题：问题？\n\n答：") and "[Round 2]" in ours
+    assert "\n\n[Round" in stop_strings(None)
+
+
+def test_render_merges_system_into_templates_without_a_system_role(tok):
+    import copy
+
+    strict = copy.deepcopy(tok)
+    strict.chat_template = ("{% for m in messages %}{% if m['role'] == 'system' %}"
+                            "{{ raise_exception('System role not supported') }}{% endif %}"
+                            "<{{ m['role'] }}>{{ m['content'] }}{% endfor %}<assistant>")
+    text = render(strict, [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"}])
+    assert text == "<user>S\n\nQ<assistant>"

@@ -1,0 +1,234 @@
+"""Hybrid search: direct article lookup, fusion, law detection, filters, validation, reload, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+
+import pytest
+
+from lawglm.cli import main
+from lawglm.corpus import Corpus
+from lawglm.errors import InvalidQuery, LawGLMError, UnknownLaw
+from lawglm.index import build_index
+from lawglm.retrieval import Retriever
+
+CIVIL = "中华人民共和国民法典"
+LAND = "中华人民共和国农村土地承包法"  # wholly 已废止 in laws.db
+
+
+@pytest.fixture(scope="module")
+def retriever(tiny_index):
+    return Retriever.load(tiny_index)
+
+
+@pytest.fixture(scope="module")
+def mixed_retriever(tmp_path_factory, corpus, tiny_articles, tiny_encoder):
+    """Tiny articles + repealed and historical articles from laws.db, BM25 + dense."""
+    hist = [a for a in corpus.articles if a.status == "历史版本"][:3]
+    repealed = corpus.law_articles(LAND)[:5]
+    d = tmp_path_factory.mktemp("mixed") / "index"
+    build_index(Corpus(tiny_articles + hist + repealed), d, tiny_encoder, progress=False)
+    return Retriever.load(d)
+
+
+def labels(hits):
+    return [(h.article.law, h.article.article_no) for h in hits]
+
+
+@pytest.mark.parametrize("query", [
+    "《民法典》第1254条", "民法典第一千二百五十四条", "中华人民共和国民法典第1254条规定了什么",
+    "民法商法民法典第一千二百五十四条的内容是什么？", "请问民法典 第 1254 条",
+])
+def test_a_named_article_comes_first(retriever, query):
+    hits = retriever.search(query, 5)
+    assert labels(hits)[0] == (CIVIL, 1254)
+    assert hits[0].sources == ("direct",)
+    assert len({h.article.key for h in hits}) == len(hits) == 5
+
+
+def test_several_named_articles_keep_their_order(retriever):
+    hits = retriever.search("刑法第二百六十四条和第二十条", 3)
+    assert labels(hits)[:2] == [("中华人民共和国刑法", 264), ("中华人民共和国刑法", 20)]
+    assert retriever.search("劳动合同法第三十九条至第四十条", 2) and labels(
+        retriever.search("劳动合同法第三十九条至第四十条", 2)) == [
+        ("中华人民共和国劳动合同法", 39), ("中华人民共和国劳动合同法", 40)]
+
+
+def test_an_invented_article_is_not_a_direct_hit(retriever):
+    hits = retriever.search("民法典第88888条", 3)
+    assert all(h.sources != ("direct",) for h in hits)
+    assert all(h.article.article_no != 88888 for h in hits)
+
+
+def test_topic_query_fuses_sparse_and_dense(retriever):
+    hits = retriever.search("从建筑物中抛掷物品造成他人损害由谁承担侵权责任", 5)
+    assert labels(hits)[0] == (CIVIL, 1254)
+    assert set(hits[0].sources) == {"bm25", "dense"}
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_law_named_or_described_in_the_query_is_preferred(retriever):
+    for query in ("农民专业合作社的成员可以享有什么权利", "合作社成员权利 农民专业合作社法"):
+        hits = retriever.search(query, 3)
+        assert all(h.article.law == "中华人民共和国农民专业合作社法" for h in hits), labels(hits)
+    hits = retriever.search("《劳动合同法》 用人单位可以解除合同的情形", 3)
+    assert all(h.article.law == "中华人民共和国劳动合同法" for h in hits)
+
+
+def test_law_and_department_filters(retriever):
+    hits = retriever.search("赔偿损失", 10, law="刑法")
+    assert hits and all(h.article.law == "中华人民共和国刑法" for h in hits)
+    hits = retriever.search("赔偿损失", 10, department="民法商法")
+    assert hits and all(h.article.department == "民法商法" for h in hits)
+    with pytest.raises(UnknownLaw, match="不存在的法"):
+        retriever.search("赔偿", 5, law="不存在的法")
+    with pytest.raises(InvalidQuery, match="unknown department"):
+        retriever.search("赔偿", 5, department="火星法")
+
+
+def test_status_filter(mixed_retriever):
+    r = mixed_retriever
+    query = "承包 土地 农户"
+    assert all(h.article.is_current for h in r.search(query, 20))
+    repealed = r.search(query, 20, status="repealed")
+    assert repealed and all(h.article.status == "已废止" for h in repealed)
+    assert {h.article.status for h in r.search(query, 40, status="all")} >= {"已废止"}
+    hist = r.search("的", 40, status="历史版本") + r.search("法律", 40, status="historical")
+    assert all(h.article.status == "历史版本" for h in hist)
+    with pytest.raises(InvalidQuery, match="unknown status"):
+        r.search(query, 5, status="bogus")
+
+
+def test_a_named_repealed_article_is_shown_with_its_status(mixed_retriever):
+    hits = mixed_retriever.search("农村土地承包法第一条", 3)
+    assert labels(hits)[0] == (LAND, 1) and hits[0].article.status == "已废止"
+    hits = mixed_retriever.search("农村土地承包法第一条", 3, law="刑法")
+    assert (LAND, 1) not in labels(hits)
+
+
+@pytest.mark.parametrize("query, k, message", [
+    ("", 5, "empty"), ("   \n", 5, "empty"), ("问" * 4001, 5, "too long"), ("离婚", 0, "k must"),
+    ("离婚", 101, "k must"),
+])
+def test_bad_requests_are_clear_errors(retriever, query, k, message):
+    with pytest.raises(InvalidQuery, match=message) as err:
+        retriever.search(query, k)
+    assert isinstance(err.value, ValueError) and isinstance(err.value, LawGLMError)
+
+
+def test_a_query_at_the_length_limit_still_works(retriever):
+    assert retriever.search("离婚" * 2000, 3)
+
+
+def test_sparse_only_index(tmp_path, tiny_corpus):
+    build_index(tiny_corpus, tmp_path / "idx", None, progress=False)
+    r = Retriever.load(tmp_path / "idx")
+    hits = r.search("正当防卫不负刑事责任", 3)
+    assert labels(hits)[0] == ("中华人民共和国刑法", 20) and hits[0].sources == ("bm25",)
+
+
+def test_reload_swaps_version_and_old_object_keeps_serving(tmp_path, tiny_index, tiny_articles, tiny_encoder):
+    d = tmp_path / "index"
+    shutil.copytree(tiny_index, d)
+    r = Retriever.load(d)
+    old_version, old_index = r.version, r.index
+    assert r.reload() is False
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                assert r.search("刑法第二十条", 2)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    t = threading.Thread(target=hammer)
+    t.start()
+    build_index(Corpus(tiny_articles[:10]), d, tiny_encoder, progress=False)
+    assert r.reload() is True
+    stop.set()
+    t.join()
+    assert not errors
+    assert r.version != old_version and len(r.corpus) == 10
+    assert len(old_index.corpus) == len(tiny_articles)  # in-flight users of the old object are unaffected
+    assert r.index.encoder() is old_index.encoder()  # same encoder files: the loaded model is kept
+
+
+def test_search_is_fast(retriever):
+    retriever.search("借款合同的利息", 5)
+    times = []
+    for q in ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办"):
+        t0 = time.perf_counter()
+        retriever.search(q, 5)
+        times.append(time.perf_counter() - t0)
+    assert sorted(times)[2] < 0.05
+
+
+# --- CLI --------------------------------------------------------------------------------
+def test_cli_search_json(tiny_index, capsys):
+    main(["search", "《民法典》第1254条", "-k", "3", "--json", "--index-dir", str(tiny_index)])
+    out = json.loads(capsys.readouterr().out)
+    assert out[0]["law"] == CIVIL and out[0]["article_no"] == 1254 and out[0]["sources"] == ["direct"]
+    assert len(out) == 3 and out[0]["status"] and out[0]["citation"]
+
+
+def test_cli_search_text(tiny_index, capsys):
+    main(["search", "正当防卫", "--law", "刑法", "--index-dir", str(tiny_index)])
+    out = capsys.readouterr().out
+    assert out.startswith("1. 《中华人民共和国刑法》第二十条")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "离婚", "--index-dir", "{missing}"], "lawglm index build"),
+    (["search", " ", "--index-dir", "{index}"], "query is empty"),
+    (["search", "离婚", "--law", "火星法", "--index-dir", "{index}"], "unknown law"),
+    (["search", "离婚", "--status", "bogus", "--index-dir", "{index}"], "unknown status"),
+])
+def test_cli_errors_are_one_line(tiny_index, tmp_path, capsys, args, message):
+    args = [a.format(missing=tmp_path / "none", index=tiny_index) for a in args]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code != 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_cli_index_build_and_stats(tmp_path, tiny_articles, tiny_encoder, capsys):
+    from lawglm.corpus import write_jsonl
+
+    src = tmp_path / "laws.jsonl"
+    write_jsonl(tiny_articles, src)
+    main(["index", "build", "--corpus", str(src), "--encoder", tiny_encoder, "--index-dir", str(tmp_path / "i")])
+    assert "built index" in capsys.readouterr().out
+    main(["index", "stats", "--json", "--index-dir", str(tmp_path / "i")])
+    s = json.loads(capsys.readouterr().out)
+    assert s["articles"] == len(tiny_articles) and s["dim"] == 32
+    main(["index", "build", "--corpus", str(src), "--encoder", "none", "--index-dir", str(tmp_path / "i")])
+    main(["index", "stats", "--index-dir", str(tmp_path / "i")])
+    out = capsys.readouterr().out
+    assert "versions" in out and out.count(",") >= 1
+
+
+def test_lookup_of_laws_with_unusual_names(tmp_path, corpus):
+    """Names with 、 or inner 《》, names ending in 规则/决议, department-prefixed: exact article first."""
+    from lawglm.numerals import article_label
+    from lawglm.text import short_law_name
+
+    def first(pred):
+        law = next(x for x in corpus.laws() if pred(x) and any(a.is_current for a in corpus.law_articles(x)))
+        return [a for a in corpus.law_articles(law) if a.is_current][:6]
+
+    picked = (first(lambda x: "、" in x) + first(lambda x: "《" in x) + first(lambda x: x.endswith("规则"))
+              + first(lambda x: x.endswith("决议")) + [a for a in corpus.law_articles(CIVIL) if a.is_current][:6])
+    build_index(Corpus(picked), tmp_path / "idx", None, progress=False)
+    r = Retriever.load(tmp_path / "idx")
+    for a in picked[5::6]:  # the last selected article of each law
+        for q in (f"{short_law_name(a.law)}{article_label(a.article_no, a.sub_no)}是怎么规定的",
+                  f"{a.department}{short_law_name(a.law)}{a.label}的内容是什么？", f"《{a.law}》第{a.article_no}条"):
+            hits = r.search(q, 3)
+            assert hits[0].article.key == a.key and hits[0].sources == ("direct",), q

@@ -1,0 +1,106 @@
+"""The web page in a real headless Chromium (Debian's chromium driven by Playwright) against a live
+retrieval-only server over the tiny index: streamed answer, citation cards, Clear History, contracts tab."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = os.environ.get("LAWGLM_WEB_SCREENSHOT")  # set to a path to keep a screenshot for review
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, retrieval_assistant):
+    url = live_server(retrieval_assistant)
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(url + "/")
+    yield pg
+    pg.close()
+    assert not errors, errors
+
+
+def test_ask_streams_answer_with_citation_cards(page, corpus):
+    page.wait_for_selector("#status.badge-ok")
+    assert "仅检索" in page.text_content("#status")
+    for label in ("提交", "清除历史"):
+        assert page.get_by_role("button", name=label).is_visible()
+    for slider in ("#max-length", "#top-p", "#temperature"):
+        assert page.locator(slider).get_attribute("type") == "range"
+
+    page.fill("#question", "从建筑物中抛掷物品造成他人损害，谁承担责任？")
+    page.click("#submit")
+    card = page.locator(".citation").first
+    card.wait_for(timeout=20000)
+    answer = page.locator(".bot .text").first.text_content()
+    assert "《中华人民共和国民法典》" in answer
+    assert page.locator(".citation.ok").count() >= 1
+    title = card.locator(".cite-title").text_content()
+    body = card.locator(".article-text").text_content()
+    law, label = title.strip("《").split("》")
+    article = next(a for a in corpus.articles if a.law == law and a.label == label and a.is_current)
+    assert body == article.text  # the card shows the article's full text from the corpus
+    assert card.locator(".pill-status").text_content() == article.status
+    assert page.locator(".retrieved-item").count() >= 1
+    if SCREENSHOT:
+        page.screenshot(path=SCREENSHOT, full_page=True)
+
+    page.click("#clear")
+    assert page.locator(".turn").count() == 0
+    assert page.locator("#empty-hint").is_visible()
+
+
+def test_untrusted_text_is_not_interpreted_as_html(page):
+    page.wait_for_selector("#status.badge-ok")
+    page.fill("#question", "<img src=x onerror=\"document.title='pwned'\">正当防卫")
+    page.click("#submit")
+    page.locator(".turn .bot .body .citations, .turn .error").first.wait_for(timeout=20000)
+    assert page.locator(".turn img").count() == 0 and page.title() != "pwned"
+    assert "<img" in page.locator(".user .text").first.text_content()
+
+
+def test_errors_are_shown_not_swallowed(page):
+    page.wait_for_selector("#status.badge-ok")
+    page.fill("#law-filter", "火星法")
+    page.fill("#question", "正当防卫的界限是什么？")
+    page.click("#submit")
+    err = page.locator(".turn .error")
+    err.wait_for(timeout=20000)
+    assert "火星法" in err.text_content()
+
+
+def test_contract_tab_drafts_and_offers_docx(page):
+    page.click("#tab-contract")
+    assert page.locator("#panel-contract").is_visible() and not page.locator("#panel-qa").is_visible()
+    page.wait_for_function("document.querySelectorAll('#template option').length > 1")
+    page.fill("#contract-request", "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，"
+                                   "单价3000元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。")
+    page.click("#draft")
+    page.locator("#docx-link:not([hidden])").wait_for(timeout=20000)
+    doc = page.locator("#contract-output")
+    assert "买卖合同" in doc.locator("h2").first.text_content()
+    assert "北京红源家具有限责任公司" in doc.text_content()
+    assert doc.locator("table").count() >= 1  # the item table is rendered as a table
+    assert page.get_attribute("#docx-link", "href").startswith("blob:")
+    if SCREENSHOT:
+        page.screenshot(path=SCREENSHOT.replace(".png", "-contract.png"), full_page=True)
