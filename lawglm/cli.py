@@ -215,8 +215,8 @@ def _generation_options(f):
         click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
         click.option("--temperature", type=click.FloatRange(0, 5), default=None, help="0 = greedy"),
         click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None,
-                     help="8: int8 (CPU dynamic, the CPU default / CUDA bitsandbytes); 4: CUDA bitsandbytes; "
-                          "none: full precision"),
+                     help="8: int8 (CPU dynamic: faster, lower quality / CUDA bitsandbytes); "
+                          "4: CUDA bitsandbytes; none: full precision (default)"),
         click.option("--device", default=None, help="auto | cpu | cuda | mps"),
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
     ]

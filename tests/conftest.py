@@ -107,8 +107,8 @@ def tiny_index(tmp_path_factory, tiny_corpus, tiny_encoder):
 # === generation fixtures (tiny models) ==========================================
 # Tiny randomly initialised causal LMs + a byte-level BPE tokenizer trained (in milliseconds) on the tiny
 # corpus, saved to tmp dirs so they load through `lawglm.generation.load_backbone(path)` like real models.
-TINY_DIMS = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                 num_key_value_heads=2, head_dim=8, max_position_embeddings=2048)
+TINY_DIMS = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+             "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 2048}
 
 
 def _train_tiny_tokenizer(texts):
@@ -140,12 +140,19 @@ def tiny_tokenizer_dir(tmp_path_factory, tiny_articles):
 
 def _save_tiny_model(arch: str, tok_dir, out_dir):
     import torch
-    from transformers import AutoTokenizer, Gemma3ForCausalLM, Gemma3TextConfig, Glm4Config, Glm4ForCausalLM
-    from transformers import GlmConfig, GlmForCausalLM
+    from transformers import (
+        AutoTokenizer,
+        Gemma3ForCausalLM,
+        Gemma3TextConfig,
+        Glm4Config,
+        Glm4ForCausalLM,
+        GlmConfig,
+        GlmForCausalLM,
+    )
 
     tok = AutoTokenizer.from_pretrained(tok_dir)
-    ids = dict(vocab_size=len(tok), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-               bos_token_id=tok.bos_token_id)
+    ids = {"vocab_size": len(tok), "pad_token_id": tok.pad_token_id, "eos_token_id": tok.eos_token_id,
+           "bos_token_id": tok.bos_token_id}
     cfg_cls, model_cls = {"glm": (GlmConfig, GlmForCausalLM), "glm4": (Glm4Config, Glm4ForCausalLM),
                           "gemma3": (Gemma3TextConfig, Gemma3ForCausalLM)}[arch]
     extra = {"sliding_window": 64} if arch == "gemma3" else {}

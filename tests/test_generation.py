@@ -230,10 +230,10 @@ def test_generator_per_settings(tiny_gemma_dir, tmp_path):
     local = load_generator(get_settings(model=str(tiny_gemma_dir), device="cpu", adapters_dir=tmp_path),
                            progress=False)
     assert isinstance(local, LocalGenerator) and local.adapters == [] and local.default_adapter == "none"
-    assert any("quantized" in type(m).__module__ for m in local.model.modules())  # int8 is the CPU default
-    full = load_generator(get_settings(model=str(tiny_gemma_dir), device="cpu", adapters_dir=tmp_path,
-                                       quantize=0), progress=False)
-    assert not any("quantized" in type(m).__module__ for m in full.model.modules())
+    assert not any("quantized" in type(m).__module__ for m in local.model.modules())  # full precision
+    q8 = load_generator(get_settings(model=str(tiny_gemma_dir), device="cpu", adapters_dir=tmp_path,
+                                     quantize=8), progress=False)
+    assert any("quantized" in type(m).__module__ for m in q8.model.modules())
     with pytest.raises(ModelError, match="llm"):
         load_generator(get_settings(llm="gpt"))
 

@@ -160,12 +160,13 @@ def test_reload_swaps_version_and_old_object_keeps_serving(tmp_path, tiny_index,
 
 
 def test_search_is_fast(retriever):
+    """CPU time, not wall time: on a shared machine wall time measures the neighbours."""
     retriever.search("借款合同的利息", 5)
     times = []
     for q in ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办"):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         retriever.search(q, 5)
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     assert sorted(times)[2] < 0.05
 
 

@@ -393,7 +393,6 @@ def admin_client(make_client, tiny_index, tmp_path):
     import shutil
 
     from lawglm.assistant import Assistant
-
     from lawglm.settings import Settings
 
     index_dir = tmp_path / "index"
