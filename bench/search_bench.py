@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lawglm.evaluation import first_gold_rank, read_retrieval_data  # noqa: E402
-from lawglm.records import Article, Hit  # noqa: E402
+from lawglm.evaluation import first_gold_rank, read_retrieval_data
+from lawglm.records import Article, Hit
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -8,4 +8,4 @@ from .records import Answer, Article, Citation, Hit
 from .settings import Settings, get_settings
 
 __version__ = "0.1.0"
-__all__ = ["Answer", "Article", "Citation", "Hit", "Settings", "get_settings", "__version__"]
+__all__ = ["Answer", "Article", "Citation", "Hit", "Settings", "__version__", "get_settings"]

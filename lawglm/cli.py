@@ -378,7 +378,8 @@ def _filters(pairs: tuple[str, ...]) -> dict:
 @click.option("--dtype", default="float32", show_default=True)
 def train(**opts) -> None:
     """Train a LoRA or P-tuning v2 adapter: `lawglm train --method lora --data F.jsonl --out adapters/NAME`."""
-    from .training import TrainConfig, train as run_training
+    from .training import TrainConfig
+    from .training import train as run_training
 
     opts["filters"] = _filters(opts["filters"])
     opts["history_column"] = opts["history_column"] or None

@@ -391,11 +391,14 @@ def load_index(index_dir: str | Path) -> LoadedIndex:
 
 def load_version(path: str | Path) -> LoadedIndex:
     """Load one version directory, checking every part against its manifest."""
+    from .token_store import LOAD_LOCK
+
     path = Path(path)
     manifest = read_manifest(path)
     corpus = _load_snapshot(path, manifest)
-    bm25 = _load_bm25(path, len(corpus))
-    faiss_index, embeddings = _load_dense(path, manifest, len(corpus)) if manifest.get("encoder") else (None, None)
+    with LOAD_LOCK:
+        bm25 = _load_bm25(path, len(corpus))
+        faiss_index, embeddings = _load_dense(path, manifest, len(corpus)) if manifest.get("encoder") else (None, None)
     return LoadedIndex(corpus=corpus, bm25=bm25, faiss=faiss_index, embeddings=embeddings, manifest=manifest,
                        version=manifest.get("version", path.name), path=path)
 

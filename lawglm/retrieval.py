@@ -15,9 +15,11 @@ first and then swaps one reference, so searches already running finish on the ol
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -165,7 +167,7 @@ class Retriever:
         mask = st.status_mask(status) if scope is None else scope & st.status_mask(status)
         scope = np.ones(len(mask), dtype=bool) if scope is None else scope
         direct = self._direct(st, query, mask, scope if status == "current" else mask)
-        fused = self._fused(st, query, mask)
+        fused = self._fused(st, expand_query(query), mask)
         self._boost_laws(st, query, fused, law)
         seen = {d.article.key for d in direct}
         return (direct + [h for h in _ranked(st, fused, k + len(direct)) if h.article.key not in seen])[:k]
@@ -253,6 +255,19 @@ class Retriever:
                 entry[0] += self.params.named_law_boost
             elif law in cores:
                 entry[0] += self.params.core_law_boost
+
+
+@lru_cache(maxsize=1)
+def _legal_terms() -> tuple[tuple[re.Pattern, str], ...]:
+    path = Path(__file__).resolve().parent / "data" / "legal_terms.json"
+    terms = json.loads(path.read_text(encoding="utf-8"))
+    return tuple((re.compile(k), v) for k, v in terms.items() if not k.startswith("_"))
+
+
+def expand_query(query: str) -> str:
+    """The query plus the legal terms for the everyday words it uses (借钱 -> 借款, 房东 -> 出租人)."""
+    extra = [terms for pattern, terms in _legal_terms() if pattern.search(query)]
+    return query + (" " + " ".join(extra) if extra else "")
 
 
 def detect_laws(st: _State, query: str) -> tuple[set[str], set[str]]:

@@ -12,12 +12,18 @@ used by any article simply have no postings.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .text import TOKENIZER_NAME, tokenize_many
+
+# np.load parses .npy headers with ast.literal_eval, and CPython 3.11 < 3.11.8 corrupts its AST recursion
+# counter when two threads do that at once ("AST constructor recursion depth mismatch"). Index files are
+# loaded rarely (start-up, reload, update), so every load of them is serialised on this lock.
+LOAD_LOCK = threading.RLock()
 
 DIR = "tokens"
 
@@ -38,8 +44,9 @@ def load_reuse(version_dir: str | Path, documents: list[str]) -> TokenReuse | No
     d = Path(version_dir) / DIR
     try:
         meta = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
-        ids = np.load(d / "ids.npy", allow_pickle=False)
-        offsets = np.load(d / "offsets.npy", allow_pickle=False)
+        with LOAD_LOCK:
+            ids = np.load(d / "ids.npy", allow_pickle=False)
+            offsets = np.load(d / "offsets.npy", allow_pickle=False)
     except (OSError, ValueError):
         return None
     if meta.get("tokenizer") != TOKENIZER_NAME or len(offsets) != len(documents) + 1:

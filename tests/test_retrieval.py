@@ -233,3 +233,20 @@ def test_lookup_of_laws_with_unusual_names(tmp_path, corpus):
                   f"{a.department}{short_law_name(a.law)}{a.label}的内容是什么？", f"《{a.law}》第{a.article_no}条"):
             hits = r.search(q, 3)
             assert hits[0].article.key == a.key and hits[0].sources == ("direct",), q
+
+
+def test_everyday_words_are_expanded_to_legal_terms():
+    from lawglm.retrieval import expand_query
+
+    expanded = expand_query("同事借我钱不还怎么办")
+    assert "借款" in expanded and expanded.startswith("同事借我钱不还怎么办")
+    assert expand_query("民法典第十条") == "民法典第十条"  # nothing to expand: the query is unchanged
+
+
+def test_colloquial_loan_question_finds_the_loan_contract_articles(tiny_index):
+    """The issue's own example through the real search path: 借我钱不还 reaches 民法典 借款合同 (第667条起)."""
+    from lawglm.retrieval import Retriever
+
+    hits = Retriever.load(tiny_index).search("同事借我钱不还怎么办", k=3)
+    top = hits[0].article
+    assert top.law == "中华人民共和国民法典" and 667 <= top.article_no <= 680, [h.article.citation for h in hits]
