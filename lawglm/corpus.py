@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import ArticleNotFound, CorpusError, UnknownLaw
 from .numerals import parse_article_no
-from .records import CURRENT_STATUSES, Article
+from .records import CURRENT_STATUSES, Article, iter_jsonl
 
 ALIASES_FILE = Path(__file__).resolve().parent / "data" / "aliases.json"
 NATION_PREFIX = "中华人民共和国"
@@ -237,17 +237,10 @@ def _record_law_name(name: str) -> str:
 
 def read_jsonl(path: str | Path) -> list[Article]:
     out = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}:{i}: invalid JSON ({exc.msg})") from None
-            if isinstance(rec, dict):
-                rec["source"] = str(path)  # (cheaper than dataclasses.replace on 26k articles)
-            out.append(article_from_record(rec, f"{path}:{i}"))
+    for i, rec in iter_jsonl(path, CorpusError):
+        if isinstance(rec, dict):
+            rec["source"] = str(path)  # (cheaper than dataclasses.replace on 26k articles)
+        out.append(article_from_record(rec, f"{path}:{i}"))
     if not out:
         raise CorpusError(f"{path}: no articles")
     return out

@@ -28,7 +28,7 @@ import numpy as np
 
 from .corpus import Corpus, load_corpus
 from .errors import DataError, ModelError
-from .records import Article
+from .records import Article, iter_jsonl
 from .text import article_document, short_law_name
 
 UNK = "[UNK]"
@@ -170,16 +170,10 @@ def _pca(x: np.ndarray, dim: int) -> np.ndarray:
 def read_question_pairs(path: str | Path, corpus: Corpus) -> list[Pair]:
     """question -> gold article pairs from a `{"query"|"question", "gold": [{"law", "article_no"}]}` file."""
     p = Path(path)
-    if not p.exists():
-        raise DataError(f"training data not found: {p}")
     pairs = []
-    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{p}:{i}: invalid JSON ({exc.msg})") from None
+    for i, rec in iter_jsonl(p, DataError):
+        if not isinstance(rec, dict):
+            raise DataError(f"{p}:{i}: expected a JSON object")
         query = rec.get("query") or rec.get("question")
         if not isinstance(query, str) or not isinstance(rec.get("gold"), list):
             raise DataError(f"{p}:{i}: needs a 'query' (or 'question') string and a 'gold' list")

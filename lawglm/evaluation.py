@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .records import iter_jsonl
 
 
 # --- text metrics (character level) ---------------------------------------------------------
@@ -321,19 +322,7 @@ def _retrieval_example(rec: object, where: str) -> RetrievalExample:
 
 def read_retrieval_data(path: str | Path) -> list[RetrievalExample]:
     """Parse a retrieval gold file; DataError naming file:line on the first malformed line."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{i}: invalid JSON ({exc.msg})") from None
-            out.append(_retrieval_example(rec, f"{path}:{i}"))
+    out = [_retrieval_example(rec, f"{path}:{i}") for i, rec in iter_jsonl(path, DataError)]
     if not out:
         raise DataError(f"{path}: no examples")
     return out

@@ -1,8 +1,11 @@
-"""Plain records that flow through the pipeline: Article, Hit, Citation, Answer."""
+"""Plain records that flow through the pipeline (Article, Hit, Citation, Answer), and the one JSONL reader."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from .numerals import article_label
 
@@ -116,3 +119,30 @@ class Answer:
             "retrieved": [h.to_dict() for h in self.retrieved],
             "usage": self.usage,
         }
+
+
+def iter_jsonl(path: str | Path, error: type[Exception]) -> Iterator[tuple[int, object]]:
+    """(line number, parsed value) for every non-blank line of a JSONL file.
+
+    Raises `error` with a message naming file (and line) when the file is missing, not UTF-8 or not JSON.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise error(f"{p}: file not found")
+    with p.open(encoding="utf-8") as f:
+        no = 0
+        while True:
+            try:
+                line = f.readline()
+            except UnicodeDecodeError:
+                raise error(f"{p}:{no + 1}: not UTF-8 text") from None
+            if not line:
+                return
+            no += 1
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise error(f"{p}:{no}: invalid JSON ({exc.msg})") from None
+            yield no, value

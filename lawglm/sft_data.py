@@ -15,12 +15,12 @@ naming its line, so one empty answer does not block a training run.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DataError
+from .records import iter_jsonl
 
 log = logging.getLogger(__name__)
 ROLES = {"system", "user", "assistant", "tool", "observation"}
@@ -77,20 +77,11 @@ class Columns:
 def read_records(path: str | Path) -> list[tuple[int, dict]]:
     """(line number, object) for every non-blank line; DataError on unreadable / invalid JSON."""
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{p}: no such data file")
     out = []
-    with p.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{p}:{no}: invalid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise DataError(f"{p}:{no}: expected a JSON object, got {type(obj).__name__}")
-            out.append((no, obj))
+    for no, obj in iter_jsonl(p, DataError):
+        if not isinstance(obj, dict):
+            raise DataError(f"{p}:{no}: expected a JSON object, got {type(obj).__name__}")
+        out.append((no, obj))
     if not out:
         raise DataError(f"{p}: empty data file")
     return out
