@@ -377,8 +377,8 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
 
 
 # --- load + validate -------------------------------------------------------------
-def load_index(index_dir: str | Path) -> LoadedIndex:
-    """The CURRENT version of the index at `index_dir` (IndexMissing / IndexCorrupt when it can't be)."""
+def current_path(index_dir: str | Path) -> Path:
+    """Directory of the CURRENT version (IndexMissing when there is none, IndexCorrupt when it is gone)."""
     version = current_version(index_dir)
     if version is None:
         raise IndexMissing(f"no index at {index_dir}; run `lawglm index build`")
@@ -386,7 +386,12 @@ def load_index(index_dir: str | Path) -> LoadedIndex:
     if not path.is_dir():
         raise IndexCorrupt(f"{Path(index_dir) / 'CURRENT'} points at version {version!r}, "
                            f"which is missing from {versions_dir(index_dir)}")
-    return load_version(path)
+    return path
+
+
+def load_index(index_dir: str | Path) -> LoadedIndex:
+    """The CURRENT version of the index at `index_dir` (IndexMissing / IndexCorrupt when it can't be)."""
+    return load_version(current_path(index_dir))
 
 
 def load_version(path: str | Path) -> LoadedIndex:
@@ -474,10 +479,8 @@ def validate(path: str | Path) -> LoadedIndex:
 
 def stats(index_dir: str | Path) -> dict:
     """What is built where: the current version's manifest summary, all versions, disk size."""
-    version = current_version(index_dir)
-    if version is None:
-        raise IndexMissing(f"no index at {index_dir}; run `lawglm index build`")
-    path = versions_dir(index_dir) / version
+    path = current_path(index_dir)
+    version = path.name
     manifest = read_manifest(path)
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     enc = manifest.get("encoder") or {}

@@ -355,13 +355,12 @@ def _probe(loaded, article: Article, k: int = 10) -> None:
 
 def previous_version(index_dir: str | Path) -> str:
     """The version that served before CURRENT (recorded at build time, else the next older one)."""
-    from .index import current_version, list_versions, read_manifest, versions_dir
+    from .index import current_path, list_versions, read_manifest
 
-    current = current_version(index_dir)
-    if current is None:
-        raise IndexMissing(f"no index at {index_dir}; run `lawglm index build`")
+    path = current_path(index_dir)
+    current = path.name
     versions = list_versions(index_dir)
-    prev = (read_manifest(versions_dir(index_dir) / current).get("source_info") or {}).get("previous")
+    prev = (read_manifest(path).get("source_info") or {}).get("previous")
     if prev in versions and prev != current:
         return prev
     older = [v for v in versions if v < current]
