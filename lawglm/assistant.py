@@ -20,6 +20,7 @@ RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不�
 NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
 DRAFT_TOKENS = 96
 MAX_TOP_K = 50
+MAX_TEMPERATURE = 2.0  # the range the API and the web page offer
 
 
 class InvalidRequest(LawGLMError, ValueError):
@@ -38,6 +39,7 @@ class GenOptions:
     temperature: float
     repetition_penalty: float = 1.0
     draft_first: bool = False
+    max_new_tokens: int | None = None  # a cap on the reply alone (OpenAI's max_tokens)
 
 
 @dataclass
@@ -93,7 +95,7 @@ class Assistant:
     # --- validation --------------------------------------------------------------------
     def options(self, *, top_k: int | None = None, law: str | None = None, adapter: str | None = None,
                 max_length: int | None = None, top_p: float | None = None, temperature: float | None = None,
-                draft_first: bool = False) -> GenOptions:
+                draft_first: bool = False, max_new_tokens: int | None = None) -> GenOptions:
         """Validated options with defaults; InvalidRequest names the bad field."""
         top_k = self.settings.top_k if top_k is None else top_k
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
@@ -112,10 +114,13 @@ class Assistant:
         if not 0 < top_p <= 1:
             raise InvalidRequest(f"top_p: must be in (0, 1], got {top_p}")
         temperature = self.temperature if temperature is None else temperature
-        if not 0 <= temperature <= 5:
-            raise InvalidRequest(f"temperature: must be in [0, 5], got {temperature}")
+        if not 0 <= temperature <= MAX_TEMPERATURE:
+            raise InvalidRequest(f"temperature: must be in [0, {MAX_TEMPERATURE:g}], got {temperature}")
+        if max_new_tokens is not None and (isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int)
+                                           or max_new_tokens < 1):
+            raise InvalidRequest(f"max_new_tokens: must be a positive integer, got {max_new_tokens!r}")
         return GenOptions(top_k, law, adapter, max_length or context, top_p, temperature,
-                          self.repetition_penalty, draft_first)
+                          self.repetition_penalty, draft_first, max_new_tokens)
 
     # --- answering ----------------------------------------------------------------------
     def ask(self, question: str, history: Sequence | None = None, **opts) -> Answer:
@@ -130,12 +135,12 @@ class Assistant:
     def stream(self, question: str, history: Sequence | None = None, *, top_k: int | None = None,
                law: str | None = None, adapter: str | None = None, max_length: int | None = None,
                top_p: float | None = None, temperature: float | None = None, draft_first: bool = False,
-               cancel: threading.Event | None = None) -> Iterator[str | Answer]:
+               max_new_tokens: int | None = None, cancel: threading.Event | None = None) -> Iterator[str | Answer]:
         """Text chunks as they are generated, then ONE final Answer (text, verified citations, hits, usage)."""
         if not isinstance(question, str) or not question.strip():
             raise InvalidRequest("question: must be a non-empty string")
         opts = self.options(top_k=top_k, law=law, adapter=adapter, max_length=max_length, top_p=top_p,
-                            temperature=temperature, draft_first=draft_first)
+                            temperature=temperature, draft_first=draft_first, max_new_tokens=max_new_tokens)
         pairs = normalize_history(history)
         if self.generator is None:
             yield from self._retrieval_only(question, pairs, opts)
@@ -158,7 +163,8 @@ class Assistant:
 
     def _budget(self, opts: GenOptions) -> tuple[int, int]:
         """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
-        new = min(self.settings.max_new_tokens, opts.max_length // 2)
+        new = min(opts.max_new_tokens or self.settings.max_new_tokens, self.settings.max_new_tokens,
+                  opts.max_length // 2)
         return opts.max_length - new, new
 
     def _draft(self, question: str, pairs: list, opts: GenOptions) -> tuple[str, int]:

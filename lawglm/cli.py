@@ -213,7 +213,7 @@ def _generation_options(f):
         click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
         click.option("--max-length", type=click.IntRange(16), default=None, help="prompt + reply tokens"),
         click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
-        click.option("--temperature", type=click.FloatRange(0, 5), default=None, help="0 = greedy"),
+        click.option("--temperature", type=click.FloatRange(0, 2), default=None, help="0 = greedy"),
         click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None,
                      help="8: int8 (CPU dynamic: faster, lower quality / CUDA bitsandbytes); "
                           "4: CUDA bitsandbytes; none: full precision (default)"),

@@ -109,12 +109,20 @@ def test_law_filter(retriever):
 
 @pytest.mark.parametrize("kwargs, field", [({"question": "  "}, "question"), ({"adapter": "legal-x"}, "adapter"),
                                            ({"max_length": 10 ** 6}, "max_length"), ({"top_k": 0}, "top_k"),
-                                           ({"top_p": 1.5}, "top_p"), ({"temperature": -1.0}, "temperature")])
+                                           ({"top_p": 1.5}, "top_p"), ({"temperature": -1.0}, "temperature"),
+                                           ({"temperature": 2.5}, "temperature"),
+                                           ({"max_new_tokens": 0}, "max_new_tokens")])
 def test_bad_requests_name_the_field(assistant, kwargs, field):
     kwargs = {"question": "借款利息", **kwargs}
     with pytest.raises(InvalidRequest, match=f"^{field}:") as exc:
         assistant.ask(**kwargs)
     assert isinstance(exc.value, LawGLMError)
+
+
+def test_max_new_tokens_caps_the_reply_alone(assistant):
+    ans = assistant.ask("借款到期不还怎么办？", max_new_tokens=3, temperature=0)
+    assert 0 < ans.usage["completion_tokens"] <= 3
+    assert assistant.ask("借款到期不还怎么办？", temperature=0).usage["completion_tokens"] > 3  # the default is longer
 
 
 def test_small_max_length_truncates_the_prompt_not_the_question(assistant):

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, is_dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -63,7 +63,7 @@ class AskParams:
 
     def kwargs(self) -> dict:
         opts = {"top_k": self.top_k, "law": self.law, "adapter": self.adapter, "max_length": self.max_length,
-                "top_p": self.top_p, "temperature": self.temperature}
+                "top_p": self.top_p, "temperature": self.temperature, "max_new_tokens": self.max_new_tokens}
         out = {k: v for k, v in opts.items() if v is not None}
         if self.draft_first:
             out["draft_first"] = True
@@ -122,15 +122,6 @@ def validate(st: ServerState, assistant: Any, p: AskParams, names: dict[str, str
             raise field_error(names.get("history", "history"), str(exc).removeprefix("history: ")) from None
 
 
-def for_request(assistant: Any, p: AskParams) -> Any:
-    """The assistant as this request needs it: with a reply cap (max_new_tokens) it is a shallow copy
-    sharing the loaded retriever and model, with that cap in its settings."""
-    if p.max_new_tokens is None or not is_dataclass(assistant):
-        return assistant
-    cap = min(p.max_new_tokens, assistant.settings.max_new_tokens)
-    return replace(assistant, settings=assistant.settings.model_copy(update={"max_new_tokens": cap}))
-
-
 def _record(st: ServerState, answer: Answer) -> Answer:
     st.metrics.add_tokens((answer.usage or {}).get("completion_tokens", 0))
     return answer
@@ -139,7 +130,7 @@ def _record(st: ServerState, answer: Answer) -> Answer:
 async def answer(request: Request, st: ServerState, assistant: Any, p: AskParams) -> Answer:
     """The full answer (model: via the worker queue, cancelled if the client leaves)."""
     if not uses_model(assistant):
-        return _record(st, await run_in_threadpool(for_request(assistant, p).ask, p.question, p.history,
+        return _record(st, await run_in_threadpool(assistant.ask, p.question, p.history,
                                                    **p.kwargs()))
     final = None
     async for item in stream(request, st, assistant, p):
@@ -173,10 +164,8 @@ async def stream(request: Request, st: ServerState, assistant: Any, p: AskParams
 
 
 def _start(st: ServerState, assistant: Any, p: AskParams) -> Job:
-    answerer = for_request(assistant, p)
-
     def run(cancel: threading.Event):
-        return answerer.stream(p.question, p.history, cancel=cancel, **p.kwargs())
+        return assistant.stream(p.question, p.history, cancel=cancel, **p.kwargs())
 
     if uses_model(assistant):
         return st.worker.submit(run)
