@@ -1,8 +1,8 @@
-"""Chinese numerals: 第一千二百五十四条 <-> 1254, and article-number labels.
+"""Chinese numerals: 第一千二百五十四条 <-> 1254, article-number labels, and dates.
 
 Owns the conversion between Chinese numerals (with 两, 〇/零, leading 十 forms)
-and integers, plus parsing and formatting of article labels such as
-「第一百二十条之一」.
+and integers, parsing and formatting of article labels such as
+「第一百二十条之一」, and dates written 二〇二三年十二月二十九日 / 2023年12月29日 / 2023-12-29.
 """
 
 from __future__ import annotations
@@ -97,3 +97,19 @@ def parse_article_no(text: str | int) -> tuple[int, int]:
 def article_label(number: int, sub: int = 0) -> str:
     """(120, 1) -> '第一百二十条之一'."""
     return f"第{int_to_cn(number)}条" + (f"之{int_to_cn(sub)}" if sub else "")
+
+
+# a date as statutes and contracts write it: 二〇二三年十二月二十九日, 2023年12月29日, 2023-12-29
+DATE_PATTERN = (r"(?P<y>[0-9０-９]{4}|[〇零○一二三四五六七八九]{4})\s*年\s*(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+                r"\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+                r"|(?P<y2>\d{4})[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})")
+DATE_RE = re.compile(DATE_PATTERN)
+
+
+def date_iso(match: re.Match) -> str | None:
+    """YYYY-MM-DD for a DATE_RE match (ranges not checked: callers decide what is plausible); None if garbled."""
+    y, m, d = match.group("y2", "m2", "d2") if match.group("y2") else match.group("y", "m", "d")
+    try:
+        return f"{cn_to_int(y):04d}-{cn_to_int(m):02d}-{cn_to_int(d):02d}"
+    except ValueError:
+        return None

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .corpus import normalize_law_name
-from .numerals import NUMERAL_CHARS, cn_to_int
+from .numerals import DATE_PATTERN, DATE_RE, NUMBER_PATTERN, cn_to_int, date_iso
 from .records import HISTORICAL, REPEALED
 
 STATUSES = {"现行有效": "现行有效", "有效": "现行有效", "已被修改": "已被修改", "已废止": REPEALED,
@@ -23,16 +23,13 @@ META_KEYS = {"状态": "status", "时效性": "status", "效力": "status", "sta
              "公布日期": "version_date", "version_date": "version_date", "部门": "department",
              "法律部门": "department", "department": "department", "效力级别": "level", "level": "level",
              "title": "title", "标题": "title"}
-_NUM = rf"[0-9０-９]+|[{NUMERAL_CHARS}]+"
+_NUM = NUMBER_PATTERN
 _SEP = r"(?:[\s\u3000]+|\*\*|$)"
 ARTICLE_RE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?:\*\*)?({_SEP})(.*)$")
 BAD_ARTICLE_RE = re.compile(r"^第([^\s条]{1,8})条[\s\u3000]")
 HEADING_RE = re.compile(rf"^第({_NUM})(编|分编|章|节)(?:[\s\u3000]+(.*)|$)")
 META_RE = re.compile(r"^([^\s:：]{1,16})\s*[:：]\s*(.+)$")
-_Y, _MD = r"[0-9０-９]{4}|[〇零一二三四五六七八九]{4}", r"[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3}"
-CN_DATE_RE = re.compile(rf"({_Y})年({_MD})月({_MD})日")
-ISO_DATE_RE = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
-EFFECTIVE_RE = re.compile(rf"自(({_Y})年({_MD})月({_MD})日|公布之日)起施行")
+EFFECTIVE_RE = re.compile(rf"自((?:{DATE_PATTERN})|公布之日)起施行")
 
 
 @dataclass
@@ -230,15 +227,7 @@ def effective_from(text: str, version: str) -> str:
 # --- dates ------------------------------------------------------------------
 def all_dates(text: str) -> list[str]:
     """Every date in text as YYYY-MM-DD (2023年12月29日, 二〇二三年十二月二十九日, 2023-12-29)."""
-    out = []
-    for m in CN_DATE_RE.finditer(text):
-        try:
-            out.append(_iso(cn_to_int(m.group(1)), cn_to_int(m.group(2)), cn_to_int(m.group(3))))
-        except ValueError:
-            continue
-    for m in ISO_DATE_RE.finditer(text):
-        out.append(_iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    return [d for d in out if d]
+    return [d for d in map(date_iso, DATE_RE.finditer(text)) if d and _plausible(d)]
 
 
 def first_date(text: str) -> str:
@@ -246,5 +235,6 @@ def first_date(text: str) -> str:
     return dates[0] if dates else ""
 
 
-def _iso(y: int, m: int, d: int) -> str:
-    return f"{y:04d}-{m:02d}-{d:02d}" if 1 <= m <= 12 and 1 <= d <= 31 and y > 1900 else ""
+def _plausible(iso: str) -> bool:
+    y, m, d = (int(x) for x in iso.split("-"))
+    return 1 <= m <= 12 and 1 <= d <= 31 and y > 1900

@@ -62,3 +62,13 @@ def test_int_to_cn_range():
         int_to_cn(-1)
     with pytest.raises(ValueError):
         int_to_cn(100_000_000)
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("二〇二三年十二月二十九日", "2023-12-29"), ("2023年12月29日", "2023-12-29"), ("2023-12-29", "2023-12-29"),
+    ("2024年7月1号", "2024-07-01"), ("２０２４年１月５日", "2024-01-05"), ("2024/7/1", "2024-07-01"),
+])
+def test_dates_as_statutes_and_contracts_write_them(text, iso):
+    from lawglm.numerals import DATE_RE, date_iso
+
+    assert [date_iso(m) for m in DATE_RE.finditer(f"自{text}起施行")] == [iso]

@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from ..numerals import DATE_RE, date_iso
 from .errors import NoTemplateMatch
 from .items import CLAUSE_DELIMS, CN_SMALL, clause_spans, extract_items
 from .money import AMOUNT, format_number, parse_number
@@ -22,8 +23,6 @@ from .schema import FieldSpec, Template, load_templates
 
 _WIDTH = str.maketrans("０１２３４５６７８９％．\u3000", "0123456789%. ")
 SENTENCE_DELIMS = re.compile(r"[。；;！!？?\n]")
-DATE_RE = re.compile(r"(?P<y>\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
-                     r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|(?P<y2>\d{4})[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})")
 PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+|\d+(?:\.\d+)?)")
 AMOUNT_RE = re.compile(AMOUNT)
 DURATION_RE = re.compile(rf"(?P<num>\d+|[{CN_SMALL}]+)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|年|周|星期|份|小时)")
@@ -188,18 +187,6 @@ def extract_schedule(text: str) -> tuple[list[dict], list[tuple[int, int]]]:
 
 
 # --- scalar fields by their cues ----------------------------------------------------------------
-def _date_iso(m: re.Match) -> str | None:
-    """The date as YYYY-MM-DD (checked for validity later, by the field rules); None if garbled."""
-    if m.group("y2"):
-        return f"{m.group('y2')}-{int(m.group('m2')):02d}-{int(m.group('d2')):02d}"
-    y = m.group("y")
-    try:
-        year = int(y) if y.isdigit() else int("".join(str(int(parse_number(c))) for c in y.replace("〇", "零")))
-        return f"{year}-{int(parse_number(m.group('m'))):02d}-{int(parse_number(m.group('d'))):02d}"
-    except ValueError:
-        return None
-
-
 def _duration(spec: FieldSpec, m: re.Match) -> str | None:
     """'两年' for a field counted in 个月 -> '24'; None when the units do not convert."""
     unit = UNIT_CANON.get(m.group("unit"), m.group("unit"))
@@ -218,7 +205,7 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
     """Candidate values of the field's type inside text[s:e] (absolute spans)."""
     clause, out = text[s:e], []
     if spec.type == "date":
-        out = [(m.start(), m.end(), _date_iso(m)) for m in DATE_RE.finditer(clause)]
+        out = [(m.start(), m.end(), date_iso(m)) for m in DATE_RE.finditer(clause)]
     elif spec.type == "money":
         out = [(m.start(), m.end(), m.group(0)) for m in AMOUNT_RE.finditer(clause)]
     elif spec.type == "percent":

@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .extract import AMOUNT_RE, DATE_RE, PERCENT_RE, _date_iso, normalize, percent_value
+from ..numerals import DATE_RE, date_iso
+from .extract import AMOUNT_RE, PERCENT_RE, normalize, percent_value
 from .fields import Bad, coerce
 from .money import NUMBER, parse_amount, parse_number
 from .schema import Template
@@ -64,7 +65,7 @@ def request_facts(request: str) -> tuple[str, set[Decimal], set[str]]:
     for m in re.finditer(NUMBER, text):
         with contextlib.suppress(ValueError):
             numbers.add(parse_number(m.group(0)))
-    dates = {d for m in DATE_RE.finditer(text) if (d := _date_iso(m))}
+    dates = {d for m in DATE_RE.finditer(text) if (d := date_iso(m))}
     return re.sub(r"\s+", "", text), {n.normalize() for n in numbers}, dates
 
 
