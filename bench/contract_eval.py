@@ -1,0 +1,176 @@
+"""Field-level precision / recall of contract extraction on the request-phrasing set, per template.
+
+    python3 bench/contract_eval.py                      # dev part, rule extractor
+    python3 bench/contract_eval.py --part heldout       # the held-back third (evaluate last)
+    python3 bench/contract_eval.py --part all --errors  # every request, print each wrong field
+    python3 bench/contract_eval.py --extractor llm      # the local LLM (slow on CPU; opt-in)
+
+The set is bench/data/contract_requests/<template>.jsonl: hand-written requests, each with the
+field values a careful drafter would take from it (only what the request states). A request is
+held back when sha1(id) % 3 == 0; `--part dev` is the other two thirds.
+
+Each request goes through the real path, `lawglm.contracts.draft(request=...)`, and the draft's
+`fields` are compared with the expected ones, field by field:
+  a field right (same value)              -> a true positive
+  a field given but wrong or not expected -> a false positive (wrong values count as FP and FN)
+  a field expected but absent or wrong    -> a false negative
+Values compare as the draft's JSON (`Draft.fields`): parties by name and every detail given
+(the derived `kind` is ignored), item rows exactly, payment schedules by their percentages,
+everything else exactly. A request drafted from the wrong template, or refused, scores every
+expected field as missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "contract_requests"
+PARTS = ("dev", "heldout", "all")
+
+
+def held_back(rid: str) -> bool:
+    return int(hashlib.sha1(rid.encode("utf-8")).hexdigest(), 16) % 3 == 0
+
+
+def load_set(part: str = "dev", data: Path = DATA) -> list[dict]:
+    rows = [json.loads(line) for p in sorted(data.glob("*.jsonl"))
+            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if part == "all":
+        return rows
+    return [r for r in rows if held_back(r["id"]) == (part == "heldout")]
+
+
+def comparable(name: str, value):
+    """The part of a field value that is scored."""
+    if isinstance(value, dict) and "name" in value:
+        return {k: v for k, v in value.items() if k != "kind"}
+    if name == "payment_schedule" and isinstance(value, list):
+        return [str(s.get("percent")) for s in value]
+    return value
+
+
+def score_one(expected: dict, got: dict) -> tuple[int, int, int, list[str]]:
+    tp = fp = fn = 0
+    wrong = []
+    for name in sorted(set(expected) | set(got)):
+        e = comparable(name, expected[name]) if name in expected else None
+        g = comparable(name, got[name]) if name in got else None
+        if name in expected and name in got and e == g:
+            tp += 1
+            continue
+        if name in got:
+            fp += 1
+        if name in expected:
+            fn += 1
+        wrong.append(f"{name}: expected {json.dumps(e, ensure_ascii=False)}, got {json.dumps(g, ensure_ascii=False)}")
+    return tp, fp, fn, wrong
+
+
+def rule_extractor(corpus):
+    from lawglm.contracts import draft
+
+    def run(request: str) -> tuple[str, dict]:
+        d = draft(request=request, corpus=corpus, basis=False)
+        return d.template, d.fields
+    return run
+
+
+def llm_extractor(corpus):
+    from lawglm.contracts import draft
+    from lawglm.generation import load_generator
+    from lawglm.settings import get_settings
+
+    generator = load_generator(get_settings(llm="local"), corpus=corpus)
+
+    def run(request: str) -> tuple[str, dict]:
+        d = draft(request=request, corpus=corpus, basis=False, generator=generator)
+        return d.template, d.fields
+    return run
+
+
+def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
+    per = defaultdict(lambda: {"requests": 0, "tp": 0, "fp": 0, "fn": 0, "refused": 0, "wrong_template": 0})
+    times = []
+    for r in rows:
+        s = per[r["template"]]
+        s["requests"] += 1
+        t0 = time.perf_counter()
+        try:
+            template, got = extract(r["request"])
+        except Exception as exc:  # a refusal (NoTemplateMatch, FieldErrors …) scores as all missed
+            template, got = None, {}
+            s["refused"] += 1
+            if show_errors:
+                print(f"{r['id']}: refused: {type(exc).__name__}: {exc}")
+        times.append((time.perf_counter() - t0) * 1000)
+        if template is not None and template != r["template"]:
+            s["wrong_template"] += 1
+            if show_errors:
+                print(f"{r['id']}: template {template}, expected {r['template']}")
+            got = {}
+        tp, fp, fn, wrong = score_one(r["expected"], got)
+        s["tp"] += tp
+        s["fp"] += fp
+        s["fn"] += fn
+        if show_errors and wrong:
+            print(f"{r['id']}: " + "\n      ".join(wrong))
+    return {"per_template": dict(per), "ms": times}
+
+
+def ratio(a: int, b: int) -> float:
+    return a / b if b else 1.0
+
+
+def table(report: dict) -> str:
+    lines = ["| template | requests | fields expected | precision | recall |", "|---|---:|---:|---:|---:|"]
+    tot = defaultdict(int)
+    for name, s in sorted(report["per_template"].items()):
+        for k, v in s.items():
+            tot[k] += v
+        lines.append(f"| {name} | {s['requests']} | {s['tp'] + s['fn']} | {ratio(s['tp'], s['tp'] + s['fp']):.3f} "
+                     f"| {ratio(s['tp'], s['tp'] + s['fn']):.3f} |")
+    lines.append(f"| **all** | {tot['requests']} | {tot['tp'] + tot['fn']} | "
+                 f"**{ratio(tot['tp'], tot['tp'] + tot['fp']):.3f}** | **{ratio(tot['tp'], tot['tp'] + tot['fn']):.3f}** |")
+    return "\n".join(lines)
+
+
+def totals(report: dict) -> dict:
+    tot = defaultdict(int)
+    for s in report["per_template"].values():
+        for k, v in s.items():
+            tot[k] += v
+    return {"precision": ratio(tot["tp"], tot["tp"] + tot["fp"]), "recall": ratio(tot["tp"], tot["tp"] + tot["fn"]),
+            **tot}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=PARTS, default="dev")
+    ap.add_argument("--extractor", choices=("rules", "llm"), default="rules")
+    ap.add_argument("--errors", action="store_true", help="print every wrong field")
+    ap.add_argument("--limit", type=int, default=0, help="first N requests only (for the slow LLM path)")
+    args = ap.parse_args(argv)
+
+    from lawglm.corpus import load_corpus
+
+    corpus = load_corpus()
+    rows = load_set(args.part)[: args.limit or None]
+    extract = rule_extractor(corpus) if args.extractor == "rules" else llm_extractor(corpus)
+    report = evaluate(rows, extract, show_errors=args.errors)
+    ms = sorted(report["ms"])
+    t = totals(report)
+    print(f"# contract extraction, part={args.part}, extractor={args.extractor}, {len(rows)} requests; "
+          f"draft() per request: median {ms[len(ms) // 2]:.1f} ms, max {ms[-1]:.1f} ms; "
+          f"refused {t['refused']}, wrong template {t['wrong_template']}")
+    print(table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
