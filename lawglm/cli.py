@@ -351,6 +351,8 @@ def _filters(pairs: tuple[str, ...]) -> dict:
               help="show the example's gold articles among the retrieved ones")
 @click.option("--cite-gold/--no-cite-gold", default=True, show_default=True,
               help="append 法律依据：《…》第N条 for shown gold articles the answer does not cite")
+@click.option("--answer-shape", type=click.Choice(["free", "grounded"]), default="free", show_default=True,
+              help="grounded: train the short conclusion + 依据 line of the grounded answer shape")
 @click.option("--prompt-column", default="prompt", show_default=True)
 @click.option("--response-column", default="response", show_default=True)
 @click.option("--history-column", default="history", show_default=True)

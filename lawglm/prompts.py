@@ -6,6 +6,7 @@ sees exactly the format it will be asked in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,14 @@ SYSTEM_PROMPT = (
     "3. 回答简明、分点说明适用的条文和结论；\n"
     "4. 提醒用户：以上内容仅供参考，不构成法律意见，具体问题请咨询执业律师。"
 )
+# The grounded answer shape (small models): the model writes only a short conclusion and the articles it
+# rests on; the system adds the verbatim articles and the next steps (see grounded.py).
+GROUNDED_SYSTEM_PROMPT = (
+    "你是一名严谨的中国法律助手。请阅读下面编号列出的法律条文，用一到三句话直接回答用户的问题："
+    "先给出明确结论，再用一句话说明理由。只能引用列出的条文，引用时写《法律全名》第N条，不要编造。"
+    "最后另起一行，以“依据：”列出结论所依据的条文。"
+)
+BASIS_MARK = "依据："
 ARTICLES_HEADER = "参考法条："
 QUESTION_HEADER = "问题："
 NO_ARTICLES = "（未检索到相关法条）"
@@ -46,6 +55,29 @@ class InvalidHistory(LawGLMError, ValueError):
 
 class PromptTooLong(LawGLMError, ValueError):
     """The question alone does not fit the prompt budget."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """How articles are shown to the model: the instruction and how much of each article."""
+
+    name: str
+    system: str
+    excerpt_chars: int | None = None  # None: whole articles; else the paragraphs that matter, verbatim
+    max_articles: int | None = None
+
+
+FREE = Style("free", SYSTEM_PROMPT)
+GROUNDED = Style("grounded", GROUNDED_SYSTEM_PROMPT, excerpt_chars=120, max_articles=5)
+STYLES = {s.name: s for s in (FREE, GROUNDED)}
+
+
+def get_style(name: str | Style) -> Style:
+    if isinstance(name, Style):
+        return name
+    if name not in STYLES:
+        raise LawGLMError(f"answer_shape: must be one of {', '.join(STYLES)}, got {name!r}")
+    return STYLES[name]
 
 
 @dataclass
@@ -132,27 +164,101 @@ def retrieval_query(question: str, history: Sequence | None = None, *, turns: in
 
 
 # --- articles and messages --------------------------------------------------------
-def format_article(index: int, hit: Hit, max_chars: int | None = None) -> str:
-    """【1】《law》第N条（status）text — text cut to max_chars (with a mark) when given."""
+_ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")
+_SENTENCE_END = re.compile(r"(?<=[。；;！？])")
+
+
+def paragraphs(text: str) -> list[str]:
+    """An article's paragraphs (款) and items (项), verbatim, as stored (one per line)."""
+    return [p.strip() for p in text.split("\n") if p.strip()]
+
+
+def _query_grams(query: str) -> set[str]:
+    from .text import _function_bigram, bigrams
+
+    return {b for b in bigrams(query) if not _function_bigram(b)}
+
+
+def excerpt(text: str, query: str, max_chars: int | None) -> str:
+    """The paragraphs of an article that matter for `query`, verbatim and in order, within `max_chars`.
+
+    Paragraphs are ranked by how many of the query's content bigrams they contain; an item （一）… brings
+    its lead-in paragraph (有下列情形之一的…) along; omitted text is marked with …… . The whole article
+    when it fits (or max_chars is None); a paragraph too long on its own is cut at a sentence end."""
+    text = text.strip()
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    paras, grams = paragraphs(text), _query_grams(query)
+    ranked = sorted(range(len(paras)), key=lambda i: (-sum(g in paras[i] for g in grams), i))
+    chosen: set[int] = set()
+    used = 0
+    for i in ranked:
+        group = {i} | ({_lead_in(paras, i)} if _ITEM.match(paras[i]) else set())
+        cost = sum(len(paras[j]) for j in group - chosen)
+        if used + cost > max_chars:
+            continue
+        chosen |= group
+        used += cost
+    if not chosen:
+        return _cut(paras[ranked[0]], max_chars)
+    out, last = [], -1
+    for i in sorted(chosen):
+        if i != last + 1:
+            out.append(TRIM_MARK)
+        out.append(paras[i])
+        last = i
+    return "\n".join(out) + ("\n" + TRIM_MARK if last < len(paras) - 1 else "")
+
+
+def _lead_in(paras: list[str], i: int) -> int:
+    j = i
+    while j > 0 and _ITEM.match(paras[j]):
+        j -= 1
+    return j
+
+
+def _cut(paragraph: str, max_chars: int) -> str:
+    """A paragraph cut after its last sentence end within max_chars (hard cut if none)."""
+    head = paragraph[:max_chars]
+    ends = [m.start() for m in _SENTENCE_END.finditer(head) if m.start() > 0]
+    return (head[:ends[-1]] if ends else head) + TRIM_MARK
+
+
+def format_article(index: int, hit: Hit, max_chars: int | None = None, query: str = "") -> str:
+    """【1】《law》第N条（status）text — with `query`, the paragraphs that matter (see `excerpt`); without
+    it, the text cut to max_chars (with a mark)."""
     a = hit.article
     text = a.text.strip()
-    if max_chars is not None and len(text) > max_chars:
+    if query and max_chars is not None:
+        text = excerpt(text, query, max_chars)
+    elif max_chars is not None and len(text) > max_chars:
         text = text[:max_chars] + TRIM_MARK
     return f"【{index}】{a.citation}（{a.status}）{text}"
 
 
-def _user_content(question: str, hits: Sequence[Hit], trim_last: int | None = None) -> str:
-    lines = [format_article(i + 1, h, trim_last if i == len(hits) - 1 else None) for i, h in enumerate(hits)]
+def _article_lines(question: str, hits: Sequence[Hit], trim_last: int | None, style: Style) -> list[str]:
+    lines = []
+    for i, h in enumerate(hits):
+        limit = style.excerpt_chars
+        if trim_last is not None and i == len(hits) - 1:
+            limit = trim_last if limit is None else min(limit, trim_last)
+        lines.append(format_article(i + 1, h, limit, question if style.excerpt_chars else ""))
+    return lines
+
+
+def _user_content(question: str, hits: Sequence[Hit], trim_last: int | None = None,
+                  style: Style = FREE) -> str:
+    lines = _article_lines(question, hits, trim_last, style)
     articles = "\n".join(lines) if lines else NO_ARTICLES
     return f"{ARTICLES_HEADER}\n{articles}\n\n{QUESTION_HEADER}{question.strip()}"
 
 
 def _messages(question: str, hits: Sequence[Hit], pairs: Sequence[tuple[str, str]],
-              trim_last: int | None = None, system: str = SYSTEM_PROMPT) -> list[dict[str, str]]:
-    msgs = [{"role": "system", "content": system}]
+              trim_last: int | None = None, style: Style = FREE) -> list[dict[str, str]]:
+    msgs = [{"role": "system", "content": style.system}]
     for q, a in pairs:
         msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-    msgs.append({"role": "user", "content": _user_content(question, hits, trim_last)})
+    msgs.append({"role": "user", "content": _user_content(question, hits, trim_last, style)})
     return msgs
 
 
@@ -169,12 +275,13 @@ def count_tokens(tokenizer: Any, messages: list[dict[str, str]]) -> int:
     return len(prompt_ids(tokenizer, text))
 
 
-def _fit_trim(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budget: int) -> int | None:
+def _fit_trim(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budget: int,
+              style: Style = FREE) -> int | None:
     """Largest char length of the last hit's text that fits the budget (binary search), or None."""
     lo, hi, best = MIN_TRIMMED_CHARS, len(hits[-1].article.text) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        if count_tokens(tokenizer, _messages(question, hits, pairs, mid)) <= budget:
+        if count_tokens(tokenizer, _messages(question, hits, pairs, mid, style)) <= budget:
             best, lo = mid, mid + 1
         else:
             hi = mid - 1
@@ -183,33 +290,35 @@ def _fit_trim(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budge
 
 def build_messages(question: str, hits: Sequence[Hit], history: Sequence | None = None, *,
                    tokenizer: Any = None, max_prompt_tokens: int | None = None,
-                   system: str = SYSTEM_PROMPT) -> Prompt:
+                   style: str | Style = FREE) -> Prompt:
     """System instruction + numbered articles + history + question, cut to `max_prompt_tokens`:
     history goes first (oldest turn first), then the lowest-ranked articles are trimmed or dropped;
-    the question is never dropped — if it alone does not fit, PromptTooLong is raised."""
+    the question is never dropped — if it alone does not fit, PromptTooLong is raised.
+    `style` says which instruction and how much of each article (FREE: whole; GROUNDED: excerpts)."""
     if not isinstance(question, str) or not question.strip():
         raise InvalidHistory("question must be a non-empty string")
-    pairs, hits = normalize_history(history), list(hits)
+    style = get_style(style)
+    pairs, hits = normalize_history(history), list(hits)[:style.max_articles]
     info = {"history_dropped": 0, "articles_dropped": 0, "articles_trimmed": 0}
-    msgs = _messages(question, hits, pairs, system=system)
+    msgs = _messages(question, hits, pairs, style=style)
     if max_prompt_tokens is None:
         return Prompt(msgs, hits, info, count_tokens(tokenizer, msgs) if tokenizer is not None else 0)
     n = count_tokens(tokenizer, msgs)
     while n > max_prompt_tokens and pairs:
         pairs, info["history_dropped"] = pairs[1:], info["history_dropped"] + 1
-        msgs = _messages(question, hits, pairs, system=system)
+        msgs = _messages(question, hits, pairs, style=style)
         n = count_tokens(tokenizer, msgs)
     trim = None
     while n > max_prompt_tokens and hits:
-        trim = _fit_trim(question, hits, pairs, tokenizer, max_prompt_tokens)
+        trim = _fit_trim(question, hits, pairs, tokenizer, max_prompt_tokens, style)
         if trim is not None:
             info["articles_trimmed"] = 1
             break
         hits, info["articles_dropped"] = hits[:-1], info["articles_dropped"] + 1
-        msgs = _messages(question, hits, pairs, system=system)
+        msgs = _messages(question, hits, pairs, style=style)
         n = count_tokens(tokenizer, msgs)
     if trim is not None:
-        msgs = _messages(question, hits, pairs, trim, system=system)
+        msgs = _messages(question, hits, pairs, trim, style=style)
         n = count_tokens(tokenizer, msgs)
     if n > max_prompt_tokens:
         raise PromptTooLong(f"question: too long for the model's context ({n} prompt tokens with no "

@@ -96,7 +96,8 @@ def tools_turn(tools: list) -> Turn:
 def example_turns(ex: Example, tokenizer, cfg: TrainConfig, retriever, corpus,
                   rng: random.Random) -> list[Turn]:
     """Chat turns as the model will see them: sft/prompt formats go through build_messages (articles,
-    history); conversations are rendered as given, tools as a system turn, tool results as user turns."""
+    history) in the configured answer shape; conversations are rendered as given, tools as a system
+    turn, tool results as user turns. [] when the row cannot be taught in the grounded shape."""
     from .prompts import build_messages
 
     if ex.verbatim or ex.question is None:  # ChatGLM3 conversations keep their turns and loss flags
@@ -104,8 +105,16 @@ def example_turns(ex: Example, tokenizer, cfg: TrainConfig, retriever, corpus,
         return [Turn("user", "[工具返回]\n" + t.content, t.loss) if t.role == "tool" else t for t in turns]
     hits = context_hits(ex, retriever, corpus, cfg, rng) if (retriever or cfg.gold_in_context) else []
     prompt = build_messages(ex.question, hits, ex.history, tokenizer=tokenizer,
-                            max_prompt_tokens=cfg.max_source_length)
-    answer = with_citations(ex.answer, prompt.sources, corpus) if cfg.cite_gold else ex.answer
+                            max_prompt_tokens=cfg.max_source_length, style=cfg.answer_shape)
+    if cfg.answer_shape == "grounded":
+        from .grounded import conclusion_target
+
+        answer = conclusion_target(ex.answer, [h.article for h in prompt.sources], gold_articles(ex, corpus),
+                                   corpus)
+        if answer is None:  # no gold article shown: nothing this shape can be taught from the row
+            return []
+    else:
+        answer = with_citations(ex.answer, prompt.sources, corpus) if cfg.cite_gold else ex.answer
     turns = [Turn(m["role"], m["content"], False) for m in prompt.messages]
     return turns + [Turn("assistant", answer, True)]
 
@@ -187,8 +196,8 @@ def load_retrieval(cfg: TrainConfig):
     from .settings import get_settings
 
     s = get_settings(index_dir=cfg.index_dir)
-    corpus = load_corpus(s.corpus_source()) if (cfg.with_retrieval or cfg.gold_in_context or cfg.cite_gold) \
-        else None
+    corpus = load_corpus(s.corpus_source()) if (cfg.with_retrieval or cfg.gold_in_context or cfg.cite_gold
+                                                 or cfg.answer_shape == "grounded") else None
     if not cfg.with_retrieval:
         return None, corpus
     from .retrieval import Retriever
@@ -204,6 +213,8 @@ def encode_all(examples: list[Example], tokenizer, cfg: TrainConfig, retriever, 
     out = []
     for ex in tqdm(examples, desc=desc, disable=not cfg.progress):
         turns = example_turns(ex, tokenizer, cfg, retriever, corpus, rng)
+        if not turns:
+            continue
         enc = encode_turns(tokenizer, turns, cfg.max_source_length, cfg.max_target_length)
         if enc.n_targets:
             out.append(enc)

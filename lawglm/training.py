@@ -52,6 +52,7 @@ class TrainConfig:
     index_dir: str | None = None
     gold_in_context: bool = True  # put the example's gold articles among the retrieved ones
     cite_gold: bool = True  # append 法律依据：《law》第N条 for gold articles shown but not cited
+    answer_shape: str = "free"  # free: the whole answer; grounded: conclusion + 依据 line (grounded.py)
     max_source_length: int = 640
     max_target_length: int = 256
     lora_rank: int = 16
@@ -91,6 +92,8 @@ class TrainConfig:
             raise DataError("max-steps: must be at least 1")
         if self.epochs <= 0:
             raise DataError("epochs: must be positive")
+        if self.answer_shape not in ("free", "grounded"):
+            raise DataError(f"answer-shape: must be free or grounded, got {self.answer_shape!r}")
 
 
 # --- model -------------------------------------------------------------------------------------

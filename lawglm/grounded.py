@@ -1,0 +1,293 @@
+"""The grounded answer shape, for small models: 结论 → 法律依据 → 下一步.
+
+- 结论: one to three sentences from the model, each passed through `SentenceGate` as it completes
+  (garbled, repeated, off-topic or citing an article it was not given → dropped, and generation stops);
+  when nothing survives, an honest fallback sentence says so.
+- 法律依据: the articles the conclusion rests on, then the other sources, each with its status and the
+  paragraphs that matter quoted verbatim from the corpus (inserted by the system, never by the model).
+- 下一步: what the person can do (协商 / 调解 / 仲裁 / 诉讼 …) for the kind of dispute, with the limitation
+  period quoted from the corpus article that sets it (data file lawglm/data/next_steps.json).
+
+Also owns the rule that no sentence is ever repeated in an answer (`drop_repeats`) and the training
+target of this shape (`conclusion_target`), so training and serving agree on what the model writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .prompts import BASIS_MARK, excerpt
+from .records import Article
+
+CONCLUSION_HEAD = "结论："
+BASIS_HEAD = "法律依据："
+NEXT_HEAD = "下一步："
+DISCLAIMER = "以上内容仅供参考，不构成法律意见；具体问题请咨询执业律师。"
+FALLBACK = ("未能从检索到的条文中得出可靠的简短结论。下列条文与您的问题最相关，请对照自身情况理解；"
+            "如需确定结论，建议咨询执业律师。")
+NO_SOURCES = "未检索到与您的问题相关的法条，请补充事实或换一种说法（例如写明涉及的法律）。"
+MAX_SENTENCES = 3
+MAX_CONCLUSION_CHARS = 200
+BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
+MIN_GROUNDING = 0.5  # share of a sentence's content bigrams found in the question or the sources
+MIN_REPEAT_CHARS = 6  # shorter "sentences" (是的。) may recur
+NEXT_STEPS_FILE = Path(__file__).resolve().parent / "data" / "next_steps.json"
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+_NOT_TEXT = re.compile(r"[\s\W_]+")
+_GREETING = re.compile(r"^(?:您好|你好)[，,！!。\s]*")
+_FLUFF = re.compile(r"希望.*帮助|仅供参考|咨询.*律师|以上(?:回答|内容|意见)|欢迎.*咨询")
+_ODD = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z，。、；：？！“”‘’（）《》【】「」%.,;:?!()\s\-—…·]")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences (with their end punctuation) of a text; line breaks end sentences too."""
+    return [m.group().strip() for m in _SENTENCE.finditer(text) if m.group().strip()]
+
+
+def norm(sentence: str) -> str:
+    """A sentence without punctuation or spaces: what "the same sentence" compares."""
+    return _NOT_TEXT.sub("", sentence)
+
+
+def _grams(text: str) -> set[str]:
+    from .text import _function_bigram, bigrams
+
+    return {b for b in bigrams(text) if not _function_bigram(b)}
+
+
+def grounding(sentence: str, context: set[str]) -> float:
+    """Share of the sentence's content bigrams that occur in the context (question + sources)."""
+    grams = _grams(sentence)
+    return sum(g in context for g in grams) / len(grams) if grams else 0.0
+
+
+# --- the model's reply --------------------------------------------------------------------------
+def split_reply(reply: str) -> tuple[str, str]:
+    """(conclusion, basis line) of a reply in the trained shape: text, then 依据：《…》第N条。"""
+    pos = reply.find(BASIS_MARK)
+    if pos < 0:
+        return reply.strip(), ""
+    return reply[:pos].strip(), reply[pos + len(BASIS_MARK):].strip()
+
+
+@dataclass
+class SentenceGate:
+    """Checks the conclusion one sentence at a time, as the sentences complete.
+
+    `push(sentence)` returns True when the sentence is kept; a dropped sentence sets `stopped`, since a
+    small model that starts repeating or wandering does not come back. `allowed` are the keys of the
+    source articles: a sentence citing anything else (or an article that does not exist) is dropped."""
+
+    question: str
+    sources: Sequence[Article]
+    corpus: object
+    min_grounding: float = MIN_GROUNDING
+    kept: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    stopped: bool = False
+
+    def __post_init__(self) -> None:
+        self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
+        self.allowed = {(a.law, a.article_no, a.sub_no) for a in self.sources}
+
+    def reason(self, sentence: str) -> str | None:
+        """Why a sentence must go (None: it may stay)."""
+        from .citations import verify
+
+        core = norm(sentence)
+        if len(core) < 4 or len(_ODD.findall(sentence)) > max(1, len(sentence) // 20) or "\ufffd" in sentence:
+            return "garbled"
+        if _self_repeating(core) or any(_same(core, norm(k)) for k in self.kept):
+            return "repetitive"
+        if len(self.kept) >= MAX_SENTENCES or sum(map(len, self.kept)) + len(sentence) > MAX_CONCLUSION_CHARS:
+            return "too_long"
+        cites = verify(" ".join([*self.kept, sentence]), self.corpus)[len(_cites_in(self.kept, self.corpus)):]
+        if any(c.article is None or (c.article.law, c.article.article_no, c.article.sub_no) not in self.allowed
+               for c in cites):
+            return "unsupported"
+        if grounding(sentence, self.context) < self.min_grounding:
+            return "off_topic"
+        return None
+
+    def push(self, sentence: str) -> bool:
+        if self.stopped:
+            return False
+        why = self.reason(sentence)
+        if why is None:
+            self.kept.append(sentence)
+            return True
+        self.dropped.append((sentence, why))
+        self.stopped = True
+        return False
+
+    @property
+    def conclusion(self) -> str:
+        return "".join(self.kept)
+
+    def verdict(self) -> str:
+        """accepted, or why the whole conclusion was replaced by the fallback."""
+        if self.kept and _grams(self.conclusion) & _grams(self.question):
+            return "accepted"
+        if self.kept:
+            return "off_topic"
+        return self.dropped[0][1] if self.dropped else "empty"
+
+
+def _cites_in(kept: list[str], corpus) -> list:
+    from .citations import verify
+
+    return verify(" ".join(kept), corpus) if kept else []
+
+
+def _same(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return min(len(a), len(b)) >= MIN_REPEAT_CHARS
+    ga, gb = {a[i:i + 2] for i in range(len(a) - 1)}, {b[i:i + 2] for i in range(len(b) - 1)}
+    return len(ga & gb) / max(1, len(ga | gb)) > 0.7
+
+
+def _self_repeating(core: str, n: int = 4) -> bool:
+    """A 4-gram three times in one sentence: the model is looping."""
+    seen: dict[str, int] = {}
+    for i in range(len(core) - n + 1):
+        seen[core[i:i + n]] = seen.get(core[i:i + n], 0) + 1
+        if seen[core[i:i + n]] >= 3:
+            return True
+    return False
+
+
+# --- 法律依据 and 下一步 --------------------------------------------------------------------------
+def basis_articles(basis_line: str, conclusion: str, sources: Sequence[Article], corpus) -> list[Article]:
+    """The sources the reply says it rests on (its 依据 line and the conclusion's citations), in the
+    order written, then the other sources in retrieval order."""
+    from .citations import verify
+
+    by_key = {(a.law, a.article_no, a.sub_no): a for a in sources}
+    named = []
+    for c in verify(conclusion + "\n" + basis_line, corpus):
+        a = c.article
+        key = (a.law, a.article_no, a.sub_no) if a is not None else None
+        if key in by_key and by_key[key] not in named:
+            named.append(by_key[key])
+    return named + [a for a in sources if a not in named]
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict:
+    data = json.loads(NEXT_STEPS_FILE.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def dispute_kind(question: str, sources: Sequence[Article]) -> str | None:
+    """The kind of dispute (labor, family, …) by cue words in the question and the laws of the top
+    sources; None when nothing points anywhere (e.g. a question about how the NPC is elected)."""
+    best, best_score = None, 0
+    for name, kind in _kinds().items():
+        score = 2 * sum(cue in question for cue in kind["cues"])
+        score += sum(a.law in kind["laws"] for a in sources[:3])
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def quote(article: Article, paragraph: int, count: int) -> str:
+    """The first `count` sentences of one paragraph of an article, verbatim."""
+    from .prompts import paragraphs
+
+    paras = paragraphs(article.text)
+    if paragraph >= len(paras):
+        return ""
+    return "".join(sentences(paras[paragraph])[:count])
+
+
+def next_steps(question: str, sources: Sequence[Article], corpus) -> tuple[list[str], list[Article]]:
+    """(lines of the 下一步 section, articles they quote); empty when the kind of dispute is unclear."""
+    kind = dispute_kind(question, sources)
+    if kind is None:
+        return [], []
+    spec = _kinds()[kind]
+    lines, quoted = list(spec["steps"]), []
+    for law, no, para, count in spec["quotes"]:
+        article = corpus.get(law, no) if corpus is not None else None
+        text = quote(article, para, count) if article is not None and article.is_current else ""
+        if text:
+            lines.append(f"期限：{article.citation}规定：“{text}”")
+            quoted.append(article)
+    return lines, quoted
+
+
+def basis_line(i: int, article: Article, question: str) -> str:
+    return f"{i}. {article.citation}（{article.status}）：“{excerpt(article.text, question, BASIS_CHARS)}”"
+
+
+def compose(conclusion: str, basis: Sequence[Article], steps: Sequence[str], question: str) -> str:
+    """The whole answer text in the grounded shape (no sentence repeated)."""
+    if not basis:
+        return NO_SOURCES
+    parts = [CONCLUSION_HEAD + (conclusion or FALLBACK), "",
+             BASIS_HEAD, *[basis_line(i, a, question) for i, a in enumerate(basis, 1)]]
+    if steps:
+        parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
+    parts += ["", DISCLAIMER]
+    return drop_repeats("\n".join(parts))
+
+
+def drop_repeats(text: str) -> str:
+    """Every sentence at most once: a later copy is removed, or — inside a quotation, which must stay
+    verbatim — replaced by …… ."""
+    seen: set[str] = set()
+    out, pos, depth = [], 0, 0
+    for m in _SENTENCE.finditer(text):
+        out.append(text[pos:m.start()])
+        piece = m.group()
+        key = norm(piece)
+        inside = depth > 0 or piece.lstrip().startswith(("“", "「"))
+        depth += piece.count("“") + piece.count("「") - piece.count("”") - piece.count("」")
+        if len(key) >= MIN_REPEAT_CHARS and key in seen:
+            opened = piece.count("“") - piece.count("”")
+            out.append(("……" if inside else "") + ("”" * -opened if opened < 0 else "")
+                       + ("“" * opened if opened > 0 else ""))
+        else:
+            seen.add(key)
+            out.append(piece)
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# --- training target ----------------------------------------------------------------------------
+def conclusion_target(answer: str, sources: Sequence[Article], gold: Sequence[Article], corpus) -> str | None:
+    """What the model should write for a lawyer's `answer` in this shape: its first one to three
+    sentences (greeting and pleasantries dropped, none citing an article outside `sources`), then
+    依据：the gold articles shown. None when no gold article is among the sources."""
+    from .citations import verify
+
+    shown = {(a.law, a.article_no, a.sub_no) for a in sources}
+    basis = [a for a in sources if any((g.law, g.article_no, g.sub_no) == (a.law, a.article_no, a.sub_no)
+                                       for g in gold)]
+    if not basis:
+        return None
+    kept: list[str] = []
+    for s in sentences(_GREETING.sub("", answer.strip())):
+        if _FLUFF.search(s):
+            continue
+        cites = verify(s, corpus)
+        if any(c.article is None or (c.article.law, c.article.article_no, c.article.sub_no) not in shown
+               for c in cites):
+            continue
+        if kept and sum(map(len, kept)) + len(s) > MAX_CONCLUSION_CHARS * 0.75:
+            break
+        kept.append(s if s.endswith(("。", "！", "？", "；")) else s + "。")
+        if len(kept) == MAX_SENTENCES:
+            break
+    if not kept or sum(map(len, kept)) > MAX_CONCLUSION_CHARS:
+        return None
+    return "".join(kept) + "\n" + BASIS_MARK + "；".join(a.citation for a in basis) + "。"
