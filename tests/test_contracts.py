@@ -296,10 +296,14 @@ def test_given_fields_override_extracted(corpus):
     assert "北京市海淀区人民法院" not in d.markdown
 
 
-def test_request_with_bad_schedule_is_rejected(corpus):
+def test_extracted_schedule_that_does_not_add_up_is_a_note_not_an_error(corpus):
+    """The extractor's reading of a request is never the caller's 422: the split stays blank, the words are quoted."""
     req = "采购办公桌5张，单价1200元，合同签订后支付30%，验收后支付60%"
-    with pytest.raises(FieldErrors) as exc:
-        draft(request=req, corpus=corpus)
+    d = draft(request=req, corpus=corpus)
+    assert "payment_schedule" not in d.fields and d.computed["items_total"] == "6000.00"
+    assert any("合同签订后支付30%" in n and "验收后支付60%" in n and "add up to 90" in n for n in d.notes), d.notes
+    with pytest.raises(FieldErrors) as exc:  # the same split passed explicitly is the caller's error
+        draft(request=req, fields={"payment_schedule": [{"percent": 30}, {"percent": 60}]}, corpus=corpus)
     assert exc.value.errors[0]["field"] == "payment_schedule"
 
 

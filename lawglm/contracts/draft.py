@@ -17,8 +17,8 @@ from ..corpus import Corpus, load_corpus
 from ..numerals import article_label, int_to_cn
 from ..settings import get_settings
 from .errors import FieldErrors
-from .extract import classify, rule_extract
-from .fields import cross_checks, to_jsonable, validate
+from .extract import Extraction, classify, rule_extract
+from .fields import Bad, coerce, cross_checks, to_jsonable, validate
 from .render import computed, render_markdown
 from .schema import Template, get_template, load_templates
 
@@ -103,16 +103,53 @@ def _check_request(request: Any) -> str:
     return request
 
 
-def extracted_values(tpl: Template, request: str, generator: Any) -> tuple[dict, list[str]]:
-    """Field values from the request: rules, or an LLM checked against the schema with rules as fallback."""
-    raw = rule_extract(tpl, request)
-    notes: list[str] = []
+def extracted_values(tpl: Template, request: str, generator: Any) -> tuple[dict, Extraction, list[str]]:
+    """Field values from the request: rules, or an LLM checked against the schema with rules as fallback.
+
+    A value that does not validate is the extractor's mistake, not the caller's: it is dropped (the
+    field stays blank) and a note quotes the words it came from. Never raises FieldErrors.
+    """
+    ex = rule_extract(tpl, request)
+    raw, notes = dict(ex.values), list(ex.notes)
     if generator is not None:
         from .llm import llm_extract
 
-        llm_values, notes = llm_extract(generator, tpl, request)
-        raw = {**raw, **llm_values}
-    return validate(tpl, raw), notes
+        llm_values, llm_notes = llm_extract(generator, tpl, request)
+        raw.update(llm_values)
+        notes += llm_notes
+    values = {}
+    for name, value in raw.items():
+        spec = tpl.fields[name]
+        try:
+            values[name] = coerce(spec, value)
+        except Bad as exc:
+            notes.append(f"未采用「{ex.words(name)}」：识别为{spec.label}（{exc.path}），但{exc.message}；该项留空，请核对")
+    return values, ex, notes
+
+
+def reconcile(tpl: Template, found: dict, given: dict, ex: Extraction) -> tuple[dict, list[str]]:
+    """The template's cross-field checks over extracted + given values. A broken `before` rule drops the
+    extracted values involved (noted); a broken `min_ratio` rule is a legal warning, the values stay."""
+    values, notes = {**found, **given}, []
+    for check in tpl.checks:
+        errors = cross_checks(_one_check(tpl, check), values)
+        if not errors:
+            continue
+        names = [n for n in (check["field"], check["of"]) if n not in given]
+        if check["rule"] == "min_ratio":
+            notes.append(f"提示：{check['message']}（{tpl.fields[check['field']].label}）")
+            continue
+        for n in names:
+            values.pop(n, None)
+        quoted = "、".join(f"「{ex.words(n)}」" for n in names)
+        notes.append(f"未采用{quoted}：{check['message']}；相关项留空，请核对")
+    return values, notes
+
+
+def _one_check(tpl: Template, check: dict) -> Template:
+    from dataclasses import replace
+
+    return replace(tpl, checks=[check])
 
 
 def draft(template: str | None = None, fields: dict | None = None, request: str | None = None,
@@ -127,11 +164,10 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
         request = _check_request(request)
     tpl = get_template(template) if template else classify(request)
     given = validate(tpl, fields)
-    found, notes = extracted_values(tpl, request, generator) if request else ({}, [])
-    values = {**found, **given}
-    errors = cross_checks(tpl, values)
-    if errors:
-        raise FieldErrors(errors)
+    found, ex, notes = extracted_values(tpl, request, generator) if request else ({}, Extraction(), [])
+    values, more = reconcile(tpl, found, given, ex)
+    notes += more
+    found = {n: v for n, v in found.items() if n in values and n not in given}
     corpus = corpus if corpus is not None else _default_corpus(get_settings().corpus_source())
     citations, lines = resolve_citations(tpl, corpus)
     notes += [f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"

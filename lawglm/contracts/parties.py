@@ -15,16 +15,21 @@ from dataclasses import dataclass
 NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9（）()·"
 _RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
 ORG_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
-                "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社", "工作室", "商行", "经营部", "门市部", "厂", "店")
+                "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
+                "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
-_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$")
+_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你]")
+_PLACE_AFTER = re.compile(r"[区市县镇乡村路街道号]")
 _COURT_RE = re.compile(r"(?:最高|高级|中级|基层|互联网|知识产权|金融)?人民法院")
 _COMMISSION_RE = re.compile(r"劳动人事争议仲裁委员会|劳动争议仲裁委员会|仲裁委员会|国际仲裁中心|仲裁中心|仲裁院")
 # words that end the text before a name: the name starts after the last of them
-STOP_WORDS = ("甲方", "乙方", "丙方", "是", "为", "系", "向", "与", "跟", "由", "给", "将", "把", "即", "：", ":",
+STOP_WORDS = ("甲方", "乙方", "丙方", "是", "为", "向", "与", "跟", "由", "给", "将", "把", "：", ":",
               "委托", "聘请", "聘用", "雇佣", "入职", "就职", "任职", "租用", "承租", "购买", "采购", "订购", "选择",
               "约定", "提交", "交由", "前往", "到", "至", "在", "的", "管辖法院", "法院", "由于", "对方", "我方",
-              "位于", "坐落", "地址", "地点", "住所", "住址", "我们", "我公司", "我司", "我方", "我单位", "本公司")
+              "位于", "坐落", "地址", "地点", "住所", "住址", "我们", "我公司", "我司", "我方", "我单位", "本公司",
+              "从", "要", "和", "跟", "接受", "请", "让", "找", "托", "帮", "需要", "签", "招聘", "录用", "拟", "就",
+              "卖给", "出售给", "租给", "借给", "以及", "及", "代为", "办理", "代办", "对方", "服务方", "委托方", "——", "—", "叫", "名叫")
+NAME_INSIDE = set("为和至托帮将由")  # stop characters that brand names also use (华为, 和平, 至诚)
 SINGLE_SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
     "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施文牛樊"
@@ -33,11 +38,16 @@ SINGLE_SURNAMES = set(
     "宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯",
                      "端木", "长孙", "宇文", "轩辕")
-PERSON = (rf"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}|[{''.join(sorted(SINGLE_SURNAMES))}]"
-          rf"[\u4e00-\u9fff]{{1,2}})")
-PERSON_END = (r"(?=$|[，,。；;、（(\s：:]|先生|女士|身份证|性别|住|电话|手机|联系|出生|委托|向|与|和|同意|担任|"
-              r"出借|借款|借给|承租|出租|租|购买|签订|作为)")
-NOT_NAME = re.compile(r"公司|的|我|你|本人|方|该|某|人民|法院|合同|期限|金额|约定|每月|年|月|日")
+PERSON = (rf"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}?|[{''.join(sorted(SINGLE_SURNAMES))}]"
+          rf"[\u4e00-\u9fff]{{1,2}}?)")
+PERSON_END = (r"(?=$|[，,。；;、（(）)\s：:]|先生|女士|身份证|性别|住|电话|手机|联系|出生|委托|向|与|和|同意|担任|"
+              r"出借|借款|借给|借钱|借了|借|承租|出租|租|购买|签订|作为|为|代|办理|给|把|提供|要|做|参加|不得|他|她|开|在|签|说|"
+              r"去|帮|人民币|[0-9一二三四五六七八九十两])")
+STRICT_END = (r"(?=$|[，,。；;、（(）)\s：:]|先生|女士|委托|向|与|和|借给|借钱|出借|出租|租给|聘用|招聘|同意|担任|"
+              r"把|为|代为|提供)")
+NOT_NAME = re.compile(r"公司|的|我|你|本人|方|该|某|人民|法院|合同|期限|金额|约定|每月|年|月|日|阿姨|师傅|经理|老师|"
+                      r"房屋|房子|房东|租金|工资|试用|商铺|项目|费用|服务|技术|保密|货物|运输|运费|高中|高级|成果|甲|乙|单价|数量|价格|"
+                      r"总价|合计|共计|付款|付三|付一|季付|年付|月付|双方|金额|期满|期限|汇款|邮寄|安全|严格|程序|史上")
 DETAIL_PATTERNS = {
     "credit_code": re.compile(r"统一社会信用代码(?:为|是|：|:)?\s*([0-9A-Z]{18})"),
     "id_number": re.compile(r"身份证(?:号码|号)?(?:为|是|：|:)?\s*(\d{17}[\dXx])"),
@@ -57,6 +67,7 @@ class Mention:
     name: str = ""  # empty for a bare role word (甲方地址…)
     kind: str = ""  # organization | person
     target: str = ""  # the template field it was assigned to
+    self_: bool = False  # the writer (我 / 我们公司（X）)
 
 
 def trim_left(run: str, extra_stops: tuple[str, ...] = (), min_len: int = 1) -> str:
@@ -64,6 +75,8 @@ def trim_left(run: str, extra_stops: tuple[str, ...] = (), min_len: int = 1) -> 
     cut = 0
     for w in (w for w in STOP_WORDS + extra_stops if len(w) >= min_len):
         i = run.rfind(w)
+        while i >= 0 and w in NAME_INSIDE and len(run) - i - 1 < 4:  # 东莞华为终端: part of a name
+            i = run.rfind(w, 0, i)
         if i >= 0 and i + len(w) > cut:
             cut = i + len(w)
     return run[cut:]
@@ -78,14 +91,32 @@ def _named_before(text: str, suffix_start: int, extra_stops: tuple[str, ...]) ->
         run = trim_left(run[anchors[-1].end():], extra_stops, min_len=2)
     else:
         run = trim_left(run, extra_stops)
-    run = run.lstrip("（(")
+    run = _after_unmatched(run).lstrip("（(")
     return suffix_start - len(run), run
+
+
+def _after_unmatched(run: str) -> str:
+    """The part after an unclosed （ or an unopened ）: 公司（北京某某 -> 北京某某; 某某）要从杭州某某 -> 杭州某某."""
+    cut, stack = 0, []
+    for i, ch in enumerate(run):
+        if ch in "（(":
+            stack.append(i)
+        elif ch in "）)":
+            if stack:
+                stack.pop()
+            else:
+                cut = i + 1
+    if stack:
+        cut = max(cut, stack[-1] + 1)
+    return run[cut:]
 
 
 def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
     """Organisation names, longest wins where they overlap."""
     found: list[Mention] = []
     for m in _ORG_RE.finditer(text):
+        if len(m.group(0)) == 1 and _PLACE_AFTER.match(text, m.end()):  # 小店区 / 酒厂路: a place
+            continue
         start, head = _named_before(text, m.start(), role_words)
         name = head + m.group(0)
         if len(head) < 2 or len(name) < 4 or name.endswith(("仲裁中心",)) or _NOT_ORG_HEAD.fullmatch(head):
@@ -99,18 +130,23 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
     return out
 
 
-def find_persons(text: str, anchors: tuple[str, ...]) -> list[Mention]:
-    """People named right after an anchor word: 出借人是张三 / 劳动者李四 / 向王五借款."""
+def find_persons(text: str, anchors: tuple[str, ...], boundary: bool = False) -> list[Mention]:
+    """People named right after an anchor word (出借人是张三 / 劳动者李四 / 向王五借款), or, with boundary,
+    also at the start of a clause or after a bracket when a verb or punctuation follows (张伟借给刘强)."""
     if not anchors:
         return []
-    rx = re.compile(rf"(?:{'|'.join(map(re.escape, sorted(anchors, key=len, reverse=True)))})"
-                    rf"(?:（[^）]{{0,10}}）)?(?:为|是|系|叫|名叫|：|:)?\s*(?P<name>{PERSON}){PERSON_END}")
-    out = []
-    for m in rx.finditer(text):
-        name = m.group("name")
-        if not NOT_NAME.search(name):
-            out.append(Mention(m.start("name"), m.end("name"), name, "person"))
-    return out
+    lead = rf"(?:{'|'.join(map(re.escape, sorted(anchors, key=len, reverse=True)))})(?:（[^）]{{0,10}}）)?"
+    rxs = [re.compile(rf"{lead}(?:为|是|系|叫|名叫|：|:)?\s*(?P<name>{PERSON}){PERSON_END}")]
+    if boundary:
+        rxs.append(re.compile(rf"(?:^|(?<=[，,。；;：:、（(\s]))(?P<name>{PERSON}){STRICT_END}"))
+    out, seen = [], set()
+    for rx in rxs:
+        for m in rx.finditer(text):
+            name = m.group("name")
+            if not NOT_NAME.search(name) and m.start("name") not in seen:
+                seen.add(m.start("name"))
+                out.append(Mention(m.start("name"), m.end("name"), name, "person"))
+    return sorted(out, key=lambda x: x.start)
 
 
 def _named_span(text: str, rx: re.Pattern, extra_stops: tuple[str, ...]) -> list[tuple[int, int, str]]:

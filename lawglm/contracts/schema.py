@@ -80,6 +80,11 @@ class FieldSpec:
     priced: bool = True  # items: with unit price and subtotal
     base: str = ""  # schedule: the money/items field whose amount it splits
     finder: str = ""  # text: a special extractor (court | commission)
+    monthly_cues: list[str] = field(default_factory=list)  # percent: cues that give a month rate (×12)
+    zero_words: list[str] = field(default_factory=list)  # words that state the value is zero (不要利息)
+    divide: dict[str, int] = field(default_factory=dict)  # money: cue -> divisor (年租金: 12 for a month rent)
+    multiple_of: str = ""  # money: 押二 / 两个月租金 -> that many times this money field
+    from_title: bool = False  # text: the job title written before a person's name (招聘快递员何军)
 
     def schema(self) -> dict:
         """JSON-schema-like description: type, label, required, choices, description."""
@@ -135,7 +140,15 @@ class Template:
     self_party: str = ""  # the party the writer usually is (我们公司… / 我叫…)
     self_rules: list[dict] = field(default_factory=list)  # [{when: [向我借], party: party_a}] before self_party
     checks: list[dict] = field(default_factory=list)
+    relations: list[dict] = field(default_factory=list)  # [{between: 借给, first: party_a, second: party_b, after: …}]
     path: str = ""
+
+    def person_anchors(self) -> list[str]:
+        """Plain words of the relations' `between` patterns: a person may be named right after them."""
+        words = []
+        for rel in self.relations:
+            words += [w for w in re.split(r"[|()?:]", rel["between"]) if w and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
+        return words
 
     def refs(self) -> list[Ref]:
         seen: dict[tuple, Ref] = {}
@@ -205,6 +218,10 @@ def parse_template(data: dict, path: str = "") -> Template:
     for who in [data.get("self_party"), data.get("source_party")] + [r.get("party") for r in data.get("self_rules", [])]:
         if who and (who not in fields or fields[who].type != "party"):
             raise TemplateError(f"{where}: {who!r} is not a party field")
+    for rel in data.get("relations", []):
+        if {rel.get("first"), rel.get("second")} - {n for n, f in fields.items() if f.type == "party"} \
+                or not rel.get("between"):
+            raise TemplateError(f"{where}: relation {rel!r} needs between, first and second party fields")
     for f in fields.values():
         if f.type == "schedule" and f.base and f.base not in fields:
             raise TemplateError(f"{where}: schedule {f.name!r} splits unknown field {f.base!r}")
@@ -214,7 +231,7 @@ def parse_template(data: dict, path: str = "") -> Template:
                     recitals=cjk_join(data.get("recitals", "")), preamble=cjk_join(data.get("preamble", "")),
                     source_party=data.get("source_party", "") or "", self_party=data.get("self_party", "") or "",
                     self_rules=list(data.get("self_rules", [])), checks=list(data.get("checks", [])),
-                    path=path)
+                    relations=list(data.get("relations", [])), path=path)
 
 
 @functools.lru_cache(maxsize=4)

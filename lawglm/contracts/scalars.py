@@ -1,0 +1,204 @@
+"""Scalar field values next to their cues: dates (and date ranges), amounts, percentages, durations, text.
+
+Owns `cue_value(spec, text, taken)` — the value of the field's type nearest to its most specific
+cue in the same clause (after the cue first) — and `date_range_values`, which gives a template's
+start/end date pair (its `before` check) from 「2026年1月1日至2027年12月31日」-style ranges.
+What people write is read here: 8千 / 3.6万元 / 月租3000 (a bare number right after a money cue),
+百分之十五点四, 月息1分 / 月利率1.5% (as a year rate, for fields with `monthly_cues`), 两年半,
+4月3日 (the year of the full date written before it). Dates are masked before durations are read,
+so 「2027年1月1日」 is never 2027 years.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from ..numerals import DATE_RE, date_iso
+from .items import CLAUSE_DELIMS, CN_SMALL
+from .money import AMOUNT, NUMBER, format_number, parse_number
+from .schema import FieldSpec, Template
+
+PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+|\d+(?:\.\d+)?)")
+AMOUNT_RE = re.compile(AMOUNT)
+BARE_AMOUNT_RE = re.compile(rf"^(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千)?(?![\d.%个日天月年周期份平米吨件台]|分之)")
+DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
+                         rf"年|周|星期|份|小时)(?P<half>半)?")
+MONTH_DAY_RE = re.compile(r"(?<![年\d])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
+RANGE_SEP = re.compile(r"^\s*(?:起)?\s*(?:至|到|—|–|-|~|～|－)+\s*$")
+MONTHLY_RATE_RE = re.compile(r"月息\s*(?P<num>\d+(?:\.\d+)?|[一二三四五六七八九两])\s*分")
+UNIT_CANON = {"个自然日": "日", "自然日": "日", "天": "日", "月": "个月", "星期": "周", "个工作日": "工作日"}
+UNIT_FACTOR = {("年", "个月"): 12, ("周", "日"): 7, ("个月", "日"): None}
+TEXT_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|出租给|租给|出售给|卖给|借给|交给|用于|作为|运到|运至|运往|"
+                      r"送到|送至).*$")
+NUMBER_UNITS = {"平方米": ("㎡", "平米", "m²", "m2", "平方")}
+
+
+def percent_value(m: re.Match) -> str | None:
+    """30% -> '30'; 百分之三十 -> '30'; 百分之零点五 -> '0.5'; 万分之五 -> '0.05' (all in percent); None if garbled."""
+    if m.group("num"):
+        return m.group("num")
+    whole, _, frac = m.group("cn").partition("点")
+    try:
+        value = parse_number(whole) if whole else Decimal(0)
+        if frac:
+            value += Decimal("0." + "".join(str(int(parse_number(c))) for c in frac))
+    except ValueError:
+        return None
+    return format_number(value * {"百": Decimal(1), "千": Decimal("0.1"), "万": Decimal("0.01")}[m.group("per")])
+
+
+def dates_in(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, YYYY-MM-DD) of every date; 4月3日 takes the year of the full date written before it."""
+    full = [(m.start(), m.end(), d) for m in DATE_RE.finditer(text) if (d := date_iso(m))]
+    out = list(full)
+    for m in MONTH_DAY_RE.finditer(text):
+        if any(s <= m.start() < e for s, e, _ in full):
+            continue
+        before = [d for s, e, d in full if e <= m.start()]
+        if before:
+            try:
+                out.append((m.start(), m.end(), f"{before[-1][:4]}-{int(parse_number(m.group('m'))):02d}-"
+                                                f"{int(parse_number(m.group('d'))):02d}"))
+            except ValueError:
+                continue
+    return sorted(out)
+
+
+def date_ranges(text: str) -> list[tuple[tuple[int, int, str], tuple[int, int, str]]]:
+    """Pairs of dates written as a range: A至B / A到B / A—B / A-B (自A起至B止)."""
+    found = dates_in(text)
+    return [(a, b) for a, b in zip(found, found[1:]) if RANGE_SEP.match(text[a[1]:b[0]]) and a[2] < b[2]]
+
+
+def date_range_values(tpl: Template, text: str) -> list[tuple[str, str, tuple, tuple]]:
+    """(start field, end field, start, end) for each `before` check of two date fields and the first range."""
+    ranges = date_ranges(text)
+    out = []
+    for check in tpl.checks:
+        a, b = tpl.fields.get(check["field"]), tpl.fields.get(check["of"])
+        if check["rule"] == "before" and a and b and a.type == b.type == "date" and ranges:
+            out.append((a.name, b.name, ranges[0][0], ranges[0][1]))
+    return out
+
+
+def _duration(spec: FieldSpec, m: re.Match) -> str | None:
+    """'两年' for a field counted in 个月 -> '24'; '两年半' -> '30'; None when the units do not convert."""
+    unit = UNIT_CANON.get(m.group("unit"), m.group("unit"))
+    want = spec.unit or unit
+    try:
+        n = parse_number(m.group("num"))
+    except ValueError:
+        return None
+    if m.group("half"):
+        n += Decimal("0.5")
+    if unit == want:
+        return format_number(n)
+    factor = UNIT_FACTOR.get((unit, want))
+    return format_number(n * factor) if factor else None
+
+
+def _money_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
+    """月租3000 / 违约金3万 / 工资8千: a bare number right after a money cue is an amount in 元."""
+    m = BARE_AMOUNT_RE.match(text, cue_end, e)
+    if not m:
+        return []
+    return [(m.start("num"), m.end(), m.group("num") + ({"万": "万元", "千": "000"}.get(m.group("mult") or "", "")))]
+
+
+def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, int, Any]]:
+    """Candidate values of the field's type inside text[s:e] (absolute spans)."""
+    clause, out = text[s:e], []
+    if spec.type == "date":
+        return [(a, b, v) for a, b, v in dates_in(text) if s <= a and b <= e]
+    if spec.type == "money":
+        out = [(m.start(), m.end(), m.group(0)) for m in AMOUNT_RE.finditer(clause)]
+    elif spec.type == "percent":
+        out = [(m.start(), m.end(), percent_value(m)) for m in PERCENT_RE.finditer(clause)]
+    elif spec.type == "integer":
+        out = [(m.start(), m.end(), v) for m in DURATION_RE.finditer(clause) if (v := _duration(spec, m))]
+    elif spec.type == "number":
+        units = "|".join(map(re.escape, [spec.unit, *NUMBER_UNITS.get(spec.unit, ())])) if spec.unit else "(?!)"
+        out = [(m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)]
+    return [(s + a, s + b, v) for a, b, v in out if v is not None]
+
+
+def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return all(span[1] <= a or span[0] >= b for a, b in taken)
+
+
+def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
+    delims = re.compile(CLAUSE_DELIMS.pattern[:-1] + r"\s]") if spaces else CLAUSE_DELIMS
+    before = [m.end() for m in delims.finditer(text, 0, pos)]
+    after = delims.search(text, pos)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
+    lead = re.match(r"[为是系：:在至于\s]*", text[cue_end:]).end()
+    s, e = clause_of(text, cue_end + lead, spaces=True)
+    value = TEXT_END.sub("", text[cue_end + lead:e]).strip()
+    span = (cue_end + lead, cue_end + lead + len(value))
+    ok = len(value) >= 2 and "＿" not in value and _free(span, taken)
+    return (value, span) if ok else None
+
+
+def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple[Any, tuple[int, int]] | None:
+    s, e = clause_of(text, cue.start())
+    if any(w in text[s:e] for w in spec.avoid):
+        return None
+    if spec.type == "text":
+        return _text_near(spec, text, cue.end(), taken)
+    found = [v for v in _values_in(spec, text, s, e) if _free(v[:2], taken)]
+    if spec.type == "money" and not any(v[0] >= cue.end() for v in found):
+        found += [v for v in _money_after(text, cue.end(), e) if _free(v[:2], taken)]
+    after = sorted(v for v in found if v[0] >= cue.end())
+    before = sorted(v for v in found if v[1] <= cue.start())
+    pick = after[0] if after else (before[-1] if before else None)
+    return (pick[2], pick[:2]) if pick else None
+
+
+def cues_of(spec: FieldSpec) -> list[re.Pattern]:
+    return [re.compile(c[3:]) if c.startswith("re:") else re.compile(re.escape(c)) for c in spec.cues]
+
+
+def cue_value(spec: FieldSpec, text: str, taken: list[tuple[int, int]]) -> tuple[Any, tuple[int, int]] | None:
+    """The field's value next to its most specific cue (cues are listed specific first):
+    the nearest value after the cue in its clause, else the nearest before it."""
+    for rx in cues_of(spec):
+        for m in rx.finditer(text):
+            found = _value_near(spec, text, m, taken)
+            if found:
+                return _scaled(spec, text, m.group(0), found)
+    return None
+
+
+def _scaled(spec: FieldSpec, text: str, cue: str, found: tuple) -> tuple:
+    """A year rate from a month rate (月利率1.5% -> 18) for fields that declare `monthly_cues`."""
+    value, span = found
+    if spec.type == "percent" and cue in spec.monthly_cues and value is not None:
+        return format_number(Decimal(value) * 12), span
+    return found
+
+
+def monthly_rate(spec: FieldSpec, text: str, taken: list) -> tuple[Any, tuple[int, int]] | None:
+    """月息1分 (one percent a month) -> 12 (a year rate)."""
+    if not spec.monthly_cues:
+        return None
+    for m in MONTHLY_RATE_RE.finditer(text):
+        if _free(m.span(), taken):
+            try:
+                return format_number(parse_number(m.group("num")) * 12), m.span()
+            except ValueError:
+                continue
+    return None
+
+
+def zero_value(spec: FieldSpec, text: str) -> tuple[Any, tuple[int, int]] | None:
+    """不要利息 / 无息: the field is stated as zero."""
+    for w in spec.zero_words:
+        i = text.find(w)
+        if i >= 0:
+            return "0", (i, i + len(w))
+    return None
