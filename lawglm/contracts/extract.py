@@ -116,8 +116,9 @@ def _structured(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
             named = courts if spec.finder == "court" else commissions
             ex.put(name, named[0][2] if named else None, [named[0][:2]] if named else [])
         elif spec.type == "items":
-            rows, spans = extract_items(spec, mask(text, taken))
+            rows, spans, notes = extract_items(spec, mask(text, taken))
             ex.put(name, rows, spans)
+            ex.notes += notes
             taken += spans
     for name, spec in tpl.fields.items():
         if spec.type == "schedule":

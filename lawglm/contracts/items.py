@@ -16,20 +16,26 @@ from .schema import FieldSpec
 CN_SMALL = "零〇一二两三四五六七八九十百"
 AMOUNT_RE = re.compile(AMOUNT)
 CLAUSE_DELIMS = re.compile(r"[，,。；;！!？?\n：:]")
-ITEM_UNITS = ("平方米|立方米|千克|公斤|张|把|台|套|件|个|只|组|箱|吨|克|米|辆|部|本|瓶|袋|包|盒|桶|条|双|对|株|头|批|片|支|根|卷|"
-              "升|架|樘|扇|床|顶|座")
-QTY = rf"\d+(?:\.\d+)?|[{CN_SMALL}千万]+"
-PRICE = rf"(?:单价|每(?:{ITEM_UNITS})(?:单价)?|价格|售价)(?:均)?(?:为|是)?\s*(?P<price>{AMOUNT})(?:/(?:{ITEM_UNITS}))?"
-ITEM_RE = re.compile(rf"^(?P<name>.+?)\s*(?:数量(?:为|是)?)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})"
-                     rf"(?:\s*[（(]?\s*{PRICE}\s*[)）]?)?$")
+ITEM_UNITS = ("平方米|立方米|千克|公斤|张|把|台|套|件|个|只|组|箱|吨|克|米|辆|部|本|瓶|袋|包|盒|桶|条|双|对|株|头|片|支|根|卷|"
+              "升|架|樘|扇|床|顶|座|斤|罐|筐|托|方")
+QTY = rf"\d+(?:\.\d+)?万?|[{CN_SMALL}千万]+"
+PRICE = (rf"(?:单价|每(?:{ITEM_UNITS})(?:单价)?|[一1](?:{ITEM_UNITS})|价格|售价|价款)(?:均)?(?:为|是)?\s*(?P<price>{AMOUNT})钱?"
+         rf"(?:/(?:{ITEM_UNITS}))?")
+AMOUNT_PLAIN = re.sub(r"\?P<\w+>", "", AMOUNT)
+SPEC = r"(?:\s*[（(](?P<spec>(?!单价|每|价格|售价|价款)[^（()）]{1,30})[)）])?"
+ITEM_RE = re.compile(rf"^(?P<name>.+?)\s*(?:数量(?:为|是)?)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS}){SPEC}"
+                     rf"(?:\s*[（(]?\s*{PRICE}\s*[)）]?|(?P<amount>{AMOUNT_PLAIN}))?$")
+QTY_FIRST_RE = re.compile(rf"^(?:[^，,]*?(?:订购|采购|购买|买|订))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?$")
+NAME_PRICE_QTY_RE = re.compile(rf"^(?P<name>[^\d＿]{{2,20}}?)\s*{PRICE}\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
+NAME_PRICE_RE = re.compile(rf"^(?P<name>[^\d＿]{{1,20}}?)\s*{PRICE}$")
 PRICE_ONLY_RE = re.compile(rf"^[（(]?\s*{PRICE}\s*[)）]?$")
-LINE_TOTAL_RE = re.compile(rf"^(?:共计|合计|总价|总计|共)(?:为|是)?\s*(?P<total>{AMOUNT})$")
-QTY_ONLY_RE = re.compile(rf"^数量(?:为|是)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
+LINE_TOTAL_RE = re.compile(rf"^(?:共计|合计|总价|总计|共|价款)(?:为|是)?\s*(?P<total>{AMOUNT})$")
+QTY_ONLY_RE = re.compile(rf"^(?:数量|一共|共计|共|合计)?(?:为|是)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
 RESPECTIVE_RE = re.compile(rf"(?:单价|价格)分别(?:为|是)?(?P<list>(?:\s*{AMOUNT}\s*(?:、|和|及|与|，|,)?)+)")
 NAME_LIST_RE = re.compile(r"(?:分别是|分别为|包括)(?P<list>[^，,。；;：:\d]{4,80})")
 NAME_STOPS = ("把", "分别是", "分别为", "包括", "购买", "采购", "订购", "定购", "运输", "托运", "是", "为", "：", ":", "以及",
-              "和", "及", "另有", "还有", "另外", "其中", "货物")
-NOT_ITEM = re.compile(r"支付|违约|租金|工资|期限|利息|押金|合同|元|%|试用期|日内|以内")
+              "和", "及", "另有", "还有", "另外", "其中", "货物", "的", "一批", "一车", "拉一车", "买", "标的", "货物名称", "需")
+NOT_ITEM = re.compile(r"支付|违约|租金|工资|期限|利息|押金|合同|元|%|试用期|日内|以内|一共|共计|合计|数量|从|到|运费")
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
@@ -72,34 +78,80 @@ def _clean_name(name: str) -> tuple[str, str]:
     return name, spec
 
 
+def _row(spec: FieldSpec, name: str, qty: str, unit: str, price: str | None = None, item_spec: str = "") -> dict | None:
+    name, inner = _clean_name(name)
+    if len(re.findall(r"[\u4e00-\u9fffA-Za-z]", name)) < 2 or "＿" in name or NOT_ITEM.search(name):
+        return None
+    row = {"name": name, "quantity": _qty(qty), "unit": unit}
+    if item_spec or inner:
+        row["spec"] = item_spec or inner
+    if price and spec.priced:
+        row["unit_price"] = price
+    return row
+
+
+def _qty(q: str) -> str:
+    return str(int(parse_number(q[:-1]) * 10000)) if q.endswith("万") and q[:-1].replace(".", "").isdigit() else q
+
+
+def _piece_row(spec: FieldSpec, piece: str, pending: str) -> tuple[dict | None, bool]:
+    """One clause as a product line (row, is_row); pending is the name written just before (买A4复印纸，一共800箱)."""
+    if (m := QTY_ONLY_RE.match(piece)) and pending:
+        return _row(spec, pending, m.group("qty"), m.group("unit")), True
+    if m := NAME_PRICE_QTY_RE.match(piece):
+        return _row(spec, m.group("name"), m.group("qty"), m.group("unit"), m.group("price")), True
+    if m := QTY_FIRST_RE.match(piece):
+        return _row(spec, m.group("name"), m.group("qty"), m.group("unit"), m.group("price")), True
+    if m := ITEM_RE.match(piece):
+        row = _row(spec, m.group("name"), m.group("qty"), m.group("unit"), m.group("price"), m.group("spec") or "")
+        if row is not None and m.group("amount") and spec.priced:
+            _line_amount(row, m.group("amount"))
+        return row, row is not None
+    if (m := QTY_ONLY_RE.match(piece)) and pending:
+        return _row(spec, pending, m.group("qty"), m.group("unit")), True
+    return None, False
+
+
+def _line_amount(row: dict, amount: str) -> None:
+    """沙发1套56000元: an amount right after the quantity is the line's price only when there is one unit."""
+    try:
+        if parse_number(row["quantity"]) == 1:
+            row["unit_price"] = amount
+        else:
+            row["unclear_amount"] = amount
+    except ValueError:
+        return
+
+
 def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple[int, int]]]:
-    """Rows written with a quantity: 红源牌实木餐桌10张，单价3000元 / 餐桌，数量10张 / 餐桌10张（每张3000元）."""
+    """Rows written with a quantity, in any order: 餐桌10张，单价3000元 / 50张餐桌每张800元 / 餐桌单价800元50件 /
+    采购龙井茶叶200斤，每斤600元 / 买A4复印纸，一共800箱，一箱95块钱 / 水泥500吨…水泥每吨420元."""
     rows: list[dict] = []
     spans: list[tuple[int, int]] = []
-    pending_name = ""
+    pending = ""
     for s, e in _pieces(text):
         piece = text[s:e].strip()
         if rows and "unit_price" not in rows[-1] and (m := PRICE_ONLY_RE.match(piece) or LINE_TOTAL_RE.match(piece)):
             _add_price(rows[-1], m)
             spans.append((s, e))
             continue
-        m = ITEM_RE.match(piece)
-        q = QTY_ONLY_RE.match(piece)
-        if q and pending_name:
-            rows.append({"name": pending_name, "quantity": q.group("qty"), "unit": q.group("unit")})
+        if (m := NAME_PRICE_RE.match(piece)) and (row := _named_row(rows, m.group("name"))) is not None:
+            row["unit_price"] = m.group("price")
             spans.append((s, e))
-        elif m and not NOT_ITEM.search(m.group("name")):
-            name, item_spec = _clean_name(m.group("name"))
-            if len(name) >= 2 and not re.search(r"[＿\d]", name[:1]):
-                row = {"name": name, "quantity": m.group("qty"), "unit": m.group("unit")}
-                if item_spec:
-                    row["spec"] = item_spec
-                if m.group("price") and spec.priced:
-                    row["unit_price"] = m.group("price")
-                rows.append(row)
-                spans.append((s, e))
-        pending_name = _clean_name(piece)[0] if not m and not NOT_ITEM.search(piece) else ""
+            continue
+        row, is_row = _piece_row(spec, piece, pending)
+        if row is not None:
+            rows.append(row)
+            spans.append((s, e))
+        pending = _clean_name(piece)[0] if not is_row and not NOT_ITEM.search(piece) else ""
     return rows, spans
+
+
+def _named_row(rows: list[dict], name: str) -> dict | None:
+    """水泥每吨420元: the unpriced row whose name is the one written."""
+    name = _clean_name(name)[0]
+    hits = [r for r in rows if "unit_price" not in r and name and (name in r["name"] or r["name"] in name)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _respective_prices(rows: list[dict], text: str) -> list[tuple[int, int]]:
@@ -125,16 +177,44 @@ def _listed_names(text: str) -> tuple[list[dict], list[tuple[int, int]]]:
     return [{"name": n} for n in names], [m.span("list")]
 
 
-def extract_items(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple[int, int]]]:
-    """Product lines (name, quantity, unit, unit price) and the spans they came from."""
+def extract_items(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple[int, int]], list[str]]:
+    """Product lines (name, quantity, unit, unit price), the spans they came from, and notes on amounts
+    that could not be placed (椅子4把2000元: a unit price or the line's total? left blank, said so)."""
     rows, spans = _quantified_rows(spec, text)
     spans += _respective_prices(rows, text)
     if not rows:
         rows, spans = _listed_names(text)
+    else:
+        rows = _link_listed(rows, text)
+    notes = []
+    for r in rows:
+        amount = r.pop("unclear_amount", None)
+        if amount and "unit_price" not in r:
+            notes.append(f"「{r['name']}{r['quantity']}{r.get('unit', '')}{amount}」中的{amount}不能确定是单价还是"
+                         f"该行总价，单价留空，该行不计入合计")
     if not spec.priced:
         for r in rows:
             r.pop("unit_price", None)
-    return rows, spans
+    return rows, spans, notes
+
+
+def _link_listed(rows: list[dict], text: str) -> list[dict]:
+    """家具分别是红源牌实木餐桌和实木椅，餐桌单价800元50件: a short name takes the full listed name it shares
+    characters with (only when exactly one listed name fits)."""
+    m = NAME_LIST_RE.search(text)
+    if not m:
+        return rows
+    listed = [n.strip() for n in re.split(r"、|以及|和|及|与", m.group("list")) if n.strip()]
+    if len(listed) < 2:
+        return rows
+    for r in rows:
+        if r["name"] in listed:
+            continue
+        fits = [n for n in listed if r["name"] in n] or \
+               [n for n in listed if len(r["name"]) <= 3 and set(r["name"]) - {"子", "儿"} <= set(n)]
+        if len(fits) == 1:
+            r["name"] = fits[0]
+    return rows
 
 
 def _add_price(row: dict, m: re.Match) -> None:

@@ -144,8 +144,16 @@ def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[A
     return (value, span) if ok else None
 
 
+KEYED = re.compile(r"\s*[：:]\s*")
+
+
 def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple[Any, tuple[int, int]] | None:
-    s, e = clause_of(text, cue.start())
+    keyed = KEYED.match(text, cue.end())
+    if keyed and spec.type != "text":  # 工资：5800元/月 发薪日：… — the value runs to the next space or clause end
+        s, e = clause_of(text, keyed.end(), spaces=True)
+        s = cue.start()
+    else:
+        s, e = clause_of(text, cue.start())
     if any(w in text[s:e] for w in spec.avoid):
         return None
     if spec.type == "text":
