@@ -40,6 +40,7 @@ class GenOptions:
     repetition_penalty: float = 1.0
     draft_first: bool = False
     max_new_tokens: int | None = None  # a cap on the reply alone (OpenAI's max_tokens)
+    shape: str = "free"  # grounded | free (see grounded.py)
 
 
 @dataclass
@@ -95,7 +96,8 @@ class Assistant:
     # --- validation --------------------------------------------------------------------
     def options(self, *, top_k: int | None = None, law: str | None = None, adapter: str | None = None,
                 max_length: int | None = None, top_p: float | None = None, temperature: float | None = None,
-                draft_first: bool = False, max_new_tokens: int | None = None) -> GenOptions:
+                draft_first: bool = False, max_new_tokens: int | None = None,
+                answer_shape: str | None = None) -> GenOptions:
         """Validated options with defaults; InvalidRequest names the bad field."""
         top_k = self.settings.top_k if top_k is None else top_k
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
@@ -119,8 +121,11 @@ class Assistant:
         if max_new_tokens is not None and (isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int)
                                            or max_new_tokens < 1):
             raise InvalidRequest(f"max_new_tokens: must be a positive integer, got {max_new_tokens!r}")
+        shape = answer_shape or self.settings.shape()
+        if shape not in SHAPES:
+            raise InvalidRequest(f"answer_shape: must be one of {', '.join(SHAPES)}, got {answer_shape!r}")
         return GenOptions(top_k, law, adapter, max_length or context, top_p, temperature,
-                          self.repetition_penalty, draft_first, max_new_tokens)
+                          self.repetition_penalty, draft_first, max_new_tokens, shape)
 
     # --- answering ----------------------------------------------------------------------
     def ask(self, question: str, history: Sequence | None = None, **opts) -> Answer:
@@ -135,17 +140,23 @@ class Assistant:
     def stream(self, question: str, history: Sequence | None = None, *, top_k: int | None = None,
                law: str | None = None, adapter: str | None = None, max_length: int | None = None,
                top_p: float | None = None, temperature: float | None = None, draft_first: bool = False,
-               max_new_tokens: int | None = None, cancel: threading.Event | None = None) -> Iterator[str | Answer]:
-        """Text chunks as they are generated, then ONE final Answer (text, verified citations, hits, usage)."""
+               max_new_tokens: int | None = None, answer_shape: str | None = None,
+               cancel: threading.Event | None = None) -> Iterator[str | Answer]:
+        """Text chunks as they are generated, then ONE final Answer (text, verified and support-checked
+        citations, hits, usage). The chunks of a grounded answer are final; those of a free answer are
+        provisional (the final text may have citations corrected and repeated sentences removed)."""
         if not isinstance(question, str) or not question.strip():
             raise InvalidRequest("question: must be a non-empty string")
         opts = self.options(top_k=top_k, law=law, adapter=adapter, max_length=max_length, top_p=top_p,
-                            temperature=temperature, draft_first=draft_first, max_new_tokens=max_new_tokens)
+                            temperature=temperature, draft_first=draft_first, max_new_tokens=max_new_tokens,
+                            answer_shape=answer_shape)
         pairs = normalize_history(history)
         if self.generator is None:
             yield from self._retrieval_only(question, pairs, opts)
-            return
-        yield from self._generate(question, pairs, opts, cancel)
+        elif opts.shape == "grounded":
+            yield from self._grounded(question, pairs, opts, cancel)
+        else:
+            yield from self._generate(question, pairs, opts, cancel)
 
     def search(self, question: str, pairs: list[tuple[str, str]], opts: GenOptions,
                draft: str = "") -> list[Hit]:
@@ -156,6 +167,7 @@ class Assistant:
         t0 = time.perf_counter()
         hits = self.search(question, pairs, opts)
         text, cites = format_retrieved(hits, self.retriever.corpus)
+        text, cites = self._checked(text, [h.article for h in hits], opts, cites)
         yield text
         yield Answer(text, cites, hits, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
                                          "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
@@ -178,27 +190,135 @@ class Assistant:
                                              temperature=0, adapter=opts.adapter, stats=stats))
         return text, stats.completion_tokens
 
-    def _generate(self, question: str, pairs: list, opts: GenOptions,
-                  cancel: threading.Event | None) -> Iterator[str | Answer]:
-        from .decoding import DecodeStats
+    def _guard(self, sources: Sequence[Any], question: str) -> Any:
+        """Constrained citations for lawglm's own decode loop (remote backends get the post-hoc check)."""
+        if getattr(self.generator, "kind", "") != "local":
+            return None
+        from .citation_guard import CitationGuard
 
-        t0 = time.perf_counter()
+        return CitationGuard(sources, self.retriever.corpus, query=question)
+
+    def _prepare(self, question: str, pairs: list, opts: GenOptions, style: str) -> tuple[Any, str, int]:
+        """(prompt, draft, draft tokens): retrieval (after an optional draft) and the budgeted prompt."""
         draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
         hits = self.search(question, pairs, opts, draft)
-        budget, new = self._budget(opts)
         prompt = build_messages(question, hits, pairs, tokenizer=self.generator.tokenizer,
-                                max_prompt_tokens=budget)
+                                max_prompt_tokens=self._budget(opts)[0], style=style)
+        return prompt, draft, draft_tokens
+
+    def _generate(self, question: str, pairs: list, opts: GenOptions,
+                  cancel: threading.Event | None) -> Iterator[str | Answer]:
+        """The model's own answer, citations guarded while decoding (local) and checked afterwards."""
+        from .decoding import DecodeStats
+        from .grounded import drop_repeats
+
+        t0 = time.perf_counter()
+        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "free")
+        sources = [h.article for h in prompt.sources]
         stats, parts = DecodeStats(), []
         t_gen = time.perf_counter()
-        for chunk in self.generator.stream(prompt.messages, max_new_tokens=new, top_p=opts.top_p,
+        for chunk in self.generator.stream(prompt.messages, max_new_tokens=self._budget(opts)[1], top_p=opts.top_p,
                                            temperature=opts.temperature,
                                            repetition_penalty=opts.repetition_penalty, adapter=opts.adapter,
-                                           stats=stats, cancel=cancel):
+                                           stats=stats, cancel=cancel, **self._guard_kw(sources, question)):
             parts.append(chunk)
             yield chunk
-        text = "".join(parts).strip()
-        cites = verify(text, self.retriever.corpus, context_law=opts.law)
-        yield Answer(text, cites, prompt.sources, _usage(stats, prompt, t0, t_gen, draft_tokens))
+        text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
+        usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
+        yield Answer(text, cites, prompt.sources, usage)
+
+    def _guard_kw(self, sources: Sequence[Any], question: str) -> dict:
+        guard = self._guard(sources, question)
+        return {"guard": guard} if guard is not None else {}
+
+    def _checked(self, text: str, sources: Sequence[Any], opts: GenOptions,
+                 cites: list[Citation] | None = None) -> tuple[str, list[Citation]]:
+        """Existence (citations.verify) and support (support.check_support) of every citation the
+        answer makes — not of references inside the articles it quotes (本法第二十六条 in a quotation)."""
+        from .grounded import outside_quotes
+        from .support import check_support
+
+        corpus = self.retriever.corpus
+        if cites is None:
+            cites = outside_quotes(text, verify(text, corpus, context_law=opts.law))
+        return check_support(text, cites, list(sources), corpus)
+
+    def _grounded(self, question: str, pairs: list, opts: GenOptions,
+                  cancel: threading.Event | None) -> Iterator[str | Answer]:
+        """结论 (model, gated sentence by sentence) → 法律依据 (verbatim) → 下一步; see grounded.py."""
+        from .decoding import DecodeStats
+        from .grounded import (
+            CONCLUSION_HEAD,
+            FALLBACK,
+            SentenceGate,
+            basis_articles,
+            compose,
+            next_steps,
+            outside_quotes,
+            split_reply,
+            system_citations,
+        )
+
+        t0 = time.perf_counter()
+        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "grounded")
+        sources = [h.article for h in prompt.sources]
+        corpus, stats = self.retriever.corpus, DecodeStats()
+        gate = SentenceGate(question, sources, corpus)
+        t_gen = time.perf_counter()
+        if sources:
+            yield CONCLUSION_HEAD
+            chunks = self.generator.stream(prompt.messages, max_new_tokens=min(self._budget(opts)[1], GROUNDED_TOKENS),
+                                           top_p=opts.top_p, temperature=opts.temperature,
+                                           repetition_penalty=opts.repetition_penalty, adapter=opts.adapter,
+                                           stats=stats, cancel=cancel, **self._guard_kw(sources, question))
+            yield from _gated_sentences(chunks, gate)
+            if not gate.kept:
+                yield FALLBACK
+        steps, quoted = next_steps(question, sources, corpus)
+        basis = basis_articles(split_reply(gate.reply)[1], gate.conclusion, sources, corpus)
+        text = compose(gate.conclusion, basis, steps, question)
+        head = CONCLUSION_HEAD + (gate.conclusion or FALLBACK)
+        yield text[len(head):] if sources and text.startswith(head) else text
+        cites = outside_quotes(head, verify(head, corpus, context_law=opts.law)) if sources else []
+        cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
+        text, cites = self._checked(text, [*sources, *quoted], opts, cites)
+        usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {
+            "shape": "grounded", "gate": gate.verdict(), "dropped": [{"sentence": s, "reason": r}
+                                                                     for s, r in gate.dropped]}
+        yield Answer(text, cites, prompt.sources, usage)
+
+
+GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line
+SHAPES = ("grounded", "free")
+
+
+def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:
+    """The kept sentences of the model's conclusion as they complete (the whole reply ends up in
+    gate.reply); stops the model when the gate drops one or the 依据 line is written."""
+    from .grounded import sentences, split_reply
+    from .prompts import BASIS_MARK
+
+    reply, done = "", 0
+    try:
+        for chunk in chunks:
+            reply += chunk
+            conclusion, basis = split_reply(reply)
+            parts = sentences(conclusion)
+            complete = parts if BASIS_MARK in reply else parts[:-1]
+            gate.reply = reply
+            for s in complete[done:]:
+                done += 1
+                if gate.push(s):
+                    yield s
+            if gate.stopped or (BASIS_MARK in reply and ("\n" in basis or basis.endswith("。"))):
+                return
+        for s in sentences(split_reply(reply)[0])[done:]:
+            if gate.push(s):
+                yield s
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:

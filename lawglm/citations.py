@@ -157,3 +157,20 @@ def verify_one(corpus: Corpus, law: str, article: str | int) -> Citation:
     c = Citation(raw=f"《{law}》第{article}条" if isinstance(article, int) else f"《{law}》{article}",
                  law=normalize_law_name(law), article_no=no, sub_no=sub)
     return check(c, corpus)
+
+
+def law_at(text: str, pos: int, corpus: Corpus, context_law: str | None = None) -> tuple[str | None, bool]:
+    """(law, named_here) for an article reference that would start at `pos`: the law written right
+    before it (named_here=True), else the law named last in the text or `context_law` — the same
+    reading `extract` gives a citation there."""
+    last: _Mention | None = None
+    for c in extract(text[:pos], corpus, context_law):
+        if c.law:
+            last = _Mention(c.law, corpus.resolve_law(c.law), 0)
+    context = corpus.resolve_law(context_law) if context_law else None
+    window = text[max(0, pos - 64):pos]
+    if _LAW_BEFORE_RE.search(window):
+        mention = _law_before(text, pos, corpus, context, last)
+        return mention.law, True
+    mention = _law_before(text, pos, corpus, context, last)
+    return mention.law, False

@@ -139,14 +139,19 @@ def quantize_linear(module: torch.nn.Module) -> torch.nn.Module:
         return torch.ao.quantization.quantize_dynamic(module, spec, dtype=torch.qint8)
 
 
-def choose(logits: torch.Tensor, seen: torch.Tensor, p: SamplingParams,
-           gen: torch.Generator | None) -> int:
-    """Next position in `logits`: repetition penalty, then greedy (temperature 0) or top-p sampling."""
+def penalize(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> None:
+    """CTRL-style repetition penalty on the positions in `seen`, in place."""
     import torch
 
-    if p.repetition_penalty != 1.0 and seen.numel():
+    if penalty != 1.0 and seen.numel():
         vals = logits[seen]
-        logits[seen] = torch.where(vals > 0, vals / p.repetition_penalty, vals * p.repetition_penalty)
+        logits[seen] = torch.where(vals > 0, vals / penalty, vals * penalty)
+
+
+def sample(logits: torch.Tensor, p: SamplingParams, gen: torch.Generator | None) -> int:
+    """Next position in `logits`: greedy (temperature 0) or top-p sampling."""
+    import torch
+
     if p.temperature <= 0 or p.top_p <= 0:
         return int(torch.argmax(logits))
     probs = torch.softmax(logits / p.temperature, dim=-1)
@@ -155,6 +160,13 @@ def choose(logits: torch.Tensor, seen: torch.Tensor, p: SamplingParams,
     sorted_p = sorted_p * keep
     pick = torch.multinomial(sorted_p / sorted_p.sum(), 1, generator=gen)
     return int(order[pick])
+
+
+def choose(logits: torch.Tensor, seen: torch.Tensor, p: SamplingParams,
+           gen: torch.Generator | None) -> int:
+    """Next position in `logits`: repetition penalty, then greedy (temperature 0) or top-p sampling."""
+    penalize(logits, seen, p.repetition_penalty)
+    return sample(logits, p, gen)
 
 
 class TextDelta:
@@ -166,9 +178,16 @@ class TextDelta:
         self.sent = 0
         self.stopped = False
 
+    @property
+    def text(self) -> str:
+        """The whole reply so far (including text held back for stop strings)."""
+        return self._text
+
+    _text = ""
+
     def push(self, token_id: int) -> str:
         self.ids.append(token_id)
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        text = self._text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
         if text.endswith("\ufffd"):  # an incomplete multi-byte character
             return ""
         cut = min((i for i in (text.find(s) for s in self.stop) if i >= 0), default=-1)
@@ -212,10 +231,81 @@ def _body(model: Any):
     return lm.model if hasattr(lm, "model") else lm.get_decoder()
 
 
+def _cache_kwarg(body: Any) -> str:
+    """transformers >= 5.24 calls the KV cache `cache`; earlier releases `past_key_values`."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(body.forward).parameters else "past_key_values"
+
+
+def run_body(body: Any, ids: Sequence[int], cache: Any, device: Any) -> torch.Tensor:
+    """Feed `ids` through the decoder stack on top of `cache` (extended in place); last hidden state."""
+    import torch
+
+    step = torch.tensor([list(ids)], dtype=torch.long, device=device)
+    out = body(input_ids=step, use_cache=True, **{_cache_kwarg(body): cache})
+    return out.last_hidden_state[:, -1]
+
+
+class PrefixCache:
+    """KV caches of fixed prompt prefixes (the system instruction), per adapter: a request whose
+    prompt starts with a cached prefix copies that cache and prefills only the rest."""
+
+    def __init__(self, max_entries: int = 8):
+        self.entries: dict[tuple, Any] = {}
+        self.max_entries = max_entries
+
+    def start(self, key: Any, ids: list[int], prefix_len: int, make_cache, body: Any,
+              device: Any) -> tuple[Any, int]:
+        """(cache holding the first n ids, n) — from a stored prefix when there is one."""
+        import copy
+
+        if prefix_len < 8 or prefix_len >= len(ids):
+            return make_cache(), 0
+        entry_key = (key, tuple(ids[:prefix_len]))
+        if entry_key not in self.entries:
+            cache = make_cache()
+            run_body(body, ids[:prefix_len], cache, device)
+            if len(self.entries) >= self.max_entries:
+                self.entries.pop(next(iter(self.entries)))
+            self.entries[entry_key] = cache
+        return copy.deepcopy(self.entries[entry_key]), prefix_len
+
+
+def _piece(tokenizer: Any, ids: list[int], token: int, text: str) -> str:
+    return tokenizer.decode([*ids, token], skip_special_tokens=True)[len(text):]
+
+
+def guarded_choice(logits: torch.Tensor, p: SamplingParams, gen: Any, head: OutputHead, tokenizer: Any,
+                   reply_ids: list[int], text: str, guard: Any, max_rejects: int = 32) -> int | str | None:
+    """A token the guard accepts (sampled, rejected ones masked out), else the text the guard wants
+    forced, else the best acceptable token among the top candidates, else None (nothing may follow)."""
+    import torch
+
+    for _ in range(max_rejects):
+        index = sample(logits, p, gen)
+        token = head.to_token(index)
+        if guard.check(text, _piece(tokenizer, reply_ids, token, text)):
+            return token
+        logits[index] = float("-inf")
+    forced = guard.fallback(text)
+    if forced:
+        return forced
+    for index in torch.argsort(logits, descending=True)[:256].tolist():
+        token = head.to_token(index)
+        if logits[index] > float("-inf") and guard.check(text, _piece(tokenizer, reply_ids, token, text)):
+            return token
+    return None
+
+
 def decode(model: Any, tokenizer: Any, input_ids: list[int], params: SamplingParams, *,
            head: OutputHead, end_ids: set[int], prefix_model: Any = None, stats: DecodeStats | None = None,
-           cancel: threading.Event | None = None) -> Iterator[str]:
-    """Yield text chunks of the reply to `input_ids` (KV-cached; one token per step)."""
+           cancel: threading.Event | None = None, guard: Any = None, prefix: PrefixCache | None = None,
+           prefix_key: Any = None, prefix_len: int = 0) -> Iterator[str]:
+    """Yield text chunks of the reply to `input_ids` (KV-cached; one token per step).
+
+    `guard` (citation_guard.CitationGuard) vets every token and may force text (verbatim quotes, the
+    rest of an allowed citation); `prefix` reuses the KV cache of the first `prefix_len` prompt tokens."""
     import time
 
     import torch
@@ -224,35 +314,50 @@ def decode(model: Any, tokenizer: Any, input_ids: list[int], params: SamplingPar
     stats.prompt_tokens = len(input_ids)
     head = head.extended(input_ids)
     gen = torch.Generator().manual_seed(params.seed) if params.seed is not None else None
-    body, cache = _body(model), _initial_cache(model, prefix_model)
+    body = _body(model)
     device = next(base_model(model).parameters()).device
-    delta, t0 = TextDelta(tokenizer, params.stop), time.perf_counter()
+    t0 = time.perf_counter()
+    make_cache = lambda: _initial_cache(model, prefix_model)
+    cache, done = (prefix.start(prefix_key, input_ids, prefix_len, make_cache, body, device) if prefix
+                   else (make_cache(), 0))
+    stats.extra["prefix_cached_tokens"] = done
+    delta = TextDelta(tokenizer, params.stop)
     seen = torch.tensor(input_ids, dtype=torch.long)
-    step = torch.tensor([input_ids], dtype=torch.long, device=device)
+    pending, reply = list(input_ids[done:]), []
     stats.finish_reason = "length"
-    for _ in range(params.max_new_tokens):
+    while stats.completion_tokens < params.max_new_tokens:
         if cancel is not None and cancel.is_set():
             stats.finish_reason = "cancelled"
             return
-        hidden = body(input_ids=step, past_key_values=cache, use_cache=True).last_hidden_state[:, -1]
-        logits = head(hidden)[0]
-        token = head.to_token(choose(logits, head.to_index(seen) if params.repetition_penalty != 1.0
-                                     else seen[:0], params, gen))
+        logits = head(run_body(body, pending, cache, device))[0]
+        penalize(logits, head.to_index(seen) if params.repetition_penalty != 1.0 else seen[:0],
+                 params.repetition_penalty)
+        if guard is None:
+            choice: int | str | None = head.to_token(sample(logits, params, gen))
+        else:
+            choice = guarded_choice(logits, params, gen, head, tokenizer, reply, delta.text, guard)
         if stats.first_token_s is None:
             stats.first_token_s = time.perf_counter() - t0
-        if token in end_ids:
-            stats.finish_reason = "stop"
+        if choice is None or (isinstance(choice, int) and choice in end_ids):
+            stats.finish_reason = "stop" if choice is not None else "guard"
             break
-        stats.completion_tokens += 1
+        tokens = [choice] if isinstance(choice, int) else tokenizer(choice, add_special_tokens=False)["input_ids"]
+        forced = guard.forced(delta.text + _piece(tokenizer, reply, tokens[-1], delta.text)) \
+            if guard is not None and len(tokens) == 1 else None
+        if forced:
+            tokens += tokenizer(forced, add_special_tokens=False)["input_ids"]
+        for token in tokens:
+            stats.completion_tokens += 1
+            reply.append(token)
+            chunk = delta.push(token)
+            if chunk:
+                yield chunk
+            if delta.stopped:
+                stats.finish_reason = "stop"
+                return
         if params.repetition_penalty != 1.0:
-            seen = torch.cat([seen, torch.tensor([token])])
-        chunk = delta.push(token)
-        if chunk:
-            yield chunk
-        if delta.stopped:
-            stats.finish_reason = "stop"
-            return
-        step = torch.tensor([[token]], dtype=torch.long, device=device)
+            seen = torch.cat([seen, torch.tensor(tokens)])
+        pending = tokens
     tail = delta.flush()
     if tail:
         yield tail

@@ -1,15 +1,22 @@
-"""Evaluation on dev files: retrieval metrics (index section) and generation metrics (generation section).
+"""Evaluation on dev files: generation (answer modes side by side, through `Assistant.ask`) and
+retrieval (recall@k; the section below).
 
-Generation: character-level BLEU-4 and ROUGE-1/2/L for Chinese (implemented here, tested against
-hand-computed values), citation validity (share of cited articles that exist in the corpus, via
-`citations.verify`), gold hit rate, average answer length and decoding speed.
+Generation: every answer mode — retrieval-only (no model), the bare backbone, each adapter — answers the
+same rows through the product's own path (`Assistant.ask`: retrieval, prompt, guarded decoding, gate,
+citation and support checks), and is scored on: character-level BLEU-4 and ROUGE-1/2/L against the
+reference answer (implemented here, tested against hand-computed values), ROUGE-L of the model-written
+conclusion alone, share of answers citing a supported article, supported share of the citations shown,
+misattributed citations (flagged quote_mismatch / unrelated), repeated-sentence rate, gold-article hit and
+its retrieval bound (gold among the sources), time to first token and tokens/s.
 """
 
 from __future__ import annotations
 
-# === generation evaluation (BLEU / ROUGE / citations) =========================================
+# === generation evaluation ====================================================================
 import json
 import math
+import random
+import statistics
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -19,6 +26,10 @@ from typing import Any
 
 from .errors import DataError
 from .records import iter_jsonl
+
+RETRIEVAL_ONLY = "retrieval-only"
+BARE = "none"  # the backbone without an adapter
+MISATTRIBUTED = ("quote_mismatch", "unrelated")
 
 
 # --- text metrics (character level) ---------------------------------------------------------
@@ -88,34 +99,40 @@ def text_scores(hyp: str, ref: str) -> dict[str, float]:
     return {"bleu4": bleu4(h, r), "rouge1": rouge_n(h, r, 1), "rouge2": rouge_n(h, r, 2), "rougeL": rouge_l(h, r)}
 
 
-# --- citation metrics --------------------------------------------------------------------------
-def citation_scores(answer: str, gold: list[dict], corpus) -> dict[str, Any]:
-    """Cited articles (existing / valid-current / total) and whether a gold article is cited."""
-    from .citations import verify
+def conclusion_of(answer: str) -> str:
+    """The model-written part of an answer: the 结论 of a grounded answer, else the whole text."""
+    from .grounded import BASIS_HEAD, CONCLUSION_HEAD, FALLBACK
 
-    cites = verify(answer, corpus)
-    cited = {(c.article.law, c.article.article_no) for c in cites if c.article is not None}
-    gold_keys = {(corpus.resolve_law(g["law"]) or g["law"], g["article_no"]) for g in gold}
-    return {"cited": len(cites), "existing": sum(c.article is not None for c in cites),
-            "current": sum(c.reason == "valid" for c in cites),
-            "gold_hit": bool(cited & gold_keys) if gold_keys else None}
+    if not answer.startswith(CONCLUSION_HEAD):
+        return answer
+    body = answer[len(CONCLUSION_HEAD):].split("\n\n" + BASIS_HEAD)[0]
+    return "" if body.strip() == FALLBACK else body
 
 
-# --- running a model over a dev file ------------------------------------------------------------
+def repeated_sentence(answer: str) -> bool:
+    """Whether any sentence (as grounded.drop_repeats compares them) occurs twice."""
+    from .grounded import MIN_REPEAT_CHARS, norm, sentences
+
+    keys = [norm(s) for s in sentences(answer)]
+    keys = [k for k in keys if len(k) >= MIN_REPEAT_CHARS]
+    return len(keys) != len(set(keys))
+
+
+# --- running the answer modes over a dev file -----------------------------------------------------
 @dataclass
 class GenEvalConfig:
     data: str
+    modes: list[str] = field(default_factory=lambda: [RETRIEVAL_ONLY, "default"])
     model: str = "gemma-3-270m"
-    adapter: str | None = "none"
     adapters_dir: str = "adapters"
-    llm: str = "local"  # local | none
-    no_retrieval: bool = False
+    default_adapter: str = "legal-lora"  # what the mode "default" means
     index_dir: str = "index"
-    top_k: int = 3
-    limit: int | None = None
-    offset: int = 0  # skip the first rows (extend an earlier run; --rescore the concatenation)
-    max_new_tokens: int = 128
-    max_source_length: int = 640
+    top_k: int = 5
+    shape: str | None = None  # None: the settings' answer shape (grounded for the embedded backbone)
+    limit: int | None = None  # the first N rows ...
+    sample: int | None = None  # ... or a seeded random sample of N rows
+    seed: int = 0
+    max_new_tokens: int = 256
     out_path: str | None = None
     device: str = "auto"
     progress: bool = True
@@ -123,121 +140,131 @@ class GenEvalConfig:
 
 @dataclass
 class Prediction:
+    mode: str
     question: str
     reference: str
     answer: str
     gold: list = field(default_factory=list)
-    new_tokens: int = 0
+    cited: list = field(default_factory=list)  # {law, article_no, verified, supported, reason}
+    retrieved: list = field(default_factory=list)  # [law, article_no] of the sources
+    first_token_s: float | None = None
+    completion_tokens: int = 0
+    tokens_per_s: float = 0.0
     seconds: float = 0.0
+    gate: str | None = None
 
 
-def load_model(cfg: GenEvalConfig):
-    """(model, tokenizer): the backbone with the adapter validated and attached by lawglm.adapters."""
-    from .adapters import attach_adapters, resolve_adapter
-    from .generation import load_backbone
+def read_dev(path: str, limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[dict]:
+    """Rows {question, answer, gold}: all, the first `limit`, or a seeded random `sample`."""
+    from .sft_data import load_examples
 
-    model, tok = load_backbone(cfg.model, device=cfg.device, progress=cfg.progress)
-    if cfg.adapter in (None, "", "none"):
-        return model, tok
-    path = resolve_adapter(cfg.adapter, cfg.adapters_dir)
-    adapters = attach_adapters(model, {path.name: path})
-    return adapters.prefixes.get(path.name) or adapters.model, tok  # a PeftModel either way
-
-
-class _StopOnText:
-    """Stop decoding once the new text contains one of the prompt format's stop strings."""
-
-    def __init__(self, tok, start: int, stops: list[str]):
-        self.tok, self.start, self.stops = tok, start, stops
-
-    def __call__(self, input_ids, scores, **kwargs) -> bool:
-        tail = self.tok.decode(input_ids[0, self.start:][-8:], skip_special_tokens=True)
-        return any(s in tail for s in self.stops)
+    rows = [{"question": ex.question, "answer": ex.answer, "gold": ex.gold} for ex in load_examples(path)]
+    if any(not r["question"] for r in rows):
+        raise DataError(f"{path}: every row needs a question to evaluate generation")
+    if sample is not None:
+        rows = random.Random(seed).sample(rows, min(sample, len(rows)))
+    return rows[:limit] if limit else rows
 
 
-def generate_one(model, tok, messages: list[dict], max_new_tokens: int) -> tuple[str, int, float]:
-    """Greedy decoding of one rendered prompt: (text, new tokens, seconds)."""
-    import torch
-    from transformers import StoppingCriteriaList
-
-    from .prompts import render, stop_strings
-
-    text = render(tok, messages, add_generation_prompt=True)
-    enc = tok(text, return_tensors="pt", add_special_tokens=not text.startswith(tok.bos_token or "\0"))
-    enc = {k: v.to(next(model.parameters()).device) for k, v in enc.items()}
-    start, stops = enc["input_ids"].shape[1], stop_strings(tok)
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id,
-                             stopping_criteria=StoppingCriteriaList([_StopOnText(tok, start, stops)]))
-    new = out[0, start:]
-    answer = tok.decode(new, skip_special_tokens=True)
-    for s in stops:
-        answer = answer.split(s)[0]
-    return answer.strip(), int(new.shape[0]), time.perf_counter() - t0
+def _prediction(mode: str, row: dict, answer: Any) -> Prediction:
+    u = answer.usage
+    cited = [{"law": c.article.law if c.article else c.law, "article_no": c.article_no, "verified": c.verified,
+              "supported": c.supported, "reason": (c.support or {}).get("reason", c.reason),
+              "corrected": bool((c.support or {}).get("corrected_from"))} for c in answer.citations]
+    return Prediction(mode, row["question"], row["answer"], answer.answer, row.get("gold") or [], cited,
+                      [[h.article.law, h.article.article_no] for h in answer.retrieved],
+                      u.get("first_token_s"), u.get("completion_tokens", 0), u.get("tokens_per_s", 0.0),
+                      u.get("seconds", 0.0), u.get("gate"))
 
 
-def retrieval_only_answer(hits: list) -> str:
-    """The no-model answer: the retrieved articles, cited in full."""
-    if not hits:
-        return "未检索到相关法条。"
-    return "相关法条：\n" + "\n".join(f"{h.article.citation}：{h.article.text}" for h in hits)
+def load_assistants(cfg: GenEvalConfig) -> dict[str, Any]:
+    """One Assistant per mode, sharing one retriever and one backbone (adapters chosen per request)."""
+    from .assistant import Assistant
+    from .retrieval import Retriever
+    from .settings import get_settings
 
+    settings = get_settings(model=cfg.model, adapters_dir=cfg.adapters_dir, index_dir=cfg.index_dir,
+                            device=cfg.device, top_k=cfg.top_k, llm="local",
+                            **({"answer_shape": cfg.shape} if cfg.shape else {}))
+    retriever = Retriever.load(settings.index_dir)
+    out: dict[str, Any] = {}
+    if any(m != RETRIEVAL_ONLY for m in cfg.modes):
+        from .generation import load_generator
 
-def predict(cfg: GenEvalConfig, rows: list[dict], echo, sink=None) -> list[Prediction]:
-    """One prediction per row; each is also handed to `sink` as soon as it exists (partial runs keep them)."""
-    from tqdm import tqdm
-
-    from .prompts import build_messages
-
-    retriever = None
-    if not cfg.no_retrieval:
-        from .retrieval import Retriever
-
-        retriever = Retriever.load(cfg.index_dir)
-    model, tok = load_model(cfg) if cfg.llm == "local" else (None, None)
-    preds = []
-    for row in tqdm(rows, desc="generating", disable=not cfg.progress):
-        hits = retriever.search(row["question"], cfg.top_k) if retriever else []
-        pred = Prediction(row["question"], row["answer"], "", row.get("gold") or [])
-        if model is None:
-            pred.answer = retrieval_only_answer(hits)
-        else:
-            prompt = build_messages(row["question"], hits, tokenizer=tok, max_prompt_tokens=cfg.max_source_length)
-            pred.answer, pred.new_tokens, pred.seconds = generate_one(model, tok, prompt.messages,
-                                                                      cfg.max_new_tokens)
-        preds.append(pred)
-        if sink is not None:
-            sink(pred)
-    return preds
-
-
-def score(preds: list[Prediction], corpus) -> dict[str, Any]:
-    """Mean text scores (×100), citation validity and gold hit rate, length, tokens/s."""
-    text = [text_scores(p.answer, p.reference) for p in preds]
-    cites = [citation_scores(p.answer, p.gold, corpus) for p in preds]
-    n_cited = sum(c["cited"] for c in cites)
-    hits = [c["gold_hit"] for c in cites if c["gold_hit"] is not None]
-    secs = sum(p.seconds for p in preds)
-    out = {k: round(100 * sum(t[k] for t in text) / len(text), 2) for k in ("bleu4", "rouge1", "rouge2", "rougeL")}
-    out.update({"n": len(preds), "citations": n_cited,
-                "citation_validity": round(sum(c["existing"] for c in cites) / n_cited, 3) if n_cited else None,
-                "citation_current": round(sum(c["current"] for c in cites) / n_cited, 3) if n_cited else None,
-                "answers_citing": round(sum(c["cited"] > 0 for c in cites) / len(cites), 3),
-                "gold_hit_rate": round(sum(hits) / len(hits), 3) if hits else None, "gold_rows": len(hits),
-                "avg_chars": round(sum(len(p.answer) for p in preds) / len(preds), 1),
-                "tokens_per_s": round(sum(p.new_tokens for p in preds) / secs, 2) if secs else None})
+        generator = load_generator(settings, adapter=BARE, corpus=retriever.corpus, progress=cfg.progress)
+        model_assistant = Assistant(retriever, generator, settings)
+        for m in cfg.modes:
+            if m != RETRIEVAL_ONLY:
+                name = cfg.default_adapter if m == "default" else m
+                model_assistant.options(adapter=name)  # unknown adapter: fail before any row runs
+                out[m] = (model_assistant, name)
+    if RETRIEVAL_ONLY in cfg.modes:
+        out[RETRIEVAL_ONLY] = (Assistant(retriever, None, settings), None)
     return out
 
 
-def read_dev(path: str, limit: int | None) -> list[dict]:
-    from .sft_data import load_examples
+def predict(cfg: GenEvalConfig, rows: list[dict], sink=None) -> list[Prediction]:
+    """Every mode answers every row (row by row, so a partial run compares modes on the same rows)."""
+    from tqdm import tqdm
 
-    rows = [{"question": ex.question, "answer": ex.answer, "gold": ex.gold}
-            for ex in load_examples(path, limit=limit)]
-    if any(not r["question"] for r in rows):
-        raise DataError(f"{path}: every row needs a question to evaluate generation")
-    return rows
+    assistants = load_assistants(cfg)
+    preds = []
+    for row in tqdm(rows, desc="answering", disable=not cfg.progress):
+        for mode in cfg.modes:
+            assistant, adapter = assistants[mode]
+            answer = assistant.ask(row["question"], temperature=0, adapter=adapter,
+                                   max_new_tokens=cfg.max_new_tokens if adapter is not None else None)
+            preds.append(_prediction(mode, row, answer))
+            if sink is not None:
+                sink(preds[-1])
+    return preds
+
+
+# --- scores ----------------------------------------------------------------------------------
+def _gold_keys(gold: list[dict], corpus) -> set[tuple[str, int]]:
+    return {(corpus.resolve_law(g["law"]) or g["law"], g["article_no"]) for g in gold}
+
+
+def _median(xs: list[float]) -> float | None:
+    return round(statistics.median(xs), 3) if xs else None
+
+
+def score(preds: list[Prediction], corpus) -> dict[str, Any]:
+    """The metrics of one mode's predictions (see the module doc); text scores ×100."""
+    n = len(preds)
+    text = [text_scores(p.answer, p.reference) for p in preds]
+    out: dict[str, Any] = {"n": n}
+    out.update({k: round(100 * sum(t[k] for t in text) / n, 2) for k in ("bleu4", "rouge1", "rouge2", "rougeL")})
+    out["rougeL_conclusion"] = round(100 * sum(rouge_l(chars(conclusion_of(p.answer)), chars(p.reference))
+                                               for p in preds) / n, 2)
+    shown = [c for p in preds for c in p.cited]
+    out.update({"citations": len(shown),
+                "supported_share": round(sum(c["supported"] for c in shown) / len(shown), 3) if shown else None,
+                "answers_citing_supported": round(sum(any(c["supported"] for c in p.cited) for p in preds) / n, 3),
+                "misattributed": sum(c["reason"] in MISATTRIBUTED for c in shown),
+                "not_in_sources": sum(c["reason"] == "not_in_sources" for c in shown),
+                "invalid": sum(not c["verified"] for c in shown),
+                "corrected": sum(c.get("corrected", False) for c in shown),
+                "repeated_sentence_rate": round(sum(map(repeated_sentence, (p.answer for p in preds))) / n, 3)})
+    with_gold = [p for p in preds if p.gold]
+    hit = [bool(_gold_keys(p.gold, corpus) & {(c["law"], c["article_no"]) for c in p.cited if c["verified"]})
+           for p in with_gold]
+    bound = [bool(_gold_keys(p.gold, corpus) & {tuple(r) for r in p.retrieved}) for p in with_gold]
+    out.update({"gold_rows": len(with_gold), "gold_hit": round(sum(hit) / len(hit), 3) if hit else None,
+                "gold_bound": round(sum(bound) / len(bound), 3) if bound else None})
+    ttft = [p.first_token_s for p in preds if p.first_token_s]
+    speed = [p.tokens_per_s for p in preds if p.tokens_per_s]
+    gates = [p.gate for p in preds if p.gate]
+    out.update({"ttft_median_s": _median(ttft), "ttft_p90_s": round(sorted(ttft)[int(0.9 * (len(ttft) - 1))], 3)
+                if ttft else None, "tokens_per_s": _median(speed), "seconds_median": _median([p.seconds for p in preds]),
+                "avg_chars": round(sum(len(p.answer) for p in preds) / n, 1),
+                "gate_accepted": round(gates.count("accepted") / len(gates), 3) if gates else None})
+    return out
+
+
+def score_modes(preds: list[Prediction], corpus) -> dict[str, dict]:
+    modes = list(dict.fromkeys(p.mode for p in preds))
+    return {m: score([p for p in preds if p.mode == m], corpus) for m in modes}
 
 
 def _jsonl_sink(fh):
@@ -247,45 +274,65 @@ def _jsonl_sink(fh):
     return write
 
 
-def score_predictions(path: str, limit: int | None = None) -> dict[str, Any]:
-    """Re-score a predictions JSONL written by --out (e.g. several runs on their common first N rows)."""
-    from .corpus import load_corpus
-    from .settings import get_settings
-
+def read_predictions(path: str) -> list[Prediction]:
     preds = []
-    for no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for no, rec in iter_jsonl(path, DataError):
         try:
-            preds.append(Prediction(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError) as exc:
+            preds.append(Prediction(**rec))
+        except TypeError as exc:
             raise DataError(f"{path}:{no}: not a prediction record ({exc})") from None
     if not preds:
         raise DataError(f"{path}: no predictions")
-    return {"data": path, "adapter": None, "llm": None, "retrieval": None,
-            **score(preds[:limit] if limit else preds, load_corpus(get_settings().corpus_source()))}
+    return preds
 
 
-def evaluate_generation(cfg: GenEvalConfig, echo=print) -> dict[str, Any]:
-    """Generate an answer for each dev row and score it; the report carries the setup too."""
+def score_predictions(path: str, limit: int | None = None) -> dict[str, Any]:
+    """Re-score a predictions JSONL written by --out (only rows every mode answered are compared)."""
     from .corpus import load_corpus
     from .settings import get_settings
 
-    rows = read_dev(cfg.data, cfg.offset + cfg.limit if cfg.limit else None)[cfg.offset:]
-    if not rows:
-        raise DataError(f"{cfg.data}: no rows after --offset {cfg.offset}")
+    preds = read_predictions(path)
+    counts = Counter(p.question for p in preds)
+    modes = len({p.mode for p in preds})
+    complete = [q for q in dict.fromkeys(p.question for p in preds) if counts[q] >= modes][:limit]
+    keep = set(complete)
+    preds = [p for p in preds if p.question in keep]
+    return {"data": path, "rows": len(complete), "modes": score_modes(preds, load_corpus(get_settings().corpus_source()))}
+
+
+def evaluate_generation(cfg: GenEvalConfig, echo=print) -> dict[str, Any]:
+    """Every mode answers the dev rows; the report carries the setup and one metrics dict per mode."""
+    from .corpus import load_corpus
+    from .settings import get_settings
+
+    rows = read_dev(cfg.data, cfg.limit, cfg.sample, cfg.seed)
     corpus = load_corpus(get_settings().corpus_source())
     with ExitStack() as stack:
         fh = stack.enter_context(open(cfg.out_path, "w", encoding="utf-8")) if cfg.out_path else None
-        preds = predict(cfg, rows, echo, sink=_jsonl_sink(fh) if fh else None)
-    setup = {"data": cfg.data, "adapter": cfg.adapter if cfg.llm == "local" else None, "llm": cfg.llm,
-             "retrieval": not cfg.no_retrieval, "top_k": cfg.top_k, "max_new_tokens": cfg.max_new_tokens}
-    return {**setup, **score(preds, corpus)}
+        t0 = time.perf_counter()
+        preds = predict(cfg, rows, sink=_jsonl_sink(fh) if fh else None)
+    setup = {"data": cfg.data, "rows": len(rows), "sample": cfg.sample, "seed": cfg.seed, "top_k": cfg.top_k,
+             "shape": cfg.shape or get_settings(model=cfg.model).shape(), "model": cfg.model,
+             "wall_s": round(time.perf_counter() - t0, 1)}
+    return {**setup, "modes": score_modes(preds, corpus)}
+
+
+REPORT_KEYS = ["n", "bleu4", "rouge1", "rouge2", "rougeL", "rougeL_conclusion", "citations", "supported_share",
+               "answers_citing_supported", "misattributed", "not_in_sources", "invalid", "corrected",
+               "repeated_sentence_rate", "gold_hit", "gold_bound", "ttft_median_s", "ttft_p90_s", "tokens_per_s",
+               "seconds_median", "avg_chars", "gate_accepted"]
 
 
 def format_generation_report(report: dict[str, Any]) -> str:
-    keys = ["n", "bleu4", "rouge1", "rouge2", "rougeL", "citations", "citation_validity", "citation_current",
-            "answers_citing", "gold_hit_rate", "avg_chars", "tokens_per_s"]
-    head = f"generation eval: adapter={report['adapter']} llm={report['llm']} retrieval={report['retrieval']}"
-    return "\n".join([head] + [f"  {k:<18} {report.get(k)}" for k in keys])
+    """The modes side by side, one metric per line."""
+    modes = list(report["modes"])
+    width = max(12, *(len(m) + 2 for m in modes))
+    head = (f"generation eval: {report.get('data')} rows={report.get('rows')} shape={report.get('shape')} "
+            f"top_k={report.get('top_k')} model={report.get('model')}")
+    lines = [head, f"  {'metric':<26}" + "".join(f"{m:>{width}}" for m in modes)]
+    for k in REPORT_KEYS:
+        lines.append(f"  {k:<26}" + "".join(f"{report['modes'][m].get(k)!s:>{width}}" for m in modes))
+    return "\n".join(lines)
 
 
 # === retrieval evaluation (index & retrieval) =================================================

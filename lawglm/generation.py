@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .adapters import NONE, AdapterSet
-from .decoding import DecodeStats
+from .decoding import DecodeStats, PrefixCache
 from .errors import ModelError
 from .remote_llm import RemoteGenerator
 from .settings import DEFAULT_MODEL, Settings
@@ -289,6 +289,7 @@ class LocalGenerator:
         self.vocab_size = len(ids) if ids is not None else len(tokenizer)
         self.context_length = context_length(self.model)
         self.lock = threading.Lock()
+        self.prefixes = PrefixCache()
 
     @property
     def adapters(self) -> list[str]:
@@ -306,11 +307,26 @@ class LocalGenerator:
     def count_tokens(self, prompt: str | list[dict]) -> int:
         return len(self.encode(prompt))
 
+    def system_prefix_len(self, prompt: str | list[dict], ids: list[int]) -> int:
+        """How many leading prompt tokens are the system instruction alone (the same for every request,
+        so its KV cache is reused); 0 for a plain-text prompt."""
+        from .prompts import prompt_ids, render
+
+        if isinstance(prompt, str) or not prompt or prompt[0].get("role") != "system":
+            return 0
+        head = prompt_ids(self.tokenizer, render(self.tokenizer, prompt[:1], add_generation_prompt=False))
+        n = 0
+        while n < min(len(head), len(ids)) and head[n] == ids[n]:
+            n += 1
+        return max(0, n - 1)  # the last token may merge with what follows
+
     def stream(self, prompt: str | list[dict], *, max_new_tokens: int = 512, top_p: float = 0.7,
                temperature: float = 0.95, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
                adapter: str | None = None, stats: DecodeStats | None = None,
-               cancel: threading.Event | None = None, seed: int | None = None) -> Iterator[str]:
-        """Text chunks of the reply. Stop iterating (or close the iterator / set `cancel`) to free the model."""
+               cancel: threading.Event | None = None, seed: int | None = None,
+               guard: Any = None) -> Iterator[str]:
+        """Text chunks of the reply. Stop iterating (or close the iterator / set `cancel`) to free the model.
+        `guard` constrains citations (citation_guard.CitationGuard); the system prefix's KV cache is reused."""
         import torch
 
         from .decoding import SamplingParams, decode
@@ -325,7 +341,8 @@ class LocalGenerator:
         name = self.adapter_set.require(adapter or self.default_adapter)
         with self.lock, self.adapter_set.use(name) as prefix, torch.inference_mode():
             yield from decode(self.model, self.tokenizer, ids, params, head=self.head, end_ids=self.end_ids,
-                              prefix_model=prefix, stats=stats, cancel=cancel)
+                              prefix_model=prefix, stats=stats, cancel=cancel, guard=guard,
+                              prefix=self.prefixes, prefix_key=name, prefix_len=self.system_prefix_len(prompt, ids))
 
 
 # --- building a generator from settings -------------------------------------------------------

@@ -42,6 +42,7 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
 _NOT_TEXT = re.compile(r"[\s\W_]+")
 _GREETING = re.compile(r"^(?:您好|你好)[，,！!。\s]*")
 _FLUFF = re.compile(r"希望.*帮助|仅供参考|咨询.*律师|以上(?:回答|内容|意见)|欢迎.*咨询")
+_COPIED = re.compile(r"【\d+】|[（(](?:现行有效|已被修改|已废止)[)）]|参考法条|问题：")
 _ODD = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z，。、；：？！“”‘’（）《》【】「」%.,;:?!()\s\-—…·]")
 
 
@@ -91,6 +92,7 @@ class SentenceGate:
     kept: list[str] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)
     stopped: bool = False
+    reply: str = ""  # the model's whole reply, as far as it was read
 
     def __post_init__(self) -> None:
         self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
@@ -98,22 +100,35 @@ class SentenceGate:
 
     def reason(self, sentence: str) -> str | None:
         """Why a sentence must go (None: it may stay)."""
-        from .citations import verify
 
         core = norm(sentence)
+        if _COPIED.search(sentence):
+            return "copied_source"  # the prompt's article list, not a conclusion
         if len(core) < 4 or len(_ODD.findall(sentence)) > max(1, len(sentence) // 20) or "\ufffd" in sentence:
             return "garbled"
         if _self_repeating(core) or any(_same(core, norm(k)) for k in self.kept):
             return "repetitive"
         if len(self.kept) >= MAX_SENTENCES or sum(map(len, self.kept)) + len(sentence) > MAX_CONCLUSION_CHARS:
             return "too_long"
-        cites = verify(" ".join([*self.kept, sentence]), self.corpus)[len(_cites_in(self.kept, self.corpus)):]
-        if any(c.article is None or (c.article.law, c.article.article_no, c.article.sub_no) not in self.allowed
-               for c in cites):
+        if not self._supported(sentence):
             return "unsupported"
         if grounding(sentence, self.context) < self.min_grounding:
             return "off_topic"
+        if not self.kept and not _grams(sentence) & _grams(self.question):
+            return "off_topic"  # the first sentence must be about what was asked
         return None
+
+    def _supported(self, sentence: str) -> bool:
+        """Every citation the sentence makes names a source and is supported by it (support.py)."""
+        from .citations import verify
+        from .support import check_support
+
+        text = "".join([*self.kept, sentence])
+        cites = [c for c in verify(text, self.corpus) if c.span[1] > len(text) - len(sentence)]
+        if not cites:
+            return True
+        _, checked = check_support(text, cites, list(self.sources), self.corpus)
+        return all(c.supported and not (c.support or {}).get("corrected_from") for c in checked)
 
     def push(self, sentence: str) -> bool:
         if self.stopped:
@@ -132,17 +147,9 @@ class SentenceGate:
 
     def verdict(self) -> str:
         """accepted, or why the whole conclusion was replaced by the fallback."""
-        if self.kept and _grams(self.conclusion) & _grams(self.question):
-            return "accepted"
         if self.kept:
-            return "off_topic"
+            return "accepted"
         return self.dropped[0][1] if self.dropped else "empty"
-
-
-def _cites_in(kept: list[str], corpus) -> list:
-    from .citations import verify
-
-    return verify(" ".join(kept), corpus) if kept else []
 
 
 def _same(a: str, b: str) -> bool:
@@ -192,7 +199,8 @@ def dispute_kind(question: str, sources: Sequence[Article]) -> str | None:
     best, best_score = None, 0
     for name, kind in _kinds().items():
         score = 2 * sum(cue in question for cue in kind["cues"])
-        score += sum(a.law in kind["laws"] for a in sources[:3])
+        score += sum(a.law in kind["laws"] or any(lo <= a.article_no <= hi for lo, hi in kind["articles"].get(a.law, []))
+                     for a in sources[:3])
         if score > best_score:
             best, best_score = name, score
     return best
@@ -291,3 +299,31 @@ def conclusion_target(answer: str, sources: Sequence[Article], gold: Sequence[Ar
     if not kept or sum(map(len, kept)) > MAX_CONCLUSION_CHARS:
         return None
     return "".join(kept) + "\n" + BASIS_MARK + "；".join(a.citation for a in basis) + "。"
+
+
+# --- which citations the answer makes ------------------------------------------------------------
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」")
+
+
+def outside_quotes(text: str, cites: list) -> list:
+    """The citations not inside a quotation: a quoted article's own references (本法第二十六条) are
+    its words, not citations the answer makes."""
+    regions = [m.span() for m in _QUOTED.finditer(text)]
+    return [c for c in cites if not any(a < c.span[0] and c.span[1] <= b for a, b in regions)]
+
+
+def system_citations(text: str, articles: Sequence[Article], corpus, start: int = 0) -> list:
+    """Checked citations of the articles the system itself quotes (法律依据 items, 下一步 periods), at
+    their places in `text` after `start`, in order."""
+    from .citations import check
+    from .records import Citation
+
+    out, pos = [], start
+    for a in articles:
+        at = text.find(a.citation, pos)
+        if at < 0:
+            continue
+        out.append(check(Citation(a.citation, a.law, a.article_no, a.sub_no,
+                                  span=(at, at + len(a.citation))), corpus))
+        pos = at + len(a.citation)
+    return out

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     dtype: str = Field("auto", description="auto | float32 | bfloat16 | float16")
     quantize: int | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 dynamic)")
     max_new_tokens: int = Field(512, ge=1)
+    answer_shape: str = Field("auto", description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
+                                                  "free: the model's own answer; auto: grounded for the "
+                                                  "embedded backbone, free for other models")
+    # contract drafting
+    contract_extractor: str = Field("rules", description="rules | llm (the generation backend helps extract "
+                                                          "fields; values are kept only if they validate and "
+                                                          "appear in the request)")
+    contract_lpr: float | None = Field(None, gt=0, lt=100, description="one-year LPR in % at signing, for the "
+                                                                      "interest-cap warning of loan drafts")
     # server
     host: str = "127.0.0.1"
     port: int = 8000
@@ -58,6 +67,12 @@ class Settings(BaseSettings):
 
     def llm_mode(self) -> str:
         return "remote" if self.llm_url else self.llm
+
+    def shape(self) -> str:
+        """The answer shape in effect: `answer_shape`, with auto resolved by the backbone."""
+        if self.answer_shape != "auto":
+            return self.answer_shape
+        return "grounded" if self.llm_mode() == "local" and self.model in (DEFAULT_MODEL, "", "default") else "free"
 
 
 def get_settings(**overrides) -> Settings:

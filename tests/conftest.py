@@ -130,9 +130,10 @@ def _train_tiny_tokenizer(texts):
 @pytest.fixture(scope="session")
 def tiny_tokenizer_dir(tmp_path_factory, tiny_articles):
     """A saved PreTrainedTokenizerFast (byte-level BPE, ~1.2k tokens, lawglm's chat template)."""
-    from lawglm.prompts import SYSTEM_PROMPT
+    from lawglm.prompts import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT
 
-    texts = [a.text for a in tiny_articles] + [a.citation for a in tiny_articles] + [SYSTEM_PROMPT] * 3
+    texts = [a.text for a in tiny_articles] + [a.citation for a in tiny_articles] + [SYSTEM_PROMPT] * 3 \
+        + [GROUNDED_SYSTEM_PROMPT] * 3
     path = tmp_path_factory.mktemp("tiny-tokenizer")
     _train_tiny_tokenizer(texts).save_pretrained(path)
     return path

@@ -1,5 +1,6 @@
-"""Generation evaluation: character BLEU-4 / ROUGE against hand-computed values, citation metrics,
-and the `lawglm eval generation` command end to end (tiny index, tiny model)."""
+"""Generation evaluation: character BLEU-4 / ROUGE against hand-computed values, the answer metrics
+(supported citations, misattributions, repeats, gold hit vs its bound), and `lawglm eval generation`
+end to end through Assistant.ask (tiny index; retrieval-only beside the tiny model, same rows)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from lawglm.evaluation import (
     Prediction,
     bleu4,
     chars,
-    citation_scores,
+    conclusion_of,
     evaluate_generation,
+    repeated_sentence,
     rouge_l,
     rouge_n,
     score,
@@ -44,23 +46,36 @@ def test_identical_empty_and_whitespace():
     assert bleu4(chars("合同"), chars("合同无效")) == 0.0  # no 3- or 4-grams at all
 
 
-def test_citation_scores_existing_current_and_gold(corpus):
-    text = "依据《中华人民共和国民法典》第五十四条和《中华人民共和国民法典》第九千条。"
-    gold = [{"law": "中华人民共和国民法典", "article_no": 54}]
-    s = citation_scores(text, gold, corpus)
-    assert s == {"cited": 2, "existing": 1, "current": 1, "gold_hit": True}
-    assert citation_scores("没有引用。", gold, corpus)["gold_hit"] is False
-    assert citation_scores("没有引用。", [], corpus)["gold_hit"] is None
+def _cite(law, no, supported=True, reason="supported", verified=True):
+    return {"law": law, "article_no": no, "verified": verified, "supported": supported, "reason": reason}
 
 
-def test_score_aggregates(corpus):
-    preds = [Prediction("q1", "合同无效", "合同无效", [{"law": "中华人民共和国民法典", "article_no": 54}], 4, 2.0),
-             Prediction("q2", "甲乙丙丁", "依据《中华人民共和国民法典》第五十四条", [], 6, 1.0)]
+LAW = "中华人民共和国民法典"
+
+
+def test_score_counts_support_repeats_and_gold_against_its_bound(corpus):
+    preds = [
+        Prediction("m", "q1", "合同无效", "结论：合同无效。\n\n法律依据：\n1. 略", [{"law": LAW, "article_no": 54}],
+                   [_cite(LAW, 54), _cite(LAW, 56, False, "unrelated")], [[LAW, 54], [LAW, 56]], 0.5, 10, 20.0, 1.0,
+                   "accepted"),
+        Prediction("m", "q2", "甲乙丙丁", "同一句话说两遍。同一句话说两遍。", [{"law": LAW, "article_no": 1079}],
+                   [_cite(LAW, 9000, False, "article_not_found", verified=False)], [[LAW, 1079]], 1.5, 4, 10.0, 2.0,
+                   "off_topic"),
+    ]
     out = score(preds, corpus)
-    assert out["n"] == 2 and out["rouge1"] == pytest.approx(50.0)
-    assert out["citations"] == 1 and out["citation_validity"] == 1.0 and out["answers_citing"] == 0.5
-    assert out["gold_hit_rate"] == 0.0 and out["gold_rows"] == 1
-    assert out["tokens_per_s"] == pytest.approx(10 / 3, abs=0.01)
+    assert out["n"] == 2 and out["citations"] == 3
+    assert out["supported_share"] == round(1 / 3, 3) and out["answers_citing_supported"] == 0.5
+    assert out["misattributed"] == 1 and out["invalid"] == 1
+    assert out["repeated_sentence_rate"] == 0.5
+    assert out["gold_hit"] == 0.5 and out["gold_bound"] == 1.0 and out["gold_rows"] == 2  # q2: retrieved, not cited
+    assert out["ttft_median_s"] == 1.0 and out["gate_accepted"] == 0.5
+    assert out["rougeL_conclusion"] > 0  # "合同无效。" against "合同无效"
+
+
+def test_conclusion_and_repeats():
+    assert conclusion_of("结论：甲应赔偿。\n\n法律依据：\n1. 《X》第1条") == "甲应赔偿。"
+    assert conclusion_of("自由回答") == "自由回答"
+    assert repeated_sentence("借款应当返还。利息另计。借款应当返还！") and not repeated_sentence("是的。是的。")
 
 
 @pytest.fixture(scope="module")
@@ -83,36 +98,48 @@ def dev_file(tmp_path, tiny_corpus):
     return str(f)
 
 
-def test_cli_eval_generation_retrieval_only(dev_file, tiny_index, capsys, tmp_path):
+def test_cli_eval_generation_compares_modes_on_the_same_rows(dev_file, tiny_index, tiny_gemma_dir, capsys,
+                                                              tmp_path):
     from lawglm.cli import main
 
     preds = tmp_path / "preds.jsonl"
-    main(["eval", "generation", "--data", dev_file, "--llm", "none", "--index-dir", str(tiny_index),
+    main(["eval", "generation", "--data", dev_file, "--modes", "retrieval-only,none", "--index-dir",
+          str(tiny_index), "--model", str(tiny_gemma_dir), "--device", "cpu", "--max-new-tokens", "8",
           "--out", str(preds)])
     lines = capsys.readouterr().out.strip().splitlines()
     report = json.loads(lines[-1])
-    assert "rougeL" in lines[0] + "\n".join(lines[:-1]) and report["n"] == 2
-    assert report["answers_citing"] == 1.0 and report["citation_validity"] > 0.5  # (texts cite 本法第N条 too)
-    assert report["gold_hit_rate"] == 1.0  # the gold article is retrieved for the first question
-    assert len(preds.read_text(encoding="utf-8").splitlines()) == 2
+    assert "retrieval-only" in lines[1] and "none" in lines[1]  # the modes side by side
+    ro, bare = report["modes"]["retrieval-only"], report["modes"]["none"]
+    assert ro["n"] == bare["n"] == 2 and report["shape"] == "free"  # a user model: free shape by default
+    assert ro["supported_share"] == 1.0 and ro["answers_citing_supported"] == 1.0  # verbatim articles
+    assert ro["gold_hit"] == ro["gold_bound"] == 1.0 and bare["gold_bound"] == 1.0
+    assert bare["ttft_median_s"] > 0 and bare["tokens_per_s"] > 0 and ro["ttft_median_s"] is None
+    records = [json.loads(x) for x in preds.read_text(encoding="utf-8").splitlines()]
+    assert [r["mode"] for r in records] == ["retrieval-only", "none"] * 2
+    main(["eval", "generation", "--data", str(preds), "--rescore"])
+    rescored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rescored["modes"]["retrieval-only"]["rougeL"] == ro["rougeL"]
 
 
-def test_eval_generation_with_a_tiny_model(dev_file, tiny_gemma_dir):
-    cfg = GenEvalConfig(data=dev_file, model=str(tiny_gemma_dir), adapter="none", no_retrieval=True,
-                        max_new_tokens=4, device="cpu", progress=False)
+def test_eval_generation_grounded_shape_with_a_tiny_model(dev_file, tiny_index, tiny_gemma_dir):
+    cfg = GenEvalConfig(data=dev_file, modes=["none"], model=str(tiny_gemma_dir), index_dir=str(tiny_index),
+                        shape="grounded", max_new_tokens=16, device="cpu", progress=False)
     report = evaluate_generation(cfg, echo=lambda m: None)
-    assert report["n"] == 2 and report["retrieval"] is False and report["tokens_per_s"] > 0
-    assert 0 <= report["rougeL"] <= 100
+    m = report["modes"]["none"]
+    assert report["shape"] == "grounded" and m["n"] == 2
+    assert m["repeated_sentence_rate"] == 0.0 and m["supported_share"] >= 0.9  # 法律依据 is verbatim
+    assert m["gold_hit"] == m["gold_bound"] == 1.0
 
 
-def test_eval_generation_bad_data_and_unknown_adapter(tmp_path, dev_file, tiny_gemma_dir):
-    from lawglm.errors import AdapterError, DataError
+def test_eval_generation_bad_data_and_unknown_adapter(tmp_path, dev_file, tiny_index, tiny_gemma_dir):
+    from lawglm.assistant import InvalidRequest
+    from lawglm.errors import DataError
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n', encoding="utf-8")
     with pytest.raises(DataError, match="bad.jsonl:1"):
-        evaluate_generation(GenEvalConfig(data=str(bad), llm="none", no_retrieval=True))
-    with pytest.raises(AdapterError):
-        evaluate_generation(GenEvalConfig(data=dev_file, model=str(tiny_gemma_dir), adapter="no-such-adapter",
-                                          adapters_dir=str(tmp_path), no_retrieval=True, device="cpu",
+        evaluate_generation(GenEvalConfig(data=str(bad), modes=["retrieval-only"], index_dir=str(tiny_index)))
+    with pytest.raises(InvalidRequest, match="adapter"):
+        evaluate_generation(GenEvalConfig(data=dev_file, modes=["no-such-adapter"], model=str(tiny_gemma_dir),
+                                          adapters_dir=str(tmp_path), index_dir=str(tiny_index), device="cpu",
                                           progress=False))

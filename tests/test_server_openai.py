@@ -101,7 +101,8 @@ def test_client_disconnect_cancels_generation(live_server, model_assistant):
     from lawglm.settings import Settings
 
     # the same loaded tiny model, allowed long answers, so the client leaves mid-generation
-    chatty = Assistant(model_assistant.retriever, model_assistant.generator, Settings(max_new_tokens=2000))
+    chatty = Assistant(model_assistant.retriever, model_assistant.generator,
+                       Settings(max_new_tokens=2000, answer_shape="free"))
     url = live_server(chatty)
     host, port = url.removeprefix("http://").split(":")
     body = json.dumps({"question": QUESTION, "stream": True, "max_length": 1800, "temperature": 0}).encode()
