@@ -63,7 +63,8 @@ def _title(ex, name: str) -> None:
     if name in ex.values:
         return
     m = TITLE_RE.search(ex.text)
-    if m and not re.search(r"[的了]", m.group("title")):
+    named = ex.evidence.get("_parties", [])
+    if m and not re.search(r"[的了为是]", m.group("title")) and m.span("name") in named:
         ex.put(name, m.group("title"), [m.span("title")])
 
 

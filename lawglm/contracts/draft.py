@@ -18,7 +18,9 @@ from ..numerals import article_label, int_to_cn
 from ..settings import get_settings
 from .errors import FieldErrors
 from .extract import Extraction, classify, rule_extract
+from .coverage import incomplete_rows, unused_words
 from .fields import Bad, coerce, cross_checks, to_jsonable, validate
+from .legal import legal_warnings
 from .render import computed, render_markdown
 from .schema import Template, get_template, load_templates
 
@@ -38,6 +40,7 @@ class Draft:
     citations: list[dict] = field(default_factory=list)
     computed: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # legal checks (also in notes), each naming its statute
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -47,7 +50,8 @@ class Draft:
     def to_dict(self) -> dict:
         return {"template": self.template, "title": self.title, "fields": self.fields,
                 "extracted": list(self.extracted), "missing": list(self.missing), "markdown": self.markdown,
-                "citations": list(self.citations), "computed": dict(self.computed), "notes": list(self.notes)}
+                "citations": list(self.citations), "computed": dict(self.computed), "notes": list(self.notes),
+                "warnings": list(self.warnings)}
 
 
 def list_templates() -> list[dict]:
@@ -136,8 +140,7 @@ def reconcile(tpl: Template, found: dict, given: dict, ex: Extraction) -> tuple[
         if not errors:
             continue
         names = [n for n in (check["field"], check["of"]) if n not in given]
-        if check["rule"] == "min_ratio":
-            notes.append(f"提示：{check['message']}（{tpl.fields[check['field']].label}）")
+        if check["rule"] == "min_ratio":  # a legal minimum: legal.py warns with the statute it comes from
             continue
         for n in names:
             values.pop(n, None)
@@ -168,12 +171,18 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
     values, more = reconcile(tpl, found, given, ex)
     notes += more
     found = {n: v for n, v in found.items() if n in values and n not in given}
-    corpus = corpus if corpus is not None else _default_corpus(get_settings().corpus_source())
+    settings = get_settings()
+    corpus = corpus if corpus is not None else _default_corpus(settings.corpus_source())
     citations, lines = resolve_citations(tpl, corpus)
     notes += [f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"
               for c in citations if not c["verified"]]
+    if request:
+        notes += unused_words(ex, {n: v for n, v in values.items() if n not in given})
+    warnings = legal_warnings(tpl, values, request, corpus, settings.contract_lpr)
+    asked = set(ex.asked) | {n for n in given}
     return Draft(template=tpl.name, title=tpl.title, values=values,
                  extracted=[n for n in tpl.fields if n in found and n not in given],
                  missing=[n for n, s in tpl.fields.items() if s.required and n not in values],
-                 markdown=render_markdown(tpl, values, lines if basis else None),
-                 citations=citations, computed=computed(tpl, values), notes=notes)
+                 markdown=render_markdown(tpl, values, lines if basis else None, asked=asked),
+                 citations=citations, computed=computed(tpl, values), notes=notes + warnings + incomplete_rows(tpl, values),
+                 warnings=warnings)

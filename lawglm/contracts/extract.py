@@ -155,6 +155,7 @@ def rule_extract(tpl: Template, request: str) -> Extraction:
     for name, value in parties.items():
         ex.put(name, value, [])
     ex.evidence.update({n: [] for n in parties})
+    ex.evidence["_parties"] = list(taken)
     _structured(tpl, text, ex, taken)
     _scalars(tpl, text, ex, taken)
     derive(tpl, ex, taken)

@@ -2,7 +2,7 @@
 
 Owns the view of typed values that the Jinja text sees (`f.NAME` display strings or
 blanks, `has.NAME`, `cn.NAME` capital amounts, `box.NAME` check boxes, party / item /
-schedule / dispute views), the computed fields (line subtotals, totals, instalment
+schedule / dispute views, `ask.NAME` for optional clauses the request or caller asked for), the computed fields (line subtotals, totals, instalment
 amounts), and `render_markdown`, which renders with StrictUndefined and then refuses
 any output that still holds Jinja markers, "None" or "Undefined".
 """
@@ -156,14 +156,15 @@ def check_boxes(spec, v: str | None) -> str:
     return "　".join(("☑" if c == v else "□") + c for c in spec.choices)
 
 
-def build_context(tpl: Template, values: dict) -> dict:
-    """What the clause text may use: f, has, cn, box (see the module docstring)."""
-    f, has, cn, box = {}, {}, {}, {}
+def build_context(tpl: Template, values: dict, asked: set[str] | None = None) -> dict:
+    """What the clause text may use: f, has, cn, box, ask (see the module docstring)."""
+    f, has, cn, box, ask = {}, {}, {}, {}, {}
     for name, spec in tpl.fields.items():
         v = values.get(name)
         if v is None and spec.default is not None and spec.type not in ("party", "items", "schedule", "dispute"):
             v = spec.default
         has[name] = name in values
+        ask[name] = name in values or name in (asked or ())
         if spec.type == "party":
             f[name] = party_view(spec, v)
         elif spec.type == "items":
@@ -178,7 +179,7 @@ def build_context(tpl: Template, values: dict) -> dict:
             cn[name] = to_capital(v) if v is not None else BLANK
         if spec.type == "choice":
             box[name] = check_boxes(spec, v)
-    return {"f": namespace(f), "has": namespace(has), "cn": namespace(cn), "box": namespace(box),
+    return {"f": namespace(f), "has": namespace(has), "cn": namespace(cn), "box": namespace(box), "ask": namespace(ask),
             "BLANK": BLANK, "SHORT": SHORT_BLANK, "DATE_BLANK": DATE_BLANK}
 
 
@@ -228,9 +229,11 @@ def render_clause(text: str, ctx: dict, where: str) -> str:
         raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
-def render_markdown(tpl: Template, values: dict, basis: list[dict] | None = None) -> str:
-    """The whole contract as Markdown; `basis` (clause -> verified references) adds an appendix."""
-    ctx = build_context(tpl, values)
+def render_markdown(tpl: Template, values: dict, basis: list[dict] | None = None,
+                    asked: set[str] | None = None) -> str:
+    """The whole contract as Markdown; `basis` (clause -> verified references) adds an appendix; `asked`
+    names optional clauses (payment_schedule) to print as blanks although they have no value."""
+    ctx = build_context(tpl, values, asked)
     clauses = [{"label": f"第{int_to_cn(i + 1)}条", "title": c.title,
                 "body": render_clause(c.text, ctx, f"{tpl.path or tpl.name}: clause {c.title}")}
                for i, c in enumerate(tpl.clauses)]

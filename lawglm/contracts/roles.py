@@ -40,13 +40,13 @@ def _role_words(tpl: Template) -> dict[str, str]:
     return words
 
 
-def _nearest_role(head: str, roles: dict[str, str]) -> str:
+def _nearest_role(head: str, roles: dict[str, str]) -> tuple[str, int]:
     best, best_end = "", -1
     for w, f in roles.items():
         i = head.rfind(w)
         if i >= 0 and i + len(w) > best_end:
             best, best_end = f, i + len(w)
-    return best
+    return best, best_end
 
 
 def _self_party(tpl: Template, text: str) -> str:
@@ -63,12 +63,13 @@ def _clause_head(text: str, start: int) -> tuple[str, str]:
     return head, sentence
 
 
-def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template) -> str:
+def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, others: list[Mention]) -> str:
     head, sentence = _clause_head(text, m.start)
     for part in (head, sentence):
-        best = _nearest_role(part, roles)
-        if best:
-            return best
+        best, end = _nearest_role(part, roles)
+        word_end = m.start - len(part) + end
+        if best and not any(o is not m and o.name and word_end <= o.start < m.start for o in others):
+            return best  # (房东王芳把房子租给李明: 房东 is 王芳's role, not 李明's)
     tail = text[m.end:m.end + 10]
     after = re.match(rf"^[（(]?(?:作为|为|是)?({'|'.join(map(re.escape, roles))})", tail)
     if after:
@@ -150,7 +151,7 @@ def mentions_in(tpl: Template, text: str, roles: dict[str, str]) -> list[Mention
 
 def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, str]) -> None:
     for m in mentions:
-        m.target = _role_word(text, m, roles, tpl) if m.name else ""
+        m.target = _role_word(text, m, roles, tpl, mentions) if m.name else ""
     _relations(tpl, text, mentions)
     mine = _self_party(tpl, text)
     for m in mentions:

@@ -136,7 +136,7 @@ def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
 
 
 def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
-    lead = re.match(r"[为是系：:在至于\s]*", text[cue_end:]).end()
+    lead = re.match(r"[为是：:在至于\s]*", text[cue_end:]).end()
     s, e = clause_of(text, cue_end + lead, spaces=True)
     value = TEXT_END.sub("", text[cue_end + lead:e]).strip()
     span = (cue_end + lead, cue_end + lead + len(value))
