@@ -252,7 +252,7 @@ function renderMarkdown(md, target) {
 async function draftContract(ev) {
   ev.preventDefault();
   const err = $("contract-error"), missing = $("contract-missing"), link = $("docx-link");
-  err.hidden = true; missing.hidden = true; link.hidden = true;
+  err.hidden = true; missing.hidden = true; link.hidden = true; $("contract-notes").hidden = true;
   const body = { template: $("template").value || null, request: $("contract-request").value.trim() || null };
   $("draft").disabled = true;
   try {
@@ -267,12 +267,23 @@ async function draftContract(ev) {
       missing.textContent = "待补充的字段（已在合同中留空）：" + data.missing.map((n) => labels[n] || n).join("、");
       missing.hidden = false;
     }
+    showContractNotes(data.notes || [], data.warnings || []);
     await prepareDocx(data.template, data.fields);
   } catch (e) {
     err.textContent = "请求失败：" + e.message; err.hidden = false;
   } finally {
     $("draft").disabled = false;
   }
+}
+
+function showContractNotes(notes, warnings) {
+  // legal warnings first (each names the statute it relies on), then what the request said that was not used
+  const box = $("contract-notes");
+  box.replaceChildren();
+  const rest = notes.filter((n) => !warnings.includes(n));
+  warnings.forEach((w) => box.appendChild(el("p", "contract-warning", w)));
+  rest.forEach((n) => box.appendChild(el("p", "contract-note", n)));
+  box.hidden = !(warnings.length || rest.length);
 }
 
 async function fieldLabels(template) {
