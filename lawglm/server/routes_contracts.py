@@ -1,11 +1,17 @@
-"""Contract routes: thin wrappers over lawglm.contracts (list, schema, draft as JSON or DOCX)."""
+"""Contract routes: thin wrappers over lawglm.contracts (list, schema, draft as JSON or DOCX).
+
+With LAWGLM_CONTRACT_EXTRACTOR=llm the draft route lets the loaded assistant's generator help extract
+fields (values kept only if they validate and appear in the request; rules fill in the rest); while no
+generator is loaded it drafts with the rules and says so in `notes`. A 422 only ever names a field the
+caller passed (template, fields…, request); what the extractor misread becomes a blank and a note.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -27,7 +33,8 @@ def _contract_error(exc: Exception) -> ApiError | None:
                   for e in errors]
         return ApiError(422, str(exc), kind=kind, extra={"errors": errors, "detail": detail})
     if kind == "NoTemplateMatch":
-        return ApiError(422, str(exc), kind=kind, extra={"choices": list(getattr(exc, "choices", []))})
+        return ApiError(422, f"request: {exc}", kind=kind, extra={"choices": list(getattr(exc, "choices", [])), "detail": [
+            {"loc": ["body", "request"], "msg": str(exc), "type": "value_error"}]})
     return None
 
 
@@ -39,6 +46,17 @@ async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         if err is None:
             raise
         raise err from None
+
+
+def _extractor(request: Request) -> tuple[Any, str | None]:
+    """(generator, note): the assistant's generator when the LLM extractor is configured and loaded."""
+    st = getattr(request.app.state, "lawglm", None)
+    if st is None or st.settings.contract_extractor != "llm":
+        return None, None
+    generator = getattr(st.assistant, "generator", None)
+    if generator is None:
+        return None, "LLM extraction is configured but no model is loaded; fields were extracted by rules"
+    return generator, None
 
 
 @router.get("/v1/contracts", summary="Available contract templates")
@@ -58,14 +76,18 @@ async def contract_schema(name: str = Path(..., description="template name")) ->
 @router.post("/v1/contracts/draft", summary="Draft a contract from {template, fields} or a plain-language "
                                             "{request}; ?format=docx returns a Word file",
              responses={200: {"content": {DOCX_TYPE: {}}}})
-async def draft_contract(body: DraftRequest,
+async def draft_contract(body: DraftRequest, request: Request,
                          format: Literal["json", "docx"] = Query("json", description="json | docx")) -> Any:
     from ..contracts import draft, to_docx
 
     if not body.template and not (body.request or "").strip():
         raise ApiError(422, "template: give a template name or a plain-language request", extra={"detail": [
             {"loc": ["body", "template"], "msg": "template or request is required", "type": "missing"}]})
-    result = await _call(draft, template=body.template, fields=body.fields, request=body.request)
+    generator, note = _extractor(request) if body.request else (None, None)
+    result = await _call(draft, template=body.template, fields=body.fields, request=body.request,
+                         generator=generator)
+    if note:
+        result.notes.insert(0, note)
     if format == "json":
         return result.to_dict()
     data = await _call(to_docx, result)
