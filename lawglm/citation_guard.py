@@ -21,6 +21,7 @@ from .citations import extract, law_at
 from .numerals import int_to_cn
 from .prompts import excerpt
 from .records import Article
+from .text import short_law_name
 
 SENSITIVE = re.compile(r"[《》第条之“「\"零〇一二三四五六七八九十百千两0-9]")
 PARTIAL = re.compile(r"第\s*(?P<no>[零〇一二三四五六七八九十百千两0-9]*)(?:条之(?P<sub>[零〇一二三四五六七八九十]*))?$")
@@ -50,6 +51,8 @@ class CitationGuard:
         aliases = corpus.aliases()
         self.allowed_names = sorted(n for n, law in aliases.items() if law in self.numbers)
         self.all_names = sorted(aliases)
+        # what a fallback completes a law name to: the full and the short name before other aliases
+        self.completions = [n for law in self.numbers for n in (law, short_law_name(law))] + self.allowed_names
 
     # --- the three questions ------------------------------------------------------------------
     def check(self, text: str, piece: str) -> bool:
@@ -70,7 +73,7 @@ class CitationGuard:
         """The rest of the first allowed citation the text's unfinished one can still become."""
         if self._in_brackets(text):
             name = text[text.rfind("《") + 1:]
-            for full in self.allowed_names:
+            for full in self.completions:
                 if full.startswith(name):
                     law = self.corpus.resolve_law(full)
                     return full[len(name):] + "》第" + self.numbers[law][0] + "条"

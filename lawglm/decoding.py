@@ -260,7 +260,7 @@ class PrefixCache:
         """(cache holding the first n ids, n) — from a stored prefix when there is one."""
         import copy
 
-        if prefix_len < 8 or prefix_len >= len(ids):
+        if prefix_len < 8 or prefix_len >= len(ids) or self.max_entries <= 0:
             return make_cache(), 0
         entry_key = (key, tuple(ids[:prefix_len]))
         if entry_key not in self.entries:

@@ -38,7 +38,7 @@ MIN_GROUNDING = 0.5  # share of a sentence's content bigrams found in the questi
 MIN_REPEAT_CHARS = 6  # shorter "sentences" (是的。) may recur
 NEXT_STEPS_FILE = Path(__file__).resolve().parent / "data" / "next_steps.json"
 
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+_SENTENCE = re.compile(r"[“「]?[^。！？；!?;\n“「]+[。！？；!?;”」]*")  # an opening quote starts a sentence
 _NOT_TEXT = re.compile(r"[\s\W_]+")
 _GREETING = re.compile(r"^(?:您好|你好)[，,！!。\s]*")
 _FLUFF = re.compile(r"希望.*帮助|仅供参考|咨询.*律师|以上(?:回答|内容|意见)|欢迎.*咨询")
@@ -260,9 +260,9 @@ def drop_repeats(text: str) -> str:
         inside = depth > 0 or piece.lstrip().startswith(("“", "「"))
         depth += piece.count("“") + piece.count("「") - piece.count("”") - piece.count("」")
         if len(key) >= MIN_REPEAT_CHARS and key in seen:
-            opened = piece.count("“") - piece.count("”")
-            out.append(("……" if inside else "") + ("”" * -opened if opened < 0 else "")
-                       + ("“" * opened if opened > 0 else ""))
+            lead = piece[:len(piece) - len(piece.lstrip("“「"))]
+            tail = piece[len(piece.rstrip("”」")):]
+            out.append(lead + ("……" if inside else "") + tail)
         else:
             seen.add(key)
             out.append(piece)

@@ -1,0 +1,164 @@
+"""The grounded answer shape: excerpts, the sentence gate, 下一步, composition without repeats, the
+training target, and the whole path through Assistant with a tiny model (accepted and fallback)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lawglm.grounded import (
+    CONCLUSION_HEAD,
+    FALLBACK,
+    SentenceGate,
+    compose,
+    conclusion_target,
+    dispute_kind,
+    drop_repeats,
+    next_steps,
+    norm,
+    sentences,
+)
+from lawglm.prompts import TRIM_MARK, excerpt, paragraphs
+
+LABOR = "中华人民共和国劳动合同法"
+CIVIL = "中华人民共和国民法典"
+
+
+def test_excerpt_keeps_the_paragraphs_that_matter_verbatim(corpus):
+    a = corpus.get(CIVIL, 1079)  # 有下列情形之一…（一）…（五） + later paragraphs
+    out = excerpt(a.text, "夫妻因感情不和分居满二年，能判离婚吗？", 120)
+    kept = [p for p in out.split("\n") if p != TRIM_MARK]
+    assert all(p in paragraphs(a.text) for p in kept)  # verbatim paragraphs only
+    assert any("分居满二年" in p for p in kept)
+    lead = next(p for p in paragraphs(a.text) if p.startswith("有下列情形之一"))
+    assert lead in kept  # an item keeps its lead-in
+    assert TRIM_MARK in out and len("".join(kept)) <= 120
+    short = corpus.get(CIVIL, 667)
+    assert excerpt(short.text, "借款", 120) == short.text
+
+
+def test_drop_repeats_removes_later_copies_and_keeps_quotes_verbatim():
+    text = "借款应当返还。借款应当返还！另：“借款应当返还。利息另计。”完。"
+    out = drop_repeats(text)
+    assert out == "借款应当返还。另：“……利息另计。”完。"
+    assert drop_repeats("是的。是的。") == "是的。是的。"  # too short to count as a sentence repeated
+
+
+@pytest.fixture(scope="module")
+def labor_sources(corpus):
+    return [corpus.get(LABOR, 82), corpus.get(LABOR, 10)]
+
+
+def test_gate_keeps_grounded_sentences_and_stops_at_trouble(labor_sources, corpus):
+    q = "公司一直不跟我签书面劳动合同，能要双倍工资吗？"
+    gate = SentenceGate(q, labor_sources, corpus)
+    assert gate.push("用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。")
+    assert not gate.push("用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。")
+    assert gate.dropped[-1][1] == "repetitive" and gate.stopped and not gate.push("另一句。")
+    assert gate.verdict() == "accepted"
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("月亮绕着地球转，潮汐由此产生，渔民据此出海捕鱼。", "off_topic"),
+    ("根据《中华人民共和国刑法》第二百六十四条，公司构成盗窃罪。", "unsupported"),
+    ("【1】《中华人民共和国劳动合同法》第八十二条（现行有效）用人单位…", "copied_source"),
+    ("书面书面书面书面书面书面书面书面书面书面。", "repetitive"),
+])
+def test_gate_drops(labor_sources, corpus, sentence, reason):
+    gate = SentenceGate("公司不签劳动合同，能要双倍工资吗？", labor_sources, corpus)
+    assert not gate.push(sentence) and gate.dropped == [(sentence, reason)]
+    assert gate.verdict() == reason and gate.conclusion == ""
+
+
+def test_next_steps_for_a_labour_dispute_quote_the_limitation_period(corpus, labor_sources):
+    assert dispute_kind("公司拖欠我三个月工资", labor_sources) == "labor"
+    assert dispute_kind("全国人大代表是怎么选出来的？", [corpus.get("中华人民共和国宪法", 59)]) is None
+    lines, quoted = next_steps("公司拖欠我三个月工资", labor_sources, corpus)
+    period = corpus.get("中华人民共和国劳动争议调解仲裁法", 27)
+    assert quoted == [period] and any("仲裁" in line for line in lines)
+    assert lines[-1] == f"期限：{period.citation}规定：“{sentences(paragraphs(period.text)[0])[0]}”"
+
+
+def test_compose_has_the_three_parts_and_no_repeated_sentence(corpus, labor_sources):
+    q = "公司不签劳动合同，能要双倍工资吗？"
+    steps, _ = next_steps(q, labor_sources, corpus)
+    text = compose("", labor_sources, steps, q)
+    assert text.startswith(CONCLUSION_HEAD + FALLBACK)
+    assert "\n\n法律依据：\n1. " + labor_sources[0].citation + "（现行有效）：“" in text and "\n\n下一步：\n1. " in text
+    keys = [norm(s) for s in sentences(text) if len(norm(s)) >= 6]
+    assert len(keys) == len(set(keys))
+
+
+def test_training_target_is_the_opening_sentences_and_the_gold_basis(corpus, labor_sources):
+    answer = ("您好，用人单位超过一个月未签书面合同的，应当每月支付二倍工资。可以申请劳动仲裁。"
+              "希望对您有帮助。另外依据《中华人民共和国刑法》第二百六十四条……")
+    target = conclusion_target(answer, labor_sources, [labor_sources[0]], corpus)
+    assert target == ("用人单位超过一个月未签书面合同的，应当每月支付二倍工资。可以申请劳动仲裁。\n依据："
+                      + labor_sources[0].citation + "。")
+    assert conclusion_target(answer, labor_sources[1:], [labor_sources[0]], corpus) is None  # gold not shown
+
+
+# --- through the Assistant --------------------------------------------------------------------------
+def _teach(model, tok, messages, reply, steps=120):
+    import torch
+
+    from lawglm.prompts import prompt_ids, render
+
+    prompt = prompt_ids(tok, render(tok, messages))
+    target = tok(reply, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    ids, labels = torch.tensor([prompt + target]), torch.tensor([[-100] * len(prompt) + target])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        model(input_ids=ids, labels=labels).loss.backward()
+        opt.step()
+        opt.zero_grad()
+    model.eval()
+
+
+@pytest.fixture(scope="module")
+def retriever(tiny_index):
+    from lawglm.retrieval import Retriever
+
+    return Retriever.load(tiny_index)
+
+
+QUESTION = "公司一直不跟我签书面劳动合同，能要双倍工资吗？"
+
+
+def _grounded(retriever, model, tok):
+    from lawglm.assistant import Assistant
+    from lawglm.generation import LocalGenerator
+    from lawglm.settings import get_settings
+
+    return Assistant(retriever, LocalGenerator(model, tok), get_settings(answer_shape="grounded", top_k=3))
+
+
+def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, corpus):
+    from lawglm.generation import load_backbone
+    from lawglm.prompts import GROUNDED, build_messages
+
+    model, tok = load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
+    assistant = _grounded(retriever, model, tok)
+    hits = retriever.search(QUESTION, 3)
+    article = corpus.get(LABOR, 82)
+    assert article.key in [h.article.key for h in hits]
+    conclusion = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
+    prompt = build_messages(QUESTION, hits, tokenizer=tok, style=GROUNDED,
+                            max_prompt_tokens=assistant._budget(assistant.options())[0])
+    _teach(model, tok, prompt.messages, conclusion + "\n依据：" + article.citation + "。")
+    items = list(assistant.stream(QUESTION, temperature=0))
+    answer = items[-1]
+    assert "".join(items[:-1]) == answer.answer  # the streamed chunks are the final text
+    assert answer.answer.startswith(CONCLUSION_HEAD + conclusion) and answer.usage["gate"] == "accepted"
+    assert answer.answer.index("1. " + article.citation) > 0  # the basis the model named comes first
+    assert all(c.verified and c.supported for c in answer.citations)
+    assert answer.usage["shape"] == "grounded" and answer.usage["first_token_s"] > 0
+
+
+def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, tiny_backbone):
+    model, tok = tiny_backbone
+    answer = _grounded(retriever, model, tok).ask(QUESTION, temperature=0)
+    assert answer.answer.startswith(CONCLUSION_HEAD + FALLBACK) and answer.usage["gate"] != "accepted"
+    assert answer.citations and all(c.supported for c in answer.citations)  # the verbatim 法律依据
+    keys = [norm(s) for s in sentences(answer.answer) if len(norm(s)) >= 6]
+    assert len(keys) == len(set(keys))
