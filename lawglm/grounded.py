@@ -34,7 +34,7 @@ NO_SOURCES = "未检索到与您的问题相关的法条，请补充事实或换
 MAX_SENTENCES = 3
 MAX_CONCLUSION_CHARS = 200
 BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
-MIN_GROUNDING = 0.5  # share of a sentence's content bigrams found in the question or the sources
+MIN_GROUNDING = 0.4  # share of a sentence's content bigrams in the question or sources (bench/gate_thresholds.py)
 MIN_REPEAT_CHARS = 6  # shorter "sentences" (是的。) may recur
 NEXT_STEPS_FILE = Path(__file__).resolve().parent / "data" / "next_steps.json"
 
