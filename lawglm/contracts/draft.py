@@ -177,7 +177,7 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
     notes += [f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"
               for c in citations if not c["verified"]]
     if request:
-        notes += unused_words(ex, {n: v for n, v in values.items() if n not in given})
+        notes += unused_words(ex, set(ex.values))  # what was used, or already noted as not usable
     warnings = legal_warnings(tpl, values, request, corpus, settings.contract_lpr)
     asked = set(ex.asked) | {n for n in given}
     return Draft(template=tpl.name, title=tpl.title, values=values,

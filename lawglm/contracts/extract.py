@@ -101,8 +101,12 @@ class Extraction:
             self.evidence[name] = list(spans)
 
     def words(self, name: str) -> str:
-        """The request's own words a value came from (echoed in notes)."""
-        return "…".join(self.text[s:e] for s, e in sorted(self.evidence.get(name, []))) or name
+        """The request's own words a value came from, with the words just before them in their clause."""
+        out = []
+        for s, e in sorted(self.evidence.get(name, [])):
+            start = max([m.end() for m in re.finditer(r"[，,。；;：:\s]", self.text[:s])] + [0, s - 6])
+            out.append(self.text[start:e])
+        return "…".join(out) or name
 
 
 def _structured(tpl: Template, text: str, ex: Extraction, taken: list) -> None:

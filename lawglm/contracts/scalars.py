@@ -32,6 +32,7 @@ UNIT_CANON = {"个自然日": "日", "自然日": "日", "天": "日", "月": "�
 UNIT_FACTOR = {("年", "个月"): 12, ("周", "日"): 7, ("个月", "日"): None}
 TEXT_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|出租给|租给|出售给|卖给|借给|交给|用于|作为|运到|运至|运往|"
                       r"送到|送至).*$")
+RATE_BEFORE = re.compile(r"每(?:平方米|平米|平|天|日|小时|票|台|箱|吨|件|人)\s*$|按每")
 NUMBER_UNITS = {"平方米": ("㎡", "平米", "m²", "m2", "平方")}
 
 
@@ -112,8 +113,9 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
     clause, out = text[s:e], []
     if spec.type == "date":
         return [(a, b, v) for a, b, v in dates_in(text) if s <= a and b <= e]
-    if spec.type == "money":
-        out = [(m.start(), m.end(), m.group(0)) for m in AMOUNT_RE.finditer(clause)]
+    if spec.type == "money":  # 每平米每天5元 / 每票500元: a rate, not the amount
+        out = [(m.start(), m.end(), m.group(0)) for m in AMOUNT_RE.finditer(clause)
+               if not RATE_BEFORE.search(clause[:m.start()])]
     elif spec.type == "percent":
         out = [(m.start(), m.end(), percent_value(m)) for m in PERCENT_RE.finditer(clause)]
     elif spec.type == "integer":
