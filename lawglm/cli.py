@@ -62,9 +62,14 @@ def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool
 @click.argument("text", required=False)
 @click.option("--corpus", default=None)
 @click.option("--law", "context_law", default=None, help="law that 本法 refers to")
+@click.option("--sources", multiple=True, metavar="ARTICLES|FILE",
+              help="the articles TEXT was written from (民法典1079,劳动合同法85 or 《…》第N条; repeatable; a file "
+                   "path reads one list from the file): also checks each citation is among them and says "
+                   "what TEXT attributes to it")
 @click.option("--json", "as_json", is_flag=True)
-def verify(text: str | None, corpus: str | None, context_law: str | None, as_json: bool) -> None:
-    """Check every citation in TEXT (or stdin) against the corpus."""
+def verify(text: str | None, corpus: str | None, context_law: str | None, sources: tuple[str, ...],
+           as_json: bool) -> None:
+    """Check every citation in TEXT (or stdin) against the corpus (exit 3 if any fails)."""
     from .citations import verify as verify_text
     from .corpus import load_corpus
 
@@ -72,6 +77,9 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, as_jso
     if not text.strip():
         raise click.UsageError("TEXT is empty")
     c = load_corpus(settings_from(corpus=corpus).corpus_source())
+    if sources:
+        _verify_support(text, c, context_law, sources, as_json)
+        return
     cites = verify_text(text, c, context_law=context_law)
     if as_json:
         echo_json([x.to_dict() for x in cites])
@@ -84,6 +92,35 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, as_jso
         if x.article and x.verified:
             click.echo("    " + x.article.text.replace("\n", "\n    "))
     if any(not x.verified for x in cites):
+        sys.exit(3)
+
+
+def _verify_support(text: str, corpus, context_law: str | None, specs: tuple[str, ...], as_json: bool) -> None:
+    """`verify --sources`: the check answers get (existence, then support against the sources)."""
+    from pathlib import Path
+
+    from .citations import verify as verify_text
+    from .grounded import outside_quotes
+    from .support import check_support, parse_sources, reason_text
+
+    specs = tuple(Path(s).read_text(encoding="utf-8") if Path(s).is_file() else s for s in specs)
+    sources = parse_sources(specs, corpus)
+    cites = outside_quotes(text, verify_text(text, corpus, context_law=context_law))
+    checked, cites = check_support(text, cites, sources, corpus)
+    failed = any(not x.verified or not x.supported for x in cites)
+    if as_json:
+        echo_json({"text": checked, "citations": [x.to_dict() for x in cites], "all_verified":
+                   all(x.verified for x in cites), "all_supported": all(x.supported for x in cites)})
+        sys.exit(3 if failed else 0)
+    if not cites:
+        click.echo("no citations found")
+    for x in cites:
+        mark = "✓" if x.supported else "⚠" if x.verified else "✗"
+        status = f" [{x.article.status}]" if x.article else ""
+        click.echo(f"{mark} {x.raw}  {reason_text(x)}{status}  ({x.support.get('reason')})")
+    if checked != text:
+        click.echo("\n已更正的文本：\n" + checked)
+    if failed:
         sys.exit(3)
 
 
@@ -248,11 +285,16 @@ def _request_opts(flags: dict) -> dict:
 def _print_citations(answer) -> None:
     if answer.citations:
         click.echo("\n引用核验：", err=False)
+    from .support import reason_text
+
     for c in answer.citations:
-        if c.verified:
-            click.echo(f"  ✓ {c.raw} [{c.article.status}]")
-        else:
-            click.echo(f"  ✗ {c.raw} -> {c.reason}" + (f" [{c.article.status}]" if c.article else ""))
+        status = f" [{c.article.status}]" if c.article else ""
+        if c.verified and (c.supported or c.support is None):
+            click.echo(f"  ✓ {c.raw}{status}" + (f"  {reason_text(c)}" if c.support else ""))
+        else:  # ⚠ exists but the answer's words are not what it says; ✗ no such article in force
+            click.echo(f"  {'⚠' if c.verified else '✗'} {c.raw}{status}  {reason_text(c)}")
+    if any((c.support or {}).get("corrected_from") for c in answer.citations):
+        click.echo("更正后的回答：\n" + answer.answer)
     if answer.retrieved and answer.usage.get("mode") != "retrieval-only":
         click.echo("检索到的法条：" + "；".join(f"{h.article.citation}（{h.article.status}）"
                                           for h in answer.retrieved))

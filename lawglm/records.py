@@ -75,7 +75,9 @@ class Citation:
     """A citation found in text, checked against the corpus.
 
     reason is one of: valid, repealed, historical, law_not_found, article_not_found.
-    Only `valid` citations have verified=True.
+    Only `valid` citations have verified=True. `support` (set by `support.check_support`; None until
+    checked) says whether the article was among the answer's sources and says what the answer
+    attributes to it: {"reason": supported | quote_mismatch | not_in_sources | unrelated | <reason>, ...}.
     """
 
     raw: str
@@ -86,10 +88,15 @@ class Citation:
     reason: str = "article_not_found"
     article: Article | None = None
     span: tuple[int, int] = (0, 0)
+    support: dict | None = None
 
     @property
     def verified(self) -> bool:
         return self.reason == "valid"
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.support) and self.support.get("reason") == "supported"
 
     def to_dict(self) -> dict:
         a = self.article
@@ -100,6 +107,7 @@ class Citation:
             "verified": self.verified, "reason": self.reason,
             "status": a.status if a else None, "text": a.text if a else None,
             "span": list(self.span),
+            "supported": self.supported if self.support is not None else None, "support": self.support,
         }
 
 
