@@ -32,7 +32,8 @@ _CONNECTIVES_RE = re.compile(r"您好|我国|另外|此外|因此|所以|那么|
 
 
 # what is left of 根据《X》第N条的规定， once the citation is cut out (dropped from the claim as shown)
-_LEADING_TIE_RE = re.compile(r"^[\s，,：:]*(?:根据|依据|依照|按照|参照|按)?[\s，,：:]*(?:的|之)?(?:相关|有关)?"
+_LEADING_TIE_RE = re.compile(r"^[\s，,：:”」』]*(?:(?:另外|此外|同时|而且|并且|因此|所以)[，,]?)?[\s，,：:]*"
+                             r"(?:根据|依据|依照|按照|参照|按)?[\s，,：:]*(?:的|之)?(?:相关|有关)?"
                              r"(?:规定|明确规定|明确指出|指出)?[\s，,：:]*")
 
 
@@ -140,6 +141,8 @@ def _lead(text: str, cite: Citation, law_start: int) -> Attribution | None:
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around [start, end)."""
     lo = max(text.rfind(ch, 0, start) for ch in SENTENCE_END) + 1
+    while lo < start and text[lo] in "”」』\" \t　":  # 。” : the quotation's close belongs to the sentence before
+        lo += 1
     his = [i for i in (text.find(ch, end) for ch in SENTENCE_END) if i >= 0]
     return lo, min(his) if his else len(text)
 

@@ -30,6 +30,7 @@ QUOTE_N, QUOTE_MIN = 3, 0.95  # a quote: share of its char trigrams found in the
 CLAIM_N, CLAIM_MIN = 3, 0.90  # a claim: share of its content char trigrams found in the article
 MIN_QUOTE_MATCH = 6  # content characters a quote needs to support a citation
 MIN_CLAIM_MATCH = 10  # content characters a claim needs to support a citation (解除劳动合同 is too generic)
+PARTIAL_MIN = 0.5  # words this close to the article are related to it, but (below the thresholds) not what it says
 MAX_ATTRIBUTED = 240  # characters of the attributed text echoed back in `support`
 _REF_RE = re.compile(rf"(?P<no>{NUMBER_PATTERN})\s*条(?:之(?P<sub>{NUMBER_PATTERN}))?"
                      rf"(?:\s*第\s*(?:{NUMBER_PATTERN})\s*款)?(?:\s*第\s*[（(]?(?:{NUMBER_PATTERN})[）)]?\s*项)?")
@@ -38,13 +39,14 @@ _ONE_REF_RE = re.compile(rf"\s*(?:(?:[、，,和及与或]|以及)\s*)?(?:第\s*
 
 
 def evidence(att: Attribution, article: Article) -> tuple[float, str]:
-    """(share of the attributed words' char n-grams in the article, the numbers/negations/modals of
-    the attributed words that the article does not have at that place)."""
+    """(share of the attributed words' char n-grams in the article, the numbers/negations/modals where
+    they and the article differ — looked for only when the words are close enough to be compared)."""
     if att.kind == "none":
         return 0.0, ""
     n = QUOTE_N if att.quoted else CLAIM_N
     text = words(att)
-    return containment(text, article.text, n), differing(text, article.text)
+    score = containment(text, article.text, n)
+    return score, differing(text, article.text) if score >= PARTIAL_MIN else ""
 
 
 def matches(att: Attribution, article: Article) -> bool:
@@ -278,7 +280,6 @@ def _compact(item: str, corpus: Any) -> Article:
 # --- the verdict in words (CLI; the web page has its own copy in app.js) ---------------------------------
 EXISTENCE_WORDS = {"article_not_found": "法规库中没有该条", "law_not_found": "法规库中没有该法律",
                    "repealed": "该条已废止", "historical": "该条为历史版本（已被修改）", "unchecked": "未能核对"}
-PARTIAL_MIN = 0.5  # a claim this close to the article is related but not what the article says
 
 
 def reason_text(cite: Citation) -> str:

@@ -246,3 +246,46 @@ def live_server():
             app = create_app(assistant, Settings(**overrides))
             return stack.enter_context(serve_in_thread(app, timeout=60))
         yield start
+
+
+# === support fixtures ===========================================================
+SUPPORT_QUESTION = "从建筑物中抛掷物品造成他人损害，谁承担责任？"
+
+
+@pytest.fixture(scope="session")
+def fixed_reply_assistant(retrieval_assistant, tiny_index):
+    """fixed_reply_assistant(reply) -> the real Assistant over the tiny index whose remote backend streams
+    `reply`: the OpenAI-compatible server is the edge, stood in for by httpx.MockTransport."""
+    import json
+
+    import httpx
+
+    from lawglm.assistant import Assistant
+    from lawglm.remote_llm import RemoteGenerator
+    from lawglm.settings import Settings
+
+    def make(reply: str) -> Assistant:
+        events = [{"choices": [{"delta": {"content": reply[i:i + 16]}}]} for i in range(0, len(reply), 16)]
+        body = "".join(f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events) + "data: [DONE]\n\n"
+        transport = httpx.MockTransport(lambda request: httpx.Response(
+            200, text=body, headers={"content-type": "text/event-stream"}))
+        generator = RemoteGenerator("http://llm.test/v1", model="fixed", client=httpx.Client(transport=transport))
+        settings = Settings(llm_url="http://llm.test/v1", index_dir=tiny_index, answer_shape="free")
+        return Assistant(retrieval_assistant.retriever, generator, settings)
+    return make
+
+
+@pytest.fixture(scope="session")
+def support_reply(retrieval_assistant, tiny_articles):
+    """A hand-made reply to SUPPORT_QUESTION with three kinds of citation, and what each should become:
+    {"reply", "first" (source the misnumbered quote comes from), "wrong" (the number it was given),
+    "unrelated" (a source cited for a claim it does not make), "outside" (an article not in the sources)}."""
+    hits = [h.article for h in retrieval_assistant.retriever.search(SUPPORT_QUESTION, 5)]
+    keys = {a.key for a in hits}
+    first, unrelated = hits[0], hits[1]
+    wrong = next(a for a in tiny_articles if a.law == first.law and a.key not in keys)
+    outside = next(a for a in tiny_articles if a.law == "中华人民共和国刑法" and a.key not in keys)
+    reply = (f"根据{wrong.citation}规定：“{first.text.split('。')[0]}。”"
+             f"另外，{unrelated.citation}规定，劳动者每月享有四天带薪年休假并可折算为现金补贴。"
+             f"{outside.citation}规定，{outside.text.split('。')[0]}。")
+    return {"reply": reply, "first": first, "wrong": wrong, "unrelated": unrelated, "outside": outside}

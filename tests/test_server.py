@@ -194,6 +194,42 @@ def test_verify_flags_invented_articles(client):
     assert client.post("/v1/citations/verify", json={"text": ""}).status_code == 422
 
 
+def test_verify_with_sources_checks_support_and_corrects(client, tiny_corpus):
+    a47 = tiny_corpus.get("中华人民共和国劳动合同法", 47)  # the server's corpus is the tiny one
+    text = f"《劳动合同法》第四十六条规定：“{a47.text.split('。')[0]}”《民法典》第1254条规定，借款应当按期归还。"
+    r = client.post("/v1/citations/verify", json={"text": text, "sources": ["劳动合同法47", "民法典1254"]})
+    body = r.json()
+    assert r.status_code == 200 and body["all_verified"] and body["all_supported"] is False
+    fixed, unrelated = body["citations"]
+    assert fixed["supported"] and fixed["support"]["corrected_from"] == "《劳动合同法》第四十六条"
+    assert body["text"].startswith("《劳动合同法》第四十七条规定") and fixed["article_no"] == 47
+    assert not unrelated["supported"] and unrelated["support"]["reason"] == "unrelated"
+    plain = client.post("/v1/citations/verify", json={"text": text}).json()  # no sources: existence only
+    assert plain["citations"][0]["supported"] is None and plain["text"] is None
+    r = client.post("/v1/citations/verify", json={"text": text, "sources": ["火星法1"]})
+    assert r.status_code == 422 and error_fields(r) == ["sources"] and "火星法1" in r.json()["detail"][0]["msg"]
+
+
+def test_answers_carry_support_on_every_endpoint(make_client, fixed_reply_assistant, support_reply):
+    from tests.conftest import SUPPORT_QUESTION
+
+    client = make_client(fixed_reply_assistant(support_reply["reply"]))
+    first, wrong = support_reply["first"], support_reply["wrong"]
+    body = client.post("/v1/legal/ask", json={"question": SUPPORT_QUESTION, "top_k": 5}).json()
+    reasons = [(c["article_no"], c["supported"], c["support"]["reason"]) for c in body["citations"]]
+    assert reasons == [(first.article_no, True, "supported"),
+                       (support_reply["unrelated"].article_no, False, "unrelated"),
+                       (support_reply["outside"].article_no, False, "not_in_sources")]
+    assert body["citations"][0]["support"]["corrected_from"] == wrong.citation
+    assert first.citation in body["answer"] and wrong.citation not in body["answer"]
+    events = parse_sse(client.post("/v1/legal/ask", json={"question": SUPPORT_QUESTION, "stream": True}).text)
+    assert events[-1][0] == "final" and events[-1][1]["citations"][1]["support"]["reason"] == "unrelated"
+    chat = {"model": "fixed", "messages": [{"role": "user", "content": SUPPORT_QUESTION}]}
+    extras = client.post("/v1/chat/completions", json=chat).json()["citations"]
+    assert [c["supported"] for c in extras] == [True, False, False]
+    assert extras[2]["support"]["reason"] == "not_in_sources"
+
+
 # --- ops -------------------------------------------------------------------------------------------
 def test_health_ready_metrics_docs(client):
     assert client.get("/healthz").json() == {"status": "ok"}

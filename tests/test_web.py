@@ -104,3 +104,37 @@ def test_contract_tab_drafts_and_offers_docx(page):
     assert page.get_attribute("#docx-link", "href").startswith("blob:")
     if SCREENSHOT:
         page.screenshot(path=SCREENSHOT.replace(".png", "-contract.png"), full_page=True)
+
+
+def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_server, fixed_reply_assistant,
+                                                              support_reply):
+    from tests.conftest import SUPPORT_QUESTION
+
+    url = live_server(fixed_reply_assistant(support_reply["reply"]))
+    first, wrong = support_reply["first"], support_reply["wrong"]
+    for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        pg = browser.new_page(viewport=viewport)
+        errors = []
+        pg.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        pg.goto(url + "/")
+        pg.wait_for_selector("#status.badge-ok")
+        pg.fill("#question", SUPPORT_QUESTION)
+        pg.click("#submit")
+        pg.locator(".citation").nth(2).wait_for(timeout=20000)
+        answer = pg.locator(".bot .text").first.text_content()
+        assert first.citation in answer and wrong.citation not in answer  # the number as corrected
+        fixed = pg.locator(".citation.ok")
+        assert fixed.count() == 1 and fixed.locator(".cite-note").text_content() == f"原文写作{wrong.label}，已更正"
+        amber = pg.locator(".citation.warn")
+        assert amber.count() == 2
+        assert [amber.nth(i).locator(".cite-note").text_content() for i in range(2)] == [
+            "该条与回答内容无关", "该条不在检索到的依据中（条文内容与回答相符）"]
+        assert amber.first.locator(".pill-warn").text_content() == "与回答无关"
+        color = amber.first.evaluate("n => getComputedStyle(n).borderLeftColor")
+        assert color == "rgb(180, 83, 9)"  # amber, not the red of an invented article
+        box = amber.first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]  # fits a phone screen
+        if SCREENSHOT:
+            pg.screenshot(path=SCREENSHOT.replace(".png", f"-support-{name}.png"), full_page=True)
+        pg.close()
+        assert not errors, errors

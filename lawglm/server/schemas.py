@@ -121,6 +121,11 @@ class CitationOut(BaseModel):
     reason: str = Field(..., description="valid | repealed | historical | law_not_found | article_not_found")
     status: str | None = Field(None, description="status of the cited article in the corpus")
     text: str | None = Field(None, description="full text of the cited article (from the corpus)")
+    supported: bool | None = Field(None, description="true when the article was among the sources and says "
+                                                     "what the text attributes to it; null when not checked")
+    support: dict[str, Any] | None = Field(None, description="why: {reason: supported | quote_mismatch | "
+                                                             "not_in_sources | unrelated | <existence reason>, "
+                                                             "kind, attributed, score, actual, corrected_from}")
 
 
 class AnswerOut(BaseModel):
@@ -135,11 +140,18 @@ class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(..., min_length=1, description="text whose citations should be checked")
     law: str | None = Field(None, description="the law that 本法 refers to in the text")
+    sources: list[str] | None = Field(None, max_length=100,
+                                      description="the articles the text was written from, e.g. "
+                                                  "[\"民法典1079\", \"《中华人民共和国劳动合同法》第八十五条\"]: "
+                                                  "also checks each citation is among them and says what the text "
+                                                  "attributes to it (support)")
 
 
 class VerifyResponse(BaseModel):
     citations: list[CitationOut] = Field(..., description="each citation with its verdict")
     all_verified: bool = Field(..., description="true when every citation is valid")
+    all_supported: bool | None = Field(None, description="with sources: true when every citation is supported")
+    text: str | None = Field(None, description="with sources: the text, misnumbered quotes corrected")
 
 
 class DraftRequest(BaseModel):

@@ -91,14 +91,37 @@ function newTurn(question) {
   return node;
 }
 
+// support verdicts (lawglm/support.py reason_text says the same in the CLI)
+const SUPPORT_PILLS = { supported: "原文支持", quote_mismatch: "引文不符", not_in_sources: "不在依据中", unrelated: "与回答无关" };
+
+function supportNote(c) {
+  const s = c.support || {};
+  if (s.reason === "supported") {
+    if (!s.corrected_from) return null;
+    const was = s.corrected_from, lawPart = c.raw.slice(0, c.raw.indexOf("》") + 1);
+    return "原文写作" + (lawPart && was.startsWith(lawPart) ? was.slice(was.indexOf("》") + 1) : was) + "，已更正";
+  }
+  if (s.reason === "quote_mismatch") return "引文与该条原文不符" + (s.actual ? "，实为" + s.actual.citation : "");
+  if (s.reason === "not_in_sources") return "该条不在检索到的依据中" + (s.matches ? "（条文内容与回答相符）" : "");
+  if (s.reason === "unrelated") {
+    if ((s.score || 0) >= 0.5) return s.differs ? "回答与该条原文不一致（数字、否定或“应当/可以”等用语不同），请核对原文" : "回答的表述与该条原文出入较大，请核对原文";
+    return "该条与回答内容无关";
+  }
+  return null;
+}
+
 function citationCard(c) {
   const ok = c.verified;
-  const card = el("div", "card citation " + (ok ? "ok" : "bad"));
+  const warn = ok && c.supported === false;  // the article exists, but does not back what the answer says
+  const card = el("div", "card citation " + (warn ? "warn" : ok ? "ok" : "bad"));
   const head = el("div", "card-head");
   head.appendChild(el("span", "cite-title", (c.law ? "《" + c.law + "》" : c.raw) + (c.law ? c.label : "")));
-  head.appendChild(el("span", "pill " + (ok ? "pill-ok" : "pill-bad"), REASONS[c.reason] || c.reason));
+  const pill = ok && c.support ? SUPPORT_PILLS[c.support.reason] || c.support.reason : REASONS[c.reason] || c.reason;
+  head.appendChild(el("span", "pill " + (warn ? "pill-warn" : ok ? "pill-ok" : "pill-bad"), pill));
   if (c.status) head.appendChild(el("span", "pill pill-status", c.status));
   card.appendChild(head);
+  const note = ok ? supportNote(c) : null;
+  if (note) card.appendChild(el("p", "cite-note", note));
   if (c.text) card.appendChild(el("p", "article-text", c.text));
   else card.appendChild(el("p", "article-text missing-text", "“" + c.raw + "” 未在法规库中找到，请勿依赖此引用。"));
   return card;
