@@ -275,7 +275,7 @@ class LocalGenerator:
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str = "", adapters: AdapterSet | None = None,
                  default_adapter: str | None = None, vocab_ids: Sequence[int] | None = None,
-                 int8_head: bool = False):
+                 int8_head: bool = False, threads: int = 0):
         """`model`: a backbone or a PeftModel; `adapters`: from adapters.attach_adapters (wins over model)."""
         from .decoding import OutputHead, end_token_ids
 
@@ -290,6 +290,8 @@ class LocalGenerator:
         self.context_length = context_length(self.model)
         self.lock = threading.Lock()
         self.prefixes = PrefixCache()
+        # OpenMP's thread count is shared with FAISS (which the retriever keeps at 1): set it per generation
+        self.threads = threads or os.cpu_count() or 1
 
     @property
     def adapters(self) -> list[str]:
@@ -340,6 +342,8 @@ class LocalGenerator:
                                 [*stop, *stop_strings(self.tokenizer)], seed)
         name = self.adapter_set.require(adapter or self.default_adapter)
         with self.lock, self.adapter_set.use(name) as prefix, torch.inference_mode():
+            if self.model.device.type == "cpu":
+                torch.set_num_threads(self.threads)
             yield from decode(self.model, self.tokenizer, ids, params, head=self.head, end_ids=self.end_ids,
                               prefix_model=prefix, stats=stats, cancel=cancel, guard=guard,
                               prefix=self.prefixes, prefix_key=name, prefix_len=self.system_prefix_len(prompt, ids))
@@ -445,7 +449,7 @@ def load_local_generator(settings: Settings, *, adapter: str | None = None, corp
         restrict_vocab = device == "cpu" and len(tok) >= RESTRICT_MIN_VOCAB and corpus is not None
     vocab = cached_domain_vocab(tok, corpus, settings, progress) if restrict_vocab and corpus else None
     return LocalGenerator(aset.model, tok, name=settings.model, adapters=aset, default_adapter=default,
-                          vocab_ids=vocab, int8_head=quant == 8)
+                          vocab_ids=vocab, int8_head=quant == 8, threads=settings.threads)
 
 
 def load_generator(settings: Settings, *, adapter: str | None = None, corpus: Any = None,

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     device: str = Field("auto", description="auto | cpu | cuda | mps")
     dtype: str = Field("auto", description="auto | float32 | bfloat16 | float16")
     quantize: int | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 dynamic)")
+    threads: int = Field(0, ge=0, description="CPU threads for the model (0: every core)")
     max_new_tokens: int = Field(512, ge=1)
     answer_shape: str = Field("auto", description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
                                                   "free: the model's own answer; auto: grounded for the "
