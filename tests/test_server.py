@@ -365,6 +365,26 @@ def test_model_answer_streams_and_counts_tokens(make_client, model_assistant):
     assert f"lawglm_tokens_generated_total {tokens}" in c.get("/metrics").text
 
 
+@pytest.mark.parametrize("shape", ["grounded", "free"])
+def test_answer_shape_per_request(make_client, model_assistant, shape):
+    c = make_client(model_assistant)
+    r = c.post("/v1/legal/ask", json={"question": QUESTION, "answer_shape": shape, "max_length": 512,
+                                      "temperature": 0})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["usage"]["shape"] == shape
+    assert body["answer"].startswith("结论：") == (shape == "grounded")
+    if shape == "grounded":  # whatever the tiny model writes, the basis is verbatim and supported
+        assert "法律依据：" in body["answer"] and body["citations"]
+        assert all(x["supported"] for x in body["citations"] if x["raw"] in body["answer"].split("法律依据：")[1])
+    bad = c.post("/v1/legal/ask", json={"question": QUESTION, "answer_shape": "poem"})
+    assert bad.status_code == 422 and "answer_shape" in bad.text
+    chat = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}],
+                                                "answer_shape": shape, "max_tokens": 32, "temperature": 0})
+    assert chat.status_code == 200 and chat.json()["choices"][0]["message"]["content"].startswith("结论：") \
+        == (shape == "grounded")
+
+
 # --- contracts -------------------------------------------------------------------------------------
 SALE_REQUEST = ("帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，单价3000元，"
                 "红源牌实木椅40把，单价800元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。")

@@ -60,10 +60,12 @@ class AskParams:
     temperature: float | None = None
     draft_first: bool = False
     max_new_tokens: int | None = None  # OpenAI max_tokens: a cap on the reply alone
+    answer_shape: str | None = None
 
     def kwargs(self) -> dict:
         opts = {"top_k": self.top_k, "law": self.law, "adapter": self.adapter, "max_length": self.max_length,
-                "top_p": self.top_p, "temperature": self.temperature, "max_new_tokens": self.max_new_tokens}
+                "top_p": self.top_p, "temperature": self.temperature, "max_new_tokens": self.max_new_tokens,
+                "answer_shape": self.answer_shape}
         out = {k: v for k, v in opts.items() if v is not None}
         if self.draft_first:
             out["draft_first"] = True

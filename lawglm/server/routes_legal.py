@@ -28,7 +28,8 @@ def sse(event: str, data: Any) -> str:
 def params_of(body: AskRequest) -> core.AskParams:
     history = [m.model_dump() if hasattr(m, "model_dump") else m for m in body.history or []]
     return core.AskParams(body.question, history or None, body.top_k, body.law, body.adapter,
-                          body.max_length, body.top_p, body.temperature, body.draft_first)
+                          body.max_length, body.top_p, body.temperature, body.draft_first,
+                          answer_shape=body.answer_shape)
 
 
 async def first_and_rest(gen: AsyncIterator[Any]) -> tuple[Any, AsyncIterator[Any]]:

@@ -69,7 +69,8 @@ def params_of(body: ChatCompletionRequest, assistant: Any) -> core.AskParams:
     question = "\n".join(m.content for m in msgs[cut:])
     history = [m.model_dump() for m in msgs[:cut]]
     return core.AskParams(question, history or None, body.top_k, body.law, resolve_model(assistant, body.model),
-                          top_p=body.top_p, temperature=body.temperature, max_new_tokens=body.max_tokens)
+                          top_p=body.top_p, temperature=body.temperature, max_new_tokens=body.max_tokens,
+                          answer_shape=body.answer_shape)
 
 
 def _usage(ans: Answer) -> dict:

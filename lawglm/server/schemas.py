@@ -11,6 +11,10 @@ TopP = Field(None, gt=0, le=1, description="nucleus sampling: keep the smallest 
 Temperature = Field(None, ge=0, le=2, description="sampling temperature in [0, 2]; 0 = greedy")
 MaxLength = Field(None, ge=1, description="token budget of the answer (prompt + output must fit the "
                                           "model's context length)")
+AnswerShape = Literal["grounded", "free"] | None
+ShapeField = Field(None, description="grounded: 结论 (1–3 model sentences, checked) + 法律依据 (the articles, "
+                                     "verbatim) + 下一步; free: the model's own answer; omitted = the server "
+                                     "default (grounded for the embedded backbone)")
 
 
 class Message(BaseModel):
@@ -47,6 +51,7 @@ class AskRequest(BaseModel):
                                                   "backbone; omitted = the configured default")
     draft_first: bool = Field(False, description="draft an answer first and retrieve with it too (helps "
                                                  "questions that name no legal terms; slower)")
+    answer_shape: AnswerShape = ShapeField
     stream: bool = Field(False, description="answer as Server-Sent Events: `token` events with text "
                                             "chunks, then one `final` event with the full answer")
 
@@ -78,6 +83,7 @@ class ChatCompletionRequest(BaseModel):
                                             "`data: [DONE]`")
     top_k: int | None = Field(None, ge=1, le=50, description="(lawglm) statute articles to retrieve")
     law: str | None = Field(None, description="(lawglm) restrict retrieval to this law")
+    answer_shape: AnswerShape = ShapeField
 
 
 class ChatGLMRequest(BaseModel):
