@@ -256,6 +256,9 @@ def _generation_options(f):
                           "4: CUDA bitsandbytes; none: full precision (default)"),
         click.option("--device", default=None, help="auto | cpu | cuda | mps"),
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
+        click.option("--answer-shape", type=click.Choice(["auto", "grounded", "free"]), default=None,
+                     help="grounded: 结论 + verbatim 法律依据 + 下一步 (default for the embedded backbone); "
+                          "free: the model's own answer (default for other models)"),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -271,7 +274,7 @@ def _assistant_from_flags(flags: dict):
 
     s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
                       index_dir=flags.pop("index_dir"), device=flags.pop("device"),
-                      quantize=_quantize_flag(flags.pop("quantize")))
+                      quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"))
     return Assistant.from_settings(s, adapter=flags.pop("adapter"))
 
 
@@ -435,23 +438,25 @@ def train(**opts) -> None:
 
 @_shared_group("eval", "Evaluate retrieval or generation on a dev file.").command("generation")
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)")
-@click.option("--adapter", default=None, help="adapter name or path; 'none' for the bare backbone")
+@click.option("--modes", default="retrieval-only,default", show_default=True,
+              help="comma-separated answer modes compared on the same rows: retrieval-only (no model), "
+                   "none (bare backbone), default (the configured adapter) or adapter names")
 @click.option("--model", default=None)
-@click.option("--llm", type=click.Choice(["local", "none"]), default="local", show_default=True,
-              help="none: score the retrieval-only answer (no model)")
-@click.option("--no-retrieval", is_flag=True, help="prompt without articles")
+@click.option("--answer-shape", "shape", type=click.Choice(["grounded", "free"]), default=None,
+              help="default: grounded for the embedded backbone, free for other models")
 @click.option("--index-dir", default=None)
-@click.option("--top-k", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--top-k", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows")
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="skip the first rows")
-@click.option("--max-new-tokens", type=click.IntRange(1), default=128, show_default=True)
-@click.option("--max-source-length", type=click.IntRange(16), default=640, show_default=True)
+@click.option("--sample", type=click.IntRange(1), default=None, help="a seeded random sample of N rows")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-new-tokens", type=click.IntRange(1), default=256, show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="write every prediction as JSONL")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--rescore", is_flag=True, help="DATA is a predictions JSONL from --out: score it, no model")
 def eval_generation(**opts) -> None:
-    """BLEU-4, ROUGE-1/2/L (characters), citation validity / gold hit rate, length, tokens/s."""
+    """Answer modes side by side through the product's own path (Assistant.ask): BLEU/ROUGE, supported
+    citations, misattributions, repeated sentences, gold hit and its retrieval bound, TTFT, tokens/s."""
     from .evaluation import GenEvalConfig, evaluate_generation, format_generation_report, score_predictions
 
     if opts.pop("rescore"):
@@ -460,8 +465,11 @@ def eval_generation(**opts) -> None:
         echo_json(report)
         return
     s = settings_from(model=opts.pop("model"), index_dir=opts.pop("index_dir"))
-    opts["adapter"] = opts["adapter"] if opts["adapter"] is not None else s.adapter
-    cfg = GenEvalConfig(model=s.model, index_dir=str(s.index_dir), adapters_dir=str(s.adapters_dir), **opts)
+    modes = [m.strip() for m in opts.pop("modes").split(",") if m.strip()]
+    if not modes:
+        raise click.BadParameter("name at least one mode", param_hint="--modes")
+    cfg = GenEvalConfig(model=s.model, index_dir=str(s.index_dir), adapters_dir=str(s.adapters_dir),
+                        default_adapter=s.adapter, modes=modes, **opts)
     report = evaluate_generation(cfg, echo=lambda m: click.echo(m, err=True))
     click.echo(format_generation_report(report))
     echo_json(report)
