@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lawglm import support
+from lawglm import overlap, support
 from lawglm.citations import verify
 from lawglm.records import Article
 
@@ -226,8 +226,9 @@ def time_check(rows, corpus, retriever, k: int) -> dict:
         if verify(row["answer"], corpus):
             for bucket in (cold, warm):
                 if bucket is cold:
-                    support.ngrams.cache_clear()
-                    support._law_index.clear()
+                    overlap.ngrams.cache_clear()
+                    overlap.differing.cache_clear()
+                    support._law_texts.clear()
                 cites = verify(row["answer"], corpus)
                 t0 = time.perf_counter()
                 support.check_support(row["answer"], cites, srcs, corpus)
@@ -238,6 +239,17 @@ def time_check(rows, corpus, retriever, k: int) -> dict:
         retrieved.append((time.perf_counter() - t0) * 1000)
     return {"dev answers, cold caches": _percentiles(cold), "dev answers, warm": _percentiles(warm),
             f"retrieval-only answers ({k} articles)": _percentiles(retrieved)}
+
+
+def reasons_on_dev(rows, corpus, retriever, k: int) -> Counter:
+    """What check_support says about every citation the lawyers wrote, sources = gold + top-k retrieved."""
+    out = Counter()
+    for row in rows:
+        gold = [a for a in (corpus.get(g["law"], g["article_no"]) for g in row.get("gold", [])) if a is not None]
+        hits = [h.article for h in retriever.search(row["question"], k)] if retriever else []
+        _, cites = support.check_support(row["answer"], verify(row["answer"], corpus), gold + hits, corpus)
+        out.update(c.support["reason"] + (" (corrected)" if c.support.get("corrected_from") else "") for c in cites)
+    return out
 
 
 def main() -> None:
@@ -278,6 +290,9 @@ def main() -> None:
     show_extremes("quotes", sets["quote"], chosen_q, args.show)
     show_extremes("fragments", sets["fragment"], chosen_q, args.show)
     show_extremes("claims", sets["claim"], chosen_c, args.show)
+    print(f"\n## verdicts on the lawyers' own citations (sources = gold + top-{args.k} retrieved)")
+    for why, n in reasons_on_dev(rows, corpus, retriever, args.k).most_common():
+        print(f"- {why}: {n}")
     print(f"\n## check_support wall time per answer (top-{args.k} retrieved as sources)")
     for name, t in time_check(rows, corpus, retriever, args.k).items():
         print(f"- {name}: {t}")

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from .attribution import Attribution, attributed, law_start, words
 from .errors import LawGLMError
 from .numerals import NUMBER_PATTERN, cn_to_int, int_to_cn
-from .overlap import containment, differing, ngrams, normalize
+from .overlap import containment, differing, normalize
 from .records import Article, Citation
 
 # Thresholds chosen on sft_dev.jsonl with bench/support_thresholds.py (sweep and reasoning: notes/README):
@@ -60,34 +59,35 @@ def matches(att: Attribution, article: Article) -> bool:
 
 
 # --- where a mismatched quote really comes from ---------------------------------------
-_law_index: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_law_texts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+PROBES, PROBE_CHARS = 8, 6  # pieces of a quote looked for verbatim to find the articles it may come from
 
 
-def _postings(corpus: Any, law: str) -> tuple[list[Article], dict[str, list[int]]]:
-    """Current articles of one law and a trigram -> article positions index (built once per corpus)."""
-    per_corpus = _law_index.setdefault(corpus, {})
+def _current_texts(corpus: Any, law: str) -> tuple[list[Article], list[str]]:
+    """Current articles of one law and their normalised texts (built once per corpus and law)."""
+    per_corpus = _law_texts.setdefault(corpus, {})
     if law not in per_corpus:
         arts = [a for a in corpus.law_articles(law) if a.is_current]
-        post: dict[str, list[int]] = {}
-        for i, a in enumerate(arts):
-            for g in ngrams(a.text, QUOTE_N):
-                post.setdefault(g, []).append(i)
-        per_corpus[law] = (arts, post)
+        per_corpus[law] = (arts, [normalize(a.text) for a in arts])
     return per_corpus[law]
 
 
 def best_in_law(att: Attribution, corpus: Any, law: str) -> tuple[Article | None, float]:
-    """The current article of `law` that contains most of the quote's trigrams."""
+    """The current article of `law` that contains most of the quote's trigrams (None, 0.0 if none).
+
+    Candidates are the articles holding one of PROBES evenly spaced PROBE_CHARS-character pieces of the
+    quote verbatim; only they are scored, so no per-law index has to be built."""
     try:
-        arts, post = _postings(corpus, law)
+        arts, texts = _current_texts(corpus, law)
     except (AttributeError, TypeError):
         return None, 0.0
-    grams = ngrams(att.text, QUOTE_N)
-    counts = Counter(i for g in grams for i in post.get(g, ()))
-    if not counts:
-        return None, 0.0
-    i, n = counts.most_common(1)[0]
-    return arts[i], n / len(grams)
+    q = normalize(words(att))
+    step = max(1, (len(q) - PROBE_CHARS) // (PROBES - 1))
+    probes = {q[i:i + PROBE_CHARS] for i in range(0, max(1, len(q) - PROBE_CHARS + 1), step)}
+    scored = [(containment(words(att), arts[i].text, QUOTE_N), arts[i])
+              for i, t in enumerate(texts) if any(p in t for p in probes)]
+    best_score, best = max(scored, key=lambda x: x[0], default=(0.0, None))
+    return best, best_score
 
 
 def _ref(article: Article) -> dict:
