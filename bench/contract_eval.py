@@ -1,13 +1,21 @@
 """Field-level precision / recall of contract extraction on the request-phrasing set, per template.
 
-    python3 bench/contract_eval.py                      # dev part, rule extractor
-    python3 bench/contract_eval.py --part heldout       # the held-back third (evaluate last)
-    python3 bench/contract_eval.py --part all --errors  # every request, print each wrong field
-    python3 bench/contract_eval.py --extractor llm      # the local LLM (slow on CPU; opt-in)
+    python3 bench/contract_eval.py                              # dev + dev2, rule extractor
+    python3 bench/contract_eval.py --part dev2 --errors         # one part, print each wrong field
+    python3 bench/contract_eval.py --extractor rules,model,hybrid  # extractors side by side, one run
+    python3 bench/contract_eval.py --part heldout               # the held-back third (evaluate last)
+    python3 bench/contract_eval.py --extractor llm --limit 20   # the local LLM (slow on CPU; opt-in)
 
-The set is bench/data/contract_requests/<template>.jsonl: hand-written requests, each with the
-field values a careful drafter would take from it (only what the request states). A request is
-held back when sha1(id) % 3 == 0; `--part dev` is the other two thirds.
+Parts (hand-written requests, each with the field values a careful drafter would take from it —
+only what the request states):
+  dev      bench/data/contract_requests/<template>.jsonl, the two thirds with sha1(id) % 3 != 0
+  heldout  the same files, sha1(id) % 3 == 0 (evaluated once at the end of a round of work)
+  dev2     bench/data/contract_requests/dev2/<template>.jsonl: a second set written later with
+           deliberately new phrasings, measured before the rules were changed for it
+  all      all three
+Extractors: rules (lawglm.contracts rules only), model (the trained sequence labeller only),
+hybrid (rules, plus a model value where the rules found none, kept only if it validates and
+appears in the request), llm (rules + the local LLM, same keep rule).
 
 Each request goes through the real path, `lawglm.contracts.draft(request=...)`, and the draft's
 `fields` are compared with the expected ones, field by field:
@@ -31,19 +39,25 @@ from collections import defaultdict
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "contract_requests"
-PARTS = ("dev", "heldout", "all")
+PARTS = ("dev", "dev2", "heldout", "all")
+EXTRACTORS = ("rules", "model", "hybrid", "llm")
 
 
 def held_back(rid: str) -> bool:
     return int(hashlib.sha1(rid.encode("utf-8")).hexdigest(), 16) % 3 == 0
 
 
-def load_set(part: str = "dev", data: Path = DATA) -> list[dict]:
-    rows = [json.loads(line) for p in sorted(data.glob("*.jsonl"))
+def _rows(folder: Path) -> list[dict]:
+    return [json.loads(line) for p in sorted(folder.glob("*.jsonl"))
             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_set(part: str = "dev", data: Path = DATA) -> list[dict]:
+    if part == "dev2":
+        return _rows(data / "dev2")
     if part == "all":
-        return rows
-    return [r for r in rows if held_back(r["id"]) == (part == "heldout")]
+        return _rows(data) + _rows(data / "dev2")
+    return [r for r in _rows(data) if held_back(r["id"]) == (part == "heldout")]
 
 
 def comparable(name: str, value):
@@ -72,24 +86,20 @@ def score_one(expected: dict, got: dict) -> tuple[int, int, int, list[str]]:
     return tp, fp, fn, wrong
 
 
-def rule_extractor(corpus):
+def extractor(name: str, corpus):
+    """request -> (template, fields) through the real draft() path with the named extractor."""
     from lawglm.contracts import draft
 
-    def run(request: str) -> tuple[str, dict]:
-        d = draft(request=request, corpus=corpus, basis=False)
-        return d.template, d.fields
-    return run
+    generator = None
+    if name == "llm":
+        from lawglm.generation import load_generator
+        from lawglm.settings import get_settings
 
-
-def llm_extractor(corpus):
-    from lawglm.contracts import draft
-    from lawglm.generation import load_generator
-    from lawglm.settings import get_settings
-
-    generator = load_generator(get_settings(llm="local"), corpus=corpus)
+        generator = load_generator(get_settings(llm="local"), corpus=corpus)
 
     def run(request: str) -> tuple[str, dict]:
-        d = draft(request=request, corpus=corpus, basis=False, generator=generator)
+        d = draft(request=request, corpus=corpus, basis=False, generator=generator,
+                  extractor="rules" if name == "llm" else name)
         return d.template, d.fields
     return run
 
@@ -149,26 +159,43 @@ def totals(report: dict) -> dict:
             **tot}
 
 
+def _names(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n not in allowed]
+    if bad or not names:
+        raise SystemExit(f"--{what}: unknown {', '.join(bad) or '(none)'}; choose from {', '.join(allowed)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=PARTS, default="dev")
-    ap.add_argument("--extractor", choices=("rules", "llm"), default="rules")
+    ap.add_argument("--part", default="dev,dev2", help=f"comma-separated, from {', '.join(PARTS)}")
+    ap.add_argument("--extractor", default="rules", help=f"comma-separated, from {', '.join(EXTRACTORS)}")
     ap.add_argument("--errors", action="store_true", help="print every wrong field")
-    ap.add_argument("--limit", type=int, default=0, help="first N requests only (for the slow LLM path)")
+    ap.add_argument("--limit", type=int, default=0, help="first N requests of each part only (for the slow LLM path)")
     args = ap.parse_args(argv)
+    parts, names = _names(args.part, PARTS, "part"), _names(args.extractor, EXTRACTORS, "extractor")
 
     from lawglm.corpus import load_corpus
 
     corpus = load_corpus()
-    rows = load_set(args.part)[: args.limit or None]
-    extract = rule_extractor(corpus) if args.extractor == "rules" else llm_extractor(corpus)
-    report = evaluate(rows, extract, show_errors=args.errors)
-    ms = sorted(report["ms"])
-    t = totals(report)
-    print(f"# contract extraction, part={args.part}, extractor={args.extractor}, {len(rows)} requests; "
-          f"draft() per request: median {ms[len(ms) // 2]:.1f} ms, max {ms[-1]:.1f} ms; "
-          f"refused {t['refused']}, wrong template {t['wrong_template']}")
-    print(table(report))
+    summary = []
+    for name in names:
+        extract = extractor(name, corpus)
+        for part in parts:
+            rows = load_set(part)[: args.limit or None]
+            report = evaluate(rows, extract, show_errors=args.errors)
+            ms = sorted(report["ms"])
+            t = totals(report)
+            print(f"# contract extraction, part={part}, extractor={name}, {len(rows)} requests; "
+                  f"draft() per request: median {ms[len(ms) // 2]:.1f} ms, max {ms[-1]:.1f} ms; "
+                  f"refused {t['refused']}, wrong template {t['wrong_template']}")
+            print(table(report) + "\n")
+            summary.append((name, part, len(rows), t, ms[len(ms) // 2]))
+    if len(summary) > 1:
+        print("| extractor | part | requests | precision | recall | median ms |\n|---|---|---:|---:|---:|---:|")
+        for name, part, n, t, med in summary:
+            print(f"| {name} | {part} | {n} | {t['precision']:.3f} | {t['recall']:.3f} | {med:.1f} |")
     return 0
 
 

@@ -107,7 +107,8 @@ def _check_request(request: Any) -> str:
     return request
 
 
-def extracted_values(tpl: Template, request: str, generator: Any) -> tuple[dict, Extraction, list[str]]:
+def extracted_values(tpl: Template, request: str, generator: Any,
+                     extractor: str = "rules") -> tuple[dict, Extraction, list[str]]:
     """Field values from the request: rules, or an LLM checked against the schema with rules as fallback.
 
     A value that does not validate is the extractor's mistake, not the caller's: it is dropped (the
@@ -156,10 +157,13 @@ def _one_check(tpl: Template, check: dict) -> Template:
 
 
 def draft(template: str | None = None, fields: dict | None = None, request: str | None = None,
-          generator: Any = None, *, corpus: Corpus | None = None, basis: bool = True) -> Draft:
+          generator: Any = None, *, corpus: Corpus | None = None, basis: bool = True,
+          extractor: str | None = None) -> Draft:
     """Draft a contract from a template name and fields, a plain-language request, or both.
 
-    Given fields win over extracted ones. Raises UnknownTemplate, NoTemplateMatch or FieldErrors.
+    Given fields win over extracted ones. `extractor` (default: the LAWGLM_CONTRACT_EXTRACTOR setting)
+    is how fields are read from the request; a generator adds LLM extraction on top of it.
+    Raises UnknownTemplate, NoTemplateMatch or FieldErrors.
     """
     if template is None and request is None:
         raise FieldErrors([{"field": "template", "message": "give a template name or a request"}])
@@ -167,11 +171,12 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
         request = _check_request(request)
     tpl = get_template(template) if template else classify(request)
     given = validate(tpl, fields)
-    found, ex, notes = extracted_values(tpl, request, generator) if request else ({}, Extraction(), [])
+    settings = get_settings()
+    how = extractor or settings.contract_extractor
+    found, ex, notes = extracted_values(tpl, request, generator, how) if request else ({}, Extraction(), [])
     values, more = reconcile(tpl, found, given, ex)
     notes += more
     found = {n: v for n, v in found.items() if n in values and n not in given}
-    settings = get_settings()
     corpus = corpus if corpus is not None else _default_corpus(settings.corpus_source())
     citations, lines = resolve_citations(tpl, corpus)
     notes += [f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"
