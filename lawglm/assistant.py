@@ -283,7 +283,8 @@ class Assistant:
         cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
         text, cites = self._checked(text, [*sources, *quoted], opts, cites)
         usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {
-            "shape": "grounded", "gate": gate.verdict(), "dropped": [{"sentence": s, "reason": r}
+            "shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
+            "dropped": [{"sentence": s, "reason": r}
                                                                      for s, r in gate.dropped]}
         yield Answer(text, cites, prompt.sources, usage)
 
@@ -308,13 +309,15 @@ def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:
             gate.reply = reply
             for s in complete[done:]:
                 done += 1
-                if gate.push(s):
-                    yield s
+                kept = gate.push(s)
+                if kept:
+                    yield kept
             if gate.stopped or (BASIS_MARK in reply and ("\n" in basis or basis.endswith("。"))):
                 return
         for s in sentences(split_reply(reply)[0])[done:]:
-            if gate.push(s):
-                yield s
+            kept = gate.push(s)
+            if kept:
+                yield kept
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:

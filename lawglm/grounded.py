@@ -93,6 +93,7 @@ class SentenceGate:
     dropped: list[tuple[str, str]] = field(default_factory=list)
     stopped: bool = False
     reply: str = ""  # the model's whole reply, as far as it was read
+    unattributed: int = 0  # sentences kept without the citation their source did not bear out
 
     def __post_init__(self) -> None:
         self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
@@ -118,28 +119,39 @@ class SentenceGate:
             return "off_topic"  # the first sentence must be about what was asked
         return None
 
-    def _supported(self, sentence: str) -> bool:
-        """Every citation the sentence makes names a source and is supported by it (support.py)."""
+    def _checked(self, sentence: str) -> list:
+        """The sentence's citations, support-checked against the sources (support.py)."""
         from .citations import verify
         from .support import check_support
 
         text = "".join([*self.kept, sentence])
         cites = [c for c in verify(text, self.corpus) if c.span[1] > len(text) - len(sentence)]
-        if not cites:
-            return True
-        _, checked = check_support(text, cites, list(self.sources), self.corpus)
-        return all(c.supported and not (c.support or {}).get("corrected_from") for c in checked)
+        return check_support(text, cites, list(self.sources), self.corpus)[1] if cites else []
 
-    def push(self, sentence: str) -> bool:
+    def _supported(self, sentence: str) -> bool:
+        """Every citation the sentence makes names a source and says what the sentence says."""
+        return all(c.supported and not (c.support or {}).get("corrected_from") for c in self._checked(sentence))
+
+    def push(self, sentence: str) -> str | None:
+        """The sentence as kept, or None (and the gate stops). A sentence whose claim its cited source does
+        not bear out word for word keeps the claim without the attribution, when the claim itself is
+        grounded (根据《X》第N条，甲应当… -> 甲应当…): the article still leads 法律依据, but no words are
+        put in its mouth."""
         if self.stopped:
-            return False
+            return None
         why = self.reason(sentence)
+        if why == "unsupported" and all(c.article is not None and c.support.get("reason") != "not_in_sources"
+                                        for c in self._checked(sentence)):
+            bare = strip_attributions(sentence)
+            if bare != sentence and self.reason(bare) is None:
+                sentence, why = bare, None
+                self.unattributed += 1
         if why is None:
             self.kept.append(sentence)
-            return True
+            return sentence
         self.dropped.append((sentence, why))
         self.stopped = True
-        return False
+        return None
 
     @property
     def conclusion(self) -> str:
@@ -150,6 +162,22 @@ class SentenceGate:
         if self.kept:
             return "accepted"
         return self.dropped[0][1] if self.dropped else "empty"
+
+
+_TRAIL = re.compile(r"^\s*(?:的)?(?:相关|有关)?(?:规定|明确规定)?(?:，|,|：|:)?")
+
+
+def strip_attributions(sentence: str) -> str:
+    """The sentence without its citation lead-ins (根据《X》第N条的规定，…) and bracketed citations
+    （《X》第N条）; unchanged when a citation sits anywhere else (…，符合《X》第N条。)."""
+    from .citations import _ARTICLE_RE
+
+    out = sentence
+    for pattern in (re.compile(r"[（(]\s*(?:见|参见|依据)?\s*《[^》]{1,40}》" + _ARTICLE_RE.pattern + r"\s*[)）]"),
+                    re.compile(r"(?:^|(?<=[，,；;：:]))\s*(?:根据|依据|依照|按照|参照|按)?\s*《[^》]{1,40}》"
+                               + _ARTICLE_RE.pattern + _TRAIL.pattern[1:])):
+        out = pattern.sub("", out)
+    return out if "《" not in out else sentence
 
 
 def _same(a: str, b: str) -> bool:

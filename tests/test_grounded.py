@@ -51,7 +51,8 @@ def labor_sources(corpus):
 def test_gate_keeps_grounded_sentences_and_stops_at_trouble(labor_sources, corpus):
     q = "公司一直不跟我签书面劳动合同，能要双倍工资吗？"
     gate = SentenceGate(q, labor_sources, corpus)
-    assert gate.push("用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。")
+    kept = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
+    assert gate.push(kept) == kept
     assert not gate.push("用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。")
     assert gate.dropped[-1][1] == "repetitive" and gate.stopped and not gate.push("另一句。")
     assert gate.verdict() == "accepted"
@@ -67,6 +68,17 @@ def test_gate_drops(labor_sources, corpus, sentence, reason):
     gate = SentenceGate("公司不签劳动合同，能要双倍工资吗？", labor_sources, corpus)
     assert not gate.push(sentence) and gate.dropped == [(sentence, reason)]
     assert gate.verdict() == reason and gate.conclusion == ""
+
+
+def test_gate_keeps_a_paraphrase_but_not_its_attribution(labor_sources, corpus):
+    source = labor_sources[0]
+    gate = SentenceGate("公司不签劳动合同，能要双倍工资吗？", labor_sources, corpus)
+    said = f"根据{source.citation}的规定，公司不签书面劳动合同满一个月的，应当每月支付劳动者二倍工资。"
+    kept = gate.push(said)  # the words are not the article's: the claim stays, the attribution goes
+    assert kept == "公司不签书面劳动合同满一个月的，应当每月支付劳动者二倍工资。" and gate.unattributed == 1
+    quoted = SentenceGate("公司不签劳动合同，能要双倍工资吗？", labor_sources, corpus)
+    exact = f"依据{source.citation}，" + source.text.split("。")[0] + "。"
+    assert quoted.push(exact) == exact and quoted.unattributed == 0  # the article's own words keep it
 
 
 def test_next_steps_for_a_labour_dispute_quote_the_limitation_period(corpus, labor_sources):
