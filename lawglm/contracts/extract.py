@@ -67,8 +67,11 @@ def classify(request: str) -> Template:
 
 
 def choice_value(spec: FieldSpec, text: str) -> str | None:
-    """The one choice the text mentions (by name or synonym); None if none or several."""
-    hits = {c for c in spec.choices for w in (c, *spec.synonyms.get(c, ())) if w in text}
+    """The one choice the text mentions (by name or synonym); None if none or several. A word inside a
+    longer one that names another choice does not count (固定期限 in 无固定期限)."""
+    found = [(m.start(), m.end(), c) for c in spec.choices for w in (c, *spec.synonyms.get(c, ()))
+             for m in re.finditer(re.escape(w), text)]
+    hits = {c for s, e, c in found if not any(a <= s and e <= b and (b - a) > (e - s) and d != c for a, b, d in found)}
     return hits.pop() if len(hits) == 1 else None
 
 

@@ -14,11 +14,20 @@ from dataclasses import dataclass
 
 NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9（）()·"
 _RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
-ORG_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
+BRANCH_SUFFIXES = ("分公司", "分行", "支行", "分院", "分厂", "分店", "办事处", "营业部")
+ORG_SUFFIXES = BRANCH_SUFFIXES + ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
+                "管理委员会", "委员会",
                 "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
                 "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
-_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你]")
+_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你我]")
+# words written before a name that describe it (给外包公司上海米哈游… / 跟客户成都太古里… / 我们公司北京望京…)
+LEAD_DESCRIPTORS = ("外包公司", "物流公司", "快递公司", "运输公司", "货运公司", "中介公司", "装修公司", "供应商", "客户", "合作方",
+                    "对方", "公司", "这家", "那家", "一家", "某")
+GENERIC_HEADS = {"外包", "物流", "快递", "快运", "运输", "货运", "贸易", "科技", "中介", "装修", "培训", "咨询", "家具", "建筑",
+                 "律师", "房产", "租赁", "网络", "软件", "保洁", "搬家", "劳务", "一家", "这家", "那家", "某", "该", "本", "贵",
+                 "对方", "我们", "奶茶", "花", "饭", "小"}
+_FULL_SUFFIX = re.compile(r"有限责任公司|股份有限公司|有限公司")
 _PLACE_AFTER = re.compile(r"[区市县镇乡村路街道号]")
 _COURT_RE = re.compile(r"(?:最高|高级|中级|基层|互联网|知识产权|金融)?人民法院")
 _COMMISSION_RE = re.compile(r"劳动人事争议仲裁委员会|劳动争议仲裁委员会|仲裁委员会|国际仲裁中心|仲裁中心|仲裁院")
@@ -42,7 +51,7 @@ PERSON = (rf"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}?|[{''.jo
           rf"[\u4e00-\u9fff]{{1,2}}?)")
 PERSON_END = (r"(?=$|[，,。；;、（(）)\s：:]|先生|女士|身份证|性别|住|电话|手机|联系|出生|委托|向|与|和|同意|担任|"
               r"出借|借款|借给|借钱|借了|借|承租|出租|租|购买|签订|作为|为|代|办理|给|把|提供|要|做|参加|不得|他|她|开|在|签|说|"
-              r"去|帮|人民币|[0-9]|[一二三四五六七八九十两](?:万|千|百|十|个|元|块|年))")
+              r"去|帮|入职|应聘|就职|任职|负责|找|来|到|人民币|[0-9]|[一二三四五六七八九十两](?:万|千|百|十|个|元|块|年))")
 STRICT_END = (r"(?=$|[，,。；;、（(）)\s：:]|先生|女士|委托|向|与|和|借给|借钱|出借|出租|租给|聘用|招聘|同意|担任|"
               r"把|为|代为|提供)")
 NOT_NAME = re.compile(r"公司|的|我|你|本人|方|该|某|人民|法院|合同|期限|金额|约定|每月|年|月|日|阿姨|师傅|经理|老师|"
@@ -111,17 +120,38 @@ def _after_unmatched(run: str) -> str:
     return run[cut:]
 
 
+def _lead_cut(head: str) -> str:
+    for d in LEAD_DESCRIPTORS:
+        if head.startswith(d) and len(head) - len(d) >= 2:
+            return _lead_cut(head[len(d):])
+    return head
+
+
+def _registered_end(name: str) -> int:
+    """A registered name ends at 有限公司 (only a branch follows it: …有限公司北京分行): the length to keep."""
+    if name.endswith(BRANCH_SUFFIXES):
+        return len(name)
+    inner = [m.end() for m in _FULL_SUFFIX.finditer(name) if m.end() < len(name)]
+    return inner[0] if inner else len(name)
+
+
 def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
     """Organisation names, longest wins where they overlap."""
+    from .words import word_end_at
+
     found: list[Mention] = []
     for m in _ORG_RE.finditer(text):
-        if len(m.group(0)) == 1 and _PLACE_AFTER.match(text, m.end()):  # 小店区 / 酒厂路: a place
-            continue
+        if len(m.group(0)) == 1 and (_PLACE_AFTER.match(text, m.end()) or not word_end_at(text, m.end())):
+            continue  # 小店区 / 酒厂路: a place; 做店长: not a shop's name
         start, head = _named_before(text, m.start(), role_words)
+        cut = _lead_cut(head)
+        start, head = start + len(head) - len(cut), cut
         name = head + m.group(0)
-        if len(head) < 2 or len(name) < 4 or name.endswith(("仲裁中心",)) or _NOT_ORG_HEAD.fullmatch(head):
+        if len(head) < 2 or len(name) < 4 or name.endswith(("仲裁中心",)) or _NOT_ORG_HEAD.fullmatch(head) \
+                or _COMMISSION_RE.search(name) or (m.group(0) in ("公司", "厂", "店") and head in GENERIC_HEADS):
             continue
-        found.append(Mention(start, m.end(), name, "organization"))
+        keep = _registered_end(name)
+        found.append(Mention(start, start + keep, name[:keep], "organization"))
     found.sort(key=lambda x: (x.start, -x.end))
     out: list[Mention] = []
     for x in found:
@@ -130,22 +160,54 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
     return out
 
 
+PERSON_END_RE = re.compile(PERSON_END)
+STRICT_END_RE = re.compile(STRICT_END)
+COMMON_WORD = 200  # a jieba dictionary word this frequent is a word, not a name (李强 159, 黄瓜 201, 房子 3194)
+
+
+def person_at(text: str, i: int, strict: bool = False) -> str:
+    """The person's name starting at i ('' if none): a surname and one or two characters, ending where
+    a name ends (before a verb, a particle or punctuation) — jieba's word boundary decides between
+    two lengths, and names the end when no listed word follows (刘畅拍摄, 刘梦瑶入职)."""
+    from .words import frequency, word_at, word_end_at
+
+    sur = 2 if text[i:i + 2] in COMPOUND_SURNAMES else 1 if text[i:i + 1] in SINGLE_SURNAMES else 0
+    if not sur:
+        return ""
+    cands = [text[i:i + sur + k] for k in (1, 2) if re.fullmatch(r"[\u4e00-\u9fff]+", text[i:i + sur + k])
+             and i + sur + k <= len(text)]
+    cands = [c for c in dict.fromkeys(cands) if not NOT_NAME.search(c)]
+    end_rx = STRICT_END_RE if strict else PERSON_END_RE
+    word = word_at(text, i)
+    if strict:  # at a clause start only a word that is no common word, nor starts with one (包吃|住), is a name
+        cands = [c for c in cands if frequency(c) < COMMON_WORD
+                 and not (len(word) >= 2 and frequency(word) and len(word) < len(c))]
+    ended = [c for c in cands if end_rx.match(text, i + len(c))]
+    aligned = [c for c in ended if word_end_at(text, i + len(c))]
+    if ended:
+        return (aligned or ended)[0]
+    if word in cands and (not strict or frequency(word) < COMMON_WORD) and \
+            (len(word_at(text, i + len(word))) >= 2 or not frequency(word)):
+        return word  # a whole jieba word, followed by another word or itself no dictionary word (刘畅|拍摄, 王磊|找)
+    return ""
+
+
 def find_persons(text: str, anchors: tuple[str, ...], boundary: bool = False) -> list[Mention]:
     """People named right after an anchor word (出借人是张三 / 劳动者李四 / 向王五借款), or, with boundary,
     also at the start of a clause or after a bracket when a verb or punctuation follows (张伟借给刘强)."""
     if not anchors:
         return []
     lead = rf"(?:{'|'.join(map(re.escape, sorted(anchors, key=len, reverse=True)))})(?:（[^）]{{0,10}}）)?"
-    rxs = [re.compile(rf"{lead}(?:为|是|系|叫|名叫|：|:)?\s*(?P<name>{PERSON}){PERSON_END}")]
+    rxs = [(re.compile(rf"{lead}(?:为|是|系|叫|名叫|：|:)?\s*"), False)]
     if boundary:
-        rxs.append(re.compile(rf"(?:^|(?<=[，,。；;：:、（(\s]))(?P<name>{PERSON}){STRICT_END}"))
+        rxs.append((re.compile(r"(?:^|(?<=[，,。；;：:、（(\s]))"), True))
     out, seen = [], set()
-    for rx in rxs:
+    for rx, strict in rxs:
         for m in rx.finditer(text):
-            name = m.group("name")
-            if not NOT_NAME.search(name) and m.start("name") not in seen:
-                seen.add(m.start("name"))
-                out.append(Mention(m.start("name"), m.end("name"), name, "person"))
+            name = person_at(text, m.end(), strict)
+            if name and m.end() not in seen:
+                seen.add(m.end())
+                out.append(Mention(m.end(), m.end() + len(name), name, "person"))
     return sorted(out, key=lambda x: x.start)
 
 

@@ -18,15 +18,25 @@ from __future__ import annotations
 
 import re
 
-from .parties import PERSON, Mention, find_details, find_orgs, find_persons
+from .parties import PERSON, Mention, find_details, find_orgs, find_persons, person_at
 from .schema import Template
 
 SENTENCE_DELIMS = re.compile(r"[。；;！!？?\n]")
-GENERIC_ANCHORS = ("朋友", "同事", "亲戚", "客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "表弟", "表姐", "表哥",
-                   "表妹", "我哥", "我姐", "我爸", "我妈", "邻居", "同学", "老板", "个人")
-SELF_WORDS = r"(?:我们公司|我们厂|我们店|我们学校|我们单位|我公司|我司|我方|我单位|本公司|本单位|我们|本人|我)"
+# words for people: a name right after one of them is a person named (我妹妹陈思思, 律师朋友钱文博, 司机郭强)
+KIN = ("朋友", "同事", "亲戚", "邻居", "同学", "老乡", "室友", "表弟", "表姐", "表哥", "表妹", "堂弟", "堂哥", "堂姐", "堂妹",
+       "哥哥", "姐姐", "弟弟", "妹妹", "我哥", "我姐", "我爸", "我妈", "父亲", "母亲", "爸爸", "妈妈", "儿子", "女儿", "舅舅",
+       "舅妈", "叔叔", "阿姨", "姑姑", "姨妈", "伯伯", "爷爷", "奶奶", "外公", "外婆", "侄子", "外甥", "女婿", "儿媳", "丈夫",
+       "妻子", "老公", "老婆", "岳父", "岳母", "大爷", "大妈")
+PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
+                         r"专家|教授|博士|设计师|个人|长)$")
+GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
+                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师")
+SELF_WORDS = (r"(?:(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
+              r"本公司|本单位|我们|本人|我)")
 SELF_RE = re.compile(SELF_WORDS)
 SELF_LINK = re.compile(r"^(?:[（(：:，,\s]|是|叫|名叫|为|系|就是|——|—)*$")
+TITLED_LINK = re.compile(r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,5})$")  # 我（律师邓超） / 我是独立顾问吴思远
+POSSESSIVE = re.compile("|".join(KIN) + r"|[\u4e00-\u9fff]{0,2}(?:老师|师傅|老板|同学|朋友)")
 # people named in a request who are not parties (收货人为刘洋, 法定代表人黄海 …)
 NOT_PARTY_BEFORE = re.compile(r"(?:收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$")
 
@@ -71,7 +81,7 @@ def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, othe
         if best and not any(o is not m and o.name and word_end <= o.start < m.start for o in others):
             return best  # (房东王芳把房子租给李明: 房东 is 王芳's role, not 李明's)
     tail = text[m.end:m.end + 10]
-    after = re.match(rf"^[（(]?(?:作为|为|是)?({'|'.join(map(re.escape, roles))})", tail)
+    after = re.match(rf"^[（(]?(?:作为|为|是)?({'|'.join(map(re.escape, roles))})(?=[，,。；;）)\s：:]|$)", tail)
     if after:
         return roles[after.group(1)]
     for name, spec in tpl.fields.items():
@@ -86,7 +96,10 @@ def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
     for m in SELF_RE.finditer(text):
         if any(n.start <= m.start() < n.end for n in named):
             continue
-        follow = [n for n in named if n.start >= m.end() and SELF_LINK.match(text[m.end():n.start])]
+        if m.group(0) in ("我", "我们") and POSSESSIVE.match(text, m.end()):
+            continue  # 我妹妹陈思思 / 我同学周杰: the writer's relative, named next, is the one meant
+        follow = [n for n in named if n.start >= m.end() and (SELF_LINK.match(text[m.end():n.start]) or (
+            (t := TITLED_LINK.match(text[m.end():n.start])) and PERSON_NOUN.search(t.group("title"))))]
         if follow:
             follow[0].self_ = True
             continue
@@ -96,21 +109,33 @@ def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
     return out
 
 
+def _relation_fits(rel: dict, text: str, mid: str, b: Mention) -> bool:
+    if not re.search(rel["between"], mid):
+        return False
+    return not rel.get("after") or bool(re.match(rf"^[^，,。；;]{{0,6}}?(?:{rel['after']})", text[b.end:b.end + 12]))
+
+
 def _relations(tpl: Template, text: str, mentions: list[Mention]) -> None:
-    """Relations between consecutive mentions (X借给Y, X向Y借 …) give roles to those still without one."""
+    """Relations between consecutive mentions (X借给Y, X向Y借 …) give roles to those still without one;
+    a relation that opens a sentence before its first mention has the writer as its first party
+    (把房子租给王涛 / 借给邻居刘长根2000元)."""
     ordered = sorted(mentions, key=lambda x: x.start)
     for a, b in zip(ordered, ordered[1:]):
         mid = text[a.end:b.start]
         if len(mid) > 14 or SENTENCE_DELIMS.search(mid):
             continue
         for rel in tpl.relations:
-            if not re.search(rel["between"], mid):
-                continue
-            if rel.get("after") and not re.match(rf"^[^，,。；;]{{0,6}}?(?:{rel['after']})", text[b.end:b.end + 12]):
-                continue
-            a.target = a.target or rel["first"]
-            b.target = b.target or rel["second"]
-            break
+            if _relation_fits(rel, text, mid, b):
+                a.target = a.target or rel["first"]
+                b.target = b.target or rel["second"]
+                break
+    for b in ordered:
+        start = max([m.end() for m in SENTENCE_DELIMS.finditer(text, 0, b.start)] + [0])
+        if b.target or not b.name or b.start - start > 14 or any(start <= o.start < b.start for o in ordered):
+            continue
+        rel = next((r for r in tpl.relations if _relation_fits(r, text, text[start:b.start], b)), None)
+        if rel:
+            b.target = rel["second"]
 
 
 def _compatible(tpl: Template, m: Mention) -> bool:
@@ -129,12 +154,21 @@ def _drop_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
 
 
 def titled_persons(tpl: Template, text: str) -> list[Mention]:
-    """聘用厨师长马国栋， / 招聘快递员何军，: a relation verb, a job title, then the name."""
+    """聘用厨师长马国栋， / 委托自由摄影师刘畅拍摄: a relation verb, up to five characters of title, then the
+    name (the first place after the verb where a name starts a word)."""
     verbs = "|".join(map(re.escape, tpl.person_anchors()))
     if not verbs:
         return []
-    rx = re.compile(rf"(?:{verbs})[\u4e00-\u9fff]{{1,5}}?(?P<name>{PERSON})(?=[，,。；;（(\s]|为)")
-    return [Mention(m.start("name"), m.end("name"), m.group("name"), "person") for m in rx.finditer(text)]
+    out = []
+    for m in re.finditer(rf"(?:{verbs})", text):
+        for j in range(m.end() + 1, min(m.end() + 6, len(text))):
+            if re.match(r"[，,。；;：:（(\s]", text[j - 1]):
+                break
+            name = person_at(text, j)
+            if name and PERSON_NOUN.search(text[m.end():j]):
+                out.append(Mention(j, j + len(name), name, "person"))
+                break
+    return out
 
 
 def mentions_in(tpl: Template, text: str, roles: dict[str, str]) -> list[Mention]:
@@ -161,13 +195,31 @@ def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, s
             m.target = tpl.source_party
         if m.target and not _compatible(tpl, m):
             m.target = ""
+    _by_elimination(tpl, mentions)
+
+
+def _by_elimination(tpl: Template, mentions: list[Mention]) -> None:
+    """Parties still open take the names still spare when only one fits: one open party and one spare
+    name, or a party of one kind (用人单位: an organisation) and the one spare name of that kind."""
     parties = [n for n, s in tpl.fields.items() if s.type == "party"]
-    open_ = [p for p in parties if not any(m.target == p for m in mentions)]
-    spare = [m for m in mentions if m.name and not m.target]
-    if len(open_) == 1 and len(spare) == 1:
-        spare[0].target = open_[0]
-        if not _compatible(tpl, spare[0]):
-            spare[0].target = ""
+    while True:
+        open_ = [p for p in parties if not any(m.target == p for m in mentions)]
+        spare = [m for m in mentions if m.name and not m.target and not m.self_]
+        spare += [m for m in mentions if m.name and not m.target and m.self_]
+        pairs = []
+        for p in open_:
+            fits = [m for m in spare if _fits(tpl, p, m)]
+            if len(fits) == 1 and (len(open_) == 1 or
+                                   [q for q in open_ if _fits(tpl, q, fits[0])] == [p]):
+                pairs.append((p, fits[0]))
+        if not pairs:
+            return
+        pairs[0][1].target = pairs[0][0]
+
+
+def _fits(tpl: Template, party: str, m: Mention) -> bool:
+    kind = tpl.fields[party].kind
+    return kind == "any" or not m.kind or kind == m.kind
 
 
 def extract_parties(tpl: Template, text: str) -> tuple[dict[str, dict], list[tuple[int, int]]]:
