@@ -10,6 +10,7 @@ in the loose input form that `fields.validate` checks, exactly like user-supplie
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +39,46 @@ def choices() -> list[dict]:
     return [{"name": t.name, "title": t.title} for t in load_templates().values()]
 
 
-def score(tpl: Template, text: str) -> int:
-    return sum(3 for k in tpl.strong_keywords if k in text) + sum(1 for k in tpl.keywords if k in text)
+DISPUTE_ABOUT = re.compile(r"[\u4e00-\u9fff]{0,6}(?:合同|协议)?(?:纠纷|争议)(?:案件?|诉讼|仲裁)?")
+
+
+def _weak_words(tpl: Template) -> frozenset[str]:
+    return _weak_words_of(tpl.name)
+
+
+@functools.lru_cache(maxsize=16)
+def _weak_words_of(name: str) -> frozenset[str]:
+    """Words that point to a template less than its keywords do: its parties' role words, the verbs of its
+    relations and the cues of its fields (two characters or more, and not shared by every template)."""
+    tpl = load_templates()[name]
+    words = {w for f in tpl.fields.values() if f.type == "party" for w in (f.title, *f.aliases)}
+    words |= set(tpl.person_anchors())
+    words |= {c for f in tpl.fields.values() for c in f.cues if not c.startswith("re:")}
+    return frozenset(w for w in words if len(w) >= 2) - _shared_words() - set(tpl.keywords) - set(tpl.strong_keywords)
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_words() -> frozenset[str]:
+    sets = [{c for f in t.fields.values() for c in f.cues} for t in load_templates().values()]
+    return frozenset(set.intersection(*sets)) if sets else frozenset()
+
+
+def _hits(words, text: str) -> list[tuple[int, int, str]]:
+    """Where the words occur, longest first, each character counted once (出租房屋 is 出租 + 房屋, not also 租房)."""
+    found = sorted(((m.start(), m.start() + len(w), w) for w in set(words) for m in re.finditer(re.escape(w), text)),
+                   key=lambda x: (-(x[1] - x[0]), x[0]))
+    kept: list[tuple[int, int, str]] = []
+    for s, e, w in found:
+        if all(e <= a or s >= b for a, b, _ in kept):
+            kept.append((s, e, w))
+    return kept
+
+
+def score(tpl: Template, text: str) -> float:
+    """3 per strong keyword (a contract type), 1 per keyword, 0.5 per weak word (role words, relation verbs,
+    field cues) of the template, each occurring word counted once."""
+    strong, plain, weak = set(tpl.strong_keywords), set(tpl.keywords), _weak_words(tpl)
+    return sum(3 if w in strong else 1 if w in plain else 0.5 for _, _, w in _hits(strong | plain | weak, text))
 
 
 def first_keyword(tpl: Template, text: str) -> int:
@@ -51,7 +90,11 @@ def classify(request: str) -> Template:
     """The template a request asks for: the best keyword score, a tie going to the template named first;
     NoTemplateMatch (listing every template) when nothing fits or the tie stays."""
     text = normalize(request)
-    text = mask(text, [(m.start, m.end) for m in find_orgs(text)] + [(s, e) for s, e, _ in find_courts(text)])
+    roles = tuple(sorted({w for t in load_templates().values() for f in t.fields.values() if f.type == "party"
+                          for w in (f.role, f.title, *f.aliases)}, key=len, reverse=True))
+    spans = [(m.start, m.end) for m in find_orgs(text, roles)] + [(s, e) for s, e, _ in find_courts(text)]
+    spans += [m.span() for m in DISPUTE_ABOUT.finditer(text) if "纠纷" in m.group(0) or "争议" in m.group(0)]
+    text = mask(text, spans)
     scored = sorted(((score(t, text), t) for t in load_templates().values()), key=lambda x: -x[0])
     best = scored[0][0]
     if best == 0:

@@ -120,8 +120,9 @@ def parse_capital(text: str) -> Decimal:
 CN_NUM = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 # a number as people write it: 3000 / 3,000.50 / 8.75 / 二十 / 叁仟伍佰
 NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|[{CN_NUM}]+"
-# an amount: optional 人民币/￥, a number, optional 万/亿, then 元/块 (or 万元)
-AMOUNT = rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿)?\s*(?:元|块)"
+# an amount: optional 人民币/￥, a number, optional 万/亿, then 元/块 (or 万元); 3块5 is 3.5 元
+AMOUNT = (rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿)?\s*"
+          rf"(?:元|块(?:钱)?(?P<jiao>[1-9一二三四五六七八九](?![\d万千百十元块个]))?)")
 AMOUNT_RE = re.compile(AMOUNT)
 
 
@@ -136,8 +137,14 @@ def parse_number(text: str) -> Decimal:
         raise ValueError(f"not a number: {text!r}") from None
 
 
+_ELLIPTIC = re.compile(r"^(.*[一二两三四五六七八九十])(万|千|百)([一二两三四五六七八九])$")
+_NEXT_UNIT = {"万": "千", "千": "百", "百": "十"}
+
+
 def _cn_integer(s: str) -> int:
     s = s.translate(str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟〇", "一二三四五六七八九十百千零"))
+    if m := _ELLIPTIC.match(s):  # 一万二 = 一万二千, 三千五 = 三千五百, 两百五 = 两百五十 (as people say them)
+        s += _NEXT_UNIT[m.group(2)]
     if "亿" in s:
         high, low = s.split("亿", 1)
         return cn_to_int(high) * 10**8 + (cn_to_int(low.lstrip("零")) if low.strip("零") else 0)
@@ -153,6 +160,8 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f"not an amount: {text!r}")
     value = parse_number(m.group("num"))
     value *= {"万": 10**4, "亿": 10**8}.get(m.group("mult") or "", 1)
+    if m.groupdict().get("jiao"):
+        value += parse_number(m.group("jiao")) / 10
     return quantize(value)
 
 

@@ -20,14 +20,17 @@ from .items import CLAUSE_DELIMS, CN_SMALL
 from .money import AMOUNT, NUMBER, format_number, parse_number
 from .schema import FieldSpec, Template
 
-PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+|\d+(?:\.\d+)?)")
+# 百分之十一年后: 百分之十, then 一年后 (a Chinese-numeral percent stops before a number that starts a duration)
+PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+?(?=[一二两三四五六七八九]"
+                        rf"(?:个月|年|天|日|周)|[^{CN_SMALL}点]|$)|\d+(?:\.\d+)?)")
 AMOUNT_RE = re.compile(AMOUNT)
-BARE_AMOUNT_RE = re.compile(rf"^(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千)?(?![\d.%个日天月年周期份平米吨件台]|分之)")
-DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
+BARE_AMOUNT_RE = re.compile(rf"(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
+                            rf"(?![\d.%个日天月年周期份平米吨件台]|分之)")
+DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
                          rf"年|周|星期|份|小时)(?P<half>半)?")
 MONTH_DAY_RE = re.compile(r"(?<![年\d])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
 RANGE_SEP = re.compile(r"^\s*(?:起)?\s*(?:至|到|—|–|-|~|～|－)+\s*$")
-MONTHLY_RATE_RE = re.compile(r"月息\s*(?P<num>\d+(?:\.\d+)?|[一二三四五六七八九两])\s*分")
+MONTHLY_RATE_RE = re.compile(r"月息\s*(?P<num>\d+(?:\.\d+)?|[一二三四五六七八九两])\s*分(?P<li>[1-9一二三四五六七八九](?!\d))?")
 UNIT_CANON = {"个自然日": "日", "自然日": "日", "天": "日", "月": "个月", "星期": "周", "个工作日": "工作日"}
 UNIT_FACTOR = {("年", "个月"): 12, ("周", "日"): 7, ("个月", "日"): None}
 TEXT_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|出租给|租给|出售给|卖给|借给|交给|用于|作为|运到|运至|运往|"
@@ -89,7 +92,7 @@ def _duration(spec: FieldSpec, m: re.Match) -> str | None:
     unit = UNIT_CANON.get(m.group("unit"), m.group("unit"))
     want = spec.unit or unit
     try:
-        n = parse_number(m.group("num"))
+        n = Decimal("0.5") if m.group("num") == "半" else parse_number(m.group("num"))
     except ValueError:
         return None
     if m.group("half"):
@@ -105,7 +108,11 @@ def _money_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
     m = BARE_AMOUNT_RE.match(text, cue_end, e)
     if not m:
         return []
-    return [(m.start("num"), m.end(), m.group("num") + ({"万": "万元", "千": "000"}.get(m.group("mult") or "", "")))]
+    mult = {"万": "万元", "w": "万元", "W": "万元", "千": "000", "k": "000", "K": "000"}.get(m.group("mult") or "", "")
+    num = m.group("num")
+    if mult == "000" and "." in num:  # 1.5k
+        return [(m.start("num"), m.end(), format_number(parse_number(num) * 1000))]
+    return [(m.start("num"), m.end(), num + mult)]
 
 
 def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, int, Any]]:
@@ -199,7 +206,8 @@ def monthly_rate(spec: FieldSpec, text: str, taken: list) -> tuple[Any, tuple[in
     for m in MONTHLY_RATE_RE.finditer(text):
         if _free(m.span(), taken):
             try:
-                return format_number(parse_number(m.group("num")) * 12), m.span()
+                rate = parse_number(m.group("num")) + (parse_number(m.group("li")) / 10 if m.group("li") else 0)
+                return format_number(rate * 12), m.span()
             except ValueError:
                 continue
     return None
