@@ -17,15 +17,18 @@ CN_SMALL = "零〇一二两三四五六七八九十百"
 AMOUNT_RE = re.compile(AMOUNT)
 CLAUSE_DELIMS = re.compile(r"[，,。；;！!？?\n：:]")
 ITEM_UNITS = ("平方米|立方米|千克|公斤|张|把|台|套|件|个|只|组|箱|吨|克|米|辆|部|本|瓶|袋|包|盒|桶|条|双|对|株|头|片|支|根|卷|"
-              "升|架|樘|扇|床|顶|座|斤|罐|筐|托|方")
+              "升|架|樘|扇|床|顶|座|斤|罐|筐|托|方|饼|块(?!钱)|粒|颗|枚|副|幅|匹|捆|听|提")
 QTY = rf"\d+(?:\.\d+)?万?|[{CN_SMALL}千万]+"
-PRICE = (rf"(?:单价|每(?:{ITEM_UNITS})(?:单价)?|[一1](?:{ITEM_UNITS})|价格|售价|价款)(?:均)?(?:为|是)?\s*(?P<price>{AMOUNT})钱?"
-         rf"(?:/(?:{ITEM_UNITS}))?")
 AMOUNT_PLAIN = re.sub(r"\?P<\w+>", "", AMOUNT)
+# a unit price: 单价800元 / 单价每吨28000元 / 每斤600元 / 一箱95块钱 / 2.5元一个 / 22元/包 / 一头一万二 (at the end)
+PRICE = (rf"(?:(?:单价(?:为|是)?\s*(?:每(?:{ITEM_UNITS}))?|每(?:{ITEM_UNITS})(?:单价)?|[一1](?:{ITEM_UNITS})|价格|售价|价款)(?:均)?"
+         rf"(?:为|是)?\s*(?P<price>{AMOUNT})钱?(?:/(?:{ITEM_UNITS}))?"
+         rf"|(?P<price_b>{AMOUNT_PLAIN})钱?\s*(?:/|每|一)(?:{ITEM_UNITS})"
+         rf"|(?:每|[一1])(?:{ITEM_UNITS})\s*(?P<price_c>[一二两三四五六七八九十百千万]+)(?=$|[)）]))")
 SPEC = r"(?:\s*[（(](?P<spec>(?!单价|每|价格|售价|价款)[^（()）]{1,30})[)）])?"
 ITEM_RE = re.compile(rf"^(?P<name>.+?)\s*(?:数量(?:为|是)?)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS}){SPEC}"
                      rf"(?:\s*[（(]?\s*{PRICE}\s*[)）]?|(?P<amount>{AMOUNT_PLAIN}))?$")
-QTY_FIRST_RE = re.compile(rf"^(?:[^，,]*?(?:订购|采购|购买|买|订))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?$")
+QTY_FIRST_RE = re.compile(rf"^(?:[^，,]*?(?:订购|采购|购买|买|订|有|运输|托运|运|发|寄))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?$")
 NAME_PRICE_QTY_RE = re.compile(rf"^(?P<name>[^\d＿]{{2,20}}?)\s*{PRICE}\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
 NAME_PRICE_RE = re.compile(rf"^(?P<name>[^\d＿]{{1,20}}?)\s*{PRICE}$")
 PRICE_ONLY_RE = re.compile(rf"^[（(]?\s*{PRICE}\s*[)）]?$")
@@ -35,7 +38,17 @@ RESPECTIVE_RE = re.compile(rf"(?:单价|价格)分别(?:为|是)?(?P<list>(?:\s*
 NAME_LIST_RE = re.compile(r"(?:分别是|分别为|包括)(?P<list>[^，,。；;：:\d]{4,80})")
 NAME_STOPS = ("把", "分别是", "分别为", "包括", "购买", "采购", "订购", "定购", "运输", "托运", "是", "为", "：", ":", "以及",
               "和", "及", "另有", "还有", "另外", "其中", "货物", "的", "一批", "一车", "拉一车", "买", "标的", "货物名称", "需")
-NOT_ITEM = re.compile(r"支付|违约|租金|工资|期限|利息|押金|合同|元|%|试用期|日内|以内|一共|共计|合计|数量|从|到|运费")
+NOT_ITEM = re.compile(r"支付|违约|租金|工资|期限|利息|押金|合同|元|%|试用期|日内|以内|一共|共计|合计|数量|从|到|运费|总重|重量|"
+                      r"体积|^约|约$|^[零〇一二两三四五六七八九十百千万亿\d.]+$")
+SPEC_PIECE_RE = re.compile(r"^(?:规格型号|规格|型号)(?:为|是)?\s*(?P<spec>[^，,。；;]{1,20})$")
+TABLE_HEAD_RE = re.compile(r"数量\s*[、/\s]?\s*单价")  # 品名 数量 单价：A4打印纸 500包 22元 — the amount is a unit price
+NAME_END_RE = re.compile(r"(?:要|需要|准备|打算)?(?:运到|运至|运往|送到|送至|发到|发往|寄到|寄往|运|送|发|寄)[^，,]*$")
+
+
+def price_of(m: re.Match) -> str | None:
+    """The unit price a PRICE match holds, whichever way it was written."""
+    d = m.groupdict()
+    return d.get("price") or d.get("price_b") or d.get("price_c")
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
@@ -56,7 +69,7 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     for cs, ce in clause_spans(text):
         start = cs
         unit_chars = "".join(sorted(set(ITEM_UNITS.replace("|", ""))))
-        for m in re.finditer(rf"、|(?<=[{unit_chars}])(?:以及|和|及|与|还有|(?=从|运|送))", text[cs:ce]):
+        for m in re.finditer(rf"、|\s+|(?<=[{unit_chars}])(?:以及|和|及|与|还有|(?=从|运|送))", text[cs:ce]):
             out.append((start, cs + m.start()))
             start = cs + m.end()
         out.append((start, ce))
@@ -71,6 +84,10 @@ def _clean_name(name: str) -> tuple[str, str]:
         if i >= 0:
             cut = max(cut, i + len(w))
     name = name[cut:].strip().lstrip("的")
+    name = name[name.rfind("＿") + 1:] if "＿" in name else name
+    if "（" in name and "）" not in name[name.rfind("（"):]:  # 一批家具（沙发: the line inside the bracket
+        name = name[name.rfind("（") + 1:]
+    name = NAME_END_RE.sub("", name) or name
     spec = ""
     m = re.search(r"[（(]([^）)]{1,30})[)）]$", name)
     if m:
@@ -80,7 +97,7 @@ def _clean_name(name: str) -> tuple[str, str]:
 
 def _row(spec: FieldSpec, name: str, qty: str, unit: str, price: str | None = None, item_spec: str = "") -> dict | None:
     name, inner = _clean_name(name)
-    if len(re.findall(r"[\u4e00-\u9fffA-Za-z]", name)) < 2 or "＿" in name or NOT_ITEM.search(name):
+    if len(re.findall(r"[\u4e00-\u9fffA-Za-z]", name)) < 1 or "＿" in name or NOT_ITEM.search(name):
         return None
     row = {"name": name, "quantity": _qty(qty), "unit": unit}
     if item_spec or inner:
@@ -94,28 +111,29 @@ def _qty(q: str) -> str:
     return str(int(parse_number(q[:-1]) * 10000)) if q.endswith("万") and q[:-1].replace(".", "").isdigit() else q
 
 
-def _piece_row(spec: FieldSpec, piece: str, pending: str) -> tuple[dict | None, bool]:
+def _piece_row(spec: FieldSpec, piece: str, pending: str, table: bool = False) -> tuple[dict | None, bool]:
     """One clause as a product line (row, is_row); pending is the name written just before (买A4复印纸，一共800箱)."""
     if (m := QTY_ONLY_RE.match(piece)) and pending:
         return _row(spec, pending, m.group("qty"), m.group("unit")), True
     if m := NAME_PRICE_QTY_RE.match(piece):
-        return _row(spec, m.group("name"), m.group("qty"), m.group("unit"), m.group("price")), True
+        return _row(spec, m.group("name"), m.group("qty"), m.group("unit"), price_of(m)), True
     if m := QTY_FIRST_RE.match(piece):
-        return _row(spec, m.group("name"), m.group("qty"), m.group("unit"), m.group("price")), True
+        return _row(spec, m.group("name"), m.group("qty"), m.group("unit"), price_of(m)), True
     if m := ITEM_RE.match(piece):
-        row = _row(spec, m.group("name"), m.group("qty"), m.group("unit"), m.group("price"), m.group("spec") or "")
+        row = _row(spec, m.group("name"), m.group("qty"), m.group("unit"), price_of(m), m.group("spec") or "")
         if row is not None and m.group("amount") and spec.priced:
-            _line_amount(row, m.group("amount"))
+            _line_amount(row, m.group("amount"), table)
         return row, row is not None
     if (m := QTY_ONLY_RE.match(piece)) and pending:
         return _row(spec, pending, m.group("qty"), m.group("unit")), True
     return None, False
 
 
-def _line_amount(row: dict, amount: str) -> None:
-    """沙发1套56000元: an amount right after the quantity is the line's price only when there is one unit."""
+def _line_amount(row: dict, amount: str, table: bool = False) -> None:
+    """沙发1套56000元: an amount right after the quantity is the line's price only when there is one unit,
+    or when the request's own table heading says the column is the unit price (数量 单价)."""
     try:
-        if parse_number(row["quantity"]) == 1:
+        if table or parse_number(row["quantity"]) == 1:
             row["unit_price"] = amount
         else:
             row["unclear_amount"] = amount
@@ -123,24 +141,51 @@ def _line_amount(row: dict, amount: str) -> None:
         return
 
 
+def _unclosed_cut(piece: str) -> str:
+    """床10张）交给德邦物流…: the line ends at a bracket closed but never opened in it."""
+    depth = 0
+    for i, ch in enumerate(piece):
+        depth += ch in "（("
+        if ch in "）)":
+            if depth == 0:
+                return piece[:i]
+            depth -= 1
+    return piece
+
+
 def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple[int, int]]]:
     """Rows written with a quantity, in any order: 餐桌10张，单价3000元 / 50张餐桌每张800元 / 餐桌单价800元50件 /
-    采购龙井茶叶200斤，每斤600元 / 买A4复印纸，一共800箱，一箱95块钱 / 水泥500吨…水泥每吨420元."""
+    采购龙井茶叶200斤，每斤600元 / 买A4复印纸，一共800箱，一箱95块钱 / 水泥500吨…水泥每吨420元 /
+    不锈钢合页，规格4寸，3000个，2.5元一个 / 品名 数量 单价：A4打印纸 500包 22元."""
     rows: list[dict] = []
     spans: list[tuple[int, int]] = []
-    pending = ""
+    pending, pending_spec = "", ""
+    table = bool(TABLE_HEAD_RE.search(text))
     for s, e in _pieces(text):
-        piece = text[s:e].strip()
-        if rows and "unit_price" not in rows[-1] and (m := PRICE_ONLY_RE.match(piece) or LINE_TOTAL_RE.match(piece)):
+        piece = _unclosed_cut(text[s:e]).strip()
+        if not piece:
+            continue
+        if m := SPEC_PIECE_RE.match(piece):
+            if rows and "spec" not in rows[-1] and not pending:
+                rows[-1]["spec"] = m.group("spec")
+            else:
+                pending_spec = m.group("spec")
+            spans.append((s, e))
+            continue
+        if rows and "unit_price" not in rows[-1] and (m := PRICE_ONLY_RE.match(piece) or LINE_TOTAL_RE.match(piece)
+                                                      or (table and AMOUNT_RE.fullmatch(piece))):
             _add_price(rows[-1], m)
             spans.append((s, e))
             continue
         if (m := NAME_PRICE_RE.match(piece)) and (row := _named_row(rows, m.group("name"))) is not None:
-            row["unit_price"] = m.group("price")
+            row["unit_price"] = price_of(m)
             spans.append((s, e))
             continue
-        row, is_row = _piece_row(spec, piece, pending)
+        row, is_row = _piece_row(spec, piece, pending, table)
         if row is not None:
+            if pending_spec and "spec" not in row:
+                row["spec"] = pending_spec
+            pending_spec = ""
             rows.append(row)
             spans.append((s, e))
         pending = _clean_name(piece)[0] if not is_row and not NOT_ITEM.search(piece) else ""
@@ -219,8 +264,11 @@ def _link_listed(rows: list[dict], text: str) -> list[dict]:
 
 def _add_price(row: dict, m: re.Match) -> None:
     """A unit price from 单价3000元, or from a line total (共计30000元) that divides exactly."""
-    if m.groupdict().get("price"):
-        row["unit_price"] = m.group("price")
+    if m.re is AMOUNT_RE:  # a bare amount in a 数量 单价 table
+        row["unit_price"] = m.group(0)
+        return
+    if price_of(m):
+        row["unit_price"] = price_of(m)
         return
     try:
         total, qty = parse_amount(m.group("total")), parse_number(row["quantity"])

@@ -24,7 +24,9 @@ ASKED = re.compile(r"分期|分[两二三四五六七八九十\d]+(?:期|次)|�
 NOT_SCHEDULE = re.compile(r"违约|利率|利息|逾期|滞纳|罚|赔偿|押金|保证金|年化|月息|成交价|回款|税")
 ONE_OFF_RE = re.compile(r"一次性(?:付款|支付|付清)|全额(?:付款|支付)|付清全部|支付全部")
 EQUAL_RE = re.compile(r"(?:分(?P<n>[两二三四五六\d])(?:期|次)[^，,。；;]{0,6}?(?:平均|等额|各半))|(?P<q>按季度平均|每季度平均|按季平均)")
-EACH_RE = re.compile(r"分(?P<n>[两二三四五六\d])(?:期|次)[^。；;]{0,12}?各\s*(?:(?P<num>\d+(?:\.\d+)?)\s*%|百分之(?P<cn>[一二三四五六七八九十]+))")
+EACH_RE = re.compile(r"分(?P<n>[两二三四五六\d])(?:期|次)[^。；;]{0,12}?各\s*(?:付|支付)?\s*(?:(?P<num>\d+(?:\.\d+)?)\s*%|"
+                     r"百分之(?P<cn>[一二三四五六七八九十]+)|(?P<half>一半))")
+HALF_RE = re.compile(r"(?:另)?一半")  # 签约后付一半，验收后付另一半
 REST_RE = re.compile(r"剩余|余款|尾款|余下")
 STAGE_NOISE = re.compile(r"向?[甲乙]方|的|即|合同总价款|合同总价|总价款|总价|货款|价款|款项|合同金额|服务费|运费|费用|租金|"
                          r"预付|支付|付款|付清|付|作为|[，,、\s：:]")
@@ -45,7 +47,9 @@ def _equal_split(text: str) -> tuple[list[dict], list[tuple[int, int]]]:
     m = EACH_RE.search(text)
     if m:
         n = int(parse_number(m.group("n")))
-        pct = m.group("num") or format_number(parse_number(m.group("cn")))
+        pct = m.group("num") or ("50" if m.group("half") else format_number(parse_number(m.group("cn"))))
+        if m.group("half") and n != 2:
+            return [], []
         return [{"stage": f"第{i + 1}期", "percent": pct} for i in range(n)], [m.span()]
     m = EQUAL_RE.search(text)
     if m:
@@ -56,15 +60,30 @@ def _equal_split(text: str) -> tuple[list[dict], list[tuple[int, int]]]:
     return [], []
 
 
+def _parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A clause, split at 、 and spaces when it holds more than one percentage (40%、30%、30% / 首付50% 尾款50%)."""
+    if len(PERCENT_RE.findall(text[a:b])) < 2:
+        return [(a, b)]
+    out, start = [], a
+    for m in re.finditer(r"[、\s]+", text[a:b]):
+        out.append((start, a + m.start()))
+        start = a + m.end()
+    return [(x, y) for x, y in out + [(start, b)] if y > x]
+
+
 def _sentence_stages(text: str, s: int, e: int) -> tuple[list[dict], list[tuple[int, int]]]:
     stages, spans, rest = [], [], None
-    for a, b in _clauses(text, s, e):
+    for a, b in [p for c in _clauses(text, s, e) for p in _parts(text, *c)]:
         clause = text[a:b]
         if NOT_SCHEDULE.search(clause):
             continue
         pm = PERCENT_RE.search(clause)
+        half = HALF_RE.search(clause) if not pm and PAY_CONTEXT.search(clause) else None
         if pm and percent_value(pm) is not None:
             stages.append({"stage": _stage_label(clause, pm, len(stages) + 1), "percent": percent_value(pm)})
+            spans.append((a, b))
+        elif half:
+            stages.append({"stage": _stage_label(clause, half, len(stages) + 1), "percent": "50"})
             spans.append((a, b))
         elif REST_RE.search(clause) and stages and rest is None:
             rest = (a, b)
