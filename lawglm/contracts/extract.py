@@ -81,6 +81,15 @@ def score(tpl: Template, text: str) -> float:
     return sum(3 if w in strong else 1 if w in plain else 0.5 for _, _, w in _hits(strong | plain | weak, text))
 
 
+def _priced_lines(tpl: Template, text: str) -> float:
+    """2 when the request lists goods with a quantity and a unit price and the template prices item lines."""
+    for spec in tpl.fields.values():
+        if spec.type == "items" and spec.priced:
+            rows = extract_items(spec, text)[0]
+            return 2.0 if any("quantity" in r and "unit_price" in r for r in rows) else 0.0
+    return 0.0
+
+
 def first_keyword(tpl: Template, text: str) -> int:
     """Where the template's earliest keyword is written (people name the contract they want first)."""
     return min((i for k in tpl.strong_keywords + tpl.keywords if (i := text.find(k)) >= 0), default=len(text))
@@ -95,7 +104,7 @@ def classify(request: str) -> Template:
     spans = [(m.start, m.end) for m in find_orgs(text, roles)] + [(s, e) for s, e, _ in find_courts(text)]
     spans += [m.span() for m in DISPUTE_ABOUT.finditer(text) if "纠纷" in m.group(0) or "争议" in m.group(0)]
     text = mask(text, spans)
-    scored = sorted(((score(t, text), t) for t in load_templates().values()), key=lambda x: -x[0])
+    scored = sorted(((score(t, text) + _priced_lines(t, text), t) for t in load_templates().values()), key=lambda x: -x[0])
     best = scored[0][0]
     if best == 0:
         raise NoTemplateMatch("the request names no contract type lawglm has a template for", choices())

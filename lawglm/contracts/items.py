@@ -42,7 +42,7 @@ NOT_ITEM = re.compile(r"支付|违约|租金|工资|期限|利息|押金|合同|
                       r"体积|^约|约$|^[零〇一二两三四五六七八九十百千万亿\d.]+$")
 SPEC_PIECE_RE = re.compile(r"^(?:规格型号|规格|型号)(?:为|是)?\s*(?P<spec>[^，,。；;]{1,20})$")
 TABLE_HEAD_RE = re.compile(r"数量\s*[、/\s]?\s*单价")  # 品名 数量 单价：A4打印纸 500包 22元 — the amount is a unit price
-NAME_END_RE = re.compile(r"(?:要|需要|准备|打算)?(?:运到|运至|运往|送到|送至|发到|发往|寄到|寄往|运|送|发|寄)[^，,]*$")
+NAME_END_RE = re.compile(r"(?:(?:要|需要|准备|打算)(?:运|送|发|寄)|运到|运至|运往|送到|送至|发到|发往|寄到|寄往)[^，,]*$")
 
 
 def price_of(m: re.Match) -> str | None:
@@ -161,19 +161,22 @@ def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple
     spans: list[tuple[int, int]] = []
     pending, pending_spec = "", ""
     table = bool(TABLE_HEAD_RE.search(text))
+    adjacent = False  # the piece before belongs to the last row (its price may follow: 餐桌10张，单价3000元)
     for s, e in _pieces(text):
         piece = _unclosed_cut(text[s:e]).strip()
         if not piece:
             continue
+        near, adjacent = adjacent, False
         if m := SPEC_PIECE_RE.match(piece):
             if rows and "spec" not in rows[-1] and not pending:
                 rows[-1]["spec"] = m.group("spec")
             else:
                 pending_spec = m.group("spec")
             spans.append((s, e))
+            adjacent = near
             continue
-        if rows and "unit_price" not in rows[-1] and (m := PRICE_ONLY_RE.match(piece) or LINE_TOTAL_RE.match(piece)
-                                                      or (table and AMOUNT_RE.fullmatch(piece))):
+        if rows and near and "unit_price" not in rows[-1] and (
+                m := PRICE_ONLY_RE.match(piece) or LINE_TOTAL_RE.match(piece) or (table and AMOUNT_RE.fullmatch(piece))):
             _add_price(rows[-1], m)
             spans.append((s, e))
             continue
@@ -188,6 +191,7 @@ def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple
             pending_spec = ""
             rows.append(row)
             spans.append((s, e))
+            adjacent = True
         pending = _clean_name(piece)[0] if not is_row and not NOT_ITEM.search(piece) else ""
     return rows, spans
 

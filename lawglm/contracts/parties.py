@@ -16,7 +16,7 @@ NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9（）()·"
 _RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
 BRANCH_SUFFIXES = ("分公司", "分行", "支行", "分院", "分厂", "分店", "办事处", "营业部")
 ORG_SUFFIXES = BRANCH_SUFFIXES + ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
-                "管理委员会", "委员会",
+                "管理委员会", "委员会", "批发部", "服务部", "销售部",
                 "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
                 "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
@@ -147,7 +147,7 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
         cut = _lead_cut(head)
         start, head = start + len(head) - len(cut), cut
         name = head + m.group(0)
-        if len(head) < 2 or len(name) < 4 or name.endswith(("仲裁中心",)) or _NOT_ORG_HEAD.fullmatch(head) \
+        if len(head) < 2 or len(name) < 4 or name.endswith(("仲裁中心",)) or _NOT_ORG_HEAD.fullmatch(head) or "我" in head \
                 or _COMMISSION_RE.search(name) or (m.group(0) in ("公司", "厂", "店") and head in GENERIC_HEADS):
             continue
         keep = _registered_end(name)
@@ -161,6 +161,8 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
 
 
 PERSON_END_RE = re.compile(PERSON_END)
+# characters of things, never of given names (文件夹, 马桶, 包吃住): a word with one of them after the surname is no name
+NOT_GIVEN = re.compile(r"[件夹桶机器费款货品价楼路号箱袋台车书具料材纸笔盒瓶罐柜床椅桌门窗网线吃住付租借贷息税钱元币批]")
 STRICT_END_RE = re.compile(STRICT_END)
 COMMON_WORD = 200  # a jieba dictionary word this frequent is a word, not a name (李强 159, 黄瓜 201, 房子 3194)
 
@@ -176,7 +178,7 @@ def person_at(text: str, i: int, strict: bool = False) -> str:
         return ""
     cands = [text[i:i + sur + k] for k in (1, 2) if re.fullmatch(r"[\u4e00-\u9fff]+", text[i:i + sur + k])
              and i + sur + k <= len(text)]
-    cands = [c for c in dict.fromkeys(cands) if not NOT_NAME.search(c)]
+    cands = [c for c in dict.fromkeys(cands) if not NOT_NAME.search(c) and not NOT_GIVEN.search(c[sur:])]
     end_rx = STRICT_END_RE if strict else PERSON_END_RE
     word = word_at(text, i)
     if strict:  # at a clause start only a word that is no common word, nor starts with one (包吃|住), is a name

@@ -187,7 +187,8 @@ def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, s
     for m in mentions:
         m.target = _role_word(text, m, roles, tpl, mentions) if m.name else ""
     _relations(tpl, text, mentions)
-    mine = _self_party(tpl, text)
+    said = {m.target for m in mentions if m.self_ and m.target}
+    mine = said.pop() if len(said) == 1 else _self_party(tpl, text)  # the writer is one party throughout
     for m in mentions:
         if not m.target and m.self_:
             m.target = mine
