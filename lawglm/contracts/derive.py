@@ -14,9 +14,10 @@ from .money import format_number, parse_amount, parse_number, quantize
 from .parties import PERSON
 from .schema import Template
 
-DEPOSIT_MONTHS = re.compile(r"押\s*(?P<n>[一二两三四五六\d])\s*付|(?P<m>[一二两三四五六\d])\s*个月(?:的)?(?:租金|房租|月租)")
-TITLE_RE = re.compile(rf"(?:招聘|聘用|录用|雇佣|招了个?)(?P<title>[\u4e00-\u9fff]{{2,6}}?)(?:一名|一位)?[：:]?(?P<name>{PERSON})"
-                      rf"(?=[，,。；;（(\s]|为)")
+DEPOSIT_MONTHS = re.compile(r"押\s*(?P<n>[一二两三四五六\d])\s*付|交\s*[一二两三四五六\d]\s*押\s*(?P<k>[一二两三四五六\d])|"
+                            r"(?P<m>[一二两三四五六\d])\s*个月(?:的)?(?:租金|房租|月租)")
+TITLE_RE = re.compile(rf"(?:招聘|聘用|聘请|录用|雇佣|雇用|招了?个?|新来的|新招的)(?:了)?(?:一名|一位|一个|名|位)?"
+                      rf"(?P<title>[\u4e00-\u9fff]{{2,6}}?)(?:一名|一位)?(?:[，,]\s*(?:叫|名叫|姓名))?[：:]?(?P<name>{PERSON})")
 
 
 def _multiple(tpl: Template, ex, name: str, spec) -> None:
@@ -29,7 +30,7 @@ def _multiple(tpl: Template, ex, name: str, spec) -> None:
         if m.group("m") and not re.search(cues, near):
             continue
         try:
-            n = parse_number(m.group("n") or m.group("m"))
+            n = parse_number(m.group("n") or m.group("k") or m.group("m"))
             total = parse_amount(str(base)) * n
         except ValueError:
             return
@@ -62,14 +63,43 @@ def _divided(ex, name: str, spec) -> None:
 def _title(ex, name: str) -> None:
     if name in ex.values:
         return
-    m = TITLE_RE.search(ex.text)
     named = ex.evidence.get("_parties", [])
-    if m and not re.search(r"[的了为是]", m.group("title")) and m.span("name") in named:
-        ex.put(name, m.group("title"), [m.span("title")])
+    for m in TITLE_RE.finditer(ex.text):
+        at = [span for span in named if span[0] == m.start("name")]
+        if at and not re.search(r"[的了为是个]", m.group("title")):
+            ex.put(name, m.group("title"), [m.span("title")])
+            return
+
+
+PERCENT_AFTER = re.compile(r"^[^，,。；;]{0,4}?(?:按|为|是)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
+
+
+def _percent_of(ex, name: str, spec) -> None:
+    """试用期工资按80%发: that percentage of the money field named by `percent_of`, when it is known."""
+    from .scalars import cues_of
+
+    base = ex.values.get(spec.percent_of)
+    if name in ex.values or base is None:
+        return
+    for rx in cues_of(spec):
+        for cue in rx.finditer(ex.text):
+            m = PERCENT_AFTER.match(ex.text[cue.end():])
+            if not m:
+                continue
+            try:
+                value = quantize(parse_amount(str(base)) * Decimal(m.group("pct")) / 100)
+            except ValueError:
+                return
+            span = (cue.start(), cue.end() + m.end())
+            ex.put(name, format_number(value), [span])
+            ex.notes.append(f"{spec.label}按「{ex.text[span[0]:span[1]]}」计为{format_number(value)}元")
+            return
 
 
 def derive(tpl: Template, ex, taken: list) -> None:
     for name, spec in tpl.fields.items():
+        if spec.percent_of:
+            _percent_of(ex, name, spec)
         if spec.divide:
             _divided(ex, name, spec)
         if spec.multiple_of:

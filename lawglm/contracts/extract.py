@@ -20,7 +20,7 @@ from .errors import NoTemplateMatch
 from .items import extract_items
 from .parties import find_commissions, find_courts, find_orgs, mask
 from .roles import extract_parties
-from .scalars import AMOUNT_RE, PERCENT_RE, cue_value, date_range_values, dates_in, monthly_rate, percent_value, zero_value
+from .scalars import AMOUNT_RE, PERCENT_RE, address_value, cue_value, date_range_values, dates_in, monthly_rate, percent_value, zero_value
 from .schedule import extract_schedule
 from .schema import FieldSpec, Template, load_templates
 
@@ -127,9 +127,15 @@ def choice_value(spec: FieldSpec, text: str) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+MATTER_CLAUSE = re.compile(r"[^，,。；;]*(?:代理|案件|诉讼费|仲裁费|委托事项)[^，,。；;]*")
+
+
 def dispute_value(text: str, courts: list, commissions: list) -> dict:
-    litigate = bool(courts) or bool(re.search(r"诉讼|起诉", text))
-    arbitrate = bool(commissions) or "仲裁" in text
+    """How disputes are settled: the court or arbitration body named, else 诉讼/仲裁 said outside the
+    clauses that describe a matter handled for someone (代理劳动争议仲裁案件 is no dispute clause)."""
+    said = MATTER_CLAUSE.sub("", text)
+    litigate = bool(courts) or bool(re.search(r"诉讼|起诉", said))
+    arbitrate = bool(commissions) or "仲裁" in said
     if litigate and arbitrate:  # both named: the method word said last with 选择/约定 decides
         said = re.findall(r"(?:选择|约定|采用|通过|选)(诉讼|仲裁)", text)
         litigate, arbitrate = (said[-1] == "诉讼", said[-1] == "仲裁") if said else (bool(courts), not courts)
@@ -200,7 +206,8 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
         if name in ex.values:
             continue
         view = mask(text, taken if spec.type == "date" else taken + dates)
-        found = zero_value(spec, view) or monthly_rate(spec, view, taken) or cue_value(spec, view, taken)
+        found = zero_value(spec, view) or monthly_rate(spec, view, taken) or cue_value(spec, view, taken) \
+            or address_value(spec, view, taken)
         if found:
             ex.put(name, found[0], [found[1]])
             taken.append(found[1])

@@ -175,8 +175,9 @@ def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple
             spans.append((s, e))
             adjacent = near
             continue
-        if rows and near and "unit_price" not in rows[-1] and (
-                m := PRICE_ONLY_RE.match(piece) or LINE_TOTAL_RE.match(piece) or (table and AMOUNT_RE.fullmatch(piece))):
+        if rows and (near or len(rows) == 1) and "unit_price" not in rows[-1] and (
+                m := PRICE_ONLY_RE.match(piece) or (near and (LINE_TOTAL_RE.match(piece)
+                                                               or (table and AMOUNT_RE.fullmatch(piece))))):
             _add_price(rows[-1], m)
             spans.append((s, e))
             continue

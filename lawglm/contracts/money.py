@@ -121,7 +121,7 @@ CN_NUM = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆�
 # a number as people write it: 3000 / 3,000.50 / 8.75 / 二十 / 叁仟伍佰
 NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|[{CN_NUM}]+"
 # an amount: optional 人民币/￥, a number, optional 万/亿, then 元/块 (or 万元); 3块5 is 3.5 元
-AMOUNT = (rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿)?\s*"
+AMOUNT = (rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿|(?<=\d)千|(?<=\d)百)?\s*"
           rf"(?:元|块(?:钱)?(?P<jiao>[1-9一二三四五六七八九](?![\d万千百十元块个]))?)")
 AMOUNT_RE = re.compile(AMOUNT)
 
@@ -155,11 +155,11 @@ def parse_amount(text: str) -> Decimal:
     """'8.75万元' -> 87500.00; '人民币3,000元' -> 3000.00; a bare number is taken as 元."""
     s = text.strip()
     m = AMOUNT_RE.fullmatch(s) or re.fullmatch(
-        rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿)?(?:元|块)?", s)
+        rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿|(?<=\d)千|(?<=\d)百)?(?:元|块)?", s)
     if not m:
         raise ValueError(f"not an amount: {text!r}")
     value = parse_number(m.group("num"))
-    value *= {"万": 10**4, "亿": 10**8}.get(m.group("mult") or "", 1)
+    value *= {"万": 10**4, "亿": 10**8, "千": 10**3, "百": 10**2}.get(m.group("mult") or "", 1)
     if m.groupdict().get("jiao"):
         value += parse_number(m.group("jiao")) / 10
     return quantize(value)

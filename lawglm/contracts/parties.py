@@ -20,7 +20,7 @@ ORG_SUFFIXES = BRANCH_SUFFIXES + ("有限责任公司", "股份有限公司", "�
                 "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
                 "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
-_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你我]")
+_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你我]|(?:一家|这家|那家|某).*")
 # words written before a name that describe it (给外包公司上海米哈游… / 跟客户成都太古里… / 我们公司北京望京…)
 LEAD_DESCRIPTORS = ("外包公司", "物流公司", "快递公司", "运输公司", "货运公司", "中介公司", "装修公司", "供应商", "客户", "合作方",
                     "对方", "公司", "这家", "那家", "一家", "某")
@@ -224,12 +224,12 @@ def _named_span(text: str, rx: re.Pattern, extra_stops: tuple[str, ...]) -> list
 
 def find_courts(text: str) -> list[tuple[int, int, str]]:
     """(start, end, 北京市海淀区人民法院) for every court named."""
-    return _named_span(text, _COURT_RE, ("诉讼", "起诉", "管辖"))
+    return _named_span(text, _COURT_RE, ("诉讼", "起诉", "管辖", "争议由", "纠纷由", "争议", "纠纷"))
 
 
 def find_commissions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, 北京仲裁委员会) for every arbitration body named."""
-    return _named_span(text, _COMMISSION_RE, ("仲裁", "申请", "提请"))
+    return _named_span(text, _COMMISSION_RE, ("仲裁", "申请", "提请", "争议由", "纠纷由", "争议", "纠纷"))
 
 
 def find_details(text: str) -> list[tuple[int, int, str, str]]:

@@ -60,8 +60,9 @@ def _nearest_role(head: str, roles: dict[str, str]) -> tuple[str, int]:
 
 
 def _self_party(tpl: Template, text: str) -> str:
+    plain = re.sub(r"(我们?)[（(][^）)]{1,20}[）)]", r"\1", text)  # 我（郑磊）给… reads as 我给…
     for rule in tpl.self_rules:
-        if any(w in text for w in rule["when"]):
+        if any(w in plain for w in rule["when"]):
             return rule["party"]
     return tpl.self_party
 
@@ -85,7 +86,8 @@ def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, othe
     if after:
         return roles[after.group(1)]
     for name, spec in tpl.fields.items():
-        if spec.type == "party" and any(tail.startswith(w) for w in spec.after):
+        if spec.type == "party" and (any(tail.startswith(w) for w in spec.after)
+                                     or any(text[:m.start].endswith(w) for w in spec.before)):
             return name
     return ""
 
@@ -173,7 +175,8 @@ def titled_persons(tpl: Template, text: str) -> list[Mention]:
 
 def mentions_in(tpl: Template, text: str, roles: dict[str, str]) -> list[Mention]:
     words = tuple(sorted(roles, key=len, reverse=True))
-    anchors = words + GENERIC_ANCHORS + tuple(tpl.person_anchors())
+    before = tuple(w for f in tpl.fields.values() if f.type == "party" for w in f.before)
+    anchors = words + GENERIC_ANCHORS + tuple(tpl.person_anchors()) + before
     orgs = find_orgs(text, words)
     found = find_persons(text, anchors, boundary=True)
     found += [p for p in titled_persons(tpl, text) if not any(q.start <= p.start < q.end for q in found)]
@@ -189,9 +192,12 @@ def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, s
     _relations(tpl, text, mentions)
     said = {m.target for m in mentions if m.self_ and m.target}
     mine = said.pop() if len(said) == 1 else _self_party(tpl, text)  # the writer is one party throughout
+    parties = [n for n, f in tpl.fields.items() if f.type == "party"]
     for m in mentions:
         if not m.target and m.self_:
             m.target = mine
+        if not m.target and mine and len(parties) == 2 and re.search(r"对方(?:是|为|：|:)?\s*$", text[:m.start]):
+            m.target = next(p for p in parties if p != mine)  # 对方是X: the party the writer is not
         if not m.target and tpl.source_party and re.search(r"[向从跟]\s*$", text[max(0, m.start - 2):m.start]):
             m.target = tpl.source_party
         if m.target and not _compatible(tpl, m):
@@ -204,15 +210,16 @@ def _by_elimination(tpl: Template, mentions: list[Mention]) -> None:
     name, or a party of one kind (用人单位: an organisation) and the one spare name of that kind."""
     parties = [n for n, s in tpl.fields.items() if s.type == "party"]
     while True:
-        open_ = [p for p in parties if not any(m.target == p for m in mentions)]
-        spare = [m for m in mentions if m.name and not m.target and not m.self_]
-        spare += [m for m in mentions if m.name and not m.target and m.self_]
+        spare = [m for m in mentions if m.name and not m.target]
+        unnamed = [p for p in parties if not any(m.target == p and m.name for m in mentions)]
         pairs = []
-        for p in open_:
-            fits = [m for m in spare if _fits(tpl, p, m)]
-            if len(fits) == 1 and (len(open_) == 1 or
-                                   [q for q in open_ if _fits(tpl, q, fits[0])] == [p]):
-                pairs.append((p, fits[0]))
+        for open_ in ([p for p in parties if not any(m.target == p for m in mentions)], unnamed):
+            for p in open_:  # parties nobody was given first; then those only the nameless writer was given
+                fits = [m for m in spare if _fits(tpl, p, m)]
+                if len(fits) == 1 and (len(open_) == 1 or [q for q in open_ if _fits(tpl, q, fits[0])] == [p]):
+                    pairs.append((p, fits[0]))
+            if pairs:
+                break
         if not pairs:
             return
         pairs[0][1].target = pairs[0][0]

@@ -18,6 +18,7 @@ from typing import Any
 from ..numerals import DATE_RE, date_iso
 from .items import CLAUSE_DELIMS, CN_SMALL
 from .money import AMOUNT, NUMBER, format_number, parse_number
+from .places import address_prefix, addresses_in
 from .schema import FieldSpec, Template
 
 # 百分之十一年后: 百分之十, then 一年后 (a Chinese-numeral percent stops before a number that starts a duration)
@@ -27,14 +28,15 @@ AMOUNT_RE = re.compile(AMOUNT)
 BARE_AMOUNT_RE = re.compile(rf"(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
                             rf"(?![\d.%个日天月年周期份平米吨件台]|分之)")
 DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
-                         rf"年|周|星期|份|小时)(?P<half>半)?")
+                         rf"年|周|星期|份|小时|号)(?P<half>半)?")
 MONTH_DAY_RE = re.compile(r"(?<![年\d])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
 RANGE_SEP = re.compile(r"^\s*(?:起)?\s*(?:至|到|—|–|-|~|～|－)+\s*$")
 MONTHLY_RATE_RE = re.compile(r"月息\s*(?P<num>\d+(?:\.\d+)?|[一二三四五六七八九两])\s*分(?P<li>[1-9一二三四五六七八九](?!\d))?")
 UNIT_CANON = {"个自然日": "日", "自然日": "日", "天": "日", "月": "个月", "星期": "周", "个工作日": "工作日"}
 UNIT_FACTOR = {("年", "个月"): 12, ("周", "日"): 7, ("个月", "日"): None}
-TEXT_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|出租给|租给|出售给|卖给|借给|交给|用于|作为|运到|运至|运往|"
-                      r"送到|送至).*$")
+TEXT_END = re.compile(r"(?:出租给|租给|出售给|卖给|借给|交给|用于|作为|(?:空|海|陆)?运到|运至|运往|运抵|送到|送至|发到|发往|寄到|"
+                      r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$")
+ADDRESS_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|的门面|(?<=[号室楼层幢栋座])的).*$")
 RATE_BEFORE = re.compile(r"每(?:平方米|平米|平|天|日|小时|票|台|箱|吨|件|人)\s*$|按每")
 NUMBER_UNITS = {"平方米": ("㎡", "平米", "m²", "m2", "平方")}
 
@@ -90,6 +92,8 @@ def date_range_values(tpl: Template, text: str) -> list[tuple[str, str, tuple, t
 def _duration(spec: FieldSpec, m: re.Match) -> str | None:
     """'两年' for a field counted in 个月 -> '24'; '两年半' -> '30'; None when the units do not convert."""
     unit = UNIT_CANON.get(m.group("unit"), m.group("unit"))
+    if unit == "号":  # 每月10号发薪: a day of the month, only for a field that is one
+        unit = "日" if spec.maximum == 31 else unit
     want = spec.unit or unit
     try:
         n = Decimal("0.5") if m.group("num") == "半" else parse_number(m.group("num"))
@@ -148,9 +152,24 @@ def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[A
     lead = re.match(r"[为是：:在至于\s]*", text[cue_end:]).end()
     s, e = clause_of(text, cue_end + lead, spaces=True)
     value = TEXT_END.sub("", text[cue_end + lead:e]).strip()
+    if spec.shape == "address":
+        value = address_prefix(ADDRESS_END.sub("", value))
     span = (cue_end + lead, cue_end + lead + len(value))
-    ok = len(value) >= 2 and "＿" not in value and _free(span, taken)
+    ok = len(value) >= 2 and "＿" not in value and _free(span, taken) and not TITLE_ONLY.match(value)
     return (value, span) if ok else None
+
+
+TITLE_ONLY = re.compile(r"^(?:个|份|一份|一个)?[\u4e00-\u9fff]{0,8}(?:合同|协议)$")  # 做个技术服务合同: the contract asked for
+
+
+def address_value(spec: FieldSpec, text: str, taken: list) -> tuple[Any, tuple[int, int]] | None:
+    """A required address field no cue introduced: the first street address in the request not used."""
+    if spec.shape != "address" or not spec.required:
+        return None
+    for s, e, value in addresses_in(text):
+        if _free((s, e), taken):
+            return value, (s, e)
+    return None
 
 
 KEYED = re.compile(r"\s*[：:]\s*")

@@ -76,6 +76,7 @@ class FieldSpec:
     kind: str = "any"  # party: organization | person | any
     aliases: list[str] = field(default_factory=list)  # party: other words for the role
     after: list[str] = field(default_factory=list)  # party: words right after a name that give its role (X向我借)
+    before: list[str] = field(default_factory=list)  # party: words right before a name that give its role (借到X)
     avoid: list[str] = field(default_factory=list)  # cue extraction skips clauses with these words
     priced: bool = True  # items: with unit price and subtotal
     base: str = ""  # schedule: the money/items field whose amount it splits
@@ -85,6 +86,8 @@ class FieldSpec:
     divide: dict[str, int] = field(default_factory=dict)  # money: cue -> divisor (年租金: 12 for a month rent)
     multiple_of: str = ""  # money: 押二 / 两个月租金 -> that many times this money field
     from_title: bool = False  # text: the job title written before a person's name (招聘快递员何军)
+    shape: str = ""  # text: "address" — trimmed to the street address; a required one is also found without a cue
+    percent_of: str = ""  # money: 按80%发 -> that percentage of this money field (试用期工资 of 月工资)
 
     def schema(self) -> dict:
         """JSON-schema-like description: type, label, required, choices, description."""
