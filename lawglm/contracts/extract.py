@@ -54,7 +54,11 @@ def _weak_words_of(name: str) -> frozenset[str]:
     words = {w for f in tpl.fields.values() if f.type == "party" for w in (f.title, *f.aliases)}
     words |= set(tpl.person_anchors())
     words |= {c for f in tpl.fields.values() for c in f.cues if not c.startswith("re:")}
-    return frozenset(w for w in words if len(w) >= 2) - _shared_words() - set(tpl.keywords) - set(tpl.strong_keywords)
+    return (frozenset(w for w in words if len(w) >= 2) - _shared_words() - set(tpl.keywords) - set(tpl.strong_keywords)
+            - GENERIC_WORDS)
+
+
+GENERIC_WORDS = frozenset({"合同", "协议", "帮我", "帮忙", "替我", "甲方", "乙方", "期限", "费用"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,7 +110,7 @@ def classify(request: str) -> Template:
     text = mask(text, spans)
     scored = sorted(((score(t, text) + _priced_lines(t, text), t) for t in load_templates().values()), key=lambda x: -x[0])
     best = scored[0][0]
-    if best == 0:
+    if best < 1:  # not one keyword, nor two weaker words
         raise NoTemplateMatch("the request names no contract type lawglm has a template for", choices())
     tied = [t for s, t in scored if s == best]
     if len(tied) > 1:
