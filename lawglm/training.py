@@ -308,6 +308,11 @@ def _hyper_params(meta: dict) -> str:
 def _prompt_setup(c: dict) -> str:
     articles = f"retrieved top-{c['top_k']}" if c["with_retrieval"] else "no retrieval"
     gold = ", gold articles shown" if c["gold_in_context"] else ""
+    if c.get("answer_shape") == "grounded":
+        return (f"the grounded shape (prompts.GROUNDED: the paragraphs that matter of each article; {articles}{gold}); "
+                f"target = the lawyer's opening 1-3 sentences + `依据：` the shown gold articles "
+                f"(grounded.conclusion_target), source <= {c['max_source_length']}, target <= "
+                f"{c['max_target_length']} tokens")
     cite = "; a 法律依据 line is added for shown gold articles" if c["cite_gold"] else ""
     return (f"lawglm's system prompt + articles ({articles}{gold}), source <= {c['max_source_length']}, "
             f"target <= {c['max_target_length']} tokens{cite}")
