@@ -141,10 +141,11 @@ def init_prefix_from_text(peft_model, tokenizer, text: str) -> bool:
     return True
 
 
-def prefix_init_text() -> str:
-    from .prompts import SYSTEM_PROMPT
+def prefix_init_text(shape: str = "free") -> str:
+    """What the prefix starts as: the backbone's own keys/values of the shape's system prompt, repeated."""
+    from .prompts import get_style
 
-    return (SYSTEM_PROMPT + "\n") * 8
+    return (get_style(shape).system + "\n") * 8
 
 
 def wrap_model(model, cfg: TrainConfig, tokenizer=None):
@@ -158,7 +159,7 @@ def wrap_model(model, cfg: TrainConfig, tokenizer=None):
     except ValueError as exc:  # e.g. target modules not found
         raise AdapterError(f"cannot attach a {cfg.method} adapter to {cfg.model}: {exc}") from exc
     if cfg.method == "ptuning" and tokenizer is not None and not cfg.resume \
-            and not init_prefix_from_text(peft_model, tokenizer, prefix_init_text()):
+            and not init_prefix_from_text(peft_model, tokenizer, prefix_init_text(cfg.answer_shape)):
         log.warning("prefix init text shorter than %d tokens: keeping the random init", cfg.pre_seq_len)
     trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
     log.info("trainable parameters: %d (%s)", trainable, cfg.method)
