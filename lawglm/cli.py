@@ -533,10 +533,14 @@ def _read_fields(path: str | None) -> dict | None:
 @click.option("--docx", "docx_path", default=None, type=click.Path(dir_okay=False), help="also write a .docx")
 @click.option("--json", "as_json", is_flag=True, help="print the whole draft as JSON")
 @click.option("--no-basis", is_flag=True, help="leave out the appendix of statute articles")
+@click.option("--extractor", default=None, type=click.Choice(["rules", "model", "hybrid", "llm"]),
+              help="how fields are read from --request (default: LAWGLM_CONTRACT_EXTRACTOR, else rules); llm uses "
+                   "--llm-url or the local default model")
 @click.option("--llm-url", default=None, help="OpenAI-compatible server to help extract fields (default: rules)")
 @click.option("--llm-model", default=None)
 def contract_draft(template: str | None, fields_path: str | None, request: str | None, docx_path: str | None,
-                   as_json: bool, no_basis: bool, llm_url: str | None, llm_model: str | None) -> None:
+                   as_json: bool, no_basis: bool, extractor: str | None, llm_url: str | None,
+                   llm_model: str | None) -> None:
     """Draft a contract: --template NAME --fields f.json, or --request "…" (or both)."""
     from pathlib import Path
 
@@ -544,14 +548,18 @@ def contract_draft(template: str | None, fields_path: str | None, request: str |
 
     if template is None and request is None:
         raise click.UsageError("give --template NAME (with --fields) or --request TEXT")
+    s = settings_from(llm_url=llm_url, llm_model=llm_model, contract_extractor=extractor)
     generator = None
-    if llm_url:
+    if s.llm_url and (llm_url or s.contract_extractor == "llm"):
         from .generation import RemoteGenerator
 
-        s = settings_from(llm_url=llm_url, llm_model=llm_model)
         generator = RemoteGenerator(s.llm_url, model=s.llm_model, api_key=s.llm_api_key)
+    elif s.contract_extractor == "llm" and request:
+        from .generation import load_generator
+
+        generator = load_generator(settings_from(llm="local"))
     d = draft(template=template, fields=_read_fields(fields_path), request=request, generator=generator,
-              basis=not no_basis)
+              basis=not no_basis, extractor=s.contract_extractor)
     if docx_path:
         Path(docx_path).write_bytes(to_docx(d))
     if as_json:

@@ -48,9 +48,11 @@ class Settings(BaseSettings):
                                                   "free: the model's own answer; auto: grounded for the "
                                                   "embedded backbone, free for other models")
     # contract drafting
-    contract_extractor: str = Field("rules", description="rules | llm (the generation backend helps extract "
-                                                          "fields; values are kept only if they validate and "
-                                                          "appear in the request)")
+    contract_extractor: str = Field(
+        "rules", pattern="^(rules|model|hybrid|llm)$",
+        description="rules | model (the trained field tagger) | hybrid (rules, and the tagger for fields the rules "
+                    "left empty) | llm (rules, and the generation backend's values); a model's or LLM's value is "
+                    "kept only if it validates and appears in the request")
     contract_lpr: float | None = Field(None, gt=0, lt=100, description="one-year LPR in % at signing, for the "
                                                                       "interest-cap warning of loan drafts")
     # server

@@ -115,7 +115,14 @@ def extracted_values(tpl: Template, request: str, generator: Any,
     field stays blank) and a note quotes the words it came from. Never raises FieldErrors.
     """
     ex = rule_extract(tpl, request)
-    raw, notes = dict(ex.values), list(ex.notes)
+    notes = []
+    if extractor in ("model", "hybrid"):
+        from .tagger import with_model
+
+        ex, notes = with_model(tpl, ex, extractor)
+    elif extractor not in ("rules", "llm"):
+        raise ValueError(f"unknown contract extractor {extractor!r}; use rules, model, hybrid or llm")
+    raw, notes = dict(ex.values), notes + list(ex.notes)
     if generator is not None:
         from .llm import llm_extract
 
