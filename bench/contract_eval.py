@@ -60,6 +60,22 @@ def load_set(part: str = "dev", data: Path = DATA) -> list[dict]:
     return [r for r in _rows(data) if held_back(r["id"]) == (part == "heldout")]
 
 
+def spread(rows: list[dict], n: int) -> list[dict]:
+    """The first n requests taken round-robin across templates (so a small sample covers all of them)."""
+    if not n:
+        return rows
+    by: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by[r["template"]].append(r)
+    out, k = [], 0
+    while len(out) < min(n, len(rows)):
+        for name in sorted(by):
+            if k < len(by[name]) and len(out) < n:
+                out.append(by[name][k])
+        k += 1
+    return out
+
+
 def comparable(name: str, value):
     """The part of a field value that is scored."""
     if isinstance(value, dict) and "name" in value:
@@ -172,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", default="dev,dev2", help=f"comma-separated, from {', '.join(PARTS)}")
     ap.add_argument("--extractor", default="rules", help=f"comma-separated, from {', '.join(EXTRACTORS)}")
     ap.add_argument("--errors", action="store_true", help="print every wrong field")
-    ap.add_argument("--limit", type=int, default=0, help="first N requests of each part only (for the slow LLM path)")
+    ap.add_argument("--limit", type=int, default=0,
+                    help="N requests of each part only, round-robin across templates (for the slow LLM path)")
     args = ap.parse_args(argv)
     parts, names = _names(args.part, PARTS, "part"), _names(args.extractor, EXTRACTORS, "extractor")
 
@@ -183,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         extract = extractor(name, corpus)
         for part in parts:
-            rows = load_set(part)[: args.limit or None]
+            rows = spread(load_set(part), args.limit)
             report = evaluate(rows, extract, show_errors=args.errors)
             ms = sorted(report["ms"])
             t = totals(report)

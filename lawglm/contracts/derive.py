@@ -11,13 +11,12 @@ import re
 from decimal import Decimal
 
 from .money import format_number, parse_amount, parse_number, quantize
-from .parties import PERSON
 from .schema import Template
 
 DEPOSIT_MONTHS = re.compile(r"押\s*(?P<n>[一二两三四五六\d])\s*付|交\s*[一二两三四五六\d]\s*押\s*(?P<k>[一二两三四五六\d])|"
                             r"(?P<m>[一二两三四五六\d])\s*个月(?:的)?(?:租金|房租|月租)")
-TITLE_RE = re.compile(rf"(?:招聘|聘用|聘请|录用|雇佣|雇用|招了?个?|新来的|新招的)(?:了)?(?:一名|一位|一个|名|位)?"
-                      rf"(?P<title>[\u4e00-\u9fff]{{2,6}}?)(?:一名|一位)?(?:[，,]\s*(?:叫|名叫|姓名))?[：:]?(?P<name>{PERSON})")
+TITLE_BEFORE = re.compile(r"(?:招聘|聘用|聘请|录用|雇佣|雇用|招了?个?|新来的|新招的)(?:了)?(?:一名|一位|一个|名|位)?"
+                          r"(?P<title>[\u4e00-\u9fff]{2,6}?)(?:一名|一位)?(?:[，,]\s*(?:叫|名叫|姓名))?[：:]?$")
 
 
 def _multiple(tpl: Template, ex, name: str, spec) -> None:
@@ -63,10 +62,9 @@ def _divided(ex, name: str, spec) -> None:
 def _title(ex, name: str) -> None:
     if name in ex.values:
         return
-    named = ex.evidence.get("_parties", [])
-    for m in TITLE_RE.finditer(ex.text):
-        at = [span for span in named if span[0] == m.start("name")]
-        if at and not re.search(r"[的了为是个]", m.group("title")):
+    for start, _ in sorted(ex.evidence.get("_parties", [])):
+        m = TITLE_BEFORE.search(ex.text, max(0, start - 20), start)
+        if m and not re.search(r"[的了为是个]", m.group("title")):
             ex.put(name, m.group("title"), [m.span("title")])
             return
 

@@ -77,10 +77,15 @@ def _pieces(text: str) -> list[tuple[int, int]]:
 
 
 def _clean_name(name: str) -> tuple[str, str]:
-    """'购买的家具分别是红源牌实木餐桌（1.8米）' -> ('红源牌实木餐桌', '1.8米')."""
+    """'购买的家具分别是红源牌实木餐桌（1.8米）' -> ('红源牌实木餐桌', '1.8米'); a one-character stop word inside
+    a word is part of the name (门把手)."""
+    from .words import word_end_at
+
     cut = 0
     for w in NAME_STOPS:
         i = name.rfind(w)
+        while i >= 0 and len(w) == 1 and not word_end_at(name, i):
+            i = name.rfind(w, 0, i)
         if i >= 0:
             cut = max(cut, i + len(w))
     name = name[cut:].strip().lstrip("的")
@@ -163,7 +168,9 @@ def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple
     table = bool(TABLE_HEAD_RE.search(text))
     adjacent = False  # the piece before belongs to the last row (its price may follow: 餐桌10张，单价3000元)
     for s, e in _pieces(text):
-        piece = _unclosed_cut(text[s:e]).strip()
+        piece = _unclosed_cut(text[s:e])
+        e = s + len(piece)
+        piece = piece.strip()
         if not piece:
             continue
         near, adjacent = adjacent, False

@@ -37,7 +37,8 @@ STOP_WORDS = ("甲方", "乙方", "丙方", "是", "为", "向", "与", "跟", "
               "约定", "提交", "交由", "前往", "到", "至", "在", "的", "管辖法院", "法院", "由于", "对方", "我方",
               "位于", "坐落", "地址", "地点", "住所", "住址", "我们", "我公司", "我司", "我方", "我单位", "本公司",
               "从", "要", "和", "跟", "接受", "请", "让", "找", "托", "帮", "需要", "签", "招聘", "录用", "拟", "就",
-              "卖给", "出售给", "租给", "借给", "以及", "及", "代为", "办理", "代办", "对方", "服务方", "委托方", "——", "—", "叫", "名叫")
+              "卖给", "出售给", "租给", "借给", "以及", "及", "代为", "办理", "代办", "对方", "服务方", "委托方", "——", "—", "叫", "名叫",
+              "受")
 NAME_INSIDE = set("为和至托帮将由")  # stop characters that brand names also use (华为, 和平, 至诚)
 SINGLE_SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
@@ -101,6 +102,10 @@ def _named_before(text: str, suffix_start: int, extra_stops: tuple[str, ...]) ->
     else:
         run = trim_left(run, extra_stops)
     run = _after_unmatched(run).lstrip("（(")
+    if "我" in run:  # 我（律师高明远）受江苏恒通…: the name starts after the writer's own words
+        me = run.rfind("我")
+        close = max(run.rfind("）", me), run.rfind(")", me))
+        run = trim_left(run[close + 1:] if close >= 0 else run[me + 1:], extra_stops)
     return suffix_start - len(run), run
 
 
@@ -188,7 +193,7 @@ def person_at(text: str, i: int, strict: bool = False) -> str:
     aligned = [c for c in ended if word_end_at(text, i + len(c))]
     if ended:
         return (aligned or ended)[0]
-    if word in cands and (not strict or frequency(word) < COMMON_WORD) and \
+    if word in cands and (not strict or not frequency(word)) and \
             (len(word_at(text, i + len(word))) >= 2 or not frequency(word)):
         return word  # a whole jieba word, followed by another word or itself no dictionary word (刘畅|拍摄, 王磊|找)
     return ""

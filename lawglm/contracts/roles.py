@@ -30,13 +30,13 @@ KIN = ("朋友", "同事", "亲戚", "邻居", "同学", "老乡", "室友", "�
 PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
                          r"专家|教授|博士|设计师|个人|长)$")
 GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
-                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师")
+                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同")
 SELF_WORDS = (r"(?:(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
               r"本公司|本单位|我们|本人|我)")
 SELF_RE = re.compile(SELF_WORDS)
 SELF_LINK = re.compile(r"^(?:[（(：:，,\s]|是|叫|名叫|为|系|就是|——|—)*$")
 TITLED_LINK = re.compile(r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,5})$")  # 我（律师邓超） / 我是独立顾问吴思远
-POSSESSIVE = re.compile("|".join(KIN) + r"|[\u4e00-\u9fff]{0,2}(?:老师|师傅|老板|同学|朋友)")
+POSSESSIVE = re.compile("|".join(KIN) + r"|[哥姐弟妹爸妈]|[\u4e00-\u9fff]{0,2}(?:老师|师傅|老板|同学|朋友)")
 # people named in a request who are not parties (收货人为刘洋, 法定代表人黄海 …)
 NOT_PARTY_BEFORE = re.compile(r"(?:收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$")
 
@@ -61,9 +61,13 @@ def _nearest_role(head: str, roles: dict[str, str]) -> tuple[str, int]:
 
 def _self_party(tpl: Template, text: str) -> str:
     plain = re.sub(r"(我们?)[（(][^）)]{1,20}[）)]", r"\1", text)  # 我（郑磊）给… reads as 我给…
+    parties = [n for n, f in tpl.fields.items() if f.type == "party"]
     for rule in tpl.self_rules:
-        if any(w in plain for w in rule["when"]):
+        hits = [m for w in rule["when"] for m in re.finditer(re.escape(w), plain)]
+        if any(not plain.startswith("我", m.end()) or POSSESSIVE.match(plain, m.end() + 1) for m in hits):
             return rule["party"]
+        if hits and len(parties) == 2:  # 租给我 / 卖给我: the writer is the verb's object, the other party
+            return next(p for p in parties if p != rule["party"])
     return tpl.self_party
 
 
@@ -210,7 +214,7 @@ def _by_elimination(tpl: Template, mentions: list[Mention]) -> None:
     name, or a party of one kind (用人单位: an organisation) and the one spare name of that kind."""
     parties = [n for n, s in tpl.fields.items() if s.type == "party"]
     while True:
-        spare = [m for m in mentions if m.name and not m.target]
+        spare = list({m.name: m for m in reversed(mentions) if m.name and not m.target}.values())  # a name once
         unnamed = [p for p in parties if not any(m.target == p and m.name for m in mentions)]
         pairs = []
         for open_ in ([p for p in parties if not any(m.target == p for m in mentions)], unnamed):
@@ -222,7 +226,9 @@ def _by_elimination(tpl: Template, mentions: list[Mention]) -> None:
                 break
         if not pairs:
             return
-        pairs[0][1].target = pairs[0][0]
+        for m in mentions:
+            if m.name == pairs[0][1].name and not m.target:
+                m.target = pairs[0][0]
 
 
 def _fits(tpl: Template, party: str, m: Mention) -> bool:

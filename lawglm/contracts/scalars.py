@@ -184,8 +184,8 @@ def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple
         s, e = clause_of(text, cue.start())
     if any(w in text[s:e] for w in spec.avoid):
         return None
-    if spec.type == "text":
-        return _text_near(spec, text, cue.end(), taken)
+    if spec.type == "text":  # a verb cue the field keeps (处理…事宜 / 办理…手续) starts the value
+        return _text_near(spec, text, cue.start() if cue.group(0) in spec.keep_cues else cue.end(), taken)
     found = [v for v in _values_in(spec, text, s, e) if _free(v[:2], taken)]
     if spec.type == "money" and not any(v[0] >= cue.end() for v in found):
         found += [v for v in _money_after(text, cue.end(), e) if _free(v[:2], taken)]

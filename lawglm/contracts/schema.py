@@ -86,6 +86,7 @@ class FieldSpec:
     divide: dict[str, int] = field(default_factory=dict)  # money: cue -> divisor (年租金: 12 for a month rent)
     multiple_of: str = ""  # money: 押二 / 两个月租金 -> that many times this money field
     from_title: bool = False  # text: the job title written before a person's name (招聘快递员何军)
+    keep_cues: list[str] = field(default_factory=list)  # text: cue words that are part of the value (办理…)
     shape: str = ""  # text: "address" — trimmed to the street address; a required one is also found without a cue
     percent_of: str = ""  # money: 按80%发 -> that percentage of this money field (试用期工资 of 月工资)
 

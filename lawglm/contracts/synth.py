@@ -40,6 +40,9 @@ ERRANDS = ("办理房屋过户手续", "办理工商注册登记", "代收租金
            "办理车辆年检", "申请商标注册", "催收货款", "办理签证", "代缴税款")
 PROJECTS = ("新产品联合研发", "技术合作", "市场推广合作", "数据共享", "软件外包开发", "供应链合作", "品牌设计")
 JOINS = ("，", "，", "，", "；", "。", " ", "、")
+KIN = ("朋友", "同事", "表弟", "表姐", "邻居", "同学", "舅舅", "妹妹", "哥哥", "客户")
+AFTER_NAME = ("签合同", "签订合同", "负责", "同意", "办理", "签字", "确认")
+FILLERS = ("谢谢", "尽快帮我弄一下", "其他条款按常规写", "具体细节以后再补充", "麻烦了", "急用")
 
 
 @dataclass
@@ -183,8 +186,14 @@ def party_phrase(s: Sample, tpl: Template, name: str, rng: random.Random) -> Non
     who = person(rng) if kind == "person" else org(rng)
     role = rng.choice([w for w in (spec.role, spec.title, *spec.aliases) if w])
     form = rng.random()
-    if form < 0.45:
-        s.add(role + rng.choice(("", "：", "是", "为", " ")))
+    if form < 0.35:
+        s.add(role + rng.choice(("", "：", "是", "为", " ", "叫", "是", "：")))
+        s.add(who, name)
+        if rng.random() < 0.2:
+            s.add(rng.choice(AFTER_NAME))
+    elif form < 0.45 and kind == "person":
+        s.add(rng.choice((role + "是我" + rng.choice(KIN), "我" + rng.choice(KIN), rng.choice(TITLES),
+                          role + "叫", rng.choice(KIN))))
         s.add(who, name)
     elif form < 0.6:
         s.add(who, name)
@@ -216,6 +225,35 @@ def relation_phrase(s: Sample, tpl: Template, rng: random.Random) -> bool:
     if after:
         s.add(rng.choice(after))
     return True
+
+
+def range_phrase(s: Sample, tpl: Template, rng: random.Random) -> bool:
+    """自A至B / 从A到B / A—B for a template's `before` pair of date fields, both labelled."""
+    pairs = [(c["field"], c["of"]) for c in tpl.checks if c["rule"] == "before"
+             and tpl.fields[c["field"]].type == tpl.fields[c["of"]].type == "date"]
+    if not pairs:
+        return False
+    a, b = pairs[0]
+    lead = rng.choice(("期限自", "自", "从", "", "期限：", rng.choice(plain_cues(tpl.fields[a]))))
+    s.add(lead)
+    first, second = sorted((date_text(rng), date_text(rng)), key=lambda d: [int(x) for x in re.findall(r"\d+", d)])
+    s.add(first, a)
+    s.add(rng.choice(("至", "到", "—", "-", "起至", "~")))
+    s.add(second, b)
+    s.add(rng.choice(("", "止", "")))
+    return True
+
+
+def dispute_phrase(s: Sample, spec: FieldSpec, rng: random.Random) -> None:
+    place = rng.choice(PLACES) + rng.choice(("市", "市" + rng.choice(DISTRICTS)))
+    if rng.random() < 0.5:
+        s.add(rng.choice(("争议由", "有纠纷向", "发生争议提交", "")))
+        s.add(place + "人民法院", f"{spec.name}.court")
+        s.add(rng.choice(("管辖", "起诉", "诉讼")))
+    else:
+        s.add(rng.choice(("争议提交", "争议由", "提交")))
+        s.add(rng.choice(PLACES) + "仲裁委员会", f"{spec.name}.commission")
+        s.add("仲裁")
 
 
 def items_phrase(s: Sample, spec: FieldSpec, rng: random.Random) -> None:
@@ -258,13 +296,17 @@ def synthesize(tpl: Template, rng: random.Random) -> Sample:
     s = Sample(template=tpl.name)
     s.add(rng.choice(PREFIXES).format(t=tpl.title))
     parties = [n for n, f in tpl.fields.items() if f.type == "party"]
-    others = [n for n, f in tpl.fields.items() if f.type != "party" and f.type != "dispute" and not f.finder]
+    others = [n for n, f in tpl.fields.items() if f.type != "party" and not f.finder]
+    others.append("range")
     chosen = rng.sample(others, k=rng.randint(1, min(len(others), 7)))
     pieces: list = []
     if len(parties) == 2 and rng.random() < 0.3:
         pieces.append("relation")
     else:
         pieces += [p for p in parties if rng.random() < 0.85]
+    if "range" in chosen:
+        pair = {n for c in tpl.checks if c["rule"] == "before" for n in (c["field"], c["of"])}
+        chosen = [c for c in chosen if c not in pair]
     pieces += chosen
     if rng.random() < 0.5:
         rng.shuffle(pieces)
@@ -274,6 +316,11 @@ def synthesize(tpl: Template, rng: random.Random) -> Sample:
         spec = tpl.fields.get(piece)
         if piece == "relation":
             relation_phrase(s, tpl, rng)
+        elif piece == "range":
+            if not range_phrase(s, tpl, rng):
+                s.add(rng.choice(FILLERS))
+        elif spec.type == "dispute":
+            dispute_phrase(s, spec, rng)
         elif spec.type == "party":
             party_phrase(s, tpl, piece, rng)
         elif spec.type == "items":

@@ -231,6 +231,11 @@ def model_extract(tpl: Template, text: str, models_dir: Path | None = None) -> d
             rows = _rows(mine, text, name)
             if rows:
                 out[name] = (rows, where)
+        elif spec.type == "dispute":
+            court = [text[a:b] for a, b, label in mine if label.endswith(".court")]
+            commission = [text[a:b] for a, b, label in mine if label.endswith(".commission")]
+            out[name] = ({"method": "诉讼", "court": court[0]} if court else
+                         {"method": "仲裁", "commission": commission[0]}, where[:1])
         elif spec.type == "schedule":
             stages = [{"stage": f"第{i + 1}期", "percent": p} for i, (s, e, _) in enumerate(mine)
                       if (m := PERCENT_RE.search(text[s:e])) and (p := percent_value(m)) is not None]

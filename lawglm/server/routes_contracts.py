@@ -80,6 +80,9 @@ async def draft_contract(body: DraftRequest, request: Request,
                          format: Literal["json", "docx"] = Query("json", description="json | docx")) -> Any:
     from ..contracts import draft, to_docx
 
+    if not body.template and body.request is not None and not body.request.strip():
+        raise ApiError(422, "request: must be a non-empty text", extra={"detail": [
+            {"loc": ["body", "request"], "msg": "must be a non-empty text", "type": "value_error"}]})
     if not body.template and not (body.request or "").strip():
         raise ApiError(422, "template: give a template name or a plain-language request", extra={"detail": [
             {"loc": ["body", "template"], "msg": "template or request is required", "type": "missing"}]})

@@ -1,0 +1,123 @@
+"""Extraction mechanisms that are not tied to one phrasing: names that end where a word ends, people named after
+a kinship or job word, the writer's own mentions, parties by kind and elimination, street addresses without a
+cue, colloquial numbers, item lines in new orders, splits with several percentages in one clause, template
+choice that ignores a contract type named inside a matter. Requests here are written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from lawglm.contracts import NoTemplateMatch, draft
+from lawglm.contracts.money import parse_amount
+from lawglm.contracts.places import addresses_in
+
+
+def fields(request, corpus, **kw):
+    d = draft(request=request, corpus=corpus, basis=False, **kw)
+    return d, d.fields
+
+
+def party_names(f):
+    return f.get("party_a", {}).get("name"), f.get("party_b", {}).get("name")
+
+
+@pytest.mark.parametrize("text, template, a, b", [
+    # a name before a verb no rule lists (拍摄), after a job word (摄影师)
+    ("杭州映画文化传播有限公司委托签约摄影师唐雨桐拍摄产品画册，报酬两万元。", "entrustment", "杭州映画文化传播有限公司", "唐雨桐"),
+    # kinship word with the writer's possessive 我: the relative is the party, not the writer
+    ("我借给我表哥郑大川四万块，一年后还，不要利息。", "loan", None, "郑大川"),
+    # the writer named with a title in brackets
+    ("我（个体户沈佳怡）要买两台咖啡机，卖家是厦门鹭岛厨具有限公司，每台3980元。", "sale", "沈佳怡", "厦门鹭岛厨具有限公司"),
+    # employer and employee by kind (an organisation and a person), no role word at all
+    ("广州粤味餐饮管理有限公司与黄志远签劳动合同，月薪七千，合同两年。", "labor", "广州粤味餐饮管理有限公司", "黄志远"),
+    # a descriptor before the name is not part of it; 对方是X is the other party
+    ("需要签保密协议，我们是苏州晶方半导体科技有限公司，对方是外包公司无锡芯动科技有限公司。", "nda",
+     "苏州晶方半导体科技有限公司", "无锡芯动科技有限公司"),
+])
+def test_parties_without_the_phrasings_rules_were_written_for(text, template, a, b, corpus):
+    d, f = fields(text, corpus)
+    assert d.template == template
+    assert party_names(f) == (a, b)
+
+
+def test_a_shop_title_is_no_shop_and_a_generic_company_is_no_party(corpus):
+    d, f = fields("员工赵梓萱入职我们店（长沙橘洲餐饮管理有限公司）做店长，工资每月6800元，无固定期限。", corpus)
+    assert party_names(f) == ("长沙橘洲餐饮管理有限公司", "赵梓萱")
+    assert f["term_type"] == "无固定期限" and f["monthly_wage"] == "6800"
+    d, f = fields("我在一家小公司上班，公司名叫东莞永盛五金厂，我叫罗家豪，做车工，工资每月5200元。", corpus)
+    assert party_names(f) == ("东莞永盛五金厂", "罗家豪") and f["position"] == "车工"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("一万二", "12000.00"), ("三千五", "3500.00"), ("两百五", "250.00"), ("3块5", "3.50"), ("5千元", "5000.00"),
+])
+def test_colloquial_amounts(text, expected):
+    assert str(parse_amount(text)) == expected
+
+
+def test_colloquial_wage_rate_and_durations(corpus):
+    _, f = fields("我们是成都云帆科技有限公司，录用了一名测试工程师，叫冯子涵，税前月薪16k，试用期两个月，"
+                  "试用期工资按80%发，合同签三年。", corpus)
+    assert f["monthly_wage"] == "16000" and f["probation_wage"] == "12800"
+    assert f["position"] == "测试工程师" and f["term_months"] == 36 and f["probation_months"] == 2
+    _, f = fields("朋友韩立找我借钱，借2.5万，月息一分五，半年还清。我是秦川。", corpus)
+    assert f["principal"] == "25000" and f["annual_rate"] == "18" and f["term_months"] == 6
+    assert party_names(f) == ("秦川", "韩立")
+
+
+def test_street_address_without_a_cue_and_trimmed_before_the_next_words(corpus):
+    text = "房东孟晓燕把她在西安市雁塔区小寨东路126号5栋1单元802的一居室租给我（许文博），月租3200，押一付一。"
+    assert addresses_in(text)[0][2] == "西安市雁塔区小寨东路126号5栋1单元802"
+    _, f = fields(text, corpus)
+    assert f["property_address"] == "西安市雁塔区小寨东路126号5栋1单元802"
+    assert party_names(f) == ("孟晓燕", "许文博") and f["rent"] == "3200" and f["deposit"] == "3200"
+
+
+@pytest.mark.parametrize("text, rows", [
+    ("想跟宁波甬达五金有限公司订一批门把手，规格黑色，800个，15元一个。我们是宁波家美装饰有限公司。",
+     [{"name": "门把手", "spec": "黑色", "quantity": "800", "unit": "个", "unit_price": "15"}]),
+    ("订货：冷冻鸡翅2吨，单价每吨26000元，冷冻鸡腿1.5吨，单价每吨18000元。卖方青岛海鲜冷链有限公司。",
+     [{"name": "冷冻鸡翅", "quantity": "2", "unit": "吨", "unit_price": "26000"},
+      {"name": "冷冻鸡腿", "quantity": "1.5", "unit": "吨", "unit_price": "18000"}]),
+    ("采购合同 卖方:湖南星沙文具批发部 品名 数量 单价：订书机 50个 18元；档案盒 400个 6元",
+     [{"name": "订书机", "quantity": "50", "unit": "个", "unit_price": "18"},
+      {"name": "档案盒", "quantity": "400", "unit": "个", "unit_price": "6"}]),
+    ("我想从邻村刘大伯（刘守业）那儿买三头黄牛，一头一万一。",
+     [{"name": "黄牛", "quantity": "3", "unit": "头", "unit_price": "11000"}]),
+])
+def test_item_lines_in_new_orders(text, rows, corpus):
+    d, f = fields(text, corpus)
+    assert d.template == "sale"
+    assert f["items"] == rows
+
+
+def test_cargo_in_brackets_and_space_separated(corpus):
+    _, f = fields("我是货主吴海生，把一批家具（衣柜3套、书桌6张）交给德邦物流股份有限公司运到南宁市青秀区民族大道88号，运费1800元。",
+                  corpus)
+    assert f["cargo"] == [{"name": "衣柜", "quantity": "3", "unit": "套"}, {"name": "书桌", "quantity": "6", "unit": "张"}]
+    assert f["destination"] == "南宁市青秀区民族大道88号"
+    _, f = fields("托运合同 托运人 成都川航物流有限公司 承运人 四川陆港运输有限公司 货物 电动车 120辆 运费 3万元", corpus)
+    assert f["cargo"] == [{"name": "电动车", "quantity": "120", "unit": "辆"}] and f["freight"] == "30000"
+
+
+@pytest.mark.parametrize("text, percents", [
+    ("采购两台注塑机，每台9万元，卖方佛山精机有限公司，签约后付百分之三十，验收后付百分之六十，剩下百分之十一年后付清。",
+     ["30", "60", "10"]),  # 百分之十, then 一年后 — not 百分之十一
+    ("技术服务合同，服务方杭州云测科技有限公司，服务费30万元，分三期支付，比例为20%、50%、30%。", ["20", "50", "30"]),
+    ("技术服务合同，服务方南京数衡科技有限公司，服务费8万元，签约后付一半，验收后付另一半。", ["50", "50"]),
+])
+def test_payment_splits_written_new_ways(text, percents, corpus):
+    _, f = fields(text, corpus)
+    assert [s["percent"] for s in f["payment_schedule"]] == percents
+
+
+def test_a_contract_type_inside_a_matter_does_not_choose_the_template(corpus):
+    d, f = fields("我（律师高明远）受江苏恒通机械有限公司委托，代理其与客户之间的买卖合同纠纷诉讼，律师费3万元。", corpus)
+    assert d.template == "entrustment"
+    assert party_names(f) == ("江苏恒通机械有限公司", "高明远") and f["fee"] == "30000"
+    assert "dispute" not in f  # 诉讼 here is the matter handled, not how the parties settle disputes
+
+
+def test_generic_words_alone_choose_no_template():
+    with pytest.raises(NoTemplateMatch):
+        draft(request="请帮我起草一份合同", basis=False)
