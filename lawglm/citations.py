@@ -74,8 +74,16 @@ def _law_before(text: str, pos: int, corpus: Corpus, context_law: str | None,
     return _Mention(None, None, pos)
 
 
+def _int(s: str) -> int | None:
+    """The number a numeral means, None for a malformed one (三十七一: odd text is no citation)."""
+    try:
+        return cn_to_int(s)
+    except ValueError:
+        return None
+
+
 def _num(s: str | None) -> int | None:
-    return cn_to_int(s) if s else None
+    return _int(s) if s else None
 
 
 def extract(text: str, corpus: Corpus, context_law: str | None = None) -> list[Citation]:
@@ -88,9 +96,13 @@ def extract(text: str, corpus: Corpus, context_law: str | None = None) -> list[C
         m_art = _ARTICLE_RE.search(text, pos)
         m_shared = _SHARED_RE.search(text, pos)
         if m_shared and (not m_art or m_shared.start() <= m_art.start()):
+            nums = [_int(n) for n in re.split(r"\s*[、，,和及]\s*", m_shared.group("nos"))]
+            if None in nums:
+                pos = m_shared.end()
+                continue
             mention = _law_before(text, m_shared.start(), corpus, context, last_law, pos)
-            for num in re.split(r"\s*[、，,和及]\s*", m_shared.group("nos")):
-                out.append(_citation(mention, m_shared.group(0), cn_to_int(num), 0, None,
+            for num in nums:
+                out.append(_citation(mention, m_shared.group(0), num, 0, None,
                                      (m_shared.start(), m_shared.end())))
             last_law = mention if mention.law_raw else last_law
             pos = m_shared.end()
@@ -100,12 +112,14 @@ def extract(text: str, corpus: Corpus, context_law: str | None = None) -> list[C
         mention = _law_before(text, m_art.start(), corpus, context, last_law, pos)
         if mention.law_raw:
             last_law = mention
-        prev_no = cn_to_int(m_art.group("no"))
+        prev_no = _int(m_art.group("no"))
+        if prev_no is None:
+            pos = m_art.end()
+            continue
         out.append(_citation(mention, m_art.group(0), prev_no, _num(m_art.group("sub")) or 0,
                              _num(m_art.group("para")), (m_art.start(), m_art.end())))
         pos = m_art.end()
-        while (c := _CONT_RE.match(text, pos)):
-            no = cn_to_int(c.group("no"))
+        while (c := _CONT_RE.match(text, pos)) and (no := _int(c.group("no"))) is not None:
             span = (c.start(), c.end())
             if c.group("sep") in "至到~-—－" and prev_no < no <= prev_no + MAX_RANGE:
                 for n in range(prev_no + 1, no + 1):

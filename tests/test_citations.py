@@ -135,3 +135,10 @@ def test_cli_verify_exit_codes(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert exc.value.code == 3 and [r["reason"] for r in rows] == ["valid", "law_not_found"]
     assert rows[1]["raw"] == "《火星法》第一条"  # the unknown law's name does not swallow the citation before it
+
+
+def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
+    from lawglm.citations import verify
+
+    cites = verify("依据《中华人民共和国劳动合同法》第三十七一条，以及第三十八条、第二二条", corpus)
+    assert [(c.law, c.article_no) for c in cites] == [("中华人民共和国劳动合同法", 38)]
