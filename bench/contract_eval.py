@@ -116,8 +116,17 @@ def extractor(name: str, corpus):
     def run(request: str) -> tuple[str, dict]:
         d = draft(request=request, corpus=corpus, basis=False, generator=generator,
                   extractor="rules" if name == "llm" else name)
+        for note in d.notes:  # what happened to the LLM's proposals
+            for key, words in LLM_NOTES.items():
+                if note.startswith("LLM") and words in note:
+                    run.llm[key] += 1
         return d.template, d.fields
+    run.llm = defaultdict(int)
     return run
+
+
+LLM_NOTES = {"rejected (invalid)": "rejected", "dropped (not in the request)": "not stated", "no JSON": "no JSON",
+             "failed": "failed"}
 
 
 def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
@@ -207,7 +216,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# contract extraction, part={part}, extractor={name}, {len(rows)} requests; "
                   f"draft() per request: median {ms[len(ms) // 2]:.1f} ms, max {ms[-1]:.1f} ms; "
                   f"refused {t['refused']}, wrong template {t['wrong_template']}")
-            print(table(report) + "\n")
+            print(table(report))
+            if name == "llm":
+                print(f"LLM proposals: {dict(extract.llm) or 'none noted'}; seconds per request: "
+                      f"mean {sum(ms) / len(ms) / 1000:.1f}, median {ms[len(ms) // 2] / 1000:.1f}")
+                extract.llm.clear()
+            print()
             summary.append((name, part, len(rows), t, ms[len(ms) // 2]))
     if len(summary) > 1:
         print("| extractor | part | requests | precision | recall | median ms |\n|---|---|---:|---:|---:|---:|")

@@ -92,3 +92,14 @@ def test_never_a_5xx_and_422_only_names_request(client, text):
     assert r.status_code in (200, 422), r.text
     if r.status_code == 422:
         assert [e["loc"][-1] for e in r.json()["detail"]] == ["request"], r.text
+
+
+def test_model_and_hybrid_extractor_settings(make_client, retrieval_assistant):
+    """The shipped taggers through the route: hybrid keeps every rule value; model alone still drafts."""
+    req = {"request": "张伟借给刘强人民币五万元，年利率6%，一年后还，保证人赵海。"}
+    rules = make_client(retrieval_assistant, contract_extractor="rules").post("/v1/contracts/draft", json=req).json()
+    hybrid = make_client(retrieval_assistant, contract_extractor="hybrid").post("/v1/contracts/draft", json=req).json()
+    assert all(hybrid["fields"][k] == v for k, v in rules["fields"].items())
+    model = make_client(retrieval_assistant, contract_extractor="model").post("/v1/contracts/draft", json=req)
+    assert model.status_code == 200
+    assert model.json()["fields"]["principal"] == "50000" and model.json()["fields"]["party_b"]["name"] == "刘强"

@@ -87,8 +87,9 @@ async def draft_contract(body: DraftRequest, request: Request,
         raise ApiError(422, "template: give a template name or a plain-language request", extra={"detail": [
             {"loc": ["body", "template"], "msg": "template or request is required", "type": "missing"}]})
     generator, note = _extractor(request) if body.request else (None, None)
+    st = getattr(request.app.state, "lawglm", None)
     result = await _call(draft, template=body.template, fields=body.fields, request=body.request,
-                         generator=generator)
+                         generator=generator, extractor=st.settings.contract_extractor if st else None)
     if note:
         result.notes.insert(0, note)
     if format == "json":
