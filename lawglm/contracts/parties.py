@@ -16,7 +16,7 @@ NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9（）()·"
 _RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
 BRANCH_SUFFIXES = ("分公司", "分行", "支行", "分院", "分厂", "分店", "办事处", "营业部")
 ORG_SUFFIXES = BRANCH_SUFFIXES + ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
-                "管理委员会", "委员会", "批发部", "服务部", "销售部",
+                "管理委员会", "委员会", "批发部", "服务部", "销售部", "物流", "快递", "快运", "速运",
                 "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
                 "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
@@ -27,6 +27,8 @@ LEAD_DESCRIPTORS = ("外包公司", "物流公司", "快递公司", "运输公�
 GENERIC_HEADS = {"外包", "物流", "快递", "快运", "运输", "货运", "贸易", "科技", "中介", "装修", "培训", "咨询", "家具", "建筑",
                  "律师", "房产", "租赁", "网络", "软件", "保洁", "搬家", "劳务", "一家", "这家", "那家", "某", "该", "本", "贵",
                  "对方", "我们", "奶茶", "花", "饭", "小"}
+TRADE_SUFFIXES = ("物流", "快递", "快运", "速运")  # 安能物流 / 顺丰快递, as people name carriers
+TRADE_AFTER = re.compile(r"公司|合同|协议|园|费|单|员|股份|集团|有限|行业|方式|服务|运输|配送|车")
 _FULL_SUFFIX = re.compile(r"有限责任公司|股份有限公司|有限公司")
 _PLACE_AFTER = re.compile(r"[区市县镇乡村路街道号]")
 _COURT_RE = re.compile(r"(?:最高|高级|中级|基层|互联网|知识产权|金融)?人民法院")
@@ -148,6 +150,9 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
     for m in _ORG_RE.finditer(text):
         if len(m.group(0)) == 1 and (_PLACE_AFTER.match(text, m.end()) or not word_end_at(text, m.end())):
             continue  # 小店区 / 酒厂路: a place; 做店长: not a shop's name
+        if m.group(0) in TRADE_SUFFIXES and (re.match(r"[\u4e00-\u9fff]", text[m.end():m.end() + 1])
+                                             and not word_end_at(text, m.end()) or TRADE_AFTER.match(text, m.end())):
+            continue  # 物流公司 / 物流合同 / 快递费: no name ends here
         start, head = _named_before(text, m.start(), role_words)
         cut = _lead_cut(head)
         start, head = start + len(head) - len(cut), cut
@@ -167,8 +172,9 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
 
 PERSON_END_RE = re.compile(PERSON_END)
 # characters of things, never of given names (文件夹, 马桶, 包吃住): a word with one of them after the surname is no name
-NOT_GIVEN = re.compile(r"[件夹桶机器费款货品价楼路号箱袋台车书具料材纸笔盒瓶罐柜床椅桌门窗网线吃住付租借贷息税钱元币批]")
+NOT_GIVEN = re.compile(r"[件夹桶机器费款货品价楼路号箱袋台车书具料材纸笔盒瓶罐柜床椅桌门窗网线吃住付租借贷息税钱元币批师员]")
 STRICT_END_RE = re.compile(STRICT_END)
+VERB_CHARS = set("帮给向把要做去找来到借租签说代在")
 COMMON_WORD = 200  # a jieba dictionary word this frequent is a word, not a name (李强 159, 黄瓜 201, 房子 3194)
 
 
@@ -191,6 +197,8 @@ def person_at(text: str, i: int, strict: bool = False) -> str:
                  and not (len(word) >= 2 and frequency(word) and len(word) < len(c))]
     ended = [c for c in cands if end_rx.match(text, i + len(c))]
     aligned = [c for c in ended if word_end_at(text, i + len(c))]
+    if len(ended) == 2 and ended[1][-1] in VERB_CHARS:
+        return ended[0]  # 江浩帮她去…: 帮 is the verb after the name
     if ended:
         return (aligned or ended)[0]
     if word in cands and (not strict or not frequency(word)) and \
@@ -199,22 +207,40 @@ def person_at(text: str, i: int, strict: bool = False) -> str:
     return ""
 
 
+TITLE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:师|员|生|户|工|者|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|"
+                        r"专家|教授|博士|个人|长)")
+LINK = re.compile(r"(?:（[^）]{0,10}）)?(?:为|是|系|叫|名叫|：|:)?\s*")
+
+
+def _name_after(text: str, i: int, strict: bool) -> tuple[int, str]:
+    """The name at i, or after a job title written first (接收方为外包开发者曹宇航 / （程序员钱思远）)."""
+    name = person_at(text, i, strict)
+    if name:
+        return i, name
+    from .words import word_end_at
+
+    for m in TITLE_WORD.finditer(text[i:i + 8]):
+        if m.start() == 0 and word_end_at(text, i + m.end()) and (name := person_at(text, i + m.end())):
+            return i + m.end(), name  # the title ends where a word ends (测试|工程师, not 测试工|程师)
+    return i, ""
+
+
 def find_persons(text: str, anchors: tuple[str, ...], boundary: bool = False) -> list[Mention]:
-    """People named right after an anchor word (出借人是张三 / 劳动者李四 / 向王五借款), or, with boundary,
-    also at the start of a clause or after a bracket when a verb or punctuation follows (张伟借给刘强)."""
+    """People named right after an anchor word (出借人是张三 / 劳动者李四 / 向王五借款 / 我姐姐罗雪梅), or, with
+    boundary, also at the start of a clause or after a bracket when a verb or punctuation follows (张伟借给刘强).
+    Every occurrence of every anchor counts (我姐姐: 我姐 and 姐姐), and a job title may stand between."""
     if not anchors:
         return []
-    lead = rf"(?:{'|'.join(map(re.escape, sorted(anchors, key=len, reverse=True)))})(?:（[^）]{{0,10}}）)?"
-    rxs = [(re.compile(rf"{lead}(?:为|是|系|叫|名叫|：|:)?\s*"), False)]
+    starts = [(m.end(), False) for w in set(anchors) for m in re.finditer(re.escape(w), text)]
     if boundary:
-        rxs.append((re.compile(r"(?:^|(?<=[，,。；;：:、（(\s]))"), True))
+        starts += [(m.end(), True) for m in re.finditer(r"(?:^|(?<=[，,。；;：:、（(\s]))", text)]
     out, seen = [], set()
-    for rx, strict in rxs:
-        for m in rx.finditer(text):
-            name = person_at(text, m.end(), strict)
-            if name and m.end() not in seen:
-                seen.add(m.end())
-                out.append(Mention(m.end(), m.end() + len(name), name, "person"))
+    for end, strict in sorted(starts, key=lambda x: (x[0], x[1])):
+        at = LINK.match(text, end).end() if not strict else end
+        at, name = _name_after(text, at, strict)
+        if name and at not in seen:
+            seen.add(at)
+            out.append(Mention(at, at + len(name), name, "person"))
     return sorted(out, key=lambda x: x.start)
 
 

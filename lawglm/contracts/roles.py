@@ -102,8 +102,8 @@ def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
     for m in SELF_RE.finditer(text):
         if any(n.start <= m.start() < n.end for n in named):
             continue
-        if m.group(0) in ("我", "我们") and POSSESSIVE.match(text, m.end()):
-            continue  # 我妹妹陈思思 / 我同学周杰: the writer's relative, named next, is the one meant
+        if m.group(0) in ("我", "我们") and (POSSESSIVE.match(text, m.end()) or text.startswith("的", m.end())):
+            continue  # 我妹妹陈思思 / 我同学周杰 / 我的车: the writer's relative or thing, not the writer
         follow = [n for n in named if n.start >= m.end() and (SELF_LINK.match(text[m.end():n.start]) or (
             (t := TITLED_LINK.match(text[m.end():n.start])) and PERSON_NOUN.search(t.group("title"))))]
         if follow:
@@ -167,7 +167,7 @@ def titled_persons(tpl: Template, text: str) -> list[Mention]:
         return []
     out = []
     for m in re.finditer(rf"(?:{verbs})", text):
-        for j in range(m.end() + 1, min(m.end() + 6, len(text))):
+        for j in range(m.end() + 1, min(m.end() + 9, len(text))):
             if re.match(r"[，,。；;：:（(\s]", text[j - 1]):
                 break
             name = person_at(text, j)

@@ -38,6 +38,7 @@ TEXT_END = re.compile(r"(?:出租给|租给|出售给|卖给|借给|交给|用�
                       r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$")
 ADDRESS_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|的门面|(?<=[号室楼层幢栋座])的).*$")
 RATE_BEFORE = re.compile(r"每(?:平方米|平米|平|天|日|小时|票|台|箱|吨|件|人)\s*$|按每")
+MONEY_NOUN = re.compile(r"(?:的)?(?:租金|房租|月租|工资|薪水|薪资|利息|服务费|费用)")
 NUMBER_UNITS = {"平方米": ("㎡", "平米", "m²", "m2", "平方")}
 
 
@@ -129,8 +130,9 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
                if not RATE_BEFORE.search(clause[:m.start()])]
     elif spec.type == "percent":
         out = [(m.start(), m.end(), percent_value(m)) for m in PERCENT_RE.finditer(clause)]
-    elif spec.type == "integer":
-        out = [(m.start(), m.end(), v) for m in DURATION_RE.finditer(clause) if (v := _duration(spec, m))]
+    elif spec.type == "integer":  # 两个月租金 / 三个月工资 is an amount of money, not a duration
+        out = [(m.start(), m.end(), v) for m in DURATION_RE.finditer(clause) if (v := _duration(spec, m))
+               and not MONEY_NOUN.match(clause, m.end())]
     elif spec.type == "number":
         units = "|".join(map(re.escape, [spec.unit, *NUMBER_UNITS.get(spec.unit, ())])) if spec.unit else "(?!)"
         out = [(m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)]
@@ -151,14 +153,25 @@ def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
 def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
     lead = re.match(r"[为是：:在至于\s]*", text[cue_end:]).end()
     s, e = clause_of(text, cue_end + lead, spaces=True)
-    value = TEXT_END.sub("", text[cue_end + lead:e]).strip()
+    value = _before_other_cue(spec, TEXT_END.sub("", text[cue_end + lead:e]).strip())
     if spec.shape == "address":
         value = address_prefix(ADDRESS_END.sub("", value))
     span = (cue_end + lead, cue_end + lead + len(value))
-    ok = len(value) >= 2 and "＿" not in value and _free(span, taken) and not TITLE_ONLY.match(value)
+    ok = len(value) >= 2 and "＿" not in value and _free(span, taken) and not TITLE_ONLY.match(value) \
+        and not AMOUNT_RE.search(value) and not NOT_TEXT.match(value)  # 代理费…, 货到后付款: no value
     return (value, span) if ok else None
 
 
+def _before_other_cue(spec: FieldSpec, value: str) -> str:
+    """从天津到成都: the origin ends where the destination's cue word (到) starts a word of its own."""
+    from .words import word_at
+
+    cut = min((m.start() for c in spec.stop_cues for m in re.finditer(re.escape(c), value)
+               if m.start() >= 2 and word_at(value, m.start()) == c), default=len(value))
+    return value[:cut].strip()
+
+
+NOT_TEXT = re.compile(r"费|(?:后|前|时|期)(?:付款|付清|支付|结算|还款|付)|付款$")
 TITLE_ONLY = re.compile(r"^(?:个|份|一份|一个)?[\u4e00-\u9fff]{0,8}(?:合同|协议)$")  # 做个技术服务合同: the contract asked for
 
 

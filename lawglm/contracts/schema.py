@@ -88,6 +88,7 @@ class FieldSpec:
     from_title: bool = False  # text: the job title written before a person's name (招聘快递员何军)
     keep_cues: list[str] = field(default_factory=list)  # text: cue words that are part of the value (办理…)
     shape: str = ""  # text: "address" — trimmed to the street address; a required one is also found without a cue
+    stop_cues: list[str] = field(default_factory=list)  # text: other text fields' cues (set on load, not in YAML)
     percent_of: str = ""  # money: 按80%发 -> that percentage of this money field (试用期工资 of 月工资)
 
     def schema(self) -> dict:
@@ -227,6 +228,9 @@ def parse_template(data: dict, path: str = "") -> Template:
                 or not rel.get("between"):
             raise TemplateError(f"{where}: relation {rel!r} needs between, first and second party fields")
     for f in fields.values():
+        if f.type == "text" and not f.stop_cues:
+            f.stop_cues = sorted({c for g in fields.values() if g.type == "text" and g is not f for c in g.cues
+                                  if not c.startswith("re:")} - set(f.cues), key=len, reverse=True)
         if f.type == "schedule" and f.base and f.base not in fields:
             raise TemplateError(f"{where}: schedule {f.name!r} splits unknown field {f.base!r}")
     return Template(name=data["name"], title=data["title"], description=cjk_join(data["description"]),
