@@ -121,3 +121,28 @@ def test_a_contract_type_inside_a_matter_does_not_choose_the_template(corpus):
 def test_generic_words_alone_choose_no_template():
     with pytest.raises(NoTemplateMatch):
         draft(request="请帮我起草一份合同", basis=False)
+
+
+@pytest.mark.parametrize("text, template, a, b", [
+    ("我姐姐罗雪梅要跟我借二十万买房，说好三年还清，年息4%，我叫罗雪松。", "loan", "罗雪松", "罗雪梅"),  # 我姐 and 姐姐
+    ("保密协议：披露方北京小米移动软件有限公司，接收方为外包开发者曹宇航，保密期限三年。", "nda",
+     "北京小米移动软件有限公司", "曹宇航"),  # a job title between the role word and the name
+    ("本人宁志刚委托同乡邵春来代为领取工资，无偿。", "entrustment", "宁志刚", "邵春来"),  # 来 ends no name here
+    ("新员工入职：姓名祁天宇，职位数据分析师，所属公司上海哔哩哔哩科技有限公司，月薪25000元。", "labor",
+     "上海哔哩哔哩科技有限公司", "祁天宇"),  # 所属公司 is a word for the company, not a company
+    ("我想卖我的二手车给朋友孟浩然，一辆大众朗逸，价格6.8万元。", "sale", "孟浩然", None),  # 卖X给Y: the writer sells
+])
+def test_more_new_party_phrasings(text, template, a, b, corpus):
+    d, f = fields(text, corpus)
+    assert d.template == template and party_names(f) == (a, b)
+
+
+def test_no_wrong_numbers_from_lookalikes(corpus):
+    _, f = fields("货物运输：托运人福建安踏体育用品有限公司，承运人厦门港务物流有限公司，运动鞋8000箱，运费12万美元。", corpus)
+    assert "freight" not in f  # dollars are no amount in 元
+    _, f = fields("出租方：广州某物业有限公司；承租方：广州知行教育咨询有限公司；租金每月28000元；押金两个月租金。", corpus)
+    assert f["deposit"] == "56000" and "term_months" not in f  # 两个月租金 is money, not the term
+    _, f = fields("采购：卖方东莞市大朗毛织有限公司，羊毛衫2000件，单价85元，付款方式银行转账。", corpus)
+    assert "party_a" not in f and f["payment_method"] == "银行转账"  # 付款方式银行 is no bank
+    _, f = fields("委托湖北华中知识产权代理有限公司申请发明专利，代理费共计4.5万元。", corpus)
+    assert f["fee"] == "45000" and "matters" not in f  # 代理费… is the fee, not the matter

@@ -16,11 +16,13 @@ NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9（）()·"
 _RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
 BRANCH_SUFFIXES = ("分公司", "分行", "支行", "分院", "分厂", "分店", "办事处", "营业部")
 ORG_SUFFIXES = BRANCH_SUFFIXES + ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
-                "管理委员会", "委员会", "批发部", "服务部", "销售部", "物流", "快递", "快运", "速运",
+                "管理委员会", "委员会", "批发部", "服务部", "销售部", "物流", "快递", "快运", "速运", "办公室", "人民政府",
+                "管理局",
                 "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
                 "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
-_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你我]|(?:一家|这家|那家|某).*")
+_NOT_ORG_HEAD = re.compile(r"(?:我们|你们|他们|我方|对方|这家|那家|这个|那个|一家|某家|某个|贵方)$|.*[他她你我]|(?:一家|这家|那家)"
+                           r".*|.*某.*|(?:了|个|一个|这个|那个|找个|找了).*")
 # words written before a name that describe it (给外包公司上海米哈游… / 跟客户成都太古里… / 我们公司北京望京…)
 LEAD_DESCRIPTORS = ("外包公司", "物流公司", "快递公司", "运输公司", "货运公司", "中介公司", "装修公司", "供应商", "客户", "合作方",
                     "对方", "公司", "这家", "那家", "一家", "某")
@@ -28,7 +30,7 @@ GENERIC_HEADS = {"外包", "物流", "快递", "快运", "运输", "货运", "�
                  "律师", "房产", "租赁", "网络", "软件", "保洁", "搬家", "劳务", "一家", "这家", "那家", "某", "该", "本", "贵",
                  "对方", "我们", "奶茶", "花", "饭", "小"}
 TRADE_SUFFIXES = ("物流", "快递", "快运", "速运")  # 安能物流 / 顺丰快递, as people name carriers
-TRADE_AFTER = re.compile(r"公司|合同|协议|园|费|单|员|股份|集团|有限|行业|方式|服务|运输|配送|车")
+TRADE_AFTER = re.compile(r"公司|合同|协议|园|费|单|员|股份|集团|有限|行业|方式|服务|运输|配送|车|转账|卡|汇款|账户|承兑")
 _FULL_SUFFIX = re.compile(r"有限责任公司|股份有限公司|有限公司")
 _PLACE_AFTER = re.compile(r"[区市县镇乡村路街道号]")
 _COURT_RE = re.compile(r"(?:最高|高级|中级|基层|互联网|知识产权|金融)?人民法院")
@@ -47,7 +49,8 @@ SINGLE_SURNAMES = set(
     "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施文牛樊"
     "葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉"
     "骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
-    "宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝")
+    "宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝"
+    "冼练揭粟谌禹荆晁芮扈")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯",
                      "端木", "长孙", "宇文", "轩辕")
 PERSON = (rf"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}?|[{''.join(sorted(SINGLE_SURNAMES))}]"
@@ -131,6 +134,9 @@ def _lead_cut(head: str) -> str:
     for d in LEAD_DESCRIPTORS:
         if head.startswith(d) and len(head) - len(d) >= 2:
             return _lead_cut(head[len(d):])
+    m = re.match(r"[\u4e00-\u9fff]{0,3}?(?:公司|单位|机构)", head)  # 所属公司上海哔哩哔哩…: a word for the company first
+    if m and len(head) - m.end() >= 4:
+        return head[m.end():]
     return head
 
 
@@ -150,9 +156,10 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
     for m in _ORG_RE.finditer(text):
         if len(m.group(0)) == 1 and (_PLACE_AFTER.match(text, m.end()) or not word_end_at(text, m.end())):
             continue  # 小店区 / 酒厂路: a place; 做店长: not a shop's name
-        if m.group(0) in TRADE_SUFFIXES and (re.match(r"[\u4e00-\u9fff]", text[m.end():m.end() + 1])
-                                             and not word_end_at(text, m.end()) or TRADE_AFTER.match(text, m.end())):
-            continue  # 物流公司 / 物流合同 / 快递费: no name ends here
+        if m.group(0) in TRADE_SUFFIXES + ("银行", "中心", "学院", "大学") and (
+                re.match(r"[\u4e00-\u9fff]", text[m.end():m.end() + 1]) and not word_end_at(text, m.end())
+                or TRADE_AFTER.match(text, m.end())):
+            continue  # 物流公司 / 物流合同 / 快递费 / 银行转账: no name ends here
         start, head = _named_before(text, m.start(), role_words)
         cut = _lead_cut(head)
         start, head = start + len(head) - len(cut), cut
@@ -163,8 +170,10 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
         keep = _registered_end(name)
         found.append(Mention(start, start + keep, name[:keep], "organization"))
     found.sort(key=lambda x: (x.start, -x.end))
+    starts = {x.start for x in found}
+    found = [x for x in found if not (len(x.name) <= 4 and x.name.endswith(("公司", "单位")) and x.end in starts)]
     out: list[Mention] = []
-    for x in found:
+    for x in found:  # (所属公司上海哔哩哔哩…: a word for the company right before its name is no name)
         if not out or x.start >= out[-1].end:  # the longer of two overlapping names came first
             out.append(x)
     return out
@@ -172,9 +181,10 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
 
 PERSON_END_RE = re.compile(PERSON_END)
 # characters of things, never of given names (文件夹, 马桶, 包吃住): a word with one of them after the surname is no name
-NOT_GIVEN = re.compile(r"[件夹桶机器费款货品价楼路号箱袋台车书具料材纸笔盒瓶罐柜床椅桌门窗网线吃住付租借贷息税钱元币批师员]")
+NOT_GIVEN = re.compile(r"[件夹桶机器费款货品价楼路号箱袋台车书具料材纸笔盒瓶罐柜床椅桌门窗网线吃住付租借贷息税钱元币批师员"
+                       r"省市区县镇乡村]")
 STRICT_END_RE = re.compile(STRICT_END)
-VERB_CHARS = set("帮给向把要做去找来到借租签说代在")
+VERB_CHARS = set("帮给向把要做去找借租签说代在")
 COMMON_WORD = 200  # a jieba dictionary word this frequent is a word, not a name (李强 159, 黄瓜 201, 房子 3194)
 
 

@@ -23,14 +23,14 @@ from .schema import Template
 
 SENTENCE_DELIMS = re.compile(r"[。；;！!？?\n]")
 # words for people: a name right after one of them is a person named (我妹妹陈思思, 律师朋友钱文博, 司机郭强)
-KIN = ("朋友", "同事", "亲戚", "邻居", "同学", "老乡", "室友", "表弟", "表姐", "表哥", "表妹", "堂弟", "堂哥", "堂姐", "堂妹",
+KIN = ("朋友", "好友", "老友", "发小", "闺蜜", "同乡", "战友", "同事", "亲戚", "邻居", "同学", "老乡", "室友", "表弟", "表姐", "表哥", "表妹", "堂弟", "堂哥", "堂姐", "堂妹",
        "哥哥", "姐姐", "弟弟", "妹妹", "我哥", "我姐", "我爸", "我妈", "父亲", "母亲", "爸爸", "妈妈", "儿子", "女儿", "舅舅",
        "舅妈", "叔叔", "阿姨", "姑姑", "姨妈", "伯伯", "爷爷", "奶奶", "外公", "外婆", "侄子", "外甥", "女婿", "儿媳", "丈夫",
        "妻子", "老公", "老婆", "岳父", "岳母", "大爷", "大妈")
 PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
                          r"专家|教授|博士|设计师|个人|长)$")
 GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
-                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同")
+                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "姓名")
 SELF_WORDS = (r"(?:(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
               r"本公司|本单位|我们|本人|我)")
 SELF_RE = re.compile(SELF_WORDS)
@@ -137,7 +137,7 @@ def _relations(tpl: Template, text: str, mentions: list[Mention]) -> None:
                 break
     for b in ordered:
         start = max([m.end() for m in SENTENCE_DELIMS.finditer(text, 0, b.start)] + [0])
-        if b.target or not b.name or b.start - start > 14 or any(start <= o.start < b.start for o in ordered):
+        if b.target or not b.name or b.self_ or b.start - start > 14 or any(start <= o.start < b.start for o in ordered):
             continue
         rel = next((r for r in tpl.relations if _relation_fits(r, text, text[start:b.start], b)), None)
         if rel:

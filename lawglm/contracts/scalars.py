@@ -26,7 +26,7 @@ PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之
                         rf"(?:个月|年|天|日|周)|[^{CN_SMALL}点]|$)|\d+(?:\.\d+)?)")
 AMOUNT_RE = re.compile(AMOUNT)
 BARE_AMOUNT_RE = re.compile(rf"(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
-                            rf"(?![\d.%个日天月年周期份平米吨件台]|分之)")
+                            rf"(?![\d.%个日天月年周期份平米吨件台]|分之|美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元)")
 DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
                          rf"年|周|星期|份|小时|号)(?P<half>半)?")
 MONTH_DAY_RE = re.compile(r"(?<![年\d])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
@@ -38,6 +38,7 @@ TEXT_END = re.compile(r"(?:出租给|租给|出售给|卖给|借给|交给|用�
                       r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$")
 ADDRESS_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|的门面|(?<=[号室楼层幢栋座])的).*$")
 RATE_BEFORE = re.compile(r"每(?:平方米|平米|平|天|日|小时|票|台|箱|吨|件|人)\s*$|按每")
+FOREIGN = re.compile(r"\s*(?:万|千|亿)?\s*(?:美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元|USD|EUR)")
 MONEY_NOUN = re.compile(r"(?:的)?(?:租金|房租|月租|工资|薪水|薪资|利息|服务费|费用)")
 NUMBER_UNITS = {"平方米": ("㎡", "平米", "m²", "m2", "平方")}
 
@@ -111,7 +112,7 @@ def _duration(spec: FieldSpec, m: re.Match) -> str | None:
 def _money_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
     """月租3000 / 违约金3万 / 工资8千: a bare number right after a money cue is an amount in 元."""
     m = BARE_AMOUNT_RE.match(text, cue_end, e)
-    if not m:
+    if not m or FOREIGN.match(text, m.end("num")):  # 运费12万美元: not an amount in 元
         return []
     mult = {"万": "万元", "w": "万元", "W": "万元", "千": "000", "k": "000", "K": "000"}.get(m.group("mult") or "", "")
     num = m.group("num")
