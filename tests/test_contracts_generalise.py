@@ -146,3 +146,14 @@ def test_no_wrong_numbers_from_lookalikes(corpus):
     assert "party_a" not in f and f["payment_method"] == "银行转账"  # 付款方式银行 is no bank
     _, f = fields("委托湖北华中知识产权代理有限公司申请发明专利，代理费共计4.5万元。", corpus)
     assert f["fee"] == "45000" and "matters" not in f  # 代理费… is the fee, not the matter
+
+
+def test_space_separated_lists_calendar_months_and_year_less_dates(corpus):
+    _, f = fields("房屋租赁协议 出租方 谢明辉 承租方 万晓丽 租赁房屋 昆明市五华区翠湖南路12号 月租 1600 元 押金 1600 元 租期 12 个月",
+                  corpus)
+    assert (f["rent"], f["deposit"], f["term_months"]) == ("1600", "1600", 12)
+    _, f = fields("租房：房东黄国梁，租户施雨萱，租期从今年3月到明年2月底，月租二千八，交一押一。", corpus)
+    assert "term_months" not in f and f["rent"] == "2800" and f["payment_cycle"] == "月付"  # 3月 is March
+    _, f = fields("托运人杭州顺达贸易有限公司委托承运人浙江快捷物流有限公司运输纸箱300件，2026年5月6日提货，5月9日前送达，运费6000元。",
+                  corpus)
+    assert (f["pickup_date"], f["arrival_date"]) == ("2026-05-06", "2026-05-09")

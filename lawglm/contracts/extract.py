@@ -209,7 +209,9 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
             continue
         if name in ex.values:
             continue
-        view = mask(text, taken if spec.type == "date" else taken + dates)
+        # a date field still sees the dates other fields took (4月3日 takes its year from them; reuse is
+        # prevented by `taken`); every other field sees no date at all (2027年 is never 2027 years)
+        view = mask(text, [t for t in taken if t not in dates] if spec.type == "date" else taken + dates)
         found = zero_value(spec, view) or monthly_rate(spec, view, taken) or cue_value(spec, view, taken) \
             or address_value(spec, view, taken)
         if found:

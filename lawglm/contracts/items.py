@@ -28,7 +28,7 @@ PRICE = (rf"(?:(?:单价(?:为|是)?\s*(?:每(?:{ITEM_UNITS}))?|每(?:{ITEM_UNIT
 SPEC = r"(?:\s*[（(](?P<spec>(?!单价|每|价格|售价|价款)[^（()）]{1,30})[)）])?"
 ITEM_RE = re.compile(rf"^(?P<name>.+?)\s*(?:数量(?:为|是)?)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS}){SPEC}"
                      rf"(?:\s*[（(]?\s*{PRICE}\s*[)）]?|(?P<amount>{AMOUNT_PLAIN}))?$")
-QTY_FIRST_RE = re.compile(rf"^(?:[^，,]*?(?:订购|采购|购买|买|订|有|运输|托运|运|发|寄))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?"
+QTY_FIRST_RE = re.compile(rf"^(?:[^，,]*?(?:订购|采购|购买|买|订|有|运输|托运|运|发|寄|把|卖给[^，,]*?|卖|出售))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?"
                           rf"(?:(?:要|需要|准备)?(?:运到|运至|运往|送到|送至|发到|发往|寄到|寄往)[^，,]*)?$")
 NAME_PRICE_QTY_RE = re.compile(rf"^(?P<name>[^\d＿]{{2,20}}?)\s*{PRICE}\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
 NAME_PRICE_RE = re.compile(rf"^(?P<name>[^\d＿]{{1,20}}?)\s*{PRICE}$")

@@ -17,7 +17,7 @@ _RUN_BEFORE = re.compile(rf"[{NAME_CHARS}]{{1,40}}$")
 BRANCH_SUFFIXES = ("分公司", "分行", "支行", "分院", "分厂", "分店", "办事处", "营业部")
 ORG_SUFFIXES = BRANCH_SUFFIXES + ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "合伙企业", "律师事务所", "事务所",
                 "管理委员会", "委员会", "批发部", "服务部", "销售部", "物流", "快递", "快运", "速运", "办公室", "人民政府",
-                "管理局",
+                "管理局", "实验室", "酒店", "饭店", "超市", "诊所", "药房", "茶庄",
                 "研究院", "研究所", "中心", "大学", "学院", "中学", "小学", "学校", "幼儿园", "医院", "银行", "协会", "合作社",
                 "工作室", "商行", "经营部", "门市部", "株式会社", "数据局", "管委会", "厂", "店")
 _ORG_RE = re.compile("|".join(ORG_SUFFIXES))
@@ -57,7 +57,8 @@ PERSON = (rf"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}?|[{''.jo
           rf"[\u4e00-\u9fff]{{1,2}}?)")
 PERSON_END = (r"(?=$|[，,。；;、（(）)\s：:]|先生|女士|身份证|性别|住|电话|手机|联系|出生|委托|向|与|和|同意|担任|"
               r"出借|借款|借给|借钱|借了|借|承租|出租|租|购买|签订|作为|为|代|办理|给|把|提供|要|做|参加|不得|他|她|开|在|签|说|"
-              r"去|帮|入职|应聘|就职|任职|负责|找|来|到|人民币|[0-9]|[一二三四五六七八九十两](?:万|千|百|十|个|元|块|年))")
+              r"去|帮|入职|应聘|就职|任职|负责|找|来|到|人民币|[0-9]|[一二三四五六七八九十两](?:万|千|百|十|个|元|块|年|台|套|件|辆|批|张|"
+              r"把|箱|笔|份|间|处|栋))")
 STRICT_END = (r"(?=$|[，,。；;、（(）)\s：:]|先生|女士|委托|向|与|和|借给|借钱|出借|出租|租给|聘用|招聘|同意|担任|"
               r"把|为|代为|提供)")
 NOT_NAME = re.compile(r"公司|的|我|你|本人|方|该|某|人民|法院|合同|期限|金额|约定|每月|年|月|日|阿姨|师傅|经理|老师|"
@@ -154,8 +155,9 @@ def find_orgs(text: str, role_words: tuple[str, ...] = ()) -> list[Mention]:
 
     found: list[Mention] = []
     for m in _ORG_RE.finditer(text):
-        if len(m.group(0)) == 1 and (_PLACE_AFTER.match(text, m.end()) or not word_end_at(text, m.end())):
-            continue  # 小店区 / 酒厂路: a place; 做店长: not a shop's name
+        if len(m.group(0)) == 1 and (_PLACE_AFTER.match(text, m.end()) or not word_end_at(text, m.end())
+                                     or text[m.start() - 1:m.start()] in ("开", "办", "进", "去", "到", "在")):
+            continue  # 小店区 / 酒厂路: a place; 做店长: not a shop's name; 开店 / 进厂: a verb
         if m.group(0) in TRADE_SUFFIXES + ("银行", "中心", "学院", "大学") and (
                 re.match(r"[\u4e00-\u9fff]", text[m.end():m.end() + 1]) and not word_end_at(text, m.end())
                 or TRADE_AFTER.match(text, m.end())):
@@ -214,6 +216,9 @@ def person_at(text: str, i: int, strict: bool = False) -> str:
     if word in cands and (not strict or not frequency(word)) and \
             (len(word_at(text, i + len(word))) >= 2 or not frequency(word)):
         return word  # a whole jieba word, followed by another word or itself no dictionary word (刘畅|拍摄, 王磊|找)
+    given = word_at(text, i + sur) if len(word) == sur else ""
+    if not strict and text[i:i + sur] + given in cands and len(word_at(text, i + sur + len(given))) >= 2:
+        return text[i:i + sur] + given  # 钱|大伟|一台: jieba split the surname off (钱 is also 'money')
     return ""
 
 

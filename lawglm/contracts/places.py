@@ -15,7 +15,7 @@ from .words import word_spans
 PLACE_END = "省市区县州旗镇"
 ADDRESS_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9\-—#（）()]")
 STREET = re.compile(r"路|街|道|巷|弄|村|里|胡同|号|广场|大厦|园区|小区")
-LAST_UNIT = re.compile(r".*[0-9A-Za-z号室楼层幢栋座房]")
+LAST_UNIT = re.compile(r".*[0-9A-Za-z][号室楼层幢栋座房]?")  # …2201号 of …2201号办公用房
 STOPS = re.compile(r"的|出租给|租给|出售给|卖给|运到|运至|运往|送到|送至|发到|发往|寄到|寄往|交付|交房|作为|用于|用作|面积")
 
 

@@ -30,12 +30,12 @@ KIN = ("朋友", "好友", "老友", "发小", "闺蜜", "同乡", "战友", "�
 PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
                          r"专家|教授|博士|设计师|个人|长)$")
 GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
-                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "姓名")
+                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "姓名", "工人", "职工", "学徒")
 SELF_WORDS = (r"(?:(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
               r"本公司|本单位|我们|本人|我)")
 SELF_RE = re.compile(SELF_WORDS)
 SELF_LINK = re.compile(r"^(?:[（(：:，,\s]|是|叫|名叫|为|系|就是|——|—)*$")
-TITLED_LINK = re.compile(r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,5})$")  # 我（律师邓超） / 我是独立顾问吴思远
+TITLED_LINK = re.compile(r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,8})$")  # 我（律师邓超） / 我是独立顾问吴思远
 POSSESSIVE = re.compile("|".join(KIN) + r"|[哥姐弟妹爸妈]|[\u4e00-\u9fff]{0,2}(?:老师|师傅|老板|同学|朋友)")
 # people named in a request who are not parties (收货人为刘洋, 法定代表人黄海 …)
 NOT_PARTY_BEFORE = re.compile(r"(?:收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$")
@@ -115,8 +115,9 @@ def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
     return out
 
 
-def _relation_fits(rel: dict, text: str, mid: str, b: Mention) -> bool:
-    if not re.search(rel["between"], mid):
+def _relation_fits(rel: dict, text: str, mid: str, b: Mention, noise: re.Pattern | None = None) -> bool:
+    """The relation's verb between two mentions (not inside a role word or a contract's name: 采购方, 买卖合同)."""
+    if not re.search(rel["between"], noise.sub("＿", mid) if noise else mid):
         return False
     return not rel.get("after") or bool(re.match(rf"^[^，,。；;]{{0,6}}?(?:{rel['after']})", text[b.end:b.end + 12]))
 
@@ -126,12 +127,13 @@ def _relations(tpl: Template, text: str, mentions: list[Mention]) -> None:
     a relation that opens a sentence before its first mention has the writer as its first party
     (把房子租给王涛 / 借给邻居刘长根2000元)."""
     ordered = sorted(mentions, key=lambda x: x.start)
+    noise = _noise(tpl)
     for a, b in zip(ordered, ordered[1:]):
         mid = text[a.end:b.start]
-        if len(mid) > 14 or SENTENCE_DELIMS.search(mid):
+        if len(mid) > 14 or SENTENCE_DELIMS.search(mid) or (a.self_ and b.self_):
             continue
         for rel in tpl.relations:
-            if _relation_fits(rel, text, mid, b):
+            if _relation_fits(rel, text, mid, b, noise):
                 a.target = a.target or rel["first"]
                 b.target = b.target or rel["second"]
                 break
@@ -139,9 +141,14 @@ def _relations(tpl: Template, text: str, mentions: list[Mention]) -> None:
         start = max([m.end() for m in SENTENCE_DELIMS.finditer(text, 0, b.start)] + [0])
         if b.target or not b.name or b.self_ or b.start - start > 14 or any(start <= o.start < b.start for o in ordered):
             continue
-        rel = next((r for r in tpl.relations if _relation_fits(r, text, text[start:b.start], b)), None)
+        rel = next((r for r in tpl.relations if _relation_fits(r, text, text[start:b.start], b, noise)), None)
         if rel:
             b.target = rel["second"]
+
+
+def _noise(tpl: Template) -> re.Pattern:
+    words = set(_role_words(tpl)) | set(tpl.strong_keywords) | {"合同", "协议"}
+    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
 
 
 def _compatible(tpl: Template, m: Mention) -> bool:

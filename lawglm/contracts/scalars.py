@@ -91,6 +91,11 @@ def date_range_values(tpl: Template, text: str) -> list[tuple[str, str, tuple, t
     return out
 
 
+def _calendar_month(text: str, m: re.Match) -> bool:
+    return m.group("unit") == "月" and (bool(re.search(r"[年今明去从到至]$", text[:m.start()]))
+                                        or bool(re.match(r"[底初份中上下旬\d]", text[m.end():m.end() + 1])))
+
+
 def _duration(spec: FieldSpec, m: re.Match) -> str | None:
     """'两年' for a field counted in 个月 -> '24'; '两年半' -> '30'; None when the units do not convert."""
     unit = UNIT_CANON.get(m.group("unit"), m.group("unit"))
@@ -131,9 +136,9 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
                if not RATE_BEFORE.search(clause[:m.start()])]
     elif spec.type == "percent":
         out = [(m.start(), m.end(), percent_value(m)) for m in PERCENT_RE.finditer(clause)]
-    elif spec.type == "integer":  # 两个月租金 / 三个月工资 is an amount of money, not a duration
+    elif spec.type == "integer":  # 两个月租金 is money; 今年3月 / 3月底 is a month of the year: no durations
         out = [(m.start(), m.end(), v) for m in DURATION_RE.finditer(clause) if (v := _duration(spec, m))
-               and not MONEY_NOUN.match(clause, m.end())]
+               and not MONEY_NOUN.match(clause, m.end()) and not _calendar_month(clause, m)]
     elif spec.type == "number":
         units = "|".join(map(re.escape, [spec.unit, *NUMBER_UNITS.get(spec.unit, ())])) if spec.unit else "(?!)"
         out = [(m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)]
@@ -144,8 +149,17 @@ def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return all(span[1] <= a or span[0] >= b for a, b in taken)
 
 
+def spaced(text: str) -> bool:
+    """A request written as a space-separated list (托运人 X 承运人 Y 货物 …): spaces end clauses."""
+    return len(re.findall(r"[\u4e00-\u9fff）)]\s+[\u4e00-\u9fff（(]", text)) >= 3
+
+
+SPACE_BETWEEN_WORDS = re.compile(CLAUSE_DELIMS.pattern + r"|(?<=[\u4e00-\u9fff）)])\s+(?=[\u4e00-\u9fff（(])")
+
+
 def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
-    delims = re.compile(CLAUSE_DELIMS.pattern[:-1] + r"\s]") if spaces else CLAUSE_DELIMS
+    """The clause around pos; with spaces, a space between two words ends it too (月租 1600 元 押金 …)."""
+    delims = SPACE_BETWEEN_WORDS if spaces else CLAUSE_DELIMS
     before = [m.end() for m in delims.finditer(text, 0, pos)]
     after = delims.search(text, pos)
     return (before[-1] if before else 0), (after.start() if after else len(text))
@@ -195,7 +209,7 @@ def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple
         s, e = clause_of(text, keyed.end(), spaces=True)
         s = cue.start()
     else:
-        s, e = clause_of(text, cue.start())
+        s, e = clause_of(text, cue.start(), spaces=spaced(text))
     if any(w in text[s:e] for w in spec.avoid):
         return None
     if spec.type == "text":  # a verb cue the field keeps (处理…事宜 / 办理…手续) starts the value
