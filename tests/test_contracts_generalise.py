@@ -157,3 +157,14 @@ def test_space_separated_lists_calendar_months_and_year_less_dates(corpus):
     _, f = fields("托运人杭州顺达贸易有限公司委托承运人浙江快捷物流有限公司运输纸箱300件，2026年5月6日提货，5月9日前送达，运费6000元。",
                   corpus)
     assert (f["pickup_date"], f["arrival_date"]) == ("2026-05-06", "2026-05-09")
+
+
+def test_dash_lists_bracketed_roles_and_matters_that_mention_litigation(corpus):
+    _, f = fields("劳动合同要素：用人单位—重庆长安汽车股份有限公司；劳动者—熊晓峰；工作岗位—装配技术员；劳动报酬—每月7800元。", corpus)
+    assert party_names(f) == ("重庆长安汽车股份有限公司", "熊晓峰") and f["position"] == "装配技术员"
+    _, f = fields("保密协议：深圳市汇顶科技股份有限公司（披露方）、深圳市鼎阳科技股份有限公司（接收方），保密期限七年。", corpus)
+    assert party_names(f) == ("深圳市汇顶科技股份有限公司", "深圳市鼎阳科技股份有限公司") and f["term_years"] == 7
+    _, f = fields("上海陆家嘴物业管理有限公司委托上海华诚律师事务所处理业主欠费诉讼，全权委托。", corpus)
+    assert f["matters"] == "处理业主欠费诉讼" and "dispute" not in f
+    _, f = fields("我们家具厂（东莞市华美家具厂）要运一批沙发，交给德邦物流股份有限公司东莞分公司，运费9600元。", corpus)
+    assert party_names(f) == ("东莞市华美家具厂", "德邦物流股份有限公司东莞分公司")

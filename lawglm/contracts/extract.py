@@ -178,10 +178,7 @@ def _structured(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
     courts, commissions = find_courts(text), find_commissions(text)
     taken += [(s, e) for s, e, _ in courts + commissions]
     for name, spec in tpl.fields.items():
-        if spec.type == "dispute":
-            ex.put(name, dispute_value(mask(text, taken), courts, commissions),
-                   [(s, e) for s, e, _ in courts[:1] + commissions[:1]])
-        elif spec.finder in ("court", "commission"):
+        if spec.finder in ("court", "commission"):
             named = courts if spec.finder == "court" else commissions
             ex.put(name, named[0][2] if named else None, [named[0][:2]] if named else [])
         elif spec.type == "items":
@@ -219,6 +216,15 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
             taken.append(found[1])
 
 
+def _dispute(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
+    """How disputes are settled, read last: words other fields used (处理业主欠费诉讼, a matter) are not it."""
+    courts, commissions = find_courts(text), find_commissions(text)
+    for name, spec in tpl.fields.items():
+        if spec.type == "dispute":
+            ex.put(name, dispute_value(mask(text, taken), courts, commissions),
+                   [(s, e) for s, e, _ in courts[:1] + commissions[:1]])
+
+
 def rule_extract(tpl: Template, request: str) -> Extraction:
     """Field values found in the request by rules, in input form (checked later by fields.validate)."""
     text = normalize(request)
@@ -230,6 +236,7 @@ def rule_extract(tpl: Template, request: str) -> Extraction:
     ex.evidence["_parties"] = list(taken)
     _structured(tpl, text, ex, taken)
     _scalars(tpl, text, ex, taken)
+    _dispute(tpl, text, ex, taken)
     derive(tpl, ex, taken)
     for name, spec in tpl.fields.items():
         if spec.type == "choice":

@@ -28,10 +28,11 @@ KIN = ("朋友", "好友", "老友", "发小", "闺蜜", "同乡", "战友", "�
        "舅妈", "叔叔", "阿姨", "姑姑", "姨妈", "伯伯", "爷爷", "奶奶", "外公", "外婆", "侄子", "外甥", "女婿", "儿媳", "丈夫",
        "妻子", "老公", "老婆", "岳父", "岳母", "大爷", "大妈")
 PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
-                         r"专家|教授|博士|设计师|个人|长)$")
+                         r"专家|教授|博士|设计师|个人|长|投资人|合伙人|经纪人|代理人|负责人|股东|老师|研究生|学生)$")
 GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
                          "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "姓名", "工人", "职工", "学徒")
-SELF_WORDS = (r"(?:(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
+SELF_WORDS = (r"(?:(?:我们|我)[\u4e00-\u9fff]{0,3}?(?:公司|厂|店|馆|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|"
+              r"合作社|村)(?=[（(])|(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
               r"本公司|本单位|我们|本人|我)")
 SELF_RE = re.compile(SELF_WORDS)
 SELF_LINK = re.compile(r"^(?:[（(：:，,\s]|是|叫|名叫|为|系|就是|——|—)*$")
@@ -79,6 +80,9 @@ def _clause_head(text: str, start: int) -> tuple[str, str]:
 
 
 def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, others: list[Mention]) -> str:
+    bracketed = re.match(rf"[（(](?:作为|为|是)?({'|'.join(map(re.escape, roles))})[）)]", text[m.end:m.end + 10])
+    if bracketed:  # X（接收方）: the role written right after the name, in brackets, is the strongest sign
+        return roles[bracketed.group(1)]
     head, sentence = _clause_head(text, m.start)
     for part in (head, sentence):
         best, end = _nearest_role(part, roles)

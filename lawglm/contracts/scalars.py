@@ -166,7 +166,7 @@ def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
 
 
 def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
-    lead = re.match(r"[为是：:在至于\s]*", text[cue_end:]).end()
+    lead = re.match(r"[为是：:在至于—－\s]*", text[cue_end:]).end()
     s, e = clause_of(text, cue_end + lead, spaces=True)
     value = _before_other_cue(spec, TEXT_END.sub("", text[cue_end + lead:e]).strip())
     if spec.shape == "address":
@@ -200,7 +200,7 @@ def address_value(spec: FieldSpec, text: str, taken: list) -> tuple[Any, tuple[i
     return None
 
 
-KEYED = re.compile(r"\s*[：:]\s*")
+KEYED = re.compile(r"\s*[：:—－]\s*")
 
 
 def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple[Any, tuple[int, int]] | None:
