@@ -249,6 +249,7 @@ class Assistant:
         from .decoding import DecodeStats
         from .grounded import (
             CONCLUSION_HEAD,
+            DISCLAIMER,
             FALLBACK,
             SentenceGate,
             basis_articles,
@@ -286,7 +287,10 @@ class Assistant:
             "shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
             "dropped": [{"sentence": s, "reason": r}
                                                                      for s, r in gate.dropped]}
-        yield Answer(text, cites, prompt.sources, usage)
+        sections = {"conclusion": gate.conclusion or FALLBACK, "conclusion_from": "model" if gate.kept else "fallback",
+                    "basis": [a.citation for a in basis], "next_steps": steps, "disclaimer": DISCLAIMER} \
+            if sources else {}
+        yield Answer(text, cites, prompt.sources, usage, sections)
 
 
 GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line

@@ -119,6 +119,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Hit] = field(default_factory=list)
     usage: dict = field(default_factory=dict)
+    # grounded shape: {"conclusion", "conclusion_from": model|fallback, "basis": [citation, ...],
+    # "next_steps": [line, ...], "disclaimer"} — the parts of `answer`, for clients that lay them out
+    sections: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -126,6 +129,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [h.to_dict() for h in self.retrieved],
             "usage": self.usage,
+            "sections": self.sections,
         }
 
 

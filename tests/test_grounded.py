@@ -165,6 +165,8 @@ def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, co
     assert answer.answer.index("1. " + article.citation) > 0  # the basis the model named comes first
     assert all(c.verified and c.supported for c in answer.citations)
     assert answer.usage["shape"] == "grounded" and answer.usage["first_token_s"] > 0
+    s = answer.sections
+    assert s["conclusion"] == conclusion and s["conclusion_from"] == "model" and s["basis"][0] == article.citation
 
 
 def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, tiny_backbone):

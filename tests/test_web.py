@@ -138,3 +138,33 @@ def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_ser
             pg.screenshot(path=SCREENSHOT.replace(".png", f"-support-{name}.png"), full_page=True)
         pg.close()
         assert not errors, errors
+
+
+def test_grounded_answer_lays_out_conclusion_next_steps_and_basis_cards(browser, live_server, model_assistant):
+    from lawglm.assistant import Assistant
+    from lawglm.grounded import FALLBACK
+    from lawglm.settings import Settings
+
+    grounded = Assistant(model_assistant.retriever, model_assistant.generator,
+                         Settings(answer_shape="grounded", max_new_tokens=64))
+    url = live_server(grounded)
+    pg = browser.new_page(viewport={"width": 390, "height": 844})
+    errors = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(url + "/")
+    pg.wait_for_selector("#status.badge-ok")
+    pg.fill("#question", "公司不跟我签书面劳动合同，拖欠工资，我该怎么办？")
+    pg.click("#submit")
+    pg.locator(".citation").first.wait_for(timeout=60000)
+    titles = [t.strip() for t in pg.locator(".bot .section-title").all_text_contents()]
+    assert titles[:2] == ["结论", "下一步"] and "法律依据" in titles
+    conclusion = pg.locator(".bot .conclusion")  # the tiny random model says nothing usable: the fallback
+    assert conclusion.text_content() == FALLBACK and "fallback" in conclusion.get_attribute("class")
+    steps = pg.locator(".bot .next-steps li").all_text_contents()
+    assert any("仲裁" in s for s in steps)  # a labour dispute (the tiny corpus has no limitation article)
+    assert pg.locator(".citation.ok").count() >= 2 and pg.locator(".citation.warn, .citation.bad").count() == 0
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows a phone screen
+    if SCREENSHOT:
+        pg.screenshot(path=SCREENSHOT.replace(".png", "-grounded.png"), full_page=True)
+    pg.close()
+    assert not errors, errors

@@ -137,14 +137,39 @@ function retrievedItem(h) {
   return li;
 }
 
+// a grounded answer (lawglm/grounded.py): 结论, 下一步 and the note as text; 法律依据 as the citation cards
+function renderSections(text, s) {
+  const parts = [el("div", "section-title", "结论"),
+                 el("p", "conclusion" + (s.conclusion_from === "fallback" ? " fallback" : ""), s.conclusion)];
+  if (s.next_steps && s.next_steps.length) {
+    parts.push(el("div", "section-title", "下一步"));
+    const ol = el("ol", "next-steps");
+    s.next_steps.forEach((line) => ol.appendChild(el("li", "", line)));
+    parts.push(ol);
+  }
+  parts.push(el("p", "disclaimer", s.disclaimer));
+  text.replaceChildren(...parts);
+}
+
+function uniqueCitations(citations) {
+  const seen = new Set();
+  return citations.filter((c) => {
+    const key = [c.law, c.label, c.supported, c.reason].join("|");
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
 function renderFinal(turn, answer) {
   const text = turn.querySelector(".bot .text");
-  text.textContent = answer.answer;
+  const grounded = answer.sections && answer.sections.conclusion;
+  if (grounded) renderSections(text, answer.sections);
+  else text.textContent = answer.answer;
   text.classList.remove("streaming");
   const box = turn.querySelector(".citations");
   box.replaceChildren();
-  if (answer.citations.length) box.appendChild(el("div", "section-title", "引用的法条"));
-  answer.citations.forEach((c) => box.appendChild(citationCard(c)));
+  const cites = uniqueCitations(answer.citations);
+  if (cites.length) box.appendChild(el("div", "section-title", grounded ? "法律依据" : "引用的法条"));
+  cites.forEach((c) => box.appendChild(citationCard(c)));
   const list = turn.querySelector(".retrieved ol");
   list.replaceChildren(...answer.retrieved.map(retrievedItem));
   turn.querySelector(".retrieved summary").textContent = "检索到的法条（" + answer.retrieved.length + "）";
