@@ -219,21 +219,38 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
 
 
 @_shared_group("eval", "").command("retrieval")
-@click.option("--data", required=True, type=click.Path(dir_okay=False), help='JSONL: {"query", "gold": [...]}')
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
+              help='JSONL: {"query", "gold": [...]} (repeatable: several sets in one run)')
+@click.option("--lookups", type=click.IntRange(0, 100_000), default=0,
+              help="also N generated look-ups (民法商法民法典第十条的内容是什么？ …) of random current articles")
+@click.option("--split", type=click.Choice(["all", "dev", "heldout"]), default="all", show_default=True,
+              help="rows of the held-back third (sha1(id) % 3 == 0) or the others")
+@click.option("--compare", is_flag=True, help="plain bm25s, BM25 half, dense half, v1 fusion and the default, side by side")
+@click.option("--by", type=click.Choice(["law", "department"]), default=None, help="also report per law / department")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--index-dir", default=None)
 @click.option("--status", default="current", show_default=True)
-def eval_retrieval(data: str, k: int, index_dir: str | None, status: str) -> None:
-    """Recall@1/5/10 and MRR@10 of search on a gold file; the last line is one JSON object."""
-    from .evaluation import evaluate_retrieval, format_table, read_retrieval_data
-    from .retrieval import Retriever
+@click.option("--mode", type=click.Choice(["fused", "combsum", "bm25", "dense"]), default=None,
+              help="retrieval mode of the default row [default: fused, or LAWGLM_RETRIEVAL_MODE]")
+@click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
+def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: bool, by: str | None, k: int,
+                   index_dir: str | None, status: str, mode: str | None, reranker: str | None) -> None:
+    """Recall@1/5/10 and MRR@10 of search on gold files; the last line is one JSON object."""
+    from pathlib import Path
 
-    examples = read_retrieval_data(data)
-    r = Retriever.load(settings_from(index_dir=index_dir).index_dir)
-    metrics = evaluate_retrieval(r, examples, k=k, progress=True, status=status)
-    click.echo(format_table(metrics, f"retrieval on {data} (index {r.version})"))
-    echo_json(metrics)
+    from .retrieval import Params, Retriever
+    from .retrieval_eval import lookup_examples, read_retrieval_data, run_eval
 
+    if not data and not lookups:
+        raise click.UsageError("give --data FILE (repeatable) and/or --lookups N")
+    s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
+    sets = {Path(d).name + ("" if split == "all" else f" [{split}]"): read_retrieval_data(d, split) for d in data}
+    r = Retriever.load(s.index_dir, Params.from_settings(s))
+    if lookups:
+        sets[f"look-ups (generated, n={lookups})"] = lookup_examples(r.corpus, lookups)
+    text, result = run_eval(r, sets, compare=compare, by=by, k=k, progress=not compare, status=status)
+    click.echo(text)
+    echo_json(result)
 
 
 # === generation (ask, chat) ===================================================
@@ -450,6 +467,7 @@ def train(**opts) -> None:
 @click.option("--sample", type=click.IntRange(1), default=None, help="a seeded random sample of N rows")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-new-tokens", type=click.IntRange(1), default=256, show_default=True)
+@click.option("--quantize", type=click.Choice(["8"]), default=None, help="8: int8 model (compare with a run without)")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="write every prediction as JSONL")
 @click.option("--device", default="auto", show_default=True)
@@ -468,6 +486,7 @@ def eval_generation(**opts) -> None:
     modes = [m.strip() for m in opts.pop("modes").split(",") if m.strip()]
     if not modes:
         raise click.BadParameter("name at least one mode", param_hint="--modes")
+    opts["quantize"] = int(opts["quantize"]) if opts["quantize"] else None
     cfg = GenEvalConfig(model=s.model, index_dir=str(s.index_dir), adapters_dir=str(s.adapters_dir),
                         default_adapter=s.adapter, modes=modes, **opts)
     report = evaluate_generation(cfg, echo=lambda m: click.echo(m, err=True))

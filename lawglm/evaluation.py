@@ -133,6 +133,7 @@ class GenEvalConfig:
     sample: int | None = None  # ... or a seeded random sample of N rows
     seed: int = 0
     max_new_tokens: int = 256
+    quantize: int | None = None  # 8: int8 (CPU dynamic), to compare with full precision on the same rows
     out_path: str | None = None
     device: str = "auto"
     progress: bool = True
@@ -184,7 +185,7 @@ def load_assistants(cfg: GenEvalConfig) -> dict[str, Any]:
     from .settings import get_settings
 
     settings = get_settings(model=cfg.model, adapters_dir=cfg.adapters_dir, index_dir=cfg.index_dir,
-                            device=cfg.device, top_k=cfg.top_k, llm="local",
+                            device=cfg.device, top_k=cfg.top_k, llm="local", quantize=cfg.quantize,
                             **({"answer_shape": cfg.shape} if cfg.shape else {}))
     retriever = Retriever.load(settings.index_dir)
     out: dict[str, Any] = {}
@@ -313,6 +314,7 @@ def evaluate_generation(cfg: GenEvalConfig, echo=print) -> dict[str, Any]:
         preds = predict(cfg, rows, sink=_jsonl_sink(fh) if fh else None)
     setup = {"data": cfg.data, "rows": len(rows), "sample": cfg.sample, "seed": cfg.seed, "top_k": cfg.top_k,
              "shape": cfg.shape or get_settings(model=cfg.model).shape(), "model": cfg.model,
+             "quantize": cfg.quantize,
              "wall_s": round(time.perf_counter() - t0, 1)}
     return {**setup, "modes": score_modes(preds, corpus)}
 
@@ -336,84 +338,16 @@ def format_generation_report(report: dict[str, Any]) -> str:
 
 
 # === retrieval evaluation (index & retrieval) =================================================
-# File format, one JSON object per line: {"query": "...", "gold": [{"law": "...", "article_no": 1254}, ...]}
-# A query is a hit at k when ANY of its gold articles is among the first k results.
-RETRIEVAL_KS = (1, 5, 10)
-
-
-@dataclass(frozen=True)
-class RetrievalExample:
-    query: str
-    gold: tuple[tuple[str, int], ...]  # (law as written in the file, article number)
-
-
-def _retrieval_example(rec: object, where: str) -> RetrievalExample:
-    if not isinstance(rec, dict):
-        raise DataError(f"{where}: expected a JSON object")
-    query = rec.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise DataError(f"{where}: 'query' must be a non-empty string")
-    gold = rec.get("gold")
-    if not isinstance(gold, list) or not gold:
-        raise DataError(f"{where}: 'gold' must be a non-empty list of {{law, article_no}}")
-    out = []
-    for g in gold:
-        if not isinstance(g, dict) or not isinstance(g.get("law"), str) or not g.get("law"):
-            raise DataError(f"{where}: every gold entry needs a 'law' name")
-        no = g.get("article_no")
-        if isinstance(no, bool) or not isinstance(no, int) or no <= 0:
-            raise DataError(f"{where}: gold 'article_no' must be a positive integer, got {no!r}")
-        out.append((g["law"], no))
-    return RetrievalExample(query.strip(), tuple(out))
-
-
-def read_retrieval_data(path: str | Path) -> list[RetrievalExample]:
-    """Parse a retrieval gold file; DataError naming file:line on the first malformed line."""
-    out = [_retrieval_example(rec, f"{path}:{i}") for i, rec in iter_jsonl(path, DataError)]
-    if not out:
-        raise DataError(f"{path}: no examples")
-    return out
-
-
-def first_gold_rank(hits: list, gold: set[tuple[str, int]]) -> int | None:
-    """0-based rank of the first hit whose (law, article_no) is gold, or None."""
-    for rank, h in enumerate(hits):
-        if (h.article.law, h.article.article_no) in gold:
-            return rank
-    return None
-
-
-def evaluate_retrieval(retriever, examples: list[RetrievalExample], *, k: int = 10,
-                       progress: bool = False, **search_kwargs) -> dict:
-    """recall@1/5/10 (+@k), mrr@10 and mean ms per query of `retriever.search` over `examples`."""
-    from tqdm.auto import tqdm
-
-    depth = max(k, *RETRIEVAL_KS)
-    ranks: list[int | None] = []
-    elapsed = 0.0
-    for ex in tqdm(examples, desc="evaluating", disable=not progress, unit="q"):
-        gold = {(retriever.corpus.resolve_law(law) or law, no) for law, no in ex.gold}
-        t0 = time.perf_counter()
-        hits = retriever.search(ex.query, depth, **search_kwargs)
-        elapsed += time.perf_counter() - t0
-        ranks.append(first_gold_rank(hits, gold))
-    return metrics_from_ranks(ranks, elapsed, k)
-
-
-def metrics_from_ranks(ranks: list[int | None], seconds: float, k: int = 10) -> dict:
-    n = len(ranks)
-    out: dict = {"n": n}
-    for cut in sorted({*RETRIEVAL_KS, k}):
-        out[f"recall@{cut}"] = round(sum(r is not None and r < cut for r in ranks) / n, 4) if n else 0.0
-    out["mrr@10"] = round(sum(1.0 / (r + 1) for r in ranks if r is not None and r < 10) / n, 4) if n else 0.0
-    out["ms_per_query"] = round(1000 * seconds / n, 3) if n else 0.0
-    return out
-
-
-def format_table(metrics: dict, title: str = "") -> str:
-    """A two-column plain-text table of the metrics."""
-    rows = [(name, str(value)) for name, value in metrics.items()]
-    width = max(len(r[0]) for r in rows)
-    lines = [title] if title else []
-    lines += [f"{name:<{width}}  {value}" for name, value in rows]
-    return "\n".join(lines)
+# The retrieval half lives in lawglm/retrieval_eval.py (gold files, the held-back split, look-ups,
+# --by / --compare); these names stay importable from here.
+from .retrieval_eval import (  # noqa: E402,F401
+    RETRIEVAL_KS,
+    RetrievalExample,
+    evaluate_retrieval,
+    first_gold_rank,
+    format_table,
+    is_held_out,
+    metrics_from_ranks,
+    read_retrieval_data,
+    select_split,
+)
