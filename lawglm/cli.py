@@ -199,15 +199,18 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
 @click.option("--status", default="current", show_default=True,
               help="current | all | repealed | historical | an exact status such as 已废止")
 @click.option("--index-dir", default=None)
+@click.option("--mode", type=click.Choice(["fused", "combsum", "bm25", "dense"]), default=None,
+              help="fused = learned ranker (default), combsum = v1 fixed fusion, bm25 / dense = one list")
+@click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
 @click.option("--json", "as_json", is_flag=True)
 def search(query: str, k: int | None, law: str | None, department: str | None, status: str,
-           index_dir: str | None, as_json: bool) -> None:
+           index_dir: str | None, mode: str | None, reranker: str | None, as_json: bool) -> None:
     """Search the statutes: `lawglm search "高空抛物砸伤人谁负责"`."""
-    from .retrieval import Retriever
+    from .retrieval import Params, Retriever
 
-    s = settings_from(index_dir=index_dir)
-    hits = Retriever.load(s.index_dir).search(query, k or s.top_k, law=law, department=department,
-                                             status=status)
+    s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
+    hits = Retriever.load(s.index_dir, Params.from_settings(s)).search(query, k or s.top_k, law=law,
+                                                                       department=department, status=status)
     if as_json:
         echo_json([h.to_dict() for h in hits])
         return
@@ -716,8 +719,6 @@ def index_rollback(index_dir: str | None) -> None:
 
 
 # === encoder (encoder train/eval) ==============================================
-ENCODER_TRAIN_DATA = "../shared/data/retrieval_train.jsonl"
-ENCODER_DEV_DATA = "../shared/data/retrieval_dev.jsonl"
 
 
 @cli.group()
@@ -727,11 +728,13 @@ def encoder() -> None:
 
 @encoder.command("train")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="model directory to (re)write")
-@click.option("--train-data", multiple=True, help=f"question->gold JSONL (repeatable; default {ENCODER_TRAIN_DATA})")
-@click.option("--dev", "dev_files", multiple=True,
-              help=f"gold JSONL to evaluate on (repeatable; default {ENCODER_DEV_DATA} if present)")
+@click.option("--train-data", multiple=True, required=True,
+              help='question->gold JSONL {"query", "gold": [...]} (repeatable)')
+@click.option("--dev", "dev_files", multiple=True, help="gold JSONL to evaluate on (repeatable; never trained on)")
 @click.option("--corpus", default=None)
-@click.option("--steps", type=click.IntRange(0), default=None, help="training steps [default: 300]")
+@click.option("--steps", type=click.IntRange(0), default=None, help="training steps [default: 1000]")
+@click.option("--hard-negatives", type=click.IntRange(0), default=None,
+              help="BM25-mined negatives per question pair [default: 4]")
 @click.option("--dim", type=click.IntRange(8, 640), default=None, help="embedding dims [default: 256]")
 @click.option("--vocab-size", type=click.IntRange(100), default=None, help="[default: 30000]")
 @click.option("--min-word-freq", type=click.IntRange(1), default=None, help="[default: 2]")
@@ -744,15 +747,10 @@ def encoder() -> None:
 def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None,
                   **hyper) -> None:
     """Build and train the encoder; writes a sentence-transformers model to OUT atomically."""
-    from pathlib import Path
-
     from .corpus import load_corpus
     from .encoder import EncoderConfig, train_encoder
 
-    cfg = EncoderConfig(train_files=list(train_data) or [ENCODER_TRAIN_DATA],
-                        **{k: v for k, v in hyper.items() if v is not None})
-    if not dev_files and Path(ENCODER_DEV_DATA).exists():
-        dev_files = (ENCODER_DEV_DATA,)
+    cfg = EncoderConfig(train_files=list(train_data), **{k: v for k, v in hyper.items() if v is not None})
     c = load_corpus(settings_from(corpus=corpus).corpus_source())
     info = train_encoder(out, cfg, corpus=c, dev_files=dev_files)
     click.echo(f"encoder written to {out}: vocab {info['vocab']:,} x {cfg.dim}, "
@@ -761,7 +759,7 @@ def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, .
 
 @encoder.command("eval")
 @click.option("--encoder", "encoder_path", default=None, help="model path (default: the shipped encoder)")
-@click.option("--data", default=ENCODER_DEV_DATA, show_default=True, help="question->gold JSONL")
+@click.option("--data", required=True, help="question->gold JSONL")
 @click.option("--corpus", default=None)
 def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> None:
     """Dense-only recall@1/5/10 over the current articles."""
@@ -770,10 +768,11 @@ def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> Non
     from .corpus import load_corpus
     from .encoder import dense_recall, load_encoder
 
+    s = settings_from(encoder=encoder_path, corpus=corpus)
+    model = load_encoder(s.encoder)
     if not Path(data).exists():
         raise click.BadParameter(f"{data} not found", param_hint="--data")
-    s = settings_from(encoder=encoder_path, corpus=corpus)
-    echo_json(dense_recall(load_encoder(s.encoder), load_corpus(s.corpus_source()), data))
+    echo_json(dense_recall(model, load_corpus(s.corpus_source()), data))
 
 
 def main(argv: list[str] | None = None) -> None:

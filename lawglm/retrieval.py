@@ -1,13 +1,17 @@
-"""Hybrid statute search over a built index: direct article lookup, BM25 + dense score fusion, law detection.
+"""Statute search over a built index: direct article lookup, then a learned ranker over several lists.
 
 `Retriever.search(query)`:
 1. direct lookup — a query that names an article (《民法典》第1254条, 民法典第一千二百五十四条,
    民法商法民法典第十条的内容是什么？) gets exactly that article at rank 1 (citations.extract);
-2. sparse (bm25s over jieba words + char bigrams) and dense (FAISS over the index's encoder)
-   candidate lists, each filtered by status / law / department, fused by a weighted sum of
-   min-max normalised scores;
-3. law detection — a law named in the query (劳动合同法, 《消法》) or the distinctive core of a law's
-   name (农民专业合作社 -> 农民专业合作社法) boosts that law's articles.
+2. mode "fused" (default): candidates from five lists (word BM25, character BM25, dense, and BM25 /
+   dense over the questions known to cite each article; lawglm/ranker.py), each filtered by status /
+   law / department, ordered by the learned ranker (lawglm/data/ranker.json), which also sees law
+   detection — a law named in the query (劳动合同法, 《消法》) or the distinctive core of a law's name
+   (农民专业合作社 -> 农民专业合作社法);
+   mode "combsum" (v1; also used when the ranker cannot apply, e.g. an index built with another
+   encoder): weighted sum of the min-max normalised BM25 and dense scores plus law boosts;
+   modes "bm25" / "dense": one of those two lists alone, with the same law boosts (comparison rows);
+3. an optional cross-encoder (`Params.reranker`, LAWGLM_RERANKER) reorders the best `rerank_depth`.
 
 A Retriever holds one immutable `_State` per index version; `reload()` builds the new state
 first and then swaps one reference, so searches already running finish on the old version.
@@ -24,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ranker as rk
 from .corpus import DEPARTMENTS, Corpus, normalize_law_name
-from .errors import InvalidQuery
+from .errors import InvalidQuery, ModelError
 from .index import LoadedIndex, current_version, encode, load_index
 from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Hit
 from .text import short_law_name, tokenize
@@ -36,10 +41,18 @@ STATUS_ALIASES = {"repealed": (REPEALED,), "historical": (HISTORICAL,), "current
 _LAW_SUFFIX = re.compile(r"(法典|法|条例|规定|办法|决定)$")
 
 
+MODES = ("fused", "combsum", "bm25", "dense")
+
+
 @dataclass(frozen=True)
 class Params:
-    """Fusion knobs, set on principle and checked on two dev sets of different origin (see bench/)."""
+    """Search knobs. v1 fusion weights were set on principle and checked on two dev sets (see bench/)."""
 
+    mode: str = "fused"  # fused (learned ranker) | combsum (v1) | bm25 | dense
+    ranker: str = str(rk.DEFAULT_RANKER)  # the learned ranker's weights
+    questions: str = str(rk.DEFAULT_QUESTIONS)  # known questions per article (qbm25 / qdense lists)
+    reranker: str = ""  # a sentence-transformers CrossEncoder path: reorders the best rerank_depth
+    rerank_depth: int = 20
     candidates: int = 100  # per list, before fusion
     w_sparse: float = 0.4  # CombSUM weights of the min-max normalised BM25 / dense scores
     w_dense: float = 0.6
@@ -47,8 +60,23 @@ class Params:
     core_law_boost: float = 0.1  # the query mentions a law's subject (农民专业合作社)
     min_core_chars: int = 4  # shorter name cores (公司, 保险) are too generic to mean the law
 
+    @classmethod
+    def from_settings(cls, settings=None) -> Params:
+        """Params from Settings (LAWGLM_RETRIEVAL_MODE, LAWGLM_RANKER, LAWGLM_RERANKER, LAWGLM_RERANK_DEPTH)."""
+        from .settings import get_settings
 
-@dataclass(frozen=True)
+        s = settings or get_settings()
+        return cls(mode=s.retrieval_mode, ranker=s.ranker or str(rk.DEFAULT_RANKER), reranker=s.reranker,
+                   rerank_depth=s.rerank_depth)
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise InvalidQuery(f"unknown retrieval mode {self.mode!r} (one of: {', '.join(MODES)})")
+        if not 1 <= self.rerank_depth <= MAX_K:
+            raise InvalidQuery(f"rerank_depth must be 1..{MAX_K}, got {self.rerank_depth}")
+
+
+@dataclass
 class _State:
     """Everything one search needs from one index version, precomputed once."""
 
@@ -67,6 +95,10 @@ class _State:
     status_masks: dict[str, np.ndarray]
     all_names: dict[str, str]  # every exact name resolve_law knows, incl. department-prefixed ones
     longest_name: int
+    law_id: dict[str, int]
+    src: rk.Sources | None = None  # what the learned ranker reads (mode "fused" only)
+    ranker: rk.Ranker | None = None
+    reranker: object | None = None
 
     @classmethod
     def build(cls, index: LoadedIndex, params: Params) -> _State:
@@ -78,9 +110,20 @@ class _State:
         cores = _law_cores(laws, params.min_core_chars)
         masks = {s: status_of == i for i, s in enumerate(statuses)}
         all_names = _all_names(index.corpus)
-        return cls(index, law_of, laws, dept_of, depts, status_of, statuses, names, _alternation(names),
-                   cores, _alternation(cores), {a.key: i for i, a in enumerate(arts)}, masks, all_names,
-                   max(map(len, all_names), default=0))
+        st = cls(index, law_of, laws, dept_of, depts, status_of, statuses, names, _alternation(names),
+                 cores, _alternation(cores), {a.key: i for i, a in enumerate(arts)}, masks, all_names,
+                 max(map(len, all_names), default=0), {law: i for i, law in enumerate(laws)})
+        if params.mode == "fused":
+            ranker = _ranker_for(index, params.ranker)
+            if ranker is not None:
+                st.ranker = ranker
+                st.src = rk.sources_from_index(index, law_of, laws, st.status_mask("current"),
+                                               rk.load_questions(params.questions, index.corpus))
+        if params.reranker:
+            from .rerank import load_reranker
+
+            st.reranker = load_reranker(params.reranker)
+        return st
 
     def status_mask(self, status: str) -> np.ndarray:
         wanted = [self.status_masks[s] for s in _statuses(status) if s in self.status_masks]
@@ -120,7 +163,7 @@ class Retriever:
     """Search one index directory; `reload()` swaps to its new CURRENT version atomically."""
 
     def __init__(self, index: LoadedIndex, index_dir: str | Path | None = None, params: Params | None = None):
-        self.params = params or Params()
+        self.params = params or Params.from_settings()
         self.index_dir = Path(index_dir) if index_dir is not None else index.path.parent.parent
         self._state = _State.build(index, self.params)
         self._lock = threading.Lock()
@@ -149,10 +192,10 @@ class Retriever:
         with self._lock:
             if not force and current_version(self.index_dir) == self.version:
                 return False
-            state = _State.build(load_index(self.index_dir), self.params)
-            old = self._state.index
-            if _encoder_sha(state.index) and _encoder_sha(state.index) == _encoder_sha(old):
-                state.index._encoder = old._encoder  # same model files: keep the loaded model
+            index, old = load_index(self.index_dir), self._state.index
+            if _encoder_sha(index) and _encoder_sha(index) == _encoder_sha(old):
+                index._encoder = old._encoder  # same model files: keep the loaded model
+            state = _State.build(index, self.params)
             state.index.encoder()  # warm the encoder before serving from the new state
             self._state = state
             return True
@@ -167,10 +210,37 @@ class Retriever:
         mask = st.status_mask(status) if scope is None else scope & st.status_mask(status)
         scope = np.ones(len(mask), dtype=bool) if scope is None else scope
         direct = self._direct(st, query, mask, scope if status == "current" else mask)
-        fused = self._fused(st, expand_query(query), mask)
-        self._boost_laws(st, query, fused, law)
+        want = max(k + len(direct), self.params.rerank_depth if st.reranker is not None else 0)
+        if st.ranker is not None:
+            ranked = self._by_ranker(st, query, mask, law, want)
+        else:
+            fused = self._fused(st, expand_query(query), mask)
+            self._boost_laws(st, query, fused, law)
+            ranked = _ranked(st, fused, want)
+        if st.reranker is not None:
+            from .rerank import rerank
+
+            ranked = rerank(st.reranker, query, ranked, self.params.rerank_depth)
         seen = {d.article.key for d in direct}
-        return (direct + [h for h in _ranked(st, fused, k + len(direct)) if h.article.key not in seen])[:k]
+        return (direct + [h for h in ranked if h.article.key not in seen])[:k]
+
+    def _by_ranker(self, st: _State, query: str, mask: np.ndarray, law_filter: str | None, n: int) -> list[Hit]:
+        """The learned ranker over the union of the five lists' candidates (lawglm/ranker.py)."""
+        expanded = expand_query(query)
+        vec = encode(st.src.encoder, [expanded])[0] if st.src.encoder is not None else None
+        dense_top = self._dense(st, expanded, mask, vec, rk.DEPTH["dense"]) if vec is not None else None
+        lists = rk.query_lists(st.src, expanded, mask, vec, dense_top)
+        cand = rk.candidates(lists)
+        if not len(cand):
+            return []
+        named, cores = detect_laws(st, query) if not law_filter else (set(), set())
+        x = rk.features(st.src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores})
+        scores = st.ranker.score(x)
+        prob = np.exp(scores - scores.max())
+        prob /= prob.sum()
+        arts = st.index.corpus.articles
+        return [Hit(arts[cand[i]], float(prob[i]), lists.sources_of(int(cand[i])))
+                for i in np.lexsort((cand, -scores))[:n]]
 
     def _scope(self, st: _State, law: str | None, department: str | None) -> np.ndarray | None:
         """Rows the law / department filters allow (any status); None when there is no such filter."""
@@ -208,11 +278,12 @@ class Retriever:
         return out
 
     def _fused(self, st: _State, query: str, mask: np.ndarray) -> dict[int, list]:
-        """row -> [score, sources]: weighted sum of each list's min-max normalised scores (CombSUM)."""
+        """row -> [score, sources]: weighted sum of each list's min-max normalised scores (CombSUM);
+        mode "bm25" / "dense" keeps one list."""
         p = self.params
         fused: dict[int, list] = {}
-        lists = [("bm25", p.w_sparse, self._sparse(st, query, mask))]
-        if st.index.dense:
+        lists = [("bm25", p.w_sparse, self._sparse(st, query, mask))] if p.mode != "dense" else []
+        if st.index.dense and p.mode != "bm25":
             lists.append(("dense", p.w_dense, self._dense(st, query, mask)))
         total = sum(w for _, w, (rows, _) in lists if len(rows)) or 1.0
         for name, weight, (rows, scores) in lists:
@@ -230,20 +301,23 @@ class Retriever:
         rows = _top(scores, self.params.candidates)
         return rows, scores[rows]
 
-    def _dense(self, st: _State, query: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        vec = encode(st.index.encoder(), [query])
+    def _dense(self, st: _State, query: str, mask: np.ndarray, vec: np.ndarray | None = None,
+               depth: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `depth` (default: candidates) rows in `mask` nearest to the query, via FAISS."""
+        depth = depth or self.params.candidates
+        vec = encode(st.index.encoder(), [query]) if vec is None else vec[None, :]
         n_allowed = int(mask.sum())
         if n_allowed == 0 or not np.any(vec):
             return _EMPTY
         if n_allowed < 0.5 * len(mask):  # a narrow filter (one law): score just those rows exactly
             rows = np.flatnonzero(mask)
-            scores = st.index.embeddings[rows] @ vec[0]
-            best = np.argsort(-scores, kind="stable")[: self.params.candidates]
+            scores = rk.matvec(st.index.embeddings[rows], vec[0])
+            best = np.argsort(-scores, kind="stable")[:depth]
             return rows[best], scores[best]
-        want = min(len(mask), int(self.params.candidates * len(mask) / n_allowed) + 1)
+        want = min(len(mask), int(depth * len(mask) / n_allowed) + 1)
         sims, ids = st.index.faiss.search(vec, want)
         keep = (ids[0] >= 0) & mask[np.maximum(ids[0], 0)]
-        return ids[0][keep][: self.params.candidates], sims[0][keep][: self.params.candidates]
+        return ids[0][keep][:depth], sims[0][keep][:depth]
 
     def _boost_laws(self, st: _State, query: str, fused: dict[int, list], law_filter: str | None) -> None:
         if law_filter or not fused:
@@ -291,6 +365,19 @@ def _law_ending_at(st: _State, query: str, pos: int) -> str | None:
         if law:
             return law
     return None
+
+
+def _ranker_for(index: LoadedIndex, path: str) -> rk.Ranker | None:
+    """The learned ranker when it applies to this index: trained with the index's encoder (or both
+    without one); None means the v1 fusion (an index built with another encoder, or no ranker file)."""
+    if not path or path.strip().lower() == "none":
+        return None
+    ranker = rk.load_ranker(str(path))
+    if ranker is None:
+        if Path(path) != rk.DEFAULT_RANKER:
+            raise ModelError(f"ranker not found: {path} (pass 'none' for the v1 fusion)")
+        return None
+    return ranker if ranker.info.get("encoder_sha256") == _encoder_sha(index) else None
 
 
 def _encoder_sha(index: LoadedIndex) -> str | None:

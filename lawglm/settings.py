@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     encoder: str = Field(DEFAULT_ENCODER, description="sentence-transformers model path for dense retrieval")
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
+    retrieval_mode: str = Field("fused", description="fused (learned ranker) | combsum (v1 fixed fusion) | "
+                                                     "bm25 | dense (one list alone)")
+    ranker: str = Field("", description="learned ranker JSON; empty = the shipped one, 'none' = v1 fusion")
+    reranker: str = Field("", description="sentence-transformers CrossEncoder dir that reorders the best "
+                                          "rerank_depth hits (e.g. a bge-reranker); empty = off")
+    rerank_depth: int = Field(20, ge=1, le=100)
     # generation
     llm: str = Field("local", description="local | none (retrieval-only) | remote")
     llm_url: str = Field("", description="OpenAI-compatible base URL; implies llm=remote")

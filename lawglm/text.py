@@ -24,6 +24,7 @@ STOPWORDS = frozenset(
     ["的", "了", "是", "在", "和", "与", "对", "于", "由", "从", "被", "把", "及", "或", "并", "等", "请问", "我", "你", "他", "她", "它", "我们", "他们", "这", "那", "这个", "那个", "之", "其", "什么", "怎么", "怎样", "如何", "怎么办", "吗", "呢", "吧", "啊", "呀", "么", "一下", "有关", "关于", "应该", "应当", "可以", "是否", "有没有", "如果", "因为", "所以", "但是", "然后", "因此", "一个", "没有", "就", "都", "也", "还", "又", "要", "会", "能", "想", "请", "问", "谁", "哪些", "哪个", "为什么", "多少", "多久", "该", "这种", "这样", "那么", "现在", "已经", "自己", "个", "给", "让", "说", "到", "上", "下", "中", "内", "后", "前", "时", "着", "过"]
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_CHAR_RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+")
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _jieba = None
 _jieba_lock = threading.Lock()
@@ -62,6 +63,19 @@ def words(text: str) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """The BM25 tokens of a text: words, then bigrams (a bigram equal to a word is kept twice)."""
     return words(text) + ["~" + b for b in bigrams(text) if not _function_bigram(b)]
+
+
+def char_tokens(text: str) -> list[str]:
+    """Character unigrams and bigrams of every CJK run plus whole Latin/digit words, lower-cased: the
+    tokens of the plain-BM25 comparison anchor and of the index's second (character) BM25 field."""
+    out: list[str] = []
+    for run in _CHAR_RUN.findall(text):
+        if not _CJK_RUN.fullmatch(run):
+            out.append(run.lower())
+            continue
+        out.extend(run)
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
 
 
 def tokenize_many(texts: list[str], progress: bool = False, desc: str = "tokenising") -> list[list[str]]:

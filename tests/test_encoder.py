@@ -145,8 +145,9 @@ def test_cli_train_and_eval(tmp_path, tiny_articles, capsys):
 
 @pytest.mark.parametrize("args, needle", [
     (["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/missing.jsonl", "--steps", "1"], "not found"),
-    (["encoder", "eval", "--encoder", "{tmp}/nothing"], "no sentence-transformers model"),
-    (["encoder", "train", "--out", "{tmp}/m", "--steps", "-3"], "--steps"),
+    (["encoder", "eval", "--encoder", "{tmp}/nothing", "--data", "{tmp}/q.jsonl"], "no sentence-transformers model"),
+    (["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/q.jsonl", "--steps", "-3"], "--steps"),
+    (["encoder", "train", "--out", "{tmp}/m"], "--train-data"),  # no default pointing outside the repo
 ])
 def test_cli_errors_are_one_line(tmp_path, capsys, args, needle):
     with pytest.raises(SystemExit) as exc:
