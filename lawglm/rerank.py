@@ -9,7 +9,6 @@ a base-size model (see bench/search_bench.py --reranker).
 
 from __future__ import annotations
 
-import math
 import threading
 from pathlib import Path
 
@@ -40,8 +39,8 @@ def load_reranker(path: str):
 
 
 def rerank(model, query: str, hits: list[Hit], depth: int) -> list[Hit]:
-    """`hits` with the first `depth` reordered by the cross-encoder (score = its sigmoid probability);
-    ties keep the first stage's order; hits beyond `depth` follow unchanged."""
+    """`hits` with the first `depth` reordered by the cross-encoder (score = its output: a probability for
+    the usual one-label rerankers); ties keep the first stage's order; hits beyond `depth` follow unchanged."""
     head, tail = hits[:depth], hits[depth:]
     if len(head) < 2:
         return hits
@@ -49,9 +48,5 @@ def rerank(model, query: str, hits: list[Hit], depth: int) -> list[Hit]:
                         convert_to_numpy=True)
     scores = [float(s[-1]) if getattr(s, "ndim", 0) else float(s) for s in raw]
     order = sorted(range(len(head)), key=lambda i: (-scores[i], i))
-    out = [Hit(head[i].article, _sigmoid(scores[i]), head[i].sources + ("rerank",)) for i in order]
+    out = [Hit(head[i].article, scores[i], head[i].sources + ("rerank",)) for i in order]
     return out + tail
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0

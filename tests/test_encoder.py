@@ -210,3 +210,22 @@ def test_cli_help_defaults_match_the_config():
     assert len(checked) >= 8
     for name, value in checked.items():
         assert str(getattr(cfg, name)) == value, name
+
+
+# --- BM25-mined hard negatives ------------------------------------------------------------------------
+def test_hard_negatives_are_bm25_neighbours_that_are_not_gold(tiny_corpus, tiny_articles, tmp_path):
+    arts = tiny_corpus.current()
+    pairs = enc.read_question_pairs(_questions(tiny_articles, tmp_path / "q.jsonl"), tiny_corpus)
+    hard = enc.mine_hard_negatives(pairs, arts, depth=5)
+    docs = {article_document(a): a.key for a in arts}
+    assert len(hard) == len({p.anchor for p in pairs})
+    for p in pairs:
+        mined = hard[p.anchor]
+        assert 0 < len(mined) <= 5 and all(docs[d] != p.key for d in mined)
+        assert article_document(next(a for a in arts if a.key == p.key)) not in mined
+
+
+def test_the_card_states_the_hard_negatives(trained):
+    d, _, info = trained
+    card = (d / "model" / "README.md").read_text(encoding="utf-8")
+    assert info["config"]["hard_negatives"] == 4 and "4 of the" in card and "BM25 ranks in the question's top 30" in card

@@ -73,3 +73,80 @@ def test_cli_eval_retrieval_malformed_file_is_one_error_line(tiny_index, tmp_pat
     assert exc.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{bad}:2" in err[0]
+
+
+def test_the_held_back_third_is_sha1_of_the_id_mod_3(tmp_path):
+    import hashlib
+
+    from lawglm.evaluation import is_held_out, select_split
+
+    ids = [f"scen-x-{i:03d}" for i in range(60)]
+    expect = {i for i in ids if int(hashlib.sha1(i.encode()).hexdigest(), 16) % 3 == 0}
+    assert {i for i in ids if is_held_out(i)} == expect and 10 < len(expect) < 30
+    rows = [{"id": i, "query": f"q{i}", "gold": [{"law": "刑法", "article_no": 20}]} for i in ids]
+    path = write_gold(tmp_path / "s.jsonl", rows)
+    held, dev = read_retrieval_data(path, "heldout"), read_retrieval_data(path, "dev")
+    assert {e.id for e in held} == expect and not {e.id for e in dev} & expect
+    assert len(held) + len(dev) == len(read_retrieval_data(path)) == 60
+    assert select_split(dev, "all") == dev
+    with pytest.raises(DataError, match="unknown split"):
+        read_retrieval_data(path, "test")
+
+
+def test_gold_sub_articles_and_metadata_are_read(tmp_path):
+    path = write_gold(tmp_path / "g.jsonl", [{"id": "a-1", "query": "x", "department": "刑法", "law_named": True,
+                                             "gold": [{"law": "刑法", "article_no": 120, "sub_no": 1}]}])
+    ex = read_retrieval_data(path)[0]
+    assert ex.gold == (("刑法", 120, 1),) and ex.department == "刑法" and ex.law_named is True and ex.id == "a-1"
+    bad = write_gold(tmp_path / "b.jsonl", [{"query": "x", "gold": [{"law": "刑法", "article_no": 1, "sub_no": -1}]}])
+    with pytest.raises(DataError, match="sub_no"):
+        read_retrieval_data(bad)
+
+
+def test_generated_lookups_name_real_articles_and_are_found_first(tiny_index, corpus):
+    from lawglm.retrieval_eval import lookup_examples
+
+    examples = lookup_examples(corpus, 40, seed=1)
+    assert examples == lookup_examples(corpus, 40, seed=1)  # seeded
+    assert any(e.query.endswith("的内容是什么？") and e.query.startswith(("民法商法", "刑法", "行政法", "经济法", "社会法"))
+               for e in examples)
+    for e in examples:
+        law, no, sub = e.gold[0]
+        assert corpus.get(law, no, sub).is_current
+    r = Retriever.load(tiny_index)
+    tiny = lookup_examples(r.corpus, 30)
+    assert evaluate_retrieval(r, tiny)["recall@1"] == 1.0
+
+
+def test_cli_compare_prints_every_retriever_for_every_set(tiny_index, tmp_path, capsys):
+    gold = write_gold(tmp_path / "gold.jsonl", GOLD)
+    main(["eval", "retrieval", "--data", gold, "--lookups", "10", "--compare", "--index-dir", str(tiny_index)])
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    assert set(result["sets"]) == {"gold.jsonl", "look-ups (generated, n=10)"}
+    for rows in result["sets"].values():
+        assert list(rows) == ["plain bm25s (char 1+2-grams)", "lawglm bm25 half", "lawglm dense half",
+                              "lawglm v1 fusion (0.4/0.6)", "lawglm fused (default)"]
+    assert result["sets"]["look-ups (generated, n=10)"]["lawglm fused (default)"]["recall@1"] == 1.0
+    text = "\n".join(out[:-1])
+    assert "plain bm25s" in text and "gold.jsonl (n=3)" in text
+
+
+def test_cli_by_department_and_law(tiny_index, tmp_path, capsys):
+    gold = write_gold(tmp_path / "gold.jsonl", GOLD)
+    main(["eval", "retrieval", "--data", gold, "--by", "law", "--index-dir", str(tiny_index)])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    by = result["by"]["gold.jsonl"]["lawglm"]
+    assert by["民法典"]["n"] == 2 and by["刑法"] == {"n": 1, "recall@1": 1.0, "recall@5": 1.0, "recall@10": 1.0,
+                                                     "mrr@10": 1.0}
+    main(["eval", "retrieval", "--data", gold, "--by", "department", "--compare", "--index-dir", str(tiny_index)])
+    out = capsys.readouterr().out
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result["by"]["gold.jsonl"]["plain bm25s (char 1+2-grams)"]) == {"民法商法", "刑法"}
+    assert "recall@10 by department" in out
+
+
+def test_cli_eval_needs_some_data(tiny_index, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "retrieval", "--index-dir", str(tiny_index)])
+    assert exc.value.code == 2 and "--data" in capsys.readouterr().err

@@ -172,3 +172,49 @@ def test_progress_callback_reports_stages(tmp_path, tiny_corpus):
     ix.build_index(tiny_corpus, tmp_path / "idx", None, progress=False,
                    progress_callback=lambda done, total, stage: seen.append((done, total, stage)))
     assert seen[0][0] == 0 and seen[-1] == (4, 4, "done")
+
+
+def test_the_character_bm25_field_is_built_and_matches_bm25s(tiny_index, tiny_corpus):
+    import bm25s
+
+    from lawglm.text import char_tokens
+
+    loaded = ix.load_index(tiny_index)
+    assert (loaded.path / "chars").is_dir() and loaded.chars is not None
+    ref = bm25s.BM25()  # bm25s' own indexing, defaults k1=1.5, b=0.75: the field must score the same
+    ref.index([char_tokens(article_document(a)) for a in loaded.corpus.articles], show_progress=False)
+    q = "借款合同的利息"
+    ours = loaded.chars.get_scores([loaded.chars.vocab_dict[t] for t in char_tokens(q)])
+    theirs = ref.get_scores([ref.vocab_dict[t] for t in char_tokens(q)])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_an_index_without_the_character_field_still_serves(index_copy):
+    from lawglm.retrieval import Retriever
+
+    shutil.rmtree(ix.current_path(index_copy) / "chars")
+    loaded = ix.load_index(index_copy)
+    assert loaded.chars is None
+    assert Retriever.load(index_copy).search("正当防卫", 3)
+
+
+def test_ivf_trains_on_a_seeded_sample():
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((5000, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    sample = ix.train_sample(vecs, 1000)
+    assert sample.shape == (1000, 16) and np.array_equal(sample, ix.train_sample(vecs, 1000))
+    assert ix.train_sample(vecs, 10_000) is vecs
+    index, built = ix.make_faiss(vecs, "ivf")
+    assert built == "ivf" and index.ntotal == 5000 and index.nprobe == min(index.nlist, ix.IVF_NPROBE)
+    _, ids = index.search(vecs[:20], 1)
+    assert (ids[:, 0] == np.arange(20)).mean() >= 0.9
+
+
+def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
+    loaded = ix.load_index(tiny_index)
+    model = loaded.encoder()
+    texts = ["高空抛物砸伤人谁负责", "zzz", "借款"]
+    fast = ix.encode(model, texts)
+    slow = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True)
+    np.testing.assert_allclose(fast, slow, atol=1e-6)

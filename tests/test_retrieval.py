@@ -250,3 +250,181 @@ def test_colloquial_loan_question_finds_the_loan_contract_articles(tiny_index):
     hits = Retriever.load(tiny_index).search("同事借我钱不还怎么办", k=3)
     top = hits[0].article
     assert top.law == "中华人民共和国民法典" and 667 <= top.article_no <= 680, [h.article.citation for h in hits]
+
+
+# --- the learned ranker (mode "fused") ---------------------------------------------------------------
+KNOWN_QUESTION = "楼上住户扔下花盆砸坏了我的车该找谁"  # a made-up question known to cite 民法典第1254条
+
+
+@pytest.fixture(scope="module")
+def trained_ranker(tiny_index, tmp_path_factory):
+    """A ranker trained through lawglm.ranker_train on the tiny index (queries = pieces of article text,
+    plus one known question), and its known-questions file."""
+    from lawglm import ranker as rk
+    from lawglm import ranker_train as rt
+    from lawglm.retrieval import Params
+
+    base = Retriever.load(tiny_index, Params(mode="combsum"))
+    st, arts = base._state, base.corpus.articles
+    row = next(i for i, a in enumerate(arts) if (a.law, a.article_no) == (CIVIL, 1254))
+    known = [rt.Example(KNOWN_QUESTION, frozenset({row}), 0, "test")]
+    src = rk.sources_from_index(base.index, st.law_of, st.laws, st.status_mask("current"), rt.question_records(known))
+    groups = [rt.make_group(base, src, a.text[4:24], {i}) for i, a in enumerate(arts) if a.is_current]
+    groups.append(rt.make_group(base, src, KNOWN_QUESTION, {row}))
+    ranker = rt.fit(groups, rt.FitConfig(hidden=8, epochs=40, ensemble=2),
+                    {"encoder_sha256": base.index.manifest["encoder"]["sha256"]})
+    d = tmp_path_factory.mktemp("ranker")
+    return rt.save_ranker(ranker, d / "ranker.json"), rt.save_questions(known, base.corpus, d / "q.json", "test")
+
+
+@pytest.fixture(scope="module")
+def ranked(tiny_index, trained_ranker):
+    from lawglm.retrieval import Params
+
+    path, questions = trained_ranker
+    return Retriever.load(tiny_index, Params(ranker=str(path), questions=str(questions)))
+
+
+def test_the_learned_ranker_serves_and_finds_articles_by_their_words(ranked):
+    assert ranked._state.ranker is not None
+    found = 0
+    arts = [a for a in ranked.corpus.articles if a.is_current and len(a.text) >= 40]
+    for a in arts:
+        hits = ranked.search(a.text[-18:], 3)  # words the ranker was not trained on
+        found += hits[0].article.key == a.key
+        assert all(0 <= h.score <= 1 for h in hits) and all(h.sources for h in hits)
+    assert found >= 0.8 * len(arts)
+    assert any("chars" in h.sources for h in ranked.search("高空抛掷物品", 5))
+
+
+def test_a_known_question_leads_to_its_article(ranked):
+    hits = ranked.search(KNOWN_QUESTION, 3)
+    assert labels(hits)[0] == (CIVIL, 1254) and "questions" in hits[0].sources
+
+
+def test_known_questions_apply_only_to_the_text_they_were_asked_of(ranked, trained_ranker):
+    from dataclasses import replace
+
+    from lawglm import ranker as rk
+
+    _, questions = trained_ranker
+    assert rk.load_questions(questions, ranked.corpus) != []
+    changed = [replace(a, text=a.text + "（修订）") if a.article_no == 1254 else a for a in ranked.corpus.articles]
+    assert rk.load_questions(questions, Corpus(changed)) == []
+    assert rk.load_questions("", ranked.corpus) == []
+
+
+def test_direct_lookup_stays_first_under_the_ranker(ranked):
+    hits = ranked.search("民法商法民法典第一千二百五十四条的内容是什么？", 3)
+    assert labels(hits)[0] == (CIVIL, 1254) and hits[0].sources == ("direct",)
+    assert all(h.article.law == "中华人民共和国劳动合同法" for h in ranked.search("试用期", 3, law="劳动合同法"))
+
+
+def test_features_have_one_column_per_name(ranked):
+    import numpy as np
+
+    from lawglm import ranker as rk
+    from lawglm.index import encode
+    from lawglm.retrieval import detect_laws
+
+    st = ranked._state
+    mask = st.status_mask("current")
+    query = "借款合同的利息怎么算"
+    lists = rk.query_lists(st.src, query, mask, encode(st.src.encoder, [query])[0])
+    cand = rk.candidates(lists)
+    named, cores = detect_laws(st, query)
+    x = rk.features(st.src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores})
+    assert x.shape == (len(cand), len(rk.FEATURES)) and np.isfinite(x).all() and len(cand) > 0
+    m = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.testing.assert_allclose(rk.matvec(m, np.ones(4, np.float32)), m @ np.ones(4))
+
+
+def test_a_ranker_for_another_encoder_falls_back_to_v1_fusion(tiny_index, trained_ranker, tmp_path):
+    from lawglm.retrieval import Params
+
+    path, _ = trained_ranker
+    other = json.loads(path.read_text(encoding="utf-8"))
+    other["info"]["encoder_sha256"] = "0" * 64
+    (tmp_path / "r.json").write_text(json.dumps(other), encoding="utf-8")
+    r = Retriever.load(tiny_index, Params(ranker=str(tmp_path / "r.json")))
+    assert r._state.ranker is None
+    assert {s for h in r.search("高空抛物", 5) for s in h.sources} <= {"bm25", "dense"}
+    assert Retriever.load(tiny_index, Params(ranker="none"))._state.ranker is None
+    with pytest.raises(LawGLMError, match="ranker not found"):
+        Retriever.load(tiny_index, Params(ranker=str(tmp_path / "missing.json")))
+
+
+@pytest.mark.parametrize("mode, allowed", [("bm25", {"bm25"}), ("dense", {"dense"}), ("combsum", {"bm25", "dense"})])
+def test_single_list_modes(tiny_index, mode, allowed):
+    from lawglm.retrieval import Params
+
+    hits = Retriever.load(tiny_index, Params(mode=mode)).search("离婚后孩子抚养费", 5)
+    assert hits and {s for h in hits for s in h.sources} <= allowed
+
+
+def test_unknown_mode_is_a_clear_error(monkeypatch, tiny_index):
+    from lawglm.retrieval import Params
+
+    with pytest.raises(InvalidQuery, match="unknown retrieval mode"):
+        Params(mode="magic")
+    monkeypatch.setenv("LAWGLM_RETRIEVAL_MODE", "bm25")
+    assert Retriever.load(tiny_index).params.mode == "bm25"
+
+
+def test_ranker_search_is_fast(ranked):
+    """CPU time per query on the ranker path (5 lists, ~100 candidates, MLP)."""
+    ranked.search("借款合同的利息", 5)
+    times = []
+    for q in ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "工资被拖欠怎么办", "甲把乙打伤了要不要赔"):
+        t0 = time.process_time()
+        ranked.search(q, 5)
+        times.append(time.process_time() - t0)
+    assert sorted(times)[2] < 0.05
+
+
+# --- a cross-encoder reranker a user brings ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_cross_encoder(tmp_path_factory, tiny_articles):
+    """A tiny randomly initialised BERT sequence classifier (1 label) + char vocab: a CrossEncoder dir."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    from lawglm.text import article_document
+
+    d = tmp_path_factory.mktemp("cross-encoder")
+    chars = sorted({ch for a in tiny_articles for ch in article_document(a) if not ch.isspace()})
+    (d / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars), encoding="utf-8")
+    tok = BertTokenizerFast(vocab_file=str(d / "vocab.txt"))
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(chars) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=32, num_labels=1, max_position_embeddings=1024)
+    BertForSequenceClassification(cfg).save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+
+def test_a_cross_encoder_reorders_the_top_hits(tiny_index, tiny_cross_encoder, monkeypatch):
+    from sentence_transformers import CrossEncoder
+
+    from lawglm.retrieval import Params
+    from lawglm.text import article_document
+
+    query = "借款合同的利息"
+    first = Retriever.load(tiny_index, Params(mode="combsum")).search(query, 8)
+    monkeypatch.setenv("LAWGLM_RERANKER", str(tiny_cross_encoder))
+    monkeypatch.setenv("LAWGLM_RERANK_DEPTH", "8")
+    monkeypatch.setenv("LAWGLM_RETRIEVAL_MODE", "combsum")
+    hits = Retriever.load(tiny_index).search(query, 8)
+    ce = CrossEncoder(str(tiny_cross_encoder), device="cpu")
+    scores = ce.predict([(query, article_document(h.article)) for h in first])
+    expected = [first[i].article.key for i in sorted(range(len(first)), key=lambda i: (-scores[i], i))]
+    assert [h.article.key for h in hits] == expected
+    assert all(h.sources[-1] == "rerank" for h in hits)
+
+
+def test_a_missing_reranker_is_one_error_line(tiny_index, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["search", "借款", "--index-dir", str(tiny_index), "--reranker", str(tmp_path / "nope")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "reranker not found" in err[0]

@@ -38,3 +38,10 @@ def test_short_law_name():
     assert short_law_name("中华人民共和国民法典") == "民法典"
     assert short_law_name("全国人民代表大会组织法") == "全国人民代表大会组织法"
     assert TOKENIZER_NAME
+
+
+def test_char_tokens_are_unigrams_bigrams_and_whole_latin_words():
+    from lawglm.text import char_tokens
+
+    assert char_tokens("民法典第1254条ABC") == ["民", "法", "典", "第", "民法", "法典", "典第", "1254", "条", "abc"]
+    assert char_tokens("，。") == []
