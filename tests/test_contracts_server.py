@@ -100,6 +100,9 @@ def test_model_and_hybrid_extractor_settings(make_client, retrieval_assistant):
     rules = make_client(retrieval_assistant, contract_extractor="rules").post("/v1/contracts/draft", json=req).json()
     hybrid = make_client(retrieval_assistant, contract_extractor="hybrid").post("/v1/contracts/draft", json=req).json()
     assert all(hybrid["fields"][k] == v for k, v in rules["fields"].items())
-    model = make_client(retrieval_assistant, contract_extractor="model").post("/v1/contracts/draft", json=req)
+    keyed = {"request": "出借人：张伟；借款人：刘强；借款金额：人民币5万元；年利率6%；借款期限12个月。"}
+    model = make_client(retrieval_assistant, contract_extractor="model").post("/v1/contracts/draft", json=keyed)
     assert model.status_code == 200
-    assert model.json()["fields"]["principal"] == "50000" and model.json()["fields"]["party_b"]["name"] == "刘强"
+    f = model.json()["fields"]
+    assert (f["party_a"]["name"], f["party_b"]["name"], f["principal"], f["annual_rate"], f["term_months"]) == \
+        ("张伟", "刘强", "50000", "6", 12)

@@ -23,6 +23,7 @@ from .roles import extract_parties
 from .scalars import AMOUNT_RE, PERCENT_RE, address_value, cue_value, date_range_values, dates_in, monthly_rate, percent_value, zero_value
 from .schedule import extract_schedule
 from .schema import FieldSpec, Template, load_templates
+from .words import occurrences
 
 __all__ = ["AMOUNT_RE", "PERCENT_RE", "Extraction", "classify", "normalize", "percent_value", "rule_extract"]
 
@@ -69,7 +70,7 @@ def _shared_words() -> frozenset[str]:
 
 def _hits(words, text: str) -> list[tuple[int, int, str]]:
     """Where the words occur, longest first, each character counted once (出租房屋 is 出租 + 房屋, not also 租房)."""
-    found = sorted(((m.start(), m.start() + len(w), w) for w in set(words) for m in re.finditer(re.escape(w), text)),
+    found = sorted(((i, i + len(w), w) for w in set(words) for i in occurrences(w, text)),
                    key=lambda x: (-(x[1] - x[0]), x[0]))
     kept: list[tuple[int, int, str]] = []
     for s, e, w in found:
@@ -122,11 +123,23 @@ def classify(request: str) -> Template:
     return tied[0]
 
 
+@dataclass(frozen=True)
+class _Span:
+    s: int
+    e: int
+
+    def start(self) -> int:
+        return self.s
+
+    def end(self) -> int:
+        return self.e
+
+
 def choice_value(spec: FieldSpec, text: str) -> str | None:
     """The one choice the text mentions (by name or synonym); None if none or several. A word inside a
     longer one that names another choice does not count (固定期限 in 无固定期限)."""
     found = [(m.start(), m.end(), c) for c in spec.choices for w in (c, *spec.synonyms.get(c, ()))
-             for m in re.finditer(re.escape(w), text)]
+             for i in occurrences(w, text) for m in [_Span(i, i + len(w))]]
     hits = {c for s, e, c in found if not any(a <= s and e <= b and (b - a) > (e - s) and d != c for a, b, d in found)}
     return hits.pop() if len(hits) == 1 else None
 

@@ -246,7 +246,9 @@ def find_persons(text: str, anchors: tuple[str, ...], boundary: bool = False) ->
     Every occurrence of every anchor counts (我姐姐: 我姐 and 姐姐), and a job title may stand between."""
     if not anchors:
         return []
-    starts = [(m.end(), False) for w in set(anchors) for m in re.finditer(re.escape(w), text)]
+    from .words import occurrences
+
+    starts = [(i + len(w), False) for w in set(anchors) for i in occurrences(w, text)]
     if boundary:
         starts += [(m.end(), True) for m in re.finditer(r"(?:^|(?<=[，,。；;：:、（(\s]))", text)]
     out, seen = [], set()

@@ -20,6 +20,7 @@ import re
 
 from .parties import PERSON, Mention, find_details, find_orgs, find_persons, person_at
 from .schema import Template
+from .words import occurrences
 
 SENTENCE_DELIMS = re.compile(r"[。；;！!？?\n]")
 # words for people: a name right after one of them is a person named (我妹妹陈思思, 律师朋友钱文博, 司机郭强)
@@ -64,8 +65,8 @@ def _self_party(tpl: Template, text: str) -> str:
     plain = re.sub(r"(我们?)[（(][^）)]{1,20}[）)]", r"\1", text)  # 我（郑磊）给… reads as 我给…
     parties = [n for n, f in tpl.fields.items() if f.type == "party"]
     for rule in tpl.self_rules:
-        hits = [m for w in rule["when"] for m in re.finditer(re.escape(w), plain)]
-        if any(not plain.startswith("我", m.end()) or POSSESSIVE.match(plain, m.end() + 1) for m in hits):
+        hits = [i + len(w) for w in rule["when"] for i in occurrences(w, plain)]
+        if any(not plain.startswith("我", end) or POSSESSIVE.match(plain, end + 1) for end in hits):
             return rule["party"]
         if hits and len(parties) == 2:  # 租给我 / 卖给我: the writer is the verb's object, the other party
             return next(p for p in parties if p != rule["party"])

@@ -179,10 +179,10 @@ def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[A
 
 def _before_other_cue(spec: FieldSpec, value: str) -> str:
     """从天津到成都: the origin ends where the destination's cue word (到) starts a word of its own."""
-    from .words import word_at
+    from .words import occurrences, word_at
 
-    cut = min((m.start() for c in spec.stop_cues for m in re.finditer(re.escape(c), value)
-               if m.start() >= 2 and word_at(value, m.start()) == c), default=len(value))
+    cut = min((i for c in spec.stop_cues for i in occurrences(c, value) if i >= 2 and word_at(value, i) == c),
+              default=len(value))
     return value[:cut].strip()
 
 
