@@ -289,3 +289,25 @@ def support_reply(retrieval_assistant, tiny_articles):
              f"另外，{unrelated.citation}规定，劳动者每月享有四天带薪年休假并可折算为现金补贴。"
              f"{outside.citation}规定，{outside.text.split('。')[0]}。")
     return {"reply": reply, "first": first, "wrong": wrong, "unrelated": unrelated, "outside": outside}
+
+
+# === generation helpers =========================================================
+def teach(model, tok, messages, reply: str, steps: int = 120) -> float:
+    """Overfit a tiny model to answer `messages` with `reply` (seconds on CPU); the last loss. Lets a test
+    make a model that *wants* to write something (a forbidden citation, a paraphrase in quotes)."""
+    import torch
+
+    from lawglm.prompts import prompt_ids, render
+
+    prompt = prompt_ids(tok, render(tok, messages))
+    target = tok(reply, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    ids, labels = torch.tensor([prompt + target]), torch.tensor([[-100] * len(prompt) + target])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        loss = model(input_ids=ids, labels=labels).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    model.eval()
+    return loss.item()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import teach
+
 from lawglm.citation_guard import CitationGuard
 from lawglm.citations import verify
 from lawglm.generation import LocalGenerator, load_backbone
@@ -56,33 +58,12 @@ def test_forced_quotation_is_the_article_text(guard, corpus):
     assert guard.forced("他说：“") is None  # no source cited right before
 
 
-def _teach(model, tok, messages, reply: str, steps: int = 80):
-    """Overfit the tiny model to answer `messages` with `reply` (a few seconds on CPU)."""
-    import torch
-
-    from lawglm.prompts import prompt_ids, render
-
-    prompt = prompt_ids(tok, render(tok, messages))
-    target = tok(reply, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    ids = torch.tensor([prompt + target])
-    labels = torch.tensor([[-100] * len(prompt) + target])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    model.train()
-    for _ in range(steps):
-        loss = model(input_ids=ids, labels=labels).loss
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    model.eval()
-    return loss.item()
-
-
 @pytest.fixture(scope="module")
 def taught(tiny_gemma_dir, corpus):
     """A tiny Gemma3 that has learnt to cite 刑法第二百六十四条 (theft) for a loan question."""
     model, tok = load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
     reply = f"依据《{corpus.get('中华人民共和国刑法', 264).law}》第二百六十四条处理。"
-    assert _teach(model, tok, QUESTION, reply) < 0.5
+    assert teach(model, tok, QUESTION, reply) < 0.5
     return LocalGenerator(model, tok), reply
 
 
@@ -110,7 +91,7 @@ def test_the_guard_keeps_every_citation_inside_the_sources(taught, guard, source
 def test_a_quotation_after_a_source_is_copied_verbatim(tiny_gemma_dir, corpus, sources):
     model, tok = load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
     article = corpus.get(CIVIL, 667)
-    _teach(model, tok, QUESTION, f"依据{article.citation}规定：“借钱就得还，天经地义。”")
+    teach(model, tok, QUESTION, f"依据{article.citation}规定：“借钱就得还，天经地义。”")
     gen = LocalGenerator(model, tok)
     free = _reply(gen)
     assert "借钱就得还" in free  # what the model would have put in the source's mouth

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import teach
+
 from lawglm.grounded import (
     CONCLUSION_HEAD,
     FALLBACK,
@@ -110,23 +112,6 @@ def test_training_target_is_the_opening_sentences_and_the_gold_basis(corpus, lab
 
 
 # --- through the Assistant --------------------------------------------------------------------------
-def _teach(model, tok, messages, reply, steps=120):
-    import torch
-
-    from lawglm.prompts import prompt_ids, render
-
-    prompt = prompt_ids(tok, render(tok, messages))
-    target = tok(reply, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    ids, labels = torch.tensor([prompt + target]), torch.tensor([[-100] * len(prompt) + target])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    model.train()
-    for _ in range(steps):
-        model(input_ids=ids, labels=labels).loss.backward()
-        opt.step()
-        opt.zero_grad()
-    model.eval()
-
-
 @pytest.fixture(scope="module")
 def retriever(tiny_index):
     from lawglm.retrieval import Retriever
@@ -157,7 +142,7 @@ def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, co
     conclusion = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
     prompt = build_messages(QUESTION, hits, tokenizer=tok, style=GROUNDED,
                             max_prompt_tokens=assistant._budget(assistant.options())[0])
-    _teach(model, tok, prompt.messages, conclusion + "\n依据：" + article.citation + "。")
+    teach(model, tok, prompt.messages, conclusion + "\n依据：" + article.citation + "。")
     items = list(assistant.stream(QUESTION, temperature=0))
     answer = items[-1]
     assert "".join(items[:-1]) == answer.answer  # the streamed chunks are the final text
