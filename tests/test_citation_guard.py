@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import teach
-
 from lawglm.citation_guard import CitationGuard
 from lawglm.citations import verify
 from lawglm.generation import LocalGenerator, load_backbone
+from tests.conftest import teach
 
 CIVIL = "中华人民共和国民法典"
 LABOR = "中华人民共和国劳动合同法"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import teach
-
 from lawglm.grounded import (
     CONCLUSION_HEAD,
     FALLBACK,
@@ -20,6 +18,7 @@ from lawglm.grounded import (
     sentences,
 )
 from lawglm.prompts import TRIM_MARK, excerpt, paragraphs
+from tests.conftest import teach
 
 LABOR = "中华人民共和国劳动合同法"
 CIVIL = "中华人民共和国民法典"
