@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .errors import DataError
@@ -340,7 +339,7 @@ def format_generation_report(report: dict[str, Any]) -> str:
 # === retrieval evaluation (index & retrieval) =================================================
 # The retrieval half lives in lawglm/retrieval_eval.py (gold files, the held-back split, look-ups,
 # --by / --compare); these names stay importable from here.
-from .retrieval_eval import (  # noqa: E402,F401
+from .retrieval_eval import (  # noqa: F401
     RETRIEVAL_KS,
     RetrievalExample,
     evaluate_retrieval,

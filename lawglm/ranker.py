@@ -9,8 +9,9 @@ Lists (each scores the article rows the search filters allow; see `Sources`):
 Candidates are the union of each list's top `depth`. Features (FEATURES): per list the score relative
 to the list's best, its log, reciprocal rank and log rank; whether the query names the article's law or
 its subject; the law's share of each list's top 20 and the similarity of the query to the law's
-centroid; article length, position, chapter-title and law-name overlap, number of known questions;
-query length, style (甲乙 parties), and each list's best score. The model standardises the features and
+centroid; within each law, the article's BM25 with the idf computed inside that law (which words set it
+apart from its neighbours) and its rank among that law's candidates (also for the dense score); article
+length, position, chapter-title and law-name overlap, number of known questions; query length, style (甲乙 parties), and each list's best score. The model standardises the features and
 adds a linear term and a one-hidden-layer ReLU term; the weights live in lawglm/data/ranker.json
 (made by `bench/retrieval_train.py`, code in lawglm/ranker_train.py).
 """
@@ -43,7 +44,9 @@ def _feature_names() -> tuple[str, ...]:
         names += [f"{name}_rel", f"{name}_log", f"{name}_rr", f"{name}_lrank"]
     names += ["named", "core", "share_bm25", "share_chars", "share_dense",
               "law_best_bm25", "law_best_chars", "chapter_best_bm25", "chapter_best_chars",
-              "next_bm25", "next_chars", "lawsim_gap", "lawsim_rr",
+              "next_bm25", "next_chars", "inlaw_bm25", "inlaw_chars", "inlaw_rank_bm25", "inlaw_rank_chars",
+              "inlaw_dense", "inlaw_rank_dense",
+              "lawsim_gap", "lawsim_rr",
               "art_len", "art_pos", "title_overlap", "lawname_overlap", "art_questions"]
     names += ["q_len", "q_named", "q_core", "q_parties"] + [f"q_max_{name}" for name in LISTS]
     return tuple(names)
@@ -94,6 +97,7 @@ class Sources:
     questions: Questions | None
     law_of: np.ndarray
     chapter_of: np.ndarray  # chapter id per row (law + chapter + section)
+    law_rows: np.ndarray  # rows per law id (all statuses: the in-law idf counts them all)
     law_centroids: np.ndarray | None
     art_len: np.ndarray
     art_pos: np.ndarray
@@ -159,7 +163,7 @@ def sources_from_index(index, law_of: np.ndarray, laws: list[str], current: np.n
     return Sources(
         bm25=index.bm25, chars=chars or index.chars or build_chars_bm25(arts), embeddings=index.embeddings,
         encoder=encoder, questions=Questions.build(len(arts), questions, encoder), law_of=law_of,
-        chapter_of=_chapter_codes(arts), law_centroids=centroids, art_len=np.log1p(np.array([len(a.text) for a in arts], dtype=np.float32)),
+        chapter_of=_chapter_codes(arts), law_rows=np.bincount(law_of, minlength=len(laws)), law_centroids=centroids, art_len=np.log1p(np.array([len(a.text) for a in arts], dtype=np.float32)),
         art_pos=np.array([a.article_no / top_no[a.law] for a in arts], dtype=np.float32),
         titles=[frozenset(bigrams(" ".join(x for x in (a.chapter, a.section) if x))) for a in arts],
         law_names=[frozenset(bigrams(short_law_name(law))) for law in laws], faiss=index.faiss)
@@ -176,6 +180,43 @@ def _group_best(scores: np.ndarray, group_of: np.ndarray, rows: np.ndarray, best
     nz = np.flatnonzero(scores > 0)
     np.maximum.at(top, group_of[nz], scores[nz])
     return top[group_of[rows]] / (best + 1e-6)
+
+
+def _in_law_bm25(bm25, ids: list[int], cand: np.ndarray, law_of: np.ndarray, law_rows: np.ndarray) -> np.ndarray:
+    """BM25 of each candidate with the idf computed inside its own law (which words set an article apart
+    from the other articles of the same law), from the index's stored postings (tf part = score / idf)."""
+    post = bm25.scores
+    data, indices, indptr, n = post["data"], post["indices"], post["indptr"], post["num_docs"]
+    where = np.full(n, -1, dtype=np.int64)
+    where[cand] = np.arange(len(cand))
+    out = np.zeros(len(cand), dtype=np.float32)
+    for t in ids:
+        lo, hi = indptr[t], indptr[t + 1]
+        if hi == lo:
+            continue
+        docs = indices[lo:hi]
+        df = hi - lo
+        tf = data[lo:hi] / np.log(1 + (n - df + 0.5) / (df + 0.5))
+        hit = where[docs] >= 0
+        if not hit.any():
+            continue
+        law_df = np.bincount(law_of[docs], minlength=len(law_rows))
+        laws = law_of[docs[hit]]
+        idf = np.log(1 + (law_rows[laws] - law_df[laws] + 0.5) / (law_df[laws] + 0.5))
+        np.add.at(out, where[docs[hit]], tf[hit] * idf)
+    return out
+
+
+def _within_law(values: np.ndarray, law: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(value / best value among the candidates of the same law, 1 / (1 + rank within that law))."""
+    best = np.zeros(int(law.max()) + 1 if len(law) else 1, dtype=np.float32)
+    np.maximum.at(best, law, values)
+    order = np.lexsort((-values, law))
+    rank = np.empty(len(values), dtype=np.float32)
+    first = np.r_[0, np.flatnonzero(np.diff(law[order])) + 1]
+    starts = np.repeat(first, np.diff(np.r_[first, len(order)]))
+    rank[order] = np.arange(len(order)) - starts
+    return values / (best[law] + 1e-6), 1.0 / (1.0 + rank)
 
 
 def _neighbour_best(scores: np.ndarray, src: Sources, rows: np.ndarray, best: float) -> np.ndarray:
@@ -196,6 +237,7 @@ class QueryLists:
     best: dict[str, float]  # list -> its best score
     vec: np.ndarray | None  # the query's unit vector (dense scores of candidates: embeddings[row] @ vec)
     lawsim: np.ndarray | None  # query similarity to each law's centroid
+    token_ids: dict[str, list[int]]  # "bm25" / "chars" -> the query's token ids in that field
 
     def dense(self, src: Sources, rows: np.ndarray) -> np.ndarray:
         if self.vec is None or src.embeddings is None:
@@ -212,8 +254,12 @@ class QueryLists:
 _LIST_SOURCE = {"bm25": "bm25", "chars": "chars", "dense": "dense", "qbm25": "questions", "qdense": "questions"}
 
 
-def _bm25_scores(bm25, vocab: dict, tokens: list[str], n: int, mask: np.ndarray) -> np.ndarray:
-    ids = [vocab[t] for t in tokens if t in vocab]
+def _ids(bm25, tokens: list[str]) -> list[int]:
+    vocab = bm25.vocab_dict
+    return [vocab[t] for t in tokens if t in vocab]
+
+
+def _bm25_scores(bm25, ids: list[int], n: int, mask: np.ndarray) -> np.ndarray:
     if bm25 is None or not ids:
         return np.zeros(n, dtype=np.float32)
     return np.where(mask, bm25.get_scores(ids), 0.0).astype(np.float32)
@@ -242,8 +288,8 @@ def query_lists(src: Sources, query: str, mask: np.ndarray, vec: np.ndarray | No
     `dense_top` = (rows, similarities) of the dense list when the caller searched FAISS already."""
     n = len(mask)
     words = tokenize(query)
-    scores = {"bm25": _bm25_scores(src.bm25, src.bm25.vocab_dict, words, n, mask),
-              "chars": _bm25_scores(src.chars, src.chars.vocab_dict, char_tokens(query), n, mask)}
+    token_ids = {"bm25": _ids(src.bm25, words), "chars": _ids(src.chars, char_tokens(query))}
+    scores = {name: _bm25_scores(bm, token_ids[name], n, mask) for name, bm in (("bm25", src.bm25), ("chars", src.chars))}
     q = src.questions
     qb = np.zeros(n, dtype=np.float32)
     if q is not None and q.bm25 is not None:
@@ -273,7 +319,7 @@ def query_lists(src: Sources, query: str, mask: np.ndarray, vec: np.ndarray | No
     top["dense"] = np.asarray(dense_rows, dtype=np.int64)
     best = {name: float(scores[name][t[0]]) if len(t) else 0.0 for name, t in top.items() if name != "dense"}
     best["dense"] = float(dense_scores[0]) if len(dense_scores) else -1.0
-    return QueryLists(scores, top, best, vec, lawsim)
+    return QueryLists(scores, top, best, vec, lawsim, token_ids)
 
 
 def candidates(lists: QueryLists) -> np.ndarray:
@@ -310,6 +356,10 @@ def features(src: Sources, query: str, lists: QueryLists, cand: np.ndarray, name
         cols.append(_group_best(lists.scores[name], src.chapter_of, cand, lists.best[name]))
     for name in ("bm25", "chars"):
         cols.append(_neighbour_best(lists.scores[name], src, cand, lists.best[name]))
+    inlaw = [_within_law(_in_law_bm25(bm, lists.token_ids[name], cand, src.law_of, src.law_rows), law)
+             for name, bm in (("bm25", src.bm25), ("chars", src.chars))]
+    cols += [inlaw[0][0], inlaw[1][0], inlaw[0][1], inlaw[1][1]]
+    cols += list(_within_law(lists.dense(src, cand) + 1.0, law))
     if lists.lawsim is not None:
         ls = lists.lawsim
         order = np.empty(len(ls), dtype=np.float32)
@@ -359,7 +409,7 @@ class Ranker:
 
     @classmethod
     def from_json(cls, d: dict) -> Ranker:
-        f32 = lambda k: np.asarray(d[k], dtype=np.float32)  # noqa: E731
+        f32 = lambda k: np.asarray(d[k], dtype=np.float32)
         return cls(tuple(d["features"]), f32("mean"), f32("scale"), f32("w_lin"), float(d["b_lin"]),
                    f32("w1"), f32("b1"), f32("w2"), float(d["b2"]), d.get("info", {}))
 

@@ -127,7 +127,7 @@ def fit(groups: list[Group], cfg: FitConfig | None = None, info: dict | None = N
     w = torch.tensor([weight.get(g.origin, 1.0) for g in groups], dtype=torch.float32)
     parts = [_fit_one(x, y, m, w, cfg, cfg.seed + i) for i in range(max(1, cfg.ensemble))]
     n = len(parts)
-    f = lambda t: np.asarray(t, dtype=np.float32)  # noqa: E731
+    f = lambda t: np.asarray(t, dtype=np.float32)
     return rk.Ranker(rk.FEATURES, f(mean), f(scale), f(sum(p[0] for p in parts) / n), sum(p[1] for p in parts) / n,
                      f(np.concatenate([p[2] for p in parts], 1)), f(np.concatenate([p[3] for p in parts])),
                      f(np.concatenate([p[4] for p in parts]) / n), sum(p[5] for p in parts) / n,
@@ -156,8 +156,8 @@ def _fit_one(x, y, m, w, cfg: FitConfig, seed: int) -> tuple:
             opt.zero_grad()
             loss.backward()
             opt.step()
-    f = lambda t: t.detach().numpy().astype(np.float32)  # noqa: E731
-    return f(lin.weight[0]), float(lin.bias[0]), f(l1.weight.T), f(l1.bias), f(l2.weight[0]), float(l2.bias[0])
+    f = lambda t: t.detach().numpy().astype(np.float32)
+    return f(lin.weight[0]), float(lin.bias[0].detach()), f(l1.weight.T), f(l1.bias), f(l2.weight[0]), float(l2.bias[0].detach())
 
 
 def ranks(ranker: rk.Ranker, groups: list[Group]) -> list[int | None]:

@@ -268,7 +268,10 @@ class Retriever:
 
         corpus = st.index.corpus
         out: list[Hit] = []
+        names = _name_spans(st, query) if "《" in query else []
         for c in extract(query, corpus):
+            if any(lo < c.span[0] and c.span[1] <= hi for lo, hi in names):
+                continue  # 《…关于《X法》第十三条…的解释》第三条: the inner citation is part of a law's name
             law = _law_ending_at(st, query, c.span[0]) or (corpus.resolve_law(c.law) if c.law else None)
             versions = corpus.versions(law, c.article_no, c.sub_no) if law else []
             allowed = ([a for a in versions if mask[st.row[a.key]]]
@@ -354,6 +357,15 @@ def detect_laws(st: _State, query: str) -> tuple[set[str], set[str]]:
     text = st.names_re.sub("\0", normalize_law_name(query))
     cores = {st.cores[m.group()] for m in st.cores_re.finditer(text)} - named
     return named, cores
+
+
+def _name_spans(st: _State, query: str) -> list[tuple[int, int]]:
+    """Spans of the known law names written in the query that themselves contain a 《》 citation."""
+    out = []
+    for name in (law for law in st.laws if "《" in law):
+        if (at := query.find(name)) >= 0:
+            out.append((at, at + len(name)))
+    return out
 
 
 def _law_ending_at(st: _State, query: str, pos: int) -> str | None:

@@ -6,8 +6,9 @@ Gold file format, one JSON object per line:
      "department": "...", "law_named": false}          (id, department, law_named, sub_no optional)
 A query is a hit at k when ANY of its gold articles is among the first k results.
 
-The held-back split: a row is held back when `sha1(id) % 3 == 0` (rows without an id use their query
-text); `--split dev` evaluates the other rows, `--split heldout` only those.
+The held-back split: a row with an id is held back when `sha1(id) % 3 == 0`; rows without an id (the
+shared dev files) are never held back. `--split dev` evaluates the rows not held back, `--split heldout`
+only the held-back ones (for the final measurement).
 """
 
 from __future__ import annotations
@@ -62,8 +63,14 @@ def _retrieval_example(rec: object, where: str) -> RetrievalExample:
 
 
 def read_retrieval_data(path: str | Path, split: str = "all") -> list[RetrievalExample]:
-    """Parse a retrieval gold file (one split of it); DataError naming file:line on a malformed line."""
-    out = [_retrieval_example(rec, f"{path}:{i}") for i, rec in iter_jsonl(path, DataError)]
+    """Parse a retrieval gold file (one split of it); DataError naming file:line on a malformed line.
+    A glob pattern (bench/data/scenarios/scen-*.jsonl) reads every matching file, in name order."""
+    import glob
+
+    files = sorted(glob.glob(str(path))) if any(c in str(path) for c in "*?[") else [path]
+    if not files:
+        raise DataError(f"{path}: no file matches")
+    out = [_retrieval_example(rec, f"{f}:{i}") for f in files for i, rec in iter_jsonl(f, DataError)]
     if not out:
         raise DataError(f"{path}: no examples")
     out = select_split(out, split)
@@ -84,7 +91,7 @@ def select_split(examples: list[RetrievalExample], split: str) -> list[Retrieval
     if split == "all":
         return list(examples)
     want = split == "heldout"
-    return [ex for ex in examples if is_held_out(ex.id or ex.query) == want]
+    return [ex for ex in examples if bool(ex.id and is_held_out(ex.id)) == want]
 
 
 # --- generated look-ups ---------------------------------------------------------------------
@@ -300,5 +307,5 @@ def format_rows(rows: dict[str, dict], first: str = "retriever") -> str:
     cols = [c for c in next(iter(rows.values()))]
     width = max(len(first), *(len(n) for n in rows))
     head = f"{first:<{width}}  " + "  ".join(f"{c:>12s}" for c in cols)
-    body = [f"{name:<{width}}  " + "  ".join(f"{str(m.get(c, '')):>12s}" for c in cols) for name, m in rows.items()]
+    body = [f"{name:<{width}}  " + "  ".join(f"{m.get(c, '')!s:>12s}" for c in cols) for name, m in rows.items()]
     return "\n".join([head] + body)

@@ -89,6 +89,12 @@ def test_the_held_back_third_is_sha1_of_the_id_mod_3(tmp_path):
     assert {e.id for e in held} == expect and not {e.id for e in dev} & expect
     assert len(held) + len(dev) == len(read_retrieval_data(path)) == 60
     assert select_split(dev, "all") == dev
+    no_ids = write_gold(tmp_path / "n.jsonl", [{k: v for k, v in r.items() if k != "id"} for r in rows])
+    assert len(read_retrieval_data(no_ids, "dev")) == 60  # rows without an id are never held back
+    with pytest.raises(DataError, match="no examples in split"):
+        read_retrieval_data(no_ids, "heldout")
+    both = read_retrieval_data(str(tmp_path / "[sn].jsonl"), "heldout")  # a glob reads every match
+    assert {e.id for e in both} == expect
     with pytest.raises(DataError, match="unknown split"):
         read_retrieval_data(path, "test")
 

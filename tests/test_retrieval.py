@@ -235,6 +235,23 @@ def test_lookup_of_laws_with_unusual_names(tmp_path, corpus):
             assert hits[0].article.key == a.key and hits[0].sources == ("direct",), q
 
 
+def test_a_citation_inside_a_law_name_is_not_the_article_asked_for(tmp_path, corpus):
+    """关于《X法》第十三条第一款和第十九条的解释 第三条: the answer is that decision's 第三条, not X法 第十三条."""
+    from lawglm.numerals import article_label
+
+    law = next(x for x in corpus.laws() if "》第" in x and any(a.is_current for a in corpus.law_articles(x)))
+    inner = corpus.resolve_law(law.split("《", 1)[1].split("》", 1)[0])
+    assert inner, law
+    mine = [a for a in corpus.law_articles(law) if a.is_current]
+    picked = mine + [a for a in corpus.law_articles(inner) if a.is_current]
+    build_index(Corpus(picked), tmp_path / "idx", None, progress=False)
+    r = Retriever.load(tmp_path / "idx")
+    a = mine[-1]
+    for q in (f"{law}{article_label(a.article_no, a.sub_no)}", f"《{law}》第{a.article_no}条"):
+        hits = r.search(q, 3)
+        assert hits[0].article.key == a.key and hits[0].sources == ("direct",), (q, [h.article.citation for h in hits])
+
+
 def test_everyday_words_are_expanded_to_legal_terms():
     from lawglm.retrieval import expand_query
 
