@@ -23,7 +23,6 @@ CPU: everything runs on one thread; run it niced in the background.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import pickle
@@ -35,11 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
-from lawglm import ranker as rk  # noqa: E402
-from lawglm import ranker_train as rt  # noqa: E402
-from lawglm.retrieval_eval import RETRIEVAL_KS, is_held_out, read_retrieval_data  # noqa: E402
+from lawglm import ranker as rk
+from lawglm import ranker_train as rt
+from lawglm.retrieval_eval import RETRIEVAL_KS, is_held_out, read_retrieval_data
 
 SHIPPABLE = ("LeCoQA", "scenario")  # origins whose question text may ship in lawglm/data/questions.json
 
@@ -67,10 +65,9 @@ def training_examples(args, corpus) -> list[rt.Example]:
     for origin, records in sorted(by_origin.items()):
         out += rt.examples_from(records, corpus, args.folds, origin)
     scen = []
-    for path in sorted(glob.glob(args.scenarios)) if args.scenarios else []:
-        for ex in read_retrieval_data(path, split="dev"):
-            assert not is_held_out(ex.id or ex.query)
-            scen.append((ex.query, list(ex.gold)))
+    for ex in read_retrieval_data(args.scenarios, split="dev") if args.scenarios else []:
+        assert ex.id and not is_held_out(ex.id)  # the held-back third never trains anything
+        scen.append((ex.query, list(ex.gold)))
     out += rt.examples_from(scen, corpus, args.folds, "scenario")
     return out
 

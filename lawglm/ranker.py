@@ -11,8 +11,9 @@ to the list's best, its log, reciprocal rank and log rank; whether the query nam
 its subject; the law's share of each list's top 20 and the similarity of the query to the law's
 centroid; within each law, the article's BM25 with the idf computed inside that law (which words set it
 apart from its neighbours) and its rank among that law's candidates (also for the dense score); article
-length, position, chapter-title and law-name overlap, number of known questions; query length, style (甲乙 parties), and each list's best score. The model standardises the features and
-adds a linear term and a one-hidden-layer ReLU term; the weights live in lawglm/data/ranker.json
+length, position, chapter-title and law-name overlap, number of known questions; query length, style
+(甲乙 parties), and each list's best score. The model standardises the features and adds a linear term
+and a one-hidden-layer ReLU term; the weights live in lawglm/data/ranker.json
 (made by `bench/retrieval_train.py`, code in lawglm/ranker_train.py).
 """
 
