@@ -296,7 +296,10 @@ def drop_repeats(text: str) -> str:
             out.append(piece)
         pos = m.end()
     out.append(text[pos:])
-    return "".join(out)
+    return _ELISIONS.sub("……", "".join(out))
+
+
+_ELISIONS = re.compile(r"……(?:\s*……)+")  # several elided lines in a row read as one ……
 
 
 # --- training target ----------------------------------------------------------------------------

@@ -42,6 +42,10 @@ def test_drop_repeats_removes_later_copies_and_keeps_quotes_verbatim():
     out = drop_repeats(text)
     assert out == "借款应当返还。另：“……利息另计。”完。"
     assert drop_repeats("是的。是的。") == "是的。是的。"  # too short to count as a sentence repeated
+    # an amending article that restates an article shown above: its repeated lines fold into one ……
+    once = "有下列情形之一的，处三年以下有期徒刑：\n（一）聚众哄闹、冲击法庭的；\n（二）殴打司法工作人员的。"
+    again = drop_repeats(f"1. “{once}”\n2. “将第三百零九条修改为：{once}”")
+    assert again.endswith("有期徒刑：\n……”") and again.count("……") == 1, again
 
 
 @pytest.fixture(scope="module")
