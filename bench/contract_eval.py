@@ -138,7 +138,7 @@ def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
         t0 = time.perf_counter()
         try:
             template, got = extract(r["request"])
-        except Exception as exc:  # a refusal (NoTemplateMatch, FieldErrors …) scores as all missed
+        except Exception as exc:  # noqa: BLE001 - any refusal (NoTemplateMatch, FieldErrors …) scores as all missed
             template, got = None, {}
             s["refused"] += 1
             if show_errors:

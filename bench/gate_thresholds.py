@@ -29,7 +29,8 @@ def main() -> None:
     ap.add_argument("--top-k", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    rows = [json.loads(line) for line in open(args.data, encoding="utf-8") if line.strip()]
+    with open(args.data, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
     rows = [r for r in rows if r["question"].strip() and r["answer"].strip()]
     retriever = Retriever.load(args.index)
 

@@ -148,7 +148,8 @@ def recall(ranks: list) -> dict:
 def stage_fit(args, work: Path) -> None:
     from lawglm.index import dir_sha256
 
-    data = pickle.load(open(work / "groups.pkl", "rb"))
+    with open(work / "groups.pkl", "rb") as fh:
+        data = pickle.load(fh)
     groups, folds = data["groups"], data["folds"]
     train = groups["train"]
     cfg = rt.FitConfig(hidden=args.hidden, epochs=args.epochs, weights=json.loads(args.weights))

@@ -29,7 +29,7 @@ from lawglm.records import Article, Hit
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def run(systems: list[tuple[str, object]], examples, gold_of, k: int, repeat: int) -> list[dict]:

@@ -44,7 +44,8 @@ def main() -> None:
 
     qs = QUESTIONS
     if args.questions:
-        qs = [json.loads(x)["question"] for x in open(args.questions, encoding="utf-8") if x.strip()]
+        with open(args.questions, encoding="utf-8") as fh:
+            qs = [json.loads(x)["question"] for x in fh if x.strip()]
     qs = qs[:args.n]
     retriever = Retriever.load(args.index)
     settings = get_settings(adapter=args.adapter)

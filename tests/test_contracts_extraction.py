@@ -37,8 +37,8 @@ def test_parties_by_role_words_relations_and_the_writer(request_text, template, 
 
 
 @pytest.mark.parametrize("request_text, rows", [
-    ("帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌和实木椅，"
-     "餐桌单价800元50件，椅子单价950元50件。", [("红源牌实木餐桌", "50", "件", "800"), ("实木椅", "50", "件", "950")]),
+    (("帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌和实木椅，"
+      "餐桌单价800元50件，椅子单价950元50件。"), [("红源牌实木餐桌", "50", "件", "800"), ("实木椅", "50", "件", "950")]),
     ("我司拟向佛山顺德木艺家具厂订购50张餐桌每张800元、200把餐椅每把260元。",
      [("餐桌", "50", "张", "800"), ("餐椅", "200", "把", "260")]),
     ("向河北保定纸业有限公司买A4复印纸，一共800箱，一箱95块钱。", [("A4复印纸", "800", "箱", "95")]),
@@ -58,7 +58,7 @@ def test_readme_sofa_line_is_priced_and_the_total_is_right(corpus):
 
 def test_an_amount_that_could_be_unit_or_line_price_is_not_guessed(corpus):
     d, f = fields_of("采购合同，乙方北京红源家具有限责任公司，餐桌10张每张3000元，椅子4把2000元。", corpus)
-    chairs = [r for r in f["items"] if r["name"] == "椅子"][0]
+    chairs = next(r for r in f["items"] if r["name"] == "椅子")
     assert "unit_price" not in chairs and "items_total" not in d.computed
     assert any("椅子4把2000元" in n and "单价还是" in n for n in d.notes)
     assert any("第2行（椅子）缺少单价" in n for n in d.notes)
@@ -66,7 +66,7 @@ def test_an_amount_that_could_be_unit_or_line_price_is_not_guessed(corpus):
 
 
 def test_date_range_is_a_range_not_a_422(corpus):
-    d, f = fields_of("房东王芳把房子租给李明，租期从2027年1月1日到2027年12月31日，月租金5000元。", corpus)
+    _, f = fields_of("房东王芳把房子租给李明，租期从2027年1月1日到2027年12月31日，月租金5000元。", corpus)
     assert (f["term_start"], f["term_end"]) == ("2027-01-01", "2027-12-31")
     assert "term_months" not in f  # 2027年 is a year of a date, never 2027 years
 

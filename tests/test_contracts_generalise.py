@@ -41,10 +41,10 @@ def test_parties_without_the_phrasings_rules_were_written_for(text, template, a,
 
 
 def test_a_shop_title_is_no_shop_and_a_generic_company_is_no_party(corpus):
-    d, f = fields("员工赵梓萱入职我们店（长沙橘洲餐饮管理有限公司）做店长，工资每月6800元，无固定期限。", corpus)
+    _, f = fields("员工赵梓萱入职我们店（长沙橘洲餐饮管理有限公司）做店长，工资每月6800元，无固定期限。", corpus)
     assert party_names(f) == ("长沙橘洲餐饮管理有限公司", "赵梓萱")
     assert f["term_type"] == "无固定期限" and f["monthly_wage"] == "6800"
-    d, f = fields("我在一家小公司上班，公司名叫东莞永盛五金厂，我叫罗家豪，做车工，工资每月5200元。", corpus)
+    _, f = fields("我在一家小公司上班，公司名叫东莞永盛五金厂，我叫罗家豪，做车工，工资每月5200元。", corpus)
     assert party_names(f) == ("东莞永盛五金厂", "罗家豪") and f["position"] == "车工"
 
 

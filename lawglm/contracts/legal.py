@@ -81,8 +81,8 @@ def interest_warnings(values: dict, corpus, lpr: float | None) -> list[str]:
     cap = lending_cap(corpus)
     shown = format_number(rate)
     if cap is None:
-        return [f"{PREFIX}年利率{shown}%。{basis}。语料库中没有载明利率上限的民间借贷司法解释（可加载《最高人民法院关于审理"
-                f"民间借贷案件适用法律若干问题的规定》），无法据以核对该利率是否受保护，请人工核对。"]
+        return [(f"{PREFIX}年利率{shown}%。{basis}。语料库中没有载明利率上限的民间借贷司法解释（可加载《最高人民法院关于审理"
+                 f"民间借贷案件适用法律若干问题的规定》），无法据以核对该利率是否受保护，请人工核对。")]
     law, no, fixed, multiple = cap
     where = f"《{law}》{_label(no)}"
     if fixed is not None:
@@ -92,13 +92,13 @@ def interest_warnings(values: dict, corpus, lpr: float | None) -> list[str]:
     if lpr:
         limit = multiple * Decimal(str(lpr))
         if rate > limit:
-            return [f"{PREFIX}年利率{shown}%超过{where}规定的上限：一年期贷款市场报价利率（LPR，按设置为{lpr}%）的"
-                    f"{format_number(multiple)}倍，即{format_number(limit)}%；超过部分不受保护。{basis}。"]
+            return [(f"{PREFIX}年利率{shown}%超过{where}规定的上限：一年期贷款市场报价利率（LPR，按设置为{lpr}%）的"
+                     f"{format_number(multiple)}倍，即{format_number(limit)}%；超过部分不受保护。{basis}。")]
         return []
     at = rate / multiple
-    return [f"{PREFIX}{where}以合同成立时一年期贷款市场报价利率（LPR）的{format_number(multiple)}倍为上限；年利率{shown}%"
-            f"只有在签约时LPR不低于{format_number(at.quantize(Decimal('0.01')))}%时才在上限之内。请核对签约时的LPR"
-            f"（可用 LAWGLM_CONTRACT_LPR 设置）。{basis}。"]
+    return [(f"{PREFIX}{where}以合同成立时一年期贷款市场报价利率（LPR）的{format_number(multiple)}倍为上限；年利率{shown}%"
+             f"只有在签约时LPR不低于{format_number(at.quantize(Decimal('0.01')))}%时才在上限之内。请核对签约时的LPR"
+             f"（可用 LAWGLM_CONTRACT_LPR 设置）。{basis}。")]
 
 
 # --- probation ------------------------------------------------------------------------------------
@@ -163,8 +163,8 @@ def probation_wage_warnings(values: dict, corpus) -> list[str]:
         return []
     pct = cn_to_int(m.group(1))
     if wage < base * pct / 100:
-        return [f"{PREFIX}试用期工资{format_number(wage)}元低于约定工资{format_number(base)}元的百分之{m.group(1)}"
-                f"（《劳动合同法》{_label(20)}）。"]
+        return [(f"{PREFIX}试用期工资{format_number(wage)}元低于约定工资{format_number(base)}元的百分之{m.group(1)}"
+                 f"（《劳动合同法》{_label(20)}）。")]
     return []
 
 

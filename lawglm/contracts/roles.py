@@ -17,6 +17,7 @@ A person named twice (刘阿姨（刘桂兰）) is the bracketed name. Party det
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from .parties import PERSON, Mention, find_details, find_orgs, find_persons, person_at
 from .schema import Template
@@ -133,7 +134,7 @@ def _relations(tpl: Template, text: str, mentions: list[Mention]) -> None:
     (把房子租给王涛 / 借给邻居刘长根2000元)."""
     ordered = sorted(mentions, key=lambda x: x.start)
     noise = _noise(tpl)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         mid = text[a.end:b.start]
         if len(mid) > 14 or SENTENCE_DELIMS.search(mid) or (a.self_ and b.self_):
             continue

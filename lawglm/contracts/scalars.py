@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from ..numerals import DATE_RE, date_iso
@@ -67,8 +68,8 @@ def dates_in(text: str) -> list[tuple[int, int, str]]:
         before = [d for s, e, d in full if e <= m.start()]
         if before:
             try:
-                out.append((m.start(), m.end(), f"{before[-1][:4]}-{int(parse_number(m.group('m'))):02d}-"
-                                                f"{int(parse_number(m.group('d'))):02d}"))
+                out.append((m.start(), m.end(), (f"{before[-1][:4]}-{int(parse_number(m.group('m'))):02d}-"
+                                                 f"{int(parse_number(m.group('d'))):02d}")))
             except ValueError:
                 continue
     return sorted(out)
@@ -77,7 +78,7 @@ def dates_in(text: str) -> list[tuple[int, int, str]]:
 def date_ranges(text: str) -> list[tuple[tuple[int, int, str], tuple[int, int, str]]]:
     """Pairs of dates written as a range: A至B / A到B / A—B / A-B (自A起至B止)."""
     found = dates_in(text)
-    return [(a, b) for a, b in zip(found, found[1:]) if RANGE_SEP.match(text[a[1]:b[0]]) and a[2] < b[2]]
+    return [(a, b) for a, b in pairwise(found) if RANGE_SEP.match(text[a[1]:b[0]]) and a[2] < b[2]]
 
 
 def date_range_values(tpl: Template, text: str) -> list[tuple[str, str, tuple, tuple]]:
@@ -167,7 +168,7 @@ def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
 
 def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
     lead = re.match(r"[为是：:在至于—－\s]*", text[cue_end:]).end()
-    s, e = clause_of(text, cue_end + lead, spaces=True)
+    _, e = clause_of(text, cue_end + lead, spaces=True)
     value = _before_other_cue(spec, TEXT_END.sub("", text[cue_end + lead:e]).strip())
     if spec.shape == "address":
         value = address_prefix(ADDRESS_END.sub("", value))

@@ -84,7 +84,7 @@ def features(text: str) -> list[list[str]]:
         for i in range(s, e):
             word_of[i] = k
     last_cue = [""] * n
-    cue, clause_start = "", 0
+    cue = ""
     cues = {m.end(): m.group(0) for m in _cue_regex().finditer(text)}
     for i, ch in enumerate(text):
         if CLAUSE.match(ch):

@@ -231,7 +231,7 @@ def _run_job(st: core.ServerState, job: dict, paths: list[Path], workdir: Path) 
             job.update(stage="swap")
             new, _ = reload_retriever(st.assistant, index_dir)
         job.update(state="done", stage="done", version=(manifest or {}).get("version") or new.version)
-    except Exception as exc:  # the served index is untouched; tell the job's poller why
+    except Exception as exc:  # noqa: BLE001 - any failure marks the job failed; the served index is untouched
         core.log.exception("index rebuild job %s failed", job["id"])
         job.update(state="failed", error=f"{type(exc).__name__}: {exc}")
     finally:

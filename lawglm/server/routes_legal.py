@@ -65,7 +65,7 @@ async def _ask_events(request: Request, first: Any, rest: AsyncIterator[Any]) ->
             elif item:
                 yield sse("token", {"text": item})
             item = await anext(rest, None)
-    except Exception as exc:  # after headers went out: report in-band, never a traceback
+    except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band, never a traceback
         yield sse("error", _stream_error(request, exc))
     finally:
         await rest.aclose()

@@ -123,7 +123,7 @@ async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[
                                                   "finish_reason": None}]})
             item = await anext(rest, None)
         yield "data: [DONE]\n\n"
-    except Exception as exc:  # headers are gone: report in-band as OpenAI servers do
+    except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do
         yield _data(_stream_error(request, exc))
     finally:
         await rest.aclose()
