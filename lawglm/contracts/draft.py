@@ -16,9 +16,9 @@ from ..citations import verify_one
 from ..corpus import Corpus, load_corpus
 from ..numerals import article_label, int_to_cn
 from ..settings import get_settings
+from .coverage import incomplete_rows, unused_words
 from .errors import FieldErrors
 from .extract import Extraction, classify, rule_extract
-from .coverage import incomplete_rows, unused_words
 from .fields import Bad, coerce, cross_checks, to_jsonable, validate
 from .legal import legal_warnings
 from .render import computed, render_markdown

@@ -20,7 +20,17 @@ from .errors import NoTemplateMatch
 from .items import extract_items
 from .parties import find_commissions, find_courts, find_orgs, mask
 from .roles import extract_parties
-from .scalars import AMOUNT_RE, PERCENT_RE, address_value, cue_value, date_range_values, dates_in, monthly_rate, percent_value, zero_value
+from .scalars import (
+    AMOUNT_RE,
+    PERCENT_RE,
+    address_value,
+    cue_value,
+    date_range_values,
+    dates_in,
+    monthly_rate,
+    percent_value,
+    zero_value,
+)
 from .schedule import extract_schedule
 from .schema import FieldSpec, Template, load_templates
 from .words import occurrences
