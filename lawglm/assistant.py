@@ -250,12 +250,13 @@ class Assistant:
         from .grounded import (
             CONCLUSION_HEAD,
             DISCLAIMER,
-            FALLBACK,
+            FROM_SOURCES,
             SentenceGate,
             basis_articles,
             compose,
             next_steps,
             outside_quotes,
+            quoted_conclusion,
             split_reply,
             system_citations,
         )
@@ -273,12 +274,13 @@ class Assistant:
                                            repetition_penalty=opts.repetition_penalty, adapter=opts.adapter,
                                            stats=stats, cancel=cancel, **self._guard_kw(sources, question))
             yield from _gated_sentences(chunks, gate)
-            if not gate.kept:
-                yield FALLBACK
+        conclusion = gate.conclusion or quoted_conclusion(question, sources)
+        if sources and not gate.kept:
+            yield conclusion
         steps, quoted = next_steps(question, sources, corpus)
-        basis = basis_articles(split_reply(gate.reply)[1], gate.conclusion, sources, corpus)
-        text = compose(gate.conclusion, basis, steps, question)
-        head = CONCLUSION_HEAD + (gate.conclusion or FALLBACK)
+        basis = basis_articles(split_reply(gate.reply)[1], conclusion, sources, corpus)
+        text = compose(conclusion, basis, steps, question)
+        head = CONCLUSION_HEAD + conclusion
         yield text[len(head):] if sources and text.startswith(head) else text
         cites = outside_quotes(head, verify(head, corpus, context_law=opts.law)) if sources else []
         cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
@@ -287,7 +289,8 @@ class Assistant:
             "shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
             "dropped": [{"sentence": s, "reason": r}
                                                                      for s, r in gate.dropped]}
-        sections = {"conclusion": gate.conclusion or FALLBACK, "conclusion_from": "model" if gate.kept else "fallback",
+        origin = "model" if gate.kept else "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
+        sections = {"conclusion": conclusion, "conclusion_from": origin,
                     "basis": [a.citation for a in basis], "next_steps": steps, "disclaimer": DISCLAIMER} \
             if sources else {}
         yield Answer(text, cites, prompt.sources, usage, sections)
@@ -343,13 +346,17 @@ def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citati
     """Retrieval-only answer: each hit as 《law》第N条（status） + text, with its (checked) citation."""
     if not hits:
         return NO_HITS, []
+    from .grounded import drop_repeats
+
     lines, cites, pos = [RETRIEVAL_ONLY_HEADER], [], len(RETRIEVAL_ONLY_HEADER) + 1
+    seen: set[str] = set()  # an amending article restating one shown above: its repeats read ……
     for i, h in enumerate(hits, 1):
         a = h.article
         head = f"【{i}】{a.citation}（{a.status}）"
         start = pos + len(f"【{i}】")
         cites.append(check(Citation(a.citation, a.law, a.article_no, a.sub_no,
                                     span=(start, start + len(a.citation))), corpus))
-        lines += [head, a.text.strip()]
-        pos += len(head) + 1 + len(a.text.strip()) + 1
+        body = drop_repeats(a.text.strip(), seen, verbatim=True)
+        lines += [head, body]
+        pos += len(head) + 1 + len(body) + 1
     return "\n".join(lines), cites

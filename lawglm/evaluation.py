@@ -100,12 +100,12 @@ def text_scores(hyp: str, ref: str) -> dict[str, float]:
 
 def conclusion_of(answer: str) -> str:
     """The model-written part of an answer: the 结论 of a grounded answer, else the whole text."""
-    from .grounded import BASIS_HEAD, CONCLUSION_HEAD, FALLBACK
+    from .grounded import BASIS_HEAD, CONCLUSION_HEAD, FALLBACK, FROM_SOURCES
 
     if not answer.startswith(CONCLUSION_HEAD):
         return answer
     body = answer[len(CONCLUSION_HEAD):].split("\n\n" + BASIS_HEAD)[0]
-    return "" if body.strip() == FALLBACK else body
+    return "" if body.strip() == FALLBACK or body.startswith(FROM_SOURCES) else body
 
 
 def repeated_sentence(answer: str) -> bool:

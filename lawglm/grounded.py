@@ -27,9 +27,9 @@ from .records import Article
 CONCLUSION_HEAD = "结论："
 BASIS_HEAD = "法律依据："
 NEXT_HEAD = "下一步："
-DISCLAIMER = "以上内容仅供参考，不构成法律意见；具体问题请咨询执业律师。"
-FALLBACK = ("未能从检索到的条文中得出可靠的简短结论。下列条文与您的问题最相关，请对照自身情况理解；"
-            "如需确定结论，建议咨询执业律师。")
+DISCLAIMER = "以上内容仅供参考，不构成法律意见。"
+FALLBACK = "未能得出可靠的简短结论，请对照下列条文理解；如需确定结论，建议咨询执业律师。"
+FROM_SOURCES = "（摘自条文）"  # a conclusion the system quoted from the top sources, not written by the model
 NO_SOURCES = "未检索到与您的问题相关的法条，请补充事实或换一种说法（例如写明涉及的法律）。"
 MAX_SENTENCES = 3
 MAX_CONCLUSION_CHARS = 200
@@ -199,6 +199,30 @@ def _self_repeating(core: str, n: int = 4) -> bool:
     return False
 
 
+# --- the conclusion when the model's is dropped ----------------------------------------------------
+EXTRACT_FROM = 3  # sources (in retrieval order) a quoted conclusion may come from
+MIN_EXTRACT_OVERLAP = 2  # content bigrams the quoted sentence must share with the question
+
+
+def quoted_conclusion(question: str, sources: Sequence[Article]) -> str:
+    """When the model's conclusion is dropped: the sentence of the top sources that shares the most
+    content with the question, quoted verbatim with its citation (marked FROM_SOURCES: the system chose
+    it, the model did not write it); FALLBACK when no sentence is about what was asked."""
+    q = _grams(question)
+    best, best_score = None, 0.0
+    for rank, article in enumerate(sources[:EXTRACT_FROM]):
+        for sentence in sentences(article.text):
+            core = sentence.rstrip("；;：:，,")
+            shared = len(_grams(core) & q)
+            score = shared * (1.0 - 0.2 * rank)  # a tie goes to the better-ranked source
+            if shared >= MIN_EXTRACT_OVERLAP and len(norm(core)) >= 8 and score > best_score:
+                best, best_score = (article, core), score
+    if best is None:
+        return FALLBACK
+    article, core = best
+    return f"{FROM_SOURCES}{article.citation}规定：“{core}”" + ("" if core.endswith(("。", "！", "？")) else "。")
+
+
 # --- 法律依据 and 下一步 --------------------------------------------------------------------------
 def basis_articles(basis_line: str, conclusion: str, sources: Sequence[Article], corpus) -> list[Article]:
     """The sources the reply says it rests on (its 依据 line and the conclusion's citations), in the
@@ -276,10 +300,11 @@ def compose(conclusion: str, basis: Sequence[Article], steps: Sequence[str], que
     return drop_repeats("\n".join(parts))
 
 
-def drop_repeats(text: str) -> str:
+def drop_repeats(text: str, seen: set[str] | None = None, verbatim: bool = False) -> str:
     """Every sentence at most once: a later copy is removed, or — inside a quotation, which must stay
-    verbatim — replaced by …… ."""
-    seen: set[str] = set()
+    verbatim — replaced by …… . `seen` carries the sentences of earlier texts (it is updated);
+    `verbatim`: the whole text is statute text, so every repeat becomes …… ."""
+    seen = set() if seen is None else seen
     out, pos, depth = [], 0, 0
     for m in _SENTENCE.finditer(text):
         out.append(text[pos:m.start()])
@@ -290,7 +315,7 @@ def drop_repeats(text: str) -> str:
         if len(key) >= MIN_REPEAT_CHARS and key in seen:
             lead = piece[:len(piece) - len(piece.lstrip("“「"))]
             tail = piece[len(piece.rstrip("”」")):]
-            out.append(lead + ("……" if inside else "") + tail)
+            out.append(lead + ("……" if inside or verbatim else "") + tail)
         else:
             seen.add(key)
             out.append(piece)

@@ -119,7 +119,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Hit] = field(default_factory=list)
     usage: dict = field(default_factory=dict)
-    # grounded shape: {"conclusion", "conclusion_from": model|fallback, "basis": [citation, ...],
+    # grounded shape: {"conclusion", "conclusion_from": model|sources|fallback, "basis": [citation, ...],
     # "next_steps": [line, ...], "disclaimer"} — the parts of `answer`, for clients that lay them out
     sections: dict = field(default_factory=dict)
 

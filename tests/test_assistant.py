@@ -100,6 +100,21 @@ def test_retrieval_only_answer_is_the_articles_with_citations(retriever):
     assert ans.usage["completion_tokens"] == 0 and a.context_length == 0
 
 
+def test_retrieval_only_answer_never_repeats_a_sentence(corpus):
+    """刑法修正案（九）第三十七条 restates 刑法第三百零九条: shown after it, its repeated lines read ……"""
+    from lawglm.assistant import format_retrieved
+    from lawglm.evaluation import repeated_sentence
+    from lawglm.records import Hit
+
+    arts = [corpus.get("中华人民共和国刑法", 309), corpus.get("中华人民共和国刑法修正案（九）", 37)]
+    assert all(arts) and arts[0].text.split("\n")[1].strip() in arts[1].text
+    plain = "\n".join(a.text for a in arts)
+    text, cites = format_retrieved([Hit(a, 1.0, ("bm25",)) for a in arts], corpus)
+    assert repeated_sentence(plain) and not repeated_sentence(text)
+    assert arts[0].text.strip() in text and "……" in text  # the first copy stays whole
+    assert [text[c.span[0]:c.span[1]] for c in cites] == [a.citation for a in arts]
+
+
 def test_law_filter(retriever):
     ans = Assistant(retriever, None, get_settings()).ask("工资", law="劳动合同法", top_k=3)
     assert {h.article.law for h in ans.retrieved} == {"中华人民共和国劳动合同法"}

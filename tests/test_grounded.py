@@ -8,6 +8,7 @@ import pytest
 from lawglm.grounded import (
     CONCLUSION_HEAD,
     FALLBACK,
+    FROM_SOURCES,
     SentenceGate,
     compose,
     conclusion_target,
@@ -15,6 +16,7 @@ from lawglm.grounded import (
     drop_repeats,
     next_steps,
     norm,
+    quoted_conclusion,
     sentences,
 )
 from lawglm.prompts import TRIM_MARK, excerpt, paragraphs
@@ -105,6 +107,15 @@ def test_compose_has_the_three_parts_and_no_repeated_sentence(corpus, labor_sour
     assert len(keys) == len(set(keys))
 
 
+def test_quoted_conclusion_is_the_sources_sentence_closest_to_the_question(corpus, labor_sources):
+    q = "公司超过一个月不签书面劳动合同，要付二倍工资吗？"
+    text = quoted_conclusion(q, labor_sources)
+    assert text.startswith(FROM_SOURCES + labor_sources[0].citation + "规定：“")
+    core = text.split("“", 1)[1].split("”", 1)[0]
+    assert core in labor_sources[0].text and "二倍" in core  # verbatim, and the sentence that matches
+    assert quoted_conclusion("今天天气怎么样", labor_sources) == FALLBACK  # nothing in the sources is about it
+
+
 def test_training_target_is_the_opening_sentences_and_the_gold_basis(corpus, labor_sources):
     answer = ("您好，用人单位超过一个月未签书面合同的，应当每月支付二倍工资。可以申请劳动仲裁。"
               "希望对您有帮助。另外依据《中华人民共和国刑法》第二百六十四条……")
@@ -160,7 +171,11 @@ def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, co
 def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, tiny_backbone):
     model, tok = tiny_backbone
     answer = _grounded(retriever, model, tok).ask(QUESTION, temperature=0)
-    assert answer.answer.startswith(CONCLUSION_HEAD + FALLBACK) and answer.usage["gate"] != "accepted"
+    # the model's words are dropped; the conclusion is the most relevant sentence of a source, quoted
+    assert answer.answer.startswith(CONCLUSION_HEAD + FROM_SOURCES) and answer.usage["gate"] != "accepted"
+    assert answer.sections["conclusion_from"] == "sources"
+    quoted = answer.sections["conclusion"].split("“", 1)[1].split("”", 1)[0]
+    assert any(quoted in h.article.text for h in answer.retrieved)
     assert answer.citations and all(c.supported for c in answer.citations)  # the verbatim 法律依据
     keys = [norm(s) for s in sentences(answer.answer) if len(norm(s)) >= 6]
     assert len(keys) == len(set(keys))

@@ -140,7 +140,7 @@ function retrievedItem(h) {
 // a grounded answer (lawglm/grounded.py): 结论, 下一步 and the note as text; 法律依据 as the citation cards
 function renderSections(text, s) {
   const parts = [el("div", "section-title", "结论"),
-                 el("p", "conclusion" + (s.conclusion_from === "fallback" ? " fallback" : ""), s.conclusion)];
+                 el("p", "conclusion" + ({fallback: " fallback", sources: " quoted"}[s.conclusion_from] || ""), s.conclusion)];
   if (s.next_steps && s.next_steps.length) {
     parts.push(el("div", "section-title", "下一步"));
     const ol = el("ol", "next-steps");
