@@ -257,6 +257,7 @@ class Assistant:
             next_steps,
             outside_quotes,
             quoted_conclusion,
+            shown_basis,
             split_reply,
             system_citations,
         )
@@ -291,7 +292,7 @@ class Assistant:
                                                                      for s, r in gate.dropped]}
         origin = "model" if gate.kept else "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
         sections = {"conclusion": conclusion, "conclusion_from": origin,
-                    "basis": [a.citation for a in basis], "next_steps": steps, "disclaimer": DISCLAIMER} \
+                    "basis": [a.citation for a, _ in shown_basis(conclusion, basis, question)], "next_steps": steps, "disclaimer": DISCLAIMER} \
             if sources else {}
         yield Answer(text, cites, prompt.sources, usage, sections)
 

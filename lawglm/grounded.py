@@ -284,16 +284,26 @@ def next_steps(question: str, sources: Sequence[Article], corpus) -> tuple[list[
     return lines, quoted
 
 
-def basis_line(i: int, article: Article, question: str) -> str:
-    return f"{i}. {article.citation}（{article.status}）：“{excerpt(article.text, question, BASIS_CHARS)}”"
+def shown_basis(conclusion: str, basis: Sequence[Article], question: str) -> list[tuple[Article, str]]:
+    """(article, verbatim excerpt) per 法律依据 line: a sentence the conclusion already quotes reads ……,
+    and an article with nothing left to show is not listed again (the conclusion cites it)."""
+    said = {norm(x) for x in sentences(conclusion) if len(norm(x)) >= MIN_REPEAT_CHARS}
+    out = []
+    for article in basis:
+        text = drop_repeats(excerpt(article.text, question, BASIS_CHARS), set(said), verbatim=True)
+        if len(norm(text)) >= MIN_REPEAT_CHARS:
+            out.append((article, text))
+    return out
 
 
 def compose(conclusion: str, basis: Sequence[Article], steps: Sequence[str], question: str) -> str:
     """The whole answer text in the grounded shape (no sentence repeated)."""
     if not basis:
         return NO_SOURCES
-    parts = [CONCLUSION_HEAD + (conclusion or FALLBACK), "",
-             BASIS_HEAD, *[basis_line(i, a, question) for i, a in enumerate(basis, 1)]]
+    conclusion = conclusion or FALLBACK
+    lines = [f"{i}. {a.citation}（{a.status}）：“{text}”"
+             for i, (a, text) in enumerate(shown_basis(conclusion, basis, question), 1)]
+    parts = [CONCLUSION_HEAD + conclusion, "", BASIS_HEAD, *lines]
     if steps:
         parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
     parts += ["", DISCLAIMER]

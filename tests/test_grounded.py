@@ -18,6 +18,7 @@ from lawglm.grounded import (
     norm,
     quoted_conclusion,
     sentences,
+    shown_basis,
 )
 from lawglm.prompts import TRIM_MARK, excerpt, paragraphs
 from tests.conftest import teach
@@ -116,6 +117,16 @@ def test_quoted_conclusion_is_the_sources_sentence_closest_to_the_question(corpu
     assert quoted_conclusion("今天天气怎么样", labor_sources) == FALLBACK  # nothing in the sources is about it
 
 
+def test_basis_does_not_repeat_what_the_conclusion_quotes(corpus, labor_sources):
+    q = "公司超过一个月不签书面劳动合同，要付二倍工资吗？"
+    conclusion = quoted_conclusion(q, labor_sources)
+    shown = shown_basis(conclusion, labor_sources, q)
+    core = conclusion.split("“", 1)[1].split("”", 1)[0]
+    assert all(core not in text for _, text in shown)
+    text = compose(conclusion, labor_sources, [], q)
+    assert text.count(core) == 1 and all(f"{a.citation}（" in text for a, _ in shown)
+
+
 def test_training_target_is_the_opening_sentences_and_the_gold_basis(corpus, labor_sources):
     answer = ("您好，用人单位超过一个月未签书面合同的，应当每月支付二倍工资。可以申请劳动仲裁。"
               "希望对您有帮助。另外依据《中华人民共和国刑法》第二百六十四条……")
@@ -176,6 +187,7 @@ def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, ti
     assert answer.sections["conclusion_from"] == "sources"
     quoted = answer.sections["conclusion"].split("“", 1)[1].split("”", 1)[0]
     assert any(quoted in h.article.text for h in answer.retrieved)
+    assert "：“……”" not in answer.answer  # an article the conclusion quoted whole is not listed as ……
     assert answer.citations and all(c.supported for c in answer.citations)  # the verbatim 法律依据
     keys = [norm(s) for s in sentences(answer.answer) if len(norm(s)) >= 6]
     assert len(keys) == len(set(keys))
