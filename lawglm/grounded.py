@@ -94,13 +94,15 @@ class SentenceGate:
     stopped: bool = False
     reply: str = ""  # the model's whole reply, as far as it was read
     unattributed: int = 0  # sentences kept without the citation their source did not bear out
+    pending: str = ""  # a sentence ending in ： waits for the one it announces
 
     def __post_init__(self) -> None:
         self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
         self.allowed = {(a.law, a.article_no, a.sub_no) for a in self.sources}
 
-    def reason(self, sentence: str) -> str | None:
-        """Why a sentence must go (None: it may stay)."""
+    def reason(self, sentence: str, announces: bool = False) -> str | None:
+        """Why a sentence must go (None: it may stay). `announces`: it ends in ： — its citations are
+        checked together with the sentence it announces."""
 
         core = norm(sentence)
         if _COPIED.search(sentence):
@@ -109,8 +111,13 @@ class SentenceGate:
             return "garbled"
         if _self_repeating(core) or any(_same(core, norm(k)) for k in self.kept):
             return "repetitive"
-        if len(self.kept) >= MAX_SENTENCES or sum(map(len, self.kept)) + len(sentence) > MAX_CONCLUSION_CHARS:
+        if (len(self.kept) >= MAX_SENTENCES
+                or sum(map(len, self.kept)) + len(self.pending) + len(sentence) > MAX_CONCLUSION_CHARS):
             return "too_long"
+        if _echoes(sentence, self.question):
+            return "echo"
+        if announces:
+            return None  # the announced sentence carries the support and topic checks
         if not self._supported(sentence):
             return "unsupported"
         if grounding(sentence, self.context) < self.min_grounding:
@@ -124,8 +131,8 @@ class SentenceGate:
         from .citations import verify
         from .support import check_support
 
-        text = "".join([*self.kept, sentence])
-        cites = [c for c in verify(text, self.corpus) if c.span[1] > len(text) - len(sentence)]
+        text = "".join([*self.kept, self.pending, sentence])
+        cites = [c for c in verify(text, self.corpus) if c.span[1] > len(text) - len(self.pending + sentence)]
         return check_support(text, cites, list(self.sources), self.corpus)[1] if cites else []
 
     def _supported(self, sentence: str) -> bool:
@@ -133,13 +140,15 @@ class SentenceGate:
         return all(c.supported and not (c.support or {}).get("corrected_from") for c in self._checked(sentence))
 
     def push(self, sentence: str) -> str | None:
-        """The sentence as kept, or None (and the gate stops). A sentence whose claim its cited source does
-        not bear out word for word keeps the claim without the attribution, when the claim itself is
+        """The sentence as kept ("" while a 根据…规定： waits for what it announces), or None (and the gate
+        stops). A sentence whose claim its cited source does not bear out word for word keeps the claim
+        without the attribution, when the claim itself is
         grounded (根据《X》第N条，甲应当… -> 甲应当…): the article still leads 法律依据, but no words are
         put in its mouth."""
         if self.stopped:
             return None
-        why = self.reason(sentence)
+        announces = sentence.rstrip().endswith(("：", ":"))
+        why = self.reason(sentence, announces)
         if why == "unsupported" and all(c.article is not None and c.support.get("reason") != "not_in_sources"
                                         for c in self._checked(sentence)):
             bare = strip_attributions(sentence)
@@ -147,8 +156,15 @@ class SentenceGate:
                 sentence, why = bare, None
                 self.unattributed += 1
         if why is None:
+            if announces:
+                self.pending += sentence  # 根据…规定： is kept only with what it announces
+                return ""
+            sentence, self.pending = self.pending + sentence, ""
             self.kept.append(sentence)
             return sentence
+        if self.pending:
+            self.dropped.append((self.pending, "incomplete"))
+            self.pending = ""
         self.dropped.append((sentence, why))
         self.stopped = True
         return None
@@ -165,6 +181,20 @@ class SentenceGate:
 
 
 _TRAIL = re.compile(r"^\s*(?:的)?(?:相关|有关)?(?:规定|明确规定)?(?:，|,|：|:)?")
+
+
+MAX_ECHO = 0.8  # share of a sentence's content bigrams taken from the question that makes it an echo
+
+
+_ASKING = re.compile(r"可不可以|能不能|是不是|会不会|有没有|是否|能否|可否|吗|呢|怎么|如何|什么|哪|[？?]")
+
+
+def _echoes(sentence: str, question: str) -> bool:
+    """The sentence restates the question and still asks it (最高额抵押权设定后，当事人可不可以变更…);
+    a restatement with a verdict (…的抵押是有效的) is an answer and stays."""
+    grams = _grams(sentence)
+    return (bool(grams) and len(grams & _grams(question)) / len(grams) >= MAX_ECHO
+            and _ASKING.search(sentence) is not None)
 
 
 def strip_attributions(sentence: str) -> str:

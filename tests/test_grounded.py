@@ -66,11 +66,26 @@ def test_gate_keeps_grounded_sentences_and_stops_at_trouble(labor_sources, corpu
     assert gate.verdict() == "accepted"
 
 
+def test_an_intro_ending_in_a_colon_is_kept_only_with_what_it_announces(labor_sources, corpus):
+    q = "公司一直不跟我签书面劳动合同，能要双倍工资吗？"
+    intro = "根据《中华人民共和国劳动合同法》第八十二条规定："
+    said = "“用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。”"
+    gate = SentenceGate(q, labor_sources, corpus)
+    assert gate.push(intro) == "" and gate.conclusion == ""  # nothing shown yet
+    assert gate.push(said) == intro + said and gate.conclusion == intro + said
+    alone = SentenceGate(q, labor_sources, corpus)
+    alone.push("用人单位未签合同的，分别按照下列规定处理：")
+    assert alone.conclusion == "" and alone.verdict() == "empty"  # the list it announced never came
+    assert not alone.push("月亮绕着地球转，潮汐由此产生，渔民据此出海捕鱼。")
+    assert [r for _, r in alone.dropped] == ["incomplete", "off_topic"]
+
+
 @pytest.mark.parametrize("sentence, reason", [
     ("月亮绕着地球转，潮汐由此产生，渔民据此出海捕鱼。", "off_topic"),
     ("根据《中华人民共和国刑法》第二百六十四条，公司构成盗窃罪。", "unsupported"),
     ("【1】《中华人民共和国劳动合同法》第八十二条（现行有效）用人单位…", "copied_source"),
     ("书面书面书面书面书面书面书面书面书面书面。", "repetitive"),
+    ("公司不签劳动合同，能不能要双倍工资。", "echo"),  # restates the question and still asks it
 ])
 def test_gate_drops(labor_sources, corpus, sentence, reason):
     gate = SentenceGate("公司不签劳动合同，能要双倍工资吗？", labor_sources, corpus)
