@@ -159,15 +159,20 @@ def test_reload_swaps_version_and_old_object_keeps_serving(tmp_path, tiny_index,
     assert r.index.encoder() is old_index.encoder()  # same encoder files: the loaded model is kept
 
 
-def test_search_is_fast(retriever):
-    """CPU time, not wall time: on a shared machine wall time measures the neighbours."""
-    retriever.search("借款合同的利息", 5)
+def median_cpu_s(retriever, queries: tuple[str, ...]) -> float:
+    """Median CPU time of one search, after a warm-up (CPU, not wall time: on a shared machine wall
+    time measures the neighbours)."""
+    retriever.search(queries[0], 5)
     times = []
-    for q in ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办"):
+    for q in queries:
         t0 = time.process_time()
         retriever.search(q, 5)
         times.append(time.process_time() - t0)
-    assert sorted(times)[2] < 0.05
+    return sorted(times)[len(times) // 2]
+
+
+def test_search_is_fast(retriever):
+    assert median_cpu_s(retriever, ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办")) < 0.05
 
 
 # --- CLI --------------------------------------------------------------------------------
@@ -390,13 +395,7 @@ def test_unknown_mode_is_a_clear_error(monkeypatch, tiny_index):
 
 def test_ranker_search_is_fast(ranked):
     """CPU time per query on the ranker path (5 lists, ~100 candidates, MLP)."""
-    ranked.search("借款合同的利息", 5)
-    times = []
-    for q in ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "工资被拖欠怎么办", "甲把乙打伤了要不要赔"):
-        t0 = time.process_time()
-        ranked.search(q, 5)
-        times.append(time.process_time() - t0)
-    assert sorted(times)[2] < 0.05
+    assert median_cpu_s(ranked, ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "工资被拖欠怎么办", "甲把乙打伤了要不要赔")) < 0.05
 
 
 # --- a cross-encoder reranker a user brings ----------------------------------------------------------------
