@@ -298,16 +298,29 @@ def quote(article: Article, paragraph: int, count: int) -> str:
     return "".join(sentences(paras[paragraph])[:count])
 
 
+_PERSONAL = re.compile(r"我|俺|本人|咱|自己|怎么办|怎么处理|如何处理|该怎么|怎样才能|怎么才能|如何维权|维权|起诉|告他|告她|"
+                       r"报警|报案|索赔|赔偿|赔钱|要回|讨回|追回|退还|退钱|不给|不还|不退|被骗|被打|被辞退|被开除")
+
+
+def asks_what_to_do(question: str) -> bool:
+    """A person's own matter (我…, …怎么办, 能要回来吗) rather than a question about the law
+    (犯罪中止是什么, 遗嘱无效的情形): only the first gets a 下一步 section."""
+    return _PERSONAL.search(question) is not None
+
+
 def next_steps(question: str, sources: Sequence[Article], corpus) -> tuple[list[str], list[Article]]:
-    """(lines of the 下一步 section, articles they quote); empty when the kind of dispute is unclear."""
-    kind = dispute_kind(question, sources)
+    """(lines of the 下一步 section, articles they quote); empty for a question about the law itself
+    (asks_what_to_do) or when the kind of dispute is unclear."""
+    kind = dispute_kind(question, sources) if asks_what_to_do(question) else None
     if kind is None:
         return [], []
     spec = _kinds()[kind]
     lines, quoted = list(spec["steps"]), []
+    shown = {a.key for a in sources}  # a limitation article already in 法律依据 is not quoted twice
     for law, no, para, count in spec["quotes"]:
         article = corpus.get(law, no) if corpus is not None else None
-        text = quote(article, para, count) if article is not None and article.is_current else ""
+        usable = article is not None and article.is_current and article.key not in shown
+        text = quote(article, para, count) if usable else ""
         if text:
             lines.append(f"期限：{article.citation}规定：“{text}”")
             quoted.append(article)

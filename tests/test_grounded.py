@@ -10,6 +10,7 @@ from lawglm.grounded import (
     FALLBACK,
     FROM_SOURCES,
     SentenceGate,
+    asks_what_to_do,
     compose,
     conclusion_target,
     dispute_kind,
@@ -113,8 +114,17 @@ def test_next_steps_for_a_labour_dispute_quote_the_limitation_period(corpus, lab
     assert lines[-1] == f"期限：{period.citation}规定：“{sentences(paragraphs(period.text)[0])[0]}”"
 
 
+def test_next_steps_only_for_a_persons_own_matter_and_never_twice(corpus, labor_sources):
+    assert asks_what_to_do("公司拖欠我三个月工资，我该怎么办？") and asks_what_to_do("房东不退押金怎么办")
+    assert not asks_what_to_do("什么情形下遗嘱无效？") and not asks_what_to_do("犯罪中止是什么意思")
+    assert next_steps("用人单位拖欠工资的法律责任是什么", labor_sources, corpus) == ([], [])
+    period = corpus.get("中华人民共和国劳动争议调解仲裁法", 27)
+    lines, quoted = next_steps("公司拖欠我工资怎么办", [*labor_sources, period], corpus)
+    assert lines and not quoted and not any("期限" in line for line in lines)  # already in 法律依据
+
+
 def test_compose_has_the_three_parts_and_no_repeated_sentence(corpus, labor_sources):
-    q = "公司不签劳动合同，能要双倍工资吗？"
+    q = "公司不跟我签劳动合同，我能要双倍工资吗？"
     steps, _ = next_steps(q, labor_sources, corpus)
     text = compose("", labor_sources, steps, q)
     assert text.startswith(CONCLUSION_HEAD + FALLBACK)
