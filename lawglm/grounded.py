@@ -230,6 +230,7 @@ def _self_repeating(core: str, n: int = 4) -> bool:
 
 
 # --- the conclusion when the model's is dropped ----------------------------------------------------
+_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十]+[)）]|\d+[.、．])")
 EXTRACT_FROM = 3  # sources (in retrieval order) a quoted conclusion may come from
 MIN_EXTRACT_OVERLAP = 2  # content bigrams the quoted sentence must share with the question
 
@@ -242,7 +243,9 @@ def quoted_conclusion(question: str, sources: Sequence[Article]) -> str:
     best, best_score = None, 0.0
     for rank, article in enumerate(sources[:EXTRACT_FROM]):
         for sentence in sentences(article.text):
-            core = sentence.rstrip("；;：:，,")
+            if _ITEM.match(sentence) or sentence.rstrip().endswith(("：", ":")):
+                continue  # a list item or a list's intro says nothing on its own
+            core = sentence.rstrip("；;，,")
             shared = len(_grams(core) & q)
             score = shared * (1.0 - 0.2 * rank)  # a tie goes to the better-ranked source
             if shared >= MIN_EXTRACT_OVERLAP and len(norm(core)) >= 8 and score > best_score:

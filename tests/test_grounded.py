@@ -140,6 +140,9 @@ def test_quoted_conclusion_is_the_sources_sentence_closest_to_the_question(corpu
     core = text.split("“", 1)[1].split("”", 1)[0]
     assert core in labor_sources[0].text and "二倍" in core  # verbatim, and the sentence that matches
     assert quoted_conclusion("今天天气怎么样", labor_sources) == FALLBACK  # nothing in the sources is about it
+    wages = corpus.get("中华人民共和国劳动法", 91)  # 有下列侵害…情形之一的…：（一）克扣或者无故拖欠劳动者工资的；…
+    picked = quoted_conclusion("公司拖欠我三个月工资，我该怎么办？", [wages])
+    assert "（一）" not in picked and not picked.rstrip("”").endswith("：")  # no bare list item or list intro
 
 
 def test_basis_does_not_repeat_what_the_conclusion_quotes(corpus, labor_sources):
