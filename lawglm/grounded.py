@@ -147,6 +147,7 @@ class SentenceGate:
         put in its mouth."""
         if self.stopped:
             return None
+        sentence = _COLON_STOP.sub(r"\1", sentence)  # 「…撤销赠与：。」 (a habit of the old training targets)
         announces = sentence.rstrip().endswith(("：", ":"))
         why = self.reason(sentence, announces)
         if why == "unsupported" and all(c.article is not None and c.support.get("reason") != "not_in_sources"
@@ -230,6 +231,7 @@ def _self_repeating(core: str, n: int = 4) -> bool:
 
 
 # --- the conclusion when the model's is dropped ----------------------------------------------------
+_COLON_STOP = re.compile(r"([：:])\s*[。.]")
 _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十]+[)）]|\d+[.、．])")
 EXTRACT_FROM = 3  # sources (in retrieval order) a quoted conclusion may come from
 MIN_EXTRACT_OVERLAP = 2  # content bigrams the quoted sentence must share with the question
@@ -405,9 +407,11 @@ def conclusion_target(answer: str, sources: Sequence[Article], gold: Sequence[Ar
             continue
         if kept and sum(map(len, kept)) + len(s) > MAX_CONCLUSION_CHARS * 0.75:
             break
-        kept.append(s if s.endswith(("。", "！", "？", "；")) else s + "。")
+        kept.append(s if s.endswith(("。", "！", "？", "；", "：", ":")) else s + "。")
         if len(kept) == MAX_SENTENCES:
             break
+    while kept and kept[-1].endswith(("：", ":")):
+        kept.pop()  # a list intro whose list did not fit
     if not kept or sum(map(len, kept)) > MAX_CONCLUSION_CHARS:
         return None
     return "".join(kept) + "\n" + BASIS_MARK + "；".join(a.citation for a in basis) + "。"

@@ -74,6 +74,8 @@ def test_an_intro_ending_in_a_colon_is_kept_only_with_what_it_announces(labor_so
     gate = SentenceGate(q, labor_sources, corpus)
     assert gate.push(intro) == "" and gate.conclusion == ""  # nothing shown yet
     assert gate.push(said) == intro + said and gate.conclusion == intro + said
+    colon_stop = SentenceGate(q, labor_sources, corpus)  # 「规定：。」 reads as 「规定：」
+    assert colon_stop.push(intro[:-1] + "：。") == "" and colon_stop.push(said) == intro + said
     alone = SentenceGate(q, labor_sources, corpus)
     alone.push("用人单位未签合同的，分别按照下列规定处理：")
     assert alone.conclusion == "" and alone.verdict() == "empty"  # the list it announced never came
