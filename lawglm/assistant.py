@@ -251,6 +251,7 @@ class Assistant:
             CONCLUSION_HEAD,
             DISCLAIMER,
             FROM_SOURCES,
+            NO_SOURCES,
             SentenceGate,
             basis_articles,
             compose,
@@ -280,7 +281,8 @@ class Assistant:
             yield conclusion
         steps, quoted = next_steps(question, sources, corpus)
         basis = basis_articles(split_reply(gate.reply)[1], conclusion, sources, corpus)
-        text = compose(conclusion, basis, steps, question)
+        shown = shown_basis(conclusion, basis, question)
+        text = compose(conclusion, shown, steps) if basis else NO_SOURCES
         head = CONCLUSION_HEAD + conclusion
         yield text[len(head):] if sources and text.startswith(head) else text
         cites = outside_quotes(head, verify(head, corpus, context_law=opts.law)) if sources else []
@@ -292,7 +294,7 @@ class Assistant:
                                                                      for s, r in gate.dropped]}
         origin = "model" if gate.kept else "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
         sections = {"conclusion": conclusion, "conclusion_from": origin,
-                    "basis": [a.citation for a, _ in shown_basis(conclusion, basis, question)], "next_steps": steps, "disclaimer": DISCLAIMER} \
+                    "basis": [a.citation for a, _ in shown], "next_steps": steps, "disclaimer": DISCLAIMER} \
             if sources else {}
         yield Answer(text, cites, prompt.sources, usage, sections)
 

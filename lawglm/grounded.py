@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .prompts import BASIS_MARK, excerpt
+from .prompts import BASIS_MARK, ITEM, excerpt
 from .records import Article
 
 CONCLUSION_HEAD = "结论："
@@ -100,8 +100,8 @@ class SentenceGate:
         self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
         self.allowed = {(a.law, a.article_no, a.sub_no) for a in self.sources}
 
-    def reason(self, sentence: str, announces: bool = False) -> str | None:
-        """Why a sentence must go (None: it may stay). `announces`: it ends in ： — its citations are
+    def reason(self, sentence: str, lead_in: bool = False) -> str | None:
+        """Why a sentence must go (None: it may stay). `lead_in`: it ends in ： — its citations are
         checked together with the sentence it announces."""
 
         core = norm(sentence)
@@ -116,7 +116,7 @@ class SentenceGate:
             return "too_long"
         if _echoes(sentence, self.question):
             return "echo"
-        if announces:
+        if lead_in:
             return None  # the announced sentence carries the support and topic checks
         if not self._supported(sentence):
             return "unsupported"
@@ -148,8 +148,8 @@ class SentenceGate:
         if self.stopped:
             return None
         sentence = _COLON_STOP.sub(r"\1", sentence)  # 「…撤销赠与：。」 (a habit of the old training targets)
-        announces = sentence.rstrip().endswith(("：", ":"))
-        why = self.reason(sentence, announces)
+        lead_in = announces(sentence)
+        why = self.reason(sentence, lead_in)
         if why == "unsupported" and all(c.article is not None and c.support.get("reason") != "not_in_sources"
                                         for c in self._checked(sentence)):
             bare = strip_attributions(sentence)
@@ -157,7 +157,7 @@ class SentenceGate:
                 sentence, why = bare, None
                 self.unattributed += 1
         if why is None:
-            if announces:
+            if lead_in:
                 self.pending += sentence  # 根据…规定： is kept only with what it announces
                 return ""
             sentence, self.pending = self.pending + sentence, ""
@@ -188,6 +188,11 @@ MAX_ECHO = 0.8  # share of a sentence's content bigrams taken from the question 
 
 
 _ASKING = re.compile(r"可不可以|能不能|是不是|会不会|有没有|是否|能否|可否|吗|呢|怎么|如何|什么|哪|[？?]")
+
+
+def announces(sentence: str) -> bool:
+    """The sentence ends in ： (根据…规定：, 有下列情形之一的：): it introduces what follows."""
+    return sentence.rstrip().endswith(("：", ":"))
 
 
 def _echoes(sentence: str, question: str) -> bool:
@@ -232,7 +237,6 @@ def _self_repeating(core: str, n: int = 4) -> bool:
 
 # --- the conclusion when the model's is dropped ----------------------------------------------------
 _COLON_STOP = re.compile(r"([：:])\s*[。.]")
-_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十]+[)）]|\d+[.、．])")
 EXTRACT_FROM = 3  # sources (in retrieval order) a quoted conclusion may come from
 MIN_EXTRACT_OVERLAP = 2  # content bigrams the quoted sentence must share with the question
 
@@ -245,7 +249,7 @@ def quoted_conclusion(question: str, sources: Sequence[Article]) -> str:
     best, best_score = None, 0.0
     for rank, article in enumerate(sources[:EXTRACT_FROM]):
         for sentence in sentences(article.text):
-            if _ITEM.match(sentence) or sentence.rstrip().endswith(("：", ":")):
+            if ITEM.match(sentence.lstrip()) or announces(sentence):
                 continue  # a list item or a list's intro says nothing on its own
             core = sentence.rstrip("；;，,")
             shared = len(_grams(core) & q)
@@ -344,14 +348,10 @@ def shown_basis(conclusion: str, basis: Sequence[Article], question: str) -> lis
     return out
 
 
-def compose(conclusion: str, basis: Sequence[Article], steps: Sequence[str], question: str) -> str:
-    """The whole answer text in the grounded shape (no sentence repeated)."""
-    if not basis:
-        return NO_SOURCES
-    conclusion = conclusion or FALLBACK
-    lines = [f"{i}. {a.citation}（{a.status}）：“{text}”"
-             for i, (a, text) in enumerate(shown_basis(conclusion, basis, question), 1)]
-    parts = [CONCLUSION_HEAD + conclusion, "", BASIS_HEAD, *lines]
+def compose(conclusion: str, shown: Sequence[tuple[Article, str]], steps: Sequence[str]) -> str:
+    """The whole answer text in the grounded shape (no sentence repeated); `shown` = shown_basis(…)."""
+    lines = [f"{i}. {a.citation}（{a.status}）：“{text}”" for i, (a, text) in enumerate(shown, 1)]
+    parts = [CONCLUSION_HEAD + (conclusion or FALLBACK), "", BASIS_HEAD, *lines]
     if steps:
         parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
     parts += ["", DISCLAIMER]
@@ -407,10 +407,10 @@ def conclusion_target(answer: str, sources: Sequence[Article], gold: Sequence[Ar
             continue
         if kept and sum(map(len, kept)) + len(s) > MAX_CONCLUSION_CHARS * 0.75:
             break
-        kept.append(s if s.endswith(("。", "！", "？", "；", "：", ":")) else s + "。")
+        kept.append(s if s.endswith(("。", "！", "？", "；")) or announces(s) else s + "。")
         if len(kept) == MAX_SENTENCES:
             break
-    while kept and kept[-1].endswith(("：", ":")):
+    while kept and announces(kept[-1]):
         kept.pop()  # a list intro whose list did not fit
     if not kept or sum(map(len, kept)) > MAX_CONCLUSION_CHARS:
         return None

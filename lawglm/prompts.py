@@ -164,7 +164,7 @@ def retrieval_query(question: str, history: Sequence | None = None, *, turns: in
 
 
 # --- articles and messages --------------------------------------------------------
-_ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")
+ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")  # an article's item line （一）…
 _SENTENCE_END = re.compile(r"(?<=[。；;！？])")
 
 
@@ -193,7 +193,7 @@ def excerpt(text: str, query: str, max_chars: int | None) -> str:
     chosen: set[int] = set()
     used = 0
     for i in ranked:
-        group = {i} | ({_lead_in(paras, i)} if _ITEM.match(paras[i]) else set())
+        group = {i} | ({_lead_in(paras, i)} if ITEM.match(paras[i]) else set())
         cost = sum(len(paras[j]) for j in group - chosen)
         if used + cost > max_chars:
             continue
@@ -212,7 +212,7 @@ def excerpt(text: str, query: str, max_chars: int | None) -> str:
 
 def _lead_in(paras: list[str], i: int) -> int:
     j = i
-    while j > 0 and _ITEM.match(paras[j]):
+    while j > 0 and ITEM.match(paras[j]):
         j -= 1
     return j
 

@@ -96,6 +96,7 @@ class _State:
     all_names: dict[str, str]  # every exact name resolve_law knows, incl. department-prefixed ones
     longest_name: int
     law_id: dict[str, int]
+    nested_laws: tuple[str, ...] = ()  # law names with a 《》 citation inside (关于《X》第十三条…的解释)
     src: rk.Sources | None = None  # what the learned ranker reads (mode "fused" only)
     ranker: rk.Ranker | None = None
     reranker: object | None = None
@@ -112,7 +113,8 @@ class _State:
         all_names = _all_names(index.corpus)
         st = cls(index, law_of, laws, dept_of, depts, status_of, statuses, names, _alternation(names),
                  cores, _alternation(cores), {a.key: i for i, a in enumerate(arts)}, masks, all_names,
-                 max(map(len, all_names), default=0), {law: i for i, law in enumerate(laws)})
+                 max(map(len, all_names), default=0), {law: i for i, law in enumerate(laws)},
+                 tuple(law for law in laws if "《" in law))
         if params.mode == "fused":
             ranker = _ranker_for(index, params.ranker)
             if ranker is not None:
@@ -268,7 +270,7 @@ class Retriever:
 
         corpus = st.index.corpus
         out: list[Hit] = []
-        names = _name_spans(st, query) if "《" in query else []
+        names = _name_spans(st, query) if "《" in query and st.nested_laws else []
         for c in extract(query, corpus):
             if any(lo < c.span[0] and c.span[1] <= hi for lo, hi in names):
                 continue  # 《…关于《X法》第十三条…的解释》第三条: the inner citation is part of a law's name
@@ -361,11 +363,7 @@ def detect_laws(st: _State, query: str) -> tuple[set[str], set[str]]:
 
 def _name_spans(st: _State, query: str) -> list[tuple[int, int]]:
     """Spans of the known law names written in the query that themselves contain a 《》 citation."""
-    out = []
-    for name in (law for law in st.laws if "《" in law):
-        if (at := query.find(name)) >= 0:
-            out.append((at, at + len(name)))
-    return out
+    return [(at, at + len(name)) for name in st.nested_laws if (at := query.find(name)) >= 0]
 
 
 def _law_ending_at(st: _State, query: str, pos: int) -> str | None:

@@ -128,7 +128,7 @@ def test_next_steps_only_for_a_persons_own_matter_and_never_twice(corpus, labor_
 def test_compose_has_the_three_parts_and_no_repeated_sentence(corpus, labor_sources):
     q = "公司不跟我签劳动合同，我能要双倍工资吗？"
     steps, _ = next_steps(q, labor_sources, corpus)
-    text = compose("", labor_sources, steps, q)
+    text = compose("", shown_basis("", labor_sources, q), steps)
     assert text.startswith(CONCLUSION_HEAD + FALLBACK)
     assert "\n\n法律依据：\n1. " + labor_sources[0].citation + "（现行有效）：“" in text and "\n\n下一步：\n1. " in text
     keys = [norm(s) for s in sentences(text) if len(norm(s)) >= 6]
@@ -153,7 +153,7 @@ def test_basis_does_not_repeat_what_the_conclusion_quotes(corpus, labor_sources)
     shown = shown_basis(conclusion, labor_sources, q)
     core = conclusion.split("“", 1)[1].split("”", 1)[0]
     assert all(core not in text for _, text in shown)
-    text = compose(conclusion, labor_sources, [], q)
+    text = compose(conclusion, shown_basis(conclusion, labor_sources, q), [])
     assert text.count(core) == 1 and all(f"{a.citation}（" in text for a, _ in shown)
 
 
