@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lawglm.evaluation import first_gold_rank, read_retrieval_data
 from lawglm.records import Article, Hit
+from lawglm.retrieval_eval import first_gold_rank, read_retrieval_data
 
 
 def percentile(values: list[float], q: float) -> float:

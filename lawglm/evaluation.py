@@ -1,5 +1,5 @@
-"""Evaluation on dev files: generation (answer modes side by side, through `Assistant.ask`) and
-retrieval (recall@k; the section below).
+"""Generation evaluation on dev files: answer modes side by side, through `Assistant.ask` (retrieval
+evaluation lives in lawglm/retrieval_eval.py).
 
 Generation: every answer mode — retrieval-only (no model), the bare backbone, each adapter — answers the
 same rows through the product's own path (`Assistant.ask`: retrieval, prompt, guarded decoding, gate,
@@ -334,19 +334,3 @@ def format_generation_report(report: dict[str, Any]) -> str:
     for k in REPORT_KEYS:
         lines.append(f"  {k:<26}" + "".join(f"{report['modes'][m].get(k)!s:>{width}}" for m in modes))
     return "\n".join(lines)
-
-
-# === retrieval evaluation (index & retrieval) =================================================
-# The retrieval half lives in lawglm/retrieval_eval.py (gold files, the held-back split, look-ups,
-# --by / --compare); these names stay importable from here.
-from .retrieval_eval import (  # noqa: F401
-    RETRIEVAL_KS,
-    RetrievalExample,
-    evaluate_retrieval,
-    first_gold_rank,
-    format_table,
-    is_held_out,
-    metrics_from_ranks,
-    read_retrieval_data,
-    select_split,
-)

@@ -8,8 +8,8 @@ import pytest
 
 from lawglm.cli import main
 from lawglm.errors import DataError
-from lawglm.evaluation import evaluate_retrieval, metrics_from_ranks, read_retrieval_data
 from lawglm.retrieval import Retriever
+from lawglm.retrieval_eval import evaluate_retrieval, metrics_from_ranks, read_retrieval_data
 
 
 def write_gold(path, rows) -> str:
@@ -78,7 +78,7 @@ def test_cli_eval_retrieval_malformed_file_is_one_error_line(tiny_index, tmp_pat
 def test_the_held_back_third_is_sha1_of_the_id_mod_3(tmp_path):
     import hashlib
 
-    from lawglm.evaluation import is_held_out, select_split
+    from lawglm.retrieval_eval import is_held_out, select_split
 
     ids = [f"scen-x-{i:03d}" for i in range(60)]
     expect = {i for i in ids if int(hashlib.sha1(i.encode()).hexdigest(), 16) % 3 == 0}
