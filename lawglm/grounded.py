@@ -99,10 +99,6 @@ class SentenceGate:
     def __post_init__(self) -> None:
         self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
         self.allowed = {(a.law, a.article_no, a.sub_no) for a in self.sources}
-        self.said_by = {}  # a source sentence's key -> the first source that says it
-        for a in self.sources:
-            for x in sentences(a.text):
-                self.said_by.setdefault(norm(x), a)
 
     def reason(self, sentence: str, lead_in: bool = False) -> str | None:
         """Why a sentence must go (None: it may stay). `lead_in`: it ends in ： — its citations are
@@ -143,17 +139,6 @@ class SentenceGate:
         """Every citation the sentence makes names a source and says what the sentence says."""
         return all(c.supported and not (c.support or {}).get("corrected_from") for c in self._checked(sentence))
 
-    def _attributed(self, sentence: str) -> str:
-        """A sentence copied word for word from a source, citing nothing, gets that source's citation
-        （《X》第N条）, so the article it came from is named where its words are."""
-        from .citations import verify
-
-        source = self.said_by.get(norm(sentence))
-        if source is None or verify(sentence, self.corpus):
-            return sentence
-        body = sentence.rstrip("。；;！？!? ")
-        return f"{body}（{source.citation}）{sentence[len(body):]}"
-
     def push(self, sentence: str) -> str | None:
         """The sentence as kept ("" while a 根据…规定： waits for what it announces), or None (and the gate
         stops). A sentence whose claim its cited source does not bear out word for word keeps the claim
@@ -175,7 +160,7 @@ class SentenceGate:
             if lead_in:
                 self.pending += sentence  # 根据…规定： is kept only with what it announces
                 return ""
-            sentence, self.pending = self._attributed(self.pending + sentence), ""
+            sentence, self.pending = self.pending + sentence, ""
             self.kept.append(sentence)
             return sentence
         if self.pending:
@@ -354,7 +339,7 @@ def next_steps(question: str, sources: Sequence[Article], corpus) -> tuple[list[
 def shown_basis(conclusion: str, basis: Sequence[Article], question: str) -> list[tuple[Article, str]]:
     """(article, verbatim excerpt) per 法律依据 line: a sentence the conclusion already quotes reads ……,
     and an article with nothing left to show is not listed again (the conclusion cites it)."""
-    said = {norm(strip_attributions(x)) for x in sentences(conclusion) if len(norm(x)) >= MIN_REPEAT_CHARS}
+    said = {norm(x) for x in sentences(conclusion) if len(norm(x)) >= MIN_REPEAT_CHARS}
     out = []
     for article in basis:
         text = drop_repeats(excerpt(article.text, question, BASIS_CHARS), set(said), verbatim=True)
