@@ -5,7 +5,8 @@ Generation: every answer mode — retrieval-only (no model), the bare backbone, 
 same rows through the product's own path (`Assistant.ask`: retrieval, prompt, guarded decoding, gate,
 citation and support checks), and is scored on: character-level BLEU-4 and ROUGE-1/2/L against the
 reference answer (implemented here, tested against hand-computed values), ROUGE-L of the model-written
-conclusion alone, share of answers citing a supported article, supported share of the citations shown,
+conclusion alone, the same four scores the seeds' way (jieba words, rouge_chinese, nltk BLEU-4 method3
+over characters: lawglm/seed_metrics.py) beside them, share of answers citing a supported article, supported share of the citations shown,
 misattributed citations (flagged quote_mismatch / unrelated), repeated-sentence rate, gold-article hit and
 its retrieval bound (gold among the sources), time to first token and tokens/s.
 """
@@ -229,6 +230,16 @@ def _median(xs: list[float]) -> float | None:
     return round(statistics.median(xs), 3) if xs else None
 
 
+def _seed(preds: list[Prediction]) -> dict[str, Any]:
+    """The seeds' BLEU-4 / ROUGE-1/2/L of the whole answer and seed ROUGE-L of the conclusion alone."""
+    from .seed_metrics import SEED_KEYS, seed_means
+
+    whole = seed_means([(p.answer, p.reference) for p in preds])
+    concl = seed_means([(conclusion_of(p.answer), p.reference) for p in preds])
+    return {**{k: round(whole[k], 2) for k in SEED_KEYS}, "seed_empty": whole["seed_empty"],
+            "seed_rougeL_conclusion": round(concl["seed_rougeL"], 2)}
+
+
 def score(preds: list[Prediction], corpus) -> dict[str, Any]:
     """The metrics of one mode's predictions (see the module doc); text scores ×100."""
     n = len(preds)
@@ -237,6 +248,7 @@ def score(preds: list[Prediction], corpus) -> dict[str, Any]:
     out.update({k: round(100 * sum(t[k] for t in text) / n, 2) for k in ("bleu4", "rouge1", "rouge2", "rougeL")})
     out["rougeL_conclusion"] = round(100 * sum(rouge_l(chars(conclusion_of(p.answer)), chars(p.reference))
                                                for p in preds) / n, 2)
+    out.update(_seed(preds))
     shown = [c for p in preds for c in p.cited]
     out.update({"citations": len(shown),
                 "supported_share": round(sum(c["supported"] for c in shown) / len(shown), 3) if shown else None,
@@ -318,7 +330,8 @@ def evaluate_generation(cfg: GenEvalConfig, echo=print) -> dict[str, Any]:
     return {**setup, "modes": score_modes(preds, corpus)}
 
 
-REPORT_KEYS = ["n", "bleu4", "rouge1", "rouge2", "rougeL", "rougeL_conclusion", "citations", "supported_share",
+REPORT_KEYS = ["n", "bleu4", "seed_bleu4", "rouge1", "seed_rouge1", "rouge2", "seed_rouge2", "rougeL", "seed_rougeL",
+               "rougeL_conclusion", "seed_rougeL_conclusion", "seed_empty", "citations", "supported_share",
                "answers_citing_supported", "misattributed", "not_in_sources", "invalid", "corrected",
                "repeated_sentence_rate", "gold_hit", "gold_bound", "ttft_median_s", "ttft_p90_s", "tokens_per_s",
                "seconds_median", "avg_chars", "gate_accepted"]
@@ -333,4 +346,6 @@ def format_generation_report(report: dict[str, Any]) -> str:
     lines = [head, f"  {'metric':<26}" + "".join(f"{m:>{width}}" for m in modes)]
     for k in REPORT_KEYS:
         lines.append(f"  {k:<26}" + "".join(f"{report['modes'][m].get(k)!s:>{width}}" for m in modes))
+    lines.append("  bleu4/rouge*: characters, n-gram counts (ours); seed_*: as ChatGLM ptuning/main.py (jieba words, "
+                 "rouge_chinese, nltk BLEU-4 method3 over characters); all x100")
     return "\n".join(lines)
