@@ -18,6 +18,8 @@ from .settings import Settings
 
 RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不构成法律意见）："
 NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
+LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
+SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
 DRAFT_TOKENS = 96
 MAX_TOP_K = 50
 MAX_TEMPERATURE = 2.0  # the range the API and the web page offer
@@ -50,9 +52,6 @@ class Assistant:
     retriever: Any
     generator: Any = None
     settings: Settings = field(default_factory=Settings)
-    top_p: float = 0.7
-    temperature: float = 0.95
-    repetition_penalty: float = 1.1
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, adapter: str | None = None,
@@ -112,10 +111,10 @@ class Assistant:
                                        or (context and max_length > context)):
             raise InvalidRequest(f"max_length: must be an integer from 16 to the model's context length "
                                  f"({context} tokens), got {max_length!r}")
-        top_p = self.top_p if top_p is None else top_p
+        top_p = self.settings.top_p if top_p is None else top_p
         if not 0 < top_p <= 1:
             raise InvalidRequest(f"top_p: must be in (0, 1], got {top_p}")
-        temperature = self.temperature if temperature is None else temperature
+        temperature = self.settings.temperature if temperature is None else temperature
         if not 0 <= temperature <= MAX_TEMPERATURE:
             raise InvalidRequest(f"temperature: must be in [0, {MAX_TEMPERATURE:g}], got {temperature}")
         if max_new_tokens is not None and (isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int)
@@ -125,7 +124,7 @@ class Assistant:
         if shape not in SHAPES:
             raise InvalidRequest(f"answer_shape: must be one of {', '.join(SHAPES)}, got {answer_shape!r}")
         return GenOptions(top_k, law, adapter, max_length or context, top_p, temperature,
-                          self.repetition_penalty, draft_first, max_new_tokens, shape)
+                          self.settings.repetition_penalty, draft_first, max_new_tokens, shape)
 
     # --- answering ----------------------------------------------------------------------
     def ask(self, question: str, history: Sequence | None = None, **opts) -> Answer:
@@ -171,7 +170,7 @@ class Assistant:
         yield text
         yield Answer(text, cites, hits, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
                                          "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
-                                         "truncated": False, "mode": "retrieval-only"})
+                                         "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"})
 
     def _budget(self, opts: GenOptions) -> tuple[int, int]:
         """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
@@ -225,6 +224,9 @@ class Assistant:
             yield chunk
         text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
         usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
+        if usage["finish_reason"] == "length":  # the model wanted to go on: say the answer is cut short
+            text += LENGTH_NOTE
+            yield LENGTH_NOTE
         yield Answer(text, cites, prompt.sources, usage)
 
     def _guard_kw(self, sources: Sequence[Any], question: str) -> dict:
@@ -277,6 +279,10 @@ class Assistant:
                                            stats=stats, cancel=cancel, **self._guard_kw(sources, question))
             yield from _gated_sentences(chunks, gate)
         conclusion = gate.conclusion or quoted_conclusion(question, sources)
+        cut = _cut_short(gate, stats)
+        if cut:
+            conclusion += LENGTH_NOTE
+            yield LENGTH_NOTE
         if sources and not gate.kept:
             yield conclusion
         steps, quoted = next_steps(question, sources, corpus)
@@ -290,8 +296,8 @@ class Assistant:
         text, cites = self._checked(text, [*sources, *quoted], opts, cites)
         usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {
             "shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
-            "dropped": [{"sentence": s, "reason": r}
-                                                                     for s, r in gate.dropped]}
+            "dropped": [{"sentence": s, "reason": r} for s, r in gate.dropped],
+            "finish_reason": "length" if cut else "stop"}  # the gate stopping the model is a normal stop
         origin = "model" if gate.kept else "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
         sections = {"conclusion": conclusion, "conclusion_from": origin,
                     "basis": [a.citation for a, _ in shown], "next_steps": steps, "disclaimer": DISCLAIMER} \
@@ -334,6 +340,16 @@ def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:
             close()
 
 
+def _cut_short(gate: Any, stats: Any) -> bool:
+    """The model's conclusion ran into the token limit in the middle of its last sentence."""
+    return bool(gate.kept) and stats.finish_reason == "length" and not gate.conclusion.endswith(SENTENCE_END)
+
+
+def _finish(reason: str) -> str:
+    """The decode loop's reason in OpenAI's terms: length (cut at the token limit), cancelled, or stop."""
+    return reason if reason in ("length", "cancelled") else "stop"
+
+
 def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:
     now = time.perf_counter()
     decode_s = now - t_gen - (stats.first_token_s or 0.0)
@@ -342,7 +358,7 @@ def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) 
             "first_token_s": round(stats.first_token_s or 0.0, 3),
             "tokens_per_s": round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0,
             "truncated": prompt.was_truncated, "truncation": prompt.truncated,
-            "finish_reason": stats.finish_reason, "draft_tokens": draft_tokens}
+            "finish_reason": _finish(stats.finish_reason), "draft_tokens": draft_tokens}
 
 
 def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citation]]:

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .settings import DEFAULT_MAX_NEW_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+
 if TYPE_CHECKING:
     import torch
 
@@ -20,9 +22,9 @@ END_TOKENS = ("<end_of_turn>", "<|user|>", "<|observation|>", "<|endoftext|>", "
 
 @dataclass
 class SamplingParams:
-    max_new_tokens: int = 512
-    top_p: float = 0.7
-    temperature: float = 0.95
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    top_p: float = DEFAULT_TOP_P
+    temperature: float = DEFAULT_TEMPERATURE
     repetition_penalty: float = 1.0
     stop: Sequence[str] = ()
     seed: int | None = None
@@ -324,7 +326,7 @@ def decode(model: Any, tokenizer: Any, input_ids: list[int], params: SamplingPar
     delta = TextDelta(tokenizer, params.stop)
     seen = torch.tensor(input_ids, dtype=torch.long)
     pending, reply = list(input_ids[done:]), []
-    stats.finish_reason = "length"
+    stats.finish_reason = ""  # stays empty when the caller stops reading (e.g. the grounded gate has enough)
     while stats.completion_tokens < params.max_new_tokens:
         if cancel is not None and cancel.is_set():
             stats.finish_reason = "cancelled"
@@ -358,6 +360,8 @@ def decode(model: Any, tokenizer: Any, input_ids: list[int], params: SamplingPar
         if params.repetition_penalty != 1.0:
             seen = torch.cat([seen, torch.tensor(tokens)])
         pending = tokens
+    else:
+        stats.finish_reason = "length"
     tail = delta.flush()
     if tail:
         yield tail

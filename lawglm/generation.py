@@ -20,7 +20,7 @@ from .adapters import NONE, AdapterSet
 from .decoding import DecodeStats, PrefixCache
 from .errors import ModelError
 from .remote_llm import RemoteGenerator
-from .settings import DEFAULT_MODEL, Settings
+from .settings import DEFAULT_MAX_NEW_TOKENS, DEFAULT_MODEL, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, Settings
 
 CACHE_META = "lawglm-backbone.json"
 GLM_TYPES = ("glm", "glm4")
@@ -260,8 +260,8 @@ class Generator(Protocol):
     context_length: int
     tokenizer: Any
 
-    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = 512, top_p: float = 0.7,
-               temperature: float = 0.95, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
+    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+               top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
                adapter: str | None = None, stats: DecodeStats | None = None,
                cancel: threading.Event | None = None) -> Iterator[str]: ...
 
@@ -322,8 +322,8 @@ class LocalGenerator:
             n += 1
         return max(0, n - 1)  # the last token may merge with what follows
 
-    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = 512, top_p: float = 0.7,
-               temperature: float = 0.95, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
+    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+               top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
                adapter: str | None = None, stats: DecodeStats | None = None,
                cancel: threading.Event | None = None, seed: int | None = None,
                guard: Any = None) -> Iterator[str]:

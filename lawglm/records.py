@@ -123,9 +123,15 @@ class Answer:
     # "next_steps": [line, ...], "disclaimer"} — the parts of `answer`, for clients that lay them out
     sections: dict = field(default_factory=dict)
 
+    @property
+    def finish_reason(self) -> str:
+        """length when the token limit cut the answer short (it then ends with （回答已达长度上限）), else stop."""
+        return self.usage.get("finish_reason") or "stop"
+
     def to_dict(self) -> dict:
         return {
             "answer": self.answer,
+            "finish_reason": self.finish_reason,
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [h.to_dict() for h in self.retrieved],
             "usage": self.usage,

@@ -12,6 +12,7 @@ from typing import Any
 
 from .decoding import DecodeStats
 from .errors import ModelError
+from .settings import DEFAULT_MAX_NEW_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
 
 NONE = "none"
 
@@ -52,8 +53,8 @@ class RemoteGenerator:
             body["stop"] = list(stop)[:4]
         return body
 
-    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = 512, top_p: float = 0.7,
-               temperature: float = 0.95, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
+    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+               top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
                adapter: str | None = None, stats: DecodeStats | None = None,
                cancel: threading.Event | None = None, seed: int | None = None) -> Iterator[str]:
         import httpx

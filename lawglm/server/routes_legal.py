@@ -91,7 +91,7 @@ async def chatglm(body: ChatGLMRequest, request: Request) -> Any:
     ans = await core.answer(request, st, assistant, p)
     return {"response": ans.answer, "history": [*history, [body.prompt, ans.answer]], "status": 200,
             "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-            "citations": [c.to_dict() for c in ans.citations]}
+            "citations": [c.to_dict() for c in ans.citations], "finish_reason": ans.finish_reason}
 
 
 @router.get("/v1/statutes/search", tags=["statutes"], summary="Hybrid search over statute articles")

@@ -79,6 +79,11 @@ def _usage(ans: Answer) -> dict:
     return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": int(u.get("total_tokens", p + c) or 0)}
 
 
+def _openai_finish(ans: Answer) -> str:
+    """OpenAI's finish_reason: length when the token limit cut the answer short, else stop."""
+    return "length" if ans.finish_reason == "length" else "stop"
+
+
 def _extras(ans: Answer) -> dict:
     d = ans.to_dict()
     return {"citations": d["citations"], "retrieved": d["retrieved"]}
@@ -96,7 +101,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
         ans = await core.answer(request, st, assistant, p)
         return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
-                             "finish_reason": (ans.usage or {}).get("finish_reason", "stop")}],
+                             "finish_reason": _openai_finish(ans)}],
                 "usage": _usage(ans), **_extras(ans)}
     first, rest = await first_and_rest(core.stream(request, st, assistant, p))
     chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model}
@@ -115,8 +120,7 @@ async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[
     try:
         while item is not None:
             if isinstance(item, Answer):
-                reason = (item.usage or {}).get("finish_reason", "stop")
-                yield _data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}],
+                yield _data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
                              "usage": _usage(item), **_extras(item)})
             elif item:
                 yield _data({**base, "choices": [{"index": 0, "delta": {"content": item},

@@ -115,6 +115,8 @@ class ChatGLMResponse(BaseModel):
     status: int = Field(200, description="always 200 on success (ChatGLM compatibility)")
     time: str = Field(..., description="server time, YYYY-MM-DD HH:MM:SS")
     citations: list[dict[str, Any]] = Field(default_factory=list, description="(lawglm) checked citations")
+    finish_reason: str = Field("stop", description="(lawglm) stop, or length when the token limit cut the "
+                                                   "answer short")
 
 
 class CitationOut(BaseModel):
@@ -137,6 +139,8 @@ class CitationOut(BaseModel):
 class AnswerOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     answer: str = Field(..., description="the answer text")
+    finish_reason: str = Field("stop", description="stop, or length when the token limit cut the answer short "
+                                                   "(the text then ends with （回答已达长度上限）)")
     citations: list[CitationOut] = Field(..., description="every citation in the answer, checked")
     retrieved: list[dict[str, Any]] = Field(..., description="retrieved articles with scores")
     usage: dict[str, Any] = Field(..., description="token counts and timing")

@@ -29,6 +29,7 @@ async function checkReady() {
     badge.className = "badge " + (body.ready ? "badge-ok" : "badge-wait");
     badge.textContent = body.ready ? (body.llm === "none" ? "就绪 · 仅检索模式" : "就绪") : "加载中…";
     if (body.context_length) setMaxLength(body.context_length);
+    if (body.sampling) setSamplingDefaults(body.sampling);
     const retrievalOnly = body.ready && body.llm === "none";
     document.querySelectorAll(".gen-param").forEach((n) => { n.disabled = retrievalOnly; });
     $("gen-note").hidden = !retrievalOnly;
@@ -43,14 +44,27 @@ async function checkReady() {
 function setMaxLength(context) {
   const slider = $("max-length");
   slider.max = String(context);
-  if (Number(slider.value) > context) slider.value = String(context);
+  if (!slider.dataset.touched || Number(slider.value) > context) slider.value = String(context);  // the server's default
   $("max-length-value").textContent = slider.value;
+}
+
+// the server's decoding defaults (greedy for legal answers); untouched sliders are not sent, so the server's
+// defaults apply to them
+function setSamplingDefaults(sampling) {
+  [["top-p", sampling.top_p], ["temperature", sampling.temperature]].forEach(([id, value]) => {
+    const input = $(id);
+    if (value === undefined || value === null || input.dataset.touched) return;
+    input.value = String(value);
+    $(id + "-value").textContent = input.value;
+  });
+  $("temperature").title = "默认 " + sampling.temperature + (Number(sampling.temperature) === 0
+    ? "（贪心解码：同一问题每次得到相同回答）" : "");
 }
 
 function bindSlider(id) {
   const input = $(id);
   const out = $(id + "-value");
-  input.addEventListener("input", () => { out.textContent = input.value; });
+  input.addEventListener("input", () => { out.textContent = input.value; input.dataset.touched = "1"; });
 }
 
 // ---- SSE over fetch -------------------------------------------------------
@@ -184,9 +198,9 @@ function showTurnError(turn, message) {
 function askBody(question) {
   const body = { question, history: state.history.slice(), stream: true, top_k: Number($("top-k").value) };
   if (!$("top-p").disabled) {  // generation parameters mean nothing in retrieval-only mode
-    body.max_length = Number($("max-length").value);
-    body.top_p = Number($("top-p").value);
-    body.temperature = Number($("temperature").value);
+    [["max-length", "max_length"], ["top-p", "top_p"], ["temperature", "temperature"]].forEach(([id, key]) => {
+      if ($(id).dataset.touched) body[key] = Number($(id).value);
+    });
   }
   const law = $("law-filter").value.trim();
   if (law) body.law = law;
