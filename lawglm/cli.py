@@ -14,6 +14,11 @@ import click
 from .errors import LawGLMError
 from .settings import Settings, get_settings
 
+LLM_CHOICES = ("local", "none", "remote")  # every command's --llm: local model, retrieval-only, --llm-url
+LLM_HELP = "local model, none = retrieval-only (answer with the articles), remote = --llm-url"
+QUANTIZE_HELP = ("8: int8 (CPU dynamic: faster, lower quality / CUDA bitsandbytes); 4: CUDA bitsandbytes; "
+                 "none: full precision (default)")
+
 
 def settings_from(**flags) -> Settings:
     return get_settings(**flags)
@@ -135,8 +140,8 @@ def _shared_group(name: str, doc: str) -> click.Group:
     return grp
 
 
-index_group = _shared_group("index", "Build and inspect the statute search index.")
-_shared_group("eval", "Evaluate retrieval or generation on a dev file.")
+index_group = _shared_group("index", "Build, inspect, update and roll back the statute search index.")
+eval_group = _shared_group("eval", "Evaluate retrieval or generation on a dev file.")
 
 
 def _encoder_choice(encoder: str | None) -> str | None:
@@ -206,11 +211,13 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
 def search(query: str, k: int | None, law: str | None, department: str | None, status: str,
            index_dir: str | None, mode: str | None, reranker: str | None, as_json: bool) -> None:
     """Search the statutes: `lawglm search "高空抛物砸伤人谁负责"`."""
-    from .retrieval import Params, Retriever
+    from .retrieval import Params, Retriever, check_request
 
     s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
-    hits = Retriever.load(s.index_dir, Params.from_settings(s)).search(query, k or s.top_k, law=law,
-                                                                       department=department, status=status)
+    params = Params.from_settings(s)
+    check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status)
+    hits = Retriever.load(s.index_dir, params).search(query, k or s.top_k, law=law, department=department,
+                                                      status=status)
     if as_json:
         echo_json([h.to_dict() for h in hits])
         return
@@ -221,7 +228,7 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
         click.echo("   " + h.article.text.replace("\n", "\n   "))
 
 
-@_shared_group("eval", "").command("retrieval")
+@eval_group.command("retrieval")
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
               help='JSONL: {"query", "gold": [...]} (repeatable: several sets in one run)')
 @click.option("--lookups", type=click.IntRange(0, 100_000), default=0,
@@ -260,20 +267,18 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
 def _generation_options(f):
     """Flags shared by `ask` and `chat` (they map onto Settings / Assistant.stream)."""
     opts = [
-        click.option("--llm", type=click.Choice(["local", "none"]), default=None,
-                     help="local model, or none = retrieval-only (answer with the articles)"),
+        click.option("--llm", type=click.Choice(LLM_CHOICES), default=None, help=LLM_HELP),
         click.option("--llm-url", default=None, help="OpenAI-compatible server (vLLM, ChatGLM3 api demo)"),
         click.option("--model", default=None, help="backbone: gemma-3-270m (default), a local HF dir or hub id"),
         click.option("--adapter", default=None, help="adapter name under adapters/ or a path; 'none' = bare"),
-        click.option("--index", "index_dir", default=None, help="index directory (default: index/)"),
+        click.option("--index-dir", "index_dir", default=None, help="index directory (default: index/)"),
+        click.option("--index", "index_alias", default=None, hidden=True, help="deprecated: --index-dir"),
         click.option("--top-k", type=click.IntRange(1, 50), default=None, help="articles to retrieve"),
         click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
         click.option("--max-length", type=click.IntRange(16), default=None, help="prompt + reply tokens"),
         click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
         click.option("--temperature", type=click.FloatRange(0, 2), default=None, help="0 = greedy"),
-        click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None,
-                     help="8: int8 (CPU dynamic: faster, lower quality / CUDA bitsandbytes); "
-                          "4: CUDA bitsandbytes; none: full precision (default)"),
+        click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP),
         click.option("--device", default=None, help="auto | cpu | cuda | mps"),
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
         click.option("--answer-shape", type=click.Choice(["auto", "grounded", "free"]), default=None,
@@ -289,13 +294,41 @@ def _quantize_flag(value: str | None) -> int | None:
     return None if value is None else 0 if value == "none" else int(value)
 
 
-def _assistant_from_flags(flags: dict):
+def _index_dir_flag(flags: dict) -> str | None:
+    """--index-dir, or the deprecated --index spelling of it (with a warning)."""
+    alias = flags.pop("index_alias", None)
+    if alias is not None:
+        click.echo("warning: --index is deprecated; use --index-dir", err=True)
+    return flags.pop("index_dir") or alias
+
+
+def _check_llm(s: Settings) -> None:
+    if s.llm == "remote" and not s.llm_url:
+        raise click.BadParameter("remote needs --llm-url (or LAWGLM_LLM_URL)", param_hint="--llm")
+
+
+def _assistant_from_flags(flags: dict, question: str | None = None):
+    """Settings from the flags, the request checked (before anything loads), then the Assistant."""
     from .assistant import Assistant
 
     s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
-                      index_dir=flags.pop("index_dir"), device=flags.pop("device"),
+                      index_dir=_index_dir_flag(flags), device=flags.pop("device"),
                       quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"))
+    _check_llm(s)
+    _check_question(s, question, flags.get("law"))
     return Assistant.from_settings(s, adapter=flags.pop("adapter"))
+
+
+def _check_question(s: Settings, question: str | None, law: str | None) -> None:
+    """What a question request can be refused for without a model or the index loaded: its length
+    (Settings.max_question_chars) and --law (against the index manifest's law names)."""
+    from .retrieval import check_request
+
+    if question is not None and len(question) > s.max_question_chars:
+        raise click.BadParameter(f"question is too long ({len(question)} characters; the limit is "
+                                 f"{s.max_question_chars})", param_hint="QUESTION")
+    if law:
+        check_request(s.index_dir, "法律", 1, law=law)
 
 
 def _request_opts(flags: dict) -> dict:
@@ -347,7 +380,7 @@ def ask(question: str, as_json: bool, **flags) -> None:
     """Answer a legal question with cited, verified articles: `lawglm ask "借款利息怎么算？"`."""
     if not question.strip():
         raise click.UsageError("QUESTION is empty")
-    assistant = _assistant_from_flags(flags)
+    assistant = _assistant_from_flags(flags, question)
     opts = _request_opts(flags)
     if as_json:
         echo_json(assistant.ask(question, **opts).to_dict())
@@ -456,7 +489,7 @@ def train(**opts) -> None:
     echo_json({"out": opts["out"], "method": meta["method"], "metrics": meta["metrics"]})
 
 
-@_shared_group("eval", "Evaluate retrieval or generation on a dev file.").command("generation")
+@eval_group.command("generation")
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)")
 @click.option("--modes", default="retrieval-only,default", show_default=True,
               help="comma-separated answer modes compared on the same rows: retrieval-only (no model), "
@@ -598,14 +631,15 @@ def contract_draft(template: str | None, fields_path: str | None, request: str |
 @cli.command()
 @click.option("--host", default=None, help="bind address (default 127.0.0.1: this machine only)")
 @click.option("--port", default=None, type=int, help="port (default 8000)")
-@click.option("--llm", default=None, type=click.Choice(["none", "local", "remote"]),
-              help="none = retrieval-only answers, no model")
+@click.option("--llm", default=None, type=click.Choice(LLM_CHOICES), help=LLM_HELP)
 @click.option("--llm-url", default=None, help="OpenAI-compatible backend URL (implies --llm remote)")
 @click.option("--model", default=None, help="backbone: embedded default, local path or hub id")
 @click.option("--adapter", default=None, help="default adapter name or path; 'none' for the bare backbone")
 @click.option("--index-dir", default=None, help="index directory (built first if missing)")
+@click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP)
+@click.option("--device", default=None, help="auto | cpu | cuda | mps")
 def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | None, model: str | None,
-          adapter: str | None, index_dir: str | None) -> None:
+          adapter: str | None, index_dir: str | None, quantize: str | None, device: str | None) -> None:
     """Run the HTTP service: web page at /, APIs under /v1 (docs at /docs)."""
     import uvicorn
 
@@ -613,7 +647,8 @@ def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | No
     from .server.app import ensure_index
 
     s = settings_from(host=host, port=port, llm=llm, llm_url=llm_url, model=model, adapter=adapter,
-                      index_dir=index_dir)
+                      index_dir=index_dir, quantize=_quantize_flag(quantize), device=device)
+    _check_llm(s)
     if s.host not in ("127.0.0.1", "localhost", "::1") and not s.admin_token:
         click.echo(f"warning: serving on {s.host}, reachable from other machines; admin endpoints "
                    "are disabled (no LAWGLM_ADMIN_TOKEN)", err=True)
@@ -663,7 +698,7 @@ def _print_report_on_error(fn):
         raise
 
 
-@cli.commands["index"].command("diff")
+@index_group.command("diff")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--index-dir", default=None)
 @click.option("--json", "as_json", is_flag=True)
@@ -679,7 +714,7 @@ def index_diff(paths: tuple[str, ...], index_dir: str | None, as_json: bool) -> 
         click.echo(line)
 
 
-@cli.commands["index"].command("update")
+@index_group.command("update")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--index-dir", default=None)
 @click.option("--encoder", default=None, help="default: the encoder the current index was built with")
@@ -706,7 +741,7 @@ def index_update(paths: tuple[str, ...], index_dir: str | None, encoder: str | N
                    f"article(s)")
 
 
-@cli.commands["index"].command("rollback")
+@index_group.command("rollback")
 @click.option("--index-dir", default=None)
 def index_rollback(index_dir: str | None) -> None:
     """Make the previous index version CURRENT again (atomic)."""

@@ -59,25 +59,14 @@ class Corpus:
 
     def resolve_law(self, name: str) -> str | None:
         """Full corpus law name for what a person wrote, or None."""
-        key = normalize_law_name(name)
-        if not key:
-            return None
-        if key in self._aliases:
-            return self._aliases[key]
-        for dept in DEPARTMENTS:  # 经济法个人所得税法 -> 个人所得税法
-            if key.startswith(dept) and len(key) > len(dept) and key[len(dept):] in self._aliases:
-                return self._aliases[key[len(dept):]]
-        return None
+        return _resolve(self._aliases, name)
 
     def aliases(self) -> dict[str, str]:
         """Every name resolve_law knows exactly (short names, aliases, full names) -> full law name."""
         return dict(self._aliases)
 
     def require_law(self, name: str) -> str:
-        law = self.resolve_law(name)
-        if law is None:
-            raise UnknownLaw(f"unknown law: {name!r} is not in the corpus ({len(self._laws)} laws)")
-        return law
+        return _require(self._aliases, name, len(self._laws))
 
     def law_articles(self, law: str) -> list[Article]:
         return list(self._laws.get(law, ()))
@@ -117,7 +106,32 @@ class Corpus:
         return [a for a in self.articles if a.is_current]
 
 
-def _build_aliases(laws: dict[str, list[Article]]) -> dict[str, str]:
+def require_law_in(laws: Iterable[str], name: str) -> str:
+    """`Corpus.require_law` over law names alone (e.g. an index manifest's), without loading articles."""
+    names = set(laws)
+    return _require(_build_aliases(names), name, len(names))
+
+
+def _resolve(aliases: dict[str, str], name: str) -> str | None:
+    key = normalize_law_name(name)
+    if not key:
+        return None
+    if key in aliases:
+        return aliases[key]
+    for dept in DEPARTMENTS:  # 经济法个人所得税法 -> 个人所得税法
+        if key.startswith(dept) and len(key) > len(dept) and key[len(dept):] in aliases:
+            return aliases[key[len(dept):]]
+    return None
+
+
+def _require(aliases: dict[str, str], name: str, n_laws: int) -> str:
+    law = _resolve(aliases, name)
+    if law is None:
+        raise UnknownLaw(f"unknown law: {name!r} is not in the corpus ({n_laws} laws)")
+    return law
+
+
+def _build_aliases(laws: Iterable[str]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for law in laws:
         aliases[law] = law

@@ -63,9 +63,10 @@ class LoadedIndex:
         return self.faiss is not None
 
     def encoder(self):
-        """The sentence-transformers model the index was built with (loaded once, lazily)."""
+        """The encoder the index was built with (loaded once, lazily): a static model is read with numpy
+        (`static_encoder`, no torch), any other through sentence-transformers."""
         if self._encoder is None and self.dense:
-            self._encoder = load_encoder(self.manifest["encoder"]["path"])
+            self._encoder = load_query_encoder(self.manifest["encoder"]["path"])
         return self._encoder
 
 
@@ -82,6 +83,21 @@ def load_encoder(path: str):
         raise ModelError(f"cannot load encoder {path}: {exc}") from None
 
 
+def load_query_encoder(path: str):
+    """The encoder for embedding queries: a `StaticEncoder` when the model is a static one (same vectors,
+    no torch import), else the sentence-transformers model (load_encoder)."""
+    from .static_encoder import load_static
+
+    if Path(path).exists():
+        try:
+            static = load_static(path)
+        except Exception:  # noqa: BLE001 - an unreadable file: load_encoder reports it properly
+            static = None
+        if static is not None:
+            return static
+    return load_encoder(path)
+
+
 def embedding_dim(model) -> int:
     get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(get() or 0)
@@ -92,6 +108,8 @@ def encode(model, texts: list[str], *, progress: bool = False, batch_size: int =
     if not texts:
         dim = embedding_dim(model)
         return np.zeros((0, dim), dtype=np.float32)
+    if hasattr(model, "encode_texts"):  # a StaticEncoder: numpy only
+        return model.encode_texts(texts)
     static = _static_table(model) if len(texts) <= 8 else None
     if static is not None:  # a query: numpy lookup, ~0.1 ms instead of ~3 ms through torch
         tokenizer, table = static
@@ -305,7 +323,8 @@ def _manifest(corpus: Corpus, version: str, encoder_info: dict | None, index_typ
         "format": FORMAT, "version": version, "lawglm_version": _lawglm_version(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus": {"source": corpus.source, "sha256": corpus.sha256, "laws": len(corpus.laws()),
-                   "articles": len(arts), "current_articles": sum(a.is_current for a in arts)},
+                   "articles": len(arts), "current_articles": sum(a.is_current for a in arts),
+                   "departments": sorted({a.department for a in arts if a.department})},
         "tokenizer": TOKENIZER_NAME, "encoder": encoder_info,
         "faiss": {"type": index_type} if encoder_info else None,
         "embedded": embedded, "source_info": source_info or {},
@@ -446,22 +465,27 @@ def current_path(index_dir: str | Path) -> Path:
     return path
 
 
-def load_index(index_dir: str | Path) -> LoadedIndex:
+def load_index(index_dir: str | Path, *, mmap: bool = True) -> LoadedIndex:
     """The CURRENT version of the index at `index_dir` (IndexMissing / IndexCorrupt when it can't be)."""
-    return load_version(current_path(index_dir))
+    return load_version(current_path(index_dir), mmap=mmap)
 
 
-def load_version(path: str | Path) -> LoadedIndex:
-    """Load one version directory, checking every part against its manifest."""
+def load_version(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
+    """Load one version directory, checking every part against its manifest.
+
+    `mmap`: the BM25 postings, the vectors and the FAISS index are memory-mapped rather than read (pages
+    come in as searches touch them); the arrays hold the same values either way.
+    """
     from .token_store import LOAD_LOCK
 
     path = Path(path)
     manifest = read_manifest(path)
     corpus = _load_snapshot(path, manifest)
     with LOAD_LOCK:
-        bm25 = _load_bm25(path / "bm25", len(corpus))
-        chars = _load_bm25(path / "chars", len(corpus)) if (path / "chars").is_dir() else None
-        faiss_index, embeddings = _load_dense(path, manifest, len(corpus)) if manifest.get("encoder") else (None, None)
+        bm25 = _load_bm25(path / "bm25", len(corpus), mmap)
+        chars = _load_bm25(path / "chars", len(corpus), mmap) if (path / "chars").is_dir() else None
+        faiss_index, embeddings = (_load_dense(path, manifest, len(corpus), mmap) if manifest.get("encoder")
+                                   else (None, None))
     return LoadedIndex(corpus=corpus, bm25=bm25, faiss=faiss_index, embeddings=embeddings, manifest=manifest,
                        version=manifest.get("version", path.name), path=path, chars=chars)
 
@@ -484,11 +508,11 @@ def _load_snapshot(path: Path, manifest: dict) -> Corpus:
     return corpus
 
 
-def _load_bm25(path: Path, n: int):
+def _load_bm25(path: Path, n: int, mmap: bool = False):
     import bm25s
 
     try:
-        bm25 = bm25s.BM25.load(str(path), mmap=False)
+        bm25 = bm25s.BM25.load(str(path), mmap=mmap)
     except Exception as exc:  # noqa: BLE001 - bm25s raises assorted errors on damaged files
         raise IndexCorrupt(f"cannot read BM25 index {path}: {exc}") from None
     if bm25.scores.get("num_docs") != n:
@@ -496,13 +520,13 @@ def _load_bm25(path: Path, n: int):
     return bm25
 
 
-def _load_dense(path: Path, manifest: dict, n: int):
+def _load_dense(path: Path, manifest: dict, n: int, mmap: bool = False):
     import faiss
 
     dim = manifest["encoder"].get("dim")
     try:
-        embeddings = np.load(path / "embeddings.npy", allow_pickle=False)
-        index = faiss.read_index(str(path / "dense.faiss"))
+        embeddings = np.load(path / "embeddings.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
+        index = faiss.read_index(str(path / "dense.faiss"), faiss.IO_FLAG_MMAP if mmap else 0)
     except Exception as exc:  # noqa: BLE001 - numpy/faiss raise assorted errors on damaged files
         raise IndexCorrupt(f"cannot read dense index in {path}: {exc}") from None
     if embeddings.shape != (n, dim) or index.ntotal != n or index.d != dim:

@@ -394,6 +394,26 @@ def _encoder_sha(index: LoadedIndex) -> str | None:
     return (index.manifest.get("encoder") or {}).get("sha256")
 
 
+def check_request(index_dir: str | Path, query: str, k: int, *, law: str | None = None,
+                  department: str | None = None, status: str = "current") -> None:
+    """The argument checks `Retriever.search` makes, from the index's manifest alone: a bad query, k,
+    status, law or department fails in milliseconds, before any index part is loaded (the law against
+    the manifest's law names; the department when the manifest lists departments, i.e. built since)."""
+    _check_query(query, k)
+    _statuses(status)
+    if not law and not department:
+        return
+    from .corpus import require_law_in
+    from .index import current_path, read_manifest
+
+    manifest = read_manifest(current_path(index_dir))
+    if law:
+        require_law_in(manifest.get("law_hashes", {}), law)
+    known = manifest.get("corpus", {}).get("departments")
+    if department and known is not None and department.strip() not in known:
+        raise InvalidQuery(f"unknown department {department!r} (one of: {', '.join(known or DEPARTMENTS)})")
+
+
 def _check_query(query: str, k: int) -> str:
     if not isinstance(query, str) or not query.strip():
         raise InvalidQuery("query is empty: type a question or an article like 民法典第1254条")

@@ -194,11 +194,11 @@ def run_cli(args, capsys, stdin: str | None = None, monkeypatch=None):
 def test_cli_ask_retrieval_only_json_and_text(tiny_index, capsys):
     import json
 
-    code, out, _ = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index),
+    code, out, _ = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index-dir", str(tiny_index),
                             "--json", "--top-k", "2"], capsys)
     data = json.loads(out)
     assert code == 0 and len(data["retrieved"]) == 2 and all(c["verified"] for c in data["citations"])
-    code, out, _ = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index)],
+    code, out, _ = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index-dir", str(tiny_index)],
                            capsys)
     assert code == 0 and "引用核验" in out and "✓ 《" in out
 
@@ -207,13 +207,13 @@ def test_cli_ask_local_model_streams(tiny_index, tiny_gemma_dir, capsys, monkeyp
     monkeypatch.setenv("LAWGLM_MAX_NEW_TOKENS", "6")
     monkeypatch.setenv("LAWGLM_ADAPTERS_DIR", str(tmp_path))
     code, out, _ = run_cli(["ask", "借款利息怎么算？", "--model", str(tiny_gemma_dir), "--device", "cpu",
-                              "--index", str(tiny_index), "--temperature", "0", "--adapter", "none"], capsys)
+                              "--index-dir", str(tiny_index), "--temperature", "0", "--adapter", "none"], capsys)
     assert code == 0 and "检索到的法条" in out
 
 
 @pytest.mark.parametrize("args, words", [(["ask", " ", "--llm", "none"], "QUESTION is empty"),
                                          (["ask", "q", "--top-k", "0"], "top-k"),
-                                         (["ask", "q", "--llm", "none", "--index", "/nonexistent/idx"], "index")])
+                                         (["ask", "q", "--llm", "none", "--index-dir", "/nonexistent/idx"], "index")])
 def test_cli_bad_input_is_one_line_on_stderr(args, words, capsys):
     code, _, err = run_cli(args, capsys)
     assert code != 0 and words in err and len(err.strip().splitlines()) == 1
@@ -221,6 +221,59 @@ def test_cli_bad_input_is_one_line_on_stderr(args, words, capsys):
 
 def test_cli_chat_clear_and_stop(tiny_index, capsys, monkeypatch):
     script = "彩礼能要回来吗？\n那如果已经领证了呢？\nclear\n\nstop\n不会被问到\n"
-    code, out, _ = run_cli(["chat", "--llm", "none", "--index", str(tiny_index), "--top-k", "2"], capsys,
+    code, out, _ = run_cli(["chat", "--llm", "none", "--index-dir", str(tiny_index), "--top-k", "2"], capsys,
                            stdin=script, monkeypatch=monkeypatch)
     assert code == 0 and out.count("欢迎使用") == 2 and out.count("lawglm：") == 2
+
+
+# --- one spelling of each flag across the CLI ------------------------------------------------------------
+def _commands():
+    import click
+
+    from lawglm.cli import cli
+
+    def walk(group, prefix):
+        for name, cmd in group.commands.items():
+            if isinstance(cmd, click.Group):
+                yield from walk(cmd, prefix + [name])
+            else:
+                yield " ".join(prefix + [name]), cmd
+    return dict(walk(cli, []))
+
+
+def test_every_command_spells_its_flags_the_same_way():
+    import click
+
+    cmds = _commands()
+    index_flags = {name: opt.opts for name, c in cmds.items() for opt in c.params
+                   if opt.name == "index_dir"}
+    assert {"ask", "chat", "search", "serve", "index build", "eval retrieval"} <= set(index_flags)
+    assert all(opts == ["--index-dir"] for opts in index_flags.values()), index_flags
+    llm = {name: tuple(opt.type.choices) for name, c in cmds.items() for opt in c.params if opt.name == "llm"}
+    assert set(llm) >= {"ask", "chat", "serve"} and len(set(llm.values())) == 1, llm
+    serve = {opt.name for opt in cmds["serve"].params}
+    assert {"quantize", "device"} <= serve
+    assert all(isinstance(c, click.Command) for c in cmds.values())
+
+
+def test_the_deprecated_index_flag_still_works_and_says_so(tiny_index, capsys):
+    code, out, err = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index),
+                              "--top-k", "1"], capsys)
+    assert code == 0 and "引用核验" in out and "--index is deprecated" in err
+
+
+@pytest.mark.parametrize("args, words", [
+    (["ask", "借" * 10_000, "--llm", "none"], "question is too long"),
+    (["ask", "借钱不还", "--llm", "none", "--law", "火星法"], "unknown law"),
+    (["ask", "借钱不还", "--llm", "remote"], "--llm-url"),
+])
+def test_cli_ask_checks_the_request_before_loading(tiny_index, monkeypatch, capsys, args, words):
+    import lawglm.index
+
+    def refuse(*a, **k):
+        raise AssertionError("the index was loaded before the request was checked")
+
+    monkeypatch.setattr(lawglm.index, "load_version", refuse)
+    monkeypatch.delenv("LAWGLM_LLM_URL", raising=False)
+    code, _, err = run_cli(args + ["--index-dir", str(tiny_index)], capsys)
+    assert code != 0 and words in err and len(err.strip().splitlines()) == 1

@@ -212,9 +212,41 @@ def test_ivf_trains_on_a_seeded_sample():
 
 
 def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
+    from lawglm.static_encoder import StaticEncoder
+
     loaded = ix.load_index(tiny_index)
-    model = loaded.encoder()
+    model = loaded.encoder()  # read with numpy + tokenizers, no torch
+    full = ix.load_encoder(loaded.manifest["encoder"]["path"])
+    assert isinstance(model, StaticEncoder) and ix.embedding_dim(model) == ix.embedding_dim(full) == 32
     texts = ["高空抛物砸伤人谁负责", "zzz", "借款"]
-    fast = ix.encode(model, texts)
-    slow = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True)
-    np.testing.assert_allclose(fast, slow, atol=1e-6)
+    for batch in (texts, texts * 5):  # a query batch, and a batch sentence-transformers encodes with torch
+        fast = ix.encode(model, batch)
+        slow = full.encode(batch, convert_to_numpy=True, normalize_embeddings=True)
+        np.testing.assert_allclose(fast, slow, atol=1e-6)
+    assert np.array_equal(ix.encode(model, texts), ix.encode(full, texts))  # the query path: same numbers
+
+
+def test_the_shipped_model2vec_style_encoder_reads_without_torch_to_the_same_table():
+    """lawglm/data/encoder stores float16 `embeddings` and per-token `weights` (model2vec layout): the numpy
+    reader folds them exactly as sentence-transformers' StaticEmbedding.load does."""
+    from lawglm.settings import DEFAULT_ENCODER
+    from lawglm.static_encoder import load_static
+
+    static, full = load_static(DEFAULT_ENCODER), ix.load_encoder(DEFAULT_ENCODER)
+    assert np.array_equal(static.table, full[0].embedding.weight.detach().numpy().astype(np.float32))
+    texts = ["同事借我钱不还怎么办", "高空抛物砸伤人谁负责", "劳动合同解除的经济补偿"]
+    assert np.array_equal(ix.encode(static, texts), ix.encode(full, texts))
+
+
+def test_a_model_that_is_not_static_is_not_read_as_one(tmp_path, tiny_encoder):
+    import json
+    import shutil
+
+    from lawglm.static_encoder import load_static
+
+    d = tmp_path / "enc"
+    shutil.copytree(tiny_encoder, d)
+    modules = json.loads((d / "modules.json").read_text())
+    modules.append({"idx": len(modules), "name": "x", "path": "x", "type": "sentence_transformers.models.Dense"})
+    (d / "modules.json").write_text(json.dumps(modules))
+    assert load_static(d) is None and load_static(tmp_path / "missing") is None

@@ -444,3 +444,74 @@ def test_a_missing_reranker_is_one_error_line(tiny_index, tmp_path, capsys):
     assert exc.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "reranker not found" in err[0]
+
+
+# --- cold start: lazy / memory-mapped loading, arguments checked before loading ------------------------
+LAZY_QUERIES = ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办",
+                KNOWN_QUESTION)
+
+
+def _eager(index_dir, params):
+    """The index read in full (no mmap) with the encoder loaded through sentence-transformers."""
+    from lawglm.index import load_encoder, load_index
+
+    loaded = load_index(index_dir, mmap=False)
+    loaded._encoder = load_encoder(loaded.manifest["encoder"]["path"])
+    return Retriever(loaded, index_dir, params)
+
+
+@pytest.mark.parametrize("mode", ["ranker", "combsum"])
+def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker, mode):
+    import numpy as np
+
+    from lawglm.retrieval import Params
+    from lawglm.static_encoder import StaticEncoder
+
+    path, questions = trained_ranker
+    params = Params(ranker=str(path), questions=str(questions)) if mode == "ranker" else Params(mode="combsum")
+    lazy, eager = Retriever.load(tiny_index, params), _eager(tiny_index, params)
+    assert isinstance(lazy.index.encoder(), StaticEncoder) and isinstance(lazy.index.embeddings, np.memmap)
+    assert not isinstance(eager.index.encoder(), StaticEncoder)
+    assert (lazy._state.ranker is not None) == (mode == "ranker")
+    for q in LAZY_QUERIES:
+        for law in (None, "民法典"):
+            a, b = lazy.search(q, 5, law=law), eager.search(q, 5, law=law)
+            assert [(h.article.key, h.sources) for h in a] == [(h.article.key, h.sources) for h in b]
+            assert [h.score for h in a] == pytest.approx([h.score for h in b], rel=1e-5, abs=1e-7)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--status", "bogus"], "unknown status"),
+    (["--law", "火星法"], "unknown law"),
+    (["--department", "火星法部"], "unknown department"),
+    (["-k", "5", "--law", "民法典", "QUERY-10000"], "query is too long"),
+])
+def test_cli_search_checks_arguments_before_loading_the_index(tiny_index, monkeypatch, capsys, args, message):
+    import lawglm.index
+
+    def refuse(*a, **k):
+        raise AssertionError("the index was loaded before the arguments were checked")
+
+    monkeypatch.setattr(lawglm.index, "load_version", refuse)
+    query = "离" * 10_000 if "QUERY-10000" in args else "离婚"
+    args = [a for a in args if a != "QUERY-10000"]
+    with pytest.raises(SystemExit) as exc:
+        main(["search", query, *args, "--index-dir", str(tiny_index)])
+    assert exc.value.code != 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_cli_search_does_not_import_torch(tiny_index):
+    """A search through the static default-style encoder needs neither torch nor sentence-transformers."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from lawglm.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, "search", "正当防卫", "--json", "--index-dir", str(tiny_index)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    hits, loaded = out.stdout.strip().splitlines()
+    assert json.loads(hits)[0]["law"] == "中华人民共和国刑法" and loaded == "[]"
