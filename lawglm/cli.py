@@ -46,13 +46,14 @@ def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool
     from .citations import extract
     from .corpus import load_corpus
     from .errors import ArticleNotFound
+    from .numerals import article_label
 
     c = load_corpus(settings_from(corpus=corpus).corpus_source())
     if article is None:  # one argument holding both: 《民法典》第1254条
         refs = extract(law, c)
         if not refs or not refs[0].law:
             raise ArticleNotFound(f"no article reference found in {law!r} (try: lawglm lookup 民法典 1254)")
-        law, article = refs[0].law, refs[0].raw[refs[0].raw.rfind("第"):]
+        law, article = refs[0].law, article_label(refs[0].article_no, refs[0].sub_no)
     found = c.lookup(law, article)
     versions = c.versions(found.law, found.article_no, found.sub_no) if all_versions else [found]
     if as_json:
@@ -75,6 +76,7 @@ def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool
 def verify(text: str | None, corpus: str | None, context_law: str | None, sources: tuple[str, ...],
            as_json: bool) -> None:
     """Check every citation in TEXT (or stdin) against the corpus (exit 3 if any fails)."""
+    from .citations import unreadable
     from .citations import verify as verify_text
     from .corpus import load_corpus
 
@@ -86,17 +88,22 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, source
         _verify_support(text, c, context_law, sources, as_json)
         return
     cites = verify_text(text, c, context_law=context_law)
+    bad = unreadable(text)  # 第三十七一条: a citation whose number cannot be read is a failure, not silence
+    failed = bad or any(not x.verified for x in cites)
     if as_json:
-        echo_json([x.to_dict() for x in cites])
-        sys.exit(3 if any(not x.verified for x in cites) else 0)  # same exit code as the text output
-    if not cites:
+        echo_json([x.to_dict() for x in cites] + [{**u.to_dict(), "reason": "unreadable", "verified": False}
+                                                 for u in bad])
+        sys.exit(3 if failed else 0)  # same exit code as the text output
+    if not cites and not bad:
         click.echo("no citations found")
     for x in cites:
         mark = "✓" if x.verified else "✗"
         click.echo(f"{mark} {x.raw}  -> {x.reason}" + (f" [{x.article.status}]" if x.article else ""))
         if x.article and x.verified:
             click.echo("    " + x.article.text.replace("\n", "\n    "))
-    if any(not x.verified for x in cites):
+    for u in bad:
+        click.echo(f"✗ {u.to_dict()['raw']}  -> unreadable ({u.error})")
+    if failed:
         sys.exit(3)
 
 

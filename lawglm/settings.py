@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     port: int = 8000
     admin_token: str = Field("", description="bearer token for admin endpoints; empty disables them")
     max_question_chars: int = 4000
+    # /v1/citations/verify: bounded work per request (a range 第1条至第50条 counts 50 citations)
+    max_verify_chars: int = Field(20_000, ge=1, description="longest text /v1/citations/verify checks")
+    max_verify_citations: int = Field(500, ge=1, description="most citations /v1/citations/verify checks")
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
     queue_size: int = 16

@@ -1,13 +1,17 @@
 """Citation extraction and verification, and the lookup / verify commands."""
 
 import json
+import time
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lawglm.citations import extract, verify, verify_one
 from lawglm.cli import main
 from lawglm.corpus import Corpus
+from lawglm.numerals import DIGITS
 
 CIVIL = "中华人民共和国民法典"
 CRIMINAL = "中华人民共和国刑法"
@@ -142,3 +146,126 @@ def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
 
     cites = verify("依据《中华人民共和国劳动合同法》第三十七一条，以及第三十八条", corpus)
     assert [(c.law, c.article_no) for c in cites] == [("中华人民共和国劳动合同法", 38)]
+
+
+# --- forms models write (issue 14): mixed digits, connectives, ranges, 之一, 款/项, unreadable numbers ------
+@pytest.mark.parametrize("text, expected", [
+    ("《民法典》第1千零八十九条", [(CIVIL, 1089)]),
+    ("《民法典》第１千零８十９条", [(CIVIL, 1089)]),
+    ("《民法典》1165条规定", [(CIVIL, 1165)]),
+    ("民法典第一千零七十九条，以及本法第3条", [(CIVIL, 1079), (CIVIL, 3)]),
+    ("根据民法典第1079条，并依照本法第1087条", [(CIVIL, 1079), (CIVIL, 1087)]),
+    ("刑法第十条与同法第十二条", [(CRIMINAL, 10), (CRIMINAL, 12)]),
+    ("根据《民法典》第1079条和该法第1087条", [(CIVIL, 1079), (CIVIL, 1087)]),
+    ("《民法典》第1079至1081条", [(CIVIL, 1079), (CIVIL, 1080), (CIVIL, 1081)]),
+    ("《民法典》第一千零七十九条到一千零八十条", [(CIVIL, 1079), (CIVIL, 1080)]),
+    ("《香港特别行政区基本法》第十八条", [("中华人民共和国香港特别行政区基本法", 18)]),  # 基本法 is not 本法
+])
+def test_forms_models_write(corpus, text, expected):
+    assert [(c.law, c.article_no) for c in verify(text, corpus)] == expected
+    assert all(c.law and "以及" not in c.law and "依照" not in c.law for c in verify(text, corpus))
+
+
+def test_huge_article_numbers_are_article_not_found_not_errors(corpus):
+    (c,) = verify("《民法典》第100000000条", corpus)
+    assert c.reason == "article_not_found" and c.to_dict()["label"] == "第一亿条"
+    (c,) = verify("《民法典》第" + "1" * 30 + "条", corpus)
+    assert c.reason == "article_not_found" and c.to_dict()["label"] == "第" + "1" * 30 + "条"
+
+
+def test_unreadable_numbers_are_reported(corpus):
+    from lawglm.citations import unreadable
+
+    text = "依据《劳动合同法》第三十七一条，以及《民法典》第" + "9" * 5000 + "条"
+    assert verify(text, corpus) == []
+    bad = unreadable(text)
+    assert bad[0].raw == "第三十七一条" and "too long" in bad[1].error
+    assert len(bad[1].to_dict()["raw"]) <= 60 and "4300" not in bad[1].error
+    assert unreadable("《民法典》第1千零八十九条、第二十条") == []
+
+
+def test_cli_verify_reports_unreadable_with_exit_3(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", "《民法典》第三十七一条规定"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 3 and "unreadable" in out and "no citations found" not in out
+    main(["verify", "《民法典》第1千零八十九条"])
+    assert "✓" in capsys.readouterr().out
+
+
+def test_extract_limit_bounds_the_work(corpus):
+    from lawglm.citations import TooManyCitations, extract
+
+    text = "刑法第一条至第五十条。" * 20  # 1,000 citations
+    assert len(extract(text, corpus)) == 1000
+    with pytest.raises(TooManyCitations):
+        extract(text, corpus, limit=100)
+
+
+# property tests: every way of writing the number, the law and what stands before 本法 is read the same
+def _written(n: int) -> st.SearchStrategy[str]:
+    from lawglm.numerals import int_to_cn
+
+    cn = int_to_cn(n)
+    arabic_cn = st.lists(st.booleans(), min_size=len(cn), max_size=len(cn)).map(  # 1千零八十九, 一千0八十9
+        lambda flags: "".join(str(DIGITS[ch]) if f and ch in DIGITS else ch for ch, f in zip(cn, flags)))
+    full = str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    return st.one_of(st.just(str(n)), st.just(cn), st.just(full), arabic_cn)
+
+
+LAW_FORMS = ["《民法典》", "民法典", "《中华人民共和国民法典》", "中华人民共和国民法典", "《民法典》的"]
+LEADS = ["", "根据", "依照", "按照", "参照", "依据", "如上，", "我认为应当依照", "此外，"]
+CONNECTIVES = ["以及", "和", "及", "与", "或者", "并", "依照", "根据", "按照", "参照", "，", "；同时", "。另外，"]
+SELF = ["本法", "该法", "同法"]
+
+
+@settings(deadline=None, max_examples=300)
+@given(data=st.data(), first=st.integers(1, 1260), second=st.integers(1, 1260))
+def test_property_mixed_forms_and_connectives(corpus, data, first, second):
+    text = (data.draw(st.sampled_from(LEADS)) + data.draw(st.sampled_from(LAW_FORMS))
+            + f"第{data.draw(_written(first))}条" + data.draw(st.sampled_from(["", "第二款", "第一款第（三）项"]))
+            + data.draw(st.sampled_from(CONNECTIVES)) + data.draw(st.sampled_from(SELF))
+            + f"第{data.draw(_written(second))}条" + data.draw(st.sampled_from(["", "规定", "的规定。"])))
+    got = extract(text, corpus)
+    assert [(c.law, c.article_no) for c in got] == [(CIVIL, first), (CIVIL, second)], text
+
+
+@settings(deadline=None, max_examples=200)
+@given(data=st.data(), no=st.integers(1, 400), sub=st.integers(0, 3), width=st.integers(1, 5))
+def test_property_sub_articles_and_ranges(corpus, data, no, sub, width):
+    written = data.draw(_written(no))
+    tail = f"之{data.draw(_written(sub))}" if sub else ""
+    (c,) = extract(f"依据《刑法》第{written}条{tail}", corpus)
+    assert (c.law, c.article_no, c.sub_no) == (CRIMINAL, no, sub)
+    sep = data.draw(st.sampled_from(["至", "到", "至第", "-"]))
+    got = extract(f"刑法第{written}条{sep}{data.draw(_written(no + width))}条", corpus)
+    assert [c.article_no for c in got] == list(range(no, no + width + 1))
+
+
+# --- HTTP: bounded work and 4xx naming the field (issue 15) ---------------------------------------
+def test_http_verify_caps_text_and_citations(make_client, retrieval_assistant):
+    client = make_client(retrieval_assistant, max_verify_chars=5000, max_verify_citations=200)
+    ranges = "刑法第一条至第五十条。" * 20  # 220 characters, 1,000 citations (20,000 such ranges took 175 s)
+    t0 = time.perf_counter()
+    r = client.post("/v1/citations/verify", json={"text": ranges})
+    assert r.status_code == 422 and "max_verify_citations" in r.json()["error"]["message"]
+    assert r.json()["detail"][0]["loc"] == ["body", "text"] and time.perf_counter() - t0 < 5
+    r = client.post("/v1/citations/verify", json={"text": "刑法第一条。" * 1000})  # 6,000 characters
+    assert r.status_code == 422 and "max_verify_chars" in r.json()["error"]["message"] and "6000" in r.json()["error"]["message"]
+    r = client.post("/v1/citations/verify", json={"text": "刑法第一条至第五十条。" * 4})
+    assert r.status_code == 200 and len(r.json()["citations"]) == 200
+
+
+def test_http_huge_and_malformed_numbers_are_never_5xx(make_client, retrieval_assistant):
+    client = make_client(retrieval_assistant)
+    r = client.post("/v1/citations/verify", json={"text": "《民法典》第100000000条"})
+    assert r.status_code == 200 and r.json()["citations"][0]["reason"] == "article_not_found"
+    r = client.post("/v1/citations/verify", json={"text": "《民法典》第" + "9" * 5000 + "条"})
+    body = r.json()
+    assert r.status_code == 200 and body["all_verified"] is False and "too long" in body["unreadable"][0]["error"]
+    assert "4300" not in r.text and "Exceeds" not in r.text
+    r = client.get("/v1/statutes/民法典/" + "9" * 5000)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "article_no"]
+    assert "4300" not in r.text and "Exceeds" not in r.text
+    r = client.get("/v1/statutes/民法典/100000000")
+    assert r.status_code == 404 and "100000000" in r.json()["error"]["message"]

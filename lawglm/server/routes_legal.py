@@ -116,6 +116,12 @@ async def get_statute(request: Request,
                                                               "一千二百五十四, 第一百二十条之一"),
                       all_versions: bool = Query(False, description="include every stored version")
                       ) -> dict:
+    from ..numerals import parse_article_no
+
+    try:
+        parse_article_no(article_no)
+    except ValueError as exc:
+        raise field_error("article_no", str(exc), loc="path") from None
     corpus = core.assistant_of(request).retriever.corpus
     found = corpus.lookup(law, article_no)
     out = found.to_dict()
@@ -127,16 +133,27 @@ async def get_statute(request: Request,
 @router.post("/v1/citations/verify", response_model=VerifyResponse, tags=["statutes"],
              summary="Check every citation in a text against the statute corpus")
 async def verify(body: VerifyRequest, request: Request) -> dict:
+    from ..citations import TooManyCitations, unreadable
     from ..citations import verify as verify_text
 
+    limits = core.state_of(request).settings
+    if len(body.text) > limits.max_verify_chars:
+        raise field_error("text", f"too long: {len(body.text)} characters, the limit is "
+                                  f"{limits.max_verify_chars} (max_verify_chars)")
     corpus = core.assistant_of(request).retriever.corpus
     if body.law is not None and corpus.resolve_law(body.law) is None:
         raise ApiError(404, f"law: unknown law {body.law!r}", kind="UnknownLaw")
-    cites = await run_in_threadpool(verify_text, body.text, corpus, body.law and corpus.resolve_law(body.law))
+    try:
+        cites = await run_in_threadpool(verify_text, body.text, corpus, body.law and corpus.resolve_law(body.law),
+                                        limits.max_verify_citations)
+    except TooManyCitations as exc:
+        raise field_error("text", f"{exc}: the limit is {exc.limit} (max_verify_citations)") from None
+    bad = [u.to_dict() for u in unreadable(body.text)]
     if body.sources is not None:
-        return await run_in_threadpool(_supported, body.text, cites, body.sources, corpus)
+        out = await run_in_threadpool(_supported, body.text, cites, body.sources, corpus)
+        return {**out, "unreadable": bad, "all_verified": out["all_verified"] and not bad}
     out = [c.to_dict() for c in cites]
-    return {"citations": out, "all_verified": all(c["verified"] for c in out)}
+    return {"citations": out, "all_verified": all(c["verified"] for c in out) and not bad, "unreadable": bad}
 
 
 def _supported(text: str, cites: list, sources: list[str], corpus: Any) -> dict:

@@ -148,7 +148,9 @@ class AnswerOut(BaseModel):
 
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, description="text whose citations should be checked")
+    text: str = Field(..., min_length=1, description="text whose citations should be checked (at most "
+                                                     "settings.max_verify_chars characters and "
+                                                     "max_verify_citations citations)")
     law: str | None = Field(None, description="the law that 本法 refers to in the text")
     sources: list[str] | None = Field(None, max_length=100,
                                       description="the articles the text was written from, e.g. "
@@ -159,7 +161,10 @@ class VerifyRequest(BaseModel):
 
 class VerifyResponse(BaseModel):
     citations: list[CitationOut] = Field(..., description="each citation with its verdict")
-    all_verified: bool = Field(..., description="true when every citation is valid")
+    all_verified: bool = Field(..., description="true when every citation is valid (and none is unreadable)")
+    unreadable: list[dict[str, Any]] = Field(default_factory=list,
+                                             description="第…条 references whose number cannot be read "
+                                                         "(第三十七一条): [{raw, span, error}]")
     all_supported: bool | None = Field(None, description="with sources: true when every citation is supported")
     text: str | None = Field(None, description="with sources: the text, misnumbered quotes corrected")
 
