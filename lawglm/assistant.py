@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .citations import check, verify
@@ -50,17 +50,16 @@ class Assistant:
     """Retriever + generator (None = retrieval-only) + settings: what `lawglm ask` and the server use."""
 
     retriever: Any
-    generator: Any = None
-    settings: Settings = field(default_factory=Settings)
+    generator: Any
+    settings: Settings  # defaults of every request option (top_k, top_p, temperature, max_new_tokens, ...)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, adapter: str | None = None,
+    def from_settings(cls, settings: Settings, *, adapter: str | None = None,
                       progress: bool = True, restrict_vocab: bool | None = None) -> Assistant:
         """Load the index (settings.index_dir) and the generator settings.llm_mode() asks for."""
         from .generation import load_generator
         from .retrieval import Retriever
 
-        settings = settings or Settings()
         retriever = Retriever.load(settings.index_dir)
         generator = load_generator(settings, adapter=adapter, corpus=retriever.corpus,
                                    restrict_vocab=restrict_vocab, progress=progress)

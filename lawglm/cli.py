@@ -12,7 +12,9 @@ import sys
 import click
 
 from .errors import LawGLMError
+from .evaluation import GenEvalConfig
 from .settings import Settings, get_settings
+from .training import DEFAULT_LR, TrainConfig
 
 LLM_CHOICES = ("local", "none", "remote")  # every command's --llm: local model, retrieval-only, --llm-url
 LLM_HELP = "local model, none = retrieval-only (answer with the articles), remote = --llm-url"
@@ -440,52 +442,62 @@ def _filters(pairs: tuple[str, ...]) -> dict:
     return out
 
 
+def _defaults(config_cls) -> dict:
+    """The field defaults of a config dataclass: what the flags mapping onto it default to."""
+    from dataclasses import MISSING, fields
+
+    return {f.name: f.default for f in fields(config_cls) if f.default is not MISSING}
+
+
+TRAIN = _defaults(TrainConfig)
+
+
 @cli.command()
-@click.option("--method", type=click.Choice(["lora", "ptuning"]), default="lora", show_default=True)
+@click.option("--method", type=click.Choice(["lora", "ptuning"]), default=TRAIN["method"], show_default=True)
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="training JSONL")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="adapter dir, e.g. adapters/NAME")
 @click.option("--model", default=None, help="backbone: embedded default, local path or hub id")
 @click.option("--format", "data_format", type=click.Choice(["auto", "sft", "prompt", "conversations"]),
-              default="auto", show_default=True)
+              default=TRAIN["data_format"], show_default=True)
 @click.option("--filter", "filters", multiple=True, help="keep records with FIELD=VALUE (e.g. license=MIT)")
 @click.option("--limit", type=click.IntRange(1), default=None, help="use the first N records")
 @click.option("--with-retrieval", is_flag=True, help="put the top-k retrieved articles in each prompt")
-@click.option("--top-k", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--top-k", type=click.IntRange(1, 20), default=TRAIN["top_k"], show_default=True)
 @click.option("--index-dir", default=None)
-@click.option("--gold-in-context/--no-gold-in-context", default=True, show_default=True,
+@click.option("--gold-in-context/--no-gold-in-context", default=TRAIN["gold_in_context"], show_default=True,
               help="show the example's gold articles among the retrieved ones")
-@click.option("--cite-gold/--no-cite-gold", default=True, show_default=True,
+@click.option("--cite-gold/--no-cite-gold", default=TRAIN["cite_gold"], show_default=True,
               help="append 法律依据：《…》第N条 for shown gold articles the answer does not cite")
-@click.option("--answer-shape", type=click.Choice(["free", "grounded"]), default="free", show_default=True,
-              help="grounded: train the short conclusion + 依据 line of the grounded answer shape")
-@click.option("--prompt-column", default="prompt", show_default=True)
-@click.option("--response-column", default="response", show_default=True)
-@click.option("--history-column", default="history", show_default=True)
-@click.option("--max-source-length", type=click.IntRange(16), default=640, show_default=True)
-@click.option("--max-target-length", type=click.IntRange(1), default=256, show_default=True)
-@click.option("--lora-rank", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--lora-alpha", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--lora-dropout", type=click.FloatRange(0, 1), default=0.1, show_default=True)
-@click.option("--lora-targets", default="all-linear", show_default=True, help="comma-separated module names")
-@click.option("--pre-seq-len", type=click.IntRange(1), default=128, show_default=True)
+@click.option("--answer-shape", type=click.Choice(["free", "grounded"]), default=TRAIN["answer_shape"],
+              show_default=True, help="grounded: train the short conclusion + 依据 line of the grounded answer shape")
+@click.option("--prompt-column", default=TRAIN["prompt_column"], show_default=True)
+@click.option("--response-column", default=TRAIN["response_column"], show_default=True)
+@click.option("--history-column", default=TRAIN["history_column"], show_default=True)
+@click.option("--max-source-length", type=click.IntRange(16), default=TRAIN["max_source_length"], show_default=True)
+@click.option("--max-target-length", type=click.IntRange(1), default=TRAIN["max_target_length"], show_default=True)
+@click.option("--lora-rank", type=click.IntRange(1), default=TRAIN["lora_rank"], show_default=True)
+@click.option("--lora-alpha", type=click.IntRange(1), default=TRAIN["lora_alpha"], show_default=True)
+@click.option("--lora-dropout", type=click.FloatRange(0, 1), default=TRAIN["lora_dropout"], show_default=True)
+@click.option("--lora-targets", default=TRAIN["lora_targets"], show_default=True, help="comma-separated module names")
+@click.option("--pre-seq-len", type=click.IntRange(1), default=TRAIN["pre_seq_len"], show_default=True)
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=None,
-              help="default 3e-4 (lora), 2e-2 (ptuning)")
-@click.option("--epochs", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
+              help="default " + ", ".join(f"{v:g} ({k})" for k, v in DEFAULT_LR.items()))
+@click.option("--epochs", type=click.FloatRange(0, min_open=True), default=TRAIN["epochs"], show_default=True)
 @click.option("--max-steps", type=click.IntRange(1), default=None, help="overrides --epochs")
-@click.option("--batch-size", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--grad-accum", type=click.IntRange(1), default=4, show_default=True)
-@click.option("--warmup-steps", type=click.IntRange(0), default=2, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=TRAIN["batch_size"], show_default=True)
+@click.option("--grad-accum", type=click.IntRange(1), default=TRAIN["grad_accum"], show_default=True)
+@click.option("--warmup-steps", type=click.IntRange(0), default=TRAIN["warmup_steps"], show_default=True)
 @click.option("--eval-data", type=click.Path(dir_okay=False), default=None)
-@click.option("--eval-limit", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--eval-steps", type=click.IntRange(0), default=0, show_default=True, help="0: at the end only")
-@click.option("--save-steps", type=click.IntRange(0), default=10, show_default=True)
+@click.option("--eval-limit", type=click.IntRange(1), default=TRAIN["eval_limit"], show_default=True)
+@click.option("--eval-steps", type=click.IntRange(0), default=TRAIN["eval_steps"], show_default=True,
+              help="0: at the end only")
+@click.option("--save-steps", type=click.IntRange(0), default=TRAIN["save_steps"], show_default=True)
 @click.option("--resume", is_flag=True, help="continue from the latest checkpoint in OUT")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--device", default="auto", show_default=True)
-@click.option("--dtype", default="float32", show_default=True)
+@click.option("--seed", type=int, default=TRAIN["seed"], show_default=True)
+@click.option("--device", default=TRAIN["device"], show_default=True)
+@click.option("--dtype", default=TRAIN["dtype"], show_default=True)
 def train(**opts) -> None:
     """Train a LoRA or P-tuning v2 adapter: `lawglm train --method lora --data F.jsonl --out adapters/NAME`."""
-    from .training import TrainConfig
     from .training import train as run_training
 
     opts["filters"] = _filters(opts["filters"])
@@ -496,43 +508,46 @@ def train(**opts) -> None:
     echo_json({"out": opts["out"], "method": meta["method"], "metrics": meta["metrics"]})
 
 
+GEN_EVAL = _defaults(GenEvalConfig)
+SETTING = {k: f.default for k, f in Settings.model_fields.items()}  # what flags left out fall back to
+
+
 @eval_group.command("generation")
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)")
-@click.option("--modes", default="retrieval-only,default", show_default=True,
+@click.option("--modes", default=",".join(GenEvalConfig("").modes), show_default=True,
               help="comma-separated answer modes compared on the same rows: retrieval-only (no model), "
                    "none (bare backbone), default (the configured adapter) or adapter names")
-@click.option("--model", default=None)
-@click.option("--answer-shape", "shape", type=click.Choice(["grounded", "free"]), default=None,
+@click.option("--model", default=None, help=f"[default: {SETTING['model']}]")
+@click.option("--answer-shape", type=click.Choice(["grounded", "free"]), default=None,
               help="default: grounded for the embedded backbone, free for other models")
 @click.option("--index-dir", default=None)
-@click.option("--top-k", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--top-k", type=click.IntRange(1, 20), default=None, help=f"[default: {SETTING['top_k']}]")
 @click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows")
 @click.option("--sample", type=click.IntRange(1), default=None, help="a seeded random sample of N rows")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-new-tokens", type=click.IntRange(1), default=256, show_default=True)
+@click.option("--seed", type=int, default=GEN_EVAL["seed"], show_default=True)
+@click.option("--max-new-tokens", type=click.IntRange(1), default=GEN_EVAL["max_new_tokens"], show_default=True)
 @click.option("--quantize", type=click.Choice(["8"]), default=None, help="8: int8 model (compare with a run without)")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="write every prediction as JSONL")
-@click.option("--device", default="auto", show_default=True)
+@click.option("--device", default=None, help=f"[default: {SETTING['device']}]")
 @click.option("--rescore", is_flag=True, help="DATA is a predictions JSONL from --out: score it, no model")
 def eval_generation(**opts) -> None:
     """Answer modes side by side through the product's own path (Assistant.ask): BLEU/ROUGE, supported
     citations, misattributions, repeated sentences, gold hit and its retrieval bound, TTFT, tokens/s."""
-    from .evaluation import GenEvalConfig, evaluate_generation, format_generation_report, score_predictions
+    from .evaluation import evaluate_generation, format_generation_report, score_predictions
 
+    s = settings_from(model=opts.pop("model"), index_dir=opts.pop("index_dir"), top_k=opts.pop("top_k"),
+                      device=opts.pop("device"), answer_shape=opts.pop("answer_shape"),
+                      quantize=_quantize_flag(opts.pop("quantize")))
     if opts.pop("rescore"):
-        report = score_predictions(opts["data"], opts["limit"])
+        report = score_predictions(opts["data"], s, opts["limit"])
         click.echo(format_generation_report(report))
         echo_json(report)
         return
-    s = settings_from(model=opts.pop("model"), index_dir=opts.pop("index_dir"))
     modes = [m.strip() for m in opts.pop("modes").split(",") if m.strip()]
     if not modes:
         raise click.BadParameter("name at least one mode", param_hint="--modes")
-    opts["quantize"] = int(opts["quantize"]) if opts["quantize"] else None
-    cfg = GenEvalConfig(model=s.model, index_dir=str(s.index_dir), adapters_dir=str(s.adapters_dir),
-                        default_adapter=s.adapter, modes=modes, **opts)
-    report = evaluate_generation(cfg, echo=lambda m: click.echo(m, err=True))
+    report = evaluate_generation(GenEvalConfig(modes=modes, **opts), s)
     click.echo(format_generation_report(report))
     echo_json(report)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from .errors import DataError
 from .records import iter_jsonl
+from .settings import Settings
 
 RETRIEVAL_ONLY = "retrieval-only"
 BARE = "none"  # the backbone without an adapter
@@ -121,21 +122,16 @@ def repeated_sentence(answer: str) -> bool:
 # --- running the answer modes over a dev file -----------------------------------------------------
 @dataclass
 class GenEvalConfig:
+    """What to answer and how many tokens a model may write; the backbone, adapters (mode "default" =
+    settings.adapter), index, device, quantisation, top_k and answer shape come from Settings."""
+
     data: str
     modes: list[str] = field(default_factory=lambda: [RETRIEVAL_ONLY, "default"])
-    model: str = "gemma-3-270m"
-    adapters_dir: str = "adapters"
-    default_adapter: str = "legal-lora"  # what the mode "default" means
-    index_dir: str = "index"
-    top_k: int = 5
-    shape: str | None = None  # None: the settings' answer shape (grounded for the embedded backbone)
     limit: int | None = None  # the first N rows ...
     sample: int | None = None  # ... or a seeded random sample of N rows
     seed: int = 0
     max_new_tokens: int = 256
-    quantize: int | None = None  # 8: int8 (CPU dynamic), to compare with full precision on the same rows
     out_path: str | None = None
-    device: str = "auto"
     progress: bool = True
 
 
@@ -178,25 +174,22 @@ def _prediction(mode: str, row: dict, answer: Any) -> Prediction:
                       u.get("seconds", 0.0), u.get("gate"))
 
 
-def load_assistants(cfg: GenEvalConfig) -> dict[str, Any]:
-    """One Assistant per mode, sharing one retriever and one backbone (adapters chosen per request)."""
+def load_assistants(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
+    """One Assistant per mode, sharing one retriever and one backbone (adapters chosen per request).
+    Retrieval-only is the Assistant `lawglm ask --llm none` builds: no generator, the same settings."""
     from .assistant import Assistant
     from .retrieval import Retriever
-    from .settings import get_settings
 
-    settings = get_settings(model=cfg.model, adapters_dir=cfg.adapters_dir, index_dir=cfg.index_dir,
-                            device=cfg.device, top_k=cfg.top_k, llm="local", quantize=cfg.quantize,
-                            **({"answer_shape": cfg.shape} if cfg.shape else {}))
     retriever = Retriever.load(settings.index_dir)
     out: dict[str, Any] = {}
     if any(m != RETRIEVAL_ONLY for m in cfg.modes):
-        from .generation import load_generator
+        from .generation import load_local_generator
 
-        generator = load_generator(settings, adapter=BARE, corpus=retriever.corpus, progress=cfg.progress)
+        generator = load_local_generator(settings, adapter=BARE, corpus=retriever.corpus, progress=cfg.progress)
         model_assistant = Assistant(retriever, generator, settings)
         for m in cfg.modes:
             if m != RETRIEVAL_ONLY:
-                name = cfg.default_adapter if m == "default" else m
+                name = settings.adapter if m == "default" else m
                 model_assistant.options(adapter=name)  # unknown adapter: fail before any row runs
                 out[m] = (model_assistant, name)
     if RETRIEVAL_ONLY in cfg.modes:
@@ -204,11 +197,11 @@ def load_assistants(cfg: GenEvalConfig) -> dict[str, Any]:
     return out
 
 
-def predict(cfg: GenEvalConfig, rows: list[dict], sink=None) -> list[Prediction]:
+def predict(cfg: GenEvalConfig, rows: list[dict], settings: Settings, sink=None) -> list[Prediction]:
     """Every mode answers every row (row by row, so a partial run compares modes on the same rows)."""
     from tqdm import tqdm
 
-    assistants = load_assistants(cfg)
+    assistants = load_assistants(cfg, settings)
     preds = []
     for row in tqdm(rows, desc="answering", disable=not cfg.progress):
         for mode in cfg.modes:
@@ -298,10 +291,9 @@ def read_predictions(path: str) -> list[Prediction]:
     return preds
 
 
-def score_predictions(path: str, limit: int | None = None) -> dict[str, Any]:
+def score_predictions(path: str, settings: Settings, limit: int | None = None) -> dict[str, Any]:
     """Re-score a predictions JSONL written by --out (only rows every mode answered are compared)."""
     from .corpus import load_corpus
-    from .settings import get_settings
 
     preds = read_predictions(path)
     counts = Counter(p.question for p in preds)
@@ -309,23 +301,21 @@ def score_predictions(path: str, limit: int | None = None) -> dict[str, Any]:
     complete = [q for q in dict.fromkeys(p.question for p in preds) if counts[q] >= modes][:limit]
     keep = set(complete)
     preds = [p for p in preds if p.question in keep]
-    return {"data": path, "rows": len(complete), "modes": score_modes(preds, load_corpus(get_settings().corpus_source()))}
+    return {"data": path, "rows": len(complete), "modes": score_modes(preds, load_corpus(settings.corpus_source()))}
 
 
-def evaluate_generation(cfg: GenEvalConfig, echo=print) -> dict[str, Any]:
+def evaluate_generation(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
     """Every mode answers the dev rows; the report carries the setup and one metrics dict per mode."""
     from .corpus import load_corpus
-    from .settings import get_settings
 
     rows = read_dev(cfg.data, cfg.limit, cfg.sample, cfg.seed)
-    corpus = load_corpus(get_settings().corpus_source())
+    corpus = load_corpus(settings.corpus_source())
     with ExitStack() as stack:
         fh = stack.enter_context(open(cfg.out_path, "w", encoding="utf-8")) if cfg.out_path else None
         t0 = time.perf_counter()
-        preds = predict(cfg, rows, sink=_jsonl_sink(fh) if fh else None)
-    setup = {"data": cfg.data, "rows": len(rows), "sample": cfg.sample, "seed": cfg.seed, "top_k": cfg.top_k,
-             "shape": cfg.shape or get_settings(model=cfg.model).shape(), "model": cfg.model,
-             "quantize": cfg.quantize,
+        preds = predict(cfg, rows, settings, sink=_jsonl_sink(fh) if fh else None)
+    setup = {"data": cfg.data, "rows": len(rows), "sample": cfg.sample, "seed": cfg.seed, "top_k": settings.top_k,
+             "shape": settings.shape(), "model": settings.model, "quantize": settings.quantize,
              "wall_s": round(time.perf_counter() - t0, 1)}
     return {**setup, "modes": score_modes(preds, corpus)}
 

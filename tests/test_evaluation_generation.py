@@ -22,6 +22,7 @@ from lawglm.evaluation import (
     score,
     text_scores,
 )
+from lawglm.settings import get_settings
 
 
 def test_rouge_on_a_prefix_hypothesis():
@@ -121,10 +122,25 @@ def test_cli_eval_generation_compares_modes_on_the_same_rows(dev_file, tiny_inde
     assert rescored["modes"]["retrieval-only"]["rougeL"] == ro["rougeL"]
 
 
+def test_retrieval_only_mode_is_what_ask_llm_none_answers(dev_file, tiny_index, capsys, tmp_path, monkeypatch):
+    from lawglm.cli import main
+
+    monkeypatch.setenv("LAWGLM_INDEX_DIR", str(tiny_index))
+    preds = tmp_path / "preds.jsonl"
+    main(["eval", "generation", "--data", dev_file, "--modes", "retrieval-only", "--top-k", "3", "--out", str(preds)])
+    records = [json.loads(x) for x in preds.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 2
+    for rec in records:
+        capsys.readouterr()
+        main(["ask", rec["question"], "--llm", "none", "--top-k", "3", "--json"])
+        answer = json.loads(capsys.readouterr().out)
+        assert rec["answer"] == answer["answer"] and rec["answer"].count("【") == 3
+        assert rec["retrieved"] == [[h["law"], h["article_no"]] for h in answer["retrieved"]]
+
+
 def test_eval_generation_grounded_shape_with_a_tiny_model(dev_file, tiny_index, tiny_gemma_dir):
-    cfg = GenEvalConfig(data=dev_file, modes=["none"], model=str(tiny_gemma_dir), index_dir=str(tiny_index),
-                        shape="grounded", max_new_tokens=16, device="cpu", progress=False)
-    report = evaluate_generation(cfg, echo=lambda m: None)
+    s = get_settings(model=str(tiny_gemma_dir), index_dir=tiny_index, answer_shape="grounded", device="cpu")
+    report = evaluate_generation(GenEvalConfig(data=dev_file, modes=["none"], max_new_tokens=16, progress=False), s)
     m = report["modes"]["none"]
     assert report["shape"] == "grounded" and m["n"] == 2
     assert m["repeated_sentence_rate"] == 0.0 and m["supported_share"] >= 0.9  # 法律依据 is verbatim
@@ -138,8 +154,7 @@ def test_eval_generation_bad_data_and_unknown_adapter(tmp_path, dev_file, tiny_i
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n', encoding="utf-8")
     with pytest.raises(DataError, match="bad.jsonl:1"):
-        evaluate_generation(GenEvalConfig(data=str(bad), modes=["retrieval-only"], index_dir=str(tiny_index)))
+        evaluate_generation(GenEvalConfig(data=str(bad), modes=["retrieval-only"]), get_settings(index_dir=tiny_index))
+    s = get_settings(model=str(tiny_gemma_dir), adapters_dir=tmp_path, index_dir=tiny_index, device="cpu")
     with pytest.raises(InvalidRequest, match="adapter"):
-        evaluate_generation(GenEvalConfig(data=dev_file, modes=["no-such-adapter"], model=str(tiny_gemma_dir),
-                                          adapters_dir=str(tmp_path), index_dir=str(tiny_index), device="cpu",
-                                          progress=False))
+        evaluate_generation(GenEvalConfig(data=dev_file, modes=["no-such-adapter"], progress=False), s)
