@@ -236,7 +236,7 @@ def _dtype(name: str | None):
     return resolve_dtype(name, "cpu")
 
 
-def _write_configs(src: Path, tmp: Path, cfg: dict, src_cfg: dict, chat_format: str | None) -> dict:
+def _write_configs(src: Path, tmp: Path, cfg: dict, chat_format: str | None) -> dict:
     """config.json, generation_config.json and the tokenizer; the tokenizer's info (eos ids, format)."""
     from .chatglm_tokenizer import convert_tokenizer
 
@@ -285,7 +285,7 @@ def convert_chatglm(src: str | Path, out: str | Path, *, dtype: str | None = Non
         total = sum((tmp / n).stat().st_size for n in set(weight_map.values()))
         index = {"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))}
         (tmp / SAFETENSORS_INDEX).write_text(json.dumps(index, indent=2), encoding="utf-8")
-        meta = _manifest(tmp, src, files, _write_configs(src, tmp, cfg, src_cfg, chat_format), started)
+        meta = _manifest(tmp, src, files, _write_configs(src, tmp, cfg, chat_format), started)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -304,19 +304,19 @@ def verify_conversion(out: str | Path) -> list[str]:
 
 
 # --- --model pointing at a raw ChatGLM directory --------------------------------------------
-def converted_cache_dir(src: Path, home: Path) -> Path:
+def converted_cache_dir(src: Path, cache: Path) -> Path:
     """Where `--model SRC` keeps its conversion: keyed by the source path and its weight files' sizes."""
     files = weight_files(src)
     key = json.dumps([str(src.resolve())] + [[f.name, f.stat().st_size, int(f.stat().st_mtime)] for f in files])
-    return home / "backbones" / f"chatglm-{src.name}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+    return cache / f"chatglm-{src.name}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
-def ensure_converted(src: str | Path, home: Path, progress: bool = True) -> Path:
-    """The GlmForCausalLM conversion of a raw ChatGLM directory, converting it into the cache once."""
+def ensure_converted(src: str | Path, cache: Path, progress: bool = True) -> Path:
+    """The GlmForCausalLM conversion of a raw ChatGLM directory under `cache`, converted there once."""
     from .generation import _lock
 
     src = Path(src).expanduser()
-    target = converted_cache_dir(src, home)
+    target = converted_cache_dir(src, cache)
     if (target / MANIFEST).is_file():
         return target
     with _lock(target.parent / f".{target.name}.lock"):

@@ -124,7 +124,7 @@ def import_ptuning(src: Path, base: Path, out: Path) -> dict:
     peft_cfg.save_pretrained(str(out))
     save_file({"prompt_embeddings": _rotate_keys(kv, cfg)}, str(out / "adapter_model.safetensors"))
     projected = "transformer.prefix_encoder.trans.0.weight" in state
-    return {"method": "prefix", "pre_seq_len": kv.shape[0], "prefix_projection": projected}
+    return {"method": "ptuning", "pre_seq_len": kv.shape[0], "prefix_projection": projected}
 
 
 # --- LoRA ---------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def _lora_tensors(state: dict, cfg: dict) -> dict:
         if target != "self_attn.qkv":
             out[f"{stem}{target}.{ab}.weight"] = t.contiguous()
             continue
-        parts = [t] * 3 if ab == "lora_A" else list(t.split(sizes, dim=0))
+        parts = [t.clone() for _ in range(3)] if ab == "lora_A" else list(t.split(sizes, dim=0))
         for proj, part in zip(("q_proj", "k_proj", "v_proj"), parts, strict=True):
             out[f"{stem}self_attn.{proj}.{ab}.weight"] = part.contiguous()
     return out

@@ -175,6 +175,10 @@ def resolve_model_path(model: str, settings: Settings | None = None, progress: b
     if p.exists():
         if not (p / "config.json").exists():
             raise ModelError(f"model: {p} has no config.json (expected a Hugging Face model directory)")
+        from .chatglm import ensure_converted, is_chatglm_dir
+
+        if is_chatglm_dir(p):  # THUDM remote code: converted once into the cache, like the GGUF default
+            return str(ensure_converted(p, (settings or Settings()).home / "backbones", progress))
         return str(p)
     if model.startswith((".", "/", "~")) or model.count("/") > 1:
         raise ModelError(f"model: {model} does not exist")

@@ -147,7 +147,12 @@ def reference_logits(state: dict, cfg: dict, ids: list[int], prefix_kv=None, lin
 
 
 def _native_logits(model, ids, cache=None):
-    kwargs = {} if cache is None else {"past_key_values": cache}
+    import inspect
+
+    from lawglm.decoding import base_model
+
+    name = "cache" if "cache" in inspect.signature(base_model(model).forward).parameters else "past_key_values"
+    kwargs = {} if cache is None else {name: cache}
     with torch.no_grad():
         return model(input_ids=torch.tensor([ids]), use_cache=cache is not None, **kwargs).logits[0]
 
@@ -202,3 +207,242 @@ def test_manifest_detects_a_changed_shard_and_bad_sources_are_refused(tmp_path):
     assert not (tmp_path / "new").exists()
     with pytest.raises(ModelError, match="not a ChatGLM"):
         convert_chatglm(tmp_path / "out", tmp_path / "new", progress=False)
+
+
+# --- the tokenizer ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sp_model(tiny_articles):
+    """A small SentencePiece BPE model trained here like ChatGLM's (byte fallback, whitespace kept)."""
+    import sentencepiece as spm
+
+    from lawglm.prompts import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT
+
+    texts = [a.text for a in tiny_articles] + [SYSTEM_PROMPT, GROUNDED_SYSTEM_PROMPT] * 3 \
+        + ["[Round 1]\n\n问：工资\n\n答：可以申请劳动仲裁。\n\n", "code:\n    return x  # two  spaces"] * 5
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts), model_writer=buf, vocab_size=1500, hard_vocab_limit=False,
+        model_type="bpe", byte_fallback=True, character_coverage=0.9995, normalization_rule_name="identity",
+        remove_extra_whitespaces=False, add_dummy_prefix=True, split_digits=True,
+        allow_whitespace_only_pieces=True, minloglevel=2)
+    return buf.getvalue()
+
+
+def _sp(model_bytes):
+    import sentencepiece as spm
+
+    return spm.SentencePieceProcessor(model_proto=model_bytes)
+
+
+SPECIALS = ["[MASK]", "[gMASK]", "[sMASK]", "sop", "eop", "<|system|>", "<|user|>", "<|assistant|>",
+            "<|observation|>"]
+
+
+def chatglm3_reference_ids(sp, query, history, system=None):
+    """ChatGLM3's build_chat_input: [gMASK] sop, then <|role|> sp("\\n") sp(content) per message, <|assistant|>."""
+    special = {t: sp.get_piece_size() + i for i, t in enumerate(SPECIALS)}
+    ids = [special["[gMASK]"], special["sop"]]
+    turns = ([("system", system)] if system else []) + [m for q, a in history
+                                                         for m in (("user", q), ("assistant", a))]
+    for role, content in [*turns, ("user", query)]:
+        ids += [special[f"<|{role}|>"]] + sp.encode("\n") + sp.encode(content)
+    return ids + [special["<|assistant|>"]]
+
+
+def chatglm2_reference_ids(sp, query, history):
+    """ChatGLM2's build_prompt + [gMASK] sop."""
+    prompt = "".join(f"[Round {i}]\n\n问：{q}\n\n答：{a}\n\n" for i, (q, a) in enumerate(history, 1))
+    prompt += f"[Round {len(history) + 1}]\n\n问：{query}\n\n答："
+    n = sp.get_piece_size()
+    return [n + 1, n + 3] + sp.encode(prompt)
+
+
+def _messages(query, history, system=None):
+    msgs = [{"role": "system", "content": system}] if system else []
+    for q, a in history:
+        msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+    return [*msgs, {"role": "user", "content": query}]
+
+
+@pytest.fixture(scope="module")
+def converted_tokenizers(tmp_path_factory, sp_model):
+    from transformers import AutoTokenizer
+
+    from lawglm.chatglm_tokenizer import convert_tokenizer
+
+    out = {}
+    for fmt in ("chatglm2", "chatglm3"):
+        src, dst = tmp_path_factory.mktemp(f"{fmt}-src"), tmp_path_factory.mktemp(f"{fmt}-tok")
+        (src / "tokenizer.model").write_bytes(sp_model)
+        info = convert_tokenizer(src, dst, fmt)
+        out[fmt] = (AutoTokenizer.from_pretrained(dst), info)
+    return out
+
+
+def test_plain_text_tokenises_exactly_like_sentencepiece(converted_tokenizers, sp_model, corpus):
+    sp = _sp(sp_model)
+    tok, info = converted_tokenizers["chatglm3"]
+    texts = [a.text for a in list(corpus.articles)[2000:2200]] + [
+        "sophisticated sop eop", "  two  spaces\tand tab\n\nnewlines ", "数字12345，English，😀 emoji", "x"]
+    for text in texts:
+        assert tok(text, add_special_tokens=False)["input_ids"] == sp.encode(text), text
+        assert tok.decode(sp.encode(text)) == sp.decode(sp.encode(text))
+    n = sp.get_piece_size()
+    assert [tok.convert_tokens_to_ids(t) for t in ("[gMASK]", "<sop>", "<|user|>", "<|observation|>")] == \
+        [n + 1, n + 3, n + 6, n + 8]
+    assert info["eos_token_id"] == [sp.eos_id(), n + 6, n + 8] and tok.padding_side == "left"
+
+
+@pytest.mark.parametrize("fmt", ["chatglm2", "chatglm3"])
+def test_chat_prompts_are_token_identical_to_model_chat(converted_tokenizers, sp_model, tiny_articles, fmt):
+    from lawglm.prompts import SYSTEM_PROMPT, prompt_ids, render
+
+    sp = _sp(sp_model)
+    tok, _ = converted_tokenizers[fmt]
+    history = [["公司拖欠工资怎么办？", tiny_articles[0].text], ["  要 先 协商吗？", "可以。\n\n也可以仲裁。"]]
+    for hist in ([], history):
+        query = tiny_articles[3].text[:60]
+        if fmt == "chatglm3":
+            want = chatglm3_reference_ids(sp, query, hist, system=SYSTEM_PROMPT)
+            msgs = _messages(query, hist, SYSTEM_PROMPT)
+        else:
+            want, msgs = chatglm2_reference_ids(sp, query, hist), _messages(query, hist)
+        assert prompt_ids(tok, render(tok, msgs)) == want
+
+
+# --- adapters ------------------------------------------------------------------------------------
+PRE_SEQ_LEN = 128
+
+
+@pytest.fixture(scope="module")
+def converted_glm(tmp_path_factory):
+    """(chatglm config, chatglm state, converted dir) for a ChatGLM3-layout checkpoint."""
+    from lawglm.chatglm import convert_chatglm
+
+    root = tmp_path_factory.mktemp("chatglm3")
+    cfg, state = write_checkpoint(root / "src", "chatglm3")
+    convert_chatglm(root / "src", root / "out", progress=False)
+    return cfg, state, root / "out"
+
+
+def write_ptuning(path, cfg, projection: bool, seed: int = 3):
+    """A ptuning/main.py checkpoint: the trainable prefix encoder's tensors + the run's config.json."""
+    g = torch.Generator().manual_seed(seed)
+    kv_size = cfg["num_layers"] * cfg["kv_channels"] * cfg["multi_query_group_num"] * 2
+    p = "transformer.prefix_encoder."
+    state = {p + "embedding.weight": torch.randn(PRE_SEQ_LEN, kv_size, generator=g)}
+    if projection:
+        h = cfg["hidden_size"]
+        state.update({p + "trans.0.weight": torch.randn(h, kv_size, generator=g) * 0.1,
+                      p + "trans.0.bias": torch.randn(h, generator=g) * 0.1,
+                      p + "trans.2.weight": torch.randn(kv_size, h, generator=g) * 0.3,
+                      p + "trans.2.bias": torch.randn(kv_size, generator=g) * 0.1})
+    path.mkdir(parents=True)
+    torch.save(state, path / "pytorch_model.bin")
+    (path / "config.json").write_text(json.dumps({**cfg, "pre_seq_len": PRE_SEQ_LEN, "prefix_projection": projection}))
+    if not projection:
+        return state[p + "embedding.weight"]
+    hidden = torch.tanh(state[p + "embedding.weight"] @ state[p + "trans.0.weight"].T + state[p + "trans.0.bias"])
+    return hidden @ state[p + "trans.2.weight"].T + state[p + "trans.2.bias"]
+
+
+@pytest.mark.parametrize("projection", [False, True])
+def test_ptuning_checkpoint_imports_as_prefix_tuning(tmp_path, converted_glm, projection):
+    from lawglm.adapters import attach_adapters
+    from lawglm.chatglm_adapters import import_adapter
+    from lawglm.decoding import _initial_cache
+
+    cfg, state, out = converted_glm
+    kv = write_ptuning(tmp_path / "ptuning" / "checkpoint-3000", cfg, projection)
+    meta = import_adapter(tmp_path / "ptuning" / "checkpoint-3000", out, tmp_path / "adapters" / "pt")
+    assert meta["method"] == "ptuning" and meta["imported_from"]["prefix_projection"] is projection
+    assert "P-tuning v2" in (tmp_path / "adapters" / "pt" / "README.md").read_text()
+    # the stored prefix: values as ChatGLM computes them, keys rotated to position PRE_SEQ_LEN
+    from safetensors.torch import load_file
+
+    stored = load_file(tmp_path / "adapters" / "pt" / "adapter_model.safetensors")["prompt_embeddings"]
+    ng, hd = cfg["multi_query_group_num"], cfg["kv_channels"]
+    want, got = kv.view(PRE_SEQ_LEN, -1, 2, ng, hd), stored.view(PRE_SEQ_LEN, -1, 2, ng, hd)
+    assert torch.allclose(got[:, :, 1], want[:, :, 1], atol=1e-6)
+    cache = _rope_cache(cfg, torch.full((PRE_SEQ_LEN,), PRE_SEQ_LEN), linear=False)
+    for layer in range(cfg["num_layers"]):
+        assert torch.allclose(got[:, layer, 0], _apply_rope(want[:, layer, 0], cache), atol=1e-6)
+    # and the model with it attached computes what ChatGLM computes with its prefix
+    model, _ = load_native(out, None)
+    aset = attach_adapters(model, {"pt": tmp_path / "adapters" / "pt"})
+    ids = _ids(160, n=10, seed=4)
+    with aset.use("pt") as prefix:
+        got_logits = _native_logits(aset.model, ids, _initial_cache(aset.model, prefix))
+    want_logits = reference_logits(state, cfg, ids, prefix_kv=kv)
+    assert torch.allclose(got_logits, want_logits, atol=1e-5), (got_logits - want_logits).abs().max()
+    assert not torch.allclose(got_logits, reference_logits(state, cfg, ids), atol=1e-3)
+
+
+def write_finetune_lora(path, cfg, targets=("query_key_value", "dense_h_to_4h"), r=4, alpha=8, seed=5):
+    """A finetune_demo PEFT LoRA saved on the remote-code model; returns {layer module: delta}."""
+    from safetensors.torch import save_file
+
+    g = torch.Generator().manual_seed(seed)
+    h, hd = cfg["hidden_size"], cfg["kv_channels"]
+    outs = {"self_attention.query_key_value": (cfg["num_attention_heads"] + 2 * cfg["multi_query_group_num"]) * hd,
+            "mlp.dense_h_to_4h": 2 * cfg["ffn_hidden_size"]}
+    tensors, deltas = {}, {}
+    for i in range(cfg["num_layers"]):
+        for module, rows in outs.items():
+            if module.rsplit(".", 1)[-1] not in targets:
+                continue
+            a, b = torch.randn(r, h, generator=g) * 0.3, torch.randn(rows, r, generator=g) * 0.3
+            key = f"base_model.model.transformer.encoder.layers.{i}.{module}"
+            tensors[f"{key}.lora_A.weight"], tensors[f"{key}.lora_B.weight"] = a, b
+            deltas[f"transformer.encoder.layers.{i}.{module}.weight"] = (alpha / r) * b @ a
+    path.mkdir(parents=True)
+    save_file(tensors, str(path / "adapter_model.safetensors"))
+    (path / "adapter_config.json").write_text(json.dumps({
+        "peft_type": "LORA", "task_type": "CAUSAL_LM", "r": r, "lora_alpha": alpha, "lora_dropout": 0.1,
+        "target_modules": list(targets), "bias": "none", "fan_in_fan_out": False, "inference_mode": True,
+        "modules_to_save": None, "base_model_name_or_path": "THUDM/chatglm3-6b", "auto_mapping": None}))
+    return deltas
+
+
+def test_finetune_demo_lora_splits_onto_q_k_v(tmp_path, converted_glm):
+    from lawglm.adapters import attach_adapters
+    from lawglm.chatglm_adapters import import_adapter
+
+    cfg, state, out = converted_glm
+    deltas = write_finetune_lora(tmp_path / "lora-src", cfg)
+    meta = import_adapter(tmp_path / "lora-src", out, tmp_path / "adapters" / "lora")
+    assert meta["imported_from"]["targets"] == ["gate_up_proj", "k_proj", "q_proj", "v_proj"]
+    model, _ = load_native(out, None)
+    aset = attach_adapters(model, {"lora": tmp_path / "adapters" / "lora"})
+    nq, nk = cfg["num_attention_heads"] * cfg["kv_channels"], cfg["multi_query_group_num"] * cfg["kv_channels"]
+    layers = aset.model.get_base_model().model.layers
+    for i, layer in enumerate(layers):
+        fused = deltas[f"transformer.encoder.layers.{i}.self_attention.query_key_value.weight"]
+        for proj, rows in zip((layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj),
+                              fused.split([nq, nk, nk]), strict=True):
+            assert torch.allclose(proj.get_delta_weight("lora"), rows, atol=1e-6)
+        assert torch.allclose(layer.mlp.gate_up_proj.get_delta_weight("lora"),
+                              deltas[f"transformer.encoder.layers.{i}.mlp.dense_h_to_4h.weight"], atol=1e-6)
+    merged = {k: v + deltas.get(k, 0) for k, v in state.items()}
+    ids = _ids(160, n=10, seed=6)
+    with aset.use("lora"):
+        got = _native_logits(aset.model, ids)
+    assert torch.allclose(got, reference_logits(merged, cfg, ids), atol=1e-5)
+
+
+def test_adapter_import_refuses_what_it_cannot_split(tmp_path, converted_glm):
+    from lawglm.chatglm_adapters import import_adapter
+    from lawglm.errors import AdapterError
+
+    cfg, _, out = converted_glm
+    write_finetune_lora(tmp_path / "dora", cfg)
+    conf = json.loads((tmp_path / "dora" / "adapter_config.json").read_text())
+    (tmp_path / "dora" / "adapter_config.json").write_text(json.dumps({**conf, "use_dora": True}))
+    with pytest.raises(AdapterError, match="use_dora"):
+        import_adapter(tmp_path / "dora", out, tmp_path / "adapters" / "x")
+    write_ptuning(tmp_path / "pt", {**cfg, "num_layers": 3}, projection=False)
+    with pytest.raises(AdapterError, match="another model"):
+        import_adapter(tmp_path / "pt", out, tmp_path / "adapters" / "x")
+    with pytest.raises(AdapterError, match="convert the model first"):
+        import_adapter(tmp_path / "pt", tmp_path, tmp_path / "adapters" / "x")
+    assert not (tmp_path / "adapters" / "x").exists()
