@@ -200,8 +200,8 @@ def _card(out: Path, meta: dict) -> str:
     return "\n".join([
         f"# {out.name}: {meta['method']} adapter for {meta['base_model']}", "",
         f"- imported from `{src['path']}` by `lawglm adapters import`: {what}",
-        f"- backbone: `{meta['base_model']}` (GlmForCausalLM, {meta['num_layers']} layers, hidden "
-        f"{meta['hidden_size']})",
+        (f"- backbone: `{meta['base_model']}` (GlmForCausalLM, {meta['num_layers']} layers, hidden "
+         f"{meta['hidden_size']})"),
         "- training data, licence and metrics: see the source checkpoint; lawglm did not train it", ""])
 
 

@@ -42,7 +42,7 @@ def chatglm_state(cfg: dict, seed: int = 0) -> dict:
     g = torch.Generator().manual_seed(seed)
     h, hd, nh, ng = cfg["hidden_size"], cfg["kv_channels"], cfg["num_attention_heads"], cfg["multi_query_group_num"]
     qkv = (nh + 2 * ng) * hd
-    r = lambda *s: torch.randn(*s, generator=g) * 0.2  # noqa: E731
+    r = lambda *s: torch.randn(*s, generator=g) * 0.2
     state = {"transformer.embedding.word_embeddings.weight": r(cfg["padded_vocab_size"], h),
              "transformer.rotary_pos_emb.inv_freq": torch.ones(hd // 4),
              "transformer.encoder.final_layernorm.weight": 1 + r(h),
@@ -166,13 +166,11 @@ def _ids(vocab, n=12, seed=1):
                                           ("glm4", "safetensors"), ("chatglm2-32k", "safetensors")])
 def test_converted_logits_match_the_reference(tmp_path, flavour, fmt):
     from lawglm.chatglm import convert_chatglm, verify_conversion
-    from lawglm.generation import load_backbone
-
     cfg, state = write_checkpoint(tmp_path / "src", flavour, fmt=fmt)
     meta = convert_chatglm(tmp_path / "src", tmp_path / "out", progress=False)
     assert sorted(meta["source_files"]) == sorted(p.name for p in (tmp_path / "src").glob("*0000*"))
     assert "model-00001-of-00002.safetensors" in meta["sha256"] and verify_conversion(tmp_path / "out") == []
-    model, _ = load_native(tmp_path / "out", load_backbone)
+    model = load_native(tmp_path / "out")
     assert type(model).__name__ == "GlmForCausalLM" and model.config.num_key_value_heads == 2
     ids = _ids(160)
     want = reference_logits(state, cfg, ids, linear_rope=flavour == "chatglm2-32k")
@@ -180,11 +178,11 @@ def test_converted_logits_match_the_reference(tmp_path, flavour, fmt):
     assert torch.allclose(got, want, atol=1e-5), (got - want).abs().max()
 
 
-def load_native(path, load_backbone):
-    """(model, None): GlmForCausalLM from a converted directory that has no tokenizer."""
+def load_native(path):
+    """GlmForCausalLM from a converted directory (float32, eval mode)."""
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval(), None
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
 
 
 def test_manifest_detects_a_changed_shard_and_bad_sources_are_refused(tmp_path):
@@ -368,7 +366,7 @@ def test_ptuning_checkpoint_imports_as_prefix_tuning(tmp_path, converted_glm, pr
     for layer in range(cfg["num_layers"]):
         assert torch.allclose(got[:, layer, 0], _apply_rope(want[:, layer, 0], cache), atol=1e-6)
     # and the model with it attached computes what ChatGLM computes with its prefix
-    model, _ = load_native(out, None)
+    model = load_native(out)
     aset = attach_adapters(model, {"pt": tmp_path / "adapters" / "pt"})
     ids = _ids(160, n=10, seed=4)
     with aset.use("pt") as prefix:
@@ -412,7 +410,7 @@ def test_finetune_demo_lora_splits_onto_q_k_v(tmp_path, converted_glm):
     deltas = write_finetune_lora(tmp_path / "lora-src", cfg)
     meta = import_adapter(tmp_path / "lora-src", out, tmp_path / "adapters" / "lora")
     assert meta["imported_from"]["targets"] == ["gate_up_proj", "k_proj", "q_proj", "v_proj"]
-    model, _ = load_native(out, None)
+    model = load_native(out)
     aset = attach_adapters(model, {"lora": tmp_path / "adapters" / "lora"})
     nq, nk = cfg["num_attention_heads"] * cfg["kv_channels"], cfg["multi_query_group_num"] * cfg["kv_channels"]
     layers = aset.model.get_base_model().model.layers
@@ -446,3 +444,104 @@ def test_adapter_import_refuses_what_it_cannot_split(tmp_path, converted_glm):
     with pytest.raises(AdapterError, match="convert the model first"):
         import_adapter(tmp_path / "pt", tmp_path, tmp_path / "adapters" / "x")
     assert not (tmp_path / "adapters" / "x").exists()
+
+
+# --- serving the converted model ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def raw_chatglm3(tmp_path_factory, sp_model):
+    """A raw ChatGLM3-layout checkpoint with its tokenizer.model (vocabulary padded like the release)."""
+    n = _sp(sp_model).get_piece_size() + len(SPECIALS)
+    root = tmp_path_factory.mktemp("models") / "chatglm3-6b-tiny"
+    write_checkpoint(root, "chatglm3", vocab=(n + 63) // 64 * 64, tokenizer=sp_model)
+    return root
+
+
+def run_cli(args, capsys, stdin=None, monkeypatch=None):
+    from lawglm.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_model_flag_on_a_raw_chatglm_dir_converts_once_and_serves(raw_chatglm3, tiny_index, make_client,
+                                                                  tmp_path, sp_model):
+    from lawglm.assistant import Assistant
+    from lawglm.settings import Settings
+
+    settings = Settings(llm="local", model=str(raw_chatglm3), adapter="none", adapters_dir=tmp_path,
+                        device="cpu", index_dir=tiny_index, max_new_tokens=8)
+    assistant = Assistant.from_settings(settings, progress=False)
+    cached = list((settings.home / "backbones").glob("chatglm-chatglm3-6b-tiny-*"))
+    assert len(cached) == 1 and (cached[0] / "lawglm-convert.json").is_file()
+    stamp = (cached[0] / "lawglm-convert.json").stat().st_mtime_ns
+    gen = assistant.generator
+    sp = _sp(sp_model)
+    msgs = _messages("工资被拖欠", [["你好", "你好。"]], "你是律师。")
+    assert gen.encode(msgs) == chatglm3_reference_ids(sp, "工资被拖欠", [["你好", "你好。"]], "你是律师。")
+    n = sp.get_piece_size()
+    assert {sp.eos_id(), n + 6, n + 8} <= gen.end_ids  # </s>, <|user|>, <|observation|> end a reply
+    answer = assistant.ask("公司拖欠我三个月工资怎么办？", history=[["你好", "你好，请问有什么法律问题？"]])
+    assert answer.retrieved and answer.usage["prompt_tokens"] > 0
+    client = make_client(assistant)
+    r = client.post("/chatglm", json={"prompt": "公司拖欠工资怎么办？", "history": [["你好", "你好。"]]})
+    assert r.status_code == 200 and r.json()["history"][-1][0] == "公司拖欠工资怎么办？"
+    assert client.post("/v1/legal/ask", json={"question": "借款到期不还怎么办？"}).status_code == 200
+    r = client.post("/v1/chat/completions", json={"model": "lawglm", "messages": [
+        {"role": "user", "content": "借款到期不还怎么办？"}], "max_tokens": 8})
+    assert r.status_code == 200 and r.json()["choices"][0]["message"]["role"] == "assistant"
+    Assistant.from_settings(settings, progress=False)  # the second start reuses the conversion
+    assert (cached[0] / "lawglm-convert.json").stat().st_mtime_ns == stamp
+
+
+def test_cli_convert_import_ask_chat_and_train(raw_chatglm3, tiny_index, tmp_path, capsys, monkeypatch,
+                                               converted_glm):
+    out = tmp_path / "chatglm3-hf"
+    code, stdout, _ = run_cli(["convert", "chatglm", str(raw_chatglm3), str(out)], capsys)
+    assert code == 0 and "lawglm-convert.json" in stdout and (out / "tokenizer.json").is_file()
+    cfg = json.loads((raw_chatglm3 / "config.json").read_text())
+    write_ptuning(tmp_path / "ptuning-src", cfg, projection=True)
+    code, stdout, _ = run_cli(["adapters", "import", str(tmp_path / "ptuning-src"), "--base", str(out),
+                               "--name", "legal-pt", "--adapters-dir", str(tmp_path / "adapters")], capsys)
+    assert code == 0 and (tmp_path / "adapters" / "legal-pt" / "lawglm.json").is_file()
+    for var, value in {"LAWGLM_MODEL": str(out), "LAWGLM_DEVICE": "cpu", "LAWGLM_INDEX_DIR": str(tiny_index),
+                       "LAWGLM_ADAPTERS_DIR": str(tmp_path / "adapters"), "LAWGLM_ADAPTER": "legal-pt",
+                       "LAWGLM_MAX_NEW_TOKENS": "6"}.items():
+        monkeypatch.setenv(var, value)
+    code, stdout, _ = run_cli(["ask", "借款利息怎么算？", "--temperature", "0"], capsys)
+    assert code == 0 and "检索到的法条" in stdout
+    code, stdout, _ = run_cli(["chat", "--temperature", "0"], capsys, "借款利息怎么算？\nstop\n", monkeypatch)
+    assert code == 0 and "lawglm：" in stdout
+    data = tmp_path / "toy.jsonl"
+    data.write_text("".join(json.dumps({"prompt": q, "response": a}, ensure_ascii=False) + "\n" for q, a in
+                            [("个体工商户", "自然人从事工商业经营"), ("农民专业合作社", "互助性经济组织")]))
+    code, stdout, err = run_cli(["train", "--method", "lora", "--data", str(data), "--out", str(tmp_path / "lora"),
+                                 "--model", str(out), "--max-steps", "2", "--device", "cpu", "--lora-rank", "2",
+                                 "--save-steps", "0", "--no-gold-in-context", "--no-cite-gold"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "lora" / "lawglm.json").read_text())["architecture"] == "GlmForCausalLM"
+    code, _, err = run_cli(["convert", "chatglm", str(tmp_path / "lora"), str(tmp_path / "x")], capsys)
+    assert code == 1 and err.count("\n") == 1 and "not a ChatGLM" in err
+
+
+def test_quantize_8_on_cpu_runs_the_converted_model_in_int8(raw_chatglm3):
+    from lawglm.errors import ModelError
+    from lawglm.generation import load_backbone
+
+    cfg = json.loads((raw_chatglm3 / "config.json").read_text())
+    state = chatglm_state(cfg)  # what write_checkpoint wrote
+    model, _ = load_backbone(str(raw_chatglm3), device="cpu", quantize=8, progress=False)
+    qlinear = [n for n, m in model.named_modules() if type(m).__name__ == "Linear" and "quantized" in type(m).__module__]
+    assert len(qlinear) == cfg["num_layers"] * 6  # q, k, v, o, gate_up, down per layer; lm_head stays float
+    ids = _ids(cfg["padded_vocab_size"])
+    got, want = _native_logits(model, ids), reference_logits(state, cfg, ids)
+    assert not torch.allclose(got, want, atol=1e-5)
+    assert torch.corrcoef(torch.stack([got.flatten(), want.flatten()]))[0, 1] > 0.99
+    with pytest.raises(ModelError, match="4-bit needs CUDA"):
+        load_backbone(str(raw_chatglm3), device="cpu", quantize=4, progress=False)
