@@ -240,7 +240,12 @@ def _write_configs(src: Path, tmp: Path, cfg: dict, chat_format: str | None) -> 
     """config.json, generation_config.json and the tokenizer; the tokenizer's info (eos ids, format)."""
     from .chatglm_tokenizer import convert_tokenizer
 
-    info = convert_tokenizer(src, tmp, chat_format) if (src / "tokenizer.model").is_file() else {}
+    info: dict = {}
+    if (src / "tokenizer.model").is_file():
+        try:
+            info = convert_tokenizer(src, tmp, chat_format)
+        except ModelError as exc:  # GLM-4's tokenizer.model is a tiktoken vocabulary, not SentencePiece
+            info = {"tokenizer": f"not converted: {exc}"}
     if info.get("eos_token_id"):
         cfg["eos_token_id"] = info["eos_token_id"]
         cfg["pad_token_id"] = info.get("pad_token_id", cfg["pad_token_id"])
@@ -254,6 +259,7 @@ def _manifest(tmp: Path, src: Path, files: list[Path], info: dict, started: floa
     written = {f.name: sha256_file(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != MANIFEST}
     meta = {"source": str(src), "source_files": {f.name: f.stat().st_size for f in files},
             "architecture": "GlmForCausalLM", "chat_format": info.get("format"),
+            "tokenizer": info.get("tokenizer", "converted" if info else "none in the source"),
             "sha256": written, "seconds": round(time.time() - started, 1), "created": time.time()}
     (tmp / MANIFEST).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     return meta

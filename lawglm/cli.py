@@ -845,6 +845,8 @@ def convert_chatglm_cmd(src: str, out: str, dtype: str, chat_format: str | None,
     from .chatglm import convert_chatglm
 
     meta = convert_chatglm(src, out, dtype=dtype, chat_format=chat_format, overwrite=overwrite)
+    if meta["tokenizer"] != "converted":
+        click.echo(f"note: tokenizer {meta['tokenizer']}; put a tokenizer.json for this model in {out}", err=True)
     click.echo(f"converted {src} -> {out} ({len(meta['sha256'])} files, sha256 in lawglm-convert.json, "
                f"{meta['seconds']} s); serve it with --model {out}")
 
