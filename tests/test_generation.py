@@ -144,12 +144,15 @@ def test_missing_and_malformed_model_dirs(tmp_path):
         load_backbone(str(tmp_path), progress=False)
 
 
-def test_chatglm_checkpoint_without_remote_code_says_what_to_do(tmp_path):
+def test_chatglm_checkpoint_without_weights_or_of_the_first_generation_says_what_is_wrong(tmp_path):
+    """A THUDM remote-code directory is converted (lawglm.chatglm); what cannot be converted is named."""
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "chatglm", "architectures": ["ChatGLMModel"],
                                                       "auto_map": {"AutoConfig": "configuration_chatglm.ChatGLMConfig"}}))
-    with pytest.raises(ModelError, match="GLM-4 HF format") as exc:
+    with pytest.raises(ModelError, match="no \\*.safetensors or pytorch_model\\*.bin weights"):
         load_backbone(str(tmp_path), device="cpu", progress=False)
-    assert "--llm-url" in str(exc.value)
+    (tmp_path / "pytorch_model.bin").write_bytes(b"")
+    with pytest.raises(ModelError, match="first-generation ChatGLM-6B"):  # no padded_vocab_size: ChatGLM-6B v1
+        load_backbone(str(tmp_path), device="cpu", progress=False)
 
 
 def test_default_backbone_cache_is_atomic(monkeypatch):
