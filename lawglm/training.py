@@ -130,8 +130,8 @@ def init_prefix_from_text(peft_model, tokenizer, text: str) -> bool:
     if len(ids) < cfg.num_virtual_tokens:
         return False
     with torch.no_grad():
-        cache = peft_model.get_base_model()(input_ids=torch.tensor([ids], device=peft_model.device),
-                                            use_cache=True).past_key_values
+        out = peft_model.get_base_model()(input_ids=torch.tensor([ids], device=peft_model.device), use_cache=True)
+        cache = out["cache"] if "cache" in out else out["past_key_values"]  # renamed in transformers 5.24
         parts = []
         for i in range(cfg.num_layers):
             for t in _layer_kv(cache, i):  # (1, heads, tokens, head_dim) -> (tokens, heads * head_dim)

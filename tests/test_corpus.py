@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,18 @@ def test_missing_or_broken_database(tmp_path):
     bad.write_bytes(b"this is not sqlite")
     with pytest.raises(CorpusError, match="cannot read"):
         load_corpus(bad)
+
+
+def test_one_law_read_alone_is_that_law_of_the_full_corpus(corpus):
+    """`lawglm lookup LAW N` reads only LAW's rows of laws.db: same articles, same versions, same errors."""
+    from lawglm.corpus import _sqlite_law_names, load_law
+
+    assert _sqlite_law_names(Path(corpus.source)) == set(corpus.laws())  # 「全文」-only laws left out alike
+    for name in ("民法典", "刑法", "中华人民共和国农村土地承包法"):
+        one = load_law(corpus.source, name)
+        law = corpus.require_law(name)
+        assert one.laws() == [law] and [a.key for a in one.articles] == [a.key for a in corpus.law_articles(law)]
+        some = corpus.law_articles(law)[3]
+        assert one.versions(law, some.article_no, some.sub_no) == corpus.versions(law, some.article_no, some.sub_no)
+    with pytest.raises(UnknownLaw, match=f"{len(corpus.laws())} laws"):
+        load_law(corpus.source, "火星法")
