@@ -332,12 +332,12 @@ def _assistant_from_flags(flags: dict, question: str | None = None):
 def _check_question(s: Settings, question: str | None, law: str | None) -> None:
     """What a question request can be refused for without a model or the index loaded: its length
     (Settings.max_question_chars) and --law (against the index manifest's law names)."""
-    from .retrieval import check_request
-
     if question is not None and len(question) > s.max_question_chars:
         raise click.BadParameter(f"question is too long ({len(question)} characters; the limit is "
                                  f"{s.max_question_chars})", param_hint="QUESTION")
     if law:
+        from .retrieval import check_request
+
         check_request(s.index_dir, "法律", 1, law=law)
 
 

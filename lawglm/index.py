@@ -480,6 +480,7 @@ def load_version(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
 
     path = Path(path)
     manifest = read_manifest(path)
+    _note_tokenizer(manifest, path)
     corpus = _load_snapshot(path, manifest)
     with LOAD_LOCK:
         bm25 = _load_bm25(path / "bm25", len(corpus), mmap)
@@ -488,6 +489,21 @@ def load_version(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
                                    else (None, None))
     return LoadedIndex(corpus=corpus, bm25=bm25, faiss=faiss_index, embeddings=embeddings, manifest=manifest,
                        version=manifest.get("version", path.name), path=path, chars=chars)
+
+
+def _note_tokenizer(manifest: dict, path: Path) -> None:
+    """An index tokenised by an earlier segmenter of the same scheme still serves (its tokens differ in a
+    handful of articles); say once per version how to bring it up to date."""
+    from .text import OLD_TOKENIZERS
+
+    used = manifest.get("tokenizer")
+    if used in OLD_TOKENIZERS and path not in _NOTED:
+        _NOTED.add(path)
+        print(f"note: index version {path.name} was tokenised with {used}, this lawglm uses {TOKENIZER_NAME} "
+              f"(the same tokens except in a few articles); `lawglm index build` rebuilds it", file=sys.stderr)
+
+
+_NOTED: set[Path] = set()
 
 
 def _load_snapshot(path: Path, manifest: dict) -> Corpus:
