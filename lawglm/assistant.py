@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .citations import check, verify
-from .errors import LawGLMError
-from .prompts import build_messages, normalize_history, retrieval_query
+from .options import AskOptions, Limits, validate
+from .prompts import build_messages, retrieval_query
 from .records import Answer, Citation, Hit
 from .settings import Settings
 
@@ -21,28 +21,6 @@ NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。
 LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
 SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
 DRAFT_TOKENS = 96
-MAX_TOP_K = 50
-MAX_TEMPERATURE = 2.0  # the range the API and the web page offer
-
-
-class InvalidRequest(LawGLMError, ValueError):
-    """A question or generation option is unusable; the message starts with the field name."""
-
-
-@dataclass
-class GenOptions:
-    """Per-request options after validation and defaults."""
-
-    top_k: int
-    law: str | None
-    adapter: str | None
-    max_length: int
-    top_p: float
-    temperature: float
-    repetition_penalty: float = 1.0
-    draft_first: bool = False
-    max_new_tokens: int | None = None  # a cap on the reply alone (OpenAI's max_tokens)
-    shape: str = "free"  # grounded | free (see grounded.py)
 
 
 @dataclass
@@ -91,77 +69,57 @@ class Assistant:
                         "base_model": meta.get("base_model"), "metrics": meta.get("metrics", {})})
         return out
 
+    @property
+    def uses_model(self) -> bool:
+        """True when answers need the language model (not retrieval-only mode)."""
+        return self.generator is not None
+
+    def swap_retriever(self, retriever: Any) -> None:
+        """Serve a new retriever; requests already running keep the one they hold."""
+        self.retriever = retriever
+
     # --- validation --------------------------------------------------------------------
-    def options(self, *, top_k: int | None = None, law: str | None = None, adapter: str | None = None,
-                max_length: int | None = None, top_p: float | None = None, temperature: float | None = None,
-                draft_first: bool = False, max_new_tokens: int | None = None,
-                answer_shape: str | None = None) -> GenOptions:
-        """Validated options with defaults; InvalidRequest names the bad field."""
-        top_k = self.settings.top_k if top_k is None else top_k
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
-            raise InvalidRequest(f"top_k: must be an integer from 1 to {MAX_TOP_K}, got {top_k!r}")
-        if law is not None:
-            law = self.retriever.corpus.require_law(law)
-        if adapter not in (None, "none") and adapter not in self.adapters:
-            loaded = ", ".join(["none", *self.adapters]) if self.generator else "none (retrieval-only mode)"
-            raise InvalidRequest(f"adapter: unknown adapter {adapter!r}; available: {loaded}")
-        context = self.context_length
-        if max_length is not None and (not isinstance(max_length, int) or max_length < 16
-                                       or (context and max_length > context)):
-            raise InvalidRequest(f"max_length: must be an integer from 16 to the model's context length "
-                                 f"({context} tokens), got {max_length!r}")
-        top_p = self.settings.top_p if top_p is None else top_p
-        if not 0 < top_p <= 1:
-            raise InvalidRequest(f"top_p: must be in (0, 1], got {top_p}")
-        temperature = self.settings.temperature if temperature is None else temperature
-        if not 0 <= temperature <= MAX_TEMPERATURE:
-            raise InvalidRequest(f"temperature: must be in [0, {MAX_TEMPERATURE:g}], got {temperature}")
-        if max_new_tokens is not None and (isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int)
-                                           or max_new_tokens < 1):
-            raise InvalidRequest(f"max_new_tokens: must be a positive integer, got {max_new_tokens!r}")
-        shape = answer_shape or self.settings.shape()
-        if shape not in SHAPES:
-            raise InvalidRequest(f"answer_shape: must be one of {', '.join(SHAPES)}, got {answer_shape!r}")
-        return GenOptions(top_k, law, adapter, max_length or context, top_p, temperature,
-                          self.settings.repetition_penalty, draft_first, max_new_tokens, shape)
+    def limits(self) -> Limits:
+        """What requests are checked against (no model call: the server checks before queueing)."""
+        return Limits(self.settings, self.context_length, tuple(self.adapters), self.generator is not None,
+                      self.retriever.corpus.require_law, getattr(self.generator, "tokenizer", None))
+
+    def prepare(self, opts: AskOptions) -> AskOptions:
+        """The options validated, with defaults; InvalidRequest names the bad field."""
+        return validate(opts, self.limits())
 
     # --- answering ----------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence | None = None, **opts) -> Answer:
-        """The whole answer at once (see `stream` for the options)."""
+    def ask(self, question: str | AskOptions, history: Sequence | None = None, **fields) -> Answer:
+        """The whole answer at once (see `stream`)."""
         answer = None
-        for item in self.stream(question, history, **opts):
+        for item in self.stream(question, history, **fields):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: Sequence | None = None, *, top_k: int | None = None,
-               law: str | None = None, adapter: str | None = None, max_length: int | None = None,
-               top_p: float | None = None, temperature: float | None = None, draft_first: bool = False,
-               max_new_tokens: int | None = None, answer_shape: str | None = None,
-               cancel: threading.Event | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str | AskOptions, history: Sequence | None = None, *,
+               cancel: threading.Event | None = None, **fields) -> Iterator[str | Answer]:
         """Text chunks as they are generated, then ONE final Answer (text, verified and support-checked
-        citations, hits, usage). The chunks of a grounded answer are final; those of a free answer are
-        provisional (the final text may have citations corrected and repeated sentences removed)."""
-        if not isinstance(question, str) or not question.strip():
-            raise InvalidRequest("question: must be a non-empty string")
-        opts = self.options(top_k=top_k, law=law, adapter=adapter, max_length=max_length, top_p=top_p,
-                            temperature=temperature, draft_first=draft_first, max_new_tokens=max_new_tokens,
-                            answer_shape=answer_shape)
-        pairs = normalize_history(history)
+        citations, hits, usage). Takes AskOptions, or a question with AskOptions' fields as keywords.
+        The chunks of a grounded answer are final; those of a free answer are provisional (the final
+        text may have citations corrected and repeated sentences removed)."""
+        opts = question if isinstance(question, AskOptions) else AskOptions(question, history, **fields)
+        opts = self.prepare(opts)
+        question, pairs = opts.question, list(opts.history)
         if self.generator is None:
             yield from self._retrieval_only(question, pairs, opts)
-        elif opts.shape == "grounded":
+        elif opts.answer_shape == "grounded":
             yield from self._grounded(question, pairs, opts, cancel)
         else:
             yield from self._generate(question, pairs, opts, cancel)
 
-    def search(self, question: str, pairs: list[tuple[str, str]], opts: GenOptions,
+    def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
                draft: str = "") -> list[Hit]:
         query = retrieval_query(question + ("\n" + draft if draft else ""), pairs)
         return self.retriever.search(query, opts.top_k, law=opts.law)
 
-    def _retrieval_only(self, question: str, pairs: list, opts: GenOptions) -> Iterator[str | Answer]:
+    def _retrieval_only(self, question: str, pairs: list, opts: AskOptions) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         hits = self.search(question, pairs, opts)
         text, cites = format_retrieved(hits, self.retriever.corpus)
@@ -171,13 +129,11 @@ class Assistant:
                                          "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
                                          "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"})
 
-    def _budget(self, opts: GenOptions) -> tuple[int, int]:
+    def _budget(self, opts: AskOptions) -> tuple[int, int]:
         """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
-        new = min(opts.max_new_tokens or self.settings.max_new_tokens, self.settings.max_new_tokens,
-                  opts.max_length // 2)
-        return opts.max_length - new, new
+        return opts.budget()
 
-    def _draft(self, question: str, pairs: list, opts: GenOptions) -> tuple[str, int]:
+    def _draft(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, int]:
         """A short answer without articles: its words help retrieve the articles a layperson didn't name."""
         from .decoding import DecodeStats
 
@@ -196,7 +152,7 @@ class Assistant:
 
         return CitationGuard(sources, self.retriever.corpus, query=question)
 
-    def _prepare(self, question: str, pairs: list, opts: GenOptions, style: str) -> tuple[Any, str, int]:
+    def _prepare(self, question: str, pairs: list, opts: AskOptions, style: str) -> tuple[Any, str, int]:
         """(prompt, draft, draft tokens): retrieval (after an optional draft) and the budgeted prompt."""
         draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
         hits = self.search(question, pairs, opts, draft)
@@ -204,7 +160,7 @@ class Assistant:
                                 max_prompt_tokens=self._budget(opts)[0], style=style)
         return prompt, draft, draft_tokens
 
-    def _generate(self, question: str, pairs: list, opts: GenOptions,
+    def _generate(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
         """The model's own answer, citations guarded while decoding (local) and checked afterwards."""
         from .decoding import DecodeStats
@@ -217,7 +173,7 @@ class Assistant:
         t_gen = time.perf_counter()
         for chunk in self.generator.stream(prompt.messages, max_new_tokens=self._budget(opts)[1], top_p=opts.top_p,
                                            temperature=opts.temperature,
-                                           repetition_penalty=opts.repetition_penalty, adapter=opts.adapter,
+                                           repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
                                            stats=stats, cancel=cancel, **self._guard_kw(sources, question)):
             parts.append(chunk)
             yield chunk
@@ -232,7 +188,7 @@ class Assistant:
         guard = self._guard(sources, question)
         return {"guard": guard} if guard is not None else {}
 
-    def _checked(self, text: str, sources: Sequence[Any], opts: GenOptions,
+    def _checked(self, text: str, sources: Sequence[Any], opts: AskOptions,
                  cites: list[Citation] | None = None) -> tuple[str, list[Citation]]:
         """Existence (citations.verify) and support (support.check_support) of every citation the
         answer makes — not of references inside the articles it quotes (本法第二十六条 in a quotation)."""
@@ -244,7 +200,7 @@ class Assistant:
             cites = outside_quotes(text, verify(text, corpus, context_law=opts.law))
         return check_support(text, cites, list(sources), corpus)
 
-    def _grounded(self, question: str, pairs: list, opts: GenOptions,
+    def _grounded(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
         """结论 (model, gated sentence by sentence) → 法律依据 (verbatim) → 下一步; see grounded.py."""
         from .decoding import DecodeStats
@@ -274,7 +230,7 @@ class Assistant:
             yield CONCLUSION_HEAD
             chunks = self.generator.stream(prompt.messages, max_new_tokens=min(self._budget(opts)[1], GROUNDED_TOKENS),
                                            top_p=opts.top_p, temperature=opts.temperature,
-                                           repetition_penalty=opts.repetition_penalty, adapter=opts.adapter,
+                                           repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
                                            stats=stats, cancel=cancel, **self._guard_kw(sources, question))
             yield from _gated_sentences(chunks, gate)
         conclusion = gate.conclusion or quoted_conclusion(question, sources)
@@ -305,7 +261,6 @@ class Assistant:
 
 
 GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line
-SHAPES = ("grounded", "free")
 
 
 def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:

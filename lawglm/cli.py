@@ -342,7 +342,7 @@ def _check_question(s: Settings, question: str | None, law: str | None) -> None:
 
 
 def _request_opts(flags: dict) -> dict:
-    """Per-request options (the adapter chosen by --adapter is already the assistant's default)."""
+    """Per-request AskOptions fields (the adapter chosen by --adapter is already the assistant's default)."""
     keys = ("top_k", "law", "max_length", "top_p", "temperature")
     return {**{k: flags[k] for k in keys if flags.get(k) is not None},
             "draft_first": flags.get("draft_first", False)}
@@ -371,7 +371,9 @@ def _stream_answer(assistant, question: str, history, opts: dict):
     from .records import Answer
 
     answer = None
-    for item in assistant.stream(question, history, **opts):
+    from .options import AskOptions
+
+    for item in assistant.stream(AskOptions(question, history, **opts)):
         if isinstance(item, Answer):
             answer = item
         else:
@@ -393,7 +395,9 @@ def ask(question: str, as_json: bool, **flags) -> None:
     assistant = _assistant_from_flags(flags, question)
     opts = _request_opts(flags)
     if as_json:
-        echo_json(assistant.ask(question, **opts).to_dict())
+        from .options import AskOptions
+
+        echo_json(assistant.ask(AskOptions(question, **opts)).to_dict())
         return
     _stream_answer(assistant, question, None, opts)
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import DataError
+from .options import AskOptions
 from .records import iter_jsonl
 from .settings import Settings
 
@@ -190,7 +191,7 @@ def load_assistants(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
         for m in cfg.modes:
             if m != RETRIEVAL_ONLY:
                 name = settings.adapter if m == "default" else m
-                model_assistant.options(adapter=name)  # unknown adapter: fail before any row runs
+                model_assistant.prepare(AskOptions("检查", adapter=name))  # unknown adapter: fail before any row runs
                 out[m] = (model_assistant, name)
     if RETRIEVAL_ONLY in cfg.modes:
         out[RETRIEVAL_ONLY] = (Assistant(retriever, None, settings), None)

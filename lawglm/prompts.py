@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import LawGLMError
@@ -28,6 +28,8 @@ GROUNDED_SYSTEM_PROMPT = (
     "先给出明确结论，再用一句话说明理由。只能引用列出的条文，引用时写《法律全名》第N条，不要编造。"
     "最后另起一行，以“依据：”列出结论所依据的条文。"
 )
+# what replaces the instruction when a tight budget leaves no room for it (then no instruction at all)
+SHORT_SYSTEM_PROMPT = "你是中国法律助手，只依据列出的法条回答，不要编造条文。"
 BASIS_MARK = "依据："
 ARTICLES_HEADER = "参考法条："
 QUESTION_HEADER = "问题："
@@ -91,7 +93,8 @@ class Prompt:
 
     @property
     def was_truncated(self) -> bool:
-        return any(self.truncated.get(k) for k in ("history_dropped", "articles_dropped", "articles_trimmed"))
+        return any(self.truncated.get(k) for k in ("history_dropped", "articles_dropped", "articles_trimmed",
+                                                        "system_shortened"))
 
 
 # --- history -------------------------------------------------------------------
@@ -255,7 +258,7 @@ def _user_content(question: str, hits: Sequence[Hit], trim_last: int | None = No
 
 def _messages(question: str, hits: Sequence[Hit], pairs: Sequence[tuple[str, str]],
               trim_last: int | None = None, style: Style = FREE) -> list[dict[str, str]]:
-    msgs = [{"role": "system", "content": style.system}]
+    msgs = [{"role": "system", "content": style.system}] if style.system else []
     for q, a in pairs:
         msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
     msgs.append({"role": "user", "content": _user_content(question, hits, trim_last, style)})
@@ -292,14 +295,15 @@ def build_messages(question: str, hits: Sequence[Hit], history: Sequence | None 
                    tokenizer: Any = None, max_prompt_tokens: int | None = None,
                    style: str | Style = FREE) -> Prompt:
     """System instruction + numbered articles + history + question, cut to `max_prompt_tokens`:
-    history goes first (oldest turn first), then the lowest-ranked articles are trimmed or dropped;
-    the question is never dropped — if it alone does not fit, PromptTooLong is raised.
+    history goes first (oldest turn first), then the lowest-ranked articles are trimmed or dropped, then
+    the instruction is shortened (SHORT_SYSTEM_PROMPT, then none); the question is never dropped — if it
+    alone does not fit, PromptTooLong is raised.
     `style` says which instruction and how much of each article (FREE: whole; GROUNDED: excerpts)."""
     if not isinstance(question, str) or not question.strip():
         raise InvalidHistory("question must be a non-empty string")
     style = get_style(style)
     pairs, hits = normalize_history(history), list(hits)[:style.max_articles]
-    info = {"history_dropped": 0, "articles_dropped": 0, "articles_trimmed": 0}
+    info = {"history_dropped": 0, "articles_dropped": 0, "articles_trimmed": 0, "system_shortened": 0}
     msgs = _messages(question, hits, pairs, style=style)
     if max_prompt_tokens is None:
         return Prompt(msgs, hits, info, count_tokens(tokenizer, msgs) if tokenizer is not None else 0)
@@ -320,10 +324,23 @@ def build_messages(question: str, hits: Sequence[Hit], history: Sequence | None 
     if trim is not None:
         msgs = _messages(question, hits, pairs, trim, style=style)
         n = count_tokens(tokenizer, msgs)
+    for system in (SHORT_SYSTEM_PROMPT, ""):  # no articles left and still too long: a shorter instruction
+        if n <= max_prompt_tokens:
+            break
+        style = replace(style, system=system)
+        msgs = _messages(question, hits, pairs, style=style)
+        n = count_tokens(tokenizer, msgs)
+        info["system_shortened"] = 1
     if n > max_prompt_tokens:
         raise PromptTooLong(f"question: too long for the model's context ({n} prompt tokens with no "
                             f"articles or history; budget {max_prompt_tokens}); shorten the question")
     return Prompt(msgs, hits, info, n)
+
+
+def minimal_prompt_tokens(question: str, tokenizer: Any) -> int:
+    """Tokens of the smallest prompt `build_messages` can make for `question`: no instruction, articles
+    or history. A budget below this refuses the question; anything above it never does."""
+    return count_tokens(tokenizer, _messages(question, [], [], style=replace(FREE, system="")))
 
 
 # --- rendering -----------------------------------------------------------------------

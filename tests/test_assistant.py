@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lawglm.assistant import Assistant, InvalidRequest
+from lawglm.assistant import Assistant
 from lawglm.errors import LawGLMError, UnknownLaw
 from lawglm.generation import LocalGenerator
+from lawglm.options import InvalidRequest
 from lawglm.records import Answer
 from lawglm.settings import get_settings
 

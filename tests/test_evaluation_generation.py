@@ -148,8 +148,8 @@ def test_eval_generation_grounded_shape_with_a_tiny_model(dev_file, tiny_index, 
 
 
 def test_eval_generation_bad_data_and_unknown_adapter(tmp_path, dev_file, tiny_index, tiny_gemma_dir):
-    from lawglm.assistant import InvalidRequest
     from lawglm.errors import DataError
+    from lawglm.options import InvalidRequest
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n', encoding="utf-8")

@@ -21,6 +21,7 @@ from lawglm.grounded import (
     sentences,
     shown_basis,
 )
+from lawglm.options import AskOptions
 from lawglm.prompts import TRIM_MARK, excerpt, paragraphs
 from tests.conftest import teach
 
@@ -196,7 +197,7 @@ def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, co
     assert article.key in [h.article.key for h in hits]
     conclusion = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
     prompt = build_messages(QUESTION, hits, tokenizer=tok, style=GROUNDED,
-                            max_prompt_tokens=assistant._budget(assistant.options())[0])
+                            max_prompt_tokens=assistant.prepare(AskOptions(QUESTION)).budget()[0])
     teach(model, tok, prompt.messages, conclusion + "\n依据：" + article.citation + "。")
     items = list(assistant.stream(QUESTION, temperature=0))
     answer = items[-1]

@@ -338,6 +338,29 @@ def test_queue_full_is_503_with_retry_after(make_client, model_assistant):
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.parametrize("path, payload, field", [
+    ("/v1/legal/ask", {"question": QUESTION, "max_length": 15}, "max_length"),
+    ("/v1/legal/ask", {"question": "问" * 1500, "max_length": 64}, "question"),  # does not fit: tokenizer check
+    ("/v1/legal/ask", {"question": QUESTION, "adapter": "nope"}, "adapter"),
+    ("/chatglm", {"prompt": QUESTION, "history": [], "temperature": "hot"}, "temperature"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": QUESTION}], "max_tokens": 10 ** 6},
+     "max_tokens"),
+])
+def test_bad_options_are_refused_before_the_queue(make_client, model_assistant, path, payload, field):
+    """Issue 15: a bad option waited behind the whole queue before its 422; now it never reaches the queue."""
+    c = make_client(model_assistant, queue_size=1)
+    gate = threading.Event()
+    try:
+        _occupy(c.app.state.lawglm.worker, 1, gate)  # one running, one waiting: a new job would get 503
+        t0 = time.monotonic()
+        r = c.post(path, json=payload)
+        assert r.status_code == 422, r.text
+        assert field in error_fields(r) and time.monotonic() - t0 < 5
+        assert c.app.state.lawglm.worker.rejected_total == 0
+    finally:
+        gate.set()
+
+
 def test_retrieval_only_answers_do_not_wait_for_the_model_worker(make_client, retrieval_assistant):
     c = make_client(retrieval_assistant, queue_size=1)
     gate = threading.Event()

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
@@ -20,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from ..settings import Settings, get_settings
 from . import core, errors, routes_admin, routes_contracts, routes_legal, routes_openai
 from .middleware import ObserveMiddleware
+from .schemas import Health, Readiness
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 UPLOAD_PATHS = ("/v1/index/rebuild",)
@@ -40,7 +40,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> boo
     return True
 
 
-def load_assistant(settings: Settings) -> Any:
+def load_assistant(settings: Settings) -> core.AnswerService:
     """Load index + model per settings (the heavy part; runs in the lifespan's thread)."""
     from ..assistant import Assistant
 
@@ -70,7 +70,7 @@ def _lifespan(st: core.ServerState):
     return lifespan
 
 
-def create_app(assistant: Any = None, settings: Settings | None = None) -> FastAPI:
+def create_app(assistant: core.AnswerService | None = None, settings: Settings | None = None) -> FastAPI:
     """The lawglm HTTP app. Pass an assistant to serve it as is (tests); else it loads in the lifespan."""
     settings = settings or get_settings()
     st = core.ServerState(settings=settings, assistant=assistant)
@@ -100,19 +100,20 @@ def _body_limit(settings: Settings):
 
 
 def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
-    @app.get("/healthz", tags=["ops"], summary="The process is up")
+    @app.get("/healthz", response_model=Health, tags=["ops"], summary="The process is up")
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="Index and model loaded (503 otherwise)")
+    @app.get("/readyz", response_model=Readiness, tags=["ops"], summary="Index and model loaded (503 otherwise)",
+             responses={503: {"model": Readiness}})
     async def readyz() -> JSONResponse:
         a = st.assistant
-        ready = a is not None and bool(getattr(a, "ready", True))
-        llm = (st.settings.llm_mode() if core.uses_model(a) else "none") if a is not None else None
+        ready = a is not None and a.ready
+        llm = (st.settings.llm_mode() if a.uses_model else "none") if a is not None else None
         body = {"ready": ready, "llm": llm, "queue_depth": st.worker.depth,
-                "index_version": getattr(getattr(a, "retriever", None), "version", None),
-                "context_length": getattr(a, "context_length", None),
-                "sampling": _sampling(getattr(a, "settings", None) or st.settings)}
+                "index_version": a.retriever.version if ready else None,
+                "context_length": a.context_length if a is not None else None,
+                "sampling": _sampling(a.settings if a is not None else st.settings)}
         if not ready:
             body["reason"] = st.load_error or "the index and model are still loading"
         return JSONResponse(body, status_code=200 if ready else 503)

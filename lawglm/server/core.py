@@ -1,8 +1,9 @@
-"""Shared server state and the answer path every API (legal, OpenAI, ChatGLM) goes through.
+"""Shared server state, the typed interface to the assistant, and the answer path every API goes through.
 
-Validation that needs the loaded assistant (question length, context length, adapters, history)
-happens here, before any work is queued. Model-backed answers go through the bounded
-generation worker; retrieval-only answers run on the thread pool and never wait for the model.
+Routes get the state and the loaded assistant through FastAPI dependencies (`State`, `Service`). Every
+check that needs no model — the options (lawglm/options.py) including the tokenizer-based prompt-fits
+check — runs in `prepare`, on the request, before any work is queued. Model-backed answers go through the
+bounded generation worker; retrieval-only answers run on the thread pool and never wait for the model.
 """
 
 from __future__ import annotations
@@ -11,22 +12,46 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, Protocol
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from ..options import AskOptions, InvalidRequest, Limits, validate
 from ..records import Answer
 from ..settings import Settings
-from .errors import ApiError, field_error
+from .errors import ApiError, error_body, field_error, to_api_error
 from .middleware import Metrics
 from .worker import GenerationWorker, Job
 
 DISCONNECT_POLL_S = 0.5
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _NOTHING = object()
 log = logging.getLogger("lawglm.server")
+
+
+class AnswerService(Protocol):
+    """What the server asks of the assistant (lawglm.assistant.Assistant is the implementation)."""
+
+    retriever: Any
+    generator: Any
+    settings: Settings
+
+    @property
+    def ready(self) -> bool: ...
+    @property
+    def adapters(self) -> list[str]: ...
+    @property
+    def context_length(self) -> int: ...
+    @property
+    def uses_model(self) -> bool: ...
+    def models(self) -> list[dict]: ...
+    def limits(self) -> Limits: ...
+    def stream(self, question: str | AskOptions, history: Any = None, *,
+               cancel: threading.Event | None = None, **fields: Any) -> Iterator[str | Answer]: ...
+    def swap_retriever(self, retriever: Any) -> None: ...
 
 
 @dataclass
@@ -36,7 +61,7 @@ class ServerState:
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
     worker: GenerationWorker | None = None
-    assistant: Any = None
+    assistant: AnswerService | None = None
     load_error: str | None = None
     jobs: dict[str, dict] = field(default_factory=dict)
     admin_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -46,82 +71,34 @@ class ServerState:
             self.worker = GenerationWorker(self.settings.queue_size)
 
 
-@dataclass
-class AskParams:
-    """One question with its generation options (None = the assistant's default)."""
-
-    question: str
-    history: list | None = None
-    top_k: int | None = None
-    law: str | None = None
-    adapter: str | None = None
-    max_length: int | None = None
-    top_p: float | None = None
-    temperature: float | None = None
-    draft_first: bool = False
-    max_new_tokens: int | None = None  # OpenAI max_tokens: a cap on the reply alone
-    answer_shape: str | None = None
-
-    def kwargs(self) -> dict:
-        opts = {"top_k": self.top_k, "law": self.law, "adapter": self.adapter, "max_length": self.max_length,
-                "top_p": self.top_p, "temperature": self.temperature, "max_new_tokens": self.max_new_tokens,
-                "answer_shape": self.answer_shape}
-        out = {k: v for k, v in opts.items() if v is not None}
-        if self.draft_first:
-            out["draft_first"] = True
-        return out
-
-
-def state_of(request: Request) -> ServerState:
+def get_state(request: Request) -> ServerState:
     return request.app.state.lawglm
 
 
-def assistant_of(request: Request) -> Any:
+def get_assistant(st: Annotated[ServerState, Depends(get_state)]) -> AnswerService:
     """The loaded assistant, or 503 while loading / after a failed load."""
-    st = state_of(request)
     if st.assistant is None:
         why = st.load_error or "the index and model are still loading; retry shortly"
         raise ApiError(503, why, kind="not_ready", headers={"Retry-After": "5"})
     return st.assistant
 
 
+State = Annotated[ServerState, Depends(get_state)]
+Service = Annotated[AnswerService, Depends(get_assistant)]
+
+
 def log_unexpected(request: Request, exc: BaseException) -> None:
     log.error("unhandled error (request %s)", getattr(request.state, "request_id", None), exc_info=exc)
 
 
-def uses_model(assistant: Any) -> bool:
-    """True when answers need the language model (not retrieval-only mode)."""
-    return getattr(assistant, "generator", None) is not None
-
-
-def validate(st: ServerState, assistant: Any, p: AskParams, names: dict[str, str] | None = None) -> None:
-    """Check what needs the assistant; 422 naming the field (names maps our names to the API's)."""
-    names = names or {}
-    limit = st.settings.max_question_chars
-    if not p.question.strip():
-        raise field_error(names.get("question", "question"), "must not be empty")
-    if len(p.question) > limit:
-        raise field_error(names.get("question", "question"),
-                          f"too long: {len(p.question)} characters, the limit is {limit}")
-    context = int(getattr(assistant, "context_length", 0) or 0)
-    if p.max_length is not None and context and p.max_length > context:
-        raise field_error("max_length", f"{p.max_length} exceeds the model's context length ({context} tokens)")
-    if p.max_new_tokens is not None and context and p.max_new_tokens > context // 2:
-        raise field_error(names.get("max_new_tokens", "max_new_tokens"),
-                          f"{p.max_new_tokens} exceeds half the model's context length ({context} tokens); "
-                          "the rest is kept for the question and the statutes")
-    if p.adapter is not None and p.adapter != "none":
-        available = list(getattr(assistant, "adapters", []) or [])
-        if p.adapter not in available:
-            raise field_error("adapter", f"unknown adapter {p.adapter!r}; available: "
-                                         f"{', '.join(['none', *available])}")
-    if p.history:
-        from ..prompts import normalize_history
-
-        try:
-            normalize_history(p.history)
-        except ValueError as exc:
-            raise field_error(names.get("history", "history"), str(exc).removeprefix("history: ")) from None
+def prepare(st: ServerState, assistant: AnswerService, opts: AskOptions,
+            names: dict[str, str] | None = None) -> AskOptions:
+    """The validated options (request-size caps from the server's settings), or 422 naming the field in
+    the API's own terms (names: ours -> theirs)."""
+    try:
+        return validate(opts, replace(assistant.limits(), caps=st.settings))
+    except InvalidRequest as exc:
+        raise field_error((names or {}).get(exc.field, exc.field), exc.reason) from None
 
 
 def _record(st: ServerState, answer: Answer) -> Answer:
@@ -129,11 +106,10 @@ def _record(st: ServerState, answer: Answer) -> Answer:
     return answer
 
 
-async def answer(request: Request, st: ServerState, assistant: Any, p: AskParams) -> Answer:
+async def answer(request: Request, st: ServerState, assistant: AnswerService, p: AskOptions) -> Answer:
     """The full answer (model: via the worker queue, cancelled if the client leaves)."""
-    if not uses_model(assistant):
-        return _record(st, await run_in_threadpool(assistant.ask, p.question, p.history,
-                                                   **p.kwargs()))
+    if not assistant.uses_model:
+        return _record(st, await run_in_threadpool(_whole, assistant, p))
     final = None
     async for item in stream(request, st, assistant, p):
         if isinstance(item, Answer):
@@ -143,7 +119,7 @@ async def answer(request: Request, st: ServerState, assistant: Any, p: AskParams
     return final
 
 
-async def stream(request: Request, st: ServerState, assistant: Any, p: AskParams) -> AsyncIterator[Any]:
+async def stream(request: Request, st: ServerState, assistant: AnswerService, p: AskOptions) -> AsyncIterator[Any]:
     """Text chunks then one Answer. Stops (and cancels generation) when the client disconnects."""
     job = _start(st, assistant, p)
     checked = time.monotonic()
@@ -165,12 +141,36 @@ async def stream(request: Request, st: ServerState, assistant: Any, p: AskParams
         job.cancel()
 
 
-def _start(st: ServerState, assistant: Any, p: AskParams) -> Job:
-    def run(cancel: threading.Event):
-        return assistant.stream(p.question, p.history, cancel=cancel, **p.kwargs())
+def _whole(assistant: AnswerService, p: AskOptions) -> Answer:
+    items = list(assistant.stream(p))
+    return items[-1]
 
-    if uses_model(assistant):
+
+def _start(st: ServerState, assistant: AnswerService, p: AskOptions) -> Job:
+    def run(cancel: threading.Event):
+        return assistant.stream(p, cancel=cancel)
+
+    if assistant.uses_model:
         return st.worker.submit(run)
     job = Job(run, asyncio.get_running_loop())
     asyncio.get_running_loop().run_in_executor(None, job.execute)
     return job
+
+
+async def first_and_rest(gen: AsyncIterator[Any]) -> tuple[Any, AsyncIterator[Any]]:
+    """Pull the first item now (so errors before any output become proper HTTP errors)."""
+    try:
+        first = await gen.__anext__()
+    except StopAsyncIteration:
+        first = None
+    return first, gen
+
+
+def stream_error(request: Request, exc: Exception) -> dict:
+    """The error body of an exception raised after a stream's headers were sent (no traceback)."""
+    err = to_api_error(exc)
+    if err is None:
+        log_unexpected(request, exc)
+        rid = getattr(request.state, "request_id", None)
+        return error_body(request, 500, f"internal server error (request id {rid})", "internal_error")
+    return error_body(request, err.status, err.message, err.kind, err.extra)

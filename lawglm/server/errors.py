@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from ..contracts.errors import FieldErrors, NoTemplateMatch, UnknownTemplate
 from ..errors import (
     AdapterError,
     ArticleNotFound,
@@ -65,10 +66,28 @@ def to_api_error(exc: BaseException) -> ApiError | None:
         return exc
     if isinstance(exc, QueueFull):
         return ApiError(503, str(exc), kind="server_busy", headers={"Retry-After": RETRY_AFTER})
+    contract = _contract_error(exc)
+    if contract is not None:
+        return contract
     if isinstance(exc, LawGLMError):
         extra = {k: getattr(exc, k) for k in ("available", "errors", "report") if hasattr(exc, k)}
         extra = {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in extra.items()}
         return ApiError(status_for(exc), str(exc), kind=type(exc).__name__, extra=extra)
+    return None
+
+
+def _contract_error(exc: BaseException) -> ApiError | None:
+    """Contract-drafting errors with their details: unknown template 404, bad fields / no match 422."""
+    kind = type(exc).__name__
+    if isinstance(exc, UnknownTemplate):
+        return ApiError(404, str(exc), kind=kind, extra={"available": exc.available})
+    if isinstance(exc, FieldErrors):
+        detail = [{"loc": ["body", "fields", e.get("field")], "msg": e.get("message"), "type": "value_error"}
+                  for e in exc.errors]
+        return ApiError(422, str(exc), kind=kind, extra={"errors": exc.errors, "detail": detail})
+    if isinstance(exc, NoTemplateMatch):
+        return ApiError(422, f"request: {exc}", kind=kind, extra={"choices": exc.choices, "detail": [
+            {"loc": ["body", "request"], "msg": str(exc), "type": "value_error"}]})
     return None
 
 

@@ -15,24 +15,23 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import LawGLMError
 from . import core
 from .errors import ApiError, field_error
-from .schemas import JobOut, RebuildRequest
+from .schemas import AdaptersOut, IndexStats, JobAccepted, JobOut, RebuildRequest, ReloadOut
 
 router = APIRouter(tags=["admin"])
 MAX_JOBS = 50
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
-def require_admin(request: Request) -> None:
-    token = core.state_of(request).settings.admin_token
+def require_admin(request: Request, st: core.State) -> None:
+    token = st.settings.admin_token
     if not token:
         raise ApiError(403, "admin endpoints are disabled: set LAWGLM_ADMIN_TOKEN to enable them",
                        kind="forbidden")
@@ -42,77 +41,66 @@ def require_admin(request: Request) -> None:
                        kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-def swap_retriever(assistant: Any, retriever: Any) -> None:
-    """Point the assistant at a new retriever; in-flight requests hold their own reference."""
-    if hasattr(assistant, "swap_retriever"):
-        assistant.swap_retriever(retriever)
-    else:
-        assistant.retriever = retriever
-
-
 def _load_retriever(index_dir: Path) -> Any:
     from ..retrieval import Retriever
 
     return Retriever.load(index_dir)
 
 
-@router.get("/v1/index", summary="Statistics of the served index")
-async def index_stats(request: Request) -> dict:
+@router.get("/v1/index", response_model=IndexStats, summary="Statistics of the served index")
+async def index_stats(st: core.State) -> dict:
     from ..index import stats
 
-    st = core.state_of(request)
     out = await run_in_threadpool(stats, served_index_dir(st))
-    retriever = getattr(st.assistant, "retriever", None)
-    out["served_version"] = getattr(retriever, "version", None)
+    out["served_version"] = st.assistant.retriever.version if st.assistant is not None else None
     return out
 
 
 def served_index_dir(st: core.ServerState) -> Path:
     """The index directory being served (the retriever's own, else the configured one)."""
-    return Path(getattr(getattr(st.assistant, "retriever", None), "index_dir", None) or st.settings.index_dir)
+    retriever = st.assistant.retriever if st.assistant is not None else None
+    return Path(retriever.index_dir if retriever is not None else st.settings.index_dir)
 
 
-def reload_retriever(assistant: Any, index_dir: Path, force: bool = False) -> tuple[Any, bool]:
-    """Serve the index's CURRENT version: the retriever swaps its state atomically when it can,
-    else a new retriever replaces the old one. Searches already running finish on the old data."""
-    current = getattr(assistant, "retriever", None)
-    if current is not None and hasattr(current, "reload"):
+def reload_retriever(assistant: core.AnswerService, index_dir: Path, force: bool = False) -> tuple[Any, bool]:
+    """Serve the index's CURRENT version: the retriever swaps its state atomically (searches already
+    running finish on the old data); with no retriever yet, a new one is loaded and swapped in."""
+    current = assistant.retriever
+    if current is not None:
         return current, bool(current.reload(force=force))
     new = _load_retriever(index_dir)
-    swap_retriever(assistant, new)
+    assistant.swap_retriever(new)
     return new, True
 
 
-@router.post("/v1/index/reload", dependencies=[Depends(require_admin)],
+@router.post("/v1/index/reload", dependencies=[Depends(require_admin)], response_model=ReloadOut,
              summary="(admin) Load the index's CURRENT version and swap to it without a restart")
-async def reload_index(request: Request, force: bool = Query(False, description="reload even if the "
-                                                                              "version is unchanged")) -> dict:
-    st, assistant = core.state_of(request), core.assistant_of(request)
+async def reload_index(st: core.State, assistant: core.Service,
+                       force: bool = Query(False, description="reload even if the version is unchanged")) -> dict:
     r, swapped = await run_in_threadpool(reload_retriever, assistant, served_index_dir(st), force)
-    return {"swapped": swapped, "version": getattr(r, "version", None), "articles": len(r.corpus)}
+    return {"swapped": swapped, "version": r.version, "articles": len(r.corpus)}
 
 
-@router.post("/v1/adapters/reload", dependencies=[Depends(require_admin)],
+@router.post("/v1/adapters/reload", dependencies=[Depends(require_admin)], response_model=AdaptersOut,
              summary="(admin) Re-scan adapters_dir, validate every adapter, and swap them in")
-async def reload_adapters(request: Request) -> dict:
-    st, assistant = core.state_of(request), core.assistant_of(request)
+async def reload_adapters(st: core.State, assistant: core.Service) -> dict:
     await run_in_threadpool(_reload_generator, st, assistant)
-    return {"adapters": list(getattr(assistant, "adapters", []) or [])}
+    return {"adapters": list(assistant.adapters)}
 
 
-def _reload_generator(st: core.ServerState, assistant: Any) -> None:
+def _reload_generator(st: core.ServerState, assistant: core.AnswerService) -> None:
     """Load the backbone + every adapter afresh (all validated first), then swap the generator in;
     a generation already running finishes on the old one. Any adapter error leaves things as they were."""
-    gen = getattr(assistant, "generator", None)
+    gen = assistant.generator
     if gen is None:
         raise ApiError(409, "retrieval-only mode (--llm none): there is no model to attach adapters to",
                        kind="conflict")
-    if getattr(gen, "kind", "local") != "local":
+    if gen.kind != "local":
         raise ApiError(409, "remote backend (--llm-url): adapters are managed by that server", kind="conflict")
     from ..generation import load_generator
 
     with st.admin_lock:
-        default = getattr(gen, "default_adapter", None)
+        default = gen.default_adapter
         try:
             new = load_generator(assistant.settings, adapter=default, corpus=assistant.retriever.corpus,
                                  progress=False)
@@ -124,19 +112,32 @@ def _reload_generator(st: core.ServerState, assistant: Any) -> None:
         assistant.generator = new
 
 
+async def _json_path(request: Request) -> str | None:
+    """`path` of a JSON body {"path": ...} (the route's other form); None for form uploads."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        return RebuildRequest.model_validate_json(await request.body()).path
+    except ValueError as exc:
+        raise field_error("path", f"send multipart `file` or JSON {{\"path\": ...}} ({str(exc)[:200]})") from None
+
+
 @router.post("/v1/index/rebuild", dependencies=[Depends(require_admin)], status_code=202,
-             summary="(admin) Update the index from statutes: multipart `file` upload or JSON {path}",
+             response_model=JobAccepted,
+             summary="(admin) Update the index from statutes: multipart `file` upload, form or JSON `path`",
              openapi_extra={"requestBody": {"content": {
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "file": {"type": "string", "format": "binary",
-                              "description": ".jsonl/.txt/.md statutes file"}}}},
+                              "description": ".jsonl/.txt/.md statutes file"},
+                     "path": {"type": "string", "description": "server-side statutes file or directory"}}}},
                  "application/json": {"schema": RebuildRequest.model_json_schema()}}}})
-async def rebuild(request: Request) -> JSONResponse:
-    st = core.state_of(request)
-    core.assistant_of(request)
+async def rebuild(st: core.State, assistant: core.Service,
+                  file: Annotated[UploadFile | None, File(description=".jsonl/.txt/.md statutes file")] = None,
+                  path: Annotated[str | None, Form(description="server-side statutes file or directory")] = None,
+                  json_path: Annotated[str | None, Depends(_json_path)] = None) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="upload-", dir=_uploads_dir(st)))
     try:
-        paths = await _rebuild_input(request, workdir)
+        paths = await _rebuild_input(file, path or json_path, workdir)
         report = await run_in_threadpool(_validate, paths)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -144,13 +145,12 @@ async def rebuild(request: Request) -> JSONResponse:
     job = _new_job(st, report)
     threading.Thread(target=_run_job, args=(st, job, paths, workdir), daemon=True,
                      name=f"lawglm-rebuild-{job['id']}").start()
-    return JSONResponse({"job_id": job["id"], "status_url": f"/v1/index/jobs/{job['id']}",
-                         "report": report}, status_code=202)
+    return {"job_id": job["id"], "status_url": f"/v1/index/jobs/{job['id']}", "report": report}
 
 
 @router.get("/v1/index/jobs/{job_id}", response_model=JobOut, summary="Progress of an index rebuild job")
-async def job_status(job_id: str, request: Request) -> dict:
-    job = core.state_of(request).jobs.get(job_id)
+async def job_status(job_id: str, st: core.State) -> dict:
+    job = st.jobs.get(job_id)
     if job is None:
         raise ApiError(404, f"no job {job_id!r}", kind="not_found")
     return job
@@ -162,26 +162,19 @@ def _uploads_dir(st: core.ServerState) -> Path:
     return path
 
 
-async def _rebuild_input(request: Request, workdir: Path) -> list[Path]:
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=5)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise field_error("file", "multipart field `file` (a statutes file) is required")
+async def _rebuild_input(upload: UploadFile | None, path: str | None, workdir: Path) -> list[Path]:
+    """The statutes to ingest: the uploaded file saved under workdir, or the server-side path."""
+    if upload is not None:
         name = _SAFE_NAME.sub("_", Path(upload.filename or "statutes.txt").name) or "statutes.txt"
         target = workdir / name
         await run_in_threadpool(_save, upload.file, target)
-        await form.close()
         return [target]
-    try:
-        body = RebuildRequest.model_validate_json(await request.body())
-    except ValueError as exc:
-        raise field_error("path", f"send multipart `file` or JSON {{\"path\": ...}} ({str(exc)[:200]})")
-    path = Path(body.path).expanduser()
-    if not path.exists():
-        raise field_error("path", f"{body.path} does not exist on the server")
-    return [path]
+    if path is None:
+        raise field_error("file", "multipart field `file` (a statutes file) or `path` is required")
+    given = Path(path).expanduser()
+    if not given.exists():
+        raise field_error("path", f"{path} does not exist on the server")
+    return [given]
 
 
 def _save(src: Any, target: Path) -> None:

@@ -11,72 +11,58 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from .errors import ApiError
-from .schemas import DraftRequest
+from . import core
+from .errors import ApiError, to_api_error
+from .schemas import DraftOut, DraftRequest, TemplateList
 
 router = APIRouter(tags=["contracts"])
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _contract_error(exc: Exception) -> ApiError | None:
-    """Structured errors of the contracts package -> 404 / 422 with their details."""
-    kind = type(exc).__name__
-    if kind == "UnknownTemplate":
-        return ApiError(404, str(exc), kind=kind, extra={"available": list(getattr(exc, "available", []))})
-    if kind == "FieldErrors":
-        errors = list(getattr(exc, "errors", []))
-        detail = [{"loc": ["body", "fields", e.get("field")], "msg": e.get("message"), "type": "value_error"}
-                  for e in errors]
-        return ApiError(422, str(exc), kind=kind, extra={"errors": errors, "detail": detail})
-    if kind == "NoTemplateMatch":
-        return ApiError(422, f"request: {exc}", kind=kind, extra={"choices": list(getattr(exc, "choices", [])), "detail": [
-            {"loc": ["body", "request"], "msg": str(exc), "type": "value_error"}]})
-    return None
-
-
 async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a contracts function on the thread pool; its errors become HTTP errors (errors.to_api_error)."""
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
     except Exception as exc:
-        err = _contract_error(exc)
+        err = to_api_error(exc)
         if err is None:
             raise
         raise err from None
 
 
-def _extractor(request: Request) -> tuple[Any, str | None]:
+def _extractor(st: core.ServerState) -> tuple[Any, str | None]:
     """(generator, note): the assistant's generator when the LLM extractor is configured and loaded."""
-    st = getattr(request.app.state, "lawglm", None)
-    if st is None or st.settings.contract_extractor != "llm":
+    if st.settings.contract_extractor != "llm":
         return None, None
-    generator = getattr(st.assistant, "generator", None)
+    generator = st.assistant.generator if st.assistant is not None else None
     if generator is None:
         return None, "LLM extraction is configured but no model is loaded; fields were extracted by rules"
     return generator, None
 
 
-@router.get("/v1/contracts", summary="Available contract templates")
+@router.get("/v1/contracts", response_model=TemplateList, summary="Available contract templates")
 async def list_contracts() -> dict:
     from ..contracts import list_templates
 
     return {"templates": await _call(list_templates)}
 
 
-@router.get("/v1/contracts/{name}", summary="One template's field schema")
+@router.get("/v1/contracts/{name}", response_model=dict[str, Any], summary="One template's field schema")
 async def contract_schema(name: str = Path(..., description="template name")) -> dict:
     from ..contracts import get_schema
 
     return await _call(get_schema, name)
 
 
-@router.post("/v1/contracts/draft", summary="Draft a contract from {template, fields} or a plain-language "
-                                            "{request}; ?format=docx returns a Word file",
+@router.post("/v1/contracts/draft", response_model=DraftOut,
+             summary="Draft a contract from {template, fields} or a plain-language {request}; ?format=docx "
+                     "returns a Word file",
              responses={200: {"content": {DOCX_TYPE: {}}}})
-async def draft_contract(body: DraftRequest, request: Request,
+async def draft_contract(body: DraftRequest, st: core.State,
                          format: Literal["json", "docx"] = Query("json", description="json | docx")) -> Any:
     from ..contracts import draft, to_docx
 
@@ -86,10 +72,9 @@ async def draft_contract(body: DraftRequest, request: Request,
     if not body.template and not (body.request or "").strip():
         raise ApiError(422, "template: give a template name or a plain-language request", extra={"detail": [
             {"loc": ["body", "template"], "msg": "template or request is required", "type": "missing"}]})
-    generator, note = _extractor(request) if body.request else (None, None)
-    st = getattr(request.app.state, "lawglm", None)
+    generator, note = _extractor(st) if body.request else (None, None)
     result = await _call(draft, template=body.template, fields=body.fields, request=body.request,
-                         generator=generator, extractor=st.settings.contract_extractor if st else None)
+                         generator=generator, extractor=st.settings.contract_extractor)
     if note:
         result.notes.insert(0, note)
     if format == "json":

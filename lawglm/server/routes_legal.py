@@ -11,13 +11,23 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from ..options import AskOptions
 from ..records import Answer
 from . import core
-from .errors import ApiError, error_body, field_error, to_api_error
-from .schemas import AnswerOut, AskRequest, ChatGLMRequest, ChatGLMResponse, VerifyRequest, VerifyResponse
+from .errors import ApiError, field_error
+from .schemas import (
+    CHATGLM_DOC,
+    AnswerOut,
+    ArticleOut,
+    AskRequest,
+    ChatGLMRequest,
+    ChatGLMResponse,
+    SearchResponse,
+    VerifyRequest,
+    VerifyResponse,
+)
 
 router = APIRouter()
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def sse(event: str, data: Any) -> str:
@@ -25,35 +35,23 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def params_of(body: AskRequest) -> core.AskParams:
+def options_of(body: AskRequest) -> AskOptions:
     history = [m.model_dump() if hasattr(m, "model_dump") else m for m in body.history or []]
-    return core.AskParams(body.question, history or None, body.top_k, body.law, body.adapter,
-                          body.max_length, body.top_p, body.temperature, body.draft_first,
-                          answer_shape=body.answer_shape)
-
-
-async def first_and_rest(gen: AsyncIterator[Any]) -> tuple[Any, AsyncIterator[Any]]:
-    """Pull the first item now (so errors before any output become proper HTTP errors)."""
-    try:
-        first = await gen.__anext__()
-    except StopAsyncIteration:
-        first = None
-    return first, gen
+    return AskOptions(body.question, history or None, body.top_k, body.law, body.adapter, body.max_length,
+                      top_p=body.top_p, temperature=body.temperature, draft_first=body.draft_first,
+                      answer_shape=body.answer_shape)
 
 
 @router.post("/v1/legal/ask", response_model=AnswerOut, tags=["legal"],
              summary="Answer a legal question from retrieved statutes (JSON, or SSE with stream=true)",
              responses={200: {"content": {"text/event-stream": {}}}})
-async def ask(body: AskRequest, request: Request) -> Any:
-    st, assistant = core.state_of(request), core.assistant_of(request)
-    p = params_of(body)
-    core.validate(st, assistant, p)
+async def ask(body: AskRequest, request: Request, st: core.State, assistant: core.Service) -> Any:
+    p = core.prepare(st, assistant, options_of(body))
     if not body.stream:
         return (await core.answer(request, st, assistant, p)).to_dict()
-    gen = core.stream(request, st, assistant, p)
-    first, rest = await first_and_rest(gen)
+    first, rest = await core.first_and_rest(core.stream(request, st, assistant, p))
     return StreamingResponse(_ask_events(request, first, rest), media_type="text/event-stream",
-                             headers=SSE_HEADERS)
+                             headers=core.SSE_HEADERS)
 
 
 async def _ask_events(request: Request, first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
@@ -66,36 +64,39 @@ async def _ask_events(request: Request, first: Any, rest: AsyncIterator[Any]) ->
                 yield sse("token", {"text": item})
             item = await anext(rest, None)
     except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band, never a traceback
-        yield sse("error", _stream_error(request, exc))
+        yield sse("error", core.stream_error(request, exc))
     finally:
         await rest.aclose()
 
 
-def _stream_error(request: Request, exc: Exception) -> dict:
-    err = to_api_error(exc)
-    if err is None:
-        core.log_unexpected(request, exc)
-        rid = getattr(request.state, "request_id", None)
-        return error_body(request, 500, f"internal server error (request id {rid})", "internal_error")
-    return error_body(request, err.status, err.message, err.kind, err.extra)
+CHATGLM_NAMES = {"question": "prompt", "max_new_tokens": "max_length"}
+
+
+def chatglm_options(body: ChatGLMRequest, context_length: int) -> AskOptions:
+    """ChatGLM's fields on the options: `max_length` (the guide's 最大输出长度) bounds the reply alone.
+    The guide's clients send ChatGLM's 2048 to any model, so a cap beyond half the context is reduced to
+    it rather than refused."""
+    reply = body.max_length
+    if reply is not None and context_length:
+        reply = min(reply, context_length // 2)
+    return AskOptions(body.prompt or "", [list(t) for t in body.history or []] or None,
+                      max_new_tokens=reply, top_p=body.top_p, temperature=body.temperature)
 
 
 @router.post("/chatglm", response_model=ChatGLMResponse, tags=["compat"],
-             summary="ChatGLM api.py compatible: {prompt, history, max_length, top_p, temperature}")
-async def chatglm(body: ChatGLMRequest, request: Request) -> Any:
-    st, assistant = core.state_of(request), core.assistant_of(request)
-    history = [list(t) for t in body.history or []]
-    p = core.AskParams(body.prompt, history or None, max_length=body.max_length, top_p=body.top_p,
-                       temperature=body.temperature)
-    core.validate(st, assistant, p, names={"question": "prompt"})
+             summary="ChatGLM api.py compatible: {prompt, history, max_length, top_p, temperature}",
+             description=CHATGLM_DOC)
+async def chatglm(body: ChatGLMRequest, request: Request, st: core.State, assistant: core.Service) -> Any:
+    p = core.prepare(st, assistant, chatglm_options(body, assistant.context_length), CHATGLM_NAMES)
     ans = await core.answer(request, st, assistant, p)
-    return {"response": ans.answer, "history": [*history, [body.prompt, ans.answer]], "status": 200,
+    return {"response": ans.answer, "history": [*p.history, [p.question, ans.answer]], "status": 200,
             "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
             "citations": [c.to_dict() for c in ans.citations], "finish_reason": ans.finish_reason}
 
 
-@router.get("/v1/statutes/search", tags=["statutes"], summary="Hybrid search over statute articles")
-async def search_statutes(request: Request,
+@router.get("/v1/statutes/search", response_model=SearchResponse, tags=["statutes"],
+            summary="Hybrid search over statute articles")
+async def search_statutes(assistant: core.Service,
                           q: str = Query(..., min_length=1, max_length=4000, description="search query"),
                           k: int = Query(5, ge=1, le=50, description="number of articles"),
                           law: str | None = Query(None, description="restrict to this law"),
@@ -103,14 +104,14 @@ async def search_statutes(request: Request,
                           ) -> dict:
     if not q.strip():
         raise field_error("q", "must not be empty", loc="query")
-    retriever = core.assistant_of(request).retriever
+    retriever = assistant.retriever
     hits = await run_in_threadpool(retriever.search, q, k, law=law, status=status)
     return {"query": q, "hits": [h.to_dict() for h in hits]}
 
 
-@router.get("/v1/statutes/{law}/{article_no}", tags=["statutes"],
+@router.get("/v1/statutes/{law}/{article_no}", response_model=ArticleOut, tags=["statutes"],
             summary="One article by law name and number (民法典/1254 or 民法典/第一千二百五十四条)")
-async def get_statute(request: Request,
+async def get_statute(assistant: core.Service,
                       law: str = Path(..., description="law name; short names like 民法典 work"),
                       article_no: str = Path(..., description="article number: 1254, 第1254条, "
                                                               "一千二百五十四, 第一百二十条之一"),
@@ -122,7 +123,7 @@ async def get_statute(request: Request,
         parse_article_no(article_no)
     except ValueError as exc:
         raise field_error("article_no", str(exc), loc="path") from None
-    corpus = core.assistant_of(request).retriever.corpus
+    corpus = assistant.retriever.corpus
     found = corpus.lookup(law, article_no)
     out = found.to_dict()
     if all_versions:
@@ -132,15 +133,15 @@ async def get_statute(request: Request,
 
 @router.post("/v1/citations/verify", response_model=VerifyResponse, tags=["statutes"],
              summary="Check every citation in a text against the statute corpus")
-async def verify(body: VerifyRequest, request: Request) -> dict:
+async def verify(body: VerifyRequest, st: core.State, assistant: core.Service) -> dict:
     from ..citations import TooManyCitations, unreadable
     from ..citations import verify as verify_text
 
-    limits = core.state_of(request).settings
+    limits = st.settings
     if len(body.text) > limits.max_verify_chars:
         raise field_error("text", f"too long: {len(body.text)} characters, the limit is "
                                   f"{limits.max_verify_chars} (max_verify_chars)")
-    corpus = core.assistant_of(request).retriever.corpus
+    corpus = assistant.retriever.corpus
     if body.law is not None and corpus.resolve_law(body.law) is None:
         raise ApiError(404, f"law: unknown law {body.law!r}", kind="UnknownLaw")
     try:

@@ -15,29 +15,29 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from ..options import AskOptions
 from ..records import Answer
 from . import core
 from .errors import ApiError, field_error
-from .routes_legal import SSE_HEADERS, _stream_error, first_and_rest
-from .schemas import ChatCompletionRequest
+from .schemas import ChatCompletionRequest, ChatCompletionResponse, ModelList
 
 router = APIRouter(tags=["openai"])
 DEFAULT_MODEL_ID = "lawglm"
 STARTED = int(time.time())
 
 
-def _model_ids(assistant: Any) -> list[dict]:
+def _model_ids(assistant: core.AnswerService) -> list[dict]:
     out = []
-    for m in assistant.models() if hasattr(assistant, "models") else []:
+    for m in assistant.models():
         mid = m.get("id") or m.get("name")
         if mid and mid != DEFAULT_MODEL_ID:
             out.append({**m, "id": mid})
     return out
 
 
-@router.get("/v1/models", summary="Models: `lawglm` (configured default), the backbone and each adapter")
-async def models(request: Request) -> dict:
-    assistant = core.assistant_of(request)
+@router.get("/v1/models", response_model=ModelList,
+            summary="Models: `lawglm` (configured default), the backbone and each adapter")
+async def models(assistant: core.Service) -> dict:
     data = [{"id": DEFAULT_MODEL_ID, "object": "model", "created": STARTED, "owned_by": "lawglm",
              "description": "the configured default backbone + adapter"}]
     for m in _model_ids(assistant):
@@ -45,21 +45,23 @@ async def models(request: Request) -> dict:
     return {"object": "list", "data": data}
 
 
-def resolve_model(assistant: Any, name: str) -> str | None:
+def resolve_model(assistant: core.AnswerService, name: str) -> str | None:
     """The adapter a model name selects: None = default, 'none' = bare backbone, else an adapter."""
     if name in ("", DEFAULT_MODEL_ID):
         return None
-    adapters = list(getattr(assistant, "adapters", []) or [])
-    if name in adapters:
+    if name in assistant.adapters:
         return name
     ids = [m["id"] for m in _model_ids(assistant)]
     if name in ids:
-        return "none" if core.uses_model(assistant) else None
+        return "none" if assistant.uses_model else None
     raise ApiError(404, f"model {name!r} not found; available: {', '.join([DEFAULT_MODEL_ID, *ids])}",
                    kind="model_not_found", extra={"param": "model"})
 
 
-def params_of(body: ChatCompletionRequest, assistant: Any) -> core.AskParams:
+OPENAI_NAMES = {"question": "messages", "history": "messages", "max_new_tokens": "max_tokens"}
+
+
+def options_of(body: ChatCompletionRequest, assistant: core.AnswerService) -> AskOptions:
     msgs = [m for m in body.messages if m.role != "system"]  # our own system prompt grounds the answer
     if not msgs or msgs[-1].role != "user":
         raise field_error("messages", "the last message must be a user message (the question)")
@@ -68,9 +70,9 @@ def params_of(body: ChatCompletionRequest, assistant: Any) -> core.AskParams:
         cut -= 1
     question = "\n".join(m.content for m in msgs[cut:])
     history = [m.model_dump() for m in msgs[:cut]]
-    return core.AskParams(question, history or None, body.top_k, body.law, resolve_model(assistant, body.model),
-                          top_p=body.top_p, temperature=body.temperature, max_new_tokens=body.max_tokens,
-                          answer_shape=body.answer_shape)
+    return AskOptions(question, history or None, body.top_k, body.law, resolve_model(assistant, body.model),
+                      max_new_tokens=body.max_tokens, top_p=body.top_p, temperature=body.temperature,
+                      answer_shape=body.answer_shape)
 
 
 def _usage(ans: Answer) -> dict:
@@ -89,13 +91,12 @@ def _extras(ans: Answer) -> dict:
     return {"citations": d["citations"], "retrieved": d["retrieved"]}
 
 
-@router.post("/v1/chat/completions", summary="OpenAI chat completions, grounded in retrieved statutes",
+@router.post("/v1/chat/completions", response_model=ChatCompletionResponse,
+             summary="OpenAI chat completions, grounded in retrieved statutes",
              responses={200: {"content": {"text/event-stream": {}}}})
-async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
-    st, assistant = core.state_of(request), core.assistant_of(request)
-    p = params_of(body, assistant)
-    core.validate(st, assistant, p, names={"question": "messages", "history": "messages",
-                                           "max_new_tokens": "max_tokens"})
+async def chat_completions(body: ChatCompletionRequest, request: Request, st: core.State,
+                           assistant: core.Service) -> Any:
+    p = core.prepare(st, assistant, options_of(body, assistant), OPENAI_NAMES)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if not body.stream:
         ans = await core.answer(request, st, assistant, p)
@@ -103,10 +104,10 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
                              "finish_reason": _openai_finish(ans)}],
                 "usage": _usage(ans), **_extras(ans)}
-    first, rest = await first_and_rest(core.stream(request, st, assistant, p))
+    first, rest = await core.first_and_rest(core.stream(request, st, assistant, p))
     chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model}
     return StreamingResponse(_chunks(request, chunk, first, rest), media_type="text/event-stream",
-                             headers=SSE_HEADERS)
+                             headers=core.SSE_HEADERS)
 
 
 def _data(obj: Any) -> str:
@@ -128,6 +129,6 @@ async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[
             item = await anext(rest, None)
         yield "data: [DONE]\n\n"
     except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do
-        yield _data(_stream_error(request, exc))
+        yield _data(core.stream_error(request, exc))
     finally:
         await rest.aclose()

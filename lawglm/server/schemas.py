@@ -86,22 +86,50 @@ class ChatCompletionRequest(BaseModel):
     answer_shape: AnswerShape = ShapeField
 
 
+CHATGLM_DOC = """ChatGLM `api.py` request shape, as the deployment guide's `request.py` sends it:
+`{"prompt": "", "history": [], "max_length": "", "top_p": "", "temperature": ""}`.
+
+- `max_length`, `top_p`, `temperature`: missing, `null` or `""` mean lawglm's default (settings
+  `max_new_tokens`, `top_p`, `temperature`); numeric strings (`"2048"`, `"0.7"`) are read as numbers;
+  anything else is a 422 naming the field.
+- `max_length` is the guide's 最大输出长度: the most tokens the **reply** may have. The reply also never gets
+  more than `max_new_tokens` (the server's cap) nor more than half the model's context; a larger value is
+  reduced, never refused. The prompt (lawglm's instruction, the retrieved articles, the history, the
+  question) gets the rest of the context: when it is tight, history is dropped first, then articles are
+  trimmed and dropped, then the instruction is shortened; only a question that does not fit on its own is
+  refused (422 naming `prompt`).
+- An empty `prompt` gets a short reply saying what lawglm can do, as greetings and other small talk do.
+- The response is `{response, history: [[q, a], …] including this turn, status: 200, time: "YYYY-MM-DD
+  HH:MM:SS"}`, plus lawglm's checked `citations`.
+"""
+
+
+def _default_when_blank(v: Any) -> Any:
+    """ChatGLM api.py's reading: missing / null / "" = the default; numbers stay numbers, not booleans."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, bool):
+        raise ValueError("must be a number, got a boolean")  # noqa: TRY004 - pydantic reports ValueError as 422
+    return v
+
+
 class ChatGLMRequest(BaseModel):
-    """ChatGLM api.py request shape."""
+    """ChatGLM api.py request shape (see the route's description for the exact semantics)."""
 
     model_config = ConfigDict(extra="ignore")
-    prompt: str = Field(..., min_length=1, description="the question")
-    history: list[list[str]] | None = Field(None, description="[[question, answer], ...]")
-    max_length: int | None = MaxLength
-    top_p: float | None = TopP
-    temperature: float | None = Temperature
+    prompt: str | None = Field(..., description="the question; empty = the reply says what lawglm can do")
+    history: list[list[str]] | None = Field(None, description="[[question, answer], ...]; null = none")
+    max_length: int | None = Field(None, ge=1, description="最大输出长度: the most tokens of the reply; "
+                                                           "\"\" / null = settings.max_new_tokens")
+    top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling in (0, 1]; \"\" / null = "
+                                                              "settings.top_p")
+    temperature: float | None = Field(None, ge=0, le=2, description="sampling temperature in [0, 2], 0 = "
+                                                                    "greedy; \"\" / null = settings.temperature")
 
-    @field_validator("prompt")
+    @field_validator("max_length", "top_p", "temperature", mode="before")
     @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("prompt is empty")
-        return v
+    def _blank(cls, v: Any) -> Any:
+        return _default_when_blank(v)
 
     @field_validator("history")
     @classmethod
@@ -193,3 +221,95 @@ class JobOut(BaseModel):
     version: str | None = Field(None, description="index version produced (when done)")
     error: str | None = Field(None, description="why it failed")
     report: dict[str, Any] | None = Field(None, description="parser report of the uploaded statutes")
+
+
+class Loose(BaseModel):
+    """A response whose listed fields are documented; further fields may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ArticleOut(Loose):
+    law: str = Field(..., description="full law name")
+    article_no: int = Field(..., description="article number")
+    label: str = Field(..., description="article label, e.g. 第一千二百五十四条")
+    text: str = Field(..., description="the article's full text (from the corpus)")
+    status: str = Field(..., description="现行有效 / 已被修改 / 已废止 …")
+    versions: list[dict[str, Any]] | None = Field(None, description="with all_versions: every stored version")
+
+
+class HitOut(ArticleOut):
+    score: float = Field(..., description="retrieval score")
+    sources: list[str] = Field(..., description="which lists found it: direct, bm25, dense, …")
+
+
+class SearchResponse(BaseModel):
+    query: str = Field(..., description="the query as given")
+    hits: list[HitOut] = Field(..., description="the best articles, best first")
+
+
+class ModelCard(Loose):
+    id: str = Field(..., description="model id: `lawglm`, the backbone, or an adapter name")
+    object: str = Field("model", description="always `model`")
+    created: int = Field(..., description="server start time (unix seconds)")
+    owned_by: str = Field("lawglm", description="always `lawglm`")
+
+
+class ModelList(BaseModel):
+    object: str = Field("list", description="always `list`")
+    data: list[ModelCard] = Field(..., description="`lawglm` first, then the backbone and each adapter")
+
+
+class ChatCompletionResponse(Loose):
+    id: str = Field(..., description="chatcmpl-…")
+    object: str = Field("chat.completion", description="always `chat.completion`")
+    created: int = Field(..., description="unix seconds")
+    model: str = Field(..., description="the model asked for")
+    choices: list[dict[str, Any]] = Field(..., description="one choice: {index, message, finish_reason}")
+    usage: dict[str, int] = Field(..., description="prompt_tokens, completion_tokens, total_tokens")
+    citations: list[dict[str, Any]] = Field(default_factory=list, description="(lawglm) checked citations")
+    retrieved: list[dict[str, Any]] = Field(default_factory=list, description="(lawglm) retrieved articles")
+
+
+class TemplateList(BaseModel):
+    templates: list[dict[str, Any]] = Field(..., description="each template's name, title and description")
+
+
+class DraftOut(Loose):
+    template: str | None = Field(None, description="the template used")
+    markdown: str | None = Field(None, description="the drafted contract")
+    notes: list[Any] = Field(default_factory=list, description="what was not understood, legal warnings")
+
+
+class IndexStats(Loose):
+    version: str | None = Field(None, description="the index's CURRENT version")
+    served_version: str | None = Field(None, description="the version being served")
+
+
+class ReloadOut(BaseModel):
+    swapped: bool = Field(..., description="true when a new version was loaded")
+    version: str | None = Field(None, description="the version now served")
+    articles: int = Field(..., description="articles in the served corpus")
+
+
+class AdaptersOut(BaseModel):
+    adapters: list[str] = Field(..., description="adapters now loaded")
+
+
+class JobAccepted(BaseModel):
+    job_id: str = Field(..., description="the rebuild job's id")
+    status_url: str = Field(..., description="where to poll its progress")
+    report: dict[str, Any] = Field(..., description="parser report of the statutes")
+
+
+class Health(BaseModel):
+    status: str = Field("ok", description="always `ok` while the process is up")
+
+
+class Readiness(Loose):
+    ready: bool = Field(..., description="index and model loaded")
+    llm: str | None = Field(None, description="local | remote | none; null while loading")
+    queue_depth: int = Field(..., description="generation jobs waiting or running")
+    index_version: str | None = Field(None, description="the served index version")
+    context_length: int | None = Field(None, description="the model's context length (0: no model)")
+    reason: str | None = Field(None, description="why not ready")
