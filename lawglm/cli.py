@@ -842,8 +842,8 @@ def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> Non
 @click.argument("src", type=click.Path(file_okay=False))
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--dtype", default="auto", help="auto (keep the checkpoint's) | float32 | bfloat16 | float16")
-@click.option("--chat-format", type=click.Choice(["chatglm2", "chatglm3"]), default=None,
-              help="prompt format of the tokenizer (default: detected from tokenization_chatglm.py)")
+@click.option("--chat-format", type=click.Choice(["chatglm2", "chatglm3", "glm4"]), default=None,
+              help="prompt format (default: glm4 for a tiktoken tokenizer.model, else from tokenization_chatglm.py)")
 @click.option("--overwrite", is_flag=True, help="replace OUT when it is not empty")
 def convert_chatglm_cmd(src: str, out: str, dtype: str, chat_format: str | None, overwrite: bool) -> None:
     """ChatGLM2/3-6B or GLM-4-9B-chat (THUDM remote code) in SRC -> a GlmForCausalLM directory OUT."""

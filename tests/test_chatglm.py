@@ -545,3 +545,54 @@ def test_quantize_8_on_cpu_runs_the_converted_model_in_int8(raw_chatglm3):
     assert torch.corrcoef(torch.stack([got.flatten(), want.flatten()]))[0, 1] > 0.99
     with pytest.raises(ModelError, match="4-bit needs CUDA"):
         load_backbone(str(raw_chatglm3), device="cpu", quantize=4, progress=False)
+
+
+# --- GLM-4's tiktoken tokenizer ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiktoken_ranks(tiny_articles):
+    """A small tiktoken vocabulary ({bytes: rank}) trained here with GLM-4's split pattern."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    from lawglm.chatglm_tokenizer import GLM4_PATTERN
+
+    tk = Tokenizer(models.BPE())
+    tk.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(GLM4_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tk.train_from_iterator([a.text for a in tiny_articles] + ["code:\n    return x  # two  spaces"] * 5,
+                           trainers.BpeTrainer(vocab_size=1200, show_progress=False,
+                                               initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    to_byte = {c: b for b, c in bytes_to_unicode().items()}
+    return {bytes(to_byte[c] for c in token): rank for token, rank in tk.get_vocab().items()}
+
+
+def test_glm4_tiktoken_tokenizer_matches_tiktoken_and_chat(tmp_path, tiktoken_ranks, corpus, tiny_articles):
+    import base64
+
+    tiktoken = pytest.importorskip("tiktoken")  # the reference: GLM-4's remote code tokenises with it
+    from transformers import AutoTokenizer
+
+    from lawglm.chatglm_tokenizer import GLM4_PATTERN, GLM4_SPECIALS, convert_tokenizer
+    from lawglm.prompts import prompt_ids, render
+
+    (tmp_path / "tokenizer.model").write_text("".join(
+        f"{base64.b64encode(t).decode()} {r}\n" for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])))
+    info = convert_tokenizer(tmp_path, tmp_path / "out")
+    n = len(tiktoken_ranks)
+    special = {t: n + i for i, t in enumerate(GLM4_SPECIALS)}
+    enc = tiktoken.Encoding("glm4-tiny", pat_str=GLM4_PATTERN, mergeable_ranks=tiktoken_ranks,
+                            special_tokens=special)
+    tok = AutoTokenizer.from_pretrained(tmp_path / "out")
+    assert info["format"] == "glm4" and info["eos_token_id"] == [n, n + 7, n + 9]
+    for text in [a.text for a in list(corpus.articles)[3000:3150]] + ["sop  two  spaces\n\n\tx", "😀 emoji 12345"]:
+        ids = enc.encode(text, disallowed_special=())
+        assert tok(text, add_special_tokens=False)["input_ids"] == ids, text
+        assert tok.decode(ids) == text
+    history, query = [["公司拖欠工资怎么办？", tiny_articles[0].text]], tiny_articles[3].text[:60]
+    want = [special["[gMASK]"], special["<sop>"]]
+    for role, content in [("system", "你是律师。"), ("user", history[0][0]), ("assistant", history[0][1]),
+                          ("user", query)]:
+        want += [special[f"<|{role}|>"]] + enc.encode("\n" + content, disallowed_special=())
+    want.append(special["<|assistant|>"])
+    assert prompt_ids(tok, render(tok, _messages(query, history, "你是律师。"))) == want
