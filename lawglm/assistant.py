@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .citations import check, verify
@@ -108,11 +108,13 @@ class Assistant:
         opts = self.prepare(opts)
         question, pairs = opts.question, list(opts.history)
         if self.generator is None:
-            yield from self._retrieval_only(question, pairs, opts)
+            items = self._retrieval_only(question, pairs, opts)
         elif opts.answer_shape == "grounded":
-            yield from self._grounded(question, pairs, opts, cancel)
+            items = self._grounded(question, pairs, opts, cancel)
         else:
-            yield from self._generate(question, pairs, opts, cancel)
+            items = self._generate(question, pairs, opts, cancel)
+        for item in items:
+            yield _with_status(item, self.retriever.corpus) if isinstance(item, Answer) else item
 
     def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
                draft: str = "") -> list[Hit]:
@@ -294,6 +296,17 @@ def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:
             close()
 
 
+def _with_status(answer: Answer, corpus: Any) -> Answer:
+    """Each cited and retrieved article with the status it is shown with and its amendment history."""
+    from .amendments import status_detail
+
+    for c in answer.citations:
+        if c.article is not None:
+            c.status_detail = status_detail(c.article, corpus)
+    answer.retrieved = [replace(h, status_detail=status_detail(h.article, corpus)) for h in answer.retrieved]
+    return answer
+
+
 def _cut_short(gate: Any, stats: Any) -> bool:
     """The model's conclusion ran into the token limit in the middle of its last sentence."""
     return bool(gate.kept) and stats.finish_reason == "length" and not gate.conclusion.endswith(SENTENCE_END)
@@ -319,13 +332,14 @@ def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citati
     """Retrieval-only answer: each hit as 《law》第N条（status） + text, with its (checked) citation."""
     if not hits:
         return NO_HITS, []
+    from .amendments import shown_status
     from .grounded import drop_repeats
 
     lines, cites, pos = [RETRIEVAL_ONLY_HEADER], [], len(RETRIEVAL_ONLY_HEADER) + 1
     seen: set[str] = set()  # an amending article restating one shown above: its repeats read ……
     for i, h in enumerate(hits, 1):
         a = h.article
-        head = f"【{i}】{a.citation}（{a.status}）"
+        head = f"【{i}】{a.citation}（{shown_status(a, corpus)}）"
         start = pos + len(f"【{i}】")
         cites.append(check(Citation(a.citation, a.law, a.article_no, a.sub_no,
                                     span=(start, start + len(a.citation))), corpus))

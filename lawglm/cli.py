@@ -62,9 +62,13 @@ def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool
     if as_json:
         echo_json([a.to_dict() for a in versions])
         return
+    from .amendments import status_detail
+
     for a in versions:
-        click.echo(f"{a.citation}  [{a.status}]" + (f"  {a.chapter}" if a.chapter else ""))
+        detail = status_detail(a, c)
+        click.echo(f"{a.citation}  [{detail['label']}]" + (f"  {a.chapter}" if a.chapter else ""))
         click.echo(a.text)
+        click.echo(f"（{detail['note']}）")
 
 
 @cli.command()
@@ -353,16 +357,20 @@ def _print_citations(answer) -> None:
         click.echo("\n引用核验：", err=False)
     from .support import reason_text
 
+    lines: dict[str, int] = {}  # one line per article and verdict, with how often the answer cites it
     for c in answer.citations:
-        status = f" [{c.article.status}]" if c.article else ""
+        status = f" [{(c.status_detail or {}).get('label') or c.article.status}]" if c.article else ""
         if c.verified and (c.supported or c.support is None):
-            click.echo(f"  ✓ {c.raw}{status}" + (f"  {reason_text(c)}" if c.support else ""))
+            line = f"  ✓ {c.raw}{status}" + (f"  {reason_text(c)}" if c.support else "")
         else:  # ⚠ exists but the answer's words are not what it says; ✗ no such article in force
-            click.echo(f"  {'⚠' if c.verified else '✗'} {c.raw}{status}  {reason_text(c)}")
+            line = f"  {'⚠' if c.verified else '✗'} {c.raw}{status}  {reason_text(c)}"
+        lines[line] = lines.get(line, 0) + 1
+    for line, n in lines.items():
+        click.echo(line + (f"  ×{n}" if n > 1 else ""))
     if any((c.support or {}).get("corrected_from") for c in answer.citations):
         click.echo("更正后的回答：\n" + answer.answer)
     if answer.retrieved and answer.usage.get("mode") != "retrieval-only":
-        click.echo("检索到的法条：" + "；".join(f"{h.article.citation}（{h.article.status}）"
+        click.echo("检索到的法条：" + "；".join(f"{h.article.citation}（{h.to_dict()['status']}）"
                                           for h in answer.retrieved))
 
 

@@ -64,10 +64,13 @@ class Hit:
     article: Article
     score: float
     sources: tuple[str, ...] = ()  # e.g. ("direct",), ("bm25", "dense")
+    status_detail: dict | None = None  # amendments.status_detail, set by the answer pipeline
 
     def to_dict(self) -> dict:
-        return {**self.article.to_dict(), "score": round(float(self.score), 6),
-                "sources": list(self.sources)}
+        out = {**self.article.to_dict(), "score": round(float(self.score), 6), "sources": list(self.sources)}
+        if self.status_detail:
+            out["status"], out["status_detail"] = self.status_detail["label"], self.status_detail
+        return out
 
 
 @dataclass
@@ -89,6 +92,7 @@ class Citation:
     article: Article | None = None
     span: tuple[int, int] = (0, 0)
     support: dict | None = None
+    status_detail: dict | None = None  # amendments.status_detail of the article, set by the answer pipeline
 
     @property
     def verified(self) -> bool:
@@ -105,7 +109,8 @@ class Citation:
             "sub_no": self.sub_no, "paragraph": self.paragraph,
             "label": article_label(self.article_no, self.sub_no),
             "verified": self.verified, "reason": self.reason,
-            "status": a.status if a else None, "text": a.text if a else None,
+            "status": (self.status_detail or {}).get("label") or (a.status if a else None),
+            "status_detail": self.status_detail, "text": a.text if a else None,
             "span": list(self.span),
             "supported": self.supported if self.support is not None else None, "support": self.support,
         }

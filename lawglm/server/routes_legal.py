@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from ..amendments import status_detail
 from ..options import AskOptions
 from ..records import Answer
 from . import core
@@ -125,7 +126,8 @@ async def get_statute(assistant: core.Service,
         raise field_error("article_no", str(exc), loc="path") from None
     corpus = assistant.retriever.corpus
     found = corpus.lookup(law, article_no)
-    out = found.to_dict()
+    detail = status_detail(found, corpus)
+    out = {**found.to_dict(), "status": detail["label"], "status_detail": detail}
     if all_versions:
         out["versions"] = [a.to_dict() for a in corpus.versions(found.law, found.article_no, found.sub_no)]
     return out

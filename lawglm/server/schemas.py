@@ -155,7 +155,12 @@ class CitationOut(BaseModel):
     label: str = Field(..., description="article label, e.g. 第一千二百五十四条")
     verified: bool = Field(..., description="true only when the article exists and is in force")
     reason: str = Field(..., description="valid | repealed | historical | law_not_found | article_not_found")
-    status: str | None = Field(None, description="status of the cited article in the corpus")
+    status: str | None = Field(None, description="status the article is shown with: 现行有效 for an article no "
+                                                 "later amending act names, even when laws.db marks its law 已被修改")
+    status_detail: dict[str, Any] | None = Field(None, description="{label, note (why), stored_status, version_date, "
+                                                                   "effective_date, amendments[{name, date, "
+                                                                   "effective_date, names_this_article}]}: the "
+                                                                   "law's amending acts in the corpus")
     text: str | None = Field(None, description="full text of the cited article (from the corpus)")
     supported: bool | None = Field(None, description="true when the article was among the sources and says "
                                                      "what the text attributes to it; null when not checked")
@@ -235,6 +240,8 @@ class ArticleOut(Loose):
     label: str = Field(..., description="article label, e.g. 第一千二百五十四条")
     text: str = Field(..., description="the article's full text (from the corpus)")
     status: str = Field(..., description="现行有效 / 已被修改 / 已废止 …")
+    status_detail: dict[str, Any] | None = Field(None, description="the status as shown (label, note) and the "
+                                                                   "law's amending acts (see CitationOut)")
     versions: list[dict[str, Any]] | None = Field(None, description="with all_versions: every stored version")
 
 

@@ -124,7 +124,37 @@ function supportNote(c) {
   return null;
 }
 
-function citationCard(c) {
+// the status an article is shown with, its explanation as a tooltip, and the law's amending acts (from the corpus)
+function statusPill(status, detail) {
+  const pill = el("span", "pill pill-status" + (status === "现行有效" ? " pill-current" : ""), status);
+  if (detail && detail.note) { pill.title = detail.note; pill.tabIndex = 0; }
+  return pill;
+}
+
+function statusHistory(detail) {
+  if (!detail) return null;
+  const box = el("details", "status-history");
+  box.appendChild(el("summary", null, "效力与修正情况"));
+  box.appendChild(el("p", "status-note", detail.note));
+  const dates = [];
+  if (detail.effective_date) dates.push("施行日期 " + detail.effective_date);
+  if (detail.version_date) dates.push("库中文本版本 " + detail.version_date);
+  if (dates.length) box.appendChild(el("p", "status-dates", dates.join("；")));
+  if (detail.amendments && detail.amendments.length) {
+    box.appendChild(el("p", "status-dates", "法规库中的修正文件："));
+    const ol = el("ol", "amendments");
+    detail.amendments.forEach((a) => {
+      const li = el("li", a.names_this_article ? "touches" : "", a.date + " 《" + a.name + "》" +
+        (a.effective_date && a.effective_date !== a.date ? "（" + a.effective_date + " 施行）" : ""));
+      if (a.names_this_article) li.appendChild(el("span", "pill pill-touch", "涉及本条"));
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+  }
+  return box;
+}
+
+function citationCard(c, count) {
   const ok = c.verified;
   const warn = ok && c.supported === false;  // the article exists, but does not back what the answer says
   const card = el("div", "card citation " + (warn ? "warn" : ok ? "ok" : "bad"));
@@ -132,12 +162,19 @@ function citationCard(c) {
   head.appendChild(el("span", "cite-title", (c.law ? "《" + c.law + "》" : c.raw) + (c.law ? c.label : "")));
   const pill = ok && c.support ? SUPPORT_PILLS[c.support.reason] || c.support.reason : REASONS[c.reason] || c.reason;
   head.appendChild(el("span", "pill " + (warn ? "pill-warn" : ok ? "pill-ok" : "pill-bad"), pill));
-  if (c.status) head.appendChild(el("span", "pill pill-status", c.status));
+  if (c.status) head.appendChild(statusPill(c.status, c.status_detail));
+  if (count > 1) {
+    const times = el("span", "pill pill-count", "×" + count);
+    times.title = "回答中引用了 " + count + " 次";
+    head.appendChild(times);
+  }
   card.appendChild(head);
   const note = ok ? supportNote(c) : null;
   if (note) card.appendChild(el("p", "cite-note", note));
   if (c.text) card.appendChild(el("p", "article-text", c.text));
   else card.appendChild(el("p", "article-text missing-text", "“" + c.raw + "” 未在法规库中找到，请勿依赖此引用。"));
+  const history = statusHistory(c.status_detail);
+  if (history) card.appendChild(history);
   return card;
 }
 
@@ -145,9 +182,11 @@ function retrievedItem(h) {
   const li = el("li", "retrieved-item");
   const head = el("div", "card-head");
   head.appendChild(el("span", "cite-title", "《" + h.law + "》" + h.label));
-  head.appendChild(el("span", "pill pill-status", h.status));
+  head.appendChild(statusPill(h.status, h.status_detail));
   li.appendChild(head);
   li.appendChild(el("p", "article-text", h.text));
+  const history = statusHistory(h.status_detail);
+  if (history) li.appendChild(history);
   return li;
 }
 
@@ -165,12 +204,33 @@ function renderSections(text, s) {
   text.replaceChildren(...parts);
 }
 
+// one card per article and verdict, with how many times the answer cites it
 function uniqueCitations(citations) {
-  const seen = new Set();
-  return citations.filter((c) => {
-    const key = [c.law, c.label, c.supported, c.reason].join("|");
-    return seen.has(key) ? false : (seen.add(key), true);
+  const groups = new Map();
+  citations.forEach((c) => {
+    const key = [c.law || c.raw, c.label, c.supported, c.reason, (c.support || {}).reason].join("|");
+    if (groups.has(key)) groups.get(key).count += 1;
+    else groups.set(key, { citation: c, count: 1 });
   });
+  return [...groups.values()];
+}
+
+// an answer the token limit cut short ends with this note (lawglm/assistant.py LENGTH_NOTE)
+const LENGTH_NOTE = "（回答已达长度上限）";
+
+function markCut(text, answer) {
+  if (answer.finish_reason !== "length") return;
+  const last = text.lastChild;
+  if (last && last.nodeType === Node.TEXT_NODE && last.textContent.endsWith(LENGTH_NOTE)) {
+    last.textContent = last.textContent.slice(0, -LENGTH_NOTE.length);
+  }
+  const conclusion = text.querySelector(".conclusion");
+  if (conclusion && conclusion.textContent.endsWith(LENGTH_NOTE)) {
+    conclusion.textContent = conclusion.textContent.slice(0, -LENGTH_NOTE.length);
+  }
+  const note = el("span", "length-note", LENGTH_NOTE);
+  note.title = "回答达到长度上限（最大长度）后被截断；可调大“最大长度”后重新提问。";
+  (conclusion || text).appendChild(note);
 }
 
 function renderFinal(turn, answer) {
@@ -178,12 +238,13 @@ function renderFinal(turn, answer) {
   const grounded = answer.sections && answer.sections.conclusion;
   if (grounded) renderSections(text, answer.sections);
   else text.textContent = answer.answer;
+  markCut(text, answer);
   text.classList.remove("streaming");
   const box = turn.querySelector(".citations");
   box.replaceChildren();
   const cites = uniqueCitations(answer.citations);
   if (cites.length) box.appendChild(el("div", "section-title", grounded ? "法律依据" : "引用的法条"));
-  cites.forEach((c) => box.appendChild(citationCard(c)));
+  cites.forEach((g) => box.appendChild(citationCard(g.citation, g.count)));
   const list = turn.querySelector(".retrieved ol");
   list.replaceChildren(...answer.retrieved.map(retrievedItem));
   turn.querySelector(".retrieved summary").textContent = "检索到的法条（" + answer.retrieved.length + "）";
@@ -296,7 +357,9 @@ function renderMarkdown(md, target) {
     if (line.trim().startsWith("|")) {
       const block = [];
       while (i < lines.length && lines[i].trim().startsWith("|")) block.push(lines[i++]);
-      target.appendChild(tableFrom(block.filter((l) => !/^\s*\|?[\s:|-]+\|?\s*$/.test(l))));
+      const scroll = el("div", "table-scroll");  // a wide table scrolls inside its own box, not the page
+      scroll.appendChild(tableFrom(block.filter((l) => !/^\s*\|?[\s:|-]+\|?\s*$/.test(l))));
+      target.appendChild(scroll);
       continue;
     }
     if (/^\s*[-*]\s+/.test(line)) {
