@@ -596,3 +596,22 @@ def test_glm4_tiktoken_tokenizer_matches_tiktoken_and_chat(tmp_path, tiktoken_ra
         want += [special[f"<|{role}|>"]] + enc.encode("\n" + content, disallowed_special=())
     want.append(special["<|assistant|>"])
     assert prompt_ids(tok, render(tok, _messages(query, history, "你是律师。"))) == want
+
+
+def test_glm4_checkpoint_converts_with_its_tokenizer(tmp_path, tiktoken_ranks):
+    import base64
+
+    from transformers import AutoTokenizer
+
+    from lawglm.chatglm import convert_chatglm
+
+    vocab = (len(tiktoken_ranks) + 14 + 63) // 64 * 64
+    model_file = "".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in tiktoken_ranks.items())
+    write_checkpoint(tmp_path / "glm-4-9b-chat", "glm4", vocab=vocab, tokenizer=model_file.encode())
+    meta = convert_chatglm(tmp_path / "glm-4-9b-chat", tmp_path / "out", progress=False)
+    n = len(tiktoken_ranks)
+    cfg = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert meta["tokenizer"] == "converted" and meta["chat_format"] == "glm4"
+    assert cfg["eos_token_id"] == [n, n + 7, n + 9] and cfg["pad_token_id"] == n
+    tok = AutoTokenizer.from_pretrained(tmp_path / "out")
+    assert tok.convert_tokens_to_ids("[gMASK]") == n + 2 and len(tok) <= cfg["vocab_size"]
