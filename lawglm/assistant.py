@@ -12,7 +12,7 @@ from typing import Any
 
 from .citations import check, verify
 from .options import AskOptions, Limits, validate
-from .prompts import build_messages, retrieval_query
+from .prompts import build_messages, check_cancel, retrieval_query
 from .records import Answer, Citation, Hit
 from .settings import Settings
 
@@ -154,12 +154,17 @@ class Assistant:
 
         return CitationGuard(sources, self.retriever.corpus, query=question)
 
-    def _prepare(self, question: str, pairs: list, opts: AskOptions, style: str) -> tuple[Any, str, int]:
-        """(prompt, draft, draft tokens): retrieval (after an optional draft) and the budgeted prompt."""
+    def _prepare(self, question: str, pairs: list, opts: AskOptions, style: str,
+                 cancel: threading.Event | None = None) -> tuple[Any, str, int]:
+        """(prompt, draft, draft tokens): retrieval (after an optional draft) and the budgeted prompt;
+        `cancel` is checked between the steps and inside the budgeting (Cancelled)."""
+        check_cancel(cancel)
         draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
+        check_cancel(cancel)
         hits = self.search(question, pairs, opts, draft)
+        check_cancel(cancel)
         prompt = build_messages(question, hits, pairs, tokenizer=self.generator.tokenizer,
-                                max_prompt_tokens=self._budget(opts)[0], style=style)
+                                max_prompt_tokens=self._budget(opts)[0], style=style, cancel=cancel)
         return prompt, draft, draft_tokens
 
     def _generate(self, question: str, pairs: list, opts: AskOptions,
@@ -169,7 +174,7 @@ class Assistant:
         from .grounded import drop_repeats
 
         t0 = time.perf_counter()
-        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "free")
+        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "free", cancel)
         sources = [h.article for h in prompt.sources]
         stats, parts = DecodeStats(), []
         t_gen = time.perf_counter()
@@ -179,6 +184,7 @@ class Assistant:
                                            stats=stats, cancel=cancel, **self._guard_kw(sources, question)):
             parts.append(chunk)
             yield chunk
+        check_cancel(cancel)
         text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
         usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
         if usage["finish_reason"] == "length":  # the model wanted to go on: say the answer is cut short
@@ -223,7 +229,7 @@ class Assistant:
         )
 
         t0 = time.perf_counter()
-        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "grounded")
+        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "grounded", cancel)
         sources = [h.article for h in prompt.sources]
         corpus, stats = self.retriever.corpus, DecodeStats()
         gate = SentenceGate(question, sources, corpus)
@@ -235,6 +241,7 @@ class Assistant:
                                            repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
                                            stats=stats, cancel=cancel, **self._guard_kw(sources, question))
             yield from _gated_sentences(chunks, gate)
+        check_cancel(cancel)
         conclusion = gate.conclusion or quoted_conclusion(question, sources)
         cut = _cut_short(gate, stats)
         if cut:

@@ -39,3 +39,7 @@ class DataError(LawGLMError):
 
 class InvalidQuery(LawGLMError, ValueError):
     """A search request is unusable: empty or over-long query, bad k, unknown status or department."""
+
+
+class Cancelled(LawGLMError):
+    """The caller gave up (client disconnected); the work was stopped part-way."""

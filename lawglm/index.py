@@ -37,6 +37,8 @@ from .text import TOKENIZER_NAME, article_document
 
 FORMAT = 1
 KEEP_VERSIONS = 3
+SERVED_LOG = "SERVED"  # versions in the order they became CURRENT (pruning keeps the recently served)
+SERVED_KEPT = 100
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 IVF_TRAIN_PER_LIST = 64  # k-means training points per IVF list (a sample, see train_sample)
 IVF_NPROBE = 16  # lists searched per query
@@ -262,14 +264,35 @@ def set_current(index_dir: str | Path, version: str) -> None:
         raise IndexMissing(f"no index version {version!r} in {index_dir} "
                            f"(have: {', '.join(list_versions(index_dir)) or 'none'})")
     _atomic_write(Path(index_dir) / "CURRENT", version + "\n")
+    _record_served(index_dir, version)
+
+
+def served_order(index_dir: str | Path) -> list[str]:
+    """Versions in the order they last became CURRENT (oldest first), from the SERVED log."""
+    log = Path(index_dir) / SERVED_LOG
+    try:
+        lines = [v.strip() for v in log.read_text(encoding="utf-8").splitlines() if v.strip()]
+    except OSError:
+        return []
+    return list(reversed(dict.fromkeys(reversed(lines))))  # each version at its last position
+
+
+def _record_served(index_dir: str | Path, version: str) -> None:
+    order = [v for v in served_order(index_dir) if v != version][-SERVED_KEPT:] + [version]
+    _atomic_write(Path(index_dir) / SERVED_LOG, "\n".join(order) + "\n")
 
 
 def prune_versions(index_dir: str | Path, keep: int = KEEP_VERSIONS, protect: tuple[str, ...] = ()) -> list[str]:
-    """Delete all but the newest `keep` versions (never CURRENT or `protect`) and stale temp dirs."""
+    """Delete all but the `keep` most recently *served* versions (never CURRENT, the version served before
+    it, or `protect`) and stale temp dirs. Recency of serving, not of building: after a rollback the
+    rolled-back-from build is the first to go, the original it replaced stays."""
     root = versions_dir(index_dir)
-    spared = {current_version(index_dir), *protect}
+    served = served_order(index_dir)
+    spared = {current_version(index_dir), *served[-2:], *protect}
+    rank = {v: i for i, v in enumerate(served)}
+    by_recency = sorted(list_versions(index_dir), key=lambda v: (rank.get(v, -1), v))
     removed = []
-    for old in list_versions(index_dir)[:-keep] if keep > 0 else list_versions(index_dir):
+    for old in by_recency[:-keep] if keep > 0 else by_recency:
         if old not in spared:
             shutil.rmtree(root / old, ignore_errors=True)
             removed.append(old)

@@ -103,14 +103,17 @@ class IngestError(DataError):
 
 
 # --- entry point ------------------------------------------------------------
-def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True) -> IngestResult:
-    """Parse statute files / directories. strict: raise IngestError when the report has errors."""
+def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_article_chars: int | None = None,
+                 max_law_chars: int | None = None) -> IngestResult:
+    """Parse statute files / directories. strict: raise IngestError when the report has errors.
+    An article over `max_article_chars` or a law over `max_law_chars` (defaults: Settings) is an error."""
     report, articles, repeals = ParseReport(), [], []
     for path in _expand(paths, report):
         report.files.append(str(path))
         arts, reps = _ingest_file(path, report)
         articles.extend(arts)
         repeals.extend(reps)
+    _check_sizes(articles, report, max_article_chars, max_law_chars)
     articles = resolve_versions(_dedupe_versions(articles, report))
     if not articles and not repeals and not report.errors:
         report.errors.append(f"{', '.join(map(str, paths)) or '(no paths)'}: no articles found")
@@ -120,6 +123,27 @@ def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True) -> Inges
     if strict and not report.ok:
         raise IngestError(report)
     return IngestResult(articles, report, repeals)
+
+
+def _check_sizes(articles: list[Article], report: ParseReport, max_article: int | None,
+                 max_law: int | None) -> None:
+    """Errors for an article or a law (one version) too long to index (a 45 MB "article" once tripled
+    the index and the server's memory)."""
+    from .settings import Settings
+
+    fields = Settings.model_fields
+    max_article = max_article or fields["max_article_chars"].default
+    max_law = max_law or fields["max_law_chars"].default
+    laws: dict[tuple[str, str], int] = {}
+    for a in articles:
+        laws[(a.law, a.law_id)] = laws.get((a.law, a.law_id), 0) + len(a.text)
+        if len(a.text) > max_article:
+            report.errors.append(f"{a.source}: {a.law} {a.label} has {len(a.text)} characters; the limit is "
+                                 f"{max_article} (LAWGLM_MAX_ARTICLE_CHARS)")
+    for (law, _), n in laws.items():
+        if n > max_law:
+            report.errors.append(f"{law}: {n} characters in all; the limit for one law is {max_law} "
+                                 "(LAWGLM_MAX_LAW_CHARS)")
 
 
 def _expand(paths, report: ParseReport) -> list[Path]:
@@ -215,7 +239,7 @@ def _finish(st: TextLaw, text: str, report: ParseReport) -> tuple[list[Article],
     if not st.drafts:
         if status == REPEALED and not report.errors:
             return [], [Repeal(st.title, effective, st.where)]
-        report.errors.append(f"{st.where}: law {st.title!r} has no articles (第X条 lines)")
+        report.errors.append(f"{st.where}: law {statute_text.snippet(st.title, 40)} has no articles (第X条 lines)")
         return [], []
     law_id = hashlib.sha1(f"{st.title}@{version}".encode()).hexdigest()[:12]
     base = Article(law=st.title, article_no=1, text="", law_id=law_id, status=status,

@@ -83,7 +83,7 @@ def validate(opts: AskOptions, limits: Limits) -> AskOptions:
         return opts
     s, caps = limits.settings, limits.caps or limits.settings
     _check_question(opts.question, caps)
-    pairs = _check_history(opts.history, caps)
+    pairs = _check_history(opts.history, limits.caps)
     top_k = s.top_k if opts.top_k is None else opts.top_k
     if not _is_int(top_k) or not 1 <= top_k <= MAX_TOP_K:
         raise InvalidRequest("top_k", f"must be an integer from 1 to {MAX_TOP_K}, got {top_k!r}")
@@ -128,9 +128,14 @@ def _check_question(question: Any, s: Settings) -> None:
                                          f"{s.max_question_chars}")
 
 
-def _check_history(history: Any, s: Settings) -> list[tuple[str, str]]:
+def _check_history(history: Any, caps: Settings | None) -> list[tuple[str, str]]:
+    """The history as pairs; a request (caps given) may carry at most caps.max_history_turns entries,
+    checked before any entry is read (4,000 pairs once held the generation thread for minutes)."""
     from .prompts import normalize_history
 
+    if caps is not None and history and hasattr(history, "__len__") and len(history) > caps.max_history_turns:
+        raise InvalidRequest("history", f"too long: {len(history)} entries, the limit is "
+                                        f"{caps.max_history_turns} (LAWGLM_MAX_HISTORY_TURNS)")
     try:
         return normalize_history(history)
     except ValueError as exc:

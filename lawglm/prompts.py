@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .errors import LawGLMError
+from .errors import Cancelled, LawGLMError
 from .records import Hit
 
 SYSTEM_PROMPT = (
@@ -36,6 +36,7 @@ QUESTION_HEADER = "问题："
 NO_ARTICLES = "（未检索到相关法条）"
 TRIM_MARK = "……"
 MIN_TRIMMED_CHARS = 40  # a trimmed article shorter than this is dropped instead
+HISTORY_SLACK = 64  # tokens a tokeniser may merge across turn boundaries (keeps the upper bound safe)
 
 # Our chat format for models without a chat template (ChatGLM2-style rounds; plain text, any tokenizer).
 CHAT_TEMPLATE = (
@@ -278,11 +279,18 @@ def count_tokens(tokenizer: Any, messages: list[dict[str, str]]) -> int:
     return len(prompt_ids(tokenizer, text))
 
 
+def check_cancel(cancel: Any) -> None:
+    """Raise Cancelled when `cancel` (a threading.Event or None) is set: long loops call this per step."""
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("stopped: the request was cancelled")
+
+
 def _fit_trim(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budget: int,
-              style: Style = FREE) -> int | None:
+              style: Style = FREE, cancel: Any = None) -> int | None:
     """Largest char length of the last hit's text that fits the budget (binary search), or None."""
     lo, hi, best = MIN_TRIMMED_CHARS, len(hits[-1].article.text) - 1, None
     while lo <= hi:
+        check_cancel(cancel)
         mid = (lo + hi) // 2
         if count_tokens(tokenizer, _messages(question, hits, pairs, mid, style)) <= budget:
             best, lo = mid, mid + 1
@@ -291,14 +299,50 @@ def _fit_trim(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budge
     return best
 
 
+def _turn_tokens(tokenizer: Any, text: str) -> int:
+    if tokenizer is None:
+        return len(text)
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _history_upper_bound(pairs: list, tokenizer: Any, budget: int, cancel: Any) -> int:
+    """How many of the newest pairs could possibly fit: each turn tokenised once (newest first) and summed;
+    the count stops where even the turns' own tokens (a lower bound of their prompt cost) exceed the budget."""
+    total = 0
+    for k, (q, a) in enumerate(reversed(pairs)):
+        check_cancel(cancel)
+        total += _turn_tokens(tokenizer, q) + _turn_tokens(tokenizer, a)
+        if total > budget + HISTORY_SLACK:
+            return k
+    return len(pairs)
+
+
+def _fit_history(question: str, hits: list[Hit], pairs: list, tokenizer: Any, budget: int,
+                 style: Style, cancel: Any) -> int:
+    """How many of the newest history pairs fit with the question and all articles: token counts per turn
+    bound the answer from above, then a binary search over the count renders the prompt O(log n) times
+    (the old drop-one-and-recount loop re-tokenised the whole history per dropped pair)."""
+    hi = _history_upper_bound(pairs, tokenizer, budget, cancel)
+    lo = 0
+    while lo < hi:
+        check_cancel(cancel)
+        mid = (lo + hi + 1) // 2
+        if count_tokens(tokenizer, _messages(question, hits, pairs[len(pairs) - mid:], style=style)) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def build_messages(question: str, hits: Sequence[Hit], history: Sequence | None = None, *,
                    tokenizer: Any = None, max_prompt_tokens: int | None = None,
-                   style: str | Style = FREE) -> Prompt:
+                   style: str | Style = FREE, cancel: Any = None) -> Prompt:
     """System instruction + numbered articles + history + question, cut to `max_prompt_tokens`:
     history goes first (oldest turn first), then the lowest-ranked articles are trimmed or dropped, then
     the instruction is shortened (SHORT_SYSTEM_PROMPT, then none); the question is never dropped — if it
     alone does not fit, PromptTooLong is raised.
-    `style` says which instruction and how much of each article (FREE: whole; GROUNDED: excerpts)."""
+    `style` says which instruction and how much of each article (FREE: whole; GROUNDED: excerpts).
+    `cancel` (a threading.Event) stops the budgeting with Cancelled."""
     if not isinstance(question, str) or not question.strip():
         raise InvalidHistory("question must be a non-empty string")
     style = get_style(style)
@@ -308,13 +352,14 @@ def build_messages(question: str, hits: Sequence[Hit], history: Sequence | None 
     if max_prompt_tokens is None:
         return Prompt(msgs, hits, info, count_tokens(tokenizer, msgs) if tokenizer is not None else 0)
     n = count_tokens(tokenizer, msgs)
-    while n > max_prompt_tokens and pairs:
-        pairs, info["history_dropped"] = pairs[1:], info["history_dropped"] + 1
+    if n > max_prompt_tokens and pairs:
+        keep = _fit_history(question, hits, pairs, tokenizer, max_prompt_tokens, style, cancel)
+        pairs, info["history_dropped"] = pairs[len(pairs) - keep:] if keep else [], len(pairs) - keep
         msgs = _messages(question, hits, pairs, style=style)
         n = count_tokens(tokenizer, msgs)
     trim = None
     while n > max_prompt_tokens and hits:
-        trim = _fit_trim(question, hits, pairs, tokenizer, max_prompt_tokens, style)
+        trim = _fit_trim(question, hits, pairs, tokenizer, max_prompt_tokens, style, cancel)
         if trim is not None:
             info["articles_trimmed"] = 1
             break

@@ -51,10 +51,16 @@ class Article:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["source"] = source_name(self.source)  # shown to clients: a file name, never a server path
         d["label"] = self.label
         d["citation"] = self.citation
         d["key"] = self.key
         return d
+
+
+def source_name(source: str) -> str:
+    """The file name of a source path (laws.db, 劳动法.txt); a source that is no path stays as it is."""
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if source else source
 
 
 @dataclass

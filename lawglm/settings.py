@@ -82,10 +82,19 @@ class Settings(BaseSettings):
     # /v1/citations/verify: bounded work per request (a range 第1条至第50条 counts 50 citations)
     max_verify_chars: int = Field(20_000, ge=1, description="longest text /v1/citations/verify checks")
     max_verify_citations: int = Field(500, ge=1, description="most citations /v1/citations/verify checks")
+    max_history_turns: int = Field(100, ge=0, description="history entries (ChatGLM pairs or OpenAI messages) "
+                                                          "a request may carry; more is a 422")
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
     queue_size: int = 16
     cors_origins: list[str] = Field(default_factory=list)
+    ingest_roots: list[Path] = Field(default_factory=lambda: [Path("corpus")],
+                                     description="directories the path form of POST /v1/index/rebuild may read "
+                                                 "from (symlinks resolved; anything outside is refused)")
+    max_article_chars: int = Field(50_000, ge=100, description="longest article accepted into the index "
+                                                               "(the longest in the shipped corpus: 11,184)")
+    max_law_chars: int = Field(2_000_000, ge=1000, description="longest law (all its articles) accepted into "
+                                                               "the index (the longest shipped law: 156,567)")
 
     def corpus_source(self) -> str:
         return self.corpus or default_corpus()

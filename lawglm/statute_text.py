@@ -24,6 +24,7 @@ META_KEYS = {"状态": "status", "时效性": "status", "效力": "status", "sta
              "法律部门": "department", "department": "department", "效力级别": "level", "level": "level",
              "title": "title", "标题": "title"}
 _NUM = NUMBER_PATTERN
+SNIPPET_CHARS = 16  # characters of a problem line a report quotes
 _SEP = r"(?:[\s\u3000]+|\*\*|$)"
 ARTICLE_RE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?:\*\*)?({_SEP})(.*)$")
 BAD_ARTICLE_RE = re.compile(r"^第([^\s条]{1,8})条[\s\u3000]")
@@ -60,6 +61,11 @@ class TextLaw:
     drafts: list[_Draft] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def snippet(line: str, limit: int = SNIPPET_CHARS) -> str:
+    """A short, escaped excerpt of a line for a report (reports never echo whole lines of a file)."""
+    return repr(line[:limit]) + ("…" if len(line) > limit else "")
 
 
 def parse(text: str, where: str) -> TextLaw:
@@ -104,7 +110,7 @@ def _meta(st: TextLaw, line: str, no: int) -> bool:
         return False
     key = META_KEYS.get(m.group(1).strip().lower()) or META_KEYS.get(m.group(1).strip())
     if key is None:
-        st.warnings.append(f"{st.where}:{no}: unknown header key {m.group(1)!r} ignored")
+        st.warnings.append(f"{st.where}:{no}: unknown header key {snippet(m.group(1))} ignored")
         return True
     value = m.group(2).strip().strip("\"'")
     if key == "status" and value not in STATUSES:
@@ -132,7 +138,7 @@ def _feed(st: TextLaw, line: str, no: int) -> None:
     if st.drafts:
         st.drafts[-1].paragraphs.append(line)
     elif not _header_line(st, line, no):
-        st.warnings.append(f"{st.where}:{no}: text before the first article ignored: {line[:30]!r}")
+        st.warnings.append(f"{st.where}:{no}: text before the first article ignored: {snippet(line)}")
 
 
 def _title(st: TextLaw, line: str) -> str:

@@ -98,6 +98,24 @@ def test_versions_switch_atomically_and_prune_to_three(tmp_path, tiny_articles):
     assert built[1] in ix.list_versions(d)  # the version serving before this build is kept
 
 
+def test_pruning_keeps_the_recently_served_not_the_recently_built(tmp_path, tiny_articles):
+    """Regression (issue 15): build v2, roll back to v1, build v3 and v4 — v1 (served before v3) must stay;
+    the rolled-back-from v2 goes first."""
+    from lawglm.updates import rollback
+
+    d = tmp_path / "idx"
+    v1 = ix.build_index(Corpus(tiny_articles[:5]), d, None, progress=False)["version"]
+    v2 = ix.build_index(Corpus(tiny_articles[:6]), d, None, progress=False)["version"]
+    assert rollback(d) == v1 and ix.current_version(d) == v1
+    v3 = ix.build_index(Corpus(tiny_articles[:7]), d, None, progress=False)["version"]
+    v4 = ix.build_index(Corpus(tiny_articles[:8]), d, None, progress=False)["version"]
+    assert ix.list_versions(d) == sorted([v1, v3, v4]) and v2 not in ix.list_versions(d)
+    assert ix.served_order(d) == [v2, v1, v3, v4]
+    ix.set_current(d, v1)  # serving v1 again: v4 (served before it) and v1 are both spared
+    ix.build_index(Corpus(tiny_articles[:9]), d, None, progress=False)
+    assert v1 in ix.list_versions(d) and v3 not in ix.list_versions(d)
+
+
 def test_failed_build_leaves_old_current_and_no_temp_dir(index_copy, tiny_corpus, monkeypatch):
     before = ix.current_version(index_copy)
     with pytest.raises(ModelError, match="encoder not found"):

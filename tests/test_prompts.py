@@ -134,3 +134,48 @@ def test_render_merges_system_into_templates_without_a_system_role(tok):
                             "<{{ m['role'] }}>{{ m['content'] }}{% endfor %}<assistant>")
     text = render(strict, [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"}])
     assert text == "<user>S\n\nQ<assistant>"
+
+
+def _drop_one_at_a_time(question, hits, history, tok, budget):
+    """The reference: drop the oldest pair until the prompt fits (what one-pass budgeting must agree with)."""
+    pairs = normalize_history(history)
+    while pairs and count_tokens(tok, build_messages(question, hits, pairs, tokenizer=tok).messages) > budget:
+        pairs = pairs[1:]
+    return len(normalize_history(history)) - len(pairs)
+
+
+@pytest.mark.parametrize("budget_extra", [0, 5, 60, 200, 10_000])
+def test_one_pass_history_budget_agrees_with_dropping_one_pair_at_a_time(tok, hits, budget_extra):
+    history = [[f"第{i}个问题：借款合同" + "利息" * (i % 7), "回答" * (3 + i % 11)] for i in range(40)]
+    base = build_messages("借款到期不还怎么办？", hits, tokenizer=tok).prompt_tokens
+    p = build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=base + budget_extra)
+    assert p.truncated["history_dropped"] == _drop_one_at_a_time("借款到期不还怎么办？", hits, history, tok,
+                                                                 base + budget_extra)
+    assert p.prompt_tokens <= base + budget_extra
+
+
+def test_long_history_is_budgeted_in_one_pass(tok, hits):
+    """Regression (issue 15): 4,000 pairs (~80 KB) took 180 s when each dropped pair re-tokenised the rest."""
+    import time
+
+    history = [[f"问题{i}：借款", f"回答{i}"] for i in range(4000)]
+    assert len(str(history).encode()) > 80_000
+    t = time.perf_counter()
+    p = build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=800)
+    assert time.perf_counter() - t < 2.0
+    assert 0 < len(normalize_history(history)) - p.truncated["history_dropped"] < 4000
+    assert p.prompt_tokens <= 800
+
+
+def test_budgeting_honours_cancellation(tok, hits):
+    import threading
+
+    from lawglm.errors import Cancelled
+
+    cancel = threading.Event()
+    cancel.set()
+    history = [[f"问题{i}", f"回答{i}"] for i in range(500)]
+    with pytest.raises(Cancelled):
+        build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=300, cancel=cancel)
+    with pytest.raises(Cancelled):  # the article-trimming search checks it too
+        build_messages("借款到期不还怎么办？", hits, tokenizer=tok, max_prompt_tokens=150, cancel=cancel)

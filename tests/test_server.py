@@ -477,14 +477,15 @@ def admin_client(make_client, tiny_index, tmp_path):
     index_dir = tmp_path / "index"
     shutil.copytree(tiny_index, index_dir)
     assistant = Assistant.from_settings(Settings(llm="none", index_dir=index_dir))
+    (tmp_path / "statutes").mkdir()
     return make_client(assistant, llm="none", index_dir=index_dir, admin_token=ADMIN["Authorization"][7:],
-                       max_upload_bytes=20_000)
+                       max_upload_bytes=20_000, ingest_roots=[tmp_path / "statutes"])
 
 
 def _wait_job(client, job_id: str) -> dict:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        job = client.get(f"/v1/index/jobs/{job_id}").json()
+        job = client.get(f"/v1/index/jobs/{job_id}", headers=ADMIN).json()
         if job["state"] in ("done", "failed"):
             return job
         time.sleep(0.1)
@@ -528,11 +529,12 @@ def test_rebuild_rejects_malformed_input_before_accepting(admin_client):
     assert r.status_code == 413
     assert c.post("/v1/index/rebuild", files={"file": ("a.txt", FICTIONAL_LAW.encode())}).status_code == 401
     assert c.get("/v1/index").json()["version"] == version  # nothing changed
-    assert c.get("/v1/index/jobs/nope").status_code == 404
+    assert c.get("/v1/index/jobs/nope", headers=ADMIN).status_code == 404
+    assert c.get("/v1/index/jobs/nope").status_code == 401  # job status is admin-only too
 
 
 def test_rebuild_from_server_path(admin_client, tmp_path):
-    path = tmp_path / "law.txt"
+    path = tmp_path / "statutes" / "law.txt"  # inside the configured ingest root
     path.write_text(FICTIONAL_LAW, encoding="utf-8")
     r = admin_client.post("/v1/index/rebuild", headers=ADMIN, json={"path": str(path)})
     assert r.status_code == 202, r.text

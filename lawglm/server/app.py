@@ -59,6 +59,7 @@ async def _load_in_background(st: core.ServerState) -> None:
 def _lifespan(st: core.ServerState):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        routes_admin.clean_stale_uploads(st.settings)
         st.worker.start()
         task = asyncio.create_task(_load_in_background(st)) if st.assistant is None else None
         try:
@@ -75,6 +76,7 @@ def create_app(assistant: core.AnswerService | None = None, settings: Settings |
     settings = settings or get_settings()
     st = core.ServerState(settings=settings, assistant=assistant)
     app = FastAPI(title="lawglm", version=_version(), lifespan=_lifespan(st),
+                  default_response_class=errors.SafeJSONResponse,
                   description="Chinese legal assistant that cites real law: statute-grounded answers "
                               "(native, OpenAI- and ChatGLM-compatible), statute search and citation "
                               "checks, contract drafting, index administration.")

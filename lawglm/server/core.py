@@ -28,6 +28,7 @@ from .worker import GenerationWorker, Job
 
 DISCONNECT_POLL_S = 0.5
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+CLIENT_CLOSED = 499  # nginx's "client closed request": counted apart from server errors in /metrics
 _NOTHING = object()
 log = logging.getLogger("lawglm.server")
 
@@ -114,8 +115,9 @@ async def answer(request: Request, st: ServerState, assistant: AnswerService, p:
     async for item in stream(request, st, assistant, p):
         if isinstance(item, Answer):
             final = item
-    if final is None:
-        raise ApiError(500, "generation ended without an answer", kind="internal_error")
+    if final is None:  # the stream stops early only when the client left: a cancellation, not a 5xx
+        raise ApiError(CLIENT_CLOSED, "the client closed the connection before the answer was ready",
+                       kind="cancelled")
     return final
 
 

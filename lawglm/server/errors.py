@@ -6,7 +6,11 @@ is FastAPI's usual field, `error` is what OpenAI clients read.
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +39,9 @@ STATUS = [  # first match wins
     ((AdapterError, DataError, ValueError), 422),
 ]
 RETRY_AFTER = "2"
+MAX_ERRORS = 20  # validation errors reported per response
+MAX_ERROR_CHARS = 300  # characters of one error message
+MAX_LOC_PARTS = 8
 
 
 class ApiError(Exception):
@@ -98,8 +105,46 @@ def error_body(request: Request, status: int, message: str, kind: str, extra: di
     return body
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that always renders: a lone surrogate that slipped into a value is written as its \\u escape
+    instead of failing to encode (the unknown-field 422 for a key "\\ud800" once became a 500)."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
+def printable(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """`text` cut to `limit` characters with anything UTF-8 cannot encode (lone surrogates) escaped."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _loc(loc: Any) -> list:
+    """A short loc without pydantic's union-member tags (list[list[str]], function-after[...])."""
+    parts = [x for x in loc if isinstance(x, int) or "[" not in str(x)]
+    return [x if isinstance(x, int) else printable(str(x), 80) for x in parts[:MAX_LOC_PARTS]]
+
+
+def validation_body(request: Request, raw: Sequence[dict]) -> dict:
+    """The 422 body for pydantic errors: at most MAX_ERRORS of them, each short and encodable (an invalid
+    1 MB array once came back as an 80 MB body listing every item twice, the input echoed each time)."""
+    errors: list[dict] = []
+    for e in itertools.islice(raw, MAX_ERRORS * 2):  # union members can report the same error twice
+        err = {"loc": _loc(e.get("loc", ())), "type": printable(str(e.get("type", "")), 80),
+               "msg": printable(str(e.get("msg", "")).removeprefix("Value error, "))}
+        if err not in errors and len(errors) < MAX_ERRORS:
+            errors.append(err)
+    message = "; ".join(f"{'.'.join(map(str, e['loc'][1:] or e['loc']))}: {e['msg']}" for e in errors)
+    if len(raw) > MAX_ERRORS:
+        message += f"; and {len(raw) - MAX_ERRORS} more errors (the first {MAX_ERRORS} are listed)"
+    body = error_body(request, 422, message, "invalid_request_error")
+    body["detail"] = errors
+    return body
+
+
 def _respond(request: Request, err: ApiError) -> JSONResponse:
-    return JSONResponse(error_body(request, err.status, err.message, err.kind, err.extra),
+    return SafeJSONResponse(error_body(request, err.status, printable(err.message, 4000), err.kind, err.extra),
                         status_code=err.status, headers=err.headers)
 
 
@@ -120,23 +165,22 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).removeprefix("Value error, "),
-                   "type": e.get("type", "")}
-                  for e in exc.errors()]
-        message = "; ".join(f"{'.'.join(map(str, e['loc'][1:] or e['loc']))}: {e['msg']}" for e in errors)
-        body = error_body(request, 422, message, "invalid_request_error")
-        body["detail"] = errors
-        return JSONResponse(body, status_code=422)
+        body = validation_body(request, exc.errors())
+        return SafeJSONResponse(body, status_code=422)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # an unreadable body (not UTF-8, nested too deeply, broken multipart)
+            return SafeJSONResponse(validation_body(request, [{"loc": ["body"], "type": "body_invalid", "msg": (
+                "could not be parsed: send UTF-8 JSON nested at most a few hundred levels deep")}]),
+                status_code=422)
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return JSONResponse(error_body(request, exc.status_code, message, "http_error"),
+        return SafeJSONResponse(error_body(request, exc.status_code, printable(message), "http_error"),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         rid = getattr(request.state, "request_id", None)
         log.error("unhandled error (request %s)", rid, exc_info=exc)
-        return JSONResponse(error_body(request, 500, f"internal server error (request id {rid})",
+        return SafeJSONResponse(error_body(request, 500, f"internal server error (request id {rid})",
                                        "internal_error"), status_code=500)

@@ -9,6 +9,7 @@ and swaps the served retriever when it succeeds — requests already running kee
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import shutil
 import tempfile
@@ -21,12 +22,15 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import LawGLMError
+from ..settings import Settings
 from . import core
-from .errors import ApiError, field_error
+from .errors import ApiError, field_error, printable
 from .schemas import AdaptersOut, IndexStats, JobAccepted, JobOut, RebuildRequest, ReloadOut
 
 router = APIRouter(tags=["admin"])
 MAX_JOBS = 50
+PATH_FIELDS = ("index_dir", "corpus_source", "encoder")  # public GET /v1/index shows their names only
+UPLOAD_PREFIX = "upload-"
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
@@ -53,7 +57,7 @@ async def index_stats(st: core.State) -> dict:
 
     out = await run_in_threadpool(stats, served_index_dir(st))
     out["served_version"] = st.assistant.retriever.version if st.assistant is not None else None
-    return out
+    return {k: (Path(v).name if k in PATH_FIELDS and v else v) for k, v in out.items()}
 
 
 def served_index_dir(st: core.ServerState) -> Path:
@@ -135,10 +139,10 @@ async def rebuild(st: core.State, assistant: core.Service,
                   file: Annotated[UploadFile | None, File(description=".jsonl/.txt/.md statutes file")] = None,
                   path: Annotated[str | None, Form(description="server-side statutes file or directory")] = None,
                   json_path: Annotated[str | None, Depends(_json_path)] = None) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="upload-", dir=_uploads_dir(st)))
+    workdir = Path(tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-", dir=_uploads_dir(st)))
     try:
-        paths = await _rebuild_input(file, path or json_path, workdir)
-        report = await run_in_threadpool(_validate, paths)
+        paths = await _rebuild_input(file, path or json_path, workdir, st.settings)
+        report = await run_in_threadpool(_validate, paths, st.settings, workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -148,7 +152,8 @@ async def rebuild(st: core.State, assistant: core.Service,
     return {"job_id": job["id"], "status_url": f"/v1/index/jobs/{job['id']}", "report": report}
 
 
-@router.get("/v1/index/jobs/{job_id}", response_model=JobOut, summary="Progress of an index rebuild job")
+@router.get("/v1/index/jobs/{job_id}", response_model=JobOut, dependencies=[Depends(require_admin)],
+            summary="(admin) Progress of an index rebuild job")
 async def job_status(job_id: str, st: core.State) -> dict:
     job = st.jobs.get(job_id)
     if job is None:
@@ -162,7 +167,21 @@ def _uploads_dir(st: core.ServerState) -> Path:
     return path
 
 
-async def _rebuild_input(upload: UploadFile | None, path: str | None, workdir: Path) -> list[Path]:
+def clean_stale_uploads(settings: Settings) -> list[str]:
+    """Remove upload dirs left by a crashed server (its pid is gone; start-up calls this)."""
+    from ..index import _pid_alive
+
+    root, removed = Path(settings.home) / "uploads", []
+    for d in root.glob(f"{UPLOAD_PREFIX}*") if root.is_dir() else ():
+        pid = d.name[len(UPLOAD_PREFIX):].split("-", 1)[0]
+        if d.is_dir() and not (pid.isdigit() and _pid_alive(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+    return removed
+
+
+async def _rebuild_input(upload: UploadFile | None, path: str | None, workdir: Path,
+                         settings: Settings) -> list[Path]:
     """The statutes to ingest: the uploaded file saved under workdir, or the server-side path."""
     if upload is not None:
         name = _SAFE_NAME.sub("_", Path(upload.filename or "statutes.txt").name) or "statutes.txt"
@@ -171,10 +190,32 @@ async def _rebuild_input(upload: UploadFile | None, path: str | None, workdir: P
         return [target]
     if path is None:
         raise field_error("file", "multipart field `file` (a statutes file) or `path` is required")
-    given = Path(path).expanduser()
-    if not given.exists():
-        raise field_error("path", f"{path} does not exist on the server")
-    return [given]
+    return await run_in_threadpool(confine, path, settings.ingest_roots)
+
+
+def confine(raw: str, roots: list[Path]) -> list[Path]:
+    """The statute files `raw` names, every one inside an ingest root after resolving symlinks (422 otherwise).
+    A directory is expanded here, so a link inside a root that points outside it is refused too."""
+    from ..ingest import DIR_SUFFIXES
+    from .schemas import unsafe_char
+
+    if unsafe_char(raw):
+        raise field_error("path", unsafe_char(raw))
+    allowed = [Path(r).expanduser().resolve() for r in roots]
+    shown = ", ".join(map(str, roots)) or "(none)"
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise field_error("path", f"{printable(raw, 200)} does not exist on the server")
+    files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in DIR_SUFFIXES) \
+        if path.is_dir() else [path]
+    out = []
+    for f in files or [path]:
+        real = f.resolve()
+        if not any(real == root or real.is_relative_to(root) for root in allowed):
+            raise field_error("path", f"{printable(str(f), 200)} is outside the ingest roots ({shown}; "
+                                      "set LAWGLM_INGEST_ROOTS); nothing was read")
+        out.append(real)
+    return out
 
 
 def _save(src: Any, target: Path) -> None:
@@ -182,14 +223,26 @@ def _save(src: Any, target: Path) -> None:
         shutil.copyfileobj(src, out)
 
 
-def _validate(paths: list[Path]) -> dict:
+def _validate(paths: list[Path], settings: Settings, workdir: Path) -> dict:
     from ..ingest import ingest_paths
 
-    result = ingest_paths(paths, strict=False)
-    report = _report_dict(result.report)
+    result = ingest_paths(paths, strict=False, max_article_chars=settings.max_article_chars,
+                          max_law_chars=settings.max_law_chars)
+    report = _without_dir(_report_dict(result.report), workdir)
     if not result.report.ok:
         raise ApiError(422, "statutes failed validation; nothing was changed: "
                        + "; ".join(report.get("errors", [])[:3]), kind="DataError", extra={"report": report})
+    return report
+
+
+def _without_dir(report: Any, workdir: Path) -> Any:
+    """The report with the upload temp dir cut from file names (an upload is named as it was sent)."""
+    if isinstance(report, str):
+        return report.replace(f"{workdir}/", "")
+    if isinstance(report, list):
+        return [_without_dir(x, workdir) for x in report]
+    if isinstance(report, dict):
+        return {k: _without_dir(v, workdir) for k, v in report.items()}
     return report
 
 

@@ -2,9 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+MAX_LIST_ITEMS = 10_000  # structural bound on any list in a body: checked before its items are validated
+# text no legal document contains and JSON/XML cannot carry: lone surrogates, C0 controls but \t \n \r,
+# and the non-characters U+FFFE / U+FFFF (python-docx refuses them; UTF-8 cannot encode a lone surrogate)
+_UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def unsafe_char(text: str) -> str | None:
+    """Why `text` cannot be accepted (the first unsafe character and where), or None."""
+    m = _UNSAFE.search(text)
+    if m is None:
+        return None
+    kind = "a lone surrogate" if "\ud800" <= m.group() <= "\udfff" else "a control character"
+    return f"contains {kind} (U+{ord(m.group()):04X}) at position {m.start()}"
+
+
+def _safe(text: str) -> str:
+    why = unsafe_char(text)
+    if why:
+        raise ValueError(why)
+    return text
+
+
+def _safe_values(value: Any, where: str = "") -> Any:
+    """Every string inside a JSON value (keys too) checked with `unsafe_char`; the message names the key."""
+    if isinstance(value, str):
+        why = unsafe_char(value)
+        if why:
+            raise ValueError(f"{where}: {why}" if where else why)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _safe_values(str(k), f"{where}.{k!r}" if where else repr(k))
+            _safe_values(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _safe_values(v, f"{where}[{i}]")
+    return value
+
+
+SafeStr = Annotated[str, AfterValidator(_safe)]
+LIST_BOUND = Field(max_length=MAX_LIST_ITEMS)  # on each union member: the length is checked before the items
+SafeJson = AfterValidator(_safe_values)
 
 TopP = Field(None, gt=0, le=1, description="nucleus sampling: keep the smallest token set with this "
                                              "cumulative probability; in (0, 1]")
@@ -22,7 +65,7 @@ class Message(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     role: Literal["system", "user", "assistant"] = Field(..., description="who wrote the message")
-    content: str = Field(..., description="the message text")
+    content: SafeStr = Field(..., description="the message text")
 
 
 def _check_pairs(history: list) -> list:
@@ -36,18 +79,19 @@ class AskRequest(BaseModel):
     """A legal question answered from retrieved statutes."""
 
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(..., min_length=1, description="the question, in Chinese; not empty, at most "
+    question: SafeStr = Field(..., min_length=1, description="the question, in Chinese; not empty, at most "
                                                           "settings.max_question_chars characters",
                           examples=["邻居家阳台上的花盆掉下来砸伤了我，谁承担责任？"])
-    history: list[list[str]] | list[Message] | None = Field(
-        None, description="earlier turns: ChatGLM pairs [[question, answer], ...] or OpenAI messages "
-                          "[{role, content}, ...]")
+    history: Annotated[list[list[SafeStr]], LIST_BOUND] | Annotated[list[Message], LIST_BOUND] | None = Field(
+        None, description="earlier turns: ChatGLM pairs [[question, answer], ...] or "
+                                                     "OpenAI messages [{role, content}, ...]; at most "
+                                                     "settings.max_history_turns entries")
     top_k: int | None = Field(None, ge=1, le=50, description="how many statute articles to retrieve")
-    law: str | None = Field(None, description="restrict retrieval to this law (short names like 民法典 work)")
+    law: SafeStr | None = Field(None, description="restrict retrieval to this law (short names like 民法典 work)")
     max_length: int | None = MaxLength
     top_p: float | None = TopP
     temperature: float | None = Temperature
-    adapter: str | None = Field(None, description="adapter name (see GET /v1/models); 'none' = bare "
+    adapter: SafeStr | None = Field(None, description="adapter name (see GET /v1/models); 'none' = bare "
                                                   "backbone; omitted = the configured default")
     draft_first: bool = Field(False, description="draft an answer first and retrieve with it too (helps "
                                                  "questions that name no legal terms; slower)")
@@ -72,17 +116,17 @@ class ChatCompletionRequest(BaseModel):
     """OpenAI chat-completions request; the last user message is the question."""
 
     model_config = ConfigDict(extra="ignore")
-    model: str = Field("lawglm", description="`lawglm` = configured default; an adapter name selects "
+    model: SafeStr = Field("lawglm", description="`lawglm` = configured default; an adapter name selects "
                                              "that adapter (GET /v1/models)")
-    messages: list[Message] = Field(..., min_length=1, description="conversation; the last message "
-                                                                    "must come from the user")
+    messages: list[Message] = Field(..., min_length=1, max_length=MAX_LIST_ITEMS,
+                                    description="conversation; the last message must come from the user")
     max_tokens: int | None = Field(None, ge=1, description="maximum tokens to generate")
     temperature: float | None = Temperature
     top_p: float | None = TopP
     stream: bool = Field(False, description="stream chat.completion.chunk objects, ending with "
                                             "`data: [DONE]`")
     top_k: int | None = Field(None, ge=1, le=50, description="(lawglm) statute articles to retrieve")
-    law: str | None = Field(None, description="(lawglm) restrict retrieval to this law")
+    law: SafeStr | None = Field(None, description="(lawglm) restrict retrieval to this law")
     answer_shape: AnswerShape = ShapeField
 
 
@@ -117,8 +161,9 @@ class ChatGLMRequest(BaseModel):
     """ChatGLM api.py request shape (see the route's description for the exact semantics)."""
 
     model_config = ConfigDict(extra="ignore")
-    prompt: str | None = Field(..., description="the question; empty = the reply says what lawglm can do")
-    history: list[list[str]] | None = Field(None, description="[[question, answer], ...]; null = none")
+    prompt: SafeStr | None = Field(..., description="the question; empty = the reply says what lawglm can do")
+    history: Annotated[list[list[SafeStr]], LIST_BOUND] | None = Field(
+        None, description="[[question, answer], ...]; null = none")
     max_length: int | None = Field(None, ge=1, description="最大输出长度: the most tokens of the reply; "
                                                            "\"\" / null = settings.max_new_tokens")
     top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling in (0, 1]; \"\" / null = "
@@ -181,11 +226,11 @@ class AnswerOut(BaseModel):
 
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, description="text whose citations should be checked (at most "
-                                                     "settings.max_verify_chars characters and "
-                                                     "max_verify_citations citations)")
-    law: str | None = Field(None, description="the law that 本法 refers to in the text")
-    sources: list[str] | None = Field(None, max_length=100,
+    text: SafeStr = Field(..., min_length=1, description="text whose citations should be checked (at most "
+                                                         "settings.max_verify_chars characters and "
+                                                         "max_verify_citations citations)")
+    law: SafeStr | None = Field(None, description="the law that 本法 refers to in the text")
+    sources: list[SafeStr] | None = Field(None, max_length=100,
                                       description="the articles the text was written from, e.g. "
                                                   "[\"民法典1079\", \"《中华人民共和国劳动合同法》第八十五条\"]: "
                                                   "also checks each citation is among them and says what the text "
@@ -204,17 +249,19 @@ class VerifyResponse(BaseModel):
 
 class DraftRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    template: str | None = Field(None, description="template name (GET /v1/contracts)")
-    fields: dict[str, Any] | None = Field(None, description="field values by name")
-    request: str | None = Field(None, max_length=8000,
+    template: SafeStr | None = Field(None, description="template name (GET /v1/contracts)")
+    fields: Annotated[dict[str, Any], SafeJson] | None = Field(None, max_length=200,
+                                                               description="field values by name")
+    request: SafeStr | None = Field(None, max_length=8000,
                                 description="plain-language request; template and fields are taken "
                                             "from it when not given")
 
 
 class RebuildRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(..., min_length=1, description="server-side file or directory of statutes "
-                                                     "(.jsonl/.txt/.md/.db)")
+    path: SafeStr = Field(..., min_length=1, max_length=4096,
+                          description="server-side file or directory of statutes (.jsonl/.txt/.md/.db) "
+                                      "inside one of settings.ingest_roots")
 
 
 class JobOut(BaseModel):

@@ -67,7 +67,10 @@ class Job:
                 if close is not None:
                     close()
         except Exception as exc:  # noqa: BLE001 - handed to the consumer, which maps it to an HTTP error
-            self._emit(_Failure(exc))
+            if self.cancelled.is_set():  # the work stopped itself (Cancelled) because the client left
+                self.interrupted = True
+            else:
+                self._emit(_Failure(exc))
         finally:
             self.finished.set()
             self._emit(_END)
