@@ -107,7 +107,10 @@ class Assistant:
         opts = question if isinstance(question, AskOptions) else AskOptions(question, history, **fields)
         opts = self.prepare(opts)
         question, pairs = opts.question, list(opts.history)
-        if self.generator is None:
+        off_topic = self._off_topic(question, pairs, opts)
+        if off_topic is not None:
+            items = _plain(*off_topic)
+        elif self.generator is None:
             items = self._retrieval_only(question, pairs, opts)
         elif opts.answer_shape == "grounded":
             items = self._grounded(question, pairs, opts, cancel)
@@ -115,6 +118,20 @@ class Assistant:
             items = self._generate(question, pairs, opts, cancel)
         for item in items:
             yield _with_status(item, self.retriever.corpus) if isinstance(item, Answer) else item
+
+    def _off_topic(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, str] | None:
+        """(reply, mode) for small talk, or for a question the statutes have nothing relevant to (the
+        relevance threshold; not applied when the caller names the law); None for a legal question."""
+        from .smalltalk import NOTHING_RELEVANT, small_talk_kind, small_talk_reply
+
+        kind = small_talk_kind(question)
+        if kind is not None:
+            return small_talk_reply(kind), "small-talk"
+        threshold = self.settings.relevance_threshold
+        if threshold and opts.law is None and not self.retriever.is_relevant(retrieval_query(question, pairs),
+                                                                             threshold):
+            return NOTHING_RELEVANT, "nothing-relevant"
+        return None
 
     def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
                draft: str = "") -> list[Hit]:
@@ -322,6 +339,13 @@ def _cut_short(gate: Any, stats: Any) -> bool:
 def _finish(reason: str) -> str:
     """The decode loop's reason in OpenAI's terms: length (cut at the token limit), cancelled, or stop."""
     return reason if reason in ("length", "cancelled") else "stop"
+
+
+def _plain(text: str, mode: str) -> Iterator[str | Answer]:
+    """A reply that needs neither articles nor the model (small talk, nothing relevant)."""
+    yield text
+    yield Answer(text, [], [], {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "seconds": 0.0,
+                                "tokens_per_s": 0.0, "truncated": False, "mode": mode, "finish_reason": "stop"})
 
 
 def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:

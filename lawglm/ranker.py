@@ -266,6 +266,22 @@ def _bm25_scores(bm25, ids: list[int], n: int, mask: np.ndarray) -> np.ndarray:
     return np.where(mask, bm25.get_scores(ids), 0.0).astype(np.float32)
 
 
+def lexical_relevance(src: Sources, query: str, mask: np.ndarray) -> float:
+    """The best word-BM25 score of an allowed article plus the best known-question BM25 score (both as
+    `query_lists` computes them): how much the corpus has to say about the (expanded) query, on a scale
+    that does not depend on the other candidates as the ranker's scores do. 0 when no word matches."""
+    words, n = tokenize(query), len(mask)
+    best = float(_bm25_scores(src.bm25, _ids(src.bm25, words), n, mask).max(initial=0.0))
+    q = src.questions
+    if q is not None and q.bm25 is not None:
+        ids = [q.vocab[t] for t in words if t in q.vocab]
+        if ids:
+            qb = np.zeros(n, dtype=np.float32)
+            qb[q.rows] = q.bm25.get_scores(ids)
+            best += float(np.where(mask, qb, 0.0).max(initial=0.0))
+    return best
+
+
 def top_rows(scores: np.ndarray, n: int, floor: float = 0.0) -> np.ndarray:
     """Rows of the n highest scores above `floor`, best first (ties by row)."""
     n = min(n, int(np.count_nonzero(scores > floor)))

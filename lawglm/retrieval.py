@@ -226,6 +226,22 @@ class Retriever:
         seen = {d.article.key for d in direct}
         return (direct + [h for h in ranked if h.article.key not in seen])[:k]
 
+    def relevance(self, query: str) -> float:
+        """How much the current statutes have to say about `query`: ranker.lexical_relevance, or without
+        the ranker's sources the best word-BM25 score alone. 0 when no word of it is in the corpus."""
+        st = self._state
+        expanded, mask = expand_query(_check_query(query, 1)), st.status_mask("current")
+        if st.src is not None:
+            return rk.lexical_relevance(st.src, expanded, mask)
+        tokens = tokenize(expanded)
+        return float(np.where(mask, st.index.bm25.get_scores(tokens), 0.0).max(initial=0.0)) if tokens else 0.0
+
+    def is_relevant(self, query: str, threshold: float) -> bool:
+        """Whether the statutes have something to say about `query`: relevance >= threshold on the signal the
+        threshold was calibrated on (the ranker's sources); without them, any word of it in the corpus."""
+        value = self.relevance(query)
+        return value >= threshold if self._state.src is not None else value > 0
+
     def _by_ranker(self, st: _State, query: str, mask: np.ndarray, law_filter: str | None, n: int) -> list[Hit]:
         """The learned ranker over the union of the five lists' candidates (lawglm/ranker.py)."""
         expanded = expand_query(query)

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     encoder: str = Field(DEFAULT_ENCODER, description="sentence-transformers model path for dense retrieval")
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
+    relevance_threshold: float = Field(
+        6.0, ge=0, description="below this retrieval relevance (best word-BM25 + best known-question BM25) a "
+                               "question gets 'nothing relevant found' instead of unrelated articles (an index "
+                               "without the learned ranker: only when no word of it is in the corpus); 0 = off. "
+                               "Chosen with bench/smalltalk_bench.py: no dev legal question is below 10.4")
     retrieval_mode: str = Field("fused", description="fused (learned ranker) | combsum (v1 fixed fusion) | "
                                                      "bm25 | dense (one list alone)")
     ranker: str = Field("", description="learned ranker JSON; empty = the shipped one, 'none' = v1 fusion")

@@ -159,6 +159,9 @@ def test_draft_first_retrieves_with_the_draft(assistant, retriever):
             seen.append(query)
             return retriever.search(query, k, **kw)
 
+        def is_relevant(self, query, threshold):
+            return retriever.is_relevant(query, threshold)
+
     a = Assistant(Spy(), assistant.generator, assistant.settings)
     ans = a.ask("借钱不还怎么办？", draft_first=True, temperature=0)
     assert ans.usage["draft_tokens"] > 0 and len(seen) == 1

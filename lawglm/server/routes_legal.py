@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..amendments import status_detail
 from ..options import AskOptions
 from ..records import Answer
+from ..smalltalk import small_talk_reply
 from . import core
 from .errors import ApiError, field_error
 from .schemas import (
@@ -81,13 +82,18 @@ def chatglm_options(body: ChatGLMRequest, context_length: int) -> AskOptions:
     if reply is not None and context_length:
         reply = min(reply, context_length // 2)
     return AskOptions(body.prompt or "", [list(t) for t in body.history or []] or None,
-                      max_new_tokens=reply, top_p=body.top_p, temperature=body.temperature)
+                      max_new_tokens=reply, top_p=body.top_p, temperature=body.temperature, law=body.law)
 
 
 @router.post("/chatglm", response_model=ChatGLMResponse, tags=["compat"],
              summary="ChatGLM api.py compatible: {prompt, history, max_length, top_p, temperature}",
              description=CHATGLM_DOC)
 async def chatglm(body: ChatGLMRequest, request: Request, st: core.State, assistant: core.Service) -> Any:
+    if not (body.prompt or "").strip():  # the guide's template body: say what lawglm can do
+        history = [list(t) for t in body.history or []]
+        reply = small_talk_reply("empty")
+        return {"response": reply, "history": [*history, [body.prompt or "", reply]], "status": 200,
+                "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "citations": [], "finish_reason": "stop"}
     p = core.prepare(st, assistant, chatglm_options(body, assistant.context_length), CHATGLM_NAMES)
     ans = await core.answer(request, st, assistant, p)
     return {"response": ans.answer, "history": [*p.history, [p.question, ans.answer]], "status": 200,

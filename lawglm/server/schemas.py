@@ -142,9 +142,11 @@ CHATGLM_DOC = """ChatGLM `api.py` request shape, as the deployment guide's `requ
   question) gets the rest of the context: when it is tight, history is dropped first, then articles are
   trimmed and dropped, then the instruction is shortened; only a question that does not fit on its own is
   refused (422 naming `prompt`).
-- An empty `prompt` gets a short reply saying what lawglm can do, as greetings and other small talk do.
+- `law` (lawglm's addition): restrict retrieval to one law (民法典 works); `""` / null = every law.
+- An empty `prompt` gets a short reply saying what lawglm can do, as greetings and other small talk do;
+  a question the statutes have nothing relevant to is told so instead of being shown unrelated articles.
 - The response is `{response, history: [[q, a], …] including this turn, status: 200, time: "YYYY-MM-DD
-  HH:MM:SS"}`, plus lawglm's checked `citations`.
+  HH:MM:SS"}`, plus lawglm's checked `citations` and `finish_reason`.
 """
 
 
@@ -170,8 +172,10 @@ class ChatGLMRequest(BaseModel):
                                                               "settings.top_p")
     temperature: float | None = Field(None, ge=0, le=2, description="sampling temperature in [0, 2], 0 = "
                                                                     "greedy; \"\" / null = settings.temperature")
+    law: str | None = Field(None, description="(lawglm) restrict retrieval to this law (short names like 民法典 "
+                                             "work); \"\" / null = every law")
 
-    @field_validator("max_length", "top_p", "temperature", mode="before")
+    @field_validator("max_length", "top_p", "temperature", "law", mode="before")
     @classmethod
     def _blank(cls, v: Any) -> Any:
         return _default_when_blank(v)
