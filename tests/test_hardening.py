@@ -206,3 +206,24 @@ def test_answering_stops_at_once_when_cancelled(model_assistant, shape):
     cancel.set()
     with pytest.raises(Cancelled):
         list(model_assistant.stream(QUESTION, [["问", "答"]] * 50, answer_shape=shape, cancel=cancel))
+
+
+def test_metrics_parse_with_prometheus_client(client):
+    """Parity with prometheus-client (issue 17): its parser reads our exposition text, every family typed,
+    histogram buckets cumulative and ending at +Inf == count, and the 422 / 200 counts as sent."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    client.post("/v1/legal/ask", json={"question": QUESTION})
+    client.post("/v1/legal/ask", json={"question": ""})
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    assert families["lawglm_requests"].type == "counter"
+    counts = {(s.labels["route"], s.labels["status"]): s.value for s in families["lawglm_requests"].samples
+              if s.name == "lawglm_requests_total"}
+    assert counts[("/v1/legal/ask", "200")] == 1 and counts[("/v1/legal/ask", "422")] == 1
+    hist = families["lawglm_request_duration_seconds"]
+    assert hist.type == "histogram"
+    ask = [s for s in hist.samples if s.labels.get("route") == "/v1/legal/ask"]
+    buckets = [s.value for s in ask if s.name.endswith("_bucket")]
+    assert buckets == sorted(buckets) and [s.labels["le"] for s in ask if s.name.endswith("_bucket")][-1] == "+Inf"
+    assert buckets[-1] == next(s.value for s in ask if s.name.endswith("_count")) == 2
+    assert {"lawglm_queue_depth", "lawglm_ready", "lawglm_tokens_generated"} <= set(families)
