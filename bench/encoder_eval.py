@@ -22,7 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lawglm.corpus import load_corpus
-from lawglm.encoder import read_gold, recall_at, top_k
+from lawglm.encoder import gold_ranks, top_k
+from lawglm.retrieval_eval import gold_keys, metrics_from_ranks, read_retrieval_data
 from lawglm.settings import DEFAULT_ENCODER
 from lawglm.text import article_document, tokenize, tokenize_many
 
@@ -63,9 +64,10 @@ def main() -> None:
     args = ap.parse_args()
     from sentence_transformers import SentenceTransformer
 
-    rows = read_gold(args.data)
-    queries, gold = [q for q, _ in rows], [g for _, g in rows]
-    arts = load_corpus().current()
+    examples = read_retrieval_data(args.data, allow_no_gold=True)
+    corpus = load_corpus()
+    queries, gold = [ex.query for ex in examples], [gold_keys(corpus, ex) for ex in examples]
+    arts = corpus.current()
     docs = [article_document(a) for a in arts]
     model = SentenceTransformer(args.encoder, device="cpu")
     t = time.perf_counter()
@@ -79,21 +81,21 @@ def main() -> None:
     print(f"# {len(queries)} queries from {args.data}; {len(arts):,} current articles; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared), torch threads default")
     print(f"# encoder {args.encoder}: encoding all articles took {encode_s:.1f} s; bm25 index build {build_s:.1f} s")
-    print(f"{'retriever':<28} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'ms/query':>9}")
+    print(f"{'retriever':<28} {'recall@1':>9} {'recall@5':>9} {'recall@10':>9} {'ms/query':>9}")
     both = dense_ms + bm25_q * 1000
     rows = [("dense (encoder)", dense, dense_ms), ("bm25 (jieba+bigram)", sparse, bm25_q * 1000),
             ("rrf(dense, bm25) 1:1", rrf(dense, sparse), both),
             ("rrf(dense, bm25) 1:0.5", rrf(dense, sparse, weights=(1.0, 0.5)), both)]
     for name, ranks, ms in rows:
-        r = recall_at(ranks, arts, gold)
-        print(f"{name:<28} {r['R@1']:>6.3f} {r['R@5']:>6.3f} {r['R@10']:>6.3f} {ms:>9.2f}")
+        r = metrics_from_ranks(gold_ranks(ranks, arts, gold), 0.0)
+        print(f"{name:<28} {r['recall@1']:>9.3f} {r['recall@5']:>9.3f} {r['recall@10']:>9.3f} {ms:>9.2f}")
     d5, s5 = (recall_hits(x, arts, gold, 5) for x in (dense, sparse))
     print(f"# complement at k=5: dense only {np.mean(d5 & ~s5):.3f}, bm25 only {np.mean(s5 & ~d5):.3f}, "
           f"either {np.mean(d5 | s5):.3f} of queries")
 
 
 def recall_hits(ranks: np.ndarray, arts, gold: list[set], k: int) -> np.ndarray:
-    return np.array([bool(g & {(arts[i].law, arts[i].article_no) for i in row[:k]}) for row, g in zip(ranks, gold)])
+    return np.array([r is not None and r < k for r in gold_ranks(ranks, arts, gold)])
 
 
 if __name__ == "__main__":

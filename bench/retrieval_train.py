@@ -74,6 +74,7 @@ def training_examples(args, corpus) -> list[rt.Example]:
 
 def stage_encoders(args, examples, work: Path) -> None:
     from lawglm.encoder import EncoderConfig, train_encoder
+    from lawglm.settings import get_settings
 
     for f in list(range(args.folds)) + [None]:
         out = work / "enc" / ("full" if f is None else f"f{f}")
@@ -91,7 +92,7 @@ def stage_encoders(args, examples, work: Path) -> None:
                 "to academic research: the weights are derived from it) and lawglm's own scenario dev split "
                 "(bench/data/scenarios, held-back third excluded).")
         info = train_encoder(out, EncoderConfig(train_files=[str(train_file)]), corpus=corpus_of(args),
-                             dev_files=args.dev, progress=False, data_note=note)
+                             dev_files=args.dev, cache=get_settings().home, progress=False, data_note=note)
         log("  dev", info.get("dev"))
 
 

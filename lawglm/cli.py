@@ -821,8 +821,8 @@ def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, .
     from .encoder import EncoderConfig, train_encoder
 
     cfg = EncoderConfig(train_files=list(train_data), **{k: v for k, v in hyper.items() if v is not None})
-    c = load_corpus(settings_from(corpus=corpus).corpus_source())
-    info = train_encoder(out, cfg, corpus=c, dev_files=dev_files)
+    s = settings_from(corpus=corpus)
+    info = train_encoder(out, cfg, corpus=load_corpus(s.corpus_source()), dev_files=dev_files, cache=s.home)
     click.echo(f"encoder written to {out}: vocab {info['vocab']:,} x {cfg.dim}, "
                f"{info['train_seconds']} s" + (f", dev {info['dev']}" if info.get("dev") else ""))
 
@@ -832,17 +832,14 @@ def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, .
 @click.option("--data", required=True, help="question->gold JSONL")
 @click.option("--corpus", default=None)
 def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> None:
-    """Dense-only recall@1/5/10 over the current articles."""
-    from pathlib import Path
-
+    """Dense-only recall@1/5/10 and MRR@10 over the current articles."""
     from .corpus import load_corpus
-    from .encoder import dense_recall, load_encoder
+    from .encoder import dense_recalls, read_dev_sets
+    from .index import load_encoder
 
     s = settings_from(encoder=encoder_path, corpus=corpus)
-    model = load_encoder(s.encoder)
-    if not Path(data).exists():
-        raise click.BadParameter(f"{data} not found", param_hint="--data")
-    echo_json(dense_recall(model, load_corpus(s.corpus_source()), data))
+    sets = read_dev_sets([data])  # a malformed file fails here, before any model loads
+    echo_json(next(iter(dense_recalls(load_encoder(s.encoder), load_corpus(s.corpus_source()), sets).values())))
 
 
 # === ChatGLM checkpoints (convert chatglm, adapters import) ===================

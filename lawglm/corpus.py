@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import ArticleNotFound, CorpusError, UnknownLaw
 from .numerals import parse_article_no
-from .records import CURRENT_STATUSES, Article, iter_jsonl
+from .records import CURRENT_STATUSES, Article, content_sha256, iter_jsonl, law_version_id
 
 ALIASES_FILE = Path(__file__).resolve().parent / "data" / "aliases.json"
 NATION_PREFIX = "中华人民共和国"
@@ -40,7 +40,7 @@ class Corpus:
     def __init__(self, articles: Iterable[Article], source: str = "", sha256: str = ""):
         self.articles: list[Article] = list(articles)
         self.source = source
-        self.sha256 = sha256 or _hash_articles(self.articles)
+        self.sha256 = sha256 or content_sha256(self.articles)
         self._versions: dict[tuple[str, int, int], list[Article]] = defaultdict(list)
         self._laws: dict[str, list[Article]] = defaultdict(list)
         for a in self.articles:
@@ -143,13 +143,6 @@ def _build_aliases(laws: Iterable[str]) -> dict[str, str]:
             if full in laws:
                 aliases.setdefault(short, full)
     return aliases
-
-
-def _hash_articles(articles: list[Article]) -> str:
-    h = hashlib.sha256()
-    for a in articles:
-        h.update(f"{a.law}\x1f{a.law_id}\x1f{a.article_no}\x1f{a.sub_no}\x1f{a.status}\x1f{a.text}\x1e".encode())
-    return h.hexdigest()
 
 
 def file_sha256(path: str | Path) -> str:
@@ -269,7 +262,7 @@ def article_from_record(rec: dict, where: str) -> Article:
         raise CorpusError(f"{where}: malformed article_no {rec['article_no']!r}") from None
     law = _record_law_name(str(rec["law"]))
     version = str(rec.get("version_date") or rec.get("effective_date") or "")
-    law_id = str(rec.get("law_id") or hashlib.sha1(f"{law}@{version}".encode()).hexdigest()[:12])
+    law_id = str(rec.get("law_id") or law_version_id(law, version))
     return Article(
         law=law, article_no=number, sub_no=sub, text=str(rec["text"]).strip(), law_id=law_id,
         status=str(rec.get("status") or "现行有效"), department=str(rec.get("department") or ""),

@@ -11,7 +11,7 @@ Owns `train_encoder` (what `lawglm encoder train` runs and what made `lawglm/dat
    high for it that are not its gold (`mine_hard_negatives`);
 4. an atomic save (temp dir + rename) of a model loadable by `SentenceTransformer(path, device="cpu")`,
    with fp16 weights so the directory stays under 20 MB.
-Dev sets are never trained on; `dense_recall` measures them.
+Dev sets are never trained on; `dense_recalls` measures them.
 """
 
 from __future__ import annotations
@@ -27,9 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import Corpus, load_corpus
-from .errors import DataError, ModelError
-from .records import Article, iter_jsonl
+from .corpus import Corpus
+from .errors import DataError
+from .records import Article
+from .retrieval_eval import (
+    RetrievalExample,
+    first_gold_rank,
+    gold_keys,
+    metrics_from_ranks,
+    read_retrieval_data,
+)
 from .text import article_document, short_law_name
 
 UNK = "[UNK]"
@@ -171,19 +178,14 @@ def _pca(x: np.ndarray, dim: int) -> np.ndarray:
 
 # --- training pairs ----------------------------------------------------------------------------
 def read_question_pairs(path: str | Path, corpus: Corpus) -> list[Pair]:
-    """question -> gold article pairs from a `{"query"|"question", "gold": [{"law", "article_no"}]}` file."""
-    p = Path(path)
+    """question -> gold article pairs from a retrieval JSONL (`retrieval_eval.read_retrieval_data`; rows
+    without gold are skipped, gold articles not in `corpus` too)."""
     pairs = []
-    for i, rec in iter_jsonl(p, DataError):
-        if not isinstance(rec, dict):
-            raise DataError(f"{p}:{i}: expected a JSON object")
-        query = rec.get("query") or rec.get("question")
-        if not isinstance(query, str) or not isinstance(rec.get("gold"), list):
-            raise DataError(f"{p}:{i}: needs a 'query' (or 'question') string and a 'gold' list")
-        for g in rec["gold"]:
-            art = corpus.get(str(g.get("law", "")), int(g.get("article_no", 0) or 0))
+    for ex in read_retrieval_data(path, allow_no_gold=True):
+        for law, no, sub in ex.gold:
+            art = corpus.get(corpus.resolve_law(law) or law, no, sub)
             if art is not None:
-                pairs.append(Pair(query, article_document(art), art.key, "question"))
+                pairs.append(Pair(ex.query, article_document(art), art.key, "question"))
     return pairs
 
 
@@ -376,31 +378,6 @@ def save_encoder(model, out: str | Path, card: str, meta: dict | None = None) ->
 
 
 # --- evaluation ----------------------------------------------------------------------------------
-def load_encoder(path: str | Path):
-    """The sentence-transformers model at `path`, on the CPU, offline; ModelError when it is not there."""
-    from sentence_transformers import SentenceTransformer
-
-    p = Path(path)
-    if not (p / "modules.json").exists():
-        raise ModelError(f"no sentence-transformers model at {p} (make one: lawglm encoder train --out {p})")
-    return SentenceTransformer(str(p), device="cpu", local_files_only=True)
-
-
-def read_gold(path: str | Path) -> list[tuple[str, set[tuple[str, int]]]]:
-    """(query, {(law, article_no)}) rows of a gold retrieval file."""
-    if not Path(path).exists():
-        raise DataError(f"gold file not found: {path}")
-    rows = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            gold = {(g["law"], int(g["article_no"])) for g in rec.get("gold", [])}
-            if not gold:  # nothing to find (e.g. sft rows citing only regulations)
-                continue
-            rows.append((rec.get("query") or rec.get("question"), gold))
-    return rows
-
-
 def dense_rank(model, articles: list[Article], queries: list[str], k: int = 100) -> np.ndarray:
     """Indices (into `articles`) of the top-k articles per query by cosine similarity."""
     docs = model.encode([article_document(a) for a in articles], batch_size=1024, convert_to_numpy=True,
@@ -417,47 +394,45 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(top, order, axis=1)
 
 
-def recall_at(ranks: np.ndarray, articles: list[Article], gold: list[set], ks=(1, 5, 10)) -> dict:
-    """recall@k: share of queries with any gold (law, article_no) among the first k."""
-    out = {}
-    for k in ks:
-        hits = sum(bool(g & {(articles[i].law, articles[i].article_no) for i in row[:k]})
-                   for row, g in zip(ranks, gold))
-        out[f"R@{k}"] = round(hits / max(1, len(gold)), 4)
-    return out
+def gold_ranks(ranks: np.ndarray, articles: list[Article], gold: list[set]) -> list[int | None]:
+    """Per row of `ranks` (indices into `articles`): 0-based rank of its first gold article, or None."""
+    from .records import Hit
+
+    return [first_gold_rank([Hit(articles[i], 0.0, ()) for i in row], g) for row, g in zip(ranks, gold)]
 
 
-def dense_recall(model, corpus: Corpus, dev_file: str | Path) -> dict:
-    """Dense-only retrieval over the current articles of `corpus`, scored on a gold file."""
-    return dense_recalls(model, corpus, [dev_file])[Path(dev_file).name]
-
-
-def dense_recalls(model, corpus: Corpus, dev_files: list[str | Path]) -> dict[str, dict]:
-    """{file name: recall@1/5/10} for several gold files, encoding the articles once."""
+def dense_recalls(model, corpus: Corpus, sets: dict[str, list[RetrievalExample]]) -> dict[str, dict]:
+    """{set name: recall@1/5/10, mrr@10} of dense-only retrieval over the current articles of `corpus`,
+    encoding the articles once."""
     arts = corpus.current()
     docs = model.encode([article_document(a) for a in arts], batch_size=1024, convert_to_numpy=True,
                         normalize_embeddings=True)
     out = {}
-    for f in dev_files:
-        rows = read_gold(f)
-        qv = model.encode([q for q, _ in rows], batch_size=1024, convert_to_numpy=True, normalize_embeddings=True)
-        out[Path(f).name] = recall_at(top_k(qv @ docs.T, 10), arts, [g for _, g in rows])
+    for name, examples in sets.items():
+        qv = model.encode([ex.query for ex in examples], batch_size=1024, convert_to_numpy=True,
+                          normalize_embeddings=True)
+        ranks = gold_ranks(top_k(qv @ docs.T, 10), arts, [gold_keys(corpus, ex) for ex in examples])
+        out[name] = {k: v for k, v in metrics_from_ranks(ranks, 0.0).items() if k != "ms_per_query"}
     return out
 
 
-# --- the whole build -----------------------------------------------------------------------------
-def train_encoder(out: str | Path, cfg: EncoderConfig | None = None, *, corpus: Corpus | None = None,
-                  dev_files: list[str | Path] = (), cache: str | Path | None = None,
-                  progress: bool = True, data_note: str = "") -> dict:
-    """Build the vocabulary, initialise from the backbone, train, evaluate on `dev_files`, save to `out`."""
-    from .settings import get_settings
+def read_dev_sets(files: list[str | Path]) -> dict[str, list[RetrievalExample]]:
+    """{file name: its examples} (rows without gold skipped): read before any training starts."""
+    return {Path(f).name: read_retrieval_data(f, allow_no_gold=True) for f in files}
 
-    cfg = cfg or EncoderConfig()
+
+# --- the whole build -----------------------------------------------------------------------------
+def train_encoder(out: str | Path, cfg: EncoderConfig, *, corpus: Corpus, dev_files: list[str | Path] = (),
+                  cache: str | Path | None = None, progress: bool = True, data_note: str = "") -> dict:
+    """Build the vocabulary, initialise from the backbone, train, evaluate on `dev_files`, save to `out`.
+    `cache` (settings.home) is where the backbone's GGUF is assembled for `init="gemma"`."""
     if not cfg.train_files:
         raise DataError("no training files given (question -> gold article JSONL)")
+    if cfg.init == "gemma" and cache is None:
+        raise DataError("init gemma: needs the cache directory (settings.home) to read the backbone from")
     t0 = time.time()
     _seed(cfg.seed)
-    corpus = corpus or load_corpus()
+    dev = read_dev_sets(list(dev_files))
     arts = corpus.current()
     sup = [p for f in cfg.train_files for p in read_question_pairs(f, corpus)]
     if not sup:
@@ -466,7 +441,7 @@ def train_encoder(out: str | Path, cfg: EncoderConfig | None = None, *, corpus: 
     vocab = build_vocab(words, chars, cfg.vocab_size, cfg.min_word_freq)
     tok = build_tokenizer(vocab)
     pieces = [v for v, _ in vocab]
-    weights = _initial_weights(pieces, cfg, Path(cache or get_settings().home))
+    weights = _initial_weights(pieces, cfg, Path(cache) if cache is not None else None)
     model = make_model(tok, weights)
     kw, idf = article_keywords(arts, set(pieces))
     pairs = sup * cfg.supervised_repeat + corpus_pairs(arts, kw, idf, random.Random(cfg.seed))
@@ -474,16 +449,16 @@ def train_encoder(out: str | Path, cfg: EncoderConfig | None = None, *, corpus: 
 
     def checkpoint(step: int) -> None:
         t = time.time()
-        curve.append({"step": step, **dense_recalls(model, corpus, list(dev_files))})
+        curve.append({"step": step, **dense_recalls(model, corpus, dev)})
         t_eval[0] += time.time() - t
 
     hard = mine_hard_negatives(sup, arts, cfg.hard_depth) if cfg.hard_negatives else {}
-    losses = train_loop(model, pairs, cfg, progress, checkpoint if dev_files else None, hard)
+    losses = train_loop(model, pairs, cfg, progress, checkpoint if dev else None, hard)
     info = {"config": asdict(cfg), "vocab": len(pieces), "pairs": dict(Counter(p.kind for p in pairs)),
             "articles": len(arts), "final_loss": round(float(np.mean(losses[-50:])), 4) if losses else None,
             "train_seconds": round(time.time() - t0 - t_eval[0], 1), "data_note": data_note}
-    if dev_files:
-        info["dev"] = dense_recalls(model, corpus, list(dev_files))
+    if dev:
+        info["dev"] = dense_recalls(model, corpus, dev)
         info["curve"] = curve + [{"step": cfg.steps, **info["dev"]}]
     save_encoder(model, out, model_card(info), meta=info)
     return info
@@ -497,7 +472,7 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _initial_weights(pieces: list[str], cfg: EncoderConfig, cache: Path) -> np.ndarray:
+def _initial_weights(pieces: list[str], cfg: EncoderConfig, cache: Path | None) -> np.ndarray:
     if cfg.init == "gemma":
         return gemma_init(pieces, cfg.dim, cache)
     if cfg.init == "random":
@@ -517,14 +492,14 @@ INIT_TEXT = {
 def model_card(info: dict) -> str:
     """README.md of the saved model: how it was made, on what, and how well it retrieves."""
     cfg = info["config"]
-    dev_lines = "\n".join(f"| `{name}` | {r['R@1']} | {r['R@5']} | {r['R@10']} |"
+    dev_lines = "\n".join(f"| `{name}` | {r['recall@1']} | {r['recall@5']} | {r['recall@10']} |"
                            for name, r in info.get("dev", {}).items())
     dev_line = (f"Dense-only retrieval over the {info['articles']:,} current articles (files never trained on; "
-                "hit = any gold article in the top k):\n\n| dev file | R@1 | R@5 | R@10 |\n|---|---|---|---|\n"
+                "hit = any gold article in the top k):\n\n| dev file | recall@1 | recall@5 | recall@10 |\n|---|---|---|---|\n"
                 + dev_lines if dev_lines else "No dev evaluation was run for this build.")
     if len(info.get("curve", [])) > 1:
-        dev_line += "\n\nDuring training (R@5 per dev file): " + "; ".join(
-            f"step {c['step']}: " + ", ".join(f"{v['R@5']}" for k, v in c.items() if k != "step")
+        dev_line += "\n\nDuring training (recall@5 per dev file): " + "; ".join(
+            f"step {c['step']}: " + ", ".join(f"{v['recall@5']}" for k, v in c.items() if k != "step")
             for c in info["curve"])
     return f"""# lawglm default legal encoder (static embeddings)
 

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import Corpus, _hash_articles, file_sha256, read_jsonl, write_jsonl
+from .corpus import Corpus, file_sha256, read_jsonl, write_jsonl
 from .errors import CorpusError, IndexCorrupt, IndexMissing, ModelError
-from .records import Article
+from .records import Article, content_sha256
 from .text import TOKENIZER_NAME, article_document
 
 FORMAT = 1
@@ -73,14 +73,15 @@ class LoadedIndex:
 
 
 # --- encoder -----------------------------------------------------------------
-def load_encoder(path: str):
-    """A sentence-transformers model from a local path, on CPU; ModelError when it cannot load."""
+def load_encoder(path: str | Path):
+    """A sentence-transformers model from a local path, on CPU, offline; ModelError when it cannot load."""
     if not Path(path).exists():
-        raise ModelError(f"encoder not found: {path} (pass --encoder PATH, or --encoder none for BM25 only)")
+        raise ModelError(f"encoder not found: {path} (pass --encoder PATH, or --encoder none for BM25 only; "
+                         f"make one: lawglm encoder train --out {path})")
     try:
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(str(path), device="cpu")
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # noqa: BLE001 - any load failure is a ModelError for the user
         raise ModelError(f"cannot load encoder {path}: {exc}") from None
 
@@ -322,12 +323,13 @@ def _new_version_id(index_dir: Path, corpus_sha: str) -> str:
 # --- manifest ------------------------------------------------------------------
 def law_hashes(articles: list[Article]) -> dict[str, str]:
     """Content hash per law (all its versions, in corpus order): what updates diff against."""
-    hashes: dict[str, hashlib._Hash] = {}
+    by_law: dict[str, list[Article]] = {}
     for a in articles:
-        h = hashes.setdefault(a.law, hashlib.sha256())
-        h.update(f"{a.law_id}\x1f{a.article_no}\x1f{a.sub_no}\x1f{a.status}\x1f{a.chapter}\x1f"
-                 f"{a.section}\x1f{a.text}\x1e".encode())
-    return {law: h.hexdigest() for law, h in sorted(hashes.items())}
+        by_law.setdefault(a.law, []).append(a)
+    return {law: content_sha256(arts, LAW_HASH_FIELDS) for law, arts in sorted(by_law.items())}
+
+
+LAW_HASH_FIELDS = ("law_id", "article_no", "sub_no", "status", "chapter", "section", "text")
 
 
 def _lawglm_version() -> str:
@@ -469,7 +471,7 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
     report(3, 4, "manifest")
     files = {"articles.jsonl": file_sha256(dest / "articles.jsonl")}
     manifest = _manifest(corpus, version, info, index_type, source_info, files, embedded)
-    manifest["corpus"]["content_sha256"] = _hash_articles(articles)
+    manifest["corpus"]["content_sha256"] = content_sha256(articles)
     _atomic_write(dest / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     report(4, 4, "done")
     return manifest

@@ -35,7 +35,6 @@ non-numeric article numbers, unknown status values, a law with no articles.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -44,7 +43,7 @@ from pathlib import Path
 from . import statute_text
 from .corpus import article_from_record, read_sqlite
 from .errors import CorpusError, DataError
-from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article
+from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article, content_sha256, law_version_id
 from .statute_text import TextLaw, effective_from
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
@@ -241,7 +240,7 @@ def _finish(st: TextLaw, text: str, report: ParseReport) -> tuple[list[Article],
             return [], [Repeal(st.title, effective, st.where)]
         report.errors.append(f"{st.where}: law {statute_text.snippet(st.title, 40)} has no articles (第X条 lines)")
         return [], []
-    law_id = hashlib.sha1(f"{st.title}@{version}".encode()).hexdigest()[:12]
+    law_id = law_version_id(st.title, version)
     base = Article(law=st.title, article_no=1, text="", law_id=law_id, status=status,
                    department=st.meta.get("department", ""), level=st.meta.get("level", ""),
                    effective_date=effective, version_date=version, source=st.where)
@@ -296,10 +295,7 @@ def _same_content(group: list[Article], sources: list[str]) -> bool:
 
 def law_hash(articles: list[Article]) -> str:
     """Content hash of one law version: numbers + text, order-independent."""
-    h = hashlib.sha256()
-    for a in sorted(articles, key=lambda x: (x.article_no, x.sub_no)):
-        h.update(f"{a.article_no}\x1f{a.sub_no}\x1f{a.text}\x1e".encode())
-    return h.hexdigest()
+    return content_sha256(sorted(articles, key=lambda x: (x.article_no, x.sub_no)), ("article_no", "sub_no", "text"))
 
 
 def version_key(a: Article) -> tuple[str, str]:

@@ -1,9 +1,11 @@
-"""Plain records that flow through the pipeline (Article, Hit, Citation, Answer), and the one JSONL reader."""
+"""Plain records that flow through the pipeline (Article, Hit, Citation, Answer), the one JSONL reader and
+the one content hash of articles."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -175,3 +177,19 @@ def iter_jsonl(path: str | Path, error: type[Exception]) -> Iterator[tuple[int, 
             except json.JSONDecodeError as exc:
                 raise error(f"{p}:{no}: invalid JSON ({exc.msg})") from None
             yield no, value
+
+
+CORPUS_HASH_FIELDS = ("law", "law_id", "article_no", "sub_no", "status", "text")
+
+
+def content_sha256(articles: Iterable[Article], fields: Sequence[str] = CORPUS_HASH_FIELDS) -> str:
+    """sha256 over `fields` of each article in order (fields joined by \\x1f, articles ended by \\x1e)."""
+    h = hashlib.sha256()
+    for a in articles:
+        h.update(("\x1f".join(str(getattr(a, f)) for f in fields) + "\x1e").encode())
+    return h.hexdigest()
+
+
+def law_version_id(law: str, version: str) -> str:
+    """The id of one version of a law when its source gives none: 12 hex digits of sha1(law@version)."""
+    return hashlib.sha1(f"{law}@{version}".encode()).hexdigest()[:12]

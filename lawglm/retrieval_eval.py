@@ -1,9 +1,11 @@
 """Retrieval evaluation: gold files, the held-back split, generated look-ups, recall / MRR, per-law and
 per-department breakdowns, and several retrievers side by side in one run.
 
-Gold file format, one JSON object per line:
+Gold file format (the one reader of it: `read_retrieval_data`, also for the encoder's training and dev
+files), one JSON object per line:
     {"query": "...", "gold": [{"law": "...", "article_no": 1254, "sub_no": 0}], "id": "...",
      "department": "...", "law_named": false}          (id, department, law_named, sub_no optional)
+"question" is accepted for "query" (fine-tuning files).
 A query is a hit at k when ANY of its gold articles is among the first k results.
 
 The held-back split: a row with an id is held back when `sha1(id) % 3 == 0`; rows without an id (the
@@ -48,13 +50,15 @@ def _gold_entry(g: object, where: str) -> tuple[str, int, int]:
     return g["law"], no, sub
 
 
-def _retrieval_example(rec: object, where: str) -> RetrievalExample:
+def _retrieval_example(rec: object, where: str, allow_no_gold: bool = False) -> RetrievalExample | None:
     if not isinstance(rec, dict):
         raise DataError(f"{where}: expected a JSON object")
-    query = rec.get("query")
+    query = rec.get("query", rec.get("question"))
     if not isinstance(query, str) or not query.strip():
-        raise DataError(f"{where}: 'query' must be a non-empty string")
+        raise DataError(f"{where}: 'query' (or 'question') must be a non-empty string")
     gold = rec.get("gold")
+    if allow_no_gold and gold == []:
+        return None
     if not isinstance(gold, list) or not gold:
         raise DataError(f"{where}: 'gold' must be a non-empty list of {{law, article_no}}")
     named = rec.get("law_named")
@@ -62,15 +66,17 @@ def _retrieval_example(rec: object, where: str) -> RetrievalExample:
                             str(rec.get("department") or ""), named if isinstance(named, bool) else None)
 
 
-def read_retrieval_data(path: str | Path, split: str = "all") -> list[RetrievalExample]:
+def read_retrieval_data(path: str | Path, split: str = "all", *, allow_no_gold: bool = False) -> list[RetrievalExample]:
     """Parse a retrieval gold file (one split of it); DataError naming file:line on a malformed line.
-    A glob pattern (bench/data/scenarios/scen-*.jsonl) reads every matching file, in name order."""
+    A glob pattern (bench/data/scenarios/scen-*.jsonl) reads every matching file, in name order.
+    `allow_no_gold`: skip rows whose gold list is empty (fine-tuning rows citing only regulations)."""
     import glob
 
     files = sorted(glob.glob(str(path))) if any(c in str(path) for c in "*?[") else [path]
     if not files:
         raise DataError(f"{path}: no file matches")
-    out = [_retrieval_example(rec, f"{f}:{i}") for f in files for i, rec in iter_jsonl(f, DataError)]
+    rows = (_retrieval_example(rec, f"{f}:{i}", allow_no_gold) for f in files for i, rec in iter_jsonl(f, DataError))
+    out = [ex for ex in rows if ex is not None]
     if not out:
         raise DataError(f"{path}: no examples")
     out = select_split(out, split)

@@ -13,6 +13,7 @@ from lawglm import encoder as enc
 from lawglm.cli import main
 from lawglm.corpus import write_jsonl
 from lawglm.errors import DataError, ModelError
+from lawglm.index import load_encoder
 from lawglm.settings import DEFAULT_ENCODER
 from lawglm.text import article_document
 
@@ -97,13 +98,14 @@ def test_training_learns_and_saves_a_loadable_model(trained, tiny_corpus, tiny_a
     d, qfile, info = trained
     untrained = enc.train_encoder(d / "untrained", _tiny_cfg(qfile, steps=0), corpus=tiny_corpus,
                                   dev_files=[qfile], progress=False)
-    assert info["dev"]["q.jsonl"]["R@1"] > untrained["dev"]["q.jsonl"]["R@1"]
-    assert info["dev"]["q.jsonl"]["R@5"] >= 0.8
+    assert info["dev"]["q.jsonl"]["recall@1"] > untrained["dev"]["q.jsonl"]["recall@1"]
+    assert info["dev"]["q.jsonl"]["recall@5"] >= 0.8
     model = SentenceTransformer(str(d / "model"), device="cpu")
     vecs = model.encode([a.text for a in tiny_articles[:3]])
     assert vecs.shape == (3, 32)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
-    assert enc.dense_recall(model, tiny_corpus, qfile)["R@5"] == pytest.approx(info["dev"]["q.jsonl"]["R@5"], abs=0.04)
+    again = enc.dense_recalls(model, tiny_corpus, enc.read_dev_sets([qfile]))["q.jsonl"]["recall@5"]
+    assert again == pytest.approx(info["dev"]["q.jsonl"]["recall@5"], abs=0.04)
     card = (d / "model" / "README.md").read_text(encoding="utf-8")
     assert "60 steps" in card and "| `q.jsonl` |" in card
     assert json.loads((d / "model" / "lawglm_encoder.json").read_text())["config"]["seed"] == 7
@@ -140,16 +142,24 @@ def test_cli_train_and_eval(tmp_path, tiny_articles, capsys):
     assert "encoder written to" in capsys.readouterr().out
     main(["encoder", "eval", "--encoder", str(out), "--data", str(qfile), "--corpus", str(src)])
     scores = json.loads(capsys.readouterr().out)
-    assert set(scores) == {"R@1", "R@5", "R@10"} and scores["R@10"] > 0.5
+    assert set(scores) == {"n", "recall@1", "recall@5", "recall@10", "mrr@10"} and scores["recall@10"] > 0.5
 
 
 @pytest.mark.parametrize("args, needle", [
     (["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/missing.jsonl", "--steps", "1"], "not found"),
-    (["encoder", "eval", "--encoder", "{tmp}/nothing", "--data", "{tmp}/q.jsonl"], "no sentence-transformers model"),
+    (["encoder", "eval", "--encoder", "{tmp}/nothing", "--data", "{tmp}/q.jsonl"], "encoder not found"),
+    (["encoder", "eval", "--data", "{tmp}/bad.jsonl"], "bad.jsonl:2: invalid JSON"),
+    (["encoder", "eval", "--data", "{tmp}/nogold.jsonl"], "nogold.jsonl:1: 'gold' must be"),
+    (["encoder", "eval", "--data", "{tmp}/missing.jsonl"], "missing.jsonl: file not found"),
     (["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/q.jsonl", "--steps", "-3"], "--steps"),
     (["encoder", "train", "--out", "{tmp}/m"], "--train-data"),  # no default pointing outside the repo
 ])
 def test_cli_errors_are_one_line(tmp_path, capsys, args, needle):
+    (tmp_path / "q.jsonl").write_text('{"query": "借款利息", "gold": [{"law": "民法典", "article_no": 680}]}\n',
+                                      encoding="utf-8")
+    (tmp_path / "bad.jsonl").write_text((tmp_path / "q.jsonl").read_text(encoding="utf-8") + "{oops\n",
+                                        encoding="utf-8")
+    (tmp_path / "nogold.jsonl").write_text('{"query": "借款利息"}\n', encoding="utf-8")
     with pytest.raises(SystemExit) as exc:
         main([a.format(tmp=tmp_path) for a in args])
     assert exc.value.code != 0
@@ -158,8 +168,10 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, needle):
 
 
 def test_load_encoder_missing(tmp_path):
-    with pytest.raises(ModelError):
-        enc.load_encoder(tmp_path)
+    with pytest.raises(ModelError, match="encoder not found"):
+        load_encoder(tmp_path / "nothing")
+    with pytest.raises(ModelError, match="cannot load encoder"):
+        load_encoder(tmp_path)  # a directory that holds no model
 
 
 # --- the shipped default encoder ------------------------------------------------------------------------
@@ -167,7 +179,7 @@ def test_shipped_encoder_is_small_and_loads_offline():
     path = Path(DEFAULT_ENCODER)
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     assert size < 20 * 1024 * 1024
-    model = enc.load_encoder(path)
+    model = load_encoder(path)
     assert model.encode(["劳动合同"]).shape == (1, model[0].embedding.embedding_dim)
     assert "## Dev numbers" in (path / "README.md").read_text(encoding="utf-8")
 
@@ -180,7 +192,7 @@ QUERIES = {  # plain-language questions (ours) -> the tiny-corpus article that a
 
 
 def test_shipped_encoder_finds_the_right_article(tiny_articles):
-    model = enc.load_encoder(DEFAULT_ENCODER)
+    model = load_encoder(DEFAULT_ENCODER)
     ranks = enc.dense_rank(model, tiny_articles, list(QUERIES), k=3)
     for row, gold in zip(ranks, QUERIES.values()):
         assert gold in {(tiny_articles[i].law, tiny_articles[i].article_no) for i in row}
