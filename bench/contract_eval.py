@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     parts, names = _names(args.part, PARTS, "part"), _names(args.extractor, EXTRACTORS, "extractor")
 
-    from lawglm.corpus import load_corpus
+    from lawglm.ingest import load_corpus
 
     corpus = load_corpus()
     summary = []

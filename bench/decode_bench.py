@@ -112,9 +112,9 @@ def perplexity(gens: dict, tokenizer, messages_list, answers, vocab_ids) -> dict
 
 def write_supplement() -> None:
     """Token ids of the training questions/answers/queries (not the dev sets) missing from the corpus."""
-    from lawglm.corpus import load_corpus
     from lawglm.decoding import domain_vocab
     from lawglm.generation import VOCAB_SUPPLEMENTS, load_backbone
+    from lawglm.ingest import load_corpus
     from lawglm.settings import Settings
 
     settings = Settings()
@@ -151,8 +151,8 @@ def main() -> None:
 
     import torch
 
-    from lawglm.corpus import load_corpus
     from lawglm.generation import LocalGenerator, cached_domain_vocab, load_backbone, quantize_int8_cpu
+    from lawglm.ingest import load_corpus
     from lawglm.settings import Settings
 
     torch.set_num_threads(args.threads)

@@ -71,8 +71,8 @@ def child(stage: str, *args: str) -> dict:
 
 # --- rebuild -------------------------------------------------------------------
 def child_rebuild(work: str) -> dict:
-    from lawglm.corpus import load_corpus
     from lawglm.index import build_index
+    from lawglm.ingest import load_corpus
     from lawglm.settings import DEFAULT_ENCODER
 
     shutil.rmtree(work, ignore_errors=True)
@@ -97,7 +97,7 @@ def child_rebuild(work: str) -> dict:
 def amended_copies(work: str, law: str, count: int) -> list[Path]:
     """`count` published-text renderings of `law` (current version), each a later revision with 3
     articles altered, so every update is a real new version."""
-    from lawglm.corpus import load_corpus
+    from lawglm.ingest import load_corpus
 
     arts = sorted((a for a in load_corpus().law_articles(law) if a.is_current), key=lambda a: (a.article_no, a.sub_no))
     paths = []

@@ -101,7 +101,7 @@ _CORPUS = []
 
 def corpus_of(args):
     if not _CORPUS:
-        from lawglm.corpus import load_corpus
+        from lawglm.ingest import load_corpus
 
         _CORPUS.append(load_corpus())
     return _CORPUS[0]

@@ -74,7 +74,7 @@ def main() -> None:
     ap.add_argument("--recall", default=None, metavar="DATA", help="also build an index per segmenter and "
                     "report recall on DATA (retrieval JSONL)")
     args = ap.parse_args()
-    from lawglm.corpus import load_corpus
+    from lawglm.ingest import load_corpus
     from lawglm.settings import get_settings
     from lawglm.text import article_document
 

@@ -260,7 +260,7 @@ def main() -> None:
     ap.add_argument("--neighbours", type=int, default=3)
     ap.add_argument("--show", type=int, default=8)
     args = ap.parse_args()
-    from lawglm.corpus import load_corpus
+    from lawglm.ingest import load_corpus
 
     with open(args.data, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]

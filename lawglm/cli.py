@@ -46,8 +46,8 @@ def cli() -> None:
 def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool, as_json: bool) -> None:
     """Print one article: `lawglm lookup 民法典 1254` or `lawglm lookup "《民法典》第1254条"`."""
     from .citations import extract
-    from .corpus import load_corpus, load_law
     from .errors import ArticleNotFound
+    from .ingest import load_corpus, load_law
     from .numerals import article_label
 
     source = settings_from(corpus=corpus).corpus_source()
@@ -85,7 +85,7 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, source
     """Check every citation in TEXT (or stdin) against the corpus (exit 3 if any fails)."""
     from .citations import unreadable
     from .citations import verify as verify_text
-    from .corpus import load_corpus
+    from .ingest import load_corpus
 
     text = text if text is not None else sys.stdin.read()
     if not text.strip():
@@ -182,8 +182,8 @@ def index_build(corpus: str | None, encoder: str | None, index_dir: str | None, 
     """Build a new index version from the corpus and make it CURRENT (the old one is kept)."""
     import time
 
-    from .corpus import load_corpus
     from .index import build_index
+    from .ingest import load_corpus
 
     s = settings_from(corpus=corpus, index_dir=index_dir)
     t0 = time.perf_counter()
@@ -817,8 +817,8 @@ def encoder() -> None:
 def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None,
                   **hyper) -> None:
     """Build and train the encoder; writes a sentence-transformers model to OUT atomically."""
-    from .corpus import load_corpus
     from .encoder import EncoderConfig, train_encoder
+    from .ingest import load_corpus
 
     cfg = EncoderConfig(train_files=list(train_data), **{k: v for k, v in hyper.items() if v is not None})
     s = settings_from(corpus=corpus)
@@ -833,9 +833,9 @@ def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, .
 @click.option("--corpus", default=None)
 def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> None:
     """Dense-only recall@1/5/10 and MRR@10 over the current articles."""
-    from .corpus import load_corpus
     from .encoder import dense_recalls, read_dev_sets
     from .index import load_encoder
+    from .ingest import load_corpus
 
     s = settings_from(encoder=encoder_path, corpus=corpus)
     sets = read_dev_sets([data])  # a malformed file fails here, before any model loads

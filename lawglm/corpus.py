@@ -154,39 +154,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 # --- loading ----------------------------------------------------------------
-def load_corpus(source: str | Path | None = None) -> Corpus:
-    """Load the statutes from laws.db (default), a .jsonl file, or statute text files / a directory."""
-    if not source:
-        from .settings import default_corpus
-
-        source = default_corpus()
-    path = Path(source)
-    if not path.exists():
-        raise CorpusError(f"corpus not found: {path}")
-    if path.suffix == ".db":
-        return Corpus(read_sqlite(path), source=str(path), sha256=file_sha256(path))
-    if path.suffix == ".jsonl":
-        return Corpus(read_jsonl(path), source=str(path))
-    from .ingest import ingest_paths  # text / markdown / directories (statute ingestion)
-
-    return Corpus(ingest_paths([path]).articles, source=str(path))
-
-
-def load_law(source: str | Path | None, name: str) -> Corpus:
-    """The corpus restricted to the one law `name` resolves to (UnknownLaw naming the corpus' law count
-    otherwise): from laws.db only that law's rows are read, which is what makes `lawglm lookup` quick."""
-    from .settings import default_corpus
-
-    path = Path(source or default_corpus())
-    if path.suffix != ".db" or not path.exists():
-        corpus = load_corpus(path)
-        law = corpus.require_law(name)
-        return Corpus(corpus.law_articles(law), source=corpus.source, sha256=corpus.sha256)
-    law = require_law_in(_sqlite_law_names(path), name)
-    return Corpus(read_sqlite(path, law), source=str(path))
-
-
-def _sqlite_law_names(path: Path) -> set[str]:
+def sqlite_law_names(path: Path) -> set[str]:
     """The law names read_sqlite would produce: laws with at least one row it keeps (an Arabic article
     number, or an article_no that parses; rows such as 「全文」 of an amendment are dropped)."""
     try:

@@ -294,7 +294,7 @@ def read_predictions(path: str) -> list[Prediction]:
 
 def score_predictions(path: str, settings: Settings, limit: int | None = None) -> dict[str, Any]:
     """Re-score a predictions JSONL written by --out (only rows every mode answered are compared)."""
-    from .corpus import load_corpus
+    from .ingest import load_corpus
 
     preds = read_predictions(path)
     counts = Counter(p.question for p in preds)
@@ -307,7 +307,7 @@ def score_predictions(path: str, settings: Settings, limit: int | None = None) -
 
 def evaluate_generation(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
     """Every mode answers the dev rows; the report carries the setup and one metrics dict per mode."""
-    from .corpus import load_corpus
+    from .ingest import load_corpus
 
     rows = read_dev(cfg.data, cfg.limit, cfg.sample, cfg.seed)
     corpus = load_corpus(settings.corpus_source())

@@ -1,7 +1,8 @@
 """Statute ingestion: parse statute files into Articles with a file:line report.
 
-Owns `ingest_paths` (and `IngestResult` / `ParseReport`), used by `load_corpus`
-for non-.db/.jsonl sources, by `lawglm ingest` and by index updates; the line-by-line reading
+Owns `load_corpus` (a Corpus from laws.db, a .jsonl file, statute text files or a directory) and
+`ingest_paths` (and `IngestResult` / `ParseReport`), used by `load_corpus` for non-.db/.jsonl sources,
+by `lawglm ingest` and by index updates; the line-by-line reading
 of published text lives in `lawglm.statute_text`.
 
 Accepted inputs
@@ -41,7 +42,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import statute_text
-from .corpus import article_from_record, read_sqlite
+from .corpus import (
+    Corpus,
+    article_from_record,
+    file_sha256,
+    read_jsonl,
+    read_sqlite,
+    require_law_in,
+    sqlite_law_names,
+)
 from .errors import CorpusError, DataError
 from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article, content_sha256, law_version_id
 from .statute_text import TextLaw, effective_from
@@ -102,6 +111,36 @@ class IngestError(DataError):
 
 
 # --- entry point ------------------------------------------------------------
+def load_corpus(source: str | Path | None = None) -> Corpus:
+    """Load the statutes from laws.db (default), a .jsonl file, or statute text files / a directory."""
+    if not source:
+        from .settings import default_corpus
+
+        source = default_corpus()
+    path = Path(source)
+    if not path.exists():
+        raise CorpusError(f"corpus not found: {path}")
+    if path.suffix == ".db":
+        return Corpus(read_sqlite(path), source=str(path), sha256=file_sha256(path))
+    if path.suffix == ".jsonl":
+        return Corpus(read_jsonl(path), source=str(path))
+    return Corpus(ingest_paths([path]).articles, source=str(path))  # text / Markdown / directories
+
+
+def load_law(source: str | Path | None, name: str) -> Corpus:
+    """The corpus restricted to the one law `name` resolves to (UnknownLaw naming the corpus' law count
+    otherwise): from laws.db only that law's rows are read, which is what makes `lawglm lookup` quick."""
+    from .settings import default_corpus
+
+    path = Path(source or default_corpus())
+    if path.suffix != ".db" or not path.exists():
+        corpus = load_corpus(path)
+        law = corpus.require_law(name)
+        return Corpus(corpus.law_articles(law), source=corpus.source, sha256=corpus.sha256)
+    law = require_law_in(sqlite_law_names(path), name)
+    return Corpus(read_sqlite(path, law), source=str(path))
+
+
 def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_article_chars: int | None = None,
                  max_law_chars: int | None = None) -> IngestResult:
     """Parse statute files / directories. strict: raise IngestError when the report has errors.

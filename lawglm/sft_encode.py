@@ -11,18 +11,35 @@ from __future__ import annotations
 import json
 import logging
 import random
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from .errors import DataError
 from .sft_data import Columns, Example, Turn, load_examples
 
-if TYPE_CHECKING:
-    from .training import TrainConfig
-
 log = logging.getLogger(__name__)
 IGNORE = -100
 CITE_HEADER = "法律依据："
+
+
+@dataclass
+class EncodeConfig:
+    """How fine-tuning examples become model inputs (training.TrainConfig extends it)."""
+
+    data_format: str = "auto"
+    prompt_column: str = "prompt"
+    response_column: str = "response"
+    history_column: str | None = "history"
+    filters: dict = field(default_factory=dict)  # keep records whose fields equal these values
+    with_retrieval: bool = False
+    top_k: int = 3
+    index_dir: str | None = None
+    gold_in_context: bool = True  # put the example's gold articles among the retrieved ones
+    cite_gold: bool = True  # append 法律依据：《law》第N条 for gold articles shown but not cited
+    answer_shape: str = "free"  # free: the whole answer; grounded: conclusion + 依据 line (grounded.py)
+    max_source_length: int = 640
+    max_target_length: int = 256
+    seed: int = 42
+    progress: bool = True
 
 
 @dataclass
@@ -38,11 +55,11 @@ class Encoded:
 
 
 # --- data -> messages ----------------------------------------------------------------------
-def columns_of(cfg: TrainConfig) -> Columns:
+def columns_of(cfg: EncodeConfig) -> Columns:
     return Columns(cfg.prompt_column, cfg.response_column, cfg.history_column)
 
 
-def read_data(path: str, cfg: TrainConfig, limit: int | None = None) -> list[Example]:
+def read_data(path: str, cfg: EncodeConfig, limit: int | None = None) -> list[Example]:
     return load_examples(path, cfg.data_format, columns_of(cfg), limit=limit, where_filter=cfg.filters)
 
 
@@ -56,7 +73,7 @@ def gold_articles(ex: Example, corpus) -> list:
     return out
 
 
-def context_hits(ex: Example, retriever, corpus, cfg: TrainConfig, rng: random.Random) -> list:
+def context_hits(ex: Example, retriever, corpus, cfg: EncodeConfig, rng: random.Random) -> list:
     """Top-k retrieved hits; gold articles (when asked) replace the lowest-ranked ones at random slots."""
     from .prompts import retrieval_query
     from .records import Hit
@@ -93,7 +110,7 @@ def tools_turn(tools: list) -> Turn:
     return Turn("system", "可用工具：\n" + json.dumps(tools, ensure_ascii=False), False)
 
 
-def example_turns(ex: Example, tokenizer, cfg: TrainConfig, retriever, corpus,
+def example_turns(ex: Example, tokenizer, cfg: EncodeConfig, retriever, corpus,
                   rng: random.Random) -> list[Turn]:
     """Chat turns as the model will see them: sft/prompt formats go through build_messages (articles,
     history) in the configured answer shape; conversations are rendered as given, tools as a system
@@ -190,9 +207,9 @@ def sanity_check(tokenizer, enc: Encoded, window: int = 24) -> str:
     return "\n".join(lines)
 
 
-def load_retrieval(cfg: TrainConfig):
+def load_retrieval(cfg: EncodeConfig):
     """(retriever or None, corpus or None) for retrieval-aware SFT and gold lookup."""
-    from .corpus import load_corpus
+    from .ingest import load_corpus
     from .settings import get_settings
 
     s = get_settings(index_dir=cfg.index_dir)
@@ -205,7 +222,7 @@ def load_retrieval(cfg: TrainConfig):
     return Retriever.load(s.index_dir), corpus
 
 
-def encode_all(examples: list[Example], tokenizer, cfg: TrainConfig, retriever, corpus,
+def encode_all(examples: list[Example], tokenizer, cfg: EncodeConfig, retriever, corpus,
                desc: str) -> list[Encoded]:
     from tqdm import tqdm
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import AdapterError, DataError
 from .settings import DEFAULT_MODEL
-from .sft_encode import IGNORE, Encoded, encode_all, load_retrieval, read_data, sanity_check
+from .sft_encode import IGNORE, EncodeConfig, Encoded, encode_all, load_retrieval, read_data, sanity_check
 
 log = logging.getLogger(__name__)
 META_FILE = "lawglm.json"
@@ -33,28 +33,16 @@ STATE_FILE = "trainer_state.pt"
 DEFAULT_LR = {"lora": 3e-4, "ptuning": 2e-2}
 
 
-@dataclass
-class TrainConfig:
-    """Every knob of a training run (stored in lawglm.json as train_config)."""
+@dataclass(kw_only=True)
+class TrainConfig(EncodeConfig):
+    """Every knob of a training run (stored in lawglm.json as train_config): how examples become model
+    inputs (EncodeConfig: columns, filters, retrieval in the prompt, lengths, seed) plus these."""
 
     data: str
     out: str
     method: str = "lora"  # lora | ptuning
     model: str = DEFAULT_MODEL
-    data_format: str = "auto"
-    prompt_column: str = "prompt"
-    response_column: str = "response"
-    history_column: str | None = "history"
-    filters: dict = field(default_factory=dict)  # keep records whose fields equal these values
     limit: int | None = None  # use only the first N (filtered) records
-    with_retrieval: bool = False
-    top_k: int = 3
-    index_dir: str | None = None
-    gold_in_context: bool = True  # put the example's gold articles among the retrieved ones
-    cite_gold: bool = True  # append 法律依据：《law》第N条 for gold articles shown but not cited
-    answer_shape: str = "free"  # free: the whole answer; grounded: conclusion + 依据 line (grounded.py)
-    max_source_length: int = 640
-    max_target_length: int = 256
     lora_rank: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.1
@@ -73,10 +61,8 @@ class TrainConfig:
     save_steps: int = 10
     keep_checkpoints: int = 1
     resume: bool = False
-    seed: int = 42
     device: str = "auto"
     dtype: str = "float32"
-    progress: bool = True
 
     def learning_rate(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.method]

