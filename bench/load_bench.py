@@ -32,6 +32,8 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/live.py: the app on a loopback port
+
 DEV_FILE = Path(os.environ.get("LAWGLM_SHARED_DATA", "/work/shared/data")) / "retrieval_dev.jsonl"
 FALLBACK_QUERIES = ["邻居家阳台上的花盆掉下来砸伤了人，谁承担责任？", "公司不签劳动合同，员工能要求双倍工资吗？",
                     "借钱不还，出借人可以主张利息吗？", "正当防卫造成伤害要负刑事责任吗？",
@@ -110,7 +112,7 @@ def _pct(values: list[float], p: float) -> float:
 
 @contextmanager
 def live_server(args: argparse.Namespace):
-    from lawglm.server.live import free_port
+    from live import free_port
 
     if args.server == "process":
         port = free_port()
@@ -125,9 +127,10 @@ def live_server(args: argparse.Namespace):
             proc.terminate()
             proc.wait(20)
         return
+    from live import serve_in_thread
+
     from lawglm.server import create_app
     from lawglm.server.app import ensure_index
-    from lawglm.server.live import serve_in_thread
     from lawglm.settings import get_settings
 
     settings = get_settings(llm=args.llm, index_dir=args.index_dir, model=args.model)

@@ -23,6 +23,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "tests"))  # tests/live.py
 from load_bench import _wait, load_queries
 
 MB = 1024 * 1024
@@ -73,7 +74,7 @@ def main() -> int:
     ap.add_argument("--abandon-every", type=int, default=10, help="every Nth client disconnects mid-stream")
     ap.add_argument("--max-seconds", type=float, default=900, help="overall time bound")
     args = ap.parse_args()
-    from lawglm.server.live import free_port
+    from live import free_port
 
     port = free_port()
     cmd = [sys.executable, "-m", "lawglm.cli", "serve", "--port", str(port), "--llm", args.llm,

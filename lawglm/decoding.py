@@ -1,7 +1,7 @@
 """The local decode loop: KV-cached token-by-token generation over an HF causal LM (with or without
 PEFT adapters), optional output vocabulary restricted to the legal domain, stop strings, cancellation.
 
-Owned by the generation part (issue 3); `LocalGenerator` in generation.py drives it.
+`LocalGenerator` in generation.py drives it.
 """
 
 from __future__ import annotations

@@ -417,12 +417,6 @@ def _adapter_specs(settings: Settings, adapter: str | None, model: Any) -> dict[
     return specs
 
 
-def auto_quantize(quantize: int | None, device: str) -> int | None:
-    """None/0 = full precision. int8 on CPU is opt-in (--quantize 8): bench/decode_bench.py measured
-    2.5x faster body steps and 3x faster prefill, but dev-answer perplexity 20.1 -> 33.4 on Gemma-3-270M."""
-    return quantize or None
-
-
 def load_local_generator(settings: Settings, *, adapter: str | None = None, corpus: Any = None,
                          restrict_vocab: bool | None = None, progress: bool = True) -> LocalGenerator:
     """Backbone + adapters (validated, unmerged) + optional domain vocabulary, ready to stream.
@@ -436,7 +430,9 @@ def load_local_generator(settings: Settings, *, adapter: str | None = None, corp
 
     adapter = adapter if adapter is not None else settings.adapter
     device = resolve_device(settings.device)
-    quant = auto_quantize(settings.quantize, device)
+    # None/0 = full precision. int8 on CPU is opt-in (--quantize 8): bench/decode_bench.py measured 2.5x faster
+    # body steps and 3x faster prefill, but dev-answer perplexity 20.1 -> 33.4 on Gemma-3-270M
+    quant = settings.quantize or None
     model, tok = load_backbone(settings.model, device=device, dtype=settings.dtype,
                                quantize=None if device == "cpu" else quant, progress=progress,
                                settings=settings)

@@ -42,7 +42,7 @@ class RemoteGenerator:
         return len(prompt) if isinstance(prompt, str) else sum(len(m["content"]) + 4 for m in prompt)
 
     def _payload(self, prompt: str | list[dict], max_new_tokens: int, top_p: float, temperature: float,
-                 repetition_penalty: float, stop: Sequence[str], adapter: str | None) -> dict:
+                 repetition_penalty: float, stop: Sequence[str], adapter: str | None, seed: int | None) -> dict:
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
         body = {"model": adapter if adapter not in (None, NONE) else self.model_id or "default",
                 "messages": messages, "max_tokens": max_new_tokens, "top_p": top_p,
@@ -51,6 +51,8 @@ class RemoteGenerator:
             body["repetition_penalty"] = repetition_penalty
         if stop:
             body["stop"] = list(stop)[:4]
+        if seed is not None:  # OpenAI's best-effort reproducible sampling (vLLM honours it per request)
+            body["seed"] = seed
         return body
 
     def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
@@ -60,7 +62,7 @@ class RemoteGenerator:
         import httpx
 
         stats = stats if stats is not None else DecodeStats()
-        body = self._payload(prompt, max_new_tokens, top_p, temperature, repetition_penalty, stop, adapter)
+        body = self._payload(prompt, max_new_tokens, top_p, temperature, repetition_penalty, stop, adapter, seed)
         t0 = time.perf_counter()
         try:
             with self.client.stream("POST", f"{self.base_url}/chat/completions", json=body) as resp:

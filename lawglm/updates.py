@@ -82,10 +82,6 @@ class UpdatePlan:
         return not (self.added or self.changed)
 
     @property
-    def new_versions(self) -> list[LawChange]:
-        return [c for c in self.changes if c.kind in ("new_version", "older_version")]
-
-    @property
     def repeals(self) -> list[str]:
         return [c.law for c in self.changes if c.kind == "repealed"]
 

@@ -237,8 +237,9 @@ def live_server():
     """live_server(assistant, **settings) -> base URL of uvicorn serving create_app on a free loopback port."""
     from contextlib import ExitStack
 
+    from live import serve_in_thread
+
     from lawglm.server import create_app
-    from lawglm.server.live import serve_in_thread
     from lawglm.settings import Settings
 
     with ExitStack() as stack:

@@ -148,7 +148,7 @@ def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
     assert [(c.law, c.article_no) for c in cites] == [("中华人民共和国劳动合同法", 38)]
 
 
-# --- forms models write (issue 14): mixed digits, connectives, ranges, 之一, 款/项, unreadable numbers ------
+# --- forms models write: mixed digits, connectives, ranges, 之一, 款/项, unreadable numbers ------
 @pytest.mark.parametrize("text, expected", [
     ("《民法典》第1千零八十九条", [(CIVIL, 1089)]),
     ("《民法典》第１千零８十９条", [(CIVIL, 1089)]),
@@ -242,7 +242,7 @@ def test_property_sub_articles_and_ranges(corpus, data, no, sub, width):
     assert [c.article_no for c in got] == list(range(no, no + width + 1))
 
 
-# --- HTTP: bounded work and 4xx naming the field (issue 15) ---------------------------------------
+# --- HTTP: bounded work and 4xx naming the field ---------------------------------------------
 def test_http_verify_caps_text_and_citations(make_client, retrieval_assistant):
     client = make_client(retrieval_assistant, max_verify_chars=5000, max_verify_citations=200)
     ranges = "刑法第一条至第五十条。" * 20  # 220 characters, 1,000 citations (20,000 such ranges took 175 s)

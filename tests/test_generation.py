@@ -212,7 +212,9 @@ def test_remote_generator_streams_openai_sse():
     assert chunks == ["根据", "《民法典》"] and st.prompt_tokens == 30 and st.completion_tokens == 2
     sent = handler.seen[0]
     assert sent["model"] == "chatglm3-6b" and sent["messages"] == MSGS and sent["max_tokens"] == 7
-    assert sent["stream"] is True and sent["stop"] == ["\n\n问："]
+    assert sent["stream"] is True and sent["stop"] == ["\n\n问："] and "seed" not in sent
+    list(r.stream(MSGS, seed=7))
+    assert handler.seen[1]["seed"] == 7  # a seed reaches the backend, as the local generator uses its own
 
 
 def test_remote_errors_are_model_errors():

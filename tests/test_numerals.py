@@ -101,8 +101,8 @@ def test_malformed_big_units_are_rejected(text):
         cn_to_int(text)
 
 
-# issue 15: 100,000 × 亿 took 16 s (quadratic big-int growth) and a 5,000-digit number leaked Python's
-# int-digits message; both are now refused by length before any arithmetic
+# 100,000 × 亿 would take seconds (quadratic big-int growth) and a 5,000-digit number would hit Python's
+# int-digits limit: both are refused by length before any arithmetic
 @pytest.mark.parametrize("text", ["亿" * 100_000, "一亿" * 50_000, "9" * 5_000, "九" * 100_000, "1" * 33])
 def test_long_numerals_are_refused_at_once(text):
     t0 = time.perf_counter()
@@ -124,7 +124,7 @@ def test_round_trip_up_to_the_largest_value(n):
     assert cn_to_int(int_to_cn(n)) == n
 
 
-# --- parity with cn2an (issue 17): numerals.py and contracts/money.py are ours; cn2an checks them ----------
+# --- parity with cn2an: numerals.py and contracts/money.py are ours; cn2an checks them ----------
 def _grouped() -> st.SearchStrategy[int]:
     """Numbers up to 10^12 with empty / short 万 and unit groups (where the 零 rules bite) as well as uniform ones."""
     group = st.one_of(st.integers(0, 9999), st.sampled_from([0, 1, 10, 11, 100, 101, 999, 1000, 1001, 1010]))

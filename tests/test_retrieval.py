@@ -266,7 +266,7 @@ def test_everyday_words_are_expanded_to_legal_terms():
 
 
 def test_colloquial_loan_question_finds_the_loan_contract_articles(tiny_index):
-    """The issue's own example through the real search path: 借我钱不还 reaches 民法典 借款合同 (第667条起)."""
+    """A colloquial loan question through the real search path: 借我钱不还 reaches 民法典 借款合同 (第667条起)."""
     from lawglm.retrieval import Retriever
 
     hits = Retriever.load(tiny_index).search("同事借我钱不还怎么办", k=3)

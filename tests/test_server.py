@@ -549,10 +549,10 @@ def test_cli_serve_builds_missing_index_then_serves(tmp_path, tiny_articles):
     import sys
 
     import httpx
+    from live import free_port
 
     from lawglm.corpus import write_jsonl
     from lawglm.index import current_version
-    from lawglm.server.live import free_port
 
     corpus = tmp_path / "statutes.jsonl"
     write_jsonl(tiny_articles, corpus)

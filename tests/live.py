@@ -1,4 +1,4 @@
-"""Run the app on a free loopback port in a background thread (benches, tests, embedding).
+"""Test helper: run the app on a free loopback port in a background thread (tests and benches).
 
     with serve_in_thread(app) as url:
         httpx.get(url + "/healthz")
