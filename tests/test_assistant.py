@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from doubles import Recorded
 
 from lawglm.assistant import Assistant
 from lawglm.errors import LawGLMError, UnknownLaw
@@ -30,23 +31,6 @@ def local(tiny_backbone):
 @pytest.fixture()
 def assistant(retriever, local):
     return Assistant(retriever, local, get_settings(max_new_tokens=12))
-
-
-class Recorded:
-    """Edge double for the model: replays a recorded reply (lets the test choose the citations)."""
-
-    kind, name, context_length, tokenizer, adapters = "recorded", "recorded", 4096, None, []
-
-    def __init__(self, reply: str):
-        self.reply, self.prompts = reply, []
-
-    def count_tokens(self, prompt):
-        return len(prompt)
-
-    def stream(self, prompt, *, stats=None, **kw):
-        self.prompts.append(prompt)
-        for i in range(0, len(self.reply), 5):
-            yield self.reply[i:i + 5]
 
 
 def test_stream_chunks_concatenate_to_the_answer(assistant):

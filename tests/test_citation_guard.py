@@ -81,10 +81,9 @@ def test_the_guard_keeps_every_citation_inside_the_sources(taught, guard, source
     gen, _ = taught
     allowed = {(a.law, a.article_no) for a in sources}
     outs = [_reply(gen, guard)] + [_reply(gen, guard, temperature=1.5, top_p=1.0, seed=s) for s in range(6)]
-    for out in outs:
-        cites = verify(out, corpus)
-        assert all((c.law, c.article_no) in allowed for c in cites), out
-    assert "第二百六十四条" not in outs[0]
+    cites = [c for out in outs for c in verify(out, corpus)]
+    assert all((c.law, c.article_no) in allowed for c in cites), outs  # (a random model may cite nothing) ...
+    assert not any("二百六十四" in out for out in outs)  # ... but never the article it was taught to cite
 
 
 def test_a_quotation_after_a_source_is_copied_verbatim(tiny_gemma_dir, corpus, sources):

@@ -153,7 +153,7 @@ def test_basis_does_not_repeat_what_the_conclusion_quotes(corpus, labor_sources)
     conclusion = quoted_conclusion(q, labor_sources)
     shown = shown_basis(conclusion, labor_sources, q)
     core = conclusion.split("“", 1)[1].split("”", 1)[0]
-    assert all(core not in text for _, text in shown)
+    assert shown and all(core not in text for _, text in shown)
     text = compose(conclusion, shown_basis(conclusion, labor_sources, q), [])
     assert text.count(core) == 1 and all(f"{a.citation}（" in text for a, _ in shown)
 

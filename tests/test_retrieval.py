@@ -59,8 +59,8 @@ def test_several_named_articles_keep_their_order(retriever):
 
 def test_an_invented_article_is_not_a_direct_hit(retriever):
     hits = retriever.search("民法典第88888条", 3)
-    assert all(h.sources != ("direct",) for h in hits)
-    assert all(h.article.article_no != 88888 for h in hits)
+    assert len(hits) == 3 and all(h.article.law == CIVIL for h in hits)  # the named law's articles, by text
+    assert all(h.sources != ("direct",) and h.article.article_no != 88888 for h in hits)
 
 
 def test_topic_query_fuses_sparse_and_dense(retriever):
@@ -74,9 +74,9 @@ def test_topic_query_fuses_sparse_and_dense(retriever):
 def test_law_named_or_described_in_the_query_is_preferred(retriever):
     for query in ("农民专业合作社的成员可以享有什么权利", "合作社成员权利 农民专业合作社法"):
         hits = retriever.search(query, 3)
-        assert all(h.article.law == "中华人民共和国农民专业合作社法" for h in hits), labels(hits)
+        assert len(hits) == 3 and all(h.article.law == "中华人民共和国农民专业合作社法" for h in hits), labels(hits)
     hits = retriever.search("《劳动合同法》 用人单位可以解除合同的情形", 3)
-    assert all(h.article.law == "中华人民共和国劳动合同法" for h in hits)
+    assert len(hits) == 3 and all(h.article.law == "中华人民共和国劳动合同法" for h in hits)
 
 
 def test_law_and_department_filters(retriever):
@@ -93,12 +93,16 @@ def test_law_and_department_filters(retriever):
 def test_status_filter(mixed_retriever):
     r = mixed_retriever
     query = "承包 土地 农户"
-    assert all(h.article.is_current for h in r.search(query, 20))
+    current = r.search(query, 20)
+    assert current and all(h.article.is_current for h in current)
     repealed = r.search(query, 20, status="repealed")
     assert repealed and all(h.article.status == "已废止" for h in repealed)
-    assert {h.article.status for h in r.search(query, 40, status="all")} >= {"已废止"}
-    hist = r.search("的", 40, status="历史版本") + r.search("法律", 40, status="historical")
-    assert all(h.article.status == "历史版本" for h in hist)
+    assert {h.article.status for h in r.search(query, 40, status="all")} >= {"已废止", "现行有效"}
+    old = next(a for a in r.corpus.articles if a.status == "历史版本")
+    for status in ("历史版本", "historical"):
+        hist = r.search(old.text[:30], 10, status=status)
+        assert old.key in {h.article.key for h in hist} and all(h.article.status == "历史版本" for h in hist)
+    assert old.key not in {h.article.key for h in r.search(old.text[:30], 10)}  # not in default search
     with pytest.raises(InvalidQuery, match="unknown status"):
         r.search(query, 5, status="bogus")
 
@@ -339,7 +343,8 @@ def test_known_questions_apply_only_to_the_text_they_were_asked_of(ranked, train
 def test_direct_lookup_stays_first_under_the_ranker(ranked):
     hits = ranked.search("民法商法民法典第一千二百五十四条的内容是什么？", 3)
     assert labels(hits)[0] == (CIVIL, 1254) and hits[0].sources == ("direct",)
-    assert all(h.article.law == "中华人民共和国劳动合同法" for h in ranked.search("试用期", 3, law="劳动合同法"))
+    probation = ranked.search("试用期", 3, law="劳动合同法")
+    assert len(probation) == 3 and all(h.article.law == "中华人民共和国劳动合同法" for h in probation)
 
 
 def test_features_have_one_column_per_name(ranked):

@@ -381,11 +381,27 @@ def test_model_answer_streams_and_counts_tokens(make_client, model_assistant):
     final = events[-1][1]
     assert events[-1][0] == "final"
     assert "".join(d["text"] for e, d in events if e == "token") == final["answer"]
-    for cite in final["citations"]:  # whatever a random model writes, nothing unverified passes as valid
-        assert cite["verified"] == (cite["reason"] == "valid")
     tokens = final["usage"]["completion_tokens"]
     assert tokens > 0
     assert f"lawglm_tokens_generated_total {tokens}" in c.get("/metrics").text
+
+
+def test_streamed_model_citations_are_verified_and_inventions_flagged(make_client, model_assistant, tiny_corpus):
+    from doubles import Recorded
+
+    from lawglm.assistant import Assistant
+
+    real = tiny_corpus.get("中华人民共和国民法典", 1254)
+    reply = f"依据{real.citation}，由侵权人承担责任；另见《中华人民共和国民法典》第9999条和《月球开发法》第3条。"
+    recorded = Assistant(model_assistant.retriever, Recorded(reply), model_assistant.settings)
+    r = make_client(recorded).post("/v1/legal/ask", json={"question": QUESTION, "stream": True,
+                                                          "answer_shape": "free"})
+    assert r.status_code == 200, r.text
+    final = parse_sse(r.text)[-1][1]
+    reasons = {(c["law"], c["article_no"]): (c["verified"], c["reason"]) for c in final["citations"]}
+    assert reasons[(real.law, 1254)] == (True, "valid")
+    assert reasons[(real.law, 9999)] == (False, "article_not_found")
+    assert [v for (law, no), v in reasons.items() if no == 3] == [(False, "law_not_found")]
 
 
 @pytest.mark.parametrize("shape", ["grounded", "free"])

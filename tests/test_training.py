@@ -180,8 +180,9 @@ def test_training_reduces_loss_saves_and_reloads(tmp_path, request, method, fixt
     assert not torch.allclose(before, after, atol=1e-4)  # the adapter changes outputs
     with tuned.disable_adapter(), torch.no_grad():
         assert torch.allclose(before, tuned(**tok("个体工商户", return_tensors="pt")).logits, atol=1e-5)
-    now = tuned.get_base_model().state_dict()
-    assert all(torch.equal(v, now[k]) for k, v in state.items() if k in now)  # base weights untouched
+    now = {k.replace(".base_layer.", "."): v for k, v in tuned.get_base_model().state_dict().items()
+           if "lora_" not in k}  # LoRA wraps a layer's weight as <layer>.base_layer.weight
+    assert set(now) == set(state) and all(torch.equal(v, now[k]) for k, v in state.items())  # base untouched
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_gemma_dir):
