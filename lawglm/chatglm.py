@@ -228,12 +228,17 @@ def _check_complete(weight_map: dict[str, str], cfg: dict) -> None:
         raise ModelError(f"model: the checkpoint lacks {len(missing)} tensors (e.g. {missing[0]})")
 
 
+DTYPES = ("float32", "bfloat16", "float16")
+
+
 def _dtype(name: str | None):
     if name in (None, "", "auto"):
         return None
-    from .generation import resolve_dtype
+    if name not in DTYPES:
+        raise ModelError(f"dtype: unknown dtype {name!r} (auto | {' | '.join(DTYPES)})")
+    import torch
 
-    return resolve_dtype(name, "cpu")
+    return getattr(torch, name)
 
 
 def _write_configs(src: Path, tmp: Path, cfg: dict, chat_format: str | None) -> dict:
@@ -317,15 +322,14 @@ def converted_cache_dir(src: Path, cache: Path) -> Path:
     return cache / f"chatglm-{src.name}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
-def ensure_converted(src: str | Path, cache: Path, progress: bool = True) -> Path:
-    """The GlmForCausalLM conversion of a raw ChatGLM directory under `cache`, converted there once."""
-    from .generation import _lock
-
+def ensure_converted(src: str | Path, cache: Path, progress: bool = True, *, lock) -> Path:
+    """The GlmForCausalLM conversion of a raw ChatGLM directory under `cache`, converted there once;
+    `lock(path)`: a cross-process lock (generation's), so two processes never convert it at once."""
     src = Path(src).expanduser()
     target = converted_cache_dir(src, cache)
     if (target / MANIFEST).is_file():
         return target
-    with _lock(target.parent / f".{target.name}.lock"):
+    with lock(target.parent / f".{target.name}.lock"):
         if not (target / MANIFEST).is_file():
             if progress:
                 import sys

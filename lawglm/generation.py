@@ -178,7 +178,7 @@ def resolve_model_path(model: str, settings: Settings | None = None, progress: b
         from .chatglm import ensure_converted, is_chatglm_dir
 
         if is_chatglm_dir(p):  # THUDM remote code: converted once into the cache, like the GGUF default
-            return str(ensure_converted(p, (settings or Settings()).home / "backbones", progress))
+            return str(ensure_converted(p, (settings or Settings()).home / "backbones", progress, lock=_lock))
         return str(p)
     if model.startswith((".", "/", "~")) or model.count("/") > 1:
         raise ModelError(f"model: {model} does not exist")
