@@ -39,9 +39,10 @@ def urls(tiny_index, tiny_gemma_dir, tmp_path_factory):
     """Base URLs of the live app in retrieval-only mode and with the tiny model."""
     from contextlib import ExitStack
 
+    from live import serve_in_thread
+
     from lawglm.assistant import Assistant
     from lawglm.server import create_app
-    from lawglm.server.live import serve_in_thread
     from lawglm.settings import Settings
 
     retrieval = Assistant.from_settings(Settings(llm="none", index_dir=tiny_index))
