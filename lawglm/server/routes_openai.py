@@ -110,25 +110,26 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, st: co
                              headers=core.SSE_HEADERS)
 
 
-def _data(obj: Any) -> str:
+def sse_data(obj: Any) -> str:
+    """One data-only Server-Sent Event (OpenAI's stream framing); JSON on a single line."""
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
 
 async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
-    yield _data({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+    yield sse_data({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                       "finish_reason": None}]})
     item = first
     try:
         while item is not None:
             if isinstance(item, Answer):
-                yield _data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
+                yield sse_data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
                              "usage": _usage(item), **_extras(item)})
             elif item:
-                yield _data({**base, "choices": [{"index": 0, "delta": {"content": item},
+                yield sse_data({**base, "choices": [{"index": 0, "delta": {"content": item},
                                                   "finish_reason": None}]})
             item = await anext(rest, None)
         yield "data: [DONE]\n\n"
     except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do
-        yield _data(core.stream_error(request, exc))
+        yield sse_data(core.stream_error(request, exc))
     finally:
         await rest.aclose()
