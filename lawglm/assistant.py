@@ -82,7 +82,8 @@ class Assistant:
     def limits(self) -> Limits:
         """What requests are checked against (no model call: the server checks before queueing)."""
         return Limits(self.settings, self.context_length, tuple(self.adapters), self.generator is not None,
-                      self.retriever.corpus.require_law, getattr(self.generator, "tokenizer", None))
+                      self.retriever.corpus.require_law, getattr(self.generator, "tokenizer", None),
+                      levels=tuple(self.retriever.levels()) if hasattr(self.retriever, "levels") else None)
 
     def prepare(self, opts: AskOptions) -> AskOptions:
         """The options validated, with defaults; InvalidRequest names the bad field."""
@@ -109,14 +110,14 @@ class Assistant:
         question, pairs = opts.question, list(opts.history)
         off_topic = self._off_topic(question, pairs, opts)
         if off_topic is not None:
-            items = _plain(*off_topic)
+            parts = _plain(*off_topic)
         elif self.generator is None:
-            items = self._retrieval_only(question, pairs, opts)
+            parts = self._retrieval_only(question, pairs, opts)
         elif opts.answer_shape == "grounded":
-            items = self._grounded(question, pairs, opts, cancel)
+            parts = self._grounded(question, pairs, opts, cancel)
         else:
-            items = self._generate(question, pairs, opts, cancel)
-        for item in items:
+            parts = self._generate(question, pairs, opts, cancel)
+        for item in _flag_missing_sources(parts, question, self.retriever.corpus):
             yield _with_status(item, self.retriever.corpus) if isinstance(item, Answer) else item
 
     def _off_topic(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, str] | None:
@@ -136,6 +137,8 @@ class Assistant:
     def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
                draft: str = "") -> list[Hit]:
         query = retrieval_query(question + ("\n" + draft if draft else ""), pairs)
+        if opts.level:
+            return self.retriever.search(query, opts.top_k, law=opts.law, level=opts.level)
         return self.retriever.search(query, opts.top_k, law=opts.law)
 
     def _retrieval_only(self, question: str, pairs: list, opts: AskOptions) -> Iterator[str | Answer]:
@@ -284,6 +287,20 @@ class Assistant:
                     "basis": [a.citation for a, _ in shown], "next_steps": steps, "disclaimer": DISCLAIMER} \
             if sources else {}
         yield Answer(text, cites, prompt.sources, usage, sections)
+
+
+def _flag_missing_sources(parts: Iterator[str | Answer], question: str, corpus: Any) -> Iterator[str | Answer]:
+    """When the document a question most likely needs is not in the corpus (彩礼 and no 婚姻家庭编解释),
+    the answer starts by saying its sources are incomplete (lawglm/source_gaps.py)."""
+    from .source_gaps import missing_sources, notice, with_notice
+
+    gaps = missing_sources(question, corpus)
+    if not gaps:
+        yield from parts
+        return
+    yield notice(gaps) + "\n\n"
+    for item in parts:
+        yield with_notice(item, gaps) if isinstance(item, Answer) else item
 
 
 GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line

@@ -28,7 +28,7 @@ CONTINUATION = rf"\s*(?P<sep>[、，,和及与或至到~\-—－]|以及)\s*(?:�
 # a law name in 《》, which may itself hold one inner 《…》 or 〈…〉 (judicial interpretations)
 BRACKET_LAW = r"《(?P<blaw>(?:[^《》\n]|《[^《》\n]{1,40}》){1,80})》"
 BARE_LAW = (r"(?P<law>[\u4e00-\u9fff]{1,40}?(?:法典|法|条例|规定|办法|解释|决定)"
-            r"(?:[（(][一二三四五六七八九十]{1,3}[）)]|(?<=解释)[一二三四五六七八九十](?=\s*第))?)")
+            r"(?:[（(][一二三四五六七八九十]{1,3}[）)]|(?<=解释)[一二三四五六七八九十])?)")
 SELF_LAW = r"(?P<self>本法|该法|同法|此法|本条例|该条例|本规定|该规定|本解释|该解释|本办法|该办法)"
 # words that may stand right before 本法 / 该法 / 同法 (以及本法第3条 is 本法, not a law named 以及本法)
 CONNECTIVES = ("以及", "或者", "并且", "依照", "根据", "按照", "参照", "依据", "参见", "适用", "违反", "结合",
@@ -41,8 +41,10 @@ SHARED_TAIL = rf"第\s*(?P<nos>{N}(?:\s*[、，,和及至到~\-—－]\s*{N})+)\
 _ARTICLE_RE = re.compile(ARTICLE)
 _SHARED_RE = re.compile(SHARED_TAIL)
 _CONT_RE = re.compile(CONTINUATION)
-_LAW_BEFORE_RE = re.compile(rf"(?:{BRACKET_LAW}|{SELF_LAW}|{BARE_LAW})\s*(?:的)?\s*$")
-_SELF_BEFORE_RE = re.compile(rf"(?:^|[^\u4e00-\u9fff]|{_CONNECTIVE}){SELF_LAW}\s*(?:的)?\s*$")
+# between a law's name and 第N条: 的 / 中 / 中的 / 里的, and a version note such as （2012年修正）
+_BETWEEN = r"\s*(?:[（(][^（）()\n]{1,20}[）)])?\s*(?:中的|里的|中|的)?\s*$"
+_LAW_BEFORE_RE = re.compile(rf"(?:{BRACKET_LAW}|{SELF_LAW}|{BARE_LAW}){_BETWEEN}")
+_SELF_BEFORE_RE = re.compile(rf"(?:^|[^\u4e00-\u9fff]|{_CONNECTIVE}){SELF_LAW}{_BETWEEN}")
 _SELF_RE = re.compile(SELF_LAW)
 _LEADING_VERBS = re.compile(rf"^(?:{_CONNECTIVE}|、)+")
 _WINDOW = 120  # how far back a law name may stand before its article reference

@@ -217,12 +217,14 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
 @click.option("--department", default=None, help="only this department, e.g. 民法商法")
 @click.option("--status", default="current", show_default=True,
               help="current | all | repealed | historical | an exact status such as 已废止")
+@click.option("--level", default=None, help="only these levels: 法律 | 行政法规 | 司法解释 (comma-separated; "
+                                            "also law | regulation | interpretation)")
 @click.option("--index-dir", default=None)
 @click.option("--mode", type=click.Choice(["fused", "combsum", "bm25", "dense"]), default=None,
               help="fused = learned ranker (default), combsum = v1 fixed fusion, bm25 / dense = one list")
 @click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
 @click.option("--json", "as_json", is_flag=True)
-def search(query: str, k: int | None, law: str | None, department: str | None, status: str,
+def search(query: str, k: int | None, law: str | None, department: str | None, status: str, level: str | None,
            index_dir: str | None, mode: str | None, reranker: str | None, as_json: bool) -> None:
     """Search the statutes: `lawglm search "高空抛物砸伤人谁负责"`."""
     from .retrieval import Params, Retriever, check_request
@@ -231,7 +233,7 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
     params = Params.from_settings(s)
     check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status)
     hits = Retriever.load(s.index_dir, params).search(query, k or s.top_k, law=law, department=department,
-                                                      status=status)
+                                                      status=status, level=level)
     if as_json:
         echo_json([h.to_dict() for h in hits])
         return
@@ -289,6 +291,7 @@ def _generation_options(f):
         click.option("--index", "index_alias", default=None, hidden=True, help="deprecated: --index-dir"),
         click.option("--top-k", type=click.IntRange(1, 50), default=None, help="articles to retrieve"),
         click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
+        click.option("--level", default=None, help="search only these levels: 法律 | 行政法规 | 司法解释"),
         click.option("--max-length", type=click.IntRange(16), default=None, help="prompt + reply tokens"),
         click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
         click.option("--temperature", type=click.FloatRange(0, 2), default=None, help="0 = greedy"),
@@ -347,7 +350,7 @@ def _check_question(s: Settings, question: str | None, law: str | None) -> None:
 
 def _request_opts(flags: dict) -> dict:
     """Per-request AskOptions fields (the adapter chosen by --adapter is already the assistant's default)."""
-    keys = ("top_k", "law", "max_length", "top_p", "temperature")
+    keys = ("top_k", "law", "level", "max_length", "top_p", "temperature")
     return {**{k: flags[k] for k in keys if flags.get(k) is not None},
             "draft_first": flags.get("draft_first", False)}
 

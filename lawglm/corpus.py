@@ -23,10 +23,12 @@ ALIASES_FILE = Path(__file__).resolve().parent / "data" / "aliases.json"
 NATION_PREFIX = "中华人民共和国"
 DEPARTMENTS = ("诉讼与非诉讼程序法", "宪法相关法", "民法商法", "经济法", "行政法", "社会法", "刑法", "宪法")
 _STRIP_RE = re.compile(r"[《》〈〉<>\s\"“”「」]")
+_PARENS = str.maketrans("()", "（）")
 
 
 def normalize_law_name(name: str) -> str:
-    return _STRIP_RE.sub("", name or "")
+    """What a law name is compared as: no brackets, quotes or spaces; parentheses full-width (（一）)."""
+    return _STRIP_RE.sub("", name or "").translate(_PARENS)
 
 
 def _version_order(article: Article) -> tuple:
@@ -48,7 +50,8 @@ class Corpus:
             self._laws[a.law].append(a)
         for versions in self._versions.values():
             versions.sort(key=_version_order, reverse=True)
-        self._aliases = _build_aliases(self._laws)
+        self._aliases = _build_aliases(self._laws, {law: {a.doc_no for a in arts if a.doc_no}
+                                                    for law, arts in self._laws.items()})
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -131,7 +134,10 @@ def _require(aliases: dict[str, str], name: str, n_laws: int) -> str:
     return law
 
 
-def _build_aliases(laws: Iterable[str]) -> dict[str, str]:
+def _build_aliases(laws: Iterable[str], doc_nos: dict[str, set[str]] | None = None) -> dict[str, str]:
+    """Every name resolve_law knows -> full law name; `doc_nos` (law -> 文号) adds document numbers."""
+    from .doc_kinds import short_names
+
     aliases: dict[str, str] = {}
     for law in laws:
         aliases[law] = law
@@ -142,6 +148,15 @@ def _build_aliases(laws: Iterable[str]) -> dict[str, str]:
         for short, full in json.loads(ALIASES_FILE.read_text(encoding="utf-8")).items():
             if full in laws:
                 aliases.setdefault(short, full)
+    # judicial interpretations / regulations: 民间借贷规定, 婚姻家庭编解释一, 法释〔2020〕22号 — a short name
+    # two documents would share names neither
+    derived: dict[str, set[str]] = defaultdict(set)
+    for law in laws:
+        for short in short_names(law) + sorted((doc_nos or {}).get(law, ())):
+            derived[normalize_law_name(short)].add(law)
+    for short, owners in derived.items():
+        if len(owners) == 1:
+            aliases.setdefault(short, next(iter(owners)))
     return aliases
 
 
@@ -236,7 +251,7 @@ def article_from_record(rec: dict, where: str) -> Article:
         status=str(rec.get("status") or "现行有效"), department=str(rec.get("department") or ""),
         level=str(rec.get("level") or ""), chapter=str(rec.get("chapter") or ""),
         section=str(rec.get("section") or ""), effective_date=str(rec.get("effective_date") or ""),
-        version_date=version, source=str(rec.get("source") or ""),
+        version_date=version, source=str(rec.get("source") or ""), doc_no=str(rec.get("doc_no") or ""),
     )
 
 

@@ -20,7 +20,12 @@ or a Markdown front-matter block between `---` lines):
   * `状态：已废止` (or `时效性：`, front matter `status: 已废止`) sets the status of the law;
     allowed: 现行有效, 已被修改, 已废止 (废止), 历史版本. Default 现行有效.
   * `施行日期：2024-07-01` / `公布日期：…` (front matter `effective_date:` / `version_date:`),
-    `部门：` / `department:`, `效力级别：` / `level:`, `title:`.
+    `部门：` / `department:`, `效力级别：` / `level:`, `文号：` / `doc_no:`, `title:`.
+  * Judicial interpretations and regulations are read the same way. The level comes from `效力级别`,
+    else from the title (lawglm.doc_kinds): 最高人民法院关于…的解释/规定 -> 司法解释, …条例 -> 行政法规,
+    …法 -> 法律. A document number line (法释〔2020〕22号, 国务院令第586号) or one in the title's
+    parentheses is kept as `doc_no`; it and the short names (民间借贷规定, 婚姻家庭编解释一) resolve
+    to the document wherever a law name is accepted. A trailing （一） stays part of the title.
   * Parenthesised adoption lines such as （2023年12月29日…会议修订）: the latest date is the
     version date. The effective date is `施行日期`, else the first "自2024年7月1日起施行" in the
     file ("自公布之日起施行" = the version date), else the version date.
@@ -51,6 +56,7 @@ from .corpus import (
     require_law_in,
     sqlite_law_names,
 )
+from .doc_kinds import level_of
 from .errors import CorpusError, DataError
 from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article, content_sha256, law_version_id
 from .statute_text import TextLaw, effective_from
@@ -66,6 +72,7 @@ class ParseReport:
 
     files: list[str] = field(default_factory=list)
     laws: dict[str, int] = field(default_factory=dict)  # law name -> articles parsed
+    levels: dict[str, str] = field(default_factory=dict)  # law name -> 法律 / 行政法规 / 司法解释 (when known)
     articles: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -75,12 +82,14 @@ class ParseReport:
         return not self.errors
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "files": self.files, "laws": self.laws, "articles": self.articles,
+        return {"ok": self.ok, "files": self.files, "laws": self.laws, "levels": self.levels,
+                "articles": self.articles,
                 "warnings": self.warnings, "errors": self.errors}
 
     def lines(self) -> list[str]:
         head = f"{len(self.files)} file(s), {len(self.laws)} law(s), {self.articles} article(s)"
-        return ([head] + [f"  {law}: {n}" for law, n in sorted(self.laws.items())]
+        return ([head] + [f"  {law}: {n}" + (f" [{self.levels[law]}]" if self.levels.get(law) else "")
+                          for law, n in sorted(self.laws.items())]
                 + [f"warning: {w}" for w in self.warnings] + [f"error: {e}" for e in self.errors])
 
 
@@ -158,6 +167,8 @@ def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_arti
     report.articles = len(articles)
     for a in articles:
         report.laws[a.law] = report.laws.get(a.law, 0) + 1
+        if a.level:
+            report.levels[a.law] = a.level
     if strict and not report.ok:
         raise IngestError(report)
     return IngestResult(articles, report, repeals)
@@ -251,7 +262,7 @@ def parse_jsonl(text: str, where: str, report: ParseReport) -> list[Article]:
         if status is None:
             report.errors.append(f"{loc}: unknown status {art.status!r}")
             continue
-        out.append(replace(art, status=status, source=art.source or where))
+        out.append(replace(art, status=status, source=art.source or where, level=art.level or level_of(art.law)))
         lines.append(i)
     if not out and not report.errors:
         report.errors.append(f"{where}: no articles")
@@ -281,8 +292,9 @@ def _finish(st: TextLaw, text: str, report: ParseReport) -> tuple[list[Article],
         return [], []
     law_id = law_version_id(st.title, version)
     base = Article(law=st.title, article_no=1, text="", law_id=law_id, status=status,
-                   department=st.meta.get("department", ""), level=st.meta.get("level", ""),
-                   effective_date=effective, version_date=version, source=st.where)
+                   department=st.meta.get("department", ""), level=st.meta.get("level") or level_of(st.title),
+                   effective_date=effective, version_date=version, source=st.where,
+                   doc_no=st.meta.get("doc_no", ""))
     arts = []
     for d in st.drafts:
         arts.append(replace(base, article_no=d.number, sub_no=d.sub, text="\n".join(d.paragraphs),

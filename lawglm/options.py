@@ -41,6 +41,7 @@ class Limits:
     require_law: Callable[[str], str] | None = None  # full law name, or UnknownLaw
     tokenizer: Any = None  # for the prompt-fits check; None: not checked here
     caps: Settings | None = None  # request-size limits (the server's settings); None: `settings`
+    levels: tuple[str, ...] | None = None  # levels the index holds (法律, 司法解释 …); None: not checked
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class AskOptions:
     temperature: float | None = None
     draft_first: bool = False
     answer_shape: str | None = None
+    level: str | None = None  # retrieval restricted to these levels: 法律 / 行政法规 / 司法解释, comma-separated
     resolved: bool = field(default=False, compare=False)  # set by validate
 
     @property
@@ -91,6 +93,7 @@ def validate(opts: AskOptions, limits: Limits) -> AskOptions:
     if law is not None and limits.require_law is not None:
         law = limits.require_law(law)
     _check_adapter(opts.adapter, limits)
+    level = _check_level(opts.level, limits.levels)
     max_length = _max_length(opts.max_length, limits.context_length)
     cap = _reply_cap(opts.max_new_tokens, limits.context_length, s.max_new_tokens)
     top_p = _number("top_p", s.top_p if opts.top_p is None else opts.top_p)
@@ -104,7 +107,7 @@ def validate(opts: AskOptions, limits: Limits) -> AskOptions:
         raise InvalidRequest("answer_shape", f"must be one of {', '.join(SHAPES)}, got {opts.answer_shape!r}")
     out = replace(opts, history=pairs, top_k=top_k, law=law, max_length=max_length, max_new_tokens=cap,
                   top_p=top_p, temperature=temperature, draft_first=bool(opts.draft_first), answer_shape=shape,
-                  resolved=True)
+                  level=level, resolved=True)
     if limits.has_model and limits.tokenizer is not None:
         _check_fits(out, limits.tokenizer)
     return out
@@ -147,6 +150,21 @@ def _check_adapter(adapter: str | None, limits: Limits) -> None:
         return
     loaded = ", ".join(["none", *limits.adapters]) if limits.has_model else "none (retrieval-only mode)"
     raise InvalidRequest("adapter", f"unknown adapter {adapter!r}; available: {loaded}")
+
+
+def _check_level(level: Any, known: tuple[str, ...] | None) -> str | None:
+    """The level filter written canonically (司法解释,行政法规); InvalidRequest unless the index holds each."""
+    if level is None:
+        return None
+    from .doc_kinds import split_levels
+
+    if not isinstance(level, str) or not split_levels(level):
+        raise InvalidRequest("level", f"must name one or more levels (法律 / 行政法规 / 司法解释), got {level!r}")
+    wanted = split_levels(level)
+    bad = [w for w in wanted if known is not None and w not in known]
+    if bad:
+        raise InvalidRequest("level", f"unknown level {bad[0]!r} (this index holds: {', '.join(known) or 'none'})")
+    return ",".join(wanted)
 
 
 def _max_length(max_length: Any, context: int) -> int:

@@ -33,6 +33,7 @@ class Article:
     effective_date: str = ""
     version_date: str = ""
     source: str = ""
+    doc_no: str = ""  # document number of a judicial interpretation / regulation: 法释〔2020〕22号
 
     @property
     def label(self) -> str:

@@ -5,7 +5,7 @@
    民法商法民法典第十条的内容是什么？) gets exactly that article at rank 1 (citations.extract);
 2. mode "fused" (default): candidates from five lists (word BM25, character BM25, dense, and BM25 /
    dense over the questions known to cite each article; lawglm/ranker.py), each filtered by status /
-   law / department, ordered by the learned ranker (lawglm/data/ranker.json), which also sees law
+   law / department / level (法律 / 行政法规 / 司法解释), ordered by the learned ranker (lawglm/data/ranker.json), which also sees law
    detection — a law named in the query (劳动合同法, 《消法》) or the distinctive core of a law's name
    (农民专业合作社 -> 农民专业合作社法);
    mode "combsum" (v1; also used when the ranker cannot apply, e.g. an index built with another
@@ -97,6 +97,8 @@ class _State:
     longest_name: int
     law_id: dict[str, int]
     nested_laws: tuple[str, ...] = ()  # law names with a 《》 citation inside (关于《X》第十三条…的解释)
+    level_of: np.ndarray | None = None  # level code per article row (法律 / 行政法规 / 司法解释 / "")
+    levels: tuple[str, ...] = ()
     src: rk.Sources | None = None  # what the learned ranker reads (mode "fused" only)
     ranker: rk.Ranker | None = None
     reranker: object | None = None
@@ -115,6 +117,8 @@ class _State:
                  cores, _alternation(cores), {a.key: i for i, a in enumerate(arts)}, masks, all_names,
                  max(map(len, all_names), default=0), {law: i for i, law in enumerate(laws)},
                  tuple(law for law in laws if "《" in law))
+        level_of, levels = _codes([a.level for a in arts])
+        st.level_of, st.levels = level_of, tuple(levels)
         if params.mode == "fused":
             ranker = _ranker_for(index, params.ranker)
             if ranker is not None:
@@ -130,6 +134,25 @@ class _State:
     def status_mask(self, status: str) -> np.ndarray:
         wanted = [self.status_masks[s] for s in _statuses(status) if s in self.status_masks]
         return np.logical_or.reduce(wanted) if wanted else np.zeros(len(self.law_of), dtype=bool)
+
+
+def level_mask(st: _State, level: str | None) -> np.ndarray | None:
+    """Rows whose level is one of `level` (法律 / 行政法规 / 司法解释, or law / regulation / interpretation;
+    comma-separated for several); None when there is no level filter. InvalidQuery names the choices."""
+    if not level or not level.strip():
+        return None
+    from .doc_kinds import split_levels
+
+    wanted = split_levels(level)
+    known = [lv for lv in st.levels if lv]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise InvalidQuery(f"level: unknown level {unknown[0]!r} (this index holds: {', '.join(known) or 'none'})")
+    return np.isin(st.level_of, [st.levels.index(w) for w in wanted])
+
+
+def _and(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    return b if a is None else a if b is None else a & b
 
 
 def _all_names(corpus: Corpus) -> dict[str, str]:
@@ -204,11 +227,11 @@ class Retriever:
 
     # --- search ------------------------------------------------------------------
     def search(self, query: str, k: int = 5, *, law: str | None = None, department: str | None = None,
-               status: str = "current") -> list[Hit]:
-        """The k best articles for `query`, filtered by law / department / status (see module doc)."""
+               status: str = "current", level: str | None = None) -> list[Hit]:
+        """The k best articles for `query`, filtered by law / department / status / level (see module doc)."""
         st = self._state  # one reference for the whole search: a concurrent reload can't mix versions
         query = _check_query(query, k)
-        scope = self._scope(st, law, department)
+        scope = _and(self._scope(st, law, department), level_mask(st, level))
         mask = st.status_mask(status) if scope is None else scope & st.status_mask(status)
         scope = np.ones(len(mask), dtype=bool) if scope is None else scope
         direct = self._direct(st, query, mask, scope if status == "current" else mask)
@@ -275,6 +298,10 @@ class Retriever:
                 raise InvalidQuery(f"unknown department {department!r} (one of: {', '.join(known)})")
             mask &= st.dept_of == st.depts.index(dept)
         return mask
+
+    def levels(self) -> list[str]:
+        """The levels the index holds (法律, 行政法规, 司法解释 …), for --level / `level` choices."""
+        return [lv for lv in self._state.levels if lv]
 
     def _direct(self, st: _State, query: str, mask: np.ndarray, fallback: np.ndarray) -> list[Hit]:
         """Articles the query names outright, in the order named.

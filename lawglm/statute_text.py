@@ -2,7 +2,8 @@
 
 Owns the text conventions `lawglm.ingest` documents (title line, header lines / front matter,
 目录 skipped, 第X编/分编/章/节 headings, 附则, 第X条 articles whose following lines are 款) and date
-parsing (2023年12月29日, 二〇二三年十二月二十九日, 2023-12-29). `parse(text, where)` returns a
+parsing (2023年12月29日, 二〇二三年十二月二十九日, 2023-12-29); document numbers (法释〔2020〕22号) in the
+header or the title's parentheses are kept as meta["doc_no"]. `parse(text, where)` returns a
 `TextLaw` with file:line warnings and errors; `lawglm.ingest` turns it into Articles.
 """
 
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .corpus import normalize_law_name
+from .doc_kinds import doc_number
 from .numerals import DATE_PATTERN, DATE_RE, NUMBER_PATTERN, cn_to_int, date_iso
 from .records import HISTORICAL, REPEALED
 
@@ -22,7 +24,7 @@ META_KEYS = {"状态": "status", "时效性": "status", "效力": "status", "sta
              "施行日期": "effective_date", "生效日期": "effective_date", "effective_date": "effective_date",
              "公布日期": "version_date", "version_date": "version_date", "部门": "department",
              "法律部门": "department", "department": "department", "效力级别": "level", "level": "level",
-             "title": "title", "标题": "title"}
+             "title": "title", "标题": "title", "文号": "doc_no", "发文字号": "doc_no", "doc_no": "doc_no"}
 _NUM = NUMBER_PATTERN
 SNIPPET_CHARS = 16  # characters of a problem line a report quotes
 _SEP = r"(?:[\s\u3000]+|\*\*|$)"
@@ -142,12 +144,24 @@ def _feed(st: TextLaw, line: str, no: int) -> None:
 
 
 def _title(st: TextLaw, line: str) -> str:
-    """Law name from a title line; a trailing （2023年修订） is dropped (its dates kept)."""
-    m = re.search(r"[（(]([^）)]*)[）)]$", line)
-    if m:
+    """Law name from a title line; a trailing （2023年修订） or （法释〔2020〕22号） is dropped (its dates and
+    document number kept); an ordinal such as （一） stays part of the name."""
+    m = re.search(r"[（(]([^）)]*(?:[（(〔\[][^）)]*[）)〕\]][^）)]*)?)[）)]$", line)
+    if m and not re.fullmatch(r"[一二三四五六七八九十]+", m.group(1).strip()):
         st.header_dates.extend(all_dates(m.group(1)))
+        if doc_number(m.group(1)):
+            st.meta.setdefault("doc_no", doc_number(m.group(1)))
         line = line[: m.start()]
-    return normalize_law_name(line)
+    return title_name(line)
+
+
+def title_name(line: str) -> str:
+    """The name a title line gives: spaces and one outer 《》 removed; an inner 〈…〉 written 《…》 (as in
+    laws.db: 最高人民法院关于适用《中华人民共和国民法典》…的解释), parentheses full-width."""
+    name = re.sub(r"[\s\"“”「」]+", "", line).translate(str.maketrans("〈〉()", "《》（）"))
+    if name.startswith("《") and name.endswith("》") and name.count("《") == 1:
+        name = name[1:-1]
+    return name if name.count("《") == name.count("》") else normalize_law_name(name)
 
 
 def _toc(st: TextLaw, line: str) -> bool:
@@ -211,13 +225,19 @@ def _is_next(st: TextLaw, number: int, rest: str) -> bool:
 
 
 def _header_line(st: TextLaw, line: str, no: int) -> bool:
-    """Adoption / promulgation lines between the title and the first article."""
+    """Adoption / promulgation lines between the title and the first article (a line that is a
+    document number, 法释〔2020〕22号 / 国务院令第586号, records it)."""
     if _meta(st, line, no):
+        return True
+    if doc_number(line) and len(_squash(line)) <= len(doc_number(line)) + 12:
+        st.meta.setdefault("doc_no", doc_number(line))
         return True
     if EFFECTIVE_RE.search(line) and not st.paren and line[:1] not in "（(":
         return True  # 自…起施行: read by _effective_from
     if line[:1] in "（(" or st.paren > 0:
         st.header_dates.extend(all_dates(line))
+        if doc_number(line):  # （2098年5月1日中华人民共和国国务院令第999号公布）
+            st.meta.setdefault("doc_no", doc_number(line))
         st.paren = max(0, st.paren + line.count("（") + line.count("(") - line.count("）") - line.count(")"))
         return True
     return False

@@ -160,6 +160,8 @@ def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
     ("《民法典》第1079至1081条", [(CIVIL, 1079), (CIVIL, 1080), (CIVIL, 1081)]),
     ("《民法典》第一千零七十九条到一千零八十条", [(CIVIL, 1079), (CIVIL, 1080)]),
     ("《香港特别行政区基本法》第十八条", [("中华人民共和国香港特别行政区基本法", 18)]),  # 基本法 is not 本法
+    ("《中华人民共和国劳动合同法》（2012年修正）第四十七条", [("中华人民共和国劳动合同法", 47)]),
+    ("《民法典》中的第1079条和第1087条", [(CIVIL, 1079), (CIVIL, 1087)]),
 ])
 def test_forms_models_write(corpus, text, expected):
     assert [(c.law, c.article_no) for c in verify(text, corpus)] == expected

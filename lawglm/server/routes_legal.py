@@ -41,7 +41,7 @@ def options_of(body: AskRequest) -> AskOptions:
     history = [m.model_dump() if hasattr(m, "model_dump") else m for m in body.history or []]
     return AskOptions(body.question, history or None, body.top_k, body.law, body.adapter, body.max_length,
                       top_p=body.top_p, temperature=body.temperature, draft_first=body.draft_first,
-                      answer_shape=body.answer_shape)
+                      answer_shape=body.answer_shape, level=body.level)
 
 
 @router.post("/v1/legal/ask", response_model=AnswerOut, tags=["legal"],
@@ -107,12 +107,14 @@ async def search_statutes(assistant: core.Service,
                           q: str = Query(..., min_length=1, max_length=4000, description="search query"),
                           k: int = Query(5, ge=1, le=50, description="number of articles"),
                           law: str | None = Query(None, description="restrict to this law"),
-                          status: str = Query("current", description="current | all | an explicit status")
+                          status: str = Query("current", description="current | all | an explicit status"),
+                          level: str | None = Query(None, description="only these levels: 法律 | 行政法规 | "
+                                                                      "司法解释 (comma-separated)")
                           ) -> dict:
     if not q.strip():
         raise field_error("q", "must not be empty", loc="query")
     retriever = assistant.retriever
-    hits = await run_in_threadpool(retriever.search, q, k, law=law, status=status)
+    hits = await run_in_threadpool(retriever.search, q, k, law=law, status=status, level=level)
     return {"query": q, "hits": [h.to_dict() for h in hits]}
 
 

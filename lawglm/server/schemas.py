@@ -88,6 +88,8 @@ class AskRequest(BaseModel):
                                                      "settings.max_history_turns entries")
     top_k: int | None = Field(None, ge=1, le=50, description="how many statute articles to retrieve")
     law: SafeStr | None = Field(None, description="restrict retrieval to this law (short names like 民法典 work)")
+    level: SafeStr | None = Field(None, max_length=100, description="restrict retrieval to these levels: 法律 | "
+                                                                    "行政法规 | 司法解释 (comma-separated)")
     max_length: int | None = MaxLength
     top_p: float | None = TopP
     temperature: float | None = Temperature
