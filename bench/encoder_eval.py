@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lawglm.encoder import gold_ranks, top_k
+from lawglm.encoder_train import gold_ranks, top_k
 from lawglm.ingest import load_corpus
 from lawglm.retrieval_eval import gold_keys, metrics_from_ranks, read_retrieval_data
 from lawglm.settings import DEFAULT_ENCODER

@@ -160,7 +160,8 @@ def synthetic(work: str, n: int, seed: int = 0) -> np.ndarray:
 
 
 def queries(work: str, limit: int = 200) -> np.ndarray:
-    from lawglm.index import encode, load_index
+    from lawglm.encoder import encode
+    from lawglm.index import load_index
 
     qs = [json.loads(line)["query"] for line in DEV.read_text(encoding="utf-8").splitlines()[:limit]]
     return encode(load_index(work).encoder(), qs)

@@ -5,7 +5,7 @@
         --scenarios 'bench/data/scenarios/scen-*.jsonl' \\
         --dev ../shared/data/retrieval_dev.jsonl [--dev OTHER.jsonl] [--stages encoders,features,fit,install]
 
-encoders  K+1 static encoders (lawglm.encoder.train_encoder, hard negatives): one per fold, trained
+encoders  K+1 static encoders (lawglm.encoder_train.train_encoder, hard negatives): one per fold, trained
           without that fold's questions, and the full one (what ships). Skipped when present (resumable).
 features  an index of the default corpus with the full encoder; then, per fold f, the features of every
           training question in f from encoder f and the known questions of the other folds; dev files
@@ -73,7 +73,7 @@ def training_examples(args, corpus) -> list[rt.Example]:
 
 
 def stage_encoders(args, examples, work: Path) -> None:
-    from lawglm.encoder import EncoderConfig, train_encoder
+    from lawglm.encoder_train import EncoderConfig, train_encoder
     from lawglm.settings import get_settings
 
     for f in list(range(args.folds)) + [None]:
@@ -108,7 +108,8 @@ def corpus_of(args):
 
 
 def stage_features(args, examples, work: Path) -> None:
-    from lawglm.index import build_index, encode, load_encoder
+    from lawglm.encoder import encode, load_encoder
+    from lawglm.index import build_index
     from lawglm.retrieval import Params, Retriever
     from lawglm.text import article_document
 

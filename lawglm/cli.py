@@ -820,7 +820,7 @@ def encoder() -> None:
 def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None,
                   **hyper) -> None:
     """Build and train the encoder; writes a sentence-transformers model to OUT atomically."""
-    from .encoder import EncoderConfig, train_encoder
+    from .encoder_train import EncoderConfig, train_encoder
     from .ingest import load_corpus
 
     cfg = EncoderConfig(train_files=list(train_data), **{k: v for k, v in hyper.items() if v is not None})
@@ -836,8 +836,8 @@ def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, .
 @click.option("--corpus", default=None)
 def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> None:
     """Dense-only recall@1/5/10 and MRR@10 over the current articles."""
-    from .encoder import dense_recalls, read_dev_sets
-    from .index import load_encoder
+    from .encoder import load_encoder
+    from .encoder_train import dense_recalls, read_dev_sets
     from .ingest import load_corpus
 
     s = settings_from(encoder=encoder_path, corpus=corpus)

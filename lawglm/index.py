@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import Corpus, file_sha256, read_jsonl, write_jsonl
-from .errors import CorpusError, IndexCorrupt, IndexMissing, ModelError
+from .encoder import embedding_dim, encode, load_encoder, load_query_encoder
+from .errors import CorpusError, IndexCorrupt, IndexMissing
 from .records import Article, content_sha256
 from .text import TOKENIZER_NAME, article_document
 
@@ -66,90 +67,13 @@ class LoadedIndex:
 
     def encoder(self):
         """The encoder the index was built with (loaded once, lazily): a static model is read with numpy
-        (`static_encoder`, no torch), any other through sentence-transformers."""
+        (`lawglm.encoder.StaticEncoder`, no torch), any other through sentence-transformers."""
         if self._encoder is None and self.dense:
             self._encoder = load_query_encoder(self.manifest["encoder"]["path"])
         return self._encoder
 
 
 # --- encoder -----------------------------------------------------------------
-def load_encoder(path: str | Path):
-    """A sentence-transformers model from a local path, on CPU, offline; ModelError when it cannot load."""
-    if not Path(path).exists():
-        raise ModelError(f"encoder not found: {path} (pass --encoder PATH, or --encoder none for BM25 only; "
-                         f"make one: lawglm encoder train --out {path})")
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - any load failure is a ModelError for the user
-        raise ModelError(f"cannot load encoder {path}: {exc}") from None
-
-
-def load_query_encoder(path: str):
-    """The encoder for embedding queries: a `StaticEncoder` when the model is a static one (same vectors,
-    no torch import), else the sentence-transformers model (load_encoder)."""
-    from .static_encoder import load_static
-
-    if Path(path).exists():
-        try:
-            static = load_static(path)
-        except Exception:  # noqa: BLE001 - an unreadable file: load_encoder reports it properly
-            static = None
-        if static is not None:
-            return static
-    return load_encoder(path)
-
-
-def embedding_dim(model) -> int:
-    get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    return int(get() or 0)
-
-
-def encode(model, texts: list[str], *, progress: bool = False, batch_size: int = 512) -> np.ndarray:
-    """Unit-normalised float32 embeddings of `texts`."""
-    if not texts:
-        dim = embedding_dim(model)
-        return np.zeros((0, dim), dtype=np.float32)
-    if hasattr(model, "encode_texts"):  # a StaticEncoder: numpy only
-        return model.encode_texts(texts)
-    static = _static_table(model) if len(texts) <= 8 else None
-    if static is not None:  # a query: numpy lookup, ~0.1 ms instead of ~3 ms through torch
-        tokenizer, table = static
-        out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-        for i, enc in enumerate(tokenizer.encode_batch(texts, add_special_tokens=False)):
-            if enc.ids:
-                v = table[enc.ids].mean(axis=0)
-                out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
-        return out
-    vecs = model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
-                        show_progress_bar=progress)
-    return np.ascontiguousarray(vecs, dtype=np.float32)
-
-
-def _static_table(model):
-    """(tokenizer, float32 table) when `model` is a sentence-transformers StaticEmbedding (+ Normalize)
-    whose output is the plain mean of its token vectors; else None. Cached on the model."""
-    cached = getattr(model, "_lawglm_static", False)
-    if cached is not False:
-        return cached
-    found = None
-    try:
-        mods = list(model)
-        first = mods[0]
-        bag = getattr(first, "embedding", None)
-        if (type(first).__name__ == "StaticEmbedding" and getattr(bag, "mode", "") == "mean"
-                and all(type(m).__name__ == "Normalize" for m in mods[1:])):
-            found = (first.tokenizer, bag.weight.detach().cpu().numpy().astype(np.float32))
-    except (TypeError, AttributeError):
-        found = None
-    try:
-        model._lawglm_static = found
-    except AttributeError:
-        pass
-    return found
-
-
 def embed_articles(model, articles: list[Article], reuse: dict[str, np.ndarray] | None,
                    progress: bool = True) -> tuple[np.ndarray, int]:
     """Vectors for all articles, taking reusable ones from `reuse`; returns (matrix, number embedded)."""

@@ -69,7 +69,7 @@ class Questions:
 
     @classmethod
     def build(cls, n_rows: int, questions: list[tuple[str, list[int]]], encoder=None) -> Questions:
-        from .index import encode
+        from .encoder import encode
         from .token_store import build_bm25
 
         docs: dict[int, list[str]] = {}

@@ -62,7 +62,7 @@ def question_records(examples: list[Example], exclude_fold: int | None = None) -
 
 def make_group(retriever, src: rk.Sources, query: str, gold: frozenset[int] | set[int], origin: str = "") -> Group:
     """Features of one query through the same code path as `Retriever.search` (exact dense search)."""
-    from .index import encode
+    from .encoder import encode
     from .retrieval import detect_laws, expand_query
 
     st = retriever._state

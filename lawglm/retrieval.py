@@ -30,8 +30,9 @@ import numpy as np
 
 from . import ranker as rk
 from .corpus import DEPARTMENTS, Corpus, normalize_law_name
+from .encoder import encode
 from .errors import InvalidQuery, ModelError
-from .index import LoadedIndex, current_version, encode, load_index
+from .index import LoadedIndex, current_version, load_index
 from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Hit
 from .text import short_law_name, tokenize
 

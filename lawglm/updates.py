@@ -335,7 +335,7 @@ def check_update(loaded, plan: UpdatePlan) -> None:
 
 def _probe(loaded, article: Article, k: int = 10) -> None:
     """The article's own text must retrieve it (BM25, and dense when present)."""
-    from .index import encode
+    from .encoder import encode
     from .text import tokenize
 
     row = next(i for i, a in enumerate(loaded.corpus.articles) if a.key == article.key)

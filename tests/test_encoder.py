@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lawglm import encoder as enc
+from lawglm import encoder_train as enc
 from lawglm.cli import main
 from lawglm.corpus import write_jsonl
+from lawglm.encoder import load_encoder
 from lawglm.errors import DataError, ModelError
-from lawglm.index import load_encoder
 from lawglm.settings import DEFAULT_ENCODER
 from lawglm.text import article_document
 

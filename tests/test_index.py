@@ -11,6 +11,7 @@ import pytest
 
 from lawglm import index as ix
 from lawglm.corpus import Corpus
+from lawglm.encoder import encode
 from lawglm.errors import IndexCorrupt, IndexMissing, ModelError
 from lawglm.text import article_document
 
@@ -50,7 +51,7 @@ def test_loaded_index_rows_match_articles_and_encoder(tiny_index, tiny_corpus):
     assert [a.key for a in loaded.corpus.articles] == [a.key for a in tiny_corpus.articles]
     assert loaded.embeddings.dtype == np.float32 and loaded.faiss.ntotal == len(tiny_corpus)
     row = 5
-    vec = ix.encode(loaded.encoder(), [article_document(loaded.corpus.articles[row])])
+    vec = encode(loaded.encoder(), [article_document(loaded.corpus.articles[row])])
     assert np.allclose(loaded.embeddings[row], vec[0], atol=1e-5)
     _, ids = loaded.faiss.search(vec, 1)
     assert ids[0][0] == row
@@ -230,7 +231,7 @@ def test_ivf_trains_on_a_seeded_sample():
 
 
 def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
-    from lawglm.static_encoder import StaticEncoder
+    from lawglm.encoder import StaticEncoder
 
     loaded = ix.load_index(tiny_index)
     model = loaded.encoder()  # read with numpy + tokenizers, no torch
@@ -238,29 +239,29 @@ def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
     assert isinstance(model, StaticEncoder) and ix.embedding_dim(model) == ix.embedding_dim(full) == 32
     texts = ["高空抛物砸伤人谁负责", "zzz", "借款"]
     for batch in (texts, texts * 5):  # a query batch, and a batch sentence-transformers encodes with torch
-        fast = ix.encode(model, batch)
+        fast = encode(model, batch)
         slow = full.encode(batch, convert_to_numpy=True, normalize_embeddings=True)
         np.testing.assert_allclose(fast, slow, atol=1e-6)
-    assert np.array_equal(ix.encode(model, texts), ix.encode(full, texts))  # the query path: same numbers
+    assert np.array_equal(encode(model, texts), encode(full, texts))  # the query path: same numbers
 
 
 def test_the_shipped_model2vec_style_encoder_reads_without_torch_to_the_same_table():
     """lawglm/data/encoder stores float16 `embeddings` and per-token `weights` (model2vec layout): the numpy
     reader folds them exactly as sentence-transformers' StaticEmbedding.load does."""
+    from lawglm.encoder import load_static
     from lawglm.settings import DEFAULT_ENCODER
-    from lawglm.static_encoder import load_static
 
     static, full = load_static(DEFAULT_ENCODER), ix.load_encoder(DEFAULT_ENCODER)
     assert np.array_equal(static.table, full[0].embedding.weight.detach().numpy().astype(np.float32))
     texts = ["同事借我钱不还怎么办", "高空抛物砸伤人谁负责", "劳动合同解除的经济补偿"]
-    assert np.array_equal(ix.encode(static, texts), ix.encode(full, texts))
+    assert np.array_equal(encode(static, texts), encode(full, texts))
 
 
 def test_a_model_that_is_not_static_is_not_read_as_one(tmp_path, tiny_encoder):
     import json
     import shutil
 
-    from lawglm.static_encoder import load_static
+    from lawglm.encoder import load_static
 
     d = tmp_path / "enc"
     shutil.copytree(tiny_encoder, d)

@@ -351,7 +351,7 @@ def test_features_have_one_column_per_name(ranked):
     import numpy as np
 
     from lawglm import ranker as rk
-    from lawglm.index import encode
+    from lawglm.encoder import encode
     from lawglm.retrieval import detect_laws
 
     st = ranked._state
@@ -458,7 +458,8 @@ LAZY_QUERIES = ("借款合同的利息", "正当防卫", "离婚时财产怎么�
 
 def _eager(index_dir, params):
     """The index read in full (no mmap) with the encoder loaded through sentence-transformers."""
-    from lawglm.index import load_encoder, load_index
+    from lawglm.encoder import load_encoder
+    from lawglm.index import load_index
 
     loaded = load_index(index_dir, mmap=False)
     loaded._encoder = load_encoder(loaded.manifest["encoder"]["path"])
@@ -469,8 +470,8 @@ def _eager(index_dir, params):
 def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker, mode):
     import numpy as np
 
+    from lawglm.encoder import StaticEncoder
     from lawglm.retrieval import Params
-    from lawglm.static_encoder import StaticEncoder
 
     path, questions = trained_ranker
     params = Params(ranker=str(path), questions=str(questions)) if mode == "ranker" else Params(mode="combsum")
