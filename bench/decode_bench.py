@@ -112,8 +112,9 @@ def perplexity(gens: dict, tokenizer, messages_list, answers, vocab_ids) -> dict
 
 def write_supplement() -> None:
     """Token ids of the training questions/answers/queries (not the dev sets) missing from the corpus."""
+    from lawglm.backbone import load_backbone
     from lawglm.decoding import domain_vocab
-    from lawglm.generation import VOCAB_SUPPLEMENTS, load_backbone
+    from lawglm.generation import VOCAB_SUPPLEMENTS
     from lawglm.ingest import load_corpus
     from lawglm.settings import Settings
 
@@ -151,7 +152,8 @@ def main() -> None:
 
     import torch
 
-    from lawglm.generation import LocalGenerator, cached_domain_vocab, load_backbone, quantize_int8_cpu
+    from lawglm.backbone import load_backbone, quantize_int8_cpu
+    from lawglm.generation import LocalGenerator, cached_domain_vocab
     from lawglm.ingest import load_corpus
     from lawglm.settings import Settings
 

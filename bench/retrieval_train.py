@@ -111,7 +111,7 @@ def stage_features(args, examples, work: Path) -> None:
     from lawglm.encoder import encode, load_encoder
     from lawglm.index import build_index
     from lawglm.retrieval import Params, Retriever
-    from lawglm.text import article_document
+    from lawglm.search_text import article_document
 
     corpus = corpus_of(args)
     index_dir = work / "index"

@@ -14,7 +14,7 @@ import time
 
 
 def make_set(args):
-    from lawglm.generation import load_backbone
+    from lawglm.backbone import load_backbone
     from lawglm.sft_encode import encode_all, load_retrieval, read_data
     from lawglm.training import TrainConfig
 

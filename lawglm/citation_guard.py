@@ -21,7 +21,7 @@ from .citations import extract, law_at
 from .numerals import int_to_cn
 from .prompts import excerpt
 from .records import Article
-from .text import short_law_name
+from .search_text import short_law_name
 
 SENSITIVE = re.compile(r"[《》第条之“「\"零〇一二三四五六七八九十百千两0-9]")
 PARTIAL = re.compile(r"第\s*(?P<no>[零〇一二三四五六七八九十百千两0-9]*)(?:条之(?P<sub>[零〇一二三四五六七八九十]*))?$")

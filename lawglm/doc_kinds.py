@@ -9,7 +9,7 @@ names people cite such documents by (`short_names`):
                                                                      民法典婚姻家庭编解释一 …
   中华人民共和国道路交通安全法实施条例                               -> 道路交通安全法实施条例
 
-`lawglm.statute_text` records the level and number while reading a file; `lawglm.corpus` adds the
+`lawglm.statute_parser` records the level and number while reading a file; `lawglm.corpus` adds the
 short names (those that name exactly one document) to its aliases.
 """
 

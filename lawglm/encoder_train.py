@@ -37,7 +37,7 @@ from .retrieval_eval import (
     metrics_from_ranks,
     read_retrieval_data,
 )
-from .text import article_document, short_law_name
+from .search_text import article_document, short_law_name
 
 UNK = "[UNK]"
 _CJK = (0x4E00, 0x9FFF)
@@ -90,7 +90,7 @@ def count_pieces(texts: list[str], progress: bool = True) -> tuple[Counter, Coun
     """(word counts, character counts) of jieba-segmented, normalised texts."""
     from tqdm.auto import tqdm
 
-    from .text import _segmenter
+    from .search_text import _segmenter
 
     seg, norm = _segmenter(), build_normalizer()
     words: Counter = Counter()
@@ -219,7 +219,7 @@ def corpus_pairs(articles: list[Article], words: dict[str, list[str]], idf: dict
 
 def article_keywords(articles: list[Article], vocab: set[str]) -> tuple[dict, dict]:
     """Per-article vocabulary words (jieba) and their idf over the articles."""
-    from .text import _segmenter
+    from .search_text import _segmenter
 
     seg, df = _segmenter(), Counter()
     words = {}
@@ -278,7 +278,7 @@ def mine_hard_negatives(pairs: list[Pair], articles: list[Article], depth: int) 
     none of the question's gold articles."""
     from . import token_store
     from .retrieval import expand_query
-    from .text import tokenize
+    from .search_text import tokenize
 
     docs = [article_document(a) for a in articles]
     ids, vocab, _ = token_store.token_ids(docs, None)
@@ -505,7 +505,7 @@ def model_card(info: dict) -> str:
 
 A `sentence_transformers` StaticEmbedding (mean of per-token vectors, then L2 normalisation) for
 Chinese statute retrieval. Load offline: `SentenceTransformer(path, device="cpu")`. Encode articles as
-`lawglm.text.article_document(article)` (short law name, chapter, section, text), as in training.
+`lawglm.search_text.article_document(article)` (short law name, chapter, section, text), as in training.
 
 ## How it was made
 Regenerate with `lawglm encoder train --out DIR` (code: `lawglm/encoder.py`, seeded; {info["train_seconds"]} s wall on a shared 2-core CPU).

@@ -57,7 +57,7 @@ def norm(sentence: str) -> str:
 
 
 def _grams(text: str) -> set[str]:
-    from .text import _function_bigram, bigrams
+    from .search_text import _function_bigram, bigrams
 
     return {b for b in bigrams(text) if not _function_bigram(b)}
 

@@ -34,7 +34,7 @@ from .corpus import Corpus, file_sha256, read_jsonl, write_jsonl
 from .encoder import embedding_dim, encode, load_encoder, load_query_encoder
 from .errors import CorpusError, IndexCorrupt, IndexMissing
 from .records import Article, content_sha256
-from .text import TOKENIZER_NAME, article_document
+from .search_text import TOKENIZER_NAME, article_document
 
 FORMAT = 1
 KEEP_VERSIONS = 3
@@ -326,7 +326,7 @@ def _build_sparse(articles: list[Article], dest: Path, progress: bool, reuse_tok
 def build_chars_bm25(articles: list[Article]):
     """BM25 (bm25s' defaults k1=1.5, b=0.75) over character unigrams + bigrams of every article."""
     from . import token_store
-    from .text import char_tokens
+    from .search_text import char_tokens
 
     vocab: dict[str, int] = {}
     ids = [np.array([vocab.setdefault(t, len(vocab)) for t in char_tokens(article_document(a))], dtype=np.int32)
@@ -443,7 +443,7 @@ def load_version(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
 def _note_tokenizer(manifest: dict, path: Path) -> None:
     """An index tokenised by an earlier segmenter of the same scheme still serves (its tokens differ in a
     handful of articles); say once per version how to bring it up to date."""
-    from .text import OLD_TOKENIZERS
+    from .search_text import OLD_TOKENIZERS
 
     used = manifest.get("tokenizer")
     if used in OLD_TOKENIZERS and path not in _NOTED:
@@ -508,7 +508,7 @@ def validate(path: str | Path) -> LoadedIndex:
     loaded = load_version(path)
     arts = loaded.corpus.articles
     probe = next((a for a in arts if a.is_current and len(a.text) >= 8), arts[0])
-    from .text import tokenize
+    from .search_text import tokenize
 
     scores = loaded.bm25.get_scores(tokenize(article_document(probe)))
     if not len(scores) or float(scores.max()) <= 0:

@@ -3,7 +3,7 @@
 Owns `load_corpus` (a Corpus from laws.db, a .jsonl file, statute text files or a directory) and
 `ingest_paths` (and `IngestResult` / `ParseReport`), used by `load_corpus` for non-.db/.jsonl sources,
 by `lawglm ingest` and by index updates; the line-by-line reading
-of published text lives in `lawglm.statute_text`.
+of published text lives in `lawglm.statute_parser`.
 
 Accepted inputs
   * JSONL: one article per line; `law`, `article_no`, `text` required; `chapter`,
@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import statute_text
+from . import statute_parser
 from .corpus import (
     Corpus,
     article_from_record,
@@ -59,11 +59,11 @@ from .corpus import (
 from .doc_kinds import level_of
 from .errors import CorpusError, DataError
 from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article, content_sha256, law_version_id
-from .statute_text import TextLaw, effective_from
+from .statute_parser import TextLaw, effective_from
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 DIR_SUFFIXES = TEXT_SUFFIXES + (".jsonl",)
-STATUSES = statute_text.STATUSES
+STATUSES = statute_parser.STATUSES
 
 
 @dataclass
@@ -272,7 +272,7 @@ def parse_jsonl(text: str, where: str, report: ParseReport) -> list[Article]:
 # --- text / Markdown --------------------------------------------------------
 def parse_text(text: str, where: str, report: ParseReport) -> tuple[list[Article], list[Repeal]]:
     """Parse the text of one published law (plain or Markdown) into Articles or a repeal notice."""
-    st = statute_text.parse(text, where)
+    st = statute_parser.parse(text, where)
     report.warnings.extend(st.warnings)
     report.errors.extend(st.errors)
     if not st.title:
@@ -288,7 +288,7 @@ def _finish(st: TextLaw, text: str, report: ParseReport) -> tuple[list[Article],
     if not st.drafts:
         if status == REPEALED and not report.errors:
             return [], [Repeal(st.title, effective, st.where)]
-        report.errors.append(f"{st.where}: law {statute_text.snippet(st.title, 40)} has no articles (第X条 lines)")
+        report.errors.append(f"{st.where}: law {statute_parser.snippet(st.title, 40)} has no articles (第X条 lines)")
         return [], []
     law_id = law_version_id(st.title, version)
     base = Article(law=st.title, article_no=1, text="", law_id=law_id, status=status,

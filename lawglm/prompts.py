@@ -178,7 +178,7 @@ def paragraphs(text: str) -> list[str]:
 
 
 def _query_grams(query: str) -> set[str]:
-    from .text import _function_bigram, bigrams
+    from .search_text import _function_bigram, bigrams
 
     return {b for b in bigrams(query) if not _function_bigram(b)}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import bigrams, char_tokens, tokenize
+from .search_text import bigrams, char_tokens, tokenize
 
 DEFAULT_RANKER = Path(__file__).resolve().parent / "data" / "ranker.json"
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.json"
@@ -152,7 +152,7 @@ def sources_from_index(index, law_of: np.ndarray, laws: list[str], current: np.n
                        questions: list[tuple[str, list[int]]], chars=None) -> Sources:
     """Sources of a loaded index (its character BM25 is built here when the index predates it)."""
     from .index import build_chars_bm25
-    from .text import short_law_name
+    from .search_text import short_law_name
 
     arts = index.corpus.articles
     encoder = index.encoder() if index.dense else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import ModelError
 from .records import Hit
-from .text import article_document
+from .search_text import article_document
 
 _LOCK = threading.Lock()
 _LOADED: dict[str, object] = {}

@@ -34,7 +34,7 @@ from .encoder import encode
 from .errors import InvalidQuery, ModelError
 from .index import LoadedIndex, current_version, load_index
 from .records import CURRENT_STATUSES, HISTORICAL, REPEALED, Hit
-from .text import short_law_name, tokenize
+from .search_text import short_law_name, tokenize
 
 MAX_QUERY_CHARS = 4000
 MAX_K = 100

@@ -108,7 +108,7 @@ LOOKUP_TEMPLATES = ("{dept}{short}{label}的内容是什么？", "《{short}》�
 def lookup_examples(corpus, n: int = 300, seed: int = 0) -> list[RetrievalExample]:
     """`n` look-up questions naming one current article (民法商法民法典第十条的内容是什么？ …), seeded."""
     from .numerals import article_label
-    from .text import short_law_name
+    from .search_text import short_law_name
 
     arts = sorted(corpus.current(), key=lambda a: a.key)
     if not arts:
@@ -176,7 +176,7 @@ def metrics_from_ranks(ranks: list[int | None], seconds: float, k: int = 10) -> 
 
 def group_of(corpus, ex: RetrievalExample, by: str) -> str:
     """The example's law (short name of its first gold law) or department (its own, else the law's)."""
-    from .text import short_law_name
+    from .search_text import short_law_name
 
     law = corpus.resolve_law(ex.gold[0][0]) or ex.gold[0][0]
     if by == "law":
@@ -208,7 +208,7 @@ class PlainBM25:
     def __init__(self, corpus):
         import bm25s
 
-        from .text import article_document, char_tokens
+        from .search_text import article_document, char_tokens
 
         self.corpus = corpus
         self._articles = corpus.current()
@@ -220,7 +220,7 @@ class PlainBM25:
         import numpy as np
 
         from .records import Hit
-        from .text import char_tokens
+        from .search_text import char_tokens
 
         ids = [self._vocab[t] for t in char_tokens(query) if t in self._vocab]
         if not ids:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import TOKENIZER_NAME, tokenize_many
+from .search_text import TOKENIZER_NAME, tokenize_many
 
 # np.load parses .npy headers with ast.literal_eval, and CPython 3.11 < 3.11.8 corrupts its AST recursion
 # counter when two threads do that at once ("AST constructor recursion depth mismatch"). Index files are

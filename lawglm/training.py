@@ -338,7 +338,7 @@ class RunState:
 
 def prepare(cfg: TrainConfig):
     """Validate data (before any model), load backbone + adapter, encode train/eval sets."""
-    from .generation import load_backbone
+    from .backbone import load_backbone
 
     cfg.check()
     train_ex = read_data(cfg.data, cfg, cfg.limit)

@@ -40,7 +40,7 @@ from .ingest import (
     version_key,
 )
 from .records import CURRENT_STATUSES, REPEALED, Article
-from .text import article_document
+from .search_text import article_document
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -336,7 +336,7 @@ def check_update(loaded, plan: UpdatePlan) -> None:
 def _probe(loaded, article: Article, k: int = 10) -> None:
     """The article's own text must retrieve it (BM25, and dense when present)."""
     from .encoder import encode
-    from .text import tokenize
+    from .search_text import tokenize
 
     row = next(i for i, a in enumerate(loaded.corpus.articles) if a.key == article.key)
     doc = article_document(article)

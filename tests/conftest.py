@@ -85,7 +85,7 @@ def make_char_encoder(texts, path, dim: int = 32, seed: int = 0) -> str:
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory, tiny_articles):
     """Path of a tiny char-level StaticEmbedding encoder (dim 32) covering the tiny corpus' characters."""
-    from lawglm.text import article_document
+    from lawglm.search_text import article_document
 
     texts = [article_document(a) for a in tiny_articles] + ["高空抛物正当防卫离婚借款工资辞退偷东西"]
     return make_char_encoder(texts, tmp_path_factory.mktemp("tiny-encoder") / "encoder")
@@ -106,7 +106,7 @@ def tiny_index(tmp_path_factory, tiny_corpus, tiny_encoder):
 
 # === generation fixtures (tiny models) ==========================================
 # Tiny randomly initialised causal LMs + a byte-level BPE tokenizer trained (in milliseconds) on the tiny
-# corpus, saved to tmp dirs so they load through `lawglm.generation.load_backbone(path)` like real models.
+# corpus, saved to tmp dirs so they load through `lawglm.backbone.load_backbone(path)` like real models.
 TINY_DIMS = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
              "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 2048}
 
@@ -185,7 +185,7 @@ def tiny_gemma_dir(tmp_path_factory, tiny_tokenizer_dir):
 @pytest.fixture(scope="session")
 def tiny_backbone(tiny_gemma_dir):
     """(model, tokenizer) of the tiny Gemma3, loaded through load_backbone on CPU."""
-    from lawglm.generation import load_backbone
+    from lawglm.backbone import load_backbone
 
     return load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
 

@@ -14,8 +14,9 @@ from lawglm.adapters import (
     list_adapters,
     read_adapter_meta,
 )
+from lawglm.backbone import load_backbone
 from lawglm.errors import AdapterError
-from lawglm.generation import LocalGenerator, load_backbone
+from lawglm.generation import LocalGenerator
 
 MSGS = [{"role": "user", "content": "借款合同的利息怎么约定？"}]
 
@@ -166,7 +167,7 @@ def test_bad_metadata(adapters_dir, tmp_path):
 
 
 def test_lora_adapters_on_an_int8_backbone(base, adapters_dir):
-    from lawglm.generation import quantize_int8_cpu
+    from lawglm.backbone import quantize_int8_cpu
 
     model, tok = base
     aset = attach_adapters(model, {"legal-lora": adapters_dir / "legal-lora"})

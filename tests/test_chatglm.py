@@ -531,8 +531,8 @@ def test_cli_convert_import_ask_chat_and_train(raw_chatglm3, tiny_index, tmp_pat
 
 
 def test_quantize_8_on_cpu_runs_the_converted_model_in_int8(raw_chatglm3):
+    from lawglm.backbone import load_backbone
     from lawglm.errors import ModelError
-    from lawglm.generation import load_backbone
 
     cfg = json.loads((raw_chatglm3 / "config.json").read_text())
     state = chatglm_state(cfg)  # what write_checkpoint wrote

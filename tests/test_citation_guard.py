@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from lawglm.backbone import load_backbone
 from lawglm.citation_guard import CitationGuard
 from lawglm.citations import verify
-from lawglm.generation import LocalGenerator, load_backbone
+from lawglm.generation import LocalGenerator
 from tests.conftest import teach
 
 CIVIL = "中华人民共和国民法典"

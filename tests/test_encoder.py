@@ -14,8 +14,8 @@ from lawglm.cli import main
 from lawglm.corpus import write_jsonl
 from lawglm.encoder import load_encoder
 from lawglm.errors import DataError, ModelError
+from lawglm.search_text import article_document
 from lawglm.settings import DEFAULT_ENCODER
-from lawglm.text import article_document
 
 
 def _questions(articles, path: Path) -> Path:

@@ -7,17 +7,10 @@ import threading
 
 import pytest
 
+from lawglm.backbone import backbone_cache_dir, context_length, ensure_default_backbone, load_backbone
 from lawglm.decoding import DecodeStats
 from lawglm.errors import ModelError
-from lawglm.generation import (
-    LocalGenerator,
-    RemoteGenerator,
-    backbone_cache_dir,
-    context_length,
-    ensure_default_backbone,
-    load_backbone,
-    load_generator,
-)
+from lawglm.generation import LocalGenerator, RemoteGenerator, load_generator
 from lawglm.settings import get_settings
 
 MSGS = [{"role": "system", "content": "你是法律助手。"}, {"role": "user", "content": "借款合同的利息怎么约定？"}]
@@ -157,7 +150,7 @@ def test_chatglm_checkpoint_without_weights_or_of_the_first_generation_says_what
 
 def test_default_backbone_cache_is_atomic(monkeypatch):
     """A conversion killed half-way leaves no cache; the next run converts again and succeeds."""
-    import lawglm.generation as g
+    import lawglm.backbone as g
 
     target = backbone_cache_dir()
 

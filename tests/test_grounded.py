@@ -187,7 +187,7 @@ def _grounded(retriever, model, tok):
 
 
 def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, corpus):
-    from lawglm.generation import load_backbone
+    from lawglm.backbone import load_backbone
     from lawglm.prompts import GROUNDED, build_messages
 
     model, tok = load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)

@@ -13,7 +13,7 @@ from lawglm import index as ix
 from lawglm.corpus import Corpus
 from lawglm.encoder import encode
 from lawglm.errors import IndexCorrupt, IndexMissing, ModelError
-from lawglm.text import article_document
+from lawglm.search_text import article_document
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +196,7 @@ def test_progress_callback_reports_stages(tmp_path, tiny_corpus):
 def test_the_character_bm25_field_is_built_and_matches_bm25s(tiny_index, tiny_corpus):
     import bm25s
 
-    from lawglm.text import char_tokens
+    from lawglm.search_text import char_tokens
 
     loaded = ix.load_index(tiny_index)
     assert (loaded.path / "chars").is_dir() and loaded.chars is not None

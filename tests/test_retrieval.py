@@ -227,7 +227,7 @@ def test_cli_index_build_and_stats(tmp_path, tiny_articles, tiny_encoder, capsys
 def test_lookup_of_laws_with_unusual_names(tmp_path, corpus):
     """Names with 、 or inner 《》, names ending in 规则/决议, department-prefixed: exact article first."""
     from lawglm.numerals import article_label
-    from lawglm.text import short_law_name
+    from lawglm.search_text import short_law_name
 
     def first(pred):
         law = next(x for x in corpus.laws() if pred(x) and any(a.is_current for a in corpus.law_articles(x)))
@@ -410,7 +410,7 @@ def tiny_cross_encoder(tmp_path_factory, tiny_articles):
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-    from lawglm.text import article_document
+    from lawglm.search_text import article_document
 
     d = tmp_path_factory.mktemp("cross-encoder")
     chars = sorted({ch for a in tiny_articles for ch in article_document(a) if not ch.isspace()})
@@ -428,7 +428,7 @@ def test_a_cross_encoder_reorders_the_top_hits(tiny_index, tiny_cross_encoder, m
     from sentence_transformers import CrossEncoder
 
     from lawglm.retrieval import Params
-    from lawglm.text import article_document
+    from lawglm.search_text import article_document
 
     query = "借款合同的利息"
     first = Retriever.load(tiny_index, Params(mode="combsum")).search(query, 8)

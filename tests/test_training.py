@@ -146,7 +146,7 @@ def _cfg(tmp_path, model_dir, method, **kw):
 def _base_logits(model_dir, text="个体工商户"):
     import torch
 
-    from lawglm.generation import load_backbone
+    from lawglm.backbone import load_backbone
 
     model, tok = load_backbone(str(model_dir), device="cpu", progress=False)
     with torch.no_grad():
@@ -220,7 +220,7 @@ def test_prefix_starts_as_the_backbones_own_keys_and_values(request, fixture, mo
     import torch
     import transformers.utils.generic as hf_generic
 
-    from lawglm.generation import load_backbone
+    from lawglm.backbone import load_backbone
 
     said = []
     monkeypatch.setattr(hf_generic.logger, "warning_once", lambda msg, *a, **k: said.append(str(msg)))

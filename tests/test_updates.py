@@ -21,7 +21,7 @@ from lawglm.errors import DataError, IndexCorrupt, IndexMissing
 from lawglm.index import current_version, list_versions, load_index, versions_dir
 from lawglm.ingest import IngestError
 from lawglm.records import HISTORICAL, REPEALED
-from lawglm.text import article_document, tokenize
+from lawglm.search_text import article_document, tokenize
 from lawglm.updates import apply_update, plan_update, rollback
 
 CONSUMER = "中华人民共和国消费者权益保护法"
