@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,12 +230,23 @@ def _prompt_learning(cfg: Any) -> bool:
     return str(getattr(cfg, "peft_type", "")).upper().split(".")[-1] in PROMPT_LEARNING
 
 
+@contextmanager
+def peft_wrapping():
+    """Around building a PeftModel: PeftModel.__init__ (peft 0.21) reads `model.is_gradient_checkpointing`,
+    which transformers 5 deprecates; nothing in lawglm reads it, so that one warning would only print on
+    every ask and every training run."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield
+
+
 def _load_one(model: Any, info: dict, first_lora: bool) -> Any:
     from peft import PeftModel
 
     try:
         if first_lora or info["method"] == "prefix":
-            return PeftModel.from_pretrained(model, info["path"], adapter_name=info["name"])
+            with peft_wrapping():
+                return PeftModel.from_pretrained(model, info["path"], adapter_name=info["name"])
         model.load_adapter(info["path"], adapter_name=info["name"])
         return model
     except (RuntimeError, ValueError, KeyError, OSError) as exc:

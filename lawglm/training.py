@@ -138,10 +138,13 @@ def wrap_model(model, cfg: TrainConfig, tokenizer=None):
     """The backbone with a fresh trainable adapter; every base weight frozen."""
     from peft import get_peft_model
 
+    from .adapters import peft_wrapping
+
     for p in model.parameters():
         p.requires_grad_(False)
     try:
-        peft_model = get_peft_model(model, peft_config(cfg))
+        with peft_wrapping():
+            peft_model = get_peft_model(model, peft_config(cfg))
     except ValueError as exc:  # e.g. target modules not found
         raise AdapterError(f"cannot attach a {cfg.method} adapter to {cfg.model}: {exc}") from exc
     if cfg.method == "ptuning" and tokenizer is not None and not cfg.resume \

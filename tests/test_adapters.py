@@ -199,3 +199,15 @@ def test_scanned_adapters_that_do_not_fit_are_skipped(tiny_gemma_dir, tiny_glm_d
         load_generator(s, adapter="glm-lora", progress=False)
     with pytest.raises(AdapterError, match="does not exist"):
         load_generator(s, adapter="nope", progress=False)
+
+
+def test_attaching_adapters_prints_no_deprecation_warning(base, adapters_dir):
+    """What every `ask` does (a LoRA and a prefix adapter onto the backbone) raises no FutureWarning:
+    peft's read of the deprecated `is_gradient_checkpointing` is the only one, and it is silenced there."""
+    import warnings
+
+    model, _ = base
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        attach_adapters(model, {a: adapters_dir / a for a in ("legal-lora", "legal-prefix")})
+    assert not [w for w in said if issubclass(w.category, FutureWarning)], [str(w.message) for w in said]
