@@ -1,7 +1,9 @@
-"""Test helper: run the app on a free loopback port in a background thread (tests and benches).
+"""Test helpers: lawglm run the way a user runs it — the app on a free loopback port in a background
+thread (tests and benches), and the CLI in-process with its exit code and output.
 
     with serve_in_thread(app) as url:
         httpx.get(url + "/healthz")
+    code, out, err = run_cli(["lookup", "民法典", "1"], capsys)
 """
 
 from __future__ import annotations
@@ -60,3 +62,20 @@ def _wait_ready(url: str, thread: threading.Thread, timeout: float) -> None:
             last = repr(exc)
         time.sleep(0.05)
     raise TimeoutError(f"{url} not ready after {timeout:.0f}s ({last})")
+
+
+def run_cli(args, capsys, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `lawglm ARGS` run in-process; `stdin` needs `monkeypatch`."""
+    import io
+
+    from lawglm.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err

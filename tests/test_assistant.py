@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from doubles import Recorded
+from live import run_cli
 
 from lawglm.assistant import Assistant
 from lawglm.errors import LawGLMError, UnknownLaw
@@ -163,20 +164,6 @@ def test_from_settings_local_and_retrieval_only(tiny_index, tiny_gemma_dir, tmp_
     assert none.generator is None and none.ask("借款利息").citations
 
 
-def run_cli(args, capsys, stdin: str | None = None, monkeypatch=None):
-    import io
-
-    from lawglm.cli import main
-
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_ask_retrieval_only_json_and_text(tiny_index, capsys):

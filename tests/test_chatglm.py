@@ -13,6 +13,7 @@ import json
 import math
 
 import pytest
+from live import run_cli
 
 torch = pytest.importorskip("torch")
 
@@ -456,18 +457,6 @@ def raw_chatglm3(tmp_path_factory, sp_model):
     return root
 
 
-def run_cli(args, capsys, stdin=None, monkeypatch=None):
-    from lawglm.cli import main
-
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_model_flag_on_a_raw_chatglm_dir_converts_once_and_serves(raw_chatglm3, tiny_index, make_client,

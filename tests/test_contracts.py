@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import docx
+import live
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lawglm.citations import verify_one
-from lawglm.cli import main
 from lawglm.contracts import (
     FieldErrors,
     NoTemplateMatch,
@@ -552,13 +552,7 @@ def test_llm_failure_falls_back_to_rules(corpus):
 
 # --- CLI -----------------------------------------------------------------------------------------------
 def run_cli(capsys, *args) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return live.run_cli(args, capsys)
 
 
 def test_cli_list_and_show(capsys):
