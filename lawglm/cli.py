@@ -652,7 +652,7 @@ def contract_draft(template: str | None, fields_path: str | None, request: str |
 
         generator = load_generator(settings_from(llm="local"))
     d = draft(template=template, fields=_read_fields(fields_path), request=request, generator=generator,
-              basis=not no_basis, extractor=s.contract_extractor)
+              basis=not no_basis, extractor=s.contract_extractor, settings=s)
     if docx_path:
         Path(docx_path).write_bytes(to_docx(d))
     if as_json:

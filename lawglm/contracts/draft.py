@@ -16,7 +16,7 @@ from ..citations import verify_one
 from ..corpus import Corpus
 from ..ingest import load_corpus
 from ..numerals import article_label, int_to_cn
-from ..settings import get_settings
+from ..settings import Settings, get_settings
 from .coverage import incomplete_rows, unused_words
 from .errors import FieldErrors
 from .extract import Extraction, classify, rule_extract
@@ -166,11 +166,12 @@ def _one_check(tpl: Template, check: dict) -> Template:
 
 def draft(template: str | None = None, fields: dict | None = None, request: str | None = None,
           generator: Any = None, *, corpus: Corpus | None = None, basis: bool = True,
-          extractor: str | None = None) -> Draft:
+          extractor: str | None = None, settings: Settings | None = None) -> Draft:
     """Draft a contract from a template name and fields, a plain-language request, or both.
 
     Given fields win over extracted ones. `extractor` (default: the LAWGLM_CONTRACT_EXTRACTOR setting)
-    is how fields are read from the request; a generator adds LLM extraction on top of it.
+    is how fields are read from the request; a generator adds LLM extraction on top of it. `settings`
+    (the caller's; the process-wide ones when omitted) give the extractor, corpus and LPR.
     Raises UnknownTemplate, NoTemplateMatch or FieldErrors.
     """
     if template is None and request is None:
@@ -179,7 +180,7 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
         request = _check_request(request)
     tpl = get_template(template) if template else classify(request)
     given = validate(tpl, fields)
-    settings = get_settings()
+    settings = settings or get_settings()  # the CLI and the server pass theirs
     how = extractor or settings.contract_extractor
     found, ex, notes = extracted_values(tpl, request, generator, how) if request else ({}, Extraction(), [])
     values, more = reconcile(tpl, found, given, ex)

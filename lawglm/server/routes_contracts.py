@@ -74,7 +74,7 @@ async def draft_contract(body: DraftRequest, st: core.State,
             {"loc": ["body", "template"], "msg": "template or request is required", "type": "missing"}]})
     generator, note = _extractor(st) if body.request else (None, None)
     result = await _call(draft, template=body.template, fields=body.fields, request=body.request,
-                         generator=generator, extractor=st.settings.contract_extractor)
+                         generator=generator, extractor=st.settings.contract_extractor, settings=st.settings)
     if note:
         result.notes.insert(0, note)
     if format == "json":
