@@ -231,7 +231,8 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
 
     s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
     params = Params.from_settings(s)
-    check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status)
+    check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status,
+                  level=level)
     hits = Retriever.load(s.index_dir, params).search(query, k or s.top_k, law=law, department=department,
                                                       status=status, level=level)
     if as_json:
@@ -332,20 +333,20 @@ def _assistant_from_flags(flags: dict, question: str | None = None):
                       index_dir=_index_dir_flag(flags), device=flags.pop("device"),
                       quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"))
     _check_llm(s)
-    _check_question(s, question, flags.get("law"))
+    _check_question(s, question, flags.get("law"), flags.get("level"))
     return Assistant.from_settings(s, adapter=flags.pop("adapter"))
 
 
-def _check_question(s: Settings, question: str | None, law: str | None) -> None:
+def _check_question(s: Settings, question: str | None, law: str | None, level: str | None = None) -> None:
     """What a question request can be refused for without a model or the index loaded: its length
-    (Settings.max_question_chars) and --law (against the index manifest's law names)."""
+    (Settings.max_question_chars), --law (against the index manifest's law names) and --level."""
     if question is not None and len(question) > s.max_question_chars:
         raise click.BadParameter(f"question is too long ({len(question)} characters; the limit is "
                                  f"{s.max_question_chars})", param_hint="QUESTION")
-    if law:
+    if law or level:
         from .retrieval import check_request
 
-        check_request(s.index_dir, "法律", 1, law=law)
+        check_request(s.index_dir, "法律", 1, law=law, level=level)
 
 
 def _request_opts(flags: dict) -> dict:

@@ -439,12 +439,20 @@ def _encoder_sha(index: LoadedIndex) -> str | None:
 
 
 def check_request(index_dir: str | Path, query: str, k: int, *, law: str | None = None,
-                  department: str | None = None, status: str = "current") -> None:
+                  department: str | None = None, status: str = "current", level: str | None = None) -> None:
     """The argument checks `Retriever.search` makes, from the index's manifest alone: a bad query, k,
-    status, law or department fails in milliseconds, before any index part is loaded (the law against
-    the manifest's law names; the department when the manifest lists departments, i.e. built since)."""
+    status, level, law or department fails in milliseconds, before any index part is loaded (the law
+    against the manifest's law names; the department when the manifest lists departments, i.e. built
+    since; a level that is no level at all — whether this index holds it is checked when searching)."""
     _check_query(query, k)
     _statuses(status)
+    if level and level.strip():
+        from .doc_kinds import LEVELS, split_levels
+
+        bad = [w for w in split_levels(level) if w not in LEVELS]
+        if bad:
+            raise InvalidQuery(f"level: unknown level {bad[0]!r} (one of: {', '.join(LEVELS)}, "
+                               "or law / regulation / interpretation)")
     if not law and not department:
         return
     from .corpus import require_law_in

@@ -240,6 +240,7 @@ def test_the_deprecated_index_flag_still_works_and_says_so(tiny_index, capsys):
 @pytest.mark.parametrize("args, words", [
     (["ask", "借" * 10_000, "--llm", "none"], "question is too long"),
     (["ask", "借钱不还", "--llm", "none", "--law", "火星法"], "unknown law"),
+    (["ask", "借钱不还", "--llm", "none", "--level", "国际条约"], "unknown level"),
     (["ask", "借钱不还", "--llm", "remote"], "--llm-url"),
 ])
 def test_cli_ask_checks_the_request_before_loading(tiny_index, monkeypatch, capsys, args, words):

@@ -490,6 +490,7 @@ def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker,
     (["--status", "bogus"], "unknown status"),
     (["--law", "火星法"], "unknown law"),
     (["--department", "火星法部"], "unknown department"),
+    (["--level", "法律,部门规定"], "unknown level"),
     (["-k", "5", "--law", "民法典", "QUERY-10000"], "query is too long"),
 ])
 def test_cli_search_checks_arguments_before_loading_the_index(tiny_index, monkeypatch, capsys, args, message):
