@@ -307,9 +307,10 @@ def _encoder_info(encoder: str | None, dest: Path) -> tuple[object | None, dict 
 
 
 def dir_sha256(path: Path) -> str:
-    """Content hash of every file under `path` (names + bytes, sorted): an encoder fingerprint."""
+    """Content hash of every file under `path` but its Markdown docs (names + bytes, sorted): an encoder
+    fingerprint, so editing a model card does not make the learned ranker think the encoder changed."""
     h = hashlib.sha256()
-    for f in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+    for f in sorted(p for p in Path(path).rglob("*") if p.is_file() and p.suffix.lower() != ".md"):
         h.update(str(f.relative_to(path)).encode() + b"\0" + bytes.fromhex(file_sha256(f)))
     return h.hexdigest()
 

@@ -522,3 +522,25 @@ def test_cli_search_does_not_import_torch(tiny_index):
     assert out.returncode == 0, out.stderr
     hits, loaded = out.stdout.strip().splitlines()
     assert json.loads(hits)[0]["law"] == "中华人民共和国刑法" and loaded == "[]"
+
+
+def test_the_shipped_ranker_applies_to_the_shipped_encoder(tmp_path):
+    """The learned ranker is used only for an index built with the encoder it was trained with (compared by
+    fingerprint); the shipped pair must match, and editing the encoder's model card must not break that."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    import lawglm
+    from lawglm.index import dir_sha256
+
+    data = Path(lawglm.__file__).parent / "data"
+    trained_with = json.loads((data / "ranker.json").read_text(encoding="utf-8"))["info"]["encoder_sha256"]
+    assert dir_sha256(data / "encoder") == trained_with
+    copy = tmp_path / "encoder"
+    shutil.copytree(data / "encoder", copy)
+    (copy / "README.md").write_text("edited card", encoding="utf-8")
+    assert dir_sha256(copy) == trained_with
+    weights = next(p for p in copy.rglob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes() + b"\0")
+    assert dir_sha256(copy) != trained_with
