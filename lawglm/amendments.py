@@ -125,4 +125,4 @@ def shown_status(article: Article, corpus: Any) -> str:
     """The status label an article is shown with (现行有效 for an untouched article of an amended law)."""
     if article.status != AMENDED:
         return article.status
-    return history(corpus).detail(article)["label"]
+    return _label(article, history(corpus).later_acts(article))[0]
