@@ -108,7 +108,7 @@ def extractor(name: str, corpus):
 
     generator = None
     if name == "llm":
-        from lawglm.generation import load_generator
+        from lawglm.models.generation import load_generator
         from lawglm.settings import get_settings
 
         generator = load_generator(get_settings(llm="local"), corpus=corpus)
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     parts, names = _names(args.part, PARTS, "part"), _names(args.extractor, EXTRACTORS, "extractor")
 
-    from lawglm.ingest import load_corpus
+    from lawglm.statutes.ingest import load_corpus
 
     corpus = load_corpus()
     summary = []

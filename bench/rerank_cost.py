@@ -25,7 +25,7 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from lawglm.backbone import load_backbone
+    from lawglm.models.backbone import load_backbone
     from lawglm.settings import get_settings
 
     torch.set_num_threads(args.threads)

@@ -5,17 +5,17 @@
         --scenarios 'bench/data/scenarios/scen-*.jsonl' \\
         --dev ../shared/data/retrieval_dev.jsonl [--dev OTHER.jsonl] [--stages encoders,features,fit,install]
 
-encoders  K+1 static encoders (lawglm.encoder_train.train_encoder, hard negatives): one per fold, trained
+encoders  K+1 static encoders (lawglm.train.encoder.train_encoder, hard negatives): one per fold, trained
           without that fold's questions, and the full one (what ships). Skipped when present (resumable).
 features  an index of the default corpus with the full encoder; then, per fold f, the features of every
           training question in f from encoder f and the known questions of the other folds; dev files
-          with the full encoder and all known questions (lawglm.ranker_train).
+          with the full encoder and all known questions (lawglm.train.ranker).
 fit       the ranker on all training groups; prints recall on each dev file and, for the scenario dev
           split, K-fold cross-validated recall (the ranker refit without that fold's scenario questions).
 install   copies the full encoder to lawglm/data/encoder, the ranker to lawglm/data/ranker.json, the
           known questions to lawglm/data/questions.json.
 Training data: --train rows (gold fields) and the scenario files' dev split (never the held-back third,
-`lawglm.retrieval_eval.is_held_out`). Known questions shipped: rows whose --sources record says LeCoQA
+`lawglm.eval.retrieval.is_held_out`). Known questions shipped: rows whose --sources record says LeCoQA
 (MIT) and our scenario dev split; lawyer-llama rows (research-only licence) train but are not shipped.
 CPU: everything runs on one thread; run it niced in the background.
 """
@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from lawglm import ranker as rk
-from lawglm import ranker_train as rt
-from lawglm.retrieval_eval import RETRIEVAL_KS, is_held_out, read_retrieval_data
+from lawglm.eval.retrieval import RETRIEVAL_KS, is_held_out, read_retrieval_data
+from lawglm.search import ranker as rk
+from lawglm.train import ranker as rt
 
 SHIPPABLE = ("LeCoQA", "scenario")  # origins whose question text may ship in lawglm/data/questions.json
 
@@ -73,8 +73,8 @@ def training_examples(args, corpus) -> list[rt.Example]:
 
 
 def stage_encoders(args, examples, work: Path) -> None:
-    from lawglm.encoder_train import EncoderConfig, train_encoder
     from lawglm.settings import get_settings
+    from lawglm.train.encoder import EncoderConfig, train_encoder
 
     for f in list(range(args.folds)) + [None]:
         out = work / "enc" / ("full" if f is None else f"f{f}")
@@ -101,17 +101,17 @@ _CORPUS = []
 
 def corpus_of(args):
     if not _CORPUS:
-        from lawglm.ingest import load_corpus
+        from lawglm.statutes.ingest import load_corpus
 
         _CORPUS.append(load_corpus())
     return _CORPUS[0]
 
 
 def stage_features(args, examples, work: Path) -> None:
-    from lawglm.encoder import encode, load_encoder
-    from lawglm.index import build_index
-    from lawglm.retrieval import Params, Retriever
-    from lawglm.search_text import article_document
+    from lawglm.search.encoder import encode, load_encoder
+    from lawglm.search.index import build_index
+    from lawglm.search.retrieval import Params, Retriever
+    from lawglm.search.text import article_document
 
     corpus = corpus_of(args)
     index_dir = work / "index"
@@ -148,7 +148,7 @@ def recall(ranks: list) -> dict:
 
 
 def stage_fit(args, work: Path) -> None:
-    from lawglm.index import dir_sha256
+    from lawglm.search.index import dir_sha256
 
     with open(work / "groups.pkl", "rb") as fh:
         data = pickle.load(fh)
@@ -173,7 +173,7 @@ def stage_fit(args, work: Path) -> None:
 
 
 def stage_install(args, examples, work: Path) -> None:
-    from lawglm.index import dir_sha256
+    from lawglm.search.index import dir_sha256
 
     data = ROOT / "lawglm" / "data"
     tmp = data / ".encoder.tmp"
@@ -188,7 +188,7 @@ def stage_install(args, examples, work: Path) -> None:
     ranker = json.loads((work / "ranker.json").read_text(encoding="utf-8"))
     assert ranker["info"]["encoder_sha256"] == dir_sha256(data / "encoder")
     shutil.copy(work / "ranker.json", data / "ranker.json")
-    about = ("Questions known to cite each article, for lawglm's question lists (lawglm/ranker.py): LeCoQA "
+    about = ("Questions known to cite each article, for lawglm's question lists (lawglm/search/ranker.py): LeCoQA "
              "training questions (oneal2000/LeCoQA, MIT licence) and lawglm's own scenario questions (dev split "
              "of bench/data/scenarios). Each gold carries the article text's hash; a changed article drops them.")
     rt.save_questions([ex for ex in examples if ex.origin in SHIPPABLE], corpus_of(args), data / "questions.json", about)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lawglm.eval.retrieval import first_gold_rank, read_retrieval_data
 from lawglm.records import Article, Hit
-from lawglm.retrieval_eval import first_gold_rank, read_retrieval_data
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -74,8 +74,8 @@ def main() -> None:
     ap.add_argument("--rerank-depth", type=int, default=20)
     args = ap.parse_args()
 
-    from lawglm.retrieval import Params, Retriever
-    from lawglm.retrieval_eval import PlainBM25, gold_keys
+    from lawglm.eval.retrieval import PlainBM25, gold_keys
+    from lawglm.search.retrieval import Params, Retriever
 
     examples = read_retrieval_data(args.data, args.split)[: args.limit]
     r = Retriever.load(args.index_dir, Params(reranker=args.reranker or "", rerank_depth=args.rerank_depth))

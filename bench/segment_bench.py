@@ -7,7 +7,7 @@ whose segmentation differs from jieba's, with and without jieba's HMM for unknow
 jieba.lcut's default, HMM on), dictionary load time and segmentation time over the whole corpus. Prints
 the machine load (os.getloadavg) before and after, because the machine may be shared.
 With --recall DATA: for jieba and each other installed segmenter in turn, a full index build of the
-corpus (default encoder, timed) with that segmenter in lawglm.search_text's place, then recall@1/5/10 of the
+corpus (default encoder, timed) with that segmenter in lawglm.search.text's place, then recall@1/5/10 of the
 default search on DATA, so build time and recall are compared in one run.
 """
 
@@ -42,7 +42,7 @@ def _segmenters() -> dict:
 
 
 class _Lcut:
-    """What lawglm.search_text expects of its segmenter (`lcut`), backed by another library's cut."""
+    """What lawglm.search.text expects of its segmenter (`lcut`), backed by another library's cut."""
 
     def __init__(self, cut):
         self.lcut = cut
@@ -52,10 +52,10 @@ def build_and_recall(corpus, data: str, cut, name: str) -> None:
     """Full index build with `cut` as lawglm's segmenter, then the default search's recall on `data`."""
     import tempfile
 
-    from lawglm import search_text as text
-    from lawglm.index import build_index
-    from lawglm.retrieval import Retriever
-    from lawglm.retrieval_eval import read_retrieval_data, run_eval
+    from lawglm.eval.retrieval import read_retrieval_data, run_eval
+    from lawglm.search import text
+    from lawglm.search.index import build_index
+    from lawglm.search.retrieval import Retriever
     from lawglm.settings import DEFAULT_ENCODER
 
     text._jieba = _Lcut(cut)
@@ -74,9 +74,9 @@ def main() -> None:
     ap.add_argument("--recall", default=None, metavar="DATA", help="also build an index per segmenter and "
                     "report recall on DATA (retrieval JSONL)")
     args = ap.parse_args()
-    from lawglm.ingest import load_corpus
-    from lawglm.search_text import article_document
+    from lawglm.search.text import article_document
     from lawglm.settings import get_settings
+    from lawglm.statutes.ingest import load_corpus
 
     corpus = load_corpus(get_settings(corpus=args.corpus).corpus_source())
     docs = [article_document(a) for a in corpus.articles]

@@ -1,4 +1,4 @@
-"""What the small-talk rules and the relevance threshold cost and catch (lawglm/smalltalk.py).
+"""What the small-talk rules and the relevance threshold cost and catch (lawglm/answer/smalltalk.py).
 
     python3 bench/smalltalk_bench.py --legal ../shared/data/sft_dev.jsonl --legal ../shared/data/retrieval_dev.jsonl
 
@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lawglm.retrieval import Retriever
+from lawglm.answer.smalltalk import small_talk_kind
+from lawglm.search.retrieval import Retriever
 from lawglm.settings import Settings
-from lawglm.smalltalk import small_talk_kind
 
 THRESHOLDS = (3.0, 6.0, 10.0)
 

@@ -1,4 +1,4 @@
-"""Thresholds for support checking (lawglm/support.py), from labelled (attributed text, article) pairs.
+"""Thresholds for support checking (lawglm/answer/support.py), from labelled (attributed text, article) pairs.
 
     python3 bench/support_thresholds.py /work/shared/data/sft_dev.jsonl [--index-dir index] [--k 5]
                                         [--neighbours 3] [--show 8]
@@ -33,9 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lawglm import overlap, support
-from lawglm.citations import verify
+from lawglm.answer import overlap, support
 from lawglm.records import Article
+from lawglm.statutes.citations import verify
 
 THRESHOLDS = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 … 0.95
 
@@ -217,7 +217,7 @@ def time_check(rows, corpus, retriever, k: int) -> dict:
     """check_support wall time per answer, sources = the question's top-k: (a) the dev answers that cite
     something, first call (n-gram and per-law caches cleared before each answer) and repeated; (b) the
     retrieval-only answer (format_retrieved: k whole articles quoted under their headings)."""
-    from lawglm.assistant import format_retrieved
+    from lawglm.answer.assistant import format_retrieved
 
     cold, warm, retrieved = [], [], []
     for row in rows:
@@ -260,13 +260,13 @@ def main() -> None:
     ap.add_argument("--neighbours", type=int, default=3)
     ap.add_argument("--show", type=int, default=8)
     args = ap.parse_args()
-    from lawglm.ingest import load_corpus
+    from lawglm.statutes.ingest import load_corpus
 
     with open(args.data, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     retriever = None
     if args.index_dir:
-        from lawglm.retrieval import Retriever
+        from lawglm.search.retrieval import Retriever
 
         retriever = Retriever.load(args.index_dir)
     corpus = retriever.corpus if retriever else load_corpus()

@@ -14,9 +14,9 @@ import time
 
 
 def make_set(args):
-    from lawglm.backbone import load_backbone
-    from lawglm.sft_encode import encode_all, load_retrieval, read_data
-    from lawglm.training import TrainConfig
+    from lawglm.models.backbone import load_backbone
+    from lawglm.train.sft import TrainConfig
+    from lawglm.train.sft_encode import encode_all, load_retrieval, read_data
 
     cfg = TrainConfig(data=args.data, out="", filters={"license": "MIT"}, limit=args.steps * args.batch,
                       max_source_length=args.max_source, max_target_length=args.max_target, progress=False,
@@ -29,14 +29,14 @@ def make_set(args):
 
 def full_logits_loss(model, batch, pad_id):
     """Baseline: the usual forward with labels (logits for every position)."""
-    from lawglm.training import collate
+    from lawglm.train.sft import collate
 
     ids, mask, labels = collate(batch, pad_id)
     return model(input_ids=ids, attention_mask=mask, labels=labels, use_cache=False).loss
 
 
 def time_steps(model, data, args, pad_id, full: bool) -> tuple[float, int]:
-    from lawglm.training import batch_loss_sum
+    from lawglm.train.sft import batch_loss_sum
 
     tokens, t0 = 0, time.perf_counter()
     for i in range(0, len(data), args.batch):
@@ -54,7 +54,7 @@ def time_steps(model, data, args, pad_id, full: bool) -> tuple[float, int]:
 def main() -> None:
     import torch
 
-    from lawglm.training import wrap_model
+    from lawglm.train.sft import wrap_model
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/work/shared/data/sft_train.jsonl")

@@ -36,10 +36,10 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from lawglm.decoding import DecodeStats
-    from lawglm.generation import load_generator
-    from lawglm.prompts import FREE, GROUNDED, build_messages
-    from lawglm.retrieval import Retriever
+    from lawglm.answer.prompts import FREE, GROUNDED, build_messages
+    from lawglm.models.decoding import DecodeStats
+    from lawglm.models.generation import load_generator
+    from lawglm.search.retrieval import Retriever
     from lawglm.settings import get_settings
 
     qs = QUESTIONS

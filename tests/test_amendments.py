@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from lawglm.amendments import amended_law, named_articles, shown_status, status_detail
-from lawglm.corpus import Corpus
 from lawglm.settings import default_corpus
+from lawglm.statutes.amendments import amended_law, named_articles, shown_status, status_detail
+from lawglm.statutes.corpus import Corpus
 
 CRIMINAL_LAW = "中华人民共和国刑法"
 

@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from lawglm.assistant import LENGTH_NOTE
+from lawglm.answer.assistant import LENGTH_NOTE
 
 QUESTION = "从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？"
 SMALL = 400  # max_length: prompt + reply; the tiny random model never ends a reply on its own within it
@@ -61,8 +61,8 @@ def test_openai_api_reports_length_streamed_and_not(live_server, model_assistant
 def _remote(retrieval_assistant, tiny_index, reply: str, finish: str | None):
     """The real Assistant whose OpenAI-compatible backend (the edge, an httpx.MockTransport) streams
     `reply` and ends with `finish` as its finish_reason."""
-    from lawglm.assistant import Assistant
-    from lawglm.remote_llm import RemoteGenerator
+    from lawglm.answer.assistant import Assistant
+    from lawglm.models.remote import RemoteGenerator
     from lawglm.settings import Settings
 
     events = [{"choices": [{"delta": {"content": reply}, "finish_reason": None}]},
@@ -83,7 +83,7 @@ def test_the_note_follows_the_backends_finish_reason(retrieval_assistant, tiny_i
 
 
 def test_a_grounded_answer_stopped_by_its_gate_is_not_reported_as_cut(model_assistant):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     grounded = Assistant(model_assistant.retriever, model_assistant.generator,

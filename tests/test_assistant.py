@@ -6,10 +6,10 @@ import pytest
 from doubles import Recorded
 from live import run_cli
 
-from lawglm.assistant import Assistant
+from lawglm.answer.assistant import Assistant
+from lawglm.answer.options import InvalidRequest
 from lawglm.errors import LawGLMError, UnknownLaw
-from lawglm.generation import LocalGenerator
-from lawglm.options import InvalidRequest
+from lawglm.models.generation import LocalGenerator
 from lawglm.records import Answer
 from lawglm.settings import get_settings
 
@@ -18,7 +18,7 @@ CAILI = [["订婚时给了彩礼，现在不结婚了，彩礼能要回来吗？
 
 @pytest.fixture(scope="module")
 def retriever(tiny_index):
-    from lawglm.retrieval import Retriever
+    from lawglm.search.retrieval import Retriever
 
     return Retriever.load(tiny_index)
 
@@ -88,8 +88,8 @@ def test_retrieval_only_answer_is_the_articles_with_citations(retriever):
 
 def test_retrieval_only_answer_never_repeats_a_sentence(corpus):
     """刑法修正案（九）第三十七条 restates 刑法第三百零九条: shown after it, its repeated lines read ……"""
-    from lawglm.assistant import format_retrieved
-    from lawglm.evaluation import repeated_sentence
+    from lawglm.answer.assistant import format_retrieved
+    from lawglm.eval.generation import repeated_sentence
     from lawglm.records import Hit
 
     arts = [corpus.get("中华人民共和国刑法", 309), corpus.get("中华人民共和国刑法修正案（九）", 37)]
@@ -244,12 +244,12 @@ def test_the_deprecated_index_flag_still_works_and_says_so(tiny_index, capsys):
     (["ask", "借钱不还", "--llm", "remote"], "--llm-url"),
 ])
 def test_cli_ask_checks_the_request_before_loading(tiny_index, monkeypatch, capsys, args, words):
-    import lawglm.index
+    import lawglm.search.index
 
     def refuse(*a, **k):
         raise AssertionError("the index was loaded before the request was checked")
 
-    monkeypatch.setattr(lawglm.index, "load_version", refuse)
+    monkeypatch.setattr(lawglm.search.index, "load_version", refuse)
     monkeypatch.delenv("LAWGLM_LLM_URL", raising=False)
     code, _, err = run_cli(args + ["--index-dir", str(tiny_index)], capsys)
     assert code != 0 and words in err and len(err.strip().splitlines()) == 1

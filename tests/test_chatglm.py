@@ -150,7 +150,7 @@ def reference_logits(state: dict, cfg: dict, ids: list[int], prefix_kv=None, lin
 def _native_logits(model, ids, cache=None):
     import inspect
 
-    from lawglm.decoding import base_model
+    from lawglm.models.decoding import base_model
 
     name = "cache" if "cache" in inspect.signature(base_model(model).forward).parameters else "past_key_values"
     kwargs = {} if cache is None else {name: cache}
@@ -166,7 +166,7 @@ def _ids(vocab, n=12, seed=1):
 @pytest.mark.parametrize("flavour, fmt", [("chatglm2", "bin"), ("chatglm3", "safetensors"),
                                           ("glm4", "safetensors"), ("chatglm2-32k", "safetensors")])
 def test_converted_logits_match_the_reference(tmp_path, flavour, fmt):
-    from lawglm.chatglm import convert_chatglm, verify_conversion
+    from lawglm.models.chatglm import convert_chatglm, verify_conversion
     cfg, state = write_checkpoint(tmp_path / "src", flavour, fmt=fmt)
     meta = convert_chatglm(tmp_path / "src", tmp_path / "out", progress=False)
     assert sorted(meta["source_files"]) == sorted(p.name for p in (tmp_path / "src").glob("*0000*"))
@@ -187,8 +187,8 @@ def load_native(path):
 
 
 def test_manifest_detects_a_changed_shard_and_bad_sources_are_refused(tmp_path):
-    from lawglm.chatglm import convert_chatglm, verify_conversion
     from lawglm.errors import ModelError
+    from lawglm.models.chatglm import convert_chatglm, verify_conversion
 
     write_checkpoint(tmp_path / "src", "chatglm3")
     convert_chatglm(tmp_path / "src", tmp_path / "out", progress=False)
@@ -214,7 +214,7 @@ def sp_model(tiny_articles):
     """A small SentencePiece BPE model trained here like ChatGLM's (byte fallback, whitespace kept)."""
     import sentencepiece as spm
 
-    from lawglm.prompts import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT
+    from lawglm.answer.prompts import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT
 
     texts = [a.text for a in tiny_articles] + [SYSTEM_PROMPT, GROUNDED_SYSTEM_PROMPT] * 3 \
         + ["[Round 1]\n\n问：工资\n\n答：可以申请劳动仲裁。\n\n", "code:\n    return x  # two  spaces"] * 5
@@ -267,7 +267,7 @@ def _messages(query, history, system=None):
 def converted_tokenizers(tmp_path_factory, sp_model):
     from transformers import AutoTokenizer
 
-    from lawglm.chatglm_tokenizer import convert_tokenizer
+    from lawglm.models.chatglm_tokenizer import convert_tokenizer
 
     out = {}
     for fmt in ("chatglm2", "chatglm3"):
@@ -294,7 +294,8 @@ def test_plain_text_tokenises_exactly_like_sentencepiece(converted_tokenizers, s
 
 @pytest.mark.parametrize("fmt", ["chatglm2", "chatglm3"])
 def test_chat_prompts_are_token_identical_to_model_chat(converted_tokenizers, sp_model, tiny_articles, fmt):
-    from lawglm.prompts import SYSTEM_PROMPT, prompt_ids, render
+    from lawglm.answer.prompts import SYSTEM_PROMPT
+    from lawglm.models.chat_format import prompt_ids, render
 
     sp = _sp(sp_model)
     tok, _ = converted_tokenizers[fmt]
@@ -316,7 +317,7 @@ PRE_SEQ_LEN = 128
 @pytest.fixture(scope="module")
 def converted_glm(tmp_path_factory):
     """(chatglm config, chatglm state, converted dir) for a ChatGLM3-layout checkpoint."""
-    from lawglm.chatglm import convert_chatglm
+    from lawglm.models.chatglm import convert_chatglm
 
     root = tmp_path_factory.mktemp("chatglm3")
     cfg, state = write_checkpoint(root / "src", "chatglm3")
@@ -347,9 +348,9 @@ def write_ptuning(path, cfg, projection: bool, seed: int = 3):
 
 @pytest.mark.parametrize("projection", [False, True])
 def test_ptuning_checkpoint_imports_as_prefix_tuning(tmp_path, converted_glm, projection):
-    from lawglm.adapters import attach_adapters
-    from lawglm.chatglm_adapters import import_adapter
-    from lawglm.decoding import _initial_cache
+    from lawglm.models.adapters import attach_adapters
+    from lawglm.models.chatglm_adapters import import_adapter
+    from lawglm.models.decoding import _initial_cache
 
     cfg, state, out = converted_glm
     kv = write_ptuning(tmp_path / "ptuning" / "checkpoint-3000", cfg, projection)
@@ -404,8 +405,8 @@ def write_finetune_lora(path, cfg, targets=("query_key_value", "dense_h_to_4h"),
 
 
 def test_finetune_demo_lora_splits_onto_q_k_v(tmp_path, converted_glm):
-    from lawglm.adapters import attach_adapters
-    from lawglm.chatglm_adapters import import_adapter
+    from lawglm.models.adapters import attach_adapters
+    from lawglm.models.chatglm_adapters import import_adapter
 
     cfg, state, out = converted_glm
     deltas = write_finetune_lora(tmp_path / "lora-src", cfg)
@@ -430,8 +431,8 @@ def test_finetune_demo_lora_splits_onto_q_k_v(tmp_path, converted_glm):
 
 
 def test_adapter_import_refuses_what_it_cannot_split(tmp_path, converted_glm):
-    from lawglm.chatglm_adapters import import_adapter
     from lawglm.errors import AdapterError
+    from lawglm.models.chatglm_adapters import import_adapter
 
     cfg, _, out = converted_glm
     write_finetune_lora(tmp_path / "dora", cfg)
@@ -461,7 +462,7 @@ def raw_chatglm3(tmp_path_factory, sp_model):
 
 def test_model_flag_on_a_raw_chatglm_dir_converts_once_and_serves(raw_chatglm3, tiny_index, make_client,
                                                                   tmp_path, sp_model):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     settings = Settings(llm="local", model=str(raw_chatglm3), adapter="none", adapters_dir=tmp_path,
@@ -520,8 +521,8 @@ def test_cli_convert_import_ask_chat_and_train(raw_chatglm3, tiny_index, tmp_pat
 
 
 def test_quantize_8_on_cpu_runs_the_converted_model_in_int8(raw_chatglm3):
-    from lawglm.backbone import load_backbone
     from lawglm.errors import ModelError
+    from lawglm.models.backbone import load_backbone
 
     cfg = json.loads((raw_chatglm3 / "config.json").read_text())
     state = chatglm_state(cfg)  # what write_checkpoint wrote
@@ -543,7 +544,7 @@ def tiktoken_ranks(tiny_articles):
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
-    from lawglm.chatglm_tokenizer import GLM4_PATTERN
+    from lawglm.models.chatglm_tokenizer import GLM4_PATTERN
 
     tk = Tokenizer(models.BPE())
     tk.pre_tokenizer = pre_tokenizers.Sequence([
@@ -562,8 +563,8 @@ def test_glm4_tiktoken_tokenizer_matches_tiktoken_and_chat(tmp_path, tiktoken_ra
     tiktoken = pytest.importorskip("tiktoken")  # the reference: GLM-4's remote code tokenises with it
     from transformers import AutoTokenizer
 
-    from lawglm.chatglm_tokenizer import GLM4_PATTERN, GLM4_SPECIALS, convert_tokenizer
-    from lawglm.prompts import prompt_ids, render
+    from lawglm.models.chat_format import prompt_ids, render
+    from lawglm.models.chatglm_tokenizer import GLM4_PATTERN, GLM4_SPECIALS, convert_tokenizer
 
     (tmp_path / "tokenizer.model").write_text("".join(
         f"{base64.b64encode(t).decode()} {r}\n" for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])))
@@ -592,7 +593,7 @@ def test_glm4_checkpoint_converts_with_its_tokenizer(tmp_path, tiktoken_ranks):
 
     from transformers import AutoTokenizer
 
-    from lawglm.chatglm import convert_chatglm
+    from lawglm.models.chatglm import convert_chatglm
 
     vocab = (len(tiktoken_ranks) + 14 + 63) // 64 * 64
     model_file = "".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in tiktoken_ranks.items())

@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from lawglm.smalltalk import CAPABILITIES, NOTHING_RELEVANT, small_talk_kind
+from lawglm.answer.smalltalk import CAPABILITIES, NOTHING_RELEVANT, small_talk_kind
 
 QUESTION = "从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？"
 EARLIER = [["邻居家花盆掉下来砸伤了人怎么办？", "可依据民法典相关规定。"]]
@@ -41,7 +41,7 @@ def urls(tiny_index, tiny_gemma_dir, tmp_path_factory):
 
     from live import serve_in_thread
 
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.server import create_app
     from lawglm.settings import Settings
 
@@ -134,7 +134,7 @@ def test_nothing_relevant_says_so_instead_of_listing_articles(urls, mode):
 
 
 def test_relevance_threshold_comes_from_settings(retrieval_assistant, tiny_index):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     assert retrieval_assistant.retriever.relevance("ⅹⅹⅹ绻绻绻") == 0.0

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from lawglm.backbone import load_backbone
-from lawglm.citation_guard import CitationGuard
-from lawglm.citations import verify
-from lawglm.generation import LocalGenerator
+from lawglm.answer.citation_guard import CitationGuard
+from lawglm.models.backbone import load_backbone
+from lawglm.models.generation import LocalGenerator
+from lawglm.statutes.citations import verify
 from tests.conftest import teach
 
 CIVIL = "中华人民共和国民法典"
@@ -99,7 +99,7 @@ def test_a_quotation_after_a_source_is_copied_verbatim(tiny_gemma_dir, corpus, s
 
 
 def test_system_prefix_cache_gives_the_same_reply(tiny_backbone, sources):
-    from lawglm.decoding import DecodeStats
+    from lawglm.models.decoding import DecodeStats
 
     model, tok = tiny_backbone
     system = {"role": "system", "content": "请依据下列条文回答：" + sources[1].text}

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lawglm.citations import extract, verify, verify_one
 from lawglm.cli import main
-from lawglm.corpus import Corpus
 from lawglm.numerals import DIGITS
+from lawglm.statutes.citations import extract, verify, verify_one
+from lawglm.statutes.corpus import Corpus
 
 CIVIL = "中华人民共和国民法典"
 CRIMINAL = "中华人民共和国刑法"
@@ -142,7 +142,7 @@ def test_cli_verify_exit_codes(capsys):
 
 
 def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
-    from lawglm.citations import verify
+    from lawglm.statutes.citations import verify
 
     cites = verify("依据《中华人民共和国劳动合同法》第三十七一条，以及第三十八条", corpus)
     assert [(c.law, c.article_no) for c in cites] == [("中华人民共和国劳动合同法", 38)]
@@ -176,7 +176,7 @@ def test_huge_article_numbers_are_article_not_found_not_errors(corpus):
 
 
 def test_unreadable_numbers_are_reported(corpus):
-    from lawglm.citations import unreadable
+    from lawglm.statutes.citations import unreadable
 
     text = "依据《劳动合同法》第三十七一条，以及《民法典》第" + "9" * 5000 + "条"
     assert verify(text, corpus) == []
@@ -196,7 +196,7 @@ def test_cli_verify_reports_unreadable_with_exit_3(capsys):
 
 
 def test_extract_limit_bounds_the_work(corpus):
-    from lawglm.citations import TooManyCitations, extract
+    from lawglm.statutes.citations import TooManyCitations, extract
 
     text = "刑法第一条至第五十条。" * 20  # 1,000 citations
     assert len(extract(text, corpus)) == 1000

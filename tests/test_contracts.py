@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lawglm.citations import verify_one
 from lawglm.contracts import (
     FieldErrors,
     NoTemplateMatch,
@@ -32,6 +31,7 @@ from lawglm.contracts.money import parse_amount
 from lawglm.contracts.render import BLANK, computed, render_markdown
 from lawglm.contracts.schema import load_templates, parse_template
 from lawglm.numerals import int_to_cn
+from lawglm.statutes.citations import verify_one
 
 NAMES = ["entrustment", "labor", "lease", "loan", "nda", "sale", "tech_service", "transport"]
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\bNone\b|\bUndefined\b")
@@ -507,7 +507,7 @@ def test_docx_has_tables_and_court(corpus):
 
 # --- LLM-assisted extraction (a recorded generator at the edge) --------------------------------------
 class RecordedGenerator:
-    """Replays a model reply in chunks, as lawglm.generation generators stream."""
+    """Replays a model reply in chunks, as lawglm.models.generation generators stream."""
 
     def __init__(self, reply: str):
         self.reply, self.messages = reply, None
@@ -643,7 +643,7 @@ _FUZZ = {}
 
 def _tiny_corpus_for_fuzz():
     """An empty corpus keeps the property fast; statute verification is tested against the real one above."""
-    from lawglm.corpus import Corpus
+    from lawglm.statutes.corpus import Corpus
 
     return _FUZZ.setdefault("c", Corpus([], source="empty"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from lawglm.contracts import draft
-from lawglm.corpus import Corpus
+from lawglm.statutes.corpus import Corpus
 
 LOAN = "张伟借给刘强人民币五万元，年利率20%，一年后还。"
 INTERPRETATION = "测试用民间借贷规定（合成条文）"

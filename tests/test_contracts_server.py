@@ -52,7 +52,7 @@ def test_422_names_the_field_the_caller_passed(client):
 
 
 class Recorded:
-    """A generator at the edge: replays one reply (lawglm.generation generators stream text)."""
+    """A generator at the edge: replays one reply (lawglm.models.generation generators stream text)."""
 
     def __init__(self, reply: dict):
         self.reply = json.dumps(reply, ensure_ascii=False)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from lawglm.corpus import Corpus, read_jsonl, write_jsonl
 from lawglm.errors import ArticleNotFound, CorpusError, UnknownLaw
-from lawglm.ingest import load_corpus
+from lawglm.statutes.corpus import Corpus, read_jsonl, write_jsonl
+from lawglm.statutes.ingest import load_corpus
 
 CIVIL = "中华人民共和国民法典"
 
@@ -117,8 +117,8 @@ def test_missing_or_broken_database(tmp_path):
 
 def test_one_law_read_alone_is_that_law_of_the_full_corpus(corpus):
     """`lawglm lookup LAW N` reads only LAW's rows of laws.db: same articles, same versions, same errors."""
-    from lawglm.corpus import sqlite_law_names
-    from lawglm.ingest import load_law
+    from lawglm.statutes.corpus import sqlite_law_names
+    from lawglm.statutes.ingest import load_law
 
     assert sqlite_law_names(Path(corpus.source)) == set(corpus.laws())  # 「全文」-only laws left out alike
     for name in ("民法典", "刑法", "中华人民共和国农村土地承包法"):

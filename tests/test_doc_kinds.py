@@ -12,11 +12,11 @@ import shutil
 
 import pytest
 
-from lawglm.citations import verify
 from lawglm.cli import main
-from lawglm.corpus import Corpus
-from lawglm.doc_kinds import INTERPRETATION, LAW, REGULATION, doc_number, level_of, short_names
-from lawglm.ingest import ingest_paths
+from lawglm.statutes.citations import verify
+from lawglm.statutes.corpus import Corpus
+from lawglm.statutes.ingest import ingest_paths
+from lawglm.statutes.levels import INTERPRETATION, LAW, REGULATION, doc_number, level_of, short_names
 
 INTERP = "最高人民法院关于适用《中华人民共和国测试法典》测试编的解释（一）"
 LENDING = "最高人民法院关于审理测试借贷案件适用法律若干问题的规定"
@@ -159,7 +159,7 @@ def test_a_short_name_two_documents_share_names_neither(docs, tiny_articles):
 # --- retrieval by level and the index update path --------------------------------------------------
 @pytest.fixture(scope="module")
 def updated_index(tiny_index, doc_dir, tmp_path_factory):
-    from lawglm.updates import apply_update
+    from lawglm.search.updates import apply_update
 
     dest = tmp_path_factory.mktemp("doc-index") / "index"
     shutil.copytree(tiny_index, dest)
@@ -168,7 +168,7 @@ def updated_index(tiny_index, doc_dir, tmp_path_factory):
 
 
 def test_index_update_then_search_by_level(updated_index):
-    from lawglm.retrieval import Retriever
+    from lawglm.search.retrieval import Retriever
 
     r = Retriever.load(updated_index)
     assert set(r.levels()) >= {INTERPRETATION, REGULATION, LAW}
@@ -198,7 +198,7 @@ def test_cli_search_level(updated_index, capsys):
 
 
 def test_http_level_field(make_client, updated_index):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     client = make_client(Assistant.from_settings(Settings(llm="none", index_dir=updated_index)))
@@ -213,7 +213,7 @@ def test_http_level_field(make_client, updated_index):
 
 # --- the source a question needs is missing -----------------------------------------------------
 def test_missing_sources_are_named(tiny_corpus):
-    from lawglm.source_gaps import missing_sources, notice
+    from lawglm.answer.source_gaps import missing_sources, notice
 
     (gap,) = missing_sources("结婚前给的彩礼，离婚后能要回来吗？", tiny_corpus)
     assert gap.topic == "彩礼" and gap.level == INTERPRETATION
@@ -226,7 +226,7 @@ def test_missing_sources_are_named(tiny_corpus):
 def test_a_loaded_source_closes_the_gap(tiny_articles):
     from dataclasses import replace
 
-    from lawglm.source_gaps import missing_sources
+    from lawglm.answer.source_gaps import missing_sources
 
     # a made-up article filed under the title the topic needs: the gap is closed once the document is loaded
     stand_in = replace(tiny_articles[0], law="工伤保险条例", law_id="stand-in", text="测试条文。", level=REGULATION)

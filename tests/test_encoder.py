@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lawglm import encoder_train as enc
 from lawglm.cli import main
-from lawglm.corpus import write_jsonl
-from lawglm.encoder import load_encoder
 from lawglm.errors import DataError, ModelError
-from lawglm.search_text import article_document
+from lawglm.search.encoder import load_encoder
+from lawglm.search.text import article_document
 from lawglm.settings import DEFAULT_ENCODER
+from lawglm.statutes.corpus import write_jsonl
+from lawglm.train import encoder as enc
 
 
 def _questions(articles, path: Path) -> Path:
@@ -214,7 +214,7 @@ def test_gemma_init_is_the_mean_of_backbone_token_vectors(tmp_path):
 def test_cli_help_defaults_match_the_config():
     import re
 
-    from lawglm.cli import encoder_train
+    from lawglm.cli.train import encoder_train
 
     cfg = enc.EncoderConfig()
     shown = {p.name: re.search(r"\[default: ([^\]]+)\]", p.help or "") for p in encoder_train.params}

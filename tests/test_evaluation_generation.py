@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from lawglm.evaluation import (
+from lawglm.eval.generation import (
     GenEvalConfig,
     Prediction,
     bleu4,
@@ -82,7 +82,7 @@ def test_conclusion_and_repeats():
 
 @pytest.fixture(scope="module")
 def tiny_index(tmp_path_factory, tiny_corpus):
-    from lawglm.index import build_index
+    from lawglm.search.index import build_index
 
     path = tmp_path_factory.mktemp("tiny-index")
     build_index(tiny_corpus, path, None, progress=False)
@@ -149,8 +149,8 @@ def test_eval_generation_grounded_shape_with_a_tiny_model(dev_file, tiny_index, 
 
 
 def test_eval_generation_bad_data_and_unknown_adapter(tmp_path, dev_file, tiny_index, tiny_gemma_dir):
+    from lawglm.answer.options import InvalidRequest
     from lawglm.errors import DataError
-    from lawglm.options import InvalidRequest
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n', encoding="utf-8")

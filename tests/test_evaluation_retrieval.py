@@ -8,8 +8,8 @@ import pytest
 
 from lawglm.cli import main
 from lawglm.errors import DataError
-from lawglm.retrieval import Retriever
-from lawglm.retrieval_eval import evaluate_retrieval, metrics_from_ranks, read_retrieval_data
+from lawglm.eval.retrieval import evaluate_retrieval, metrics_from_ranks, read_retrieval_data
+from lawglm.search.retrieval import Retriever
 
 
 def write_gold(path, rows) -> str:
@@ -78,7 +78,7 @@ def test_cli_eval_retrieval_malformed_file_is_one_error_line(tiny_index, tmp_pat
 def test_the_held_back_third_is_sha1_of_the_id_mod_3(tmp_path):
     import hashlib
 
-    from lawglm.retrieval_eval import is_held_out, select_split
+    from lawglm.eval.retrieval import is_held_out, select_split
 
     ids = [f"scen-x-{i:03d}" for i in range(60)]
     expect = {i for i in ids if int(hashlib.sha1(i.encode()).hexdigest(), 16) % 3 == 0}
@@ -110,7 +110,7 @@ def test_gold_sub_articles_and_metadata_are_read(tmp_path):
 
 
 def test_generated_lookups_name_real_articles_and_are_found_first(tiny_index, corpus):
-    from lawglm.retrieval_eval import lookup_examples
+    from lawglm.eval.retrieval import lookup_examples
 
     examples = lookup_examples(corpus, 40, seed=1)
     assert examples == lookup_examples(corpus, 40, seed=1)  # seeded

@@ -7,10 +7,15 @@ import threading
 
 import pytest
 
-from lawglm.backbone import backbone_cache_dir, context_length, ensure_default_backbone, load_backbone
-from lawglm.decoding import DecodeStats
 from lawglm.errors import ModelError
-from lawglm.generation import LocalGenerator, RemoteGenerator, load_generator
+from lawglm.models.backbone import (
+    backbone_cache_dir,
+    context_length,
+    ensure_default_backbone,
+    load_backbone,
+)
+from lawglm.models.decoding import DecodeStats
+from lawglm.models.generation import LocalGenerator, RemoteGenerator, load_generator
 from lawglm.settings import get_settings
 
 MSGS = [{"role": "system", "content": "你是法律助手。"}, {"role": "user", "content": "借款合同的利息怎么约定？"}]
@@ -138,7 +143,7 @@ def test_missing_and_malformed_model_dirs(tmp_path):
 
 
 def test_chatglm_checkpoint_without_weights_or_of_the_first_generation_says_what_is_wrong(tmp_path):
-    """A THUDM remote-code directory is converted (lawglm.chatglm); what cannot be converted is named."""
+    """A THUDM remote-code directory is converted (lawglm.models.chatglm); what cannot be converted is named."""
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "chatglm", "architectures": ["ChatGLMModel"],
                                                       "auto_map": {"AutoConfig": "configuration_chatglm.ChatGLMConfig"}}))
     with pytest.raises(ModelError, match="no \\*.safetensors or pytorch_model\\*.bin weights"):
@@ -150,7 +155,7 @@ def test_chatglm_checkpoint_without_weights_or_of_the_first_generation_says_what
 
 def test_default_backbone_cache_is_atomic(monkeypatch):
     """A conversion killed half-way leaves no cache; the next run converts again and succeeds."""
-    import lawglm.backbone as g
+    import lawglm.models.backbone as g
 
     target = backbone_cache_dir()
 
@@ -239,7 +244,7 @@ def test_generator_per_settings(tiny_gemma_dir, tmp_path):
 def test_restricted_head_is_extended_with_the_prompt_tokens(tiny_backbone):
     import torch
 
-    from lawglm.decoding import OutputHead
+    from lawglm.models.decoding import OutputHead
 
     model, tok = tiny_backbone
     head = OutputHead(model, vocab_ids=range(0, len(tok), 3))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lawglm.grounded import (
+from lawglm.answer.grounded import (
     CONCLUSION_HEAD,
     FALLBACK,
     FROM_SOURCES,
@@ -21,8 +21,8 @@ from lawglm.grounded import (
     sentences,
     shown_basis,
 )
-from lawglm.options import AskOptions
-from lawglm.prompts import TRIM_MARK, excerpt, paragraphs
+from lawglm.answer.options import AskOptions
+from lawglm.answer.prompts import TRIM_MARK, excerpt, paragraphs
 from tests.conftest import teach
 
 LABOR = "中华人民共和国劳动合同法"
@@ -170,7 +170,7 @@ def test_training_target_is_the_opening_sentences_and_the_gold_basis(corpus, lab
 # --- through the Assistant --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def retriever(tiny_index):
-    from lawglm.retrieval import Retriever
+    from lawglm.search.retrieval import Retriever
 
     return Retriever.load(tiny_index)
 
@@ -179,16 +179,16 @@ QUESTION = "公司一直不跟我签书面劳动合同，能要双倍工资吗�
 
 
 def _grounded(retriever, model, tok):
-    from lawglm.assistant import Assistant
-    from lawglm.generation import LocalGenerator
+    from lawglm.answer.assistant import Assistant
+    from lawglm.models.generation import LocalGenerator
     from lawglm.settings import get_settings
 
     return Assistant(retriever, LocalGenerator(model, tok), get_settings(answer_shape="grounded", top_k=3))
 
 
 def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, corpus):
-    from lawglm.backbone import load_backbone
-    from lawglm.prompts import GROUNDED, build_messages
+    from lawglm.answer.prompts import GROUNDED, build_messages
+    from lawglm.models.backbone import load_backbone
 
     model, tok = load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
     assistant = _grounded(retriever, model, tok)

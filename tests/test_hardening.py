@@ -101,7 +101,7 @@ def test_long_history_is_answered_quickly_with_the_model(make_client, model_assi
 
 
 def test_a_client_leaving_a_plain_answer_counts_as_cancelled_not_500(live_server, model_assistant):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     chatty = Assistant(model_assistant.retriever, model_assistant.generator,
@@ -126,7 +126,7 @@ def test_a_client_leaving_a_plain_answer_counts_as_cancelled_not_500(live_server
 def admin(make_client, tiny_index, tmp_path):
     import shutil
 
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     index_dir = tmp_path / "index"

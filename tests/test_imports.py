@@ -71,7 +71,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
-    assert GRAPH["lawglm.assistant"] >= {"lawglm.citations", "lawglm.records", "lawglm.settings"}
+    assert GRAPH["lawglm.answer.assistant"] >= {"lawglm.statutes.citations", "lawglm.records", "lawglm.settings"}
 
 
 def test_lawglm_imports_have_no_cycles():
@@ -81,3 +81,59 @@ def test_lawglm_imports_have_no_cycles():
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_every_module_imports_on_its_own(name):
     importlib.import_module(name)
+
+
+# The pipeline's layers, lowest first: a module may import its own layer and those below it, never above.
+# search and models are side by side and independent of each other; train and eval (offline work) are above
+# everything that serves, so serving code can never import them.
+LAYERS = {
+    "lawglm": 0, "lawglm.settings": 0, "lawglm.errors": 0, "lawglm.records": 0, "lawglm.numerals": 0,
+    "lawglm.statutes": 1,
+    "lawglm.search": 2, "lawglm.models": 2,
+    "lawglm.answer": 3, "lawglm.contracts": 3,
+    "lawglm.server": 4,
+    "lawglm.train": 5, "lawglm.eval": 5,
+    "lawglm.cli": 6,
+}
+SIDE_BY_SIDE = {frozenset({"lawglm.search", "lawglm.models"}), frozenset({"lawglm.answer", "lawglm.contracts"})}
+SERVING = ("lawglm.statutes", "lawglm.search", "lawglm.models", "lawglm.answer", "lawglm.contracts", "lawglm.server")
+
+
+def group(name: str) -> str:
+    """The layer group of a module: its top-level folder, or the base module itself."""
+    parts = name.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else name
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    out = []
+    for name, deps in sorted(graph.items()):
+        for dep in sorted(deps):
+            a, b = group(name), group(dep)
+            if a == b:
+                continue
+            if LAYERS[b] > LAYERS[a] or frozenset({a, b}) in SIDE_BY_SIDE:
+                out.append(f"{name} -> {dep}")
+    return out
+
+
+def test_every_module_has_a_layer():
+    assert not [n for n in MODULES if group(n) not in LAYERS]
+
+
+def test_the_layer_check_finds_an_upward_import():
+    assert layer_violations({"lawglm.search.index": {"lawglm.answer.prompts"}}) == [
+        "lawglm.search.index -> lawglm.answer.prompts"]
+    assert layer_violations({"lawglm.models.generation": {"lawglm.search.retrieval"}})
+    assert layer_violations({"lawglm.server.app": {"lawglm.train.sft"}})
+    assert not layer_violations({"lawglm.answer.assistant": {"lawglm.search.retrieval", "lawglm.models.decoding"}})
+
+
+def test_imports_follow_the_pipeline_layers():
+    assert layer_violations(GRAPH) == []
+
+
+def test_serving_code_never_imports_training_or_evaluation():
+    offline = [f"{n} -> {d}" for n, deps in GRAPH.items() if n.startswith(SERVING)
+               for d in deps if d.startswith(("lawglm.train", "lawglm.eval"))]
+    assert offline == []

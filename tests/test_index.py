@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lawglm import index as ix
-from lawglm.corpus import Corpus
-from lawglm.encoder import encode
 from lawglm.errors import IndexCorrupt, IndexMissing, ModelError
-from lawglm.search_text import article_document
+from lawglm.search import index as ix
+from lawglm.search.encoder import encode
+from lawglm.search.text import article_document
+from lawglm.statutes.corpus import Corpus
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_versions_switch_atomically_and_prune_to_three(tmp_path, tiny_articles):
 def test_pruning_keeps_the_recently_served_not_the_recently_built(tmp_path, tiny_articles):
     """Regression (issue 15): build v2, roll back to v1, build v3 and v4 — v1 (served before v3) must stay;
     the rolled-back-from v2 goes first."""
-    from lawglm.updates import rollback
+    from lawglm.search.updates import rollback
 
     d = tmp_path / "idx"
     v1 = ix.build_index(Corpus(tiny_articles[:5]), d, None, progress=False)["version"]
@@ -196,7 +196,7 @@ def test_progress_callback_reports_stages(tmp_path, tiny_corpus):
 def test_the_character_bm25_field_is_built_and_matches_bm25s(tiny_index, tiny_corpus):
     import bm25s
 
-    from lawglm.search_text import char_tokens
+    from lawglm.search.text import char_tokens
 
     loaded = ix.load_index(tiny_index)
     assert (loaded.path / "chars").is_dir() and loaded.chars is not None
@@ -209,7 +209,7 @@ def test_the_character_bm25_field_is_built_and_matches_bm25s(tiny_index, tiny_co
 
 
 def test_an_index_without_the_character_field_still_serves(index_copy):
-    from lawglm.retrieval import Retriever
+    from lawglm.search.retrieval import Retriever
 
     shutil.rmtree(ix.current_path(index_copy) / "chars")
     loaded = ix.load_index(index_copy)
@@ -231,7 +231,7 @@ def test_ivf_trains_on_a_seeded_sample():
 
 
 def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
-    from lawglm.encoder import StaticEncoder
+    from lawglm.search.encoder import StaticEncoder
 
     loaded = ix.load_index(tiny_index)
     model = loaded.encoder()  # read with numpy + tokenizers, no torch
@@ -248,7 +248,7 @@ def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
 def test_the_shipped_model2vec_style_encoder_reads_without_torch_to_the_same_table():
     """lawglm/data/encoder stores float16 `embeddings` and per-token `weights` (model2vec layout): the numpy
     reader folds them exactly as sentence-transformers' StaticEmbedding.load does."""
-    from lawglm.encoder import load_static
+    from lawglm.search.encoder import load_static
     from lawglm.settings import DEFAULT_ENCODER
 
     static, full = load_static(DEFAULT_ENCODER), ix.load_encoder(DEFAULT_ENCODER)
@@ -261,7 +261,7 @@ def test_a_model_that_is_not_static_is_not_read_as_one(tmp_path, tiny_encoder):
     import json
     import shutil
 
-    from lawglm.encoder import load_static
+    from lawglm.search.encoder import load_static
 
     d = tmp_path / "enc"
     shutil.copytree(tiny_encoder, d)

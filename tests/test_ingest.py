@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from lawglm.corpus import Corpus, write_jsonl
-from lawglm.ingest import IngestError, ingest_paths, load_corpus, resolve_versions
 from lawglm.records import HISTORICAL, REPEALED
+from lawglm.statutes.corpus import Corpus, write_jsonl
+from lawglm.statutes.ingest import IngestError, ingest_paths, load_corpus, resolve_versions
 
 # our own fake statute (never real law text): 编/分编/章/节, 目录, 之一, a paragraph that starts
 # with 第X条 (a reference, not an article), 附则 and an effective-date clause

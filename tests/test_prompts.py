@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from lawglm.errors import LawGLMError
-from lawglm.prompts import (
-    CHAT_TEMPLATE,
+from lawglm.answer.prompts import (
     SYSTEM_PROMPT,
     InvalidHistory,
     PromptTooLong,
     build_messages,
-    count_tokens,
     normalize_history,
-    render,
     retrieval_query,
     split_messages,
-    stop_strings,
 )
+from lawglm.errors import LawGLMError
+from lawglm.models.chat_format import CHAT_TEMPLATE, count_tokens, render, stop_strings
 from lawglm.records import Hit
 
 

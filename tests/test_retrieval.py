@@ -10,10 +10,10 @@ import time
 import pytest
 
 from lawglm.cli import main
-from lawglm.corpus import Corpus
 from lawglm.errors import InvalidQuery, LawGLMError, UnknownLaw
-from lawglm.index import build_index
-from lawglm.retrieval import Retriever
+from lawglm.search.index import build_index
+from lawglm.search.retrieval import Retriever
+from lawglm.statutes.corpus import Corpus
 
 CIVIL = "中华人民共和国民法典"
 LAND = "中华人民共和国农村土地承包法"  # wholly 已废止 in laws.db
@@ -209,7 +209,7 @@ def test_cli_errors_are_one_line(tiny_index, tmp_path, capsys, args, message):
 
 
 def test_cli_index_build_and_stats(tmp_path, tiny_articles, tiny_encoder, capsys):
-    from lawglm.corpus import write_jsonl
+    from lawglm.statutes.corpus import write_jsonl
 
     src = tmp_path / "laws.jsonl"
     write_jsonl(tiny_articles, src)
@@ -227,7 +227,7 @@ def test_cli_index_build_and_stats(tmp_path, tiny_articles, tiny_encoder, capsys
 def test_lookup_of_laws_with_unusual_names(tmp_path, corpus):
     """Names with 、 or inner 《》, names ending in 规则/决议, department-prefixed: exact article first."""
     from lawglm.numerals import article_label
-    from lawglm.search_text import short_law_name
+    from lawglm.search.text import short_law_name
 
     def first(pred):
         law = next(x for x in corpus.laws() if pred(x) and any(a.is_current for a in corpus.law_articles(x)))
@@ -262,7 +262,7 @@ def test_a_citation_inside_a_law_name_is_not_the_article_asked_for(tmp_path, cor
 
 
 def test_everyday_words_are_expanded_to_legal_terms():
-    from lawglm.retrieval import expand_query
+    from lawglm.search.retrieval import expand_query
 
     expanded = expand_query("同事借我钱不还怎么办")
     assert "借款" in expanded and expanded.startswith("同事借我钱不还怎么办")
@@ -271,7 +271,7 @@ def test_everyday_words_are_expanded_to_legal_terms():
 
 def test_colloquial_loan_question_finds_the_loan_contract_articles(tiny_index):
     """A colloquial loan question through the real search path: 借我钱不还 reaches 民法典 借款合同 (第667条起)."""
-    from lawglm.retrieval import Retriever
+    from lawglm.search.retrieval import Retriever
 
     hits = Retriever.load(tiny_index).search("同事借我钱不还怎么办", k=3)
     top = hits[0].article
@@ -284,11 +284,11 @@ KNOWN_QUESTION = "楼上住户扔下花盆砸坏了我的车该找谁"  # a made
 
 @pytest.fixture(scope="module")
 def trained_ranker(tiny_index, tmp_path_factory):
-    """A ranker trained through lawglm.ranker_train on the tiny index (queries = pieces of article text,
+    """A ranker trained through lawglm.train.ranker on the tiny index (queries = pieces of article text,
     plus one known question), and its known-questions file."""
-    from lawglm import ranker as rk
-    from lawglm import ranker_train as rt
-    from lawglm.retrieval import Params
+    from lawglm.search import ranker as rk
+    from lawglm.search.retrieval import Params
+    from lawglm.train import ranker as rt
 
     base = Retriever.load(tiny_index, Params(mode="combsum"))
     st, arts = base._state, base.corpus.articles
@@ -305,7 +305,7 @@ def trained_ranker(tiny_index, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ranked(tiny_index, trained_ranker):
-    from lawglm.retrieval import Params
+    from lawglm.search.retrieval import Params
 
     path, questions = trained_ranker
     return Retriever.load(tiny_index, Params(ranker=str(path), questions=str(questions)))
@@ -331,7 +331,7 @@ def test_a_known_question_leads_to_its_article(ranked):
 def test_known_questions_apply_only_to_the_text_they_were_asked_of(ranked, trained_ranker):
     from dataclasses import replace
 
-    from lawglm import ranker as rk
+    from lawglm.search import ranker as rk
 
     _, questions = trained_ranker
     assert rk.load_questions(questions, ranked.corpus) != []
@@ -350,9 +350,9 @@ def test_direct_lookup_stays_first_under_the_ranker(ranked):
 def test_features_have_one_column_per_name(ranked):
     import numpy as np
 
-    from lawglm import ranker as rk
-    from lawglm.encoder import encode
-    from lawglm.retrieval import detect_laws
+    from lawglm.search import ranker as rk
+    from lawglm.search.encoder import encode
+    from lawglm.search.retrieval import detect_laws
 
     st = ranked._state
     mask = st.status_mask("current")
@@ -367,7 +367,7 @@ def test_features_have_one_column_per_name(ranked):
 
 
 def test_a_ranker_for_another_encoder_falls_back_to_v1_fusion(tiny_index, trained_ranker, tmp_path):
-    from lawglm.retrieval import Params
+    from lawglm.search.retrieval import Params
 
     path, _ = trained_ranker
     other = json.loads(path.read_text(encoding="utf-8"))
@@ -383,14 +383,14 @@ def test_a_ranker_for_another_encoder_falls_back_to_v1_fusion(tiny_index, traine
 
 @pytest.mark.parametrize("mode, allowed", [("bm25", {"bm25"}), ("dense", {"dense"}), ("combsum", {"bm25", "dense"})])
 def test_single_list_modes(tiny_index, mode, allowed):
-    from lawglm.retrieval import Params
+    from lawglm.search.retrieval import Params
 
     hits = Retriever.load(tiny_index, Params(mode=mode)).search("离婚后孩子抚养费", 5)
     assert hits and {s for h in hits for s in h.sources} <= allowed
 
 
 def test_unknown_mode_is_a_clear_error(monkeypatch, tiny_index):
-    from lawglm.retrieval import Params
+    from lawglm.search.retrieval import Params
 
     with pytest.raises(InvalidQuery, match="unknown retrieval mode"):
         Params(mode="magic")
@@ -410,7 +410,7 @@ def tiny_cross_encoder(tmp_path_factory, tiny_articles):
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-    from lawglm.search_text import article_document
+    from lawglm.search.text import article_document
 
     d = tmp_path_factory.mktemp("cross-encoder")
     chars = sorted({ch for a in tiny_articles for ch in article_document(a) if not ch.isspace()})
@@ -427,8 +427,8 @@ def tiny_cross_encoder(tmp_path_factory, tiny_articles):
 def test_a_cross_encoder_reorders_the_top_hits(tiny_index, tiny_cross_encoder, monkeypatch):
     from sentence_transformers import CrossEncoder
 
-    from lawglm.retrieval import Params
-    from lawglm.search_text import article_document
+    from lawglm.search.retrieval import Params
+    from lawglm.search.text import article_document
 
     query = "借款合同的利息"
     first = Retriever.load(tiny_index, Params(mode="combsum")).search(query, 8)
@@ -458,8 +458,8 @@ LAZY_QUERIES = ("借款合同的利息", "正当防卫", "离婚时财产怎么�
 
 def _eager(index_dir, params):
     """The index read in full (no mmap) with the encoder loaded through sentence-transformers."""
-    from lawglm.encoder import load_encoder
-    from lawglm.index import load_index
+    from lawglm.search.encoder import load_encoder
+    from lawglm.search.index import load_index
 
     loaded = load_index(index_dir, mmap=False)
     loaded._encoder = load_encoder(loaded.manifest["encoder"]["path"])
@@ -470,8 +470,8 @@ def _eager(index_dir, params):
 def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker, mode):
     import numpy as np
 
-    from lawglm.encoder import StaticEncoder
-    from lawglm.retrieval import Params
+    from lawglm.search.encoder import StaticEncoder
+    from lawglm.search.retrieval import Params
 
     path, questions = trained_ranker
     params = Params(ranker=str(path), questions=str(questions)) if mode == "ranker" else Params(mode="combsum")
@@ -494,12 +494,12 @@ def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker,
     (["-k", "5", "--law", "民法典", "QUERY-10000"], "query is too long"),
 ])
 def test_cli_search_checks_arguments_before_loading_the_index(tiny_index, monkeypatch, capsys, args, message):
-    import lawglm.index
+    import lawglm.search.index
 
     def refuse(*a, **k):
         raise AssertionError("the index was loaded before the arguments were checked")
 
-    monkeypatch.setattr(lawglm.index, "load_version", refuse)
+    monkeypatch.setattr(lawglm.search.index, "load_version", refuse)
     query = "离" * 10_000 if "QUERY-10000" in args else "离婚"
     args = [a for a in args if a != "QUERY-10000"]
     with pytest.raises(SystemExit) as exc:
@@ -532,7 +532,7 @@ def test_the_shipped_ranker_applies_to_the_shipped_encoder(tmp_path):
     from pathlib import Path
 
     import lawglm
-    from lawglm.index import dir_sha256
+    from lawglm.search.index import dir_sha256
 
     data = Path(lawglm.__file__).parent / "data"
     trained_with = json.loads((data / "ranker.json").read_text(encoding="utf-8"))["info"]["encoder_sha256"]

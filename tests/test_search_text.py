@@ -1,6 +1,6 @@
 """BM25 tokenisation: jieba words + CJK bigrams, function words dropped, what gets indexed."""
 
-from lawglm.search_text import TOKENIZER_NAME, article_document, bigrams, short_law_name, tokenize, words
+from lawglm.search.text import TOKENIZER_NAME, article_document, bigrams, short_law_name, tokenize, words
 
 
 def test_bigrams_cover_every_cjk_run():
@@ -41,7 +41,7 @@ def test_short_law_name():
 
 
 def test_char_tokens_are_unigrams_bigrams_and_whole_latin_words():
-    from lawglm.search_text import char_tokens
+    from lawglm.search.text import char_tokens
 
     assert char_tokens("民法典第1254条ABC") == ["民", "法", "典", "第", "民法", "法典", "典第", "1254", "条", "abc"]
     assert char_tokens("，。") == []
@@ -53,7 +53,7 @@ def test_rjieba_words_are_jiebas_on_statutes_and_questions(corpus):
     differ (bench/segment_bench.py counts 5 such articles of 26,168)."""
     import jieba
 
-    from lawglm.search_text import _WORD, STOPWORDS
+    from lawglm.search.text import _WORD, STOPWORDS
 
     def jieba_words(text):
         return [w.lower() for w in jieba.lcut(text) if _WORD.search(w) and w not in STOPWORDS]
@@ -67,8 +67,8 @@ def test_an_index_tokenised_by_python_jieba_still_serves_and_says_how_to_update(
     import json
     import shutil
 
-    from lawglm.index import current_path
-    from lawglm.retrieval import Retriever
+    from lawglm.search.index import current_path
+    from lawglm.search.retrieval import Retriever
 
     d = tmp_path / "index"
     shutil.copytree(tiny_index, d)

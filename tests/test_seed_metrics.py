@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from lawglm.evaluation import Prediction, format_generation_report, score, text_scores
-from lawglm.seed_metrics import seed_means, seed_scores, segment
+from lawglm.eval.generation import Prediction, format_generation_report, score, text_scores
+from lawglm.eval.seed_metrics import seed_means, seed_scores, segment
 
 
 def test_seed_scores_with_smoothing_match_a_hand_computation():

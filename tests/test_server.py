@@ -389,7 +389,7 @@ def test_model_answer_streams_and_counts_tokens(make_client, model_assistant):
 def test_streamed_model_citations_are_verified_and_inventions_flagged(make_client, model_assistant, tiny_corpus):
     from doubles import Recorded
 
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
 
     real = tiny_corpus.get("中华人民共和国民法典", 1254)
     reply = f"依据{real.citation}，由侵权人承担责任；另见《中华人民共和国民法典》第9999条和《月球开发法》第3条。"
@@ -487,7 +487,7 @@ ADMIN = {"Authorization": "Bearer admin-token-for-tests"}
 def admin_client(make_client, tiny_index, tmp_path):
     import shutil
 
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     index_dir = tmp_path / "index"
@@ -567,8 +567,8 @@ def test_cli_serve_builds_missing_index_then_serves(tmp_path, tiny_articles):
     import httpx
     from live import free_port
 
-    from lawglm.corpus import write_jsonl
-    from lawglm.index import current_version
+    from lawglm.search.index import current_version
+    from lawglm.statutes.corpus import write_jsonl
 
     corpus = tmp_path / "statutes.jsonl"
     write_jsonl(tiny_articles, corpus)
@@ -607,7 +607,7 @@ def test_cli_serve_rejects_bad_flags():
 
 
 def test_adapters_reload(make_client, model_assistant, retrieval_assistant, tmp_path):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
 
     adapters = tmp_path / "adapters"
     adapters.mkdir()

@@ -97,7 +97,7 @@ def _metric(url: str, name: str) -> float:
 
 
 def test_client_disconnect_cancels_generation(live_server, model_assistant):
-    from lawglm.assistant import Assistant
+    from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
     # the same loaded tiny model, allowed long answers, so the client leaves mid-generation

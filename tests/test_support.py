@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from lawglm.citations import verify
+from lawglm.answer.support import check_support, parse_sources, reason_text
 from lawglm.cli import main
-from lawglm.support import check_support, parse_sources, reason_text
+from lawglm.statutes.citations import verify
 
 CIVIL = "中华人民共和国民法典"
 LABOR = "中华人民共和国劳动合同法"

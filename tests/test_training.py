@@ -1,4 +1,4 @@
-"""lawglm.training / sft_data / sft_encode: formats, loss masks, bad data, and real tiny-model training."""
+"""lawglm.train.sft / sft_data / sft_encode: formats, loss masks, bad data, and real tiny-model training."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import pytest
 
 from lawglm.errors import DataError
-from lawglm.sft_data import Columns, Turn, load_examples
-from lawglm.sft_encode import IGNORE, encode_turns, truncate, with_citations
+from lawglm.train.sft_data import Columns, Turn, load_examples
+from lawglm.train.sft_encode import IGNORE, encode_turns, truncate, with_citations
 
 
 def write_jsonl(path, rows) -> str:
@@ -132,7 +132,7 @@ TOY = [{"prompt": "个体工商户", "response": "自然人从事工商业经营
 
 
 def _cfg(tmp_path, model_dir, method, **kw):
-    from lawglm.training import TrainConfig
+    from lawglm.train.sft import TrainConfig
 
     data = write_jsonl(tmp_path / "toy.jsonl", TOY)
     base = {"data": data, "out": str(tmp_path / f"out-{method}"), "method": method, "model": str(model_dir),
@@ -146,7 +146,7 @@ def _cfg(tmp_path, model_dir, method, **kw):
 def _base_logits(model_dir, text="个体工商户"):
     import torch
 
-    from lawglm.backbone import load_backbone
+    from lawglm.models.backbone import load_backbone
 
     model, tok = load_backbone(str(model_dir), device="cpu", progress=False)
     with torch.no_grad():
@@ -158,8 +158,8 @@ def _base_logits(model_dir, text="个体工商户"):
 def test_training_reduces_loss_saves_and_reloads(tmp_path, request, method, fixture):
     import torch
 
-    from lawglm.adapters import attach_adapters, read_adapter_meta
-    from lawglm.training import train
+    from lawglm.models.adapters import attach_adapters, read_adapter_meta
+    from lawglm.train.sft import train
 
     model_dir = request.getfixturevalue(fixture)
     meta = train(_cfg(tmp_path, model_dir, method), echo=lambda m: None)
@@ -186,7 +186,7 @@ def test_training_reduces_loss_saves_and_reloads(tmp_path, request, method, fixt
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_gemma_dir):
-    from lawglm.training import train
+    from lawglm.train.sft import train
 
     train(_cfg(tmp_path, tiny_gemma_dir, "lora", max_steps=4, save_steps=2, eval_data=None), echo=lambda m: None)
     meta = train(_cfg(tmp_path, tiny_gemma_dir, "lora", max_steps=6, save_steps=2, eval_data=None, resume=True),
@@ -199,8 +199,8 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_gemma_dir):
 def test_conversation_examples_keep_their_turns_and_loss_flags(tmp_path, tiny_tok):
     import random
 
-    from lawglm.sft_encode import encode_turns, example_turns
-    from lawglm.training import TrainConfig
+    from lawglm.train.sft import TrainConfig
+    from lawglm.train.sft_encode import encode_turns, example_turns
 
     conv = [{"role": "user", "content": "第一问", "loss": True}, {"role": "assistant", "content": "第一答"},
             {"role": "user", "content": "第二问"}, {"role": "assistant", "content": "第二答", "loss": False}]
@@ -220,11 +220,11 @@ def test_prefix_starts_as_the_backbones_own_keys_and_values(request, fixture, mo
     import torch
     import transformers.utils.generic as hf_generic
 
-    from lawglm.backbone import load_backbone
+    from lawglm.models.backbone import load_backbone
 
     said = []
     monkeypatch.setattr(hf_generic.logger, "warning_once", lambda msg, *a, **k: said.append(str(msg)))
-    from lawglm.training import TrainConfig, prefix_init_text, wrap_model
+    from lawglm.train.sft import TrainConfig, prefix_init_text, wrap_model
 
     model, tok = load_backbone(str(request.getfixturevalue(fixture)), device="cpu", progress=False)
     x = tok("自然人从事工商业经营", add_special_tokens=False, return_tensors="pt")["input_ids"]

@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lawglm import index as index_mod
 from lawglm.errors import DataError, IndexCorrupt, IndexMissing
-from lawglm.index import current_version, list_versions, load_index, versions_dir
-from lawglm.ingest import IngestError
 from lawglm.records import HISTORICAL, REPEALED
-from lawglm.search_text import article_document, tokenize
-from lawglm.updates import apply_update, plan_update, rollback
+from lawglm.search import index as index_mod
+from lawglm.search.index import current_version, list_versions, load_index, versions_dir
+from lawglm.search.text import article_document, tokenize
+from lawglm.search.updates import apply_update, plan_update, rollback
+from lawglm.statutes.ingest import IngestError
 
 CONSUMER = "中华人民共和国消费者权益保护法"
 COOP = "中华人民共和国农民专业合作社法"
@@ -63,7 +63,7 @@ def same(a, b) -> bool:
 @pytest.fixture
 def tokenized(monkeypatch) -> list[str]:
     """Every document the BM25 tokenizer is asked to tokenize (spy around the real tokenize_many)."""
-    from lawglm import token_store
+    from lawglm.search import token_store
 
     calls: list[str] = []
     real = token_store.tokenize_many
@@ -179,7 +179,7 @@ def test_parse_error_leaves_index_untouched(index_dir, tmp_path):
 def test_failed_validation_keeps_serving_index(index_dir, tmp_path, monkeypatch):
     old = load_index(index_dir)
     path, _ = amended(old.corpus.articles, CONSUMER, tmp_path, change=25)
-    from lawglm import updates
+    from lawglm.search import updates
 
     def broken_probe(loaded, article, k=10):
         raise IndexCorrupt("update validation: probe failed")
@@ -248,8 +248,8 @@ def test_concurrent_reader_never_sees_a_broken_index(index_dir, tmp_path):
 KILL_SCRIPT = """
 import sys, time
 from pathlib import Path
-import lawglm.index as index
-from lawglm.updates import apply_update
+import lawglm.search.index as index
+from lawglm.search.updates import apply_update
 real = index._build_dense
 def slow(*a, **kw):
     Path(sys.argv[3]).write_text("building")
@@ -306,7 +306,7 @@ def test_cli_diff_update_rollback(index_dir, tmp_path, capsys):
 def test_token_store_bm25_matches_bm25s_and_reuses_ids(tiny_articles, tmp_path, tokenized):
     import bm25s
 
-    from lawglm import token_store
+    from lawglm.search import token_store
 
     docs = [article_document(a) for a in tiny_articles]
     ids, vocab, n = token_store.token_ids(docs, None)

@@ -141,8 +141,8 @@ def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_ser
 
 
 def test_grounded_answer_lays_out_conclusion_next_steps_and_basis_cards(browser, live_server, model_assistant):
-    from lawglm.assistant import Assistant
-    from lawglm.grounded import FROM_SOURCES
+    from lawglm.answer.assistant import Assistant
+    from lawglm.answer.grounded import FROM_SOURCES
     from lawglm.settings import Settings
 
     grounded = Assistant(model_assistant.retriever, model_assistant.generator,

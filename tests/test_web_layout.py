@@ -26,10 +26,10 @@ CRIMINAL_LAW = "中华人民共和国刑法"
 @pytest.fixture(scope="module")
 def amended_assistant(tmp_path_factory, tiny_articles, tiny_encoder, corpus):
     """Retrieval-only Assistant over the tiny articles plus the last two 刑法 amending acts, all from laws.db."""
-    from lawglm.assistant import Assistant
-    from lawglm.corpus import Corpus
-    from lawglm.index import build_index
+    from lawglm.answer.assistant import Assistant
+    from lawglm.search.index import build_index
     from lawglm.settings import Settings
+    from lawglm.statutes.corpus import Corpus
 
     acts = [law for law in corpus.laws() if law.startswith(CRIMINAL_LAW + "修正案（十")]
     articles = [*tiny_articles, *(a for law in acts for a in corpus.law_articles(law))]
@@ -100,7 +100,7 @@ def test_both_tabs_fit_the_screen(browser, live_server, amended_assistant, size)
 
 def test_current_article_of_an_amended_law_reads_in_force_with_its_history(browser, live_server,  # noqa: F811
                                                                           amended_assistant):
-    from lawglm.amendments import status_detail
+    from lawglm.statutes.amendments import status_detail
 
     pg, errors = _open(browser, live_server(amended_assistant), PHONES[1])
     _ask(pg, "正当防卫造成不法侵害人损害的，是否负刑事责任？")
@@ -148,7 +148,7 @@ def test_an_article_cited_many_times_is_one_card_with_a_count(browser, live_serv
 
 
 def test_a_cut_answer_shows_the_length_note(browser, live_server, model_assistant):  # noqa: F811
-    from lawglm.assistant import LENGTH_NOTE
+    from lawglm.answer.assistant import LENGTH_NOTE
 
     pg, errors = _open(browser, live_server(model_assistant), PHONES[1])
     pg.fill("#max-length", "400")  # the tiny random model never ends a reply within 200 new tokens

@@ -12,9 +12,10 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..citations import verify_one
-from ..corpus import Corpus
-from ..ingest import load_corpus
+from lawglm.statutes.citations import verify_one
+from lawglm.statutes.corpus import Corpus
+from lawglm.statutes.ingest import load_corpus
+
 from ..numerals import article_label, int_to_cn
 from ..settings import Settings, get_settings
 from .coverage import incomplete_rows, unused_words

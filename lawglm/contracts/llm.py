@@ -1,7 +1,7 @@
 """Field extraction with a language model, kept honest by the schema and by the request itself.
 
 Owns `llm_extract`: ask a generator (anything with `stream(messages, **params) -> Iterator[str]`,
-as in lawglm.generation) for a JSON object of field values, then keep a value only if it
+as in lawglm.models.generation) for a JSON object of field values, then keep a value only if it
 passes the template's type checks AND is grounded in the request — every text in it occurs
 in the request, every number and date is one the request states. Anything else is dropped
 with a note, and the rule-based value (if any) stands in for it.

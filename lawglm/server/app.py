@@ -10,29 +10,28 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
-from ..settings import Settings, get_settings
+from ..settings import PACKAGE_DIR, Settings, get_settings
 from . import core, errors, routes_admin, routes_contracts, routes_legal, routes_openai
 from .middleware import ObserveMiddleware
 from .schemas import Health, Readiness
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_DIR = PACKAGE_DIR / "web"
 UPLOAD_PATHS = ("/v1/index/rebuild",)
 log = logging.getLogger("lawglm.server")
 
 
 def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> bool:
     """Build the index (with progress) when none exists at settings.index_dir; True if it built one."""
-    from ..index import build_index, current_version
+    from lawglm.search.index import build_index, current_version
 
     if current_version(settings.index_dir) is not None:
         return False
-    from ..ingest import load_corpus
+    from lawglm.statutes.ingest import load_corpus
 
     echo(f"no index at {settings.index_dir}; building it first (one-off, about a minute)")
     corpus = load_corpus(settings.corpus_source())
@@ -42,7 +41,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> boo
 
 def load_assistant(settings: Settings) -> core.AnswerService:
     """Load index + model per settings (the heavy part; runs in the lifespan's thread)."""
-    from ..assistant import Assistant
+    from lawglm.answer.assistant import Assistant
 
     return Assistant.from_settings(settings)
 

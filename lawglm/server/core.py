@@ -1,7 +1,7 @@
 """Shared server state, the typed interface to the assistant, and the answer path every API goes through.
 
 Routes get the state and the loaded assistant through FastAPI dependencies (`State`, `Service`). Every
-check that needs no model — the options (lawglm/options.py) including the tokenizer-based prompt-fits
+check that needs no model — the options (lawglm/answer/options.py) including the tokenizer-based prompt-fits
 check — runs in `prepare`, on the request, before any work is queued. Model-backed answers go through the
 bounded generation worker; retrieval-only answers run on the thread pool and never wait for the model.
 """
@@ -19,7 +19,8 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..options import AskOptions, InvalidRequest, Limits, validate
+from lawglm.answer.options import AskOptions, InvalidRequest, Limits, validate
+
 from ..records import Answer
 from ..settings import Settings
 from .errors import ApiError, error_body, field_error, to_api_error
@@ -34,7 +35,7 @@ log = logging.getLogger("lawglm.server")
 
 
 class AnswerService(Protocol):
-    """What the server asks of the assistant (lawglm.assistant.Assistant is the implementation)."""
+    """What the server asks of the assistant (lawglm.answer.assistant.Assistant is the implementation)."""
 
     retriever: Any
     generator: Any

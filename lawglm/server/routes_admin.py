@@ -46,14 +46,14 @@ def require_admin(request: Request, st: core.State) -> None:
 
 
 def _load_retriever(index_dir: Path) -> Any:
-    from ..retrieval import Retriever
+    from lawglm.search.retrieval import Retriever
 
     return Retriever.load(index_dir)
 
 
 @router.get("/v1/index", response_model=IndexStats, summary="Statistics of the served index")
 async def index_stats(st: core.State) -> dict:
-    from ..index import stats
+    from lawglm.search.index import stats
 
     out = await run_in_threadpool(stats, served_index_dir(st))
     out["served_version"] = st.assistant.retriever.version if st.assistant is not None else None
@@ -101,13 +101,14 @@ def _reload_generator(st: core.ServerState, assistant: core.AnswerService) -> No
                        kind="conflict")
     if gen.kind != "local":
         raise ApiError(409, "remote backend (--llm-url): adapters are managed by that server", kind="conflict")
-    from ..generation import load_generator
+    from lawglm.answer.prompts import VOCAB_TEXTS
+    from lawglm.models.generation import load_generator
 
     with st.admin_lock:
         default = gen.default_adapter
         try:
             new = load_generator(assistant.settings, adapter=default, corpus=assistant.retriever.corpus,
-                                 progress=False)
+                                 progress=False, vocab_texts=VOCAB_TEXTS)
         except (ValueError, KeyError, OSError) as exc:  # unreadable adapter files: the admin's to fix
             if isinstance(exc, LawGLMError):
                 raise
@@ -169,7 +170,7 @@ def _uploads_dir(st: core.ServerState) -> Path:
 
 def clean_stale_uploads(settings: Settings) -> list[str]:
     """Remove upload dirs left by a crashed server (its pid is gone; start-up calls this)."""
-    from ..index import _pid_alive
+    from lawglm.search.index import _pid_alive
 
     root, removed = Path(settings.home) / "uploads", []
     for d in root.glob(f"{UPLOAD_PREFIX}*") if root.is_dir() else ():
@@ -196,7 +197,8 @@ async def _rebuild_input(upload: UploadFile | None, path: str | None, workdir: P
 def confine(raw: str, roots: list[Path]) -> list[Path]:
     """The statute files `raw` names, every one inside an ingest root after resolving symlinks (422 otherwise).
     A directory is expanded here, so a link inside a root that points outside it is refused too."""
-    from ..ingest import DIR_SUFFIXES
+    from lawglm.statutes.ingest import DIR_SUFFIXES
+
     from .schemas import unsafe_char
 
     if unsafe_char(raw):
@@ -224,7 +226,7 @@ def _save(src: Any, target: Path) -> None:
 
 
 def _validate(paths: list[Path], settings: Settings, workdir: Path) -> dict:
-    from ..ingest import ingest_paths
+    from lawglm.statutes.ingest import ingest_paths
 
     result = ingest_paths(paths, strict=False, max_article_chars=settings.max_article_chars,
                           max_law_chars=settings.max_law_chars)
@@ -264,7 +266,7 @@ def _new_job(st: core.ServerState, report: dict) -> dict:
 
 def _run_job(st: core.ServerState, job: dict, paths: list[Path], workdir: Path) -> None:
     """Thread body: one admin job at a time; apply the update, then swap the retriever."""
-    from ..updates import apply_update
+    from lawglm.search.updates import apply_update
 
     def progress(done: int, total: int, stage: str) -> None:
         job.update(done=int(done), total=int(total), stage=str(stage))

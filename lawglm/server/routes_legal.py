@@ -11,10 +11,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..amendments import status_detail
-from ..options import AskOptions
+from lawglm.answer.options import AskOptions
+from lawglm.answer.smalltalk import small_talk_reply
+from lawglm.statutes.amendments import status_detail
+
 from ..records import Answer
-from ..smalltalk import small_talk_reply
 from . import core
 from .errors import ApiError, field_error
 from .schemas import (
@@ -144,8 +145,8 @@ async def get_statute(assistant: core.Service,
 @router.post("/v1/citations/verify", response_model=VerifyResponse, tags=["statutes"],
              summary="Check every citation in a text against the statute corpus")
 async def verify(body: VerifyRequest, st: core.State, assistant: core.Service) -> dict:
-    from ..citations import TooManyCitations, unreadable
-    from ..citations import verify as verify_text
+    from lawglm.statutes.citations import TooManyCitations, unreadable
+    from lawglm.statutes.citations import verify as verify_text
 
     limits = st.settings
     if len(body.text) > limits.max_verify_chars:
@@ -169,8 +170,8 @@ async def verify(body: VerifyRequest, st: core.State, assistant: core.Service) -
 
 def _supported(text: str, cites: list, sources: list[str], corpus: Any) -> dict:
     """The support check answers get, against the sources the caller names (422 naming a bad one)."""
-    from ..grounded import outside_quotes
-    from ..support import InvalidSources, check_support, parse_sources
+    from lawglm.answer.grounded import outside_quotes
+    from lawglm.answer.support import InvalidSources, check_support, parse_sources
 
     try:
         articles = parse_sources(sources, corpus)

@@ -15,7 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from ..options import AskOptions
+from lawglm.answer.options import AskOptions
+
 from ..records import Answer
 from . import core
 from .errors import ApiError, field_error

@@ -1,3 +1,0 @@
-from lawglm.server import create_app
-
-app = create_app()

@@ -1,0 +1,397 @@
+"""The answer pipeline: question (+ history) -> retrieval -> budgeted prompt -> generation -> verified
+citations -> Answer. Also retrieval-only answers (no model) and draft-then-retrieve.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lawglm.answer.options import AskOptions, Limits, validate
+from lawglm.answer.prompts import VOCAB_TEXTS, build_messages, check_cancel, retrieval_query
+from lawglm.records import Answer, Citation, Hit
+from lawglm.settings import Settings
+from lawglm.statutes.citations import check, verify
+
+RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不构成法律意见）："
+NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
+LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
+SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
+DRAFT_TOKENS = 96
+
+
+@dataclass
+class Assistant:
+    """Retriever + generator (None = retrieval-only) + settings: what `lawglm ask` and the server use."""
+
+    retriever: Any
+    generator: Any
+    settings: Settings  # defaults of every request option (top_k, top_p, temperature, max_new_tokens, ...)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, adapter: str | None = None,
+                      progress: bool = True, restrict_vocab: bool | None = None) -> Assistant:
+        """Load the index (settings.index_dir) and the generator settings.llm_mode() asks for."""
+        from lawglm.models.generation import load_generator
+        from lawglm.search.retrieval import Retriever
+
+        retriever = Retriever.load(settings.index_dir)
+        generator = load_generator(settings, adapter=adapter, corpus=retriever.corpus,
+                                   restrict_vocab=restrict_vocab, progress=progress, vocab_texts=VOCAB_TEXTS)
+        return cls(retriever, generator, settings)
+
+    # --- what the server and CLI ask about ---------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self.retriever is not None
+
+    @property
+    def adapters(self) -> list[str]:
+        return list(getattr(self.generator, "adapters", []) or [])
+
+    @property
+    def context_length(self) -> int:
+        return int(getattr(self.generator, "context_length", 0) or 0)
+
+    def models(self) -> list[dict]:
+        """The backbone (or retrieval-only) and each loaded adapter."""
+        if self.generator is None:
+            return [{"id": "retrieval-only", "kind": "retrieval", "context_length": 0}]
+        out = [{"id": self.generator.name, "kind": f"backbone ({self.generator.kind})",
+                "context_length": self.context_length,
+                "default_adapter": getattr(self.generator, "default_adapter", None)}]
+        for info in getattr(self.generator, "adapter_infos", []):
+            meta = info.get("meta", {})
+            out.append({"id": info["name"], "kind": "adapter", "method": info["method"],
+                        "base_model": meta.get("base_model"), "metrics": meta.get("metrics", {})})
+        return out
+
+    @property
+    def uses_model(self) -> bool:
+        """True when answers need the language model (not retrieval-only mode)."""
+        return self.generator is not None
+
+    def swap_retriever(self, retriever: Any) -> None:
+        """Serve a new retriever; requests already running keep the one they hold."""
+        self.retriever = retriever
+
+    # --- validation --------------------------------------------------------------------
+    def limits(self) -> Limits:
+        """What requests are checked against (no model call: the server checks before queueing)."""
+        return Limits(self.settings, self.context_length, tuple(self.adapters), self.generator is not None,
+                      self.retriever.corpus.require_law, getattr(self.generator, "tokenizer", None),
+                      levels=tuple(self.retriever.levels()) if hasattr(self.retriever, "levels") else None)
+
+    def prepare(self, opts: AskOptions) -> AskOptions:
+        """The options validated, with defaults; InvalidRequest names the bad field."""
+        return validate(opts, self.limits())
+
+    # --- answering ----------------------------------------------------------------------
+    def ask(self, question: str | AskOptions, history: Sequence | None = None, **fields) -> Answer:
+        """The whole answer at once (see `stream`)."""
+        answer = None
+        for item in self.stream(question, history, **fields):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str | AskOptions, history: Sequence | None = None, *,
+               cancel: threading.Event | None = None, **fields) -> Iterator[str | Answer]:
+        """Text chunks as they are generated, then ONE final Answer (text, verified and support-checked
+        citations, hits, usage). Takes AskOptions, or a question with AskOptions' fields as keywords.
+        The chunks of a grounded answer are final; those of a free answer are provisional (the final
+        text may have citations corrected and repeated sentences removed)."""
+        opts = question if isinstance(question, AskOptions) else AskOptions(question, history, **fields)
+        opts = self.prepare(opts)
+        question, pairs = opts.question, list(opts.history)
+        off_topic = self._off_topic(question, pairs, opts)
+        if off_topic is not None:
+            parts = _plain(*off_topic)
+        elif self.generator is None:
+            parts = self._retrieval_only(question, pairs, opts)
+        elif opts.answer_shape == "grounded":
+            parts = self._grounded(question, pairs, opts, cancel)
+        else:
+            parts = self._generate(question, pairs, opts, cancel)
+        for item in _flag_missing_sources(parts, question, self.retriever.corpus):
+            yield _with_status(item, self.retriever.corpus) if isinstance(item, Answer) else item
+
+    def _off_topic(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, str] | None:
+        """(reply, mode) for small talk, or for a question the statutes have nothing relevant to (the
+        relevance threshold; not applied when the caller names the law); None for a legal question."""
+        from lawglm.answer.smalltalk import NOTHING_RELEVANT, small_talk_kind, small_talk_reply
+
+        kind = small_talk_kind(question)
+        if kind is not None:
+            return small_talk_reply(kind), "small-talk"
+        threshold = self.settings.relevance_threshold
+        if threshold and opts.law is None and not self.retriever.is_relevant(retrieval_query(question, pairs),
+                                                                             threshold):
+            return NOTHING_RELEVANT, "nothing-relevant"
+        return None
+
+    def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
+               draft: str = "") -> list[Hit]:
+        query = retrieval_query(question + ("\n" + draft if draft else ""), pairs)
+        if opts.level:
+            return self.retriever.search(query, opts.top_k, law=opts.law, level=opts.level)
+        return self.retriever.search(query, opts.top_k, law=opts.law)
+
+    def _retrieval_only(self, question: str, pairs: list, opts: AskOptions) -> Iterator[str | Answer]:
+        t0 = time.perf_counter()
+        hits = self.search(question, pairs, opts)
+        text, cites = format_retrieved(hits, self.retriever.corpus)
+        text, cites = self._checked(text, [h.article for h in hits], opts, cites)
+        yield text
+        yield Answer(text, cites, hits, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
+                                         "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
+                                         "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"})
+
+    def _budget(self, opts: AskOptions) -> tuple[int, int]:
+        """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
+        return opts.budget()
+
+    def _draft(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, int]:
+        """A short answer without articles: its words help retrieve the articles a layperson didn't name."""
+        from lawglm.models.decoding import DecodeStats
+
+        prompt = build_messages(question, [], pairs, tokenizer=self.generator.tokenizer,
+                                max_prompt_tokens=self._budget(opts)[0])
+        stats = DecodeStats()
+        text = "".join(self.generator.stream(prompt.messages, max_new_tokens=DRAFT_TOKENS, top_p=opts.top_p,
+                                             temperature=0, adapter=opts.adapter, stats=stats))
+        return text, stats.completion_tokens
+
+    def _guard(self, sources: Sequence[Any], question: str) -> Any:
+        """Constrained citations for lawglm's own decode loop (remote backends get the post-hoc check)."""
+        if getattr(self.generator, "kind", "") != "local":
+            return None
+        from lawglm.answer.citation_guard import CitationGuard
+
+        return CitationGuard(sources, self.retriever.corpus, query=question)
+
+    def _prepare(self, question: str, pairs: list, opts: AskOptions, style: str,
+                 cancel: threading.Event | None = None) -> tuple[Any, str, int]:
+        """(prompt, draft, draft tokens): retrieval (after an optional draft) and the budgeted prompt;
+        `cancel` is checked between the steps and inside the budgeting (Cancelled)."""
+        check_cancel(cancel)
+        draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
+        check_cancel(cancel)
+        hits = self.search(question, pairs, opts, draft)
+        check_cancel(cancel)
+        prompt = build_messages(question, hits, pairs, tokenizer=self.generator.tokenizer,
+                                max_prompt_tokens=self._budget(opts)[0], style=style, cancel=cancel)
+        return prompt, draft, draft_tokens
+
+    def _generate(self, question: str, pairs: list, opts: AskOptions,
+                  cancel: threading.Event | None) -> Iterator[str | Answer]:
+        """The model's own answer, citations guarded while decoding (local) and checked afterwards."""
+        from lawglm.answer.grounded import drop_repeats
+        from lawglm.models.decoding import DecodeStats
+
+        t0 = time.perf_counter()
+        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "free", cancel)
+        sources = [h.article for h in prompt.sources]
+        stats, parts = DecodeStats(), []
+        t_gen = time.perf_counter()
+        for chunk in self.generator.stream(prompt.messages, max_new_tokens=self._budget(opts)[1], top_p=opts.top_p,
+                                           temperature=opts.temperature,
+                                           repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
+                                           stats=stats, cancel=cancel, **self._guard_kw(sources, question)):
+            parts.append(chunk)
+            yield chunk
+        check_cancel(cancel)
+        text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
+        usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
+        if usage["finish_reason"] == "length":  # the model wanted to go on: say the answer is cut short
+            text += LENGTH_NOTE
+            yield LENGTH_NOTE
+        yield Answer(text, cites, prompt.sources, usage)
+
+    def _guard_kw(self, sources: Sequence[Any], question: str) -> dict:
+        guard = self._guard(sources, question)
+        return {"guard": guard} if guard is not None else {}
+
+    def _checked(self, text: str, sources: Sequence[Any], opts: AskOptions,
+                 cites: list[Citation] | None = None) -> tuple[str, list[Citation]]:
+        """Existence (citations.verify) and support (support.check_support) of every citation the
+        answer makes — not of references inside the articles it quotes (本法第二十六条 in a quotation)."""
+        from lawglm.answer.grounded import outside_quotes
+        from lawglm.answer.support import check_support
+
+        corpus = self.retriever.corpus
+        if cites is None:
+            cites = outside_quotes(text, verify(text, corpus, context_law=opts.law))
+        return check_support(text, cites, list(sources), corpus)
+
+    def _grounded(self, question: str, pairs: list, opts: AskOptions,
+                  cancel: threading.Event | None) -> Iterator[str | Answer]:
+        """结论 (model, gated sentence by sentence) → 法律依据 (verbatim) → 下一步; see grounded.py."""
+        from lawglm.answer.grounded import (
+            CONCLUSION_HEAD,
+            DISCLAIMER,
+            FROM_SOURCES,
+            NO_SOURCES,
+            SentenceGate,
+            basis_articles,
+            compose,
+            next_steps,
+            outside_quotes,
+            quoted_conclusion,
+            shown_basis,
+            split_reply,
+            system_citations,
+        )
+        from lawglm.models.decoding import DecodeStats
+
+        t0 = time.perf_counter()
+        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "grounded", cancel)
+        sources = [h.article for h in prompt.sources]
+        corpus, stats = self.retriever.corpus, DecodeStats()
+        gate = SentenceGate(question, sources, corpus)
+        t_gen = time.perf_counter()
+        if sources:
+            yield CONCLUSION_HEAD
+            chunks = self.generator.stream(prompt.messages, max_new_tokens=min(self._budget(opts)[1], GROUNDED_TOKENS),
+                                           top_p=opts.top_p, temperature=opts.temperature,
+                                           repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
+                                           stats=stats, cancel=cancel, **self._guard_kw(sources, question))
+            yield from _gated_sentences(chunks, gate)
+        check_cancel(cancel)
+        conclusion = gate.conclusion or quoted_conclusion(question, sources)
+        cut = _cut_short(gate, stats)
+        if cut:
+            conclusion += LENGTH_NOTE
+            yield LENGTH_NOTE
+        if sources and not gate.kept:
+            yield conclusion
+        steps, quoted = next_steps(question, sources, corpus)
+        basis = basis_articles(split_reply(gate.reply)[1], conclusion, sources, corpus)
+        shown = shown_basis(conclusion, basis, question)
+        text = compose(conclusion, shown, steps) if basis else NO_SOURCES
+        head = CONCLUSION_HEAD + conclusion
+        yield text[len(head):] if sources and text.startswith(head) else text
+        cites = outside_quotes(head, verify(head, corpus, context_law=opts.law)) if sources else []
+        cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
+        text, cites = self._checked(text, [*sources, *quoted], opts, cites)
+        usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {
+            "shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
+            "dropped": [{"sentence": s, "reason": r} for s, r in gate.dropped],
+            "finish_reason": "length" if cut else "stop"}  # the gate stopping the model is a normal stop
+        origin = "model" if gate.kept else "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
+        sections = {"conclusion": conclusion, "conclusion_from": origin,
+                    "basis": [a.citation for a, _ in shown], "next_steps": steps, "disclaimer": DISCLAIMER} \
+            if sources else {}
+        yield Answer(text, cites, prompt.sources, usage, sections)
+
+
+def _flag_missing_sources(parts: Iterator[str | Answer], question: str, corpus: Any) -> Iterator[str | Answer]:
+    """When the document a question most likely needs is not in the corpus (彩礼 and no 婚姻家庭编解释),
+    the answer starts by saying its sources are incomplete (lawglm/answer/source_gaps.py)."""
+    from lawglm.answer.source_gaps import missing_sources, notice, with_notice
+
+    gaps = missing_sources(question, corpus)
+    if not gaps:
+        yield from parts
+        return
+    yield notice(gaps) + "\n\n"
+    for item in parts:
+        yield with_notice(item, gaps) if isinstance(item, Answer) else item
+
+
+GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line
+
+
+def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:
+    """The kept sentences of the model's conclusion as they complete (the whole reply ends up in
+    gate.reply); stops the model when the gate drops one or the 依据 line is written."""
+    from lawglm.answer.grounded import sentences, split_reply
+    from lawglm.answer.prompts import BASIS_MARK
+
+    reply, done = "", 0
+    try:
+        for chunk in chunks:
+            reply += chunk
+            conclusion, basis = split_reply(reply)
+            parts = sentences(conclusion)
+            complete = parts if BASIS_MARK in reply else parts[:-1]
+            gate.reply = reply
+            for s in complete[done:]:
+                done += 1
+                kept = gate.push(s)
+                if kept:
+                    yield kept
+            if gate.stopped or (BASIS_MARK in reply and ("\n" in basis or basis.endswith("。"))):
+                return
+        for s in sentences(split_reply(reply)[0])[done:]:
+            kept = gate.push(s)
+            if kept:
+                yield kept
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _with_status(answer: Answer, corpus: Any) -> Answer:
+    """Each cited and retrieved article with the status it is shown with and its amendment history."""
+    from lawglm.statutes.amendments import status_detail
+
+    for c in answer.citations:
+        if c.article is not None:
+            c.status_detail = status_detail(c.article, corpus)
+    answer.retrieved = [replace(h, status_detail=status_detail(h.article, corpus)) for h in answer.retrieved]
+    return answer
+
+
+def _cut_short(gate: Any, stats: Any) -> bool:
+    """The model's conclusion ran into the token limit in the middle of its last sentence."""
+    return bool(gate.kept) and stats.finish_reason == "length" and not gate.conclusion.endswith(SENTENCE_END)
+
+
+def _finish(reason: str) -> str:
+    """The decode loop's reason in OpenAI's terms: length (cut at the token limit), cancelled, or stop."""
+    return reason if reason in ("length", "cancelled") else "stop"
+
+
+def _plain(text: str, mode: str) -> Iterator[str | Answer]:
+    """A reply that needs neither articles nor the model (small talk, nothing relevant)."""
+    yield text
+    yield Answer(text, [], [], {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "seconds": 0.0,
+                                "tokens_per_s": 0.0, "truncated": False, "mode": mode, "finish_reason": "stop"})
+
+
+def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:
+    now = time.perf_counter()
+    decode_s = now - t_gen - (stats.first_token_s or 0.0)
+    return {"prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
+            "total_tokens": stats.prompt_tokens + stats.completion_tokens, "seconds": round(now - t0, 3),
+            "first_token_s": round(stats.first_token_s or 0.0, 3),
+            "tokens_per_s": round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0,
+            "truncated": prompt.was_truncated, "truncation": prompt.truncated,
+            "finish_reason": _finish(stats.finish_reason), "draft_tokens": draft_tokens}
+
+
+def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citation]]:
+    """Retrieval-only answer: each hit as 《law》第N条（status） + text, with its (checked) citation."""
+    if not hits:
+        return NO_HITS, []
+    from lawglm.answer.grounded import drop_repeats
+    from lawglm.statutes.amendments import shown_status
+
+    lines, cites, pos = [RETRIEVAL_ONLY_HEADER], [], len(RETRIEVAL_ONLY_HEADER) + 1
+    seen: set[str] = set()  # an amending article restating one shown above: its repeats read ……
+    for i, h in enumerate(hits, 1):
+        a = h.article
+        head = f"【{i}】{a.citation}（{shown_status(a, corpus)}）"
+        start = pos + len(f"【{i}】")
+        cites.append(check(Citation(a.citation, a.law, a.article_no, a.sub_no,
+                                    span=(start, start + len(a.citation))), corpus))
+        body = drop_repeats(a.text.strip(), seen, verbatim=True)
+        lines += [head, body]
+        pos += len(head) + 1 + len(body) + 1
+    return "\n".join(lines), cites

@@ -1,0 +1,6 @@
+"""`python -m lawglm.cli`."""
+
+from lawglm.cli import main
+
+if __name__ == "__main__":
+    main()

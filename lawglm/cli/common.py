@@ -1,0 +1,118 @@
+"""What every `lawglm` command shares: the root group, settings from flags, JSON output, the flags of the
+commands that answer (ask, chat) and their checks.
+
+Every command maps its flags onto `Settings`; library errors become one line on
+stderr and exit code 1 (usage errors: exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from lawglm.settings import Settings, get_settings
+
+LLM_CHOICES = ("local", "none", "remote")  # every command's --llm: local model, retrieval-only, --llm-url
+LLM_HELP = "local model, none = retrieval-only (answer with the articles), remote = --llm-url"
+QUANTIZE_HELP = ("8: int8 (CPU dynamic: faster, lower quality / CUDA bitsandbytes); 4: CUDA bitsandbytes; "
+                 "none: full precision (default)")
+
+
+def settings_from(**flags) -> Settings:
+    return get_settings(**flags)
+
+
+def echo_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group()
+@click.version_option(package_name="lawglm")
+def cli() -> None:
+    """lawglm: a Chinese legal assistant that cites real law."""
+
+
+def _shared_group(name: str, doc: str) -> click.Group:
+    """A subcommand group other sections may also attach to (created once)."""
+    grp = cli.commands.get(name)
+    if isinstance(grp, click.Group):
+        return grp
+    grp = click.Group(name=name, help=doc)
+    cli.add_command(grp)
+    return grp
+
+
+def _generation_options(f):
+    """Flags shared by `ask` and `chat` (they map onto Settings / Assistant.stream)."""
+    opts = [
+        click.option("--llm", type=click.Choice(LLM_CHOICES), default=None, help=LLM_HELP),
+        click.option("--llm-url", default=None, help="OpenAI-compatible server (vLLM, ChatGLM3 api demo)"),
+        click.option("--model", default=None, help="backbone: gemma-3-270m (default), a local HF dir or hub id"),
+        click.option("--adapter", default=None, help="adapter name under adapters/ or a path; 'none' = bare"),
+        click.option("--index-dir", "index_dir", default=None, help="index directory (default: index/)"),
+        click.option("--index", "index_alias", default=None, hidden=True, help="deprecated: --index-dir"),
+        click.option("--top-k", type=click.IntRange(1, 50), default=None, help="articles to retrieve"),
+        click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
+        click.option("--level", default=None, help="search only these levels: 法律 | 行政法规 | 司法解释"),
+        click.option("--max-length", type=click.IntRange(16), default=None, help="prompt + reply tokens"),
+        click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
+        click.option("--temperature", type=click.FloatRange(0, 2), default=None, help="0 = greedy"),
+        click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP),
+        click.option("--device", default=None, help="auto | cpu | cuda | mps"),
+        click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
+        click.option("--answer-shape", type=click.Choice(["auto", "grounded", "free"]), default=None,
+                     help="grounded: 结论 + verbatim 法律依据 + 下一步 (default for the embedded backbone); "
+                          "free: the model's own answer (default for other models)"),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _quantize_flag(value: str | None) -> int | None:
+    return None if value is None else 0 if value == "none" else int(value)
+
+
+def _index_dir_flag(flags: dict) -> str | None:
+    """--index-dir, or the deprecated --index spelling of it (with a warning)."""
+    alias = flags.pop("index_alias", None)
+    if alias is not None:
+        click.echo("warning: --index is deprecated; use --index-dir", err=True)
+    return flags.pop("index_dir") or alias
+
+
+def _check_llm(s: Settings) -> None:
+    if s.llm == "remote" and not s.llm_url:
+        raise click.BadParameter("remote needs --llm-url (or LAWGLM_LLM_URL)", param_hint="--llm")
+
+
+def _assistant_from_flags(flags: dict, question: str | None = None):
+    """Settings from the flags, the request checked (before anything loads), then the Assistant."""
+    from lawglm.answer.assistant import Assistant
+
+    s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
+                      index_dir=_index_dir_flag(flags), device=flags.pop("device"),
+                      quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"))
+    _check_llm(s)
+    _check_question(s, question, flags.get("law"), flags.get("level"))
+    return Assistant.from_settings(s, adapter=flags.pop("adapter"))
+
+
+def _check_question(s: Settings, question: str | None, law: str | None, level: str | None = None) -> None:
+    """What a question request can be refused for without a model or the index loaded: its length
+    (Settings.max_question_chars), --law (against the index manifest's law names) and --level."""
+    if question is not None and len(question) > s.max_question_chars:
+        raise click.BadParameter(f"question is too long ({len(question)} characters; the limit is "
+                                 f"{s.max_question_chars})", param_hint="QUESTION")
+    if law or level:
+        from lawglm.search.retrieval import check_request
+
+        check_request(s.index_dir, "法律", 1, law=law, level=level)
+
+
+def _request_opts(flags: dict) -> dict:
+    """Per-request AskOptions fields (the adapter chosen by --adapter is already the assistant's default)."""
+    keys = ("top_k", "law", "level", "max_length", "top_p", "temperature")
+    return {**{k: flags[k] for k in keys if flags.get(k) is not None},
+            "draft_first": flags.get("draft_first", False)}

