@@ -326,3 +326,25 @@ def test_token_store_bm25_matches_bm25s_and_reuses_ids(tiny_articles, tmp_path, 
     assert [[vocab2[i] for i in row] for row in ids2] == [tokenize(d) for d in changed]
     assert all(row.dtype == np.int32 for row in ids2)
     assert token_store.load_reuse(tmp_path, docs[:-1]) is None  # stored for another corpus: not used
+
+
+def test_readme_beside_statutes_is_skipped_with_a_note(index_dir, tmp_path, capsys):
+    """corpus/ as shipped holds README.md: ingest, index diff and index update read the statute file next
+    to it and say in one line that the README was skipped (they used to abort on it)."""
+    from live import run_cli
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "corpus" / "README.md", folder / "README.md")
+    (folder / "test.md").write_text(FAKE, encoding="utf-8")
+    code, out, err = run_cli(["ingest", str(folder)], capsys)
+    assert code == 0 and "中华人民共和国测试法: 2" in out
+    assert f"note: {folder / 'README.md'}: skipped, not a statute file" in out
+    code, out, err = run_cli(["index", "diff", str(folder), "--index-dir", str(index_dir)], capsys)
+    assert code == 0 and "1 added" in out and err.count("skipped, not a statute file") == 1
+    code, out, err = run_cli(["index", "update", str(folder), "--index-dir", str(index_dir)], capsys)
+    assert code == 0 and "added 1" in out and err.count("skipped, not a statute file") == 1
+    assert load_index(index_dir).corpus.get("中华人民共和国测试法", 2) is not None
+    # named explicitly, a file without articles is still an error: the user said it is a statute
+    code, _, err = run_cli(["ingest", str(folder / "README.md")], capsys)
+    assert code == 1 and "has no articles" in err

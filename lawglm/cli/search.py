@@ -121,6 +121,8 @@ def index_diff(paths: tuple[str, ...], index_dir: str | None, as_json: bool) -> 
     if as_json:
         echo_json(plan.to_dict())
         return
+    for line in plan.report.skipped:
+        click.echo(f"note: {line}", err=True)
     for line in plan.lines() + [f"warning: {w}" for w in plan.report.warnings]:
         click.echo(line)
 
@@ -139,7 +141,8 @@ def index_update(paths: tuple[str, ...], index_dir: str | None, encoder: str | N
 
     where = settings_from(index_dir=index_dir).index_dir
     before, t0 = current_version(where), time.perf_counter()
-    manifest = _print_report_on_error(lambda: apply_update(where, list(paths), encoder=encoder))
+    manifest = _print_report_on_error(lambda: apply_update(
+        where, list(paths), encoder=encoder, note=lambda line: click.echo(f"note: {line}", err=True)))
     if as_json:
         echo_json({"previous": before, **manifest})
     elif manifest["version"] == before:

@@ -262,18 +262,22 @@ def update_lock(index_dir: str | Path) -> Iterator[None]:
 
 
 def apply_update(index_dir: str | Path, paths: list[Path] | list[str], *, encoder: str | None = None,
-                 progress: bool = True, progress_callback: ProgressCallback | None = None) -> dict:
+                 progress: bool = True, progress_callback: ProgressCallback | None = None,
+                 note: Callable[[str], None] | None = None) -> dict:
     """Merge statute files into the serving index as a new version, validate it, switch atomically.
 
     Returns the new manifest (the current one, unchanged, when nothing differs). Parse or validation
     failures raise DataError (IngestError carries `.report`); the serving index is left untouched.
-    `encoder` defaults to the encoder the serving index was built with.
+    `encoder` defaults to the encoder the serving index was built with. `note` gets one line per file
+    of a directory that was skipped as no statute (corpus/README.md).
     """
     from lawglm.search.index import build_index, load_index
 
     report = progress_callback or (lambda done, total, stage: None)
     report(0, 6, "parse")
     result = ingest_paths([Path(p) for p in paths], strict=True)
+    for line in result.report.skipped:
+        (note or (lambda _: None))(line)
     with update_lock(index_dir):
         report(1, 6, "diff")
         loaded, memo = load_index(index_dir), {}

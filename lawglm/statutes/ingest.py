@@ -76,6 +76,7 @@ class ParseReport:
     articles: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files in a directory that are not statutes
 
     @property
     def ok(self) -> bool:
@@ -83,13 +84,14 @@ class ParseReport:
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "files": self.files, "laws": self.laws, "levels": self.levels,
-                "articles": self.articles,
+                "articles": self.articles, "skipped": self.skipped,
                 "warnings": self.warnings, "errors": self.errors}
 
     def lines(self) -> list[str]:
         head = f"{len(self.files)} file(s), {len(self.laws)} law(s), {self.articles} article(s)"
         return ([head] + [f"  {law}: {n}" + (f" [{self.levels[law]}]" if self.levels.get(law) else "")
                           for law, n in sorted(self.laws.items())]
+                + [f"note: {n}" for n in self.skipped]
                 + [f"warning: {w}" for w in self.warnings] + [f"error: {e}" for e in self.errors])
 
 
@@ -155,9 +157,14 @@ def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_arti
     """Parse statute files / directories. strict: raise IngestError when the report has errors.
     An article over `max_article_chars` or a law over `max_law_chars` (defaults: Settings) is an error."""
     report, articles, repeals = ParseReport(), [], []
-    for path in _expand(paths, report):
-        report.files.append(str(path))
+    for path, found in _expand(paths, report):
+        errors, warnings = len(report.errors), len(report.warnings)
         arts, reps = _ingest_file(path, report)
+        if found and not arts and not reps and _not_a_statute(path, report.errors[errors:]):
+            del report.errors[errors:], report.warnings[warnings:]  # a README next to the statutes
+            report.skipped.append(f"{path}: skipped, not a statute file (no 第X条 articles)")
+            continue
+        report.files.append(str(path))
         articles.extend(arts)
         repeals.extend(reps)
     _check_sizes(articles, report, max_article_chars, max_law_chars)
@@ -195,20 +202,30 @@ def _check_sizes(articles: list[Article], report: ParseReport, max_article: int 
                                  "(LAWGLM_MAX_LAW_CHARS)")
 
 
-def _expand(paths, report: ParseReport) -> list[Path]:
-    out: list[Path] = []
+def _expand(paths, report: ParseReport) -> list[tuple[Path, bool]]:
+    """The files to read, each with whether it was found in a directory (rather than named)."""
+    out: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in DIR_SUFFIXES)
             if not found:
                 report.errors.append(f"{p}: no .txt/.md/.jsonl files in directory")
-            out.extend(found)
+            out.extend((f, True) for f in found)
         elif p.is_file():
-            out.append(p)
+            out.append((p, False))
         else:
             report.errors.append(f"{p}: not found")
     return out
+
+
+def _not_a_statute(path: Path, errors: list[str]) -> bool:
+    """A text file found in a directory that holds no 第X条 line at all (corpus/README.md): not a statute.
+    A file that cannot be decoded, a JSONL file or one with any article line is still read as one."""
+    if path.suffix.lower() not in TEXT_SUFFIXES or any("cannot decode" in e for e in errors):
+        return False
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return not re.search(r"(?m)^[\s\u3000#*]*第[零〇一二三四五六七八九十百千万两\d]+条", text)
 
 
 def _ingest_file(path: Path, report: ParseReport) -> tuple[list[Article], list[Repeal]]:
