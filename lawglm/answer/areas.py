@@ -1,0 +1,176 @@
+"""下一步 by the question's legal area (search/routing.py), not by the laws that happened to be retrieved.
+
+Each area (lawglm/data/areas.json) names the forum in the order the law requires (劳动仲裁 before court,
+行政复议 / 行政诉讼, 消费者协会 / 12315 / 市场监管, 公安 for crimes, 工伤认定 at 社会保险行政部门), the steps,
+the statutory periods that bind the person and the evidence that matters. Periods are quoted from the
+corpus (answer/deadlines.py) and, when the question gives the date they run from, their last day is
+computed. When routing is unsure, the periods of every candidate area are compared and the shortest one is
+shown first, with the reason: a wrong area must never make the person think they have longer than they do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from lawglm.answer.deadlines import Period, last_day, start_date
+from lawglm.numerals import article_label
+from lawglm.records import Article
+from lawglm.settings import PACKAGE_DIR
+
+AREAS_FILE = PACKAGE_DIR / "data" / "areas.json"
+CALENDAR_LAW = "中华人民共和国民法典"  # 第二百零一条 — 第二百零三条: how the computed last day is counted
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(AREAS_FILE.read_text(encoding="utf-8"))
+
+
+def periods() -> dict[str, Period]:
+    return {k: Period(**v) for k, v in _data()["periods"].items()}
+
+
+def area_spec(area: str) -> dict:
+    areas = _data()["areas"]
+    return areas.get(area, areas["other"])
+
+
+@dataclass
+class Deadline:
+    """One statutory period as shown: the period, its article and 款 text, and — when the question gives
+    the date it runs from — that date and the last day."""
+
+    period: Period
+    article: Article | None  # None: the corpus does not hold the article (the period is named, not stated)
+    paragraph_text: str = ""
+    start: date | None = None
+    end: date | None = None
+    start_assumed_year: bool = False
+
+    @property
+    def citation(self) -> str:
+        if self.article is None:
+            return f"《{self.period.law}》{article_label(self.period.article_no)}"
+        label = self.article.citation
+        return label + (f"第{_cn(self.period.paragraph)}款" if self.article.text.count("\n") else "")
+
+    def to_dict(self) -> dict:
+        n, unit = self.period.length
+        return {"name": self.period.name, "length": n, "unit": unit, "words": self.period.words,
+                "citation": self.citation, "in_corpus": self.article is not None,
+                "start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat() if self.end else None}
+
+
+def _cn(n: int) -> str:
+    from lawglm.numerals import int_to_cn
+
+    return int_to_cn(n)
+
+
+@dataclass
+class NextSteps:
+    """The 下一步 section: lines to show, the articles they quote, the forum in order, the deadlines."""
+
+    area: str
+    lines: list[str] = field(default_factory=list)
+    quoted: list[Article] = field(default_factory=list)
+    forum: list[str] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    unsure: bool = False
+    candidates: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"area": self.area, "forum": self.forum, "deadlines": [d.to_dict() for d in self.deadlines],
+                "unsure": self.unsure, "candidates": list(self.candidates)}
+
+
+def _deadline(period: Period, corpus, question: str, events: tuple[str, ...], today: date | None) -> Deadline:
+    found = period.resolve(corpus)
+    d = Deadline(period, found[0] if found else None, found[1] if found else "")
+    mention = None if period.later else start_date(question, events, today)
+    if mention is not None and d.article is not None:
+        n, unit = period.length
+        d.start, d.end, d.start_assumed_year = mention.day, last_day(mention.day, n, unit), not mention.year_given
+    return d
+
+
+def _sentence_with(paragraph: str, words: str) -> str:
+    from lawglm.answer.grounded import sentences
+
+    for s in sentences(paragraph):
+        if words in s:
+            return s
+    return paragraph
+
+
+def deadline_line(d: Deadline, today: date | None) -> str:
+    """One 期限 line: the period quoted from its article; the last day when the start date is known."""
+    p = d.period
+    if d.article is None:
+        return (f"期限：{p.name}由{d.citation}规定，本法规库未收录该条，无法引用原文；"
+                "请尽早办理，不要等到期限届满。")
+    line = f"期限：{p.name}——{d.citation}：“{_sentence_with(d.paragraph_text, p.words)}”"
+    if d.end is not None:
+        year_note = "（您未写年份，按最近的这一天计算）" if d.start_assumed_year else ""
+        line += (f"按您所说的{_day(d.start)}{year_note}起算，最后一日为{_day(d.end)}"
+                 f"（期间计算：《{CALENDAR_LAW}》第二百零一条、第二百零二条；最后一日是法定休假日的，"
+                 f"顺延至休假日结束的次日：第二百零三条）")
+        if today is not None:
+            left = (d.end - today).days
+            line += f"，距今还有{left}天" if left >= 0 else "，按此计算已经届满，请尽快咨询律师是否有中断、中止等情形"
+        line += "。"
+    return line
+
+
+def _day(x: date) -> str:
+    return f"{x.year}年{x.month}月{x.day}日"
+
+
+def _cited(spec_cite, corpus) -> Article | None:
+    if not spec_cite or corpus is None:
+        return None
+    law, no = spec_cite
+    a = corpus.get(corpus.resolve_law(law) or law, no)
+    return a if a is not None and a.is_current else None
+
+
+def next_steps_for(question: str, routing, corpus, today: date | None = None) -> NextSteps:
+    """下一步 for the question's area. When routing is unsure, every candidate area's periods are compared and
+    the shortest is shown first with the reason; the forum and steps are those of the routed area."""
+    spec = area_spec(routing.area)
+    candidates = tuple(getattr(routing, "candidates", (routing.area,)))
+    unsure = len(candidates) > 1
+    out = NextSteps(routing.area, forum=list(spec["forum"]), unsure=unsure, candidates=candidates)
+    for step in spec["steps"]:
+        article = _cited(step.get("cite"), corpus)
+        out.lines.append(step["text"] + (f"（{article.citation}）" if article is not None else ""))
+        if article is not None:
+            out.quoted.append(article)
+    table = periods()
+    names = list(spec["periods"])
+    if unsure:
+        for other in candidates[1:]:
+            names += [n for n in area_spec(other)["periods"] if n not in names]
+    events = tuple(spec["events"])
+    deadlines = [_deadline(table[n], corpus, question, events, today) for n in names]
+    first = [d for d in deadlines if not d.period.later]
+    if unsure:
+        shortest = min(first, key=lambda d: d.period.days_upper_bound(), default=None)
+        own = [table[n] for n in spec["periods"] if not table[n].later]
+        if shortest is not None and (not own or shortest.period.days_upper_bound()
+                                     < min(p.days_upper_bound() for p in own)):
+            titles = "、".join(area_spec(a)["title"] for a in candidates)
+            out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
+                             f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
+        deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))
+    for d in deadlines:
+        out.lines.append(deadline_line(d, today))
+        if d.article is not None:
+            out.quoted.append(d.article)
+    out.deadlines = deadlines
+    out.lines.append(f"证据：{spec['evidence']}。")
+    return out

@@ -1,0 +1,167 @@
+"""Deadlines: the period an article sets, read from the article's own words, and its last day from a date
+in the question.
+
+Owns
+- `Period`: one statutory period (民法典第一百八十八条第一款 三年, 劳动争议调解仲裁法第二十七条第一款 一年,
+  行政复议法第二十条第一款 六十日, 行政诉讼法第四十六条第一款 六个月, …) named by law, article, 款 and the words
+  that state its length. The length is parsed from those words, and only when the corpus article holds them
+  (`Period.resolve`): lawglm never types a period the corpus does not state.
+- the calendar arithmetic of 民法典第二百零一条、第二百零二条 (the first day is not counted; a period in
+  months or years ends on the corresponding day of the last month, or on that month's last day when it has
+  no such day) — `last_day`;
+- reading dates from a question (2024年3月5日, 2024-03-05, 2024/3/5, and 3月5日 against a reference day)
+  and choosing the one the period runs from (`start_date`).
+The holiday rule (民法典第二百零三条) only ever lengthens a period; `last_day` does not apply it, so the day
+shown is never later than the true one, and the answer says the period may run on past a holiday.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lawglm.numerals import cn_to_int
+
+_UNITS = {"年": "years", "个月": "months", "月": "months", "日": "days", "天": "days"}
+_LENGTH = re.compile(r"(?P<n>[0-9]+|[一二三四五六七八九十百千两]+)\s*(?P<unit>年|个月|日|天)")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period an article states: `words` is the phrase of the article's `paragraph` (1-based 款) that
+    gives its length (三年, 一年, 六十日, 六个月)."""
+
+    name: str  # what the period is for, e.g. 诉讼时效, 劳动仲裁时效, 行政复议申请期限
+    law: str
+    article_no: int
+    paragraph: int
+    words: str
+    runs_from: str  # lawglm's words for the day the period starts from
+    later: bool = False  # a period of a later step (after an arbitration award): not counted from the question
+
+    @property
+    def length(self) -> tuple[int, str]:
+        """(number, unit) parsed from `words`: (60, "days"), (6, "months"), (1, "years")."""
+        m = _LENGTH.search(self.words)
+        if m is None:
+            raise ValueError(f"no length in {self.words!r}")
+        n = m.group("n")
+        return (int(n) if n.isdigit() else cn_to_int(n.replace("两", "二"))), _UNITS[m.group("unit")]
+
+    def resolve(self, corpus) -> tuple[object, str] | None:
+        """(article, the paragraph's text) when the corpus holds the current article and its paragraph
+        states `words`; None otherwise (the period is then not shown)."""
+        if corpus is None:
+            return None
+        law = corpus.resolve_law(self.law) or self.law
+        article = corpus.get(law, self.article_no)
+        if article is None or not article.is_current:
+            return None
+        paras = [p.strip() for p in article.text.split("\n") if p.strip()]
+        if self.paragraph > len(paras) or self.words not in paras[self.paragraph - 1]:
+            return None
+        return article, paras[self.paragraph - 1]
+
+    def days_upper_bound(self) -> int:
+        """The most days the period can last (for comparing periods of different units)."""
+        n, unit = self.length
+        return n * {"days": 1, "months": 31, "years": 366}[unit]
+
+
+def add_months(start: date, months: int) -> date:
+    """The corresponding day `months` later, or that month's last day when it has none (民法典第二百零二条)."""
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def last_day(start: date, n: int, unit: str) -> date:
+    """The last day of a period of `n` `unit`s (days / months / years) that runs from the event on `start`:
+    the event's day is not counted (民法典第二百零一条), so n days end n days after it; months and years
+    end on the corresponding day (or the month's last day, 民法典第二百零二条)."""
+    if n < 0:
+        raise ValueError("a period cannot be negative")
+    if unit == "days":
+        return start + timedelta(days=n)
+    if unit == "months":
+        return add_months(start, n)
+    if unit == "years":
+        return add_months(start, 12 * n)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def days_left(end: date, today: date) -> int:
+    """Days from today to the last day, both counted as whole days (0: today is the last day; < 0: passed)."""
+    return (end - today).days
+
+
+# --- dates in a question -------------------------------------------------------------------------
+_FULL = re.compile(r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*[日号]?")
+_MONTH_DAY = re.compile(r"(?<![\d年/.-])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]")
+_CN_FULL = re.compile(r"(?P<y>二[〇零○0][一二三四五六七八九〇零○0]{2})年(?P<m>[一二三四五六七八九十]{1,3})月"
+                      r"(?P<d>[一二三四五六七八九十]{1,3})[日号]")
+_CN_DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A date found in a question: where it is and whether its year was written."""
+
+    day: date
+    span: tuple[int, int]
+    year_given: bool
+
+
+def dates_in(text: str, today: date | None = None) -> list[Mention]:
+    """Dates written in the text, in order. A date without a year (3月5日) is read in the reference day's
+    year, or the year before when that would be after the reference day; without `today` it is skipped."""
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for m in _FULL.finditer(text):
+        day = _safe_date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        if day is not None:
+            found.append(Mention(day, m.span(), True))
+            taken.append(m.span())
+    for m in _CN_FULL.finditer(text):
+        try:
+            y = int(m.group("y").translate(_CN_DIGIT))
+            day = _safe_date(y, cn_to_int(m.group("m")), cn_to_int(m.group("d")))
+        except ValueError:
+            day = None
+        if day is not None:
+            found.append(Mention(day, m.span(), True))
+            taken.append(m.span())
+    if today is not None:
+        for m in _MONTH_DAY.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            day = _safe_date(today.year, int(m.group("m")), int(m.group("d")))
+            if day is not None and day > today:
+                day = _safe_date(today.year - 1, int(m.group("m")), int(m.group("d")))
+            if day is not None:
+                found.append(Mention(day, m.span(), False))
+    return sorted(found, key=lambda x: x.span)
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def start_date(text: str, cues: tuple[str, ...], today: date | None = None) -> Mention | None:
+    """The date the period runs from: the date written nearest before one of the area's event words
+    (辞退, 处罚决定, 受伤 …, within 15 characters), else the latest date written; None without a date."""
+    mentions = dates_in(text, today)
+    if not mentions:
+        return None
+    best, best_gap = None, 16
+    for mention in mentions:
+        after = text[mention.span[1]:mention.span[1] + 15]
+        gaps = [after.find(c) for c in cues if c in after]
+        if gaps and min(gaps) < best_gap:
+            best, best_gap = mention, min(gaps)
+    return best or max(mentions, key=lambda x: x.day)

@@ -1,0 +1,123 @@
+"""Deadlines: period lengths read from the corpus, calendar arithmetic across month ends, dates in questions,
+and 下一步 by area (forum order, the unsure case showing the shorter deadline)."""
+
+from datetime import date
+
+import pytest
+
+from lawglm.answer.areas import next_steps_for, periods
+from lawglm.answer.deadlines import Period, add_months, dates_in, last_day, start_date
+from lawglm.search.routing import Routing, route
+
+
+@pytest.mark.parametrize("start,n,unit,end", [
+    (date(2024, 1, 31), 1, "months", date(2024, 2, 29)),   # no 31 Feb: the month's last day (leap year)
+    (date(2023, 1, 31), 1, "months", date(2023, 2, 28)),
+    (date(2024, 8, 31), 6, "months", date(2025, 2, 28)),   # 行政诉讼 six months from 31 August
+    (date(2024, 3, 31), 6, "months", date(2024, 9, 30)),
+    (date(2024, 2, 29), 1, "years", date(2025, 2, 28)),    # a year from 29 February
+    (date(2024, 2, 29), 3, "years", date(2027, 2, 28)),
+    (date(2024, 3, 5), 1, "years", date(2025, 3, 5)),      # the corresponding day
+    (date(2024, 11, 1), 60, "days", date(2024, 12, 31)),   # the first day is not counted
+    (date(2024, 12, 15), 60, "days", date(2025, 2, 13)),   # across a year end
+    (date(2023, 12, 31), 2, "months", date(2024, 2, 29)),
+])
+def test_last_day(start, n, unit, end):
+    assert last_day(start, n, unit) == end
+
+
+def test_add_months_keeps_the_day_when_the_month_has_it():
+    assert add_months(date(2024, 1, 30), 1) == date(2024, 2, 29)
+    assert add_months(date(2024, 1, 28), 1) == date(2024, 2, 28)
+    assert add_months(date(2024, 11, 30), 3) == date(2025, 2, 28)
+
+
+def test_period_lengths_come_from_the_corpus_words(corpus):
+    table = periods()
+    assert table["civil"].length == (3, "years")
+    assert table["labor"].length == (1, "years")
+    assert table["admin_review"].length == (60, "days")
+    assert table["admin_suit"].length == (6, "months")
+    assert table["injury_worker"].length == (1, "years")
+    for name in ("civil", "labor", "admin_review", "admin_suit", "labor_award", "public_order"):
+        article, paragraph = table[name].resolve(corpus)
+        assert table[name].words in paragraph and article.is_current
+    # a period whose words the article does not hold is not shown
+    wrong = Period("诉讼时效", "中华人民共和国民法典", 188, 1, "五年", "")
+    assert wrong.resolve(corpus) is None
+
+
+def test_dates_in_a_question():
+    text = "我2024年3月5日入职，2025-01-31被辞退，12月3日收到通知"
+    found = dates_in(text, today=date(2025, 11, 1))
+    assert [m.day for m in found] == [date(2024, 3, 5), date(2025, 1, 31), date(2024, 12, 3)]
+    assert [m.year_given for m in found] == [True, True, False]
+    assert dates_in("2月30日被罚", today=date(2025, 5, 1)) == []   # no such day
+    assert dates_in("3月5日被罚") == []                              # no year and no reference day
+    assert dates_in("二〇二四年三月五日") and dates_in("二〇二四年三月五日")[0].day == date(2024, 3, 5)
+
+
+def test_start_date_prefers_the_event():
+    text = "我2020年6月1日入职，2024年8月31日被辞退，公司2024年9月10日才发工资"
+    assert start_date(text, ("辞退",)).day == date(2024, 8, 31)
+    assert start_date("2024年1月2日入职，2024年5月6日", ("辞退",)).day == date(2024, 5, 6)  # else the latest
+    assert start_date("没写日期", ("辞退",)) is None
+
+
+def test_forum_by_area(corpus):
+    dismissal = next_steps_for("公司把我辞退了，没有任何补偿", route("公司把我辞退了，没有任何补偿"), corpus)
+    assert dismissal.area == "labor_dismissal" and dismissal.forum[0] == "劳动争议仲裁委员会"
+    assert "须先仲裁" in dismissal.lines[0]
+    assert dismissal.deadlines[0].period.length == (1, "years")
+    fine = "市场监管局给我开了两万元的罚款决定书，我不服"
+    admin = next_steps_for(fine, route(fine), corpus)
+    assert admin.area == "administrative" and admin.forum[0] == "行政复议机关"
+    assert [d.period.length for d in admin.deadlines] == [(60, "days"), (6, "months")]
+    crime = next_steps_for("我被人打了，怎么报警", route("我被人打了，怎么报警"), corpus)
+    assert crime.forum == ["公安机关"]
+
+
+def test_last_day_from_the_question(corpus):
+    q = "我2024年8月31日被公司辞退了"
+    steps = next_steps_for(q, route(q), corpus, today=date(2024, 9, 30))
+    labor = steps.deadlines[0]
+    assert (labor.start, labor.end) == (date(2024, 8, 31), date(2025, 8, 31))
+    assert "2025年8月31日" in "\n".join(steps.lines) and "距今还有335天" in "\n".join(steps.lines)
+    q = "区市场监管局2024年11月1日对我作出罚款决定"
+    admin = next_steps_for(q, route(q), corpus, today=date(2024, 12, 16))
+    assert admin.deadlines[0].end == date(2024, 12, 31)
+    assert "距今还有15天" in "\n".join(admin.lines)
+
+
+def test_unsure_routing_shows_the_shorter_deadline_first(corpus):
+    unsure = Routing("consumer", (), 0.2, (("administrative", 4.0),), score=5.0)
+    assert unsure.unsure and unsure.candidates == ("consumer", "administrative")
+    steps = next_steps_for("商店卖过期食品，被罚了", unsure, corpus)
+    assert steps.unsure
+    first = steps.deadlines[0]
+    assert first.period.length == (60, "days")   # not 民法典 三年
+    assert any("较短" in line and "六十日" in line for line in steps.lines)
+    sure = Routing("consumer", (), 0.9, (("administrative", 0.5),), score=5.0)
+    assert next_steps_for("商店卖过期食品", sure, corpus).deadlines[0].period.length == (3, "years")
+
+
+def test_a_period_the_corpus_lacks_is_named_not_stated(corpus):
+    q = "上班时从梯子上摔下来骨折了，公司不给报工伤"
+    steps = next_steps_for(q, route(q), corpus)
+    assert steps.area == "work_injury" and steps.forum[0] == "社会保险行政部门"
+    if corpus.resolve_law("工伤保险条例") is None:
+        assert any("未收录" in line and "30日" not in line for line in steps.lines)
+
+
+@pytest.mark.parametrize("question,area", [
+    ("公司违法辞退我，要赔多少", "labor_dismissal"),
+    ("老板拖欠我三个月工资不发", "wages"),
+    ("城管把我摆摊的三轮车扣了，合法吗", "administrative"),
+    ("网购的衣服七天无理由退货商家不退", "online_shopping"),
+    ("邻居家楼上漏水把我家天花板泡坏了", "neighbours"),
+    ("今天天气怎么样", "other"),
+])
+def test_route(question, area):
+    r = route(question)
+    assert r.area == area
+    assert (r.confidence == 0.0) == (area == "other")
