@@ -271,3 +271,24 @@ def test_http_huge_and_malformed_numbers_are_never_5xx(make_client, retrieval_as
     assert "4300" not in r.text and "Exceeds" not in r.text
     r = client.get("/v1/statutes/民法典/100000000")
     assert r.status_code == 404 and "100000000" in r.json()["error"]["message"]
+
+
+def test_cli_verify_checks_a_quote_against_the_cited_article(capsys, corpus, tmp_path):
+    """Without --sources: a quote is checked against the article it cites (whose text is known); one that
+    is another article's words fails with exit 3 and names the article they come from."""
+    from live import run_cli
+
+    words = corpus.get("中华人民共和国劳动法", 50).text
+    own = corpus.get("中华人民共和国劳动合同法", 30).text.split("\n")[0]
+    where = ["--index-dir", str(tmp_path / "none")]
+    code, out, _ = run_cli(["verify", f"《劳动合同法》第三十条规定：“{words}”", *where], capsys)
+    assert code == 3 and "✗ 《劳动合同法》第三十条" in out and "实为《中华人民共和国劳动法》第五十条" in out
+    code, out, _ = run_cli(["verify", f"《劳动合同法》第三十条规定：“{own}”", *where], capsys)
+    assert code == 0 and "✓ 《劳动合同法》第三十条" in out and "原文支持" in out
+    code, out, _ = run_cli(["verify", f"《劳动合同法》第三十条规定：“{own[:-6]}用人单位可以不支付。”", *where],
+                           capsys)
+    assert code == 3 and "引文与该条原文不符" in out
+    code, out, _ = run_cli(["verify", "--json", f"《劳动合同法》第三十条规定：“{words}”", *where], capsys)
+    row = json.loads(out)[0]
+    assert code == 3 and row["support"]["reason"] == "quote_mismatch"
+    assert row["support"]["actual"]["citation"] == "《中华人民共和国劳动法》第五十条"

@@ -244,3 +244,24 @@ def test_answer_says_its_sources_are_incomplete(retrieval_assistant):
     assert streamed.startswith("【依据不完整】")
     plain = retrieval_assistant.ask("从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？")
     assert "依据不完整" not in plain.answer and "sources_incomplete" not in plain.sections
+
+
+def test_lookup_and_verify_read_the_index(updated_index, doc_dir, tmp_path, capsys):
+    """Documents added with `index update` are what lookup and verify see too (names, short names, 文号),
+    and `verify --corpus DIR` adds DIR's documents to the defaults instead of replacing them."""
+    from live import run_cli
+
+    where = ["--index-dir", str(updated_index)]
+    for name in ("测试借贷规定", "法释〔2098〕3号", LENDING):
+        code, out, err = run_cli(["lookup", name, "2", *where], capsys)
+        assert code == 0 and out.startswith(f"《{LENDING}》第二条") and "超过部分不予支持" in out, (name, err)
+    code, out, _ = run_cli(["lookup", "《测试编解释一》第一条", *where], capsys)
+    assert code == 0 and "测试礼金，是指" in out
+    code, out, _ = run_cli(["verify", "依据《测试借贷规定》第二条和《民法典》第一千二百五十四条", *where], capsys)
+    assert code == 0 and out.count("✓") == 2
+    code, out, _ = run_cli(["verify", "依据《测试借贷规定》第二条", "--index-dir", str(tmp_path / "none")], capsys)
+    assert code == 3 and "law_not_found" in out  # not in the default corpus
+    for index_dir in (tmp_path / "none", updated_index):  # --corpus on top of laws.db, or of the index
+        code, out, err = run_cli(["verify", "依据《测试借贷规定》第二条和《民法典》第一千二百五十四条",
+                                  "--corpus", str(doc_dir), "--index-dir", str(index_dir)], capsys)
+        assert code == 0 and out.count("✓") == 2, err

