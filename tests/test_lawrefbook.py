@@ -117,7 +117,7 @@ def test_cases_index_files_and_template_are_not_statutes(ingested):
     assert not any("_index" in f or "案例" in f or "模版" in f for f in ingested.report.files)
     # a 批复 numbered 一、二、 has no 第N条: skipped with a warning, never renumbered into articles
     assert "最高人民法院关于测试问题的批复" not in laws
-    assert any("最高人民法院关于测试问题的批复" in w and "no 第N条" in w for w in ingested.report.warnings)
+    assert any("最高人民法院关于测试问题的批复" in w for w in ingested.report.skipped + ingested.report.warnings)
 
 
 def test_versions_side_by_side_and_history(ingested):
