@@ -91,7 +91,7 @@ LAYERS = {
     "lawglm.statutes": 1,
     "lawglm.search": 2, "lawglm.models": 2,
     "lawglm.answer": 3, "lawglm.contracts": 3,
-    "lawglm.server": 4,
+    "lawglm.server": 4, "lawglm.tools": 4,
     "lawglm.train": 5, "lawglm.eval": 5,
     "lawglm.cli": 6,
 }

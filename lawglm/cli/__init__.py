@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from lawglm.cli import answer, contracts, models, search, statutes, train  # noqa: F401  (registers the commands)
+from lawglm.cli import answer, contracts, models, search, statutes, tools, train  # noqa: F401  (registers the commands)
 from lawglm.cli.common import cli
 from lawglm.errors import LawGLMError
 

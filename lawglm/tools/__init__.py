@@ -1,0 +1,1 @@
+"""Tools: lawglm's legal functions as tools for agents (`legal`), served over MCP (`mcp_server`: `lawglm mcp`)."""
