@@ -222,3 +222,26 @@ def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, ti
     assert answer.citations and all(c.supported for c in answer.citations)  # the verbatim 法律依据
     keys = [norm(s) for s in sentences(answer.answer) if len(norm(s)) >= 6]
     assert len(keys) == len(set(keys))
+
+
+def test_free_answers_never_repeat_a_sentence_streamed_or_final(fixed_reply_assistant, tiny_articles):
+    """--answer-shape free: a sentence said again — word for word, or as the tail of an earlier one — is
+    shown neither in the streamed text nor in the final answer."""
+    from lawglm.answer.grounded import norm, sentences
+    from lawglm.records import Answer
+
+    said = next(a for a in tiny_articles if a.law.endswith("民法典") and a.article_no == 667).text.split("。")[0]
+    said += "。"
+    reply = f"{said}{said[5:]}请保留好借条和转账记录。{said}"
+    chunks, answer = [], None
+    for item in fixed_reply_assistant(reply).stream("朋友借钱不还怎么办", answer_shape="free"):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            chunks.append(item)
+    streamed = "".join(chunks)
+    for text in (streamed, answer.answer):
+        keys = [norm(s) for s in sentences(text)]
+        assert keys.count(norm(said)) == 1 and norm(said[5:]) not in keys, text
+        assert "请保留好借条和转账记录。" in text
+    assert answer.answer.startswith(streamed)

@@ -190,7 +190,7 @@ class Assistant:
     def _generate(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
         """The model's own answer, citations guarded while decoding (local) and checked afterwards."""
-        from lawglm.answer.grounded import drop_repeats
+        from lawglm.answer.grounded import dedupe_stream, drop_repeats
         from lawglm.models.decoding import DecodeStats
 
         t0 = time.perf_counter()
@@ -198,11 +198,11 @@ class Assistant:
         sources = [h.article for h in prompt.sources]
         stats, parts = DecodeStats(), []
         t_gen = time.perf_counter()
-        for chunk in self.generator.stream(prompt.messages, max_new_tokens=self._budget(opts)[1], top_p=opts.top_p,
-                                           temperature=opts.temperature,
-                                           repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
-                                           stats=stats, cancel=cancel, **self._guard_kw(sources, question)):
-            parts.append(chunk)
+        chunks = self.generator.stream(prompt.messages, max_new_tokens=self._budget(opts)[1], top_p=opts.top_p,
+                                       temperature=opts.temperature,
+                                       repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
+                                       stats=stats, cancel=cancel, **self._guard_kw(sources, question))
+        for chunk in dedupe_stream(_kept(chunks, parts)):  # a repeated sentence is never shown, even streamed
             yield chunk
         check_cancel(cancel)
         text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
@@ -287,6 +287,13 @@ class Assistant:
                     "basis": [a.citation for a, _ in shown], "next_steps": steps, "disclaimer": DISCLAIMER} \
             if sources else {}
         yield Answer(text, cites, prompt.sources, usage, sections)
+
+
+def _kept(chunks: Iterator[str], parts: list[str]) -> Iterator[str]:
+    """The chunks, each also appended to `parts`."""
+    for chunk in chunks:
+        parts.append(chunk)
+        yield chunk
 
 
 def _flag_missing_sources(parts: Iterator[str | Answer], question: str, corpus: Any) -> Iterator[str | Answer]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -36,6 +36,7 @@ MAX_CONCLUSION_CHARS = 200
 BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
 MIN_GROUNDING = 0.4  # share of a sentence's content bigrams in the question or sources (bench/gate_thresholds.py)
 MIN_REPEAT_CHARS = 6  # shorter "sentences" (是的。) may recur
+MIN_RESTATED_CHARS = 12  # a sentence inside (or around) an earlier one counts as repeated from this length
 NEXT_STEPS_FILE = PACKAGE_DIR / "data" / "next_steps.json"
 
 _SENTENCE = re.compile(r"[“「]?[^。！？；!?;\n“「]+[。！？；!?;”」]*")  # an opening quote starts a sentence
@@ -370,7 +371,7 @@ def drop_repeats(text: str, seen: set[str] | None = None, verbatim: bool = False
         key = norm(piece)
         inside = depth > 0 or piece.lstrip().startswith(("“", "「"))
         depth += piece.count("“") + piece.count("「") - piece.count("”") - piece.count("」")
-        if len(key) >= MIN_REPEAT_CHARS and key in seen:
+        if len(key) >= MIN_REPEAT_CHARS and (key in seen or (not inside and not verbatim and _restates(key, seen))):
             lead = piece[:len(piece) - len(piece.lstrip("“「"))]
             tail = piece[len(piece.rstrip("”」")):]
             out.append(lead + ("……" if inside or verbatim else "") + tail)
@@ -380,6 +381,34 @@ def drop_repeats(text: str, seen: set[str] | None = None, verbatim: bool = False
         pos = m.end()
     out.append(text[pos:])
     return _ELISIONS.sub("……", "".join(out))
+
+
+def _restates(key: str, seen: set[str]) -> bool:
+    """A sentence of the answer's own words that says again what an earlier one said: it is part of an
+    earlier sentence, or an earlier sentence is all of it (「租赁合同是出租人将…的合同。」 then 「出租人将…的合
+    同。」). Only over MIN_RESTATED_CHARS, so a short common phrase never removes a sentence."""
+    if len(key) < MIN_RESTATED_CHARS:
+        return False
+    return any(key in old or (len(old) >= MIN_RESTATED_CHARS and old in key) for old in seen)
+
+
+def dedupe_stream(chunks: Iterator[str]) -> Iterator[str]:
+    """Streamed text with every repeated sentence left out as `drop_repeats` leaves it out of the whole:
+    each time a sentence completes, what the cleaned text gained is yielded (the reader never sees a
+    sentence twice, and the pieces join to drop_repeats of the whole)."""
+    raw, shown = "", ""
+    for chunk in chunks:
+        raw += chunk
+        end = max(raw.rfind(c) for c in "。！？；!?;\n")
+        if end < 0:
+            continue
+        clean = drop_repeats(raw[:end + 1].lstrip())
+        if clean.startswith(shown) and len(clean) > len(shown):
+            yield clean[len(shown):]
+            shown = clean
+    clean = drop_repeats(raw.strip())
+    if clean.startswith(shown) and len(clean) > len(shown):
+        yield clean[len(shown):]
 
 
 _ELISIONS = re.compile(r"……(?:\s*……)+")  # several elided lines in a row read as one ……
