@@ -202,8 +202,7 @@ class Assistant:
                                        temperature=opts.temperature,
                                        repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
                                        stats=stats, cancel=cancel, **self._guard_kw(sources, question))
-        for chunk in dedupe_stream(_kept(chunks, parts)):  # a repeated sentence is never shown, even streamed
-            yield chunk
+        yield from dedupe_stream(_kept(chunks, parts))  # a repeated sentence is never shown, even streamed
         check_cancel(cancel)
         text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
         usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
