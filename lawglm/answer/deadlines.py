@@ -99,7 +99,8 @@ def days_left(end: date, today: date) -> int:
 
 # --- dates in a question -------------------------------------------------------------------------
 _FULL = re.compile(r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*[日号]?")
-_MONTH_DAY = re.compile(r"(?<![\d年/.-])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]")
+_MONTH_DAY = re.compile(r"(?<![\d/.-])(?<!\d年)(?P<rel>今年|去年|前年)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]")
+_RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 _CN_FULL = re.compile(r"(?P<y>二[〇零○0][一二三四五六七八九〇零○0]{2})年(?P<m>[一二三四五六七八九十]{1,3})月"
                       r"(?P<d>[一二三四五六七八九十]{1,3})[日号]")
 _CN_DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
@@ -137,11 +138,13 @@ def dates_in(text: str, today: date | None = None) -> list[Mention]:
         for m in _MONTH_DAY.finditer(text):
             if any(a <= m.start() < b for a, b in taken):
                 continue
-            day = _safe_date(today.year, int(m.group("m")), int(m.group("d")))
-            if day is not None and day > today:
+            rel = m.group("rel")
+            year = today.year - _RELATIVE_YEAR.get(rel or "今年", 0)
+            day = _safe_date(year, int(m.group("m")), int(m.group("d")))
+            if rel is None and day is not None and day > today:
                 day = _safe_date(today.year - 1, int(m.group("m")), int(m.group("d")))
             if day is not None:
-                found.append(Mention(day, m.span(), False))
+                found.append(Mention(day, m.span(), rel is not None))
     return sorted(found, key=lambda x: x.span)
 
 

@@ -1,0 +1,190 @@
+"""The deciding clause: an article split into its 款 and 项, the one that matches the question's facts, the
+one plain conclusion sentence built from it, and the echo check.
+
+- `split(article)`: every 款 (paragraph) and 项 (item （一）…) of an article, verbatim, with its label
+  (第二款, 第（二）项, 第三款第（四）项 — the 款 is named only when the article has more than one).
+- `decide(question, articles)`: the clause of the top governing articles whose words best match the
+  question (content bigrams, everyday words mapped to the statutes' terms by search/retrieval.expand_query);
+  an item carries the words of its lead-in (有下列情形之一的…) too. None when no clause shares enough
+  with the question: the answer then says so honestly (`NO_CLAUSE`).
+- `conclusion(clause)`: one sentence: which clause decides, then the clause's own words (a 项 with its
+  lead-in: 除法律另有规定或者权利人明确同意外，任何组织或者个人不得实施下列行为：“进入、拍摄…”). No model text.
+- `supported_by_clause(sentence, clause)`: a model's sentence may stand beside the clause only when its
+  content (the question's own facts aside) is found in the clause's words — claim support at 款/项 grain.
+- `is_echo(sentence, question)`: a "conclusion" that mostly copies the question back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lawglm.answer.overlap import containment, normalize
+from lawglm.numerals import int_to_cn
+from lawglm.records import Article
+from lawglm.settings import PACKAGE_DIR
+
+TERMS_FILE = PACKAGE_DIR / "data" / "clause_terms.json"
+ITEM_RE = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]+)[)）]")
+HEADING_RE = re.compile(r"^第[一二三四五六七八九十百零]+[编分章节]")  # a heading glued to an article's end
+MIN_SHARED = 3  # content bigrams a clause must share with the question to decide it
+TOP_ARTICLES = 3  # governing articles whose clauses are compared
+RANK_PENALTY = 0.15  # a tie goes to the better-ranked article
+ECHO_SHARE = 0.7  # share of a sentence's content bigrams taken from the question that makes it an echo
+CLAUSE_CLAIM_MIN = 0.8  # share of a sentence's own content trigrams the clause must hold
+NO_CLAUSE = ("检索到的条文中没有一款能直接判断您的问题；请对照下列条文，重点核对您的情况是否符合条文列出的条件"
+             "（时间、金额、有无书面约定或证据等），必要时咨询执业律师。")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One 款 (item == 0) or 项 of an article, verbatim."""
+
+    article: Article
+    paragraph: int  # 1-based 款
+    item: int  # 1-based 项; 0 for the 款 itself
+    text: str
+    lead: str = ""  # for an item: its 款's lead-in (有下列情形之一的，…：)
+    many_paragraphs: bool = False
+
+    @property
+    def label(self) -> str:
+        out = self.article.label
+        if self.many_paragraphs:
+            out += f"第{int_to_cn(self.paragraph)}款"
+        if self.item:
+            out += f"第（{int_to_cn(self.item)}）项"
+        return out
+
+    @property
+    def citation(self) -> str:
+        return f"《{self.article.law}》{self.label}"
+
+    @property
+    def words(self) -> str:
+        """The clause's words as read on their own: an item with its lead-in."""
+        return (self.lead + self.text) if self.item else self.text
+
+    def to_dict(self) -> dict:
+        return {"law": self.article.law, "article_no": self.article.article_no, "sub_no": self.article.sub_no,
+                "paragraph": self.paragraph, "item": self.item, "label": self.label,
+                "citation": self.citation, "text": self.text, "lead": self.lead}
+
+
+def split(article: Article) -> list[Clause]:
+    """Every 款 and 项 of the article, in order (a chapter heading glued to its end is not a clause)."""
+    lines = [x.strip() for x in article.text.split("\n") if x.strip() and not HEADING_RE.match(x.strip())]
+    paragraphs: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if ITEM_RE.match(line) and paragraphs:
+            paragraphs[-1][1].append(line)
+        else:
+            paragraphs.append((line, []))
+    many = len(paragraphs) > 1
+    out = []
+    for p, (text, items) in enumerate(paragraphs, 1):
+        out.append(Clause(article, p, 0, text, many_paragraphs=many))
+        for i, item in enumerate(items, 1):
+            out.append(Clause(article, p, i, item, lead=text, many_paragraphs=many))
+    return out
+
+
+def _grams(text: str) -> set[str]:
+    from lawglm.search.text import _function_bigram, bigrams
+
+    return {b for b in bigrams(text) if not _function_bigram(b)}
+
+
+@lru_cache(maxsize=1)
+def _terms() -> list[tuple[re.Pattern, str]]:
+    data = json.loads(TERMS_FILE.read_text(encoding="utf-8"))
+    return [(re.compile(k), v) for k, v in data.items() if not k.startswith("_")]
+
+
+def expand(question: str) -> str:
+    """The question plus the statutes' words for the everyday words it uses (retrieval's and the clause
+    vocabulary's)."""
+    from lawglm.search.retrieval import expand_query
+
+    extra = [terms for pattern, terms in _terms() if pattern.search(question)]
+    return expand_query(question) + (" " + " ".join(extra) if extra else "")
+
+
+def _question_grams(question: str) -> set[str]:
+    return _grams(expand(question))
+
+
+def score(clause: Clause, q: set[str]) -> float:
+    """Content bigrams the clause shares with the question; an item's own words count fully, its
+    lead-in's at a third (the lead-in is shared by every item of the list)."""
+    own = _grams(clause.text)
+    shared = len(own & q)
+    if clause.item:
+        shared += len((_grams(clause.lead) - own) & q) / 3
+    return shared
+
+
+def decide(question: str, articles: Sequence[Article]) -> Clause | None:
+    """The deciding clause of the top governing articles (see module doc), or None."""
+    q = _question_grams(question)
+    best, best_score = None, 0.0
+    for rank, article in enumerate(articles[:TOP_ARTICLES]):
+        clauses = split(article)
+        items = {(c.paragraph) for c in clauses if c.item}
+        for c in clauses:
+            raw = score(c, q)
+            if c.item == 0 and c.paragraph in items and raw < MIN_SHARED + 2:
+                continue  # a list's lead-in alone decides nothing when one of its items could
+            s = raw * (1.0 - RANK_PENALTY * rank)
+            if raw >= MIN_SHARED and s > best_score:
+                best, best_score = c, s
+    return best
+
+
+MAX_QUOTE = 120  # characters of a 款 quoted in the conclusion: longer ones give their best sentence
+
+
+def best_sentence(text: str, question: str) -> str:
+    """The sentence of a long 款 that shares most with the question (the whole 款 when short)."""
+    from lawglm.answer.grounded import sentences
+
+    if len(text) <= MAX_QUOTE:
+        return text
+    q = _question_grams(question)
+    parts = sentences(text)
+    return max(parts, key=lambda s: (len(_grams(s) & q), -parts.index(s))) if parts else text
+
+
+def conclusion(clause: Clause, question: str = "") -> str:
+    """One sentence: the clause that decides the question, in its own words."""
+    if clause.item:
+        body = ITEM_RE.sub("", clause.text).rstrip("；;，,。")
+        lead = clause.lead.rstrip("：:")
+        return f"就您描述的情形，起决定作用的是{clause.citation}：{lead}——“{body}”。"
+    text = best_sentence(clause.text, question)
+    cut = "……" if text != clause.text and not clause.text.startswith(text) else ""
+    text = text.rstrip("；;，,。")
+    return f"就您描述的情形，起决定作用的是{clause.citation}：“{cut}{text}。”"
+
+
+def supported_by_clause(sentence: str, clause: Clause, question: str) -> bool:
+    """The sentence says only what the clause says: its content trigrams, less those taken from the
+    question (the person's own facts), are found in the clause's words."""
+    own = normalize(sentence)
+    facts = normalize(question)
+    rest = "".join(ch for i, ch in enumerate(own) if own[max(0, i - 1):i + 2] not in facts)
+    if len(rest) < 6:
+        return False
+    return containment(rest, clause.words, 3) >= CLAUSE_CLAIM_MIN
+
+
+def is_echo(sentence: str, question: str) -> bool:
+    """The sentence mostly copies the question back (its content bigrams come from the question and it
+    adds almost nothing else)."""
+    grams = _grams(sentence)
+    if len(grams) < 3:
+        return False
+    return len(grams & _grams(question)) / len(grams) >= ECHO_SHARE
