@@ -21,6 +21,10 @@ from lawglm.records import Article
 from lawglm.settings import PACKAGE_DIR
 
 AREAS_FILE = PACKAGE_DIR / "data" / "areas.json"
+UNSURE_BELOW = 0.5  # routing confidence under which the areas that came close are candidates too
+CLOSE_SHARE = 0.34  # an area whose cue score is at least this share of the top one came close
+# areas whose periods are short enough that any cue of theirs makes them a candidate, however sure routing is
+ALWAYS_CANDIDATES = ("administrative",)
 CALENDAR_LAW = "中华人民共和国民法典"  # 第二百零一条 — 第二百零三条: how the computed last day is counted
 
 
@@ -138,13 +142,29 @@ def _cited(spec_cite, corpus) -> Article | None:
     return a if a is not None and a.is_current else None
 
 
+def candidates(routing) -> tuple[str, ...]:
+    """The routed area, then — when routing is unsure — the areas that came close, and any area of
+    ALWAYS_CANDIDATES with a cue in the question."""
+    scores = dict(getattr(routing, "scores", {}) or {})
+    top = scores.get(routing.area, 0.0)
+    out = [routing.area]
+    if routing.confidence < UNSURE_BELOW:
+        out += [a for a, s in sorted(scores.items(), key=lambda x: -x[1])
+                if a not in out and a != "other" and s >= CLOSE_SHARE * top]
+        runner = getattr(routing, "runner_up", "")
+        if runner and runner not in out:
+            out.append(runner)
+    out += [a for a in ALWAYS_CANDIDATES if a in scores and a not in out]
+    return tuple(out)
+
+
 def next_steps_for(question: str, routing, corpus, today: date | None = None) -> NextSteps:
     """下一步 for the question's area. When routing is unsure, every candidate area's periods are compared and
     the shortest is shown first with the reason; the forum and steps are those of the routed area."""
     spec = area_spec(routing.area)
-    candidates = tuple(getattr(routing, "candidates", (routing.area,)))
-    unsure = len(candidates) > 1
-    out = NextSteps(routing.area, forum=list(spec["forum"]), unsure=unsure, candidates=candidates)
+    cands = candidates(routing)
+    unsure = len(cands) > 1
+    out = NextSteps(routing.area, forum=list(spec["forum"]), unsure=unsure, candidates=cands)
     for step in spec["steps"]:
         article = _cited(step.get("cite"), corpus)
         out.lines.append(step["text"] + (f"（{article.citation}）" if article is not None else ""))
@@ -153,7 +173,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
     table = periods()
     names = list(spec["periods"])
     if unsure:
-        for other in candidates[1:]:
+        for other in cands[1:]:
             names += [n for n in area_spec(other)["periods"] if n not in names]
     events = tuple(spec["events"])
     deadlines = [_deadline(table[n], corpus, question, events, today) for n in names]
@@ -163,7 +183,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
         own = [table[n] for n in spec["periods"] if not table[n].later]
         if shortest is not None and (not own or shortest.period.days_upper_bound()
                                      < min(p.days_upper_bound() for p in own)):
-            titles = "、".join(area_spec(a)["title"] for a in candidates)
+            titles = "、".join(area_spec(a)["title"] for a in cands)
             out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
                              f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
         deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))

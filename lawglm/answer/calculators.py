@@ -273,10 +273,15 @@ def service(question: str) -> tuple[int, int] | None:
             continue
         if not re.search(r"干|做|工作|上班|工龄|入职|老员工|在这|满", before + after):
             continue
+        if re.match(r"\s*\d{1,2}\s*月\s*\d", question[m.end() - len(m.group(0)) + m.group(0).find("年") + 1:]
+                                                     if "年" in m.group(0) else ""):
+            continue  # a date (2025年3月1日), not years of service
         try:
             years = int(_num(m.group(1)))
             months = int(_num(m.group(2))) if m.group(2) else 0
         except ValueError:
+            continue
+        if years > 60:
             continue
         return years, months
     m = _ONLY_MONTHS.search(question)
@@ -310,7 +315,7 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
     if area in ("labor_dismissal", "wages"):
         out += _labor(question, today)
     if area in ("tenancy", "consumer", "online_shopping", "loans", "other") and re.search(r"定金", question):
-        paid = amount_after(question, r"定金", 6) or amount_before(question, r"定金", 6)
+        paid = amount_before(question, r"定金", 6) or amount_after(question, r"定金", 6, unit=True)
         total = amount_after(question, r"租金总共|总共|总价|总价款|合同金额|房款|货款|价款|租金", 8)
         if paid and total:
             out.append(deposit(paid, total, receiver_breached=bool(re.search(r"反悔|不租|不卖|违约|毁约", question))))

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lawglm.answer.overlap import containment, normalize
+from lawglm.answer.overlap import ngrams
 from lawglm.numerals import int_to_cn
 from lawglm.records import Article
 from lawglm.settings import PACKAGE_DIR
@@ -173,12 +173,10 @@ def conclusion(clause: Clause, question: str = "") -> str:
 def supported_by_clause(sentence: str, clause: Clause, question: str) -> bool:
     """The sentence says only what the clause says: its content trigrams, less those taken from the
     question (the person's own facts), are found in the clause's words."""
-    own = normalize(sentence)
-    facts = normalize(question)
-    rest = "".join(ch for i, ch in enumerate(own) if own[max(0, i - 1):i + 2] not in facts)
-    if len(rest) < 6:
+    grams = ngrams(sentence, 3) - ngrams(question, 3)
+    if len(grams) < 3:
         return False
-    return containment(rest, clause.words, 3) >= CLAUSE_CLAIM_MIN
+    return len(grams & ngrams(clause.words, 3)) / len(grams) >= CLAUSE_CLAIM_MIN
 
 
 def is_echo(sentence: str, question: str) -> bool:
