@@ -261,6 +261,47 @@ def test_not_ready_until_loaded(make_client, tmp_path):
     assert r.status_code == 503 and "no index" in r.json()["detail"]
 
 
+def test_serve_binds_first_and_says_what_it_prepares(make_client, tmp_path, tiny_articles, monkeypatch):
+    """`lawglm serve`'s app answers at once: the page, and /readyz with what is being prepared (the index
+    it builds first, then the model) and the knobs' bounds; then it becomes ready."""
+    import threading
+
+    from lawglm.search.index import current_version
+    from lawglm.server import app as app_mod
+    from lawglm.server import create_app
+    from lawglm.settings import Settings
+    from lawglm.statutes.corpus import write_jsonl
+
+    corpus = tmp_path / "statutes.jsonl"
+    write_jsonl(tiny_articles, corpus)
+    go, real = threading.Event(), app_mod.load_assistant
+    monkeypatch.setattr(app_mod, "load_assistant", lambda s: go.wait(30) and real(s))
+    settings = Settings(index_dir=tmp_path / "index", llm="none", corpus=str(corpus), encoder="none")
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(settings=settings, build_index=True)) as c:
+        seen = []
+        for _ in range(400):
+            r = c.get("/readyz")
+            seen.append(r.json().get("preparing"))
+            if seen[-1] and seen[-1]["stage"] == "model":
+                break
+            time.sleep(0.025)
+        assert r.status_code == 503 and seen[-1]["label"] == "加载索引" and seen[-1]["elapsed_s"] >= 0
+        assert current_version(tmp_path / "index") is not None  # built in the background, port answering
+        assert all(p is None or p["stage"] in ("index", "model") for p in seen)
+        assert c.get("/").status_code == 200
+        limits = r.json()["limits"]
+        assert limits["max_new_tokens"]["max"] == settings.max_new_tokens and limits["temperature"]["max"] == 2
+        go.set()
+        for _ in range(400):
+            r = c.get("/readyz")
+            if r.status_code == 200:
+                break
+            time.sleep(0.025)
+        assert r.status_code == 200 and "preparing" not in r.json()
+
+
 def test_request_id_header(client):
     r = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
@@ -594,7 +635,7 @@ def test_cli_serve_builds_missing_index_then_serves(tmp_path, tiny_articles):
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
-    assert "building it first" in out
+    assert "building it first" in out and "lawglm: ready after" in out
 
 
 def test_cli_serve_rejects_bad_flags():

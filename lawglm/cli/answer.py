@@ -131,7 +131,6 @@ def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | No
     import uvicorn
 
     from lawglm.server import create_app
-    from lawglm.server.app import ensure_index
 
     s = settings_from(host=host, port=port, llm=llm, llm_url=llm_url, model=model, adapter=adapter,
                       index_dir=index_dir, quantize=_quantize_flag(quantize), device=device)
@@ -139,6 +138,6 @@ def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | No
     if s.host not in ("127.0.0.1", "localhost", "::1") and not s.admin_token:
         click.echo(f"warning: serving on {s.host}, reachable from other machines; admin endpoints "
                    "are disabled (no LAWGLM_ADMIN_TOKEN)", err=True)
-    ensure_index(s, echo=lambda msg: click.echo(msg, err=True))
-    click.echo(f"lawglm: http://{s.host}:{s.port}/  (llm={s.llm_mode()}, index={s.index_dir})", err=True)
-    uvicorn.run(create_app(settings=s), host=s.host, port=s.port, log_level="info")
+    click.echo(f"lawglm: http://{s.host}:{s.port}/  (llm={s.llm_mode()}, index={s.index_dir}); the page shows "
+               "what is being prepared until it is ready", err=True)
+    uvicorn.run(create_app(settings=s, build_index=True), host=s.host, port=s.port, log_level="info")

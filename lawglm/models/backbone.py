@@ -88,6 +88,13 @@ def _convert_gguf(target: Path, progress: bool) -> None:
     shutil.rmtree(gguf_dir, ignore_errors=True)
 
 
+def needs_conversion(settings: Settings) -> bool:
+    """Whether loading the model settings name first converts the embedded backbone (once, ~1 minute)."""
+    if settings.llm_mode() != "local" or settings.model not in (DEFAULT_MODEL, "", "default"):
+        return False
+    return not _cache_ok(backbone_cache_dir(DEFAULT_MODEL, settings))
+
+
 def ensure_default_backbone(settings: Settings | None = None, progress: bool = True) -> Path:
     """Path of the converted default backbone, converting it on first use (~1 minute, once)."""
     target = backbone_cache_dir(DEFAULT_MODEL, settings)

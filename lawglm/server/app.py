@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 
@@ -25,8 +27,9 @@ UPLOAD_PATHS = ("/v1/index/rebuild",)
 log = logging.getLogger("lawglm.server")
 
 
-def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> bool:
-    """Build the index (with progress) when none exists at settings.index_dir; True if it built one."""
+def ensure_index(settings: Settings, echo: Callable[[str], None] = print, progress_callback=None) -> bool:
+    """Build the index (with progress) when none exists at settings.index_dir; True if it built one.
+    `progress_callback(done, total, stage)` hears the build's stages."""
     from lawglm.search.index import build_index, current_version
 
     if current_version(settings.index_dir) is not None:
@@ -35,8 +38,33 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> boo
 
     echo(f"no index at {settings.index_dir}; building it first (one-off, about a minute)")
     corpus = load_corpus(settings.corpus_source())
-    build_index(corpus, settings.index_dir, settings.encoder, progress=True)
+    build_index(corpus, settings.index_dir, settings.encoder, progress=True, progress_callback=progress_callback)
     return True
+
+
+INDEX_STAGES = {"snapshot": "写入法条", "bm25": "建立关键词索引", "dense": "计算语义向量", "manifest": "校验",
+                "done": "完成"}
+
+
+def prepare(st: core.ServerState, build_index: bool) -> core.AnswerService:
+    """What `lawglm serve` does after binding: build the index if there is none, then load index and model,
+    saying in `st.preparing` what it is doing (GET /readyz shows it; the page shows it as progress)."""
+    from lawglm.models.backbone import needs_conversion
+
+    started = time.time()
+
+    def stage(name: str, label: str, done: int = 0, total: int = 0) -> None:
+        st.preparing = {"stage": name, "label": label, "done": done, "total": total, "started": started}
+
+    if build_index:
+        def index_progress(done: int, total: int, name: str) -> None:
+            stage("index", f"首次建立法条索引：{INDEX_STAGES.get(name, name)}", done, total)
+        ensure_index(st.settings, echo=_say, progress_callback=index_progress)
+    if needs_conversion(st.settings):
+        stage("model", "首次准备模型：将内置模型转换为本地缓存（只需一次）")
+    else:
+        stage("model", "加载索引和模型" if st.settings.llm_mode() == "local" else "加载索引")
+    return load_assistant(st.settings)
 
 
 def load_assistant(settings: Settings) -> core.AnswerService:
@@ -46,21 +74,27 @@ def load_assistant(settings: Settings) -> core.AnswerService:
     return Assistant.from_settings(settings)
 
 
-async def _load_in_background(st: core.ServerState) -> None:
+def _say(line: str) -> None:
+    print(f"lawglm: {line}", file=sys.stderr, flush=True)
+
+
+async def _load_in_background(st: core.ServerState, build_index: bool) -> None:
+    t0 = time.perf_counter()
     try:
-        st.assistant = await asyncio.to_thread(load_assistant, st.settings)
-        log.info("lawglm ready")
+        st.assistant = await asyncio.to_thread(prepare, st, build_index)
+        st.preparing = {}
+        _say(f"ready after {time.perf_counter() - t0:.1f}s")
     except Exception as exc:  # keep serving /healthz and say why /readyz fails
         st.load_error = f"failed to load the assistant: {type(exc).__name__}: {exc}"
         log.exception("loading the assistant failed")
 
 
-def _lifespan(st: core.ServerState):
+def _lifespan(st: core.ServerState, build_index: bool):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         routes_admin.clean_stale_uploads(st.settings)
         st.worker.start()
-        task = asyncio.create_task(_load_in_background(st)) if st.assistant is None else None
+        task = asyncio.create_task(_load_in_background(st, build_index)) if st.assistant is None else None
         try:
             yield
         finally:
@@ -70,11 +104,14 @@ def _lifespan(st: core.ServerState):
     return lifespan
 
 
-def create_app(assistant: core.AnswerService | None = None, settings: Settings | None = None) -> FastAPI:
-    """The lawglm HTTP app. Pass an assistant to serve it as is (tests); else it loads in the lifespan."""
+def create_app(assistant: core.AnswerService | None = None, settings: Settings | None = None, *,
+               build_index: bool = False) -> FastAPI:
+    """The lawglm HTTP app. Pass an assistant to serve it as is (tests); else it loads in the lifespan,
+    after building the index first when `build_index` and there is none (`lawglm serve`): the port
+    answers meanwhile, and /readyz says what is being prepared."""
     settings = settings or get_settings()
     st = core.ServerState(settings=settings, assistant=assistant)
-    app = FastAPI(title="lawglm", version=_version(), lifespan=_lifespan(st),
+    app = FastAPI(title="lawglm", version=_version(), lifespan=_lifespan(st, build_index),
                   default_response_class=errors.SafeJSONResponse,
                   description="Chinese legal assistant that cites real law: statute-grounded answers "
                               "(native, OpenAI- and ChatGLM-compatible), statute search and citation "
@@ -114,9 +151,14 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
         body = {"ready": ready, "llm": llm, "queue_depth": st.worker.depth,
                 "index_version": a.retriever.version if ready else None,
                 "context_length": a.context_length if a is not None else None,
-                "sampling": _sampling(a.settings if a is not None else st.settings)}
+                "sampling": _sampling(a.settings if a is not None else st.settings),
+                "limits": _limits(a.settings if a is not None else st.settings,
+                                  a.context_length if a is not None else None)}
         if not ready:
             body["reason"] = st.load_error or "the index and model are still loading"
+            if st.preparing and not st.load_error:
+                body["preparing"] = {**{k: v for k, v in st.preparing.items() if k != "started"},
+                                     "elapsed_s": round(time.time() - st.preparing["started"], 1)}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
@@ -135,6 +177,16 @@ def _sampling(settings: Settings) -> dict:
     """The decoding defaults a request gets when it sets none (the web page's sliders start there)."""
     return {"temperature": settings.temperature, "top_p": settings.top_p,
             "max_new_tokens": settings.max_new_tokens}
+
+
+def _limits(settings: Settings, context_length: int | None) -> dict:
+    """The bounds a request's knobs are checked against (lawglm/answer/options.py): the page's 高级设置
+    offers exactly these. max_new_tokens: the longest reply the server gives (a larger request is reduced)."""
+    from lawglm.answer.options import MAX_TEMPERATURE, MAX_TOP_K, MIN_MAX_LENGTH
+
+    reply = settings.max_new_tokens if not context_length else min(settings.max_new_tokens, context_length // 2)
+    return {"max_new_tokens": {"min": MIN_MAX_LENGTH, "max": reply}, "top_p": {"min": 0.01, "max": 1.0},
+            "temperature": {"min": 0.0, "max": MAX_TEMPERATURE}, "top_k": {"min": 1, "max": MAX_TOP_K}}
 
 
 def _web(app: FastAPI) -> None:

@@ -65,6 +65,7 @@ class ServerState:
     worker: GenerationWorker | None = None
     assistant: AnswerService | None = None
     load_error: str | None = None
+    preparing: dict = field(default_factory=dict)  # what start-up is doing now (stage, label, done, total)
     jobs: dict[str, dict] = field(default_factory=dict)
     admin_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -41,8 +41,8 @@ def sse(event: str, data: Any) -> str:
 def options_of(body: AskRequest) -> AskOptions:
     history = [m.model_dump() if hasattr(m, "model_dump") else m for m in body.history or []]
     return AskOptions(body.question, history or None, body.top_k, body.law, body.adapter, body.max_length,
-                      top_p=body.top_p, temperature=body.temperature, draft_first=body.draft_first,
-                      answer_shape=body.answer_shape, level=body.level)
+                      max_new_tokens=body.max_new_tokens, top_p=body.top_p, temperature=body.temperature,
+                      draft_first=body.draft_first, answer_shape=body.answer_shape, level=body.level)
 
 
 @router.post("/v1/legal/ask", response_model=AnswerOut, tags=["legal"],

@@ -91,6 +91,9 @@ class AskRequest(BaseModel):
     level: SafeStr | None = Field(None, max_length=100, description="restrict retrieval to these levels: 法律 | "
                                                                     "行政法规 | 司法解释 (comma-separated)")
     max_length: int | None = MaxLength
+    max_new_tokens: int | None = Field(None, ge=1, description="the most tokens of the reply alone (never more "
+                                                               "than the server's max_new_tokens: a larger "
+                                                               "value is reduced)")
     top_p: float | None = TopP
     temperature: float | None = Temperature
     adapter: SafeStr | None = Field(None, description="adapter name (see GET /v1/models); 'none' = bare "
@@ -373,3 +376,7 @@ class Readiness(Loose):
     index_version: str | None = Field(None, description="the served index version")
     context_length: int | None = Field(None, description="the model's context length (0: no model)")
     reason: str | None = Field(None, description="why not ready")
+    preparing: dict | None = Field(None, description="while starting: {stage: index | model, label (Chinese), "
+                                                     "done, total, elapsed_s} — what is being prepared")
+    limits: dict | None = Field(None, description="bounds of the request knobs: {max_new_tokens, top_p, "
+                                                  "temperature, top_k: {min, max}}")
