@@ -79,6 +79,8 @@ class Settings(BaseSettings):
                     "kept only if it validates and appears in the request")
     contract_lpr: float | None = Field(None, gt=0, lt=100, description="one-year LPR in % at signing, for the "
                                                                       "interest-cap warning of loan drafts")
+    templates_dir: str = Field("", description="user contract template directories (os.pathsep-separated): "
+                                               "loaded beside the built-in ones; a same-named one replaces it")
     # server
     host: str = "127.0.0.1"
     port: int = 8000

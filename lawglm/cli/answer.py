@@ -125,16 +125,25 @@ def chat(**flags) -> None:
 @click.option("--index-dir", default=None, help="index directory (built first if missing)")
 @click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP)
 @click.option("--device", default=None, help="auto | cpu | cuda | mps")
+@click.option("--templates-dir", default=None, help="user contract template directories (os.pathsep-separated)")
 def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | None, model: str | None,
-          adapter: str | None, index_dir: str | None, quantize: str | None, device: str | None) -> None:
+          adapter: str | None, index_dir: str | None, quantize: str | None, device: str | None,
+          templates_dir: str | None) -> None:
     """Run the HTTP service: web page at /, APIs under /v1 (docs at /docs)."""
     import uvicorn
 
     from lawglm.server import create_app
 
     s = settings_from(host=host, port=port, llm=llm, llm_url=llm_url, model=model, adapter=adapter,
-                      index_dir=index_dir, quantize=_quantize_flag(quantize), device=device)
+                      index_dir=index_dir, quantize=_quantize_flag(quantize), device=device,
+                      templates_dir=templates_dir)
     _check_llm(s)
+    if s.templates_dir:  # a missing directory or a broken user template is said now, not at the first draft
+        from lawglm.contracts import list_templates, skipped_templates
+
+        list_templates(s)
+        for _, why in skipped_templates(s):
+            click.echo(f"warning: contract template not loaded: {why}", err=True)
     if s.host not in ("127.0.0.1", "localhost", "::1") and not s.admin_token:
         click.echo(f"warning: serving on {s.host}, reachable from other machines; admin endpoints "
                    "are disabled (no LAWGLM_ADMIN_TOKEN)", err=True)

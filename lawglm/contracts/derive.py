@@ -1,5 +1,8 @@
 """Values a request states through another value: 押二付一 / 押金为两个月租金 (a multiple of the rent),
-年租金12万元 for a month rent (divided, only when it divides to the cent), 招聘快递员何军 (the job title).
+年租金12万元 for a month rent (divided, only when it divides to the cent), 招聘快递员何军 (the job title),
+顾问费每年8万元 (the period of a fee: a choice field's `period_of`), 成交价的百分之一 (the base of a percent
+field: a text field's `base_of`); and, on typed values, money fields declared `product_of` a rate and a
+quantity (每吨200元 × 30吨, 每月3000元 × 12个月, 每小时150元 × 40小时).
 
 Owns `derive(tpl, extraction, taken)`, run after the cue rules; each derived value records the
 words it came from and a note saying how it was computed, so nothing is silently transformed.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .money import format_number, parse_amount, parse_number, quantize
+from .money import MAX_AMOUNT, format_number, parse_amount, parse_number, quantize
 from .schema import Template
 
 DEPOSIT_MONTHS = re.compile(r"押\s*(?P<n>[一二两三四五六\d])\s*付|交\s*[一二两三四五六\d]\s*押\s*(?P<k>[一二两三四五六\d])|"
@@ -94,8 +97,51 @@ def _percent_of(ex, name: str, spec) -> None:
             return
 
 
+def _period(ex, name: str, spec) -> None:
+    """顾问费每年8万元 / 年费8万元 / 8万元/年: the choice whose words stand in the money's clause up to just after
+    its amount (exactly one choice)."""
+    from .scalars import clause_of
+
+    spans = ex.evidence.get(spec.period_of)
+    if name in ex.values or not spans:
+        return
+    s, e = spans[0]
+    start = clause_of(ex.text, s)[0]
+    window = ex.text[start:min(len(ex.text), e + 3)]
+    hits = {c for c in spec.choices for w in (c, *spec.synonyms.get(c, ())) if w in window}
+    if len(hits) == 1:
+        ex.put(name, hits.pop(), [])
+
+
+BASE_BEFORE = re.compile(r"(?P<base>[\u4e00-\u9fff]{1,10}?(?:价|价款|额|款|金|费|收入|标的|利润|总价))(?:的|之)?\s*$")
+BASE_STOPS = ("按照", "按", "为", "是", "提取", "收取", "取", "照", "支付", "计", "的")
+
+
+def _base(ex, name: str, spec) -> None:
+    """成交价的百分之一 / 按房屋总价1%收取: the base the percent field's value is a share of."""
+    spans = ex.evidence.get(spec.base_of)
+    if name in ex.values or not spans:
+        return
+    s = spans[0][0]
+    head = ex.text[max(0, s - 14):s]
+    head = head[max([head.rfind(c) + 1 for c in "，,。；;：:"] + [0]):]
+    m = BASE_BEFORE.search(head)
+    if not m:
+        return
+    base = m.group("base")
+    cut = max((base.rfind(w) + len(w) for w in BASE_STOPS if w in base[:-1]), default=0)
+    base = base[cut:]
+    if len(base) >= 2:
+        at = s - len(head) + m.start("base") + cut
+        ex.put(name, base, [(at, at + len(base))])
+
+
 def derive(tpl: Template, ex, taken: list) -> None:
     for name, spec in tpl.fields.items():
+        if spec.period_of:
+            _period(ex, name, spec)
+        if spec.base_of:
+            _base(ex, name, spec)
         if spec.percent_of:
             _percent_of(ex, name, spec)
         if spec.divide:
@@ -104,3 +150,51 @@ def derive(tpl: Template, ex, taken: list) -> None:
             _multiple(tpl, ex, name, spec)
         if spec.from_title:
             _title(ex, name)
+
+
+# --- on typed values: rate × quantity ----------------------------------------------------------------
+def _quantity(tpl: Template, values: dict, name: str, per: str) -> tuple[Decimal, str] | None:
+    """(quantity in the rate's unit, how it was written) from a number/integer field with a unit, or from the
+    rows of an items field when every row's unit converts to the rate's (电钻3000台、角磨机1500台 per 台)."""
+    from .units import convert
+
+    spec, v = tpl.fields[name], values.get(name)
+    if v is None:
+        return None
+    if spec.type == "items":
+        total, shown = Decimal(0), []
+        for row in v:
+            q = convert(row["quantity"], row.get("unit", ""), per) if "quantity" in row else None
+            if q is None:
+                return None
+            total += q
+            shown.append(f"{row['name']}{format_number(row['quantity'])}{row.get('unit', '')}")
+        return (total, "、".join(shown)) if v else None
+    q = convert(Decimal(v), spec.unit, per)
+    return (q, f"{format_number(Decimal(v))}{spec.unit}") if q is not None else None
+
+
+def products(tpl: Template, values: dict) -> tuple[dict, list[str]]:
+    """Money fields declared `product_of: [rate, quantity]` computed when both are known and the field is not
+    (每吨200元 × 30吨 -> 6000); a stated amount that differs from the product is kept, with a note."""
+    derived, notes = {}, []
+    for name, spec in tpl.fields.items():
+        if not spec.product_of:
+            continue
+        rate_name, qty_name = spec.product_of
+        rate = values.get(rate_name)
+        qty = _quantity(tpl, values, qty_name, rate.per) if rate is not None else None
+        if qty is None:
+            continue
+        total = quantize(rate.amount * qty[0])
+        how = f"{tpl.fields[rate_name].label}{rate}×{qty[1]}"
+        if name in values:
+            if values[name] != total:
+                notes.append(f"{spec.label}写明为{format_number(values[name])}元，与{how}计得的{format_number(total)}元"
+                             f"不一致，合同按写明的金额起草，请核对")
+            continue
+        if total > MAX_AMOUNT:
+            continue
+        derived[name] = total
+        notes.append(f"{spec.label}按{how}计为{format_number(total)}元")
+    return derived, notes

@@ -9,6 +9,7 @@ its law, article number and status.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +20,13 @@ from lawglm.statutes.ingest import load_corpus
 from ..numerals import article_label, int_to_cn
 from ..settings import Settings, get_settings
 from .coverage import incomplete_rows, unused_words
+from .derive import products
 from .errors import FieldErrors
 from .extract import Extraction, classify, rule_extract
 from .fields import Bad, coerce, cross_checks, to_jsonable, validate
 from .legal import legal_warnings
 from .render import computed, render_markdown
-from .schema import Template, get_template, load_templates
+from .schema import Template, catalog, get_template, split_dirs
 
 MAX_REQUEST_CHARS = 4000
 
@@ -56,14 +58,43 @@ class Draft:
                 "warnings": list(self.warnings)}
 
 
-def list_templates() -> list[dict]:
-    """[{name, title, description, fields}] for every template."""
-    return [t.summary() for t in load_templates().values()]
+def template_dirs(settings: Settings | None = None) -> tuple[str, ...]:
+    """The user template directories of the settings (LAWGLM_TEMPLATES_DIR / --templates-dir)."""
+    return split_dirs((settings or get_settings()).templates_dir)
 
 
-def get_schema(name: str) -> dict:
+def list_templates(settings: Settings | None = None) -> list[dict]:
+    """[{name, title, description, fields, source[, overrides]}] for every template."""
+    return [t.summary() for t in catalog(template_dirs(settings)).templates.values()]
+
+
+def skipped_templates(settings: Settings | None = None) -> list[tuple[str, str]]:
+    """(file, problem) for each user template that failed the load check and was left out."""
+    return list(catalog(template_dirs(settings)).skipped)
+
+
+def get_schema(name: str, settings: Settings | None = None) -> dict:
     """The JSON-schema-like description of one template's fields (UnknownTemplate if none)."""
-    return get_template(name).schema()
+    return get_template(name, template_dirs(settings)).schema()
+
+
+TITLE_STOPS = re.compile(r"^(?:一份|一个|份|个|的|新|写|拟|做|签|起草|帮我|我要|需要|这份|那份|本|该|简单|正式|标准|规范)")
+
+
+def named_title(tpl: Template, request: str | None) -> str:
+    """The title a request gives the document when it narrows the template's (一份家具买卖合同 -> 家具买卖合同):
+    one jieba word right before the title, a noun-like word (not 一份 / 起草 …, no digits)."""
+    from .words import word_spans
+
+    if not request or tpl.title not in request:
+        return tpl.title
+    at = request.index(tpl.title)
+    words = [request[s:e] for s, e in word_spans(request[:at])]
+    head = words[-1] if words else ""
+    if 2 <= len(head) <= 6 and re.fullmatch(r"[\u4e00-\u9fff]+", head) and not TITLE_STOPS.match(head) \
+            and head not in tpl.title and not re.search(r"[的了和与及]", head):
+        return head + tpl.title
+    return tpl.title
 
 
 @functools.lru_cache(maxsize=2)
@@ -179,12 +210,16 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
         raise FieldErrors([{"field": "template", "message": "give a template name or a request"}])
     if request is not None:
         request = _check_request(request)
-    tpl = get_template(template) if template else classify(request)
-    given = validate(tpl, fields)
     settings = settings or get_settings()  # the CLI and the server pass theirs
+    cat = catalog(template_dirs(settings))
+    tpl = get_template(template, cat.dirs) if template else classify(request, cat)
+    given = validate(tpl, fields)
     how = extractor or settings.contract_extractor
     found, ex, notes = extracted_values(tpl, request, generator, how) if request else ({}, Extraction(), [])
     values, more = reconcile(tpl, found, given, ex)
+    notes += more
+    derived, more = products(tpl, values)
+    values.update(derived)
     notes += more
     found = {n: v for n, v in found.items() if n in values and n not in given}
     corpus = corpus if corpus is not None else _default_corpus(settings.corpus_source())
@@ -195,9 +230,10 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
         notes += unused_words(ex, set(ex.values))  # what was used, or already noted as not usable
     warnings = legal_warnings(tpl, values, request, corpus, settings.contract_lpr)
     asked = set(ex.asked) | {n for n in given}
-    return Draft(template=tpl.name, title=tpl.title, values=values,
+    title = named_title(tpl, request)
+    return Draft(template=tpl.name, title=title, values=values,
                  extracted=[n for n in tpl.fields if n in found and n not in given],
                  missing=[n for n, s in tpl.fields.items() if s.required and n not in values],
-                 markdown=render_markdown(tpl, values, lines if basis else None, asked=asked),
+                 markdown=render_markdown(tpl, values, lines if basis else None, asked=asked, title=title),
                  citations=citations, computed=computed(tpl, values), notes=notes + warnings + incomplete_rows(tpl, values),
                  warnings=warnings)

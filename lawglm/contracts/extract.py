@@ -23,16 +23,18 @@ from .roles import extract_parties
 from .scalars import (
     AMOUNT_RE,
     PERCENT_RE,
+    _free,
     address_value,
     cue_value,
     date_range_values,
     dates_in,
+    lone_rates,
     monthly_rate,
     percent_value,
     zero_value,
 )
 from .schedule import extract_schedule
-from .schema import FieldSpec, Template, load_templates
+from .schema import Catalog, FieldSpec, Template, catalog
 from .words import occurrences
 
 __all__ = ["AMOUNT_RE", "PERCENT_RE", "Extraction", "classify", "normalize", "percent_value", "rule_extract"]
@@ -46,35 +48,35 @@ def normalize(text: str) -> str:
 
 
 # --- which template ----------------------------------------------------------------------------
-def choices() -> list[dict]:
-    return [{"name": t.name, "title": t.title} for t in load_templates().values()]
+def choices(cat: Catalog | None = None) -> list[dict]:
+    return [{"name": t.name, "title": t.title} for t in (cat or catalog()).templates.values()]
 
 
 DISPUTE_ABOUT = re.compile(r"[\u4e00-\u9fff]{0,6}(?:合同|协议)?(?:纠纷|争议)(?:案件?|诉讼|仲裁)?")
 
 
-def _weak_words(tpl: Template) -> frozenset[str]:
-    return _weak_words_of(tpl.name)
+def _weak_words(tpl: Template, cat: Catalog | None = None) -> frozenset[str]:
+    return _weak_words_of(cat or catalog(), tpl.name)
 
 
-@functools.lru_cache(maxsize=16)
-def _weak_words_of(name: str) -> frozenset[str]:
+@functools.lru_cache(maxsize=64)
+def _weak_words_of(cat: Catalog, name: str) -> frozenset[str]:
     """Words that point to a template less than its keywords do: its parties' role words, the verbs of its
     relations and the cues of its fields (two characters or more, and not shared by every template)."""
-    tpl = load_templates()[name]
+    tpl = cat.templates[name]
     words = {w for f in tpl.fields.values() if f.type == "party" for w in (f.title, *f.aliases)}
     words |= set(tpl.person_anchors())
     words |= {c for f in tpl.fields.values() for c in f.cues if not c.startswith("re:")}
-    return (frozenset(w for w in words if len(w) >= 2) - _shared_words() - set(tpl.keywords) - set(tpl.strong_keywords)
-            - GENERIC_WORDS)
+    return (frozenset(w for w in words if len(w) >= 2) - _shared_words(cat) - set(tpl.keywords)
+            - set(tpl.strong_keywords) - GENERIC_WORDS)
 
 
 GENERIC_WORDS = frozenset({"合同", "协议", "帮我", "帮忙", "替我", "甲方", "乙方", "期限", "费用"})
 
 
-@functools.lru_cache(maxsize=1)
-def _shared_words() -> frozenset[str]:
-    sets = [{c for f in t.fields.values() for c in f.cues} for t in load_templates().values()]
+@functools.lru_cache(maxsize=8)
+def _shared_words(cat: Catalog) -> frozenset[str]:
+    sets = [{c for f in t.fields.values() for c in f.cues} for t in cat.templates.values()]
     return frozenset(set.intersection(*sets)) if sets else frozenset()
 
 
@@ -89,10 +91,10 @@ def _hits(words, text: str) -> list[tuple[int, int, str]]:
     return kept
 
 
-def score(tpl: Template, text: str) -> float:
+def score(tpl: Template, text: str, cat: Catalog | None = None) -> float:
     """3 per strong keyword (a contract type), 1 per keyword, 0.5 per weak word (role words, relation verbs,
     field cues) of the template, each occurring word counted once."""
-    strong, plain, weak = set(tpl.strong_keywords), set(tpl.keywords), _weak_words(tpl)
+    strong, plain, weak = set(tpl.strong_keywords), set(tpl.keywords), _weak_words(tpl, cat)
     return sum(3 if w in strong else 1 if w in plain else 0.5 for _, _, w in _hits(strong | plain | weak, text))
 
 
@@ -110,27 +112,34 @@ def first_keyword(tpl: Template, text: str) -> int:
     return min((i for k in tpl.strong_keywords + tpl.keywords if (i := text.find(k)) >= 0), default=len(text))
 
 
-def classify(request: str) -> Template:
+def classify(request: str, cat: Catalog | None = None) -> Template:
     """The template a request asks for: the best keyword score, a tie going to the template named first;
     NoTemplateMatch (listing every template) when nothing fits or the tie stays."""
+    cat = cat or catalog()
+    templates = cat.templates.values()
     text = normalize(request)
-    roles = tuple(sorted({w for t in load_templates().values() for f in t.fields.values() if f.type == "party"
-                          for w in (f.role, f.title, *f.aliases)}, key=len, reverse=True))
+    roles = _all_roles(cat)
     spans = [(m.start, m.end) for m in find_orgs(text, roles)] + [(s, e) for s, e, _ in find_courts(text)]
     spans += [m.span() for m in DISPUTE_ABOUT.finditer(text) if "纠纷" in m.group(0) or "争议" in m.group(0)]
     text = mask(text, spans)
-    scored = sorted(((score(t, text) + _priced_lines(t, text), t) for t in load_templates().values()), key=lambda x: -x[0])
+    scored = sorted(((score(t, text, cat) + _priced_lines(t, text), t) for t in templates), key=lambda x: -x[0])
     best = scored[0][0]
     if best < 1:  # not one keyword, nor two weaker words
-        raise NoTemplateMatch("the request names no contract type lawglm has a template for", choices())
+        raise NoTemplateMatch("the request names no contract type lawglm has a template for", choices(cat))
     tied = [t for s, t in scored if s == best]
     if len(tied) > 1:
         where = sorted((first_keyword(t, text), t.name, t) for t in tied)
         if where[0][0] < where[1][0]:
             return where[0][2]
         names = "、".join(t.title for t in tied)
-        raise NoTemplateMatch(f"the request fits several contract types equally ({names})", choices())
+        raise NoTemplateMatch(f"the request fits several contract types equally ({names})", choices(cat))
     return tied[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _all_roles(cat: Catalog) -> tuple[str, ...]:
+    return tuple(sorted({w for t in cat.templates.values() for f in t.fields.values() if f.type == "party"
+                         for w in (f.role, f.title, *f.aliases)}, key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -237,6 +246,12 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
         if found:
             ex.put(name, found[0], [found[1]])
             taken.append(found[1])
+    for name, spec in tpl.fields.items():  # 每吨200元 with no cue word: the one rate in a unit the field allows
+        if spec.type == "rate" and name not in ex.values:
+            rates = [r for r in lone_rates(spec, mask(text, taken + dates)) if _free(r[:2], taken)]
+            if len(rates) == 1:
+                ex.put(name, rates[0][2], [rates[0][:2]])
+                taken.append(rates[0][:2])
 
 
 def _dispute(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
@@ -262,6 +277,6 @@ def rule_extract(tpl: Template, request: str) -> Extraction:
     _dispute(tpl, text, ex, taken)
     derive(tpl, ex, taken)
     for name, spec in tpl.fields.items():
-        if spec.type == "choice":
+        if spec.type == "choice" and not spec.period_of:  # a period is read next to its amount (derive)
             ex.put(name, choice_value(spec, mask(text, taken)), [])
     return ex

@@ -10,13 +10,15 @@ used in `Draft.to_dict()`, so a draft's fields can be sent back unchanged.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import FieldErrors
-from .money import MAX_AMOUNT, format_number, parse_amount, parse_number, quantize
+from .money import CN_NUM, MAX_AMOUNT, format_number, parse_amount, parse_number, quantize
 from .schema import DISPUTE_METHODS, ITEM_KEYS, PARTY_KEYS, STAGE_KEYS, FieldSpec, Template
+from .units import UNIT_WORD
 
 MAX_ROWS = 200
 _MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
@@ -105,6 +107,48 @@ def choice_value(spec: FieldSpec, value: Any, path: str) -> str:
         if s in words:
             return choice
     raise Bad(path, f"must be one of {', '.join(spec.choices)}, got {s!r}")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An amount per unit: 200元/吨, 3000元/月, 150元/小时 (a rate field's typed value)."""
+
+    amount: Decimal
+    per: str  # the unit, canonical (吨, 月, 小时, 台 …)
+
+    def __str__(self) -> str:
+        return f"{format_number(self.amount)}元/{self.per}"
+
+
+_RATE_FORMS = (re.compile(rf"^每\s*(?P<per>{UNIT_WORD})\s*(?:[\u4e00-\u9fff]{{0,4}}?(?:为|是)?)?\s*(?P<amount>[\d{CN_NUM}.,]+\s*(?:万|千)?\s*(?:元|块)?)$"),
+               re.compile(rf"^(?P<amount>.+?(?:元|块|万|千|\d))\s*(?:/|每|一)\s*(?P<per>{UNIT_WORD})$"))
+
+
+def rate_value(spec: FieldSpec, value: Any, path: str) -> Rate:
+    """'200元/吨' / '每吨200元' / {'amount': 200, 'per': '吨'} -> Rate; the unit must be one the field allows."""
+    from .units import canonical
+
+    if isinstance(value, Rate):
+        amount, per = value.amount, value.per
+    elif isinstance(value, dict):
+        raw = _object(value, path, {"amount": "", "per": ""})
+        if "amount" not in raw or "per" not in raw:
+            raise Bad(path, "needs amount and per (the unit: 吨, 月, 小时 …)")
+        amount, per = raw["amount"], text_value(raw["per"], f"{path}.per", 10)
+    elif isinstance(value, str):
+        s = value.strip().replace(" ", "")
+        m = next((m for rx in _RATE_FORMS if (m := rx.match(s))), None)
+        if not m:
+            raise Bad(path, f"is not an amount per unit such as 200元/吨 or 每月3000元: {value!r}")
+        amount, per = m.group("amount"), m.group("per")
+    else:
+        raise Bad(path, f"must be an amount per unit such as 200元/吨, got {type(value).__name__}")
+    unit = canonical(str(per)) or str(per)
+    allowed = [canonical(u) or u for u in spec.per]
+    if allowed and unit not in allowed:
+        raise Bad(f"{path}.per" if isinstance(value, dict) else path,
+                  f"must be per {' / '.join(allowed)}, got per {per!r}")
+    return Rate(decimal_value(amount, f"{path}.amount" if isinstance(value, dict) else path, money=True), unit)
 
 
 # --- structured ----------------------------------------------------------------------------
@@ -232,6 +276,8 @@ def coerce(spec: FieldSpec, value: Any, path: str | None = None) -> Any:
         return items_value(spec, value, p)
     if t == "schedule":
         return schedule_value(value, p)
+    if t == "rate":
+        return rate_value(spec, value, p)
     return dispute_value(value, p)
 
 
@@ -284,4 +330,6 @@ def to_jsonable(value: Any) -> Any:
         return format_number(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Rate):
+        return str(value)
     return value

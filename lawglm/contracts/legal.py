@@ -1,6 +1,12 @@
 """Legal checks on a draft's values, with every figure read from the corpus at run time.
 
-Owns `legal_warnings(tpl, values, request, corpus, lpr)` -> list of warnings (strings) for Draft.notes:
+Owns `legal_warnings(tpl, values, request, corpus, lpr)` -> list of warnings (strings) for Draft.notes.
+Which checks run, and on which fields, is the template's own `legal:` list (YAML); the kinds are:
+  interest_cap {field}, probation {field, law, article, term_months/term_start/term_end/term_type},
+  min_share / max_share {field, of, law, article} (百分之N parsed from the article),
+  words {words, law, article, contains} (the request mentions one of the words),
+  if_missing {field, law, article, contains} (the field is blank), reminder {law, article, contains[, when]};
+  each quotes the corpus sentence holding `contains`, never text of ours. Every template also gets:
   - interest (loan annual_rate / late_rate): 民法典 第六百八十条 as the corpus has it, plus the cap of a
     loaded judicial interpretation on private lending (a law whose name has 民间借贷): either a fixed
     year rate (年利率N% / 百分之N) or a multiple of the one-year LPR (…报价利率N倍), compared with the
@@ -71,8 +77,8 @@ def lending_cap(corpus) -> tuple[str, int, Decimal | None, Decimal | None] | Non
     return None
 
 
-def interest_warnings(values: dict, corpus, lpr: float | None) -> list[str]:
-    rate = values.get("annual_rate")
+def interest_warnings(values: dict, corpus, lpr: float | None, field: str = "annual_rate") -> list[str]:
+    rate = values.get(field)
     if rate is None or rate <= 0:
         return []
     art = _article(corpus, CIVIL, 680)
@@ -102,10 +108,10 @@ def interest_warnings(values: dict, corpus, lpr: float | None) -> list[str]:
 
 
 # --- probation ------------------------------------------------------------------------------------
-def probation_rules(corpus) -> tuple[list[tuple[int, float, int]], int | None, int | None] | None:
+def probation_rules(corpus, art=None) -> tuple[list[tuple[int, float, int]], int | None, int | None] | None:
     """([(term from, term below, max probation months)], months below which none, months from which the
-    open-ended limit applies) parsed from 劳动合同法 第十九条; None when the corpus lacks it."""
-    art = _article(corpus, LABOR, 19)
+    open-ended limit applies) parsed from the article (劳动合同法 第十九条); None when the corpus lacks it."""
+    art = art if art is not None else _article(corpus, LABOR, 19)
     if art is None:
         return None
     rules = [(_months(*m.groups()[0:2]), _months(*m.groups()[2:4]), _months(*m.groups()[4:6]))
@@ -130,15 +136,19 @@ def term_months(values: dict) -> float | None:
     return None
 
 
-def probation_warnings(values: dict, corpus) -> list[str]:
-    months = values.get("probation_months")
+def probation_warnings(values: dict, corpus, check: dict | None = None) -> list[str]:
+    check = check or {}
+    months = values.get(check.get("field", "probation_months"))
     if not months:
         return []
-    parsed = probation_rules(corpus)
+    law, art = _resolve(corpus, check.get("law", LABOR), check.get("article", 19))
+    parsed = probation_rules(corpus, art) if art is not None else None
     if parsed is None:
-        return [f"{PREFIX}试用期{months}个月：语料库中没有《劳动合同法》{_label(19)}，无法核对试用期上限。"]
+        return [f"{PREFIX}试用期{months}个月：语料库中没有《{law}》{_ref_label(check.get('article', 19))}，无法核对试用期上限。"]
     rules, none_below, _ = parsed
-    where = f"《劳动合同法》{_label(19)}"
+    where = f"《{law}》{_label(art.article_no)}"
+    keys = {k: check.get(k, k) for k in ("term_months", "term_start", "term_end", "term_type")}
+    values = {k: values.get(v) for k, v in keys.items()}
     if values.get("term_type") == "以完成一定工作任务为期限":
         return [f"{PREFIX}以完成一定工作任务为期限的劳动合同不得约定试用期（{where}），本合同约定了{months}个月。"]
     term = term_months(values)
@@ -153,33 +163,13 @@ def probation_warnings(values: dict, corpus) -> list[str]:
     return []
 
 
-def probation_wage_warnings(values: dict, corpus) -> list[str]:
-    wage, base = values.get("probation_wage"), values.get("monthly_wage")
-    art = _article(corpus, LABOR, 20)
-    if wage is None or base is None or art is None:
-        return []
-    m = PERCENT_OF.search(art.text)
-    if not m:
-        return []
-    pct = cn_to_int(m.group(1))
-    if wage < base * pct / 100:
-        return [(f"{PREFIX}试用期工资{format_number(wage)}元低于约定工资{format_number(base)}元的百分之{m.group(1)}"
-                 f"（《劳动合同法》{_label(20)}）。")]
-    return []
-
-
 # --- deposits ---------------------------------------------------------------------------------------
 DINGJIN = re.compile(rf"定金(?:为|是|：|:)?\s*(?:(?P<amount>{AMOUNT})|(?:合同总价|总价款|总价|价款|合同金额)?的?(?P<pct>\d+(?:\.\d+)?)\s*%)")
-WORKER_DEPOSIT = re.compile(r"押金|保证金|风险金|服装费|培训费押")
 
 
 def deposit_warnings(tpl, values: dict, request: str, corpus) -> list[str]:
-    out = []
-    if tpl.name == "labor" and WORKER_DEPOSIT.search(request or ""):
-        art = _article(corpus, LABOR, 9)
-        if art is not None and "收取财物" in art.text:
-            out.append(f"{PREFIX}请求提到向劳动者收取押金或保证金：《劳动合同法》{_label(9)}规定用人单位“不得要求劳动者提供担保"
-                       f"或者以其他名义向劳动者收取财物”。")
+    """定金 stated in the request over 民法典 第五百八十六条's share of the contract amount (every template)."""
+    out: list[str] = []
     m = DINGJIN.search(request or "")
     art = _article(corpus, CIVIL, 586)
     if not m or art is None:
@@ -205,10 +195,111 @@ def _contract_amount(tpl, values: dict) -> Decimal | None:
     return None
 
 
+# --- the checks a template declares ------------------------------------------------------------------
+def _resolve(corpus, law: str, article) -> tuple[str, object | None]:
+    """(the law's name as shown, the article or None) for a template's short name (劳动合同法 / 民法典)."""
+    from lawglm.statutes.citations import verify_one
+
+    try:
+        c = verify_one(corpus, str(law), str(article)) if corpus is not None else None
+    except Exception:  # noqa: BLE001 - a corpus that cannot answer is a missing article
+        c = None
+    short = str(law).removeprefix("中华人民共和国")
+    if c is None or not c.verified or c.article is None:
+        return short, None
+    return short, c.article
+
+
+def sentence_with(text: str, words: str) -> str:
+    """The sentence (or clause, between 。；) of an article that holds the words; '' if none."""
+    for piece in re.split(r"(?<=[。；;])", text):
+        if words in piece:
+            return piece.strip().rstrip("。；;")
+    return ""
+
+
+def _missing(law: str, article) -> str:
+    return f"{PREFIX}语料库中没有《{law}》{_ref_label(article)}，无法核对，请人工核对。"
+
+
+def _ref_label(article) -> str:
+    from ..numerals import parse_article_no
+
+    try:
+        return article_label(*parse_article_no(str(article)))
+    except ValueError:
+        return str(article)
+
+
+def _quoted(check: dict, corpus) -> tuple[str, str] | None:
+    """(《law》第N条（status）, “the sentence with `contains`”) or None when the corpus lacks it."""
+    law, art = _resolve(corpus, check["law"], check["article"])
+    if art is None:
+        return None
+    said = sentence_with(art.text, str(check.get("contains", ""))) if check.get("contains") else ""
+    return f"《{law}》{article_label(art.article_no, getattr(art, 'sub_no', 0) or 0)}（{art.status}）", said
+
+
+def _share_check(tpl, values: dict, check: dict, corpus, minimum: bool) -> list[str]:
+    a, base = values.get(check["field"]), values.get(check["of"])
+    if a is None or base is None:
+        return []
+    if tpl.fields[check["of"]].type == "items":
+        base = items_total(base)
+        if base is None:
+            return []
+    law, art = _resolve(corpus, check["law"], check["article"])
+    if art is None:
+        return [_missing(law, check["article"])]
+    m = PERCENT_OF.search(art.text)
+    if not m:
+        return []
+    pct = cn_to_int(m.group(1))
+    where = f"《{law}》{article_label(art.article_no)}"
+    label, of = tpl.fields[check["field"]].label, tpl.fields[check["of"]].label
+    if minimum and a < base * pct / 100:
+        return [f"{PREFIX}{label}{format_number(a)}元低于{of}{format_number(base)}元的百分之{m.group(1)}（{where}）。"]
+    if not minimum and a > base * pct / 100:
+        return [f"{PREFIX}{label}{format_number(a)}元超过{of}{format_number(base)}元的百分之{m.group(1)}，"
+                f"超过部分不产生{label}的效力（{where}）。" if "定金" in label else
+                f"{PREFIX}{label}{format_number(a)}元超过{of}{format_number(base)}元的百分之{m.group(1)}（{where}）。"]
+    return []
+
+
+def _quote_check(tpl, values: dict, request: str, check: dict, corpus) -> list[str]:
+    kind = check["check"]
+    if kind == "words" and not any(w in (request or "") for w in check["words"]):
+        return []
+    if kind == "if_missing" and values.get(check["field"]) is not None:
+        return []
+    if kind == "reminder" and check.get("when") and values.get(check["when"]) is None:
+        return []
+    quoted = _quoted(check, corpus)
+    if quoted is None:
+        return [_missing(str(check["law"]).removeprefix("中华人民共和国"), check["article"])]
+    where, said = quoted
+    if not said:
+        return []
+    if kind == "words":
+        lead = f"请求提到「{next(w for w in check['words'] if w in request)}」："
+    elif kind == "if_missing":
+        lead = f"未填写{tpl.fields[check['field']].label}："
+    else:
+        lead = ""
+    return [f"{PREFIX}{check.get('message', '') if kind == 'reminder' else ''}{lead}{where}规定“{said}”。"]
+
+
 def legal_warnings(tpl, values: dict, request: str | None, corpus, lpr: float | None = None) -> list[str]:
+    """The template's declared legal checks, then the 定金 check every contract gets."""
     out: list[str] = []
-    if tpl.name == "loan":
-        out += interest_warnings(values, corpus, lpr)
-    if tpl.name == "labor":
-        out += probation_warnings(values, corpus) + probation_wage_warnings(values, corpus)
+    for check in tpl.legal:
+        kind = check["check"]
+        if kind == "interest_cap":
+            out += interest_warnings(values, corpus, lpr, check["field"])
+        elif kind == "probation":
+            out += probation_warnings(values, corpus, check)
+        elif kind in ("min_share", "max_share"):
+            out += _share_check(tpl, values, check, corpus, minimum=kind == "min_share")
+        else:
+            out += _quote_check(tpl, values, request or "", check, corpus)
     return out + deposit_warnings(tpl, values, request or "", corpus)

@@ -209,40 +209,44 @@ def count_words(value: str) -> str:
     return "两" if n == 2 else int_to_cn(n)
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
+@functools.lru_cache(maxsize=16)
+def environment(directory: str = str(TEMPLATES_DIR)) -> jinja2.Environment:
+    """Jinja for the templates of one folder: its own .j2 files first, then the shared built-in ones."""
+    dirs = list(dict.fromkeys([directory, str(TEMPLATES_DIR)]))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, autoescape=False, finalize=_finalize)
     env.filters["count"] = count_words
     return env
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(text: str) -> jinja2.Template:
-    return environment().from_string('{% import "_macros.md.j2" as m with context %}' + text)
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str, directory: str = str(TEMPLATES_DIR)) -> jinja2.Template:
+    return environment(directory).from_string('{% import "_macros.md.j2" as m with context %}' + text)
 
 
-def render_clause(text: str, ctx: dict, where: str) -> str:
+def render_clause(text: str, ctx: dict, where: str, directory: str = str(TEMPLATES_DIR)) -> str:
     try:
-        return _compiled(text).render(**ctx).strip()
+        return _compiled(text, directory).render(**ctx).strip()
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
 def render_markdown(tpl: Template, values: dict, basis: list[dict] | None = None,
-                    asked: set[str] | None = None) -> str:
+                    asked: set[str] | None = None, title: str | None = None) -> str:
     """The whole contract as Markdown; `basis` (clause -> verified references) adds an appendix; `asked`
-    names optional clauses (payment_schedule) to print as blanks although they have no value."""
+    names optional clauses (payment_schedule) to print as blanks although they have no value; `title` is
+    the document's title when the request named a narrower one (家具买卖合同)."""
     ctx = build_context(tpl, values, asked)
+    where, folder = tpl.path or tpl.name, str(tpl.directory)
     clauses = [{"label": f"第{int_to_cn(i + 1)}条", "title": c.title,
-                "body": render_clause(c.text, ctx, f"{tpl.path or tpl.name}: clause {c.title}")}
+                "body": render_clause(c.text, ctx, f"{where}: clause {c.title}", folder)}
                for i, c in enumerate(tpl.clauses)]
     parties = [getattr(ctx["f"], n) for n, s in tpl.fields.items() if s.type == "party"]
-    page = {"title": tpl.title,
-            "preamble": render_clause(tpl.preamble, ctx, f"{tpl.name}: preamble") if tpl.preamble else "",
-            "recitals": render_clause(tpl.recitals, ctx, f"{tpl.name}: recitals") if tpl.recitals else ""}
+    page = {"title": title or tpl.title,
+            "preamble": render_clause(tpl.preamble, ctx, f"{where}: preamble", folder) if tpl.preamble else "",
+            "recitals": render_clause(tpl.recitals, ctx, f"{where}: recitals", folder) if tpl.recitals else ""}
     try:
-        md = environment().get_template("_layout.md.j2").render(
+        md = environment(folder).get_template("_layout.md.j2").render(
             page=page, parties=parties, clauses=clauses, basis=basis or [], **ctx)
     except jinja2.TemplateError as exc:
         raise TemplateError(f"_layout.md.j2: {type(exc).__name__}: {exc}") from None

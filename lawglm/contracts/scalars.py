@@ -21,11 +21,13 @@ from .items import CLAUSE_DELIMS, CN_SMALL
 from .money import AMOUNT, NUMBER, format_number, parse_number
 from .places import address_prefix, addresses_in
 from .schema import FieldSpec, Template
+from .units import QUANTITY_RE, UNIT_WORD, canonical, quantity_in
 
 # 百分之十一年后: 百分之十, then 一年后 (a Chinese-numeral percent stops before a number that starts a duration)
 PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+?(?=[一二两三四五六七八九]"
                         rf"(?:个月|年|天|日|周)|[^{CN_SMALL}点]|$)|\d+(?:\.\d+)?)")
 AMOUNT_RE = re.compile(AMOUNT)
+AMOUNT_PLAIN = re.sub(r"\?P<\w+>", "", AMOUNT)
 BARE_AMOUNT_RE = re.compile(rf"(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
                             rf"(?![\d.%个日天月年周期份平米吨件台]|分之|美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元)")
 DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
@@ -38,10 +40,18 @@ UNIT_FACTOR = {("年", "个月"): 12, ("周", "日"): 7, ("个月", "日"): None
 TEXT_END = re.compile(r"(?:出租给|租给|出售给|卖给|借给|交给|用于|作为|(?:空|海|陆)?运到|运至|运往|运抵|送到|送至|发到|发往|寄到|"
                       r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$")
 ADDRESS_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|的门面|(?<=[号室楼层幢栋座])的).*$")
-RATE_BEFORE = re.compile(r"每(?:平方米|平米|平|天|日|小时|票|台|箱|吨|件|人)\s*$|按每")
+# a rate's unit (每吨 / 元/台), not a period: 每月工资 / 3000元/月 are amounts of a money field
+_NOT_PERIOD = "(?!(?:个)?月|年|季|周|星期)"
+RATE_BEFORE = re.compile(rf"每{_NOT_PERIOD}(?:{UNIT_WORD})(?:每(?:个)?(?:月|天|日|年))?[\u4e00-\u9fff]{{0,4}}?(?:为|是)?\s*$|按每")
+RATE_AFTER = re.compile(rf"\s*(?:/|每){_NOT_PERIOD}(?:{UNIT_WORD})")
+# a rate in free text: 每吨运费200元 / 每月3000元 / 200元/吨 / 150元每小时 / 2.5元一台
+RATE_TEXT_RE = re.compile(
+    rf"每\s*(?P<per>{UNIT_WORD})\s*(?:每(?:个)?(?:月|天|日|年))?(?:的)?(?:[\u4e00-\u9fff]{{0,4}}?(?:费|价|金|资|酬|薪|款))?"
+    rf"(?:为|是)?\s*"
+    rf"(?P<amount>{AMOUNT_PLAIN}|(?:{NUMBER})\s*(?:万|千)?(?![\d.%个日天号月年周期份]))"
+    rf"|(?P<amount_b>{AMOUNT_PLAIN})\s*(?:/|每|一)\s*(?P<per_b>{UNIT_WORD})")
 FOREIGN = re.compile(r"\s*(?:万|千|亿)?\s*(?:美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元|USD|EUR)")
 MONEY_NOUN = re.compile(r"(?:的)?(?:租金|房租|月租|工资|薪水|薪资|利息|服务费|费用)")
-NUMBER_UNITS = {"平方米": ("㎡", "平米", "m²", "m2", "平方")}
 
 
 def percent_value(m: re.Match) -> str | None:
@@ -127,23 +137,45 @@ def _money_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
     return [(m.start("num"), m.end(), num + mult)]
 
 
+BARE_NUMBER_RE = re.compile(r"(?:为|是|：|:|约|共|\s)*(?P<num>\d+(?:\.\d+)?)(?![\d.%个日天月年周期份万元块])")
+
+
+def _number_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
+    """面积：120 / 工时为40: a bare number right after the cue of a field with a unit is in that unit."""
+    m = BARE_NUMBER_RE.match(text, cue_end, e)
+    return [(m.start("num"), m.end(), m.group("num"))] if m else []
+
+
 def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, int, Any]]:
     """Candidate values of the field's type inside text[s:e] (absolute spans)."""
     clause, out = text[s:e], []
     if spec.type == "date":
         return [(a, b, v) for a, b, v in dates_in(text) if s <= a and b <= e]
-    if spec.type == "money":  # 每平米每天5元 / 每票500元: a rate, not the amount
+    if spec.type == "money":  # 每平米每天5元 / 每票500元 / 200元/吨: a rate, not the amount
         out = [(m.start(), m.end(), m.group(0)) for m in AMOUNT_RE.finditer(clause)
-               if not RATE_BEFORE.search(clause[:m.start()])]
+               if not RATE_BEFORE.search(clause[:m.start()]) and not RATE_AFTER.match(clause, m.end())]
+    elif spec.type == "rate":
+        allowed = {canonical(u) or u for u in spec.per}
+        for m in RATE_TEXT_RE.finditer(clause):
+            per, amount = m.group("per") or m.group("per_b"), m.group("amount") or m.group("amount_b")
+            if not allowed or (canonical(per) or per) in allowed:
+                out.append((m.start(), m.end(), f"{amount.strip()}/{canonical(per) or per}"))
     elif spec.type == "percent":
         out = [(m.start(), m.end(), percent_value(m)) for m in PERCENT_RE.finditer(clause)]
     elif spec.type == "integer":  # 两个月租金 is money; 今年3月 / 3月底 is a month of the year: no durations
         out = [(m.start(), m.end(), v) for m in DURATION_RE.finditer(clause) if (v := _duration(spec, m))
                and not MONEY_NOUN.match(clause, m.end()) and not _calendar_month(clause, m)]
+    elif spec.type == "number" and canonical(spec.unit):  # 120平 / 5000公斤 for a field in 吨 / 四十个小时
+        out = [(a, b, format_number(v)) for a, b, v in quantity_in(clause, spec.unit)]
     elif spec.type == "number":
-        units = "|".join(map(re.escape, [spec.unit, *NUMBER_UNITS.get(spec.unit, ())])) if spec.unit else "(?!)"
+        units = re.escape(spec.unit) if spec.unit else "(?!)"
         out = [(m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)]
     return [(s + a, s + b, v) for a, b, v in out if v is not None]
+
+
+def lone_rates(spec: FieldSpec, text: str) -> list[tuple[int, int, Any]]:
+    """Every rate in the text in a unit the rate field allows."""
+    return _values_in(spec, text, 0, len(text))
 
 
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -174,7 +206,8 @@ def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[A
         value = address_prefix(ADDRESS_END.sub("", value))
     span = (cue_end + lead, cue_end + lead + len(value))
     ok = len(value) >= 2 and "＿" not in value and _free(span, taken) and not TITLE_ONLY.match(value) \
-        and not AMOUNT_RE.search(value) and not NOT_TEXT.match(value)  # 代理费…, 货到后付款: no value
+        and not AMOUNT_RE.search(value) and not NOT_TEXT.match(value) \
+        and not DURATION_RE.fullmatch(value) and not QUANTITY_RE.fullmatch(value)  # 代理费…, 货到后付款, 6个月: no text
     return (value, span) if ok else None
 
 
@@ -218,6 +251,8 @@ def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple
     found = [v for v in _values_in(spec, text, s, e) if _free(v[:2], taken)]
     if spec.type == "money" and not any(v[0] >= cue.end() for v in found):
         found += [v for v in _money_after(text, cue.end(), e) if _free(v[:2], taken)]
+    if spec.type == "number" and spec.unit and not any(v[0] >= cue.end() for v in found):
+        found += [v for v in _number_after(text, cue.end(), e) if _free(v[:2], taken)]
     after = sorted(v for v in found if v[0] >= cue.end())
     before = sorted(v for v in found if v[1] <= cue.start())
     pick = after[0] if after else (before[-1] if before else None)

@@ -26,7 +26,7 @@ from .money import format_number, parse_amount
 from .parties import find_orgs
 from .places import addresses_in
 from .scalars import AMOUNT_RE, DURATION_RE, PERCENT_RE, _duration, dates_in, percent_value
-from .schema import Template, load_templates
+from .schema import BUILT_IN, Template, load_templates
 from .words import word_spans
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -162,7 +162,8 @@ def model_path(tpl: Template, models_dir: Path | None = None) -> Path:
 
 
 def available(tpl: Template, models_dir: Path | None = None) -> bool:
-    return model_path(tpl, models_dir).exists()
+    """A model trained for this template (a user template, even one named like a built-in, has none)."""
+    return tpl.source == BUILT_IN and model_path(tpl, models_dir).exists()
 
 
 def tag(tpl: Template, text: str, models_dir: Path | None = None) -> list[tuple[int, int, str]]:

@@ -45,17 +45,17 @@ def _extractor(st: core.ServerState) -> tuple[Any, str | None]:
 
 
 @router.get("/v1/contracts", response_model=TemplateList, summary="Available contract templates")
-async def list_contracts() -> dict:
+async def list_contracts(st: core.State) -> dict:
     from ..contracts import list_templates
 
-    return {"templates": await _call(list_templates)}
+    return {"templates": await _call(list_templates, st.settings)}
 
 
 @router.get("/v1/contracts/{name}", response_model=dict[str, Any], summary="One template's field schema")
-async def contract_schema(name: str = Path(..., description="template name")) -> dict:
+async def contract_schema(st: core.State, name: str = Path(..., description="template name")) -> dict:
     from ..contracts import get_schema
 
-    return await _call(get_schema, name)
+    return await _call(get_schema, name, st.settings)
 
 
 @router.post("/v1/contracts/draft", response_model=DraftOut,
