@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # server
     host: str = "127.0.0.1"
     port: int = 8000
+    url: str = Field("", description="a running `lawglm serve` that `ask`, `chat` and `search` send their "
+                                     "questions to (LAWGLM_URL); empty = http://host:port when it answers; "
+                                     "'none' = always answer in the command's own process")
+    server_probe_s: float = Field(0.5, gt=0, description="how long `ask` / `chat` / `search` wait for a "
+                                                         "server to answer before answering in-process")
     admin_token: str = Field("", description="bearer token for admin endpoints; empty disables them")
     max_question_chars: int = 4000
     # /v1/citations/verify: bounded work per request (a range 第1条至第50条 counts 50 citations)

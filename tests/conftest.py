@@ -31,6 +31,8 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     for var in ("LAWGLM_MODEL", "LAWGLM_LLM", "LAWGLM_LLM_URL", "LAWGLM_ADMIN_TOKEN", "LAWGLM_CORPUS",
                 "LAWGLM_INDEX_DIR", "LAWGLM_ADAPTER"):
         monkeypatch.delenv(var, raising=False)
+    # `ask` / `chat` / `search` would use a `lawglm serve` someone runs on the default address: not in tests
+    monkeypatch.setenv("LAWGLM_URL", "none")
 
 
 @pytest.fixture(scope="session")

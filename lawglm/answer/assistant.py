@@ -367,8 +367,21 @@ def _finish(reason: str) -> str:
 def _plain(text: str, mode: str) -> Iterator[str | Answer]:
     """A reply that needs neither articles nor the model (small talk, nothing relevant)."""
     yield text
-    yield Answer(text, [], [], {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "seconds": 0.0,
-                                "tokens_per_s": 0.0, "truncated": False, "mode": mode, "finish_reason": "stop"})
+    yield plain_answer(text, mode)
+
+
+def plain_answer(text: str, mode: str) -> Answer:
+    return Answer(text, [], [], {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "seconds": 0.0,
+                                 "tokens_per_s": 0.0, "truncated": False, "mode": mode, "finish_reason": "stop"})
+
+
+def small_talk_answer(question: str) -> Answer | None:
+    """The reply to a whole input that is small talk (你好, 谢谢): known without the index or the model, so
+    nothing needs loading for it; None for anything else."""
+    from lawglm.answer.smalltalk import small_talk_kind, small_talk_reply
+
+    kind = small_talk_kind(question)
+    return None if kind is None else plain_answer(small_talk_reply(kind), "small-talk")
 
 
 def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:

@@ -12,6 +12,7 @@ from lawglm.cli.common import (
     QUANTIZE_HELP,
     _assistant_from_flags,
     _check_llm,
+    _check_question,
     _generation_options,
     _quantize_flag,
     _request_opts,
@@ -22,73 +23,143 @@ from lawglm.cli.common import (
 from lawglm.errors import LawGLMError
 
 
-def _print_citations(answer) -> None:
-    if answer.citations:
-        click.echo("\n引用核验：", err=False)
+def _print_citations(answer: dict) -> None:
+    """The citation check under an answer (Answer.to_dict's form: local and server answers alike)."""
+    from types import SimpleNamespace
+
     from lawglm.answer.support import reason_text
 
+    if answer["citations"]:
+        click.echo("\n引用核验：")
     lines: dict[str, int] = {}  # one line per article and verdict, with how often the answer cites it
-    for c in answer.citations:
-        status = f" [{(c.status_detail or {}).get('label') or c.article.status}]" if c.article else ""
-        if c.verified and (c.supported or c.support is None):
+    for d in answer["citations"]:
+        c = SimpleNamespace(**{k: d.get(k) for k in ("raw", "verified", "reason", "support")})
+        status = f" [{d['status']}]" if d.get("status") else ""
+        if c.verified and (d.get("supported") or c.support is None):
             line = f"  ✓ {c.raw}{status}" + (f"  {reason_text(c)}" if c.support else "")
         else:  # ⚠ exists but the answer's words are not what it says; ✗ no such article in force
             line = f"  {'⚠' if c.verified else '✗'} {c.raw}{status}  {reason_text(c)}"
         lines[line] = lines.get(line, 0) + 1
     for line, n in lines.items():
         click.echo(line + (f"  ×{n}" if n > 1 else ""))
-    if any((c.support or {}).get("corrected_from") for c in answer.citations):
-        click.echo("更正后的回答：\n" + answer.answer)
-    if answer.retrieved and answer.usage.get("mode") != "retrieval-only":
-        click.echo("检索到的法条：" + "；".join(f"{h.article.citation}（{h.to_dict()['status']}）"
-                                          for h in answer.retrieved))
+    if any((d.get("support") or {}).get("corrected_from") for d in answer["citations"]):
+        click.echo("更正后的回答：\n" + answer["answer"])
+    if answer["retrieved"] and answer["usage"].get("mode") != "retrieval-only":
+        click.echo("检索到的法条：" + "；".join(f"{h['citation']}（{h['status']}）" for h in answer["retrieved"]))
 
 
-def _stream_answer(assistant, question: str, history, opts: dict):
-    """Print the reply as it streams, then the citation check; return the final Answer."""
+def _show(items) -> dict:
+    """Print the reply as it streams (text chunks), then the citation check; return the final answer dict."""
     from lawglm.records import Answer
 
     answer = None
-    from lawglm.answer.options import AskOptions
-
-    for item in assistant.stream(AskOptions(question, history, **opts)):
-        if isinstance(item, Answer):
-            answer = item
-        else:
+    for item in items:
+        if isinstance(item, str):
             click.echo(item, nl=False)
             sys.stdout.flush()
+        else:
+            answer = item.to_dict() if isinstance(item, Answer) else item
     click.echo()
     _print_citations(answer)
     return answer
 
 
+LOCAL_FLAGS = ("llm", "llm_url", "model", "adapter", "index_dir", "index_alias", "quantize", "device")
+
+
+def _server(flags: dict) -> str | None:
+    """The running lawglm server to ask, unless --local or a flag that configures an in-process assistant
+    (--llm, --model, --index-dir, …) says to answer here."""
+    if flags.pop("local", False) or any(flags.get(k) is not None for k in LOCAL_FLAGS):
+        return None
+    from lawglm.cli.client import find_server
+
+    return find_server(settings_from())
+
+
+def _server_body(question: str, history, flags: dict) -> dict:
+    body = {"question": question, "history": [list(p) for p in history or []] or None, **_request_opts(flags)}
+    if flags.get("answer_shape"):
+        body["answer_shape"] = flags["answer_shape"]
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _load(flags: dict, question: str | None = None):
+    """The in-process assistant, saying on stderr what is loading and how long it took."""
+    import time
+
+    def announce(s) -> None:
+        what = "加载索引"
+        if s.llm_mode() == "local":
+            from lawglm.models.backbone import needs_conversion
+
+            what = "加载索引，并首次转换内置模型（只需一次，约 1–2 分钟）" if needs_conversion(s) else "加载索引和模型"
+        click.echo(f"lawglm: {what}…（`lawglm serve` 在另一个终端运行时，ask / chat 直接使用它，几秒内回答）",
+                   err=True)
+
+    t0 = time.perf_counter()
+    assistant = _assistant_from_flags(flags, question, announce)
+    click.echo(f"lawglm: 已加载（{time.perf_counter() - t0:.1f} 秒）", err=True)
+    return assistant
+
+
+LOCAL_HELP = "answer in this process even when a `lawglm serve` is running"
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="print the whole Answer as JSON")
+@click.option("--local", is_flag=True, help=LOCAL_HELP)
 @_generation_options
 def ask(question: str, as_json: bool, **flags) -> None:
-    """Answer a legal question with cited, verified articles: `lawglm ask "借款利息怎么算？"`."""
+    """Answer a legal question with cited, verified articles: `lawglm ask "借款利息怎么算？"`.
+
+    Uses a running `lawglm serve` (LAWGLM_URL, or the default address if it answers); otherwise loads the
+    index and model here. A greeting is answered without loading anything."""
+    from lawglm.answer.assistant import small_talk_answer
+
     if not question.strip():
         raise click.UsageError("QUESTION is empty")
-    assistant = _assistant_from_flags(flags, question)
-    opts = _request_opts(flags)
-    if as_json:
-        from lawglm.answer.options import AskOptions
+    _check_question(settings_from(), question, None)
+    greeting = small_talk_answer(question)
+    if greeting is not None:
+        echo_json(greeting.to_dict()) if as_json else click.echo(greeting.answer)
+        return
+    base = _server(flags)
+    if base is not None:
+        from lawglm.cli.client import ask_stream
 
+        items = ask_stream(base, _server_body(question, None, flags))
+        if as_json:
+            echo_json([x for x in items if isinstance(x, dict)][-1])
+        else:
+            _show(items)
+        return
+    assistant = _load(flags, question)
+    opts = _request_opts(flags)
+    from lawglm.answer.options import AskOptions
+
+    if as_json:
         echo_json(assistant.ask(AskOptions(question, **opts)).to_dict())
         return
-    _stream_answer(assistant, question, None, opts)
+    _show(assistant.stream(AskOptions(question, None, **opts)))
 
 
 CHAT_WELCOME = "欢迎使用 lawglm 法律助手：输入问题即可对话，输入 clear 清空对话历史，输入 stop 退出。"
 
 
 @cli.command()
+@click.option("--local", is_flag=True, help=LOCAL_HELP)
 @_generation_options
 def chat(**flags) -> None:
-    """Interactive multi-turn chat (like ChatGLM's cli_demo): `clear` resets history, `stop` exits."""
-    assistant = _assistant_from_flags(flags)
-    opts = _request_opts(flags)
+    """Interactive multi-turn chat (like ChatGLM's cli_demo): `clear` resets history, `stop` exits.
+
+    Uses a running `lawglm serve` like `ask`; otherwise the index and model load at the first question
+    that needs them (a greeting does not)."""
+    from lawglm.answer.assistant import small_talk_answer
+
+    base = _server(flags)
+    assistant = None
     history: list[tuple[str, str]] = []
     click.echo(CHAT_WELCOME)
     while True:
@@ -104,15 +175,26 @@ def chat(**flags) -> None:
             continue
         if not question:
             continue
-        click.echo("\nlawglm：", nl=False)
+        greeting = small_talk_answer(question)
         try:
-            answer = _stream_answer(assistant, question, history, opts)
+            if greeting is not None:
+                click.echo("\nlawglm：" + greeting.answer)
+                continue
+            if base is None and assistant is None:
+                assistant = _load(dict(flags))
+            click.echo("\nlawglm：", nl=False)
+            if base is not None:
+                from lawglm.cli.client import ask_stream
+
+                answer = _show(ask_stream(base, _server_body(question, history, flags)))
+            else:
+                from lawglm.answer.options import AskOptions
+
+                answer = _show(assistant.stream(AskOptions(question, history, **_request_opts(flags))))
         except LawGLMError as exc:  # one bad turn does not end the conversation
             click.echo(f"error: {exc}", err=True)
             continue
-        history.append((question, answer.answer))
-
-
+        history.append((question, answer["answer"]))
 
 
 @cli.command()

@@ -114,15 +114,20 @@ def _check_llm(s: Settings) -> None:
         raise click.BadParameter("remote needs --llm-url (or LAWGLM_LLM_URL)", param_hint="--llm")
 
 
-def _assistant_from_flags(flags: dict, question: str | None = None):
-    """Settings from the flags, the request checked (before anything loads), then the Assistant."""
+def _assistant_from_flags(flags: dict, question: str | None = None, announce=None):
+    """Settings from the flags, the request checked (before anything loads), then the Assistant;
+    `announce(settings)` is called once the checks passed, just before loading starts."""
     from lawglm.answer.assistant import Assistant
+    from lawglm.search.index import current_path
 
     s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
                       index_dir=_index_dir_flag(flags), device=flags.pop("device"),
                       quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"))
     _check_llm(s)
     _check_question(s, question, flags.get("law"), flags.get("level"))
+    current_path(s.index_dir)  # no index: one line saying so, before anything is announced or loaded
+    if announce is not None:
+        announce(s)
     return Assistant.from_settings(s, adapter=flags.pop("adapter"))
 
 

@@ -75,25 +75,40 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
               help="fused = learned ranker (default), combsum = v1 fixed fusion, bm25 / dense = one list")
 @click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--local", is_flag=True, help="search in this process even when a `lawglm serve` is running")
 def search(query: str, k: int | None, law: str | None, department: str | None, status: str, level: str | None,
-           index_dir: str | None, mode: str | None, reranker: str | None, as_json: bool) -> None:
-    """Search the statutes: `lawglm search "高空抛物砸伤人谁负责"`."""
+           index_dir: str | None, mode: str | None, reranker: str | None, as_json: bool, local: bool) -> None:
+    """Search the statutes: `lawglm search "高空抛物砸伤人谁负责"`.
+
+    Asks a running `lawglm serve` (LAWGLM_URL, or the default address if it answers) unless --local or a
+    flag only this process has (--index-dir, --department, --mode, --reranker) is given."""
     from lawglm.search.retrieval import Params, Retriever, check_request
 
     s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
-    params = Params.from_settings(s)
-    check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status,
-                  level=level)
-    hits = Retriever.load(s.index_dir, params).search(query, k or s.top_k, law=law, department=department,
-                                                      status=status, level=level)
+    check_request(s.index_dir, query, k or s.top_k, status=status, level=level)  # reads no index part
+    base = None
+    if not local and all(x is None for x in (index_dir, department, mode, reranker)):
+        from lawglm.cli.client import find_server
+
+        base = find_server(s)
+    if base is not None:
+        from lawglm.cli.client import search as search_server
+
+        rows = search_server(base, {"q": query, "k": k or s.top_k, "law": law, "status": status, "level": level})
+    else:
+        check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status,
+                      level=level)
+        hits = Retriever.load(s.index_dir, Params.from_settings(s)).search(
+            query, k or s.top_k, law=law, department=department, status=status, level=level)
+        rows = [h.to_dict() for h in hits]
     if as_json:
-        echo_json([h.to_dict() for h in hits])
+        echo_json(rows)
         return
-    if not hits:
+    if not rows:
         click.echo("no matching articles")
-    for i, h in enumerate(hits, 1):
-        click.echo(f"{i}. {h.article.citation}  [{h.article.status}]  ({'+'.join(h.sources)} {h.score:.4f})")
-        click.echo("   " + h.article.text.replace("\n", "\n   "))
+    for i, h in enumerate(rows, 1):
+        click.echo(f"{i}. {h['citation']}  [{h['status']}]  ({'+'.join(h['sources'])} {h['score']:.4f})")
+        click.echo("   " + h["text"].replace("\n", "\n   "))
 
 
 
