@@ -107,7 +107,8 @@ def _period(ex, name: str, spec) -> None:
         return
     s, e = spans[0]
     start = clause_of(ex.text, s)[0]
-    window = ex.text[start:min(len(ex.text), e + 3)]
+    after = re.match(r"[^，,。；;：:\s]{0,3}", ex.text[e:]).group(0)  # 8万元/年, not the next clause's 每月汇报
+    window = ex.text[start:e] + after
     hits = {c for c in spec.choices for w in (c, *spec.synonyms.get(c, ())) if w in window}
     if len(hits) == 1:
         ex.put(name, hits.pop(), [])

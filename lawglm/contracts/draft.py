@@ -25,7 +25,9 @@ from .errors import FieldErrors
 from .extract import Extraction, classify, rule_extract
 from .fields import Bad, coerce, cross_checks, to_jsonable, validate
 from .legal import legal_warnings
+from .money import parse_amount
 from .render import computed, render_markdown
+from .scalars import AMOUNT_RE
 from .schema import Template, catalog, get_template, split_dirs
 
 MAX_REQUEST_CHARS = 4000
@@ -131,6 +133,13 @@ def _basis_line(entries: list[dict]) -> str:
     return "；".join(f"《{law}》{'、'.join(labels)}（{status}）" for (law, status), labels in groups.items())
 
 
+def _amount(text: str):
+    try:
+        return parse_amount(text)
+    except ValueError:
+        return None
+
+
 def _check_request(request: Any) -> str:
     if not isinstance(request, str) or not request.strip():
         raise FieldErrors([{"field": "request", "message": "must be a non-empty text"}])
@@ -221,6 +230,8 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
     derived, more = products(tpl, values)
     values.update(derived)
     notes += more
+    for name, amount in derived.items():  # 运费按每台1元，共4500元: the stated total is the product's own words
+        ex.evidence[name] = [m.span() for m in AMOUNT_RE.finditer(ex.text) if _amount(m.group(0)) == amount][:1]
     found = {n: v for n, v in found.items() if n in values and n not in given}
     corpus = corpus if corpus is not None else _default_corpus(settings.corpus_source())
     citations, lines = resolve_citations(tpl, corpus)

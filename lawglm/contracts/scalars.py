@@ -41,14 +41,14 @@ TEXT_END = re.compile(r"(?:出租给|租给|出售给|卖给|借给|交给|用�
                       r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$")
 ADDRESS_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|的门面|(?<=[号室楼层幢栋座])的).*$")
 # a rate's unit (每吨 / 元/台), not a period: 每月工资 / 3000元/月 are amounts of a money field
-_NOT_PERIOD = "(?!(?:个)?月|年|季|周|星期)"
+_NOT_PERIOD = "(?!(?:个)?月|年|季|周|星期|次)"  # 违约金每次10万元: an amount per breach is the amount
 RATE_BEFORE = re.compile(rf"每{_NOT_PERIOD}(?:{UNIT_WORD})(?:每(?:个)?(?:月|天|日|年))?[\u4e00-\u9fff]{{0,4}}?(?:为|是)?\s*$|按每")
 RATE_AFTER = re.compile(rf"\s*(?:/|每){_NOT_PERIOD}(?:{UNIT_WORD})")
 # a rate in free text: 每吨运费200元 / 每月3000元 / 200元/吨 / 150元每小时 / 2.5元一台
 RATE_TEXT_RE = re.compile(
     rf"每\s*(?P<per>{UNIT_WORD})\s*(?:每(?:个)?(?:月|天|日|年))?(?:的)?(?:[\u4e00-\u9fff]{{0,4}}?(?:费|价|金|资|酬|薪|款))?"
     rf"(?:为|是)?\s*"
-    rf"(?P<amount>{AMOUNT_PLAIN}|(?:{NUMBER})\s*(?:万|千)?(?![\d.%个日天号月年周期份]))"
+    rf"(?P<amount>{AMOUNT_PLAIN}|(?:{NUMBER})\s*(?:万|千)?(?![\d.%个日天号月年周期份]|\s*(?:万|千|亿)?\s*(?:美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元|USD|EUR)))"
     rf"|(?P<amount_b>{AMOUNT_PLAIN})\s*(?:/|每|一)\s*(?P<per_b>{UNIT_WORD})")
 FOREIGN = re.compile(r"\s*(?:万|千|亿)?\s*(?:美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元|USD|EUR)")
 MONEY_NOUN = re.compile(r"(?:的)?(?:租金|房租|月租|工资|薪水|薪资|利息|服务费|费用)")
@@ -146,6 +146,12 @@ def _number_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]
     return [(m.start("num"), m.end(), m.group("num"))] if m else []
 
 
+def _times_money(clause: str, end: int) -> bool:
+    """两个月租金 (a money amount of that many months) — but not 试用期3个月工资5000元 (a duration, then a wage)."""
+    noun = MONEY_NOUN.match(clause, end)
+    return bool(noun) and not re.match(r"\s*(?:为|是|：|:)?\s*(?:人民币)?\s*[\d一二两三四五六七八九十]", clause[noun.end():])
+
+
 def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, int, Any]]:
     """Candidate values of the field's type inside text[s:e] (absolute spans)."""
     clause, out = text[s:e], []
@@ -164,7 +170,7 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
         out = [(m.start(), m.end(), percent_value(m)) for m in PERCENT_RE.finditer(clause)]
     elif spec.type == "integer":  # 两个月租金 is money; 今年3月 / 3月底 is a month of the year: no durations
         out = [(m.start(), m.end(), v) for m in DURATION_RE.finditer(clause) if (v := _duration(spec, m))
-               and not MONEY_NOUN.match(clause, m.end()) and not _calendar_month(clause, m)]
+               and not _times_money(clause, m.end()) and not _calendar_month(clause, m)]
     elif spec.type == "number" and canonical(spec.unit):  # 120平 / 5000公斤 for a field in 吨 / 四十个小时
         out = [(a, b, format_number(v)) for a, b, v in quantity_in(clause, spec.unit)]
     elif spec.type == "number":
