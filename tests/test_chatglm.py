@@ -605,3 +605,114 @@ def test_glm4_checkpoint_converts_with_its_tokenizer(tmp_path, tiktoken_ranks):
     assert cfg["eos_token_id"] == [n, n + 7, n + 9] and cfg["pad_token_id"] == n
     tok = AutoTokenizer.from_pretrained(tmp_path / "out")
     assert tok.convert_tokens_to_ids("[gMASK]") == n + 2 and len(tok) <= cfg["vocab_size"]
+
+
+# --- tool calling in ChatGLM3's and GLM-4's own formats ----------------------------------------------
+SEED_TOOLS = [  # ChatGLM3's tools_using_demo: track(symbol), text-to-speech(text, voice, speed)
+    {"name": "track", "description": "追踪指定股票的实时价格",
+     "parameters": {"type": "object", "properties": {"symbol": {"description": "需要追踪的股票代码"}},
+                    "required": ["symbol"]}},
+    {"name": "text-to-speech", "description": "将文本转换为语音",
+     "parameters": {"type": "object", "properties": {"text": {"description": "需要转换成语音的文本"},
+                                                      "voice": {"description": "要使用的语音类型（男声、女声等）"},
+                                                      "speed": {"description": "语音的速度（快、中等、慢等）"}},
+                    "required": ["text"]}}]
+OPENAI_TOOLS = [{"type": "function", "function": t} for t in SEED_TOOLS]
+TOOL_CONVERSATION = [  # OpenAI shapes: the call the model made and the observation the caller sent back
+    {"role": "user", "content": "帮我查询股票10111的价格"},
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "track", "arguments": '{"symbol": "10111"}'}}]},
+    {"role": "tool", "tool_call_id": "call_1", "content": '{"price": 12412}'}]
+
+
+def chatglm3_build_chat_input(sp, history, query, role="user"):
+    """ChatGLM3's tokenizer.build_chat_input, written from its remote code: a system item with tools gets
+    "\\n" + json.dumps(tools, indent=4, ensure_ascii=False); each item is <|role|> sp(metadata + "\\n")
+    sp(content)."""
+    special = {t: sp.get_piece_size() + i for i, t in enumerate(SPECIALS)}
+    ids = [special["[gMASK]"], special["sop"]]
+    for item in [*history, {"role": role, "content": query}]:
+        content = item["content"]
+        if item["role"] == "system" and "tools" in item:
+            content = content + "\n" + json.dumps(item["tools"], indent=4, ensure_ascii=False)
+        ids += [special[f"<|{item['role']}|>"]] + sp.encode(f"{item.get('metadata', '')}\n") + sp.encode(content)
+    return ids + [special["<|assistant|>"]]
+
+
+def test_chatglm3_tools_and_observations_are_token_identical_to_model_chat(converted_tokenizers, sp_model):
+    from lawglm.models.chat_format import prompt_ids, render
+    from lawglm.models.tool_calls import CHATGLM3_TOOLS_PROMPT, native_messages
+
+    sp = _sp(sp_model)
+    tok, _ = converted_tokenizers["chatglm3"]
+    system = {"role": "system", "content": CHATGLM3_TOOLS_PROMPT, "tools": SEED_TOOLS}
+    # first turn: the tools system message + the question, as cli_demo_tool.py calls model.chat
+    want = chatglm3_build_chat_input(sp, [system], TOOL_CONVERSATION[0]["content"])
+    assert prompt_ids(tok, render(tok, native_messages(TOOL_CONVERSATION[:1], OPENAI_TOOLS, "chatglm3"))) == want
+    # second turn: the call in history (metadata = the tool's name) and the result as role="observation"
+    call = {"role": "assistant", "metadata": "track", "content": "```python\ntool_call(symbol='10111')\n```"}
+    want = chatglm3_build_chat_input(sp, [system, {"role": "user", "content": TOOL_CONVERSATION[0]["content"]},
+                                          call], '{"price": 12412}', role="observation")
+    assert prompt_ids(tok, render(tok, native_messages(TOOL_CONVERSATION, OPENAI_TOOLS, "chatglm3"))) == want
+    # a caller's own system message carries the tools instead of ChatGLM3's default prompt
+    msgs = [{"role": "system", "content": "你是助手。"}, *TOOL_CONVERSATION[:1]]
+    want = chatglm3_build_chat_input(sp, [{"role": "system", "content": "你是助手。", "tools": SEED_TOOLS}],
+                                     TOOL_CONVERSATION[0]["content"])
+    assert prompt_ids(tok, render(tok, native_messages(msgs, OPENAI_TOOLS, "chatglm3"))) == want
+
+
+def test_glm4_tools_turn_is_token_identical_to_its_chat_template(tmp_path, tiktoken_ranks):
+    import base64
+
+    tiktoken = pytest.importorskip("tiktoken")
+    from transformers import AutoTokenizer
+
+    from lawglm.models.chat_format import prompt_ids, render
+    from lawglm.models.chatglm_tokenizer import GLM4_PATTERN, GLM4_SPECIALS, convert_tokenizer
+    from lawglm.models.tool_calls import native_messages
+
+    (tmp_path / "tokenizer.model").write_text("".join(
+        f"{base64.b64encode(t).decode()} {r}\n" for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])))
+    convert_tokenizer(tmp_path, tmp_path / "out")
+    tok = AutoTokenizer.from_pretrained(tmp_path / "out")
+    n = len(tiktoken_ranks)
+    enc = tiktoken.Encoding("glm4-tiny", pat_str=GLM4_PATTERN, mergeable_ranks=tiktoken_ranks,
+                            special_tokens={t: n + i for i, t in enumerate(GLM4_SPECIALS)})
+    # glm-4-9b-chat's template for {"role": "system", "content": None, "tools": [...]} (openai_api_server.py)
+    text = ("[gMASK]<sop><|system|>\n你是一个名为 ChatGLM 的人工智能助手。你是基于智谱AI训练的语言模型 GLM-4 模型开发的，"
+            "你的任务是针对用户的问题和要求提供适当的答复和支持。\n\n# 可用工具")
+    for t in SEED_TOOLS:  # transformers renders templates with trim_blocks: "{% if … %}\n\n## " gives "\n## "
+        text += (f"\n## {t['name']}\n\n{json.dumps(t, ensure_ascii=False, indent=4)}\n"
+                 "在调用上述函数时，请使用 Json 格式表示调用的参数。")
+    text += ("<|user|>\n帮我查询股票10111的价格<|assistant|>track\n{\"symbol\": \"10111\"}"
+             "<|observation|>\n{\"price\": 12412}<|assistant|>")
+    got = prompt_ids(tok, render(tok, native_messages(TOOL_CONVERSATION, OPENAI_TOOLS, "glm4")))
+    assert got == enc.encode(text, allowed_special="all")
+
+
+@pytest.mark.parametrize("fmt,reply,want", [
+    ("chatglm3", "track\n ```python\ntool_call(symbol=\"10111\")\n```", ("track", {"symbol": "10111"})),
+    ("chatglm3", "text-to-speech\n```python\ntool_call(text='你好', voice='女声', speed='慢')\n```",
+     ("text-to-speech", {"text": "你好", "voice": "女声", "speed": "慢"})),
+    ("glm4", "track\n{\"symbol\": \"10111\"}", ("track", {"symbol": "10111"})),
+    ("chatglm3", "\n 股票10111的价格是12412。", "股票10111的价格是12412。"),
+    ("glm4", "\n价格是12412。", "价格是12412。"),
+    ("chatglm3", "track\n```python\ntool_call(symbol=__import__('os').getcwd())\n```", "not a literal"),
+    ("chatglm3", "track\n```python\ntool_call(symbol='1'", "not closed"),
+    ("chatglm3", "weather\n```python\ntool_call(city='北京')\n```", "not among the tools"),
+    ("glm4", "track\n{symbol: 10111}", "not JSON"),
+    ("glm4", "track\n[\"10111\"]", "JSON object"),
+    ("glm4", "track", "no arguments"),
+])
+def test_tool_replies_are_parsed_and_malformed_calls_reported(fmt, reply, want):
+    from lawglm.models.tool_calls import parse_reply
+
+    turn = parse_reply(reply, fmt, ["track", "text-to-speech"])
+    if isinstance(want, tuple):
+        assert turn.finish_reason == "tool_calls" and turn.error is None
+        assert [(c.name, c.args()) for c in turn.tool_calls] == [want]
+    elif turn.error is None:
+        assert turn.content == want and turn.finish_reason == "stop" and not turn.tool_calls
+    else:
+        assert want in turn.error and turn.finish_reason == "tool_call_error" and not turn.tool_calls
+        assert turn.content == reply.strip()  # what the model wrote, reported as is

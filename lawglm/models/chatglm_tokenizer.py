@@ -34,8 +34,11 @@ NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 CHATGLM3_TEMPLATE = (
     "[gMASK]<sop>{% for m in messages %}"
     "{% set role = 'observation' if m['role'] in ('tool', 'observation') else m['role'] %}"
+    "{% set content = m['content'] or '' %}"
+    "{% if m['role'] == 'system' and m.get('tools') %}{% set content = content + '\n' + (m['tools'] | tojson(indent=4))"
+    " %}{% endif %}"
     "<|{{ role }}|>{{ m.get('metadata', '') }}\n"
-    "{% if m['content'] %}" + SEGMENT + "{{ m['content'] | replace('" + SEGMENT + "', '') }}{% endif %}"
+    "{% if content %}" + SEGMENT + "{{ content | replace('" + SEGMENT + "', '') }}{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
 CHATGLM2_TEMPLATE = (
     "[gMASK]<sop>{% set ns = namespace(round=0) %}{% for m in messages %}"
@@ -125,10 +128,17 @@ GLM4_SPECIALS = ["<|endoftext|>", "[MASK]", "[gMASK]", "[sMASK]", "<sop>", "<eop
 GLM4_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
                 r"|\s*[\r\n]+|\s+(?!\S)|\s+")
 # GLM-4's chat() renders its template to text and tokenises it (tokenizer.apply_chat_template)
+# the tools turn is glm-4-9b-chat's own (its tokenizer_config.json chat template, function tools)
+GLM4_TOOLS_HEAD = ("你是一个名为 ChatGLM 的人工智能助手。你是基于智谱AI训练的语言模型 GLM-4 模型开发的，"
+                   "你的任务是针对用户的问题和要求提供适当的答复和支持。\n\n# 可用工具")
 GLM4_TEMPLATE = (
     "[gMASK]<sop>{% for m in messages %}"
+    "{% if m.get('tools') %}<|system|>\n" + GLM4_TOOLS_HEAD + "{% for tool in m['tools'] %}"
+    "{% if tool['type'] == 'function' %}\n\n## {{ tool['function']['name'] }}\n\n"
+    "{{ tool['function'] | tojson(indent=4) }}\n在调用上述函数时，请使用 Json 格式表示调用的参数。{% endif %}"
+    "{% endfor %}{% endif %}"
     "{% set role = 'observation' if m['role'] in ('tool', 'observation') else m['role'] %}"
-    "<|{{ role }}|>{{ m.get('metadata', '') }}\n{{ m['content'] }}"
+    "{% if m['content'] %}<|{{ role }}|>{{ m.get('metadata', '') }}\n{{ m['content'] }}{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
 
 

@@ -39,10 +39,13 @@ class RemoteGenerator:
 
     def count_tokens(self, prompt: str | list[dict]) -> int:
         """An estimate (no tokenizer here): one token per character is conservative for Chinese."""
-        return len(prompt) if isinstance(prompt, str) else sum(len(m["content"]) + 4 for m in prompt)
+        if isinstance(prompt, str):
+            return len(prompt)
+        return sum(len(m.get("content") or "") + len(json.dumps(m.get("tool_calls") or "")) + 4 for m in prompt)
 
     def _payload(self, prompt: str | list[dict], max_new_tokens: int, top_p: float, temperature: float,
-                 repetition_penalty: float, stop: Sequence[str], adapter: str | None, seed: int | None) -> dict:
+                 repetition_penalty: float, stop: Sequence[str], adapter: str | None, seed: int | None,
+                 tools: list | None = None, tool_choice: Any = None) -> dict:
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
         body = {"model": adapter if adapter not in (None, NONE) else self.model_id or "default",
                 "messages": messages, "max_tokens": max_new_tokens, "top_p": top_p,
@@ -53,16 +56,24 @@ class RemoteGenerator:
             body["stop"] = list(stop)[:4]
         if seed is not None:  # OpenAI's best-effort reproducible sampling (vLLM honours it per request)
             body["seed"] = seed
+        if tools:  # tool calling passes through (models/tool_calls.py reads the calls back)
+            body["tools"] = tools
+            if tool_choice is not None:
+                body["tool_choice"] = tool_choice
         return body
 
     def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
                top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
                adapter: str | None = None, stats: DecodeStats | None = None,
-               cancel: threading.Event | None = None, seed: int | None = None) -> Iterator[str]:
+               cancel: threading.Event | None = None, seed: int | None = None, tools: list | None = None,
+               tool_choice: Any = None) -> Iterator[str]:
+        """Text deltas; with `tools`, the calls the server streams end up in stats.extra["tool_calls"]
+        ([{id, name, arguments}]) and stats.finish_reason is theirs (tool_calls)."""
         import httpx
 
         stats = stats if stats is not None else DecodeStats()
-        body = self._payload(prompt, max_new_tokens, top_p, temperature, repetition_penalty, stop, adapter, seed)
+        body = self._payload(prompt, max_new_tokens, top_p, temperature, repetition_penalty, stop, adapter, seed,
+                             tools, tool_choice)
         t0 = time.perf_counter()
         try:
             with self.client.stream("POST", f"{self.base_url}/chat/completions", json=body) as resp:
@@ -100,8 +111,24 @@ def _sse_chunks(lines: Iterator[str], stats: DecodeStats) -> Iterator[str]:
         stats.completion_tokens = usage.get("completion_tokens", stats.completion_tokens)
         for choice in event.get("choices") or []:
             stats.finish_reason = choice.get("finish_reason") or stats.finish_reason
+            _tool_call_deltas(choice.get("delta") or {}, stats)
             text = (choice.get("delta") or {}).get("content") or ""
             if text:
                 if not usage:
                     stats.completion_tokens += 1
                 yield text
+
+
+def _tool_call_deltas(delta: dict, stats: DecodeStats) -> None:
+    """OpenAI streams a call in pieces keyed by `index`: id and name first, then argument fragments."""
+    for part in delta.get("tool_calls") or []:
+        calls = stats.extra.setdefault("tool_calls", [])
+        i = part.get("index", len(calls))
+        if not isinstance(i, int) or i < 0 or i > len(calls):
+            raise ModelError(f"llm_url: the server streamed a tool call with index {i!r} out of order")
+        if i == len(calls):
+            calls.append({"id": "", "name": "", "arguments": ""})
+        fn = part.get("function") or {}
+        calls[i]["id"] = part.get("id") or calls[i]["id"]
+        calls[i]["name"] += fn.get("name") or ""
+        calls[i]["arguments"] += fn.get("arguments") or ""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Protocol
 
@@ -123,9 +123,11 @@ async def answer(request: Request, st: ServerState, assistant: AnswerService, p:
     return final
 
 
-async def stream(request: Request, st: ServerState, assistant: AnswerService, p: AskOptions) -> AsyncIterator[Any]:
-    """Text chunks then one Answer. Stops (and cancels generation) when the client disconnects."""
-    job = _start(st, assistant, p)
+async def stream(request: Request, st: ServerState, assistant: AnswerService, p: AskOptions | None,
+                 run: Callable[[threading.Event], Iterator[Any]] | None = None) -> AsyncIterator[Any]:
+    """Text chunks then one Answer (or what `run(cancel)` yields: a tool-calling turn). Stops (and cancels
+    generation) when the client disconnects."""
+    job = _start(st, assistant, p, run)
     checked = time.monotonic()
     try:
         while True:
@@ -150,9 +152,12 @@ def _whole(assistant: AnswerService, p: AskOptions) -> Answer:
     return items[-1]
 
 
-def _start(st: ServerState, assistant: AnswerService, p: AskOptions) -> Job:
-    def run(cancel: threading.Event):
+def _start(st: ServerState, assistant: AnswerService, p: AskOptions | None,
+           run: Callable[[threading.Event], Iterator[Any]] | None = None) -> Job:
+    def answer(cancel: threading.Event):
         return assistant.stream(p, cancel=cancel)
+
+    run = run or answer
 
     if assistant.uses_model:
         return st.worker.submit(run)

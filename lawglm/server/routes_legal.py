@@ -16,13 +16,14 @@ from lawglm.answer.smalltalk import small_talk_reply
 from lawglm.statutes.amendments import status_detail
 
 from ..records import Answer
-from . import core
+from . import core, tool_turns
 from .errors import ApiError, field_error
 from .schemas import (
     CHATGLM_DOC,
     AnswerOut,
     ArticleOut,
     AskRequest,
+    ChatGLM3Turn,
     ChatGLMRequest,
     ChatGLMResponse,
     SearchResponse,
@@ -90,6 +91,8 @@ def chatglm_options(body: ChatGLMRequest, context_length: int) -> AskOptions:
              summary="ChatGLM api.py compatible: {prompt, history, max_length, top_p, temperature}",
              description=CHATGLM_DOC)
 async def chatglm(body: ChatGLMRequest, request: Request, st: core.State, assistant: core.Service) -> Any:
+    if body.role == "observation" or any(isinstance(t, ChatGLM3Turn) for t in body.history or []):
+        return await _chatglm_tools(body, request, st, assistant)
     if not (body.prompt or "").strip():  # the guide's template body: say what lawglm can do
         history = [list(t) for t in body.history or []]
         reply = small_talk_reply("empty")
@@ -180,3 +183,63 @@ def _supported(text: str, cites: list, sources: list[str], corpus: Any) -> dict:
     checked, cites = check_support(text, outside_quotes(text, cites), articles, corpus)
     return {"citations": [c.to_dict() for c in cites], "all_verified": all(c.verified for c in cites),
             "all_supported": all(c.supported for c in cites), "text": checked}
+
+
+# --- /chatglm with ChatGLM3's tools ----------------------------------------------------------------------
+def chatglm3_conversation(body: ChatGLMRequest) -> tuple[list[dict], list[dict], list[dict]]:
+    """(OpenAI-shaped messages, tools, ChatGLM3 history) of a /chatglm request in ChatGLM3's history shape:
+    the system turn's tools, calls (assistant turns whose metadata names a tool; their own words are kept
+    so ChatGLM3 sees exactly what it wrote) and observations answering the call before them."""
+    from lawglm.models.tool_calls import MalformedCall, ToolCall, _chatglm3_args, _json_args
+
+    history: list[dict] = []
+    for t in body.history or []:
+        if isinstance(t, ChatGLM3Turn):
+            history.append(t.model_dump(exclude_none=True))
+        else:
+            history += [{"role": "user", "content": t[0]}, {"role": "assistant", "metadata": "", "content": t[1]}]
+    messages, tools, last_call = [], [], None
+    for i, t in enumerate([*history, {"role": body.role, "content": body.prompt or ""}]):
+        where = f"history[{i}]" if i < len(history) else "role"
+        if t["role"] == "system" and t.get("tools"):
+            tools += [x if x.get("type") == "function" else {"type": "function", "function": x} for x in t["tools"]]
+        if t["role"] == "assistant" and t.get("metadata", "").strip():
+            name, body_text = t["metadata"].strip(), t["content"]
+            try:
+                args = _json_args(body_text) if body_text.strip().startswith("{") else _chatglm3_args(body_text)
+            except MalformedCall as exc:
+                raise field_error(where, f"the call of {name!r} cannot be read: {exc}") from None
+            last_call = ToolCall(name, json.dumps(args, ensure_ascii=False))
+            messages.append({"role": "assistant", "content": None, "tool_calls": [last_call.to_openai()],
+                             "raw": f"{name}\n{body_text}"})
+        elif t["role"] == "observation":
+            if last_call is None:
+                raise field_error(where, "an observation must answer a tool call made before it")
+            messages.append({"role": "tool", "tool_call_id": last_call.id, "content": t["content"]})
+        else:
+            messages.append({"role": t["role"], "content": t["content"]})
+    return messages, tools, history
+
+
+async def _chatglm_tools(body: ChatGLMRequest, request: Request, st: core.ServerState,
+                         assistant: core.AnswerService) -> dict:
+    from lawglm.models.tool_calls import chatglm3_call_text
+
+    fmt = tool_turns.check_backend(assistant, "history")
+    messages, tools, history = chatglm3_conversation(body)
+    run = tool_turns.runner(st, assistant, messages, tools or None, "auto" if tools else "none",
+                            max_tokens=body.max_length, top_p=body.top_p, temperature=body.temperature, adapter=None)
+    turn = await tool_turns.whole_turn(request, st, assistant, run)
+    history.append({"role": body.role, "content": body.prompt or ""})
+    if turn.tool_calls:
+        call = turn.tool_calls[0]
+        words = turn.raw.partition("\n")[2].strip() if fmt == "chatglm3" else chatglm3_call_text(call.name, call.args())
+        response: Any = {"name": call.name, "parameters": call.args()}
+        history.append({"role": "assistant", "metadata": call.name, "content": words})
+    else:
+        response = turn.content
+        history.append({"role": "assistant", "metadata": "", "content": turn.content})
+    out = {"response": response, "history": history, "status": 200,
+           "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+           "citations": tool_turns.citations(assistant, turn.content), "finish_reason": turn.finish_reason}
+    return {**out, "tool_call_error": turn.error} if turn.error else out

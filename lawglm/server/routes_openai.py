@@ -17,8 +17,9 @@ from fastapi.responses import StreamingResponse
 
 from lawglm.answer.options import AskOptions
 
+from ..models.tool_calls import ToolTurn
 from ..records import Answer
-from . import core
+from . import core, tool_turns
 from .errors import ApiError, field_error
 from .schemas import ChatCompletionRequest, ChatCompletionResponse, ModelList
 
@@ -70,7 +71,7 @@ def options_of(body: ChatCompletionRequest, assistant: core.AnswerService) -> As
     while cut > 0 and msgs[cut - 1].role == "user":  # consecutive trailing user messages form the question
         cut -= 1
     question = "\n".join(m.content for m in msgs[cut:])
-    history = [m.model_dump() for m in msgs[:cut]]
+    history = [{"role": m.role, "content": m.content} for m in msgs[:cut]]
     return AskOptions(question, history or None, body.top_k, body.law, resolve_model(assistant, body.model),
                       max_new_tokens=body.max_tokens, top_p=body.top_p, temperature=body.temperature,
                       answer_shape=body.answer_shape)
@@ -97,8 +98,10 @@ def _extras(ans: Answer) -> dict:
              responses={200: {"content": {"text/event-stream": {}}}})
 async def chat_completions(body: ChatCompletionRequest, request: Request, st: core.State,
                            assistant: core.Service) -> Any:
-    p = core.prepare(st, assistant, options_of(body, assistant), OPENAI_NAMES)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    if uses_tools(body):
+        return await _tool_completion(body, request, st, assistant, cid, created)
+    p = core.prepare(st, assistant, options_of(body, assistant), OPENAI_NAMES)
     if not body.stream:
         ans = await core.answer(request, st, assistant, p)
         return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
@@ -128,6 +131,87 @@ async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[
             elif item:
                 yield sse_data({**base, "choices": [{"index": 0, "delta": {"content": item},
                                                   "finish_reason": None}]})
+            item = await anext(rest, None)
+        yield "data: [DONE]\n\n"
+    except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do
+        yield sse_data(core.stream_error(request, exc))
+    finally:
+        await rest.aclose()
+
+
+# --- tool calling ------------------------------------------------------------------------------------
+def uses_tools(body: ChatCompletionRequest) -> bool:
+    """Tools offered (tool_choice not none), or a conversation that already carries calls / results."""
+    return bool(body.tools and body.tool_choice != "none") or any(
+        m.role == "tool" or m.tool_calls for m in body.messages)
+
+
+async def _tool_completion(body: ChatCompletionRequest, request: Request, st: core.State,
+                           assistant: core.AnswerService, cid: str, created: int) -> Any:
+    tool_turns.check_backend(assistant)
+    if body.messages[-1].role not in ("user", "tool"):
+        raise field_error("messages", "the last message must be a user message or a tool result")
+    if len(body.messages) > st.settings.max_history_turns + 1:
+        raise field_error("messages", f"at most {st.settings.max_history_turns + 1} messages "
+                                      "(max_history_turns)")
+    messages = [m.model_dump(exclude_none=True) for m in body.messages]
+    tools = [t.model_dump(exclude_none=True) for t in body.tools or []]
+    choice = body.tool_choice.model_dump() if hasattr(body.tool_choice, "model_dump") else body.tool_choice
+    run = tool_turns.runner(st, assistant, messages, tools, choice, max_tokens=body.max_tokens, top_p=body.top_p,
+                            temperature=body.temperature, adapter=resolve_model(assistant, body.model))
+    base = {"id": cid, "created": created, "model": body.model}
+    if not body.stream:
+        turn = await tool_turns.whole_turn(request, st, assistant, run)
+        out = {**base, "object": "chat.completion",
+               "choices": [{"index": 0, "message": turn.message(), "finish_reason": turn.finish_reason,
+                            "logprobs": None}],
+               "usage": _turn_usage(turn), "citations": tool_turns.citations(assistant, turn.content),
+               "retrieved": []}
+        return {**out, "tool_call_error": turn.error} if turn.error else out
+    first, rest = await core.first_and_rest(core.stream(request, st, assistant, None, run))
+    chunk = {**base, "object": "chat.completion.chunk"}
+    return StreamingResponse(_tool_chunks(request, st, assistant, chunk, first, rest),
+                             media_type="text/event-stream", headers=core.SSE_HEADERS)
+
+
+def _turn_usage(turn: ToolTurn) -> dict:
+    return {"prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens,
+            "total_tokens": turn.prompt_tokens + turn.completion_tokens}
+
+
+async def _tool_chunks(request: Request, st: core.ServerState, assistant: core.AnswerService, base: dict,
+                       first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
+    """OpenAI's stream: text as content deltas; a call as a delta with its id, type and name (arguments
+    ""), then its arguments; the last chunk has an empty delta and the finish reason."""
+    def choice(delta: dict, finish: str | None = None) -> dict:
+        return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+
+    started, item = False, first
+    try:
+        while item is not None:
+            if isinstance(item, ToolTurn):
+                if item.error and item.content:  # a malformed call: what the model wrote, then the reason
+                    yield sse_data(choice({"role": "assistant", "content": item.content} if not started
+                                          else {"content": item.content}))
+                    started = True
+                for i, call in enumerate(item.tool_calls):
+                    head = {"index": i, "id": call.id, "type": "function",
+                            "function": {"name": call.name, "arguments": ""}}
+                    yield sse_data(choice({"role": "assistant", "content": None, "tool_calls": [head]}
+                                          if not started else {"tool_calls": [head]}))
+                    started = True
+                    yield sse_data(choice({"tool_calls": [{"index": i, "function": {"arguments": call.arguments}}]}))
+                if not started:
+                    yield sse_data(choice({"role": "assistant", "content": ""}))
+                st.metrics.add_tokens(item.completion_tokens)
+                last = {**choice({}, item.finish_reason), "usage": _turn_usage(item),
+                        "citations": tool_turns.citations(assistant, item.content), "retrieved": []}
+                yield sse_data({**last, "tool_call_error": item.error} if item.error else last)
+            elif item:
+                if not started:
+                    yield sse_data(choice({"role": "assistant", "content": ""}))
+                    started = True
+                yield sse_data(choice({"content": item}))
             item = await anext(rest, None)
         yield "data: [DONE]\n\n"
     except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_LIST_ITEMS = 10_000  # structural bound on any list in a body: checked before its items are validated
 # text no legal document contains and JSON/XML cannot carry: lone surrogates, C0 controls but \t \n \r,
@@ -68,6 +68,96 @@ class Message(BaseModel):
     content: SafeStr = Field(..., description="the message text")
 
 
+TOOL_NAME = r"^[a-zA-Z0-9_-]{1,64}$"  # OpenAI's rule for function names
+MAX_TOOLS = 128  # OpenAI's limit on `tools`
+
+
+class FunctionDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(..., pattern=TOOL_NAME, description="a-z, A-Z, 0-9, _ and -, at most 64 characters")
+    description: SafeStr | None = Field(None, max_length=8000, description="what the function does")
+    parameters: Annotated[dict[str, Any], SafeJson] | None = Field(
+        None, description="JSON Schema of the arguments (an object schema)")
+    strict: bool | None = Field(None, description="accepted for compatibility; arguments are not constrained")
+
+    @field_validator("parameters")
+    @classmethod
+    def _object_schema(cls, v: dict | None) -> dict | None:
+        if v is not None and v.get("type", "object") != "object":
+            raise ValueError("must be a JSON Schema of type object")
+        return v
+
+
+class ToolDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["function"] = Field(..., description="always `function`")
+    function: FunctionDef
+
+
+class FunctionName(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(..., pattern=TOOL_NAME)
+
+
+class NamedToolChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["function"] = Field(..., description="always `function`")
+    function: FunctionName
+
+
+class CalledFunction(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(..., pattern=TOOL_NAME)
+    arguments: SafeStr = Field(..., max_length=100_000, description="the arguments as a JSON object, in text")
+
+    @field_validator("arguments")
+    @classmethod
+    def _json_object(cls, v: str) -> str:
+        import json
+
+        try:
+            parsed = json.loads(v or "{}")
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON: {exc.msg}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("must be a JSON object")  # noqa: TRY004 - pydantic reports ValueError as 422
+        return v
+
+
+class ToolCallIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: SafeStr = Field(..., min_length=1, max_length=200)
+    type: Literal["function"] = "function"
+    function: CalledFunction
+
+
+class ChatMessage(BaseModel):
+    """One message of /v1/chat/completions: system, user, assistant (text and/or tool_calls) or tool (a
+    tool's result, answering the assistant's call with that tool_call_id)."""
+
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "user", "assistant", "tool"] = Field(..., description="who wrote the message")
+    content: SafeStr | None = Field(None, description="the message text (null on an assistant message that "
+                                                      "only calls tools)")
+    name: SafeStr | None = Field(None, max_length=200, description="optional author name")
+    tool_calls: list[ToolCallIn] | None = Field(None, max_length=MAX_TOOLS,
+                                                description="(assistant) the calls the model made")
+    tool_call_id: SafeStr | None = Field(None, max_length=200, description="(tool) the call this answers")
+
+    @model_validator(mode="after")
+    def _shape(self) -> ChatMessage:
+        if self.role == "tool" and not self.tool_call_id:
+            raise ValueError("a tool message needs tool_call_id")
+        if self.role != "tool" and self.tool_call_id is not None:
+            raise ValueError("tool_call_id belongs on tool messages")
+        if self.tool_calls and self.role != "assistant":
+            raise ValueError("tool_calls belong on assistant messages")
+        if self.content is None and not (self.role == "assistant" and self.tool_calls):
+            raise ValueError("content is required (it may be null only on an assistant message with "
+                             "tool_calls)")
+        return self
+
+
 def _check_pairs(history: list) -> list:
     for i, turn in enumerate(history):
         if isinstance(turn, list) and len(turn) != 2:
@@ -123,8 +213,17 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     model: SafeStr = Field("lawglm", description="`lawglm` = configured default; an adapter name selects "
                                              "that adapter (GET /v1/models)")
-    messages: list[Message] = Field(..., min_length=1, max_length=MAX_LIST_ITEMS,
-                                    description="conversation; the last message must come from the user")
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=MAX_LIST_ITEMS,
+                                        description="conversation; the last message comes from the user, or "
+                                                    "is a tool result when tools are in use")
+    tools: list[ToolDef] | None = Field(None, max_length=MAX_TOOLS,
+                                        description="functions the model may call (OpenAI's shape); with tools "
+                                                    "the reply may be `tool_calls` (finish_reason "
+                                                    "`tool_calls`) instead of a grounded answer")
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = Field(
+        None, description="none | auto (default with tools) | required | {type: function, function: {name}}")
+    parallel_tool_calls: bool | None = Field(None, description="accepted; at most one call per turn is made "
+                                                               "by ChatGLM3 / GLM-4")
     max_tokens: int | None = Field(None, ge=1, description="maximum tokens to generate")
     temperature: float | None = Temperature
     top_p: float | None = TopP
@@ -133,6 +232,24 @@ class ChatCompletionRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50, description="(lawglm) statute articles to retrieve")
     law: SafeStr | None = Field(None, description="(lawglm) restrict retrieval to this law")
     answer_shape: AnswerShape = ShapeField
+
+    @model_validator(mode="after")
+    def _tools(self) -> ChatCompletionRequest:
+        names = [t.function.name for t in self.tools or []]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup:
+            raise ValueError(f"tools: the function name {dup!r} is used twice")
+        if self.tool_choice is not None and not self.tools:
+            raise ValueError("tool_choice: is only allowed when tools are given")
+        if isinstance(self.tool_choice, NamedToolChoice) and self.tool_choice.function.name not in names:
+            raise ValueError(f"tool_choice: function {self.tool_choice.function.name!r} is not among the tools")
+        calls: set[str] = set()
+        for i, m in enumerate(self.messages):
+            calls |= {c.id for c in m.tool_calls or []}
+            if m.role == "tool" and m.tool_call_id not in calls:
+                raise ValueError(f"messages[{i}].tool_call_id: {m.tool_call_id!r} answers no earlier "
+                                 "assistant tool call")
+        return self
 
 
 CHATGLM_DOC = """ChatGLM `api.py` request shape, as the deployment guide's `request.py` sends it:
@@ -164,13 +281,36 @@ def _default_when_blank(v: Any) -> Any:
     return v
 
 
+class ChatGLM3Turn(BaseModel):
+    """One entry of ChatGLM3's history: {role, content, metadata?, tools?} (a system turn may carry tools;
+    an assistant turn whose metadata is a tool's name is that tool's call)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["system", "user", "assistant", "observation"]
+    content: SafeStr = ""
+    metadata: SafeStr = Field("", max_length=200)
+    tools: Annotated[list[dict[str, Any]], SafeJson] | None = Field(None, max_length=MAX_TOOLS)
+
+    @field_validator("tools")
+    @classmethod
+    def _named(cls, v: list | None) -> list | None:
+        for i, t in enumerate(v or []):
+            fn = t.get("function", t) if t.get("type") == "function" else t
+            if not isinstance(fn.get("name"), str) or not fn["name"].strip():
+                raise ValueError(f"tools[{i}] needs a name")
+        return v
+
+
 class ChatGLMRequest(BaseModel):
     """ChatGLM api.py request shape (see the route's description for the exact semantics)."""
 
     model_config = ConfigDict(extra="ignore")
     prompt: SafeStr | None = Field(..., description="the question; empty = the reply says what lawglm can do")
-    history: Annotated[list[list[SafeStr]], LIST_BOUND] | None = Field(
-        None, description="[[question, answer], ...]; null = none")
+    history: Annotated[list[list[SafeStr]], LIST_BOUND] | Annotated[list[ChatGLM3Turn], LIST_BOUND] | None = Field(
+        None, description="[[question, answer], ...], or ChatGLM3's [{role, content, metadata?, tools?}, ...] "
+                          "(a system turn with tools makes this a tool-calling conversation); null = none")
+    role: Literal["user", "observation"] = Field("user", description="(ChatGLM3) observation: `prompt` is the "
+                                                                     "result of the tool the model called")
     max_length: int | None = Field(None, ge=1, description="最大输出长度: the most tokens of the reply; "
                                                            "\"\" / null = settings.max_new_tokens")
     top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling in (0, 1]; \"\" / null = "
@@ -192,8 +332,11 @@ class ChatGLMRequest(BaseModel):
 
 
 class ChatGLMResponse(BaseModel):
-    response: str = Field(..., description="the answer text")
-    history: list[list[str]] = Field(..., description="history including this turn")
+    model_config = ConfigDict(extra="allow")
+    response: str | dict[str, Any] = Field(..., description="the answer text; in a tool-calling conversation "
+                                                            "a call is {name, parameters} as ChatGLM3's chat "
+                                                            "returns it")
+    history: list[list[str]] | list[dict[str, Any]] = Field(..., description="history including this turn")
     status: int = Field(200, description="always 200 on success (ChatGLM compatibility)")
     time: str = Field(..., description="server time, YYYY-MM-DD HH:MM:SS")
     citations: list[dict[str, Any]] = Field(default_factory=list, description="(lawglm) checked citations")
