@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     llm_url: str = Field("", description="OpenAI-compatible base URL; implies llm=remote")
     llm_api_key: str = Field("", description="API key for the remote backend")
     llm_model: str = Field("", description="model name to ask the remote backend for")
+    agent: bool = Field(False, description="agent mode: the model calls lawglm's legal tools itself (remote or "
+                                           "ChatGLM3 / GLM-4 backends); the answer is checked as usual")
+    agent_max_steps: int = Field(6, ge=1, le=50, description="agent mode: most model turns that call tools")
+    agent_timeout_s: float = Field(60.0, gt=0, description="agent mode: no new tool step after this many "
+                                                           "seconds; the model then answers from what it has")
+    agent_result_chars: int = Field(6000, ge=200, description="agent mode: a tool result is cut to this many "
+                                                              "characters before the model reads it")
     model: str = Field(DEFAULT_MODEL, description="backbone: embedded default, local path or hub id")
     adapters_dir: Path = Field(Path("adapters"))
     adapter: str = Field("legal-lora", description="default adapter name or path; 'none' for the bare backbone")

@@ -182,3 +182,71 @@ def test_seed_tools_round_trip_through_chatglm(make_client, retrieval_assistant)
     assert sent[3]["tool_call_id"] == sent[2]["tool_calls"][0]["id"] and sent[3]["content"] == '{"price": 12412}'
     r = client.post("/chatglm", json={"prompt": "{}", "role": "observation", "history": [system]})
     assert r.status_code == 422 and "observation must answer a tool call" in r.text
+
+
+# --- agent mode: the model calls lawglm's legal tools (recorded replies) ---------------------------------
+def agent_for(retrieval_assistant, backend, **settings):
+    from lawglm.tools.agent import AgentAssistant
+
+    return AgentAssistant(scripted_assistant(retrieval_assistant, backend, agent=True, **settings))
+
+
+def test_agent_calls_the_legal_tools_and_its_answer_is_checked(retrieval_assistant, corpus):
+    article = corpus.get("中华人民共和国民法典", 1254).text
+    quote = article.split("。")[0] + "。"
+    answer = f"依据《中华人民共和国民法典》第一千二百五十四条：“{quote}”"
+    backend = ScriptedBackend([
+        {"tool_calls": [("search_statutes", '{"query": "楼上花盆掉下来砸伤人谁负责", "top_k": 3}')]},
+        {"tool_calls": [("get_article", '{"law": "民法典", "article_no": "1254"}')]},
+        {"content": answer}])
+    ans = agent_for(retrieval_assistant, backend).ask("楼上花盆掉下来砸伤了我，谁负责？")
+    assert ans.usage["mode"] == "agent" and ans.usage["agent_stopped"] is None
+    assert [(s["tool"], s["ok"]) for s in ans.usage["agent_steps"]] == [("search_statutes", True), ("get_article", True)]
+    assert backend.requests[0]["tools"][0]["function"]["name"] == "search_statutes"
+    assert quote[:20] in backend.requests[2]["messages"][-1]["content"]  # the model read the article's text
+    (cite,) = ans.citations
+    assert (cite.law, cite.article_no, cite.verified, cite.supported) == ("中华人民共和国民法典", 1254, True, True)
+    assert ("中华人民共和国民法典", 1254) in {(h.article.law, h.article.article_no) for h in ans.retrieved}
+
+
+def test_agent_tool_failure_is_an_observation_and_unsourced_citations_are_flagged(retrieval_assistant):
+    backend = ScriptedBackend([
+        {"tool_calls": [("get_article", '{"law": "不存在的法", "article_no": "1"}')]},
+        {"content": "依据《中华人民共和国民法典》第一千二百五十四条，由侵权人承担责任。"}])
+    ans = agent_for(retrieval_assistant, backend).ask("楼上花盆掉下来砸伤了我，谁负责？")
+    assert ans.usage["agent_steps"] == [{"tool": "get_article", "arguments": '{"law": "不存在的法", "article_no": "1"}',
+                                         "ok": False}]
+    observation = backend.requests[1]["messages"][-1]
+    assert observation["role"] == "tool" and "error" in json.loads(observation["content"])
+    (cite,) = ans.citations  # exists, but no tool returned it: not supported
+    assert cite.verified and cite.supported is False and cite.support["reason"] == "not_in_sources"
+
+
+def test_a_looping_model_is_bounded(retrieval_assistant):
+    loop = [{"tool_calls": [("search_statutes", '{"query": "花盆"}')]}] * 3
+    backend = ScriptedBackend([*loop, {"content": "无法确定。"}])
+    ans = agent_for(retrieval_assistant, backend, agent_max_steps=3).ask("楼上花盆掉下来砸伤了我，谁负责？")
+    assert ans.usage["agent_stopped"] == "max_steps" and len(ans.usage["agent_steps"]) == 3
+    assert len(backend.requests) == 4 and backend.requests[-1]["tool_choice"] == "none"
+    assert ans.answer == "无法确定。"
+    backend = ScriptedBackend([*loop, {"content": "无法确定。"}])
+    ans = agent_for(retrieval_assistant, backend, agent_timeout_s=1e-9).ask("楼上花盆掉下来砸伤了我，谁负责？")
+    assert ans.usage["agent_stopped"] == "timeout" and len(backend.requests) == 1
+
+
+def test_agent_mode_needs_a_model_that_can_call_tools(retrieval_assistant, model_assistant):
+    from lawglm.errors import ModelError
+    from lawglm.tools.agent import AgentAssistant
+
+    for assistant in (retrieval_assistant, model_assistant):  # the embedded-style model has no tool format
+        with pytest.raises(ModelError, match="cannot call tools"):
+            AgentAssistant(assistant)
+
+
+def test_agent_answers_through_the_server(make_client, retrieval_assistant):
+    backend = ScriptedBackend([{"tool_calls": [("search_statutes", '{"query": "花盆砸人"}')]},
+                               {"content": "应由侵权人承担责任。"}])
+    r = make_client(agent_for(retrieval_assistant, backend)).post("/v1/legal/ask",
+                                                                   json={"question": "楼上花盆掉下来砸伤了我，谁负责？"})
+    assert r.status_code == 200, r.text
+    assert r.json()["answer"] == "应由侵权人承担责任。" and r.json()["usage"]["mode"] == "agent"

@@ -64,7 +64,7 @@ def _show(items) -> dict:
     return answer
 
 
-LOCAL_FLAGS = ("llm", "llm_url", "model", "adapter", "index_dir", "index_alias", "quantize", "device")
+LOCAL_FLAGS = ("llm", "llm_url", "model", "adapter", "index_dir", "index_alias", "quantize", "device", "agent")
 
 
 def _server(flags: dict) -> str | None:
@@ -208,9 +208,10 @@ def chat(**flags) -> None:
 @click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP)
 @click.option("--device", default=None, help="auto | cpu | cuda | mps")
 @click.option("--templates-dir", default=None, help="user contract template directories (os.pathsep-separated)")
+@click.option("--agent", is_flag=True, default=None, help="answers: the model calls lawglm's legal tools itself")
 def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | None, model: str | None,
           adapter: str | None, index_dir: str | None, quantize: str | None, device: str | None,
-          templates_dir: str | None) -> None:
+          templates_dir: str | None, agent: bool | None) -> None:
     """Run the HTTP service: web page at /, APIs under /v1 (docs at /docs)."""
     import uvicorn
 
@@ -218,7 +219,7 @@ def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | No
 
     s = settings_from(host=host, port=port, llm=llm, llm_url=llm_url, model=model, adapter=adapter,
                       index_dir=index_dir, quantize=_quantize_flag(quantize), device=device,
-                      templates_dir=templates_dir)
+                      templates_dir=templates_dir, agent=agent)
     _check_llm(s)
     if s.templates_dir:  # a missing directory or a broken user template is said now, not at the first draft
         from lawglm.contracts import list_templates, skipped_templates

@@ -61,6 +61,8 @@ def _generation_options(f):
         click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP),
         click.option("--device", default=None, help="auto | cpu | cuda | mps"),
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
+        click.option("--agent", is_flag=True, default=None,
+                     help="the model calls lawglm's legal tools itself (remote / ChatGLM3 / GLM-4 models)"),
         click.option("--answer-shape", type=click.Choice(["auto", "grounded", "free"]), default=None,
                      help="grounded: 结论 + verbatim 法律依据 + 下一步 (default for the embedded backbone); "
                           "free: the model's own answer (default for other models)"),
@@ -122,13 +124,19 @@ def _assistant_from_flags(flags: dict, question: str | None = None, announce=Non
 
     s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
                       index_dir=_index_dir_flag(flags), device=flags.pop("device"),
-                      quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"))
+                      quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"),
+                      agent=flags.pop("agent", None))
     _check_llm(s)
     _check_question(s, question, flags.get("law"), flags.get("level"))
     current_path(s.index_dir)  # no index: one line saying so, before anything is announced or loaded
     if announce is not None:
         announce(s)
-    return Assistant.from_settings(s, adapter=flags.pop("adapter"))
+    assistant = Assistant.from_settings(s, adapter=flags.pop("adapter"))
+    if s.agent:
+        from lawglm.tools.agent import AgentAssistant
+
+        return AgentAssistant(assistant)
+    return assistant
 
 
 def _check_question(s: Settings, question: str | None, law: str | None, level: str | None = None) -> None:

@@ -71,7 +71,12 @@ def load_assistant(settings: Settings) -> core.AnswerService:
     """Load index + model per settings (the heavy part; runs in the lifespan's thread)."""
     from lawglm.answer.assistant import Assistant
 
-    return Assistant.from_settings(settings)
+    assistant = Assistant.from_settings(settings)
+    if settings.agent:  # the model calls lawglm's legal tools itself (tools/agent.py)
+        from lawglm.tools.agent import AgentAssistant
+
+        return AgentAssistant(assistant)
+    return assistant
 
 
 def _say(line: str) -> None:
