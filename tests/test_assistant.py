@@ -74,15 +74,25 @@ def test_follow_up_retrieves_with_the_previous_turn(assistant, retriever):
     assert [h.article.key for h in again.retrieved] == [h.article.key for h in ans.retrieved]
 
 
-def test_retrieval_only_answer_is_the_articles_with_citations(retriever):
+def test_retrieval_only_answer_decides_from_the_articles(retriever):
+    """No model: the deciding clause in the 结论, 法律依据 with it first, every retrieved article in full in
+    sections.basis_full, and every citation the answer makes checked where it is written."""
+    from lawglm.eval.generation import repeated_sentence
+
     a = Assistant(retriever, None, get_settings())
     items = list(a.stream("员工严重违反规章制度，公司可以解除劳动合同吗？", top_k=3))
     ans = items[-1]
     assert items[0] == ans.answer and len(ans.retrieved) == 3 and a.models()[0]["kind"] == "retrieval"
-    for h, c in zip(ans.retrieved, ans.citations):
-        assert h.article.citation in ans.answer and h.article.text.strip() in ans.answer
-        assert c.verified and c.article == h.article
-        assert ans.answer[c.span[0]:c.span[1]] == h.article.citation
+    assert ans.answer.startswith("结论：") and "《中华人民共和国劳动合同法》第三十九条第（二）项" in ans.answer
+    assert ans.sections["deciding"]["label"] == "第三十九条第（二）项"
+    basis = ans.answer.split("法律依据：")[1]
+    assert basis.lstrip().startswith("1. 《中华人民共和国劳动合同法》第三十九条第（二）项")
+    full = {x["citation"]: x["text"] for x in ans.sections["basis_full"]}
+    for h in ans.retrieved:
+        assert full[h.article.citation] == h.article.text.strip()
+    for c in ans.citations:
+        assert c.verified and ans.answer[c.span[0]:c.span[1]].endswith(c.raw[c.raw.find("第"):])
+    assert not repeated_sentence(ans.answer)
     assert ans.usage["completion_tokens"] == 0 and a.context_length == 0
 
 

@@ -31,7 +31,7 @@ def test_decide_picks_the_item_of_the_facts():
 def test_conclusion_quotes_the_clause_words():
     c = decide("对方偷偷拍摄我家住宅内部", [ITEMS])
     text = conclusion(c, "对方偷偷拍摄我家住宅内部")
-    assert "《示例法》第七条第（一）项" in text and "“甲方拍摄乙方住宅内部的”" in text
+    assert "《示例法》第七条第（一）项" in text and text.endswith("——甲方拍摄乙方住宅内部的。")
     assert "有下列情形之一的，甲方应当赔偿乙方" in text
     assert not is_echo(text, "对方偷偷拍摄我家住宅内部")
 

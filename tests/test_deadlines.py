@@ -40,8 +40,8 @@ def test_period_lengths_come_from_the_corpus_words(corpus):
     assert table["admin_suit"].length == (6, "months")
     assert table["injury_worker"].length == (1, "years")
     for name in ("civil", "labor", "admin_review", "admin_suit", "labor_award", "public_order"):
-        article, paragraph = table[name].resolve(corpus)
-        assert table[name].words in paragraph and article.is_current
+        article, clause = table[name].resolve(corpus)
+        assert table[name].words in clause.text and article.is_current
     # a period whose words the article does not hold is not shown
     wrong = Period("诉讼时效", "中华人民共和国民法典", 188, 1, "五年", "")
     assert wrong.resolve(corpus) is None
@@ -112,3 +112,19 @@ def test_a_period_the_corpus_lacks_is_named_not_stated(corpus):
     assert steps.area == "work_injury" and steps.forum[0] == "社会保险行政部门"
     if corpus.resolve_law("工伤保险条例") is None:
         assert any("未收录" in line and "30日" not in line for line in steps.lines)
+
+
+def test_a_specific_period_governs_over_the_general_one(corpus):
+    q = "网购的衣服12月1日签收的，想七天无理由退货"
+    steps = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7))
+    first = steps.deadlines[0]
+    assert first.period.length == (7, "days") and first.end == date(2026, 12, 8)
+    q = "我2026年12月4日收到行政处罚告知书，想申请听证"
+    steps = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].period.length == (5, "days")
+    assert steps.deadlines[0].citation.endswith("第六十四条第（一）项")
+    assert steps.deadlines[0].end == date(2026, 12, 9)
+    q = "借款2026年3月31日到期，朋友做的连带责任保证，没约定保证期间"
+    steps = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].end == date(2026, 9, 30)
+    assert "已经届满" in "\n".join(steps.lines)

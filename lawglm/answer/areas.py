@@ -49,17 +49,16 @@ class Deadline:
 
     period: Period
     article: Article | None  # None: the corpus does not hold the article (the period is named, not stated)
-    paragraph_text: str = ""
+    clause: object = None  # the answer/clauses.Clause that states it
     start: date | None = None
     end: date | None = None
     start_assumed_year: bool = False
 
     @property
     def citation(self) -> str:
-        if self.article is None:
-            return f"《{self.period.law}》{article_label(self.period.article_no)}"
-        label = self.article.citation
-        return label + (f"第{_cn(self.period.paragraph)}款" if self.article.text.count("\n") else "")
+        if self.article is None or self.clause is None:  # named, not cited: the corpus does not hold it
+            return f"{self.period.law.removeprefix('中华人民共和国')}{article_label(self.period.article_no)}"
+        return self.clause.citation
 
     def to_dict(self) -> dict:
         n, unit = self.period.length
@@ -73,6 +72,23 @@ def _cn(n: int) -> str:
     from lawglm.numerals import int_to_cn
 
     return int_to_cn(n)
+
+
+def topic_periods(question: str) -> tuple[list[str], tuple[str, ...]]:
+    """(names of the periods of the specific matters the question raises, their event words)."""
+    import re
+
+    names, events = [], []
+    for topic in _data().get("topics", []):
+        if not re.search(topic["cues"], question):
+            continue
+        if "only_if" in topic and not re.search(topic["only_if"], question):
+            continue
+        if "unless" in topic and re.search(topic["unless"], question):
+            continue
+        names += [n for n in topic["periods"] if n not in names]
+        events += topic.get("events", [])
+    return names, tuple(events)
 
 
 @dataclass
@@ -94,7 +110,7 @@ class NextSteps:
 
 def _deadline(period: Period, corpus, question: str, events: tuple[str, ...], today: date | None) -> Deadline:
     found = period.resolve(corpus)
-    d = Deadline(period, found[0] if found else None, found[1] if found else "")
+    d = Deadline(period, found[0] if found else None, found[1] if found else None)
     mention = None if period.later else start_date(question, events, today)
     if mention is not None and d.article is not None:
         n, unit = period.length
@@ -111,18 +127,36 @@ def _sentence_with(paragraph: str, words: str) -> str:
     return paragraph
 
 
-def deadline_line(d: Deadline, today: date | None) -> str:
+def _calendar_words(corpus) -> str:
+    """（期间计算：民法典第二百零一条 “…”、第二百零二条 “…”；第二百零三条 “…”）, quoted from the corpus."""
+    from lawglm.answer.clauses import fragment
+
+    hints = {201: "开始的当日不计入", 202: "没有对应日的，月末日为期间的最后一日", 203: "法定休假日结束的次日"}
+    parts = []
+    for no, hint in hints.items():
+        a = corpus.get(CALENDAR_LAW, no) if corpus is not None else None
+        if a is None:
+            return ""
+        parts.append(f"第{_cn(no)}条：“{fragment(a.text, hint)}”")
+    return f"（期间计算：《{CALENDAR_LAW}》" + "；".join(parts) + "；最后一日是法定休假日的会顺延，这里未顺延）"
+
+
+def deadline_line(d: Deadline, today: date | None, corpus=None, calendar: bool = True) -> str:
     """One 期限 line: the period quoted from its article; the last day when the start date is known."""
     p = d.period
     if d.article is None:
-        return (f"期限：{p.name}由{d.citation}规定，本法规库未收录该条，无法引用原文；"
+        return (f"期限：{p.name}由{p.law.removeprefix('中华人民共和国')}规定，本法规库未收录该条文，无法引用原文；"
                 "请尽早办理，不要等到期限届满。")
-    line = f"期限：{p.name}——{d.citation}：“{_sentence_with(d.paragraph_text, p.words)}”"
+    from lawglm.answer.clauses import ITEM_RE, fragment
+
+    words = fragment(ITEM_RE.sub("", d.clause.text), p.words + p.runs_from)
+    if p.words not in words:
+        words = ITEM_RE.sub("", _sentence_with(d.clause.text, p.words))
+    line = f"期限：{p.name}——{d.citation}：“{words}”。"
     if d.end is not None:
         year_note = "（您未写年份，按最近的这一天计算）" if d.start_assumed_year else ""
-        line += (f"按您所说的{_day(d.start)}{year_note}起算，最后一日为{_day(d.end)}"
-                 f"（期间计算：《{CALENDAR_LAW}》第二百零一条、第二百零二条；最后一日是法定休假日的，"
-                 f"顺延至休假日结束的次日：第二百零三条）")
+        how = _calendar_words(corpus) if calendar else "（计算方法同上）"
+        line += f"按您所说的{_day(d.start)}{year_note}起算，最后一日为{_day(d.end)}{how}"
         if today is not None:
             left = (d.end - today).days
             line += f"，距今还有{left}天" if left >= 0 else "，按此计算已经届满，请尽快咨询律师是否有中断、中止等情形"
@@ -165,20 +199,28 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
     cands = candidates(routing)
     unsure = len(cands) > 1
     out = NextSteps(routing.area, forum=list(spec["forum"]), unsure=unsure, candidates=cands)
+    from lawglm.answer.clauses import fragment
+
     for step in spec["steps"]:
         article = _cited(step.get("cite"), corpus)
-        out.lines.append(step["text"] + (f"（{article.citation}）" if article is not None else ""))
-        if article is not None:
-            out.quoted.append(article)
+        if article is None:
+            out.lines.append(step["text"])
+            continue
+        out.lines.append(f"{step['text']}（{article.citation}：“{fragment(article.text, step['text'])}”）")
+        out.quoted.append(article)
     table = periods()
     names = list(spec["periods"])
     if unsure:
         for other in cands[1:]:
             names += [n for n in area_spec(other)["periods"] if n not in names]
     events = tuple(spec["events"])
-    deadlines = [_deadline(table[n], corpus, question, events, today) for n in names]
+    specific, topic_events = topic_periods(question)
+    deadlines = [_deadline(table[n], corpus, question, topic_events or events, today) for n in specific]
+    deadlines = [d for d in deadlines if d.article is not None]  # a specific period is shown only when stated
+    deadlines += [_deadline(table[n], corpus, question, events, today) for n in names if n not in specific]
     first = [d for d in deadlines if not d.period.later]
-    if unsure:
+    n_specific = sum(d.period.name in {table[n].name for n in specific} for d in deadlines)
+    if unsure and not n_specific:
         shortest = min(first, key=lambda d: d.period.days_upper_bound(), default=None)
         own = [table[n] for n in spec["periods"] if not table[n].later]
         if shortest is not None and (not own or shortest.period.days_upper_bound()
@@ -187,10 +229,15 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
             out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
                              f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
         deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))
+    calendar = True
     for d in deadlines:
-        out.lines.append(deadline_line(d, today))
+        out.lines.append(deadline_line(d, today, corpus, calendar))
+        calendar = calendar and d.end is None
         if d.article is not None:
             out.quoted.append(d.article)
+        if d.end is not None and corpus is not None:
+            out.quoted += [a for n in (201, 202, 203) if (a := corpus.get(CALENDAR_LAW, n)) is not None
+                           and a not in out.quoted]
     out.deadlines = deadlines
     out.lines.append(f"证据：{spec['evidence']}。")
     return out

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from lawglm.answer.options import AskOptions, Limits, validate
@@ -30,6 +31,7 @@ class Assistant:
     retriever: Any
     generator: Any
     settings: Settings  # defaults of every request option (top_k, top_p, temperature, max_new_tokens, ...)
+    today: Callable[[], date] = field(default_factory=lambda: date.today, repr=False)  # the day deadlines count to
 
     @classmethod
     def from_settings(cls, settings: Settings, *, adapter: str | None = None,
@@ -142,14 +144,21 @@ class Assistant:
         return self.retriever.search(query, opts.top_k, law=opts.law)
 
     def _retrieval_only(self, question: str, pairs: list, opts: AskOptions) -> Iterator[str | Answer]:
+        """No model: the answer that decides the question from the retrieved articles (answer/decided.py:
+        the deciding clause, the person's numbers, 下一步 by area, 法律依据 deciding clause first)."""
         t0 = time.perf_counter()
         hits = self.search(question, pairs, opts)
-        text, cites = format_retrieved(hits, self.retriever.corpus)
-        text, cites = self._checked(text, [h.article for h in hits], opts, cites)
+        sections: dict = {}
+        if hits:
+            text, cites, sections = decided_answer(question, [h.article for h in hits], self.retriever.corpus,
+                                                   self.today(), opts.law)
+        else:
+            text, cites = NO_HITS, []
         yield text
         yield Answer(text, cites, hits, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
                                          "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
-                                         "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"})
+                                         "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"},
+                     sections)
 
     def _budget(self, opts: AskOptions) -> tuple[int, int]:
         """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
@@ -393,6 +402,65 @@ def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) 
             "tokens_per_s": round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0,
             "truncated": prompt.was_truncated, "truncation": prompt.truncated,
             "finish_reason": _finish(stats.finish_reason), "draft_tokens": draft_tokens}
+
+
+def decided_answer(question: str, sources: Sequence[Any], corpus: Any, today: date,
+                   context_law: str | None = None) -> tuple[str, list[Citation], dict]:
+    """(text, checked citations, sections) of the answer that decides `question` from `sources` alone."""
+    from lawglm.answer.decided import basis_full, compose_decided, decide_answer
+    from lawglm.answer.grounded import DISCLAIMER, outside_quotes
+    from lawglm.answer.support import check_support
+
+    decision = decide_answer(question, sources, corpus, today)
+    text, quoted = compose_decided(decision, decision.conclusion, corpus)
+    cites = outside_quotes(text, verify(text, corpus, context_law=context_law))
+    cites = _clause_checked(text, cites, decision)
+    text, cites = check_support(text, cites, [*sources, *quoted], corpus)
+    _recheck_clause(text, cites, decision)
+    sections = {"conclusion": decision.conclusion,
+                "conclusion_from": "clause" if decision.clause is not None else "none",
+                "basis": [a.citation for a in decision.basis], "next_steps": decision.next.lines,
+                "disclaimer": DISCLAIMER, **decision.to_sections(), "basis_full": basis_full(decision, corpus)}
+    return text, cites, sections
+
+
+def _conclusion_clause_span(text: str, decision: Any) -> tuple[int, int] | None:
+    """Where the 结论 names the deciding clause and runs its words: (citation start, end of its words)."""
+    if decision.clause is None:
+        return None
+    at = text.find(decision.clause.citation)
+    end = text.find("\n", at) if at >= 0 else -1
+    return (at, end) if at >= 0 and end > at else None
+
+
+def _clause_checked(text: str, cites: list[Citation], decision: Any) -> list[Citation]:
+    """The citations without the references inside the deciding clause's own words (本法第三十六条 in the
+    结论): they are the clause's words, not citations the answer makes."""
+    span = _conclusion_clause_span(text, decision)
+    if span is None:
+        return cites
+    start = span[0] + len(decision.clause.citation)
+    return [c for c in cites if not start <= c.span[0] < span[1]]
+
+
+def _recheck_clause(text: str, cites: list[Citation], decision: Any) -> None:
+    """The 结论's citation of the deciding clause is checked at 款/项 grain: the words it runs after the
+    citation against the clause itself (support.clause_support)."""
+    from lawglm.answer.support import clause_support
+
+    span = _conclusion_clause_span(text, decision)
+    if span is None:
+        return
+    clause = decision.clause
+    line = text[span[0] + len(clause.citation):span[1]]
+    words = line.lstrip("：:").split("。")[0]
+    for c in cites:
+        if c.span[0] == span[0] or (c.span[0] < span[0] + len(clause.citation) <= c.span[1]):
+            from lawglm.answer.clauses import ITEM_RE
+
+            own = (clause.lead.rstrip("：:") + "……" + ITEM_RE.sub("", clause.text)) if clause.item else clause.text
+            c.support = clause_support(words.replace("——", "……"), own, clause.label)
+            break
 
 
 def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citation]]:

@@ -66,6 +66,7 @@ class Calculation:
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     headline: bool = False  # the figure the conclusion states (others are shown as alternatives)
+    deciding: Ref | None = None  # the rule that decides the amount (the conclusion names it)
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "title": self.title, "amount": self.amount, "headline": self.headline,
@@ -110,12 +111,13 @@ def severance(years: int, months: int, wage: float, local_average: float | None 
     elif local_average is not None:
         steps.append(Step(f"月工资{money(wage)}不高于当地上年度职工月平均工资的三倍（{money(3 * local_average)}），"
                           "不封顶。", Ref(LABOR_CONTRACT, 47, 2, "三倍")))
-    else:
-        notes.append("如果您的月工资高于当地（直辖市、设区的市）公布的上年度职工月平均工资的三倍，按三倍封顶、年限最高"
-                     "十二年（第四十七条第二款）；请以当地公布的数字核对，这里不替您假设。")
     steps.append(Step(f"经济补偿：{_months_text(n)} × {money(base)} = {money(n * base)}。"
                       "月工资指解除或终止前十二个月的平均工资。", Ref(LABOR_CONTRACT, 47, 3, "前十二个月的平均工资")))
-    return Calculation("severance", "经济补偿", round(n * base, 2), steps, notes)
+    if local_average is None:
+        steps.append(Step("如果您的月工资高于当地（直辖市、设区的市）公布的上年度职工月平均工资的三倍，按三倍封顶、"
+                          "年限最高十二年；请以当地公布的数字核对，这里不替您假设。", Ref(LABOR_CONTRACT, 47, 2, "三倍")))
+    return Calculation("severance", "经济补偿", round(n * base, 2), steps, notes,
+                       deciding=Ref(LABOR_CONTRACT, 47, 1, "每满一年支付一个月工资"))
 
 
 def wrongful_dismissal(years: int, months: int, wage: float, local_average: float | None = None) -> Calculation:
@@ -125,7 +127,8 @@ def wrongful_dismissal(years: int, months: int, wage: float, local_average: floa
     amount = round(2 * base.amount, 2)
     steps = [*base.steps, Step(f"违法解除的赔偿金为经济补偿标准的二倍：2 × {money(base.amount)} = {money(amount)}"
                                "（您不要求继续履行劳动合同时）。", Ref(LABOR_CONTRACT, 87, 1, "二倍"))]
-    return Calculation("wrongful_dismissal", "违法解除赔偿金", amount, steps, base.notes)
+    return Calculation("wrongful_dismissal", "违法解除赔偿金", amount, steps, base.notes,
+                       deciding=Ref(LABOR_CONTRACT, 87, 1, "二倍"))
 
 
 OVERTIME = {  # kind -> (percent, 劳动法第四十四条 item, what it is)
@@ -142,7 +145,7 @@ def overtime(kind: str, units: float, unit_wage: float, unit: str = "小时") ->
     words = f"百分之{ {150: '一百五十', 200: '二百', 300: '三百'}[percent]}"
     steps = [Step(f"{what}：不低于工资的{percent}%。{units:g}{unit} × {money(unit_wage)}/{unit} × {percent}% = "
                   f"{money(amount)}。", Ref(LABOR, 44, 1, words, item))]
-    return Calculation("overtime", "加班费", amount, steps)
+    return Calculation("overtime", "加班费", amount, steps, deciding=Ref(LABOR, 44, 1, words, item))
 
 
 def no_written_contract(months_without: int, wage: float) -> Calculation:
@@ -156,7 +159,8 @@ def no_written_contract(months_without: int, wage: float) -> Calculation:
     notes = []
     if months_without > 12:
         notes.append("满一年仍未订立书面合同的，视为已订立无固定期限劳动合同（第十四条第三款）。")
-    return Calculation("double_wage", "未签书面劳动合同的二倍工资差额", amount, steps, notes)
+    return Calculation("double_wage", "未签书面劳动合同的二倍工资差额", amount, steps, notes,
+                       deciding=Ref(LABOR_CONTRACT, 82, 1, "二倍的工资"))
 
 
 def probation_floor(agreed_wage: float, probation_wage: float | None = None) -> Calculation:
@@ -172,7 +176,8 @@ def probation_floor(agreed_wage: float, probation_wage: float | None = None) -> 
             steps.append(Step(f"实发{money(probation_wage)}，每月少发{money(short)}。"))
         else:
             steps.append(Step(f"实发{money(probation_wage)}，不低于该标准。"))
-    return Calculation("probation", "试用期工资下限", amount, steps, notes)
+    return Calculation("probation", "试用期工资下限", amount, steps, notes,
+                       deciding=Ref(LABOR_CONTRACT, 20, 1, "百分之八十"))
 
 
 # --- contracts and consumers ---------------------------------------------------------------------
@@ -189,8 +194,8 @@ def deposit(paid: float, contract_amount: float, receiver_breached: bool = True)
         steps.append(Step(f"收受定金的一方违约致使不能实现合同目的，应当双倍返还定金：2 × {money(effective)}"
                           + (f" + 超出部分{money(paid - cap)}" if paid > cap else "") + f" = {money(back)}。",
                           Ref(CIVIL, 587, 1, "双倍返还定金")))
-        return Calculation("deposit", "可要回的定金", back, steps)
-    return Calculation("deposit", "有效的定金数额", effective, steps)
+        return Calculation("deposit", "可要回的定金", back, steps, deciding=Ref(CIVIL, 586, 2, "百分之二十"))
+    return Calculation("deposit", "有效的定金数额", effective, steps, deciding=Ref(CIVIL, 586, 2, "百分之二十"))
 
 
 def fraud_damages(price: float) -> Calculation:
@@ -198,7 +203,8 @@ def fraud_damages(price: float) -> Calculation:
     extra = max(round(3 * price, 2), 500.0)
     steps = [Step(f"经营者有欺诈行为的，增加赔偿价款的三倍：3 × {money(price)} = {money(3 * price)}"
                   + ("；不足五百元的，为五百元。" if 3 * price < 500 else "。"), Ref(CONSUMER, 55, 1, "三倍"))]
-    return Calculation("fraud", "欺诈的增加赔偿", extra, steps, ["另可要求退还货款（退货）。"])
+    return Calculation("fraud", "欺诈的增加赔偿", extra, steps, ["另可要求退还货款（退货）。"],
+                       deciding=Ref(CONSUMER, 55, 1, "三倍"))
 
 
 def food_damages(price: float) -> Calculation:
@@ -206,7 +212,8 @@ def food_damages(price: float) -> Calculation:
     extra = max(round(10 * price, 2), 1000.0)
     steps = [Step(f"不符合食品安全标准的食品，可以要求支付价款十倍的赔偿金：10 × {money(price)} = {money(10 * price)}"
                   + ("；不足一千元的，为一千元。" if 10 * price < 1000 else "。"), Ref(FOOD, 148, 2, "十倍"))]
-    return Calculation("food", "食品安全的惩罚性赔偿", extra, steps, ["也可以选择按损失的三倍计算，另可要求赔偿损失。"])
+    return Calculation("food", "食品安全的惩罚性赔偿", extra, steps, ["也可以选择按损失的三倍计算，另可要求赔偿损失。"],
+                       deciding=Ref(FOOD, 148, 2, "十倍"))
 
 
 # --- reading the facts from a question ------------------------------------------------------------
@@ -295,7 +302,7 @@ def service(question: str) -> tuple[int, int] | None:
 
 _WAGE_KEYS = r"月薪|月工资|工资是|工资|平均工资|每月"
 _AVG_KEYS = r"(?:职工)?月平均工资(?:按|是|为)?|社平工资(?:按|是|为)?"
-_ILLEGAL = re.compile(r"违法|随便|随意|没理由|没有理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
+_ILLEGAL = re.compile(r"违法|随便|随意|没理由|没有理由|无理由|任何理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
                       r"不适合|不太适合|双倍|2N|二倍|两倍")
 
 
@@ -456,7 +463,13 @@ def render(calc: Calculation, corpus) -> tuple[list[str], list] | None:
         if found is None:
             return None
         article, clause = found
-        lines.append(f"{step.text}（{clause.citation}）")
+        from lawglm.answer.clauses import fragment
+
+        words = fragment(clause.text, step.ref.words + step.text)
+        if step.ref.words not in words:
+            words = next((f for f in [fragment(clause.text, step.ref.words)] if step.ref.words in f), words)
+        body = step.text.removesuffix("。")
+        lines.append(f"{body}（{clause.citation}：“{words}”）。")
         if article not in cited:
             cited.append(article)
     return lines + calc.notes, cited

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lawglm.answer.overlap import ngrams
+from lawglm.answer.overlap import ngrams, normalize
 from lawglm.numerals import int_to_cn
 from lawglm.records import Article
 from lawglm.settings import PACKAGE_DIR
@@ -136,8 +136,8 @@ def decide(question: str, articles: Sequence[Article]) -> Clause | None:
         items = {(c.paragraph) for c in clauses if c.item}
         for c in clauses:
             raw = score(c, q)
-            if c.item == 0 and c.paragraph in items and raw < MIN_SHARED + 2:
-                continue  # a list's lead-in alone decides nothing when one of its items could
+            if c.item == 0 and (c.paragraph in items or c.text.rstrip().endswith(("：", ":"))):
+                continue  # a list's lead-in decides nothing on its own: one of its items does
             s = raw * (1.0 - RANK_PENALTY * rank)
             if raw >= MIN_SHARED and s > best_score:
                 best, best_score = c, s
@@ -159,15 +159,32 @@ def best_sentence(text: str, question: str) -> str:
 
 
 def conclusion(clause: Clause, question: str = "") -> str:
-    """One sentence: the clause that decides the question, in its own words."""
+    """One sentence: the clause that decides the question, in its own words (run into the sentence, not
+    set off as a quotation: 法律依据 quotes the clause itself, and no sentence is said twice)."""
     if clause.item:
         body = ITEM_RE.sub("", clause.text).rstrip("；;，,。")
-        lead = clause.lead.rstrip("：:")
-        return f"就您描述的情形，起决定作用的是{clause.citation}：{lead}——“{body}”。"
-    text = best_sentence(clause.text, question)
-    cut = "……" if text != clause.text and not clause.text.startswith(text) else ""
-    text = text.rstrip("；;，,。")
-    return f"就您描述的情形，起决定作用的是{clause.citation}：“{cut}{text}。”"
+        lead = clause.lead.rstrip("：:，,")
+        return f"就您描述的情形，起决定作用的是{clause.citation}：{lead}——{body}。"
+    text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。"))
+    return f"就您描述的情形，起决定作用的是{clause.citation}：{text}。"
+
+
+def fragment(text: str, hint: str, min_chars: int = 6) -> str:
+    """The comma-delimited part of `text` that shares most content with `hint` (at least `min_chars`
+    long; a short part is joined with the next): verbatim words to quote after a citation."""
+    parts = [p for p in re.split(r"(?<=[，。；：,;:])", text.replace("\n", "")) if p.strip()]
+    joined, buf = [], ""
+    for p in parts:
+        buf += p
+        if len(normalize(buf)) >= min_chars:
+            joined.append(buf.rstrip("，。；：,;:"))
+            buf = ""
+    if buf and joined:
+        joined[-1] += buf.rstrip("，。；：,;:")
+    elif buf:
+        joined.append(buf.rstrip("，。；：,;:"))
+    h = _grams(hint)
+    return max(joined, key=lambda p: (len(_grams(p) & h), -joined.index(p))) if joined else text
 
 
 def supported_by_clause(sentence: str, clause: Clause, question: str) -> bool:

@@ -40,6 +40,7 @@ class Period:
     words: str
     runs_from: str  # lawglm's words for the day the period starts from
     later: bool = False  # a period of a later step (after an arbitration award): not counted from the question
+    item: int = 0  # the 项 of the 款 that states it (行政处罚法第六十四条第（一）项), 0 for the 款 itself
 
     @property
     def length(self) -> tuple[int, str]:
@@ -50,19 +51,21 @@ class Period:
         n = m.group("n")
         return (int(n) if n.isdigit() else cn_to_int(n.replace("两", "二"))), _UNITS[m.group("unit")]
 
-    def resolve(self, corpus) -> tuple[object, str] | None:
-        """(article, the paragraph's text) when the corpus holds the current article and its paragraph
-        states `words`; None otherwise (the period is then not shown)."""
+    def resolve(self, corpus) -> tuple[object, object] | None:
+        """(article, its clause — answer/clauses.Clause — that states the period) when the corpus holds the
+        current article and that 款 (项) says `words`; None otherwise (the period is then not shown)."""
+        from lawglm.answer.clauses import split
+
         if corpus is None:
             return None
         law = corpus.resolve_law(self.law) or self.law
         article = corpus.get(law, self.article_no)
         if article is None or not article.is_current:
             return None
-        paras = [p.strip() for p in article.text.split("\n") if p.strip()]
-        if self.paragraph > len(paras) or self.words not in paras[self.paragraph - 1]:
+        clause = next((c for c in split(article) if (c.paragraph, c.item) == (self.paragraph, self.item)), None)
+        if clause is None or self.words not in clause.text:
             return None
-        return article, paras[self.paragraph - 1]
+        return article, clause
 
     def days_upper_bound(self) -> int:
         """The most days the period can last (for comparing periods of different units)."""

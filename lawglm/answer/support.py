@@ -58,6 +58,16 @@ def matches(att: Attribution, article: Article) -> bool:
     return not differing(text, article.text)  # aligned only when the n-grams already match: cheap
 
 
+def clause_support(words: str, clause_text: str, label: str) -> dict:
+    """Support at 款/项 grain: do `words`, which an answer attributes to one clause of an article, say
+    what that clause (not merely the article) says? Same thresholds as a claim."""
+    score = containment(words, clause_text, CLAIM_N)
+    ok = (len(normalize(words)) >= MIN_CLAIM_MATCH and score >= CLAIM_MIN
+          and not differing(words, clause_text))
+    return {"kind": "clause", "clause": label, "attributed": words.strip()[:MAX_ATTRIBUTED],
+            "score": round(score, 3), "reason": "supported" if ok else "unrelated"}
+
+
 # --- where a mismatched quote really comes from ---------------------------------------
 _law_texts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 PROBES, PROBE_CHARS = 8, 6  # pieces of a quote looked for verbatim to find the articles it may come from

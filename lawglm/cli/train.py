@@ -167,6 +167,41 @@ def eval_generation(**opts) -> None:
     echo_json(report)
 
 
+@eval_group.command("answers")
+@click.option("--data", default="bench/data/answers/answers.jsonl", show_default=True,
+              type=click.Path(dir_okay=False), help="answers JSONL with key facts (schema: its README)")
+@click.option("--split", type=click.Choice(["dev", "heldout", "all"]), default="dev", show_default=True,
+              help="heldout: the third with int(sha1(id),16) % 3 == 0 — evaluate it once, never tune on it")
+@click.option("--modes", default="retrieval-only", show_default=True,
+              help="comma-separated: retrieval-only (no model), default (the configured adapter), none (bare "
+                   "backbone) or adapter names")
+@click.option("--model", default=None, help=f"[default: {SETTING['model']}]")
+@click.option("--index-dir", default=None)
+@click.option("--today", default="2026-12-07", show_default=True, help="the day the questions are asked on")
+@click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows of the split")
+@click.option("--rouge-data", type=click.Path(dir_okay=False), default=None,
+              help="{question, answer} JSONL of lawyers' answers: adds ROUGE-L and the top-2-article quote")
+@click.option("--rouge-limit", type=click.IntRange(1), default=40, show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="every answer as JSONL")
+@click.option("--device", default=None, help=f"[default: {SETTING['device']}]")
+def eval_answers(**opts) -> None:
+    """Does the answer decide the question? Key-fact accuracy (yes/no, deciding article, forum, deadline,
+    its last day, amount), harm (wrong yes/no, court before a mandatory step, a too-long deadline) and
+    echoes, answer modes side by side."""
+    from lawglm.eval.answers import evaluate_answers, format_report, parse_today, read_rows
+
+    today = parse_today(opts["today"])
+    read_rows(opts["data"], opts["split"], 1)  # a bad file fails here, before anything loads
+    modes = [m.strip() for m in opts["modes"].split(",") if m.strip()]
+    if not modes:
+        raise click.BadParameter("name at least one mode", param_hint="--modes")
+    s = settings_from(model=opts["model"], index_dir=opts["index_dir"], device=opts["device"])
+    report = evaluate_answers(opts["data"], modes, s, opts["split"], opts["limit"], today, opts["rouge_data"],
+                              opts["rouge_limit"], opts["out_path"])
+    click.echo(format_report(report))
+    echo_json(report)
+
+
 
 
 

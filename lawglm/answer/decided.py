@@ -1,0 +1,219 @@
+"""An answer that decides the question, assembled from parts the system can vouch for: the question's
+legal area (search/routing.py), the deciding clause of the retrieved articles (clauses.py), the person's
+numbers (calculators.py), 下一步 by area with its deadlines (areas.py), and 法律依据 with the deciding
+clause first and the articles that do not bear on the question folded away.
+
+`decide_answer(question, sources, corpus, today)` -> `Decision`; `Decision.conclusion` is the 结论 built from
+the clause's own words (plus the headline figure), or one honest sentence when no clause decides;
+`Decision.with_model(sentences)` keeps a model's sentences only where the clause bears them out
+(`clauses.supported_by_clause`) and never an echo of the question. Used by the grounded shape (model
+modes) and by the retrieval-only answer alike, so the two differ only in what the model adds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from lawglm.answer.areas import NextSteps, next_steps_for
+from lawglm.answer.calculators import Calculation, calculate, money, render
+from lawglm.answer.clauses import (
+    NO_CLAUSE,
+    Clause,
+    conclusion,
+    decide,
+    is_echo,
+    score,
+    split,
+    supported_by_clause,
+)
+from lawglm.records import Article
+
+BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
+MAX_BEARING = 2  # articles shown beside the deciding one; the rest are folded
+CALC_HEAD = "计算："
+
+
+@dataclass
+class Decision:
+    question: str
+    area: str
+    clause: Clause | None
+    conclusion: str
+    calculations: list[tuple[Calculation, list[str]]] = field(default_factory=list)
+    next: NextSteps | None = None
+    basis: list[Article] = field(default_factory=list)  # deciding article first, then those bearing on it
+    folded: list[Article] = field(default_factory=list)  # retrieved but not bearing on the question
+    cited: list[Article] = field(default_factory=list)  # articles the calculations and 下一步 cite
+    model_sentences: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def headline(self) -> Calculation | None:
+        return next((c for c, _ in self.calculations if c.headline and c.amount is not None), None)
+
+    def with_model(self, sentences: Sequence[str]) -> str:
+        """The 结论 with the model's sentences that the deciding clause bears out (each checked on its own);
+        the others are recorded in `dropped` with the reason."""
+        kept = []
+        for s in sentences:
+            if is_echo(s, self.question):
+                self.dropped.append((s, "echo"))
+            elif self.clause is None or not supported_by_clause(s, self.clause, self.question):
+                self.dropped.append((s, "not_in_clause"))
+            else:
+                kept.append(s)
+        self.model_sentences = kept
+        return self.conclusion + "".join(kept)
+
+    def calc_lines(self) -> list[str]:
+        """The working of each calculation; an alternative figure whose steps the first one already shows
+        is one line."""
+        out, shown = [], set()
+        for calc, lines in self.calculations:
+            out.append(f"{calc.title}：" + ("" if calc.amount is None else money(calc.amount)))
+            new = [x for x in lines if x not in shown]
+            if calc.headline or len(new) == len(lines):
+                out += [f"  {x}" for x in new]
+            elif new:
+                out[-1] += "（计算步骤见上）"
+            shown.update(lines)
+        return out
+
+    def to_sections(self) -> dict:
+        return {"area": self.area,
+                "deciding": self.clause.to_dict() if self.clause is not None else None,
+                "calculations": [dict(c.to_dict(), lines=lines) for c, lines in self.calculations],
+                "routing": self.next.to_dict() if self.next is not None else None,
+                "folded": [a.citation for a in self.folded]}
+
+
+def _bears(article: Article, question: str) -> bool:
+    from lawglm.answer.clauses import _question_grams
+
+    q = _question_grams(question)
+    return any(score(c, q) >= BEARS_MIN for c in split(article))
+
+
+def _same(a: Article, among: Sequence[Article]) -> bool:
+    return any((a.law, a.article_no, a.sub_no) == (b.law, b.article_no, b.sub_no) for b in among)
+
+
+def _calc_clause(calc: Calculation, corpus: Any) -> Clause | None:
+    """The clause that decides a computed amount (the calculation's `deciding` rule), from the corpus."""
+    from lawglm.answer.calculators import ref_article
+
+    found = ref_article(calc.deciding, corpus) if calc.deciding is not None else None
+    return found[1] if found else None
+
+
+def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today: date | None = None,
+                  routing: Any = None) -> Decision:
+    """The parts of an answer that decides `question` from `sources` (see module doc)."""
+    from lawglm.search.routing import route
+
+    routing = routing or route(question)
+    calcs = []
+    for calc in calculate(question, routing.area, today):
+        shown = render(calc, corpus)
+        if shown is not None:
+            calcs.append((calc, shown[0], shown[1]))
+    if calcs and not any(c.headline for c, _, _ in calcs):
+        calcs[0][0].headline = True
+    head = next((c for c, _, _ in calcs if c.headline and c.amount is not None), None)
+    clause = _calc_clause(head, corpus) if head is not None else None
+    clause = clause or decide(question, sources)
+    text = conclusion(clause, question) if clause is not None else NO_CLAUSE
+    if head is not None:
+        text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
+    nxt = next_steps_for(question, routing, corpus, today)
+    deciding = [clause.article] if clause is not None else []
+    bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)][:MAX_BEARING]
+    folded = [a for a in sources if not _same(a, deciding) and a not in bearing]
+    cited = []
+    for _, _, arts in calcs:
+        cited += [a for a in arts if a not in cited]
+    return Decision(question, routing.area, clause, text, [(c, lines) for c, lines, _ in calcs], nxt,
+                    deciding + bearing, folded, cited)
+
+
+# --- the answer text ------------------------------------------------------------------------------
+FOLDED_NOTE = "另检索到{n}条与本问题关系不大的条文，已折叠（完整条文见 lawglm ask --full、页面上的“全部条文”或 API 的 sections.basis_full）。"
+DECIDING_MARK = "决定本问题"
+
+
+def basis_lines(decision: Decision, corpus: Any, full: bool = False) -> tuple[list[str], list[Article]]:
+    """(法律依据 lines, the articles they cite, in order): the deciding clause first — its own words, with
+    its article's status — then each article bearing on the question (an excerpt for the question, or the
+    whole text with `full`); the articles that do not bear on it are named in one folded line."""
+    from lawglm.answer.grounded import BASIS_CHARS, drop_repeats
+    from lawglm.answer.prompts import excerpt
+    from lawglm.statutes.amendments import shown_status
+
+    lines, arts, seen = [], [], set()
+    clause = decision.clause
+    n = 0
+    for a in decision.basis:
+        n += 1
+        status = shown_status(a, corpus)
+        if clause is not None and a is clause.article:
+            if full:
+                text = a.text.strip()
+            elif clause.item:  # the lead-in and the item are not contiguous in the article: …… between them
+                text = clause.lead.rstrip("：:") + "……" + clause.text
+            else:
+                text = clause.text
+            lines.append(f"{n}. 《{a.law}》{clause.label}（{status}，{DECIDING_MARK}）：“{text}”")
+        else:
+            text = a.text.strip() if full else excerpt(a.text, decision.question, BASIS_CHARS)
+            lines.append(f"{n}. {a.citation}（{status}）：“{drop_repeats(text, seen, verbatim=True)}”")
+        arts.append(a)
+    if decision.folded:
+        if full:
+            for a in decision.folded:
+                n += 1
+                lines.append(f"{n}. {a.citation}（{shown_status(a, corpus)}，与本问题关系不大）：“{a.text.strip()}”")
+                arts.append(a)
+        else:
+            lines.append(FOLDED_NOTE.format(n=len(decision.folded)))
+    return lines, arts
+
+
+def compose_decided(decision: Decision, conclusion: str, corpus: Any, full: bool = False) -> tuple[str, list[Article]]:
+    """(the whole answer text, the articles the system quotes in it after the 结论, in order)."""
+    from lawglm.answer.grounded import BASIS_HEAD, CONCLUSION_HEAD, DISCLAIMER, NEXT_HEAD, drop_repeats
+
+    parts = [CONCLUSION_HEAD + conclusion]
+    if decision.calculations:
+        parts += ["", CALC_HEAD, *decision.calc_lines()]
+    lines, arts = basis_lines(decision, corpus, full)
+    parts += ["", BASIS_HEAD, *lines]
+    steps = decision.next.lines if decision.next is not None else []
+    if steps:
+        parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
+    parts += ["", DISCLAIMER]
+    cited = [*decision.cited, *arts, *(decision.next.quoted if decision.next is not None else [])]
+    # a period quoted from the article 法律依据 already shows reads ……: point there instead of citing it empty
+    text = _ELIDED_PERIOD.sub("——原文见法律依据。", drop_repeats("\n".join(parts)))
+    return text, cited
+
+
+_ELIDED_PERIOD = re.compile(r"——《[^》\n]+》[^：\n]{0,30}：“……”。?")
+
+
+def basis_full(decision: Decision, corpus: Any) -> list[dict]:
+    """Every retrieved article in full, deciding first, with the deciding clause marked (for the page's
+    one-tap full text and the API)."""
+    from lawglm.statutes.amendments import shown_status
+
+    out = []
+    for a in [*decision.basis, *decision.folded]:
+        item = {"citation": a.citation, "law": a.law, "article_no": a.article_no, "label": a.label,
+                "status": shown_status(a, corpus), "text": a.text.strip(), "bears": a not in decision.folded}
+        if decision.clause is not None and a is decision.clause.article:
+            item["clause"] = decision.clause.to_dict()
+        out.append(item)
+    return out

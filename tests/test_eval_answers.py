@@ -1,0 +1,67 @@
+"""lawglm eval answers: key facts read from an answer's text, harm, echoes, the held-back split, the CLI."""
+
+import json
+
+import pytest
+
+from lawglm.eval.answers import held_back, read_rows, score_answer, verdict
+
+ROW = {"id": "t-1", "question": "公司把我辞退了，干了3年，月薪1万，能要多少？", "area": "labor_dismissal",
+       "yes_no": "yes", "article": {"law": "中华人民共和国劳动合同法", "article_no": 47, "clause": "第一款"},
+       "forum": "劳动仲裁", "deadline": {"days": None, "months": None, "years": 1}, "deadline_end": "2027-10-31",
+       "amount": {"value": 30000, "unit": "元"}}
+GOOD = ("结论：可以。起决定作用的是《中华人民共和国劳动合同法》第四十七条第一款，经济补偿为30,000元。\n\n"
+        "下一步：\n1. 先向劳动争议仲裁委员会申请劳动仲裁。\n2. 期限：仲裁时效为一年，最后一日为2027年10月31日。")
+CITED = [("中华人民共和国劳动合同法", 47, 1)]
+
+
+def test_a_good_answer_scores_every_fact():
+    s = score_answer(ROW, GOOD, CITED)
+    assert s.facts == {"yes_no": True, "article": True, "forum": True, "deadline": True, "deadline_end": True,
+                       "amount": True}
+    assert s.harm == [] and not s.echo and s.clause
+
+
+def test_harm_wrong_verdict_court_first_longer_deadline():
+    bad = ("结论：不可以，公司不用给钱。\n\n下一步：\n1. 直接向人民法院起诉。\n2. 期限：诉讼时效三年。")
+    s = score_answer(ROW, bad, CITED)
+    assert set(s.harm) == {"yes_no", "forum", "deadline"}
+    assert s.facts["yes_no"] is False and s.facts["forum"] is False and s.facts["deadline"] is False
+    # the mandatory step first, then court: no harm
+    ok = "结论：……\n\n下一步：\n1. 先申请劳动仲裁，对裁决不服再向人民法院起诉。\n2. 期限：一年。"
+    assert score_answer(ROW, ok, CITED).harm == []
+
+
+def test_abstaining_is_a_miss_not_harm_and_echoes_are_counted():
+    s = score_answer(ROW, "结论：" + ROW["question"], [])
+    assert s.facts["yes_no"] is False and "yes_no" not in s.harm and s.echo
+
+
+@pytest.mark.parametrize("text,want", [("可以。依据……", "yes"), ("不可以，因为……", "no"), ("您有权要求……", "yes"),
+                                       ("该遗嘱无效。", "no"), ("就您描述的情形，起决定作用的是……", None),
+                                       ("“不得拍摄”是条文的话。", None)])
+def test_verdict(text, want):
+    assert verdict(text) == want
+
+
+def test_held_back_third(tmp_path):
+    rows = [{"id": f"r-{i}", "question": "问"} for i in range(30)]
+    f = tmp_path / "a.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    dev, held = read_rows(f, "dev"), read_rows(f, "heldout")
+    assert len(dev) + len(held) == 30 and all(held_back(r["id"]) for r in held)
+    assert not any(held_back(r["id"]) for r in dev) and len(read_rows(f, "all")) == 30
+
+
+def test_cli_eval_answers_retrieval_only(tiny_index, tmp_path, capsys):
+    from lawglm.cli import main
+
+    f = tmp_path / "a.jsonl"
+    f.write_text(json.dumps(dict(ROW, id="x-0"), ensure_ascii=False) + "\n", encoding="utf-8")
+    assert not held_back("x-0")
+    main(["eval", "answers", "--data", str(f), "--index-dir", str(tiny_index)])
+    out = capsys.readouterr().out.strip().splitlines()
+    report = json.loads(out[-1])
+    m = report["modes"]["retrieval-only"]
+    assert m["n"] == 1 and m["facts_scored"] == 6 and m["forum"] == 1.0 and m["amount"] == 1.0
+    assert m["harm"] == 0 and m["echoes"] == 0
