@@ -102,6 +102,10 @@ class Citation:
     span: tuple[int, int] = (0, 0)
     support: dict | None = None
     status_detail: dict | None = None  # amendments.status_detail of the article, set by the answer pipeline
+    # what a reader should take the cited article as (set by the answer pipeline; None: the verdict says it):
+    # claim = it bears out what the answer states; related = shown as found by the search; off_question =
+    # shown as found, but it hardly touches the question
+    role: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -122,6 +126,7 @@ class Citation:
             "status_detail": self.status_detail, "text": a.text if a else None,
             "span": list(self.span),
             "supported": self.supported if self.support is not None else None, "support": self.support,
+            "role": self.role,
         }
 
 

@@ -245,3 +245,24 @@ def test_free_answers_never_repeat_a_sentence_streamed_or_final(fixed_reply_assi
         assert keys.count(norm(said)) == 1 and norm(said[5:]) not in keys, text
         assert "请保留好借条和转账记录。" in text
     assert answer.answer.startswith(streamed)
+
+
+def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assistant, support_reply):
+    """A card is labelled by what it is: an article the answer's own words are borne out by (claim), or one
+    only shown as found — related to the question, or hardly touching it (off_question)."""
+    from lawglm.answer.assistant import MIN_SHARED_TERMS
+    from lawglm.answer.grounded import grams
+    from lawglm.search.retrieval import expand_query
+    from tests.conftest import SUPPORT_QUESTION
+
+    answer = fixed_reply_assistant(support_reply["reply"]).ask(SUPPORT_QUESTION, answer_shape="free")
+    roles = {c.article.key: c.role for c in answer.citations if c.article is not None}
+    assert roles[support_reply["first"].key] == "claim"  # the quote, re-pointed to the article it comes from
+    assert roles[support_reply["unrelated"].key] is None and roles[support_reply["outside"].key] is None
+    listed = retrieval_assistant.ask("朋友借钱不还怎么办")  # retrieval-only: every article shown as found
+    assert listed.citations and all(c.role in ("related", "off_question") for c in listed.citations)
+    asked = grams(expand_query("朋友借钱不还怎么办"))
+    for c in listed.citations:
+        assert (c.role == "related") == (len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS)
+    assert any(c.role == "related" for c in listed.citations)
+    assert retrieval_assistant.ask("你好").citations == []

@@ -45,8 +45,12 @@ def test_ask_streams_answer_with_citation_cards(page, corpus):
     assert "仅检索" in page.text_content("#status")
     for label in ("提交", "清除历史"):
         assert page.get_by_role("button", name=label).is_visible()
-    for slider in ("#max-length", "#top-p", "#temperature"):
-        assert page.locator(slider).get_attribute("type") == "range"
+    for slider in ("#max-length", "#top-p", "#temperature"):  # developer knobs: in a collapsed 高级设置
+        assert page.locator(slider).get_attribute("type") == "range" and not page.locator(slider).is_visible()
+    page.click("#advanced summary")
+    assert page.locator("#max-length").is_visible()
+    assert page.get_attribute("#max-length", "max") == "512"  # the server's max_new_tokens (/readyz limits)
+    assert page.get_attribute("#temperature", "max") == "2"
 
     page.fill("#question", "从建筑物中抛掷物品造成他人损害，谁承担责任？")
     page.click("#submit")
@@ -54,7 +58,11 @@ def test_ask_streams_answer_with_citation_cards(page, corpus):
     card.wait_for(timeout=20000)
     answer = page.locator(".bot .text").first.text_content()
     assert "《中华人民共和国民法典》" in answer
-    assert page.locator(".citation.ok").count() >= 1
+    # retrieval-only: the articles are shown as found, not as backing a claim — no card says 原文支持
+    pills = page.locator(".citation .card-head .pill:not(.pill-status):not(.pill-count)").all_text_contents()
+    assert pills and set(pills) <= {"检索到的相关条文", "与您的问题关系不大"} and "检索到的相关条文" in pills
+    assert "原文支持" not in page.locator("#conversation").text_content()
+    assert page.locator(".citation.ok").count() == 0 and page.locator(".citation.related").count() >= 1
     title = card.locator(".cite-title").text_content()
     body = card.locator(".article-text").text_content()
     law, label = title.strip("《").split("》")
@@ -95,10 +103,13 @@ def test_contract_tab_drafts_and_offers_docx(page):
     page.wait_for_function("document.querySelectorAll('#template option').length > 1")
     page.fill("#contract-request", "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，"
                                    "单价3000元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。")
+    # before a draft: no dead DOCX button (`.button` once overrode `hidden`) and no empty document panel
+    assert not page.locator("#docx-link").is_visible() and not page.locator("#contract-output").is_visible()
     page.click("#draft")
     page.locator("#docx-link:not([hidden])").wait_for(timeout=20000)
+    assert page.locator("#docx-link").is_visible()
     doc = page.locator("#contract-output")
-    assert "买卖合同" in doc.locator("h2").first.text_content()
+    assert doc.locator("h2").first.text_content().strip() == "家具买卖合同"
     assert "北京红源家具有限责任公司" in doc.text_content()
     assert doc.locator("table").count() >= 1  # the item table is rendered as a table
     assert page.get_attribute("#docx-link", "href").startswith("blob:")
@@ -125,6 +136,7 @@ def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_ser
         assert first.citation in answer and wrong.citation not in answer  # the number as corrected
         fixed = pg.locator(".citation.ok")
         assert fixed.count() == 1 and fixed.locator(".cite-note").text_content() == f"原文写作{wrong.label}，已更正"
+        assert fixed.locator(".pill-ok").text_content() == "支持回答中的说法"  # the answer's own quote, borne out
         amber = pg.locator(".citation.warn")
         assert amber.count() == 2
         assert [amber.nth(i).locator(".cite-note").text_content() for i in range(2)] == [
@@ -168,3 +180,91 @@ def test_grounded_answer_lays_out_conclusion_next_steps_and_basis_cards(browser,
         pg.screenshot(path=SCREENSHOT.replace(".png", "-grounded.png"), full_page=True)
     pg.close()
     assert not errors, errors
+
+
+def _box(pg, selector: str) -> dict:
+    return pg.locator(selector).first.bounding_box()
+
+
+def test_the_conclusion_stays_in_view_and_the_buttons_fit_at_1280x800(browser, live_server, retrieval_assistant):
+    """After an answer with several cards, the start of the answer is what the reader sees (in the
+    conversation box on a desktop, on the screen on a phone), and 提交 / 停止 / 清除历史 are on screen."""
+    url = live_server(retrieval_assistant)
+    for width, height in ((1280, 800), (390, 844)):
+        pg = browser.new_page(viewport={"width": width, "height": height})
+        pg.goto(url + "/")
+        pg.wait_for_selector("#status.badge-ok")
+        for question in ("借款人逾期不还钱怎么办？", "从建筑物中抛掷物品造成他人损害，谁承担责任？"):
+            pg.fill("#question", question)
+            pg.click("#submit")
+            pg.wait_for_function(f"document.querySelectorAll('.turn .retrieved-item').length && "
+                                 f"!document.querySelector('#submit').disabled && "
+                                 f"document.querySelectorAll('.turn').length === {1 + (question[0] == '从')}")
+        pg.wait_for_timeout(300)
+        start = pg.locator(".turn").last.locator(".bot .text").bounding_box()
+        assert 0 <= start["y"] and start["y"] + 20 <= height, (width, start)  # the answer's first line is on screen
+        if width > 860:
+            box = _box(pg, "#conversation")
+            assert box["y"] <= start["y"] <= box["y"] + box["height"] - 20  # and inside the scrolling box
+            for button in ("#submit", "#stop", "#clear"):
+                b = _box(pg, button)
+                assert b["y"] + b["height"] <= height, f"{button} is below the fold at {width}x{height}"
+        assert pg.locator(".turn").last.locator(".citation").count() >= 3
+        if SCREENSHOT:
+            pg.screenshot(path=SCREENSHOT.replace(".png", f"-in-view-{width}.png"))
+        pg.close()
+
+
+def test_before_ready_submit_is_disabled_and_the_question_is_kept(browser, tmp_path, tiny_articles,
+                                                                  retrieval_assistant, monkeypatch):
+    import threading
+
+    from live import serve_in_thread
+
+    from lawglm.server import app as app_mod
+    from lawglm.server import create_app
+    from lawglm.settings import Settings
+    from lawglm.statutes.corpus import write_jsonl
+
+    corpus = tmp_path / "statutes.jsonl"
+    write_jsonl(tiny_articles, corpus)
+    go = threading.Event()
+    monkeypatch.setattr(app_mod, "load_assistant", lambda s: go.wait(60) and retrieval_assistant)
+    app = create_app(settings=Settings(index_dir=tmp_path / "index", llm="none", corpus=str(corpus),
+                                       encoder="none"), build_index=True)
+    with serve_in_thread(app, ready_path="/healthz") as url:
+        pg = browser.new_page(viewport={"width": 390, "height": 844})
+        errors = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(url + "/")
+        pg.wait_for_selector("#preparing:not([hidden])")
+        assert pg.text_content("#status") == "准备中…" and pg.is_disabled("#submit")
+        assert "服务正在准备：加载索引" in pg.text_content("#preparing")
+        question = "从建筑物中抛掷物品造成他人损害，谁承担责任？"
+        pg.fill("#question", question)
+        pg.press("#question", "Control+Enter")
+        pg.wait_for_timeout(200)
+        assert pg.locator(".turn").count() == 0 and pg.input_value("#question") == question
+        pg.evaluate("q => ask(q)", question)  # a request that reaches the server before ready anyway
+        err = pg.locator(".turn .error")
+        err.wait_for(timeout=10000)
+        assert err.text_content().startswith("服务尚未就绪") and pg.input_value("#question") == question
+        if SCREENSHOT:
+            pg.screenshot(path=SCREENSHOT.replace(".png", "-preparing.png"), full_page=True)
+        go.set()
+        pg.wait_for_selector("#status.badge-ok", timeout=20000)
+        assert not pg.is_disabled("#submit") and not pg.locator("#preparing").is_visible()
+        pg.click("#submit")
+        pg.locator(".turn").nth(1).locator(".citation").first.wait_for(timeout=20000)
+        assert pg.input_value("#question") == ""
+        pg.close()
+        assert not errors, errors
+
+
+def test_a_greeting_shows_no_empty_article_list(page):
+    page.wait_for_selector("#status.badge-ok")
+    page.fill("#question", "你好")
+    page.click("#submit")
+    page.wait_for_function("!document.querySelector('.turn .bot .text').classList.contains('streaming')")
+    assert "lawglm" in page.locator(".turn .bot .text").text_content()
+    assert not page.locator(".turn .retrieved").is_visible() and "（0）" not in page.inner_text("#conversation")

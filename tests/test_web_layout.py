@@ -86,13 +86,24 @@ def test_both_tabs_fit_the_screen(browser, live_server, amended_assistant, size)
         box = card.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= size[0]
         assert size[0] > 600 or box["width"] >= size[0] - 60  # on a phone a card uses (nearly) the whole width
+        number = card.locator(".art-no").bounding_box()  # 第二十七条 never breaks over two lines
+        assert number["height"] < 30, card.locator(".cite-title").text_content()
     _shot(pg, f"answer-{size[0]}x{size[1]}")
     _draft(pg)
     _fits(pg, "contract tab")
     scroll = pg.locator("#contract-output .table-scroll").first
     assert scroll.evaluate("n => getComputedStyle(n).overflowX") == "auto"
-    heights = pg.locator("#contract-output th").evaluate_all("ns => ns.map(n => n.getBoundingClientRect().height)")
-    assert heights and max(heights) < 40  # header cells keep their words on one line: no column squeezed
+    if size[0] <= 600:  # a phone: the item table's rows stack, each cell labelled; nothing to swipe sideways
+        assert scroll.evaluate("n => n.scrollWidth <= n.clientWidth")
+        cells = pg.locator("#contract-output td[data-label]")
+        assert cells.count() >= 6 and "单价（元）" in cells.evaluate_all("ns => ns.map(n => n.dataset.label)")
+        for cell in cells.all():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= size[0]
+    else:
+        heights = pg.locator("#contract-output th").evaluate_all(
+            "ns => ns.map(n => n.getBoundingClientRect().height)")
+        assert heights and max(heights) < 40  # header cells keep their words on one line: no column squeezed
     _shot(pg, f"contract-{size[0]}x{size[1]}")
     pg.close()
     assert not errors, errors
@@ -151,7 +162,8 @@ def test_a_cut_answer_shows_the_length_note(browser, live_server, model_assistan
     from lawglm.answer.assistant import LENGTH_NOTE
 
     pg, errors = _open(browser, live_server(model_assistant), PHONES[1])
-    pg.fill("#max-length", "400")  # the tiny random model never ends a reply within 200 new tokens
+    pg.click("#advanced summary")
+    pg.fill("#max-length", "64")  # the tiny random model never ends a reply within 32 new tokens
     pg.fill("#question", "从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？")
     pg.click("#submit")
     note = pg.locator(".turn .bot .length-note")

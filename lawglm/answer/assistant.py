@@ -120,7 +120,8 @@ class Assistant:
         else:
             parts = self._generate(question, pairs, opts, cancel)
         for item in _flag_missing_sources(parts, question, self.retriever.corpus):
-            yield _with_status(item, self.retriever.corpus) if isinstance(item, Answer) else item
+            yield _with_roles(_with_status(item, self.retriever.corpus), question) if isinstance(item, Answer) \
+                else item
 
     def _off_topic(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, str] | None:
         """(reply, mode) for small talk, or for a question the statutes have nothing relevant to (the
@@ -360,6 +361,30 @@ def _with_status(answer: Answer, corpus: Any) -> Answer:
         if c.article is not None:
             c.status_detail = status_detail(c.article, corpus)
     answer.retrieved = [replace(h, status_detail=status_detail(h.article, corpus)) for h in answer.retrieved]
+    return answer
+
+
+MIN_SHARED_TERMS = 2  # content bigrams of the question (with retrieval's legal-term expansion: 工资 -> 劳动报酬)
+# an article shown as found must hold to be labelled related to the question; a plain lexical heuristic
+
+
+def _with_roles(answer: Answer, question: str) -> Answer:
+    """Each supported citation's role, so that a card is labelled by what it is rather than 原文支持 for all:
+    `claim` when the answer's own words (a quote or a claim, the conclusion included) are borne out by the
+    article — every citation of that article then counts as one; otherwise an article only shown as found
+    (a verbatim block) is `related`, or `off_question` when it shares fewer than MIN_SHARED_TERMS content
+    bigrams with the question."""
+    from lawglm.answer.grounded import grams
+    from lawglm.search.retrieval import expand_query
+
+    cites = [c for c in answer.citations if c.verified and c.article is not None and c.supported]
+    claimed = {c.article.key for c in cites if (c.support or {}).get("kind") in ("quote", "claim")}
+    asked = grams(expand_query(question))
+    for c in cites:
+        if c.article.key in claimed:
+            c.role = "claim"
+        else:
+            c.role = "related" if len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS else "off_question"
     return answer
 
 

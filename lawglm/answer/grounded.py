@@ -57,6 +57,11 @@ def norm(sentence: str) -> str:
     return _NOT_TEXT.sub("", sentence)
 
 
+def grams(text: str) -> set[str]:
+    """The content bigrams of a text (function-word bigrams left out)."""
+    return _grams(text)
+
+
 def _grams(text: str) -> set[str]:
     from lawglm.search.text import _function_bigram, bigrams
 

@@ -364,6 +364,10 @@ class CitationOut(BaseModel):
     support: dict[str, Any] | None = Field(None, description="why: {reason: supported | quote_mismatch | "
                                                              "not_in_sources | unrelated | <existence reason>, "
                                                              "kind, attributed, score, actual, corrected_from}")
+    role: str | None = Field(None, description="what a supported article is to the reader: claim (bears out "
+                                               "what the answer states) | related (shown as found for the "
+                                               "question) | off_question (shown as found, hardly touches the "
+                                               "question); null otherwise")
 
 
 class AnswerOut(BaseModel):

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { history: [], controller: null };
+const state = { history: [], controller: null, ready: false };
 
 const REASONS = {
   valid: "已核验",
@@ -21,35 +21,66 @@ function el(tag, cls, text) {
 }
 
 // ---- status ---------------------------------------------------------------
+// Until /readyz says ready, 提交 stays disabled (the typed question stays) and the page says what the server is
+// preparing — the index it builds on a first start, the model it converts once — and how long it has taken.
 async function checkReady() {
   const badge = $("status");
   try {
     const r = await fetch("/readyz");
     const body = await r.json();
-    badge.className = "badge " + (body.ready ? "badge-ok" : "badge-wait");
-    badge.textContent = body.ready ? (body.llm === "none" ? "就绪 · 仅检索模式" : "就绪") : "加载中…";
-    if (body.context_length) setMaxLength(body.context_length);
+    state.ready = Boolean(body.ready);
+    badge.className = "badge " + (body.ready ? "badge-ok" : body.preparing ? "badge-wait" : "badge-err");
+    badge.textContent = body.ready ? (body.llm === "none" ? "就绪 · 仅检索模式" : "就绪")
+      : body.preparing ? "准备中…" : "启动失败";
+    showPreparing(body);
+    if (body.limits) setLimits(body.limits);
     if (body.sampling) setSamplingDefaults(body.sampling);
     const retrievalOnly = body.ready && body.llm === "none";
     document.querySelectorAll(".gen-param").forEach((n) => { n.disabled = retrievalOnly; });
     $("gen-note").hidden = !retrievalOnly;
-    if (!body.ready) setTimeout(checkReady, 2000);
+    setBusy(Boolean(state.controller));
+    if (!body.ready) setTimeout(checkReady, 1000);
   } catch (e) {
+    state.ready = false;
+    setBusy(Boolean(state.controller));
     badge.className = "badge badge-err";
     badge.textContent = "无法连接服务";
-    setTimeout(checkReady, 5000);
+    showPreparing({ reason: "无法连接 lawglm 服务，正在重试…" });
+    setTimeout(checkReady, 3000);
   }
 }
 
-function setMaxLength(context) {
-  const slider = $("max-length");
-  slider.max = String(context);
-  if (!slider.dataset.touched || Number(slider.value) > context) slider.value = String(context);  // the server's default
-  $("max-length-value").textContent = slider.value;
+function showPreparing(body) {
+  const note = $("preparing");
+  if (body.ready) { note.hidden = true; return; }
+  const p = body.preparing;
+  if (p) {
+    const step = p.total ? "（第 " + Math.min(p.done + 1, p.total) + "/" + p.total + " 步）" : "";
+    note.textContent = "服务正在准备：" + p.label + step + "，已用 " + Math.round(p.elapsed_s || 0) +
+      " 秒。就绪后即可提交，您输入的问题会保留。";
+  } else {
+    note.textContent = body.reason && /[\u4e00-\u9fff]/.test(body.reason) ? body.reason
+      : "服务未能就绪：" + (body.reason || "原因未知") + "。请查看运行 lawglm serve 的终端。";
+  }
+  note.hidden = false;
 }
 
-// the server's decoding defaults (greedy for legal answers); untouched sliders are not sent, so the server's
-// defaults apply to them
+// the bounds of the knobs in 高级设置 come from the server (/readyz limits); an untouched knob is not sent,
+// so the server's defaults apply to it
+function setLimits(limits) {
+  [["max-length", limits.max_new_tokens], ["top-p", limits.top_p], ["temperature", limits.temperature],
+   ["top-k", limits.top_k]].forEach(([id, bound]) => {
+    if (!bound) return;
+    const input = $(id);
+    input.min = String(bound.min);
+    input.max = String(bound.max);
+    if (id === "max-length" && !input.dataset.touched) input.value = String(bound.max);
+    if (Number(input.value) > bound.max) input.value = String(bound.max);
+    $(id + "-value").textContent = input.value;
+  });
+}
+
+// the server's decoding defaults (greedy for legal answers)
 function setSamplingDefaults(sampling) {
   [["top-p", sampling.top_p], ["temperature", sampling.temperature]].forEach(([id, value]) => {
     const input = $(id);
@@ -91,6 +122,9 @@ async function* sseEvents(response) {
 }
 
 function errorText(body, status) {
+  if (status === 503 && !(body && body.error && body.error.code === "queue_full")) {
+    return "服务尚未就绪（正在准备法条索引和模型），请稍候再提交；您的问题已保留在输入框中。";
+  }
   if (!body) return "请求失败（HTTP " + status + "）";
   if (Array.isArray(body.detail)) return body.detail.map((d) => (d.loc || []).slice(1).join(".") + "：" + d.msg).join("；");
   return (body.error && body.error.message) || body.detail || ("请求失败（HTTP " + status + "）");
@@ -106,7 +140,16 @@ function newTurn(question) {
 }
 
 // support verdicts (lawglm/support.py reason_text says the same in the CLI)
-const SUPPORT_PILLS = { supported: "原文支持", quote_mismatch: "引文不符", not_in_sources: "不在依据中", unrelated: "与回答无关" };
+const SUPPORT_PILLS = { supported: "与原文一致", quote_mismatch: "引文不符", not_in_sources: "不在依据中", unrelated: "与回答无关" };
+// what a checked article is to the reader (Citation.role, set by the answer pipeline), in plain words
+const ROLES = {
+  claim: { pill: "支持回答中的说法", cls: "ok", pillCls: "pill-ok",
+           tip: "回答中的说法与这一条的原文一致。" },
+  related: { pill: "检索到的相关条文", cls: "related", pillCls: "pill-related",
+             tip: "这是按您的问题检索到的条文，供您对照阅读；回答并没有据此下结论。" },
+  off_question: { pill: "与您的问题关系不大", cls: "offq", pillCls: "pill-offq",
+                  tip: "检索结果中的条文，与您的问题用词关系不大，可能并不适用。" },
+};
 
 function supportNote(c) {
   const s = c.support || {};
@@ -154,14 +197,26 @@ function statusHistory(detail) {
   return box;
 }
 
+function citeTitle(law, label, raw) {
+  const title = el("span", "cite-title");
+  if (!law) { title.textContent = raw; return title; }
+  title.appendChild(document.createTextNode("《" + law + "》"));
+  title.appendChild(el("span", "art-no", label));  // 第二十七条 stays on one line
+  return title;
+}
+
 function citationCard(c, count) {
   const ok = c.verified;
   const warn = ok && c.supported === false;  // the article exists, but does not back what the answer says
-  const card = el("div", "card citation " + (warn ? "warn" : ok ? "ok" : "bad"));
+  const role = ok && c.supported && ROLES[c.role];
+  const card = el("div", "card citation " + (role ? role.cls : warn ? "warn" : ok ? "ok" : "bad"));
   const head = el("div", "card-head");
-  head.appendChild(el("span", "cite-title", (c.law ? "《" + c.law + "》" : c.raw) + (c.law ? c.label : "")));
-  const pill = ok && c.support ? SUPPORT_PILLS[c.support.reason] || c.support.reason : REASONS[c.reason] || c.reason;
-  head.appendChild(el("span", "pill " + (warn ? "pill-warn" : ok ? "pill-ok" : "pill-bad"), pill));
+  head.appendChild(citeTitle(c.law, c.label, c.raw));
+  const text = role ? role.pill : ok && c.support ? SUPPORT_PILLS[c.support.reason] || c.support.reason
+    : REASONS[c.reason] || c.reason;
+  const pill = el("span", "pill " + (role ? role.pillCls : warn ? "pill-warn" : ok ? "pill-ok" : "pill-bad"), text);
+  if (role) { pill.title = role.tip; pill.tabIndex = 0; }
+  head.appendChild(pill);
   if (c.status) head.appendChild(statusPill(c.status, c.status_detail));
   if (count > 1) {
     const times = el("span", "pill pill-count", "×" + count);
@@ -181,7 +236,7 @@ function citationCard(c, count) {
 function retrievedItem(h) {
   const li = el("li", "retrieved-item");
   const head = el("div", "card-head");
-  head.appendChild(el("span", "cite-title", "《" + h.law + "》" + h.label));
+  head.appendChild(citeTitle(h.law, h.label));
   head.appendChild(statusPill(h.status, h.status_detail));
   li.appendChild(head);
   li.appendChild(el("p", "article-text", h.text));
@@ -208,7 +263,7 @@ function renderSections(text, s) {
 function uniqueCitations(citations) {
   const groups = new Map();
   citations.forEach((c) => {
-    const key = [c.law || c.raw, c.label, c.supported, c.reason, (c.support || {}).reason].join("|");
+    const key = [c.law || c.raw, c.label, c.supported, c.reason, (c.support || {}).reason, c.role].join("|");
     if (groups.has(key)) groups.get(key).count += 1;
     else groups.set(key, { citation: c, count: 1 });
   });
@@ -229,7 +284,7 @@ function markCut(text, answer) {
     conclusion.textContent = conclusion.textContent.slice(0, -LENGTH_NOTE.length);
   }
   const note = el("span", "length-note", LENGTH_NOTE);
-  note.title = "回答达到长度上限（最大长度）后被截断；可调大“最大长度”后重新提问。";
+  note.title = "回答达到长度上限后被截断；可在“高级设置”中调大“回答最大长度”后重新提问。";
   (conclusion || text).appendChild(note);
 }
 
@@ -248,6 +303,19 @@ function renderFinal(turn, answer) {
   const list = turn.querySelector(".retrieved ol");
   list.replaceChildren(...answer.retrieved.map(retrievedItem));
   turn.querySelector(".retrieved summary").textContent = "检索到的法条（" + answer.retrieved.length + "）";
+  turn.querySelector(".retrieved").hidden = !answer.retrieved.length;  // 你好 gets no empty list
+}
+
+// keep the start of an answer (the question, then 结论) in view: inside the conversation box on a desktop,
+// in the page on a phone — never jump to the last card
+function showStart(turn) {
+  const box = $("conversation");
+  const top = turn.getBoundingClientRect().top;
+  if (getComputedStyle(box).overflowY !== "visible" && box.scrollHeight > box.clientHeight) {
+    box.scrollTop += top - box.getBoundingClientRect().top - 8;
+  } else {
+    window.scrollBy(0, top - 8);
+  }
 }
 
 function showTurnError(turn, message) {
@@ -259,7 +327,7 @@ function showTurnError(turn, message) {
 function askBody(question) {
   const body = { question, history: state.history.slice(), stream: true, top_k: Number($("top-k").value) };
   if (!$("top-p").disabled) {  // generation parameters mean nothing in retrieval-only mode
-    [["max-length", "max_length"], ["top-p", "top_p"], ["temperature", "temperature"]].forEach(([id, key]) => {
+    [["max-length", "max_new_tokens"], ["top-p", "top_p"], ["temperature", "temperature"]].forEach(([id, key]) => {
       if ($(id).dataset.touched) body[key] = Number($(id).value);
     });
   }
@@ -273,6 +341,7 @@ async function ask(question) {
   const text = turn.querySelector(".bot .text");
   state.controller = new AbortController();
   setBusy(true);
+  showStart(turn);
   try {
     const r = await fetch("/v1/legal/ask", {
       method: "POST", headers: { "Content-Type": "application/json" },
@@ -280,15 +349,17 @@ async function ask(question) {
     });
     if (!r.ok) {
       showTurnError(turn, errorText(await r.json().catch(() => null), r.status));
+      if (r.status === 503) checkReady();
       return;
     }
+    if ($("question").value.trim() === question) $("question").value = "";  // accepted: the box is free again
     for await (const ev of sseEvents(r)) {
       if (ev.event === "token") text.textContent += ev.data.text;
       else if (ev.event === "final") {
         renderFinal(turn, ev.data);
         state.history.push([question, ev.data.answer]);
+        showStart(turn);
       } else if (ev.event === "error") showTurnError(turn, errorText(ev.data, ev.data.error && ev.data.error.code));
-      turn.scrollIntoView({ block: "end" });
     }
   } catch (e) {
     showTurnError(turn, e.name === "AbortError" ? "已停止。" : "连接中断：" + e.message);
@@ -299,7 +370,8 @@ async function ask(question) {
 }
 
 function setBusy(busy) {
-  $("submit").disabled = busy;
+  $("submit").disabled = busy || !state.ready;
+  $("submit").title = state.ready ? "" : "服务正在准备，就绪后即可提交";
   $("stop").disabled = !busy;
 }
 
@@ -336,10 +408,17 @@ function inline(parent, text) {
 }
 
 function tableFrom(lines) {
-  const table = el("table");
-  lines.forEach((line, i) => {
-    const tr = el("tr");
-    line.trim().replace(/^\||\|$/g, "").split("|").forEach((cell) => tr.appendChild(inline(el(i === 0 ? "th" : "td"), cell.trim())));
+  // on a phone (style.css) the rows stack, each cell labelled with its column's header (data-label)
+  const table = el("table", "stacked");
+  const rows = lines.map((line) => line.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim()));
+  const head = rows[0] || [];
+  rows.forEach((cells, i) => {
+    const tr = el("tr", i === 0 ? "head" : null);
+    cells.forEach((cell, j) => {
+      const td = inline(el(i === 0 ? "th" : "td"), cell);
+      if (i > 0 && head[j]) td.dataset.label = head[j].replace(/\*\*/g, "");
+      tr.appendChild(td);
+    });
     table.appendChild(tr);
   });
   return table;
@@ -387,6 +466,7 @@ async function draftContract(ev) {
     const data = await r.json().catch(() => null);
     if (!r.ok) { err.textContent = errorText(data, r.status); err.hidden = false; return; }
     renderMarkdown(data.markdown, $("contract-output"));
+    $("contract-output").hidden = false;
     if (data.missing && data.missing.length) {
       const labels = await fieldLabels(data.template);
       missing.textContent = "待补充的字段（已在合同中留空）：" + data.missing.map((n) => labels[n] || n).join("、");
@@ -449,8 +529,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const q = $("question").value.trim();
-    if (!q || state.controller) return;
-    $("question").value = "";
+    if (!q || state.controller || !state.ready) return;  // before ready: 提交 is disabled and the question stays
     ask(q);
   });
   $("question").addEventListener("keydown", (ev) => {
