@@ -114,3 +114,16 @@ def test_shown_only_when_the_corpus_holds_the_rule(corpus):
     assert render(invented, corpus) is None
     missing = Calculation("x", "x", 1.0, [Step("…", Ref("不存在的法", 1, 1, "一"))])
     assert render(missing, corpus) is None
+
+
+def test_yes_no_only_where_it_follows_from_what_was_computed(corpus):
+    from lawglm.answer.decided import decide_answer
+
+    q = "在路边店花99块买了个耳机，结果是假货，老板承认了，能要赔偿吗"
+    d = decide_answer(q, [], corpus, date(2026, 12, 7))
+    assert d.conclusion.startswith("可以。") and "500元" in d.conclusion
+    q = "借款2026年3月31日到期，朋友做的连带责任保证，没约定保证期间。现在还能要求担保人还钱吗"
+    d = decide_answer(q, [], corpus, date(2026, 12, 7))
+    assert "已于2026年9月30日届满" in d.conclusion
+    q = "试用期公司就能这么随便辞人吗？干了4个月，月薪8000"   # about the employer's act: no verdict
+    assert not decide_answer(q, [], corpus, date(2026, 12, 7)).conclusion.startswith("可以")

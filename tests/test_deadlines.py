@@ -128,3 +128,10 @@ def test_a_specific_period_governs_over_the_general_one(corpus):
     steps = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7))
     assert steps.deadlines[0].end == date(2026, 9, 30)
     assert "已经届满" in "\n".join(steps.lines)
+
+
+def test_a_question_against_an_authority_goes_to_administrative_review(corpus):
+    q = "工厂偷排废水流进我家鱼塘，我向环保局书面申请查处，两个多月一直没动静，能告环保局不作为吗"
+    steps = next_steps_for(q, Routing("neighbours", (), 0.3, {"neighbours": 3.0}, ""), corpus)
+    assert steps.area == "administrative" and steps.forum[0] == "行政复议机关"
+    assert steps.deadlines[0].period.length == (60, "days")

@@ -11,6 +11,7 @@ shown first, with the reason: a wrong area must never make the person think they
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -176,6 +177,18 @@ def _cited(spec_cite, corpus) -> Article | None:
     return a if a is not None and a.is_current else None
 
 
+# a question against an administrative body (告环保局不作为, 城管扣了车) is administrative whatever the matter
+_AGAINST_AUTHORITY = re.compile(r"告.{0,4}(?:局|政府|机关|部门|城管|派出所|公安)|"
+                                r"(?:局|政府|机关|部门|城管|派出所)[^。？]{0,16}(?:不作为|不处理|没动静|不管|不予|拒绝)")
+
+
+def area_of(question: str, routing) -> str:
+    """The area whose forum and steps apply: routing's, unless the question is against an administrative body."""
+    if routing.area != "administrative" and _AGAINST_AUTHORITY.search(question):
+        return "administrative"
+    return routing.area
+
+
 def candidates(routing) -> tuple[str, ...]:
     """The routed area, then — when routing is unsure — the areas that came close, and any area of
     ALWAYS_CANDIDATES with a cue in the question."""
@@ -195,10 +208,13 @@ def candidates(routing) -> tuple[str, ...]:
 def next_steps_for(question: str, routing, corpus, today: date | None = None) -> NextSteps:
     """下一步 for the question's area. When routing is unsure, every candidate area's periods are compared and
     the shortest is shown first with the reason; the forum and steps are those of the routed area."""
-    spec = area_spec(routing.area)
+    area = area_of(question, routing)
+    spec = area_spec(area)
     cands = candidates(routing)
+    if area != routing.area:
+        cands = (area, *[a for a in cands if a != area])
     unsure = len(cands) > 1
-    out = NextSteps(routing.area, forum=list(spec["forum"]), unsure=unsure, candidates=cands)
+    out = NextSteps(area, forum=list(spec["forum"]), unsure=unsure, candidates=cands)
     from lawglm.answer.clauses import fragment
 
     for step in spec["steps"]:

@@ -98,6 +98,30 @@ def _bears(article: Article, question: str) -> bool:
     return any(score(c, q) >= BEARS_MIN for c in split(article))
 
 
+_CLAIM = re.compile(r"(?:我|能|可以|还能).{0,6}(?:要|要求|拿|获得|主张|索赔|赔)[^，。？]{0,12}(?:吗|？|多少)|"
+                    r"有没有(?:补偿|赔偿|加班费)|能要多少|要赔吗|能赔多少|赔多少|给多少|该给多少|能拿多少|能要点什么")
+_ABOUT_THEM = re.compile(r"能这么|能这样|合法吗|对吗|有效吗|算数吗|支持吗|行不行|管用吗|是不是")
+_STILL = re.compile(r"还能|还来得及|还可以|还有效|现在.{0,8}(?:能|可以).{0,12}吗")
+
+
+def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, today: date | None) -> str:
+    """The yes / no a person can rely on, only where it follows mechanically from what the system
+    computed (else ""): a claim to money the calculation shows (可以), or whether a period the question runs
+    from has passed (还来得及 / 已经过了)."""
+    if head is not None and head.amount and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
+        return "可以。"
+    first = next((d for d in (nxt.deadlines if nxt else []) if not d.period.later and d.end is not None), None)
+    if first is not None and today is not None and _STILL.search(question):
+        if first.end < today:
+            return f"按您说的日期，{first.period.name}已于{_day(first.end)}届满，一般不能再主张了（是否有中断、中止等情形请咨询律师）。"
+        return f"可以，{first.period.name}还没有届满（最后一日为{_day(first.end)}）。"
+    return ""
+
+
+def _day(x: date) -> str:
+    return f"{x.year}年{x.month}月{x.day}日"
+
+
 def _same(a: Article, among: Sequence[Article]) -> bool:
     return any((a.law, a.article_no, a.sub_no) == (b.law, b.article_no, b.sub_no) for b in among)
 
@@ -130,6 +154,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
     nxt = next_steps_for(question, routing, corpus, today)
+    text = verdict(question, head, nxt, today) + text
     deciding = [clause.article] if clause is not None else []
     bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)][:MAX_BEARING]
     folded = [a for a in sources if not _same(a, deciding) and a not in bearing]
