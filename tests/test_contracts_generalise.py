@@ -130,7 +130,7 @@ def test_generic_words_alone_choose_no_template():
     ("本人宁志刚委托同乡邵春来代为领取工资，无偿。", "entrustment", "宁志刚", "邵春来"),  # 来 ends no name here
     ("新员工入职：姓名祁天宇，职位数据分析师，所属公司上海哔哩哔哩科技有限公司，月薪25000元。", "labor",
      "上海哔哩哔哩科技有限公司", "祁天宇"),  # 所属公司 is a word for the company, not a company
-    ("我想卖我的二手车给朋友孟浩然，一辆大众朗逸，价格6.8万元。", "sale", "孟浩然", None),  # 卖X给Y: the writer sells
+    ("我想卖我的二手车给朋友孟浩然，一辆大众朗逸，价格6.8万元。", "vehicle_sale", None, "孟浩然"),  # 卖X给Y: the writer sells
 ])
 def test_more_new_party_phrasings(text, template, a, b, corpus):
     d, f = fields(text, corpus)

@@ -37,14 +37,15 @@ def _ref_problems(tpl: Template, corpus) -> list[Problem]:
 
 def _keyword_problems(tpl: Template, cat: Catalog) -> list[Problem]:
     """A keyword whose request ('帮我起草一份' + word) scores another template at least as high as this one."""
-    from .extract import score
+    from .extract import longest_keyword, score
 
     mixed = Catalog(cat.dirs + ("<checked>",), {**cat.templates, tpl.name: tpl}, ())
     out: list[Problem] = []
     for key in ("strong_keywords", "keywords"):
         for i, word in enumerate(getattr(tpl, key)):
-            mine = score(tpl, word, mixed)
-            rivals = [t for t in mixed.templates.values() if t.name != tpl.name and score(t, word, mixed) >= mine]
+            mine = (score(tpl, word, mixed), longest_keyword(tpl, word))
+            rivals = [t for t in mixed.templates.values() if t.name != tpl.name
+                      and (score(t, word, mixed), longest_keyword(t, word)) >= mine]
             if rivals:
                 names = "、".join(f"{t.name}（{t.title}）" for t in rivals)
                 out.append((f"{key}[{i}]", (f"「{word}」 points to {names} as much as to this template; "

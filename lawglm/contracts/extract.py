@@ -107,6 +107,11 @@ def _priced_lines(tpl: Template, text: str) -> float:
     return 0.0
 
 
+def longest_keyword(tpl: Template, text: str) -> int:
+    """The length of the longest keyword of the template the text holds: 房屋买卖合同 is more specific than 买卖合同."""
+    return max((e - s for s, e, _ in _hits(set(tpl.strong_keywords) | set(tpl.keywords), text)), default=0)
+
+
 def first_keyword(tpl: Template, text: str) -> int:
     """Where the template's earliest keyword is written (people name the contract they want first)."""
     return min((i for k in tpl.strong_keywords + tpl.keywords if (i := text.find(k)) >= 0), default=len(text))
@@ -127,6 +132,9 @@ def classify(request: str, cat: Catalog | None = None) -> Template:
     if best < 1:  # not one keyword, nor two weaker words
         raise NoTemplateMatch("the request names no contract type lawglm has a template for", choices(cat))
     tied = [t for s, t in scored if s == best]
+    if len(tied) > 1:  # the most specific keyword wins a tie (二手房买卖合同 over 买卖合同)
+        longest = {t.name: longest_keyword(t, text) for t in tied}
+        tied = [t for t in tied if longest[t.name] == max(longest.values())]
     if len(tied) > 1:
         where = sorted((first_keyword(t, text), t.name, t) for t in tied)
         if where[0][0] < where[1][0]:
