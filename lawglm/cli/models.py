@@ -29,17 +29,21 @@ def convert_chatglm_cmd(src: str, out: str, dtype: str, chat_format: str | None,
 @click.argument("src", type=click.Path(file_okay=False))
 @click.option("--base", required=True, type=click.Path(file_okay=False),
               help="the converted model (lawglm convert chatglm SRC OUT)")
-@click.option("--name", default=None, help="adapter name (default: the source directory's name)")
+@click.option("--name", default=None, help="adapter name, a plain name, not a path (default: the source "
+                                          "directory's name)")
 @click.option("--adapters-dir", default=None, help="where adapters live (default: ./adapters)")
 @click.option("--overwrite", is_flag=True, help="replace an existing adapter of that name")
 def adapters_import(src: str, base: str, name: str | None, adapters_dir: str | None, overwrite: bool) -> None:
     """A ChatGLM ptuning/ checkpoint or finetune_demo LoRA in SRC -> a lawglm adapter for BASE."""
     from pathlib import Path
 
+    from lawglm.errors import AdapterError
     from lawglm.models.chatglm_adapters import import_adapter
+    from lawglm.models.model_files import plain_name
 
     root = settings_from(adapters_dir=adapters_dir).adapters_dir
-    out = Path(root) / (name or Path(src).resolve().name)
+    out = Path(root) / plain_name(Path(src).resolve().name if name is None else name, AdapterError,
+                                  "name" if name is not None else "name (from SRC's directory; pass --name)")
     meta = import_adapter(src, base, out, overwrite=overwrite)
     click.echo(f"imported {meta['imported_from']['format']} -> {out} ({meta['method']}); "
                f"use it with --model {base} --adapter {out.name}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import math
 import re
 import shutil
 import time
@@ -26,11 +26,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lawglm.errors import ModelError
+from lawglm.errors import LawGLMError, ModelError
+from lawglm.models.model_files import check_out, inside, staging_dir, swap_in
 
 MANIFEST = "lawglm-convert.json"
 SAFETENSORS_INDEX = "model.safetensors.index.json"
 BIN_INDEX = "pytorch_model.bin.index.json"
+SOURCE_FILES = ("tokenizer.model", "tokenization_chatglm.py", "modeling_chatglm.py")
 # THUDM config fields whose values the native model cannot represent
 _UNSUPPORTED = {"rmsnorm": True, "add_bias_linear": False, "apply_residual_connection_post_layernorm": False,
                 "post_layer_norm": True}
@@ -46,11 +48,15 @@ _TOP = {"embedding.word_embeddings.weight": "model.embed_tokens.weight",
 
 
 # --- recognising a checkpoint ---------------------------------------------------------------
-def read_json(path: Path) -> dict:
+def read_json(path: Path, error: type[LawGLMError] = ModelError) -> dict:
+    """A JSON object read from `path` (error naming the file when it is unreadable or not an object)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"model: cannot read {path}: {exc}") from exc
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise error(f"model: cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise error(f"model: {path.name} must hold a JSON object, got {type(data).__name__} ({path})")
+    return data
 
 
 def is_chatglm_dir(path: str | Path) -> bool:
@@ -59,20 +65,34 @@ def is_chatglm_dir(path: str | Path) -> bool:
     if not cfg.is_file():
         return False
     try:
-        return json.loads(cfg.read_text(encoding="utf-8")).get("model_type") == "chatglm"
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return False
+    return isinstance(data, dict) and data.get("model_type") == "chatglm"
 
 
 def _rope_is_linear(src: Path) -> bool:
     """ChatGLM2-32k's remote code divides positions by rope_ratio; ChatGLM3 / GLM-4 multiply the base."""
-    code = src / "modeling_chatglm.py"
+    code = inside(src, "modeling_chatglm.py", ModelError)
     text = code.read_text(encoding="utf-8", errors="replace") if code.is_file() else ""
     return "/ self.rope_ratio" in text and "base * self.rope_ratio" not in text
 
 
+_REQUIRED_INTS = ("hidden_size", "num_attention_heads", "num_layers", "ffn_hidden_size", "padded_vocab_size")
+_OPTIONAL_INTS = ("kv_channels", "multi_query_group_num", "seq_length")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def check_config(cfg: dict) -> None:
-    """ModelError naming the field when the checkpoint is not the ChatGLM2/3 / GLM-4 architecture."""
+    """ModelError naming the field when the checkpoint is not the ChatGLM2/3 / GLM-4 architecture or a size
+    is missing, not a positive integer, or inconsistent (checked before anything is read or allocated)."""
     if cfg.get("model_type") != "chatglm":
         raise ModelError(f"model_type: expected 'chatglm', got {cfg.get('model_type')!r}")
     if "position_encoding_2d" in cfg or "padded_vocab_size" not in cfg:
@@ -84,7 +104,25 @@ def check_config(cfg: dict) -> None:
     for name, want in _UNSUPPORTED.items():
         if name in cfg and bool(cfg[name]) != want:
             raise ModelError(f"{name}: {cfg[name]!r} is not supported by GlmForCausalLM (needs {want})")
-    kv = cfg.get("kv_channels") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    for name in _REQUIRED_INTS + _OPTIONAL_INTS:
+        if name not in cfg or (cfg[name] is None and name in _OPTIONAL_INTS):
+            if name in _REQUIRED_INTS:
+                raise ModelError(f"{name}: missing from config.json")
+            continue
+        if not _is_int(cfg[name]) or cfg[name] < 1:
+            raise ModelError(f"{name}: must be a positive integer in config.json, got {cfg[name]!r}")
+    for name, required in (("layernorm_epsilon", True), ("rope_ratio", False)):
+        value = cfg.get(name)
+        if (value is not None or required) and not (_is_number(value) and value > 0):
+            raise ModelError(f"{name}: must be a positive number in config.json, got {value!r}")
+    heads = cfg["num_attention_heads"]
+    if not cfg.get("kv_channels") and cfg["hidden_size"] % heads:
+        raise ModelError(f"num_attention_heads: {heads} does not divide hidden_size {cfg['hidden_size']} "
+                         "(and config.json has no kv_channels)")
+    groups = cfg.get("multi_query_group_num") or heads
+    if cfg.get("multi_query_attention") and heads % groups:
+        raise ModelError(f"multi_query_group_num: {groups} must divide num_attention_heads {heads}")
+    kv = cfg.get("kv_channels") or cfg["hidden_size"] // heads
     if kv % 4:
         raise ModelError(f"kv_channels: {kv} must be divisible by 4 (half of each head is rotated in pairs)")
 
@@ -94,7 +132,7 @@ def glm_config(cfg: dict, *, rope_linear: bool = False, eos_ids: list[int] | Non
     check_config(cfg)
     heads = cfg["num_attention_heads"]
     head_dim = cfg.get("kv_channels") or cfg["hidden_size"] // heads
-    groups = cfg.get("multi_query_group_num", heads) if cfg.get("multi_query_attention") else heads
+    groups = (cfg.get("multi_query_group_num") or heads) if cfg.get("multi_query_attention") else heads
     ratio = float(cfg.get("rope_ratio", 1) or 1)
     rope: dict[str, Any] = {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5}
     if rope_linear and ratio != 1:
@@ -116,11 +154,14 @@ def glm_config(cfg: dict, *, rope_linear: bool = False, eos_ids: list[int] | Non
 
 # --- weights ------------------------------------------------------------------------------
 def weight_files(src: Path) -> list[Path]:
-    """The checkpoint's weight files in order: from the shard index when there is one."""
+    """The checkpoint's weight files in order: from the shard index when there is one. Every file must
+    resolve inside SRC (a `../` or absolute shard name, or a symlink leading elsewhere, is refused)."""
     for index in (SAFETENSORS_INDEX, BIN_INDEX):
         if (src / index).is_file():
-            names = dict.fromkeys(read_json(src / index).get("weight_map", {}).values())
-            files = [src / n for n in names]
+            weight_map = read_json(inside(src, index, ModelError)).get("weight_map", {})
+            if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+                raise ModelError(f"model: {index} needs a weight_map of tensor name -> file name")
+            files = [inside(src, n, ModelError) for n in dict.fromkeys(weight_map.values())]
             missing = [f.name for f in files if not f.is_file()]
             if missing:
                 raise ModelError(f"model: {src} lacks shards named in {index}: {', '.join(missing[:3])}")
@@ -128,7 +169,74 @@ def weight_files(src: Path) -> list[Path]:
     files = sorted(src.glob("*.safetensors")) or sorted(src.glob("pytorch_model*.bin"))
     if not files:
         raise ModelError(f"model: {src} has no *.safetensors or pytorch_model*.bin weights")
-    return files
+    return [inside(src, f.name, ModelError) for f in files]
+
+
+def tensor_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """{tensor name: shape} of one shard, without reading its data (safetensors header; a .bin is mapped)."""
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors import safe_open
+
+            with safe_open(str(path), framework="pt") as st:
+                return {name: tuple(st.get_slice(name).get_shape()) for name in st.keys()}  # noqa: SIM118
+        import torch
+
+        state = torch.load(str(path), map_location="cpu", mmap=True, weights_only=True)
+        if not isinstance(state, dict):
+            raise ModelError(f"model: {path.name} holds no state dict")
+        return {str(k): tuple(v.shape) for k, v in state.items() if hasattr(v, "shape")}
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"model: cannot read {path.name}: {str(exc)[:200]}") from exc
+
+
+def check_weights(files: list[Path], cfg: dict, src_cfg: dict) -> None:
+    """Every size config.json declares against the tensors actually present (headers only), before anything
+    is allocated: a config that does not describe these weights is refused naming the field."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for f in files:
+        shapes.update(tensor_shapes(f))
+    by_key = {name.removeprefix("transformer."): shape for name, shape in shapes.items()}
+    emb = by_key.get("embedding.word_embeddings.weight")
+    if emb is None or len(emb) != 2:
+        raise ModelError(f"model: the checkpoint has no 2-D embedding.word_embeddings.weight ({emb})")
+    vocab, hidden = cfg["vocab_size"], cfg["hidden_size"]
+    if emb[0] != vocab:
+        raise ModelError(f"padded_vocab_size: config.json says {vocab}, the embedding has {emb[0]} rows")
+    if emb[1] != hidden:
+        raise ModelError(f"hidden_size: config.json says {hidden}, the embedding has {emb[1]} columns")
+    layers = sorted({int(m.group(1)) for k in by_key if (m := _LAYER.match(k))})
+    if layers != list(range(len(layers))):
+        raise ModelError(f"model: the checkpoint's layers are not numbered 0..n-1 ({layers[:5]}...)")
+    if len(layers) != cfg["num_hidden_layers"]:
+        raise ModelError(f"num_layers: config.json says {src_cfg['num_layers']}, the weights hold "
+                         f"{len(layers)} layers")
+    heads, groups, head_dim, ffn = (cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"],
+                                    cfg["intermediate_size"])
+    qkv = (heads + 2 * groups) * head_dim
+    sizes = "num_attention_heads / multi_query_group_num / kv_channels"
+    want = {"embedding.word_embeddings.weight": ((vocab, hidden), "padded_vocab_size / hidden_size"),
+            "output_layer.weight": ((vocab, hidden), "padded_vocab_size / hidden_size"),
+            "encoder.final_layernorm.weight": ((hidden,), "hidden_size")}
+    for i in layers:
+        p = f"encoder.layers.{i}."
+        want.update({p + "input_layernorm.weight": ((hidden,), "hidden_size"),
+                     p + "post_attention_layernorm.weight": ((hidden,), "hidden_size"),
+                     p + "self_attention.query_key_value.weight": ((qkv, hidden), sizes),
+                     p + "self_attention.dense.weight": ((hidden, heads * head_dim), sizes),
+                     p + "mlp.dense_h_to_4h.weight": ((2 * ffn, hidden), "ffn_hidden_size"),
+                     p + "mlp.dense_4h_to_h.weight": ((hidden, ffn), "ffn_hidden_size")})
+        if cfg.get("attention_bias"):
+            want[p + "self_attention.query_key_value.bias"] = ((qkv,), sizes)
+    missing = sorted(k for k in want if k not in by_key)
+    if missing:
+        raise ModelError(f"model: the checkpoint lacks {len(missing)} tensors (e.g. {missing[0]})")
+    for key, (shape, fields) in want.items():
+        if by_key[key] != shape:
+            raise ModelError(f"{fields}: config.json gives {key} the shape {list(shape)}, the weights hold "
+                             f"{list(by_key[key])}")
 
 
 def iter_tensors(path: Path) -> Iterator[tuple[str, Any]]:
@@ -272,23 +380,29 @@ def _manifest(tmp: Path, src: Path, files: list[Path], info: dict, started: floa
 
 def convert_chatglm(src: str | Path, out: str | Path, *, dtype: str | None = None,
                     chat_format: str | None = None, progress: bool = True, overwrite: bool = False) -> dict:
-    """Convert the THUDM checkpoint in SRC into a GlmForCausalLM directory OUT (atomically); the manifest."""
+    """Convert the THUDM checkpoint in SRC into a GlmForCausalLM directory OUT (atomically); the manifest.
+
+    Everything is checked before anything is written: the config against the weights present, every file
+    read inside SRC, OUT neither SRC nor above it nor a symlink, and an existing OUT replaced only when it is
+    a lawglm conversion (it holds lawglm-convert.json) and --overwrite is given."""
     src, out = Path(src).expanduser(), Path(out).expanduser()
-    if not is_chatglm_dir(src):
+    if not src.is_dir() or not (src / "config.json").is_file():
+        raise ModelError(f"src: {src} is not a ChatGLM2/3 / GLM-4 remote-code checkpoint "
+                         "(it needs a config.json with model_type 'chatglm')")
+    src_cfg = read_json(inside(src, "config.json", ModelError))
+    if src_cfg.get("model_type") != "chatglm":
         raise ModelError(f"src: {src} is not a ChatGLM2/3 / GLM-4 remote-code checkpoint "
                          "(its config.json needs model_type 'chatglm')")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ModelError(f"out: {out} exists and is not empty (pass --overwrite to replace it)")
+    check_out(out, overwrite, MANIFEST, ModelError, source=src)
+    for name in SOURCE_FILES:  # read later (tokenizer, rotary flavour): confined like the weights
+        inside(src, name, ModelError)
     started = time.time()
-    src_cfg = read_json(src / "config.json")
     cfg = glm_config(src_cfg, rope_linear=_rope_is_linear(src))
     files = weight_files(src)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    check_weights(files, cfg, src_cfg)
+    target_dtype = _dtype(dtype)
+    tmp = staging_dir(out)
     try:
-        target_dtype = _dtype(dtype)
         if target_dtype is not None:
             cfg["dtype"] = str(target_dtype).removeprefix("torch.")
         weight_map = _write_shards(files, cfg, tmp, target_dtype, progress)
@@ -300,9 +414,7 @@ def convert_chatglm(src: str | Path, out: str | Path, *, dtype: str | None = Non
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    swap_in(tmp, out, MANIFEST, ModelError)
     return meta
 
 

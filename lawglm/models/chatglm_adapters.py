@@ -23,6 +23,7 @@ from typing import Any
 from lawglm.errors import AdapterError
 from lawglm.models.adapters import META_FILE
 from lawglm.models.chatglm import read_json
+from lawglm.models.model_files import check_out, inside, staging_dir, swap_in
 
 PREFIX_KEY = "transformer.prefix_encoder.embedding.weight"
 _LORA_KEY = re.compile(r"^(?:base_model\.model\.)?transformer\.encoder\.layers\.(\d+)\.(.+?)\.(lora_[AB])"
@@ -36,22 +37,37 @@ def _load_state(path: Path) -> dict:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
 
-            return load_file(str(path))
-        import torch
+            state = load_file(str(path))
+        else:
+            import torch
 
-        return torch.load(str(path), map_location="cpu", weights_only=True)
+            state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # unreadable pickle / safetensors header
-        raise AdapterError(f"adapter: cannot read {path}: {exc}") from exc
+        raise AdapterError(f"adapter: cannot read {path}: {str(exc)[:200]}") from exc
+    if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
+        raise AdapterError(f"adapter: {path.name} must hold a dict of tensors")
+    return state
+
+
+_BASE_INTS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim",
+              "intermediate_size", "vocab_size")
+
+
+def _positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
 
 def _base_config(base: Path) -> dict:
     cfg_file = base / "config.json"
     if not cfg_file.is_file():
         raise AdapterError(f"base: {base} has no config.json (convert the model first: lawglm convert chatglm)")
-    cfg = read_json(cfg_file)
+    cfg = read_json(cfg_file, AdapterError)
     if cfg.get("model_type") != "glm":
         raise AdapterError(f"base: {base} is a {cfg.get('model_type')!r} model; ChatGLM adapters import onto "
                            "the converted GlmForCausalLM directory (lawglm convert chatglm SRC OUT)")
+    for name in _BASE_INTS:
+        if not _positive_int(cfg.get(name)):
+            raise AdapterError(f"base: {name} in {cfg_file} must be a positive integer, got {cfg.get(name)!r}")
     return cfg
 
 
@@ -68,7 +84,7 @@ def detect_kind(src: Path) -> str:
 def _ptuning_file(src: Path) -> Path | None:
     for name in ("pytorch_model.bin", "model.safetensors"):
         if (src / name).is_file():
-            return src / name
+            return inside(src, name, AdapterError)
     return None
 
 
@@ -78,9 +94,18 @@ def _prefix_kv(state: dict) -> Any:
     import torch
 
     emb = state[PREFIX_KEY].float()
+    if emb.dim() != 2:
+        raise AdapterError(f"src: {PREFIX_KEY} must be [pre_seq_len, width], got {list(emb.shape)}")
     if "transformer.prefix_encoder.trans.0.weight" not in state:
         return emb
     p = "transformer.prefix_encoder.trans."
+    width = emb.shape[1]
+    hidden = state[p + "0.weight"].shape[0] if state[p + "0.weight"].dim() == 2 else -1
+    for key, shape in (("0.weight", [hidden, width]), ("0.bias", [hidden]), ("2.weight", [width, hidden]),
+                       ("2.bias", [width])):
+        got = list(state[p + key].shape) if p + key in state else None
+        if got != shape or hidden < 1:
+            raise AdapterError(f"src: {p}{key} has shape {got}, the prefix embedding needs {shape}")
     with torch.no_grad():
         hidden = torch.tanh(emb @ state[p + "0.weight"].float().T + state[p + "0.bias"].float())
         return hidden @ state[p + "2.weight"].float().T + state[p + "2.bias"].float()
@@ -129,7 +154,7 @@ def import_ptuning(src: Path, base: Path, out: Path) -> dict:
 
 # --- LoRA ---------------------------------------------------------------------------------------
 def _lora_config(src: Path) -> dict:
-    cfg = read_json(src / "adapter_config.json")
+    cfg = read_json(inside(src, "adapter_config.json", AdapterError), AdapterError)
     if str(cfg.get("peft_type", "")).upper() != "LORA":
         raise AdapterError(f"src: {src} is a {cfg.get('peft_type')} adapter; only LoRA imports from PEFT")
     for field, ok in (("use_dora", False), ("bias", "none"), ("modules_to_save", None)):
@@ -137,18 +162,57 @@ def _lora_config(src: Path) -> dict:
             raise AdapterError(f"src: {field}={cfg[field]!r} cannot be split onto the native layers")
     if cfg.get("rank_pattern") or cfg.get("alpha_pattern"):
         raise AdapterError("src: per-layer rank_pattern / alpha_pattern is not supported")
+    if not _positive_int(cfg.get("r")):
+        raise AdapterError(f"src: r (the LoRA rank) in adapter_config.json must be a positive integer, "
+                           f"got {cfg.get('r')!r}")
+    alpha = cfg.get("lora_alpha", 8)
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
+        raise AdapterError(f"src: lora_alpha in adapter_config.json must be a positive number, got {alpha!r}")
     return cfg
 
 
-def _lora_tensors(state: dict, cfg: dict) -> dict:
-    """PEFT LoRA tensors of the remote-code layer names -> GlmForCausalLM names (q/k/v split)."""
+def _lora_shapes(cfg: dict) -> dict[str, tuple[int, int]]:
+    """(rows out, columns in) of every remote-code layer a LoRA may target, from the base's config."""
+    hidden, q = cfg["hidden_size"], cfg["num_attention_heads"] * cfg["head_dim"]
+    kv = cfg["num_key_value_heads"] * cfg["head_dim"]
+    return {"self_attention.query_key_value": (q + 2 * kv, hidden), "self_attention.dense": (hidden, q),
+            "mlp.dense_h_to_4h": (2 * cfg["intermediate_size"], hidden),
+            "mlp.dense_4h_to_h": (hidden, cfg["intermediate_size"])}
+
+
+def _check_lora_tensor(name: str, t: Any, layer: int, module: str, ab: str, cfg: dict, rank: int) -> None:
+    """The tensor fits the base: an existing layer, the module's rows / columns, the config's rank."""
+    layers = cfg["num_hidden_layers"]
+    if layer >= layers:
+        raise AdapterError(f"src: {name} is for layer {layer}, the base has {layers} layers (0..{layers - 1})")
+    rows, cols = _lora_shapes(cfg)[module]
+    shape = list(t.shape)
+    if len(shape) != 2:
+        raise AdapterError(f"src: {name} must be a matrix, got shape {shape}")
+    r_dim, other, want, what = (0, 1, cols, "columns") if ab == "lora_A" else (1, 0, rows, "rows")
+    if shape[r_dim] != rank:
+        raise AdapterError(f"src: {name} has rank {shape[r_dim]}, adapter_config.json says r {rank}")
+    if shape[other] != want:
+        raise AdapterError(f"src: {name} has {shape[other]} {what}, the base's {module} needs {want}")
+
+
+def _lora_tensors(state: dict, cfg: dict, rank: int) -> dict:
+    """PEFT LoRA tensors of the remote-code layer names -> GlmForCausalLM names (q/k/v split); every tensor
+    checked against the base's layers and sizes and the adapter's rank first."""
     sizes = [cfg["num_attention_heads"] * cfg["head_dim"], cfg["num_key_value_heads"] * cfg["head_dim"],
              cfg["num_key_value_heads"] * cfg["head_dim"]]
-    out = {}
+    out, pairs = {}, {}
     for name, t in state.items():
         m = _LORA_KEY.match(name)
         if m is None or m.group(2) not in _LORA_TARGETS:
-            raise AdapterError(f"src: unexpected LoRA tensor {name!r}")
+            raise AdapterError(f"src: unexpected LoRA tensor {str(name)[:200]!r}")
+        _check_lora_tensor(name, t, int(m.group(1)), m.group(2), m.group(3), cfg, rank)
+        pairs.setdefault((int(m.group(1)), m.group(2)), set()).add(m.group(3))
+    unpaired = [f"layer {k[0]} {k[1]}" for k, v in pairs.items() if v != {"lora_A", "lora_B"}]
+    if unpaired:
+        raise AdapterError(f"src: {unpaired[0]} lacks its lora_A or lora_B matrix")
+    for name, t in state.items():
+        m = _LORA_KEY.match(name)
         layer, target, ab = m.group(1), _LORA_TARGETS[m.group(2)], m.group(3)
         stem = f"base_model.model.model.layers.{layer}."
         if target != "self_attn.qkv":
@@ -169,7 +233,7 @@ def import_lora(src: Path, base: Path, out: Path) -> dict:
                    None)
     if weights is None:
         raise AdapterError(f"src: {src} has no adapter_model.safetensors / adapter_model.bin")
-    tensors = _lora_tensors(_load_state(weights), base_cfg)
+    tensors = _lora_tensors(_load_state(inside(src, weights.name, AdapterError)), base_cfg, cfg["r"])
     targets = sorted({k.split(".")[-3] for k in tensors})
     cfg.update(target_modules=targets, base_model_name_or_path=str(base), inference_mode=True)
     cfg.pop("auto_mapping", None)
@@ -206,16 +270,15 @@ def _card(out: Path, meta: dict) -> str:
 
 
 def import_adapter(src: str | Path, base: str | Path, out: str | Path, overwrite: bool = False) -> dict:
-    """Import a ChatGLM adapter (kind detected) into OUT in lawglm's layout; returns its lawglm.json."""
+    """Import a ChatGLM adapter (kind detected) into OUT in lawglm's layout; returns its lawglm.json.
+    An existing OUT is replaced only with `overwrite` and when it is a lawglm adapter (holds lawglm.json)."""
     src, base, out = Path(src).expanduser(), Path(base).expanduser(), Path(out).expanduser()
     if not src.is_dir():
         raise AdapterError(f"src: {src} is not a directory")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise AdapterError(f"out: {out} exists and is not empty (pass --overwrite to replace it)")
+    check_out(out, overwrite, META_FILE, AdapterError, source=src)
     kind = detect_kind(src)
     _base_config(base)
-    tmp = out.parent / f".{out.name}.importing"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = staging_dir(out)
     try:
         info = import_ptuning(src, base, tmp) if kind == "ptuning" else import_lora(src, base, tmp)
         meta = _meta(base, src, kind, info)
@@ -224,7 +287,5 @@ def import_adapter(src: str | Path, base: str | Path, out: str | Path, overwrite
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.replace(out)
+    swap_in(tmp, out, META_FILE, AdapterError)
     return meta
