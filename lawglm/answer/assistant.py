@@ -378,7 +378,7 @@ def _with_roles(answer: Answer, question: str) -> Answer:
     from lawglm.search.retrieval import expand_query
 
     cites = [c for c in answer.citations if c.verified and c.article is not None and c.supported]
-    claimed = {c.article.key for c in cites if (c.support or {}).get("kind") in ("quote", "claim")}
+    claimed = {c.article.key for c in cites if (c.support or {}).get("kind") in ("quote", "claim", "clause")}
     asked = grams(expand_query(question))
     for c in cites:
         if c.article.key in claimed:

@@ -30,7 +30,8 @@ from lawglm.settings import PACKAGE_DIR
 TERMS_FILE = PACKAGE_DIR / "data" / "clause_terms.json"
 ITEM_RE = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]+)[)）]")
 HEADING_RE = re.compile(r"^第[一二三四五六七八九十百零]+[编分章节]")  # a heading glued to an article's end
-MIN_SHARED = 3  # content bigrams a clause must share with the question to decide it
+MIN_SHARED = 3  # content bigrams a clause must share with the question to be shown as the closest one
+SURE_SHARED = 6  # ... and to be stated as the one that decides it
 TOP_ARTICLES = 3  # governing articles whose clauses are compared
 RANK_PENALTY = 0.15  # a tie goes to the better-ranked article
 ECHO_SHARE = 0.7  # share of a sentence's content bigrams taken from the question that makes it an echo
@@ -129,6 +130,11 @@ def score(clause: Clause, q: set[str]) -> float:
 
 def decide(question: str, articles: Sequence[Article]) -> Clause | None:
     """The deciding clause of the top governing articles (see module doc), or None."""
+    return decide_scored(question, articles)[0]
+
+
+def decide_scored(question: str, articles: Sequence[Article]) -> tuple[Clause | None, float]:
+    """(the best-matching clause or None, its score: content bigrams shared with the question)."""
     q = _question_grams(question)
     best, best_score = None, 0.0
     for rank, article in enumerate(articles[:TOP_ARTICLES]):
@@ -141,7 +147,7 @@ def decide(question: str, articles: Sequence[Article]) -> Clause | None:
             s = raw * (1.0 - RANK_PENALTY * rank)
             if raw >= MIN_SHARED and s > best_score:
                 best, best_score = c, s
-    return best
+    return best, best_score
 
 
 MAX_QUOTE = 120  # characters of a 款 quoted in the conclusion: longer ones give their best sentence
@@ -158,15 +164,22 @@ def best_sentence(text: str, question: str) -> str:
     return max(parts, key=lambda s: (len(_grams(s) & q), -parts.index(s))) if parts else text
 
 
-def conclusion(clause: Clause, question: str = "") -> str:
+WEAK_HINT = "该条是否直接决定您的问题，取决于您的具体情况是否符合它的条件，请对照下列条文，必要时咨询执业律师。"
+
+
+def conclusion(clause: Clause, question: str = "", sure: bool = True) -> str:
     """One sentence: the clause that decides the question, in its own words (run into the sentence, not
-    set off as a quotation: 法律依据 quotes the clause itself, and no sentence is said twice)."""
+    set off as a quotation: 法律依据 quotes the clause itself, and no sentence is said twice). `sure`
+    False: the clause only matched the question's words weakly, and the sentence says so."""
+    lead_in = "就您描述的情形，起决定作用的是" if sure else "检索到的条文中，与您的问题最相关的是"
     if clause.item:
         body = ITEM_RE.sub("", clause.text).rstrip("；;，,。")
         lead = clause.lead.rstrip("：:，,")
-        return f"就您描述的情形，起决定作用的是{clause.citation}：{lead}——{body}。"
-    text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。"))
-    return f"就您描述的情形，起决定作用的是{clause.citation}：{text}。"
+        out = f"{lead_in}{clause.citation}：{lead}——{body}。"
+    else:
+        text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。"))
+        out = f"{lead_in}{clause.citation}：{text}。"
+    return out if sure else out + WEAK_HINT
 
 
 def fragment(text: str, hint: str, min_chars: int = 6) -> str:

@@ -22,9 +22,10 @@ from lawglm.answer.areas import NextSteps, next_steps_for
 from lawglm.answer.calculators import Calculation, calculate, money, render
 from lawglm.answer.clauses import (
     NO_CLAUSE,
+    SURE_SHARED,
     Clause,
     conclusion,
-    decide,
+    decide_scored,
     is_echo,
     score,
     split,
@@ -149,8 +150,11 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
         calcs[0][0].headline = True
     head = next((c for c, _, _ in calcs if c.headline and c.amount is not None), None)
     clause = _calc_clause(head, corpus) if head is not None else None
-    clause = clause or decide(question, sources)
-    text = conclusion(clause, question) if clause is not None else NO_CLAUSE
+    sure = clause is not None
+    if clause is None:
+        clause, matched = decide_scored(question, sources)
+        sure = matched >= SURE_SHARED
+    text = conclusion(clause, question, sure) if clause is not None else NO_CLAUSE
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
     nxt = next_steps_for(question, routing, corpus, today)

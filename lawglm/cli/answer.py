@@ -110,8 +110,10 @@ LOCAL_HELP = "answer in this process even when a `lawglm serve` is running"
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="print the whole Answer as JSON")
 @click.option("--local", is_flag=True, help=LOCAL_HELP)
+@click.option("--full", is_flag=True, help="after the answer, every retrieved article in full (the deciding clause "
+                                           "marked 【】), also those folded away as not bearing on the question")
 @_generation_options
-def ask(question: str, as_json: bool, **flags) -> None:
+def ask(question: str, as_json: bool, full: bool, **flags) -> None:
     """Answer a legal question with cited, verified articles: `lawglm ask "借款利息怎么算？"`.
 
     Uses a running `lawglm serve` (LAWGLM_URL, or the default address if it answers); otherwise loads the
@@ -133,7 +135,9 @@ def ask(question: str, as_json: bool, **flags) -> None:
         if as_json:
             echo_json([x for x in items if isinstance(x, dict)][-1])
         else:
-            _show(items)
+            answer = _show(items)
+            if full:
+                _print_full(answer)
         return
     assistant = _load(flags, question)
     opts = _request_opts(flags)
@@ -142,7 +146,23 @@ def ask(question: str, as_json: bool, **flags) -> None:
     if as_json:
         echo_json(assistant.ask(AskOptions(question, **opts)).to_dict())
         return
-    _show(assistant.stream(AskOptions(question, None, **opts)))
+    answer = _show(assistant.stream(AskOptions(question, None, **opts)))
+    if full:
+        _print_full(answer)
+
+
+def _print_full(answer: dict) -> None:
+    """Every retrieved article in full (sections.basis_full), the deciding clause marked 【】."""
+    items = (answer.get("sections") or {}).get("basis_full") or []
+    if not items:
+        items = [{"citation": h["citation"], "status": h["status"], "text": h["text"]} for h in answer["retrieved"]]
+    click.echo("\n全部条文：")
+    for a in items:
+        text, clause = a["text"], (a.get("clause") or {}).get("text")
+        if clause and clause in text:
+            text = text.replace(clause, f"【{clause}】", 1)
+        note = "" if a.get("bears", True) else "，与本问题关系不大"
+        click.echo(f"{a['citation']}（{a['status']}{note}）\n{text}\n")
 
 
 CHAT_WELCOME = "欢迎使用 lawglm 法律助手：输入问题即可对话，输入 clear 清空对话历史，输入 stop 退出。"

@@ -249,6 +249,8 @@ function retrievedItem(h) {
 function renderSections(text, s) {
   const parts = [el("div", "section-title", "结论"),
                  el("p", "conclusion" + ({fallback: " fallback", sources: " quoted"}[s.conclusion_from] || ""), s.conclusion)];
+  if (s.calculations && s.calculations.length) parts.push(el("div", "section-title", "计算"), calculations(s));
+  if (s.basis_full && s.basis_full.length) parts.push(el("div", "section-title", "起决定作用的条款"), ...basisBlocks(s));
   if (s.next_steps && s.next_steps.length) {
     parts.push(el("div", "section-title", "下一步"));
     const ol = el("ol", "next-steps");
@@ -257,6 +259,60 @@ function renderSections(text, s) {
   }
   parts.push(el("p", "disclaimer", s.disclaimer));
   text.replaceChildren(...parts);
+}
+
+// the person's numbers (answer/calculators.py): each figure with its working, each step citing its 款/项
+function calculations(s) {
+  const box = el("div", "calculations");
+  s.calculations.forEach((c) => {
+    box.appendChild(el("p", "calc-title", c.title + (c.amount == null ? "" : "：" + c.amount.toLocaleString("zh-CN") + "元")));
+    const ol = el("ol", "calc-steps");
+    (c.lines || []).forEach((line) => ol.appendChild(el("li", "", line)));
+    box.appendChild(ol);
+  });
+  return box;
+}
+
+// an article's text with the deciding clause marked (answer/decided.py basis_full)
+function articleWithClause(a) {
+  const p = el("p", "article-text");
+  const clause = a.clause && a.clause.text;
+  const at = clause ? a.text.indexOf(clause) : -1;
+  if (at < 0) { p.textContent = a.text; return p; }
+  p.appendChild(document.createTextNode(a.text.slice(0, at)));
+  p.appendChild(el("mark", "deciding-clause", clause));
+  p.appendChild(document.createTextNode(a.text.slice(at + clause.length)));
+  return p;
+}
+
+// 法律依据: the deciding clause first and marked; every retrieved article in full one tap away
+function basisBlocks(s) {
+  const out = [];
+  const deciding = s.basis_full.find((a) => a.clause);
+  if (deciding) {
+    const card = el("div", "card deciding");
+    const head = el("div", "card-head");
+    head.appendChild(citeTitle(deciding.law, deciding.clause.label));
+    head.appendChild(el("span", "pill pill-deciding", "决定本问题"));
+    head.appendChild(statusPill(deciding.status));
+    card.appendChild(head);
+    card.appendChild(articleWithClause(deciding));
+    out.push(card);
+  }
+  const all = el("details", "basis-full");
+  const folded = s.basis_full.filter((a) => !a.bears).length;
+  all.appendChild(el("summary", "", "全部条文（" + s.basis_full.length + "）" + (folded ? "，其中 " + folded + " 条与本问题关系不大" : "")));
+  s.basis_full.forEach((a) => {
+    const item = el("div", "card" + (a.bears ? "" : " offq"));
+    const head = el("div", "card-head");
+    head.appendChild(citeTitle(a.law, a.label));
+    head.appendChild(statusPill(a.status));
+    item.appendChild(head);
+    item.appendChild(articleWithClause(a));
+    all.appendChild(item);
+  });
+  out.push(all);
+  return out;
 }
 
 // one card per article and verdict, with how many times the answer cites it
