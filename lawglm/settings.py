@@ -114,6 +114,11 @@ class Settings(BaseSettings):
                                                                "(the longest in the shipped corpus: 11,184)")
     max_law_chars: int = Field(2_000_000, ge=1000, description="longest law (all its articles) accepted into "
                                                                "the index (the longest shipped law: 156,567)")
+    max_article_no: int = Field(5000, ge=1, description="largest article number accepted into the index (the "
+                                                        "largest in the shipped corpus: 1,260)")
+    max_sub_no: int = Field(50, ge=1, description="largest 之N of an article accepted (shipped corpus: 之六)")
+    max_upload_articles: int = Field(30_000, ge=1, description="most articles one POST /v1/index/rebuild may "
+                                                               "bring (the whole shipped corpus: 26,168)")
 
     def corpus_source(self) -> str:
         return self.corpus or default_corpus()

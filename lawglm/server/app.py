@@ -123,6 +123,7 @@ def create_app(assistant: core.AnswerService | None = None, settings: Settings |
                               "checks, contract drafting, index administration.")
     app.state.lawglm = st
     errors.install(app)
+    errors.redact_logs()
     for router in (routes_legal.router, routes_openai.router, routes_contracts.router, routes_admin.router):
         app.include_router(router)
     _ops_routes(app, st)
@@ -137,8 +138,11 @@ def create_app(assistant: core.AnswerService | None = None, settings: Settings |
 
 
 def _body_limit(settings: Settings):
-    def limit(path: str) -> int:
-        return settings.max_upload_bytes if path in UPLOAD_PATHS else settings.max_body_bytes
+    """path -> (the body limit in bytes, the setting's env var, named in the 413)."""
+    def limit(path: str) -> tuple[int, str]:
+        if path in UPLOAD_PATHS:
+            return settings.max_upload_bytes, "LAWGLM_MAX_UPLOAD_BYTES"
+        return settings.max_body_bytes, "LAWGLM_MAX_BODY_BYTES"
     return limit
 
 

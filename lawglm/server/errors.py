@@ -6,9 +6,12 @@ is FastAPI's usual field, `error` is what OpenAI clients read.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
+import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +45,59 @@ RETRY_AFTER = "2"
 MAX_ERRORS = 20  # validation errors reported per response
 MAX_ERROR_CHARS = 300  # characters of one error message
 MAX_LOC_PARTS = 8
+
+
+_PATH = re.compile(r"(?<![\w.~-])/([^\s'\"<>:,;()\[\]/]+)(?:/[^\s'\"<>:,;()\[\]]*)?")
+
+
+def _kept_prefixes() -> tuple[str, ...]:
+    """Where code lives (tracebacks name its files): the Python installation and lawglm's own package."""
+    import sys
+    import sysconfig
+
+    from ..settings import PACKAGE_DIR
+
+    dirs = {sys.prefix, sys.base_prefix, str(PACKAGE_DIR), *sysconfig.get_paths().values()}
+    return tuple(sorted(str(d).rstrip("/") + "/" for d in dirs if d))
+
+
+@functools.lru_cache(maxsize=256)
+def _is_root_dir(first: str) -> bool:
+    return os.path.isdir("/" + first)
+
+
+def redact_paths(text: str) -> str:
+    """`text` with server file paths replaced by <path> (absolute paths under a directory that exists at the
+    file-system root, e.g. /home, /tmp, /srv), except the code's own files; routes like /v1/... stay."""
+    kept = _kept_prefixes()
+
+    def sub(m: re.Match) -> str:
+        path = m.group(0)
+        if not _is_root_dir(m.group(1)) or path.startswith(kept):
+            return path
+        return "<path>"
+    return _PATH.sub(sub, text)
+
+
+class RedactPaths(logging.Filter):
+    """Logs that are shipped name no server paths (the admin's own response may): message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_text = redact_paths(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact_paths(record.exc_text)
+        record.msg, record.args = redact_paths(record.getMessage()), None
+        return True
+
+
+def redact_logs(names: tuple[str, ...] = ("lawglm", "lawglm.server", "uvicorn.error")) -> None:
+    """Install RedactPaths on the server's loggers (once)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactPaths) for f in logger.filters):
+            logger.addFilter(RedactPaths())
 
 
 class ApiError(Exception):

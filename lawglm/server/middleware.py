@@ -7,6 +7,7 @@ untouched.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -15,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._-]+")
+log = logging.getLogger("lawglm.server")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -95,7 +97,7 @@ class ObserveMiddleware:
         rid = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
         start, status = time.perf_counter(), [500]
-        limit = self.body_limit(scope["path"])
+        limit, setting = self.body_limit(scope["path"])
         state = {"started": False, "too_big": False, "seen": 0}
 
         async def send_wrapper(message: dict) -> None:
@@ -123,25 +125,37 @@ class ObserveMiddleware:
             declared = _content_length(scope)
             if declared is not None and declared > limit:
                 status[0] = 413
-                await _send_json(send, 413, _too_big(limit, rid), [(b"x-request-id", rid.encode())])
+                await _send_json(send, 413, _too_big(limit, setting, rid), [(b"x-request-id", rid.encode())])
                 return
             try:
                 await self.app(scope, receive_wrapper, send_wrapper)
-            except Exception:
-                if not state["too_big"]:
+            except Exception as exc:
+                if state["too_big"]:
+                    pass
+                elif state["started"]:
                     raise
+                else:  # a bug: the generic 500, still with its request id (Starlette's own has none)
+                    log.error("unhandled error (request %s)", rid, exc_info=exc)
+                    status[0] = 500
+                    await _send_json(send, 500, _internal(rid), [(b"x-request-id", rid.encode())])
+                    return
             if state["too_big"] and not state["started"]:
                 status[0] = 413
-                await _send_json(send, 413, _too_big(limit, rid), [(b"x-request-id", rid.encode())])
+                await _send_json(send, 413, _too_big(limit, setting, rid), [(b"x-request-id", rid.encode())])
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe(route, scope["method"], status[0], time.perf_counter() - start)
 
 
-def _too_big(limit: int, rid: str) -> dict:
-    msg = f"request body too large: limit is {limit} bytes"
+def _too_big(limit: int, setting: str, rid: str) -> dict:
+    msg = f"request body too large: limit is {limit} bytes ({setting})"
     return {"detail": msg, "error": {"message": msg, "type": "request_too_large", "code": 413},
             "request_id": rid}
+
+
+def _internal(rid: str) -> dict:
+    msg = f"internal server error (request id {rid})"
+    return {"detail": msg, "error": {"message": msg, "type": "internal_error", "code": 500}, "request_id": rid}
 
 
 def _request_id(scope: dict) -> str:

@@ -16,10 +16,11 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as FormFile
 
 from ..errors import LawGLMError
 from ..settings import Settings
@@ -117,36 +118,55 @@ def _reload_generator(st: core.ServerState, assistant: core.AnswerService) -> No
         assistant.generator = new
 
 
-async def _json_path(request: Request) -> str | None:
-    """`path` of a JSON body {"path": ...} (the route's other form); None for form uploads."""
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        return None
+REBUILD_BODY = {"requestBody": {"content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary", "description": ".jsonl/.txt/.md statutes file"},
+        "path": {"type": "string", "description": "server-side statutes file or directory"}}}},
+    "application/json": {"schema": RebuildRequest.model_json_schema()}}}}
+
+
+async def _rebuild_form(request: Request) -> tuple[FormFile | None, str | None, Any]:
+    """(upload, path, form to close) of the request body. Read here, after require_admin has passed: FastAPI
+    reads File/Form parameters before any dependency runs, so an unauthenticated upload used to be read and
+    spooled in full before its 401."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("application/json"):
+        try:
+            return None, RebuildRequest.model_validate_json(await request.body()).path, None
+        except ValueError as exc:
+            raise field_error("path", f"send multipart `file` or JSON {{\"path\": ...}} ({str(exc)[:200]})") from None
+    if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        raise field_error("file", "send multipart `file` (a statutes file) or `path`, or JSON {\"path\": ...}")
     try:
-        return RebuildRequest.model_validate_json(await request.body()).path
-    except ValueError as exc:
-        raise field_error("path", f"send multipart `file` or JSON {{\"path\": ...}} ({str(exc)[:200]})") from None
+        form = await request.form(max_files=1, max_fields=4)
+    except Exception as exc:  # starlette / python-multipart: malformed or too many parts
+        if isinstance(exc, ApiError):
+            raise
+        raise field_error("file", f"unreadable form body: {printable(str(exc), 200)}") from None
+    upload, path = form.get("file"), form.get("path")
+    if upload is not None and not isinstance(upload, FormFile):
+        raise field_error("file", "must be a file part (multipart/form-data with a filename)")
+    if path is not None and not isinstance(path, str):
+        raise field_error("path", "must be a text field")
+    return upload, path, form
 
 
 @router.post("/v1/index/rebuild", dependencies=[Depends(require_admin)], status_code=202,
              response_model=JobAccepted,
              summary="(admin) Update the index from statutes: multipart `file` upload, form or JSON `path`",
-             openapi_extra={"requestBody": {"content": {
-                 "multipart/form-data": {"schema": {"type": "object", "properties": {
-                     "file": {"type": "string", "format": "binary",
-                              "description": ".jsonl/.txt/.md statutes file"},
-                     "path": {"type": "string", "description": "server-side statutes file or directory"}}}},
-                 "application/json": {"schema": RebuildRequest.model_json_schema()}}}})
-async def rebuild(st: core.State, assistant: core.Service,
-                  file: Annotated[UploadFile | None, File(description=".jsonl/.txt/.md statutes file")] = None,
-                  path: Annotated[str | None, Form(description="server-side statutes file or directory")] = None,
-                  json_path: Annotated[str | None, Depends(_json_path)] = None) -> dict:
+             openapi_extra=REBUILD_BODY)
+async def rebuild(request: Request, st: core.State, assistant: core.Service) -> dict:
+    upload, path, form = await _rebuild_form(request)
     workdir = Path(tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-", dir=_uploads_dir(st)))
     try:
-        paths = await _rebuild_input(file, path or json_path, workdir, st.settings)
+        paths = await _rebuild_input(upload, path, workdir, st.settings)
         report = await run_in_threadpool(_validate, paths, st.settings, workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
+    finally:
+        if form is not None:
+            await form.close()
     job = _new_job(st, report)
     threading.Thread(target=_run_job, args=(st, job, paths, workdir), daemon=True,
                      name=f"lawglm-rebuild-{job['id']}").start()
@@ -181,17 +201,26 @@ def clean_stale_uploads(settings: Settings) -> list[str]:
     return removed
 
 
-async def _rebuild_input(upload: UploadFile | None, path: str | None, workdir: Path,
+async def _rebuild_input(upload: FormFile | None, path: str | None, workdir: Path,
                          settings: Settings) -> list[Path]:
     """The statutes to ingest: the uploaded file saved under workdir, or the server-side path."""
     if upload is not None:
-        name = _SAFE_NAME.sub("_", Path(upload.filename or "statutes.txt").name) or "statutes.txt"
+        base = (upload.filename or "statutes.txt").replace("\\", "/").rsplit("/", 1)[-1]
+        name = _SAFE_NAME.sub("_", base) or "statutes.txt"
+        if name.startswith("."):  # "..", ".": a directory, not a file name (was a 500)
+            raise field_error("file", f"filename {printable(upload.filename or '', 80)!r} is not a file name "
+                                      "(e.g. statutes.jsonl)")
         target = workdir / name
         await run_in_threadpool(_save, upload.file, target)
         return [target]
     if path is None:
         raise field_error("file", "multipart field `file` (a statutes file) or `path` is required")
-    return await run_in_threadpool(confine, path, settings.ingest_roots)
+    files = await run_in_threadpool(confine, path, settings.ingest_roots)
+    total = sum(f.stat().st_size for f in files)
+    if total > settings.max_upload_bytes:
+        raise field_error("path", f"{len(files)} files of {total} bytes in all; the limit is "
+                                  f"{settings.max_upload_bytes} bytes (LAWGLM_MAX_UPLOAD_BYTES)")
+    return files
 
 
 def confine(raw: str, roots: list[Path]) -> list[Path]:
@@ -229,11 +258,15 @@ def _validate(paths: list[Path], settings: Settings, workdir: Path) -> dict:
     from lawglm.statutes.ingest import ingest_paths
 
     result = ingest_paths(paths, strict=False, max_article_chars=settings.max_article_chars,
-                          max_law_chars=settings.max_law_chars)
+                          max_law_chars=settings.max_law_chars, max_article_no=settings.max_article_no,
+                          max_sub_no=settings.max_sub_no)
     report = _without_dir(_report_dict(result.report), workdir)
     if not result.report.ok:
         raise ApiError(422, "statutes failed validation; nothing was changed: "
                        + "; ".join(report.get("errors", [])[:3]), kind="DataError", extra={"report": report})
+    if len(result.articles) > settings.max_upload_articles:
+        raise field_error("file", f"{len(result.articles)} articles in one upload; the limit is "
+                                  f"{settings.max_upload_articles} (LAWGLM_MAX_UPLOAD_ARTICLES); split it")
     return report
 
 

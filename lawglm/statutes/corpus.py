@@ -239,11 +239,15 @@ def article_from_record(rec: dict, where: str) -> Article:
     missing = [k for k in JSONL_FIELDS if rec.get(k) in (None, "")]
     if missing:
         raise CorpusError(f"{where}: missing field(s) {', '.join(missing)}")
+    for key in ("article_no", "sub_no"):  # JSON numbers that are no article number: NaN, 1.5, true, [1]
+        value = rec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
+            raise CorpusError(f"{where}: malformed {key} {str(value)[:40]!r} (an integer or 第N条)")
     try:
         number, sub = parse_article_no(rec["article_no"])
         sub = int(rec.get("sub_no") or sub)  # written by write_jsonl for 第N条之M
-    except (ValueError, TypeError):
-        raise CorpusError(f"{where}: malformed article_no {rec['article_no']!r}") from None
+    except (ValueError, TypeError, OverflowError):
+        raise CorpusError(f"{where}: malformed article_no {str(rec['article_no'])[:40]!r}") from None
     law = _record_law_name(str(rec["law"]))
     version = str(rec.get("version_date") or rec.get("effective_date") or "")
     law_id = str(rec.get("law_id") or law_version_id(law, version))

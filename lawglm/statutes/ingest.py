@@ -155,9 +155,11 @@ def load_law(source: str | Path | None, name: str) -> Corpus:
 
 
 def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_article_chars: int | None = None,
-                 max_law_chars: int | None = None) -> IngestResult:
+                 max_law_chars: int | None = None, max_article_no: int | None = None,
+                 max_sub_no: int | None = None) -> IngestResult:
     """Parse statute files / directories. strict: raise IngestError when the report has errors.
-    An article over `max_article_chars` or a law over `max_law_chars` (defaults: Settings) is an error."""
+    An article over `max_article_chars`, a law over `max_law_chars`, an article number over `max_article_no`
+    or a 之N over `max_sub_no` (defaults: Settings) is an error."""
     report, articles, repeals = ParseReport(), [], []
     for path, found in _expand(paths, report):
         errors, warnings = len(report.errors), len(report.warnings)
@@ -169,7 +171,7 @@ def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_arti
         report.files.append(str(path))
         articles.extend(arts)
         repeals.extend(reps)
-    _check_sizes(articles, report, max_article_chars, max_law_chars)
+    _check_sizes(articles, report, max_article_chars, max_law_chars, max_article_no, max_sub_no)
     articles = resolve_versions(_dedupe_versions(articles, report))
     if not articles and not repeals and not report.errors:
         report.errors.append(f"{', '.join(map(str, paths)) or '(no paths)'}: no articles found")
@@ -184,16 +186,24 @@ def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_arti
 
 
 def _check_sizes(articles: list[Article], report: ParseReport, max_article: int | None,
-                 max_law: int | None) -> None:
+                 max_law: int | None, max_no: int | None = None, max_sub: int | None = None) -> None:
     """Errors for an article or a law (one version) too long to index (a 45 MB "article" once tripled
-    the index and the server's memory)."""
+    the index and the server's memory), and for article numbers no statute has (第10^30条)."""
     from lawglm.settings import Settings
 
     fields = Settings.model_fields
     max_article = max_article or fields["max_article_chars"].default
     max_law = max_law or fields["max_law_chars"].default
+    max_no = max_no or fields["max_article_no"].default
+    max_sub = max_sub or fields["max_sub_no"].default
     laws: dict[tuple[str, str], int] = {}
     for a in articles:
+        if a.article_no > max_no or a.sub_no > max_sub or a.sub_no < 0:
+            which = ("article number", a.article_no, max_no, "LAWGLM_MAX_ARTICLE_NO") if a.article_no > max_no \
+                else ("之 number", a.sub_no, max_sub, "LAWGLM_MAX_SUB_NO")
+            report.errors.append(f"{a.source}: {a.law}: {which[0]} {str(which[1])[:20]} is out of range; the limit "
+                                 f"is {which[2]} ({which[3]})")
+            continue
         laws[(a.law, a.law_id)] = laws.get((a.law, a.law_id), 0) + len(a.text)
         if len(a.text) > max_article:
             report.errors.append(f"{a.source}: {a.law} {a.label} has {len(a.text)} characters; the limit is "
@@ -300,6 +310,9 @@ def parse_jsonl(text: str, where: str, report: ParseReport) -> list[Article]:
             art = article_from_record(rec, loc)
         except json.JSONDecodeError as exc:
             report.errors.append(f"{loc}: invalid JSON ({exc.msg})")
+            continue
+        except RecursionError:
+            report.errors.append(f"{loc}: JSON nested too deeply")
             continue
         except CorpusError as exc:
             report.errors.append(str(exc))
