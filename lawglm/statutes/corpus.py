@@ -110,10 +110,11 @@ class Corpus:
         return [a for a in self.articles if a.is_current]
 
 
-def require_law_in(laws: Iterable[str], name: str) -> str:
-    """`Corpus.require_law` over law names alone (e.g. an index manifest's), without loading articles."""
+def require_law_in(laws: Iterable[str], name: str, doc_nos: dict[str, set[str]] | None = None) -> str:
+    """`Corpus.require_law` over law names alone (e.g. an index manifest's), without loading articles;
+    `doc_nos` (law -> 文号) lets document numbers resolve too."""
     names = set(laws)
-    return _require(_build_aliases(names), name, len(names))
+    return _require(_build_aliases(names, doc_nos), name, len(names))
 
 
 def _resolve(aliases: dict[str, str], name: str) -> str | None:

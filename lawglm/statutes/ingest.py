@@ -42,6 +42,7 @@ non-numeric article numbers, unknown status values, a law with no articles.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -49,7 +50,7 @@ from pathlib import Path
 
 from lawglm.errors import CorpusError, DataError
 from lawglm.records import CURRENT_STATUSES, HISTORICAL, REPEALED, Article, content_sha256, law_version_id
-from lawglm.statutes import lawrefbook
+from lawglm.statutes import lawrefbook, shipped
 from lawglm.statutes import parser as statute_parser
 from lawglm.statutes.corpus import (
     Corpus,
@@ -125,7 +126,8 @@ class IngestError(DataError):
 
 # --- entry point ------------------------------------------------------------
 def load_corpus(source: str | Path | None = None) -> Corpus:
-    """Load the statutes from laws.db (default), a .jsonl file, or statute text files / a directory."""
+    """Load the statutes: the default corpus (laws.db + the shipped LawRefBook documents, `statutes.shipped`),
+    laws.db alone, a .jsonl file, or statute text files / a directory."""
     if not source:
         from lawglm.settings import default_corpus
 
@@ -133,11 +135,25 @@ def load_corpus(source: str | Path | None = None) -> Corpus:
     path = Path(source)
     if not path.exists():
         raise CorpusError(f"corpus not found: {path}")
+    if shipped.is_default(path):  # laws.db + the shipped LawRefBook documents
+        sha = hashlib.sha256((file_sha256(shipped.laws_db()) + file_sha256(path / shipped.DATA_FILE)).encode())
+        return Corpus(load_default(path), source=str(path), sha256=sha.hexdigest())
     if path.suffix == ".db":
         return Corpus(read_sqlite(path), source=str(path), sha256=file_sha256(path))
     if path.suffix == ".jsonl":
         return Corpus(read_jsonl(path), source=str(path))
     return Corpus(ingest_paths([path]).articles, source=str(path))  # text / Markdown / directories
+
+
+def load_default(folder: str | Path = shipped.SHIPPED_DIR, law: str | None = None) -> list[Article]:
+    """The default corpus' articles: laws.db + the shipped LawRefBook documents (`law`: that law only, read
+    quickly from laws.db). A law in both (LawRefBook's newer version) keeps one current version, the newest;
+    every older one becomes 历史版本."""
+    db = shipped.laws_db()
+    extra = [a for a in shipped.read_shipped(folder) if law is None or a.law == law]
+    articles = read_sqlite(db, law) + extra
+    both = {a.law for a in extra} & {a.law for a in articles if a.source == str(db)}
+    return resolve_versions(articles, both) if both else articles
 
 
 def load_law(source: str | Path | None, name: str) -> Corpus:
@@ -146,6 +162,9 @@ def load_law(source: str | Path | None, name: str) -> Corpus:
     from lawglm.settings import default_corpus
 
     path = Path(source or default_corpus())
+    if shipped.is_default(path):
+        law = require_law_in(shipped.default_law_names(path), name, shipped.doc_numbers(path))
+        return Corpus(load_default(path, law), source=str(path))
     if path.suffix != ".db" or not path.exists():
         corpus = load_corpus(path)
         law = corpus.require_law(name)
