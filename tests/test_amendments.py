@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from lawglm.settings import default_corpus
 from lawglm.statutes.amendments import amended_law, named_articles, shown_status, status_detail
 from lawglm.statutes.corpus import Corpus
+from lawglm.statutes.shipped import laws_db
 
 CRIMINAL_LAW = "中华人民共和国刑法"
 
@@ -18,7 +18,7 @@ CRIMINAL_LAW = "中华人民共和国刑法"
 @pytest.fixture(scope="module")
 def stored_acts():
     """(name, version_date, effective_date) of every act laws.db lists as amending the 刑法."""
-    con = sqlite3.connect(f"file:{default_corpus()}?mode=ro", uri=True)
+    con = sqlite3.connect(f"file:{laws_db()}?mode=ro", uri=True)
     rows = con.execute("SELECT law_name, version_date, effective_date FROM laws WHERE law_name LIKE ? "
                        "AND doc_type = '修正案'", (CRIMINAL_LAW + "修正案%",)).fetchall()
     con.close()

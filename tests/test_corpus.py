@@ -117,13 +117,10 @@ def test_missing_or_broken_database(tmp_path):
 
 def test_one_law_read_alone_is_that_law_of_the_full_corpus(corpus):
     """`lawglm lookup LAW N` reads only LAW's rows of laws.db: same articles, same versions, same errors."""
-    from lawglm.statutes import shipped
     from lawglm.statutes.corpus import sqlite_law_names
     from lawglm.statutes.ingest import load_law
 
-    names = (shipped.default_law_names(corpus.source) if shipped.is_default(corpus.source)
-             else sqlite_law_names(Path(corpus.source)))
-    assert names == set(corpus.laws())  # 「全文」-only laws left out alike
+    assert sqlite_law_names(Path(corpus.source)) == set(corpus.laws())  # 「全文」-only laws left out alike
     for name in ("民法典", "刑法", "中华人民共和国农村土地承包法"):
         one = load_law(corpus.source, name)
         law = corpus.require_law(name)

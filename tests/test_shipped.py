@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lawglm.answer.source_gaps import missing_sources
 from lawglm.cli import main
 from lawglm.settings import PACKAGE_DIR, default_corpus
@@ -64,7 +66,13 @@ def test_shipped_data_is_portable_and_matches_its_manifest():
     assert not any(a.level == "案例" for a in arts)
 
 
-def test_default_corpus_short_names_doc_numbers_and_versions(corpus):
+@pytest.fixture(scope="module")
+def default():
+    return load_corpus()
+
+
+def test_default_corpus_short_names_doc_numbers_and_versions(default):
+    corpus = default
     assert corpus.lookup("民间借贷规定", "第二十五条").law.endswith("民间借贷案件适用法律若干问题的规定")
     assert corpus.lookup("婚姻家庭编解释二", "第八条").level == "司法解释"
     assert corpus.lookup("法释〔2024〕1号", "2").law == "最高人民法院关于审理涉彩礼纠纷案件适用法律若干问题的规定"
@@ -78,7 +86,8 @@ def test_default_corpus_short_names_doc_numbers_and_versions(corpus):
         "最高人民法院关于审理人身损害赔偿案件适用法律若干问题的解释", 1)[1:])
 
 
-def test_source_gap_notice_quiet_when_the_document_is_present(corpus, tiny_articles):
+def test_source_gap_notice_quiet_when_the_document_is_present(default, tiny_articles):
+    corpus = default
     for q in ("订婚时给的彩礼能要回来吗", "民间借贷利率上限是多少", "上班路上被撞算工伤吗"):
         assert missing_sources(q, corpus) == []
         assert missing_sources(q, Corpus(tiny_articles)) != []  # without them: the notice
