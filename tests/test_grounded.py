@@ -259,10 +259,23 @@ def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assi
     roles = {c.article.key: c.role for c in answer.citations if c.article is not None}
     assert roles[support_reply["first"].key] == "claim"  # the quote, re-pointed to the article it comes from
     assert roles[support_reply["unrelated"].key] is None and roles[support_reply["outside"].key] is None
-    listed = retrieval_assistant.ask("朋友借钱不还怎么办")  # retrieval-only: every article shown as found
-    assert listed.citations and all(c.role in ("related", "off_question") for c in listed.citations)
-    asked = grams(expand_query("朋友借钱不还怎么办"))
-    for c in listed.citations:
+    # the grounded shape with no conclusion of its own: the 法律依据 list is shown as found, backing nothing
+    from lawglm.answer.assistant import _with_roles
+    from lawglm.answer.grounded import FALLBACK, compose, outside_quotes, shown_basis
+    from lawglm.answer.support import check_support
+    from lawglm.records import Answer
+    from lawglm.statutes.citations import verify
+
+    question, corpus = "朋友借钱不还怎么办", retrieval_assistant.retriever.corpus
+    arts = [h.article for h in retrieval_assistant.retriever.search(question, 4)]
+    text = compose(FALLBACK, shown_basis(FALLBACK, arts, question), [])
+    text, cites = check_support(text, outside_quotes(text, verify(text, corpus)), arts, corpus)
+    listed = _with_roles(Answer(text, cites, [], {}), question).citations
+    assert listed and all(c.role in ("related", "off_question") for c in listed)
+    asked = grams(expand_query(question))
+    for c in listed:
         assert (c.role == "related") == (len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS)
-    assert any(c.role == "related" for c in listed.citations)
+    assert any(c.role == "related" for c in listed)
+    decided = retrieval_assistant.ask(question)  # the conclusion's article backs it; the list is shown as found
+    assert any(c.role == "claim" for c in decided.citations)
     assert retrieval_assistant.ask("你好").citations == []

@@ -289,7 +289,7 @@ def test_serve_binds_first_and_says_what_it_prepares(make_client, tmp_path, tiny
             time.sleep(0.025)
         assert r.status_code == 503 and seen[-1]["label"] == "加载索引" and seen[-1]["elapsed_s"] >= 0
         assert current_version(tmp_path / "index") is not None  # built in the background, port answering
-        assert all(p is None or p["stage"] in ("index", "model") for p in seen)
+        assert all(p is None or p["stage"] in ("start", "index", "model") for p in seen)
         assert c.get("/").status_code == 200
         limits = r.json()["limits"]
         assert limits["max_new_tokens"]["max"] == settings.max_new_tokens and limits["temperature"]["max"] == 2
@@ -636,6 +636,7 @@ def test_cli_serve_builds_missing_index_then_serves(tmp_path, tiny_articles):
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert "building it first" in out and "lawglm: ready after" in out
+    assert "GET /readyz" not in out and "GET /v1/statutes" in out  # polls are not logged, requests are
 
 
 def test_cli_serve_rejects_bad_flags():

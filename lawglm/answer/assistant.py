@@ -368,21 +368,39 @@ MIN_SHARED_TERMS = 2  # content bigrams of the question (with retrieval's legal-
 # an article shown as found must hold to be labelled related to the question; a plain lexical heuristic
 
 
+def _listed_span(text: str) -> tuple[int, int]:
+    """Where the answer lists its 法律依据 (the articles shown as found, quoted verbatim), or (-1, -1)."""
+    from lawglm.answer.grounded import BASIS_HEAD
+
+    start = 0 if text.startswith(BASIS_HEAD) else text.find("\n" + BASIS_HEAD)
+    if start < 0:
+        return -1, -1
+    end = text.find("\n\n", start + 1)
+    return start, len(text) if end < 0 else end
+
+
 def _with_roles(answer: Answer, question: str) -> Answer:
     """Each supported citation's role, so that a card is labelled by what it is rather than 原文支持 for all:
-    `claim` when the answer's own words (a quote or a claim, the conclusion included) are borne out by the
-    article — every citation of that article then counts as one; otherwise an article only shown as found
-    (a verbatim block) is `related`, or `off_question` when it shares fewer than MIN_SHARED_TERMS content
-    bigrams with the question."""
+    `claim` when the answer's own words — its conclusion, a step, a model's sentence — cite the article and
+    are borne out by it (every citation of that article then counts as one); an article only listed under
+    法律依据 or shown as a verbatim block is `related`, or `off_question` when the answer itself says it does
+    not bear on the question (sections.basis_full) or it shares fewer than MIN_SHARED_TERMS content bigrams
+    with the question."""
     from lawglm.answer.grounded import grams
     from lawglm.search.retrieval import expand_query
 
     cites = [c for c in answer.citations if c.verified and c.article is not None and c.supported]
-    claimed = {c.article.key for c in cites if (c.support or {}).get("kind") in ("quote", "claim", "clause")}
+    lo, hi = _listed_span(answer.answer)
+    claimed = {c.article.key for c in cites if (c.support or {}).get("kind") != "block"
+               and not lo <= c.span[0] < hi}
+    bears = {(b.get("law"), b.get("article_no")): b.get("bears") for b in (answer.sections or {}).get("basis_full")
+             or () if isinstance(b, dict)}
     asked = grams(expand_query(question))
     for c in cites:
         if c.article.key in claimed:
             c.role = "claim"
+        elif bears.get((c.article.law, c.article.article_no)) is False:
+            c.role = "off_question"
         else:
             c.role = "related" if len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS else "off_question"
     return answer

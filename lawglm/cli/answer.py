@@ -252,4 +252,11 @@ def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | No
                    "are disabled (no LAWGLM_ADMIN_TOKEN)", err=True)
     click.echo(f"lawglm: http://{s.host}:{s.port}/  (llm={s.llm_mode()}, index={s.index_dir}); the page shows "
                "what is being prepared until it is ready", err=True)
+    import logging
+
+    class _QuietPolls(logging.Filter):  # the page polls /readyz while the server prepares: not worth a line each
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not any(str(a).startswith(("/readyz", "/healthz")) for a in (record.args or ()))
+
+    logging.getLogger("uvicorn.access").addFilter(_QuietPolls())
     uvicorn.run(create_app(settings=s, build_index=True), host=s.host, port=s.port, log_level="info")

@@ -56,6 +56,7 @@ def prepare(st: core.ServerState, build_index: bool) -> core.AnswerService:
     def stage(name: str, label: str, done: int = 0, total: int = 0) -> None:
         st.preparing = {"stage": name, "label": label, "done": done, "total": total, "started": started}
 
+    stage("start", "启动中")
     if build_index:
         def index_progress(done: int, total: int, name: str) -> None:
             stage("index", f"首次建立法条索引：{INDEX_STAGES.get(name, name)}", done, total)
