@@ -121,6 +121,14 @@ class ObserveMiddleware:
                     return {"type": "http.disconnect"}
             return message
 
+        first = await _not_utf8_json(scope, receive)
+        if isinstance(first, dict) and first.get("type") == "refused":
+            status[0] = 422
+            await _send_json(send, 422, _not_utf8(rid), [(b"x-request-id", rid.encode())])
+            self.metrics.observe("unmatched", scope["method"], 422, time.perf_counter() - start)
+            return
+        if first is not None:
+            receive = _replay(first, receive)
         try:
             declared = _content_length(scope)
             if declared is not None and declared > limit:
@@ -151,6 +159,40 @@ def _too_big(limit: int, setting: str, rid: str) -> dict:
     msg = f"request body too large: limit is {limit} bytes ({setting})"
     return {"detail": msg, "error": {"message": msg, "type": "request_too_large", "code": 413},
             "request_id": rid}
+
+
+_UTF16_32 = (b"\xff\xfe", b"\xfe\xff")
+
+
+async def _not_utf8_json(scope: dict, receive: Callable) -> dict | None:
+    """The first body message of a JSON request, read ahead: {"type": "refused"} when the body is UTF-16/32
+    (a NUL in its first bytes or a UTF-16/32 byte-order mark), which json.loads would silently decode. JSON
+    bodies are UTF-8 only (RFC 8259); GB18030 and other non-UTF-8 bodies fail parsing and get the same 422."""
+    ctype = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
+    if b"json" not in ctype.lower() or scope.get("method") in ("GET", "HEAD"):
+        return None
+    message = await receive()
+    body = message.get("body", b"") if message.get("type") == "http.request" else b""
+    if b"\x00" in body[:4] or body.startswith(_UTF16_32):
+        return {"type": "refused"}
+    return message
+
+
+def _replay(first: dict, receive: Callable) -> Callable:
+    sent = [False]
+
+    async def replay() -> dict:
+        if not sent[0]:
+            sent[0] = True
+            return first
+        return await receive()
+    return replay
+
+
+def _not_utf8(rid: str) -> dict:
+    msg = "body: could not be parsed: JSON bodies must be UTF-8 (this one is UTF-16 or UTF-32)"
+    return {"detail": [{"loc": ["body"], "msg": msg.removeprefix("body: "), "type": "body_invalid"}],
+            "error": {"message": msg, "type": "invalid_request_error", "code": 422}, "request_id": rid}
 
 
 def _internal(rid: str) -> dict:

@@ -29,6 +29,7 @@ from .schemas import (
     SearchResponse,
     VerifyRequest,
     VerifyResponse,
+    unsafe_char,
 )
 
 router = APIRouter()
@@ -115,6 +116,10 @@ async def search_statutes(assistant: core.Service,
                           level: str | None = Query(None, description="only these levels: 法律 | 行政法规 | "
                                                                       "司法解释 (comma-separated)")
                           ) -> dict:
+    for name, value in (("q", q), ("law", law), ("level", level), ("status", status)):
+        why = unsafe_char(value) if value else None
+        if why:
+            raise field_error(name, why, loc="query")
     if not q.strip():
         raise field_error("q", "must not be empty", loc="query")
     retriever = assistant.retriever

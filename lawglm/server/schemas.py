@@ -5,12 +5,21 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 MAX_LIST_ITEMS = 10_000  # structural bound on any list in a body: checked before its items are validated
 # text no legal document contains and JSON/XML cannot carry: lone surrogates, C0 controls but \t \n \r,
-# and the non-characters U+FFFE / U+FFFF (python-docx refuses them; UTF-8 cannot encode a lone surrogate)
-_UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# DEL and the C1 controls (U+007F-U+009F, NEL U+0085 among them), and the non-characters U+FFFE / U+FFFF
+# (python-docx refuses them; UTF-8 cannot encode a lone surrogate)
+_UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def unsafe_char(text: str) -> str | None:
@@ -78,7 +87,7 @@ class FunctionDef(BaseModel):
     description: SafeStr | None = Field(None, max_length=8000, description="what the function does")
     parameters: Annotated[dict[str, Any], SafeJson] | None = Field(
         None, description="JSON Schema of the arguments (an object schema)")
-    strict: bool | None = Field(None, description="accepted for compatibility; arguments are not constrained")
+    strict: StrictBool | None = Field(None, description="accepted for compatibility; arguments are not constrained")
 
     @field_validator("parameters")
     @classmethod
@@ -188,10 +197,10 @@ class AskRequest(BaseModel):
     temperature: float | None = Temperature
     adapter: SafeStr | None = Field(None, description="adapter name (see GET /v1/models); 'none' = bare "
                                                   "backbone; omitted = the configured default")
-    draft_first: bool = Field(False, description="draft an answer first and retrieve with it too (helps "
+    draft_first: StrictBool = Field(False, description="draft an answer first and retrieve with it too (helps "
                                                  "questions that name no legal terms; slower)")
     answer_shape: AnswerShape = ShapeField
-    stream: bool = Field(False, description="answer as Server-Sent Events: `token` events with text "
+    stream: StrictBool = Field(False, description="answer as Server-Sent Events: `token` events with text "
                                             "chunks, then one `final` event with the full answer")
 
     @field_validator("question")
@@ -222,12 +231,12 @@ class ChatCompletionRequest(BaseModel):
                                                     "`tool_calls`) instead of a grounded answer")
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = Field(
         None, description="none | auto (default with tools) | required | {type: function, function: {name}}")
-    parallel_tool_calls: bool | None = Field(None, description="accepted; at most one call per turn is made "
+    parallel_tool_calls: StrictBool | None = Field(None, description="accepted; at most one call per turn is made "
                                                                "by ChatGLM3 / GLM-4")
     max_tokens: int | None = Field(None, ge=1, description="maximum tokens to generate")
     temperature: float | None = Temperature
     top_p: float | None = TopP
-    stream: bool = Field(False, description="stream chat.completion.chunk objects, ending with "
+    stream: StrictBool = Field(False, description="stream chat.completion.chunk objects, ending with "
                                             "`data: [DONE]`")
     top_k: int | None = Field(None, ge=1, le=50, description="(lawglm) statute articles to retrieve")
     law: SafeStr | None = Field(None, description="(lawglm) restrict retrieval to this law")
