@@ -5,6 +5,7 @@ Layout of `index_dir`:
     CURRENT                      the serving version id (replaced atomically)
     versions/<id>/manifest.json  corpus source + sha256, encoder, tokenizer, counts, per-law hashes
     versions/<id>/articles.jsonl the full corpus snapshot (all versions/statuses); row i = article i
+    versions/<id>/links.json     the law ↔ interpretation cross-references (lawglm.statutes.links)
     versions/<id>/bm25/          bm25s index (no pickle) over jieba words + CJK bigrams
     versions/<id>/chars/         bm25s index over character unigrams + bigrams (the ranker's second field)
     versions/<id>/embeddings.npy float32 unit vectors, row i = article i   (absent for sparse-only)
@@ -35,6 +36,7 @@ from lawglm.records import Article, content_sha256
 from lawglm.search.encoder import embedding_dim, encode, load_encoder, load_query_encoder
 from lawglm.search.text import TOKENIZER_NAME, article_document
 from lawglm.statutes.corpus import Corpus, file_sha256, read_jsonl, write_jsonl
+from lawglm.statutes.links import Links, build_links
 
 FORMAT = 1
 KEEP_VERSIONS = 3
@@ -60,6 +62,16 @@ class LoadedIndex:
     path: Path
     chars: object | None = None  # bm25s.BM25 over char_tokens; None in indexes built before it existed
     _encoder: object | None = field(default=None, repr=False)
+    _links: Links | None = field(default=None, repr=False)
+
+    @property
+    def links(self) -> Links:
+        """The cross-reference graph of this version (links.json; built from the snapshot, once, for a version
+        written before the graph existed)."""
+        if self._links is None:
+            stored = read_links(self.path, self.manifest)
+            self._links = stored if stored is not None else build_links(self.corpus)
+        return self._links
 
     @property
     def dense(self) -> bool:
@@ -404,6 +416,7 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
     articles = corpus.articles
     report(0, 4, "snapshot")
     write_jsonl(articles, dest / "articles.jsonl")
+    (dest / LINKS_FILE).write_text(build_links(corpus).to_json(), encoding="utf-8")
     report(1, 4, "bm25")
     _build_sparse(articles, dest, progress, reuse_tokens)
     build_chars_bm25(articles).save(dest / "chars", show_progress=False)
@@ -411,7 +424,7 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
     model, info = _encoder_info(encoder, dest)
     embedded, index_type = _build_dense(model, articles, dest, reuse, index_type, progress) if model else (0, "")
     report(3, 4, "manifest")
-    files = {"articles.jsonl": file_sha256(dest / "articles.jsonl")}
+    files = {"articles.jsonl": file_sha256(dest / "articles.jsonl"), LINKS_FILE: file_sha256(dest / LINKS_FILE)}
     manifest = _manifest(corpus, version, info, index_type, source_info, files, embedded)
     manifest["corpus"]["content_sha256"] = content_sha256(articles)
     _atomic_write(dest / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -456,6 +469,30 @@ def load_version(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
                                    else (None, None))
     return LoadedIndex(corpus=corpus, bm25=bm25, faiss=faiss_index, embeddings=embeddings, manifest=manifest,
                        version=manifest.get("version", path.name), path=path, chars=chars)
+
+
+LINKS_FILE = "links.json"
+
+
+def read_links(path: str | Path, manifest: dict | None = None) -> Links | None:
+    """The graph stored in a version directory; None when the version has none (built before it existed).
+    IndexCorrupt when the file is damaged or does not match the manifest's checksum."""
+    f = Path(path) / LINKS_FILE
+    if not f.is_file():
+        return None
+    want = ((manifest if manifest is not None else read_manifest(Path(path))).get("files") or {}).get(LINKS_FILE)
+    if want and file_sha256(f) != want:
+        raise IndexCorrupt(f"{f} does not match manifest.json (checksum differs)")
+    try:
+        return Links.from_json(f.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"{f} is damaged ({exc})") from None
+
+
+def index_links(index_dir: str | Path) -> Links | None:
+    """The graph of the CURRENT version, without loading anything else; None for a version built before
+    the graph existed (callers then build it from the corpus they hold)."""
+    return read_links(current_path(index_dir))
 
 
 def _note_tokenizer(manifest: dict, path: Path) -> None:

@@ -1,0 +1,138 @@
+"""The law ↔ interpretation cross-reference graph (statutes/links.py) on made-up documents, its storage in an
+index version, and its use in the API, `lawglm lookup` and the legal tools."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lawglm.records import Article
+from lawglm.statutes.corpus import Corpus
+from lawglm.statutes.links import Links, build_links
+
+LAW = "中华人民共和国示例家庭法"
+OLD_LAW = "中华人民共和国示例旧法"
+INTERP = "最高人民法院关于适用《中华人民共和国示例家庭法》的解释（一）"
+INTERP2 = "最高人民法院关于审理示例纠纷案件适用法律若干问题的规定"
+REG = "示例家庭法实施条例"
+
+
+def _law(name: str, n: int, *, level: str = "法律", status: str = "现行有效", version: str = "2020-01-01",
+         texts: dict[int, str] | None = None) -> list[Article]:
+    return [Article(law=name, article_no=i, text=(texts or {}).get(i, f"{name}示例条文第{i}号，内容各不相同甲{i}乙。"),
+                    law_id=f"{name}@{version}", status=status, level=level, version_date=version)
+            for i in range(1, n + 1)]
+
+
+def _doc(name: str, level: str, texts: dict[int, str], version: str = "2021-01-01",
+         status: str = "现行有效") -> list[Article]:
+    return [Article(law=name, article_no=i, text=t, law_id=f"{name}@{version}", status=status, level=level,
+                    version_date=version) for i, t in texts.items()]
+
+
+@pytest.fixture(scope="module")
+def made_up() -> Corpus:
+    interp = _doc(INTERP, "司法解释", {
+        1: "依照《中华人民共和国示例家庭法》第三条的规定，认定示例事项。",  # full name
+        2: "示例家庭法第四条所称的示例情形，包括下列情形。",  # short name
+        3: "根据示例家庭法第五条规定……依照该法第六条处理；本解释第一条另有规定的除外。",  # 该法 = the law named last
+        4: "依照示例家庭法第九十九条的规定处理。",  # no such article: no link
+        5: "适用示例旧法第二条。",  # a repealed law: no link
+        6: "依照本解释第二条处理。",  # inside one document: no link
+    })
+    old_interp = _doc(INTERP, "司法解释", {7: "依照示例家庭法第七条的规定处理。"}, version="2019-01-01",
+                      status="历史版本")  # a historical version: no link
+    reg = _doc(REG, "行政法规", {1: "根据《示例家庭法》第三条、第八条的规定，制定本条例。",
+                              2: "依照本条例第一条及示例家庭法解释一第二条办理。"})  # regulation -> interpretation
+    return Corpus(_law(LAW, 10) + _law(OLD_LAW, 3, status="已废止") + interp + old_interp + reg
+                  + _doc(INTERP2, "司法解释", {1: "当事人依据示例家庭法第三条提出请求的，人民法院应予支持。"}))
+
+
+def _cites(refs) -> list[str]:
+    return [f"{r.law}:{r.article_no}" for r in refs]
+
+
+def test_interpretation_links_to_the_law_articles_it_cites(made_up):
+    links = build_links(made_up)
+    art = made_up.get
+    assert _cites(links.of(art(INTERP, 1))[1]) == [f"{LAW}:3"]
+    assert _cites(links.of(art(INTERP, 2))[1]) == [f"{LAW}:4"]
+    assert _cites(links.of(art(INTERP, 3))[1]) == [f"{LAW}:5", f"{LAW}:6"]  # 本解释第一条 is no link
+    for no in (4, 5, 6):  # a missing article, a repealed law, its own article
+        assert links.of(art(INTERP, no))[1] == [], no
+
+
+def test_no_link_to_an_article_that_does_not_exist_or_is_not_in_force(made_up):
+    links = build_links(made_up)
+    targets = {(r.law, r.article_no) for key in list(links._applies) for r in links.of(key)[1]}
+    assert (LAW, 99) not in targets and all(law != OLD_LAW for law, _ in targets)
+    assert all(made_up.get(law, no) is not None and made_up.get(law, no).is_current for law, no in targets)
+    hist = made_up.versions(INTERP, 7)[0]
+    assert hist.status == "历史版本" and links.of(hist) == ([], [])
+    assert links.of(made_up.get(LAW, 7)) == ([], [])  # only the historical version cited it
+
+
+def test_reverse_links_list_interpretations_first(made_up):
+    links = build_links(made_up)
+    applied_by, applies = links.of(made_up.get(LAW, 3))
+    assert applies == []
+    assert _cites(applied_by) == [f"{INTERP2}:1", f"{INTERP}:1", f"{REG}:1"]  # by level, then by name
+    assert [r.level for r in applied_by] == ["司法解释", "司法解释", "行政法规"]
+    reg2 = links.of(made_up.get(REG, 2))[1]
+    assert _cites(reg2) == [f"{INTERP}:2"]  # regulation -> interpretation; 本条例第一条 no link
+    assert set(links.neighbours(made_up.get(INTERP, 2).key)) == {made_up.get(LAW, 4).key, made_up.get(REG, 2).key}
+    rows = links.neighbour_rows(made_up.articles)
+    i3 = made_up.articles.index(made_up.get(LAW, 3))
+    assert sorted(made_up.articles[j].law for j in rows[i3]) == sorted([INTERP, INTERP2, REG])
+
+
+def test_links_round_trip_and_dict(made_up):
+    links = build_links(made_up)
+    again = Links.from_json(links.to_json())
+    assert len(again) == len(links) > 0
+    for a in made_up.articles:
+        assert again.of(a) == links.of(a)
+    d = links.to_dict(made_up.get(LAW, 3), limit=2)
+    assert d["applied_by_total"] == 3 and len(d["applied_by"]) == 2
+    first = d["applied_by"][0]
+    assert first["law"] == INTERP2 and first["article_no"] == 1 and first["label"] == "第一条"
+    assert first["citation"] == f"《{INTERP2}》第一条" and first["level"] == "司法解释"
+    with pytest.raises(ValueError):
+        Links.from_json(json.dumps({"format": 99}))
+
+
+def test_a_law_revised_after_the_interpretation_keeps_only_numbers_its_text_bears_out():
+    """The law was revised (renumbered) after the interpretation: 第二条 now holds what 第一条 held."""
+    texts = {i: f"无关事项{i}号{'甲乙丙丁戊己庚辛'[i % 8]}{'子丑寅卯辰巳午未'[i % 8]}的规定。" for i in range(1, 21)}
+    texts[2] = "债务人隐匿财产逃避执行的，处以罚款、拘留。"  # was 第一条 before the revision
+    texts[10] = "当事人申请先予执行的，人民法院可以责令提供担保。"
+    revised = _law(LAW, 20, version="2023-01-01", texts=texts)
+    interp = _doc(INTERP, "司法解释", {
+        1: "债务人隐匿财产逃避执行的，依照示例家庭法第一条的规定处以罚款、拘留。",  # meant today's 第二条
+        2: "当事人申请先予执行的，依照示例家庭法第十条责令提供担保。",  # the number still holds
+    }, version="2020-01-01")
+    links = build_links(Corpus(revised + interp))
+    c = Corpus(revised + interp)
+    assert links.of(c.get(INTERP, 1))[1] == []
+    assert _cites(links.of(c.get(INTERP, 2))[1]) == [f"{LAW}:10"]
+
+
+def test_the_graph_is_stored_with_the_index_version(made_up, tmp_path):
+    from lawglm.errors import IndexCorrupt
+    from lawglm.search import index as ix
+
+    ix.build_index(made_up, tmp_path / "idx", None, progress=False)
+    path = ix.current_path(tmp_path / "idx")
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    assert ix.LINKS_FILE in manifest["files"] and (path / ix.LINKS_FILE).is_file()
+    stored = ix.index_links(tmp_path / "idx")
+    loaded = ix.load_index(tmp_path / "idx")
+    assert len(stored) == len(loaded.links) == len(build_links(made_up))
+    assert _cites(loaded.links.of(made_up.get(INTERP, 1))[1]) == [f"{LAW}:3"]
+    (path / ix.LINKS_FILE).write_text('{"format": 1, "articles": {}, "edges": [["x", "y"]]}', encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="links.json"):
+        ix.index_links(tmp_path / "idx")
+    (path / ix.LINKS_FILE).unlink()  # a version built before the graph existed: built from its snapshot
+    assert ix.index_links(tmp_path / "idx") is None
+    assert len(ix.load_index(tmp_path / "idx").links) == len(build_links(made_up))
