@@ -233,9 +233,18 @@ def prune_versions(index_dir: str | Path, keep: int = KEEP_VERSIONS, protect: tu
         if old not in spared:
             shutil.rmtree(root / old, ignore_errors=True)
             removed.append(old)
+    remove_stale_builds(index_dir)
+    return removed
+
+
+def remove_stale_builds(index_dir: str | Path) -> list[str]:
+    """Delete `versions/.tmp-*` build dirs whose process is gone (a crash or kill -9 mid-build); start-up
+    calls this so a dead build's hundreds of MB do not wait for the next build."""
+    root, removed = versions_dir(index_dir), []
     for tmp in root.glob(".tmp-*") if root.is_dir() else ():
         if not _pid_alive(tmp.name.rsplit("-", 1)[-1]):
             shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp.name)
     return removed
 
 
@@ -330,9 +339,25 @@ def _encoder_info(encoder: str | None, dest: Path) -> tuple[object | None, dict 
         return None, None
     model = load_encoder(str(encoder))
     shutil.copytree(encoder, dest / "encoder")
-    info = {"source": str(Path(encoder).resolve()), "path": "encoder", "name": Path(encoder).resolve().name,
+    source = _encoder_source(Path(encoder))
+    info = {"source": source, "path": "encoder", "name": Path(source).name,
             "dim": embedding_dim(model), "sha256": dir_sha256(dest / "encoder")}
     return model, info
+
+
+def _encoder_source(encoder: Path) -> str:
+    """Where an encoder came from: for the copy inside an index version (what updates build with), the
+    source that version recorded, so the manifest never names a directory that pruning deletes."""
+    real = encoder.resolve()
+    manifest = real.parent / "manifest.json"
+    if real.name == "encoder" and manifest.is_file():
+        try:
+            recorded = (json.loads(manifest.read_text(encoding="utf-8")).get("encoder") or {}).get("source")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if isinstance(recorded, str) and recorded:
+            return recorded
+    return str(real)
 
 
 def dir_sha256(path: Path) -> str:

@@ -99,6 +99,7 @@ def _lifespan(st: core.ServerState, build_index: bool):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         routes_admin.clean_stale_uploads(st.settings)
+        routes_admin.clean_stale_builds(st)
         st.worker.start()
         task = asyncio.create_task(_load_in_background(st, build_index)) if st.assistant is None else None
         try:

@@ -9,6 +9,7 @@ and swaps the served retriever when it succeeds — requests already running kee
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ router = APIRouter(tags=["admin"])
 MAX_JOBS = 50
 PATH_FIELDS = ("index_dir", "corpus_source", "encoder")  # public GET /v1/index shows their names only
 UPLOAD_PREFIX = "upload-"
+JOB_ID = re.compile(r"[0-9a-f]{12}")  # uuid4().hex[:12]; anything else is no job (and never a path)
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
@@ -176,9 +178,47 @@ async def rebuild(request: Request, st: core.State, assistant: core.Service) -> 
 @router.get("/v1/index/jobs/{job_id}", response_model=JobOut, dependencies=[Depends(require_admin)],
             summary="(admin) Progress of an index rebuild job")
 async def job_status(job_id: str, st: core.State) -> dict:
-    job = st.jobs.get(job_id)
+    job = st.jobs.get(job_id) or (_read_job(st, job_id) if JOB_ID.fullmatch(job_id) else None)
     if job is None:
-        raise ApiError(404, f"no job {job_id!r}", kind="not_found")
+        raise ApiError(404, f"no job {printable(job_id, 40)!r}", kind="not_found")
+    return job
+
+
+def _jobs_dir(st: core.ServerState) -> Path:
+    return Path(st.settings.home) / "jobs"
+
+
+def _save_job(st: core.ServerState, job: dict) -> None:
+    """The job's state on disk (atomic), so a client holding its id gets an answer after a restart too;
+    the MAX_JOBS newest are kept."""
+    root = _jobs_dir(st)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f".{job['id']}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({**job, "pid": os.getpid()}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, root / f"{job['id']}.json")
+        files = sorted(root.glob("*.json"), key=lambda f: f.stat().st_mtime)
+        for old in files[:-MAX_JOBS]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a read-only home: the job still runs and answers from memory
+        core.log.warning("could not record index job %s", job["id"])
+
+
+def _read_job(st: core.ServerState, job_id: str) -> dict | None:
+    """A job recorded by an earlier server process; one that was still queued or running when its process
+    died reads as `interrupted`."""
+    from lawglm.search.index import _pid_alive
+
+    try:
+        job = json.loads((_jobs_dir(st) / f"{job_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(job, dict):
+        return None
+    pid = job.pop("pid", None)
+    if job.get("state") in ("queued", "running") and not (pid is not None and _pid_alive(str(pid))):
+        job.update(state="interrupted", error="the server stopped before this job finished (a restart); "
+                                              "GET /v1/index shows the version served now")
     return job
 
 
@@ -186,6 +226,13 @@ def _uploads_dir(st: core.ServerState) -> Path:
     path = Path(st.settings.home) / "uploads"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def clean_stale_builds(st: core.ServerState) -> list[str]:
+    """Remove index build dirs (versions/.tmp-*) a dead process left behind (start-up calls this)."""
+    from lawglm.search.index import remove_stale_builds
+
+    return remove_stale_builds(served_index_dir(st))
 
 
 def clean_stale_uploads(settings: Settings) -> list[str]:
@@ -294,6 +341,7 @@ def _new_job(st: core.ServerState, report: dict) -> dict:
     st.jobs[job["id"]] = job
     while len(st.jobs) > MAX_JOBS:
         st.jobs.pop(next(iter(st.jobs)))
+    _save_job(st, job)
     return job
 
 
@@ -307,6 +355,7 @@ def _run_job(st: core.ServerState, job: dict, paths: list[Path], workdir: Path) 
     try:
         with st.admin_lock:
             job["state"] = "running"
+            _save_job(st, job)
             index_dir = served_index_dir(st)
             manifest = apply_update(index_dir, paths, progress=False, progress_callback=progress)
             job.update(stage="swap")
@@ -316,4 +365,5 @@ def _run_job(st: core.ServerState, job: dict, paths: list[Path], workdir: Path) 
         core.log.exception("index rebuild job %s failed", job["id"])
         job.update(state="failed", error=f"{type(exc).__name__}: {exc}")
     finally:
+        _save_job(st, job)
         shutil.rmtree(workdir, ignore_errors=True)

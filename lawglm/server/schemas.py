@@ -431,7 +431,8 @@ class RebuildRequest(BaseModel):
 
 class JobOut(BaseModel):
     id: str = Field(..., description="job id")
-    state: str = Field(..., description="queued | running | done | failed")
+    state: str = Field(..., description="queued | running | done | failed | interrupted (the server stopped "
+                                        "while it ran)")
     stage: str = Field("", description="current stage reported by the update")
     done: int = Field(0, description="units done in this stage")
     total: int = Field(0, description="units in this stage")
