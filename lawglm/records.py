@@ -74,11 +74,14 @@ class Hit:
     score: float
     sources: tuple[str, ...] = ()  # e.g. ("direct",), ("bm25", "dense")
     status_detail: dict | None = None  # amendments.status_detail, set by the answer pipeline
+    links: dict | None = None  # statutes.links: {applied_by, applies, *_total}, set by whoever shows the hit
 
     def to_dict(self) -> dict:
         out = {**self.article.to_dict(), "score": round(float(self.score), 6), "sources": list(self.sources)}
         if self.status_detail:
             out["status"], out["status_detail"] = self.status_detail["label"], self.status_detail
+        if self.links is not None:
+            out["links"] = self.links
         return out
 
 
@@ -106,6 +109,7 @@ class Citation:
     # claim = it bears out what the answer states; related = shown as found by the search; off_question =
     # shown as found, but it hardly touches the question
     role: str | None = None
+    links: dict | None = None  # statutes.links of the cited article (applied_by / applies), set by the pipeline
 
     @property
     def verified(self) -> bool:
@@ -126,7 +130,7 @@ class Citation:
             "status_detail": self.status_detail, "text": a.text if a else None,
             "span": list(self.span),
             "supported": self.supported if self.support is not None else None, "support": self.support,
-            "role": self.role,
+            "role": self.role, "links": self.links,
         }
 
 

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
                                                          "server to answer before answering in-process")
     admin_token: str = Field("", description="bearer token for admin endpoints; empty disables them")
     max_question_chars: int = 4000
+    links_shown: int = Field(20, ge=0, description="most cross-references (each way: applied_by / applies) shown "
+                                                   "for one article by the API, `lookup` and the page; the "
+                                                   "totals say how many there are (the most in the default "
+                                                   "corpus: 25)")
     # /v1/citations/verify: bounded work per request (a range 第1条至第50条 counts 50 citations)
     max_verify_chars: int = Field(20_000, ge=1, description="longest text /v1/citations/verify checks")
     max_verify_citations: int = Field(500, ge=1, description="most citations /v1/citations/verify checks")

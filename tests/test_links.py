@@ -136,3 +136,70 @@ def test_the_graph_is_stored_with_the_index_version(made_up, tmp_path):
     (path / ix.LINKS_FILE).unlink()  # a version built before the graph existed: built from its snapshot
     assert ix.index_links(tmp_path / "idx") is None
     assert len(ix.load_index(tmp_path / "idx").links) == len(build_links(made_up))
+
+
+@pytest.fixture(scope="module")
+def links_index(made_up, tmp_path_factory):
+    from lawglm.search import index as ix
+
+    where = tmp_path_factory.mktemp("links") / "index"
+    ix.build_index(made_up, where, None, progress=False)
+    return where
+
+
+@pytest.fixture(scope="module")
+def links_assistant(links_index):
+    from lawglm.answer.assistant import Assistant
+    from lawglm.settings import Settings
+
+    return Assistant.from_settings(Settings(llm="none", index_dir=links_index, links_shown=2))
+
+
+def test_api_exposes_links(make_client, links_assistant):
+    client = make_client(links_assistant)
+    r = client.get("/v1/statutes/示例家庭法/3")
+    assert r.status_code == 200, r.text
+    links = r.json()["links"]
+    assert links["applied_by_total"] == 3 and len(links["applied_by"]) == 2  # links_shown=2
+    assert [(x["law"], x["article_no"], x["level"]) for x in links["applied_by"]] == [
+        (INTERP2, 1, "司法解释"), (INTERP, 1, "司法解释")]
+    assert links["applied_by"][1]["citation"] == f"《{INTERP}》第一条" and links["applies"] == []
+    r = client.get("/v1/statutes/search", params={"q": "依照示例家庭法第三条的规定认定示例事项", "k": 5})
+    hits = r.json()["hits"]
+    assert hits and all("links" in h for h in hits)
+    mine = next(h for h in hits if h["law"] == INTERP and h["article_no"] == 1)
+    assert [(x["law"], x["article_no"], x["label"]) for x in mine["links"]["applies"]] == [(LAW, 3, "第三条")]
+    r = client.post("/v1/legal/ask", json={"question": "示例家庭法第三条规定的示例事项怎么认定？"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["retrieved"] and all("links" in h for h in body["retrieved"])
+    assert any(h["links"]["applied_by_total"] + h["links"]["applies_total"] for h in body["retrieved"])
+    law3 = [h for h in body["retrieved"] if h["law"] == LAW and h["article_no"] == 3]
+    assert not law3 or law3[0]["links"]["applied_by_total"] == 3
+    assert all("links" in c for c in body["citations"])
+    cited = [c for c in body["citations"] if c["law"] == LAW and c["article_no"] == 3 and c["verified"]]
+    assert all(c["links"]["applied_by_total"] == 3 for c in cited)
+
+
+def test_lookup_prints_and_returns_links(links_index, capsys):
+    from live import run_cli
+
+    code, out, err = run_cli(["lookup", "示例家庭法", "3", "--index-dir", str(links_index)], capsys)
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("适用本条的解释和法规："))
+    assert "示例家庭法解释一 第一条" in line and "示例纠纷规定 第一条" in line and "示例家庭法实施条例 第一条" in line
+    code, out, err = run_cli(["lookup", "示例家庭法解释一", "3", "--index-dir", str(links_index), "--json"], capsys)
+    assert code == 0, err
+    applies = json.loads(out)[0]["links"]["applies"]
+    assert [(x["law"], x["article_no"]) for x in applies] == [(LAW, 5), (LAW, 6)]
+    code, out, _ = run_cli(["lookup", "示例家庭法", "9", "--index-dir", str(links_index)], capsys)
+    assert code == 0 and "适用本条" not in out and "本条适用" not in out  # no links, no line
+
+
+def test_get_article_tool_returns_links(links_assistant):
+    from lawglm.tools.legal import LegalTools
+
+    tools = LegalTools(links_assistant.retriever, links_assistant.settings)
+    out = tools.call("get_article", {"law": "示例家庭法实施条例", "article_no": "1"})
+    assert [(x["law"], x["article_no"]) for x in out["links"]["applies"]] == [(LAW, 3), (LAW, 8)]
+    assert out["links"]["applied_by"] == [] and out["links"]["applies_total"] == 2

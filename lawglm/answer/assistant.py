@@ -120,8 +120,10 @@ class Assistant:
         else:
             parts = self._generate(question, pairs, opts, cancel)
         for item in _flag_missing_sources(parts, question, self.retriever.corpus):
-            yield _with_roles(_with_status(item, self.retriever.corpus), question) if isinstance(item, Answer) \
-                else item
+            if isinstance(item, Answer):
+                item = _with_status(item, self.retriever.corpus)
+                item = _with_roles(_with_links(item, self.retriever, self.settings.links_shown), question)
+            yield item
 
     def _off_topic(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, str] | None:
         """(reply, mode) for small talk, or for a question the statutes have nothing relevant to (the
@@ -361,6 +363,19 @@ def _with_status(answer: Answer, corpus: Any) -> Answer:
         if c.article is not None:
             c.status_detail = status_detail(c.article, corpus)
     answer.retrieved = [replace(h, status_detail=status_detail(h.article, corpus)) for h in answer.retrieved]
+    return answer
+
+
+def _with_links(answer: Answer, retriever: Any, limit: int) -> Answer:
+    """Each cited and retrieved article with its cross-references (statutes.links): the interpretations and
+    regulations applying it, the articles it applies. Nothing for a retriever without an index."""
+    links = getattr(getattr(retriever, "index", None), "links", None)
+    if links is None:
+        return answer
+    for c in answer.citations:
+        if c.article is not None:
+            c.links = links.to_dict(c.article, limit)
+    answer.retrieved = [replace(h, links=links.to_dict(h.article, limit)) for h in answer.retrieved]
     return answer
 
 

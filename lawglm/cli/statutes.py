@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lawglm.cli.common import _shared_group, cli, echo_json, settings_from, statute_corpus
+from lawglm.cli.common import _shared_group, cli, echo_json, settings_from, statute_corpus, statute_links
 
 CORPUS_HELP = ("also these statute files (a file or directory, as `lawglm index update` reads them), merged "
                "over the index's statutes")
@@ -36,8 +36,10 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
         law, article = refs[0].law, article_label(refs[0].article_no, refs[0].sub_no)
     found = c.lookup(law, article)
     versions = c.versions(found.law, found.article_no, found.sub_no) if all_versions else [found]
+    links = statute_links(where, corpus)
+    shown = settings_from(index_dir=index_dir).links_shown
     if as_json:
-        echo_json([a.to_dict() for a in versions])
+        echo_json([{**a.to_dict(), "links": links.to_dict(a, shown)} for a in versions])
         return
     from lawglm.statutes.amendments import status_detail
 
@@ -46,6 +48,24 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
         click.echo(f"{a.citation}  [{detail['label']}]" + (f"  {a.chapter}" if a.chapter else ""))
         click.echo(a.text)
         click.echo(f"（{detail['note']}）")
+        for line in links_lines(links.to_dict(a, shown)):
+            click.echo(line)
+
+
+def links_lines(links: dict) -> list[str]:
+    """The cross-references of an article as `lookup` prints them: 适用本条的解释和法规：… / 本条适用：…,
+    grouped by document (婚姻家庭编解释一 第一条、第二条)."""
+    out = []
+    for field, head in (("applied_by", "适用本条的解释和法规"), ("applies", "本条适用")):
+        refs, total = links[field], links[f"{field}_total"]
+        if not refs:
+            continue
+        groups: dict[str, list[str]] = {}
+        for r in refs:
+            groups.setdefault(r["short"], []).append(r["label"])
+        more = f"（共 {total} 条，列出 {len(refs)} 条）" if total > len(refs) else ""
+        out.append(f"{head}：" + "；".join(f"{name} {'、'.join(labels)}" for name, labels in groups.items()) + more)
+    return out
 
 
 @cli.command()

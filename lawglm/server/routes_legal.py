@@ -124,7 +124,8 @@ async def search_statutes(assistant: core.Service,
         raise field_error("q", "must not be empty", loc="query")
     retriever = assistant.retriever
     hits = await run_in_threadpool(retriever.search, q, k, law=law, status=status, level=level)
-    return {"query": q, "hits": [h.to_dict() for h in hits]}
+    links, shown = retriever.index.links, assistant.settings.links_shown
+    return {"query": q, "hits": [{**h.to_dict(), "links": links.to_dict(h.article, shown)} for h in hits]}
 
 
 @router.get("/v1/statutes/{law}/{article_no}", response_model=ArticleOut, tags=["statutes"],
@@ -144,7 +145,8 @@ async def get_statute(assistant: core.Service,
     corpus = assistant.retriever.corpus
     found = corpus.lookup(law, article_no)
     detail = status_detail(found, corpus)
-    out = {**found.to_dict(), "status": detail["label"], "status_detail": detail}
+    out = {**found.to_dict(), "status": detail["label"], "status_detail": detail,
+           "links": assistant.retriever.index.links.to_dict(found, assistant.settings.links_shown)}
     if all_versions:
         out["versions"] = [a.to_dict() for a in corpus.versions(found.law, found.article_no, found.sub_no)]
     return out

@@ -353,6 +353,13 @@ class ChatGLMResponse(BaseModel):
                                                    "answer short")
 
 
+LINKS_DOC = ("the article's cross-references read from the texts (lawglm.statutes.links): {applied_by: the "
+             "interpretation / regulation articles that cite and apply it, applies: the articles of other "
+             "documents it cites; each [{law, short, article_no, sub_no, label, citation, level, key}], "
+             "interpretations first, at most settings.links_shown; applied_by_total, applies_total}; null for "
+             "an article that does not exist")
+
+
 class CitationOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     raw: str = Field(..., description="the citation as written in the text")
@@ -377,6 +384,7 @@ class CitationOut(BaseModel):
                                                "what the answer states) | related (shown as found for the "
                                                "question) | off_question (shown as found, hardly touches the "
                                                "question); null otherwise")
+    links: dict[str, Any] | None = Field(None, description=LINKS_DOC)
 
 
 class AnswerOut(BaseModel):
@@ -456,6 +464,7 @@ class ArticleOut(Loose):
     status_detail: dict[str, Any] | None = Field(None, description="the status as shown (label, note) and the "
                                                                    "law's amending acts (see CitationOut)")
     versions: list[dict[str, Any]] | None = Field(None, description="with all_versions: every stored version")
+    links: dict[str, Any] | None = Field(None, description=LINKS_DOC)
 
 
 class HitOut(ArticleOut):

@@ -57,9 +57,18 @@ class LinkRef:
     def citation(self) -> str:
         return f"《{self.law}》{self.label}"
 
+    @property
+    def short(self) -> str:
+        """The name a reader knows the document by: 婚姻家庭编解释一, 民间借贷规定, 民法典."""
+        from lawglm.statutes.corpus import NATION_PREFIX
+        from lawglm.statutes.levels import short_names
+
+        names = short_names(self.law)
+        return names[0] if names else self.law.removeprefix(NATION_PREFIX)
+
     def to_dict(self) -> dict:
-        return {"law": self.law, "article_no": self.article_no, "sub_no": self.sub_no, "label": self.label,
-                "citation": self.citation, "level": self.level, "key": self.key}
+        return {"law": self.law, "short": self.short, "article_no": self.article_no, "sub_no": self.sub_no,
+                "label": self.label, "citation": self.citation, "level": self.level, "key": self.key}
 
     @classmethod
     def of(cls, a: Article) -> LinkRef:

@@ -172,7 +172,11 @@ class LegalTools:
     def get_article(self, args: dict) -> dict:
         law = _text(args, "law", limit=200)
         a = self.corpus.lookup(law, _article_no(args.get("article_no")))
-        return self._article(a)
+        out = self._article(a)
+        links = getattr(getattr(self.retriever, "index", None), "links", None)
+        if links is not None:  # the interpretations / regulations applying it, the articles it applies
+            out["links"] = links.to_dict(a, self.settings.links_shown)
+        return out
 
     def list_laws(self, args: dict) -> list[dict]:
         keyword = _text(args, "keyword", required=False, limit=100)
