@@ -10,6 +10,7 @@ import pytest
 from lawglm.records import Article
 from lawglm.statutes.corpus import Corpus
 from lawglm.statutes.links import Links, build_links
+from tests.test_web import browser  # noqa: F401  (the shared headless Chromium fixture)
 
 LAW = "中华人民共和国示例家庭法"
 OLD_LAW = "中华人民共和国示例旧法"
@@ -203,3 +204,35 @@ def test_get_article_tool_returns_links(links_assistant):
     out = tools.call("get_article", {"law": "示例家庭法实施条例", "article_no": "1"})
     assert [(x["law"], x["article_no"]) for x in out["links"]["applies"]] == [(LAW, 3), (LAW, 8)]
     assert out["links"]["applied_by"] == [] and out["links"]["applies_total"] == 2
+
+
+@pytest.mark.browser
+def test_the_page_shows_the_links_line_under_a_card(browser, live_server, links_assistant):  # noqa: F811
+    question = "依照示例家庭法第三条的规定认定示例事项"
+    want = {(h.article.law, h.article.label) for h in links_assistant.ask(question).retrieved
+            if any(links_assistant.retriever.index.links.of(h.article))}
+    assert (LAW, "第三条") in want
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(live_server(links_assistant) + "/")
+        page.wait_for_selector("#status.badge-ok")
+        page.fill("#question", question)
+        page.click("#submit")
+        page.locator(".bot .retrieved ol li").first.wait_for(state="attached", timeout=20000)
+        page.locator(".bot .retrieved summary").first.click()
+        items = page.locator(".bot .retrieved ol li")
+        shown = {}
+        for i in range(items.count()):
+            item = items.nth(i)
+            if item.locator(".links-line").count():
+                shown[item.locator(".cite-title").text_content()] = item.locator(".links-line").text_content()
+        line = shown[f"《{LAW}》第三条"]
+        assert line.startswith("适用本条的解释和法规：") and "示例家庭法解释一 第一条" in line
+        assert "（共 3 条）" in line  # links_shown=2 of 3
+        assert len(shown) == len(want)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    finally:
+        page.close()
+    assert not errors, errors

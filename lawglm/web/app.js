@@ -205,6 +205,30 @@ function citeTitle(law, label, raw) {
   return title;
 }
 
+// the article's cross-references (lawglm/statutes/links.py): the interpretations and regulations applying it,
+// the articles it applies — one line each, grouped by document: 婚姻家庭编解释一 第一条、第二条
+function linksLine(links) {
+  if (!links) return null;
+  const rows = [["applied_by", "适用本条的解释和法规："], ["applies", "本条适用："]]
+    .filter(([field]) => links[field] && links[field].length);
+  if (!rows.length) return null;
+  const box = el("div", "links-line");
+  rows.forEach(([field, head]) => {
+    const groups = new Map();
+    links[field].forEach((r) => groups.set(r.short, [...(groups.get(r.short) || []), r]));
+    const p = el("p", "links-" + field.replace("_", "-"), head);
+    [...groups.entries()].forEach(([name, refs], i) => {
+      const span = el("span", "link-doc", (i ? "；" : "") + name + " " + refs.map((r) => r.label).join("、"));
+      span.title = refs.map((r) => r.citation).join("\n");
+      p.appendChild(span);
+    });
+    const total = links[field + "_total"];
+    if (total > links[field].length) p.appendChild(el("span", "link-more", "（共 " + total + " 条）"));
+    box.appendChild(p);
+  });
+  return box;
+}
+
 function citationCard(c, count) {
   const ok = c.verified;
   const warn = ok && c.supported === false;  // the article exists, but does not back what the answer says
@@ -228,6 +252,8 @@ function citationCard(c, count) {
   if (note) card.appendChild(el("p", "cite-note", note));
   if (c.text) card.appendChild(el("p", "article-text", c.text));
   else card.appendChild(el("p", "article-text missing-text", "“" + c.raw + "” 未在法规库中找到，请勿依赖此引用。"));
+  const linked = linksLine(c.links);
+  if (linked) card.appendChild(linked);
   const history = statusHistory(c.status_detail);
   if (history) card.appendChild(history);
   return card;
@@ -240,6 +266,8 @@ function retrievedItem(h) {
   head.appendChild(statusPill(h.status, h.status_detail));
   li.appendChild(head);
   li.appendChild(el("p", "article-text", h.text));
+  const linked = linksLine(h.links);
+  if (linked) li.appendChild(linked);
   const history = statusHistory(h.status_detail);
   if (history) li.appendChild(history);
   return li;
