@@ -2,6 +2,7 @@
 
     python3 bench/startup_bench.py --fresh -n 5      # first start: no index, no converted backbone
     python3 bench/startup_bench.py -n 5              # later start: index/ and ~/.cache/lawglm reused
+    python3 bench/startup_bench.py --home H --index-dir I   # later start on what a --fresh run left (it says)
 
 Starts `python3 -m lawglm.cli serve` on a free port (--fresh: a new LAWGLM_HOME, so the embedded backbone
 is converted again, and a new index directory, so the index is built again), and records when the port first
@@ -34,16 +35,21 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="new LAWGLM_HOME and index dir (a first start)")
     ap.add_argument("-n", type=int, default=5, help="ask / search runs")
     ap.add_argument("--question", default=QUESTION)
+    ap.add_argument("--home", help="LAWGLM_HOME to use (e.g. one a --fresh run left, to time a later start)")
+    ap.add_argument("--index-dir", default="index", help="index directory (default: index/)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lawglm-startup-"))
     env = {**os.environ, "LAWGLM_URL": "none"}
-    index_dir = "index"
+    index_dir = args.index_dir
+    if args.home:
+        env["LAWGLM_HOME"] = args.home
     if args.fresh:
         env["LAWGLM_HOME"], index_dir = str(tmp / "home"), str(tmp / "index")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp / "serve.log", "w")  # noqa: SIM115 - the server writes to it until the end
-    print(f"load average at start: {os.getloadavg()}; fresh={args.fresh}; index_dir={index_dir}")
+    print(f"load average at start: {os.getloadavg()}; fresh={args.fresh}; index_dir={index_dir}; "
+          f"LAWGLM_HOME={env.get('LAWGLM_HOME', '(default)')}")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "lawglm.cli", "serve", "--port", str(port), "--index-dir",
                              index_dir], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -118,13 +118,15 @@ def ask(question: str, as_json: bool, full: bool, **flags) -> None:
 
     Uses a running `lawglm serve` (LAWGLM_URL, or the default address if it answers); otherwise loads the
     index and model here. A greeting is answered without loading anything."""
-    from lawglm.answer.assistant import small_talk_answer
+    from lawglm.answer.smalltalk import small_talk_kind
 
     if not question.strip():
         raise click.UsageError("QUESTION is empty")
     _check_question(settings_from(), question, None)
-    greeting = small_talk_answer(question)
-    if greeting is not None:
+    if small_talk_kind(question) is not None:  # (the answer pipeline is imported only for a greeting)
+        from lawglm.answer.assistant import small_talk_answer
+
+        greeting = small_talk_answer(question)
         echo_json(greeting.to_dict()) if as_json else click.echo(greeting.answer)
         return
     base = _server(flags)

@@ -72,11 +72,12 @@ def _generation_options(f):
     return f
 
 
-def statute_corpus(index_dir, extra: str | None = None, law: str | None = None):
+def statute_corpus(index_dir, extra: str | None = None, law: str | None = None, source: str | None = None):
     """The statutes `lookup` and `verify` read — the same ones `search` and the answers see: the corpus
     of the index at `index_dir` (the default corpus plus every document `index update` added; the
     default corpus itself while no index is built), with the statute files of `extra` (--corpus) merged
-    on top as `index update` would merge them. `law`: only that law's articles (quick: `lookup`)."""
+    on top as `index update` would merge them. `law`: only that law's articles (quick: `lookup`). `source`:
+    the corpus to read while no index is built (Settings.corpus_source(); default: the default corpus)."""
     from lawglm.search.index import current_version, index_corpus
     from lawglm.statutes.corpus import Corpus
     from lawglm.statutes.ingest import load_corpus, load_law
@@ -85,13 +86,13 @@ def statute_corpus(index_dir, extra: str | None = None, law: str | None = None):
     if extra is None:
         if built:
             return index_corpus(index_dir, law)
-        return load_law(None, law) if law else load_corpus(None)
+        return load_law(source, law) if law else load_corpus(source)
     from pathlib import Path
 
     from lawglm.search.updates import merge
     from lawglm.statutes.ingest import ingest_paths
 
-    base = index_corpus(index_dir) if built else load_corpus(None)
+    base = index_corpus(index_dir) if built else load_corpus(source)
     result = ingest_paths([Path(extra)], strict=True)
     for line in result.report.skipped:
         click.echo(f"note: {line}", err=True)

@@ -27,8 +27,8 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
     from lawglm.numerals import article_label
     from lawglm.statutes.citations import extract
 
-    where = settings_from(index_dir=index_dir).index_dir
-    c = statute_corpus(where, corpus, law if article is not None else None)  # LAW ARTICLE: that law only
+    s = settings_from(index_dir=index_dir)
+    c = statute_corpus(s.index_dir, corpus, law if article is not None else None, s.corpus_source())  # LAW ARTICLE
     if article is None:  # one argument holding both: 《民法典》第1254条
         refs = extract(law, c)
         if not refs or not refs[0].law:
@@ -87,7 +87,8 @@ def verify(text: str | None, index_dir: str | None, corpus: str | None, context_
     text = text if text is not None else sys.stdin.read()
     if not text.strip():
         raise click.UsageError("TEXT is empty")
-    c = statute_corpus(settings_from(index_dir=index_dir).index_dir, corpus)
+    s = settings_from(index_dir=index_dir)
+    c = statute_corpus(s.index_dir, corpus, source=s.corpus_source())
     if sources:
         _verify_support(text, c, context_law, sources, as_json)
         return
