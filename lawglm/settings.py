@@ -114,7 +114,15 @@ class Settings(BaseSettings):
                                                           "a request may carry; more is a 422")
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
-    queue_size: int = 16
+    queue_size: int = Field(16, ge=1, description="most model answers waiting at once (more: 503)")
+    max_queue_wait_s: float = Field(30.0, ge=0, description="a model answer is admitted only when it would start "
+                                                            "within this many seconds, estimated from measured "
+                                                            "answer times (else 503 + Retry-After); 0 = no bound")
+    answer_seconds_prior: float = Field(10.0, gt=0, description="answer time assumed until answers have been "
+                                                                "measured (the wait estimate's start)")
+    answer_deadline_s: float = Field(180.0, ge=0, description="end-to-end limit of one model answer, queue "
+                                                              "included; past it the answer is stopped with a "
+                                                              "503 / an SSE error saying so; 0 = none")
     cors_origins: list[str] = Field(default_factory=list)
     ingest_roots: list[Path] = Field(default_factory=lambda: [Path("corpus")],
                                      description="directories the path form of POST /v1/index/rebuild may read "

@@ -178,6 +178,8 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
         gauges = {"lawglm_queue_depth": ("gauge", "Generation jobs waiting or running.", w.depth),
                   "lawglm_queue_capacity": ("gauge", "Generation queue size.", w.queue_size),
                   "lawglm_queue_rejected_total": ("counter", "Requests refused: queue full.", w.rejected_total),
+                  "lawglm_answer_seconds_estimate": ("gauge", "Answer time the queue's admission assumes.",
+                                                     round(w.estimate(), 3)),
                   "lawglm_generations_cancelled_total": ("counter", "Generations stopped: client left.",
                                                          w.cancelled_total),
                   "lawglm_ready": ("gauge", "1 when index and model are loaded.", int(st.assistant is not None))}

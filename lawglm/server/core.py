@@ -25,7 +25,7 @@ from ..records import Answer
 from ..settings import Settings
 from .errors import ApiError, error_body, field_error, to_api_error
 from .middleware import Metrics
-from .worker import GenerationWorker, Job
+from .worker import GenerationWorker, Job, Queued  # noqa: F401  (Queued: what routes stream)
 
 DISCONNECT_POLL_S = 0.5
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -71,7 +71,9 @@ class ServerState:
 
     def __post_init__(self) -> None:
         if self.worker is None:
-            self.worker = GenerationWorker(self.settings.queue_size)
+            s = self.settings
+            self.worker = GenerationWorker(s.queue_size, max_wait_s=s.max_queue_wait_s,
+                                           prior_s=s.answer_seconds_prior)
 
 
 def get_state(request: Request) -> ServerState:
@@ -124,19 +126,35 @@ async def answer(request: Request, st: ServerState, assistant: AnswerService, p:
 
 
 async def stream(request: Request, st: ServerState, assistant: AnswerService, p: AskOptions | None,
-                 run: Callable[[threading.Event], Iterator[Any]] | None = None) -> AsyncIterator[Any]:
+                 run: Callable[[threading.Event], Iterator[Any]] | None = None, *,
+                 queued: bool = False) -> AsyncIterator[Any]:
     """Text chunks then one Answer (or what `run(cancel)` yields: a tool-calling turn). Stops (and cancels
-    generation) when the client disconnects."""
+    generation) when the client disconnects. With `queued`, a job that has to wait yields `Queued` at once and
+    again whenever its place changes. Past settings.answer_deadline_s (queue included) the job is stopped and
+    ApiError 503 (kind deadline_exceeded) says so."""
+    began = time.monotonic()
+    limit = st.settings.answer_deadline_s if assistant.uses_model else 0
     job = _start(st, assistant, p, run)
-    checked = time.monotonic()
+    checked, place = time.monotonic(), None
     try:
         while True:
+            if queued and assistant.uses_model and not job.started.is_set():
+                now = st.worker.position(job)
+                if now is not None and now.ahead > 0 and now != place:
+                    place = now
+                    yield now
             try:
                 item = await asyncio.wait_for(job.next(), DISCONNECT_POLL_S)
             except asyncio.TimeoutError:
                 item = _NOTHING
             except StopAsyncIteration:
                 return
+            if limit and time.monotonic() - began > limit:
+                job.cancel()
+                raise ApiError(503, f"the answer was stopped: it did not finish within {limit:g} s, waiting in "
+                                    "the queue included (LAWGLM_ANSWER_DEADLINE_S); the server is busy, retry "
+                                    "later or ask for a shorter answer (max_length)", kind="deadline_exceeded",
+                               headers={"Retry-After": str(max(1, round(st.worker.estimate())))})
             if time.monotonic() - checked >= DISCONNECT_POLL_S:
                 checked = time.monotonic()
                 if await request.is_disconnected():

@@ -41,7 +41,6 @@ STATUS = [  # first match wins
     ((IndexMissing, IndexCorrupt, ModelError, CorpusError), 503),
     ((AdapterError, DataError, ValueError), 422),
 ]
-RETRY_AFTER = "2"
 MAX_ERRORS = 20  # validation errors reported per response
 MAX_ERROR_CHARS = 300  # characters of one error message
 MAX_LOC_PARTS = 8
@@ -128,7 +127,7 @@ def to_api_error(exc: BaseException) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, QueueFull):
-        return ApiError(503, str(exc), kind="server_busy", headers={"Retry-After": RETRY_AFTER})
+        return ApiError(503, str(exc), kind="server_busy", headers={"Retry-After": str(exc.retry_after)})
     contract = _contract_error(exc)
     if contract is not None:
         return contract

@@ -54,7 +54,7 @@ async def ask(body: AskRequest, request: Request, st: core.State, assistant: cor
     p = core.prepare(st, assistant, options_of(body))
     if not body.stream:
         return (await core.answer(request, st, assistant, p)).to_dict()
-    first, rest = await core.first_and_rest(core.stream(request, st, assistant, p))
+    first, rest = await core.first_and_rest(core.stream(request, st, assistant, p, queued=True))
     return StreamingResponse(_ask_events(request, first, rest), media_type="text/event-stream",
                              headers=core.SSE_HEADERS)
 
@@ -65,6 +65,8 @@ async def _ask_events(request: Request, first: Any, rest: AsyncIterator[Any]) ->
         while item is not None:
             if isinstance(item, Answer):
                 yield sse("final", item.to_dict())
+            elif isinstance(item, core.Queued):  # waiting for the model: where, and for about how long
+                yield sse("queued", item.to_dict())
             elif item:
                 yield sse("token", {"text": item})
             item = await anext(rest, None)

@@ -108,7 +108,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, st: co
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
                              "finish_reason": _openai_finish(ans)}],
                 "usage": _usage(ans), **_extras(ans)}
-    first, rest = await core.first_and_rest(core.stream(request, st, assistant, p))
+    first, rest = await core.first_and_rest(core.stream(request, st, assistant, p, queued=True))
     chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model}
     return StreamingResponse(_chunks(request, chunk, first, rest), media_type="text/event-stream",
                              headers=core.SSE_HEADERS)
@@ -125,7 +125,9 @@ async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[
     item = first
     try:
         while item is not None:
-            if isinstance(item, Answer):
+            if isinstance(item, core.Queued):  # an SSE comment: OpenAI clients skip it, a person's tool shows it
+                yield f": queued {json.dumps(item.to_dict())}\n\n"
+            elif isinstance(item, Answer):
                 yield sse_data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
                              "usage": _usage(item), **_extras(item)})
             elif item:

@@ -10,9 +10,12 @@ worker stops consuming the iterator and closes it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import math
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -21,7 +24,25 @@ _END = object()
 
 
 class QueueFull(Exception):
-    """The generation queue is full; the client should retry later."""
+    """The generation queue is full (or an answer admitted now would wait too long); retry later.
+    `retry_after`: seconds until one would be admitted, by the worker's estimate."""
+
+    def __init__(self, message: str, retry_after: int = 2):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Queued:
+    """Yielded by a stream while its job waits: `position` in the queue (1 = next), `ahead` = answers before it
+    (running ones included), `estimated_wait_s` until it starts."""
+
+    position: int
+    ahead: int
+    estimated_wait_s: int
+
+    def to_dict(self) -> dict:
+        return {"position": self.position, "ahead": self.ahead, "estimated_wait_s": self.estimated_wait_s}
 
 
 @dataclass
@@ -39,9 +60,13 @@ class Job:
     cancelled: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     interrupted: bool = False  # stopped early because the client went away
+    started: threading.Event = field(default_factory=threading.Event)
+    on_cancel: Callable[[Job], None] | None = None  # the worker takes a cancelled job out of its queue
 
     def cancel(self) -> None:
         self.cancelled.set()
+        if self.on_cancel is not None and not self.started.is_set():
+            self.on_cancel(self)
 
     def _emit(self, item: object) -> None:
         try:
@@ -90,17 +115,52 @@ class Job:
 
 
 class GenerationWorker:
-    """A bounded queue in front of `threads` worker threads (1 = one generation at a time)."""
+    """A bounded queue in front of `threads` worker threads (1 = one generation at a time).
 
-    def __init__(self, queue_size: int, threads: int = 1):
+    Admission is bounded twice: at most `queue_size` jobs wait, and a job is admitted only when it would
+    start within `max_wait_s` by the estimate (jobs ahead x the mean of the last answer times measured here,
+    `prior_s` until one is measured); 0 = no wait bound."""
+
+    def __init__(self, queue_size: int, threads: int = 1, *, max_wait_s: float = 0.0, prior_s: float = 10.0,
+                 window: int = 20):
         self.queue_size = queue_size
+        self.max_wait_s, self.prior_s = max_wait_s, prior_s
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, queue_size))
         self._threads: list[threading.Thread] = []
         self._n = threads
         self._active = 0
         self._lock = threading.Lock()
+        self._durations: collections.deque[float] = collections.deque(maxlen=window)
         self.cancelled_total = 0
         self.rejected_total = 0
+
+    def estimate(self) -> float:
+        """Seconds one answer takes: the mean of the last measured ones (the prior until there are any)."""
+        with self._lock:
+            return sum(self._durations) / len(self._durations) if self._durations else self.prior_s
+
+    def wait_for(self, ahead: int) -> float:
+        """Estimated seconds before a job with `ahead` jobs before it (running ones included) starts."""
+        return 0.0 if ahead < self._n else ahead / self._n * self.estimate()
+
+    def position(self, job: Job) -> Queued | None:
+        """Where a waiting job stands; None once it runs (or left)."""
+        with self._queue.mutex:
+            try:
+                index = self._queue.queue.index(job)
+            except ValueError:
+                return None
+        ahead = index + self._active
+        return Queued(index + 1, ahead, math.ceil(self.wait_for(ahead)))
+
+    def _withdraw(self, job: Job) -> None:
+        """A cancelled job that has not started leaves the queue at once (its place is free again)."""
+        with self._queue.mutex:
+            try:
+                self._queue.queue.remove(job)
+            except ValueError:
+                return
+            self._queue.not_full.notify()
 
     def start(self) -> None:
         for i in range(self._n - len(self._threads)):
@@ -129,13 +189,23 @@ class GenerationWorker:
         """Queue a job for the calling event loop; QueueFull when no room is left."""
         if not self._threads:
             self.start()
-        job = Job(fn, asyncio.get_running_loop())
+        job = Job(fn, asyncio.get_running_loop(), on_cancel=self._withdraw)
+        ahead = self.depth
+        wait = self.wait_for(ahead)
+        too_long = self.max_wait_s > 0 and wait > self.max_wait_s
         try:
+            if too_long:
+                raise queue.Full
             self._queue.put_nowait(job)
         except queue.Full:
             with self._lock:
                 self.rejected_total += 1
-            raise QueueFull(f"generation queue is full ({self.queue_size} waiting); retry shortly") from None
+            # admitted again once the wait has fallen to the bound (or, when the places are full, one has freed)
+            retry = max(1, math.ceil(wait - self.max_wait_s if too_long else self.estimate() / self._n))
+            why = (f"an answer now would start in about {math.ceil(wait)} s ({ahead} ahead, about "
+                   f"{self.estimate():.0f} s each), over the {self.max_wait_s:g} s bound (LAWGLM_MAX_QUEUE_WAIT_S)"
+                   if too_long else f"{self.queue_size} waiting (LAWGLM_QUEUE_SIZE)")
+            raise QueueFull(f"generation queue is full: {why}; retry in {retry} s", retry) from None
         return job
 
     def _run(self) -> None:
@@ -145,11 +215,17 @@ class GenerationWorker:
                 return
             with self._lock:
                 self._active += 1
+            job.started.set()
+            t0 = time.monotonic()
             try:
                 job.execute()
+                took = time.monotonic() - t0
                 if job.interrupted:
                     with self._lock:
                         self.cancelled_total += 1
+                if not job.interrupted or took > self.estimate():  # a stopped job still says answers are long
+                    with self._lock:
+                        self._durations.append(took)
             except Exception:  # execute() hands errors to the client; this is a last resort
                 log.exception("generation worker error")
             finally:
