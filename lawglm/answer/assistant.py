@@ -11,16 +11,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from lawglm.answer import grounded
+from lawglm.answer.grounded import GROUNDED_TOKENS, LENGTH_NOTE, dedupe_stream, drop_repeats
 from lawglm.answer.options import AskOptions, Limits, validate
 from lawglm.answer.prompts import VOCAB_TEXTS, build_messages, check_cancel, retrieval_query
+from lawglm.answer.support import check_answer, outside_quotes
+from lawglm.models.decoding import DecodeStats
 from lawglm.records import Answer, Citation, Hit
 from lawglm.settings import Settings
 from lawglm.statutes.citations import check, verify
 
 RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不构成法律意见）："
 NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
-LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
-SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
 DRAFT_TOKENS = 96
 
 
@@ -87,9 +89,10 @@ class Assistant:
                       self.retriever.corpus.require_law, getattr(self.generator, "tokenizer", None),
                       levels=tuple(self.retriever.levels()) if hasattr(self.retriever, "levels") else None)
 
-    def prepare(self, opts: AskOptions) -> AskOptions:
-        """The options validated, with defaults; InvalidRequest names the bad field."""
-        return validate(opts, self.limits())
+    def prepare(self, opts: AskOptions, caps: Settings | None = None) -> AskOptions:
+        """The options validated, with defaults; InvalidRequest names the bad field. `caps`: the
+        request-size limits (a server's settings) when they are not this assistant's."""
+        return validate(opts, replace(self.limits(), caps=caps) if caps is not None else self.limits())
 
     # --- answering ----------------------------------------------------------------------
     def ask(self, question: str | AskOptions, history: Sequence | None = None, **fields) -> Answer:
@@ -163,32 +166,18 @@ class Assistant:
                                          "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"},
                      sections)
 
-    def _budget(self, opts: AskOptions) -> tuple[int, int]:
-        """(prompt budget, max new tokens) within max_length: the reply keeps at most half of it."""
-        return opts.budget()
-
     def _draft(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, int]:
         """A short answer without articles: its words help retrieve the articles a layperson didn't name."""
-        from lawglm.models.decoding import DecodeStats
-
         prompt = build_messages(question, [], pairs, tokenizer=self.generator.tokenizer,
-                                max_prompt_tokens=self._budget(opts)[0])
+                                max_prompt_tokens=opts.budget()[0])
         stats = DecodeStats()
         text = "".join(self.generator.stream(prompt.messages, max_new_tokens=DRAFT_TOKENS, top_p=opts.top_p,
                                              temperature=0, adapter=opts.adapter, stats=stats))
         return text, stats.completion_tokens
 
-    def _guard(self, sources: Sequence[Any], question: str) -> Any:
-        """Constrained citations for lawglm's own decode loop (remote backends get the post-hoc check)."""
-        if getattr(self.generator, "kind", "") != "local":
-            return None
-        from lawglm.answer.citation_guard import CitationGuard
-
-        return CitationGuard(sources, self.retriever.corpus, query=question)
-
-    def _prepare(self, question: str, pairs: list, opts: AskOptions, style: str,
-                 cancel: threading.Event | None = None) -> tuple[Any, str, int]:
-        """(prompt, draft, draft tokens): retrieval (after an optional draft) and the budgeted prompt;
+    def _prompt(self, question: str, pairs: list, opts: AskOptions, style: str,
+                cancel: threading.Event | None = None) -> tuple[Any, int]:
+        """(prompt, draft tokens): retrieval (after an optional draft) and the budgeted prompt;
         `cancel` is checked between the steps and inside the budgeting (Cancelled)."""
         check_cancel(cancel)
         draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
@@ -196,108 +185,60 @@ class Assistant:
         hits = self.search(question, pairs, opts, draft)
         check_cancel(cancel)
         prompt = build_messages(question, hits, pairs, tokenizer=self.generator.tokenizer,
-                                max_prompt_tokens=self._budget(opts)[0], style=style, cancel=cancel)
-        return prompt, draft, draft_tokens
+                                max_prompt_tokens=opts.budget()[0], style=style, cancel=cancel)
+        return prompt, draft_tokens
+
+    def _decode(self, prompt: Any, opts: AskOptions, max_new_tokens: int, stats: DecodeStats,
+                cancel: threading.Event | None) -> Iterator[str]:
+        """The model's reply to `prompt` as it streams; a local backend's citations are constrained while
+        decoding (CitationGuard), a remote backend's are checked afterwards."""
+        sources = [h.article for h in prompt.sources]
+        guard = {}
+        if getattr(self.generator, "kind", "") == "local":
+            from lawglm.answer.citation_guard import CitationGuard
+
+            guard["guard"] = CitationGuard(sources, self.retriever.corpus, query=opts.question)
+        return self.generator.stream(prompt.messages, max_new_tokens=max_new_tokens, top_p=opts.top_p,
+                                     temperature=opts.temperature,
+                                     repetition_penalty=self.settings.repetition_penalty,
+                                     adapter=opts.adapter, stats=stats, cancel=cancel, **guard)
 
     def _generate(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
         """The model's own answer, citations guarded while decoding (local) and checked afterwards."""
-        from lawglm.answer.grounded import dedupe_stream, drop_repeats
-        from lawglm.models.decoding import DecodeStats
-
         t0 = time.perf_counter()
-        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "free", cancel)
+        prompt, draft_tokens = self._prompt(question, pairs, opts, "free", cancel)
         sources = [h.article for h in prompt.sources]
         stats, parts = DecodeStats(), []
         t_gen = time.perf_counter()
-        chunks = self.generator.stream(prompt.messages, max_new_tokens=self._budget(opts)[1], top_p=opts.top_p,
-                                       temperature=opts.temperature,
-                                       repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
-                                       stats=stats, cancel=cancel, **self._guard_kw(sources, question))
+        chunks = self._decode(prompt, opts, opts.budget()[1], stats, cancel)
         yield from dedupe_stream(_kept(chunks, parts))  # a repeated sentence is never shown, even streamed
         check_cancel(cancel)
-        text, cites = self._checked(drop_repeats("".join(parts).strip()), sources, opts)
+        text, cites = check_answer(drop_repeats("".join(parts).strip()), sources, self.retriever.corpus,
+                                   context_law=opts.law)
         usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
         if usage["finish_reason"] == "length":  # the model wanted to go on: say the answer is cut short
             text += LENGTH_NOTE
             yield LENGTH_NOTE
         yield Answer(text, cites, prompt.sources, usage)
 
-    def _guard_kw(self, sources: Sequence[Any], question: str) -> dict:
-        guard = self._guard(sources, question)
-        return {"guard": guard} if guard is not None else {}
-
-    def _checked(self, text: str, sources: Sequence[Any], opts: AskOptions,
-                 cites: list[Citation] | None = None) -> tuple[str, list[Citation]]:
-        """Existence (citations.verify) and support (support.check_support) of every citation the
-        answer makes — not of references inside the articles it quotes (本法第二十六条 in a quotation)."""
-        from lawglm.answer.grounded import outside_quotes
-        from lawglm.answer.support import check_support
-
-        corpus = self.retriever.corpus
-        if cites is None:
-            cites = outside_quotes(text, verify(text, corpus, context_law=opts.law))
-        return check_support(text, cites, list(sources), corpus)
-
     def _grounded(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
-        """结论 (model, gated sentence by sentence) → 法律依据 (verbatim) → 下一步; see grounded.py."""
-        from lawglm.answer.grounded import (
-            CONCLUSION_HEAD,
-            DISCLAIMER,
-            FROM_SOURCES,
-            NO_SOURCES,
-            SentenceGate,
-            basis_articles,
-            compose,
-            next_steps,
-            outside_quotes,
-            quoted_conclusion,
-            shown_basis,
-            split_reply,
-            system_citations,
-        )
-        from lawglm.models.decoding import DecodeStats
-
+        """结论 (model, gated sentence by sentence) → 法律依据 (verbatim) → 下一步: grounded.stream."""
         t0 = time.perf_counter()
-        prompt, _, draft_tokens = self._prepare(question, pairs, opts, "grounded", cancel)
+        prompt, draft_tokens = self._prompt(question, pairs, opts, "grounded", cancel)
         sources = [h.article for h in prompt.sources]
-        corpus, stats = self.retriever.corpus, DecodeStats()
-        gate = SentenceGate(question, sources, corpus)
+        stats = DecodeStats()
         t_gen = time.perf_counter()
-        if sources:
-            yield CONCLUSION_HEAD
-            chunks = self.generator.stream(prompt.messages, max_new_tokens=min(self._budget(opts)[1], GROUNDED_TOKENS),
-                                           top_p=opts.top_p, temperature=opts.temperature,
-                                           repetition_penalty=self.settings.repetition_penalty, adapter=opts.adapter,
-                                           stats=stats, cancel=cancel, **self._guard_kw(sources, question))
-            yield from _gated_sentences(chunks, gate)
-        check_cancel(cancel)
-        conclusion = gate.conclusion or quoted_conclusion(question, sources)
-        cut = _cut_short(gate, stats)
-        if cut:
-            conclusion += LENGTH_NOTE
-            yield LENGTH_NOTE
-        if sources and not gate.kept:
-            yield conclusion
-        steps, quoted = next_steps(question, sources, corpus)
-        basis = basis_articles(split_reply(gate.reply)[1], conclusion, sources, corpus)
-        shown = shown_basis(conclusion, basis, question)
-        text = compose(conclusion, shown, steps) if basis else NO_SOURCES
-        head = CONCLUSION_HEAD + conclusion
-        yield text[len(head):] if sources and text.startswith(head) else text
-        cites = outside_quotes(head, verify(head, corpus, context_law=opts.law)) if sources else []
-        cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
-        text, cites = self._checked(text, [*sources, *quoted], opts, cites)
-        usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {
-            "shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
-            "dropped": [{"sentence": s, "reason": r} for s, r in gate.dropped],
-            "finish_reason": "length" if cut else "stop"}  # the gate stopping the model is a normal stop
-        origin = "model" if gate.kept else "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
-        sections = {"conclusion": conclusion, "conclusion_from": origin,
-                    "basis": [a.citation for a, _ in shown], "next_steps": steps, "disclaimer": DISCLAIMER} \
-            if sources else {}
-        yield Answer(text, cites, prompt.sources, usage, sections)
+        chunks = self._decode(prompt, opts, min(opts.budget()[1], GROUNDED_TOKENS), stats, cancel) \
+            if sources else iter(())
+        for item in grounded.stream(question, sources, self.retriever.corpus, chunks, stats,
+                                    context_law=opts.law, cancel=cancel):
+            if isinstance(item, grounded.GroundedAnswer):
+                usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | item.usage
+                yield Answer(item.text, item.citations, prompt.sources, usage, item.sections)
+            else:
+                yield item
 
 
 def _kept(chunks: Iterator[str], parts: list[str]) -> Iterator[str]:
@@ -319,40 +260,6 @@ def _flag_missing_sources(parts: Iterator[str | Answer], question: str, corpus: 
     yield notice(gaps) + "\n\n"
     for item in parts:
         yield with_notice(item, gaps) if isinstance(item, Answer) else item
-
-
-GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line
-
-
-def _gated_sentences(chunks: Iterator[str], gate: Any) -> Iterator[str]:
-    """The kept sentences of the model's conclusion as they complete (the whole reply ends up in
-    gate.reply); stops the model when the gate drops one or the 依据 line is written."""
-    from lawglm.answer.grounded import sentences, split_reply
-    from lawglm.answer.prompts import BASIS_MARK
-
-    reply, done = "", 0
-    try:
-        for chunk in chunks:
-            reply += chunk
-            conclusion, basis = split_reply(reply)
-            parts = sentences(conclusion)
-            complete = parts if BASIS_MARK in reply else parts[:-1]
-            gate.reply = reply
-            for s in complete[done:]:
-                done += 1
-                kept = gate.push(s)
-                if kept:
-                    yield kept
-            if gate.stopped or (BASIS_MARK in reply and ("\n" in basis or basis.endswith("。"))):
-                return
-        for s in sentences(split_reply(reply)[0])[done:]:
-            kept = gate.push(s)
-            if kept:
-                yield kept
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
 
 
 def _with_status(answer: Answer, corpus: Any) -> Answer:
@@ -421,11 +328,6 @@ def _with_roles(answer: Answer, question: str) -> Answer:
     return answer
 
 
-def _cut_short(gate: Any, stats: Any) -> bool:
-    """The model's conclusion ran into the token limit in the middle of its last sentence."""
-    return bool(gate.kept) and stats.finish_reason == "length" and not gate.conclusion.endswith(SENTENCE_END)
-
-
 def _finish(reason: str) -> str:
     """The decode loop's reason in OpenAI's terms: length (cut at the token limit), cancelled, or stop."""
     return reason if reason in ("length", "cancelled") else "stop"
@@ -466,7 +368,7 @@ def decided_answer(question: str, sources: Sequence[Any], corpus: Any, today: da
                    context_law: str | None = None) -> tuple[str, list[Citation], dict]:
     """(text, checked citations, sections) of the answer that decides `question` from `sources` alone."""
     from lawglm.answer.decided import basis_full, compose_decided, decide_answer
-    from lawglm.answer.grounded import DISCLAIMER, outside_quotes
+    from lawglm.answer.grounded import DISCLAIMER
     from lawglm.answer.support import check_support
 
     decision = decide_answer(question, sources, corpus, today)
@@ -525,7 +427,6 @@ def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citati
     """Retrieval-only answer: each hit as 《law》第N条（status） + text, with its (checked) citation."""
     if not hits:
         return NO_HITS, []
-    from lawglm.answer.grounded import drop_repeats
     from lawglm.statutes.amendments import shown_status
 
     lines, cites, pos = [RETRIEVAL_ONLY_HEADER], [], len(RETRIEVAL_ONLY_HEADER) + 1

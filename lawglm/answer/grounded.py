@@ -8,8 +8,12 @@
 - 下一步: what the person can do (协商 / 调解 / 仲裁 / 诉讼 …) for the kind of dispute, with the limitation
   period quoted from the corpus article that sets it (data file lawglm/data/next_steps.json).
 
-Also owns the rule that no sentence is ever repeated in an answer (`drop_repeats`) and the training
-target of this shape (`conclusion_target`), so training and serving agree on what the model writes.
+`stream` is the whole shape in one place: the gate runs over the model's reply (`SentenceGate.run`),
+`conclude` picks the conclusion (the model's kept sentences, else a quoted source sentence, else the
+fallback), `next_steps` chooses 下一步, `compose` lays the parts out, and the answer's citations are
+checked once at the end. Also owns the rule that no sentence is ever repeated in an answer
+(`drop_repeats`) and the training target of this shape (`conclusion_target`), so training and serving
+agree on what the model writes.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
-from lawglm.answer.prompts import BASIS_MARK, ITEM, excerpt
-from lawglm.records import Article
+from lawglm.answer.prompts import BASIS_MARK, ITEM, check_cancel, excerpt
+from lawglm.models.decoding import DecodeStats
+from lawglm.records import Article, Citation
 from lawglm.settings import PACKAGE_DIR
 
 CONCLUSION_HEAD = "结论："
@@ -31,6 +37,9 @@ DISCLAIMER = "以上内容仅供参考，不构成法律意见。"
 FALLBACK = "未能得出可靠的简短结论，请对照下列条文理解；如需确定结论，建议咨询执业律师。"
 FROM_SOURCES = "（摘自条文）"  # a conclusion the system quoted from the top sources, not written by the model
 NO_SOURCES = "未检索到与您的问题相关的法条，请补充事实或换一种说法（例如写明涉及的法律）。"
+LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
+SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
+GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line
 MAX_SENTENCES = 3
 MAX_CONCLUSION_CHARS = 200
 BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
@@ -87,9 +96,10 @@ def split_reply(reply: str) -> tuple[str, str]:
 class SentenceGate:
     """Checks the conclusion one sentence at a time, as the sentences complete.
 
-    `push(sentence)` returns True when the sentence is kept; a dropped sentence sets `stopped`, since a
-    small model that starts repeating or wandering does not come back. `allowed` are the keys of the
-    source articles: a sentence citing anything else (or an article that does not exist) is dropped."""
+    `run(chunks)` feeds it the model's reply as it streams and yields the kept sentences; `push(sentence)`
+    judges one sentence. A dropped sentence sets `stopped`, since a small model that starts repeating or
+    wandering does not come back. A sentence citing anything but the sources (or an article that does
+    not exist) is dropped."""
 
     question: str
     sources: Sequence[Article]
@@ -98,13 +108,46 @@ class SentenceGate:
     kept: list[str] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)
     stopped: bool = False
-    reply: str = ""  # the model's whole reply, as far as it was read
+    reply: str = ""  # the model's whole reply, as far as `run` read it
     unattributed: int = 0  # sentences kept without the citation their source did not bear out
     pending: str = ""  # a sentence ending in ： waits for the one it announces
 
     def __post_init__(self) -> None:
         self.context = _grams(self.question) | {g for a in self.sources for g in _grams(a.text)}
-        self.allowed = {(a.law, a.article_no, a.sub_no) for a in self.sources}
+        self._last: tuple[str, list[Citation]] = ("", [])  # the last sentence checked and its citations
+
+    def run(self, chunks: Iterator[str]) -> Iterator[str]:
+        """The kept sentences of the model's conclusion as they complete; the whole reply read ends up in
+        `reply`. Stops the model (closes `chunks`) when a sentence is dropped or the 依据 line is written."""
+        done = 0
+        try:
+            for chunk in chunks:
+                self.reply += chunk
+                conclusion, basis = split_reply(self.reply)
+                parts = sentences(conclusion)
+                complete = parts if BASIS_MARK in self.reply else parts[:-1]
+                for s in complete[done:]:
+                    done += 1
+                    if kept := self.push(s):
+                        yield kept
+                if self.stopped or (BASIS_MARK in self.reply and ("\n" in basis or basis.endswith("。"))):
+                    return
+            for s in sentences(split_reply(self.reply)[0])[done:]:
+                if kept := self.push(s):
+                    yield kept
+        finally:
+            close = getattr(chunks, "close", None)  # a generator (decode loop) or any iterator
+            if close is not None:
+                close()
+
+    @property
+    def basis_line(self) -> str:
+        """What the model wrote after 依据：."""
+        return split_reply(self.reply)[1]
+
+    def cut_short(self, finish_reason: str) -> bool:
+        """The kept conclusion ran into the token limit in the middle of its last sentence."""
+        return bool(self.kept) and finish_reason == "length" and not self.conclusion.endswith(SENTENCE_END)
 
     def reason(self, sentence: str, lead_in: bool = False) -> str | None:
         """Why a sentence must go (None: it may stay). `lead_in`: it ends in ： — its citations are
@@ -132,14 +175,19 @@ class SentenceGate:
             return "off_topic"  # the first sentence must be about what was asked
         return None
 
-    def _checked(self, sentence: str) -> list:
-        """The sentence's citations, support-checked against the sources (support.py)."""
+    def _checked(self, sentence: str) -> list[Citation]:
+        """The sentence's citations, support-checked against the sources (support.py); a sentence is
+        checked once however often its verdict is asked for."""
         from lawglm.answer.support import check_support
         from lawglm.statutes.citations import verify
 
         text = "".join([*self.kept, self.pending, sentence])
+        if self._last[0] == text:
+            return self._last[1]
         cites = [c for c in verify(text, self.corpus) if c.span[1] > len(text) - len(self.pending + sentence)]
-        return check_support(text, cites, list(self.sources), self.corpus)[1] if cites else []
+        checked = check_support(text, cites, list(self.sources), self.corpus)[1] if cites else []
+        self._last = (text, checked)
+        return checked
 
     def _supported(self, sentence: str) -> bool:
         """Every citation the sentence makes names a source and says what the sentence says."""
@@ -153,7 +201,7 @@ class SentenceGate:
         put in its mouth."""
         if self.stopped:
             return None
-        sentence = _COLON_STOP.sub(r"\1", sentence)  # 「…撤销赠与：。」 (a habit of the old training targets)
+        sentence = _COLON_STOP.sub(r"\1", sentence)  # 「…撤销赠与：。」: a colon already ends the lead-in
         lead_in = announces(sentence)
         why = self.reason(sentence, lead_in)
         if why == "unsupported" and all(c.article is not None and c.support.get("reason") != "not_in_sources"
@@ -239,6 +287,64 @@ def _self_repeating(core: str, n: int = 4) -> bool:
         if seen[core[i:i + n]] >= 3:
             return True
     return False
+
+
+# --- the whole shape ---------------------------------------------------------------------------
+@dataclass
+class GroundedAnswer:
+    """A grounded answer's final text and checked citations, its parts (`sections`, as the APIs return
+    them) and what the gate did (`usage`, merged into the answer's usage)."""
+
+    text: str
+    citations: list[Citation]
+    sections: dict
+    usage: dict
+
+
+def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Iterator[str], stats: DecodeStats,
+           *, context_law: str | None = None, cancel: Any = None) -> Iterator[str | GroundedAnswer]:
+    """The answer's text as it is final, then one GroundedAnswer. `chunks`: the model's reply as it
+    streams (not read when there are no sources), filling in `stats`; `cancel` is checked after the
+    model has stopped."""
+    from lawglm.answer.support import check_answer, outside_quotes
+    from lawglm.statutes.citations import verify
+
+    gate = SentenceGate(question, sources, corpus)
+    if sources:
+        yield CONCLUSION_HEAD
+        yield from gate.run(chunks)
+    check_cancel(cancel)
+    conclusion, origin = conclude(gate, question, sources)
+    cut = gate.cut_short(stats.finish_reason)
+    if cut:
+        conclusion += LENGTH_NOTE
+        yield LENGTH_NOTE
+    if sources and not gate.kept:
+        yield conclusion
+    steps, quoted = next_steps(question, sources, corpus)
+    basis = basis_articles(gate.basis_line, conclusion, sources, corpus)
+    shown = shown_basis(conclusion, basis, question)
+    text = compose(conclusion, shown, steps) if basis else NO_SOURCES
+    head = CONCLUSION_HEAD + conclusion
+    yield text[len(head):] if sources and text.startswith(head) else text
+    cites = outside_quotes(head, verify(head, corpus, context_law=context_law)) if sources else []
+    cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
+    text, cites = check_answer(text, [*sources, *quoted], corpus, citations=cites)
+    usage = {"shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
+             "dropped": [{"sentence": s, "reason": r} for s, r in gate.dropped],
+             "finish_reason": "length" if cut else "stop"}  # the gate stopping the model is a normal stop
+    sections = {"conclusion": conclusion, "conclusion_from": origin, "basis": [a.citation for a, _ in shown],
+                "next_steps": steps, "disclaimer": DISCLAIMER} if sources else {}
+    yield GroundedAnswer(text, cites, sections, usage)
+
+
+def conclude(gate: SentenceGate, question: str, sources: Sequence[Article]) -> tuple[str, str]:
+    """(the 结论, where it comes from: model | sources | fallback): the model's kept sentences, else the
+    source sentence closest to the question, quoted, else the honest fallback."""
+    if gate.kept:
+        return gate.conclusion, "model"
+    conclusion = quoted_conclusion(question, sources)
+    return conclusion, "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
 
 
 # --- the conclusion when the model's is dropped ----------------------------------------------------
@@ -452,16 +558,6 @@ def conclusion_target(answer: str, sources: Sequence[Article], gold: Sequence[Ar
 
 
 # --- which citations the answer makes ------------------------------------------------------------
-_QUOTED = re.compile(r"“[^”]*”|「[^」]*」")
-
-
-def outside_quotes(text: str, cites: list) -> list:
-    """The citations not inside a quotation: a quoted article's own references (本法第二十六条) are
-    its words, not citations the answer makes."""
-    regions = [m.span() for m in _QUOTED.finditer(text)]
-    return [c for c in cites if not any(a < c.span[0] and c.span[1] <= b for a, b in regions)]
-
-
 def system_citations(text: str, articles: Sequence[Article], corpus, start: int = 0) -> list:
     """Checked citations of the articles the system itself quotes (法律依据 items, 下一步 periods), at
     their places in `text` after `start`, in order."""

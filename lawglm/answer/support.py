@@ -288,6 +288,28 @@ def check_quotes(text: str, citations: Sequence[Citation], corpus: Any) -> list[
     return cites
 
 
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」")
+
+
+def outside_quotes(text: str, cites: list[Citation]) -> list[Citation]:
+    """The citations not inside a quotation: a quoted article's own references (本法第二十六条) are
+    its words, not citations the answer makes."""
+    regions = [m.span() for m in _QUOTED.finditer(text)]
+    return [c for c in cites if not any(a < c.span[0] and c.span[1] <= b for a, b in regions)]
+
+
+def check_answer(text: str, sources: Sequence[Article], corpus: Any, *, context_law: str | None = None,
+                 citations: Sequence[Citation] | None = None) -> tuple[str, list[Citation]]:
+    """Existence (citations.verify) and support (check_support) of every citation an answer makes, not
+    of references inside the articles it quotes. `citations`: already found (the system's own), else
+    the text's citations outside quotations."""
+    from lawglm.statutes.citations import verify
+
+    if citations is None:
+        citations = outside_quotes(text, verify(text, corpus, context_law=context_law))
+    return check_support(text, citations, list(sources), corpus)
+
+
 # --- sources named by a person (lawglm verify --sources, POST /v1/citations/verify) -----------------
 class InvalidSources(LawGLMError, ValueError):
     """A source that names no article of the corpus (the message says which one)."""

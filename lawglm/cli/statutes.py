@@ -92,8 +92,7 @@ def verify(text: str | None, index_dir: str | None, corpus: str | None, context_
     if sources:
         _verify_support(text, c, context_law, sources, as_json)
         return
-    from lawglm.answer.grounded import outside_quotes
-    from lawglm.answer.support import check_quotes, reason_text
+    from lawglm.answer.support import check_quotes, outside_quotes, reason_text
 
     cites = verify_text(text, c, context_law=context_law)
     check_quotes(text, outside_quotes(text, cites), c)  # "does it say that?": each quote vs its article
@@ -122,8 +121,7 @@ def _verify_support(text: str, corpus, context_law: str | None, specs: tuple[str
     """`verify --sources`: the check answers get (existence, then support against the sources)."""
     from pathlib import Path
 
-    from lawglm.answer.grounded import outside_quotes
-    from lawglm.answer.support import check_support, parse_sources, reason_text
+    from lawglm.answer.support import check_support, outside_quotes, parse_sources, reason_text
     from lawglm.statutes.citations import verify as verify_text
 
     specs = tuple(Path(s).read_text(encoding="utf-8") if Path(s).is_file() else s for s in specs)

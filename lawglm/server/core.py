@@ -2,7 +2,7 @@
 
 Routes get the state and the loaded assistant through FastAPI dependencies (`State`, `Service`). Every
 check that needs no model — the options (lawglm/answer/options.py) including the tokenizer-based prompt-fits
-check — runs in `prepare`, on the request, before any work is queued. Model-backed answers go through the
+check — runs in `checked`, on the request, before any work is queued. Model-backed answers go through the
 bounded generation worker; retrieval-only answers run on the thread pool and never wait for the model.
 """
 
@@ -13,13 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from lawglm.answer.options import AskOptions, InvalidRequest, Limits, validate
+from lawglm.answer.options import AskOptions, InvalidRequest, Limits
 
 from ..records import Answer
 from ..settings import Settings
@@ -51,6 +51,7 @@ class AnswerService(Protocol):
     def uses_model(self) -> bool: ...
     def models(self) -> list[dict]: ...
     def limits(self) -> Limits: ...
+    def prepare(self, opts: AskOptions, caps: Settings | None = None) -> AskOptions: ...
     def stream(self, question: str | AskOptions, history: Any = None, *,
                cancel: threading.Event | None = None, **fields: Any) -> Iterator[str | Answer]: ...
     def swap_retriever(self, retriever: Any) -> None: ...
@@ -96,12 +97,12 @@ def log_unexpected(request: Request, exc: BaseException) -> None:
     log.error("unhandled error (request %s)", getattr(request.state, "request_id", None), exc_info=exc)
 
 
-def prepare(st: ServerState, assistant: AnswerService, opts: AskOptions,
+def checked(st: ServerState, assistant: AnswerService, opts: AskOptions,
             names: dict[str, str] | None = None) -> AskOptions:
-    """The validated options (request-size caps from the server's settings), or 422 naming the field in
-    the API's own terms (names: ours -> theirs)."""
+    """The options as `assistant.prepare` validates them (request-size caps from the server's settings),
+    or 422 naming the field in the API's own terms (names: ours -> theirs)."""
     try:
-        return validate(opts, replace(assistant.limits(), caps=st.settings))
+        return assistant.prepare(opts, caps=st.settings)
     except InvalidRequest as exc:
         raise field_error((names or {}).get(exc.field, exc.field), exc.reason) from None
 

@@ -51,7 +51,7 @@ def options_of(body: AskRequest) -> AskOptions:
              summary="Answer a legal question from retrieved statutes (JSON, or SSE with stream=true)",
              responses={200: {"content": {"text/event-stream": {}}}})
 async def ask(body: AskRequest, request: Request, st: core.State, assistant: core.Service) -> Any:
-    p = core.prepare(st, assistant, options_of(body))
+    p = core.checked(st, assistant, options_of(body))
     if not body.stream:
         return (await core.answer(request, st, assistant, p)).to_dict()
     first, rest = await core.first_and_rest(core.stream(request, st, assistant, p, queued=True))
@@ -101,7 +101,7 @@ async def chatglm(body: ChatGLMRequest, request: Request, st: core.State, assist
         reply = small_talk_reply("empty")
         return {"response": reply, "history": [*history, [body.prompt or "", reply]], "status": 200,
                 "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "citations": [], "finish_reason": "stop"}
-    p = core.prepare(st, assistant, chatglm_options(body, assistant.context_length), CHATGLM_NAMES)
+    p = core.checked(st, assistant, chatglm_options(body, assistant.context_length), CHATGLM_NAMES)
     ans = await core.answer(request, st, assistant, p)
     return {"response": ans.answer, "history": [*p.history, [p.question, ans.answer]], "status": 200,
             "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
@@ -182,8 +182,7 @@ async def verify(body: VerifyRequest, st: core.State, assistant: core.Service) -
 
 def _supported(text: str, cites: list, sources: list[str], corpus: Any) -> dict:
     """The support check answers get, against the sources the caller names (422 naming a bad one)."""
-    from lawglm.answer.grounded import outside_quotes
-    from lawglm.answer.support import InvalidSources, check_support, parse_sources
+    from lawglm.answer.support import InvalidSources, check_support, outside_quotes, parse_sources
 
     try:
         articles = parse_sources(sources, corpus)

@@ -101,7 +101,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, st: co
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if uses_tools(body):
         return await _tool_completion(body, request, st, assistant, cid, created)
-    p = core.prepare(st, assistant, options_of(body, assistant), OPENAI_NAMES)
+    p = core.checked(st, assistant, options_of(body, assistant), OPENAI_NAMES)
     if not body.stream:
         ans = await core.answer(request, st, assistant, p)
         return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,

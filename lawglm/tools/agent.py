@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lawglm.answer.options import AskOptions
+from lawglm.answer.support import check_answer
 from lawglm.errors import ModelError
 from lawglm.models.tool_calls import ToolTurn, stream_turn, tool_format
 from lawglm.records import Answer, Hit
@@ -125,7 +126,8 @@ class AgentAssistant:
             usage[1] += turn.completion_tokens
             final = turn.content
         hits = list(found.values())
-        text, cites = self.inner._checked(final.strip(), [h.article for h in hits], opts)
+        text, cites = check_answer(final.strip(), [h.article for h in hits], self.inner.retriever.corpus,
+                                   context_law=opts.law)
         yield text
         yield Answer(text, cites, hits, {
             "prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage),
