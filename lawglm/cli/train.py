@@ -6,6 +6,7 @@ import click
 
 from lawglm.cli.common import Settings, _quantize_flag, _shared_group, cli, echo_json, settings_from
 from lawglm.eval.generation import GenEvalConfig
+from lawglm.settings import RETRIEVAL_MODES
 from lawglm.train.sft import DEFAULT_LR, TrainConfig
 
 
@@ -104,7 +105,7 @@ eval_group = _shared_group("eval", "Evaluate retrieval or generation on a dev fi
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--index-dir", default=None)
 @click.option("--status", default="current", show_default=True)
-@click.option("--mode", type=click.Choice(["fused", "combsum", "bm25", "dense"]), default=None,
+@click.option("--mode", type=click.Choice(RETRIEVAL_MODES), default=None,
               help="retrieval mode of the default row [default: fused, or LAWGLM_RETRIEVAL_MODE]")
 @click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
 def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: bool, by: str | None, k: int,
@@ -113,13 +114,13 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
     from pathlib import Path
 
     from lawglm.eval.retrieval import lookup_examples, read_retrieval_data, run_eval
-    from lawglm.search.retrieval import Params, Retriever
+    from lawglm.search.retrieval import Retriever
 
     if not data and not lookups:
         raise click.UsageError("give --data FILE (repeatable) and/or --lookups N")
     s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
     sets = {Path(d).name + ("" if split == "all" else f" [{split}]"): read_retrieval_data(d, split) for d in data}
-    r = Retriever.load(s.index_dir, Params.from_settings(s))
+    r = Retriever.from_settings(s)
     if lookups:
         sets[f"look-ups (generated, n={lookups})"] = lookup_examples(r.corpus, lookups)
     text, result = run_eval(r, sets, compare=compare, by=by, k=k, progress=not compare, status=status)

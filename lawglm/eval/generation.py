@@ -181,7 +181,7 @@ def load_assistants(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
     from lawglm.answer.assistant import Assistant
     from lawglm.search.retrieval import Retriever
 
-    retriever = Retriever.load(settings.index_dir)
+    retriever = Retriever.from_settings(settings)
     out: dict[str, Any] = {}
     if any(m != RETRIEVAL_ONLY for m in cfg.modes):
         from lawglm.answer.prompts import VOCAB_TEXTS

@@ -34,16 +34,14 @@ from lawglm.search import ranker as rk
 from lawglm.search.encoder import encode
 from lawglm.search.index import LoadedIndex, current_version, load_index
 from lawglm.search.text import short_law_name, tokenize
-from lawglm.settings import PACKAGE_DIR
+from lawglm.settings import MAX_QUESTION_CHARS, PACKAGE_DIR, RETRIEVAL_MODES, Settings, get_settings
 from lawglm.statutes.corpus import DEPARTMENTS, Corpus, normalize_law_name
 
-MAX_QUERY_CHARS = 4000
 MAX_K = 100
 STATUS_ALIASES = {"repealed": (REPEALED,), "historical": (HISTORICAL,), "current": CURRENT_STATUSES}
 _LAW_SUFFIX = re.compile(r"(法典|法|条例|规定|办法|决定)$")
 
 
-MODES = ("fused", "combsum", "bm25", "dense")
 
 
 @dataclass(frozen=True)
@@ -63,19 +61,19 @@ class Params:
     route_boost: float = 4.0  # ranker-score bonus x routing confidence for the question's governing documents
     other_level_penalty: float = 2.0  # ranker-score malus for a 司法解释 / 行政法规 / 部门规章 not governing it
     min_core_chars: int = 4  # shorter name cores (公司, 保险) are too generic to mean the law
+    max_query_chars: int = MAX_QUESTION_CHARS  # a longer query is refused (InvalidQuery)
 
     @classmethod
-    def from_settings(cls, settings=None) -> Params:
-        """Params from Settings (LAWGLM_RETRIEVAL_MODE, LAWGLM_RANKER, LAWGLM_RERANKER, LAWGLM_RERANK_DEPTH)."""
-        from lawglm.settings import get_settings
-
+    def from_settings(cls, settings: Settings | None = None) -> Params:
+        """Params from Settings (retrieval_mode, ranker, reranker, rerank_depth, max_question_chars);
+        None: the process environment's (get_settings)."""
         s = settings or get_settings()
         return cls(mode=s.retrieval_mode, ranker=s.ranker or str(rk.DEFAULT_RANKER), reranker=s.reranker,
-                   rerank_depth=s.rerank_depth)
+                   rerank_depth=s.rerank_depth, max_query_chars=s.max_question_chars)
 
     def __post_init__(self):
-        if self.mode not in MODES:
-            raise InvalidQuery(f"unknown retrieval mode {self.mode!r} (one of: {', '.join(MODES)})")
+        if self.mode not in RETRIEVAL_MODES:
+            raise InvalidQuery(f"unknown retrieval mode {self.mode!r} (one of: {', '.join(RETRIEVAL_MODES)})")
         if not 1 <= self.rerank_depth <= MAX_K:
             raise InvalidQuery(f"rerank_depth must be 1..{MAX_K}, got {self.rerank_depth}")
 
@@ -202,7 +200,13 @@ class Retriever:
 
     @classmethod
     def load(cls, index_dir: str | Path, params: Params | None = None) -> Retriever:
+        """The index in `index_dir`; `params` None: Params.from_settings() (the process environment)."""
         return cls(load_index(index_dir), index_dir, params)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, index_dir: str | Path | None = None) -> Retriever:
+        """The index `settings` names (or `index_dir`), searched with the settings' Params."""
+        return cls.load(settings.index_dir if index_dir is None else index_dir, Params.from_settings(settings))
 
     @property
     def index(self) -> LoadedIndex:
@@ -234,7 +238,7 @@ class Retriever:
                status: str = "current", level: str | None = None) -> list[Hit]:
         """The k best articles for `query`, filtered by law / department / status / level (see module doc)."""
         st = self._state  # one reference for the whole search: a concurrent reload can't mix versions
-        query = _check_query(query, k)
+        query = _check_query(query, k, self.params.max_query_chars)
         scope = _and(self._scope(st, law, department), level_mask(st, level))
         mask = st.status_mask(status) if scope is None else scope & st.status_mask(status)
         scope = np.ones(len(mask), dtype=bool) if scope is None else scope
@@ -257,7 +261,8 @@ class Retriever:
         """How much the current statutes have to say about `query`: ranker.lexical_relevance, or without
         the ranker's sources the best word-BM25 score alone. 0 when no word of it is in the corpus."""
         st = self._state
-        expanded, mask = expand_query(_check_query(query, 1)), st.status_mask("current")
+        expanded = expand_query(_check_query(query, 1, self.params.max_query_chars))
+        mask = st.status_mask("current")
         if st.src is not None:
             return rk.lexical_relevance(st.src, expanded, mask)
         tokens = tokenize(expanded)
@@ -459,12 +464,13 @@ def _encoder_sha(index: LoadedIndex) -> str | None:
 
 
 def check_request(index_dir: str | Path, query: str, k: int, *, law: str | None = None,
-                  department: str | None = None, status: str = "current", level: str | None = None) -> None:
+                  department: str | None = None, status: str = "current", level: str | None = None,
+                  max_chars: int = MAX_QUESTION_CHARS) -> None:
     """The argument checks `Retriever.search` makes, from the index's manifest alone: a bad query, k,
     status, level, law or department fails in milliseconds, before any index part is loaded (the law
     against the manifest's law names; the department when the manifest lists departments, i.e. built
     since; a level that is no level at all — whether this index holds it is checked when searching)."""
-    _check_query(query, k)
+    _check_query(query, k, max_chars)
     _statuses(status)
     if level and level.strip():
         from lawglm.statutes.levels import LEVELS, split_levels
@@ -486,11 +492,11 @@ def check_request(index_dir: str | Path, query: str, k: int, *, law: str | None 
         raise InvalidQuery(f"unknown department {department!r} (one of: {', '.join(known or DEPARTMENTS)})")
 
 
-def _check_query(query: str, k: int) -> str:
+def _check_query(query: str, k: int, max_chars: int = MAX_QUESTION_CHARS) -> str:
     if not isinstance(query, str) or not query.strip():
         raise InvalidQuery("query is empty: type a question or an article like 民法典第1254条")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InvalidQuery(f"query is too long ({len(query)} characters; the limit is {MAX_QUERY_CHARS})")
+    if len(query) > max_chars:
+        raise InvalidQuery(f"query is too long ({len(query)} characters; the limit is {max_chars})")
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
         raise InvalidQuery(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
     return query.strip()

@@ -48,10 +48,10 @@ def require_admin(request: Request, st: core.State) -> None:
                        kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-def _load_retriever(index_dir: Path) -> Any:
+def _load_retriever(settings: Settings, index_dir: Path) -> Any:
     from lawglm.search.retrieval import Retriever
 
-    return Retriever.load(index_dir)
+    return Retriever.from_settings(settings, index_dir)
 
 
 @router.get("/v1/index", response_model=IndexStats, summary="Statistics of the served index")
@@ -75,7 +75,7 @@ def reload_retriever(assistant: core.AnswerService, index_dir: Path, force: bool
     current = assistant.retriever
     if current is not None:
         return current, bool(current.reload(force=force))
-    new = _load_retriever(index_dir)
+    new = _load_retriever(assistant.settings, index_dir)
     assistant.swap_retriever(new)
     return new, True
 

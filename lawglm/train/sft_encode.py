@@ -219,7 +219,7 @@ def load_retrieval(cfg: EncodeConfig):
         return None, corpus
     from lawglm.search.retrieval import Retriever
 
-    return Retriever.load(s.index_dir), corpus
+    return Retriever.from_settings(s), corpus
 
 
 def encode_all(examples: list[Example], tokenizer, cfg: EncodeConfig, retriever, corpus,
