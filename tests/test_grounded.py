@@ -261,8 +261,8 @@ def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assi
     assert roles[support_reply["unrelated"].key] is None and roles[support_reply["outside"].key] is None
     # the grounded shape with no conclusion of its own: the 法律依据 list is shown as found, backing nothing
     from lawglm.answer.assistant import _with_roles
-    from lawglm.answer.grounded import FALLBACK, compose, outside_quotes, shown_basis
-    from lawglm.answer.support import check_support
+    from lawglm.answer.grounded import FALLBACK, compose, shown_basis
+    from lawglm.answer.support import check_support, outside_quotes
     from lawglm.records import Answer
     from lawglm.statutes.citations import verify
 
