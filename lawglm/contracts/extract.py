@@ -271,11 +271,28 @@ def _dispute(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
                    [(s, e) for s, e, _ in courts[:1] + commissions[:1]])
 
 
+def _names(tpl: Template, text: str) -> dict[str, tuple[str, tuple[int, int]]]:
+    """Text fields of `shape: name` (债务人, 目标公司), read before the parties so that the name they hold is
+    not taken for a party's."""
+    out: dict[str, tuple[str, tuple[int, int]]] = {}
+    dates = [(s, e) for s, e, _ in dates_in(text)]
+    for name, spec in tpl.fields.items():
+        if spec.type == "text" and spec.shape == "name" and spec.cues:
+            found = cue_value(spec, mask(text, dates), dates + [span for _, span in out.values()])
+            if found:
+                out[name] = found
+    return out
+
+
 def rule_extract(tpl: Template, request: str) -> Extraction:
     """Field values found in the request by rules, in input form (checked later by fields.validate)."""
     text = normalize(request)
     ex = Extraction(text=text)
-    parties, taken = extract_parties(tpl, text)
+    names = _names(tpl, text)
+    parties, taken = extract_parties(tpl, text, [span for _, span in names.values()])
+    for name, (value, span) in names.items():
+        ex.put(name, value, [span])
+        taken.append(span)
     for name, value in parties.items():
         ex.put(name, value, [])
     ex.evidence.update({n: [] for n in parties})

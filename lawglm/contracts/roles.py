@@ -32,7 +32,7 @@ KIN = ("朋友", "好友", "老友", "发小", "闺蜜", "同乡", "战友", "�
 PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
                          r"专家|教授|博士|设计师|个人|长|投资人|合伙人|经纪人|代理人|负责人|股东|老师|研究生|学生)$")
 GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
-                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "姓名", "工人", "职工", "学徒")
+                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "向", "姓名", "工人", "职工", "学徒")
 SELF_WORDS = (r"(?:(?:我们|我)[\u4e00-\u9fff]{0,3}?(?:公司|厂|店|馆|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|"
               r"合作社|村)(?=[（(])|(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
               r"本公司|本单位|我们|本人|我)")
@@ -41,7 +41,7 @@ SELF_LINK = re.compile(r"^(?:[（(：:，,\s]|是|叫|名叫|为|系|就是|—�
 TITLED_LINK = re.compile(r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,8})$")  # 我（律师邓超） / 我是独立顾问吴思远
 POSSESSIVE = re.compile("|".join(KIN) + r"|[哥姐弟妹爸妈]|[\u4e00-\u9fff]{0,2}(?:老师|师傅|老板|同学|朋友)")
 # people named in a request who are not parties (收货人为刘洋, 法定代表人黄海 …)
-NOT_PARTY_BEFORE = re.compile(r"(?:收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$")
+NOT_PARTY_BEFORE = re.compile(r"(?P<word>收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$")
 
 
 def _role_words(tpl: Template) -> dict[str, str]:
@@ -123,23 +123,27 @@ def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
 
 def _relation_fits(rel: dict, text: str, mid: str, b: Mention, noise: re.Pattern | None = None) -> bool:
     """The relation's verb between two mentions (not inside a role word or a contract's name: 采购方, 买卖合同)."""
-    if not re.search(rel["between"], noise.sub("＿", mid) if noise else mid):
-        return False
+    inside = [m.span() for m in noise.finditer(mid)] if noise else []
+    if not any(not any(a <= v.start() and v.end() <= b for a, b in inside) for v in re.finditer(rel["between"], mid)):
+        return False  # only a verb wholly inside a role word or a contract's name (买卖合同): no relation
     return not rel.get("after") or bool(re.match(rf"^[^，,。；;]{{0,6}}?(?:{rel['after']})", text[b.end:b.end + 12]))
 
 
-def _relations(tpl: Template, text: str, mentions: list[Mention]) -> None:
+def _relations(tpl: Template, text: str, mentions: list[Mention], reserved: list[tuple[int, int]] = ()) -> None:
     """Relations between consecutive mentions (X借给Y, X向Y借 …) give roles to those still without one;
     a relation that opens a sentence before its first mention has the writer as its first party
-    (把房子租给王涛 / 借给邻居刘长根2000元)."""
+    (把房子租给王涛 / 借给邻居刘长根2000元). A name another field holds counts as one character of the gap
+    (陈晨将持有的X有限公司51%股权转让给赵敏)."""
     ordered = sorted(mentions, key=lambda x: x.start)
     noise = _noise(tpl)
     for a, b in pairwise(ordered):
         mid = text[a.end:b.start]
-        if len(mid) > 14 or SENTENCE_DELIMS.search(mid) or (a.self_ and b.self_):
+        inside = sum(max(0, min(e, b.start) - max(s, a.end)) - 1 for s, e in reserved if a.end <= s < b.start)
+        if len(mid) - inside > 24 or SENTENCE_DELIMS.search(mid) or (a.self_ and b.self_):
             continue
-        for rel in tpl.relations:
-            if _relation_fits(rel, text, mid, b, noise):
+        for rel in tpl.relations:  # a longer gap only when the verb is right before the second name (…转让给赵敏)
+            if (len(mid) - inside <= 14 or re.search(f"(?:{rel['between']})$", mid)) \
+                    and _relation_fits(rel, text, mid, b, noise):
                 a.target = a.target or rel["first"]
                 b.target = b.target or rel["second"]
                 break
@@ -190,7 +194,17 @@ def titled_persons(tpl: Template, text: str) -> list[Mention]:
     return out
 
 
-def mentions_in(tpl: Template, text: str, roles: dict[str, str]) -> list[Mention]:
+def _not_party(text: str, m: Mention, roles: dict[str, str], reserved: list[tuple[int, int]]) -> bool:
+    """A name another field holds (`shape: name`: 债务人X), or one after a word for someone who is no party —
+    unless that word is one of the template's own role words (保证人X in a 保证合同)."""
+    if any(s <= m.start < e for s, e in reserved):
+        return True
+    said = NOT_PARTY_BEFORE.search(text[max(0, m.start - 8):m.start])
+    return bool(said) and said.group("word") not in roles
+
+
+def mentions_in(tpl: Template, text: str, roles: dict[str, str],
+                reserved: list[tuple[int, int]] = ()) -> list[Mention]:
     words = tuple(sorted(roles, key=len, reverse=True))
     before = tuple(w for f in tpl.fields.values() if f.type == "party" for w in f.before)
     anchors = words + GENERIC_ANCHORS + tuple(tpl.person_anchors()) + before
@@ -199,14 +213,15 @@ def mentions_in(tpl: Template, text: str, roles: dict[str, str]) -> list[Mention
     found += [p for p in titled_persons(tpl, text) if not any(q.start <= p.start < q.end for q in found)]
     persons = [p for p in found if not any(o.start <= p.start < o.end for o in orgs)]
     named = [m for m in _drop_aliases(text, sorted(orgs + persons, key=lambda x: x.start))
-             if not NOT_PARTY_BEFORE.search(text[max(0, m.start - 8):m.start])]
+             if not _not_party(text, m, roles, list(reserved))]
     return named + self_mentions(text, named)
 
 
-def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, str]) -> None:
+def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, str],
+           reserved: list[tuple[int, int]] = ()) -> None:
     for m in mentions:
         m.target = _role_word(text, m, roles, tpl, mentions) if m.name else ""
-    _relations(tpl, text, mentions)
+    _relations(tpl, text, mentions, reserved)
     said = {m.target for m in mentions if m.self_ and m.target}
     mine = said.pop() if len(said) == 1 else _self_party(tpl, text)  # the writer is one party throughout
     parties = [n for n, f in tpl.fields.items() if f.type == "party"]
@@ -249,13 +264,15 @@ def _fits(tpl: Template, party: str, m: Mention) -> bool:
     return kind == "any" or not m.kind or kind == m.kind
 
 
-def extract_parties(tpl: Template, text: str) -> tuple[dict[str, dict], list[tuple[int, int]]]:
-    """Party fields -> {name, kind, credit_code, …}, and the spans they used."""
+def extract_parties(tpl: Template, text: str, reserved: list[tuple[int, int]] = ()
+                    ) -> tuple[dict[str, dict], list[tuple[int, int]]]:
+    """Party fields -> {name, kind, credit_code, …}, and the spans they used; names inside `reserved`
+    (taken by a name-shaped text field) are no party."""
     roles = _role_words(tpl)
     if not roles:
         return {}, []
-    mentions = mentions_in(tpl, text, roles)
-    assign(tpl, text, mentions, roles)
+    mentions = mentions_in(tpl, text, roles, reserved)
+    assign(tpl, text, mentions, roles, reserved)
     values: dict[str, dict] = {}
     spans = []
     for m in sorted(mentions, key=lambda x: x.start):

@@ -20,6 +20,7 @@ from ..numerals import DATE_RE, date_iso
 from .items import CLAUSE_DELIMS, CN_SMALL
 from .money import AMOUNT, NUMBER, format_number, parse_number
 from .places import address_prefix, addresses_in
+from .roles import KIN
 from .schema import FieldSpec, Template
 from .units import QUANTITY_RE, UNIT_WORD, canonical, quantity_in
 
@@ -207,6 +208,8 @@ def clause_of(text: str, pos: int, spaces: bool = False) -> tuple[int, int]:
 def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
     lead = re.match(r"[为是：:在至于—－\s]*", text[cue_end:]).end()
     _, e = clause_of(text, cue_end + lead, spaces=True)
+    if spec.shape == "name":
+        return name_value(text, cue_end + lead, e, taken)
     value = _before_other_cue(spec, TEXT_END.sub("", text[cue_end + lead:e]).strip())
     if spec.shape == "address":
         value = address_prefix(ADDRESS_END.sub("", value))
@@ -215,6 +218,24 @@ def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[A
         and not AMOUNT_RE.search(value) and not NOT_TEXT.match(value) \
         and not DURATION_RE.fullmatch(value) and not QUANTITY_RE.fullmatch(value)  # 代理费…, 货到后付款, 6个月: no text
     return (value, span) if ok else None
+
+
+NAME_LEAD = re.compile(r"(?:(?:我们?|他|她)?(?:的)?(?:" + "|".join(KIN) + r"|[哥姐弟妹爸妈]))?")
+
+
+def name_value(text: str, start: int, end: int, taken: list) -> tuple[Any, tuple[int, int]] | None:
+    """A text field of `shape: name` (债务人北京星河科技有限公司 / 为我弟弟刘洋): the organisation or person
+    named right at its cue — the name only, never the rest of the clause."""
+    from .parties import find_orgs, person_at
+
+    orgs = [o for o in find_orgs(text[start:end]) if o.start == 0]
+    if orgs:
+        span = (start, start + orgs[0].end)
+        return (orgs[0].name, span) if _free(span, taken) else None
+    at = NAME_LEAD.match(text, start, end).end()
+    name = person_at(text, at)
+    span = (at, at + len(name))
+    return (name, span) if name and _free(span, taken) else None
 
 
 def _before_other_cue(spec: FieldSpec, value: str) -> str:

@@ -94,7 +94,8 @@ class FieldSpec:
     multiple_of: str = ""  # money: 押二 / 两个月租金 -> that many times this money field
     from_title: bool = False  # text: the job title written before a person's name (招聘快递员何军)
     keep_cues: list[str] = field(default_factory=list)  # text: cue words that are part of the value (办理…)
-    shape: str = ""  # text: "address" — trimmed to the street address; a required one is also found without a cue
+    shape: str = ""  # text: "address" — trimmed to the street address; a required one is also found without a cue;
+    # "name" — the organisation or person named at the cue (债务人X), read before the parties and never one of them
     stop_cues: list[str] = field(default_factory=list)  # text: other text fields' cues (set on load, not in YAML)
     percent_of: str = ""  # money: 按80%发 -> that percentage of this money field (试用期工资 of 月工资)
     per: list[str] = field(default_factory=list)  # rate: the units it may be per (吨, 台, 月, 小时); empty: any
@@ -298,6 +299,8 @@ def _structure_problems(data: dict, fields: dict[str, FieldSpec]) -> list[Proble
                 out.append((f"fields.{name}.{key}", f"{ref!r} is not a money field"))
         if f.period_of and (f.type != "choice" or f.period_of not in fields):
             out.append((f"fields.{name}.period_of", "a choice field naming the money field it is the period of"))
+        if f.shape and (f.type != "text" or f.shape not in ("address", "name")):
+            out.append((f"fields.{name}.shape", "address or name, on a text field"))
         if f.base_of and (f.type != "text" or fields.get(f.base_of, FieldSpec("", "text", "")).type != "percent"):
             out.append((f"fields.{name}.base_of", "a text field naming the percent field it is the base of"))
         if f.product_of:
