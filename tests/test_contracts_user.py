@@ -214,3 +214,52 @@ def test_fuzz_user_template_never_a_5xx(firm_client, text):
         assert r.status_code in (200, 422), r.text
         if r.status_code == 422:
             assert [e["loc"][-1] for e in r.json()["detail"]] == ["request"], r.text
+
+
+def test_a_name_shaped_field_holds_the_name_only_and_is_no_party(tmp_path, corpus):
+    """`shape: name` in a user template: 货主为X takes X alone (not the rest of the clause) and X is not taken
+    for a party, although it is a name like theirs."""
+    data = {**STORAGE, "fields": {**STORAGE["fields"], "owner": {
+        "type": "text", "label": "货物所有人", "shape": "name", "cues": ["货主为", "货主", "货物所有人"]}}}
+    folder = tmp_path / "named"
+    write(folder, data)
+    (folder / "storage_term.md.j2").write_text(TERM_J2, encoding="utf-8")
+    request = "仓储合同：存货人王建国，货主为上海宏达钢铁贸易有限公司，保管人天津滨海仓储有限公司，仓储物为钢材，共30吨。"
+    d = draft(request=request, settings=Settings(templates_dir=str(folder)), corpus=corpus)
+    f = d.fields
+    assert f["owner"] == "上海宏达钢铁贸易有限公司"
+    assert (f["party_a"]["name"], f["party_b"]["name"]) == ("王建国", "天津滨海仓储有限公司")
+    d = draft(request="仓储合同：货主为我弟弟刘洋，保管人天津滨海仓储有限公司。",
+              settings=Settings(templates_dir=str(folder)), corpus=corpus)
+    assert d.fields["owner"] == "刘洋" and d.fields["party_b"]["name"] == "天津滨海仓储有限公司"
+    assert "刘洋" not in str(d.fields.get("party_a"))
+    bad = {**data, "fields": {**data["fields"], "weight": {**data["fields"]["weight"], "shape": "name"}}}
+    assert any(p.startswith("fields.weight.shape") for p in
+               (f"{a}: {b}" for a, b in check_template(write(tmp_path / "bad", bad), corpus)))
+
+
+FIELD_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30) | st.sampled_from(["20元/吨", "每吨20元", "30", "三十吨", "6个月", "2026-01-01", "仲裁", "钢材"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["name", "method", "court", "x"]),
+                                                                 inner, max_size=3),
+    max_leaves=6)
+
+
+@given(st.dictionaries(st.sampled_from([*STORAGE["fields"], "nope", "party_a.name"]), FIELD_VALUES, max_size=5),
+       st.sampled_from([None, "", "仓储合同，仓储费每吨每月20元，共30吨。", STORE]))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_user_template_fields_a_422_names_only_what_was_passed(firm_client, fields, request):
+    """Any fields (and request) against a user template: never a 5xx; a 422 names only a field that was passed."""
+    body = {"template": "storage", "fields": fields, **({"request": request} if request is not None else {})}
+    r = firm_client.post("/v1/contracts/draft", json=body)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        j = r.json()
+        named = [e["field"] for e in j.get("errors", [])] or \
+            [e["msg"].split(":")[0] if e["loc"][1:2] == ["fields"] else str(e["loc"][-1])
+             for e in j["detail"]]  # a body check on fields names the field first: "party_a: contains …"
+        passed = [*fields, "request"]
+        assert named and all(any(n == k or n.startswith((k + ".", k + "[")) for k in passed) for n in named), r.text
+        if "request" in named:
+            assert request is not None
