@@ -5,6 +5,9 @@
     python3 bench/contract_eval.py --extractor rules,model,hybrid  # extractors side by side, one run
     python3 bench/contract_eval.py --part heldout               # the held-back third (evaluate last)
     python3 bench/contract_eval.py --extractor llm --limit 20   # the local LLM (slow on CPU; opt-in)
+    LAWGLM_TEMPLATES_DIR=bench/data/contract_requests/firm_template \
+      python3 bench/contract_eval.py --requests bench/data/contract_requests/firm/renovation.jsonl --per-field
+        # a user template's own requests (all rows of one JSONL file), P / R per field too
 
 Parts (hand-written requests, each with the field values a careful drafter would take from it —
 only what the request states):
@@ -50,6 +53,12 @@ def held_back(rid: str) -> bool:
 def _rows(folder: Path) -> list[dict]:
     return [json.loads(line) for p in sorted(folder.glob("*.jsonl"))
             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _file_rows(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise SystemExit(f"--requests: no such file: {path}")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def load_set(part: str = "dev", data: Path = DATA) -> list[dict]:
@@ -131,6 +140,7 @@ LLM_NOTES = {"rejected (invalid)": "rejected", "dropped (not in the request)": "
 
 def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
     per = defaultdict(lambda: {"requests": 0, "tp": 0, "fp": 0, "fn": 0, "refused": 0, "wrong_template": 0})
+    fields = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
     times = []
     for r in rows:
         s = per[r["template"]]
@@ -150,12 +160,25 @@ def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
                 print(f"{r['id']}: template {template}, expected {r['template']}")
             got = {}
         tp, fp, fn, wrong = score_one(r["expected"], got)
+        for name in set(r["expected"]) | set(got):  # the same comparison, one field at a time
+            ftp, ffp, ffn, _ = score_one({name: r["expected"][name]} if name in r["expected"] else {},
+                                         {name: got[name]} if name in got else {})
+            for k, v in (("tp", ftp), ("fp", ffp), ("fn", ffn)):
+                fields[name][k] += v
         s["tp"] += tp
         s["fp"] += fp
         s["fn"] += fn
         if show_errors and wrong:
             print(f"{r['id']}: " + "\n      ".join(wrong))
-    return {"per_template": dict(per), "ms": times}
+    return {"per_template": dict(per), "per_field": dict(fields), "ms": times}
+
+
+def field_table(report: dict) -> str:
+    lines = ["| field | expected | given | precision | recall |", "|---|---:|---:|---:|---:|"]
+    for name, s in sorted(report["per_field"].items()):
+        lines.append(f"| {name} | {s['tp'] + s['fn']} | {s['tp'] + s['fp']} | {ratio(s['tp'], s['tp'] + s['fp']):.3f} "
+                     f"| {ratio(s['tp'], s['tp'] + s['fn']):.3f} |")
+    return "\n".join(lines)
 
 
 def ratio(a: int, b: int) -> float:
@@ -199,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="print every wrong field")
     ap.add_argument("--limit", type=int, default=0,
                     help="N requests of each part only, round-robin across templates (for the slow LLM path)")
+    ap.add_argument("--requests", default="",
+                    help="score every row of this JSONL file instead of --part (e.g. a user template's requests; "
+                         "load the template with LAWGLM_TEMPLATES_DIR)")
+    ap.add_argument("--per-field", action="store_true", help="also print P / R per field")
     args = ap.parse_args(argv)
     parts, names = _names(args.part, PARTS, "part"), _names(args.extractor, EXTRACTORS, "extractor")
 
@@ -208,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = []
     for name in names:
         extract = extractor(name, corpus)
-        for part in parts:
-            rows = spread(load_set(part), args.limit)
+        for part in ([args.requests] if args.requests else parts):
+            rows = spread(_file_rows(Path(part)) if args.requests else load_set(part), args.limit)
             report = evaluate(rows, extract, show_errors=args.errors)
             ms = sorted(report["ms"])
             t = totals(report)
@@ -217,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"draft() per request: median {ms[len(ms) // 2]:.1f} ms, max {ms[-1]:.1f} ms; "
                   f"refused {t['refused']}, wrong template {t['wrong_template']}")
             print(table(report))
+            if args.per_field:
+                print()
+                print(field_table(report))
             if name == "llm":
                 print(f"LLM proposals: {dict(extract.llm) or 'none noted'}; seconds per request: "
                       f"mean {sum(ms) / len(ms) / 1000:.1f}, median {ms[len(ms) // 2] / 1000:.1f}")
