@@ -20,6 +20,9 @@ DEFAULT_TEMPERATURE = 0.0
 DEFAULT_MAX_NEW_TOKENS = 512
 DEFAULT_REPETITION_PENALTY = 1.1
 MAX_QUESTION_CHARS = 4000  # default of Settings.max_question_chars (also the search query's limit)
+MAX_TOP_K = 50  # the most articles a request may retrieve (top_k)
+MAX_SEARCH_K = 100  # the most articles one search returns (lawglm search -k, Retriever.search k)
+MAX_TEMPERATURE = 2.0  # sampling temperature is in [0, MAX_TEMPERATURE]
 # the choices of the settings below (CLI flags, request checks and retrieval read them from here)
 LlmMode = Literal["local", "none", "remote"]
 AnswerShape = Literal["auto", "grounded", "free"]
@@ -52,7 +55,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="where the search index lives")
     encoder: str = Field(DEFAULT_ENCODER, description="sentence-transformers model path for dense retrieval")
     # retrieval
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K)
     relevance_threshold: float = Field(
         6.0, ge=0, description="below this retrieval relevance (best word-BM25 + best known-question BM25) a "
                                "question gets 'nothing relevant found' instead of unrelated articles (an index "
@@ -85,7 +88,7 @@ class Settings(BaseSettings):
                                                                  "dynamic); 0 or None: full precision")
     threads: int = Field(0, ge=0, description="CPU threads for the model (0: every core)")
     max_new_tokens: int = Field(DEFAULT_MAX_NEW_TOKENS, ge=1, description="cap on the tokens of one reply")
-    temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=2,
+    temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=MAX_TEMPERATURE,
                                description="default sampling temperature; 0 = greedy (deterministic: the same "
                                            "question gets the same answer); requests may override it")
     top_p: float = Field(DEFAULT_TOP_P, gt=0, le=1, description="default nucleus sampling mass (used when "

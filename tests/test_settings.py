@@ -105,3 +105,39 @@ def test_a_server_does_not_start_on_a_bad_env_value(monkeypatch):
     monkeypatch.setenv("LAWGLM_LLM", "nonsense")
     with pytest.raises(SettingsError, match="^LAWGLM_LLM: "):
         create_app()
+
+
+# --- one place per limit, and a request option read generically --------------------------------------
+def test_readyz_and_the_search_endpoint_read_the_question_limit(make_client, retrieval_assistant):
+    client = make_client(retrieval_assistant, max_question_chars=50)
+    assert client.get("/readyz").json()["limits"]["question"] == {"min": 1, "max": 50}
+    r = client.get("/v1/statutes/search", params={"q": "借" * 51})
+    assert r.status_code == 422 and "q" in r.text and "the limit is 50" in r.text
+    assert client.get("/v1/statutes/search", params={"q": "借款合同的利息" * 7}).status_code == 200
+
+
+def test_department_filters_answers_on_every_surface(make_client, retrieval_assistant, tiny_articles):
+    """`department` was added as AskOptions field + schema field + CLI flag only; the routes, the
+    Assistant and retrieval read it generically."""
+    from lawglm.answer.options import AskOptions, InvalidRequest
+
+    dept = next(a.department for a in tiny_articles if a.department)
+    ans = retrieval_assistant.ask(AskOptions("借款合同的利息怎么约定", department=dept))
+    assert ans.retrieved and all(h.article.department == dept for h in ans.retrieved)
+    with pytest.raises(InvalidRequest, match="^department: "):
+        retrieval_assistant.ask("借款合同的利息怎么约定", department="火星法")
+    client = make_client(retrieval_assistant)
+    body = client.post("/v1/legal/ask", json={"question": "借款合同的利息怎么约定", "department": dept}).json()
+    assert body["retrieved"] and {h["department"] for h in body["retrieved"]} == {dept}
+    r = client.post("/v1/legal/ask", json={"question": "借款合同的利息怎么约定", "department": "火星法"})
+    assert r.status_code == 422 and "department" in r.text
+
+
+def test_ask_options_take_keywords_and_validated_ones_are_not_rechecked(retrieval_assistant):
+    from lawglm.answer.options import AskOptions, Checked
+
+    with pytest.raises(TypeError):
+        AskOptions("问题", None, 5)  # history, top_k … are keywords only
+    checked = retrieval_assistant.prepare(AskOptions("借款合同的利息怎么约定", top_k=3))
+    assert isinstance(checked, Checked) and checked.top_k == 3 and checked.max_new_tokens is not None
+    assert retrieval_assistant.prepare(checked) is checked

@@ -110,7 +110,9 @@ class Assistant:
         citations, hits, usage). Takes AskOptions, or a question with AskOptions' fields as keywords.
         The chunks of a grounded answer are final; those of a free answer are provisional (the final
         text may have citations corrected and repeated sentences removed)."""
-        opts = question if isinstance(question, AskOptions) else AskOptions(question, history, **fields)
+        if not isinstance(question, AskOptions):
+            question = AskOptions(question, history=history, **fields)
+        opts = question
         opts = self.prepare(opts)
         question, pairs = opts.question, list(opts.history)
         off_topic = self._off_topic(question, pairs, opts)
@@ -150,10 +152,7 @@ class Assistant:
 
     def search(self, question: str, pairs: list[tuple[str, str]], opts: AskOptions,
                draft: str = "") -> list[Hit]:
-        query = self._query(question, pairs, draft)
-        if opts.level:
-            return self.retriever.search(query, opts.top_k, law=opts.law, level=opts.level)
-        return self.retriever.search(query, opts.top_k, law=opts.law)
+        return self.retriever.search(self._query(question, pairs, draft), opts.top_k, **opts.filters())
 
     def _retrieval_only(self, question: str, pairs: list, opts: AskOptions) -> Iterator[str | Answer]:
         """No model: the answer that decides the question from the retrieved articles (answer/decided.py:

@@ -10,16 +10,17 @@ waits in the generation queue. Errors are `InvalidRequest` whose message starts 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, fields, replace
 from typing import Any
 
 from lawglm.errors import LawGLMError
-from lawglm.settings import Settings
+from lawglm.settings import MAX_TEMPERATURE, MAX_TOP_K, Settings
 
-MAX_TOP_K = 50
-MAX_TEMPERATURE = 2.0  # the range the API and the web page offer
+__all__ = ["MAX_TEMPERATURE", "MAX_TOP_K", "MIN_MAX_LENGTH", "SHAPES", "AskOptions", "Checked", "InvalidRequest",
+           "Limits", "validate"]
 MIN_MAX_LENGTH = 16
 SHAPES = ("grounded", "free")
+RETRIEVAL_FILTERS = ("law", "level", "department")  # the options Retriever.search takes as keywords
 
 
 class InvalidRequest(LawGLMError, ValueError):
@@ -46,13 +47,18 @@ class Limits:
 
 @dataclass(frozen=True)
 class AskOptions:
-    """A question with its options. None means the default (from settings); `validate` fills them in.
+    """A question with its options (keywords after the question). None means the default (from
+    settings); `validate` checks every field and fills the defaults in, returning `Checked` options.
 
     max_length bounds prompt + reply (the model's context when None); max_new_tokens bounds the reply
     alone (settings.max_new_tokens when None, and never more); the reply keeps at most half of max_length.
+    A new request option is a field here (checked in `validate`), a field of the API's request schema
+    with the same name and, for the CLI, a flag in cli/common.py: the API routes, the Assistant and
+    retrieval read the fields generically (`names`, `filters`).
     """
 
     question: str
+    _: KW_ONLY
     history: Sequence | None = None
     top_k: int | None = None
     law: str | None = None
@@ -64,7 +70,16 @@ class AskOptions:
     draft_first: bool = False
     answer_shape: str | None = None
     level: str | None = None  # retrieval restricted to these levels: 法律 / 行政法规 / 司法解释, comma-separated
-    resolved: bool = field(default=False, compare=False)  # set by validate
+    department: str | None = None  # retrieval restricted to one 部门 of the corpus (民法商法, 社会法, …)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The option fields (what an API request or CLI flag may set), the question first."""
+        return tuple(f.name for f in fields(cls) if f.name != "_")
+
+    def filters(self) -> dict[str, str]:
+        """The retrieval filters set (keyword arguments of Retriever.search)."""
+        return {k: v for k in RETRIEVAL_FILTERS if (v := getattr(self, k)) is not None}
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -79,9 +94,15 @@ class AskOptions:
         return self.max_length - new, new
 
 
-def validate(opts: AskOptions, limits: Limits) -> AskOptions:
-    """The options checked and completed with defaults; InvalidRequest / UnknownLaw name the bad field."""
-    if opts.resolved:
+@dataclass(frozen=True)
+class Checked(AskOptions):
+    """AskOptions as `validate` returns them: every field checked, the defaults filled in."""
+
+
+def validate(opts: AskOptions, limits: Limits) -> Checked:
+    """The options checked and completed with defaults; InvalidRequest / UnknownLaw name the bad field.
+    Options `validate` already returned are returned as they are."""
+    if isinstance(opts, Checked):
         return opts
     s, caps = limits.settings, limits.caps or limits.settings
     _check_question(opts.question, caps)
@@ -94,6 +115,7 @@ def validate(opts: AskOptions, limits: Limits) -> AskOptions:
         law = limits.require_law(law)
     _check_adapter(opts.adapter, limits)
     level = _check_level(opts.level, limits.levels)
+    _check_department(opts.department)
     max_length = _max_length(opts.max_length, limits.context_length)
     cap = _reply_cap(opts.max_new_tokens, limits.context_length, s.max_new_tokens)
     top_p = _number("top_p", s.top_p if opts.top_p is None else opts.top_p)
@@ -105,9 +127,10 @@ def validate(opts: AskOptions, limits: Limits) -> AskOptions:
     shape = opts.answer_shape or s.shape()
     if shape not in SHAPES:
         raise InvalidRequest("answer_shape", f"must be one of {', '.join(SHAPES)}, got {opts.answer_shape!r}")
-    out = replace(opts, history=pairs, top_k=top_k, law=law, max_length=max_length, max_new_tokens=cap,
-                  top_p=top_p, temperature=temperature, draft_first=bool(opts.draft_first), answer_shape=shape,
-                  level=level, resolved=True)
+    given = {name: getattr(opts, name) for name in AskOptions.names()}
+    out = replace(Checked(given.pop("question"), **given), history=pairs, top_k=top_k, law=law,
+                  max_length=max_length, max_new_tokens=cap, top_p=top_p, temperature=temperature,
+                  draft_first=bool(opts.draft_first), answer_shape=shape, level=level)
     if limits.has_model and limits.tokenizer is not None:
         _check_fits(out, limits.tokenizer)
     return out
@@ -165,6 +188,13 @@ def _check_level(level: Any, known: tuple[str, ...] | None) -> str | None:
     if bad:
         raise InvalidRequest("level", f"unknown level {bad[0]!r} (this index holds: {', '.join(known) or 'none'})")
     return ",".join(wanted)
+
+
+def _check_department(department: Any) -> None:
+    from lawglm.statutes.corpus import DEPARTMENTS
+
+    if department is not None and department not in DEPARTMENTS:
+        raise InvalidRequest("department", f"must be one of {', '.join(DEPARTMENTS)}, got {department!r}")
 
 
 def _max_length(max_length: Any, context: int) -> int:

@@ -148,7 +148,7 @@ def ask(question: str, as_json: bool, full: bool, **flags) -> None:
     if as_json:
         echo_json(assistant.ask(AskOptions(question, **opts)).to_dict())
         return
-    answer = _show(assistant.stream(AskOptions(question, None, **opts)))
+    answer = _show(assistant.stream(AskOptions(question, **opts)))
     if full:
         _print_full(answer)
 
@@ -212,7 +212,8 @@ def chat(**flags) -> None:
             else:
                 from lawglm.answer.options import AskOptions
 
-                answer = _show(assistant.stream(AskOptions(question, history, **_request_opts(flags))))
+                opts = AskOptions(question, history=history, **_request_opts(flags))
+                answer = _show(assistant.stream(opts))
         except LawGLMError as exc:  # one bad turn does not end the conversation
             click.echo(f"error: {exc}", err=True)
             continue

@@ -11,7 +11,8 @@ import json
 
 import click
 
-from lawglm.settings import ANSWER_SHAPES, LLM_MODES, Settings, get_settings
+from lawglm.answer.options import MIN_MAX_LENGTH, AskOptions
+from lawglm.settings import ANSWER_SHAPES, LLM_MODES, MAX_TEMPERATURE, MAX_TOP_K, Settings, get_settings
 
 LLM_CHOICES = LLM_MODES  # every command's --llm: local model, retrieval-only, --llm-url
 LLM_HELP = "local model, none = retrieval-only (answer with the articles), remote = --llm-url"
@@ -52,12 +53,15 @@ def _generation_options(f):
         click.option("--adapter", default=None, help="adapter name under adapters/ or a path; 'none' = bare"),
         click.option("--index-dir", "index_dir", default=None, help="index directory (default: index/)"),
         click.option("--index", "index_alias", default=None, hidden=True, help="deprecated: --index-dir"),
-        click.option("--top-k", type=click.IntRange(1, 50), default=None, help="articles to retrieve"),
+        click.option("--top-k", type=click.IntRange(1, MAX_TOP_K), default=None, help="articles to retrieve"),
         click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
         click.option("--level", default=None, help="search only these levels: 法律 | 行政法规 | 司法解释"),
-        click.option("--max-length", type=click.IntRange(16), default=None, help="prompt + reply tokens"),
+        click.option("--department", default=None, help="search only this 部门 (民法商法, 社会法, 刑法, …)"),
+        click.option("--max-length", type=click.IntRange(MIN_MAX_LENGTH), default=None,
+                     help="prompt + reply tokens"),
         click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None),
-        click.option("--temperature", type=click.FloatRange(0, 2), default=None, help="0 = greedy"),
+        click.option("--temperature", type=click.FloatRange(0, MAX_TEMPERATURE), default=None,
+                     help="0 = greedy"),
         click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP),
         click.option("--device", default=None, help="auto | cpu | cuda | mps"),
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
@@ -168,6 +172,7 @@ def _check_question(s: Settings, question: str | None, law: str | None, level: s
 
 def _request_opts(flags: dict) -> dict:
     """Per-request AskOptions fields (the adapter chosen by --adapter is already the assistant's default)."""
-    keys = ("top_k", "law", "level", "max_length", "top_p", "temperature")
+    keys = [k for k in AskOptions.names() if k not in ("question", "history", "adapter", "answer_shape",
+                                                       "draft_first")]
     return {**{k: flags[k] for k in keys if flags.get(k) is not None},
             "draft_first": flags.get("draft_first", False)}

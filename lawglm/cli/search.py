@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from lawglm.cli.common import _shared_group, cli, echo_json, settings_from
-from lawglm.settings import RETRIEVAL_MODES
+from lawglm.settings import MAX_SEARCH_K, RETRIEVAL_MODES
 
 index_group = _shared_group("index", "Build, inspect, update and roll back the statute search index.")
 
@@ -69,7 +69,7 @@ def index_stats(index_dir: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="results (default 5)")
+@click.option("-k", "k", type=click.IntRange(1, MAX_SEARCH_K), default=None, help="results (default 5)")
 @click.option("--law", default=None, help="only this law (any common name: 民法典, 刑诉法)")
 @click.option("--department", default=None, help="only this department, e.g. 民法商法")
 @click.option("--status", default="current", show_default=True,

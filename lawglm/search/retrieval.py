@@ -34,10 +34,17 @@ from lawglm.search import ranker as rk
 from lawglm.search.encoder import encode
 from lawglm.search.index import LoadedIndex, current_version, load_index
 from lawglm.search.text import short_law_name, tokenize
-from lawglm.settings import MAX_QUESTION_CHARS, PACKAGE_DIR, RETRIEVAL_MODES, Settings, get_settings
+from lawglm.settings import (
+    MAX_QUESTION_CHARS,
+    MAX_SEARCH_K,
+    PACKAGE_DIR,
+    RETRIEVAL_MODES,
+    Settings,
+    get_settings,
+)
 from lawglm.statutes.corpus import DEPARTMENTS, Corpus, normalize_law_name
 
-MAX_K = 100
+MAX_K = MAX_SEARCH_K
 STATUS_ALIASES = {"repealed": (REPEALED,), "historical": (HISTORICAL,), "current": CURRENT_STATUSES}
 _LAW_SUFFIX = re.compile(r"(法典|法|条例|规定|办法|决定)$")
 

@@ -164,7 +164,7 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
                 "context_length": a.context_length if a is not None else None,
                 "sampling": _sampling(a.settings if a is not None else st.settings),
                 "limits": _limits(a.settings if a is not None else st.settings,
-                                  a.context_length if a is not None else None)}
+                                  a.context_length if a is not None else None, st.settings)}
         if not ready:
             body["reason"] = st.load_error or "the index and model are still loading"
             if st.preparing and not st.load_error:
@@ -192,14 +192,16 @@ def _sampling(settings: Settings) -> dict:
             "max_new_tokens": settings.max_new_tokens}
 
 
-def _limits(settings: Settings, context_length: int | None) -> dict:
+def _limits(settings: Settings, context_length: int | None, caps: Settings) -> dict:
     """The bounds a request's knobs are checked against (lawglm/answer/options.py): the page's 高级设置
-    offers exactly these. max_new_tokens: the longest reply the server gives (a larger request is reduced)."""
+    offers exactly these. max_new_tokens: the longest reply the server gives (a larger request is reduced);
+    question: the longest question in characters (the server's `caps`, as requests are checked)."""
     from lawglm.answer.options import MAX_TEMPERATURE, MAX_TOP_K, MIN_MAX_LENGTH
 
     reply = settings.max_new_tokens if not context_length else min(settings.max_new_tokens, context_length // 2)
     return {"max_new_tokens": {"min": MIN_MAX_LENGTH, "max": reply}, "top_p": {"min": 0.01, "max": 1.0},
-            "temperature": {"min": 0.0, "max": MAX_TEMPERATURE}, "top_k": {"min": 1, "max": MAX_TOP_K}}
+            "temperature": {"min": 0.0, "max": MAX_TEMPERATURE}, "top_k": {"min": 1, "max": MAX_TOP_K},
+            "question": {"min": 1, "max": caps.max_question_chars}}
 
 
 def _web(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lawglm.answer.options import AskOptions
 from lawglm.answer.smalltalk import small_talk_reply
+from lawglm.settings import MAX_TOP_K
 from lawglm.statutes.amendments import status_detail
 
 from ..records import Answer
@@ -41,10 +42,10 @@ def sse(event: str, data: Any) -> str:
 
 
 def options_of(body: AskRequest) -> AskOptions:
+    """The request's AskOptions: every field the two share by name (a new option needs no change here)."""
     history = [m.model_dump() if hasattr(m, "model_dump") else m for m in body.history or []]
-    return AskOptions(body.question, history or None, body.top_k, body.law, body.adapter, body.max_length,
-                      max_new_tokens=body.max_new_tokens, top_p=body.top_p, temperature=body.temperature,
-                      draft_first=body.draft_first, answer_shape=body.answer_shape, level=body.level)
+    given = {name: getattr(body, name) for name in AskOptions.names() if name in AskRequest.model_fields}
+    return AskOptions(given.pop("question"), **{**given, "history": history or None})
 
 
 @router.post("/v1/legal/ask", response_model=AnswerOut, tags=["legal"],
@@ -86,7 +87,7 @@ def chatglm_options(body: ChatGLMRequest, context_length: int) -> AskOptions:
     reply = body.max_length
     if reply is not None and context_length:
         reply = min(reply, context_length // 2)
-    return AskOptions(body.prompt or "", [list(t) for t in body.history or []] or None,
+    return AskOptions(body.prompt or "", history=[list(t) for t in body.history or []] or None,
                       max_new_tokens=reply, top_p=body.top_p, temperature=body.temperature, law=body.law)
 
 
@@ -110,9 +111,10 @@ async def chatglm(body: ChatGLMRequest, request: Request, st: core.State, assist
 
 @router.get("/v1/statutes/search", response_model=SearchResponse, tags=["statutes"],
             summary="Hybrid search over statute articles")
-async def search_statutes(assistant: core.Service,
-                          q: str = Query(..., min_length=1, max_length=4000, description="search query"),
-                          k: int = Query(5, ge=1, le=50, description="number of articles"),
+async def search_statutes(st: core.State, assistant: core.Service,
+                          q: str = Query(..., min_length=1, description="search query (at most "
+                                                                         "settings.max_question_chars)"),
+                          k: int = Query(5, ge=1, le=MAX_TOP_K, description="number of articles"),
                           law: str | None = Query(None, description="restrict to this law"),
                           status: str = Query("current", description="current | all | an explicit status"),
                           level: str | None = Query(None, description="only these levels: 法律 | 行政法规 | "
@@ -124,6 +126,9 @@ async def search_statutes(assistant: core.Service,
             raise field_error(name, why, loc="query")
     if not q.strip():
         raise field_error("q", "must not be empty", loc="query")
+    if len(q) > st.settings.max_question_chars:
+        limit = st.settings.max_question_chars
+        raise field_error("q", f"too long: {len(q)} characters, the limit is {limit}", loc="query")
     retriever = assistant.retriever
     hits = await run_in_threadpool(retriever.search, q, k, law=law, status=status, level=level)
     links, shown = retriever.index.links, assistant.settings.links_shown

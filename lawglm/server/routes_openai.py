@@ -72,7 +72,8 @@ def options_of(body: ChatCompletionRequest, assistant: core.AnswerService) -> As
         cut -= 1
     question = "\n".join(m.content for m in msgs[cut:])
     history = [{"role": m.role, "content": m.content} for m in msgs[:cut]]
-    return AskOptions(question, history or None, body.top_k, body.law, resolve_model(assistant, body.model),
+    return AskOptions(question, history=history or None, top_k=body.top_k, law=body.law,
+                      adapter=resolve_model(assistant, body.model),
                       max_new_tokens=body.max_tokens, top_p=body.top_p, temperature=body.temperature,
                       answer_shape=body.answer_shape)
 

@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from lawglm.settings import MAX_TEMPERATURE, MAX_TOP_K
+
 MAX_LIST_ITEMS = 10_000  # structural bound on any list in a body: checked before its items are validated
 # text no legal document contains and JSON/XML cannot carry: lone surrogates, C0 controls but \t \n \r,
 # DEL and the C1 controls (U+007F-U+009F, NEL U+0085 among them), and the non-characters U+FFFE / U+FFFF
@@ -60,7 +62,7 @@ SafeJson = AfterValidator(_safe_values)
 
 TopP = Field(None, gt=0, le=1, description="nucleus sampling: keep the smallest token set with this "
                                              "cumulative probability; in (0, 1]")
-Temperature = Field(None, ge=0, le=2, description="sampling temperature in [0, 2]; 0 = greedy")
+Temperature = Field(None, ge=0, le=MAX_TEMPERATURE, description="sampling temperature in [0, 2]; 0 = greedy")
 MaxLength = Field(None, ge=1, description="token budget of the answer (prompt + output must fit the "
                                           "model's context length)")
 AnswerShape = Literal["grounded", "free"] | None
@@ -185,10 +187,12 @@ class AskRequest(BaseModel):
         None, description="earlier turns: ChatGLM pairs [[question, answer], ...] or "
                                                      "OpenAI messages [{role, content}, ...]; at most "
                                                      "settings.max_history_turns entries")
-    top_k: int | None = Field(None, ge=1, le=50, description="how many statute articles to retrieve")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="how many statute articles to retrieve")
     law: SafeStr | None = Field(None, description="restrict retrieval to this law (short names like 民法典 work)")
     level: SafeStr | None = Field(None, max_length=100, description="restrict retrieval to these levels: 法律 | "
                                                                     "行政法规 | 司法解释 (comma-separated)")
+    department: SafeStr | None = Field(None, max_length=100,
+                                       description="restrict retrieval to one 部门 of the corpus: 民法商法, 社会法, …")
     max_length: int | None = MaxLength
     max_new_tokens: int | None = Field(None, ge=1, description="the most tokens of the reply alone (never more "
                                                                "than the server's max_new_tokens: a larger "
@@ -238,7 +242,7 @@ class ChatCompletionRequest(BaseModel):
     top_p: float | None = TopP
     stream: StrictBool = Field(False, description="stream chat.completion.chunk objects, ending with "
                                             "`data: [DONE]`")
-    top_k: int | None = Field(None, ge=1, le=50, description="(lawglm) statute articles to retrieve")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="(lawglm) statute articles to retrieve")
     law: SafeStr | None = Field(None, description="(lawglm) restrict retrieval to this law")
     answer_shape: AnswerShape = ShapeField
 
@@ -324,7 +328,8 @@ class ChatGLMRequest(BaseModel):
                                                            "\"\" / null = settings.max_new_tokens")
     top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling in (0, 1]; \"\" / null = "
                                                               "settings.top_p")
-    temperature: float | None = Field(None, ge=0, le=2, description="sampling temperature in [0, 2], 0 = "
+    temperature: float | None = Field(None, ge=0, le=MAX_TEMPERATURE, description="sampling temperature in "
+                                                                                  "[0, 2], 0 = "
                                                                     "greedy; \"\" / null = settings.temperature")
     law: str | None = Field(None, description="(lawglm) restrict retrieval to this law (short names like 民法典 "
                                              "work); \"\" / null = every law")
@@ -544,5 +549,5 @@ class Readiness(Loose):
     reason: str | None = Field(None, description="why not ready")
     preparing: dict | None = Field(None, description="while starting: {stage: index | model, label (Chinese), "
                                                      "done, total, elapsed_s} — what is being prepared")
-    limits: dict | None = Field(None, description="bounds of the request knobs: {max_new_tokens, top_p, "
-                                                  "temperature, top_k: {min, max}}")
+    limits: dict | None = Field(None, description="bounds of the request knobs: {question (characters), "
+                                                  "max_new_tokens, top_p, temperature, top_k: {min, max}}")

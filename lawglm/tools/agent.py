@@ -48,7 +48,9 @@ class AgentAssistant:
 
     def stream(self, question: str | AskOptions, history: Any = None, *, cancel: threading.Event | None = None,
                **fields) -> Iterator[str | Answer]:
-        opts = question if isinstance(question, AskOptions) else AskOptions(question, history, **fields)
+        if not isinstance(question, AskOptions):
+            question = AskOptions(question, history=history, **fields)
+        opts = question
         opts = self.inner.prepare(opts)
         from lawglm.answer.smalltalk import small_talk_kind
 

@@ -68,6 +68,7 @@ function showPreparing(body) {
 // the bounds of the knobs in 高级设置 come from the server (/readyz limits); an untouched knob is not sent,
 // so the server's defaults apply to it
 function setLimits(limits) {
+  if (limits.question) $("question").maxLength = limits.question.max;
   [["max-length", limits.max_new_tokens], ["top-p", limits.top_p], ["temperature", limits.temperature],
    ["top-k", limits.top_k]].forEach(([id, bound]) => {
     if (!bound) return;
