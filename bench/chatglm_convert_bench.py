@@ -21,15 +21,37 @@ import sys
 import time
 from pathlib import Path
 
-CHATGLM3_6B = {"model_type": "chatglm", "architectures": ["ChatGLMModel"], "add_bias_linear": False,
-               "add_qkv_bias": True, "apply_query_key_layer_scaling": True,
-               "apply_residual_connection_post_layernorm": False, "attention_dropout": 0.0,
-               "attention_softmax_in_fp32": True, "bias_dropout_fusion": True, "ffn_hidden_size": 13696,
-               "fp32_residual_connection": False, "hidden_dropout": 0.0, "hidden_size": 4096, "kv_channels": 128,
-               "layernorm_epsilon": 1e-05, "multi_query_attention": True, "multi_query_group_num": 2,
-               "num_attention_heads": 32, "num_layers": 28, "original_rope": True, "padded_vocab_size": 65024,
-               "post_layer_norm": True, "rmsnorm": True, "seq_length": 8192, "use_cache": True,
-               "torch_dtype": "float16", "tie_word_embeddings": False, "eos_token_id": 2, "pad_token_id": 0}
+CHATGLM3_6B = {
+    "model_type": "chatglm",
+    "architectures": ["ChatGLMModel"],
+    "add_bias_linear": False,
+    "add_qkv_bias": True,
+    "apply_query_key_layer_scaling": True,
+    "apply_residual_connection_post_layernorm": False,
+    "attention_dropout": 0.0,
+    "attention_softmax_in_fp32": True,
+    "bias_dropout_fusion": True,
+    "ffn_hidden_size": 13696,
+    "fp32_residual_connection": False,
+    "hidden_dropout": 0.0,
+    "hidden_size": 4096,
+    "kv_channels": 128,
+    "layernorm_epsilon": 1e-05,
+    "multi_query_attention": True,
+    "multi_query_group_num": 2,
+    "num_attention_heads": 32,
+    "num_layers": 28,
+    "original_rope": True,
+    "padded_vocab_size": 65024,
+    "post_layer_norm": True,
+    "rmsnorm": True,
+    "seq_length": 8192,
+    "use_cache": True,
+    "torch_dtype": "float16",
+    "tie_word_embeddings": False,
+    "eos_token_id": 2,
+    "pad_token_id": 0,
+}
 GiB = 1 << 30
 
 
@@ -40,10 +62,15 @@ def tensor_shapes(cfg: dict) -> list[tuple[str, tuple[int, ...]]]:
     out = [("transformer.embedding.word_embeddings.weight", (vocab, h))]
     for i in range(cfg["num_layers"]):
         p = f"transformer.encoder.layers.{i}."
-        out += [(p + "input_layernorm.weight", (h,)), (p + "self_attention.query_key_value.weight", (qkv, h)),
-                (p + "self_attention.query_key_value.bias", (qkv,)), (p + "self_attention.dense.weight", (h, h)),
-                (p + "post_attention_layernorm.weight", (h,)), (p + "mlp.dense_h_to_4h.weight", (2 * ffn, h)),
-                (p + "mlp.dense_4h_to_h.weight", (h, ffn))]
+        out += [
+            (p + "input_layernorm.weight", (h,)),
+            (p + "self_attention.query_key_value.weight", (qkv, h)),
+            (p + "self_attention.query_key_value.bias", (qkv,)),
+            (p + "self_attention.dense.weight", (h, h)),
+            (p + "post_attention_layernorm.weight", (h,)),
+            (p + "mlp.dense_h_to_4h.weight", (2 * ffn, h)),
+            (p + "mlp.dense_4h_to_h.weight", (h, ffn)),
+        ]
     return out + [("transformer.encoder.final_layernorm.weight", (h,)),
                   ("transformer.output_layer.weight", (vocab, h))]
 
@@ -151,21 +178,31 @@ def main() -> None:
         t0 = time.perf_counter()
         print("writing a synthetic ChatGLM3-6B checkpoint (float16, release layout) ...", flush=True)
         sizes = write_synthetic(src)
-        print(f"  {sum(sizes) / GiB:.2f} GiB in {len(sizes)} shards, {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"  {sum(sizes) / GiB:.2f} GiB in {len(sizes)} shards, {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         print("converting with `python -m lawglm.cli convert chatglm SRC OUT` ...", flush=True)
         r = run_converter(src, out)
         ok = spot_check(src, out)
         largest, peak = max(sizes), max(r["VmHWM"], r["ru_maxrss"])
-        print(f"\nconversion: {r['wall_s']:.0f} s wall, {sum(sizes) / r['wall_s'] / 2**20:.0f} MiB/s of source "
-              f"(2 shared CPU cores; includes sha256 of every output file)")
-        print(f"peak RSS (VmHWM, polled every 50 ms; ru_maxrss {r['ru_maxrss'] / GiB:.2f} GiB): {peak / GiB:.2f} GiB"
-              f" = heap (RssAnon) <= {r['RssAnon'] / GiB:.2f} GiB + mapped shard pages (RssFile) <= "
-              f"{r['RssFile'] / GiB:.2f} GiB")
+        print(
+            f"\nconversion: {r['wall_s']:.0f} s wall, {sum(sizes) / r['wall_s'] / 2**20:.0f} MiB/s of source "
+            f"(2 shared CPU cores; includes sha256 of every output file)"
+        )
+        print(
+            f"peak RSS (VmHWM, polled every 50 ms; ru_maxrss {r['ru_maxrss'] / GiB:.2f} GiB): "
+            f"{peak / GiB:.2f} GiB"
+            f" = heap (RssAnon) <= {r['RssAnon'] / GiB:.2f} GiB + mapped shard pages (RssFile) <= "
+            f"{r['RssFile'] / GiB:.2f} GiB"
+        )
         budget = largest + GiB
         print(f"goal: <= largest source shard {largest / GiB:.2f} GiB + 1 GiB = {budget / GiB:.2f} GiB -> "
               f"{'met' if peak <= budget else 'MISSED'}")
         print(f"layer 0 q/k/v rows equal the source query_key_value: {ok}")
-        print("GPU: none is lent to this task, so the --quantize 4 decode of the converted model was not timed")
+        print(
+            "GPU: none is lent to this task, so the --quantize 4 decode of the converted model was not timed"
+        )
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

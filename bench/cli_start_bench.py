@@ -55,8 +55,10 @@ def main() -> None:
     args = ap.parse_args()
     index_dir = str(Path(args.index_dir).resolve())
     sides = {"this": HERE} | ({"before": Path(args.before).resolve()} if args.before else {})
-    print(f"python3 -m lawglm.cli <command>, fresh process each, {args.n} runs interleaved; index {index_dir}; "
-          f"{os.cpu_count()} CPUs; load average before {os.getloadavg()[0]:.2f}")
+    print(
+        f"python3 -m lawglm.cli <command>, fresh process each, {args.n} runs interleaved; index {index_dir}; "
+        f"{os.cpu_count()} CPUs; load average before {os.getloadavg()[0]:.2f}"
+    )
     header = f"{'command':26s}" + "".join(f"{s + ' median / min (rc)':>28s}" for s in sides)
     print(header + ("   ratio" if len(sides) == 2 else ""))
     for name, cmd in commands(index_dir):
@@ -67,7 +69,9 @@ def main() -> None:
                 secs, codes[side] = run_once(src, cmd)
                 times[side].append(secs)
         med = {s: statistics.median(t) for s, t in times.items()}
-        row = f"{name:26s}" + "".join(f"{med[s]:13.2f} s / {min(times[s]):5.2f} s ({codes[s]})" for s in sides)
+        row = f"{name:26s}" + "".join(
+            f"{med[s]:13.2f} s / {min(times[s]):5.2f} s ({codes[s]})" for s in sides
+        )
         print(row + (f"   {med['before'] / med['this']:5.1f}x" if len(sides) == 2 else ""), flush=True)
     print(f"load average after {os.getloadavg()[0]:.2f}")
 

@@ -25,14 +25,20 @@ import statistics
 import time
 
 REQUESTS = {
-    "sale": ("帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌10张，单价3000元；"
-             "红源牌实木椅40把，单价800元。总价款分两期支付：合同签订后支付30%，验收合格后支付70%。"
-             "乙方应于2026年12月15日前将家具送至甲方指定地点北京市海淀区中关村大街1号。"
-             "争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。"),
-    "lease": ("把位于上海市徐汇区漕溪北路100弄5号1202室的房子出租给李明，建筑面积89.5平方米，用于居住。租期两年，"
-              "自2026年1月1日起至2027年12月31日止，月租金6500元，押一付三，押金6500元。出租人是王芳。"),
-    "labor": ("请起草劳动合同：用人单位是杭州云帆网络科技有限公司，劳动者张伟，担任高级Java开发工程师，"
-              "试用期3个月，试用期工资16000元，转正后月工资20000元，每月10日发放工资，实行标准工时制。"),
+    "sale": (
+        "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌10张，单价3000元；"
+        "红源牌实木椅40把，单价800元。总价款分两期支付：合同签订后支付30%，验收合格后支付70%。"
+        "乙方应于2026年12月15日前将家具送至甲方指定地点北京市海淀区中关村大街1号。"
+        "争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。"
+    ),
+    "lease": (
+        "把位于上海市徐汇区漕溪北路100弄5号1202室的房子出租给李明，建筑面积89.5平方米，用于居住。租期两年，"
+        "自2026年1月1日起至2027年12月31日止，月租金6500元，押一付三，押金6500元。出租人是王芳。"
+    ),
+    "labor": (
+        "请起草劳动合同：用人单位是杭州云帆网络科技有限公司，劳动者张伟，担任高级Java开发工程师，"
+        "试用期3个月，试用期工资16000元，转正后月工资20000元，每月10日发放工资，实行标准工时制。"
+    ),
 }
 
 
@@ -75,13 +81,15 @@ def main() -> None:
         tpl = classify(req)
         values = validate(tpl, rule_extract(tpl, req))
         d = draft(request=req)
-        stages = {"classify": lambda req=req: classify(req),
-                  "extract": lambda tpl=tpl, req=req: rule_extract(tpl, req),
-                  "tag": lambda tpl=tpl, req=req: model_extract(tpl, req),
-                  "render": lambda tpl=tpl, req=req: render_markdown(tpl, validate(tpl, rule_extract(tpl, req))),
-                  "draft": lambda req=req: draft(request=req, extractor="rules"),
-                  "draft/hyb": lambda req=req: draft(request=req, extractor="hybrid"),
-                  "docx": lambda d=d: to_docx(d)}
+        stages = {
+            "classify": lambda req=req: classify(req),
+            "extract": lambda tpl=tpl, req=req: rule_extract(tpl, req),
+            "tag": lambda tpl=tpl, req=req: model_extract(tpl, req),
+            "render": lambda tpl=tpl, req=req: render_markdown(tpl, validate(tpl, rule_extract(tpl, req))),
+            "draft": lambda req=req: draft(request=req, extractor="rules"),
+            "draft/hyb": lambda req=req: draft(request=req, extractor="hybrid"),
+            "docx": lambda d=d: to_docx(d),
+        }
         results = {k: median_ms(fn, args.repeats) for k, fn in stages.items()}
         for stage, ms in results.items():
             print(f"{name:<8}{stage:<11}{ms:>9.2f}{ms / results['draft']:>9.2f}")

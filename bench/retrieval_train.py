@@ -84,13 +84,26 @@ def stage_encoders(args, examples, work: Path) -> None:
         with open(train_file, "w", encoding="utf-8") as fh:
             for ex in examples:
                 if ex.fold != f:
-                    fh.write(json.dumps({"query": ex.query, "gold": [
-                        {"law": a.law, "article_no": a.article_no, "sub_no": a.sub_no}
-                        for a in (corpus_of(args).articles[r] for r in sorted(ex.gold))]}, ensure_ascii=False) + "\n")
+                    fh.write(
+                        json.dumps(
+                            {
+                                "query": ex.query,
+                                "gold": [
+                                    {"law": a.law, "article_no": a.article_no, "sub_no": a.sub_no}
+                                    for a in (corpus_of(args).articles[r] for r in sorted(ex.gold))
+                                ],
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
         log("training encoder", out.name)
-        note = ("Question data: retrieval_train.jsonl (LeCoQA, MIT, and lawyer-llama, whose README restricts the data "
-                "to academic research: the weights are derived from it) and lawglm's own scenario dev split "
-                "(bench/data/scenarios, held-back third excluded).")
+        note = (
+            "Question data: retrieval_train.jsonl (LeCoQA, MIT, and lawyer-llama, whose README restricts the"
+            " data "
+            "to academic research: the weights are derived from it) and lawglm's own scenario dev split "
+            "(bench/data/scenarios, held-back third excluded)."
+        )
         info = train_encoder(out, EncoderConfig(train_files=[str(train_file)]), corpus=corpus_of(args),
                              dev_files=args.dev, cache=get_settings().home, progress=False, data_note=note)
         log("  dev", info.get("dev"))
@@ -140,11 +153,18 @@ def stage_features(args, examples, work: Path) -> None:
 
 def _rows(corpus, ex) -> set[int]:
     row_of = {(a.law, a.article_no, a.sub_no): i for i, a in enumerate(corpus.articles) if a.is_current}
-    return {row_of[g] for g in ((corpus.resolve_law(law) or law, no, sub) for law, no, sub in ex.gold) if g in row_of}
+    return {
+        row_of[g]
+        for g in ((corpus.resolve_law(law) or law, no, sub) for law, no, sub in ex.gold)
+        if g in row_of
+    }
 
 
 def recall(ranks: list) -> dict:
-    return {f"R@{k}": round(sum(r is not None and r < k for r in ranks) / max(1, len(ranks)), 3) for k in RETRIEVAL_KS}
+    return {
+        f"R@{k}": round(sum(r is not None and r < k for r in ranks) / max(1, len(ranks)), 3)
+        for k in RETRIEVAL_KS
+    }
 
 
 def stage_fit(args, work: Path) -> None:
@@ -155,7 +175,11 @@ def stage_fit(args, work: Path) -> None:
     groups, folds = data["groups"], data["folds"]
     train = groups["train"]
     cfg = rt.FitConfig(hidden=args.hidden, epochs=args.epochs, weights=json.loads(args.weights))
-    info = {"encoder_sha256": dir_sha256(work / "enc" / "full"), "trained_on": {}, "made": time.strftime("%Y-%m-%d")}
+    info = {
+        "encoder_sha256": dir_sha256(work / "enc" / "full"),
+        "trained_on": {},
+        "made": time.strftime("%Y-%m-%d"),
+    }
     for g in train:
         info["trained_on"][g.origin] = info["trained_on"].get(g.origin, 0) + 1
     ranker = rt.fit(train, cfg, info)
@@ -188,10 +212,14 @@ def stage_install(args, examples, work: Path) -> None:
     ranker = json.loads((work / "ranker.json").read_text(encoding="utf-8"))
     assert ranker["info"]["encoder_sha256"] == dir_sha256(data / "encoder")
     shutil.copy(work / "ranker.json", data / "ranker.json")
-    about = ("Questions known to cite each article, for lawglm's question lists (lawglm/search/ranker.py): LeCoQA "
-             "training questions (oneal2000/LeCoQA, MIT licence) and lawglm's own scenario questions (dev split "
-             "of bench/data/scenarios). Each gold carries the article text's hash; a changed article drops them.")
-    rt.save_questions([ex for ex in examples if ex.origin in SHIPPABLE], corpus_of(args), data / "questions.json", about)
+    about = (
+        "Questions known to cite each article, for lawglm's question lists (lawglm/search/ranker.py): LeCoQA "
+        "training questions (oneal2000/LeCoQA, MIT licence) and lawglm's own scenario questions (dev split "
+        "of bench/data/scenarios). Each gold carries the article text's hash; a changed article drops them."
+    )
+    rt.save_questions(
+        [ex for ex in examples if ex.origin in SHIPPABLE], corpus_of(args), data / "questions.json", about
+    )
     log("installed encoder, ranker.json, questions.json into", data)
 
 
@@ -199,14 +227,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default="/tmp/lawglm-rt")
     ap.add_argument("--train", action="append", default=[])
-    ap.add_argument("--sources", default="", help="sft_train.jsonl: which training rows are LeCoQA (shippable)")
+    ap.add_argument(
+        "--sources", default="", help="sft_train.jsonl: which training rows are LeCoQA (shippable)"
+    )
     ap.add_argument("--scenarios", default=str(ROOT / "bench" / "data" / "scenarios" / "scen-*.jsonl"))
     ap.add_argument("--dev", action="append", default=[])
     ap.add_argument("--stages", default="encoders,features,fit")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=60)
-    ap.add_argument("--weights", default="{}", help='JSON origin -> sample weight, e.g. {"lawyer-llama": 0.5}')
+    ap.add_argument(
+        "--weights", default="{}", help='JSON origin -> sample weight, e.g. {"lawyer-llama": 0.5}'
+    )
     ap.add_argument("--ship-all", action="store_true", help="use every training question as a known question")
     args = ap.parse_args()
     import torch

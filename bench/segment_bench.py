@@ -64,8 +64,11 @@ def build_and_recall(corpus, data: str, cut, name: str) -> None:
         build_index(corpus, d, DEFAULT_ENCODER, progress=False)
         built = time.perf_counter() - t0
         _, result = run_eval(Retriever.load(d), {"dev": read_retrieval_data(data, "all")}, progress=False)
-    print(f"{name:11s} full index build {built:6.1f} s  recall on {data}: {json.dumps(result, ensure_ascii=False)}"
-          f"  (load average {os.getloadavg()[0]:.2f})")
+    print(
+        f"{name:11s} full index build {built:6.1f} s  recall on {data}: "
+        f"{json.dumps(result, ensure_ascii=False)}"
+        f"  (load average {os.getloadavg()[0]:.2f})"
+    )
 
 
 def main() -> None:

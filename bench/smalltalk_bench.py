@@ -1,6 +1,7 @@
 """What the small-talk rules and the relevance threshold cost and catch (lawglm/answer/smalltalk.py).
 
-    python3 bench/smalltalk_bench.py --legal ../shared/data/sft_dev.jsonl --legal ../shared/data/retrieval_dev.jsonl
+    python3 bench/smalltalk_bench.py --legal ../shared/data/sft_dev.jsonl --legal
+    ../shared/data/retrieval_dev.jsonl
 
 For every real legal question (the `question` or `query` of each row of the --legal files) it reports the
 share wrongly answered as small talk or as "nothing relevant" — this must stay ~0: those questions would
@@ -47,7 +48,9 @@ def shares(rows: list[tuple[str, bool, float]], thr: float) -> tuple[float, floa
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--legal", action="append", required=True, help="JSONL of real legal questions (repeatable)")
+    ap.add_argument(
+        "--legal", action="append", required=True, help="JSONL of real legal questions (repeatable)"
+    )
     ap.add_argument("--smalltalk", default=str(ROOT / "bench" / "data" / "smalltalk.jsonl"))
     ap.add_argument("--index", default=str(Settings().index_dir))
     args = ap.parse_args()

@@ -23,7 +23,9 @@ import httpx
 import psutil
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "tests"))  # tests/live.py
+sys.path.insert(
+    0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "tests")
+)  # tests/live.py
 from load_bench import _wait, load_queries
 
 MB = 1024 * 1024
@@ -54,7 +56,9 @@ async def run(url: str, queries: list[str], start: int, n: int, concurrency: int
     async with httpx.AsyncClient(base_url=url, timeout=120.0) as client:
         async def worker() -> None:
             for i in todo:
-                res = await stream_one(client, queries[i % len(queries)], abandon_every > 0 and i % abandon_every == 0)
+                res = await stream_one(
+                    client, queries[i % len(queries)], abandon_every > 0 and i % abandon_every == 0
+                )
                 counts[res] = counts.get(res, 0) + 1
                 if (i - start + 1) % 100 == 0:
                     samples.append((i - start + 1, rss(pid)))
@@ -79,7 +83,9 @@ def main() -> int:
     port = free_port()
     cmd = [sys.executable, "-m", "lawglm.cli", "serve", "--port", str(port), "--llm", args.llm,
            "--index-dir", args.index_dir]
-    cmd += (["--model", args.model] if args.model else []) + (["--adapter", args.adapter] if args.adapter else [])
+    cmd += (["--model", args.model] if args.model else []) + (
+        ["--adapter", args.adapter] if args.adapter else []
+    )
     print(f"lawglm soak: server `{' '.join(cmd[1:])}` (own process, RSS via psutil); warm-up "
           f"{args.warmup}, then {args.n} streamed answers, {args.concurrency} concurrent clients, every "
           f"{args.abandon_every}th abandoned after the first chunk; load average "
@@ -106,8 +112,11 @@ def main() -> int:
         print(f"  after {done:5d} answers: RSS {value / MB:8.1f} MB")
     growth = (end_rss - start_rss) / start_rss
     print(f"results: {counts} in {wall:.1f}s ({args.n / wall:.1f} answers/s)")
-    print(f"RSS start {start_rss / MB:.1f} MB -> end {end_rss / MB:.1f} MB: {growth * 100:+.1f}% "
-          f"(end/start = {end_rss / start_rss:.3f}); goal within 10% -> {'PASS' if abs(growth) <= 0.10 else 'FAIL'}")
+    print(
+        f"RSS start {start_rss / MB:.1f} MB -> end {end_rss / MB:.1f} MB: {growth * 100:+.1f}% "
+        f"(end/start = {end_rss / start_rss:.3f}); goal within 10% -> "
+        f"{'PASS' if abs(growth) <= 0.10 else 'FAIL'}"
+    )
     errors = {k: v for k, v in counts.items() if k not in ("200", "abandoned")}
     return 0 if abs(growth) <= 0.10 and not errors else 1
 

@@ -82,18 +82,27 @@ def main() -> None:
             walls, served = [], []
             for _ in range(args.n):
                 t = time.perf_counter()
-                out = subprocess.run([sys.executable, "-m", "lawglm.cli", *cmd], env=env_cli, capture_output=True,
-                                     text=True, check=True).stdout
+                out = subprocess.run(
+                    [sys.executable, "-m", "lawglm.cli", *cmd],
+                    env=env_cli,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
                 walls.append(time.perf_counter() - t)
                 data = json.loads(out)
                 served.append(data["usage"]["seconds"] if isinstance(data, dict) else 0.0)
             extra = [w - s for w, s in zip(walls, served)]
-            print(f"lawglm {cmd[0]} via the server (n={args.n}): wall median {statistics.median(walls):.2f} s "
-                  f"(min {min(walls):.2f}, max {max(walls):.2f}); server answer time median "
-                  f"{statistics.median(served):.2f} s; wall minus server answer time median "
-                  f"{statistics.median(extra):.2f} s (max {max(extra):.2f})")
+            print(
+                f"lawglm {cmd[0]} via the server (n={args.n}): wall median {statistics.median(walls):.2f} s "
+                f"(min {min(walls):.2f}, max {max(walls):.2f}); server answer time median "
+                f"{statistics.median(served):.2f} s; wall minus server answer time median "
+                f"{statistics.median(extra):.2f} s (max {max(extra):.2f})"
+            )
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "lawglm.cli", "ask", "你好"], env=env, capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "lawglm.cli", "ask", "你好"], env=env, capture_output=True, check=True
+        )
         print(f"lawglm ask 你好 (no server, nothing loaded): {time.perf_counter() - t:.2f} s")
         print(f"load average at end: {os.getloadavg()}")
     finally:

@@ -52,7 +52,9 @@ def measures(kind: str) -> dict[str, callable]:
             if len(support.normalize(text)) < min_len:
                 return 0.0
             score = support.containment(text, art.text, n)
-            if crit and score >= 0.5 and support.differing(text, art.text):  # aligned only where it can matter
+            if (
+                crit and score >= 0.5 and support.differing(text, art.text)
+            ):  # aligned only where it can matter
                 return 0.0
             return score
         return f
@@ -158,8 +160,10 @@ def build_pairs(rows, corpus, retriever, k: int, width: int) -> tuple[dict[str, 
                 skipped[f"stale gold: {c.raw} quotes {stale.citation}"] += 1
                 continue
             sets[kind].append((att, c.article, 1, i, c.raw))
-            sets[kind] += [(att, x, 0, i, c.raw)
-                           for x in _negatives(corpus, c.article, hits, gold, width, support.words(att), skipped)]
+            sets[kind] += [
+                (att, x, 0, i, c.raw)
+                for x in _negatives(corpus, c.article, hits, gold, width, support.words(att), skipped)
+            ]
         for law, no in gold:
             a = corpus.get(law, no)
             for frag in fragments(a) if a is not None else []:
@@ -191,7 +195,9 @@ def print_table(name: str, pairs, fns: dict) -> None:
     print("| t | " + " | ".join(f"{m} P / R / F1 (FP)" for m in rows) + " |")
     print("|---|" + "---|" * len(rows))
     for i, t in enumerate(THRESHOLDS):
-        cells = [f"{r[i]['p']:.3f} / {r[i]['r']:.3f} / {r[i]['f1']:.3f} ({r[i]['fp']})" for r in rows.values()]
+        cells = [
+            f"{r[i]['p']:.3f} / {r[i]['r']:.3f} / {r[i]['f1']:.3f} ({r[i]['fp']})" for r in rows.values()
+        ]
         print(f"| {t:.2f} | " + " | ".join(cells) + " |")
 
 
@@ -245,10 +251,14 @@ def reasons_on_dev(rows, corpus, retriever, k: int) -> Counter:
     """What check_support says about every citation the lawyers wrote, sources = gold + top-k retrieved."""
     out = Counter()
     for row in rows:
-        gold = [a for a in (corpus.get(g["law"], g["article_no"]) for g in row.get("gold", [])) if a is not None]
+        gold = [
+            a for a in (corpus.get(g["law"], g["article_no"]) for g in row.get("gold", [])) if a is not None
+        ]
         hits = [h.article for h in retriever.search(row["question"], k)] if retriever else []
         _, cites = support.check_support(row["answer"], verify(row["answer"], corpus), gold + hits, corpus)
-        out.update(c.support["reason"] + (" (corrected)" if c.support.get("corrected_from") else "") for c in cites)
+        out.update(
+            c.support["reason"] + (" (corrected)" if c.support.get("corrected_from") else "") for c in cites
+        )
     return out
 
 
@@ -270,10 +280,13 @@ def main() -> None:
 
         retriever = Retriever.load(args.index_dir)
     corpus = retriever.corpus if retriever else load_corpus()
-    print(f"# support thresholds on {args.data}: {len(rows)} rows; negatives = same-law ±{args.neighbours} "
-          f"and top-{args.k} retrieved ({args.index_dir or 'none'}); {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cpus; current thresholds quote char{support.QUOTE_N}>={support.QUOTE_MIN}, "
-          f"claim char{support.CLAIM_N}>={support.CLAIM_MIN}")
+    print(
+        f"# support thresholds on {args.data}: {len(rows)} rows; negatives = same-law ±{args.neighbours} "
+        f"and top-{args.k} retrieved ({args.index_dir or 'none'}); "
+        f"{platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cpus; current thresholds quote char{support.QUOTE_N}>={support.QUOTE_MIN}, "
+        f"claim char{support.CLAIM_N}>={support.CLAIM_MIN}"
+    )
     sets, skipped = build_pairs(rows, corpus, retriever, args.k, args.neighbours)
     print("left out:")
     for why, n in sorted(skipped.items()):

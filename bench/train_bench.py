@@ -65,11 +65,16 @@ def main() -> None:
     args = ap.parse_args()
     cfg, model, tok, data = make_set(args)
     pad = tok.pad_token_id
-    print(f"# train_bench: default backbone (Gemma-3-270M, fp32) on CPU ({platform.processor() or platform.machine()},"
-          f" torch threads={torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '-')},"
-          f" load avg {os.getloadavg()[0]:.1f}); {args.steps} steps x batch {args.batch} of the first MIT rows of"
-          f" {args.data} (gold articles in the prompt, source <= {args.max_source}, target <= {args.max_target});"
-          f" forward + backward per step, optimizer excluded, wall clock, same examples for every row")
+    print(
+        "# train_bench: default backbone (Gemma-3-270M, fp32) on CPU "
+        f"({platform.processor() or platform.machine()},"
+        f" torch threads={torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '-')},"
+        f" load avg {os.getloadavg()[0]:.1f}); {args.steps} steps x batch {args.batch} of the first MIT rows"
+        " of"
+        f" {args.data} (gold articles in the prompt, source <= {args.max_source}, target <= "
+        f"{args.max_target});"
+        f" forward + backward per step, optimizer excluded, wall clock, same examples for every row"
+    )
     rows = []
     for name, method, full in [("lora r16 all-linear, logits at targets", "lora", False),
                                ("lora r16 all-linear, full logits", "lora", True),

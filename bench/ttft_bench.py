@@ -19,9 +19,18 @@ import os
 import statistics
 import time
 
-QUESTIONS = ["公司拖欠我三个月工资，我该怎么办？", "女友不和我结婚了，我给她的彩礼能要回来吗？", "同事借我钱不还怎么办",
-             "房东不退押金怎么办？", "试用期被辞退有补偿吗？", "网购买到假货可以要求几倍赔偿？", "离婚时孩子归谁抚养？",
-             "被狗咬了，狗主人要承担什么责任？", "交通事故对方全责但不赔钱怎么办？", "公司不给交社保合法吗？"]
+QUESTIONS = [
+    "公司拖欠我三个月工资，我该怎么办？",
+    "女友不和我结婚了，我给她的彩礼能要回来吗？",
+    "同事借我钱不还怎么办",
+    "房东不退押金怎么办？",
+    "试用期被辞退有补偿吗？",
+    "网购买到假货可以要求几倍赔偿？",
+    "离婚时孩子归谁抚养？",
+    "被狗咬了，狗主人要承担什么责任？",
+    "交通事故对方全责但不赔钱怎么办？",
+    "公司不给交社保合法吗？",
+]
 
 
 def main() -> None:
@@ -67,8 +76,10 @@ def main() -> None:
                  ("grounded+kv", build_messages(q, hits, style=GROUNDED).messages, True)]
         for name, msgs, reuse in plans[i % 3:] + plans[:i % 3]:
             runs[name].append(ttft(msgs, reuse))
-    print(f"ttft bench: {len(qs)} questions, backbone {settings.model} + {args.adapter}, torch threads "
-          f"{torch.get_num_threads()}, load average {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"ttft bench: {len(qs)} questions, backbone {settings.model} + {args.adapter}, torch threads "
+        f"{torch.get_num_threads()}, load average {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     base = statistics.median(t for t, _ in runs["free"])
     print(f"{'prompt':<13}{'median s':>9}{'p90 s':>8}{'tokens':>8}{'vs free':>9}")
     for name, rs in runs.items():

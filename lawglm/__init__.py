@@ -1,6 +1,7 @@
 """lawglm: a Chinese legal assistant that cites real law.
 
-Data flow: statutes (corpus) -> index -> retrieval -> prompts -> generation -> citations -> answer (assistant).
+Data flow: statutes (corpus) -> index -> retrieval -> prompts -> generation -> citations -> answer (assistant)
+.
 Nothing heavy is imported here.
 """
 

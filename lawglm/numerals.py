@@ -3,7 +3,9 @@
 Owns the conversion between Chinese numerals (with 两, 〇/零, leading 十 forms, 万/亿,
 mixed Arabic-Chinese 1千零八十九 and spoken short forms 一万二) and integers — one pass over
 at most MAX_NUMERAL_LEN characters, NumeralError (a ValueError) for anything else — parsing
-and formatting of article labels such as 「第一百二十条之一」, and dates written 二〇二三年十二月二十九日 / 2023年12月29日 / 2023-12-29.
+and formatting of article labels such as 「第一百二十条之一」, and dates written 二〇二三年十二月二十九日 /
+2023年12月29日 /
+2023-12-29.
 """
 
 from __future__ import annotations
@@ -176,14 +178,17 @@ def article_label(number: int, sub: int = 0) -> str:
 
 
 # a date as statutes and contracts write it: 二〇二三年十二月二十九日, 2023年12月29日, 2023-12-29
-DATE_PATTERN = (r"(?P<y>[0-9０-９]{4}|[〇零○一二三四五六七八九]{4})\s*年\s*(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-                r"\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
-                r"|(?P<y2>\d{4})[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})")
+DATE_PATTERN = (
+    r"(?P<y>[0-9０-９]{4}|[〇零○一二三四五六七八九]{4})\s*年\s*(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+    r"\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+    r"|(?P<y2>\d{4})[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})"
+)
 DATE_RE = re.compile(DATE_PATTERN)
 
 
 def date_iso(match: re.Match) -> str | None:
-    """YYYY-MM-DD for a DATE_RE match (ranges not checked: callers decide what is plausible); None if garbled."""
+    """YYYY-MM-DD for a DATE_RE match (ranges not checked: callers decide what is plausible); None if
+    garbled."""
     y, m, d = match.group("y2", "m2", "d2") if match.group("y2") else match.group("y", "m", "d")
     try:
         return f"{cn_to_int(y):04d}-{cn_to_int(m):02d}-{cn_to_int(d):02d}"

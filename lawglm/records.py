@@ -109,7 +109,9 @@ class Citation:
     # claim = it bears out what the answer states; related = shown as found by the search; off_question =
     # shown as found, but it hardly touches the question
     role: str | None = None
-    links: dict | None = None  # statutes.links of the cited article (applied_by / applies), set by the pipeline
+    links: dict | None = (
+        None  # statutes.links of the cited article (applied_by / applies), set by the pipeline
+    )
 
     @property
     def verified(self) -> bool:
@@ -148,7 +150,8 @@ class Answer:
 
     @property
     def finish_reason(self) -> str:
-        """length when the token limit cut the answer short (it then ends with （回答已达长度上限）), else stop."""
+        """length when the token limit cut the answer short (it then ends with （回答已达长度上限）), else
+        stop."""
         return self.usage.get("finish_reason") or "stop"
 
     def to_dict(self) -> dict:

@@ -50,19 +50,27 @@ class Settings(BaseSettings):
     # data
     home: Path = Field(Path.home() / ".cache" / "lawglm",
                        description="cache dir (converted backbone, jobs)")
-    corpus: str = Field("", description="statute source: laws.db, .jsonl, text file or directory; "
-                                         "empty = the default corpus (laws.db + the shipped LawRefBook documents)")
+    corpus: str = Field(
+        "",
+        description="statute source: laws.db, .jsonl, text file or directory; "
+        "empty = the default corpus (laws.db + the shipped LawRefBook documents)",
+    )
     index_dir: Path = Field(Path("index"), description="where the search index lives")
     encoder: str = Field(DEFAULT_ENCODER, description="sentence-transformers model path for dense retrieval")
     # retrieval
     top_k: int = Field(5, ge=1, le=MAX_TOP_K)
     relevance_threshold: float = Field(
-        6.0, ge=0, description="below this retrieval relevance (best word-BM25 + best known-question BM25) a "
-                               "question gets 'nothing relevant found' instead of unrelated articles (an index "
-                               "without the learned ranker: only when no word of it is in the corpus); 0 = off. "
-                               "Chosen with bench/smalltalk_bench.py: no dev legal question is below 10.4")
-    retrieval_mode: RetrievalMode = Field("fused", description="fused (learned ranker) | combsum (v1 fixed fusion) | "
-                                                     "bm25 | dense (one list alone)")
+        6.0,
+        ge=0,
+        description="below this retrieval relevance (best word-BM25 + best known-question BM25) a "
+        "question gets 'nothing relevant found' instead of unrelated articles (an index "
+        "without the learned ranker: only when no word of it is in the corpus); 0 = off. "
+        "Chosen with bench/smalltalk_bench.py: no dev legal question is below 10.4",
+    )
+    retrieval_mode: RetrievalMode = Field(
+        "fused",
+        description="fused (learned ranker) | combsum (v1 fixed fusion) | bm25 | dense (one list alone)",
+    )
     ranker: str = Field("", description="learned ranker JSON; empty = the shipped one, 'none' = v1 fusion")
     reranker: str = Field("", description="sentence-transformers CrossEncoder dir that reorders the best "
                                           "rerank_depth hits (e.g. a bge-reranker); empty = off")
@@ -72,8 +80,11 @@ class Settings(BaseSettings):
     llm_url: str = Field("", description="OpenAI-compatible base URL; implies llm=remote")
     llm_api_key: str = Field("", description="API key for the remote backend")
     llm_model: str = Field("", description="model name to ask the remote backend for")
-    agent: bool = Field(False, description="agent mode: the model calls lawglm's legal tools itself (remote or "
-                                           "ChatGLM3 / GLM-4 backends); the answer is checked as usual")
+    agent: bool = Field(
+        False,
+        description="agent mode: the model calls lawglm's legal tools itself (remote or "
+        "ChatGLM3 / GLM-4 backends); the answer is checked as usual",
+    )
     agent_max_steps: int = Field(6, ge=1, le=50, description="agent mode: most model turns that call tools")
     agent_timeout_s: float = Field(60.0, gt=0, description="agent mode: no new tool step after this many "
                                                            "seconds; the model then answers from what it has")
@@ -81,33 +92,52 @@ class Settings(BaseSettings):
                                                               "characters before the model reads it")
     model: str = Field(DEFAULT_MODEL, description="backbone: embedded default, local path or hub id")
     adapters_dir: Path = Field(Path("adapters"))
-    adapter: str = Field("legal-lora", description="default adapter name or path; 'none' for the bare backbone")
+    adapter: str = Field(
+        "legal-lora", description="default adapter name or path; 'none' for the bare backbone"
+    )
     device: str = Field("auto", description="auto | cpu | cuda | mps")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto")
     quantize: Literal[0, 4, 8] | None = Field(None, description="8 or 4 (CUDA: bitsandbytes; CPU: 8 = int8 "
                                                                  "dynamic); 0 or None: full precision")
     threads: int = Field(0, ge=0, description="CPU threads for the model (0: every core)")
     max_new_tokens: int = Field(DEFAULT_MAX_NEW_TOKENS, ge=1, description="cap on the tokens of one reply")
-    temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=MAX_TEMPERATURE,
-                               description="default sampling temperature; 0 = greedy (deterministic: the same "
-                                           "question gets the same answer); requests may override it")
+    temperature: float = Field(
+        DEFAULT_TEMPERATURE,
+        ge=0,
+        le=MAX_TEMPERATURE,
+        description="default sampling temperature; 0 = greedy (deterministic: the same "
+        "question gets the same answer); requests may override it",
+    )
     top_p: float = Field(DEFAULT_TOP_P, gt=0, le=1, description="default nucleus sampling mass (used when "
                                                                  "temperature > 0)")
     repetition_penalty: float = Field(DEFAULT_REPETITION_PENALTY, ge=1, le=2,
                                       description="CTRL-style penalty on tokens already in the prompt/reply")
-    answer_shape: AnswerShape = Field("auto", description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
-                                                  "free: the model's own answer; auto: grounded for the "
-                                                  "embedded backbone, free for other models")
+    answer_shape: AnswerShape = Field(
+        "auto",
+        description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
+        "free: the model's own answer; auto: grounded for the "
+        "embedded backbone, free for other models",
+    )
     # contract drafting
     contract_extractor: str = Field(
-        "rules", pattern="^(rules|model|hybrid|llm)$",
-        description="rules | model (the trained field tagger) | hybrid (rules, and the tagger for fields the rules "
-                    "left empty) | llm (rules, and the generation backend's values); a model's or LLM's value is "
-                    "kept only if it validates and appears in the request")
-    contract_lpr: float | None = Field(None, gt=0, lt=100, description="one-year LPR in % at signing, for the "
-                                                                      "interest-cap warning of loan drafts")
-    templates_dir: str = Field("", description="user contract template directories (os.pathsep-separated): "
-                                               "loaded beside the built-in ones; a same-named one replaces it")
+        "rules",
+        pattern="^(rules|model|hybrid|llm)$",
+        description="rules | model (the trained field tagger) | hybrid (rules, and the tagger for fields the"
+            " rules "
+        "left empty) | llm (rules, and the generation backend's values); a model's or LLM's value is "
+        "kept only if it validates and appears in the request",
+    )
+    contract_lpr: float | None = Field(
+        None,
+        gt=0,
+        lt=100,
+        description="one-year LPR in % at signing, for the interest-cap warning of loan drafts",
+    )
+    templates_dir: str = Field(
+        "",
+        description="user contract template directories (os.pathsep-separated): "
+        "loaded beside the built-in ones; a same-named one replaces it",
+    )
     # server
     host: str = "127.0.0.1"
     port: int = 8000
@@ -119,30 +149,47 @@ class Settings(BaseSettings):
     admin_token: str = Field("", description="bearer token for admin endpoints; empty disables them")
     max_question_chars: int = Field(MAX_QUESTION_CHARS, ge=1, description="longest question (and search "
                                     "query) accepted")
-    links_shown: int = Field(20, ge=0, description="most cross-references (each way: applied_by / applies) shown "
-                                                   "for one article by the API, `lookup` and the page; the "
-                                                   "totals say how many there are (the most in the default "
-                                                   "corpus: 25)")
+    links_shown: int = Field(
+        20,
+        ge=0,
+        description="most cross-references (each way: applied_by / applies) shown "
+        "for one article by the API, `lookup` and the page; the "
+        "totals say how many there are (the most in the default "
+        "corpus: 25)",
+    )
     # /v1/citations/verify: bounded work per request (a range 第1条至第50条 counts 50 citations)
     max_verify_chars: int = Field(20_000, ge=1, description="longest text /v1/citations/verify checks")
     max_verify_citations: int = Field(500, ge=1, description="most citations /v1/citations/verify checks")
-    max_history_turns: int = Field(100, ge=0, description="history entries (ChatGLM pairs or OpenAI messages) "
-                                                          "a request may carry; more is a 422")
+    max_history_turns: int = Field(
+        100,
+        ge=0,
+        description="history entries (ChatGLM pairs or OpenAI messages) a request may carry; more is a 422",
+    )
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
     queue_size: int = Field(16, ge=1, description="most model answers waiting at once (more: 503)")
-    max_queue_wait_s: float = Field(30.0, ge=0, description="a model answer is admitted only when it would start "
-                                                            "within this many seconds, estimated from measured "
-                                                            "answer times (else 503 + Retry-After); 0 = no bound")
+    max_queue_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="a model answer is admitted only when it would start "
+        "within this many seconds, estimated from measured "
+        "answer times (else 503 + Retry-After); 0 = no bound",
+    )
     answer_seconds_prior: float = Field(10.0, gt=0, description="answer time assumed until answers have been "
                                                                 "measured (the wait estimate's start)")
-    answer_deadline_s: float = Field(180.0, ge=0, description="end-to-end limit of one model answer, queue "
-                                                              "included; past it the answer is stopped with a "
-                                                              "503 / an SSE error saying so; 0 = none")
+    answer_deadline_s: float = Field(
+        180.0,
+        ge=0,
+        description="end-to-end limit of one model answer, queue "
+        "included; past it the answer is stopped with a "
+        "503 / an SSE error saying so; 0 = none",
+    )
     cors_origins: list[str] = Field(default_factory=list)
-    ingest_roots: list[Path] = Field(default_factory=lambda: [Path("corpus")],
-                                     description="directories the path form of POST /v1/index/rebuild may read "
-                                                 "from (symlinks resolved; anything outside is refused)")
+    ingest_roots: list[Path] = Field(
+        default_factory=lambda: [Path("corpus")],
+        description="directories the path form of POST /v1/index/rebuild may read "
+        "from (symlinks resolved; anything outside is refused)",
+    )
     max_article_chars: int = Field(50_000, ge=100, description="longest article accepted into the index "
                                                                "(the longest in the shipped corpus: 11,184)")
     max_law_chars: int = Field(2_000_000, ge=1000, description="longest law (all its articles) accepted into "
@@ -163,7 +210,11 @@ class Settings(BaseSettings):
         """The answer shape in effect: `answer_shape`, with auto resolved by the backbone."""
         if self.answer_shape != "auto":
             return self.answer_shape
-        return "grounded" if self.llm_mode() == "local" and self.model in (DEFAULT_MODEL, "", "default") else "free"
+        return (
+            "grounded"
+            if self.llm_mode() == "local" and self.model in (DEFAULT_MODEL, "", "default")
+            else "free"
+        )
 
 
 class SettingsError(LawGLMError, ValueError):

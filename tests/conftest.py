@@ -82,7 +82,9 @@ def make_char_encoder(texts, path, dim: int = 32, seed: int = 0) -> str:
     tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"\S"), behavior="isolated")
     weights = np.random.default_rng(seed).standard_normal((len(vocab), dim)).astype(np.float32)
     weights[0] = 0.0  # unknown characters carry no signal
-    SentenceTransformer(modules=[StaticEmbedding(tok, embedding_weights=weights)], device="cpu").save(str(path))
+    SentenceTransformer(modules=[StaticEmbedding(tok, embedding_weights=weights)], device="cpu").save(
+        str(path)
+    )
     return str(path)
 
 
@@ -110,7 +112,8 @@ def tiny_index(tmp_path_factory, tiny_corpus, tiny_encoder):
 
 # === generation fixtures (tiny models) ==========================================
 # Tiny randomly initialised causal LMs + a byte-level BPE tokenizer trained (in milliseconds) on the tiny
-# corpus, saved to tmp dirs so they load through `lawglm.models.backbone.load_backbone(path)` like real models.
+# corpus, saved to tmp dirs so they load through `lawglm.models.backbone.load_backbone(path)` like real
+# models.
 TINY_DIMS = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
              "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 2048}
 
@@ -211,9 +214,18 @@ def model_assistant(tmp_path_factory, tiny_index, tiny_gemma_dir):
     from lawglm.answer.assistant import Assistant
     from lawglm.settings import Settings
 
-    return Assistant.from_settings(Settings(
-        llm="local", model=str(tiny_gemma_dir), adapter="none", adapters_dir=tmp_path_factory.mktemp("no-adapters"),
-        device="cpu", index_dir=tiny_index, max_new_tokens=64), progress=False)
+    return Assistant.from_settings(
+        Settings(
+            llm="local",
+            model=str(tiny_gemma_dir),
+            adapter="none",
+            adapters_dir=tmp_path_factory.mktemp("no-adapters"),
+            device="cpu",
+            index_dir=tiny_index,
+            max_new_tokens=64,
+        ),
+        progress=False,
+    )
 
 
 @pytest.fixture
@@ -238,7 +250,8 @@ def make_client():
 
 @pytest.fixture
 def live_server():
-    """live_server(assistant, **settings) -> base URL of uvicorn serving create_app on a free loopback port."""
+    """live_server(assistant, **settings) -> base URL of uvicorn serving create_app on a free loopback
+    port."""
     from contextlib import ExitStack
 
     from live import serve_in_thread
@@ -274,7 +287,9 @@ def fixed_reply_assistant(retrieval_assistant, tiny_index):
         body = "".join(f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events) + "data: [DONE]\n\n"
         transport = httpx.MockTransport(lambda request: httpx.Response(
             200, text=body, headers={"content-type": "text/event-stream"}))
-        generator = RemoteGenerator("http://llm.test/v1", model="fixed", client=httpx.Client(transport=transport))
+        generator = RemoteGenerator(
+            "http://llm.test/v1", model="fixed", client=httpx.Client(transport=transport)
+        )
         settings = Settings(llm_url="http://llm.test/v1", index_dir=tiny_index, answer_shape="free")
         return Assistant(retrieval_assistant.retriever, generator, settings)
     return make

@@ -55,7 +55,9 @@ def base(tiny_gemma_dir):
 
 def greedy(gen, adapter):
     gen.end_ids = set()
-    return "".join(gen.stream(MSGS, max_new_tokens=10, temperature=0, repetition_penalty=1.0, adapter=adapter))
+    return "".join(
+        gen.stream(MSGS, max_new_tokens=10, temperature=0, repetition_penalty=1.0, adapter=adapter)
+    )
 
 
 def test_several_adapters_on_one_base_chosen_per_request(base, adapters_dir):
@@ -174,8 +176,10 @@ def test_lora_adapters_on_an_int8_backbone(base, adapters_dir):
     aset.model = quantize_int8_cpu(aset.model)
     lora_modules = [n for n, m in aset.model.named_modules() if n.endswith("lora_A.legal-lora")]
     assert lora_modules and all(type(aset.model.get_submodule(n)).__name__ == "Linear" for n in lora_modules)
-    assert "quantized" in type(aset.model.get_submodule(lora_modules[0].rsplit(".lora_A", 1)[0] + ".base_layer")
-                               ).__module__
+    assert (
+        "quantized"
+        in type(aset.model.get_submodule(lora_modules[0].rsplit(".lora_A", 1)[0] + ".base_layer")).__module__
+    )
     gen = LocalGenerator(aset.model, tok, adapters=aset, default_adapter="legal-lora", int8_head=True)
     assert greedy(gen, None) != greedy(gen, "none")
 

@@ -19,11 +19,16 @@ def _jsonl(*records) -> bytes:
 
 @pytest.fixture
 def admin(make_client, tiny_index, tmp_path):
-    """A client with the admin token over a copy of the tiny index (tmp_path/index), ingest root tmp_path/roots."""
+    """A client with the admin token over a copy of the tiny index (tmp_path/index), ingest root
+    tmp_path/roots."""
     return _admin_client(make_client, tiny_index, tmp_path)
 
 
-ROW = {"law": "中华人民共和国在线更新测试法", "article_no": 1, "text": "为了检验法规库在线更新功能，制定本法。"}
+ROW = {
+    "law": "中华人民共和国在线更新测试法",
+    "article_no": 1,
+    "text": "为了检验法规库在线更新功能，制定本法。",
+}
 
 
 # --- 8. inputs that got a 500 ----------------------------------------------------------------------------
@@ -90,7 +95,9 @@ def test_a_multipart_upload_without_the_token_is_refused_before_its_body_is_read
     ("sub_no", 51, "LAWGLM_MAX_SUB_NO"),
 ])
 def test_article_numbers_beyond_the_range_are_a_422_naming_the_limit(admin, field, value, setting):
-    r = admin.post("/v1/index/rebuild", headers=ADMIN, files={"file": ("law.jsonl", _jsonl({**ROW, field: value}))})
+    r = admin.post(
+        "/v1/index/rebuild", headers=ADMIN, files={"file": ("law.jsonl", _jsonl({**ROW, field: value}))}
+    )
     assert r.status_code == 422, r.text
     assert setting in r.text and "1000000000000000000000000000000条" not in r.text
 
@@ -125,7 +132,9 @@ def test_too_many_articles_in_one_upload_is_a_422_naming_the_limit(make_client, 
 
 
 def test_an_upload_over_the_size_limit_names_the_setting(make_client, retrieval_assistant):
-    c = make_client(retrieval_assistant, llm="none", admin_token=ADMIN["Authorization"][7:], max_upload_bytes=1000)
+    c = make_client(
+        retrieval_assistant, llm="none", admin_token=ADMIN["Authorization"][7:], max_upload_bytes=1000
+    )
     r = c.post("/v1/index/rebuild", headers=ADMIN, files={"file": ("law.txt", ("法" * 2000).encode())})
     assert r.status_code == 413 and "LAWGLM_MAX_UPLOAD_BYTES" in r.text and r.headers.get("x-request-id")
 

@@ -31,11 +31,15 @@ def _later_act(corpus, article):
 
 def test_amended_laws_and_named_articles():
     assert amended_law(CRIMINAL_LAW + "修正案（十二）") == CRIMINAL_LAW
-    assert amended_law("全国人民代表大会常务委员会关于修改《中华人民共和国网络安全法》的决定") == "中华人民共和国网络安全法"
+    assert (
+        amended_law("全国人民代表大会常务委员会关于修改《中华人民共和国网络安全法》的决定")
+        == "中华人民共和国网络安全法"
+    )
     assert amended_law(CRIMINAL_LAW) is None
     # the quoted new wording (which cites other articles) is not what the act amends
-    assert named_articles(['将刑法第三百九十条修改为："依照本法第十条处罚。"', "在刑法第一百三十三条之一后增加一条"]) \
-        == {(390, 0), (133, 1)}
+    assert named_articles(
+        ['将刑法第三百九十条修改为："依照本法第十条处罚。"', "在刑法第一百三十三条之一后增加一条"]
+    ) == {(390, 0), (133, 1)}
 
 
 def test_an_article_no_later_act_names_reads_in_force(corpus, stored_acts):
@@ -59,7 +63,9 @@ def test_an_article_a_later_act_rewrote_stays_amended_and_names_it(corpus):
     for article in touched:
         detail = status_detail(article, corpus)
         act = next(x for x in _later_act(corpus, article) if x["names_this_article"])
-        assert detail["label"] == "已被修改" and act["name"] in detail["note"] and act["date"] in detail["note"]
+        assert (
+            detail["label"] == "已被修改" and act["name"] in detail["note"] and act["date"] in detail["note"]
+        )
         assert corpus.get(act["name"], 1) is not None  # the act is in the corpus, to be read
 
 

@@ -48,7 +48,9 @@ def test_legal_api_and_chatglm_report_length(make_client, model_assistant):
 
 def test_openai_api_reports_length_streamed_and_not(live_server, model_assistant):
     openai = pytest.importorskip("openai")
-    c = openai.OpenAI(base_url=live_server(model_assistant) + "/v1", api_key="unused", max_retries=0, timeout=60)
+    c = openai.OpenAI(
+        base_url=live_server(model_assistant) + "/v1", api_key="unused", max_retries=0, timeout=60
+    )
     msgs = [{"role": "user", "content": QUESTION}]
     resp = c.chat.completions.create(model="lawglm", max_tokens=8, messages=msgs)
     assert resp.choices[0].finish_reason == "length" and resp.choices[0].message.content.endswith(LENGTH_NOTE)
@@ -76,7 +78,9 @@ def _remote(retrieval_assistant, tiny_index, reply: str, finish: str | None):
 
 
 def test_the_note_follows_the_backends_finish_reason(retrieval_assistant, tiny_index):
-    whole = _remote(retrieval_assistant, tiny_index, "这属于建筑物致害责任，由侵权人承担。", "stop").ask(QUESTION)
+    whole = _remote(retrieval_assistant, tiny_index, "这属于建筑物致害责任，由侵权人承担。", "stop").ask(
+        QUESTION
+    )
     assert whole.finish_reason == "stop" and LENGTH_NOTE not in whole.answer
     cut = _remote(retrieval_assistant, tiny_index, "这属于建筑物致害责任，由侵权", "length").ask(QUESTION)
     assert cut.finish_reason == "length" and cut.answer == "这属于建筑物致害责任，由侵权" + LENGTH_NOTE
@@ -89,7 +93,9 @@ def test_a_grounded_answer_stopped_by_its_gate_is_not_reported_as_cut(model_assi
     grounded = Assistant(model_assistant.retriever, model_assistant.generator,
                          Settings(answer_shape="grounded", max_new_tokens=64))
     ans = grounded.ask(QUESTION)
-    assert ans.usage["gate"] != "accepted"  # the tiny random model's first sentence is dropped: the gate stops it
+    assert (
+        ans.usage["gate"] != "accepted"
+    )  # the tiny random model's first sentence is dropped: the gate stops it
     assert ans.finish_reason == "stop" and LENGTH_NOTE not in ans.answer
 
 

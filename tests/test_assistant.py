@@ -83,7 +83,9 @@ def test_retrieval_only_answer_decides_from_the_articles(retriever):
     items = list(a.stream("员工严重违反规章制度，公司可以解除劳动合同吗？", top_k=3))
     ans = items[-1]
     assert items[0] == ans.answer and len(ans.retrieved) == 3 and a.models()[0]["kind"] == "retrieval"
-    assert ans.answer.startswith("结论：") and "《中华人民共和国劳动合同法》第三十九条第（二）项" in ans.answer
+    assert (
+        ans.answer.startswith("结论：") and "《中华人民共和国劳动合同法》第三十九条第（二）项" in ans.answer
+    )
     assert ans.sections["deciding"]["label"] == "第三十九条第（二）项"
     basis = ans.answer.split("法律依据：")[1]
     assert basis.lstrip().startswith("1. 《中华人民共和国劳动合同法》第三十九条第（二）项")
@@ -118,11 +120,19 @@ def test_law_filter(retriever):
         Assistant(retriever, None, get_settings()).ask("工资", law="火星法")
 
 
-@pytest.mark.parametrize("kwargs, field", [({"question": "  "}, "question"), ({"adapter": "legal-x"}, "adapter"),
-                                           ({"max_length": 10 ** 6}, "max_length"), ({"top_k": 0}, "top_k"),
-                                           ({"top_p": 1.5}, "top_p"), ({"temperature": -1.0}, "temperature"),
-                                           ({"temperature": 2.5}, "temperature"),
-                                           ({"max_new_tokens": 0}, "max_new_tokens")])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"question": "  "}, "question"),
+        ({"adapter": "legal-x"}, "adapter"),
+        ({"max_length": 10**6}, "max_length"),
+        ({"top_k": 0}, "top_k"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"temperature": 2.5}, "temperature"),
+        ({"max_new_tokens": 0}, "max_new_tokens"),
+    ],
+)
 def test_bad_requests_name_the_field(assistant, kwargs, field):
     kwargs = {"question": "借款利息", **kwargs}
     with pytest.raises(InvalidRequest, match=f"^{field}:") as exc:
@@ -133,7 +143,9 @@ def test_bad_requests_name_the_field(assistant, kwargs, field):
 def test_max_new_tokens_caps_the_reply_alone(assistant):
     ans = assistant.ask("借款到期不还怎么办？", max_new_tokens=3, temperature=0)
     assert 0 < ans.usage["completion_tokens"] <= 3
-    assert assistant.ask("借款到期不还怎么办？", temperature=0).usage["completion_tokens"] > 3  # the default is longer
+    assert (
+        assistant.ask("借款到期不还怎么办？", temperature=0).usage["completion_tokens"] > 3
+    )  # the default is longer
 
 
 def test_small_max_length_truncates_the_prompt_not_the_question(assistant):
@@ -179,26 +191,59 @@ def test_from_settings_local_and_retrieval_only(tiny_index, tiny_gemma_dir, tmp_
 def test_cli_ask_retrieval_only_json_and_text(tiny_index, capsys):
     import json
 
-    code, out, _ = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index-dir", str(tiny_index),
-                            "--json", "--top-k", "2"], capsys)
+    code, out, _ = run_cli(
+        [
+            "ask",
+            "公司辞退员工要给经济补偿吗？",
+            "--llm",
+            "none",
+            "--index-dir",
+            str(tiny_index),
+            "--json",
+            "--top-k",
+            "2",
+        ],
+        capsys,
+    )
     data = json.loads(out)
     assert code == 0 and len(data["retrieved"]) == 2 and all(c["verified"] for c in data["citations"])
-    code, out, _ = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index-dir", str(tiny_index)],
-                           capsys)
+    code, out, _ = run_cli(
+        ["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index-dir", str(tiny_index)], capsys
+    )
     assert code == 0 and "引用核验" in out and "✓ 《" in out
 
 
 def test_cli_ask_local_model_streams(tiny_index, tiny_gemma_dir, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("LAWGLM_MAX_NEW_TOKENS", "6")
     monkeypatch.setenv("LAWGLM_ADAPTERS_DIR", str(tmp_path))
-    code, out, _ = run_cli(["ask", "借款利息怎么算？", "--model", str(tiny_gemma_dir), "--device", "cpu",
-                              "--index-dir", str(tiny_index), "--temperature", "0", "--adapter", "none"], capsys)
+    code, out, _ = run_cli(
+        [
+            "ask",
+            "借款利息怎么算？",
+            "--model",
+            str(tiny_gemma_dir),
+            "--device",
+            "cpu",
+            "--index-dir",
+            str(tiny_index),
+            "--temperature",
+            "0",
+            "--adapter",
+            "none",
+        ],
+        capsys,
+    )
     assert code == 0 and "检索到的法条" in out
 
 
-@pytest.mark.parametrize("args, words", [(["ask", " ", "--llm", "none"], "QUESTION is empty"),
-                                         (["ask", "q", "--top-k", "0"], "top-k"),
-                                         (["ask", "q", "--llm", "none", "--index-dir", "/nonexistent/idx"], "index")])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["ask", " ", "--llm", "none"], "QUESTION is empty"),
+        (["ask", "q", "--top-k", "0"], "top-k"),
+        (["ask", "q", "--llm", "none", "--index-dir", "/nonexistent/idx"], "index"),
+    ],
+)
 def test_cli_bad_input_is_one_line_on_stderr(args, words, capsys):
     code, _, err = run_cli(args, capsys)
     assert code != 0 and words in err and len(err.strip().splitlines()) == 1
@@ -242,8 +287,10 @@ def test_every_command_spells_its_flags_the_same_way():
 
 
 def test_the_deprecated_index_flag_still_works_and_says_so(tiny_index, capsys):
-    code, out, err = run_cli(["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index),
-                              "--top-k", "1"], capsys)
+    code, out, err = run_cli(
+        ["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index), "--top-k", "1"],
+        capsys,
+    )
     assert code == 0 and "引用核验" in out and "--index is deprecated" in err
 
 

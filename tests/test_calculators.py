@@ -93,7 +93,9 @@ def test_facts_read_from_questions():
     assert [(c.kind, c.amount, c.headline) for c in calcs] == [("wrongful_dismissal", 165000, True),
                                                                 ("severance", 82500, False)]
     q = "我2025年3月1日入职，2026年9月15日公司说业务调整跟我解除合同，月薪6000，补偿给多少？"
-    assert [(c.kind, c.amount) for c in calculate(q, "labor_dismissal", date(2026, 12, 7))] == [("severance", 12000)]
+    assert [(c.kind, c.amount) for c in calculate(q, "labor_dismissal", date(2026, 12, 7))] == [
+        ("severance", 12000)
+    ]
     q = "本地上年度职工月平均工资8000元，我月薪3万，干了20年被裁员了，经济补偿多少？"
     assert calculate(q, "labor_dismissal")[0].amount == 288000
     q = "超市买的面包过期了，花了12块，吃了拉肚子"

@@ -41,7 +41,12 @@ def chatglm_config(flavour: str, vocab: int) -> dict:
 
 def chatglm_state(cfg: dict, seed: int = 0) -> dict:
     g = torch.Generator().manual_seed(seed)
-    h, hd, nh, ng = cfg["hidden_size"], cfg["kv_channels"], cfg["num_attention_heads"], cfg["multi_query_group_num"]
+    h, hd, nh, ng = (
+        cfg["hidden_size"],
+        cfg["kv_channels"],
+        cfg["num_attention_heads"],
+        cfg["multi_query_group_num"],
+    )
     qkv = (nh + 2 * ng) * hd
     r = lambda *s: torch.randn(*s, generator=g) * 0.2
     state = {"transformer.embedding.word_embeddings.weight": r(cfg["padded_vocab_size"], h),
@@ -70,7 +75,11 @@ def write_checkpoint(path, flavour: str, vocab: int = 160, fmt: str = "safetenso
     halves = [names[: len(names) // 2], names[len(names) // 2:]]
     weight_map = {}
     for n, part in enumerate(halves, 1):
-        fname = f"model-0000{n}-of-00002.safetensors" if fmt == "safetensors" else f"pytorch_model-0000{n}-of-00002.bin"
+        fname = (
+            f"model-0000{n}-of-00002.safetensors"
+            if fmt == "safetensors"
+            else f"pytorch_model-0000{n}-of-00002.bin"
+        )
         tensors = {k: state[k].contiguous() for k in part}
         save_file(tensors, str(path / fname)) if fmt == "safetensors" else torch.save(tensors, path / fname)
         weight_map.update(dict.fromkeys(part, fname))
@@ -130,7 +139,8 @@ def _attention(x, state, p, cfg, cache, prefix):
 
 
 def reference_logits(state: dict, cfg: dict, ids: list[int], prefix_kv=None, linear_rope: bool = False):
-    """Logits [seq, vocab] of the remote-code ChatGLM on `ids`; prefix_kv: [pre_seq_len, layers*2*groups*kv]."""
+    """Logits [seq, vocab] of the remote-code ChatGLM on `ids`; prefix_kv: [pre_seq_len,
+    layers*2*groups*kv]."""
     eps, ng, hd = cfg["layernorm_epsilon"], cfg["multi_query_group_num"], cfg["kv_channels"]
     x = state["transformer.embedding.word_embeddings.weight"][torch.tensor(ids)]
     cache = _rope_cache(cfg, torch.arange(len(ids)), linear_rope)
@@ -140,7 +150,10 @@ def reference_logits(state: dict, cfg: dict, ids: list[int], prefix_kv=None, lin
         prefix = None if past is None else (past[:, 2 * i], past[:, 2 * i + 1])
         x = x + _attention(_rms(x, state[p + "input_layernorm.weight"], eps), state, p + "self_attention.",
                            cfg, cache, prefix)
-        h = _rms(x, state[p + "post_attention_layernorm.weight"], eps) @ state[p + "mlp.dense_h_to_4h.weight"].T
+        h = (
+            _rms(x, state[p + "post_attention_layernorm.weight"], eps)
+            @ state[p + "mlp.dense_h_to_4h.weight"].T
+        )
         gate, up = h.chunk(2, dim=-1)
         x = x + (torch.nn.functional.silu(gate) * up) @ state[p + "mlp.dense_4h_to_h.weight"].T
     x = _rms(x, state["transformer.encoder.final_layernorm.weight"], eps)
@@ -152,7 +165,9 @@ def _native_logits(model, ids, cache=None):
 
     from lawglm.models.decoding import base_model
 
-    name = "cache" if "cache" in inspect.signature(base_model(model).forward).parameters else "past_key_values"
+    name = (
+        "cache" if "cache" in inspect.signature(base_model(model).forward).parameters else "past_key_values"
+    )
     kwargs = {} if cache is None else {name: cache}
     with torch.no_grad():
         return model(input_ids=torch.tensor([ids]), use_cache=cache is not None, **kwargs).logits[0]
@@ -238,7 +253,8 @@ SPECIALS = ["[MASK]", "[gMASK]", "[sMASK]", "sop", "eop", "<|system|>", "<|user|
 
 
 def chatglm3_reference_ids(sp, query, history, system=None):
-    """ChatGLM3's build_chat_input: [gMASK] sop, then <|role|> sp("\\n") sp(content) per message, <|assistant|>."""
+    """ChatGLM3's build_chat_input: [gMASK] sop, then <|role|> sp("\\n") sp(content) per message,
+    <|assistant|>."""
     special = {t: sp.get_piece_size() + i for i, t in enumerate(SPECIALS)}
     ids = [special["[gMASK]"], special["sop"]]
     turns = ([("system", system)] if system else []) + [m for q, a in history
@@ -299,7 +315,10 @@ def test_chat_prompts_are_token_identical_to_model_chat(converted_tokenizers, sp
 
     sp = _sp(sp_model)
     tok, _ = converted_tokenizers[fmt]
-    history = [["公司拖欠工资怎么办？", tiny_articles[0].text], ["  要 先 协商吗？", "可以。\n\n也可以仲裁。"]]
+    history = [
+        ["公司拖欠工资怎么办？", tiny_articles[0].text],
+        ["  要 先 协商吗？", "可以。\n\n也可以仲裁。"],
+    ]
     for hist in ([], history):
         query = tiny_articles[3].text[:60]
         if fmt == "chatglm3":
@@ -339,10 +358,14 @@ def write_ptuning(path, cfg, projection: bool, seed: int = 3):
                       p + "trans.2.bias": torch.randn(kv_size, generator=g) * 0.1})
     path.mkdir(parents=True)
     torch.save(state, path / "pytorch_model.bin")
-    (path / "config.json").write_text(json.dumps({**cfg, "pre_seq_len": PRE_SEQ_LEN, "prefix_projection": projection}))
+    (path / "config.json").write_text(
+        json.dumps({**cfg, "pre_seq_len": PRE_SEQ_LEN, "prefix_projection": projection})
+    )
     if not projection:
         return state[p + "embedding.weight"]
-    hidden = torch.tanh(state[p + "embedding.weight"] @ state[p + "trans.0.weight"].T + state[p + "trans.0.bias"])
+    hidden = torch.tanh(
+        state[p + "embedding.weight"] @ state[p + "trans.0.weight"].T + state[p + "trans.0.bias"]
+    )
     return hidden @ state[p + "trans.2.weight"].T + state[p + "trans.2.bias"]
 
 
@@ -384,8 +407,11 @@ def write_finetune_lora(path, cfg, targets=("query_key_value", "dense_h_to_4h"),
 
     g = torch.Generator().manual_seed(seed)
     h, hd = cfg["hidden_size"], cfg["kv_channels"]
-    outs = {"self_attention.query_key_value": (cfg["num_attention_heads"] + 2 * cfg["multi_query_group_num"]) * hd,
-            "mlp.dense_h_to_4h": 2 * cfg["ffn_hidden_size"]}
+    outs = {
+        "self_attention.query_key_value": (cfg["num_attention_heads"] + 2 * cfg["multi_query_group_num"])
+        * hd,
+        "mlp.dense_h_to_4h": 2 * cfg["ffn_hidden_size"],
+    }
     tensors, deltas = {}, {}
     for i in range(cfg["num_layers"]):
         for module, rows in outs.items():
@@ -414,7 +440,10 @@ def test_finetune_demo_lora_splits_onto_q_k_v(tmp_path, converted_glm):
     assert meta["imported_from"]["targets"] == ["gate_up_proj", "k_proj", "q_proj", "v_proj"]
     model = load_native(out)
     aset = attach_adapters(model, {"lora": tmp_path / "adapters" / "lora"})
-    nq, nk = cfg["num_attention_heads"] * cfg["kv_channels"], cfg["multi_query_group_num"] * cfg["kv_channels"]
+    nq, nk = (
+        cfg["num_attention_heads"] * cfg["kv_channels"],
+        cfg["multi_query_group_num"] * cfg["kv_channels"],
+    )
     layers = aset.model.get_base_model().model.layers
     for i, layer in enumerate(layers):
         fused = deltas[f"transformer.encoder.layers.{i}.self_attention.query_key_value.weight"]
@@ -511,9 +540,30 @@ def test_cli_convert_import_ask_chat_and_train(raw_chatglm3, tiny_index, tmp_pat
     data = tmp_path / "toy.jsonl"
     data.write_text("".join(json.dumps({"prompt": q, "response": a}, ensure_ascii=False) + "\n" for q, a in
                             [("个体工商户", "自然人从事工商业经营"), ("农民专业合作社", "互助性经济组织")]))
-    code, stdout, err = run_cli(["train", "--method", "lora", "--data", str(data), "--out", str(tmp_path / "lora"),
-                                 "--model", str(out), "--max-steps", "2", "--device", "cpu", "--lora-rank", "2",
-                                 "--save-steps", "0", "--no-gold-in-context", "--no-cite-gold"], capsys)
+    code, stdout, err = run_cli(
+        [
+            "train",
+            "--method",
+            "lora",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "lora"),
+            "--model",
+            str(out),
+            "--max-steps",
+            "2",
+            "--device",
+            "cpu",
+            "--lora-rank",
+            "2",
+            "--save-steps",
+            "0",
+            "--no-gold-in-context",
+            "--no-cite-gold",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert json.loads((tmp_path / "lora" / "lawglm.json").read_text())["architecture"] == "GlmForCausalLM"
     code, _, err = run_cli(["convert", "chatglm", str(tmp_path / "lora"), str(tmp_path / "x")], capsys)
@@ -527,7 +577,11 @@ def test_quantize_8_on_cpu_runs_the_converted_model_in_int8(raw_chatglm3):
     cfg = json.loads((raw_chatglm3 / "config.json").read_text())
     state = chatglm_state(cfg)  # what write_checkpoint wrote
     model, _ = load_backbone(str(raw_chatglm3), device="cpu", quantize=8, progress=False)
-    qlinear = [n for n, m in model.named_modules() if type(m).__name__ == "Linear" and "quantized" in type(m).__module__]
+    qlinear = [
+        n
+        for n, m in model.named_modules()
+        if type(m).__name__ == "Linear" and "quantized" in type(m).__module__
+    ]
     assert len(qlinear) == cfg["num_layers"] * 6  # q, k, v, o, gate_up, down per layer; lm_head stays float
     ids = _ids(cfg["padded_vocab_size"])
     got, want = _native_logits(model, ids), reference_logits(state, cfg, ids)
@@ -566,8 +620,12 @@ def test_glm4_tiktoken_tokenizer_matches_tiktoken_and_chat(tmp_path, tiktoken_ra
     from lawglm.models.chat_format import prompt_ids, render
     from lawglm.models.chatglm_tokenizer import GLM4_PATTERN, GLM4_SPECIALS, convert_tokenizer
 
-    (tmp_path / "tokenizer.model").write_text("".join(
-        f"{base64.b64encode(t).decode()} {r}\n" for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])))
+    (tmp_path / "tokenizer.model").write_text(
+        "".join(
+            f"{base64.b64encode(t).decode()} {r}\n"
+            for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])
+        )
+    )
     info = convert_tokenizer(tmp_path, tmp_path / "out")
     n = len(tiktoken_ranks)
     special = {t: n + i for i, t in enumerate(GLM4_SPECIALS)}
@@ -575,7 +633,10 @@ def test_glm4_tiktoken_tokenizer_matches_tiktoken_and_chat(tmp_path, tiktoken_ra
                             special_tokens=special)
     tok = AutoTokenizer.from_pretrained(tmp_path / "out")
     assert info["format"] == "glm4" and info["eos_token_id"] == [n, n + 7, n + 9]
-    for text in [a.text for a in list(corpus.articles)[3000:3150]] + ["sop  two  spaces\n\n\tx", "😀 emoji 12345"]:
+    for text in [a.text for a in list(corpus.articles)[3000:3150]] + [
+        "sop  two  spaces\n\n\tx",
+        "😀 emoji 12345",
+    ]:
         ids = enc.encode(text, disallowed_special=())
         assert tok(text, add_special_tokens=False)["input_ids"] == ids, text
         assert tok.decode(ids) == text
@@ -609,20 +670,45 @@ def test_glm4_checkpoint_converts_with_its_tokenizer(tmp_path, tiktoken_ranks):
 
 # --- tool calling in ChatGLM3's and GLM-4's own formats ----------------------------------------------
 SEED_TOOLS = [  # ChatGLM3's tools_using_demo: track(symbol), text-to-speech(text, voice, speed)
-    {"name": "track", "description": "追踪指定股票的实时价格",
-     "parameters": {"type": "object", "properties": {"symbol": {"description": "需要追踪的股票代码"}},
-                    "required": ["symbol"]}},
-    {"name": "text-to-speech", "description": "将文本转换为语音",
-     "parameters": {"type": "object", "properties": {"text": {"description": "需要转换成语音的文本"},
-                                                      "voice": {"description": "要使用的语音类型（男声、女声等）"},
-                                                      "speed": {"description": "语音的速度（快、中等、慢等）"}},
-                    "required": ["text"]}}]
+    {
+        "name": "track",
+        "description": "追踪指定股票的实时价格",
+        "parameters": {
+            "type": "object",
+            "properties": {"symbol": {"description": "需要追踪的股票代码"}},
+            "required": ["symbol"],
+        },
+    },
+    {
+        "name": "text-to-speech",
+        "description": "将文本转换为语音",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "text": {"description": "需要转换成语音的文本"},
+                "voice": {"description": "要使用的语音类型（男声、女声等）"},
+                "speed": {"description": "语音的速度（快、中等、慢等）"},
+            },
+            "required": ["text"],
+        },
+    },
+]
 OPENAI_TOOLS = [{"type": "function", "function": t} for t in SEED_TOOLS]
 TOOL_CONVERSATION = [  # OpenAI shapes: the call the model made and the observation the caller sent back
     {"role": "user", "content": "帮我查询股票10111的价格"},
-    {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "call_1", "type": "function", "function": {"name": "track", "arguments": '{"symbol": "10111"}'}}]},
-    {"role": "tool", "tool_call_id": "call_1", "content": '{"price": 12412}'}]
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "track", "arguments": '{"symbol": "10111"}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": '{"price": 12412}'},
+]
 
 
 def chatglm3_build_chat_input(sp, history, query, role="user"):
@@ -635,7 +721,9 @@ def chatglm3_build_chat_input(sp, history, query, role="user"):
         content = item["content"]
         if item["role"] == "system" and "tools" in item:
             content = content + "\n" + json.dumps(item["tools"], indent=4, ensure_ascii=False)
-        ids += [special[f"<|{item['role']}|>"]] + sp.encode(f"{item.get('metadata', '')}\n") + sp.encode(content)
+        ids += (
+            [special[f"<|{item['role']}|>"]] + sp.encode(f"{item.get('metadata', '')}\n") + sp.encode(content)
+        )
     return ids + [special["<|assistant|>"]]
 
 
@@ -648,11 +736,17 @@ def test_chatglm3_tools_and_observations_are_token_identical_to_model_chat(conve
     system = {"role": "system", "content": CHATGLM3_TOOLS_PROMPT, "tools": SEED_TOOLS}
     # first turn: the tools system message + the question, as cli_demo_tool.py calls model.chat
     want = chatglm3_build_chat_input(sp, [system], TOOL_CONVERSATION[0]["content"])
-    assert prompt_ids(tok, render(tok, native_messages(TOOL_CONVERSATION[:1], OPENAI_TOOLS, "chatglm3"))) == want
+    assert (
+        prompt_ids(tok, render(tok, native_messages(TOOL_CONVERSATION[:1], OPENAI_TOOLS, "chatglm3"))) == want
+    )
     # second turn: the call in history (metadata = the tool's name) and the result as role="observation"
     call = {"role": "assistant", "metadata": "track", "content": "```python\ntool_call(symbol='10111')\n```"}
-    want = chatglm3_build_chat_input(sp, [system, {"role": "user", "content": TOOL_CONVERSATION[0]["content"]},
-                                          call], '{"price": 12412}', role="observation")
+    want = chatglm3_build_chat_input(
+        sp,
+        [system, {"role": "user", "content": TOOL_CONVERSATION[0]["content"]}, call],
+        '{"price": 12412}',
+        role="observation",
+    )
     assert prompt_ids(tok, render(tok, native_messages(TOOL_CONVERSATION, OPENAI_TOOLS, "chatglm3"))) == want
     # a caller's own system message carries the tools instead of ChatGLM3's default prompt
     msgs = [{"role": "system", "content": "你是助手。"}, *TOOL_CONVERSATION[:1]]
@@ -671,16 +765,23 @@ def test_glm4_tools_turn_is_token_identical_to_its_chat_template(tmp_path, tikto
     from lawglm.models.chatglm_tokenizer import GLM4_PATTERN, GLM4_SPECIALS, convert_tokenizer
     from lawglm.models.tool_calls import native_messages
 
-    (tmp_path / "tokenizer.model").write_text("".join(
-        f"{base64.b64encode(t).decode()} {r}\n" for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])))
+    (tmp_path / "tokenizer.model").write_text(
+        "".join(
+            f"{base64.b64encode(t).decode()} {r}\n"
+            for t, r in sorted(tiktoken_ranks.items(), key=lambda x: x[1])
+        )
+    )
     convert_tokenizer(tmp_path, tmp_path / "out")
     tok = AutoTokenizer.from_pretrained(tmp_path / "out")
     n = len(tiktoken_ranks)
     enc = tiktoken.Encoding("glm4-tiny", pat_str=GLM4_PATTERN, mergeable_ranks=tiktoken_ranks,
                             special_tokens={t: n + i for i, t in enumerate(GLM4_SPECIALS)})
     # glm-4-9b-chat's template for {"role": "system", "content": None, "tools": [...]} (openai_api_server.py)
-    text = ("[gMASK]<sop><|system|>\n你是一个名为 ChatGLM 的人工智能助手。你是基于智谱AI训练的语言模型 GLM-4 模型开发的，"
-            "你的任务是针对用户的问题和要求提供适当的答复和支持。\n\n# 可用工具")
+    text = (
+        "[gMASK]<sop><|system|>\n你是一个名为 ChatGLM 的人工智能助手。你是基于智谱AI训练的语言模型 GLM-4 "
+        "模型开发的，"
+        "你的任务是针对用户的问题和要求提供适当的答复和支持。\n\n# 可用工具"
+    )
     for t in SEED_TOOLS:  # transformers renders templates with trim_blocks: "{% if … %}\n\n## " gives "\n## "
         text += (f"\n## {t['name']}\n\n{json.dumps(t, ensure_ascii=False, indent=4)}\n"
                  "在调用上述函数时，请使用 Json 格式表示调用的参数。")

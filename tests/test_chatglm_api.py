@@ -60,7 +60,10 @@ def test_guide_request_bodies_get_200_in_the_guide_shape(urls, mode):
         r = httpx.post(urls[mode] + "/chatglm", json=sent, timeout=120)
         assert r.status_code == 200, (sent, r.text)
         check_guide_shape(r.json(), sent)
-    assert CAPABILITIES in httpx.post(urls[mode] + "/chatglm", json=GUIDE_BODIES[0], timeout=60).json()["response"]
+    assert (
+        CAPABILITIES
+        in httpx.post(urls[mode] + "/chatglm", json=GUIDE_BODIES[0], timeout=60).json()["response"]
+    )
 
 
 @pytest.mark.parametrize("max_length", [64, 65, 100, 256, 2048, 10 ** 6])
@@ -83,17 +86,39 @@ def test_other_values_are_422_naming_the_field(urls, field, value):
 
 
 # --- small talk and nothing relevant -----------------------------------------------------------------
-@pytest.mark.parametrize("text, kind", [("你好", "greeting"), ("您好！", "greeting"), ("律师你好", "greeting"),
-                                        ("Hello", "greeting"), ("谢谢", "thanks"), ("谢谢律师！", "thanks"),
-                                        ("你是谁？", "identity"), ("你能做什么", "identity"), ("再见", "farewell"),
-                                        ("好的", "ack"), ("  ", "empty"), ("你好，谢谢，再见", "greeting")])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("你好", "greeting"),
+        ("您好！", "greeting"),
+        ("律师你好", "greeting"),
+        ("Hello", "greeting"),
+        ("谢谢", "thanks"),
+        ("谢谢律师！", "thanks"),
+        ("你是谁？", "identity"),
+        ("你能做什么", "identity"),
+        ("再见", "farewell"),
+        ("好的", "ack"),
+        ("  ", "empty"),
+        ("你好，谢谢，再见", "greeting"),
+    ],
+)
 def test_small_talk_is_recognised(text, kind):
     assert small_talk_kind(text) == kind
 
 
-@pytest.mark.parametrize("text", ["你好，公司拖欠我三个月工资怎么办？", "请问离婚时财产怎么分", "谢谢，那如果对方不还钱呢？",
-                                  "好的，那我可以起诉吗", "你好律师，我被狗咬了谁负责", "可以吗？我想解除劳动合同",
-                                  QUESTION])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好，公司拖欠我三个月工资怎么办？",
+        "请问离婚时财产怎么分",
+        "谢谢，那如果对方不还钱呢？",
+        "好的，那我可以起诉吗",
+        "你好律师，我被狗咬了谁负责",
+        "可以吗？我想解除劳动合同",
+        QUESTION,
+    ],
+)
 def test_questions_are_not_small_talk(text):
     assert small_talk_kind(text) is None
 
@@ -148,10 +173,14 @@ def test_relevance_threshold_comes_from_settings(retrieval_assistant, tiny_index
 def test_law_filter_on_chatglm(urls):
     """A `law` filter (the one request option added through AskOptions, the mapping and the schema)."""
     url = urls["retrieval"] + "/chatglm"
-    labour = httpx.post(url, json={"prompt": "用人单位拖欠工资怎么办", "history": [], "law": "劳动合同法"}, timeout=60)
+    labour = httpx.post(
+        url, json={"prompt": "用人单位拖欠工资怎么办", "history": [], "law": "劳动合同法"}, timeout=60
+    )
     assert labour.status_code == 200, labour.text
     laws = {c["law"] for c in labour.json()["citations"]}
     assert laws == {"中华人民共和国劳动合同法"}
-    assert httpx.post(url, json={"prompt": "工资", "law": ""}, timeout=60).status_code == 200  # "" = every law
+    assert (
+        httpx.post(url, json={"prompt": "工资", "law": ""}, timeout=60).status_code == 200
+    )  # "" = every law
     unknown = httpx.post(url, json={"prompt": "工资", "law": "火星法"}, timeout=60)
     assert unknown.status_code == 404 and "火星法" in unknown.json()["detail"]

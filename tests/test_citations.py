@@ -99,7 +99,9 @@ def test_changed_text_in_a_fake_corpus_is_what_verify_returns(corpus):
 
 
 # --- CLI: lookup / verify --------------------------------------------------------------
-@pytest.mark.parametrize("args", [["民法典", "1254"], ["《民法典》第1254条"], ["民法典", "第一千二百五十四条"]])
+@pytest.mark.parametrize(
+    "args", [["民法典", "1254"], ["《民法典》第1254条"], ["民法典", "第一千二百五十四条"]]
+)
 def test_cli_lookup(args, capsys, corpus):
     main(["lookup", *args])
     out = capsys.readouterr().out
@@ -138,7 +140,9 @@ def test_cli_verify_exit_codes(capsys):
         main(["verify", "--json", "刑法第二十条与火星法第一条"])
     rows = json.loads(capsys.readouterr().out)
     assert exc.value.code == 3 and [r["reason"] for r in rows] == ["valid", "law_not_found"]
-    assert rows[1]["raw"] == "《火星法》第一条"  # the unknown law's name does not swallow the citation before it
+    assert (
+        rows[1]["raw"] == "《火星法》第一条"
+    )  # the unknown law's name does not swallow the citation before it
 
 
 def test_malformed_numerals_are_no_citation_and_never_raise(corpus):
@@ -217,17 +221,37 @@ def _written(n: int) -> st.SearchStrategy[str]:
 
 LAW_FORMS = ["《民法典》", "民法典", "《中华人民共和国民法典》", "中华人民共和国民法典", "《民法典》的"]
 LEADS = ["", "根据", "依照", "按照", "参照", "依据", "如上，", "我认为应当依照", "此外，"]
-CONNECTIVES = ["以及", "和", "及", "与", "或者", "并", "依照", "根据", "按照", "参照", "，", "；同时", "。另外，"]
+CONNECTIVES = [
+    "以及",
+    "和",
+    "及",
+    "与",
+    "或者",
+    "并",
+    "依照",
+    "根据",
+    "按照",
+    "参照",
+    "，",
+    "；同时",
+    "。另外，",
+]
 SELF = ["本法", "该法", "同法"]
 
 
 @settings(deadline=None, max_examples=300)
 @given(data=st.data(), first=st.integers(1, 1260), second=st.integers(1, 1260))
 def test_property_mixed_forms_and_connectives(corpus, data, first, second):
-    text = (data.draw(st.sampled_from(LEADS)) + data.draw(st.sampled_from(LAW_FORMS))
-            + f"第{data.draw(_written(first))}条" + data.draw(st.sampled_from(["", "第二款", "第一款第（三）项"]))
-            + data.draw(st.sampled_from(CONNECTIVES)) + data.draw(st.sampled_from(SELF))
-            + f"第{data.draw(_written(second))}条" + data.draw(st.sampled_from(["", "规定", "的规定。"])))
+    text = (
+        data.draw(st.sampled_from(LEADS))
+        + data.draw(st.sampled_from(LAW_FORMS))
+        + f"第{data.draw(_written(first))}条"
+        + data.draw(st.sampled_from(["", "第二款", "第一款第（三）项"]))
+        + data.draw(st.sampled_from(CONNECTIVES))
+        + data.draw(st.sampled_from(SELF))
+        + f"第{data.draw(_written(second))}条"
+        + data.draw(st.sampled_from(["", "规定", "的规定。"]))
+    )
     got = extract(text, corpus)
     assert [(c.law, c.article_no) for c in got] == [(CIVIL, first), (CIVIL, second)], text
 
@@ -253,7 +277,11 @@ def test_http_verify_caps_text_and_citations(make_client, retrieval_assistant):
     assert r.status_code == 422 and "max_verify_citations" in r.json()["error"]["message"]
     assert r.json()["detail"][0]["loc"] == ["body", "text"] and time.perf_counter() - t0 < 5
     r = client.post("/v1/citations/verify", json={"text": "刑法第一条。" * 1000})  # 6,000 characters
-    assert r.status_code == 422 and "max_verify_chars" in r.json()["error"]["message"] and "6000" in r.json()["error"]["message"]
+    assert (
+        r.status_code == 422
+        and "max_verify_chars" in r.json()["error"]["message"]
+        and "6000" in r.json()["error"]["message"]
+    )
     r = client.post("/v1/citations/verify", json={"text": "刑法第一条至第五十条。" * 4})
     assert r.status_code == 200 and len(r.json()["citations"]) == 200
 
@@ -264,7 +292,11 @@ def test_http_huge_and_malformed_numbers_are_never_5xx(make_client, retrieval_as
     assert r.status_code == 200 and r.json()["citations"][0]["reason"] == "article_not_found"
     r = client.post("/v1/citations/verify", json={"text": "《民法典》第" + "9" * 5000 + "条"})
     body = r.json()
-    assert r.status_code == 200 and body["all_verified"] is False and "too long" in body["unreadable"][0]["error"]
+    assert (
+        r.status_code == 200
+        and body["all_verified"] is False
+        and "too long" in body["unreadable"][0]["error"]
+    )
     assert "4300" not in r.text and "Exceeds" not in r.text
     r = client.get("/v1/statutes/民法典/" + "9" * 5000)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "article_no"]
@@ -285,8 +317,9 @@ def test_cli_verify_checks_a_quote_against_the_cited_article(capsys, corpus, tmp
     assert code == 3 and "✗ 《劳动合同法》第三十条" in out and "实为《中华人民共和国劳动法》第五十条" in out
     code, out, _ = run_cli(["verify", f"《劳动合同法》第三十条规定：“{own}”", *where], capsys)
     assert code == 0 and "✓ 《劳动合同法》第三十条" in out and "原文支持" in out
-    code, out, _ = run_cli(["verify", f"《劳动合同法》第三十条规定：“{own[:-6]}用人单位可以不支付。”", *where],
-                           capsys)
+    code, out, _ = run_cli(
+        ["verify", f"《劳动合同法》第三十条规定：“{own[:-6]}用人单位可以不支付。”", *where], capsys
+    )
     assert code == 3 and "引文与该条原文不符" in out
     code, out, _ = run_cli(["verify", "--json", f"《劳动合同法》第三十条规定：“{words}”", *where], capsys)
     row = json.loads(out)[0]

@@ -37,10 +37,12 @@ NAMES = sorted(load_templates())  # the built-in templates, whatever they are
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\bNone\b|\bUndefined\b")
 
 # the PowerLawGLM-style acceptance request, written out in full with prices and quantities
-FURNITURE = ("帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌10张，单价3000元；"
-             "红源牌实木椅40把，单价800元。总价款分两期支付：合同签订后支付30%，验收合格后支付70%。"
-             "乙方应于2026年12月15日前将家具送至甲方指定地点北京市海淀区中关村大街1号。"
-             "争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。")
+FURNITURE = (
+    "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌10张，单价3000元；"
+    "红源牌实木椅40把，单价800元。总价款分两期支付：合同签订后支付30%，验收合格后支付70%。"
+    "乙方应于2026年12月15日前将家具送至甲方指定地点北京市海淀区中关村大街1号。"
+    "争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。"
+)
 
 
 # --- templates are data, and every statute they cite is real -------------------------------------
@@ -86,7 +88,14 @@ def test_labor_covers_article_17(corpus):
     """劳动合同法 第十七条's required clauses each have a clause in the labor template."""
     tpl = load_templates()["labor"]
     titles = "".join(c.title for c in tpl.clauses)
-    for topic in ("劳动合同期限", "工作内容和工作地点", "工作时间和休息休假", "劳动报酬", "社会保险", "劳动保护"):
+    for topic in (
+        "劳动合同期限",
+        "工作内容和工作地点",
+        "工作时间和休息休假",
+        "劳动报酬",
+        "社会保险",
+        "劳动保护",
+    ):
         assert topic in titles
     art17 = corpus.get("中华人民共和国劳动合同法", 17)
     for topic in ("劳动合同期限", "工作时间和休息休假", "劳动报酬", "社会保险"):
@@ -120,8 +129,10 @@ def full_values(name: str) -> dict:
         elif f.type == "choice":
             out[fname] = f.choices[-1]
         elif f.type == "items":
-            out[fname] = [{"name": "甲型货品", "spec": "A-1", "unit": "件", "quantity": 3, "unit_price": "99.90"},
-                          {"name": "乙型货品", "spec": "B-2", "unit": "箱", "quantity": 2, "unit_price": 1000}]
+            out[fname] = [
+                {"name": "甲型货品", "spec": "A-1", "unit": "件", "quantity": 3, "unit_price": "99.90"},
+                {"name": "乙型货品", "spec": "B-2", "unit": "箱", "quantity": 2, "unit_price": 1000},
+            ]
             if not f.priced:
                 out[fname] = [{k: v for k, v in row.items() if k != "unit_price"} for row in out[fname]]
         elif f.type == "schedule":
@@ -166,8 +177,18 @@ def test_renders_with_no_fields(name, corpus):
 
 
 def test_template_bugs_are_caught_at_load_or_render():
-    base = {"name": "t", "title": "测试合同", "description": "d", "fields": {"x": {"type": "text", "label": "X"}}}
-    for text in ("{{ nosuch }}", "{{ f.nosuch }}", "{% if %}", "{{ cn.x }}"):  # names the schema lacks, Jinja that does not compile
+    base = {
+        "name": "t",
+        "title": "测试合同",
+        "description": "d",
+        "fields": {"x": {"type": "text", "label": "X"}},
+    }
+    for text in (
+        "{{ nosuch }}",
+        "{{ f.nosuch }}",
+        "{% if %}",
+        "{{ cn.x }}",
+    ):  # names the schema lacks, Jinja that does not compile
         with pytest.raises(TemplateError, match="clauses"):
             parse_template({**base, "clauses": [{"title": "条款", "text": text}]})
     for text in ("{{ none }}", "{{ f }}", "{% raw %}{{ x }}{% endraw %}"):
@@ -189,27 +210,41 @@ def test_bad_template_files_are_rejected():
         parse_template({"name": "t", "title": "T", "description": "d", "fields": {"x": {"type": "blob"}},
                         "clauses": [{"title": "c", "text": "x"}]})
     with pytest.raises(TemplateError, match="statute reference"):
-        parse_template({"name": "t", "title": "T", "description": "d", "fields": {"x": {"type": "text", "label": "x"}},
-                        "clauses": [{"title": "c", "text": "x", "refs": ["民法典 第X条"]}]})
+        parse_template(
+            {
+                "name": "t",
+                "title": "T",
+                "description": "d",
+                "fields": {"x": {"type": "text", "label": "x"}},
+                "clauses": [{"title": "c", "text": "x", "refs": ["民法典 第X条"]}],
+            }
+        )
 
 
 # --- structured errors ------------------------------------------------------------------------------
-@pytest.mark.parametrize("fields, path, words", [
-    ({"colour": "red"}, "colour", "unknown field"),
-    ({"items": "desk"}, "items", "list"),
-    ({"items": [{"name": "桌", "quantity": "many"}]}, "items[0].quantity", "not a number"),
-    ({"items": [{"name": "桌", "quantity": 1, "unit_price": -5}]}, "items[0].unit_price", "less than 0"),
-    ({"items": [{"name": "桌", "colour": "red"}]}, "items[0].colour", "unknown key"),
-    ({"payment_schedule": [{"percent": 30}, {"percent": 60}]}, "payment_schedule", "add up to 90"),
-    ({"payment_schedule": [{"percent": 130}, {"percent": -30}]}, "payment_schedule[0].percent", "at most 100"),
-    ({"delivery_date": "2026-02-30"}, "delivery_date", "not a valid date"),
-    ({"delivery_date": 20261215}, "delivery_date", "date"),
-    ({"inspection_days": 2.5}, "inspection_days", "whole number"),
-    ({"late_payment_rate": True}, "late_payment_rate", "number"),
-    ({"payment_method": "比特币"}, "payment_method", "one of"),
-    ({"dispute": {"method": "诉讼", "commission": "北京仲裁委员会"}}, "dispute.commission", "仲裁"),
-    ({"party_a": {"name": "某公司", "credit_code": "123"}}, "party_a.credit_code", "18"),
-])
+@pytest.mark.parametrize(
+    "fields, path, words",
+    [
+        ({"colour": "red"}, "colour", "unknown field"),
+        ({"items": "desk"}, "items", "list"),
+        ({"items": [{"name": "桌", "quantity": "many"}]}, "items[0].quantity", "not a number"),
+        ({"items": [{"name": "桌", "quantity": 1, "unit_price": -5}]}, "items[0].unit_price", "less than 0"),
+        ({"items": [{"name": "桌", "colour": "red"}]}, "items[0].colour", "unknown key"),
+        ({"payment_schedule": [{"percent": 30}, {"percent": 60}]}, "payment_schedule", "add up to 90"),
+        (
+            {"payment_schedule": [{"percent": 130}, {"percent": -30}]},
+            "payment_schedule[0].percent",
+            "at most 100",
+        ),
+        ({"delivery_date": "2026-02-30"}, "delivery_date", "not a valid date"),
+        ({"delivery_date": 20261215}, "delivery_date", "date"),
+        ({"inspection_days": 2.5}, "inspection_days", "whole number"),
+        ({"late_payment_rate": True}, "late_payment_rate", "number"),
+        ({"payment_method": "比特币"}, "payment_method", "one of"),
+        ({"dispute": {"method": "诉讼", "commission": "北京仲裁委员会"}}, "dispute.commission", "仲裁"),
+        ({"party_a": {"name": "某公司", "credit_code": "123"}}, "party_a.credit_code", "18"),
+    ],
+)
 def test_field_errors_name_the_field(fields, path, words, corpus):
     with pytest.raises(FieldErrors) as exc:
         draft("sale", fields=fields, corpus=corpus)
@@ -272,11 +307,16 @@ def test_furniture_request(corpus):
 
 def test_furniture_request_as_powerlawglm_words_it(corpus):
     """Names only (no quantities or prices): the rows are there, everything else stays blank."""
-    d = draft(request="帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌和实木椅，"
-                      "争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。", corpus=corpus)
+    d = draft(
+        request="帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买的家具分别是红源牌实木餐桌和实木椅，"
+        "争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。",
+        corpus=corpus,
+    )
     assert d.fields["items"] == [{"name": "红源牌实木餐桌"}, {"name": "实木椅"}]
     assert "items_total" not in d.computed
-    assert "| 2 | 实木椅 |  |  |  |  |  |" in d.markdown and "人民币________元（大写：________）" in d.markdown
+    assert (
+        "| 2 | 实木椅 |  |  |  |  |  |" in d.markdown and "人民币________元（大写：________）" in d.markdown
+    )
     assert d.fields["dispute"]["court"] == "北京市海淀区人民法院"
 
 
@@ -300,64 +340,156 @@ def test_given_fields_override_extracted(corpus):
 
 
 def test_extracted_schedule_that_does_not_add_up_is_a_note_not_an_error(corpus):
-    """The extractor's reading of a request is never the caller's 422: the split stays blank, the words are quoted."""
+    """The extractor's reading of a request is never the caller's 422: the split stays blank, the words are
+    quoted."""
     req = "采购办公桌5张，单价1200元，合同签订后支付30%，验收后支付60%"
     d = draft(request=req, corpus=corpus)
     assert "payment_schedule" not in d.fields and d.computed["items_total"] == "6000.00"
-    assert any("合同签订后支付30%" in n and "验收后支付60%" in n and "add up to 90" in n for n in d.notes), d.notes
+    assert any("合同签订后支付30%" in n and "验收后支付60%" in n and "add up to 90" in n for n in d.notes), (
+        d.notes
+    )
     with pytest.raises(FieldErrors) as exc:  # the same split passed explicitly is the caller's error
         draft(request=req, fields={"payment_schedule": [{"percent": 30}, {"percent": 60}]}, corpus=corpus)
     assert exc.value.errors[0]["field"] == "payment_schedule"
 
 
 REQUESTS = [
-    (("把位于上海市徐汇区漕溪北路100弄5号1202室的房子出租给李明，身份证号310104199001011234，建筑面积89.5平方米，用于居住。"
-     "租期两年，自2026年1月1日起至2027年12月31日止，月租金6500元，押一付三，押金6500元。出租人是王芳，电话13800138000。"
-     "如有争议提交上海仲裁委员会仲裁。"), "lease",
-     {"party_a": {"name": "王芳", "kind": "person", "phone": "13800138000"},
-      "party_b": {"name": "李明", "kind": "person", "id_number": "310104199001011234"},
-      "property_address": "上海市徐汇区漕溪北路100弄5号1202室", "area": "89.5", "use": "居住", "term_months": 24,
-      "term_start": "2026-01-01", "term_end": "2027-12-31", "rent": "6500", "deposit": "6500",
-      "payment_cycle": "季付", "dispute": {"method": "仲裁", "commission": "上海仲裁委员会"}}),
-    (("请起草劳动合同：用人单位是杭州云帆网络科技有限公司，法定代表人陈刚；劳动者张伟，身份证号330106199205051234。"
-     "张伟担任高级Java开发工程师，工作地点为杭州市西湖区文三路90号。合同期限三年，自2026年3月1日起至2029年2月28日止，"
-     "试用期3个月，试用期工资16000元，转正后月工资20000元，每月10日发放工资，实行标准工时制。"), "labor",
-     {"party_a": {"name": "杭州云帆网络科技有限公司", "kind": "organization", "legal_representative": "陈刚"},
-      "party_b": {"name": "张伟", "kind": "person", "id_number": "330106199205051234"},
-      "position": "高级Java开发工程师", "work_place": "杭州市西湖区文三路90号", "probation_months": 3,
-      "probation_wage": "16000", "monthly_wage": "20000", "pay_day": 10, "hours_system": "标准工时制",
-      "term_start": "2026-03-01", "term_end": "2029-02-28"}),
-    (("我要借钱给朋友，出借人赵强，借款人孙丽，借款金额二十万元，用于装修房屋，年利率百分之六，借款期限12个月，"
-     "2027年6月30日前一次性还本付息，争议由杭州市西湖区人民法院管辖。"), "loan",
-     {"party_a": {"name": "赵强", "kind": "person"}, "party_b": {"name": "孙丽", "kind": "person"},
-      "principal": "200000", "purpose": "装修房屋", "annual_rate": "6", "term_months": 12,
-      "repay_date": "2027-06-30", "interest_method": "到期一次性还本付息",
-      "dispute": {"method": "诉讼", "court": "杭州市西湖区人民法院"}}),
-    (("托运人广州华达贸易有限公司委托承运人顺畅物流有限公司运输货物：钢材20吨、电缆线100卷。起运地为广州市黄埔区港前路8号，"
-     "运至武汉市江汉区解放大道1号，收货人为刘洋，2026年5月10日装货，2026年5月14日前到达，公路运输，运费18000元，"
-     "逾期到达每日按运费的千分之五支付违约金。"), "transport",
-     {"party_a": {"name": "广州华达贸易有限公司", "kind": "organization"},
-      "party_b": {"name": "顺畅物流有限公司", "kind": "organization"},
-      "cargo": [{"name": "钢材", "quantity": "20", "unit": "吨"}, {"name": "电缆线", "quantity": "100", "unit": "卷"}],
-      "origin": "广州市黄埔区港前路8号", "destination": "武汉市江汉区解放大道1号", "consignee": "刘洋",
-      "pickup_date": "2026-05-10", "arrival_date": "2026-05-14", "transport_mode": "公路运输", "freight": "18000",
-      "late_rate": "0.5"}),
-    (("我们公司（甲方，深圳前海星河科技有限公司）需要一份技术服务合同，服务方是深圳市云维信息技术有限公司，"
-     "服务内容为核心业务系统的运维与安全加固，服务期限自2026年7月1日至2027年6月30日，技术服务费36万元，"
-     "签约后支付50%，验收合格后支付50%，新成果归甲方所有，提交深圳国际仲裁院仲裁。"), "tech_service",
-     {"party_a": {"name": "深圳前海星河科技有限公司", "kind": "organization"},
-      "party_b": {"name": "深圳市云维信息技术有限公司", "kind": "organization"},
-      "service_content": "核心业务系统的运维与安全加固", "service_start": "2026-07-01", "service_end": "2027-06-30",
-      "fee": "360000", "payment_schedule": [{"stage": "签约后", "percent": "50"}, {"stage": "验收合格后", "percent": "50"}],
-      "results_owner": "归委托方所有", "dispute": {"method": "仲裁", "commission": "深圳国际仲裁院"}}),
-    (("起草一份保密协议，披露方是南京紫金生物医药股份有限公司，接收方是上海浦江咨询有限公司，双方就新药临床数据分析项目合作，"
-     "相互保密，保密期限5年，违约金50万元。"), "nda",
-     {"party_a": {"name": "南京紫金生物医药股份有限公司", "kind": "organization"},
-      "party_b": {"name": "上海浦江咨询有限公司", "kind": "organization"}, "mutual": "双向保密", "term_years": 5,
-      "penalty": "500000"}),
-    ("委托人陈静委托受托人成都信达代理有限公司代为办理公司工商变更登记，报酬3000元，委托人预付费用。", "entrustment",
-     {"party_a": {"name": "陈静", "kind": "person"}, "party_b": {"name": "成都信达代理有限公司", "kind": "organization"},
-      "matters": "办理公司工商变更登记", "fee": "3000", "expense_handling": "委托人预付"}),
+    (
+        (
+            "把位于上海市徐汇区漕溪北路100弄5号1202室的房子出租给李明，身份证号310104199001011234，建筑面积89.5平方米，用于居住。"
+            "租期两年，自2026年1月1日起至2027年12月31日止，月租金6500元，押一付三，押金6500元。出租人是王芳，电话13800138000。"
+            "如有争议提交上海仲裁委员会仲裁。"
+        ),
+        "lease",
+        {
+            "party_a": {"name": "王芳", "kind": "person", "phone": "13800138000"},
+            "party_b": {"name": "李明", "kind": "person", "id_number": "310104199001011234"},
+            "property_address": "上海市徐汇区漕溪北路100弄5号1202室",
+            "area": "89.5",
+            "use": "居住",
+            "term_months": 24,
+            "term_start": "2026-01-01",
+            "term_end": "2027-12-31",
+            "rent": "6500",
+            "deposit": "6500",
+            "payment_cycle": "季付",
+            "dispute": {"method": "仲裁", "commission": "上海仲裁委员会"},
+        },
+    ),
+    (
+        (
+            "请起草劳动合同：用人单位是杭州云帆网络科技有限公司，法定代表人陈刚；劳动者张伟，身份证号330106199205051234。"
+            "张伟担任高级Java开发工程师，工作地点为杭州市西湖区文三路90号。合同期限三年，自2026年3月1日起至2029年2月28日止，"
+            "试用期3个月，试用期工资16000元，转正后月工资20000元，每月10日发放工资，实行标准工时制。"
+        ),
+        "labor",
+        {
+            "party_a": {
+                "name": "杭州云帆网络科技有限公司",
+                "kind": "organization",
+                "legal_representative": "陈刚",
+            },
+            "party_b": {"name": "张伟", "kind": "person", "id_number": "330106199205051234"},
+            "position": "高级Java开发工程师",
+            "work_place": "杭州市西湖区文三路90号",
+            "probation_months": 3,
+            "probation_wage": "16000",
+            "monthly_wage": "20000",
+            "pay_day": 10,
+            "hours_system": "标准工时制",
+            "term_start": "2026-03-01",
+            "term_end": "2029-02-28",
+        },
+    ),
+    (
+        (
+            "我要借钱给朋友，出借人赵强，借款人孙丽，借款金额二十万元，用于装修房屋，年利率百分之六，借款期限12个月，"
+            "2027年6月30日前一次性还本付息，争议由杭州市西湖区人民法院管辖。"
+        ),
+        "loan",
+        {
+            "party_a": {"name": "赵强", "kind": "person"},
+            "party_b": {"name": "孙丽", "kind": "person"},
+            "principal": "200000",
+            "purpose": "装修房屋",
+            "annual_rate": "6",
+            "term_months": 12,
+            "repay_date": "2027-06-30",
+            "interest_method": "到期一次性还本付息",
+            "dispute": {"method": "诉讼", "court": "杭州市西湖区人民法院"},
+        },
+    ),
+    (
+        (
+            "托运人广州华达贸易有限公司委托承运人顺畅物流有限公司运输货物：钢材20吨、电缆线100卷。起运地为广州市黄埔区港前路8号，"
+            "运至武汉市江汉区解放大道1号，收货人为刘洋，2026年5月10日装货，2026年5月14日前到达，公路运输，运费18000元，"
+            "逾期到达每日按运费的千分之五支付违约金。"
+        ),
+        "transport",
+        {
+            "party_a": {"name": "广州华达贸易有限公司", "kind": "organization"},
+            "party_b": {"name": "顺畅物流有限公司", "kind": "organization"},
+            "cargo": [
+                {"name": "钢材", "quantity": "20", "unit": "吨"},
+                {"name": "电缆线", "quantity": "100", "unit": "卷"},
+            ],
+            "origin": "广州市黄埔区港前路8号",
+            "destination": "武汉市江汉区解放大道1号",
+            "consignee": "刘洋",
+            "pickup_date": "2026-05-10",
+            "arrival_date": "2026-05-14",
+            "transport_mode": "公路运输",
+            "freight": "18000",
+            "late_rate": "0.5",
+        },
+    ),
+    (
+        (
+            "我们公司（甲方，深圳前海星河科技有限公司）需要一份技术服务合同，服务方是深圳市云维信息技术有限公司，"
+            "服务内容为核心业务系统的运维与安全加固，服务期限自2026年7月1日至2027年6月30日，技术服务费36万元，"
+            "签约后支付50%，验收合格后支付50%，新成果归甲方所有，提交深圳国际仲裁院仲裁。"
+        ),
+        "tech_service",
+        {
+            "party_a": {"name": "深圳前海星河科技有限公司", "kind": "organization"},
+            "party_b": {"name": "深圳市云维信息技术有限公司", "kind": "organization"},
+            "service_content": "核心业务系统的运维与安全加固",
+            "service_start": "2026-07-01",
+            "service_end": "2027-06-30",
+            "fee": "360000",
+            "payment_schedule": [
+                {"stage": "签约后", "percent": "50"},
+                {"stage": "验收合格后", "percent": "50"},
+            ],
+            "results_owner": "归委托方所有",
+            "dispute": {"method": "仲裁", "commission": "深圳国际仲裁院"},
+        },
+    ),
+    (
+        (
+            "起草一份保密协议，披露方是南京紫金生物医药股份有限公司，接收方是上海浦江咨询有限公司，双方就新药临床数据分析项目合作，"
+            "相互保密，保密期限5年，违约金50万元。"
+        ),
+        "nda",
+        {
+            "party_a": {"name": "南京紫金生物医药股份有限公司", "kind": "organization"},
+            "party_b": {"name": "上海浦江咨询有限公司", "kind": "organization"},
+            "mutual": "双向保密",
+            "term_years": 5,
+            "penalty": "500000",
+        },
+    ),
+    (
+        "委托人陈静委托受托人成都信达代理有限公司代为办理公司工商变更登记，报酬3000元，委托人预付费用。",
+        "entrustment",
+        {
+            "party_a": {"name": "陈静", "kind": "person"},
+            "party_b": {"name": "成都信达代理有限公司", "kind": "organization"},
+            "matters": "办理公司工商变更登记",
+            "fee": "3000",
+            "expense_handling": "委托人预付",
+        },
+    ),
 ]
 
 
@@ -478,9 +610,16 @@ def test_totals_and_instalments_add_up(rows, cuts):
         percents = [Decimal(50)]
     percents.append(100 - sum(percents))
     tpl = load_templates()["sale"]
-    values = validate(tpl, {
-        "items": [{"name": f"货品{i}", "quantity": q, "unit_price": str(Decimal(p) / 100)} for i, (q, p) in enumerate(rows)],
-        "payment_schedule": [{"percent": str(p)} for p in percents]})
+    values = validate(
+        tpl,
+        {
+            "items": [
+                {"name": f"货品{i}", "quantity": q, "unit_price": str(Decimal(p) / 100)}
+                for i, (q, p) in enumerate(rows)
+            ],
+            "payment_schedule": [{"percent": str(p)} for p in percents],
+        },
+    )
     c = computed(tpl, values)
     expected = sum(Decimal(q) * Decimal(p) / 100 for q, p in rows)
     assert Decimal(c["items_total"]) == expected
@@ -497,12 +636,22 @@ def test_docx_has_tables_and_court(corpus):
     doc = docx.Document(io.BytesIO(data))
     items, signatures = doc.tables[0], doc.tables[-1]
     assert [c.text for c in items.rows[0].cells][:2] == ["序号", "名称"]
-    assert [c.text for c in items.rows[1].cells] == ["1", "红源牌实木餐桌", "", "张", "10", "3,000.00", "30,000.00"]
+    assert [c.text for c in items.rows[1].cells] == [
+        "1",
+        "红源牌实木餐桌",
+        "",
+        "张",
+        "10",
+        "3,000.00",
+        "30,000.00",
+    ]
     assert items.rows[-1].cells[-1].text == "62,000.00"
     assert "北京红源家具有限责任公司" in signatures.rows[1].cells[1].text
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "北京市海淀区人民法院" in text and "人民币陆万贰仟元整" in text
-    assert doc.paragraphs[0].text == "家具买卖合同" and doc.paragraphs[0].style.name == "Title"  # as the request names it
+    assert (
+        doc.paragraphs[0].text == "家具买卖合同" and doc.paragraphs[0].style.name == "Title"
+    )  # as the request names it
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0].startswith("第一条") and "**" not in text
     assert to_docx(d.to_dict()) and len(doc.tables) == 2
@@ -569,7 +718,9 @@ def test_cli_list_and_show(capsys):
 
 def test_cli_draft(capsys, tmp_path):
     out_docx = tmp_path / "合同.docx"
-    code, out, err = run_cli(capsys, "contract", "draft", "--request", FURNITURE, "--docx", str(out_docx), "--json")
+    code, out, err = run_cli(
+        capsys, "contract", "draft", "--request", FURNITURE, "--docx", str(out_docx), "--json"
+    )
     assert code == 0
     result = json.loads(out)
     assert result["template"] == "sale" and result["missing"] == ["party_a"]
@@ -603,13 +754,92 @@ def test_cli_field_errors(capsys, tmp_path):
 
 
 # --- arbitrary requests: a draft or a structured error, never a crash --------------------------------
-TOKENS = ["买卖合同", "租赁", "劳动合同", "借款", "保密协议", "运输", "委托", "技术服务", "乙方是", "甲方为", "出借人", "承租人",
-          "北京红源家具有限责任公司", "张三", "我们公司", "餐桌", "10", "十", "两", "零", "点", "张", "把", "吨", "个月", "年", "日",
-          "单价", "3000", "万", "元", "%", "百分之", "千分之", "支付", "2026年", "13月", "2月", "30日", "12月", "15日", "前",
-          "至", "自", "人民法院", "仲裁委员会", "诉讼", "仲裁", "，", "。", "；", "：", "、", "（", "）", "和", "位于", "月租金",
-          "试用期", "工资", "身份证号", "110105198001011234", "统一社会信用代码", "{{", "None", "|", "\n", " ",
-          "分别是", "单价分别为", "数量", "共计", "每张", "包括", "我们（", "我叫", "向我借", "朋友", "从", "运到",
-          "一次性付款", "员工叫", "我方是", "（深圳）"]
+TOKENS = [
+    "买卖合同",
+    "租赁",
+    "劳动合同",
+    "借款",
+    "保密协议",
+    "运输",
+    "委托",
+    "技术服务",
+    "乙方是",
+    "甲方为",
+    "出借人",
+    "承租人",
+    "北京红源家具有限责任公司",
+    "张三",
+    "我们公司",
+    "餐桌",
+    "10",
+    "十",
+    "两",
+    "零",
+    "点",
+    "张",
+    "把",
+    "吨",
+    "个月",
+    "年",
+    "日",
+    "单价",
+    "3000",
+    "万",
+    "元",
+    "%",
+    "百分之",
+    "千分之",
+    "支付",
+    "2026年",
+    "13月",
+    "2月",
+    "30日",
+    "12月",
+    "15日",
+    "前",
+    "至",
+    "自",
+    "人民法院",
+    "仲裁委员会",
+    "诉讼",
+    "仲裁",
+    "，",
+    "。",
+    "；",
+    "：",
+    "、",
+    "（",
+    "）",
+    "和",
+    "位于",
+    "月租金",
+    "试用期",
+    "工资",
+    "身份证号",
+    "110105198001011234",
+    "统一社会信用代码",
+    "{{",
+    "None",
+    "|",
+    "\n",
+    " ",
+    "分别是",
+    "单价分别为",
+    "数量",
+    "共计",
+    "每张",
+    "包括",
+    "我们（",
+    "我叫",
+    "向我借",
+    "朋友",
+    "从",
+    "运到",
+    "一次性付款",
+    "员工叫",
+    "我方是",
+    "（深圳）",
+]
 
 
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=40).map("".join))

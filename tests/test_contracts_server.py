@@ -45,7 +45,9 @@ def test_issue_totals_and_warnings(client):
 
 
 def test_422_names_the_field_the_caller_passed(client):
-    r = client.post("/v1/contracts/draft", json={"request": ISSUE_REQUESTS[2], "fields": {"term_months": 24324}})
+    r = client.post(
+        "/v1/contracts/draft", json={"request": ISSUE_REQUESTS[2], "fields": {"term_months": 24324}}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "term_months"
     r = client.post("/v1/contracts/draft", json={"request": "今天天气怎么样？"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "request"]
@@ -74,15 +76,58 @@ def test_llm_extractor_setting(make_client, retrieval_assistant):
     c = make_client(ModelAssistant(retrieval_assistant, gen), contract_extractor="llm")
     d = c.post("/v1/contracts/draft", json={"request": "房东王芳出租房屋给李明居住，月租金5000元。"}).json()
     assert d["fields"]["party_b"]["name"] == "李明" and d["fields"]["use"] == "居住"
-    assert "deposit" not in d["fields"] and any("deposit" in n for n in d["notes"])  # not in the request: dropped
+    assert "deposit" not in d["fields"] and any(
+        "deposit" in n for n in d["notes"]
+    )  # not in the request: dropped
     plain = make_client(retrieval_assistant, contract_extractor="llm")
     d = plain.post("/v1/contracts/draft", json={"request": "房东王芳出租房屋给李明，月租金5000元。"}).json()
     assert any("no model is loaded" in n for n in d["notes"])
 
 
-TOKENS = ["买卖合同", "租赁", "借款", "劳动合同", "委托", "我（", "）", "我们公司（", "有限公司", "张三", "借给", "向我借",
-          "月租", "3000", "万", "千", "元", "百分之", "%", "2027年1月1日", "至", "到", "—", "租期", "个月", "年", "半",
-          "每张", "单价", "10张", "1套", "分两期", "各50%", "剩余", "押二付一", "月息", "分", "，", "。", "：", " ", "试用期"]
+TOKENS = [
+    "买卖合同",
+    "租赁",
+    "借款",
+    "劳动合同",
+    "委托",
+    "我（",
+    "）",
+    "我们公司（",
+    "有限公司",
+    "张三",
+    "借给",
+    "向我借",
+    "月租",
+    "3000",
+    "万",
+    "千",
+    "元",
+    "百分之",
+    "%",
+    "2027年1月1日",
+    "至",
+    "到",
+    "—",
+    "租期",
+    "个月",
+    "年",
+    "半",
+    "每张",
+    "单价",
+    "10张",
+    "1套",
+    "分两期",
+    "各50%",
+    "剩余",
+    "押二付一",
+    "月息",
+    "分",
+    "，",
+    "。",
+    "：",
+    " ",
+    "试用期",
+]
 
 
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=30).map("".join))
@@ -97,12 +142,27 @@ def test_never_a_5xx_and_422_only_names_request(client, text):
 def test_model_and_hybrid_extractor_settings(make_client, retrieval_assistant):
     """The shipped taggers through the route: hybrid keeps every rule value; model alone still drafts."""
     req = {"request": "张伟借给刘强人民币五万元，年利率6%，一年后还，保证人赵海。"}
-    rules = make_client(retrieval_assistant, contract_extractor="rules").post("/v1/contracts/draft", json=req).json()
-    hybrid = make_client(retrieval_assistant, contract_extractor="hybrid").post("/v1/contracts/draft", json=req).json()
+    rules = (
+        make_client(retrieval_assistant, contract_extractor="rules")
+        .post("/v1/contracts/draft", json=req)
+        .json()
+    )
+    hybrid = (
+        make_client(retrieval_assistant, contract_extractor="hybrid")
+        .post("/v1/contracts/draft", json=req)
+        .json()
+    )
     assert all(hybrid["fields"][k] == v for k, v in rules["fields"].items())
     keyed = {"request": "出借人：张伟；借款人：刘强；借款金额：人民币5万元；年利率6%；借款期限12个月。"}
-    model = make_client(retrieval_assistant, contract_extractor="model").post("/v1/contracts/draft", json=keyed)
+    model = make_client(retrieval_assistant, contract_extractor="model").post(
+        "/v1/contracts/draft", json=keyed
+    )
     assert model.status_code == 200
     f = model.json()["fields"]
-    assert (f["party_a"]["name"], f["party_b"]["name"], f["principal"], f["annual_rate"], f["term_months"]) == \
-        ("张伟", "刘强", "50000", "6", 12)
+    assert (
+        f["party_a"]["name"],
+        f["party_b"]["name"],
+        f["principal"],
+        f["annual_rate"],
+        f["term_months"],
+    ) == ("张伟", "刘强", "50000", "6", 12)

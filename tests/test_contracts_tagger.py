@@ -1,5 +1,7 @@
-"""The trained field tagger: requests synthesised from the schemas, a tiny CRF trained here on them, values parsed
-from its spans, the hybrid rule (a model value only fills a field the rules left empty, from words no other field
+"""The trained field tagger: requests synthesised from the schemas, a tiny CRF trained here on them, values
+parsed
+from its spans, the hybrid rule (a model value only fills a field the rules left empty, from words no other
+field
 used), the extractor setting and the CLI flag."""
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ def test_synthesised_requests_label_the_values_they_state():
 
 def test_tiny_tagger_reads_values_through_the_rule_parsers(tiny_models):
     tpl = get_template("loan")
-    found = model_extract(tpl, "借款合同：出借人：赵建国；借款人：王小明；借款本金为3万元；年利率6%；借期12个月。", tiny_models)
+    found = model_extract(
+        tpl, "借款合同：出借人：赵建国；借款人：王小明；借款本金为3万元；年利率6%；借期12个月。", tiny_models
+    )
     values = {k: v for k, (v, _) in found.items()}
     assert values["party_a"] == {"name": "赵建国"} and values["party_b"] == {"name": "王小明"}
     assert values["principal"] == "30000" and values["annual_rate"] == "6" and values["term_months"] == "12"
@@ -83,9 +87,13 @@ def test_extractor_setting_and_unknown_values(corpus):
 def test_cli_extractor_flag(corpus, monkeypatch):
     runner = CliRunner()
     request = "张伟借给刘强人民币五万元，年利率6%，一年后还。"
-    res = runner.invoke(cli, ["contract", "draft", "--extractor", "rules", "--request", request, "--json", "--no-basis"])
+    res = runner.invoke(
+        cli, ["contract", "draft", "--extractor", "rules", "--request", request, "--json", "--no-basis"]
+    )
     assert res.exit_code == 0, res.output
     fields = json.loads(res.stdout)["fields"]
-    assert fields["principal"] == "50000" and fields["party_b"]["name"] == "刘强" and fields["term_months"] == 12
+    assert (
+        fields["principal"] == "50000" and fields["party_b"]["name"] == "刘强" and fields["term_months"] == 12
+    )
     res = runner.invoke(cli, ["contract", "draft", "--extractor", "magic", "--request", request])
     assert res.exit_code != 0 and "magic" in res.output

@@ -124,8 +124,12 @@ def test_one_law_read_alone_is_that_law_of_the_full_corpus(corpus):
     for name in ("民法典", "刑法", "中华人民共和国农村土地承包法"):
         one = load_law(corpus.source, name)
         law = corpus.require_law(name)
-        assert one.laws() == [law] and [a.key for a in one.articles] == [a.key for a in corpus.law_articles(law)]
+        assert one.laws() == [law] and [a.key for a in one.articles] == [
+            a.key for a in corpus.law_articles(law)
+        ]
         some = corpus.law_articles(law)[3]
-        assert one.versions(law, some.article_no, some.sub_no) == corpus.versions(law, some.article_no, some.sub_no)
+        assert one.versions(law, some.article_no, some.sub_no) == corpus.versions(
+            law, some.article_no, some.sub_no
+        )
     with pytest.raises(UnknownLaw, match=f"{len(corpus.laws())} laws"):
         load_law(corpus.source, "火星法")

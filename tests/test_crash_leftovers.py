@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ADMIN = {"Authorization": "Bearer admin-token-for-tests"}
-LAW = "中华人民共和国在线更新测试法\n\n第一条 为了检验法规库在线更新功能，制定本法。\n第二条 本法自2026年3月1日起施行。\n"
+LAW = ("中华人民共和国在线更新测试法\n\n第一条 为了检验法规库在线更新功能，制定本法。\n第二条 "
+    "本法自2026年3月1日起施行。\n")
 
 
 @pytest.fixture

@@ -64,11 +64,20 @@ def mixed(docs, tiny_articles):
 
 
 # --- what a title says ---------------------------------------------------------------------------
-@pytest.mark.parametrize("title, level", [
-    (INTERP, INTERPRETATION), (LENDING, INTERPRETATION), ("最高人民法院、最高人民检察院关于办理测试刑事案件的解释", INTERPRETATION),
-    ("最高人民法院关于测试问题的批复", INTERPRETATION), (REG, REGULATION), ("中华人民共和国测试法实施条例", REGULATION),
-    ("中华人民共和国测试法", LAW), ("测试法典", LAW), ("测试工作的通知", ""),
-])
+@pytest.mark.parametrize(
+    "title, level",
+    [
+        (INTERP, INTERPRETATION),
+        (LENDING, INTERPRETATION),
+        ("最高人民法院、最高人民检察院关于办理测试刑事案件的解释", INTERPRETATION),
+        ("最高人民法院关于测试问题的批复", INTERPRETATION),
+        (REG, REGULATION),
+        ("中华人民共和国测试法实施条例", REGULATION),
+        ("中华人民共和国测试法", LAW),
+        ("测试法典", LAW),
+        ("测试工作的通知", ""),
+    ],
+)
 def test_level_from_title(title, level):
     assert level_of(title) == level
 
@@ -178,7 +187,10 @@ def test_index_update_then_search_by_level(updated_index):
     assert hits and {h.article.law for h in hits} == {REG}
     hits = r.search("借款利息", 5, level="法律")
     assert hits and all(h.article.level == LAW for h in hits)
-    assert {h.article.level for h in r.search("测试", 10, level="司法解释,行政法规")} <= {INTERPRETATION, REGULATION}
+    assert {h.article.level for h in r.search("测试", 10, level="司法解释,行政法规")} <= {
+        INTERPRETATION,
+        REGULATION,
+    }
     from lawglm.errors import InvalidQuery
 
     with pytest.raises(InvalidQuery, match="level"):
@@ -188,7 +200,19 @@ def test_index_update_then_search_by_level(updated_index):
 
 
 def test_cli_search_level(updated_index, capsys):
-    main(["search", "测试礼金返还", "--index-dir", str(updated_index), "--level", "司法解释", "-k", "2", "--json"])
+    main(
+        [
+            "search",
+            "测试礼金返还",
+            "--index-dir",
+            str(updated_index),
+            "--level",
+            "司法解释",
+            "-k",
+            "2",
+            "--json",
+        ]
+    )
     rows = json.loads(capsys.readouterr().out)
     assert rows and all(r["level"] == INTERPRETATION for r in rows)
     with pytest.raises(SystemExit) as exc:
@@ -229,7 +253,9 @@ def test_a_loaded_source_closes_the_gap(tiny_articles):
     from lawglm.answer.source_gaps import missing_sources
 
     # a made-up article filed under the title the topic needs: the gap is closed once the document is loaded
-    stand_in = replace(tiny_articles[0], law="工伤保险条例", law_id="stand-in", text="测试条文。", level=REGULATION)
+    stand_in = replace(
+        tiny_articles[0], law="工伤保险条例", law_id="stand-in", text="测试条文。", level=REGULATION
+    )
     assert missing_sources("工伤认定", Corpus([*tiny_articles, stand_in])) == []
 
 
@@ -238,8 +264,9 @@ def test_answer_says_its_sources_are_incomplete(retrieval_assistant):
     assert ans.answer.startswith("【依据不完整】彩礼")
     assert ans.sections["sources_incomplete"][0]["topic"] == "彩礼"
     head = ans.answer.index("\n\n") + 2
-    assert ans.citations and all(c.span[0] >= head and "条" in ans.answer[c.span[0]:c.span[1]]
-                                 for c in ans.citations)  # spans still point at the citations after the notice
+    assert ans.citations and all(
+        c.span[0] >= head and "条" in ans.answer[c.span[0] : c.span[1]] for c in ans.citations
+    )  # spans still point at the citations after the notice
     streamed = "".join(x for x in retrieval_assistant.stream("彩礼能退吗？") if isinstance(x, str))
     assert streamed.startswith("【依据不完整】")
     plain = retrieval_assistant.ask("从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？")
@@ -257,9 +284,13 @@ def test_lookup_and_verify_read_the_index(updated_index, doc_dir, tmp_path, caps
         assert code == 0 and out.startswith(f"《{LENDING}》第二条") and "超过部分不予支持" in out, (name, err)
     code, out, _ = run_cli(["lookup", "《测试编解释一》第一条", *where], capsys)
     assert code == 0 and "测试礼金，是指" in out
-    code, out, _ = run_cli(["verify", "依据《测试借贷规定》第二条和《民法典》第一千二百五十四条", *where], capsys)
+    code, out, _ = run_cli(
+        ["verify", "依据《测试借贷规定》第二条和《民法典》第一千二百五十四条", *where], capsys
+    )
     assert code == 0 and out.count("✓") == 2
-    code, out, _ = run_cli(["verify", "依据《测试借贷规定》第二条", "--index-dir", str(tmp_path / "none")], capsys)
+    code, out, _ = run_cli(
+        ["verify", "依据《测试借贷规定》第二条", "--index-dir", str(tmp_path / "none")], capsys
+    )
     assert code == 3 and "law_not_found" in out  # not in the default corpus
     for index_dir in (tmp_path / "none", updated_index):  # --corpus on top of laws.db, or of the index
         code, out, err = run_cli(["verify", "依据《测试借贷规定》第二条和《民法典》第一千二百五十四条",

@@ -88,7 +88,9 @@ def test_batches_never_repeat_an_article(tiny_articles):
 def trained(tmp_path_factory, tiny_corpus, tiny_articles):
     d = tmp_path_factory.mktemp("enc")
     qfile = _questions(tiny_articles, d / "q.jsonl")
-    info = enc.train_encoder(d / "model", _tiny_cfg(qfile), corpus=tiny_corpus, dev_files=[qfile], progress=False)
+    info = enc.train_encoder(
+        d / "model", _tiny_cfg(qfile), corpus=tiny_corpus, dev_files=[qfile], progress=False
+    )
     return d, qfile, info
 
 
@@ -145,18 +147,28 @@ def test_cli_train_and_eval(tmp_path, tiny_articles, capsys):
     assert set(scores) == {"n", "recall@1", "recall@5", "recall@10", "mrr@10"} and scores["recall@10"] > 0.5
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/missing.jsonl", "--steps", "1"], "not found"),
-    (["encoder", "eval", "--encoder", "{tmp}/nothing", "--data", "{tmp}/q.jsonl"], "encoder not found"),
-    (["encoder", "eval", "--data", "{tmp}/bad.jsonl"], "bad.jsonl:2: invalid JSON"),
-    (["encoder", "eval", "--data", "{tmp}/nogold.jsonl"], "nogold.jsonl:1: 'gold' must be"),
-    (["encoder", "eval", "--data", "{tmp}/missing.jsonl"], "missing.jsonl: file not found"),
-    (["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/q.jsonl", "--steps", "-3"], "--steps"),
-    (["encoder", "train", "--out", "{tmp}/m"], "--train-data"),  # no default pointing outside the repo
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (
+            ["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/missing.jsonl", "--steps", "1"],
+            "not found",
+        ),
+        (["encoder", "eval", "--encoder", "{tmp}/nothing", "--data", "{tmp}/q.jsonl"], "encoder not found"),
+        (["encoder", "eval", "--data", "{tmp}/bad.jsonl"], "bad.jsonl:2: invalid JSON"),
+        (["encoder", "eval", "--data", "{tmp}/nogold.jsonl"], "nogold.jsonl:1: 'gold' must be"),
+        (["encoder", "eval", "--data", "{tmp}/missing.jsonl"], "missing.jsonl: file not found"),
+        (
+            ["encoder", "train", "--out", "{tmp}/m", "--train-data", "{tmp}/q.jsonl", "--steps", "-3"],
+            "--steps",
+        ),
+        (["encoder", "train", "--out", "{tmp}/m"], "--train-data"),  # no default pointing outside the repo
+    ],
+)
 def test_cli_errors_are_one_line(tmp_path, capsys, args, needle):
-    (tmp_path / "q.jsonl").write_text('{"query": "借款利息", "gold": [{"law": "民法典", "article_no": 680}]}\n',
-                                      encoding="utf-8")
+    (tmp_path / "q.jsonl").write_text(
+        '{"query": "借款利息", "gold": [{"law": "民法典", "article_no": 680}]}\n', encoding="utf-8"
+    )
     (tmp_path / "bad.jsonl").write_text((tmp_path / "q.jsonl").read_text(encoding="utf-8") + "{oops\n",
                                         encoding="utf-8")
     (tmp_path / "nogold.jsonl").write_text('{"query": "借款利息"}\n', encoding="utf-8")
@@ -240,4 +252,8 @@ def test_hard_negatives_are_bm25_neighbours_that_are_not_gold(tiny_corpus, tiny_
 def test_the_card_states_the_hard_negatives(trained):
     d, _, info = trained
     card = (d / "model" / "README.md").read_text(encoding="utf-8")
-    assert info["config"]["hard_negatives"] == 4 and "4 of the" in card and "BM25 ranks in the question's top 30" in card
+    assert (
+        info["config"]["hard_negatives"] == 4
+        and "4 of the" in card
+        and "BM25 ranks in the question's top 30" in card
+    )

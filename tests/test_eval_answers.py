@@ -6,12 +6,21 @@ import pytest
 
 from lawglm.eval.answers import held_back, read_rows, score_answer, verdict
 
-ROW = {"id": "t-1", "question": "公司把我辞退了，干了3年，月薪1万，能要多少？", "area": "labor_dismissal",
-       "yes_no": "yes", "article": {"law": "中华人民共和国劳动合同法", "article_no": 47, "clause": "第一款"},
-       "forum": "劳动仲裁", "deadline": {"days": None, "months": None, "years": 1}, "deadline_end": "2027-10-31",
-       "amount": {"value": 30000, "unit": "元"}}
-GOOD = ("结论：可以。起决定作用的是《中华人民共和国劳动合同法》第四十七条第一款，经济补偿为30,000元。\n\n"
-        "下一步：\n1. 先向劳动争议仲裁委员会申请劳动仲裁。\n2. 期限：仲裁时效为一年，最后一日为2027年10月31日。")
+ROW = {
+    "id": "t-1",
+    "question": "公司把我辞退了，干了3年，月薪1万，能要多少？",
+    "area": "labor_dismissal",
+    "yes_no": "yes",
+    "article": {"law": "中华人民共和国劳动合同法", "article_no": 47, "clause": "第一款"},
+    "forum": "劳动仲裁",
+    "deadline": {"days": None, "months": None, "years": 1},
+    "deadline_end": "2027-10-31",
+    "amount": {"value": 30000, "unit": "元"},
+}
+GOOD = (
+    "结论：可以。起决定作用的是《中华人民共和国劳动合同法》第四十七条第一款，经济补偿为30,000元。\n\n"
+    "下一步：\n1. 先向劳动争议仲裁委员会申请劳动仲裁。\n2. 期限：仲裁时效为一年，最后一日为2027年10月31日。"
+)
 CITED = [("中华人民共和国劳动合同法", 47, 1)]
 
 
@@ -37,9 +46,17 @@ def test_abstaining_is_a_miss_not_harm_and_echoes_are_counted():
     assert s.facts["yes_no"] is False and "yes_no" not in s.harm and s.echo
 
 
-@pytest.mark.parametrize("text,want", [("可以。依据……", "yes"), ("不可以，因为……", "no"), ("您有权要求……", "yes"),
-                                       ("该遗嘱无效。", "no"), ("就您描述的情形，起决定作用的是……", None),
-                                       ("“不得拍摄”是条文的话。", None)])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        ("可以。依据……", "yes"),
+        ("不可以，因为……", "no"),
+        ("您有权要求……", "yes"),
+        ("该遗嘱无效。", "no"),
+        ("就您描述的情形，起决定作用的是……", None),
+        ("“不得拍摄”是条文的话。", None),
+    ],
+)
 def test_verdict(text, want):
     assert verdict(text) == want
 

@@ -56,19 +56,43 @@ LAW = "中华人民共和国民法典"
 
 def test_score_counts_support_repeats_and_gold_against_its_bound(corpus):
     preds = [
-        Prediction("m", "q1", "合同无效", "结论：合同无效。\n\n法律依据：\n1. 略", [{"law": LAW, "article_no": 54}],
-                   [_cite(LAW, 54), _cite(LAW, 56, False, "unrelated")], [[LAW, 54], [LAW, 56]], 0.5, 10, 20.0, 1.0,
-                   "accepted"),
-        Prediction("m", "q2", "甲乙丙丁", "同一句话说两遍。同一句话说两遍。", [{"law": LAW, "article_no": 1079}],
-                   [_cite(LAW, 9000, False, "article_not_found", verified=False)], [[LAW, 1079]], 1.5, 4, 10.0, 2.0,
-                   "off_topic"),
+        Prediction(
+            "m",
+            "q1",
+            "合同无效",
+            "结论：合同无效。\n\n法律依据：\n1. 略",
+            [{"law": LAW, "article_no": 54}],
+            [_cite(LAW, 54), _cite(LAW, 56, False, "unrelated")],
+            [[LAW, 54], [LAW, 56]],
+            0.5,
+            10,
+            20.0,
+            1.0,
+            "accepted",
+        ),
+        Prediction(
+            "m",
+            "q2",
+            "甲乙丙丁",
+            "同一句话说两遍。同一句话说两遍。",
+            [{"law": LAW, "article_no": 1079}],
+            [_cite(LAW, 9000, False, "article_not_found", verified=False)],
+            [[LAW, 1079]],
+            1.5,
+            4,
+            10.0,
+            2.0,
+            "off_topic",
+        ),
     ]
     out = score(preds, corpus)
     assert out["n"] == 2 and out["citations"] == 3
     assert out["supported_share"] == round(1 / 3, 3) and out["answers_citing_supported"] == 0.5
     assert out["misattributed"] == 1 and out["invalid"] == 1
     assert out["repeated_sentence_rate"] == 0.5
-    assert out["gold_hit"] == 0.5 and out["gold_bound"] == 1.0 and out["gold_rows"] == 2  # q2: retrieved, not cited
+    assert (
+        out["gold_hit"] == 0.5 and out["gold_bound"] == 1.0 and out["gold_rows"] == 2
+    )  # q2: retrieved, not cited
     assert out["ttft_median_s"] == 1.0 and out["gate_accepted"] == 0.5
     # "合同无效。" against "合同无效": P 4/5, R 1, F 8/9; q2's whole answer shares no character with 甲乙丙丁
     assert out["rougeL_conclusion"] == round(100 * (8 / 9 + 0) / 2, 2)
@@ -77,7 +101,9 @@ def test_score_counts_support_repeats_and_gold_against_its_bound(corpus):
 def test_conclusion_and_repeats():
     assert conclusion_of("结论：甲应赔偿。\n\n法律依据：\n1. 《X》第1条") == "甲应赔偿。"
     assert conclusion_of("自由回答") == "自由回答"
-    assert repeated_sentence("借款应当返还。利息另计。借款应当返还！") and not repeated_sentence("是的。是的。")
+    assert repeated_sentence("借款应当返还。利息另计。借款应当返还！") and not repeated_sentence(
+        "是的。是的。"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -123,12 +149,27 @@ def test_cli_eval_generation_compares_modes_on_the_same_rows(dev_file, tiny_inde
     assert rescored["modes"]["retrieval-only"]["rougeL"] == ro["rougeL"]
 
 
-def test_retrieval_only_mode_is_what_ask_llm_none_answers(dev_file, tiny_index, capsys, tmp_path, monkeypatch):
+def test_retrieval_only_mode_is_what_ask_llm_none_answers(
+    dev_file, tiny_index, capsys, tmp_path, monkeypatch
+):
     from lawglm.cli import main
 
     monkeypatch.setenv("LAWGLM_INDEX_DIR", str(tiny_index))
     preds = tmp_path / "preds.jsonl"
-    main(["eval", "generation", "--data", dev_file, "--modes", "retrieval-only", "--top-k", "3", "--out", str(preds)])
+    main(
+        [
+            "eval",
+            "generation",
+            "--data",
+            dev_file,
+            "--modes",
+            "retrieval-only",
+            "--top-k",
+            "3",
+            "--out",
+            str(preds),
+        ]
+    )
     records = [json.loads(x) for x in preds.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2
     for rec in records:
@@ -141,7 +182,9 @@ def test_retrieval_only_mode_is_what_ask_llm_none_answers(dev_file, tiny_index, 
 
 def test_eval_generation_grounded_shape_with_a_tiny_model(dev_file, tiny_index, tiny_gemma_dir):
     s = get_settings(model=str(tiny_gemma_dir), index_dir=tiny_index, answer_shape="grounded", device="cpu")
-    report = evaluate_generation(GenEvalConfig(data=dev_file, modes=["none"], max_new_tokens=16, progress=False), s)
+    report = evaluate_generation(
+        GenEvalConfig(data=dev_file, modes=["none"], max_new_tokens=16, progress=False), s
+    )
     m = report["modes"]["none"]
     assert report["shape"] == "grounded" and m["n"] == 2
     assert m["repeated_sentence_rate"] == 0.0 and m["supported_share"] >= 0.9  # 法律依据 is verbatim
@@ -155,7 +198,9 @@ def test_eval_generation_bad_data_and_unknown_adapter(tmp_path, dev_file, tiny_i
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n', encoding="utf-8")
     with pytest.raises(DataError, match="bad.jsonl:1"):
-        evaluate_generation(GenEvalConfig(data=str(bad), modes=["retrieval-only"]), get_settings(index_dir=tiny_index))
+        evaluate_generation(
+            GenEvalConfig(data=str(bad), modes=["retrieval-only"]), get_settings(index_dir=tiny_index)
+        )
     s = get_settings(model=str(tiny_gemma_dir), adapters_dir=tmp_path, index_dir=tiny_index, device="cpu")
     with pytest.raises(InvalidRequest, match="adapter"):
         evaluate_generation(GenEvalConfig(data=dev_file, modes=["no-such-adapter"], progress=False), s)

@@ -20,8 +20,14 @@ def write_gold(path, rows) -> str:
 GOLD = [
     {"query": "《民法典》第1254条", "gold": [{"law": "中华人民共和国民法典", "article_no": 1254}]},
     # short law names in the gold file resolve like user input
-    {"query": "刑法第二十条", "gold": [{"law": "刑法", "article_no": 20}, {"law": "刑法", "article_no": 999}]},
-    {"query": "民法典第五十四条", "gold": [{"law": "中华人民共和国民法典", "article_no": 9999}]},  # unreachable
+    {
+        "query": "刑法第二十条",
+        "gold": [{"law": "刑法", "article_no": 20}, {"law": "刑法", "article_no": 999}],
+    },
+    {
+        "query": "民法典第五十四条",
+        "gold": [{"law": "中华人民共和国民法典", "article_no": 9999}],
+    },  # unreachable
 ]
 
 
@@ -67,7 +73,9 @@ def test_cli_eval_retrieval_last_line_is_json(tiny_index, tmp_path, capsys):
 
 def test_cli_eval_retrieval_malformed_file_is_one_error_line(tiny_index, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"query": "x", "gold": [{"law": "刑法", "article_no": 20}]}\nnot json\n', encoding="utf-8")
+    bad.write_text(
+        '{"query": "x", "gold": [{"law": "刑法", "article_no": 20}]}\nnot json\n', encoding="utf-8"
+    )
     with pytest.raises(SystemExit) as exc:
         main(["eval", "retrieval", "--data", str(bad), "--index-dir", str(tiny_index)])
     assert exc.value.code == 1
@@ -100,11 +108,25 @@ def test_the_held_back_third_is_sha1_of_the_id_mod_3(tmp_path):
 
 
 def test_gold_sub_articles_and_metadata_are_read(tmp_path):
-    path = write_gold(tmp_path / "g.jsonl", [{"id": "a-1", "query": "x", "department": "刑法", "law_named": True,
-                                             "gold": [{"law": "刑法", "article_no": 120, "sub_no": 1}]}])
+    path = write_gold(
+        tmp_path / "g.jsonl",
+        [
+            {
+                "id": "a-1",
+                "query": "x",
+                "department": "刑法",
+                "law_named": True,
+                "gold": [{"law": "刑法", "article_no": 120, "sub_no": 1}],
+            }
+        ],
+    )
     ex = read_retrieval_data(path)[0]
-    assert ex.gold == (("刑法", 120, 1),) and ex.department == "刑法" and ex.law_named is True and ex.id == "a-1"
-    bad = write_gold(tmp_path / "b.jsonl", [{"query": "x", "gold": [{"law": "刑法", "article_no": 1, "sub_no": -1}]}])
+    assert (
+        ex.gold == (("刑法", 120, 1),) and ex.department == "刑法" and ex.law_named is True and ex.id == "a-1"
+    )
+    bad = write_gold(
+        tmp_path / "b.jsonl", [{"query": "x", "gold": [{"law": "刑法", "article_no": 1, "sub_no": -1}]}]
+    )
     with pytest.raises(DataError, match="sub_no"):
         read_retrieval_data(bad)
 
@@ -114,8 +136,11 @@ def test_generated_lookups_name_real_articles_and_are_found_first(tiny_index, co
 
     examples = lookup_examples(corpus, 40, seed=1)
     assert examples == lookup_examples(corpus, 40, seed=1)  # seeded
-    assert any(e.query.endswith("的内容是什么？") and e.query.startswith(("民法商法", "刑法", "行政法", "经济法", "社会法"))
-               for e in examples)
+    assert any(
+        e.query.endswith("的内容是什么？")
+        and e.query.startswith(("民法商法", "刑法", "行政法", "经济法", "社会法"))
+        for e in examples
+    )
     for e in examples:
         law, no, sub = e.gold[0]
         assert corpus.get(law, no, sub).is_current
@@ -126,7 +151,9 @@ def test_generated_lookups_name_real_articles_and_are_found_first(tiny_index, co
 
 def test_cli_compare_prints_every_retriever_for_every_set(tiny_index, tmp_path, capsys):
     gold = write_gold(tmp_path / "gold.jsonl", GOLD)
-    main(["eval", "retrieval", "--data", gold, "--lookups", "10", "--compare", "--index-dir", str(tiny_index)])
+    main(
+        ["eval", "retrieval", "--data", gold, "--lookups", "10", "--compare", "--index-dir", str(tiny_index)]
+    )
     out = capsys.readouterr().out.strip().splitlines()
     result = json.loads(out[-1])
     assert set(result["sets"]) == {"gold.jsonl", "look-ups (generated, n=10)"}
@@ -143,9 +170,26 @@ def test_cli_by_department_and_law(tiny_index, tmp_path, capsys):
     main(["eval", "retrieval", "--data", gold, "--by", "law", "--index-dir", str(tiny_index)])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     by = result["by"]["gold.jsonl"]["lawglm"]
-    assert by["民法典"]["n"] == 2 and by["刑法"] == {"n": 1, "recall@1": 1.0, "recall@5": 1.0, "recall@10": 1.0,
-                                                     "mrr@10": 1.0}
-    main(["eval", "retrieval", "--data", gold, "--by", "department", "--compare", "--index-dir", str(tiny_index)])
+    assert by["民法典"]["n"] == 2 and by["刑法"] == {
+        "n": 1,
+        "recall@1": 1.0,
+        "recall@5": 1.0,
+        "recall@10": 1.0,
+        "mrr@10": 1.0,
+    }
+    main(
+        [
+            "eval",
+            "retrieval",
+            "--data",
+            gold,
+            "--by",
+            "department",
+            "--compare",
+            "--index-dir",
+            str(tiny_index),
+        ]
+    )
     out = capsys.readouterr().out
     result = json.loads(out.strip().splitlines()[-1])
     assert set(result["by"]["gold.jsonl"]["plain bm25s (char 1+2-grams)"]) == {"民法商法", "刑法"}

@@ -18,7 +18,10 @@ from lawglm.models.decoding import DecodeStats
 from lawglm.models.generation import LocalGenerator, RemoteGenerator, load_generator
 from lawglm.settings import get_settings
 
-MSGS = [{"role": "system", "content": "你是法律助手。"}, {"role": "user", "content": "借款合同的利息怎么约定？"}]
+MSGS = [
+    {"role": "system", "content": "你是法律助手。"},
+    {"role": "user", "content": "借款合同的利息怎么约定？"},
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +41,14 @@ def hf_greedy(model, ids, n):
     return out[0, len(ids):].tolist()
 
 
-@pytest.mark.parametrize("fixture, arch", [("tiny_glm_dir", "GlmForCausalLM"), ("tiny_glm4_dir", "Glm4ForCausalLM"),
-                                           ("tiny_gemma_dir", "Gemma3ForCausalLM")])
+@pytest.mark.parametrize(
+    "fixture, arch",
+    [
+        ("tiny_glm_dir", "GlmForCausalLM"),
+        ("tiny_glm4_dir", "Glm4ForCausalLM"),
+        ("tiny_gemma_dir", "Gemma3ForCausalLM"),
+    ],
+)
 def test_load_backbone_glm_glm4_gemma(request, fixture, arch):
     model, tok = load_backbone(str(request.getfixturevalue(fixture)), device="cpu", progress=False)
     assert type(model).__name__ == arch and not model.training and tok.pad_token is not None
@@ -143,13 +152,23 @@ def test_missing_and_malformed_model_dirs(tmp_path):
 
 
 def test_chatglm_checkpoint_without_weights_or_of_the_first_generation_says_what_is_wrong(tmp_path):
-    """A THUDM remote-code directory is converted (lawglm.models.chatglm); what cannot be converted is named."""
-    (tmp_path / "config.json").write_text(json.dumps({"model_type": "chatglm", "architectures": ["ChatGLMModel"],
-                                                      "auto_map": {"AutoConfig": "configuration_chatglm.ChatGLMConfig"}}))
+    """A THUDM remote-code directory is converted (lawglm.models.chatglm); what cannot be converted is
+    named."""
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "chatglm",
+                "architectures": ["ChatGLMModel"],
+                "auto_map": {"AutoConfig": "configuration_chatglm.ChatGLMConfig"},
+            }
+        )
+    )
     with pytest.raises(ModelError, match="no \\*.safetensors or pytorch_model\\*.bin weights"):
         load_backbone(str(tmp_path), device="cpu", progress=False)
     (tmp_path / "pytorch_model.bin").write_bytes(b"")
-    with pytest.raises(ModelError, match="first-generation ChatGLM-6B"):  # no padded_vocab_size: ChatGLM-6B v1
+    with pytest.raises(
+        ModelError, match="first-generation ChatGLM-6B"
+    ):  # no padded_vocab_size: ChatGLM-6B v1
         load_backbone(str(tmp_path), device="cpu", progress=False)
 
 

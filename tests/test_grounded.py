@@ -63,7 +63,9 @@ def test_gate_keeps_grounded_sentences_and_stops_at_trouble(labor_sources, corpu
     gate = SentenceGate(q, labor_sources, corpus)
     kept = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
     assert gate.push(kept) == kept
-    assert not gate.push("用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。")
+    assert not gate.push(
+        "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
+    )
     assert gate.dropped[-1][1] == "repetitive" and gate.stopped and not gate.push("另一句。")
     assert gate.verdict() == "accepted"
 
@@ -71,7 +73,8 @@ def test_gate_keeps_grounded_sentences_and_stops_at_trouble(labor_sources, corpu
 def test_an_intro_ending_in_a_colon_is_kept_only_with_what_it_announces(labor_sources, corpus):
     q = "公司一直不跟我签书面劳动合同，能要双倍工资吗？"
     intro = "根据《中华人民共和国劳动合同法》第八十二条规定："
-    said = "“用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。”"
+    said = ("“用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同的，"
+        "应当向劳动者每月支付二倍的工资。”")
     gate = SentenceGate(q, labor_sources, corpus)
     assert gate.push(intro) == "" and gate.conclusion == ""  # nothing shown yet
     assert gate.push(said) == intro + said and gate.conclusion == intro + said
@@ -131,7 +134,10 @@ def test_compose_has_the_three_parts_and_no_repeated_sentence(corpus, labor_sour
     steps, _ = next_steps(q, labor_sources, corpus)
     text = compose("", shown_basis("", labor_sources, q), steps)
     assert text.startswith(CONCLUSION_HEAD + FALLBACK)
-    assert "\n\n法律依据：\n1. " + labor_sources[0].citation + "（现行有效）：“" in text and "\n\n下一步：\n1. " in text
+    assert (
+        "\n\n法律依据：\n1. " + labor_sources[0].citation + "（现行有效）：“" in text
+        and "\n\n下一步：\n1. " in text
+    )
     keys = [norm(s) for s in sentences(text) if len(norm(s)) >= 6]
     assert len(keys) == len(set(keys))
 
@@ -142,8 +148,12 @@ def test_quoted_conclusion_is_the_sources_sentence_closest_to_the_question(corpu
     assert text.startswith(FROM_SOURCES + labor_sources[0].citation + "规定：“")
     core = text.split("“", 1)[1].split("”", 1)[0]
     assert core in labor_sources[0].text and "二倍" in core  # verbatim, and the sentence that matches
-    assert quoted_conclusion("今天天气怎么样", labor_sources) == FALLBACK  # nothing in the sources is about it
-    wages = corpus.get("中华人民共和国劳动法", 91)  # 有下列侵害…情形之一的…：（一）克扣或者无故拖欠劳动者工资的；…
+    assert (
+        quoted_conclusion("今天天气怎么样", labor_sources) == FALLBACK
+    )  # nothing in the sources is about it
+    wages = corpus.get(
+        "中华人民共和国劳动法", 91
+    )  # 有下列侵害…情形之一的…：（一）克扣或者无故拖欠劳动者工资的；…
     picked = quoted_conclusion("公司拖欠我三个月工资，我该怎么办？", [wages])
     assert "（一）" not in picked and not picked.rstrip("”").endswith("：")  # no bare list item or list intro
 
@@ -207,7 +217,11 @@ def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, co
     assert all(c.verified and c.supported for c in answer.citations)
     assert answer.usage["shape"] == "grounded" and answer.usage["first_token_s"] > 0
     s = answer.sections
-    assert s["conclusion"] == conclusion and s["conclusion_from"] == "model" and s["basis"][0] == article.citation
+    assert (
+        s["conclusion"] == conclusion
+        and s["conclusion_from"] == "model"
+        and s["basis"][0] == article.citation
+    )
 
 
 def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, tiny_backbone):
@@ -230,7 +244,9 @@ def test_free_answers_never_repeat_a_sentence_streamed_or_final(fixed_reply_assi
     from lawglm.answer.grounded import norm, sentences
     from lawglm.records import Answer
 
-    said = next(a for a in tiny_articles if a.law.endswith("民法典") and a.article_no == 667).text.split("。")[0]
+    said = next(a for a in tiny_articles if a.law.endswith("民法典") and a.article_no == 667).text.split(
+        "。"
+    )[0]
     said += "。"
     reply = f"{said}{said[5:]}请保留好借条和转账记录。{said}"
     chunks, answer = [], None
@@ -276,6 +292,8 @@ def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assi
     for c in listed:
         assert (c.role == "related") == (len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS)
     assert any(c.role == "related" for c in listed)
-    decided = retrieval_assistant.ask(question)  # the conclusion's article backs it; the list is shown as found
+    decided = retrieval_assistant.ask(
+        question
+    )  # the conclusion's article backs it; the list is shown as found
     assert any(c.role == "claim" for c in decided.citations)
     assert retrieval_assistant.ask("你好").citations == []

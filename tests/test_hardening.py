@@ -1,4 +1,5 @@
-"""Hostile input (issue 15): no 5xx, bounded error bodies, confined admin paths, the DoS cases with their sizes."""
+"""Hostile input (issue 15): no 5xx, bounded error bodies, confined admin paths, the DoS cases with their
+sizes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 
 QUESTION = "从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？"
 ADMIN = {"Authorization": "Bearer admin-token-for-tests"}
-LAW = "中华人民共和国在线更新测试法\n\n第一条 为了检验法规库在线更新功能，制定本法。\n第二条 本法自2026年3月1日起施行。\n"
+LAW = ("中华人民共和国在线更新测试法\n\n第一条 为了检验法规库在线更新功能，制定本法。\n第二条 "
+    "本法自2026年3月1日起施行。\n")
 
 
 @pytest.fixture
@@ -85,7 +87,10 @@ def test_history_longer_than_the_setting_is_422_naming_the_limit(make_client, re
     msgs = [{"role": "user", "content": "问"}, {"role": "assistant", "content": "答"}] * 6
     r = c.post("/v1/chat/completions", json={"messages": [*msgs, {"role": "user", "content": QUESTION}]})
     assert r.status_code == 422 and fields_of(r) == ["messages"]
-    assert c.post("/v1/legal/ask", json={"question": QUESTION, "history": [["问", "答"]] * 10}).status_code == 200
+    assert (
+        c.post("/v1/legal/ask", json={"question": QUESTION, "history": [["问", "答"]] * 10}).status_code
+        == 200
+    )
 
 
 def test_long_history_is_answered_quickly_with_the_model(make_client, model_assistant):
@@ -93,7 +98,10 @@ def test_long_history_is_answered_quickly_with_the_model(make_client, model_assi
     at once and the largest allowed history is budgeted in one pass."""
     c = make_client(model_assistant)
     t = time.perf_counter()
-    r = c.post("/v1/legal/ask", json={"question": QUESTION, "history": [[f"问题{i}", f"回答{i}"] for i in range(4000)]})
+    r = c.post(
+        "/v1/legal/ask",
+        json={"question": QUESTION, "history": [[f"问题{i}", f"回答{i}"] for i in range(4000)]},
+    )
     assert r.status_code == 422 and time.perf_counter() - t < 2.0
     r = c.post("/v1/legal/ask", json={"question": QUESTION, "max_length": 256,
                                       "history": [[f"问题{i}：借款", "回答" * 40] for i in range(100)]})
@@ -144,8 +152,13 @@ def test_rebuild_paths_stay_inside_the_ingest_roots(admin, tmp_path):
     (tmp_path / "roots" / "sub").mkdir()
     (tmp_path / "roots" / "sub" / "law.txt").write_text(LAW, encoding="utf-8")
     (tmp_path / "roots" / "sub" / "inner.txt").symlink_to(secret)
-    for path in ("/etc/passwd", str(secret), str(tmp_path / "roots" / "link.txt"), str(tmp_path / "roots" / "sub"),
-                 str(tmp_path / "roots" / ".." / "secret.txt")):
+    for path in (
+        "/etc/passwd",
+        str(secret),
+        str(tmp_path / "roots" / "link.txt"),
+        str(tmp_path / "roots" / "sub"),
+        str(tmp_path / "roots" / ".." / "secret.txt"),
+    ):
         r = admin.post("/v1/index/rebuild", headers=ADMIN, json={"path": path})
         assert r.status_code == 422 and fields_of(r) == ["path"], r.text
         assert "outside the ingest roots" in r.text and "hunter2" not in r.text and "秘密法" not in r.text
@@ -224,6 +237,9 @@ def test_metrics_parse_with_prometheus_client(client):
     assert hist.type == "histogram"
     ask = [s for s in hist.samples if s.labels.get("route") == "/v1/legal/ask"]
     buckets = [s.value for s in ask if s.name.endswith("_bucket")]
-    assert buckets == sorted(buckets) and [s.labels["le"] for s in ask if s.name.endswith("_bucket")][-1] == "+Inf"
+    assert (
+        buckets == sorted(buckets)
+        and [s.labels["le"] for s in ask if s.name.endswith("_bucket")][-1] == "+Inf"
+    )
     assert buckets[-1] == next(s.value for s in ask if s.name.endswith("_count")) == 2
     assert {"lawglm_queue_depth", "lawglm_ready", "lawglm_tokens_generated"} <= set(families)

@@ -71,7 +71,11 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
-    assert GRAPH["lawglm.answer.assistant"] >= {"lawglm.statutes.citations", "lawglm.records", "lawglm.settings"}
+    assert GRAPH["lawglm.answer.assistant"] >= {
+        "lawglm.statutes.citations",
+        "lawglm.records",
+        "lawglm.settings",
+    }
 
 
 def test_lawglm_imports_have_no_cycles():
@@ -95,8 +99,18 @@ LAYERS = {
     "lawglm.train": 5, "lawglm.eval": 5,
     "lawglm.cli": 6,
 }
-SIDE_BY_SIDE = {frozenset({"lawglm.search", "lawglm.models"}), frozenset({"lawglm.answer", "lawglm.contracts"})}
-SERVING = ("lawglm.statutes", "lawglm.search", "lawglm.models", "lawglm.answer", "lawglm.contracts", "lawglm.server")
+SIDE_BY_SIDE = {
+    frozenset({"lawglm.search", "lawglm.models"}),
+    frozenset({"lawglm.answer", "lawglm.contracts"}),
+}
+SERVING = (
+    "lawglm.statutes",
+    "lawglm.search",
+    "lawglm.models",
+    "lawglm.answer",
+    "lawglm.contracts",
+    "lawglm.server",
+)
 
 
 def group(name: str) -> str:
@@ -126,7 +140,9 @@ def test_the_layer_check_finds_an_upward_import():
         "lawglm.search.index -> lawglm.answer.prompts"]
     assert layer_violations({"lawglm.models.generation": {"lawglm.search.retrieval"}})
     assert layer_violations({"lawglm.server.app": {"lawglm.train.sft"}})
-    assert not layer_violations({"lawglm.answer.assistant": {"lawglm.search.retrieval", "lawglm.models.decoding"}})
+    assert not layer_violations(
+        {"lawglm.answer.assistant": {"lawglm.search.retrieval", "lawglm.models.decoding"}}
+    )
 
 
 def test_imports_follow_the_pipeline_layers():

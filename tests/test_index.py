@@ -63,7 +63,9 @@ def test_snapshot_keeps_every_status_and_sub_numbers(tmp_path, mixed_corpus, cor
     ix.build_index(c, tmp_path / "idx", None, progress=False)
     loaded = ix.load_index(tmp_path / "idx")
     assert loaded.corpus.articles == [
-        a.__class__(**{**a.__dict__, "source": loaded.corpus.articles[i].source}) for i, a in enumerate(c.articles)]
+        a.__class__(**{**a.__dict__, "source": loaded.corpus.articles[i].source})
+        for i, a in enumerate(c.articles)
+    ]
     assert {a.status for a in loaded.corpus.articles} >= {"历史版本", "已废止"}
     assert loaded.corpus.get(sub.law, sub.article_no, sub.sub_no).text == sub.text
     assert not loaded.dense and loaded.manifest["encoder"] is None
@@ -266,6 +268,8 @@ def test_a_model_that_is_not_static_is_not_read_as_one(tmp_path, tiny_encoder):
     d = tmp_path / "enc"
     shutil.copytree(tiny_encoder, d)
     modules = json.loads((d / "modules.json").read_text())
-    modules.append({"idx": len(modules), "name": "x", "path": "x", "type": "sentence_transformers.models.Dense"})
+    modules.append(
+        {"idx": len(modules), "name": "x", "path": "x", "type": "sentence_transformers.models.Dense"}
+    )
     (d / "modules.json").write_text(json.dumps(modules))
     assert load_static(d) is None and load_static(tmp_path / "missing") is None

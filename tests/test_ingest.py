@@ -77,7 +77,11 @@ def test_fake_law_structure(tmp_path):
     assert arts["第一条"].chapter == "第一章 一般规定" and arts["第一条"].section == ""
     # paragraphs (款) joined by newlines; a line starting with 第二十条规定 is a paragraph
     assert arts["第二条"].text.split("\n") == [
-        "测试应当遵守下列规定：", "（一）不得编造条文；", "（二）第三条规定的情形除外。", "第二十条规定的内容，本款不适用。"]
+        "测试应当遵守下列规定：",
+        "（一）不得编造条文；",
+        "（二）第三条规定的情形除外。",
+        "第二十条规定的内容，本款不适用。",
+    ]
     assert arts["第三条之一"].sub_no == 1 and arts["第三条之一"].section == "第一节 细则"
     assert arts["第一百零一条"].article_no == 101 and arts["第一百零一条"].chapter == "第二章 附则"
     assert arts["第一百零一条"].section == ""
@@ -132,14 +136,29 @@ def test_warnings_name_file_and_line(tmp_path):
     assert res.articles[0].text == "甲。"
 
 
-@pytest.mark.parametrize("name,content,needle", [
-    ("bad.jsonl", '{"law": "测试法", "article_no": 1, "text": "甲"}\n{"law": oops}\n', "bad.jsonl:2: invalid JSON"),
-    ("miss.jsonl", '{"law": "测试法", "text": "甲"}\n', "miss.jsonl:1: missing field(s) article_no"),
-    ("num.jsonl", '{"law": "测试法", "article_no": "第abc条", "text": "甲"}\n', "num.jsonl:1: malformed article_no"),
-    ("num.txt", "中华人民共和国测试法\n第一条　甲。\n第abc条　乙。\n", "num.txt:3: non-numeric article number"),
-    ("empty.txt", "中华人民共和国测试法\n（2020年1月1日通过）\n", "has no articles"),
-    ("status.txt", "中华人民共和国测试法\n状态：作废了\n第一条　甲。\n", "status.txt:2: unknown status"),
-])
+@pytest.mark.parametrize(
+    "name,content,needle",
+    [
+        (
+            "bad.jsonl",
+            '{"law": "测试法", "article_no": 1, "text": "甲"}\n{"law": oops}\n',
+            "bad.jsonl:2: invalid JSON",
+        ),
+        ("miss.jsonl", '{"law": "测试法", "text": "甲"}\n', "miss.jsonl:1: missing field(s) article_no"),
+        (
+            "num.jsonl",
+            '{"law": "测试法", "article_no": "第abc条", "text": "甲"}\n',
+            "num.jsonl:1: malformed article_no",
+        ),
+        (
+            "num.txt",
+            "中华人民共和国测试法\n第一条　甲。\n第abc条　乙。\n",
+            "num.txt:3: non-numeric article number",
+        ),
+        ("empty.txt", "中华人民共和国测试法\n（2020年1月1日通过）\n", "has no articles"),
+        ("status.txt", "中华人民共和国测试法\n状态：作废了\n第一条　甲。\n", "status.txt:2: unknown status"),
+    ],
+)
 def test_errors_fail_the_job(tmp_path, name, content, needle):
     path = write(tmp_path / name, content)
     res = ingest_paths([path], strict=False)

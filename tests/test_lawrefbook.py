@@ -30,30 +30,55 @@ def _doc(title: str, events: list[str], body: str, subtitle: str = "") -> str:
 
 
 FILES = {
-    f"司法解释/{PILOT}(2098-12-24).md": _doc(PILOT, ["2098年12月24日 测试委员会通过", "2098年12月24日 施行"],
-                                          "第一条 测试公益诉讼由测试机关提起。\n\n第二条 测试机关应当先行测试。"),
+    f"司法解释/{PILOT}(2098-12-24).md": _doc(
+        PILOT,
+        ["2098年12月24日 测试委员会通过", "2098年12月24日 施行"],
+        "第一条 测试公益诉讼由测试机关提起。\n\n第二条 测试机关应当先行测试。",
+    ),
     f"司法解释/{LENDING}(2095-06-23).md": _doc(
-        LENDING, ["2095年6月23日 测试审判委员会第1次会议通过", "2095年9月1日 施行"],
-        "为测试，制定本规定。\n\n第一条 测试借贷的年利率不得超过百分之二十四。\n\n第二条 旧的第二条。"),
+        LENDING,
+        ["2095年6月23日 测试审判委员会第1次会议通过", "2095年9月1日 施行"],
+        "为测试，制定本规定。\n\n第一条 测试借贷的年利率不得超过百分之二十四。\n\n第二条 旧的第二条。",
+    ),
     f"司法解释/{LENDING}(2099-12-29).md": _doc(
-        LENDING, ["2095年6月23日 测试审判委员会第1次会议通过", "2099年12月23日 测试审判委员会第9次会议修正",
-                  "2100年1月1日 施行"],
+        LENDING,
+        [
+            "2095年6月23日 测试审判委员会第1次会议通过",
+            "2099年12月23日 测试审判委员会第9次会议修正",
+            "2100年1月1日 施行",
+        ],
         "最高人民法院\n\n关于审理测试借贷案件\n\n为测试，制定本规定。\n\n"
-        "第一条 测试借贷的利率不得超过合同成立时一年期测试利率的四倍。\n\n第二条 依照《中华人民共和国测试法典》第三条，"
-        "借款人应当按期返还借款。"),
-    "司法解释/最高人民法院关于测试问题的批复.md": _doc("最高人民法院关于测试问题的批复", ["2097年1月1日 通过"],
-                                              "一、测试事项应当测试。\n\n二、此复。"),
-    f"行政法规/{REG}(2098-05-01).md": _doc(REG, ["2098年5月1日 中华人民共和国国务院令第999号公布", "2098年7月1日 施行"],
-                                          "## 第一章 总则\n\n第一条 为了测试工伤认定，制定本条例。\n\n"
-                                          "## 第二章 认定\n\n第二条 职工在测试岗位上受到伤害的，应当认定为测试工伤。"),
-    "行政法规/测试旧条例(2090-01-01).md": _doc("测试旧条例", ["2090年1月1日 国务院发布"], "第一条 旧的测试规则。"),
-    "部门规章/测试部/测试程序规定(2097-03-01).md": _doc("测试程序规定", ["2097年3月1日 测试部令第1号公布"],
-                                                "第一条 测试程序依照本规定。"),
-    "民法典/总则.md": _doc("中华人民共和国测试法典", ["2096年5月28日 测试大会通过", "2097年1月1日 施行"],
-                           "第一条 测试法典总则。\n\n第二条 测试法典第二条。\n\n第三条 借款人应当按期返还借款。",
-                           subtitle="总则"),
-    "民法典/合同编.md": _doc("中华人民共和国测试法典", ["2096年5月28日 测试大会通过", "2097年1月1日 施行"],
-                             "第四条 测试合同编第四条。", subtitle="合同编"),
+        "第一条 测试借贷的利率不得超过合同成立时一年期测试利率的四倍。\n\n第二条 "
+        "依照《中华人民共和国测试法典》第三条，"
+        "借款人应当按期返还借款。",
+    ),
+    "司法解释/最高人民法院关于测试问题的批复.md": _doc(
+        "最高人民法院关于测试问题的批复", ["2097年1月1日 通过"], "一、测试事项应当测试。\n\n二、此复。"
+    ),
+    f"行政法规/{REG}(2098-05-01).md": _doc(
+        REG,
+        ["2098年5月1日 中华人民共和国国务院令第999号公布", "2098年7月1日 施行"],
+        "## 第一章 总则\n\n第一条 为了测试工伤认定，制定本条例。\n\n"
+        "## 第二章 认定\n\n第二条 职工在测试岗位上受到伤害的，应当认定为测试工伤。",
+    ),
+    "行政法规/测试旧条例(2090-01-01).md": _doc(
+        "测试旧条例", ["2090年1月1日 国务院发布"], "第一条 旧的测试规则。"
+    ),
+    "部门规章/测试部/测试程序规定(2097-03-01).md": _doc(
+        "测试程序规定", ["2097年3月1日 测试部令第1号公布"], "第一条 测试程序依照本规定。"
+    ),
+    "民法典/总则.md": _doc(
+        "中华人民共和国测试法典",
+        ["2096年5月28日 测试大会通过", "2097年1月1日 施行"],
+        "第一条 测试法典总则。\n\n第二条 测试法典第二条。\n\n第三条 借款人应当按期返还借款。",
+        subtitle="总则",
+    ),
+    "民法典/合同编.md": _doc(
+        "中华人民共和国测试法典",
+        ["2096年5月28日 测试大会通过", "2097年1月1日 施行"],
+        "第四条 测试合同编第四条。",
+        subtitle="合同编",
+    ),
     "案例/测试类/测试案例一.md": _doc("测试案例一", ["2099年1月1日 发布"], "第一条 这是一个案例，不是法条。"),
     "司法解释/_index.md": "---\nbookCollapseSection: true\n---\n",
     "法律法规模版.md": _doc("某条法律的标题", ["1990年01月23日 发生了什么事情"], "第一条 xxxxx"),
@@ -117,7 +142,9 @@ def test_cases_index_files_and_template_are_not_statutes(ingested):
     assert not any("_index" in f or "案例" in f or "模版" in f for f in ingested.report.files)
     # a 批复 numbered 一、二、 has no 第N条: skipped with a warning, never renumbered into articles
     assert "最高人民法院关于测试问题的批复" not in laws
-    assert any("最高人民法院关于测试问题的批复" in w for w in ingested.report.skipped + ingested.report.warnings)
+    assert any(
+        "最高人民法院关于测试问题的批复" in w for w in ingested.report.skipped + ingested.report.warnings
+    )
 
 
 def test_versions_side_by_side_and_history(ingested):
@@ -147,7 +174,9 @@ def test_dates_document_number_headings(ingested):
     assert reg[0].effective_date == "2098-07-01"
     assert reg[1].chapter.startswith("第二章")
     # the preamble and the title set over three lines are not articles
-    assert [a.article_no for a in ingested.articles if a.law == LENDING and a.version_date == "2099-12-29"] == [1, 2]
+    assert [
+        a.article_no for a in ingested.articles if a.law == LENDING and a.version_date == "2099-12-29"
+    ] == [1, 2]
 
 
 def test_parts_of_a_split_law_are_one_law(ingested):
@@ -174,7 +203,19 @@ def test_index_update_on_a_checkout(tiny_index, checkout, tmp_path, capsys):
     shutil.copytree(tiny_index, index_dir)
     main(["index", "update", str(checkout), "--index-dir", str(index_dir)])
     capsys.readouterr()
-    main(["search", "测试借贷利率上限", "--index-dir", str(index_dir), "--level", "司法解释", "-k", "3", "--json"])
+    main(
+        [
+            "search",
+            "测试借贷利率上限",
+            "--index-dir",
+            str(index_dir),
+            "--level",
+            "司法解释",
+            "-k",
+            "3",
+            "--json",
+        ]
+    )
     hits = json.loads(capsys.readouterr().out)
     assert hits and hits[0]["law"] == LENDING and hits[0]["status"] == "现行有效"
     main(["search", "测试公益诉讼", "--index-dir", str(index_dir), "--status", "all", "-k", "3", "--json"])

@@ -21,9 +21,18 @@ REG = "示例家庭法实施条例"
 
 def _law(name: str, n: int, *, level: str = "法律", status: str = "现行有效", version: str = "2020-01-01",
          texts: dict[int, str] | None = None) -> list[Article]:
-    return [Article(law=name, article_no=i, text=(texts or {}).get(i, f"{name}示例条文第{i}号，内容各不相同甲{i}乙。"),
-                    law_id=f"{name}@{version}", status=status, level=level, version_date=version)
-            for i in range(1, n + 1)]
+    return [
+        Article(
+            law=name,
+            article_no=i,
+            text=(texts or {}).get(i, f"{name}示例条文第{i}号，内容各不相同甲{i}乙。"),
+            law_id=f"{name}@{version}",
+            status=status,
+            level=level,
+            version_date=version,
+        )
+        for i in range(1, n + 1)
+    ]
 
 
 def _doc(name: str, level: str, texts: dict[int, str], version: str = "2021-01-01",
@@ -34,20 +43,38 @@ def _doc(name: str, level: str, texts: dict[int, str], version: str = "2021-01-0
 
 @pytest.fixture(scope="module")
 def made_up() -> Corpus:
-    interp = _doc(INTERP, "司法解释", {
-        1: "依照《中华人民共和国示例家庭法》第三条的规定，认定示例事项。",  # full name
-        2: "示例家庭法第四条所称的示例情形，包括下列情形。",  # short name
-        3: "根据示例家庭法第五条规定……依照该法第六条处理；本解释第一条另有规定的除外。",  # 该法 = the law named last
-        4: "依照示例家庭法第九十九条的规定处理。",  # no such article: no link
-        5: "适用示例旧法第二条。",  # a repealed law: no link
-        6: "依照本解释第二条处理。",  # inside one document: no link
-    })
+    interp = _doc(
+        INTERP,
+        "司法解释",
+        {
+            1: "依照《中华人民共和国示例家庭法》第三条的规定，认定示例事项。",  # full name
+            2: "示例家庭法第四条所称的示例情形，包括下列情形。",  # short name
+            # 该法 = the law named
+            # last
+            3: "根据示例家庭法第五条规定……依照该法第六条处理；本解释第一条另有规定的除外。",
+            4: "依照示例家庭法第九十九条的规定处理。",  # no such article: no link
+            5: "适用示例旧法第二条。",  # a repealed law: no link
+            6: "依照本解释第二条处理。",  # inside one document: no link
+        },
+    )
     old_interp = _doc(INTERP, "司法解释", {7: "依照示例家庭法第七条的规定处理。"}, version="2019-01-01",
                       status="历史版本")  # a historical version: no link
-    reg = _doc(REG, "行政法规", {1: "根据《示例家庭法》第三条、第八条的规定，制定本条例。",
-                              2: "依照本条例第一条及示例家庭法解释一第二条办理。"})  # regulation -> interpretation
-    return Corpus(_law(LAW, 10) + _law(OLD_LAW, 3, status="已废止") + interp + old_interp + reg
-                  + _doc(INTERP2, "司法解释", {1: "当事人依据示例家庭法第三条提出请求的，人民法院应予支持。"}))
+    reg = _doc(
+        REG,
+        "行政法规",
+        {
+            1: "根据《示例家庭法》第三条、第八条的规定，制定本条例。",
+            2: "依照本条例第一条及示例家庭法解释一第二条办理。",
+        },
+    )  # regulation -> interpretation
+    return Corpus(
+        _law(LAW, 10)
+        + _law(OLD_LAW, 3, status="已废止")
+        + interp
+        + old_interp
+        + reg
+        + _doc(INTERP2, "司法解释", {1: "当事人依据示例家庭法第三条提出请求的，人民法院应予支持。"})
+    )
 
 
 def _cites(refs) -> list[str]:
@@ -82,7 +109,10 @@ def test_reverse_links_list_interpretations_first(made_up):
     assert [r.level for r in applied_by] == ["司法解释", "司法解释", "行政法规"]
     reg2 = links.of(made_up.get(REG, 2))[1]
     assert _cites(reg2) == [f"{INTERP}:2"]  # regulation -> interpretation; 本条例第一条 no link
-    assert set(links.neighbours(made_up.get(INTERP, 2).key)) == {made_up.get(LAW, 4).key, made_up.get(REG, 2).key}
+    assert set(links.neighbours(made_up.get(INTERP, 2).key)) == {
+        made_up.get(LAW, 4).key,
+        made_up.get(REG, 2).key,
+    }
     rows = links.neighbour_rows(made_up.articles)
     i3 = made_up.articles.index(made_up.get(LAW, 3))
     assert sorted(made_up.articles[j].law for j in rows[i3]) == sorted([INTERP, INTERP2, REG])
@@ -105,7 +135,10 @@ def test_links_round_trip_and_dict(made_up):
 
 def test_a_law_revised_after_the_interpretation_keeps_only_numbers_its_text_bears_out():
     """The law was revised (renumbered) after the interpretation: 第二条 now holds what 第一条 held."""
-    texts = {i: f"无关事项{i}号{'甲乙丙丁戊己庚辛'[i % 8]}{'子丑寅卯辰巳午未'[i % 8]}的规定。" for i in range(1, 21)}
+    texts = {
+        i: f"无关事项{i}号{'甲乙丙丁戊己庚辛'[i % 8]}{'子丑寅卯辰巳午未'[i % 8]}的规定。"
+        for i in range(1, 21)
+    }
     texts[2] = "债务人隐匿财产逃避执行的，处以罚款、拘留。"  # was 第一条 before the revision
     texts[10] = "当事人申请先予执行的，人民法院可以责令提供担保。"
     revised = _law(LAW, 20, version="2023-01-01", texts=texts)
@@ -131,7 +164,9 @@ def test_the_graph_is_stored_with_the_index_version(made_up, tmp_path):
     loaded = ix.load_index(tmp_path / "idx")
     assert len(stored) == len(loaded.links) == len(build_links(made_up))
     assert _cites(loaded.links.of(made_up.get(INTERP, 1))[1]) == [f"{LAW}:3"]
-    (path / ix.LINKS_FILE).write_text('{"format": 1, "articles": {}, "edges": [["x", "y"]]}', encoding="utf-8")
+    (path / ix.LINKS_FILE).write_text(
+        '{"format": 1, "articles": {}, "edges": [["x", "y"]]}', encoding="utf-8"
+    )
     with pytest.raises(IndexCorrupt, match="links.json"):
         ix.index_links(tmp_path / "idx")
     (path / ix.LINKS_FILE).unlink()  # a version built before the graph existed: built from its snapshot
@@ -188,8 +223,14 @@ def test_lookup_prints_and_returns_links(links_index, capsys):
     code, out, err = run_cli(["lookup", "示例家庭法", "3", "--index-dir", str(links_index)], capsys)
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("适用本条的解释和法规："))
-    assert "示例家庭法解释一 第一条" in line and "示例纠纷规定 第一条" in line and "示例家庭法实施条例 第一条" in line
-    code, out, err = run_cli(["lookup", "示例家庭法解释一", "3", "--index-dir", str(links_index), "--json"], capsys)
+    assert (
+        "示例家庭法解释一 第一条" in line
+        and "示例纠纷规定 第一条" in line
+        and "示例家庭法实施条例 第一条" in line
+    )
+    code, out, err = run_cli(
+        ["lookup", "示例家庭法解释一", "3", "--index-dir", str(links_index), "--json"], capsys
+    )
     assert code == 0, err
     applies = json.loads(out)[0]["links"]["applies"]
     assert [(x["law"], x["article_no"]) for x in applies] == [(LAW, 5), (LAW, 6)]

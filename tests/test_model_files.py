@@ -1,6 +1,8 @@
-"""Untrusted checkpoints, configs and names (issue 28, cases 1-7): `lawglm convert chatglm` and `lawglm adapters
+"""Untrusted checkpoints, configs and names (issue 28, cases 1-7): `lawglm convert chatglm` and `lawglm
+adapters
 import` write only where they are told, delete only what lawglm made, read only inside SRC, and check every
-config against the weights actually present before allocating anything; every refusal is one line on stderr."""
+config against the weights actually present before allocating anything; every refusal is one line on
+stderr."""
 
 from __future__ import annotations
 
@@ -47,8 +49,9 @@ def tree(path) -> dict:
 
 
 # --- 1. adapter names are names -----------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["../escaped_adapter", "..", ".", "a/b", "/abs/adapter", ".hidden", "", "a\\b",
-                                  "x\x00y"])
+@pytest.mark.parametrize(
+    "name", ["../escaped_adapter", "..", ".", "a/b", "/abs/adapter", ".hidden", "", "a\\b", "x\x00y"]
+)
 def test_adapter_import_name_must_be_a_plain_name(checkpoint, tmp_path, capsys, name):
     cfg, _, _, converted = checkpoint
     write_ptuning(tmp_path / "pt", cfg, projection=False)
@@ -69,7 +72,15 @@ def test_adapter_overwrite_replaces_only_an_adapter_lawglm_made(checkpoint, tmp_
     adapters = tmp_path / "adapters"
     (adapters / "mine").mkdir(parents=True)
     (adapters / "mine" / "notes.txt").write_text("not an adapter")
-    args = ["adapters", "import", str(tmp_path / "pt"), "--base", str(converted), "--adapters-dir", str(adapters)]
+    args = [
+        "adapters",
+        "import",
+        str(tmp_path / "pt"),
+        "--base",
+        str(converted),
+        "--adapters-dir",
+        str(adapters),
+    ]
     one_line_error(capsys, [*args, "--name", "mine", "--overwrite"], "lawglm.json")
     assert (adapters / "mine" / "notes.txt").is_file()
     (tmp_path / "elsewhere").mkdir()
@@ -83,7 +94,8 @@ def test_adapter_overwrite_replaces_only_an_adapter_lawglm_made(checkpoint, tmp_
     assert sorted(p.name for p in adapters.iterdir()) == ["link", "mine", "pt1"]  # no temp dirs left
 
 
-# --- 2-3. convert --overwrite deletes only its own conversions ------------------------------------------------
+# --- 2-3. convert --overwrite deletes only its own conversions
+# ------------------------------------------------
 def test_convert_refuses_an_out_that_is_or_holds_the_source(checkpoint, tmp_path, capsys):
     src = copy_src(checkpoint, tmp_path / "models" / "src")
     (tmp_path / "models" / "other.txt").write_text("a sibling")
@@ -124,7 +136,8 @@ def test_a_failed_conversion_leaves_no_temp_dir(checkpoint, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
 
 
-# --- 4. reads stay inside SRC --------------------------------------------------------------------------------
+# --- 4. reads stay inside SRC -------------------------------------------------------------------------------
+# -
 def test_convert_reads_only_inside_the_source(checkpoint, tmp_path, capsys):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -279,8 +292,21 @@ def test_a_ptuning_projection_of_the_wrong_shape_is_one_line(checkpoint, tmp_pat
     key = "transformer.prefix_encoder.trans.0.weight"
     state[key] = state[key][:, :-1]
     torch.save(state, tmp_path / "pt" / "pytorch_model.bin")
-    one_line_error(capsys, ["adapters", "import", str(tmp_path / "pt"), "--base", str(checkpoint[3]), "--name",
-                            "x", "--adapters-dir", str(tmp_path / "adapters")], "trans.0")
+    one_line_error(
+        capsys,
+        [
+            "adapters",
+            "import",
+            str(tmp_path / "pt"),
+            "--base",
+            str(checkpoint[3]),
+            "--name",
+            "x",
+            "--adapters-dir",
+            str(tmp_path / "adapters"),
+        ],
+        "trans.0",
+    )
 
 
 def test_a_base_config_that_is_not_an_object_is_one_line(checkpoint, tmp_path, capsys):

@@ -19,12 +19,33 @@ from lawglm.numerals import (
 )
 
 
-@pytest.mark.parametrize("text, value", [
-    ("十", 10), ("十一", 11), ("一十一", 11), ("二十", 20), ("一百", 100), ("一百零五", 105), ("一百〇五", 105),
-    ("一〇五", 105), ("两千", 2000), ("两百零二", 202), ("一千零一十", 1010), ("一千二百五十四", 1254),
-    ("十万零一十", 100010), ("十万零十", 100010), ("一万零五", 10005), ("二十万零三百", 200300), ("零", 0),
-    ("两", 2), ("1254", 1254), ("１２５４", 1254), (" 十二 ", 12), ("壹佰贰拾", 120),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("十", 10),
+        ("十一", 11),
+        ("一十一", 11),
+        ("二十", 20),
+        ("一百", 100),
+        ("一百零五", 105),
+        ("一百〇五", 105),
+        ("一〇五", 105),
+        ("两千", 2000),
+        ("两百零二", 202),
+        ("一千零一十", 1010),
+        ("一千二百五十四", 1254),
+        ("十万零一十", 100010),
+        ("十万零十", 100010),
+        ("一万零五", 10005),
+        ("二十万零三百", 200300),
+        ("零", 0),
+        ("两", 2),
+        ("1254", 1254),
+        ("１２５４", 1254),
+        (" 十二 ", 12),
+        ("壹佰贰拾", 120),
+    ],
+)
 def test_cn_to_int(text, value):
     assert cn_to_int(text) == value
 
@@ -35,10 +56,22 @@ def test_cn_to_int_rejects_malformed(text):
         cn_to_int(text)
 
 
-@pytest.mark.parametrize("value, text", [
-    (0, "零"), (10, "十"), (11, "十一"), (20, "二十"), (105, "一百零五"), (110, "一百一十"), (1001, "一千零一"),
-    (1010, "一千零一十"), (1254, "一千二百五十四"), (10005, "一万零五"), (100010, "十万零一十"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0, "零"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1001, "一千零一"),
+        (1010, "一千零一十"),
+        (1254, "一千二百五十四"),
+        (10005, "一万零五"),
+        (100010, "十万零一十"),
+    ],
+)
 def test_int_to_cn(value, text):
     assert int_to_cn(value) == text
 
@@ -94,8 +127,9 @@ def test_big_units_and_spoken_short_forms(text, value):
     assert cn_to_int(text) == value
 
 
-@pytest.mark.parametrize("text", ["一亿亿", "一万万", "亿", "万五", "百", "12千", "1千5000", "一百二千", "十十",
-                                  "12345万"])
+@pytest.mark.parametrize(
+    "text", ["一亿亿", "一万万", "亿", "万五", "百", "12千", "1千5000", "一百二千", "十十", "12345万"]
+)
 def test_malformed_big_units_are_rejected(text):
     with pytest.raises(NumeralError):
         cn_to_int(text)
@@ -126,7 +160,8 @@ def test_round_trip_up_to_the_largest_value(n):
 
 # --- parity with cn2an: numerals.py and contracts/money.py are ours; cn2an checks them ----------
 def _grouped() -> st.SearchStrategy[int]:
-    """Numbers up to 10^12 with empty / short 万 and unit groups (where the 零 rules bite) as well as uniform ones."""
+    """Numbers up to 10^12 with empty / short 万 and unit groups (where the 零 rules bite) as well as uniform
+    ones."""
     group = st.one_of(st.integers(0, 9999), st.sampled_from([0, 1, 10, 11, 100, 101, 999, 1000, 1001, 1010]))
     built = st.builds(lambda y, w, u: y * 10**8 + w * 10**4 + u, st.integers(0, 9999), group, group)
     return st.one_of(st.integers(0, 10**12), built)
@@ -163,10 +198,17 @@ def test_capital_amounts_agree_with_cn2an(cents):
     assert re.sub(r"元零(?=[壹贰叁肆伍陆柒捌玖]角)", "元", ours) == theirs
 
 
-@pytest.mark.parametrize("text, iso", [
-    ("二〇二三年十二月二十九日", "2023-12-29"), ("2023年12月29日", "2023-12-29"), ("2023-12-29", "2023-12-29"),
-    ("2024年7月1号", "2024-07-01"), ("２０２４年１月５日", "2024-01-05"), ("2024/7/1", "2024-07-01"),
-])
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("二〇二三年十二月二十九日", "2023-12-29"),
+        ("2023年12月29日", "2023-12-29"),
+        ("2023-12-29", "2023-12-29"),
+        ("2024年7月1号", "2024-07-01"),
+        ("２０２４年１月５日", "2024-01-05"),
+        ("2024/7/1", "2024-07-01"),
+    ],
+)
 def test_dates_as_statutes_and_contracts_write_them(text, iso):
     from lawglm.numerals import DATE_RE, date_iso
 

@@ -33,10 +33,13 @@ def hits(tiny_corpus):
 
 def test_history_formats_agree():
     chatglm = [["离婚后彩礼要退吗？", "要看情况。"], ("没领证呢？", "一般应返还。")]
-    openai = [{"role": "system", "content": "x"},
-              {"role": "user", "content": "离婚后彩礼要退吗？"}, {"role": "assistant", "content": "要看情况。"},
-              {"role": "user", "content": [{"type": "text", "text": "没领证呢？"}]},
-              {"role": "assistant", "content": "一般应返还。"}]
+    openai = [
+        {"role": "system", "content": "x"},
+        {"role": "user", "content": "离婚后彩礼要退吗？"},
+        {"role": "assistant", "content": "要看情况。"},
+        {"role": "user", "content": [{"type": "text", "text": "没领证呢？"}]},
+        {"role": "assistant", "content": "一般应返还。"},
+    ]
     assert normalize_history(chatglm) == normalize_history(openai) == [
         ("离婚后彩礼要退吗？", "要看情况。"), ("没领证呢？", "一般应返还。")]
     assert normalize_history(None) == [] and normalize_history([]) == []
@@ -145,7 +148,9 @@ def _drop_one_at_a_time(question, hits, history, tok, budget):
 def test_one_pass_history_budget_agrees_with_dropping_one_pair_at_a_time(tok, hits, budget_extra):
     history = [[f"第{i}个问题：借款合同" + "利息" * (i % 7), "回答" * (3 + i % 11)] for i in range(40)]
     base = build_messages("借款到期不还怎么办？", hits, tokenizer=tok).prompt_tokens
-    p = build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=base + budget_extra)
+    p = build_messages(
+        "借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=base + budget_extra
+    )
     assert p.truncated["history_dropped"] == _drop_one_at_a_time("借款到期不还怎么办？", hits, history, tok,
                                                                  base + budget_extra)
     assert p.prompt_tokens <= base + budget_extra
@@ -173,6 +178,8 @@ def test_budgeting_honours_cancellation(tok, hits):
     cancel.set()
     history = [[f"问题{i}", f"回答{i}"] for i in range(500)]
     with pytest.raises(Cancelled):
-        build_messages("借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=300, cancel=cancel)
+        build_messages(
+            "借款到期不还怎么办？", hits, history, tokenizer=tok, max_prompt_tokens=300, cancel=cancel
+        )
     with pytest.raises(Cancelled):  # the article-trimming search checks it too
         build_messages("借款到期不还怎么办？", hits, tokenizer=tok, max_prompt_tokens=150, cancel=cancel)

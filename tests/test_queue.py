@@ -1,4 +1,5 @@
-"""Answers in the queue (issue 28, case 11): admission bounded by the wait estimated from measured answer times,
+"""Answers in the queue (issue 28, case 11): admission bounded by the wait estimated from measured answer
+times,
 Retry-After derived from that estimate, a streamed answer told at once that it is queued and where, and an
 end-to-end deadline per answer that ends it with a clear message."""
 
@@ -130,7 +131,10 @@ def test_an_answer_past_its_deadline_ends_with_a_clear_message(make_client, mode
         t = time.perf_counter()
         r = c.post("/v1/legal/ask", json={"question": QUESTION})
         assert r.status_code == 503 and time.perf_counter() - t < 5
-        assert "LAWGLM_ANSWER_DEADLINE_S" in r.json()["detail"] and r.json()["error"]["type"] == "deadline_exceeded"
+        assert (
+            "LAWGLM_ANSWER_DEADLINE_S" in r.json()["detail"]
+            and r.json()["error"]["type"] == "deadline_exceeded"
+        )
         r = c.post("/v1/legal/ask", json={"question": QUESTION, "stream": True})
         assert r.status_code == 200 and "event: queued" in r.text
         error = r.text.split("event: error\ndata: ", 1)[1].split("\n", 1)[0]

@@ -74,7 +74,9 @@ def test_topic_query_fuses_sparse_and_dense(retriever):
 def test_law_named_or_described_in_the_query_is_preferred(retriever):
     for query in ("农民专业合作社的成员可以享有什么权利", "合作社成员权利 农民专业合作社法"):
         hits = retriever.search(query, 3)
-        assert len(hits) == 3 and all(h.article.law == "中华人民共和国农民专业合作社法" for h in hits), labels(hits)
+        assert len(hits) == 3 and all(h.article.law == "中华人民共和国农民专业合作社法" for h in hits), (
+            labels(hits)
+        )
     hits = retriever.search("《劳动合同法》 用人单位可以解除合同的情形", 3)
     assert len(hits) == 3 and all(h.article.law == "中华人民共和国劳动合同法" for h in hits)
 
@@ -176,7 +178,13 @@ def median_cpu_s(retriever, queries: tuple[str, ...]) -> float:
 
 
 def test_search_is_fast(retriever):
-    assert median_cpu_s(retriever, ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办")) < 0.05
+    assert (
+        median_cpu_s(
+            retriever,
+            ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办"),
+        )
+        < 0.05
+    )
 
 
 # --- CLI --------------------------------------------------------------------------------
@@ -213,7 +221,18 @@ def test_cli_index_build_and_stats(tmp_path, tiny_articles, tiny_encoder, capsys
 
     src = tmp_path / "laws.jsonl"
     write_jsonl(tiny_articles, src)
-    main(["index", "build", "--corpus", str(src), "--encoder", tiny_encoder, "--index-dir", str(tmp_path / "i")])
+    main(
+        [
+            "index",
+            "build",
+            "--corpus",
+            str(src),
+            "--encoder",
+            tiny_encoder,
+            "--index-dir",
+            str(tmp_path / "i"),
+        ]
+    )
     assert "built index" in capsys.readouterr().out
     main(["index", "stats", "--json", "--index-dir", str(tmp_path / "i")])
     s = json.loads(capsys.readouterr().out)
@@ -233,19 +252,28 @@ def test_lookup_of_laws_with_unusual_names(tmp_path, corpus):
         law = next(x for x in corpus.laws() if pred(x) and any(a.is_current for a in corpus.law_articles(x)))
         return [a for a in corpus.law_articles(law) if a.is_current][:6]
 
-    picked = (first(lambda x: "、" in x) + first(lambda x: "《" in x) + first(lambda x: x.endswith("规则"))
-              + first(lambda x: x.endswith("决议")) + [a for a in corpus.law_articles(CIVIL) if a.is_current][:6])
+    picked = (
+        first(lambda x: "、" in x)
+        + first(lambda x: "《" in x)
+        + first(lambda x: x.endswith("规则"))
+        + first(lambda x: x.endswith("决议"))
+        + [a for a in corpus.law_articles(CIVIL) if a.is_current][:6]
+    )
     build_index(Corpus(picked), tmp_path / "idx", None, progress=False)
     r = Retriever.load(tmp_path / "idx")
     for a in picked[5::6]:  # the last selected article of each law
-        for q in (f"{short_law_name(a.law)}{article_label(a.article_no, a.sub_no)}是怎么规定的",
-                  f"{a.department}{short_law_name(a.law)}{a.label}的内容是什么？", f"《{a.law}》第{a.article_no}条"):
+        for q in (
+            f"{short_law_name(a.law)}{article_label(a.article_no, a.sub_no)}是怎么规定的",
+            f"{a.department}{short_law_name(a.law)}{a.label}的内容是什么？",
+            f"《{a.law}》第{a.article_no}条",
+        ):
             hits = r.search(q, 3)
             assert hits[0].article.key == a.key and hits[0].sources == ("direct",), q
 
 
 def test_a_citation_inside_a_law_name_is_not_the_article_asked_for(tmp_path, corpus):
-    """关于《X法》第十三条第一款和第十九条的解释 第三条: the answer is that decision's 第三条, not X法 第十三条."""
+    """关于《X法》第十三条第一款和第十九条的解释 第三条: the answer is that decision's 第三条, not X法
+    第十三条."""
     from lawglm.numerals import article_label
 
     law = next(x for x in corpus.laws() if "》第" in x and any(a.is_current for a in corpus.law_articles(x)))
@@ -258,7 +286,10 @@ def test_a_citation_inside_a_law_name_is_not_the_article_asked_for(tmp_path, cor
     a = mine[-1]
     for q in (f"{law}{article_label(a.article_no, a.sub_no)}", f"《{law}》第{a.article_no}条"):
         hits = r.search(q, 3)
-        assert hits[0].article.key == a.key and hits[0].sources == ("direct",), (q, [h.article.citation for h in hits])
+        assert hits[0].article.key == a.key and hits[0].sources == ("direct",), (
+            q,
+            [h.article.citation for h in hits],
+        )
 
 
 def test_everyday_words_are_expanded_to_legal_terms():
@@ -270,12 +301,15 @@ def test_everyday_words_are_expanded_to_legal_terms():
 
 
 def test_colloquial_loan_question_finds_the_loan_contract_articles(tiny_index):
-    """A colloquial loan question through the real search path: 借我钱不还 reaches 民法典 借款合同 (第667条起)."""
+    """A colloquial loan question through the real search path: 借我钱不还 reaches 民法典 借款合同 (第667条起)
+    ."""
     from lawglm.search.retrieval import Retriever
 
     hits = Retriever.load(tiny_index).search("同事借我钱不还怎么办", k=3)
     top = hits[0].article
-    assert top.law == "中华人民共和国民法典" and 667 <= top.article_no <= 680, [h.article.citation for h in hits]
+    assert top.law == "中华人民共和国民法典" and 667 <= top.article_no <= 680, [
+        h.article.citation for h in hits
+    ]
 
 
 # --- the learned ranker (mode "fused") ---------------------------------------------------------------
@@ -294,13 +328,17 @@ def trained_ranker(tiny_index, tmp_path_factory):
     st, arts = base._state, base.corpus.articles
     row = next(i for i, a in enumerate(arts) if (a.law, a.article_no) == (CIVIL, 1254))
     known = [rt.Example(KNOWN_QUESTION, frozenset({row}), 0, "test")]
-    src = rk.sources_from_index(base.index, st.law_of, st.laws, st.status_mask("current"), rt.question_records(known))
+    src = rk.sources_from_index(
+        base.index, st.law_of, st.laws, st.status_mask("current"), rt.question_records(known)
+    )
     groups = [rt.make_group(base, src, a.text[4:24], {i}) for i, a in enumerate(arts) if a.is_current]
     groups.append(rt.make_group(base, src, KNOWN_QUESTION, {row}))
     ranker = rt.fit(groups, rt.FitConfig(hidden=8, epochs=40, ensemble=2),
                     {"encoder_sha256": base.index.manifest["encoder"]["sha256"]})
     d = tmp_path_factory.mktemp("ranker")
-    return rt.save_ranker(ranker, d / "ranker.json"), rt.save_questions(known, base.corpus, d / "q.json", "test")
+    return rt.save_ranker(ranker, d / "ranker.json"), rt.save_questions(
+        known, base.corpus, d / "q.json", "test"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +373,9 @@ def test_known_questions_apply_only_to_the_text_they_were_asked_of(ranked, train
 
     _, questions = trained_ranker
     assert rk.load_questions(questions, ranked.corpus) != []
-    changed = [replace(a, text=a.text + "（修订）") if a.article_no == 1254 else a for a in ranked.corpus.articles]
+    changed = [
+        replace(a, text=a.text + "（修订）") if a.article_no == 1254 else a for a in ranked.corpus.articles
+    ]
     assert rk.load_questions(questions, Corpus(changed)) == []
     assert rk.load_questions("", ranked.corpus) == []
 
@@ -381,7 +421,9 @@ def test_a_ranker_for_another_encoder_falls_back_to_v1_fusion(tiny_index, traine
         Retriever.load(tiny_index, Params(ranker=str(tmp_path / "missing.json")))
 
 
-@pytest.mark.parametrize("mode, allowed", [("bm25", {"bm25"}), ("dense", {"dense"}), ("combsum", {"bm25", "dense"})])
+@pytest.mark.parametrize(
+    "mode, allowed", [("bm25", {"bm25"}), ("dense", {"dense"}), ("combsum", {"bm25", "dense"})]
+)
 def test_single_list_modes(tiny_index, mode, allowed):
     from lawglm.search.retrieval import Params
 
@@ -400,7 +442,13 @@ def test_unknown_mode_is_a_clear_error(monkeypatch, tiny_index):
 
 def test_ranker_search_is_fast(ranked):
     """CPU time per query on the ranker path (5 lists, ~100 candidates, MLP)."""
-    assert median_cpu_s(ranked, ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "工资被拖欠怎么办", "甲把乙打伤了要不要赔")) < 0.05
+    assert (
+        median_cpu_s(
+            ranked,
+            ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "工资被拖欠怎么办", "甲把乙打伤了要不要赔"),
+        )
+        < 0.05
+    )
 
 
 # --- a cross-encoder reranker a user brings ----------------------------------------------------------------
@@ -414,7 +462,9 @@ def tiny_cross_encoder(tmp_path_factory, tiny_articles):
 
     d = tmp_path_factory.mktemp("cross-encoder")
     chars = sorted({ch for a in tiny_articles for ch in article_document(a) if not ch.isspace()})
-    (d / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars), encoding="utf-8")
+    (d / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars), encoding="utf-8"
+    )
     tok = BertTokenizerFast(vocab_file=str(d / "vocab.txt"))
     torch.manual_seed(0)
     cfg = BertConfig(vocab_size=len(chars) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
@@ -474,7 +524,9 @@ def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker,
     from lawglm.search.retrieval import Params
 
     path, questions = trained_ranker
-    params = Params(ranker=str(path), questions=str(questions)) if mode == "ranker" else Params(mode="combsum")
+    params = (
+        Params(ranker=str(path), questions=str(questions)) if mode == "ranker" else Params(mode="combsum")
+    )
     lazy, eager = Retriever.load(tiny_index, params), _eager(tiny_index, params)
     assert isinstance(lazy.index.encoder(), StaticEncoder) and isinstance(lazy.index.embeddings, np.memmap)
     assert not isinstance(eager.index.encoder(), StaticEncoder)
@@ -514,11 +566,18 @@ def test_cli_search_does_not_import_torch(tiny_index):
     import subprocess
     import sys
 
-    code = ("import sys; from lawglm.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code, "search", "正当防卫", "--json", "--index-dir", str(tiny_index)],
-                         capture_output=True, text=True, timeout=120, check=False)
+    code = (
+        "import sys; from lawglm.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "search", "正当防卫", "--json", "--index-dir", str(tiny_index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     hits, loaded = out.stdout.strip().splitlines()
     assert json.loads(hits)[0]["law"] == "中华人民共和国刑法" and loaded == "[]"

@@ -43,7 +43,18 @@ def test_short_law_name():
 def test_char_tokens_are_unigrams_bigrams_and_whole_latin_words():
     from lawglm.search.text import char_tokens
 
-    assert char_tokens("民法典第1254条ABC") == ["民", "法", "典", "第", "民法", "法典", "典第", "1254", "条", "abc"]
+    assert char_tokens("民法典第1254条ABC") == [
+        "民",
+        "法",
+        "典",
+        "第",
+        "民法",
+        "法典",
+        "典第",
+        "1254",
+        "条",
+        "abc",
+    ]
     assert char_tokens("，。") == []
 
 
@@ -59,7 +70,12 @@ def test_rjieba_words_are_jiebas_on_statutes_and_questions(corpus):
         return [w.lower() for w in jieba.lcut(text) if _WORD.search(w) and w not in STOPWORDS]
 
     texts = [article_document(a) for a in corpus.articles[::50]]
-    texts += ["同事借我钱不还怎么办", "公司拖欠我三个月工资，我该怎么办？", "高空抛物砸伤人谁负责", "离婚时彩礼能要回来吗"]
+    texts += [
+        "同事借我钱不还怎么办",
+        "公司拖欠我三个月工资，我该怎么办？",
+        "高空抛物砸伤人谁负责",
+        "离婚时彩礼能要回来吗",
+    ]
     assert all(words(t) == jieba_words(t) for t in texts)
 
 
@@ -75,6 +91,8 @@ def test_an_index_tokenised_by_python_jieba_still_serves_and_says_how_to_update(
     manifest = current_path(d) / "manifest.json"
     m = json.loads(manifest.read_text(encoding="utf-8"))
     assert m["tokenizer"] == TOKENIZER_NAME
-    manifest.write_text(json.dumps({**m, "tokenizer": "jieba+bigram-v1"}, ensure_ascii=False), encoding="utf-8")
+    manifest.write_text(
+        json.dumps({**m, "tokenizer": "jieba+bigram-v1"}, ensure_ascii=False), encoding="utf-8"
+    )
     hits = Retriever.load(d).search("正当防卫", 3)
     assert hits and "jieba+bigram-v1" in capsys.readouterr().err

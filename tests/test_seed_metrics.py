@@ -39,15 +39,24 @@ def test_seed_rouge_counts_distinct_ngrams_and_bleu_has_a_brevity_penalty():
     BP = exp(1 - 17/9); BLEU = exp(-8/9) · (1 · 7/8 · 5/7 · 1/2)^(1/4) = 0.307378 -> 30.7378.
     """
     s = seed_scores("借款人应按期还款。", "借款人应当按期还款。逾期要付利息。")
-    assert s == {"seed_bleu4": 30.7378, "seed_rouge1": 57.1429, "seed_rouge2": 30.7692, "seed_rougeL": 53.3333}
+    assert s == {
+        "seed_bleu4": 30.7378,
+        "seed_rouge1": 57.1429,
+        "seed_rouge2": 30.7692,
+        "seed_rougeL": 53.3333,
+    }
     assert s["seed_bleu4"] == round(100 * math.exp(-8 / 9) * (5 / 16) ** 0.25, 4)
     assert s["seed_rouge1"] == round(100 * 4 / 7, 4)
     # lawglm's own scores count characters with repeats, so the two families differ on the same pair
-    assert round(100 * text_scores("借款人应按期还款。", "借款人应当按期还款。逾期要付利息。")["rouge1"], 4) != s["seed_rouge1"]
+    assert (
+        round(100 * text_scores("借款人应按期还款。", "借款人应当按期还款。逾期要付利息。")["rouge1"], 4)
+        != s["seed_rouge1"]
+    )
 
 
 def test_whitespace_is_a_character_for_seed_bleu_and_empty_predictions_score_zero():
-    """pred 合同 无效 (with a space), label 合同无效. jieba gives [合同, ' ', 无效]; the space vanishes when the
+    """pred 合同 无效 (with a space), label 合同无效. jieba gives [合同, ' ', 无效]; the space vanishes when
+    the
     words are joined, so every ROUGE is 100. BLEU sees 5 characters: p1 = 4/5, p2 = 2/4 (合同 无效),
     p3 = 0/3 -> 1/(2·3), p4 = 0/2 -> 1/(4·2), BP = 1 (5 > 4): (4/5 · 1/2 · 1/6 · 1/8)^(1/4) = (1/120)^(1/4)
     -> 30.2138. An empty prediction (ptuning/main.py would raise) scores 0 and is counted."""
@@ -76,12 +85,20 @@ def test_report_prints_seed_scores_beside_ours(corpus):
              (("retrieval-only", "合同无效"), ("legal-lora", "结论：合同有效。\n\n法律依据：\n1. 略"))]
     modes = {m: score([p for p in preds if p.mode == m], corpus) for m in ("retrieval-only", "legal-lora")}
     ro = modes["retrieval-only"]
-    assert (ro["seed_bleu4"], ro["seed_rouge1"], ro["seed_rougeL"], ro["seed_empty"]) == (35.36, 50.0, 50.0, 0)
+    assert (ro["seed_bleu4"], ro["seed_rouge1"], ro["seed_rougeL"], ro["seed_empty"]) == (
+        35.36,
+        50.0,
+        50.0,
+        0,
+    )
     assert ro["seed_rougeL_conclusion"] == 50.0  # retrieval-only: the whole answer
     # the 结论 [合同 有效 。] against [合同 有效]: LCS 2, P = 2/3, R = 1, F = 4/5
     assert modes["legal-lora"]["seed_rougeL_conclusion"] == 80.0
     text = format_generation_report({"data": "d", "rows": 1, "modes": modes}).splitlines()
     keys = [line.split()[0] for line in text[2:-1]]
-    assert keys.index("seed_bleu4") == keys.index("bleu4") + 1 and keys.index("seed_rougeL") == keys.index("rougeL") + 1
+    assert (
+        keys.index("seed_bleu4") == keys.index("bleu4") + 1
+        and keys.index("seed_rougeL") == keys.index("rougeL") + 1
+    )
     row = next(line for line in text if line.split()[0] == "seed_rouge1")
     assert row.split()[1:] == ["50.0", str(modes["legal-lora"]["seed_rouge1"])]

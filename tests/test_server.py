@@ -196,7 +196,9 @@ def test_verify_flags_invented_articles(client):
 
 def test_verify_with_sources_checks_support_and_corrects(client, tiny_corpus):
     a47 = tiny_corpus.get("中华人民共和国劳动合同法", 47)  # the server's corpus is the tiny one
-    text = f"《劳动合同法》第四十六条规定：“{a47.text.split('。')[0]}”《民法典》第1254条规定，借款应当按期归还。"
+    text = (
+        f"《劳动合同法》第四十六条规定：“{a47.text.split('。')[0]}”《民法典》第1254条规定，借款应当按期归还。"
+    )
     r = client.post("/v1/citations/verify", json={"text": text, "sources": ["劳动合同法47", "民法典1254"]})
     body = r.json()
     assert r.status_code == 200 and body["all_verified"] and body["all_supported"] is False
@@ -207,7 +209,9 @@ def test_verify_with_sources_checks_support_and_corrects(client, tiny_corpus):
     plain = client.post("/v1/citations/verify", json={"text": text}).json()  # no sources: existence only
     assert plain["citations"][0]["supported"] is None and plain["text"] is None
     r = client.post("/v1/citations/verify", json={"text": text, "sources": ["火星法1"]})
-    assert r.status_code == 422 and error_fields(r) == ["sources"] and "火星法1" in r.json()["detail"][0]["msg"]
+    assert (
+        r.status_code == 422 and error_fields(r) == ["sources"] and "火星法1" in r.json()["detail"][0]["msg"]
+    )
 
 
 def test_answers_carry_support_on_every_endpoint(make_client, fixed_reply_assistant, support_reply):
@@ -292,7 +296,9 @@ def test_serve_binds_first_and_says_what_it_prepares(make_client, tmp_path, tiny
         assert all(p is None or p["stage"] in ("start", "index", "model") for p in seen)
         assert c.get("/").status_code == 200
         limits = r.json()["limits"]
-        assert limits["max_new_tokens"]["max"] == settings.max_new_tokens and limits["temperature"]["max"] == 2
+        assert (
+            limits["max_new_tokens"]["max"] == settings.max_new_tokens and limits["temperature"]["max"] == 2
+        )
         go.set()
         for _ in range(400):
             r = c.get("/readyz")
@@ -379,14 +385,24 @@ def test_queue_full_is_503_with_retry_after(make_client, model_assistant):
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.parametrize("path, payload, field", [
-    ("/v1/legal/ask", {"question": QUESTION, "max_length": 15}, "max_length"),
-    ("/v1/legal/ask", {"question": "问" * 1500, "max_length": 64}, "question"),  # does not fit: tokenizer check
-    ("/v1/legal/ask", {"question": QUESTION, "adapter": "nope"}, "adapter"),
-    ("/chatglm", {"prompt": QUESTION, "history": [], "temperature": "hot"}, "temperature"),
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": QUESTION}], "max_tokens": 10 ** 6},
-     "max_tokens"),
-])
+@pytest.mark.parametrize(
+    "path, payload, field",
+    [
+        ("/v1/legal/ask", {"question": QUESTION, "max_length": 15}, "max_length"),
+        (
+            "/v1/legal/ask",
+            {"question": "问" * 1500, "max_length": 64},
+            "question",
+        ),  # does not fit: tokenizer check
+        ("/v1/legal/ask", {"question": QUESTION, "adapter": "nope"}, "adapter"),
+        ("/chatglm", {"prompt": QUESTION, "history": [], "temperature": "hot"}, "temperature"),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": QUESTION}], "max_tokens": 10**6},
+            "max_tokens",
+        ),
+    ],
+)
 def test_bad_options_are_refused_before_the_queue(make_client, model_assistant, path, payload, field):
     """Issue 15: a bad option waited behind the whole queue before its 422; now it never reaches the queue."""
     c = make_client(model_assistant, queue_size=1)
@@ -427,13 +443,17 @@ def test_model_answer_streams_and_counts_tokens(make_client, model_assistant):
     assert f"lawglm_tokens_generated_total {tokens}" in c.get("/metrics").text
 
 
-def test_streamed_model_citations_are_verified_and_inventions_flagged(make_client, model_assistant, tiny_corpus):
+def test_streamed_model_citations_are_verified_and_inventions_flagged(
+    make_client, model_assistant, tiny_corpus
+):
     from doubles import Recorded
 
     from lawglm.answer.assistant import Assistant
 
     real = tiny_corpus.get("中华人民共和国民法典", 1254)
-    reply = f"依据{real.citation}，由侵权人承担责任；另见《中华人民共和国民法典》第9999条和《月球开发法》第3条。"
+    reply = (
+        f"依据{real.citation}，由侵权人承担责任；另见《中华人民共和国民法典》第9999条和《月球开发法》第3条。"
+    )
     recorded = Assistant(model_assistant.retriever, Recorded(reply), model_assistant.settings)
     r = make_client(recorded).post("/v1/legal/ask", json={"question": QUESTION, "stream": True,
                                                           "answer_shape": "free"})
@@ -456,7 +476,9 @@ def test_answer_shape_per_request(make_client, model_assistant, shape):
     assert body["answer"].startswith("结论：") == (shape == "grounded")
     if shape == "grounded":  # whatever the tiny model writes, the basis is verbatim and supported
         assert "法律依据：" in body["answer"] and body["citations"]
-        assert all(x["supported"] for x in body["citations"] if x["raw"] in body["answer"].split("法律依据：")[1])
+        assert all(
+            x["supported"] for x in body["citations"] if x["raw"] in body["answer"].split("法律依据：")[1]
+        )
     bad = c.post("/v1/legal/ask", json={"question": QUESTION, "answer_shape": "poem"})
     assert bad.status_code == 422 and "answer_shape" in bad.text
     chat = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}],
@@ -466,8 +488,10 @@ def test_answer_shape_per_request(make_client, model_assistant, shape):
 
 
 # --- contracts -------------------------------------------------------------------------------------
-SALE_REQUEST = ("帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，单价3000元，"
-                "红源牌实木椅40把，单价800元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。")
+SALE_REQUEST = (
+    "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，单价3000元，"
+    "红源牌实木椅40把，单价800元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。"
+)
 
 
 def test_contract_templates_and_schema(client):
@@ -510,11 +534,15 @@ def test_contract_errors(client):
     r = client.post("/v1/contracts/draft", json={"request": "今天天气怎么样？"})
     assert r.status_code == 422 and r.json()["choices"]
     assert client.post("/v1/contracts/draft", json={}).status_code == 422
-    assert client.post("/v1/contracts/draft", params={"format": "pdf"}, json={"template": "sale"}).status_code == 422
+    assert (
+        client.post("/v1/contracts/draft", params={"format": "pdf"}, json={"template": "sale"}).status_code
+        == 422
+    )
 
 
 # --- index administration --------------------------------------------------------------------------
-# A fictional statute written for this test (not real law), in the plain-text format statutes are published in.
+# A fictional statute written for this test (not real law), in the plain-text format statutes are published
+# in.
 FICTIONAL_LAW = """中华人民共和国在线更新测试法
 第一章 总则
 第一条 为了检验法规库在线更新功能，制定本法。
@@ -615,9 +643,24 @@ def test_cli_serve_builds_missing_index_then_serves(tmp_path, tiny_articles):
     write_jsonl(tiny_articles, corpus)
     index_dir, port = tmp_path / "index", free_port()
     env = {**os.environ, "LAWGLM_CORPUS": str(corpus), "LAWGLM_ENCODER": "none"}  # BM25-only: quick to build
-    proc = subprocess.Popen([sys.executable, "-m", "lawglm.cli", "serve", "--llm", "none", "--port", str(port),
-                             "--index-dir", str(index_dir)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lawglm.cli",
+            "serve",
+            "--llm",
+            "none",
+            "--port",
+            str(port),
+            "--index-dir",
+            str(index_dir),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline, ready = time.monotonic() + 60, None
         while time.monotonic() < deadline and proc.poll() is None:

@@ -39,7 +39,9 @@ def test_chat_completion(retrieval_url, corpus):
     cites = resp.model_extra["citations"]
     assert cites and all(c["verified"] for c in cites)
     assert all(c["text"] == corpus.get(c["law"], c["article_no"]).text for c in cites)
-    assert ("中华人民共和国民法典", 1254) in {(h["law"], h["article_no"]) for h in resp.model_extra["retrieved"]}
+    assert ("中华人民共和国民法典", 1254) in {
+        (h["law"], h["article_no"]) for h in resp.model_extra["retrieved"]
+    }
 
 
 def test_chat_completion_stream(retrieval_url):
@@ -81,7 +83,9 @@ def test_model_backed_chat_and_adapter_names(live_server, model_assistant):
                                      messages=[{"role": "user", "content": QUESTION}])
     assert 0 < resp.usage.completion_tokens <= 5  # max_tokens caps the reply alone
     for other in ids[1:]:  # the backbone / each adapter is selectable by name
-        r = c.chat.completions.create(model=other, max_tokens=128, messages=[{"role": "user", "content": QUESTION}])
+        r = c.chat.completions.create(
+            model=other, max_tokens=128, messages=[{"role": "user", "content": QUESTION}]
+        )
         assert r.model == other
     with pytest.raises(openai.UnprocessableEntityError) as err:
         c.chat.completions.create(model="lawglm", max_tokens=model_assistant.context_length,

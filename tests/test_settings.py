@@ -127,7 +127,9 @@ def test_department_filters_answers_on_every_surface(make_client, retrieval_assi
     with pytest.raises(InvalidRequest, match="^department: "):
         retrieval_assistant.ask("借款合同的利息怎么约定", department="火星法")
     client = make_client(retrieval_assistant)
-    body = client.post("/v1/legal/ask", json={"question": "借款合同的利息怎么约定", "department": dept}).json()
+    body = client.post(
+        "/v1/legal/ask", json={"question": "借款合同的利息怎么约定", "department": dept}
+    ).json()
     assert body["retrieved"] and {h["department"] for h in body["retrieved"]} == {dept}
     r = client.post("/v1/legal/ask", json={"question": "借款合同的利息怎么约定", "department": "火星法"})
     assert r.status_code == 422 and "department" in r.text

@@ -36,7 +36,8 @@ levels = {}
 for a in c.articles:
     levels[a.level] = levels.get(a.level, 0) + 1
 a = c.lookup("民间借贷规定", "第二十五条")
-print(json.dumps({"source": c.source, "levels": levels, "law": a.law, "status": a.status}, ensure_ascii=False))
+info = {"source": c.source, "levels": levels, "law": a.law, "status": a.status}
+print(json.dumps(info, ensure_ascii=False))
 """
 
 
@@ -46,14 +47,24 @@ def test_a_fresh_copy_without_shared_has_interpretations(tmp_path):
     assert not (tmp_path / "shared").exists() and not (tmp_path.parent / "shared" / "corpus").exists()
     env = {**os.environ, "PYTHONPATH": str(pkg.parent), "LAWGLM_HOME": str(tmp_path / "home")}
     env.pop("LAWGLM_CORPUS", None)
-    out = subprocess.run([sys.executable, "-c", FRESH], cwd=pkg.parent, env=env, capture_output=True, text=True, check=False,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH],
+        cwd=pkg.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert Path(info["source"]) == pkg / "data" / "corpus"
     assert info["levels"]["司法解释"] > 5000 and info["levels"]["行政法规"] > 10000
     assert info["levels"]["法律"] > 20000 and info["levels"].get("部门规章", 0) > 0
-    assert info["law"] == "最高人民法院关于审理民间借贷案件适用法律若干问题的规定" and info["status"] == "现行有效"
+    assert (
+        info["law"] == "最高人民法院关于审理民间借贷案件适用法律若干问题的规定"
+        and info["status"] == "现行有效"
+    )
 
 
 def test_shipped_data_is_portable_and_matches_its_manifest():
@@ -75,7 +86,10 @@ def test_default_corpus_short_names_doc_numbers_and_versions(default):
     corpus = default
     assert corpus.lookup("民间借贷规定", "第二十五条").law.endswith("民间借贷案件适用法律若干问题的规定")
     assert corpus.lookup("婚姻家庭编解释二", "第八条").level == "司法解释"
-    assert corpus.lookup("法释〔2024〕1号", "2").law == "最高人民法院关于审理涉彩礼纠纷案件适用法律若干问题的规定"
+    assert (
+        corpus.lookup("法释〔2024〕1号", "2").law
+        == "最高人民法院关于审理涉彩礼纠纷案件适用法律若干问题的规定"
+    )
     assert corpus.lookup("工伤保险条例", "14").level == "行政法规"
     # 刑法: LawRefBook's 2023-12-29 text is newer than laws.db's 2020-12-26 one; the older is history
     versions = corpus.versions("中华人民共和国刑法", 20)

@@ -51,7 +51,9 @@ def test_misattributed_quote_is_corrected_to_the_source_it_comes_from(corpus):
     assert (fixed.law, fixed.article_no, fixed.article) == (LABOR, 47, a47) and fixed.supported
     assert fixed.support["corrected_from"] == "《劳动合同法》第四十六条"
     assert fixed.raw == "《劳动合同法》第四十七条" and out[fixed.span[0]:fixed.span[1]] == "第四十七条"
-    assert out[civil.span[0]:civil.span[1]] == "第一千二百五十四条" and civil.supported  # spans after it moved
+    assert (
+        out[civil.span[0] : civil.span[1]] == "第一千二百五十四条" and civil.supported
+    )  # spans after it moved
     assert reason_text(fixed) == "原文写作第四十六条，已更正"
 
 
@@ -61,7 +63,9 @@ def test_quote_from_another_law_is_corrected_with_the_law_name(corpus):
     text = f"《劳动合同法》第二十五条规定：“{quote}”"
     out, [c] = run(text, [labor_law_25, corpus.get(LABOR, 39)], corpus)
     assert out.startswith(f"《{LABOR_LAW}》第二十五条规定") and c.supported and c.law == LABOR_LAW
-    assert c.support["corrected_from"] == "《劳动合同法》第二十五条" and out[c.span[0]:c.span[1]].startswith("《")
+    assert c.support["corrected_from"] == "《劳动合同法》第二十五条" and out[
+        c.span[0] : c.span[1]
+    ].startswith("《")
 
 
 def test_quote_from_no_source_says_which_article_it_really_comes_from(corpus):
@@ -78,9 +82,13 @@ def test_quote_from_no_source_says_which_article_it_really_comes_from(corpus):
 def test_quote_with_a_changed_number_is_not_supported(corpus):
     a = corpus.get(CRIMINAL, 264)
     assert a.text.count("处三年以下有期徒刑") == 1
-    wrong = a.text.replace("处三年以下", "处五年以下")  # 2 of ~140 trigrams differ: n-grams alone would pass it
+    wrong = a.text.replace(
+        "处三年以下", "处五年以下"
+    )  # 2 of ~140 trigrams differ: n-grams alone would pass it
     _, [c] = run(f"《刑法》第二百六十四条规定：“{wrong}”", [a], corpus)
-    assert c.support["reason"] == "quote_mismatch" and c.support["score"] > 0.95 and "五" in c.support["differs"]
+    assert (
+        c.support["reason"] == "quote_mismatch" and c.support["score"] > 0.95 and "五" in c.support["differs"]
+    )
 
 
 def test_quote_with_added_words_is_not_supported(corpus):
@@ -101,9 +109,15 @@ def test_claim_that_says_what_the_article_says_is_supported(corpus):
 def test_claim_that_changes_a_modal_adds_or_says_something_else_is_unrelated(corpus):
     a1165, a1254 = corpus.get(CIVIL, 1165), corpus.get(CIVIL, 1254)
     clause = next(s for s in a1254.text.split("；") if "自己不是侵权人" in s)
-    cases = [(a1254, "一千二百五十四", clause.replace("不是", "是") + "。"),  # a dropped 不: >0.9 trigrams match
-             (a1165, "一千一百六十五", first_sentence(a1165.text)[:-1] + "，并应当公开赔礼道歉、赔偿全部精神损失。"),
-             (a1165, "一千一百六十五", "借款合同应当采用书面形式，利息不得预先在本金中扣除。")]
+    cases = [
+        (a1254, "一千二百五十四", clause.replace("不是", "是") + "。"),  # a dropped 不: >0.9 trigrams match
+        (
+            a1165,
+            "一千一百六十五",
+            first_sentence(a1165.text)[:-1] + "，并应当公开赔礼道歉、赔偿全部精神损失。",
+        ),
+        (a1165, "一千一百六十五", "借款合同应当采用书面形式，利息不得预先在本金中扣除。"),
+    ]
     for art, no, claim in cases:
         _, [c] = run(f"依据《民法典》第{no}条，{claim}", [art], corpus)
         assert not c.supported and c.support["reason"] == "unrelated", claim
@@ -153,7 +167,9 @@ def test_quote_shared_by_two_sources_is_not_re_pointed(corpus):
     labor_law = corpus.get(LABOR_LAW, 25)
     common = art.text.split("\n")[0]
     assert common in labor_law.text  # both begin 劳动者有下列情形之一的，用人单位可以解除劳动合同：
-    out, [c] = run(f"《民法典》第一千零四十二条规定：“{common}”", [art, labor_law, corpus.get(CIVIL, 1042)], corpus)
+    out, [c] = run(
+        f"《民法典》第一千零四十二条规定：“{common}”", [art, labor_law, corpus.get(CIVIL, 1042)], corpus
+    )
     assert out.startswith("《民法典》第一千零四十二条") and c.support["reason"] == "quote_mismatch"
 
 
@@ -180,9 +196,19 @@ def test_retrieval_only_answers_are_supported(retrieval_assistant):
     assert all(c.support["score"] == 1.0 for c in ans.citations)
 
 
-@pytest.mark.parametrize("text", ["", "第", "《》第条", "《民法典》第一千二百五十四条“", "“”《民法典》第1254条（",
-                                  "根据《民法典》第1254条、第1255条至第1258条和第十、十一条规定：\n\n\n",
-                                  "《" * 500 + "民法典》第1254条" + "”" * 50, "１２５４条\x00\ufeff《民法典》第１２５４条："])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "第",
+        "《》第条",
+        "《民法典》第一千二百五十四条“",
+        "“”《民法典》第1254条（",
+        "根据《民法典》第1254条、第1255条至第1258条和第十、十一条规定：\n\n\n",
+        "《" * 500 + "民法典》第1254条" + "”" * 50,
+        "１２５４条\x00\ufeff《民法典》第１２５４条：",
+    ],
+)
 def test_odd_text_never_raises(corpus, text):
     out, cites = run(text, [corpus.get(CIVIL, 1254)], corpus)
     assert isinstance(out, str) and all(c.support and "reason" in c.support for c in cites)
@@ -195,8 +221,15 @@ def test_unchecked_citations_serialise_as_null(corpus):
 
 # --- sources named by a person ----------------------------------------------------------------------
 def test_parse_sources_compact_and_citation_forms(corpus):
-    arts = parse_sources(["民法典1079,劳动合同法85；《中华人民共和国刑法》第二十条、第二十一条", "民法典1079"], corpus)
-    assert [(a.law, a.article_no) for a in arts] == [(CRIMINAL, 20), (CRIMINAL, 21), (CIVIL, 1079), (LABOR, 85)]
+    arts = parse_sources(
+        ["民法典1079,劳动合同法85；《中华人民共和国刑法》第二十条、第二十一条", "民法典1079"], corpus
+    )
+    assert [(a.law, a.article_no) for a in arts] == [
+        (CRIMINAL, 20),
+        (CRIMINAL, 21),
+        (CIVIL, 1079),
+        (LABOR, 85),
+    ]
     for bad in ("火星法1", "民法典99999", "《民法典》第99999条"):
         with pytest.raises(ValueError, match="sources"):
             parse_sources(bad, corpus)
@@ -204,7 +237,8 @@ def test_parse_sources_compact_and_citation_forms(corpus):
 
 def test_cli_verify_with_sources(capsys, corpus, tmp_path):
     a85 = corpus.get(LABOR, 85)
-    text = f"《劳动合同法》第五十条规定：“{a85.text.split('；')[0]}”另《民法典》第一千零七十九条规定，借款应当按期归还。"
+    text = (f"《劳动合同法》第五十条规定：“{a85.text.split('；')[0]}”另《民法典》第一千零七十九条规定，"
+        "借款应当按期归还。")
     with pytest.raises(SystemExit) as exc:
         main(["verify", text, "--sources", "劳动合同法85,劳动合同法50", "--sources", "民法典1079"])
     out = capsys.readouterr().out

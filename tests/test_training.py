@@ -46,16 +46,22 @@ def test_conversations_format_roles_and_loss_flags(tmp_path):
     assert ex.tools == [{"name": "lookup"}]
 
 
-@pytest.mark.parametrize("rows, needle", [
-    (['{"question": "q", "answer": "a"}', '{"question": "q", "answer": "a"}', "{not json"], ":3: invalid JSON"),
-    ([{"question": "q", "answer": "a"}, {"question": "q"}], ":2: missing field 'answer'"),
-    ([{"question": "q", "answer": 5}], ":1: field 'answer' must be a string"),
-    ([{"conversations": [{"role": "judge", "content": "x"}]}], "unknown role 'judge'"),
-    ([{"conversations": [{"role": "user", "content": "x"}]}], "no turn is trained"),
-    ([{"question": "q", "answer": "a", "gold": [{"law": "民法典"}]}], "field 'gold'"),
-    ([[1, 2]], ":1: expected a JSON object"),
-    ([{"foo": 1}], "cannot tell the format"),
-])
+@pytest.mark.parametrize(
+    "rows, needle",
+    [
+        (
+            ['{"question": "q", "answer": "a"}', '{"question": "q", "answer": "a"}', "{not json"],
+            ":3: invalid JSON",
+        ),
+        ([{"question": "q", "answer": "a"}, {"question": "q"}], ":2: missing field 'answer'"),
+        ([{"question": "q", "answer": 5}], ":1: field 'answer' must be a string"),
+        ([{"conversations": [{"role": "judge", "content": "x"}]}], "unknown role 'judge'"),
+        ([{"conversations": [{"role": "user", "content": "x"}]}], "no turn is trained"),
+        ([{"question": "q", "answer": "a", "gold": [{"law": "民法典"}]}], "field 'gold'"),
+        ([[1, 2]], ":1: expected a JSON object"),
+        ([{"foo": 1}], "cannot tell the format"),
+    ],
+)
 def test_bad_data_names_file_and_line(tmp_path, rows, needle):
     f = write_jsonl(tmp_path / "bad.jsonl", rows)
     with pytest.raises(DataError) as err:
@@ -68,7 +74,9 @@ def test_empty_file_and_blank_records(tmp_path, caplog):
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(DataError, match="empty data file"):
         load_examples(str(empty))
-    f = write_jsonl(tmp_path / "d.jsonl", [{"question": "q", "answer": " "}, {"question": "q2", "answer": "a2"}])
+    f = write_jsonl(
+        tmp_path / "d.jsonl", [{"question": "q", "answer": " "}, {"question": "q2", "answer": "a2"}]
+    )
     exs = load_examples(f)
     assert [e.question for e in exs] == ["q2"] and "lines 1" in caplog.text
 
@@ -78,7 +86,9 @@ def test_cli_train_rejects_bad_data_before_loading_a_model(tmp_path, capsys):
 
     f = write_jsonl(tmp_path / "bad.jsonl", [{"question": "q", "answer": "a"}, "[oops"])
     with pytest.raises(SystemExit) as code:
-        main(["train", "--data", f, "--out", str(tmp_path / "out"), "--model", str(tmp_path / "no-such-model")])
+        main(
+            ["train", "--data", f, "--out", str(tmp_path / "out"), "--model", str(tmp_path / "no-such-model")]
+        )
     err = capsys.readouterr().err.strip().splitlines()
     assert code.value.code == 1 and len(err) == 1 and "bad.jsonl:2: invalid JSON" in err[0]
     assert not (tmp_path / "out").exists()
@@ -97,8 +107,13 @@ def _trained_text(tok, enc) -> str:
 
 
 def test_loss_mask_follows_roles(tiny_tok):
-    turns = [Turn("system", "系统说明", False), Turn("user", "第一问", False), Turn("assistant", "不训练的答", False),
-             Turn("user", "第二问", True), Turn("assistant", "要训练的答", True)]
+    turns = [
+        Turn("system", "系统说明", False),
+        Turn("user", "第一问", False),
+        Turn("assistant", "不训练的答", False),
+        Turn("user", "第二问", True),
+        Turn("assistant", "要训练的答", True),
+    ]
     enc = encode_turns(tiny_tok, turns, 1000, 1000)
     assert len(enc.labels) == len(enc.input_ids)
     trained = _trained_text(tiny_tok, enc)
@@ -128,7 +143,10 @@ def test_gold_citation_is_appended_only_when_missing(tiny_corpus):
 
 
 # --- real training on tiny models ----------------------------------------------------------
-TOY = [{"prompt": "个体工商户", "response": "自然人从事工商业经营"}, {"prompt": "农民专业合作社", "response": "互助性经济组织"}]
+TOY = [
+    {"prompt": "个体工商户", "response": "自然人从事工商业经营"},
+    {"prompt": "农民专业合作社", "response": "互助性经济组织"},
+]
 
 
 def _cfg(tmp_path, model_dir, method, **kw):
@@ -188,9 +206,13 @@ def test_training_reduces_loss_saves_and_reloads(tmp_path, request, method, fixt
 def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_gemma_dir):
     from lawglm.train.sft import train
 
-    train(_cfg(tmp_path, tiny_gemma_dir, "lora", max_steps=4, save_steps=2, eval_data=None), echo=lambda m: None)
-    meta = train(_cfg(tmp_path, tiny_gemma_dir, "lora", max_steps=6, save_steps=2, eval_data=None, resume=True),
-                 echo=lambda m: None)
+    train(
+        _cfg(tmp_path, tiny_gemma_dir, "lora", max_steps=4, save_steps=2, eval_data=None), echo=lambda m: None
+    )
+    meta = train(
+        _cfg(tmp_path, tiny_gemma_dir, "lora", max_steps=6, save_steps=2, eval_data=None, resume=True),
+        echo=lambda m: None,
+    )
     log = [json.loads(x) for x in (tmp_path / "out-lora" / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [1, 2, 3, 4, 5, 6] and meta["metrics"]["steps"] == 6
     assert [p.name for p in (tmp_path / "out-lora" / "checkpoints").iterdir()] == ["step-6"]

@@ -26,7 +26,8 @@ from lawglm.statutes.ingest import IngestError
 
 CONSUMER = "中华人民共和国消费者权益保护法"
 COOP = "中华人民共和国农民专业合作社法"
-FAKE = "# 中华人民共和国测试法\n施行日期：2030-01-01\n第一章　总　则\n第一条　为了测试更新，制定本法。\n第二条　本法适用于测试。\n"
+FAKE = ("# 中华人民共和国测试法\n施行日期：2030-01-01\n第一章　总　则\n第一条　为了测试更新，制定本法。"
+    "\n第二条　本法适用于测试。\n")
 
 
 @pytest.fixture
@@ -143,7 +144,9 @@ def test_older_version_stays_historical(index_dir, tmp_path):
 
 def test_repeal_notice_and_added_law(index_dir, tmp_path, encoded):
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "repeal.txt").write_text(f"{COOP}\n状态：已废止\n施行日期：2030年6月1日\n", encoding="utf-8")
+    (tmp_path / "in" / "repeal.txt").write_text(
+        f"{COOP}\n状态：已废止\n施行日期：2030年6月1日\n", encoding="utf-8"
+    )
     (tmp_path / "in" / "test.md").write_text(FAKE, encoding="utf-8")
     plan = plan_update(index_dir, [tmp_path / "in"])
     assert plan.added == ["中华人民共和国测试法"] and plan.changed == [COOP] and plan.removed == [COOP]
@@ -196,7 +199,9 @@ def test_progress_callback_and_rollback(index_dir, tmp_path):
     p1, _ = amended(old.corpus.articles, CONSUMER, tmp_path, change=25, name="a.txt")
     p2, _ = amended(old.corpus.articles, CONSUMER, tmp_path, change=24, date="2032年1月1日", name="b.txt")
     seen = []
-    v1 = apply_update(index_dir, [p1], progress=False, progress_callback=lambda d, t, s: seen.append((d, t, s)))
+    v1 = apply_update(
+        index_dir, [p1], progress=False, progress_callback=lambda d, t, s: seen.append((d, t, s))
+    )
     assert seen[0][2] == "parse" and seen[-1][0] == seen[-1][1] and [d for d, _, _ in seen] == sorted(
         d for d, _, _ in seen)
     v2 = apply_update(index_dir, [p2], progress=False)

@@ -22,7 +22,9 @@ LABELS = {"claim": "支持回答中的说法", "related": "检索到的相关条
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+    )
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -101,8 +103,11 @@ def test_contract_tab_drafts_and_offers_docx(page):
     page.click("#tab-contract")
     assert page.locator("#panel-contract").is_visible() and not page.locator("#panel-qa").is_visible()
     page.wait_for_function("document.querySelectorAll('#template option').length > 1")
-    page.fill("#contract-request", "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，"
-                                   "单价3000元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。")
+    page.fill(
+        "#contract-request",
+        "帮我起草一份家具买卖合同，乙方是北京红源家具有限责任公司，购买红源牌实木餐桌10张，"
+        "单价3000元。争议解决方式选择诉讼，管辖法院约定为北京市海淀区人民法院。",
+    )
     # before a draft: no dead DOCX button (`.button` once overrode `hidden`) and no empty document panel
     assert not page.locator("#docx-link").is_visible() and not page.locator("#contract-output").is_visible()
     page.click("#draft")
@@ -123,7 +128,10 @@ def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_ser
 
     url = live_server(fixed_reply_assistant(support_reply["reply"]))
     first, wrong = support_reply["first"], support_reply["wrong"]
-    for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+    for name, viewport in (
+        ("desktop", {"width": 1280, "height": 900}),
+        ("phone", {"width": 390, "height": 844}),
+    ):
         pg = browser.new_page(viewport=viewport)
         errors = []
         pg.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
@@ -135,8 +143,13 @@ def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_ser
         answer = pg.locator(".bot .text").first.text_content()
         assert first.citation in answer and wrong.citation not in answer  # the number as corrected
         fixed = pg.locator(".citation.ok")
-        assert fixed.count() == 1 and fixed.locator(".cite-note").text_content() == f"原文写作{wrong.label}，已更正"
-        assert fixed.locator(".pill-ok").text_content() == "支持回答中的说法"  # the answer's own quote, borne out
+        assert (
+            fixed.count() == 1
+            and fixed.locator(".cite-note").text_content() == f"原文写作{wrong.label}，已更正"
+        )
+        assert (
+            fixed.locator(".pill-ok").text_content() == "支持回答中的说法"
+        )  # the answer's own quote, borne out
         amber = pg.locator(".citation.warn")
         assert amber.count() == 2
         assert [amber.nth(i).locator(".cite-note").text_content() for i in range(2)] == [
@@ -152,7 +165,9 @@ def test_unsupported_citations_are_amber_cards_with_the_reason(browser, live_ser
         assert not errors, errors
 
 
-def test_grounded_answer_lays_out_conclusion_next_steps_and_basis_cards(browser, live_server, model_assistant):
+def test_grounded_answer_lays_out_conclusion_next_steps_and_basis_cards(
+    browser, live_server, model_assistant
+):
     from lawglm.answer.assistant import Assistant
     from lawglm.answer.grounded import FROM_SOURCES
     from lawglm.settings import Settings
@@ -171,7 +186,9 @@ def test_grounded_answer_lays_out_conclusion_next_steps_and_basis_cards(browser,
     titles = [t.strip() for t in pg.locator(".bot .section-title").all_text_contents()]
     assert titles[:2] == ["结论", "下一步"] and "法律依据" in titles
     conclusion = pg.locator(".bot .conclusion")  # the tiny random model says nothing usable: a quoted rule
-    assert conclusion.text_content().startswith(FROM_SOURCES) and "quoted" in conclusion.get_attribute("class")
+    assert conclusion.text_content().startswith(FROM_SOURCES) and "quoted" in conclusion.get_attribute(
+        "class"
+    )
     steps = pg.locator(".bot .next-steps li").all_text_contents()
     assert any("仲裁" in s for s in steps)  # a labour dispute (the tiny corpus has no limitation article)
     assert pg.locator(".citation.warn, .citation.bad").count() == 0
@@ -192,7 +209,9 @@ def _box(pg, selector: str) -> dict:
     return pg.locator(selector).first.bounding_box()
 
 
-def test_the_conclusion_stays_in_view_and_the_buttons_fit_at_1280x800(browser, live_server, retrieval_assistant):
+def test_the_conclusion_stays_in_view_and_the_buttons_fit_at_1280x800(
+    browser, live_server, retrieval_assistant
+):
     """After an answer with several cards, the start of the answer is what the reader sees (in the
     conversation box on a desktop, on the screen on a phone), and 提交 / 停止 / 清除历史 are on screen."""
     url = live_server(retrieval_assistant)
@@ -212,7 +231,10 @@ def test_the_conclusion_stays_in_view_and_the_buttons_fit_at_1280x800(browser, l
         scrolled = pg.evaluate("document.getElementById('conversation').scrollTop + window.scrollY")
         assert scrolled > 0  # the view moved to the new answer ...
         start = pg.locator(".turn").last.locator(".bot .text").bounding_box()
-        assert 0 <= start["y"] and start["y"] + 20 <= height, (width, start)  # the answer's first line is on screen
+        assert 0 <= start["y"] and start["y"] + 20 <= height, (
+            width,
+            start,
+        )  # the answer's first line is on screen
         if width > 860:
             box = _box(pg, "#conversation")
             assert box["y"] <= start["y"] <= box["y"] + box["height"] - 20  # and inside the scrolling box
@@ -278,4 +300,6 @@ def test_a_greeting_shows_no_empty_article_list(page):
     page.click("#submit")
     page.wait_for_function("!document.querySelector('.turn .bot .text').classList.contains('streaming')")
     assert "lawglm" in page.locator(".turn .bot .text").text_content()
-    assert not page.locator(".turn .retrieved").is_visible() and "（0）" not in page.inner_text("#conversation")
+    assert not page.locator(".turn .retrieved").is_visible() and "（0）" not in page.inner_text(
+        "#conversation"
+    )

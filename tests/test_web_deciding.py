@@ -38,8 +38,9 @@ def test_the_deciding_clause_is_marked_and_first(browser, live_server, retrieval
         box = mark.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 1  # on screen, no sideways scroll
         assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
-        assert page.evaluate("getComputedStyle(document.querySelector('mark.deciding-clause')).backgroundColor") \
-            not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert page.evaluate(
+            "getComputedStyle(document.querySelector('mark.deciding-clause')).backgroundColor"
+        ) not in ("rgba(0, 0, 0, 0)", "transparent")
         # every retrieved article in full, one tap away
         full = page.locator(".bot .text details.basis-full").first
         assert not full.locator(".card").first.is_visible()

@@ -25,7 +25,8 @@ CRIMINAL_LAW = "中华人民共和国刑法"
 
 @pytest.fixture(scope="module")
 def amended_assistant(tmp_path_factory, tiny_articles, tiny_encoder, corpus):
-    """Retrieval-only Assistant over the tiny articles plus the last two 刑法 amending acts, all from laws.db."""
+    """Retrieval-only Assistant over the tiny articles plus the last two 刑法 amending acts, all from
+    laws.db."""
     from lawglm.answer.assistant import Assistant
     from lawglm.search.index import build_index
     from lawglm.settings import Settings
@@ -80,12 +81,16 @@ def test_both_tabs_fit_the_screen(browser, live_server, amended_assistant, size)
     assert pg.locator(".turn .citation").count() >= 3  # several cards
     _fits(pg, "answer tab")
     if size[0] < 860:  # narrow screens: the page scrolls, the answer is no box scrolling inside it
-        inner = pg.evaluate("(n => [n.scrollHeight, n.clientHeight])(document.getElementById('conversation'))")
+        inner = pg.evaluate(
+            "(n => [n.scrollHeight, n.clientHeight])(document.getElementById('conversation'))"
+        )
         assert inner[0] <= inner[1] + 1
     for card in pg.locator(".turn .citation").all():
         box = card.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= size[0]
-        assert size[0] > 600 or box["width"] >= size[0] - 60  # on a phone a card uses (nearly) the whole width
+        assert (
+            size[0] > 600 or box["width"] >= size[0] - 60
+        )  # on a phone a card uses (nearly) the whole width
         number = card.locator(".art-no").bounding_box()  # 第二十七条 never breaks over two lines
         assert number["height"] < 30, card.locator(".cite-title").text_content()
     _shot(pg, f"answer-{size[0]}x{size[1]}")

@@ -115,7 +115,11 @@ def _deadline(period: Period, corpus, question: str, events: tuple[str, ...], to
     mention = None if period.later else start_date(question, events, today)
     if mention is not None and d.article is not None:
         n, unit = period.length
-        d.start, d.end, d.start_assumed_year = mention.day, last_day(mention.day, n, unit), not mention.year_given
+        d.start, d.end, d.start_assumed_year = (
+            mention.day,
+            last_day(mention.day, n, unit),
+            not mention.year_given,
+        )
     return d
 
 
@@ -132,22 +136,30 @@ def _calendar_words(corpus) -> str:
     """（期间计算：民法典第二百零一条 “…”、第二百零二条 “…”；第二百零三条 “…”）, quoted from the corpus."""
     from lawglm.answer.clauses import fragment
 
-    hints = {201: "开始的当日不计入", 202: "没有对应日的，月末日为期间的最后一日", 203: "法定休假日结束的次日"}
+    hints = {
+        201: "开始的当日不计入",
+        202: "没有对应日的，月末日为期间的最后一日",
+        203: "法定休假日结束的次日",
+    }
     parts = []
     for no, hint in hints.items():
         a = corpus.get(CALENDAR_LAW, no) if corpus is not None else None
         if a is None:
             return ""
         parts.append(f"第{_cn(no)}条：“{fragment(a.text, hint)}”")
-    return f"（期间计算：《{CALENDAR_LAW}》" + "；".join(parts) + "；最后一日是法定休假日的会顺延，这里未顺延）"
+    return (
+        f"（期间计算：《{CALENDAR_LAW}》" + "；".join(parts) + "；最后一日是法定休假日的会顺延，这里未顺延）"
+    )
 
 
 def deadline_line(d: Deadline, today: date | None, corpus=None, calendar: bool = True) -> str:
     """One 期限 line: the period quoted from its article; the last day when the start date is known."""
     p = d.period
     if d.article is None:
-        return (f"期限：{p.name}由{p.law.removeprefix('中华人民共和国')}规定，本法规库未收录该条文，无法引用原文；"
-                "请尽早办理，不要等到期限届满。")
+        return (
+            f"期限：{p.name}由{p.law.removeprefix('中华人民共和国')}规定，本法规库未收录该条文，无法引用原文；"
+            "请尽早办理，不要等到期限届满。"
+        )
     from lawglm.answer.clauses import ITEM_RE, fragment
 
     words = fragment(ITEM_RE.sub("", d.clause.text), p.words + p.runs_from)
@@ -160,7 +172,11 @@ def deadline_line(d: Deadline, today: date | None, corpus=None, calendar: bool =
         line += f"按您所说的{_day(d.start)}{year_note}起算，最后一日为{_day(d.end)}{how}"
         if today is not None:
             left = (d.end - today).days
-            line += f"，距今还有{left}天" if left >= 0 else "，按此计算已经届满，请尽快咨询律师是否有中断、中止等情形"
+            line += (
+                f"，距今还有{left}天"
+                if left >= 0
+                else "，按此计算已经届满，请尽快咨询律师是否有中断、中止等情形"
+            )
         line += "。"
     return line
 
@@ -183,7 +199,8 @@ _AGAINST_AUTHORITY = re.compile(r"告.{0,4}(?:局|政府|机关|部门|城管|�
 
 
 def area_of(question: str, routing) -> str:
-    """The area whose forum and steps apply: routing's, unless the question is against an administrative body."""
+    """The area whose forum and steps apply: routing's, unless the question is against an administrative
+    body."""
     if routing.area != "administrative" and _AGAINST_AUTHORITY.search(question):
         return "administrative"
     return routing.area

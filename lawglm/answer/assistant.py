@@ -33,7 +33,9 @@ class Assistant:
     retriever: Any
     generator: Any
     settings: Settings  # defaults of every request option (top_k, top_p, temperature, max_new_tokens, ...)
-    today: Callable[[], date] = field(default_factory=lambda: date.today, repr=False)  # the day deadlines count to
+    today: Callable[[], date] = field(
+        default_factory=lambda: date.today, repr=False
+    )  # the day deadlines count to
 
     @classmethod
     def from_settings(cls, settings: Settings, *, adapter: str | None = None,
@@ -166,10 +168,22 @@ class Assistant:
         else:
             text, cites = NO_HITS, []
         yield text
-        yield Answer(text, cites, hits, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
-                                         "seconds": round(time.perf_counter() - t0, 3), "tokens_per_s": 0.0,
-                                         "truncated": False, "mode": "retrieval-only", "finish_reason": "stop"},
-                     sections)
+        yield Answer(
+            text,
+            cites,
+            hits,
+            {
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "total_tokens": 0,
+                "seconds": round(time.perf_counter() - t0, 3),
+                "tokens_per_s": 0.0,
+                "truncated": False,
+                "mode": "retrieval-only",
+                "finish_reason": "stop",
+            },
+            sections,
+        )
 
     def _draft(self, question: str, pairs: list, opts: AskOptions) -> tuple[str, int]:
         """A short answer without articles: its words help retrieve the articles a layperson didn't name."""
@@ -253,7 +267,9 @@ def _kept(chunks: Iterator[str], parts: list[str]) -> Iterator[str]:
         yield chunk
 
 
-def _flag_missing_sources(parts: Iterator[str | Answer], question: str, corpus: Any) -> Iterator[str | Answer]:
+def _flag_missing_sources(
+    parts: Iterator[str | Answer], question: str, corpus: Any
+) -> Iterator[str | Answer]:
     """When the document a question most likely needs is not in the corpus (彩礼 and no 婚姻家庭编解释),
     the answer starts by saying its sources are incomplete (lawglm/answer/source_gaps.py)."""
     from lawglm.answer.source_gaps import missing_sources, notice, with_notice
@@ -291,7 +307,9 @@ def _with_links(answer: Answer, retriever: Any, limit: int) -> Answer:
     return answer
 
 
-MIN_SHARED_TERMS = 2  # content bigrams of the question (with retrieval's legal-term expansion: 工资 -> 劳动报酬)
+MIN_SHARED_TERMS = (
+    2  # content bigrams of the question (with retrieval's legal-term expansion: 工资 -> 劳动报酬)
+)
 # an article shown as found must hold to be labelled related to the question; a plain lexical heuristic
 
 
@@ -320,8 +338,11 @@ def _with_roles(answer: Answer, question: str) -> Answer:
     lo, hi = _listed_span(answer.answer)
     claimed = {c.article.key for c in cites if (c.support or {}).get("kind") != "block"
                and not lo <= c.span[0] < hi}
-    bears = {(b.get("law"), b.get("article_no")): b.get("bears") for b in (answer.sections or {}).get("basis_full")
-             or () if isinstance(b, dict)}
+    bears = {
+        (b.get("law"), b.get("article_no")): b.get("bears")
+        for b in (answer.sections or {}).get("basis_full") or ()
+        if isinstance(b, dict)
+    }
     asked = grams(expand_query(question))
     for c in cites:
         if c.article.key in claimed:
@@ -345,8 +366,21 @@ def _plain(text: str, mode: str) -> Iterator[str | Answer]:
 
 
 def plain_answer(text: str, mode: str) -> Answer:
-    return Answer(text, [], [], {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "seconds": 0.0,
-                                 "tokens_per_s": 0.0, "truncated": False, "mode": mode, "finish_reason": "stop"})
+    return Answer(
+        text,
+        [],
+        [],
+        {
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "total_tokens": 0,
+            "seconds": 0.0,
+            "tokens_per_s": 0.0,
+            "truncated": False,
+            "mode": mode,
+            "finish_reason": "stop",
+        },
+    )
 
 
 def small_talk_answer(question: str) -> Answer | None:
@@ -382,10 +416,15 @@ def decided_answer(question: str, sources: Sequence[Any], corpus: Any, today: da
     cites = _clause_checked(text, cites, decision)
     text, cites = check_support(text, cites, [*sources, *quoted], corpus)
     _recheck_clause(text, cites, decision)
-    sections = {"conclusion": decision.conclusion,
-                "conclusion_from": "clause" if decision.clause is not None else "none",
-                "basis": [a.citation for a in decision.basis], "next_steps": decision.next.lines,
-                "disclaimer": DISCLAIMER, **decision.to_sections(), "basis_full": basis_full(decision, corpus)}
+    sections = {
+        "conclusion": decision.conclusion,
+        "conclusion_from": "clause" if decision.clause is not None else "none",
+        "basis": [a.citation for a in decision.basis],
+        "next_steps": decision.next.lines,
+        "disclaimer": DISCLAIMER,
+        **decision.to_sections(),
+        "basis_full": basis_full(decision, corpus),
+    }
     return text, cites, sections
 
 
@@ -423,7 +462,11 @@ def _recheck_clause(text: str, cites: list[Citation], decision: Any) -> None:
         if c.span[0] == span[0] or (c.span[0] < span[0] + len(clause.citation) <= c.span[1]):
             from lawglm.answer.clauses import ITEM_RE
 
-            own = (clause.lead.rstrip("：:") + "……" + ITEM_RE.sub("", clause.text)) if clause.item else clause.text
+            own = (
+                (clause.lead.rstrip("：:") + "……" + ITEM_RE.sub("", clause.text))
+                if clause.item
+                else clause.text
+            )
             c.support = clause_support(words.replace("——", "……"), own, clause.label)
             break
 

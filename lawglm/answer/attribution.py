@@ -22,13 +22,19 @@ QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "＂": "＂"}
 _LEAD_RE = re.compile(r"[ \t　]*(?:[（(][^（）()\n]{0,24}[）)])?[ \t　]*的?中?"
                       r"(?P<verb>(?:明确|明文|亦|也|还|同时|进一步|专门|已)?(?:规定|指出|载明|写明|写道|表述为|提到|称)了?)?"
                       r"[ \t　]*(?P<colon>[：:，,])?[ \t　]*")
-_LINE_MARK_RE = re.compile(r"[ \t　]*(?:【\d+】|\[\d+\]|\d{1,2}[.、．)）]?|[（(][一二三四五六七八九十\d]{1,3}[）)]|[-*•·]|#+)?"
-                           r"[ \t　]*(?:\*\*)?(?:[\u4e00-\u9fff]{2,6}[：:])?[ \t　]*(?:根据|依据)?[ \t　]*")
-_SECTION_RE = re.compile(r"[ \t　]*(?:#+[ \t　]*|\*\*)?(?:【[^】\d]{2,8}】|[\u4e00-\u9fff]{2,8}[：:][ \t　]*$)")
+_LINE_MARK_RE = re.compile(
+    r"[ \t　]*(?:【\d+】|\[\d+\]|\d{1,2}[.、．)）]?|[（(][一二三四五六七八九十\d]{1,3}[）)]|[-*•·]|#+)?"
+    r"[ \t　]*(?:\*\*)?(?:[\u4e00-\u9fff]{2,6}[：:])?[ \t　]*(?:根据|依据)?[ \t　]*"
+)
+_SECTION_RE = re.compile(
+    r"[ \t　]*(?:#+[ \t　]*|\*\*)?(?:【[^】\d]{2,8}】|[\u4e00-\u9fff]{2,8}[：:][ \t　]*$)"
+)
 _TITLE_RE = re.compile(r"【[^】\d]{1,40}】")  # 【违约金】: a publisher's article title, not its text
 SENTENCE_END = "。！？!?；;\n"
 # words that tie a claim to a citation but say nothing about the law's content
-_CONNECTIVES_RE = re.compile(r"您好|我国|另外|此外|因此|所以|那么|也就是说|换言之|总之|综上所述|综上|法律依据|法律规定|参考法条|根据|依据|依照|按照|参照|参见|详见|相关|有关|的规定|规定|明确|指出|条文|法条|以上|上述|之规定")
+_CONNECTIVES_RE = re.compile(
+    r"您好|我国|另外|此外|因此|所以|那么|也就是说|换言之|总之|综上所述|综上|法律依据|法律规定|参考法条|根据|依据|依照|按照|参照|参见|详见|相关|有关|的规定|规定|明确|指出|条文|法条|以上|上述|之规定"
+)
 
 
 # what is left of 根据《X》第N条的规定， once the citation is cut out (dropped from the claim as shown)
@@ -51,7 +57,8 @@ class Attribution:
 
 
 def claim_text(clause: str) -> str:
-    """A clause minus list marks, article titles (【违约金】) and the connectives that tie it to a citation."""
+    """A clause minus list marks, article titles (【违约金】) and the connectives that tie it to a
+    citation."""
     return _CONNECTIVES_RE.sub("", _TITLE_RE.sub("", _LINE_MARK_RE.sub("", clause, count=1)))
 
 
@@ -141,7 +148,9 @@ def _lead(text: str, cite: Citation, law_start: int) -> Attribution | None:
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around [start, end)."""
     lo = max(text.rfind(ch, 0, start) for ch in SENTENCE_END) + 1
-    while lo < start and text[lo] in "”」』\" \t　":  # 。” : the quotation's close belongs to the sentence before
+    while (
+        lo < start and text[lo] in '”」』" \t　'
+    ):  # 。” : the quotation's close belongs to the sentence before
         lo += 1
     his = [i for i in (text.find(ch, end) for ch in SENTENCE_END) if i >= 0]
     return lo, min(his) if his else len(text)
@@ -153,18 +162,25 @@ def _claim(text: str, cite: Citation, spans: list[tuple[int, int]], law_start: i
     if not normalize(claim_text(text[lo:hi].replace(text[law_start:cite.span[1]], ""))) and hi < len(text):
         hi = _bounds(text, hi + 1, hi + 1)[1]  # 根据…第N条规定：⏎ the claim is on the next line
     inside = sorted(s for s in spans if lo <= s[0] and s[1] <= hi)
-    mine = next((i for i, s in enumerate(inside) if s[0] <= cite.span[0] < s[1] or s == (law_start, cite.span[1])),
-                None)
+    mine = next(
+        (i for i, s in enumerate(inside) if s[0] <= cite.span[0] < s[1] or s == (law_start, cite.span[1])),
+        None,
+    )
     if mine is None or len(inside) == 1:
         pieces = [(lo, hi)]
-    elif text[max(lo, law_start - 1):law_start] in "（(" and text[inside[mine][1]:inside[mine][1] + 1] in "）)":
+    elif (
+        text[max(lo, law_start - 1) : law_start] in "（("
+        and text[inside[mine][1] : inside[mine][1] + 1] in "）)"
+    ):
         pieces = [(inside[mine - 1][1] if mine else lo, law_start)]  # …（《X》第N条）: the claim precedes it
     else:  # 《A》第1条规定X，《B》第2条规定Y: from this citation to the next that has words between
         pieces = _segment_after(text, inside, mine, lo, hi)
     claim = "".join(_cut(text, a, b, inside) for a, b in pieces)
     if len(normalize(claim_text(claim))) < MIN_CLAIM_CHARS:
         return Attribution("none", "", (lo, hi))
-    return Attribution("claim", _LEADING_TIE_RE.sub("", claim).rstrip(" ，,：:"), (pieces[0][0], pieces[-1][1]))
+    return Attribution(
+        "claim", _LEADING_TIE_RE.sub("", claim).rstrip(" ，,：:"), (pieces[0][0], pieces[-1][1])
+    )
 
 
 def _segment_after(text: str, inside: list, mine: int, lo: int, hi: int) -> list[tuple[int, int]]:

@@ -2,16 +2,19 @@
 facts, with the working — every step naming the article (and 款/项) it applies.
 
 Pure functions (each tested against hand-worked cases):
-- `severance` 经济补偿 (劳动合同法第四十七条: a month's wage per full year, six months or more count as a year,
+- `severance` 经济补偿 (劳动合同法第四十七条: a month's wage per full year, six months or more count as a
+year,
   less than six as half a month; above three times the local average monthly wage the base is capped at
   three times that average and the years at twelve — applied only when the person gives the average) and
   `wrongful_dismissal` 赔偿金 (第八十七条: twice the 经济补偿);
 - `overtime` 加班费 (劳动法第四十四条: 150% / 200% / 300%);
-- `no_written_contract` 二倍工资 (劳动合同法第八十二条第一款 with 第十条第二款、第十四条第三款: the extra wage for at
+- `no_written_contract` 二倍工资 (劳动合同法第八十二条第一款 with 第十条第二款、第十四条第三款: the extra wage
+for at
   most eleven months);
 - `probation_floor` (劳动合同法第二十条: at least 80% of the agreed wage; the local minimum wage is named, not
   invented);
-- `deposit` 定金 (民法典第五百八十六条第二款: at most 20% of the main contract; 第五百八十七条: double return);
+- `deposit` 定金 (民法典第五百八十六条第二款: at most 20% of the main contract; 第五百八十七条: double return)
+;
 - `fraud_damages` (消费者权益保护法第五十五条第一款: three times, at least 500 元) and `food_damages`
   (食品安全法第一百四十八条第二款: ten times the price, at least 1000 元).
 Each `Step.ref` names the article and the words of its 款 that carry the rule; `render` shows a calculation
@@ -85,7 +88,8 @@ def _months_text(n: float) -> str:
 
 # --- labor ---------------------------------------------------------------------------------------
 def service_months(years: int, months: int) -> tuple[float, str]:
-    """(months of wage owed as 经济补偿, the rule applied) for years + months of service (第四十七条第一款)."""
+    """(months of wage owed as 经济补偿, the rule applied) for years + months of service (第四十七条第一款)
+    ."""
     if years < 0 or months < 0:
         raise ValueError("service cannot be negative")
     years, months = years + months // 12, months % 12
@@ -99,7 +103,12 @@ def service_months(years: int, months: int) -> tuple[float, str]:
 def severance(years: int, months: int, wage: float, local_average: float | None = None) -> Calculation:
     """经济补偿 under 劳动合同法第四十七条 (see module doc)."""
     n, rule = service_months(years, months)
-    steps = [Step(f"工作年限：{rule}，共{_months_text(n)}工资。", Ref(LABOR_CONTRACT, 47, 1, "每满一年支付一个月工资"))]
+    steps = [
+        Step(
+            f"工作年限：{rule}，共{_months_text(n)}工资。",
+            Ref(LABOR_CONTRACT, 47, 1, "每满一年支付一个月工资"),
+        )
+    ]
     base, notes = wage, []
     if local_average is not None and wage > 3 * local_average:
         base = 3 * local_average
@@ -109,24 +118,48 @@ def severance(years: int, months: int, wage: float, local_average: float | None 
                           f"按{_months_text(capped)}计。", Ref(LABOR_CONTRACT, 47, 2, "三倍")))
         n = capped
     elif local_average is not None:
-        steps.append(Step(f"月工资{money(wage)}不高于当地上年度职工月平均工资的三倍（{money(3 * local_average)}），"
-                          "不封顶。", Ref(LABOR_CONTRACT, 47, 2, "三倍")))
-    steps.append(Step(f"经济补偿：{_months_text(n)} × {money(base)} = {money(n * base)}。"
-                      "月工资指解除或终止前十二个月的平均工资。", Ref(LABOR_CONTRACT, 47, 3, "前十二个月的平均工资")))
+        steps.append(
+            Step(
+                f"月工资{money(wage)}不高于当地上年度职工月平均工资的三倍（{money(3 * local_average)}），"
+                "不封顶。",
+                Ref(LABOR_CONTRACT, 47, 2, "三倍"),
+            )
+        )
+    steps.append(
+        Step(
+            f"经济补偿：{_months_text(n)} × {money(base)} = {money(n * base)}。"
+            "月工资指解除或终止前十二个月的平均工资。",
+            Ref(LABOR_CONTRACT, 47, 3, "前十二个月的平均工资"),
+        )
+    )
     if local_average is None:
-        steps.append(Step("如果您的月工资高于当地（直辖市、设区的市）公布的上年度职工月平均工资的三倍，按三倍封顶、"
-                          "年限最高十二年；请以当地公布的数字核对，这里不替您假设。", Ref(LABOR_CONTRACT, 47, 2, "三倍")))
+        steps.append(
+            Step(
+                "如果您的月工资高于当地（直辖市、设区的市）公布的上年度职工月平均工资的三倍，按三倍封顶、"
+                "年限最高十二年；请以当地公布的数字核对，这里不替您假设。",
+                Ref(LABOR_CONTRACT, 47, 2, "三倍"),
+            )
+        )
     return Calculation("severance", "经济补偿", round(n * base, 2), steps, notes,
                        deciding=Ref(LABOR_CONTRACT, 47, 1, "每满一年支付一个月工资"))
 
 
-def wrongful_dismissal(years: int, months: int, wage: float, local_average: float | None = None) -> Calculation:
-    """赔偿金 under 劳动合同法第八十七条: twice the 第四十七条 经济补偿 (instead of it, when the worker does not ask
+def wrongful_dismissal(
+    years: int, months: int, wage: float, local_average: float | None = None
+) -> Calculation:
+    """赔偿金 under 劳动合同法第八十七条: twice the 第四十七条 经济补偿 (instead of it, when the worker does
+    not ask
     to keep the job — 第四十八条)."""
     base = severance(years, months, wage, local_average)
     amount = round(2 * base.amount, 2)
-    steps = [*base.steps, Step(f"违法解除的赔偿金为经济补偿标准的二倍：2 × {money(base.amount)} = {money(amount)}"
-                               "（您不要求继续履行劳动合同时）。", Ref(LABOR_CONTRACT, 87, 1, "二倍"))]
+    steps = [
+        *base.steps,
+        Step(
+            f"违法解除的赔偿金为经济补偿标准的二倍：2 × {money(base.amount)} = {money(amount)}"
+            "（您不要求继续履行劳动合同时）。",
+            Ref(LABOR_CONTRACT, 87, 1, "二倍"),
+        ),
+    ]
     return Calculation("wrongful_dismissal", "违法解除赔偿金", amount, steps, base.notes,
                        deciding=Ref(LABOR_CONTRACT, 87, 1, "二倍"))
 
@@ -143,8 +176,13 @@ def overtime(kind: str, units: float, unit_wage: float, unit: str = "小时") ->
     percent, item, what = OVERTIME[kind]
     amount = round(units * unit_wage * percent / 100, 2)
     words = f"百分之{ {150: '一百五十', 200: '二百', 300: '三百'}[percent]}"
-    steps = [Step(f"{what}：不低于工资的{percent}%。{units:g}{unit} × {money(unit_wage)}/{unit} × {percent}% = "
-                  f"{money(amount)}。", Ref(LABOR, 44, 1, words, item))]
+    steps = [
+        Step(
+            f"{what}：不低于工资的{percent}%。{units:g}{unit} × {money(unit_wage)}/{unit} × {percent}% = "
+            f"{money(amount)}。",
+            Ref(LABOR, 44, 1, words, item),
+        )
+    ]
     return Calculation("overtime", "加班费", amount, steps, deciding=Ref(LABOR, 44, 1, words, item))
 
 
@@ -153,9 +191,16 @@ def no_written_contract(months_without: int, wage: float) -> Calculation:
     most eleven months (after a full year the contract is deemed open-ended, 第十四条第三款)."""
     owed = max(0, min(months_without - 1, MAX_DOUBLE_WAGE_MONTHS))
     amount = round(owed * wage, 2)
-    steps = [Step("用工之日起一个月内应当订立书面劳动合同，第一个月不计。", Ref(LABOR_CONTRACT, 10, 2, "一个月内")),
-             Step(f"超过一个月不满一年未订立的，每月支付二倍工资，即在已发工资之外每月再付一倍：未签合同{months_without}个月，"
-                  f"计{owed}个月（最多十一个月）× {money(wage)} = {money(amount)}。", Ref(LABOR_CONTRACT, 82, 1, "二倍的工资"))]
+    steps = [
+        Step(
+            "用工之日起一个月内应当订立书面劳动合同，第一个月不计。", Ref(LABOR_CONTRACT, 10, 2, "一个月内")
+        ),
+        Step(
+            f"超过一个月不满一年未订立的，每月支付二倍工资，即在已发工资之外每月再付一倍：未签合同{months_without}个月，"
+            f"计{owed}个月（最多十一个月）× {money(wage)} = {money(amount)}。",
+            Ref(LABOR_CONTRACT, 82, 1, "二倍的工资"),
+        ),
+    ]
     notes = []
     if months_without > 12:
         notes.append("满一年仍未订立书面合同的，视为已订立无固定期限劳动合同（第十四条第三款）。")
@@ -164,10 +209,15 @@ def no_written_contract(months_without: int, wage: float) -> Calculation:
 
 
 def probation_floor(agreed_wage: float, probation_wage: float | None = None) -> Calculation:
-    """劳动合同法第二十条: the probation wage is at least 80% of the agreed wage (and the local minimum wage)."""
+    """劳动合同法第二十条: the probation wage is at least 80% of the agreed wage (and the local minimum wage)
+    ."""
     floor = round(0.8 * agreed_wage, 2)
-    steps = [Step(f"试用期工资不得低于劳动合同约定工资的百分之八十：{money(agreed_wage)} × 80% = {money(floor)}。",
-                  Ref(LABOR_CONTRACT, 20, 1, "百分之八十"))]
+    steps = [
+        Step(
+            f"试用期工资不得低于劳动合同约定工资的百分之八十：{money(agreed_wage)} × 80% = {money(floor)}。",
+            Ref(LABOR_CONTRACT, 20, 1, "百分之八十"),
+        )
+    ]
     notes = ["还不得低于本单位相同岗位最低档工资的百分之八十和当地最低工资标准（请以当地公布的标准核对）。"]
     amount = floor
     if probation_wage is not None:
@@ -195,14 +245,21 @@ def deposit(paid: float, contract_amount: float, receiver_breached: bool = True)
                           + (f" + 超出部分{money(paid - cap)}" if paid > cap else "") + f" = {money(back)}。",
                           Ref(CIVIL, 587, 1, "双倍返还定金")))
         return Calculation("deposit", "可要回的定金", back, steps, deciding=Ref(CIVIL, 586, 2, "百分之二十"))
-    return Calculation("deposit", "有效的定金数额", effective, steps, deciding=Ref(CIVIL, 586, 2, "百分之二十"))
+    return Calculation(
+        "deposit", "有效的定金数额", effective, steps, deciding=Ref(CIVIL, 586, 2, "百分之二十")
+    )
 
 
 def fraud_damages(price: float) -> Calculation:
     """消费者权益保护法第五十五条第一款: extra damages of three times the price, at least 500 元."""
     extra = max(round(3 * price, 2), 500.0)
-    steps = [Step(f"经营者有欺诈行为的，增加赔偿价款的三倍：3 × {money(price)} = {money(3 * price)}"
-                  + ("；不足五百元的，为五百元。" if 3 * price < 500 else "。"), Ref(CONSUMER, 55, 1, "三倍"))]
+    steps = [
+        Step(
+            f"经营者有欺诈行为的，增加赔偿价款的三倍：3 × {money(price)} = {money(3 * price)}"
+            + ("；不足五百元的，为五百元。" if 3 * price < 500 else "。"),
+            Ref(CONSUMER, 55, 1, "三倍"),
+        )
+    ]
     return Calculation("fraud", "欺诈的增加赔偿", extra, steps, ["另可要求退还货款（退货）。"],
                        deciding=Ref(CONSUMER, 55, 1, "三倍"))
 
@@ -210,10 +267,22 @@ def fraud_damages(price: float) -> Calculation:
 def food_damages(price: float) -> Calculation:
     """食品安全法第一百四十八条第二款: ten times the price (or three times the loss), at least 1000 元."""
     extra = max(round(10 * price, 2), 1000.0)
-    steps = [Step(f"不符合食品安全标准的食品，可以要求支付价款十倍的赔偿金：10 × {money(price)} = {money(10 * price)}"
-                  + ("；不足一千元的，为一千元。" if 10 * price < 1000 else "。"), Ref(FOOD, 148, 2, "十倍"))]
-    return Calculation("food", "食品安全的惩罚性赔偿", extra, steps, ["也可以选择按损失的三倍计算，另可要求赔偿损失。"],
-                       deciding=Ref(FOOD, 148, 2, "十倍"))
+    steps = [
+        Step(
+            f"不符合食品安全标准的食品，可以要求支付价款十倍的赔偿金：10 × {money(price)} = "
+            f"{money(10 * price)}"
+            + ("；不足一千元的，为一千元。" if 10 * price < 1000 else "。"),
+            Ref(FOOD, 148, 2, "十倍"),
+        )
+    ]
+    return Calculation(
+        "food",
+        "食品安全的惩罚性赔偿",
+        extra,
+        steps,
+        ["也可以选择按损失的三倍计算，另可要求赔偿损失。"],
+        deciding=Ref(FOOD, 148, 2, "十倍"),
+    )
 
 
 # --- reading the facts from a question ------------------------------------------------------------
@@ -276,7 +345,9 @@ def service(question: str) -> tuple[int, int] | None:
     for m in _SERVICE.finditer(question):
         after = question[m.end():m.end() + 6]
         before = question[max(0, m.start() - 8):m.start() + 4]
-        if re.search(r"合同|试用|竞业|分居|刑|以内|以上|之内|前|后", after[:3]) and not re.search(r"工|员工", after):
+        if re.search(r"合同|试用|竞业|分居|刑|以内|以上|之内|前|后", after[:3]) and not re.search(
+            r"工|员工", after
+        ):
             continue
         if not re.search(r"干|做|工作|上班|工龄|入职|老员工|在这|满", before + after):
             continue
@@ -302,8 +373,10 @@ def service(question: str) -> tuple[int, int] | None:
 
 _WAGE_KEYS = r"月薪|月工资|工资是|工资|平均工资|每月"
 _AVG_KEYS = r"(?:职工)?月平均工资(?:按|是|为)?|社平工资(?:按|是|为)?"
-_ILLEGAL = re.compile(r"违法|随便|随意|没理由|没有理由|无理由|任何理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
-                      r"不适合|不太适合|双倍|2N|二倍|两倍")
+_ILLEGAL = re.compile(
+    r"违法|随便|随意|没理由|没有理由|无理由|任何理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
+    r"不适合|不太适合|双倍|2N|二倍|两倍"
+)
 
 
 def _local_average(question: str) -> float | None:
@@ -325,7 +398,9 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
         paid = amount_before(question, r"定金", 6) or amount_after(question, r"定金", 6, unit=True)
         total = amount_after(question, r"租金总共|总共|总价|总价款|合同金额|房款|货款|价款|租金", 8)
         if paid and total:
-            out.append(deposit(paid, total, receiver_breached=bool(re.search(r"反悔|不租|不卖|违约|毁约", question))))
+            out.append(
+                deposit(paid, total, receiver_breached=bool(re.search(r"反悔|不租|不卖|违约|毁约", question)))
+            )
     if area in ("consumer", "online_shopping"):
         price = amount_after(question, r"花了|花|买了|买的|价格|价值", 6, unit=True)
         if price is None:
@@ -362,7 +437,12 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
     avg = _local_average(question)
     served = service(question) or service_from_dates(question, today)
     asks_money = re.search(r"补偿|赔偿|N\+1|\bN\b|多少|给我|要点什么|能要|双倍|二倍", question)
-    if served and wage and asks_money and re.search(r"辞|解除|解约|裁|开除|不续|到期|终止|补偿|赔偿|N", question):
+    if (
+        served
+        and wage
+        and asks_money
+        and re.search(r"辞|解除|解约|裁|开除|不续|到期|终止|补偿|赔偿|N", question)
+    ):
         if _ILLEGAL.search(question):
             out.append(wrongful_dismissal(*served, wage, avg))
             out.append(severance(*served, wage, avg))
@@ -413,7 +493,9 @@ def _overtime(question: str, wage: float | None) -> Calculation | None:
     days = re.search(_NUM + r"\s*天", question)
     if kind == "holiday" or kind == "rest_day":
         span = re.search(r"(\d+)\s*(?:号|日)\s*到\s*(\d+)\s*(?:号|日)", question)
-        n_days = (int(span.group(2)) - int(span.group(1)) + 1) if span else (_num(days.group(1)) if days else None)
+        n_days = (
+            (int(span.group(2)) - int(span.group(1)) + 1) if span else (_num(days.group(1)) if days else None)
+        )
         if daily and n_days:
             return overtime(kind, n_days, daily, "天")
     if hours:
@@ -429,9 +511,18 @@ def _overtime(question: str, wage: float | None) -> Calculation | None:
                                       f"{per_day.group(1)}小时 = {unit:.2f}元/小时。"))
             return calc
         if wage:
-            return Calculation("overtime", "加班费", None, [
-                Step("加班费以小时工资为基数；月工资折算为小时工资的天数与小时数由劳动行政部门的规定确定，"
-                     "法规库未收录，请提供您的小时工资或折算方式后再算。", Ref(LABOR, 44, 1, "百分之一百五十", 1))])
+            return Calculation(
+                "overtime",
+                "加班费",
+                None,
+                [
+                    Step(
+                        "加班费以小时工资为基数；月工资折算为小时工资的天数与小时数由劳动行政部门的规定确定，"
+                        "法规库未收录，请提供您的小时工资或折算方式后再算。",
+                        Ref(LABOR, 44, 1, "百分之一百五十", 1),
+                    )
+                ],
+            )
     return None
 
 

@@ -1,4 +1,5 @@
-"""Constrained citations for lawglm's own decode loop: the local model cannot cite an article it was not given.
+"""Constrained citations for lawglm's own decode loop: the local model cannot cite an article it was not
+given.
 
 `CitationGuard(sources, corpus)` answers three questions the decode loop asks (decoding.decode):
 - `check(text, piece)`: may the reply `text` continue with `piece`? No when the piece completes a
@@ -24,7 +25,9 @@ from lawglm.search.text import short_law_name
 from lawglm.statutes.citations import extract, law_at
 
 SENSITIVE = re.compile(r"[《》第条之“「\"零〇一二三四五六七八九十百千两0-9]")
-PARTIAL = re.compile(r"第\s*(?P<no>[零〇一二三四五六七八九十百千两0-9]*)(?:条之(?P<sub>[零〇一二三四五六七八九十]*))?$")
+PARTIAL = re.compile(
+    r"第\s*(?P<no>[零〇一二三四五六七八九十百千两0-9]*)(?:条之(?P<sub>[零〇一二三四五六七八九十]*))?$"
+)
 QUOTE_OPEN = {"“": "”", "「": "」", "\"": "\""}
 QUOTE_AFTER = re.compile(r"(?:的)?(?:规定|明确规定|指出|写明|载明)?\s*[：:，,]?\s*$")
 ENUMERATION = {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
@@ -52,7 +55,9 @@ class CitationGuard:
         self.allowed_names = sorted(n for n, law in aliases.items() if law in self.numbers)
         self.all_names = sorted(aliases)
         # what a fallback completes a law name to: the full and the short name before other aliases
-        self.completions = [n for law in self.numbers for n in (law, short_law_name(law))] + self.allowed_names
+        self.completions = [
+            n for law in self.numbers for n in (law, short_law_name(law))
+        ] + self.allowed_names
 
     # --- the three questions ------------------------------------------------------------------
     def check(self, text: str, piece: str) -> bool:

@@ -8,7 +8,8 @@ one plain conclusion sentence built from it, and the echo check.
   an item carries the words of its lead-in (有下列情形之一的…) too. None when no clause shares enough
   with the question: the answer then says so honestly (`NO_CLAUSE`).
 - `conclusion(clause)`: one sentence: which clause decides, then the clause's own words (a 项 with its
-  lead-in: 除法律另有规定或者权利人明确同意外，任何组织或者个人不得实施下列行为：“进入、拍摄…”). No model text.
+  lead-in: 除法律另有规定或者权利人明确同意外，任何组织或者个人不得实施下列行为：“进入、拍摄…”). No model
+  text.
 - `supported_by_clause(sentence, clause)`: a model's sentence may stand beside the clause only when its
   content (the question's own facts aside) is found in the clause's words — claim support at 款/项 grain.
 - `is_echo(sentence, question)`: a "conclusion" that mostly copies the question back.
@@ -36,8 +37,10 @@ TOP_ARTICLES = 3  # governing articles whose clauses are compared
 RANK_PENALTY = 0.15  # a tie goes to the better-ranked article
 ECHO_SHARE = 0.7  # share of a sentence's content bigrams taken from the question that makes it an echo
 CLAUSE_CLAIM_MIN = 0.8  # share of a sentence's own content trigrams the clause must hold
-NO_CLAUSE = ("检索到的条文中没有一款能直接判断您的问题；请对照下列条文，重点核对您的情况是否符合条文列出的条件"
-             "（时间、金额、有无书面约定或证据等），必要时咨询执业律师。")
+NO_CLAUSE = (
+    "检索到的条文中没有一款能直接判断您的问题；请对照下列条文，重点核对您的情况是否符合条文列出的条件"
+    "（时间、金额、有无书面约定或证据等），必要时咨询执业律师。"
+)
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,9 @@ def best_sentence(text: str, question: str) -> str:
     return max(parts, key=lambda s: (len(_grams(s) & q), -parts.index(s))) if parts else text
 
 
-WEAK_HINT = "该条是否直接决定您的问题，取决于您的具体情况是否符合它的条件，请对照下列条文，必要时咨询执业律师。"
+WEAK_HINT = (
+    "该条是否直接决定您的问题，取决于您的具体情况是否符合它的条件，请对照下列条文，必要时咨询执业律师。"
+)
 
 
 def conclusion(clause: Clause, question: str = "", sure: bool = True) -> str:

@@ -3,7 +3,8 @@ in the question.
 
 Owns
 - `Period`: one statutory period (民法典第一百八十八条第一款 三年, 劳动争议调解仲裁法第二十七条第一款 一年,
-  行政复议法第二十条第一款 六十日, 行政诉讼法第四十六条第一款 六个月, …) named by law, article, 款 and the words
+  行政复议法第二十条第一款 六十日, 行政诉讼法第四十六条第一款 六个月, …) named by law, article, 款 and the
+  words
   that state its length. The length is parsed from those words, and only when the corpus article holds them
   (`Period.resolve`): lawglm never types a period the corpus does not state.
 - the calendar arithmetic of 民法典第二百零一条、第二百零二条 (the first day is not counted; a period in
@@ -39,7 +40,9 @@ class Period:
     paragraph: int
     words: str
     runs_from: str  # lawglm's words for the day the period starts from
-    later: bool = False  # a period of a later step (after an arbitration award): not counted from the question
+    later: bool = (
+        False  # a period of a later step (after an arbitration award): not counted from the question
+    )
     item: int = 0  # the 项 of the 款 that states it (行政处罚法第六十四条第（一）项), 0 for the 款 itself
 
     @property
@@ -62,7 +65,9 @@ class Period:
         article = corpus.get(law, self.article_no)
         if article is None or not article.is_current:
             return None
-        clause = next((c for c in split(article) if (c.paragraph, c.item) == (self.paragraph, self.item)), None)
+        clause = next(
+            (c for c in split(article) if (c.paragraph, c.item) == (self.paragraph, self.item)), None
+        )
         if clause is None or self.words not in clause.text:
             return None
         return article, clause
@@ -74,7 +79,8 @@ class Period:
 
 
 def add_months(start: date, months: int) -> date:
-    """The corresponding day `months` later, or that month's last day when it has none (民法典第二百零二条)."""
+    """The corresponding day `months` later, or that month's last day when it has none (民法典第二百零二条)
+    ."""
     y, m = divmod(start.month - 1 + months, 12)
     year, month = start.year + y, m + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
@@ -101,8 +107,12 @@ def days_left(end: date, today: date) -> int:
 
 
 # --- dates in a question -------------------------------------------------------------------------
-_FULL = re.compile(r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*[日号]?")
-_MONTH_DAY = re.compile(r"(?<![\d/.-])(?<!\d年)(?P<rel>今年|去年|前年)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]")
+_FULL = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*[日号]?"
+)
+_MONTH_DAY = re.compile(
+    r"(?<![\d/.-])(?<!\d年)(?P<rel>今年|去年|前年)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
+)
 _RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 _CN_FULL = re.compile(r"(?P<y>二[〇零○0][一二三四五六七八九〇零○0]{2})年(?P<m>[一二三四五六七八九十]{1,3})月"
                       r"(?P<d>[一二三四五六七八九十]{1,3})[日号]")

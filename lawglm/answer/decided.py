@@ -111,10 +111,13 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     from has passed (还来得及 / 已经过了)."""
     if head is not None and head.amount and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
         return "可以。"
-    first = next((d for d in (nxt.deadlines if nxt else []) if not d.period.later and d.end is not None), None)
+    first = next(
+        (d for d in (nxt.deadlines if nxt else []) if not d.period.later and d.end is not None), None
+    )
     if first is not None and today is not None and _STILL.search(question):
         if first.end < today:
-            return f"按您说的日期，{first.period.name}已于{_day(first.end)}届满，一般不能再主张了（是否有中断、中止等情形请咨询律师）。"
+            return (f"按您说的日期，{first.period.name}已于{_day(first.end)}届满，"
+                "一般不能再主张了（是否有中断、中止等情形请咨询律师）。")
         return f"可以，{first.period.name}还没有届满（最后一日为{_day(first.end)}）。"
     return ""
 
@@ -170,7 +173,8 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
 
 
 # --- the answer text ------------------------------------------------------------------------------
-FOLDED_NOTE = "另检索到{n}条与本问题关系不大的条文，已折叠（完整条文见 lawglm ask --full、页面上的“全部条文”或 API 的 sections.basis_full）。"
+FOLDED_NOTE = ("另检索到{n}条与本问题关系不大的条文，已折叠（完整条文见 lawglm ask --full、"
+    "页面上的“全部条文”或 API 的 sections.basis_full）。")
 DECIDING_MARK = "决定本问题"
 
 
@@ -204,14 +208,18 @@ def basis_lines(decision: Decision, corpus: Any, full: bool = False) -> tuple[li
         if full:
             for a in decision.folded:
                 n += 1
-                lines.append(f"{n}. {a.citation}（{shown_status(a, corpus)}，与本问题关系不大）：“{a.text.strip()}”")
+                lines.append(
+                    f"{n}. {a.citation}（{shown_status(a, corpus)}，与本问题关系不大）：“{a.text.strip()}”"
+                )
                 arts.append(a)
         else:
             lines.append(FOLDED_NOTE.format(n=len(decision.folded)))
     return lines, arts
 
 
-def compose_decided(decision: Decision, conclusion: str, corpus: Any, full: bool = False) -> tuple[str, list[Article]]:
+def compose_decided(
+    decision: Decision, conclusion: str, corpus: Any, full: bool = False
+) -> tuple[str, list[Article]]:
     """(the whole answer text, the articles the system quotes in it after the 结论, in order)."""
     from lawglm.answer.grounded import BASIS_HEAD, CONCLUSION_HEAD, DISCLAIMER, NEXT_HEAD, drop_repeats
 

@@ -43,7 +43,9 @@ GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 
 MAX_SENTENCES = 3
 MAX_CONCLUSION_CHARS = 200
 BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
-MIN_GROUNDING = 0.4  # share of a sentence's content bigrams in the question or sources (bench/gate_thresholds.py)
+MIN_GROUNDING = (
+    0.4  # share of a sentence's content bigrams in the question or sources (bench/gate_thresholds.py)
+)
 MIN_REPEAT_CHARS = 6  # shorter "sentences" (是的。) may recur
 MIN_RESTATED_CHARS = 12  # a sentence inside (or around) an earlier one counts as repeated from this length
 NEXT_STEPS_FILE = PACKAGE_DIR / "data" / "next_steps.json"
@@ -191,7 +193,9 @@ class SentenceGate:
 
     def _supported(self, sentence: str) -> bool:
         """Every citation the sentence makes names a source and says what the sentence says."""
-        return all(c.supported and not (c.support or {}).get("corrected_from") for c in self._checked(sentence))
+        return all(
+            c.supported and not (c.support or {}).get("corrected_from") for c in self._checked(sentence)
+        )
 
     def push(self, sentence: str) -> str | None:
         """The sentence as kept ("" while a 根据…规定： waits for what it announces), or None (and the gate
@@ -263,9 +267,14 @@ def strip_attributions(sentence: str) -> str:
     from lawglm.statutes.citations import _ARTICLE_RE
 
     out = sentence
-    for pattern in (re.compile(r"[（(]\s*(?:见|参见|依据)?\s*《[^》]{1,40}》" + _ARTICLE_RE.pattern + r"\s*[)）]"),
-                    re.compile(r"(?:^|(?<=[，,；;：:]))\s*(?:根据|依据|依照|按照|参照|按)?\s*《[^》]{1,40}》"
-                               + _ARTICLE_RE.pattern + _TRAIL.pattern[1:])):
+    for pattern in (
+        re.compile(r"[（(]\s*(?:见|参见|依据)?\s*《[^》]{1,40}》" + _ARTICLE_RE.pattern + r"\s*[)）]"),
+        re.compile(
+            r"(?:^|(?<=[，,；;：:]))\s*(?:根据|依据|依照|按照|参照|按)?\s*《[^》]{1,40}》"
+            + _ARTICLE_RE.pattern
+            + _TRAIL.pattern[1:]
+        ),
+    ):
         out = pattern.sub("", out)
     return out if "《" not in out else sentence
 
@@ -371,7 +380,9 @@ def quoted_conclusion(question: str, sources: Sequence[Article]) -> str:
     if best is None:
         return FALLBACK
     article, core = best
-    return f"{FROM_SOURCES}{article.citation}规定：“{core}”" + ("" if core.endswith(("。", "！", "？")) else "。")
+    return f"{FROM_SOURCES}{article.citation}规定：“{core}”" + (
+        "" if core.endswith(("。", "！", "？")) else "。"
+    )
 
 
 # --- 法律依据 and 下一步 --------------------------------------------------------------------------
@@ -402,8 +413,11 @@ def dispute_kind(question: str, sources: Sequence[Article]) -> str | None:
     best, best_score = None, 0
     for name, kind in _kinds().items():
         score = 2 * sum(cue in question for cue in kind["cues"])
-        score += sum(a.law in kind["laws"] or any(lo <= a.article_no <= hi for lo, hi in kind["articles"].get(a.law, []))
-                     for a in sources[:3])
+        score += sum(
+            a.law in kind["laws"]
+            or any(lo <= a.article_no <= hi for lo, hi in kind["articles"].get(a.law, []))
+            for a in sources[:3]
+        )
         if score > best_score:
             best, best_score = name, score
     return best
@@ -419,8 +433,10 @@ def quote(article: Article, paragraph: int, count: int) -> str:
     return "".join(sentences(paras[paragraph])[:count])
 
 
-_PERSONAL = re.compile(r"我|俺|本人|咱|自己|怎么办|怎么处理|如何处理|该怎么|怎样才能|怎么才能|如何维权|维权|起诉|告他|告她|"
-                       r"报警|报案|索赔|赔偿|赔钱|要回|讨回|追回|退还|退钱|不给|不还|不退|被骗|被打|被辞退|被开除")
+_PERSONAL = re.compile(
+    r"我|俺|本人|咱|自己|怎么办|怎么处理|如何处理|该怎么|怎样才能|怎么才能|如何维权|维权|起诉|告他|告她|"
+    r"报警|报案|索赔|赔偿|赔钱|要回|讨回|追回|退还|退钱|不给|不还|不退|被骗|被打|被辞退|被开除"
+)
 
 
 def asks_what_to_do(question: str) -> bool:
@@ -482,7 +498,9 @@ def drop_repeats(text: str, seen: set[str] | None = None, verbatim: bool = False
         key = norm(piece)
         inside = depth > 0 or piece.lstrip().startswith(("“", "「"))
         depth += piece.count("“") + piece.count("「") - piece.count("”") - piece.count("」")
-        if len(key) >= MIN_REPEAT_CHARS and (key in seen or (not inside and not verbatim and _restates(key, seen))):
+        if len(key) >= MIN_REPEAT_CHARS and (
+            key in seen or (not inside and not verbatim and _restates(key, seen))
+        ):
             lead = piece[:len(piece) - len(piece.lstrip("“「"))]
             tail = piece[len(piece.rstrip("”」")):]
             out.append(lead + ("……" if inside or verbatim else "") + tail)
@@ -496,7 +514,8 @@ def drop_repeats(text: str, seen: set[str] | None = None, verbatim: bool = False
 
 def _restates(key: str, seen: set[str]) -> bool:
     """A sentence of the answer's own words that says again what an earlier one said: it is part of an
-    earlier sentence, or an earlier sentence is all of it (「租赁合同是出租人将…的合同。」 then 「出租人将…的合
+    earlier sentence, or an earlier sentence is all of it (「租赁合同是出租人将…的合同。」 then
+    「出租人将…的合
     同。」). Only over MIN_RESTATED_CHARS, so a short common phrase never removes a sentence."""
     if len(key) < MIN_RESTATED_CHARS:
         return False

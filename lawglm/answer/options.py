@@ -1,4 +1,5 @@
-"""One request's options: the typed object the CLI, the three HTTP APIs and the Assistant share, and its checks.
+"""One request's options: the typed object the CLI, the three HTTP APIs and the Assistant share, and its
+checks.
 
 An API maps its own field names onto `AskOptions` (ChatGLM's `max_length` is `max_new_tokens`, OpenAI's
 `max_tokens` too; `prompt` and `messages` are `question`); `validate` checks every field against what the
@@ -16,8 +17,17 @@ from typing import Any
 from lawglm.errors import LawGLMError
 from lawglm.settings import MAX_TEMPERATURE, MAX_TOP_K, Settings
 
-__all__ = ["MAX_TEMPERATURE", "MAX_TOP_K", "MIN_MAX_LENGTH", "SHAPES", "AskOptions", "Checked", "InvalidRequest",
-           "Limits", "validate"]
+__all__ = [
+    "MAX_TEMPERATURE",
+    "MAX_TOP_K",
+    "MIN_MAX_LENGTH",
+    "SHAPES",
+    "AskOptions",
+    "Checked",
+    "InvalidRequest",
+    "Limits",
+    "validate",
+]
 MIN_MAX_LENGTH = 16
 SHAPES = ("grounded", "free")
 RETRIEVAL_FILTERS = ("law", "level", "department")  # the options Retriever.search takes as keywords
@@ -69,7 +79,9 @@ class AskOptions:
     temperature: float | None = None
     draft_first: bool = False
     answer_shape: str | None = None
-    level: str | None = None  # retrieval restricted to these levels: 法律 / 行政法规 / 司法解释, comma-separated
+    level: str | None = (
+        None  # retrieval restricted to these levels: 法律 / 行政法规 / 司法解释, comma-separated
+    )
     department: str | None = None  # retrieval restricted to one 部门 of the corpus (民法商法, 社会法, …)
 
     @classmethod
@@ -176,17 +188,22 @@ def _check_adapter(adapter: str | None, limits: Limits) -> None:
 
 
 def _check_level(level: Any, known: tuple[str, ...] | None) -> str | None:
-    """The level filter written canonically (司法解释,行政法规); InvalidRequest unless the index holds each."""
+    """The level filter written canonically (司法解释,行政法规); InvalidRequest unless the index holds
+    each."""
     if level is None:
         return None
     from lawglm.statutes.levels import split_levels
 
     if not isinstance(level, str) or not split_levels(level):
-        raise InvalidRequest("level", f"must name one or more levels (法律 / 行政法规 / 司法解释), got {level!r}")
+        raise InvalidRequest(
+            "level", f"must name one or more levels (法律 / 行政法规 / 司法解释), got {level!r}"
+        )
     wanted = split_levels(level)
     bad = [w for w in wanted if known is not None and w not in known]
     if bad:
-        raise InvalidRequest("level", f"unknown level {bad[0]!r} (this index holds: {', '.join(known) or 'none'})")
+        raise InvalidRequest(
+            "level", f"unknown level {bad[0]!r} (this index holds: {', '.join(known) or 'none'})"
+        )
     return ",".join(wanted)
 
 
@@ -228,5 +245,8 @@ def _check_fits(opts: AskOptions, tokenizer: Any) -> None:
     budget = opts.budget()[0]
     n = minimal_prompt_tokens(opts.question, tokenizer)
     if n > budget:
-        raise InvalidRequest("question", f"too long for the model's context ({n} prompt tokens with no articles "
-                                         f"or history; budget {budget}); shorten the question")
+        raise InvalidRequest(
+            "question",
+            f"too long for the model's context ({n} prompt tokens with no articles "
+            f"or history; budget {budget}); shorten the question",
+        )

@@ -106,7 +106,9 @@ def _pairs_from_messages(messages: Sequence[dict]) -> list[tuple[str, str]]:
     for i, m in enumerate(messages):
         role = m.get("role")
         if role not in ("system", "user", "assistant") or "content" not in m:
-            raise InvalidHistory(f"history[{i}]: expected role system|user|assistant and content, got {m!r:.80}")
+            raise InvalidHistory(
+                f"history[{i}]: expected role system|user|assistant and content, got {m!r:.80}"
+            )
         text = _content_text(m["content"], f"history[{i}]")
         if role == "user":
             pending = text if pending is None else pending + "\n" + text
@@ -293,7 +295,8 @@ def _turn_tokens(tokenizer: Any, text: str) -> int:
 
 def _history_upper_bound(pairs: list, tokenizer: Any, budget: int, cancel: Any) -> int:
     """How many of the newest pairs could possibly fit: each turn tokenised once (newest first) and summed;
-    the count stops where even the turns' own tokens (a lower bound of their prompt cost) exceed the budget."""
+    the count stops where even the turns' own tokens (a lower bound of their prompt cost) exceed the
+    budget."""
     total = 0
     for k, (q, a) in enumerate(reversed(pairs)):
         check_cancel(cancel)
@@ -313,7 +316,10 @@ def _fit_history(question: str, hits: list[Hit], pairs: list, tokenizer: Any, bu
     while lo < hi:
         check_cancel(cancel)
         mid = (lo + hi + 1) // 2
-        if count_tokens(tokenizer, _messages(question, hits, pairs[len(pairs) - mid:], style=style)) <= budget:
+        if (
+            count_tokens(tokenizer, _messages(question, hits, pairs[len(pairs) - mid :], style=style))
+            <= budget
+        ):
             lo = mid
         else:
             hi = mid - 1

@@ -58,7 +58,9 @@ def with_notice(answer, gaps: list[Gap]):
 
 def notice(gaps: list[Gap]) -> str:
     """「【依据不完整】…」: which documents are missing and how to add them."""
-    names = "、".join(f"《{g.sources[0].replace('《', '〈').replace('》', '〉')}》（{g.level}）" for g in gaps)
+    names = "、".join(
+        f"《{g.sources[0].replace('《', '〈').replace('》', '〉')}》（{g.level}）" for g in gaps
+    )
     topics = "、".join(g.topic for g in gaps)
     return (f"【依据不完整】{topics}问题通常适用{names}，本地法规库未收录，以下条文不是其主要依据，"
             "结论可能不准确；添加该文件（lawglm index update）后再问。")

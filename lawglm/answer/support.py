@@ -29,7 +29,9 @@ QUOTE_N, QUOTE_MIN = 3, 0.95  # a quote: share of its char trigrams found in the
 CLAIM_N, CLAIM_MIN = 3, 0.90  # a claim: share of its content char trigrams found in the article
 MIN_QUOTE_MATCH = 6  # content characters a quote needs to support a citation
 MIN_CLAIM_MATCH = 10  # content characters a claim needs to support a citation (解除劳动合同 is too generic)
-PARTIAL_MIN = 0.5  # words this close to the article are related to it, but (below the thresholds) not what it says
+PARTIAL_MIN = (
+    0.5  # words this close to the article are related to it, but (below the thresholds) not what it says
+)
 MAX_ATTRIBUTED = 240  # characters of the attributed text echoed back in `support`
 _REF_RE = re.compile(rf"(?P<no>{NUMBER_PATTERN})\s*条(?:之(?P<sub>{NUMBER_PATTERN}))?"
                      rf"(?:\s*第\s*(?:{NUMBER_PATTERN})\s*款)?(?:\s*第\s*[（(]?(?:{NUMBER_PATTERN})[）)]?\s*项)?")
@@ -106,7 +108,9 @@ def _ref(article: Article) -> dict:
 
 
 def _same(a: Article | None, b: Article | None) -> bool:
-    return a is not None and b is not None and (a.law, a.article_no, a.sub_no) == (b.law, b.article_no, b.sub_no)
+    return (
+        a is not None and b is not None and (a.law, a.article_no, a.sub_no) == (b.law, b.article_no, b.sub_no)
+    )
 
 
 # --- the verdict per citation --------------------------------------------------------
@@ -129,7 +133,9 @@ def _mismatch(att: Attribution, art: Article, corpus: Any, in_sources: bool) -> 
     return {"reason": "quote_mismatch", "actual": actual, "in_sources": in_sources}
 
 
-def _verdict(cite: Citation, att: Attribution, sources: Sequence[Article], corpus: Any) -> tuple[dict, Article | None]:
+def _verdict(
+    cite: Citation, att: Attribution, sources: Sequence[Article], corpus: Any
+) -> tuple[dict, Article | None]:
     """(support dict, the source article to re-point the citation to — or None)."""
     info: dict = {"kind": att.kind, "attributed": att.text.strip()[:MAX_ATTRIBUTED]}
     art = cite.article
@@ -177,7 +183,9 @@ def _rewrite(text: str, cite: Citation, new: Article) -> tuple[str, tuple[int, i
     if ref is None:
         return None
     arabic = any(ch.isdigit() for ch in text[ref[0]:ref[1]])
-    label = _number(new.article_no, arabic) + "条" + (f"之{_number(new.sub_no, arabic)}" if new.sub_no else "")
+    label = (
+        _number(new.article_no, arabic) + "条" + (f"之{_number(new.sub_no, arabic)}" if new.sub_no else "")
+    )
     start = ref[0]
     if new.law != cite.law:
         at = law_start(text, cite)
@@ -321,7 +329,8 @@ _SOURCE_SPLIT_RE = re.compile(r"[,，;；、\s]+")
 
 def parse_sources(specs: str | Sequence[str], corpus: Any) -> list[Article]:
     """Articles named as 民法典1079 / 劳动合同法85 / 《中华人民共和国民法典》第一千零七十九条、第一千零八十条
-    (separated by commas, semicolons, 、 or spaces; several per string). Raises InvalidSources naming a bad item."""
+    (separated by commas, semicolons, 、 or spaces; several per string). Raises InvalidSources naming a bad
+    item."""
     from lawglm.statutes.citations import verify as verify_text
 
     out: list[Article] = []
@@ -351,8 +360,13 @@ def _compact(item: str, corpus: Any) -> Article:
 
 
 # --- the verdict in words (CLI; the web page has its own copy in app.js) ---------------------------------
-EXISTENCE_WORDS = {"article_not_found": "法规库中没有该条", "law_not_found": "法规库中没有该法律",
-                   "repealed": "该条已废止", "historical": "该条为历史版本（已被修改）", "unchecked": "未能核对"}
+EXISTENCE_WORDS = {
+    "article_not_found": "法规库中没有该条",
+    "law_not_found": "法规库中没有该法律",
+    "repealed": "该条已废止",
+    "historical": "该条为历史版本（已被修改）",
+    "unchecked": "未能核对",
+}
 
 
 def reason_text(cite: Citation) -> str:

@@ -1,5 +1,6 @@
 """The `lawglm` command line: thin wrappers over the library, one module per command group (statutes, search,
-answer, contracts, models, train). Every command maps its flags onto `Settings`; library errors become one line
+answer, contracts, models, train). Every command maps its flags onto `Settings`; library errors become one
+line
 on stderr and exit code 1 (usage errors: exit 2)."""
 
 from __future__ import annotations

@@ -45,7 +45,9 @@ def _print_citations(answer: dict) -> None:
     if any((d.get("support") or {}).get("corrected_from") for d in answer["citations"]):
         click.echo("更正后的回答：\n" + answer["answer"])
     if answer["retrieved"] and answer["usage"].get("mode") != "retrieval-only":
-        click.echo("检索到的法条：" + "；".join(f"{h['citation']}（{h['status']}）" for h in answer["retrieved"]))
+        click.echo(
+            "检索到的法条：" + "；".join(f"{h['citation']}（{h['status']}）" for h in answer["retrieved"])
+        )
 
 
 def _show(items) -> dict:
@@ -64,7 +66,17 @@ def _show(items) -> dict:
     return answer
 
 
-LOCAL_FLAGS = ("llm", "llm_url", "model", "adapter", "index_dir", "index_alias", "quantize", "device", "agent")
+LOCAL_FLAGS = (
+    "llm",
+    "llm_url",
+    "model",
+    "adapter",
+    "index_dir",
+    "index_alias",
+    "quantize",
+    "device",
+    "agent",
+)
 
 
 def _server(flags: dict) -> str | None:
@@ -93,7 +105,11 @@ def _load(flags: dict, question: str | None = None):
         if s.llm_mode() == "local":
             from lawglm.models.backbone import needs_conversion
 
-            what = "加载索引，并首次转换内置模型（只需一次，约 1–2 分钟）" if needs_conversion(s) else "加载索引和模型"
+            what = (
+                "加载索引，并首次转换内置模型（只需一次，约 1–2 分钟）"
+                if needs_conversion(s)
+                else "加载索引和模型"
+            )
         click.echo(f"lawglm: {what}…（`lawglm serve` 在另一个终端运行时，ask / chat 直接使用它，几秒内回答）",
                    err=True)
 
@@ -110,8 +126,12 @@ LOCAL_HELP = "answer in this process even when a `lawglm serve` is running"
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="print the whole Answer as JSON")
 @click.option("--local", is_flag=True, help=LOCAL_HELP)
-@click.option("--full", is_flag=True, help="after the answer, every retrieved article in full (the deciding clause "
-                                           "marked 【】), also those folded away as not bearing on the question")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="after the answer, every retrieved article in full (the deciding clause "
+    "marked 【】), also those folded away as not bearing on the question",
+)
 @_generation_options
 def ask(question: str, as_json: bool, full: bool, **flags) -> None:
     """Answer a legal question with cited, verified articles: `lawglm ask "借款利息怎么算？"`.
@@ -157,7 +177,9 @@ def _print_full(answer: dict) -> None:
     """Every retrieved article in full (sections.basis_full), the deciding clause marked 【】."""
     items = (answer.get("sections") or {}).get("basis_full") or []
     if not items:
-        items = [{"citation": h["citation"], "status": h["status"], "text": h["text"]} for h in answer["retrieved"]]
+        items = [
+            {"citation": h["citation"], "status": h["status"], "text": h["text"]} for h in answer["retrieved"]
+        ]
     click.echo("\n全部条文：")
     for a in items:
         text, clause = a["text"], (a.get("clause") or {}).get("text")
@@ -230,11 +252,25 @@ def chat(**flags) -> None:
 @click.option("--index-dir", default=None, help="index directory (built first if missing)")
 @click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP)
 @click.option("--device", default=None, help="auto | cpu | cuda | mps")
-@click.option("--templates-dir", default=None, help="user contract template directories (os.pathsep-separated)")
-@click.option("--agent", is_flag=True, default=None, help="answers: the model calls lawglm's legal tools itself")
-def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | None, model: str | None,
-          adapter: str | None, index_dir: str | None, quantize: str | None, device: str | None,
-          templates_dir: str | None, agent: bool | None) -> None:
+@click.option(
+    "--templates-dir", default=None, help="user contract template directories (os.pathsep-separated)"
+)
+@click.option(
+    "--agent", is_flag=True, default=None, help="answers: the model calls lawglm's legal tools itself"
+)
+def serve(
+    host: str | None,
+    port: int | None,
+    llm: str | None,
+    llm_url: str | None,
+    model: str | None,
+    adapter: str | None,
+    index_dir: str | None,
+    quantize: str | None,
+    device: str | None,
+    templates_dir: str | None,
+    agent: bool | None,
+) -> None:
     """Run the HTTP service: web page at /, APIs under /v1 (docs at /docs)."""
     import uvicorn
 
@@ -253,11 +289,16 @@ def serve(host: str | None, port: int | None, llm: str | None, llm_url: str | No
     if s.host not in ("127.0.0.1", "localhost", "::1") and not s.admin_token:
         click.echo(f"warning: serving on {s.host}, reachable from other machines; admin endpoints "
                    "are disabled (no LAWGLM_ADMIN_TOKEN)", err=True)
-    click.echo(f"lawglm: http://{s.host}:{s.port}/  (llm={s.llm_mode()}, index={s.index_dir}); the page shows "
-               "what is being prepared until it is ready", err=True)
+    click.echo(
+        f"lawglm: http://{s.host}:{s.port}/  (llm={s.llm_mode()}, index={s.index_dir}); the page shows "
+        "what is being prepared until it is ready",
+        err=True,
+    )
     import logging
 
-    class _QuietPolls(logging.Filter):  # the page polls /readyz while the server prepares: not worth a line each
+    class _QuietPolls(
+        logging.Filter
+    ):  # the page polls /readyz while the server prepares: not worth a line each
         def filter(self, record: logging.LogRecord) -> bool:
             return not any(str(a).startswith(("/readyz", "/healthz")) for a in (record.args or ()))
 

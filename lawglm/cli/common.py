@@ -49,7 +49,9 @@ def _generation_options(f):
     opts = [
         click.option("--llm", type=click.Choice(LLM_CHOICES), default=None, help=LLM_HELP),
         click.option("--llm-url", default=None, help="OpenAI-compatible server (vLLM, ChatGLM3 api demo)"),
-        click.option("--model", default=None, help="backbone: gemma-3-270m (default), a local HF dir or hub id"),
+        click.option(
+            "--model", default=None, help="backbone: gemma-3-270m (default), a local HF dir or hub id"
+        ),
         click.option("--adapter", default=None, help="adapter name under adapters/ or a path; 'none' = bare"),
         click.option("--index-dir", "index_dir", default=None, help="index directory (default: index/)"),
         click.option("--index", "index_alias", default=None, hidden=True, help="deprecated: --index-dir"),
@@ -65,11 +67,19 @@ def _generation_options(f):
         click.option("--quantize", type=click.Choice(["8", "4", "none"]), default=None, help=QUANTIZE_HELP),
         click.option("--device", default=None, help="auto | cpu | cuda | mps"),
         click.option("--draft-first", is_flag=True, help="draft an answer, retrieve with it, answer again"),
-        click.option("--agent", is_flag=True, default=None,
-                     help="the model calls lawglm's legal tools itself (remote / ChatGLM3 / GLM-4 models)"),
-        click.option("--answer-shape", type=click.Choice(ANSWER_SHAPES), default=None,
-                     help="grounded: 结论 + verbatim 法律依据 + 下一步 (default for the embedded backbone); "
-                          "free: the model's own answer (default for other models)"),
+        click.option(
+            "--agent",
+            is_flag=True,
+            default=None,
+            help="the model calls lawglm's legal tools itself (remote / ChatGLM3 / GLM-4 models)",
+        ),
+        click.option(
+            "--answer-shape",
+            type=click.Choice(ANSWER_SHAPES),
+            default=None,
+            help="grounded: 结论 + verbatim 法律依据 + 下一步 (default for the embedded backbone); "
+            "free: the model's own answer (default for other models)",
+        ),
     ]
     for opt in reversed(opts):
         f = opt(f)

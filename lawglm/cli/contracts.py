@@ -1,4 +1,5 @@
-"""`lawglm contract list|templates|show|check|draft`: contracts from vetted templates, built-in or the user's own
+"""`lawglm contract list|templates|show|check|draft`: contracts from vetted templates, built-in or the user's
+own
 (--templates-dir / LAWGLM_TEMPLATES_DIR)."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import click
 
 from lawglm.cli.common import cli, echo_json, settings_from
 
-TEMPLATES_DIR_HELP = ("user template directories, separated by the OS path separator (default: "
-                      "LAWGLM_TEMPLATES_DIR); loaded beside the built-in templates, a same-named one replaces it")
+TEMPLATES_DIR_HELP = (
+    "user template directories, separated by the OS path separator (default: "
+    "LAWGLM_TEMPLATES_DIR); loaded beside the built-in templates, a same-named one replaces it"
+)
 templates_dir_option = click.option("--templates-dir", default=None, help=TEMPLATES_DIR_HELP)
 
 
@@ -105,16 +108,27 @@ def _read_fields(path: str | None) -> dict | None:
 
 @contract.command("draft")
 @click.option("--template", "-t", default=None, help="template name or title (see `lawglm contract list`)")
-@click.option("--fields", "fields_path", default=None, type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-              help="JSON file of field values ('-' = stdin)")
+@click.option(
+    "--fields",
+    "fields_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="JSON file of field values ('-' = stdin)",
+)
 @click.option("--request", "-r", default=None, help="the request in plain language")
 @click.option("--docx", "docx_path", default=None, type=click.Path(dir_okay=False), help="also write a .docx")
 @click.option("--json", "as_json", is_flag=True, help="print the whole draft as JSON")
 @click.option("--no-basis", is_flag=True, help="leave out the appendix of statute articles")
-@click.option("--extractor", default=None, type=click.Choice(["rules", "model", "hybrid", "llm"]),
-              help="how fields are read from --request (default: LAWGLM_CONTRACT_EXTRACTOR, else rules); llm uses "
-                   "--llm-url or the local default model")
-@click.option("--llm-url", default=None, help="OpenAI-compatible server to help extract fields (default: rules)")
+@click.option(
+    "--extractor",
+    default=None,
+    type=click.Choice(["rules", "model", "hybrid", "llm"]),
+    help="how fields are read from --request (default: LAWGLM_CONTRACT_EXTRACTOR, else rules); llm uses "
+    "--llm-url or the local default model",
+)
+@click.option(
+    "--llm-url", default=None, help="OpenAI-compatible server to help extract fields (default: rules)"
+)
 @click.option("--llm-model", default=None)
 @templates_dir_option
 def contract_draft(template: str | None, fields_path: str | None, request: str | None, docx_path: str | None,

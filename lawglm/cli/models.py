@@ -11,8 +11,12 @@ from lawglm.cli.common import _shared_group, settings_from
 @click.argument("src", type=click.Path(file_okay=False))
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--dtype", default="auto", help="auto (keep the checkpoint's) | float32 | bfloat16 | float16")
-@click.option("--chat-format", type=click.Choice(["chatglm2", "chatglm3", "glm4"]), default=None,
-              help="prompt format (default: glm4 for a tiktoken tokenizer.model, else from tokenization_chatglm.py)")
+@click.option(
+    "--chat-format",
+    type=click.Choice(["chatglm2", "chatglm3", "glm4"]),
+    default=None,
+    help="prompt format (default: glm4 for a tiktoken tokenizer.model, else from tokenization_chatglm.py)",
+)
 @click.option("--overwrite", is_flag=True, help="replace OUT when it is not empty")
 def convert_chatglm_cmd(src: str, out: str, dtype: str, chat_format: str | None, overwrite: bool) -> None:
     """ChatGLM2/3-6B or GLM-4-9B-chat (THUDM remote code) in SRC -> a GlmForCausalLM directory OUT."""
@@ -20,7 +24,9 @@ def convert_chatglm_cmd(src: str, out: str, dtype: str, chat_format: str | None,
 
     meta = convert_chatglm(src, out, dtype=dtype, chat_format=chat_format, overwrite=overwrite)
     if meta["tokenizer"] != "converted":
-        click.echo(f"note: tokenizer {meta['tokenizer']}; put a tokenizer.json for this model in {out}", err=True)
+        click.echo(
+            f"note: tokenizer {meta['tokenizer']}; put a tokenizer.json for this model in {out}", err=True
+        )
     click.echo(f"converted {src} -> {out} ({len(meta['sha256'])} files, sha256 in lawglm-convert.json, "
                f"{meta['seconds']} s); serve it with --model {out}")
 

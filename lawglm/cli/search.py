@@ -102,7 +102,9 @@ def search(query: str, k: int | None, law: str | None, department: str | None, s
     if base is not None:
         from lawglm.cli.client import search as search_server
 
-        rows = search_server(base, {"q": query, "k": k or s.top_k, "law": law, "status": status, "level": level})
+        rows = search_server(
+            base, {"q": query, "k": k or s.top_k, "law": law, "status": status, "level": level}
+        )
     else:
         check_request(s.index_dir, query, k or s.top_k, law=law, department=department, status=status,
                       level=level, max_chars=params.max_query_chars)
@@ -140,7 +142,9 @@ def index_diff(paths: tuple[str, ...], index_dir: str | None, as_json: bool) -> 
     """Show what `index update PATH...` would change (laws added / changed / repealed / unchanged)."""
     from lawglm.search.updates import plan_update
 
-    plan = _print_report_on_error(lambda: plan_update(settings_from(index_dir=index_dir).index_dir, list(paths)))
+    plan = _print_report_on_error(
+        lambda: plan_update(settings_from(index_dir=index_dir).index_dir, list(paths))
+    )
     if as_json:
         echo_json(plan.to_dict())
         return

@@ -28,7 +28,9 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
     from lawglm.statutes.citations import extract
 
     s = settings_from(index_dir=index_dir)
-    c = statute_corpus(s.index_dir, corpus, law if article is not None else None, s.corpus_source())  # LAW ARTICLE
+    c = statute_corpus(
+        s.index_dir, corpus, law if article is not None else None, s.corpus_source()
+    )  # LAW ARTICLE
     if article is None:  # one argument holding both: 《民法典》第1254条
         refs = extract(law, c)
         if not refs or not refs[0].law:
@@ -64,7 +66,9 @@ def links_lines(links: dict) -> list[str]:
         for r in refs:
             groups.setdefault(r["short"], []).append(r["label"])
         more = f"（共 {total} 条，列出 {len(refs)} 条）" if total > len(refs) else ""
-        out.append(f"{head}：" + "；".join(f"{name} {'、'.join(labels)}" for name, labels in groups.items()) + more)
+        out.append(
+            f"{head}：" + "；".join(f"{name} {'、'.join(labels)}" for name, labels in groups.items()) + more
+        )
     return out
 
 
@@ -73,13 +77,23 @@ def links_lines(links: dict) -> list[str]:
 @click.option("--index-dir", default=None, help="the index whose statutes to check against (default: index/)")
 @click.option("--corpus", default=None, help=CORPUS_HELP)
 @click.option("--law", "context_law", default=None, help="law that 本法 refers to")
-@click.option("--sources", multiple=True, metavar="ARTICLES|FILE",
-              help="the articles TEXT was written from (民法典1079,劳动合同法85 or 《…》第N条; repeatable; a file "
-                   "path reads one list from the file): also checks each citation is among them and says "
-                   "what TEXT attributes to it")
+@click.option(
+    "--sources",
+    multiple=True,
+    metavar="ARTICLES|FILE",
+    help="the articles TEXT was written from (民法典1079,劳动合同法85 or 《…》第N条; repeatable; a file "
+    "path reads one list from the file): also checks each citation is among them and says "
+    "what TEXT attributes to it",
+)
 @click.option("--json", "as_json", is_flag=True)
-def verify(text: str | None, index_dir: str | None, corpus: str | None, context_law: str | None, sources: tuple[str, ...],
-           as_json: bool) -> None:
+def verify(
+    text: str | None,
+    index_dir: str | None,
+    corpus: str | None,
+    context_law: str | None,
+    sources: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Check every citation in TEXT (or stdin) against the corpus (exit 3 if any fails)."""
     from lawglm.statutes.citations import unreadable
     from lawglm.statutes.citations import verify as verify_text
@@ -117,7 +131,9 @@ def verify(text: str | None, index_dir: str | None, corpus: str | None, context_
         sys.exit(3)
 
 
-def _verify_support(text: str, corpus, context_law: str | None, specs: tuple[str, ...], as_json: bool) -> None:
+def _verify_support(
+    text: str, corpus, context_law: str | None, specs: tuple[str, ...], as_json: bool
+) -> None:
     """`verify --sources`: the check answers get (existence, then support against the sources)."""
     from pathlib import Path
 
@@ -182,7 +198,8 @@ corpus_group = _shared_group("corpus", "The default corpus: laws.db + the shippe
 @click.option("--out", default=None, help="folder to write (default: the package's lawglm/data/corpus)")
 def corpus_build_default(checkout: str, out: str | None) -> None:
     """Rebuild the shipped default-corpus data from a LawRefBook CHECKOUT (司法解释, 行政法规, 部门规章; laws
-    where LawRefBook's text is newer than laws.db's). Run by maintainers; users refresh with `index update`."""
+    where LawRefBook's text is newer than laws.db's). Run by maintainers; users refresh with `index
+    update`."""
     from lawglm.statutes.shipped import SHIPPED_DIR
     from lawglm.statutes.shipped_build import build_shipped
 
@@ -217,6 +234,10 @@ def corpus_diff(checkout: str, show_all: bool, as_json: bool) -> None:
         echo_json(shown)
         return
     for r in shown:
-        click.echo(f"{r['law']}: LawRefBook {r['lawrefbook'] or '?'} / laws.db {r['laws_db'] or '-'}; "
-                   f"{r['articles_differing']} of the shared articles differ; uses {r['choice']} ({r['why']})")
-    click.echo(f"{len(rows)} laws compared, {sum(r['articles_differing'] > 0 for r in rows)} with differing text")
+        click.echo(
+            f"{r['law']}: LawRefBook {r['lawrefbook'] or '?'} / laws.db {r['laws_db'] or '-'}; "
+            f"{r['articles_differing']} of the shared articles differ; uses {r['choice']} ({r['why']})"
+        )
+    click.echo(
+        f"{len(rows)} laws compared, {sum(r['articles_differing'] > 0 for r in rows)} with differing text"
+    )

@@ -22,5 +22,8 @@ def mcp(index_dir: str | None) -> None:
     s = settings_from(index_dir=index_dir)
     ensure_index(s, echo=lambda line: click.echo(line, err=True))  # stdout carries the protocol
     retriever = Retriever.load(s.index_dir, Params.from_settings(s))
-    print(f"lawglm mcp: {len(retriever.corpus.laws())} laws from {s.index_dir}; serving on stdio", file=sys.stderr)
+    print(
+        f"lawglm mcp: {len(retriever.corpus.laws())} laws from {s.index_dir}; serving on stdio",
+        file=sys.stderr,
+    )
     serve_stdio(LegalTools(retriever, s))

@@ -1,4 +1,5 @@
-"""`lawglm train` (adapters), `lawglm encoder train|eval` and `lawglm eval retrieval|generation`: offline work."""
+"""`lawglm train` (adapters), `lawglm encoder train|eval` and `lawglm eval retrieval|generation`: offline
+work."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ TRAIN = _defaults(TrainConfig)
 @cli.command()
 @click.option("--method", type=click.Choice(["lora", "ptuning"]), default=TRAIN["method"], show_default=True)
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="training JSONL")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="adapter dir, e.g. adapters/NAME")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False), help="adapter dir, e.g. adapters/NAME"
+)
 @click.option("--model", default=None, help="backbone: embedded default, local path or hub id")
 @click.option("--format", "data_format", type=click.Choice(["auto", "sft", "prompt", "conversations"]),
               default=TRAIN["data_format"], show_default=True)
@@ -46,17 +49,28 @@ TRAIN = _defaults(TrainConfig)
               help="show the example's gold articles among the retrieved ones")
 @click.option("--cite-gold/--no-cite-gold", default=TRAIN["cite_gold"], show_default=True,
               help="append 法律依据：《…》第N条 for shown gold articles the answer does not cite")
-@click.option("--answer-shape", type=click.Choice(["free", "grounded"]), default=TRAIN["answer_shape"],
-              show_default=True, help="grounded: train the short conclusion + 依据 line of the grounded answer shape")
+@click.option(
+    "--answer-shape",
+    type=click.Choice(["free", "grounded"]),
+    default=TRAIN["answer_shape"],
+    show_default=True,
+    help="grounded: train the short conclusion + 依据 line of the grounded answer shape",
+)
 @click.option("--prompt-column", default=TRAIN["prompt_column"], show_default=True)
 @click.option("--response-column", default=TRAIN["response_column"], show_default=True)
 @click.option("--history-column", default=TRAIN["history_column"], show_default=True)
-@click.option("--max-source-length", type=click.IntRange(16), default=TRAIN["max_source_length"], show_default=True)
-@click.option("--max-target-length", type=click.IntRange(1), default=TRAIN["max_target_length"], show_default=True)
+@click.option(
+    "--max-source-length", type=click.IntRange(16), default=TRAIN["max_source_length"], show_default=True
+)
+@click.option(
+    "--max-target-length", type=click.IntRange(1), default=TRAIN["max_target_length"], show_default=True
+)
 @click.option("--lora-rank", type=click.IntRange(1), default=TRAIN["lora_rank"], show_default=True)
 @click.option("--lora-alpha", type=click.IntRange(1), default=TRAIN["lora_alpha"], show_default=True)
 @click.option("--lora-dropout", type=click.FloatRange(0, 1), default=TRAIN["lora_dropout"], show_default=True)
-@click.option("--lora-targets", default=TRAIN["lora_targets"], show_default=True, help="comma-separated module names")
+@click.option(
+    "--lora-targets", default=TRAIN["lora_targets"], show_default=True, help="comma-separated module names"
+)
 @click.option("--pre-seq-len", type=click.IntRange(1), default=TRAIN["pre_seq_len"], show_default=True)
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=None,
               help="default " + ", ".join(f"{v:g} ({k})" for k, v in DEFAULT_LR.items()))
@@ -75,7 +89,8 @@ TRAIN = _defaults(TrainConfig)
 @click.option("--device", default=TRAIN["device"], show_default=True)
 @click.option("--dtype", default=TRAIN["dtype"], show_default=True)
 def train(**opts) -> None:
-    """Train a LoRA or P-tuning v2 adapter: `lawglm train --method lora --data F.jsonl --out adapters/NAME`."""
+    """Train a LoRA or P-tuning v2 adapter: `lawglm train --method lora --data F.jsonl --out
+    adapters/NAME`."""
     from lawglm.train.sft import train as run_training
 
     opts["filters"] = _filters(opts["filters"])
@@ -96,12 +111,22 @@ eval_group = _shared_group("eval", "Evaluate retrieval or generation on a dev fi
 @eval_group.command("retrieval")
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
               help='JSONL: {"query", "gold": [...]} (repeatable: several sets in one run)')
-@click.option("--lookups", type=click.IntRange(0, 100_000), default=0,
-              help="also N generated look-ups (民法商法民法典第十条的内容是什么？ …) of random current articles")
+@click.option(
+    "--lookups",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    help="also N generated look-ups (民法商法民法典第十条的内容是什么？ …) of random current articles",
+)
 @click.option("--split", type=click.Choice(["all", "dev", "heldout"]), default="all", show_default=True,
               help="rows of the held-back third (sha1(id) % 3 == 0) or the others")
-@click.option("--compare", is_flag=True, help="plain bm25s, BM25 half, dense half, v1 fusion and the default, side by side")
-@click.option("--by", type=click.Choice(["law", "department"]), default=None, help="also report per law / department")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="plain bm25s, BM25 half, dense half, v1 fusion and the default, side by side",
+)
+@click.option(
+    "--by", type=click.Choice(["law", "department"]), default=None, help="also report per law / department"
+)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--index-dir", default=None)
 @click.option("--status", default="current", show_default=True)
@@ -119,7 +144,9 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
     if not data and not lookups:
         raise click.UsageError("give --data FILE (repeatable) and/or --lookups N")
     s = settings_from(index_dir=index_dir, retrieval_mode=mode, reranker=reranker)
-    sets = {Path(d).name + ("" if split == "all" else f" [{split}]"): read_retrieval_data(d, split) for d in data}
+    sets = {
+        Path(d).name + ("" if split == "all" else f" [{split}]"): read_retrieval_data(d, split) for d in data
+    }
     r = Retriever.from_settings(s)
     if lookups:
         sets[f"look-ups (generated, n={lookups})"] = lookup_examples(r.corpus, lookups)
@@ -129,7 +156,9 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
 
 
 @eval_group.command("generation")
-@click.option("--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)")
+@click.option(
+    "--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)"
+)
 @click.option("--modes", default=",".join(GenEvalConfig("").modes), show_default=True,
               help="comma-separated answer modes compared on the same rows: retrieval-only (no model), "
                    "none (bare backbone), default (the configured adapter) or adapter names")
@@ -141,8 +170,12 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
 @click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows")
 @click.option("--sample", type=click.IntRange(1), default=None, help="a seeded random sample of N rows")
 @click.option("--seed", type=int, default=GEN_EVAL["seed"], show_default=True)
-@click.option("--max-new-tokens", type=click.IntRange(1), default=GEN_EVAL["max_new_tokens"], show_default=True)
-@click.option("--quantize", type=click.Choice(["8"]), default=None, help="8: int8 model (compare with a run without)")
+@click.option(
+    "--max-new-tokens", type=click.IntRange(1), default=GEN_EVAL["max_new_tokens"], show_default=True
+)
+@click.option(
+    "--quantize", type=click.Choice(["8"]), default=None, help="8: int8 model (compare with a run without)"
+)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="write every prediction as JSONL")
 @click.option("--device", default=None, help=f"[default: {SETTING['device']}]")
@@ -183,7 +216,9 @@ def eval_generation(**opts) -> None:
 @click.option("--rouge-data", type=click.Path(dir_okay=False), default=None,
               help="{question, answer} JSONL of lawyers' answers: adds ROUGE-L and the top-2-article quote")
 @click.option("--rouge-limit", type=click.IntRange(1), default=40, show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="every answer as JSONL")
+@click.option(
+    "--out", "out_path", type=click.Path(dir_okay=False), default=None, help="every answer as JSONL"
+)
 @click.option("--device", default=None, help=f"[default: {SETTING['device']}]")
 def eval_answers(**opts) -> None:
     """Does the answer decide the question? Key-fact accuracy (yes/no, deciding article, forum, deadline,
@@ -215,7 +250,9 @@ def encoder() -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="model directory to (re)write")
 @click.option("--train-data", multiple=True, required=True,
               help='question->gold JSONL {"query", "gold": [...]} (repeatable)')
-@click.option("--dev", "dev_files", multiple=True, help="gold JSONL to evaluate on (repeatable; never trained on)")
+@click.option(
+    "--dev", "dev_files", multiple=True, help="gold JSONL to evaluate on (repeatable; never trained on)"
+)
 @click.option("--corpus", default=None)
 @click.option("--steps", type=click.IntRange(0), default=None, help="training steps [default: 1000]")
 @click.option("--hard-negatives", type=click.IntRange(0), default=None,
@@ -227,7 +264,9 @@ def encoder() -> None:
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=None, help="Adam lr [default: 0.05]")
 @click.option("--init", type=click.Choice(["gemma", "random"]), default=None,
               help="initial vectors: the backbone's token embeddings or random [default: gemma]")
-@click.option("--eval-every", type=click.IntRange(0), default=None, help="dev evaluation every N steps [default: 0]")
+@click.option(
+    "--eval-every", type=click.IntRange(0), default=None, help="dev evaluation every N steps [default: 0]"
+)
 @click.option("--seed", type=int, default=None, help="[default: 42]")
 def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None,
                   **hyper) -> None:
@@ -254,4 +293,6 @@ def encoder_eval(encoder_path: str | None, data: str, corpus: str | None) -> Non
 
     s = settings_from(encoder=encoder_path, corpus=corpus)
     sets = read_dev_sets([data])  # a malformed file fails here, before any model loads
-    echo_json(next(iter(dense_recalls(load_encoder(s.encoder), load_corpus(s.corpus_source()), sets).values())))
+    echo_json(
+        next(iter(dense_recalls(load_encoder(s.encoder), load_corpus(s.corpus_source()), sets).values()))
+    )

@@ -3,8 +3,10 @@
 API (used by the CLI and the HTTP server):
     list_templates(settings=None) -> [{name, title, description, fields, source[, overrides]}]
     skipped_templates(settings=None) -> [(file, problem)] user templates that failed the load check
-    get_schema(name, settings=None) -> {name, title, description, properties: {field: {type, label, required, …}}, …}
-Templates: the built-in ones plus those of settings.templates_dir (LAWGLM_TEMPLATES_DIR, os.pathsep-separated).
+    get_schema(name, settings=None) -> {name, title, description, properties: {field: {type, label, required,
+    …}}, …}
+Templates: the built-in ones plus those of settings.templates_dir (LAWGLM_TEMPLATES_DIR, os.pathsep-separated)
+.
     draft(template=None, fields=None, request=None, generator=None) -> Draft  (Draft.to_dict())
     to_docx(draft) -> bytes
 Errors: UnknownTemplate (.available), FieldErrors (.errors = [{field, message}]), NoTemplateMatch (.choices).

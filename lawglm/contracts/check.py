@@ -1,4 +1,5 @@
-"""`lawglm contract check FILE.yaml`: everything wrong with one template, each problem one line naming the field.
+"""`lawglm contract check FILE.yaml`: everything wrong with one template, each problem one line naming the
+field.
 
 Owns `check_template(path, dirs, corpus) -> [Problem]`. Beyond the load check (schema.template_problems: keys,
 field types, fields that exist, Jinja that compiles and uses only names the schema defines) it checks what
@@ -25,7 +26,9 @@ def _ref_problems(tpl: Template, corpus) -> list[Problem]:
     out: list[Problem] = []
     pairs = [(f"clauses[{i}].refs[{j}]", r.law, r.article) for i, c in enumerate(tpl.clauses)
              for j, r in enumerate(c.refs)]
-    pairs += [(f"legal[{i}].article", c["law"], str(c["article"])) for i, c in enumerate(tpl.legal) if "law" in c]
+    pairs += [
+        (f"legal[{i}].article", c["law"], str(c["article"])) for i, c in enumerate(tpl.legal) if "law" in c
+    ]
     for where, law, article in pairs:
         c = verify_one(corpus, law, article)
         if c.article is not None and not c.article.is_current:
@@ -36,7 +39,8 @@ def _ref_problems(tpl: Template, corpus) -> list[Problem]:
 
 
 def _keyword_problems(tpl: Template, cat: Catalog) -> list[Problem]:
-    """A keyword whose request ('帮我起草一份' + word) scores another template at least as high as this one."""
+    """A keyword whose request ('帮我起草一份' + word) scores another template at least as high as this
+    one."""
     from .extract import longest_keyword, score
 
     mixed = Catalog(cat.dirs + ("<checked>",), {**cat.templates, tpl.name: tpl}, ())

@@ -14,8 +14,10 @@ import re
 from .items import CLAUSE_DELIMS, ITEM_UNITS
 from .scalars import AMOUNT_RE, DURATION_RE, PERCENT_RE, dates_in
 
-RELATIVE = re.compile(r"(?:下个?月|本月|这个月|下周|本周|明年|今年|年底|月底|年初|月初|明天|后天|下旬|上旬|中旬)"
-                      r"(?:\d{1,2}[号日]|底|初)?")
+RELATIVE = re.compile(
+    r"(?:下个?月|本月|这个月|下周|本周|明年|今年|年底|月底|年初|月初|明天|后天|下旬|上旬|中旬)"
+    r"(?:\d{1,2}[号日]|底|初)?"
+)
 QUANTITY = re.compile(rf"\d+(?:\.\d+)?\s*(?:{ITEM_UNITS})")
 MAX_ECHOED = 10
 
@@ -61,7 +63,9 @@ def incomplete_rows(tpl, values: dict) -> list[str]:
         if spec.type != "items" or not spec.priced or not values.get(name):
             continue
         for i, row in enumerate(values[name], 1):
-            lacking = [label for key, label in (("quantity", "数量"), ("unit_price", "单价")) if key not in row]
+            lacking = [
+                label for key, label in (("quantity", "数量"), ("unit_price", "单价")) if key not in row
+            ]
             if lacking:
                 out.append(f"{spec.label}第{i}行（{row['name']}）缺少{'和'.join(lacking)}：该行金额未计算，合同总价留空。")
     return out

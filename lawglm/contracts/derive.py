@@ -16,10 +16,14 @@ from decimal import Decimal
 from .money import MAX_AMOUNT, format_number, parse_amount, parse_number, quantize
 from .schema import Template
 
-DEPOSIT_MONTHS = re.compile(r"押\s*(?P<n>[一二两三四五六\d])\s*付|交\s*[一二两三四五六\d]\s*押\s*(?P<k>[一二两三四五六\d])|"
-                            r"(?P<m>[一二两三四五六\d])\s*个月(?:的)?(?:租金|房租|月租)")
-TITLE_BEFORE = re.compile(r"(?:招聘|聘用|聘请|录用|雇佣|雇用|雇|招了?个?|新来的|新招的|是一名|是一位|我是)(?:了)?(?:一名|一位|一个|名|位)?"
-                          r"(?P<title>[\u4e00-\u9fff]{2,6}?)(?:一名|一位)?(?:[，,]?\s*(?:叫|名叫|姓名))?[：:]?$")
+DEPOSIT_MONTHS = re.compile(
+    r"押\s*(?P<n>[一二两三四五六\d])\s*付|交\s*[一二两三四五六\d]\s*押\s*(?P<k>[一二两三四五六\d])|"
+    r"(?P<m>[一二两三四五六\d])\s*个月(?:的)?(?:租金|房租|月租)"
+)
+TITLE_BEFORE = re.compile(
+    r"(?:招聘|聘用|聘请|录用|雇佣|雇用|雇|招了?个?|新来的|新招的|是一名|是一位|我是)(?:了)?(?:一名|一位|一个|名|位)?"
+    r"(?P<title>[\u4e00-\u9fff]{2,6}?)(?:一名|一位)?(?:[，,]?\s*(?:叫|名叫|姓名))?[：:]?$"
+)
 
 
 def _multiple(tpl: Template, ex, name: str, spec) -> None:
@@ -98,7 +102,8 @@ def _percent_of(ex, name: str, spec) -> None:
 
 
 def _period(ex, name: str, spec) -> None:
-    """顾问费每年8万元 / 年费8万元 / 8万元/年: the choice whose words stand in the money's clause up to just after
+    """顾问费每年8万元 / 年费8万元 / 8万元/年: the choice whose words stand in the money's clause up to just
+    after
     its amount (exactly one choice)."""
     from .scalars import clause_of
 
@@ -107,14 +112,18 @@ def _period(ex, name: str, spec) -> None:
         return
     s, e = spans[0]
     start = clause_of(ex.text, s)[0]
-    after = re.match(r"[^，,。；;：:\s]{0,3}", ex.text[e:]).group(0)  # 8万元/年, not the next clause's 每月汇报
+    after = re.match(r"[^，,。；;：:\s]{0,3}", ex.text[e:]).group(
+        0
+    )  # 8万元/年, not the next clause's 每月汇报
     window = ex.text[start:e] + after
     hits = {c for c in spec.choices for w in (c, *spec.synonyms.get(c, ())) if w in window}
     if len(hits) == 1:
         ex.put(name, hits.pop(), [])
 
 
-BASE_BEFORE = re.compile(r"(?P<base>[\u4e00-\u9fff]{1,10}?(?:价|价款|额|款|金|费|收入|标的|利润|总价))(?:的|之)?\s*$")
+BASE_BEFORE = re.compile(
+    r"(?P<base>[\u4e00-\u9fff]{1,10}?(?:价|价款|额|款|金|费|收入|标的|利润|总价))(?:的|之)?\s*$"
+)
 BASE_STOPS = ("按照", "按", "为", "是", "提取", "收取", "取", "照", "支付", "计", "的")
 
 

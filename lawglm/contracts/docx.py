@@ -83,7 +83,12 @@ def add_block(doc, block: str, ids: dict[str, str]) -> None:
     if block.startswith("|"):
         add_table(doc, block.splitlines())
         return
-    for prefix, style in (("# ", "Title"), ("## ", "Heading 2"), ("### ", "Heading 3"), ("- ", "List Bullet")):
+    for prefix, style in (
+        ("# ", "Title"),
+        ("## ", "Heading 2"),
+        ("### ", "Heading 3"),
+        ("- ", "List Bullet"),
+    ):
         if block.startswith(prefix):
             p = styled(doc, style, ids)
             add_runs(p, block[len(prefix):].strip())

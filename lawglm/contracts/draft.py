@@ -80,11 +80,14 @@ def get_schema(name: str, settings: Settings | None = None) -> dict:
     return get_template(name, template_dirs(settings)).schema()
 
 
-TITLE_STOPS = re.compile(r"^(?:一份|一个|份|个|的|新|写|拟|做|签|起草|帮我|我要|需要|这份|那份|本|该|简单|正式|标准|规范)")
+TITLE_STOPS = re.compile(
+    r"^(?:一份|一个|份|个|的|新|写|拟|做|签|起草|帮我|我要|需要|这份|那份|本|该|简单|正式|标准|规范)"
+)
 
 
 def named_title(tpl: Template, request: str | None) -> str:
-    """The title a request gives the document when it narrows the template's (一份家具买卖合同 -> 家具买卖合同):
+    """The title a request gives the document when it narrows the template's (一份家具买卖合同 ->
+    家具买卖合同):
     one jieba word right before the title, a noun-like word (not 一份 / 起草 …, no digits)."""
     from .words import word_spans
 
@@ -122,7 +125,9 @@ def resolve_citations(tpl: Template, corpus: Corpus) -> tuple[list[dict], list[d
             if c.verified:
                 verified.append(entry)
         if verified:
-            basis.append({"clause": f"第{int_to_cn(i + 1)}条（{clause.title}）", "refs": _basis_line(verified)})
+            basis.append(
+                {"clause": f"第{int_to_cn(i + 1)}条（{clause.title}）", "refs": _basis_line(verified)}
+            )
     return list(by_key.values()), basis
 
 
@@ -230,21 +235,35 @@ def draft(template: str | None = None, fields: dict | None = None, request: str 
     derived, more = products(tpl, values)
     values.update(derived)
     notes += more
-    for name, amount in derived.items():  # 运费按每台1元，共4500元: the stated total is the product's own words
-        ex.evidence[name] = [m.span() for m in AMOUNT_RE.finditer(ex.text) if _amount(m.group(0)) == amount][:1]
+    for (
+        name,
+        amount,
+    ) in derived.items():  # 运费按每台1元，共4500元: the stated total is the product's own words
+        ex.evidence[name] = [m.span() for m in AMOUNT_RE.finditer(ex.text) if _amount(m.group(0)) == amount][
+            :1
+        ]
     found = {n: v for n, v in found.items() if n in values and n not in given}
     corpus = corpus if corpus is not None else _default_corpus(settings.corpus_source())
     citations, lines = resolve_citations(tpl, corpus)
-    notes += [f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"
-              for c in citations if not c["verified"]]
+    notes += [
+        f"statute reference {c['law']} {c['label']} not verified ({c['reason']}); left out of the appendix"
+        for c in citations
+        if not c["verified"]
+    ]
     if request:
         notes += unused_words(ex, set(ex.values))  # what was used, or already noted as not usable
     warnings = legal_warnings(tpl, values, request, corpus, settings.contract_lpr)
     asked = set(ex.asked) | {n for n in given}
     title = named_title(tpl, request)
-    return Draft(template=tpl.name, title=title, values=values,
-                 extracted=[n for n in tpl.fields if n in found and n not in given],
-                 missing=[n for n, s in tpl.fields.items() if s.required and n not in values],
-                 markdown=render_markdown(tpl, values, lines if basis else None, asked=asked, title=title),
-                 citations=citations, computed=computed(tpl, values), notes=notes + warnings + incomplete_rows(tpl, values),
-                 warnings=warnings)
+    return Draft(
+        template=tpl.name,
+        title=title,
+        values=values,
+        extracted=[n for n in tpl.fields if n in found and n not in given],
+        missing=[n for n, s in tpl.fields.items() if s.required and n not in values],
+        markdown=render_markdown(tpl, values, lines if basis else None, asked=asked, title=title),
+        citations=citations,
+        computed=computed(tpl, values),
+        notes=notes + warnings + incomplete_rows(tpl, values),
+        warnings=warnings,
+    )

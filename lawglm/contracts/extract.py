@@ -81,7 +81,8 @@ def _shared_words(cat: Catalog) -> frozenset[str]:
 
 
 def _hits(words, text: str) -> list[tuple[int, int, str]]:
-    """Where the words occur, longest first, each character counted once (出租房屋 is 出租 + 房屋, not also 租房)."""
+    """Where the words occur, longest first, each character counted once (出租房屋 is 出租 + 房屋, not also
+    租房)."""
     found = sorted(((i, i + len(w), w) for w in set(words) for i in occurrences(w, text)),
                    key=lambda x: (-(x[1] - x[0]), x[0]))
     kept: list[tuple[int, int, str]] = []
@@ -95,7 +96,9 @@ def score(tpl: Template, text: str, cat: Catalog | None = None) -> float:
     """3 per strong keyword (a contract type), 1 per keyword, 0.5 per weak word (role words, relation verbs,
     field cues) of the template, each occurring word counted once."""
     strong, plain, weak = set(tpl.strong_keywords), set(tpl.keywords), _weak_words(tpl, cat)
-    return sum(3 if w in strong else 1 if w in plain else 0.5 for _, _, w in _hits(strong | plain | weak, text))
+    return sum(
+        3 if w in strong else 1 if w in plain else 0.5 for _, _, w in _hits(strong | plain | weak, text)
+    )
 
 
 def _priced_lines(tpl: Template, text: str) -> float:
@@ -108,7 +111,8 @@ def _priced_lines(tpl: Template, text: str) -> float:
 
 
 def longest_keyword(tpl: Template, text: str) -> int:
-    """The length of the longest keyword of the template the text holds: 房屋买卖合同 is more specific than 买卖合同."""
+    """The length of the longest keyword of the template the text holds: 房屋买卖合同 is more specific than
+    买卖合同."""
     return max((e - s for s, e, _ in _hits(set(tpl.strong_keywords) | set(tpl.keywords), text)), default=0)
 
 
@@ -127,7 +131,9 @@ def classify(request: str, cat: Catalog | None = None) -> Template:
     spans = [(m.start, m.end) for m in find_orgs(text, roles)] + [(s, e) for s, e, _ in find_courts(text)]
     spans += [m.span() for m in DISPUTE_ABOUT.finditer(text) if "纠纷" in m.group(0) or "争议" in m.group(0)]
     text = mask(text, spans)
-    scored = sorted(((score(t, text, cat) + _priced_lines(t, text), t) for t in templates), key=lambda x: -x[0])
+    scored = sorted(
+        ((score(t, text, cat) + _priced_lines(t, text), t) for t in templates), key=lambda x: -x[0]
+    )
     best = scored[0][0]
     if best < 1:  # not one keyword, nor two weaker words
         raise NoTemplateMatch("the request names no contract type lawglm has a template for", choices(cat))
@@ -167,7 +173,11 @@ def choice_value(spec: FieldSpec, text: str) -> str | None:
     longer one that names another choice does not count (固定期限 in 无固定期限)."""
     found = [(m.start(), m.end(), c) for c in spec.choices for w in (c, *spec.synonyms.get(c, ()))
              for i in occurrences(w, text) for m in [_Span(i, i + len(w))]]
-    hits = {c for s, e, c in found if not any(a <= s and e <= b and (b - a) > (e - s) and d != c for a, b, d in found)}
+    hits = {
+        c
+        for s, e, c in found
+        if not any(a <= s and e <= b and (b - a) > (e - s) and d != c for a, b, d in found)
+    }
     return hits.pop() if len(hits) == 1 else None
 
 
@@ -254,7 +264,10 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
         if found:
             ex.put(name, found[0], [found[1]])
             taken.append(found[1])
-    for name, spec in tpl.fields.items():  # 每吨200元 with no cue word: the one rate in a unit the field allows
+    for (
+        name,
+        spec,
+    ) in tpl.fields.items():  # 每吨200元 with no cue word: the one rate in a unit the field allows
         if spec.type == "rate" and name not in ex.values:
             rates = [r for r in lone_rates(spec, mask(text, taken + dates)) if _free(r[:2], taken)]
             if len(rates) == 1:
@@ -263,7 +276,8 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
 
 
 def _dispute(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
-    """How disputes are settled, read last: words other fields used (处理业主欠费诉讼, a matter) are not it."""
+    """How disputes are settled, read last: words other fields used (处理业主欠费诉讼, a matter) are not
+    it."""
     courts, commissions = find_courts(text), find_commissions(text)
     for name, spec in tpl.fields.items():
         if spec.type == "dispute":

@@ -120,12 +120,17 @@ class Rate:
         return f"{format_number(self.amount)}元/{self.per}"
 
 
-_RATE_FORMS = (re.compile(rf"^每\s*(?P<per>{UNIT_WORD})\s*(?:[\u4e00-\u9fff]{{0,4}}?(?:为|是)?)?\s*(?P<amount>[\d{CN_NUM}.,]+\s*(?:万|千)?\s*(?:元|块)?)$"),
-               re.compile(rf"^(?P<amount>.+?(?:元|块|万|千|\d))\s*(?:/|每|一)\s*(?P<per>{UNIT_WORD})$"))
+_RATE_FORMS = (
+    re.compile(
+        rf"^每\s*(?P<per>{UNIT_WORD})\s*(?:[\u4e00-\u9fff]{{0,4}}?(?:为|是)?)?\s*(?P<amount>[\d{CN_NUM}.,]+\s*(?:万|千)?\s*(?:元|块)?)$"
+    ),
+    re.compile(rf"^(?P<amount>.+?(?:元|块|万|千|\d))\s*(?:/|每|一)\s*(?P<per>{UNIT_WORD})$"),
+)
 
 
 def rate_value(spec: FieldSpec, value: Any, path: str) -> Rate:
-    """'200元/吨' / '每吨200元' / {'amount': 200, 'per': '吨'} -> Rate; the unit must be one the field allows."""
+    """'200元/吨' / '每吨200元' / {'amount': 200, 'per': '吨'} -> Rate; the unit must be one the field
+    allows."""
     from .units import canonical
 
     if isinstance(value, Rate):
@@ -148,7 +153,9 @@ def rate_value(spec: FieldSpec, value: Any, path: str) -> Rate:
     if allowed and unit not in allowed:
         raise Bad(f"{path}.per" if isinstance(value, dict) else path,
                   f"must be per {' / '.join(allowed)}, got per {per!r}")
-    return Rate(decimal_value(amount, f"{path}.amount" if isinstance(value, dict) else path, money=True), unit)
+    return Rate(
+        decimal_value(amount, f"{path}.amount" if isinstance(value, dict) else path, money=True), unit
+    )
 
 
 # --- structured ----------------------------------------------------------------------------
@@ -202,7 +209,9 @@ def items_value(spec: FieldSpec, value: Any, path: str) -> list[dict]:
         raw = _object(row, p, keys)
         if "name" not in raw:
             raise Bad(f"{p}.name", "is required")
-        out: dict[str, Any] = {k: text_value(raw[k], f"{p}.{k}", 100) for k in ("name", "spec", "unit") if k in raw}
+        out: dict[str, Any] = {
+            k: text_value(raw[k], f"{p}.{k}", 100) for k in ("name", "spec", "unit") if k in raw
+        }
         if "quantity" in raw:
             out["quantity"] = decimal_value(raw["quantity"], f"{p}.quantity", minimum=0)
         if "unit_price" in raw:
@@ -210,7 +219,10 @@ def items_value(spec: FieldSpec, value: Any, path: str) -> list[dict]:
         if "quantity" in out and "unit_price" in out and out["quantity"] * out["unit_price"] > MAX_AMOUNT:
             raise Bad(p, f"line amount quantity × unit_price is too large (at most {MAX_AMOUNT})")
         rows.append(out)
-    if sum(r["quantity"] * r["unit_price"] for r in rows if "quantity" in r and "unit_price" in r) > MAX_AMOUNT:
+    if (
+        sum(r["quantity"] * r["unit_price"] for r in rows if "quantity" in r and "unit_price" in r)
+        > MAX_AMOUNT
+    ):
         raise Bad(path, f"total amount is too large (at most {MAX_AMOUNT})")
     return rows
 

@@ -16,34 +16,81 @@ from .schema import FieldSpec
 CN_SMALL = "零〇一二两三四五六七八九十百"
 AMOUNT_RE = re.compile(AMOUNT)
 CLAUSE_DELIMS = re.compile(r"[，,。；;！!？?\n：:]")
-ITEM_UNITS = ("平方米|立方米|千克|公斤|张|把|台|套|件|个|只|组|箱|吨|克|米|辆|部|本|瓶|袋|包|盒|桶|条|双|对|株|头|片|支|根|卷|"
-              "升|架|樘|扇|床|顶|座|斤|罐|筐|托|方|饼|块(?!钱)|粒|颗|枚|副|幅|匹|捆|听|提")
+ITEM_UNITS = (
+    "平方米|立方米|千克|公斤|张|把|台|套|件|个|只|组|箱|吨|克|米|辆|部|本|瓶|袋|包|盒|桶|条|双|对|株|头|片|支|根|卷|"
+    "升|架|樘|扇|床|顶|座|斤|罐|筐|托|方|饼|块(?!钱)|粒|颗|枚|副|幅|匹|捆|听|提"
+)
 QTY = rf"\d+(?:\.\d+)?万?|[{CN_SMALL}千万]+"
 AMOUNT_PLAIN = re.sub(r"\?P<\w+>", "", AMOUNT)
-# a unit price: 单价800元 / 单价每吨28000元 / 每斤600元 / 一箱95块钱 / 2.5元一个 / 22元/包 / 一头一万二 (at the end)
-PRICE = (rf"(?:(?:单价(?:为|是)?\s*(?:每(?:{ITEM_UNITS}))?|每(?:{ITEM_UNITS})(?:单价)?|[一1](?:{ITEM_UNITS})|价格|售价|价款)(?:均)?"
-         rf"(?:为|是)?\s*(?P<price>{AMOUNT})钱?(?:/(?:{ITEM_UNITS}))?"
-         rf"|(?P<price_b>{AMOUNT_PLAIN})钱?\s*(?:/|每|一)(?:{ITEM_UNITS})"
-         rf"|(?:每|[一1])(?:{ITEM_UNITS})\s*(?P<price_c>[一二两三四五六七八九十百千万]+)(?=$|[)）]))")
+# a unit price: 单价800元 / 单价每吨28000元 / 每斤600元 / 一箱95块钱 / 2.5元一个 / 22元/包 / 一头一万二 (at
+# the end)
+PRICE = (
+    rf"(?:(?:单价(?:为|是)?\s*(?:每(?:{ITEM_UNITS}))?|每(?:{ITEM_UNITS})(?:单价)?|[一1](?:{ITEM_UNITS})|价格|售价|价款)(?:均)?"
+    rf"(?:为|是)?\s*(?P<price>{AMOUNT})钱?(?:/(?:{ITEM_UNITS}))?"
+    rf"|(?P<price_b>{AMOUNT_PLAIN})钱?\s*(?:/|每|一)(?:{ITEM_UNITS})"
+    rf"|(?:每|[一1])(?:{ITEM_UNITS})\s*(?P<price_c>[一二两三四五六七八九十百千万]+)(?=$|[)）]))"
+)
 SPEC = r"(?:\s*[（(](?P<spec>(?!单价|每|价格|售价|价款)[^（()）]{1,30})[)）])?"
 ITEM_RE = re.compile(rf"^(?P<name>.+?)\s*(?:数量(?:为|是)?)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS}){SPEC}"
                      rf"(?:\s*[（(]?\s*{PRICE}\s*[)）]?|(?P<amount>{AMOUNT_PLAIN}))?$")
-QTY_FIRST_RE = re.compile(rf"^(?:[^，,]*?(?:订购|采购|购买|买|订|有|运输|托运|运|发|寄|把|卖给[^，,]*?|卖|出售))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?"
-                          rf"(?:(?:要|需要|准备)?(?:运到|运至|运往|送到|送至|发到|发往|寄到|寄往)[^，,]*)?$")
-NAME_PRICE_QTY_RE = re.compile(rf"^(?P<name>[^\d＿]{{2,20}}?)\s*{PRICE}\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
+QTY_FIRST_RE = re.compile(
+    rf"^(?:[^，,]*?(?:订购|采购|购买|买|订|有|运输|托运|运|发|寄|把|卖给[^，,]*?|卖|出售))?(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})(?P<name>[^\d＿]{{2,20}}?)\s*(?:{PRICE})?"
+    rf"(?:(?:要|需要|准备)?(?:运到|运至|运往|送到|送至|发到|发往|寄到|寄往)[^，,]*)?$"
+)
+NAME_PRICE_QTY_RE = re.compile(
+    rf"^(?P<name>[^\d＿]{{2,20}}?)\s*{PRICE}\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$"
+)
 NAME_PRICE_RE = re.compile(rf"^(?P<name>[^\d＿]{{1,20}}?)\s*{PRICE}$")
 PRICE_ONLY_RE = re.compile(rf"^[（(]?\s*{PRICE}\s*[)）]?$")
 LINE_TOTAL_RE = re.compile(rf"^(?:共计|合计|总价|总计|共|价款)(?:为|是)?\s*(?P<total>{AMOUNT})$")
-QTY_ONLY_RE = re.compile(rf"^(?:数量|一共|共计|共|合计)?(?:为|是)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$")
+QTY_ONLY_RE = re.compile(
+    rf"^(?:数量|一共|共计|共|合计)?(?:为|是)?\s*(?P<qty>{QTY})\s*(?P<unit>{ITEM_UNITS})$"
+)
 RESPECTIVE_RE = re.compile(rf"(?:单价|价格)分别(?:为|是)?(?P<list>(?:\s*{AMOUNT}\s*(?:、|和|及|与|，|,)?)+)")
 NAME_LIST_RE = re.compile(r"(?:分别是|分别为|包括)(?P<list>[^，,。；;：:\d]{4,80})")
-NAME_STOPS = ("把", "分别是", "分别为", "包括", "购买", "采购", "订购", "定购", "运输", "托运", "是", "为", "：", ":", "以及",
-              "和", "及", "另有", "还有", "另外", "其中", "货物", "的", "一批", "一车", "拉一车", "买", "标的", "货物名称", "需")
-NOT_ITEM = re.compile(r"支付|违约|租金|工资|期限|利息|押金|合同|元|%|试用期|日内|以内|一共|共计|合计|数量|从|到|运费|总重|重量|"
-                      r"体积|^约|约$|^[零〇一二两三四五六七八九十百千万亿\d.]+$")
+NAME_STOPS = (
+    "把",
+    "分别是",
+    "分别为",
+    "包括",
+    "购买",
+    "采购",
+    "订购",
+    "定购",
+    "运输",
+    "托运",
+    "是",
+    "为",
+    "：",
+    ":",
+    "以及",
+    "和",
+    "及",
+    "另有",
+    "还有",
+    "另外",
+    "其中",
+    "货物",
+    "的",
+    "一批",
+    "一车",
+    "拉一车",
+    "买",
+    "标的",
+    "货物名称",
+    "需",
+)
+NOT_ITEM = re.compile(
+    r"支付|违约|租金|工资|期限|利息|押金|合同|元|%|试用期|日内|以内|一共|共计|合计|数量|从|到|运费|总重|重量|"
+    r"体积|^约|约$|^[零〇一二两三四五六七八九十百千万亿\d.]+$"
+)
 SPEC_PIECE_RE = re.compile(r"^(?:规格型号|规格|型号)(?:为|是)?\s*(?P<spec>[^，,。；;]{1,20})$")
-TABLE_HEAD_RE = re.compile(r"数量\s*[、/\s]?\s*单价")  # 品名 数量 单价：A4打印纸 500包 22元 — the amount is a unit price
-NAME_END_RE = re.compile(r"(?:(?:要|需要|准备|打算)(?:运|送|发|寄)|运到|运至|运往|送到|送至|发到|发往|寄到|寄往)[^，,]*$")
+TABLE_HEAD_RE = re.compile(
+    r"数量\s*[、/\s]?\s*单价"
+)  # 品名 数量 单价：A4打印纸 500包 22元 — the amount is a unit price
+NAME_END_RE = re.compile(
+    r"(?:(?:要|需要|准备|打算)(?:运|送|发|寄)|运到|运至|运往|送到|送至|发到|发往|寄到|寄往)[^，,]*$"
+)
 
 
 def price_of(m: re.Match) -> str | None:
@@ -78,7 +125,8 @@ def _pieces(text: str) -> list[tuple[int, int]]:
 
 
 def _clean_name(name: str) -> tuple[str, str]:
-    """'购买的家具分别是红源牌实木餐桌（1.8米）' -> ('红源牌实木餐桌', '1.8米'); a one-character stop word inside
+    """'购买的家具分别是红源牌实木餐桌（1.8米）' -> ('红源牌实木餐桌', '1.8米'); a one-character stop word
+    inside
     a word is part of the name (门把手)."""
     from .words import word_end_at
 
@@ -101,7 +149,9 @@ def _clean_name(name: str) -> tuple[str, str]:
     return name, spec
 
 
-def _row(spec: FieldSpec, name: str, qty: str, unit: str, price: str | None = None, item_spec: str = "") -> dict | None:
+def _row(
+    spec: FieldSpec, name: str, qty: str, unit: str, price: str | None = None, item_spec: str = ""
+) -> dict | None:
     name, inner = _clean_name(name)
     if len(re.findall(r"[\u4e00-\u9fffA-Za-z]", name)) < 1 or "＿" in name or NOT_ITEM.search(name):
         return None
@@ -114,11 +164,16 @@ def _row(spec: FieldSpec, name: str, qty: str, unit: str, price: str | None = No
 
 
 def _qty(q: str) -> str:
-    return str(int(parse_number(q[:-1]) * 10000)) if q.endswith("万") and q[:-1].replace(".", "").isdigit() else q
+    return (
+        str(int(parse_number(q[:-1]) * 10000))
+        if q.endswith("万") and q[:-1].replace(".", "").isdigit()
+        else q
+    )
 
 
 def _piece_row(spec: FieldSpec, piece: str, pending: str, table: bool = False) -> tuple[dict | None, bool]:
-    """One clause as a product line (row, is_row); pending is the name written just before (买A4复印纸，一共800箱)."""
+    """One clause as a product line (row, is_row); pending is the name written just before (买A4复印纸，
+    一共800箱)."""
     if (m := QTY_ONLY_RE.match(piece)) and pending:
         return _row(spec, pending, m.group("qty"), m.group("unit")), True
     if m := NAME_PRICE_QTY_RE.match(piece):
@@ -160,7 +215,8 @@ def _unclosed_cut(piece: str) -> str:
 
 
 def _quantified_rows(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple[int, int]]]:
-    """Rows written with a quantity, in any order: 餐桌10张，单价3000元 / 50张餐桌每张800元 / 餐桌单价800元50件 /
+    """Rows written with a quantity, in any order: 餐桌10张，单价3000元 / 50张餐桌每张800元 /
+    餐桌单价800元50件 /
     采购龙井茶叶200斤，每斤600元 / 买A4复印纸，一共800箱，一箱95块钱 / 水泥500吨…水泥每吨420元 /
     不锈钢合页，规格4寸，3000个，2.5元一个 / 品名 数量 单价：A4打印纸 500包 22元."""
     rows: list[dict] = []
@@ -248,8 +304,10 @@ def extract_items(spec: FieldSpec, text: str) -> tuple[list[dict], list[tuple[in
     for r in rows:
         amount = r.pop("unclear_amount", None)
         if amount and "unit_price" not in r:
-            notes.append(f"「{r['name']}{r['quantity']}{r.get('unit', '')}{amount}」中的{amount}不能确定是单价还是"
-                         f"该行总价，单价留空，该行不计入合计")
+            notes.append(
+                f"「{r['name']}{r['quantity']}{r.get('unit', '')}{amount}」中的{amount}不能确定是单价还是"
+                f"该行总价，单价留空，该行不计入合计"
+            )
     if not spec.priced:
         for r in rows:
             r.pop("unit_price", None)

@@ -87,24 +87,38 @@ def interest_warnings(values: dict, corpus, lpr: float | None, field: str = "ann
     cap = lending_cap(corpus)
     shown = format_number(rate)
     if cap is None:
-        return [(f"{PREFIX}年利率{shown}%。{basis}。语料库中没有载明利率上限的民间借贷司法解释（可加载《最高人民法院关于审理"
-                 f"民间借贷案件适用法律若干问题的规定》），无法据以核对该利率是否受保护，请人工核对。")]
+        return [
+            (
+                f"{PREFIX}年利率{shown}%。{basis}。语料库中没有载明利率上限的民间借贷司法解释（可加载《最高人民法院关于审理"
+                f"民间借贷案件适用法律若干问题的规定》），无法据以核对该利率是否受保护，请人工核对。"
+            )
+        ]
     law, no, fixed, multiple = cap
     where = f"《{law}》{_label(no)}"
     if fixed is not None:
         if rate > fixed:
-            return [f"{PREFIX}年利率{shown}%超过{where}规定的年利率{format_number(fixed)}%，超过部分不受保护。{basis}。"]
+            return [
+                f"{PREFIX}年利率{shown}%超过{where}规定的年利率{format_number(fixed)}%，超过部分不受保护。{basis}。"
+            ]
         return []
     if lpr:
         limit = multiple * Decimal(str(lpr))
         if rate > limit:
-            return [(f"{PREFIX}年利率{shown}%超过{where}规定的上限：一年期贷款市场报价利率（LPR，按设置为{lpr}%）的"
-                     f"{format_number(multiple)}倍，即{format_number(limit)}%；超过部分不受保护。{basis}。")]
+            return [
+                (
+                    f"{PREFIX}年利率{shown}%超过{where}规定的上限：一年期贷款市场报价利率（LPR，按设置为{lpr}%）的"
+                    f"{format_number(multiple)}倍，即{format_number(limit)}%；超过部分不受保护。{basis}。"
+                )
+            ]
         return []
     at = rate / multiple
-    return [(f"{PREFIX}{where}以合同成立时一年期贷款市场报价利率（LPR）的{format_number(multiple)}倍为上限；年利率{shown}%"
-             f"只有在签约时LPR不低于{format_number(at.quantize(Decimal('0.01')))}%时才在上限之内。请核对签约时的LPR"
-             f"（可用 LAWGLM_CONTRACT_LPR 设置）。{basis}。")]
+    return [
+        (
+            f"{PREFIX}{where}以合同成立时一年期贷款市场报价利率（LPR）的{format_number(multiple)}倍为上限；年利率{shown}%"
+            f"只有在签约时LPR不低于{format_number(at.quantize(Decimal('0.01')))}%时才在上限之内。请核对签约时的LPR"
+            f"（可用 LAWGLM_CONTRACT_LPR 设置）。{basis}。"
+        )
+    ]
 
 
 # --- probation ------------------------------------------------------------------------------------
@@ -144,18 +158,25 @@ def probation_warnings(values: dict, corpus, check: dict | None = None) -> list[
     law, art = _resolve(corpus, check.get("law", LABOR), check.get("article", 19))
     parsed = probation_rules(corpus, art) if art is not None else None
     if parsed is None:
-        return [f"{PREFIX}试用期{months}个月：语料库中没有《{law}》{_ref_label(check.get('article', 19))}，无法核对试用期上限。"]
+        return [
+            (f"{PREFIX}试用期{months}个月：语料库中没有《{law}》{_ref_label(check.get('article', 19))}，"
+             "无法核对试用期上限。")
+        ]
     rules, none_below, _ = parsed
     where = f"《{law}》{_label(art.article_no)}"
     keys = {k: check.get(k, k) for k in ("term_months", "term_start", "term_end", "term_type")}
     values = {k: values.get(v) for k, v in keys.items()}
     if values.get("term_type") == "以完成一定工作任务为期限":
-        return [f"{PREFIX}以完成一定工作任务为期限的劳动合同不得约定试用期（{where}），本合同约定了{months}个月。"]
+        return [
+            f"{PREFIX}以完成一定工作任务为期限的劳动合同不得约定试用期（{where}），本合同约定了{months}个月。"
+        ]
     term = term_months(values)
     if term is None:
         return [f"{PREFIX}试用期{months}个月：合同期限未写明，无法按{where}核对试用期上限，请补充合同期限。"]
     if none_below and term < none_below:
-        return [f"{PREFIX}合同期限不满{none_below}个月的不得约定试用期（{where}），本合同约定了{months}个月。"]
+        return [
+            f"{PREFIX}合同期限不满{none_below}个月的不得约定试用期（{where}），本合同约定了{months}个月。"
+        ]
     for lo, hi, cap in rules:
         if lo <= term < hi and months > cap:
             span = "无固定期限或" + f"{lo}个月以上" if hi == float("inf") else f"{lo}个月以上不满{hi}个月"
@@ -164,11 +185,14 @@ def probation_warnings(values: dict, corpus, check: dict | None = None) -> list[
 
 
 # --- deposits ---------------------------------------------------------------------------------------
-DINGJIN = re.compile(rf"定金(?:为|是|：|:)?\s*(?:(?P<amount>{AMOUNT})|(?:合同总价|总价款|总价|价款|合同金额)?的?(?P<pct>\d+(?:\.\d+)?)\s*%)")
+DINGJIN = re.compile(
+    rf"定金(?:为|是|：|:)?\s*(?:(?P<amount>{AMOUNT})|(?:合同总价|总价款|总价|价款|合同金额)?的?(?P<pct>\d+(?:\.\d+)?)\s*%)"
+)
 
 
 def deposit_warnings(tpl, values: dict, request: str, corpus) -> list[str]:
-    """定金 stated in the request over 民法典 第五百八十六条's share of the contract amount (every template)."""
+    """定金 stated in the request over 民法典 第五百八十六条's share of the contract amount (every template)
+    ."""
     out: list[str] = []
     m = DINGJIN.search(request or "")
     art = _article(corpus, CIVIL, 586)
@@ -258,7 +282,9 @@ def _share_check(tpl, values: dict, check: dict, corpus, minimum: bool) -> list[
     where = f"《{law}》{article_label(art.article_no)}"
     label, of = tpl.fields[check["field"]].label, tpl.fields[check["of"]].label
     if minimum and a < base * pct / 100:
-        return [f"{PREFIX}{label}{format_number(a)}元低于{of}{format_number(base)}元的百分之{m.group(1)}（{where}）。"]
+        return [
+            f"{PREFIX}{label}{format_number(a)}元低于{of}{format_number(base)}元的百分之{m.group(1)}（{where}）。"
+        ]
     if not minimum and a > base * pct / 100:
         return [f"{PREFIX}{label}{format_number(a)}元超过{of}{format_number(base)}元的百分之{m.group(1)}，"
                 f"超过部分不产生{label}的效力（{where}）。" if "定金" in label else

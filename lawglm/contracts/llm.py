@@ -30,11 +30,13 @@ SYSTEM = ("你是合同起草助手。只根据用户的请求抽取合同字段
 def build_messages(tpl: Template, request: str) -> list[dict]:
     lines = []
     for name, spec in tpl.fields.items():
-        hint = {"party": '{"name": "...", "credit_code": "...", "legal_representative": "...", "address": "...", '
-                         '"phone": "...", "id_number": "..."}',
-                "items": '[{"name": "...", "spec": "...", "unit": "...", "quantity": 1, "unit_price": 100}]',
-                "schedule": '[{"stage": "...", "percent": 30}]',
-                "dispute": '{"method": "诉讼|仲裁", "court": "...", "commission": "..."}'}.get(spec.type, spec.type)
+        hint = {
+            "party": '{"name": "...", "credit_code": "...", "legal_representative": "...", "address": "...", '
+            '"phone": "...", "id_number": "..."}',
+            "items": '[{"name": "...", "spec": "...", "unit": "...", "quantity": 1, "unit_price": 100}]',
+            "schedule": '[{"stage": "...", "percent": 30}]',
+            "dispute": '{"method": "诉讼|仲裁", "court": "...", "commission": "..."}',
+        }.get(spec.type, spec.type)
         choices = f"（可选：{'/'.join(spec.choices)}）" if spec.choices else ""
         lines.append(f"- {name}: {spec.label}{choices} {hint}")
     user = f"合同类型：{tpl.title}\n字段：\n" + "\n".join(lines) + f"\n\n请求：{request}\n\nJSON："

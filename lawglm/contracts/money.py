@@ -87,7 +87,9 @@ def _parse_section(text: str) -> int:
         if ch in _DIGITS:
             digit = _DIGITS.index(ch)
         elif ch in "仟佰拾":
-            total += (digit or (1 if ch == "拾" and total == 0 else 0)) * {"仟": 1000, "佰": 100, "拾": 10}[ch]
+            total += (digit or (1 if ch == "拾" and total == 0 else 0)) * {"仟": 1000, "佰": 100, "拾": 10}[
+                ch
+            ]
             digit = 0
         else:
             raise ValueError(f"not a capital numeral: {ch!r}")
@@ -143,7 +145,9 @@ _NEXT_UNIT = {"万": "千", "千": "百", "百": "十"}
 
 def _cn_integer(s: str) -> int:
     s = s.translate(str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟〇", "一二三四五六七八九十百千零"))
-    if m := _ELLIPTIC.match(s):  # 一万二 = 一万二千, 三千五 = 三千五百, 两百五 = 两百五十 (as people say them)
+    if m := _ELLIPTIC.match(
+        s
+    ):  # 一万二 = 一万二千, 三千五 = 三千五百, 两百五 = 两百五十 (as people say them)
         s += _NEXT_UNIT[m.group(2)]
     if "亿" in s:
         high, low = s.split("亿", 1)

@@ -1,4 +1,5 @@
-"""Street addresses written in free text: 杭州市西湖区文三路158号3幢2单元601 in 「把她在杭州市…601的两居室租给我」.
+"""Street addresses written in free text: 杭州市西湖区文三路158号3幢2单元601 in
+「把她在杭州市…601的两居室租给我」.
 
 Owns `addresses_in(text)`: (start, end, address) for every run that starts at a place name (a word
 ending in 省/市/区/县/州/镇), contains a street word (路/街/道/巷/弄/村/号 …) and a number, and ends at
@@ -16,7 +17,9 @@ PLACE_END = "省市区县州旗镇"
 ADDRESS_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9\-—#（）()]")
 STREET = re.compile(r"路|街|道|巷|弄|村|里|胡同|号|广场|大厦|园区|小区")
 LAST_UNIT = re.compile(r".*[0-9A-Za-z][号室楼层幢栋座房]?")  # …2201号 of …2201号办公用房
-STOPS = re.compile(r"的|出租给|租给|出售给|卖给|运到|运至|运往|送到|送至|发到|发往|寄到|寄往|交付|交房|作为|用于|用作|面积")
+STOPS = re.compile(
+    r"的|出租给|租给|出售给|卖给|运到|运至|运往|送到|送至|发到|发往|寄到|寄往|交付|交房|作为|用于|用作|面积"
+)
 
 
 def addresses_in(text: str) -> list[tuple[int, int, str]]:

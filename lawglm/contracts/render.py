@@ -2,7 +2,8 @@
 
 Owns the view of typed values that the Jinja text sees (`f.NAME` display strings or
 blanks, `has.NAME`, `cn.NAME` capital amounts, `box.NAME` check boxes, party / item /
-schedule / dispute views, `ask.NAME` for optional clauses the request or caller asked for), the computed fields (line subtotals, totals, instalment
+schedule / dispute views, `ask.NAME` for optional clauses the request or caller asked for), the computed
+fields (line subtotals, totals, instalment
 amounts), and `render_markdown`, which renders with StrictUndefined and then refuses
 any output that still holds Jinja markers, "None" or "Undefined".
 """
@@ -120,8 +121,10 @@ def items_view(spec, rows: list[dict] | None) -> dict:
                          "unit_price": format_amount(r["unit_price"]) if "unit_price" in r else "",
                          "subtotal": format_amount(sub) if sub is not None else ""})
     if not out_rows:
-        out_rows = [{k: "" for k in ("name", "spec", "unit", "quantity", "unit_price", "subtotal")} | {"no": str(i)}
-                    for i in range(1, BLANK_ROWS + 1)]
+        out_rows = [
+            {k: "" for k in ("name", "spec", "unit", "quantity", "unit_price", "subtotal")} | {"no": str(i)}
+            for i in range(1, BLANK_ROWS + 1)
+        ]
     total = items_total(rows or [])
     return {"rows": out_rows, "given": bool(rows), "priced": spec.priced,
             "total": format_amount(total) if total is not None else BLANK,
@@ -161,7 +164,11 @@ def build_context(tpl: Template, values: dict, asked: set[str] | None = None) ->
     f, has, cn, box, ask = {}, {}, {}, {}, {}
     for name, spec in tpl.fields.items():
         v = values.get(name)
-        if v is None and spec.default is not None and spec.type not in ("party", "items", "schedule", "dispute"):
+        if (
+            v is None
+            and spec.default is not None
+            and spec.type not in ("party", "items", "schedule", "dispute")
+        ):
             v = spec.default
         has[name] = name in values
         ask[name] = name in values or name in (asked or ())
@@ -179,8 +186,16 @@ def build_context(tpl: Template, values: dict, asked: set[str] | None = None) ->
             cn[name] = to_capital(v) if v is not None else BLANK
         if spec.type == "choice":
             box[name] = check_boxes(spec, v)
-    return {"f": namespace(f), "has": namespace(has), "cn": namespace(cn), "box": namespace(box), "ask": namespace(ask),
-            "BLANK": BLANK, "SHORT": SHORT_BLANK, "DATE_BLANK": DATE_BLANK}
+    return {
+        "f": namespace(f),
+        "has": namespace(has),
+        "cn": namespace(cn),
+        "box": namespace(box),
+        "ask": namespace(ask),
+        "BLANK": BLANK,
+        "SHORT": SHORT_BLANK,
+        "DATE_BLANK": DATE_BLANK,
+    }
 
 
 def namespace(value: Any) -> Any:
@@ -242,9 +257,11 @@ def render_markdown(tpl: Template, values: dict, basis: list[dict] | None = None
                 "body": render_clause(c.text, ctx, f"{where}: clause {c.title}", folder)}
                for i, c in enumerate(tpl.clauses)]
     parties = [getattr(ctx["f"], n) for n, s in tpl.fields.items() if s.type == "party"]
-    page = {"title": title or tpl.title,
-            "preamble": render_clause(tpl.preamble, ctx, f"{where}: preamble", folder) if tpl.preamble else "",
-            "recitals": render_clause(tpl.recitals, ctx, f"{where}: recitals", folder) if tpl.recitals else ""}
+    page = {
+        "title": title or tpl.title,
+        "preamble": render_clause(tpl.preamble, ctx, f"{where}: preamble", folder) if tpl.preamble else "",
+        "recitals": render_clause(tpl.recitals, ctx, f"{where}: recitals", folder) if tpl.recitals else "",
+    }
     try:
         md = environment(folder).get_template("_layout.md.j2").render(
             page=page, parties=parties, clauses=clauses, basis=basis or [], **ctx)

@@ -25,23 +25,117 @@ from .words import occurrences
 
 SENTENCE_DELIMS = re.compile(r"[。；;！!？?\n]")
 # words for people: a name right after one of them is a person named (我妹妹陈思思, 律师朋友钱文博, 司机郭强)
-KIN = ("朋友", "好友", "老友", "发小", "闺蜜", "同乡", "战友", "同事", "亲戚", "邻居", "同学", "老乡", "室友", "表弟", "表姐", "表哥", "表妹", "堂弟", "堂哥", "堂姐", "堂妹",
-       "哥哥", "姐姐", "弟弟", "妹妹", "我哥", "我姐", "我爸", "我妈", "父亲", "母亲", "爸爸", "妈妈", "儿子", "女儿", "舅舅",
-       "舅妈", "叔叔", "阿姨", "姑姑", "姨妈", "伯伯", "爷爷", "奶奶", "外公", "外婆", "侄子", "外甥", "女婿", "儿媳", "丈夫",
-       "妻子", "老公", "老婆", "岳父", "岳母", "大爷", "大妈")
-PERSON_NOUN = re.compile(r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
-                         r"专家|教授|博士|设计师|个人|长|投资人|合伙人|经纪人|代理人|负责人|股东|老师|研究生|学生)$")
-GENERIC_ANCHORS = KIN + ("客户", "我叫", "我是", "本人", "名叫", "我名叫", "叫", "老板", "个人", "律师", "会计", "司机",
-                         "顾问", "大学生", "学生", "个体户", "师傅", "保姆", "厨师", "医生", "老师", "与", "和", "跟", "同", "向", "姓名", "工人", "职工", "学徒")
-SELF_WORDS = (r"(?:(?:我们|我)[\u4e00-\u9fff]{0,3}?(?:公司|厂|店|馆|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|"
-              r"合作社|村)(?=[（(])|(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
-              r"本公司|本单位|我们|本人|我)")
+KIN = (
+    "朋友",
+    "好友",
+    "老友",
+    "发小",
+    "闺蜜",
+    "同乡",
+    "战友",
+    "同事",
+    "亲戚",
+    "邻居",
+    "同学",
+    "老乡",
+    "室友",
+    "表弟",
+    "表姐",
+    "表哥",
+    "表妹",
+    "堂弟",
+    "堂哥",
+    "堂姐",
+    "堂妹",
+    "哥哥",
+    "姐姐",
+    "弟弟",
+    "妹妹",
+    "我哥",
+    "我姐",
+    "我爸",
+    "我妈",
+    "父亲",
+    "母亲",
+    "爸爸",
+    "妈妈",
+    "儿子",
+    "女儿",
+    "舅舅",
+    "舅妈",
+    "叔叔",
+    "阿姨",
+    "姑姑",
+    "姨妈",
+    "伯伯",
+    "爷爷",
+    "奶奶",
+    "外公",
+    "外婆",
+    "侄子",
+    "外甥",
+    "女婿",
+    "儿媳",
+    "丈夫",
+    "妻子",
+    "老公",
+    "老婆",
+    "岳父",
+    "岳母",
+    "大爷",
+    "大妈",
+)
+PERSON_NOUN = re.compile(
+    r"[\u4e00-\u9fff]{0,3}(?:师|员|生|户|工|顾问|经理|主管|总监|老板|会计|医生|护士|司机|保姆|律师|作者|"
+    r"专家|教授|博士|设计师|个人|长|投资人|合伙人|经纪人|代理人|负责人|股东|老师|研究生|学生)$"
+)
+GENERIC_ANCHORS = KIN + (
+    "客户",
+    "我叫",
+    "我是",
+    "本人",
+    "名叫",
+    "我名叫",
+    "叫",
+    "老板",
+    "个人",
+    "律师",
+    "会计",
+    "司机",
+    "顾问",
+    "大学生",
+    "学生",
+    "个体户",
+    "师傅",
+    "保姆",
+    "厨师",
+    "医生",
+    "老师",
+    "与",
+    "和",
+    "跟",
+    "同",
+    "向",
+    "姓名",
+    "工人",
+    "职工",
+    "学徒",
+)
+SELF_WORDS = (
+    r"(?:(?:我们|我)[\u4e00-\u9fff]{0,3}?(?:公司|厂|店|馆|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|"
+    r"合作社|村)(?=[（(])|(?:我们|我)(?:公司|厂|店|工作室|学校|医院|单位|超市|酒店|餐厅|门店|团队|事务所|合作社|村)|我司|我方|"
+    r"本公司|本单位|我们|本人|我)"
+)
 SELF_RE = re.compile(SELF_WORDS)
 SELF_LINK = re.compile(r"^(?:[（(：:，,\s]|是|叫|名叫|为|系|就是|——|—)*$")
-TITLED_LINK = re.compile(r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,8})$")  # 我（律师邓超） / 我是独立顾问吴思远
+TITLED_LINK = re.compile(
+    r"^(?:[（(]|是|叫)(?P<title>[\u4e00-\u9fff]{1,8})$"
+)  # 我（律师邓超） / 我是独立顾问吴思远
 POSSESSIVE = re.compile("|".join(KIN) + r"|[哥姐弟妹爸妈]|[\u4e00-\u9fff]{0,2}(?:老师|师傅|老板|同学|朋友)")
 # people named in a request who are not parties (收货人为刘洋, 法定代表人黄海 …)
-NOT_PARTY_BEFORE = re.compile(r"(?P<word>收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$")
+NOT_PARTY_BEFORE = re.compile(
+    r"(?P<word>收货人|保证人|担保人|法定代表人|授权代表|联系人|配偶|父亲|母亲|经理)(?:为|是|：|:)?\s*$"
+)
 
 
 def _role_words(tpl: Template) -> dict[str, str]:
@@ -82,7 +176,9 @@ def _clause_head(text: str, start: int) -> tuple[str, str]:
 
 
 def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, others: list[Mention]) -> str:
-    bracketed = re.match(rf"[（(](?:作为|为|是)?({'|'.join(map(re.escape, roles))})[）)]", text[m.end:m.end + 10])
+    bracketed = re.match(
+        rf"[（(](?:作为|为|是)?({'|'.join(map(re.escape, roles))})[）)]", text[m.end : m.end + 10]
+    )
     if bracketed:  # X（接收方）: the role written right after the name, in brackets, is the strongest sign
         return roles[bracketed.group(1)]
     head, sentence = _clause_head(text, m.start)
@@ -92,7 +188,9 @@ def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, othe
         if best and not any(o is not m and o.name and word_end <= o.start < m.start for o in others):
             return best  # (房东王芳把房子租给李明: 房东 is 王芳's role, not 李明's)
     tail = text[m.end:m.end + 10]
-    after = re.match(rf"^[（(]?(?:作为|为|是)?({'|'.join(map(re.escape, roles))})(?=[，,。；;）)\s：:]|$)", tail)
+    after = re.match(
+        rf"^[（(]?(?:作为|为|是)?({'|'.join(map(re.escape, roles))})(?=[，,。；;）)\s：:]|$)", tail
+    )
     if after:
         return roles[after.group(1)]
     for name, spec in tpl.fields.items():
@@ -103,12 +201,15 @@ def _role_word(text: str, m: Mention, roles: dict[str, str], tpl: Template, othe
 
 
 def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
-    """The writer's mentions: a named one (我们公司（X） / 我叫X) marks X as the writer, else a nameless one."""
+    """The writer's mentions: a named one (我们公司（X） / 我叫X) marks X as the writer, else a nameless
+    one."""
     out = []
     for m in SELF_RE.finditer(text):
         if any(n.start <= m.start() < n.end for n in named):
             continue
-        if m.group(0) in ("我", "我们") and (POSSESSIVE.match(text, m.end()) or text.startswith("的", m.end())):
+        if m.group(0) in ("我", "我们") and (
+            POSSESSIVE.match(text, m.end()) or text.startswith("的", m.end())
+        ):
             continue  # 我妹妹陈思思 / 我同学周杰 / 我的车: the writer's relative or thing, not the writer
         follow = [n for n in named if n.start >= m.end() and (SELF_LINK.match(text[m.end():n.start]) or (
             (t := TITLED_LINK.match(text[m.end():n.start])) and PERSON_NOUN.search(t.group("title"))))]
@@ -122,14 +223,21 @@ def self_mentions(text: str, named: list[Mention]) -> list[Mention]:
 
 
 def _relation_fits(rel: dict, text: str, mid: str, b: Mention, noise: re.Pattern | None = None) -> bool:
-    """The relation's verb between two mentions (not inside a role word or a contract's name: 采购方, 买卖合同)."""
+    """The relation's verb between two mentions (not inside a role word or a contract's name: 采购方,
+    买卖合同)."""
     inside = [m.span() for m in noise.finditer(mid)] if noise else []
-    if not any(not any(a <= v.start() and v.end() <= b for a, b in inside) for v in re.finditer(rel["between"], mid)):
+    if not any(
+        not any(a <= v.start() and v.end() <= b for a, b in inside) for v in re.finditer(rel["between"], mid)
+    ):
         return False  # only a verb wholly inside a role word or a contract's name (买卖合同): no relation
-    return not rel.get("after") or bool(re.match(rf"^[^，,。；;]{{0,6}}?(?:{rel['after']})", text[b.end:b.end + 12]))
+    return not rel.get("after") or bool(
+        re.match(rf"^[^，,。；;]{{0,6}}?(?:{rel['after']})", text[b.end : b.end + 12])
+    )
 
 
-def _relations(tpl: Template, text: str, mentions: list[Mention], reserved: list[tuple[int, int]] = ()) -> None:
+def _relations(
+    tpl: Template, text: str, mentions: list[Mention], reserved: list[tuple[int, int]] = ()
+) -> None:
     """Relations between consecutive mentions (X借给Y, X向Y借 …) give roles to those still without one;
     a relation that opens a sentence before its first mention has the writer as its first party
     (把房子租给王涛 / 借给邻居刘长根2000元). A name another field holds counts as one character of the gap
@@ -141,7 +249,9 @@ def _relations(tpl: Template, text: str, mentions: list[Mention], reserved: list
         inside = sum(max(0, min(e, b.start) - max(s, a.end)) - 1 for s, e in reserved if a.end <= s < b.start)
         if len(mid) - inside > 24 or SENTENCE_DELIMS.search(mid) or (a.self_ and b.self_):
             continue
-        for rel in tpl.relations:  # a longer gap only when the verb is right before the second name (…转让给赵敏)
+        for (
+            rel
+        ) in tpl.relations:  # a longer gap only when the verb is right before the second name (…转让给赵敏)
             if (len(mid) - inside <= 14 or re.search(f"(?:{rel['between']})$", mid)) \
                     and _relation_fits(rel, text, mid, b, noise):
                 a.target = a.target or rel["first"]
@@ -149,7 +259,13 @@ def _relations(tpl: Template, text: str, mentions: list[Mention], reserved: list
                 break
     for b in ordered:
         start = max([m.end() for m in SENTENCE_DELIMS.finditer(text, 0, b.start)] + [0])
-        if b.target or not b.name or b.self_ or b.start - start > 14 or any(start <= o.start < b.start for o in ordered):
+        if (
+            b.target
+            or not b.name
+            or b.self_
+            or b.start - start > 14
+            or any(start <= o.start < b.start for o in ordered)
+        ):
             continue
         rel = next((r for r in tpl.relations if _relation_fits(r, text, text[start:b.start], b, noise)), None)
         if rel:
@@ -170,7 +286,11 @@ def _drop_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
     """刘阿姨（刘桂兰）/ 李师傅（李国强）: keep the bracketed name."""
     out = []
     for m in mentions:
-        inner = [n for n in mentions if n.start == m.end + 1 and text[m.end] in "（(" and n.kind == m.kind == "person"]
+        inner = [
+            n
+            for n in mentions
+            if n.start == m.end + 1 and text[m.end] in "（(" and n.kind == m.kind == "person"
+        ]
         if not inner:
             out.append(m)
     return out
@@ -228,9 +348,18 @@ def assign(tpl: Template, text: str, mentions: list[Mention], roles: dict[str, s
     for m in mentions:
         if not m.target and m.self_:
             m.target = mine
-        if not m.target and mine and len(parties) == 2 and re.search(r"对方(?:是|为|：|:)?\s*$", text[:m.start]):
+        if (
+            not m.target
+            and mine
+            and len(parties) == 2
+            and re.search(r"对方(?:是|为|：|:)?\s*$", text[: m.start])
+        ):
             m.target = next(p for p in parties if p != mine)  # 对方是X: the party the writer is not
-        if not m.target and tpl.source_party and re.search(r"[向从跟]\s*$", text[max(0, m.start - 2):m.start]):
+        if (
+            not m.target
+            and tpl.source_party
+            and re.search(r"[向从跟]\s*$", text[max(0, m.start - 2) : m.start])
+        ):
             m.target = tpl.source_party
         if m.target and not _compatible(tpl, m):
             m.target = ""
@@ -242,13 +371,17 @@ def _by_elimination(tpl: Template, mentions: list[Mention]) -> None:
     name, or a party of one kind (用人单位: an organisation) and the one spare name of that kind."""
     parties = [n for n, s in tpl.fields.items() if s.type == "party"]
     while True:
-        spare = list({m.name: m for m in reversed(mentions) if m.name and not m.target}.values())  # a name once
+        spare = list(
+            {m.name: m for m in reversed(mentions) if m.name and not m.target}.values()
+        )  # a name once
         unnamed = [p for p in parties if not any(m.target == p and m.name for m in mentions)]
         pairs = []
         for open_ in ([p for p in parties if not any(m.target == p for m in mentions)], unnamed):
             for p in open_:  # parties nobody was given first; then those only the nameless writer was given
                 fits = [m for m in spare if _fits(tpl, p, m)]
-                if len(fits) == 1 and (len(open_) == 1 or [q for q in open_ if _fits(tpl, q, fits[0])] == [p]):
+                if len(fits) == 1 and (
+                    len(open_) == 1 or [q for q in open_ if _fits(tpl, q, fits[0])] == [p]
+                ):
                     pairs.append((p, fits[0]))
             if pairs:
                 break
@@ -282,7 +415,11 @@ def extract_parties(tpl: Template, text: str, reserved: list[tuple[int, int]] = 
     bare = [Mention(x.start(), x.end(), target=roles[x.group(0)])
             for x in re.finditer("|".join(map(re.escape, sorted(roles, key=len, reverse=True))), text)]
     anchors = sorted([m for m in mentions if m.target and m.name] + bare, key=lambda x: x.start)
-    skip = {"address"} if any("地址" in c for f in tpl.fields.values() if f.type == "text" for c in f.cues) else set()
+    skip = (
+        {"address"}
+        if any("地址" in c for f in tpl.fields.values() if f.type == "text" for c in f.cues)
+        else set()
+    )
     for s, e, key, value in find_details(text):
         before = [a for a in anchors if a.end <= s and not SENTENCE_DELIMS.search(text[a.end:s])]
         if before and key not in skip:

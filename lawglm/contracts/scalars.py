@@ -24,26 +24,39 @@ from .roles import KIN
 from .schema import FieldSpec, Template
 from .units import QUANTITY_RE, UNIT_WORD, canonical, quantity_in
 
-# 百分之十一年后: 百分之十, then 一年后 (a Chinese-numeral percent stops before a number that starts a duration)
-PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+?(?=[一二两三四五六七八九]"
-                        rf"(?:个月|年|天|日|周)|[^{CN_SMALL}点]|$)|\d+(?:\.\d+)?)")
+# 百分之十一年后: 百分之十, then 一年后 (a Chinese-numeral percent stops before a number that starts a
+# duration)
+PERCENT_RE = re.compile(
+    rf"(?P<num>\d+(?:\.\d+)?)\s*%|(?P<per>百|千|万)分之(?P<cn>[{CN_SMALL}点]+?(?=[一二两三四五六七八九]"
+    rf"(?:个月|年|天|日|周)|[^{CN_SMALL}点]|$)|\d+(?:\.\d+)?)"
+)
 AMOUNT_RE = re.compile(AMOUNT)
 AMOUNT_PLAIN = re.sub(r"\?P<\w+>", "", AMOUNT)
 BARE_AMOUNT_RE = re.compile(rf"(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
                             rf"(?![\d.%个日天月年周期份平米吨件台]|分之|美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元)")
-DURATION_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
-                         rf"年|周|星期|份|小时|号)(?P<half>半)?")
-MONTH_DAY_RE = re.compile(r"(?<![年\d])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
+DURATION_RE = re.compile(
+    rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
+    rf"年|周|星期|份|小时|号)(?P<half>半)?"
+)
+MONTH_DAY_RE = re.compile(
+    r"(?<![年\d])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+)
 RANGE_SEP = re.compile(r"^\s*(?:起)?\s*(?:至|到|—|–|-|~|～|－)+\s*$")
-MONTHLY_RATE_RE = re.compile(r"月息\s*(?P<num>\d+(?:\.\d+)?|[一二三四五六七八九两])\s*分(?P<li>[1-9一二三四五六七八九](?!\d))?")
+MONTHLY_RATE_RE = re.compile(
+    r"月息\s*(?P<num>\d+(?:\.\d+)?|[一二三四五六七八九两])\s*分(?P<li>[1-9一二三四五六七八九](?!\d))?"
+)
 UNIT_CANON = {"个自然日": "日", "自然日": "日", "天": "日", "月": "个月", "星期": "周", "个工作日": "工作日"}
 UNIT_FACTOR = {("年", "个月"): 12, ("周", "日"): 7, ("个月", "日"): None}
-TEXT_END = re.compile(r"(?:出租给|租给|出售给|卖给|借给|交给|用于|作为|(?:空|海|陆)?运到|运至|运往|运抵|送到|送至|发到|发往|寄到|"
-                      r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$")
+TEXT_END = re.compile(
+    r"(?:出租给|租给|出售给|卖给|借给|交给|用于|作为|(?:空|海|陆)?运到|运至|运往|运抵|送到|送至|发到|发往|寄到|"
+    r"寄往|(?:开展|进行|展开)合作|(?<=项目|事宜|事项)(?:合作|洽谈)+$|洽谈$).*$"
+)
 ADDRESS_END = re.compile(r"(?:的房子|的房屋|的住房|的住宅|的商铺|的房产|的门面|(?<=[号室楼层幢栋座])的).*$")
 # a rate's unit (每吨 / 元/台), not a period: 每月工资 / 3000元/月 are amounts of a money field
 _NOT_PERIOD = "(?!(?:个)?月|年|季|周|星期|次)"  # 违约金每次10万元: an amount per breach is the amount
-RATE_BEFORE = re.compile(rf"每{_NOT_PERIOD}(?:{UNIT_WORD})(?:每(?:个)?(?:月|天|日|年))?[\u4e00-\u9fff]{{0,4}}?(?:为|是)?\s*$|按每")
+RATE_BEFORE = re.compile(
+    rf"每{_NOT_PERIOD}(?:{UNIT_WORD})(?:每(?:个)?(?:月|天|日|年))?[\u4e00-\u9fff]{{0,4}}?(?:为|是)?\s*$|按每"
+)
 RATE_AFTER = re.compile(rf"\s*(?:/|每){_NOT_PERIOD}(?:{UNIT_WORD})")
 # a rate in free text: 每吨运费200元 / 每月3000元 / 200元/吨 / 150元每小时 / 2.5元一台
 RATE_TEXT_RE = re.compile(
@@ -56,7 +69,8 @@ MONEY_NOUN = re.compile(r"(?:的)?(?:租金|房租|月租|工资|薪水|薪资|�
 
 
 def percent_value(m: re.Match) -> str | None:
-    """30% -> '30'; 百分之三十 -> '30'; 百分之零点五 -> '0.5'; 万分之五 -> '0.05' (all in percent); None if garbled."""
+    """30% -> '30'; 百分之三十 -> '30'; 百分之零点五 -> '0.5'; 万分之五 -> '0.05' (all in percent); None if
+    garbled."""
     if m.group("num"):
         return m.group("num")
     whole, _, frac = m.group("cn").partition("点")
@@ -66,7 +80,9 @@ def percent_value(m: re.Match) -> str | None:
             value += Decimal("0." + "".join(str(int(parse_number(c))) for c in frac))
     except ValueError:
         return None
-    return format_number(value * {"百": Decimal(1), "千": Decimal("0.1"), "万": Decimal("0.01")}[m.group("per")])
+    return format_number(
+        value * {"百": Decimal(1), "千": Decimal("0.1"), "万": Decimal("0.01")}[m.group("per")]
+    )
 
 
 def dates_in(text: str) -> list[tuple[int, int, str]]:
@@ -131,7 +147,9 @@ def _money_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
     m = BARE_AMOUNT_RE.match(text, cue_end, e)
     if not m or FOREIGN.match(text, m.end("num")):  # 运费12万美元: not an amount in 元
         return []
-    mult = {"万": "万元", "w": "万元", "W": "万元", "千": "000", "k": "000", "K": "000"}.get(m.group("mult") or "", "")
+    mult = {"万": "万元", "w": "万元", "W": "万元", "千": "000", "k": "000", "K": "000"}.get(
+        m.group("mult") or "", ""
+    )
     num = m.group("num")
     if mult == "000" and "." in num:  # 1.5k
         return [(m.start("num"), m.end(), format_number(parse_number(num) * 1000))]
@@ -148,9 +166,12 @@ def _number_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]
 
 
 def _times_money(clause: str, end: int) -> bool:
-    """两个月租金 (a money amount of that many months) — but not 试用期3个月工资5000元 (a duration, then a wage)."""
+    """两个月租金 (a money amount of that many months) — but not 试用期3个月工资5000元 (a duration, then a
+    wage)."""
     noun = MONEY_NOUN.match(clause, end)
-    return bool(noun) and not re.match(r"\s*(?:为|是|：|:)?\s*(?:人民币)?\s*[\d一二两三四五六七八九十]", clause[noun.end():])
+    return bool(noun) and not re.match(
+        r"\s*(?:为|是|：|:)?\s*(?:人民币)?\s*[\d一二两三四五六七八九十]", clause[noun.end() :]
+    )
 
 
 def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, int, Any]]:
@@ -176,7 +197,9 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
         out = [(a, b, format_number(v)) for a, b, v in quantity_in(clause, spec.unit)]
     elif spec.type == "number":
         units = re.escape(spec.unit) if spec.unit else "(?!)"
-        out = [(m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)]
+        out = [
+            (m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)
+        ]
     return [(s + a, s + b, v) for a, b, v in out if v is not None]
 
 
@@ -214,9 +237,16 @@ def _text_near(spec: FieldSpec, text: str, cue_end: int, taken: list) -> tuple[A
     if spec.shape == "address":
         value = address_prefix(ADDRESS_END.sub("", value))
     span = (cue_end + lead, cue_end + lead + len(value))
-    ok = len(value) >= 2 and "＿" not in value and _free(span, taken) and not TITLE_ONLY.match(value) \
-        and not AMOUNT_RE.search(value) and not NOT_TEXT.match(value) \
-        and not DURATION_RE.fullmatch(value) and not QUANTITY_RE.fullmatch(value)  # 代理费…, 货到后付款, 6个月: no text
+    ok = (
+        len(value) >= 2
+        and "＿" not in value
+        and _free(span, taken)
+        and not TITLE_ONLY.match(value)
+        and not AMOUNT_RE.search(value)
+        and not NOT_TEXT.match(value)
+        and not DURATION_RE.fullmatch(value)
+        and not QUANTITY_RE.fullmatch(value)
+    )  # 代理费…, 货到后付款, 6个月: no text
     return (value, span) if ok else None
 
 
@@ -248,7 +278,9 @@ def _before_other_cue(spec: FieldSpec, value: str) -> str:
 
 
 NOT_TEXT = re.compile(r"费|(?:后|前|时|期)(?:付款|付清|支付|结算|还款|付)|付款$")
-TITLE_ONLY = re.compile(r"^(?:个|份|一份|一个)?[\u4e00-\u9fff]{0,8}(?:合同|协议)$")  # 做个技术服务合同: the contract asked for
+TITLE_ONLY = re.compile(
+    r"^(?:个|份|一份|一个)?[\u4e00-\u9fff]{0,8}(?:合同|协议)$"
+)  # 做个技术服务合同: the contract asked for
 
 
 def address_value(spec: FieldSpec, text: str, taken: list) -> tuple[Any, tuple[int, int]] | None:
@@ -266,7 +298,9 @@ KEYED = re.compile(r"\s*[：:—－]\s*")
 
 def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple[Any, tuple[int, int]] | None:
     keyed = KEYED.match(text, cue.end())
-    if keyed and spec.type != "text":  # 工资：5800元/月 发薪日：… — the value runs to the next space or clause end
+    if (
+        keyed and spec.type != "text"
+    ):  # 工资：5800元/月 发薪日：… — the value runs to the next space or clause end
         s, e = clause_of(text, keyed.end(), spaces=True)
         s = cue.start()
     else:
@@ -316,7 +350,9 @@ def monthly_rate(spec: FieldSpec, text: str, taken: list) -> tuple[Any, tuple[in
     for m in MONTHLY_RATE_RE.finditer(text):
         if _free(m.span(), taken):
             try:
-                rate = parse_number(m.group("num")) + (parse_number(m.group("li")) / 10 if m.group("li") else 0)
+                rate = parse_number(m.group("num")) + (
+                    parse_number(m.group("li")) / 10 if m.group("li") else 0
+                )
                 return format_number(rate * 12), m.span()
             except ValueError:
                 continue

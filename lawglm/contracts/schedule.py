@@ -19,17 +19,27 @@ from .money import format_number, parse_number
 from .scalars import PERCENT_RE, percent_value
 
 SENTENCES = re.compile(r"[^。；;！!？?\n]+")
-PAY_CONTEXT = re.compile(r"支付|付款|付清|付|分期|分[两二三四五六\d]期|首付|尾款|预付|质保金|余款|结清|签约|验收|上线")
-ASKED = re.compile(r"分期|分[两二三四五六七八九十\d]+(?:期|次)|首付|尾款|预付款|进度款|质保金|按季度|按月支付|各\d+%|各百分之")
+PAY_CONTEXT = re.compile(
+    r"支付|付款|付清|付|分期|分[两二三四五六\d]期|首付|尾款|预付|质保金|余款|结清|签约|验收|上线"
+)
+ASKED = re.compile(
+    r"分期|分[两二三四五六七八九十\d]+(?:期|次)|首付|尾款|预付款|进度款|质保金|按季度|按月支付|各\d+%|各百分之"
+)
 NOT_SCHEDULE = re.compile(r"违约|利率|利息|逾期|滞纳|罚|赔偿|押金|保证金|年化|月息|成交价|回款|税")
 ONE_OFF_RE = re.compile(r"一次性(?:付款|支付|付清)|全额(?:付款|支付)|付清全部|支付全部")
-EQUAL_RE = re.compile(r"(?:分(?P<n>[两二三四五六\d])(?:期|次)[^，,。；;]{0,6}?(?:平均|等额|各半))|(?P<q>按季度平均|每季度平均|按季平均)")
-EACH_RE = re.compile(r"分(?P<n>[两二三四五六\d])(?:期|次)[^。；;]{0,12}?各\s*(?:付|支付)?\s*(?:(?P<num>\d+(?:\.\d+)?)\s*%|"
-                     r"百分之(?P<cn>[一二三四五六七八九十]+)|(?P<half>一半))")
+EQUAL_RE = re.compile(
+    r"(?:分(?P<n>[两二三四五六\d])(?:期|次)[^，,。；;]{0,6}?(?:平均|等额|各半))|(?P<q>按季度平均|每季度平均|按季平均)"
+)
+EACH_RE = re.compile(
+    r"分(?P<n>[两二三四五六\d])(?:期|次)[^。；;]{0,12}?各\s*(?:付|支付)?\s*(?:(?P<num>\d+(?:\.\d+)?)\s*%|"
+    r"百分之(?P<cn>[一二三四五六七八九十]+)|(?P<half>一半))"
+)
 HALF_RE = re.compile(r"(?:另)?一半")  # 签约后付一半，验收后付另一半
 REST_RE = re.compile(r"剩余|余款|尾款|余下")
-STAGE_NOISE = re.compile(r"向?[甲乙]方|的|即|合同总价款|合同总价|总价款|总价|货款|价款|款项|合同金额|服务费|运费|费用|租金|"
-                         r"预付|支付|付款|付清|付|作为|[，,、\s：:]")
+STAGE_NOISE = re.compile(
+    r"向?[甲乙]方|的|即|合同总价款|合同总价|总价款|总价|货款|价款|款项|合同金额|服务费|运费|费用|租金|"
+    r"预付|支付|付款|付清|付|作为|[，,、\s：:]"
+)
 
 
 def _stage_label(clause: str, pm: re.Match | None, n: int) -> str:
@@ -61,7 +71,8 @@ def _equal_split(text: str) -> tuple[list[dict], list[tuple[int, int]]]:
 
 
 def _parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """A clause, split at 、 and spaces when it holds more than one percentage (40%、30%、30% / 首付50% 尾款50%)."""
+    """A clause, split at 、 and spaces when it holds more than one percentage (40%、30%、30% / 首付50%
+    尾款50%)."""
     if len(PERCENT_RE.findall(text[a:b])) < 2:
         return [(a, b)]
     out, start = [], a

@@ -35,7 +35,13 @@ JSON_TYPES = {"party": "object", "text": "string", "money": "number|string", "nu
 PARTY_KEYS = {"name": "名称/姓名", "kind": "主体类型（organization 法人或其他组织 / person 自然人）",
               "credit_code": "统一社会信用代码", "legal_representative": "法定代表人",
               "address": "注册地址/住所", "agent": "授权代表", "phone": "联系方式", "id_number": "身份证号码"}
-ITEM_KEYS = {"name": "名称", "spec": "规格型号", "unit": "单位", "quantity": "数量", "unit_price": "单价（元）"}
+ITEM_KEYS = {
+    "name": "名称",
+    "spec": "规格型号",
+    "unit": "单位",
+    "quantity": "数量",
+    "unit_price": "单价（元）",
+}
 STAGE_KEYS = {"stage": "付款节点", "percent": "比例（%）", "due": "付款期限"}
 DISPUTE_METHODS = ("诉讼", "仲裁")
 
@@ -82,24 +88,37 @@ class FieldSpec:
     title: str = ""  # party: 出卖人 / 承租人 …
     kind: str = "any"  # party: organization | person | any
     aliases: list[str] = field(default_factory=list)  # party: other words for the role
-    after: list[str] = field(default_factory=list)  # party: words right after a name that give its role (X向我借)
-    before: list[str] = field(default_factory=list)  # party: words right before a name that give its role (借到X)
+    after: list[str] = field(
+        default_factory=list
+    )  # party: words right after a name that give its role (X向我借)
+    before: list[str] = field(
+        default_factory=list
+    )  # party: words right before a name that give its role (借到X)
     avoid: list[str] = field(default_factory=list)  # cue extraction skips clauses with these words
     priced: bool = True  # items: with unit price and subtotal
     base: str = ""  # schedule: the money/items field whose amount it splits
     finder: str = ""  # text: a special extractor (court | commission)
     monthly_cues: list[str] = field(default_factory=list)  # percent: cues that give a month rate (×12)
     zero_words: list[str] = field(default_factory=list)  # words that state the value is zero (不要利息)
-    divide: dict[str, int] = field(default_factory=dict)  # money: cue -> divisor (年租金: 12 for a month rent)
+    divide: dict[str, int] = field(
+        default_factory=dict
+    )  # money: cue -> divisor (年租金: 12 for a month rent)
     multiple_of: str = ""  # money: 押二 / 两个月租金 -> that many times this money field
     from_title: bool = False  # text: the job title written before a person's name (招聘快递员何军)
     keep_cues: list[str] = field(default_factory=list)  # text: cue words that are part of the value (办理…)
-    shape: str = ""  # text: "address" — trimmed to the street address; a required one is also found without a cue;
-    # "name" — the organisation or person named at the cue (债务人X), read before the parties and never one of them
-    stop_cues: list[str] = field(default_factory=list)  # text: other text fields' cues (set on load, not in YAML)
+    shape: str = ""
+    # "name" — the organisation or person named at the cue (债务人X), read before the parties and never one of
+    # them
+    stop_cues: list[str] = field(
+        default_factory=list
+    )  # text: other text fields' cues (set on load, not in YAML)
     percent_of: str = ""  # money: 按80%发 -> that percentage of this money field (试用期工资 of 月工资)
-    per: list[str] = field(default_factory=list)  # rate: the units it may be per (吨, 台, 月, 小时); empty: any
-    product_of: list[str] = field(default_factory=list)  # money: [rate field, quantity field] -> rate × quantity
+    per: list[str] = field(
+        default_factory=list
+    )  # rate: the units it may be per (吨, 台, 月, 小时); empty: any
+    product_of: list[str] = field(
+        default_factory=list
+    )  # money: [rate field, quantity field] -> rate × quantity
     period_of: str = ""  # choice: the period of this money field (每年8万元 -> 每年), read next to its amount
     base_of: str = ""  # text: the base a percent field is a share of (成交价的百分之一 -> 成交价)
 
@@ -155,11 +174,17 @@ class Template:
     preamble: str = ""
     source_party: str = ""  # the party one gets something *from* (向X购买 / 向X借款)
     self_party: str = ""  # the party the writer usually is (我们公司… / 我叫…)
-    self_rules: list[dict] = field(default_factory=list)  # [{when: [向我借], party: party_a}] before self_party
+    self_rules: list[dict] = field(
+        default_factory=list
+    )  # [{when: [向我借], party: party_a}] before self_party
     checks: list[dict] = field(default_factory=list)
-    relations: list[dict] = field(default_factory=list)  # [{between: 借给, first: party_a, second: party_b, after: …}]
+    relations: list[dict] = field(
+        default_factory=list
+    )  # [{between: 借给, first: party_a, second: party_b, after: …}]
     path: str = ""
-    legal: list[dict] = field(default_factory=list)  # the template's legal checks: [{check: interest_cap, field: …}]
+    legal: list[dict] = field(
+        default_factory=list
+    )  # the template's legal checks: [{check: interest_cap, field: …}]
     source: str = BUILT_IN  # built-in, or the user template directory it came from
     overrides: str = ""  # the source of the template of the same name it replaces
 
@@ -172,7 +197,9 @@ class Template:
         """Plain words of the relations' `between` patterns: a person may be named right after them."""
         words = []
         for rel in self.relations:
-            words += [w for w in re.split(r"[|()?:]", rel["between"]) if w and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
+            words += [
+                w for w in re.split(r"[|()?:]", rel["between"]) if w and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+            ]
         return words
 
     def refs(self) -> list[Ref]:
@@ -198,15 +225,35 @@ class Template:
 
 
 # --- the load check: every problem, one line each, naming the field ------------------------------
-TEMPLATE_KEYS = {"name", "title", "description", "fields", "clauses", "keywords", "strong_keywords", "recitals",
-                 "preamble", "source_party", "self_party", "self_rules", "checks", "relations", "legal"}
+TEMPLATE_KEYS = {
+    "name",
+    "title",
+    "description",
+    "fields",
+    "clauses",
+    "keywords",
+    "strong_keywords",
+    "recitals",
+    "preamble",
+    "source_party",
+    "self_party",
+    "self_rules",
+    "checks",
+    "relations",
+    "legal",
+}
 CLAUSE_KEYS = {"title", "text", "file", "refs"}
 CHECK_RULES = {"before": ("field", "of", "message"), "min_ratio": ("field", "of", "ratio", "message")}
 # legal checks a template may declare (legal.py runs them); the keys each needs besides `check`
-LEGAL_CHECKS = {"interest_cap": ("field",), "probation": ("field", "law", "article"),
-                "min_share": ("field", "of", "law", "article"), "max_share": ("field", "of", "law", "article"),
-                "words": ("words", "law", "article", "contains"), "if_missing": ("field", "law", "article", "contains"),
-                "reminder": ("law", "article", "contains")}
+LEGAL_CHECKS = {
+    "interest_cap": ("field",),
+    "probation": ("field", "law", "article"),
+    "min_share": ("field", "of", "law", "article"),
+    "max_share": ("field", "of", "law", "article"),
+    "words": ("words", "law", "article", "contains"),
+    "if_missing": ("field", "law", "article", "contains"),
+    "reminder": ("law", "article", "contains"),
+}
 LEGAL_OPTIONAL = {"term_months", "term_start", "term_end", "term_type", "when", "message"}
 # the names clause text may use (render.build_context) besides `m` (the shared macros)
 CONTEXT_NAMES = {"f", "has", "cn", "box", "ask", "BLANK", "SHORT", "DATE_BLANK", "m"}
@@ -224,10 +271,14 @@ def _field_problems(name: str, raw: Any) -> list[Problem]:
     t = raw["type"]
     if t == "choice" and not raw.get("choices"):
         out.append((f"{where}.choices", "a choice field needs choices"))
-    if t == "party" and (not raw.get("role") or raw.get("kind", "any") not in ("organization", "person", "any")):
+    if t == "party" and (
+        not raw.get("role") or raw.get("kind", "any") not in ("organization", "person", "any")
+    ):
         out.append((f"{where}.role", "a party field needs a role and kind organization|person|any"))
     for key in ("cues", "aliases", "choices", "per", "product_of", "zero_words", "avoid", "keep_cues"):
-        if key in raw and (not isinstance(raw[key], list) or not all(isinstance(w, str) and w for w in raw[key])):
+        if key in raw and (
+            not isinstance(raw[key], list) or not all(isinstance(w, str) and w for w in raw[key])
+        ):
             out.append((f"{where}.{key}", "must be a list of words"))
     for c in raw.get("cues") or []:
         if isinstance(c, str) and c.startswith("re:"):
@@ -240,8 +291,11 @@ def _field_problems(name: str, raw: Any) -> list[Problem]:
     return out
 
 
-def _jinja_problems(where: str, text: str, fields: dict[str, FieldSpec], env: jinja2.Environment) -> list[Problem]:
-    """Jinja that does not compile, and names the context does not define (f.X for a field X that does not exist,
+def _jinja_problems(
+    where: str, text: str, fields: dict[str, FieldSpec], env: jinja2.Environment
+) -> list[Problem]:
+    """Jinja that does not compile, and names the context does not define (f.X for a field X that does not
+    exist,
     cn.X for a field that is not money, box.X for one that is not a choice)."""
     from jinja2 import meta, nodes
 
@@ -263,8 +317,15 @@ def _jinja_problems(where: str, text: str, fields: dict[str, FieldSpec], env: ji
                 out.append((where, (f"Jinja uses {node.node.name}.{node.attr}, but the template has no field "
                                    f"{node.attr!r}")))
             elif node.node.name in kinds and spec.type not in kinds[node.node.name]:
-                out.append((where, (f"Jinja uses {node.node.name}.{node.attr}, but {node.attr!r} is a {spec.type} "
-                                   f"field ({node.node.name}. is for {' / '.join(kinds[node.node.name])})")))
+                out.append(
+                    (
+                        where,
+                        (
+                            f"Jinja uses {node.node.name}.{node.attr}, but {node.attr!r} is a {spec.type} "
+                            f"field ({node.node.name}. is for {' / '.join(kinds[node.node.name])})"
+                        ),
+                    )
+                )
     return list(dict.fromkeys(out))
 
 
@@ -286,7 +347,11 @@ def _structure_problems(data: dict, fields: dict[str, FieldSpec]) -> list[Proble
         if not isinstance(rule, dict) or rule.get("party") not in parties:
             out.append((f"self_rules[{i}].party", "must name a party field"))
     for i, rel in enumerate(data.get("relations") or []):
-        if not isinstance(rel, dict) or {rel.get("first"), rel.get("second")} - parties or not rel.get("between"):
+        if (
+            not isinstance(rel, dict)
+            or {rel.get("first"), rel.get("second")} - parties
+            or not rel.get("between")
+        ):
             out.append((f"relations[{i}]", "needs between, first and second party fields"))
         elif (bad := _bad_regex(rel["between"]) or _bad_regex(rel.get("after") or "")):
             out.append((f"relations[{i}].between", bad))
@@ -298,10 +363,14 @@ def _structure_problems(data: dict, fields: dict[str, FieldSpec]) -> list[Proble
             if ref and (ref not in fields or fields[ref].type != "money"):
                 out.append((f"fields.{name}.{key}", f"{ref!r} is not a money field"))
         if f.period_of and (f.type != "choice" or f.period_of not in fields):
-            out.append((f"fields.{name}.period_of", "a choice field naming the money field it is the period of"))
+            out.append(
+                (f"fields.{name}.period_of", "a choice field naming the money field it is the period of")
+            )
         if f.shape and (f.type != "text" or f.shape not in ("address", "name")):
             out.append((f"fields.{name}.shape", "address or name, on a text field"))
-        if f.base_of and (f.type != "text" or fields.get(f.base_of, FieldSpec("", "text", "")).type != "percent"):
+        if f.base_of and (
+            f.type != "text" or fields.get(f.base_of, FieldSpec("", "text", "")).type != "percent"
+        ):
             out.append((f"fields.{name}.base_of", "a text field naming the percent field it is the base of"))
         if f.product_of:
             out += _product_problems(name, f, fields)
@@ -321,8 +390,11 @@ def _structure_problems(data: dict, fields: dict[str, FieldSpec]) -> list[Proble
         out += [(f"legal[{i}].{k}", "is required") for k in LEGAL_CHECKS[kind] if k not in check]
         out += [(f"legal[{i}].{k}", "unknown key") for k in check
                 if k not in {"check", *LEGAL_CHECKS[kind], *LEGAL_OPTIONAL}]
-        out += [(f"legal[{i}].{k}", f"{check[k]!r} is not a field") for k in ("field", "of", "when", *LEGAL_OPTIONAL)
-                if k in check and k != "message" and check[k] not in fields]
+        out += [
+            (f"legal[{i}].{k}", f"{check[k]!r} is not a field")
+            for k in ("field", "of", "when", *LEGAL_OPTIONAL)
+            if k in check and k != "message" and check[k] not in fields
+        ]
         if "article" in check:
             try:
                 parse_article_no(str(check["article"]))
@@ -367,7 +439,8 @@ def _clause_text(raw: dict, directory: Path | None, where: str) -> tuple[str, li
 
 
 def template_problems(data: Any, directory: Path | None = None) -> list[Problem]:
-    """Everything wrong with a template's YAML mapping that can be known without the corpus or other templates."""
+    """Everything wrong with a template's YAML mapping that can be known without the corpus or other
+    templates."""
     if not isinstance(data, dict):
         return [("template", "must be a YAML mapping")]
     out: list[Problem] = [(k, "unknown key") for k in sorted(set(data) - TEMPLATE_KEYS, key=str)]
@@ -375,7 +448,9 @@ def template_problems(data: Any, directory: Path | None = None) -> list[Problem]
         if not data.get(key):
             out.append((key, "is required"))
     if data.get("name") and not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", str(data["name"])):
-        out.append(("name", "must be lower-case letters, digits and _ (it is used as an identifier, never a path)"))
+        out.append(
+            ("name", "must be lower-case letters, digits and _ (it is used as an identifier, never a path)")
+        )
     raw_fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
     fields = {}
     for n, raw in raw_fields.items():
@@ -437,16 +512,37 @@ def parse_template(data: dict, path: str = "", source: str = BUILT_IN) -> Templa
                for c in data["clauses"]]
     for f in fields.values():
         if f.type == "text" and not f.stop_cues:
-            f.stop_cues = sorted({c for g in fields.values() if g.type == "text" and g is not f for c in g.cues
-                                  if not c.startswith("re:")} - set(f.cues), key=len, reverse=True)
-    return Template(name=data["name"], title=data["title"], description=cjk_join(data["description"]),
-                    fields=fields, clauses=clauses, keywords=list(data.get("keywords", [])),
-                    strong_keywords=list(data.get("strong_keywords", [])),
-                    recitals=cjk_join(data.get("recitals", "")), preamble=cjk_join(data.get("preamble", "")),
-                    source_party=data.get("source_party", "") or "", self_party=data.get("self_party", "") or "",
-                    self_rules=list(data.get("self_rules", [])), checks=list(data.get("checks", [])),
-                    relations=list(data.get("relations", [])), path=path, legal=list(data.get("legal") or []),
-                    source=source)
+            f.stop_cues = sorted(
+                {
+                    c
+                    for g in fields.values()
+                    if g.type == "text" and g is not f
+                    for c in g.cues
+                    if not c.startswith("re:")
+                }
+                - set(f.cues),
+                key=len,
+                reverse=True,
+            )
+    return Template(
+        name=data["name"],
+        title=data["title"],
+        description=cjk_join(data["description"]),
+        fields=fields,
+        clauses=clauses,
+        keywords=list(data.get("keywords", [])),
+        strong_keywords=list(data.get("strong_keywords", [])),
+        recitals=cjk_join(data.get("recitals", "")),
+        preamble=cjk_join(data.get("preamble", "")),
+        source_party=data.get("source_party", "") or "",
+        self_party=data.get("self_party", "") or "",
+        self_rules=list(data.get("self_rules", [])),
+        checks=list(data.get("checks", [])),
+        relations=list(data.get("relations", [])),
+        path=path,
+        legal=list(data.get("legal") or []),
+        source=source,
+    )
 
 
 def read_template(path: Path, source: str) -> Template:

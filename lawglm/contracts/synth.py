@@ -18,27 +18,178 @@ from dataclasses import dataclass, field
 from ..numerals import int_to_cn
 from .schema import FieldSpec, Template
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建国志文辉鹏飞宇浩然晨雪梅兰婷欣怡思远博凯峰斌海波琳"
-PLACES = ("北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "重庆", "武汉", "西安", "天津", "长沙", "郑州",
-          "青岛", "厦门", "宁波", "合肥", "济南", "沈阳", "昆明", "福州", "无锡", "东莞", "佛山", "大连", "南昌", "贵阳")
-DISTRICTS = ("朝阳区", "海淀区", "浦东新区", "天河区", "南山区", "西湖区", "鼓楼区", "武侯区", "江汉区", "雁塔区", "和平区",
-             "岳麓区", "金水区", "市南区", "思明区", "高新区", "经开区", "滨江区", "玄武区", "越秀区")
-ROADS = ("人民路", "解放路", "中山路", "建设路", "文化路", "长江路", "科技路", "学院路", "新华街", "和平大道", "滨河路", "光明街")
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕"
+    "丁任沈姚卢姜")
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建国志文辉鹏飞宇浩然晨雪梅兰婷欣怡思远博凯峰"
+    "斌海波琳")
+PLACES = (
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "苏州",
+    "成都",
+    "重庆",
+    "武汉",
+    "西安",
+    "天津",
+    "长沙",
+    "郑州",
+    "青岛",
+    "厦门",
+    "宁波",
+    "合肥",
+    "济南",
+    "沈阳",
+    "昆明",
+    "福州",
+    "无锡",
+    "东莞",
+    "佛山",
+    "大连",
+    "南昌",
+    "贵阳",
+)
+DISTRICTS = (
+    "朝阳区",
+    "海淀区",
+    "浦东新区",
+    "天河区",
+    "南山区",
+    "西湖区",
+    "鼓楼区",
+    "武侯区",
+    "江汉区",
+    "雁塔区",
+    "和平区",
+    "岳麓区",
+    "金水区",
+    "市南区",
+    "思明区",
+    "高新区",
+    "经开区",
+    "滨江区",
+    "玄武区",
+    "越秀区",
+)
+ROADS = (
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "文化路",
+    "长江路",
+    "科技路",
+    "学院路",
+    "新华街",
+    "和平大道",
+    "滨河路",
+    "光明街",
+)
 BRAND = "华鑫达源恒泰宏盛博远星辰瑞丰启明金诚嘉禾信安蓝天云海锦程永兴正通聚德鼎新"
-INDUSTRY = ("科技", "贸易", "实业", "物流", "餐饮管理", "家具", "建材", "文化传媒", "信息技术", "电子", "机械", "食品", "医药",
-            "物业管理", "教育科技", "网络科技", "设备", "软件", "运输", "投资", "服装", "农业")
+INDUSTRY = (
+    "科技",
+    "贸易",
+    "实业",
+    "物流",
+    "餐饮管理",
+    "家具",
+    "建材",
+    "文化传媒",
+    "信息技术",
+    "电子",
+    "机械",
+    "食品",
+    "医药",
+    "物业管理",
+    "教育科技",
+    "网络科技",
+    "设备",
+    "软件",
+    "运输",
+    "投资",
+    "服装",
+    "农业",
+)
 ORG_SUFFIX = ("有限公司", "有限公司", "有限责任公司", "股份有限公司", "有限公司", "厂", "合作社", "工作室")
-GOODS = ("办公桌", "办公椅", "笔记本电脑", "显示器", "打印纸", "实木餐桌", "沙发", "空调", "冰箱", "钢材", "水泥", "大米",
-         "茶叶", "面粉", "食用油", "电缆", "轮胎", "服装", "纸箱", "塑料瓶", "螺丝", "灯具", "地板", "瓷砖", "药品", "图书")
+GOODS = (
+    "办公桌",
+    "办公椅",
+    "笔记本电脑",
+    "显示器",
+    "打印纸",
+    "实木餐桌",
+    "沙发",
+    "空调",
+    "冰箱",
+    "钢材",
+    "水泥",
+    "大米",
+    "茶叶",
+    "面粉",
+    "食用油",
+    "电缆",
+    "轮胎",
+    "服装",
+    "纸箱",
+    "塑料瓶",
+    "螺丝",
+    "灯具",
+    "地板",
+    "瓷砖",
+    "药品",
+    "图书",
+)
 UNITS = ("台", "张", "把", "套", "件", "个", "箱", "吨", "斤", "公斤", "米", "桶", "包", "卷", "辆", "瓶")
-TITLES = ("软件工程师", "会计", "出纳", "销售经理", "厨师", "司机", "保安", "前台", "行政专员", "设计师", "店长", "电工",
-          "客服专员", "仓库管理员", "项目经理", "文员", "教师", "护士", "产品经理", "测试工程师")
+TITLES = (
+    "软件工程师",
+    "会计",
+    "出纳",
+    "销售经理",
+    "厨师",
+    "司机",
+    "保安",
+    "前台",
+    "行政专员",
+    "设计师",
+    "店长",
+    "电工",
+    "客服专员",
+    "仓库管理员",
+    "项目经理",
+    "文员",
+    "教师",
+    "护士",
+    "产品经理",
+    "测试工程师",
+)
 OBJECTS = ("系统", "网站", "平台", "服务器", "数据库", "网络设备", "小程序", "生产线", "监控系统", "财务软件")
 ACTIONS = ("运维", "开发", "维护", "调试", "部署", "测试", "升级", "数据分析", "安全检测", "技术支持")
-ERRANDS = ("办理房屋过户手续", "办理工商注册登记", "代收租金", "办理出口报关", "参加诉讼", "办理社保手续", "出售房产",
-           "办理车辆年检", "申请商标注册", "催收货款", "办理签证", "代缴税款")
-PROJECTS = ("新产品联合研发", "技术合作", "市场推广合作", "数据共享", "软件外包开发", "供应链合作", "品牌设计")
+ERRANDS = (
+    "办理房屋过户手续",
+    "办理工商注册登记",
+    "代收租金",
+    "办理出口报关",
+    "参加诉讼",
+    "办理社保手续",
+    "出售房产",
+    "办理车辆年检",
+    "申请商标注册",
+    "催收货款",
+    "办理签证",
+    "代缴税款",
+)
+PROJECTS = (
+    "新产品联合研发",
+    "技术合作",
+    "市场推广合作",
+    "数据共享",
+    "软件外包开发",
+    "供应链合作",
+    "品牌设计",
+)
 JOINS = ("，", "，", "，", "；", "。", " ", "、")
 KIN = ("朋友", "同事", "表弟", "表姐", "邻居", "同学", "舅舅", "妹妹", "哥哥", "客户")
 AFTER_NAME = ("签合同", "签订合同", "负责", "同意", "办理", "签字", "确认")
@@ -70,8 +221,14 @@ def org(rng: random.Random) -> str:
 
 
 def address(rng: random.Random) -> str:
-    tail = rng.choice(("", f"{rng.randint(1, 30)}栋{rng.randint(1, 30)}0{rng.randint(1, 9)}室", f"{rng.randint(1, 40)}楼",
-                       f"{rng.randint(1, 20)}幢{rng.randint(1, 6)}单元{rng.randint(101, 2999)}"))
+    tail = rng.choice(
+        (
+            "",
+            f"{rng.randint(1, 30)}栋{rng.randint(1, 30)}0{rng.randint(1, 9)}室",
+            f"{rng.randint(1, 40)}楼",
+            f"{rng.randint(1, 20)}幢{rng.randint(1, 6)}单元{rng.randint(101, 2999)}",
+        )
+    )
     return f"{rng.choice(PLACES)}市{rng.choice(DISTRICTS)}{rng.choice(ROADS)}{rng.randint(1, 999)}号{tail}"
 
 
@@ -99,13 +256,17 @@ def money(rng: random.Random) -> str:
 
 def date_text(rng: random.Random) -> str:
     y, m, d = rng.randint(2025, 2028), rng.randint(1, 12), rng.randint(1, 28)
-    return rng.choice((f"{y}年{m}月{d}日", f"{y}-{m:02d}-{d:02d}", f"{y}/{m}/{d}", f"{y}.{m}.{d}", f"{y}年{m}月{d}号"))
+    return rng.choice(
+        (f"{y}年{m}月{d}日", f"{y}-{m:02d}-{d:02d}", f"{y}/{m}/{d}", f"{y}.{m}.{d}", f"{y}年{m}月{d}号")
+    )
 
 
 def duration(rng: random.Random, unit: str) -> str:
     if unit == "个月":
         n = rng.choice((1, 2, 3, 6, 12, 18, 24, 36, 60))
-        forms = [f"{n}个月", f"{int_to_cn(n)}个月"] + ([f"{n // 12}年", f"{int_to_cn(n // 12)}年"] if n % 12 == 0 else [])
+        forms = [f"{n}个月", f"{int_to_cn(n)}个月"] + (
+            [f"{n // 12}年", f"{int_to_cn(n // 12)}年"] if n % 12 == 0 else []
+        )
         return rng.choice(forms + (["一年半"] if n == 18 else []) + (["半年"] if n == 6 else []))
     if unit == "年":
         n = rng.randint(1, 10)
@@ -129,7 +290,9 @@ def text_value(spec: FieldSpec, rng: random.Random) -> str:
     if spec.shape == "address" or "坐落" in label:
         return address(rng)
     if name in ("origin", "destination", "sign_place"):
-        return rng.choice((rng.choice(PLACES), address(rng), rng.choice(PLACES) + "市" + rng.choice(DISTRICTS)))
+        return rng.choice(
+            (rng.choice(PLACES), address(rng), rng.choice(PLACES) + "市" + rng.choice(DISTRICTS))
+        )
     if name == "position":
         return rng.choice(TITLES)
     if name in ("guarantor", "consignee"):
@@ -137,8 +300,14 @@ def text_value(spec: FieldSpec, rng: random.Random) -> str:
     if name == "property_certificate":
         return f"京({rng.randint(2015, 2025)})朝阳区不动产权第{rng.randint(1000000, 9999999)}号"
     if name in ("technical_targets", "quality_standard"):
-        return rng.choice((f"符合国家标准GB/T{rng.randint(1000, 30000)}", f"准确率不低于{rng.randint(90, 99)}%",
-                           f"系统可用率达到{rng.randint(95, 99)}%", "符合国家相关标准"))
+        return rng.choice(
+            (
+                f"符合国家标准GB/T{rng.randint(1000, 30000)}",
+                f"准确率不低于{rng.randint(90, 99)}%",
+                f"系统可用率达到{rng.randint(95, 99)}%",
+                "符合国家相关标准",
+            )
+        )
     if name == "matters":
         return rng.choice(ERRANDS)
     if name == "purpose" and spec.label.startswith("借款"):
@@ -176,7 +345,9 @@ def scalar_phrase(s: Sample, spec: FieldSpec, rng: random.Random) -> None:
         s.add(value, spec.name)
         s.add(cue)
         return
-    s.add(cue + rng.choice(("", "", "为", "是", "：", " ") if spec.type != "text" else ("", "为", "：", "是")))
+    s.add(
+        cue + rng.choice(("", "", "为", "是", "：", " ") if spec.type != "text" else ("", "为", "：", "是"))
+    )
     s.add(value, spec.name)
 
 
@@ -199,7 +370,11 @@ def party_phrase(s: Sample, tpl: Template, name: str, rng: random.Random) -> Non
         s.add(who, name)
         s.add(f"（{role}）")
     elif form < 0.75 and name == tpl.self_party:
-        s.add(rng.choice(("我们公司（", "我司（", "我们（")) if kind == "organization" else rng.choice(("我（", "本人")))
+        s.add(
+            rng.choice(("我们公司（", "我司（", "我们（"))
+            if kind == "organization"
+            else rng.choice(("我（", "本人"))
+        )
         s.add(who, name)
         s.add("）" if s.text.endswith(who) and "（" in s.text[-len(who) - 4:] else "")
     else:
@@ -236,7 +411,9 @@ def range_phrase(s: Sample, tpl: Template, rng: random.Random) -> bool:
     a, b = pairs[0]
     lead = rng.choice(("期限自", "自", "从", "", "期限：", rng.choice(plain_cues(tpl.fields[a]))))
     s.add(lead)
-    first, second = sorted((date_text(rng), date_text(rng)), key=lambda d: [int(x) for x in re.findall(r"\d+", d)])
+    first, second = sorted(
+        (date_text(rng), date_text(rng)), key=lambda d: [int(x) for x in re.findall(r"\d+", d)]
+    )
     s.add(first, a)
     s.add(rng.choice(("至", "到", "—", "-", "起至", "~")))
     s.add(second, b)
@@ -261,7 +438,11 @@ def items_phrase(s: Sample, spec: FieldSpec, rng: random.Random) -> None:
     for k in range(rng.choice((1, 1, 2, 3))):
         if k:
             s.add(rng.choice(("，", "、", "；", "和")))
-        goods, unit, qty = rng.choice(GOODS), rng.choice(UNITS), str(rng.choice((1, 2, 5, 10, 20, 50, 100, 200, 500)))
+        goods, unit, qty = (
+            rng.choice(GOODS),
+            rng.choice(UNITS),
+            str(rng.choice((1, 2, 5, 10, 20, 50, 100, 200, 500))),
+        )
         price = str(rng.choice((12, 50, 95, 260, 800, 1299, 3000, 6999, 56000)))
         order = rng.random()
         if order < 0.4 or not spec.priced:
@@ -288,7 +469,16 @@ def schedule_phrase(s: Sample, spec: FieldSpec, rng: random.Random) -> None:
         s.add(rng.choice((f"{pct}%", f"百分之{int_to_cn(pct)}")), f"{spec.name}.percent")
 
 
-PREFIXES = ("帮我起草一份{t}，", "{t}：", "需要一份{t}。", "起草{t}，", "", "", "我想签个{t}，", "麻烦写个{t}：")
+PREFIXES = (
+    "帮我起草一份{t}，",
+    "{t}：",
+    "需要一份{t}。",
+    "起草{t}，",
+    "",
+    "",
+    "我想签个{t}，",
+    "麻烦写个{t}：",
+)
 
 
 def synthesize(tpl: Template, rng: random.Random) -> Sample:

@@ -31,7 +31,9 @@ from .words import word_spans
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 CLAUSE = re.compile(r"[，,。；;！!？?\n：:、\s]")
-HYBRID_CONFIDENCE = 0.8  # hybrid keeps a model span only this sure (chosen on the dev parts: P rises, R barely moves)
+HYBRID_CONFIDENCE = (
+    0.8  # hybrid keeps a model span only this sure (chosen on the dev parts: P rises, R barely moves)
+)
 CN_DIGITS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
 
 
@@ -97,13 +99,20 @@ def features(text: str) -> list[list[str]]:
         k = word_of[i]
         s, e = words[k]
         w = text[s:e]
-        f = [f"c={ch}", f"k={_char_class(ch)}", f"c-1={text[i - 1] if i else '^'}", f"c+1={text[i + 1] if i + 1 < n else '$'}",
-             f"c-2={text[i - 2] if i > 1 else '^'}", f"c+2={text[i + 2] if i + 2 < n else '$'}",
-             f"b-={text[max(0, i - 1):i + 1]}", f"b+={text[i:i + 2]}",
-             f"wp={'S' if e - s == 1 else 'B' if i == s else 'E' if i == e - 1 else 'M'}",
-             f"w-1={text[words[k - 1][0]:words[k - 1][1]] if k else '^'}",
-             f"w+1={text[words[k + 1][0]:words[k + 1][1]] if k + 1 < len(words) else '$'}",
-             f"cue={last_cue[i]}"]
+        f = [
+            f"c={ch}",
+            f"k={_char_class(ch)}",
+            f"c-1={text[i - 1] if i else '^'}",
+            f"c+1={text[i + 1] if i + 1 < n else '$'}",
+            f"c-2={text[i - 2] if i > 1 else '^'}",
+            f"c+2={text[i + 2] if i + 2 < n else '$'}",
+            f"b-={text[max(0, i - 1) : i + 1]}",
+            f"b+={text[i : i + 2]}",
+            f"wp={'S' if e - s == 1 else 'B' if i == s else 'E' if i == e - 1 else 'M'}",
+            f"w-1={text[words[k - 1][0] : words[k - 1][1]] if k else '^'}",
+            f"w+1={text[words[k + 1][0] : words[k + 1][1]] if k + 1 < len(words) else '$'}",
+            f"cue={last_cue[i]}",
+        ]
         if len(w) <= 6:
             f.append(f"w={w}")
         f += [name for name, covered in marks.items() if covered[i]]
@@ -275,13 +284,18 @@ def with_model(tpl: Template, ex, mode: str, models_dir: Path | None = None):
     from .extract import Extraction
 
     if not available(tpl, models_dir):
-        return ex, [f"no trained field tagger for {tpl.name} (lawglm/contracts/models); fields were extracted by rules"]
+        return ex, [
+            (f"no trained field tagger for {tpl.name} (lawglm/contracts/models); fields were extracted by "
+             "rules")
+        ]
     if mode == "model":
         found = model_extract(tpl, ex.text, models_dir)
         out = Extraction(text=ex.text, asked=set(ex.asked))
         for name, (value, spans) in found.items():
             out.put(name, value, spans)
-        out.evidence["_parties"] = [sp for n, (v, sps) in found.items() if tpl.fields[n].type == "party" for sp in sps]
+        out.evidence["_parties"] = [
+            sp for n, (v, sps) in found.items() if tpl.fields[n].type == "party" for sp in sps
+        ]
         return out, []
     used = [sp for n, sps in ex.evidence.items() if n in ex.values or n == "_parties" for sp in sps]
     found = model_extract(tpl, ex.text, models_dir, HYBRID_CONFIDENCE)

@@ -1,8 +1,10 @@
-"""Units of measure as people write them: 面积 (120平 / 120㎡ / 一百二十平方米), 重量 (5吨 / 5000公斤 / 3000斤),
+"""Units of measure as people write them: 面积 (120平 / 120㎡ / 一百二十平方米), 重量 (5吨 / 5000公斤 /
+3000斤),
 体积 (5方 / 5立方), 时长 (40个小时 / 40h), periods (3个月 / 一年 / 两个季度), and counting words (台, 件, 箱).
 
 Owns `canonical(word)` (the unit a written form stands for: 平米 -> 平方米, 个小时 -> 小时, 千克 -> 公斤),
-`convert(value, from_unit, to_unit)` (exact conversions within one dimension only: 5000公斤 -> 5吨, 一年 -> 12个月;
+`convert(value, from_unit, to_unit)` (exact conversions within one dimension only: 5000公斤 -> 5吨, 一年 ->
+12个月;
 None between dimensions or for units without a fixed ratio), and `QUANTITY_RE` / `quantity_in(text, unit)`,
 which read a quantity in a field's unit from free text. Used by number fields with a `unit`, rate fields
 (`per`) and derived rate × quantity amounts.
@@ -37,8 +39,45 @@ UNITS: dict[str, tuple[str, Decimal, tuple[str, ...]]] = {
     "米": ("长度", Decimal(1), ("米", "m")),
 }
 # counting words: their own dimension each (a rate per 台 multiplies only a quantity in 台)
-COUNTERS = ("台", "件", "个", "套", "张", "把", "箱", "辆", "部", "只", "组", "瓶", "袋", "包", "盒", "桶", "条", "双",
-            "车", "趟", "次", "票", "人", "间", "户", "份", "本", "卷", "头", "株", "棵", "块", "位", "名", "课时", "节", "场")
+COUNTERS = (
+    "台",
+    "件",
+    "个",
+    "套",
+    "张",
+    "把",
+    "箱",
+    "辆",
+    "部",
+    "只",
+    "组",
+    "瓶",
+    "袋",
+    "包",
+    "盒",
+    "桶",
+    "条",
+    "双",
+    "车",
+    "趟",
+    "次",
+    "票",
+    "人",
+    "间",
+    "户",
+    "份",
+    "本",
+    "卷",
+    "头",
+    "株",
+    "棵",
+    "块",
+    "位",
+    "名",
+    "课时",
+    "节",
+    "场",
+)
 _FORMS = {w: unit for unit, (_, _, forms) in UNITS.items() for w in forms} | {w: w for w in COUNTERS}
 # longest first; a Latin form only when no letter follows it (5t, not 5tons), 平 not in 平均 / 平台
 UNIT_WORD = "|".join(
@@ -72,7 +111,9 @@ def number_of(num: str, wan: str | None = None) -> Decimal | None:
     return n * 10000 if wan else n
 
 
-def quantity_in(text: str, unit: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, Decimal]]:
+def quantity_in(
+    text: str, unit: str, start: int = 0, end: int | None = None
+) -> list[tuple[int, int, Decimal]]:
     """(start, end, value in `unit`) of every quantity in text[start:end] whose unit converts to `unit`."""
     out = []
     for m in QUANTITY_RE.finditer(text, start, len(text) if end is None else end):

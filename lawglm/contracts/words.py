@@ -1,7 +1,9 @@
 """Word boundaries of a request (jieba), for the recognisers that must decide where a name ends.
 
 Owns `word_spans(text)`: the (start, end) of every jieba word, cached per text, `word_at(text, i)`,
-the word starting at i, and `occurrences(word, text)` (literal matches without compiling a regex). 刘畅拍摄企业宣传片 -> 刘畅 | 拍摄 | …, so a person named before a verb the
+the word starting at i, and `occurrences(word, text)` (literal matches without compiling a regex).
+刘畅拍摄企业宣传片
+-> 刘畅 | 拍摄 | …, so a person named before a verb the
 rules do not list still gets the right length; 做店长 -> 做 | 店长, so 店 there does not end a shop's name.
 jieba is loaded on first use (about 0.7 s once per process).
 """

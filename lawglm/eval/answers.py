@@ -69,8 +69,10 @@ def read_rows(path: str | Path, split: str = "dev", limit: int | None = None) ->
 
 
 # --- reading an answer ----------------------------------------------------------------------------
-_NO = re.compile(r"不可以|不能|不得|无权|不合法|违法|无效|不需要|不用|不必|不属于|不构成|不算|不应|没有权利|不予支持|"
-                 r"不会|不行|否")
+_NO = re.compile(
+    r"不可以|不能|不得|无权|不合法|违法|无效|不需要|不用|不必|不属于|不构成|不算|不应|没有权利|不予支持|"
+    r"不会|不行|否"
+)
 _YES = re.compile(r"可以|能够|^能|有权|合法|有效|应当|需要|属于|构成|算|会|是的|^是[，。,]")
 _CN_UNITS = {"years": ("年",), "months": ("个月",), "days": ("日", "天")}
 
@@ -171,7 +173,9 @@ def first_step(text: str) -> str:
 
 def cited_articles(answer: Any) -> list[tuple[str, int, int | None]]:
     """(law, article_no, paragraph) of the answer's verified citations, in the order written."""
-    cites = sorted((c for c in answer.citations if c.verified and c.article is not None), key=lambda c: c.span)
+    cites = sorted(
+        (c for c in answer.citations if c.verified and c.article is not None), key=lambda c: c.span
+    )
     return [(c.article.law, c.article_no, c.paragraph) for c in cites]
 
 
@@ -211,8 +215,9 @@ def score_answer(row: dict, text: str, cited: Sequence[tuple[str, int, int | Non
     art = row.get("article")
     if art:
         hits = [c for c in cited if c[1] == art["article_no"] and _same_law(c[0], art["law"], corpus)]
-        s.facts["article"] = bool(cited) and cited[0][1] == art["article_no"] and _same_law(cited[0][0], art["law"],
-                                                                                               corpus)
+        s.facts["article"] = (
+            bool(cited) and cited[0][1] == art["article_no"] and _same_law(cited[0][0], art["law"], corpus)
+        )
         s.article_any = bool(hits)
         if art.get("clause"):
             s.clause = s.facts["article"] and art["clause"] in text
@@ -220,8 +225,11 @@ def score_answer(row: dict, text: str, cited: Sequence[tuple[str, int, int | Non
     step = first_step(text)
     if forum is not None:
         ok = all(re.search(p, step) for p in FORUM_WORDS.get(forum, (re.escape(forum),)))
-        if forum == "行政复议" and re.search(r"也可以.{0,10}(?:起诉|行政诉讼)|直接.{0,6}(?:起诉|行政诉讼)", step) \
-                and not re.search(r"必须先|应当先|须先", step):
+        if (
+            forum == "行政复议"
+            and re.search(r"也可以.{0,10}(?:起诉|行政诉讼)|直接.{0,6}(?:起诉|行政诉讼)", step)
+            and not re.search(r"必须先|应当先|须先", step)
+        ):
             ok = False
         s.facts["forum"] = ok
         mandatory = MANDATORY_FIRST.get(forum)
@@ -258,25 +266,53 @@ def summarize(scored: Sequence[Scored]) -> dict[str, Any]:
     secs = [x.seconds for x in scored if x.seconds]
     any_ = [x.article_any for x in scored if x.article_any is not None]
     clause = [x.clause for x in scored if x.clause is not None]
-    return {"n": len(scored), "key_fact_accuracy": round(sum(allv) / len(allv), 3) if allv else None,
-            "facts_scored": len(allv), **{f: per[f][0] for f in FACTS}, **{f"n_{f}": per[f][1] for f in FACTS},
-            "article_any": round(sum(any_) / len(any_), 3) if any_ else None,
-            "clause": round(sum(clause) / len(clause), 3) if clause else None,
-            "harm": sum(bool(x.harm) for x in scored),
-            "harm_yes_no": sum("yes_no" in x.harm for x in scored),
-            "harm_forum": sum("forum" in x.harm for x in scored),
-            "harm_deadline": sum("deadline" in x.harm for x in scored),
-            "echoes": sum(x.echo for x in scored),
-            "seconds_median": round(statistics.median(secs), 3) if secs else None}
+    return {
+        "n": len(scored),
+        "key_fact_accuracy": round(sum(allv) / len(allv), 3) if allv else None,
+        "facts_scored": len(allv),
+        **{f: per[f][0] for f in FACTS},
+        **{f"n_{f}": per[f][1] for f in FACTS},
+        "article_any": round(sum(any_) / len(any_), 3) if any_ else None,
+        "clause": round(sum(clause) / len(clause), 3) if clause else None,
+        "harm": sum(bool(x.harm) for x in scored),
+        "harm_yes_no": sum("yes_no" in x.harm for x in scored),
+        "harm_forum": sum("forum" in x.harm for x in scored),
+        "harm_deadline": sum("deadline" in x.harm for x in scored),
+        "echoes": sum(x.echo for x in scored),
+        "seconds_median": round(statistics.median(secs), 3) if secs else None,
+    }
 
 
-REPORT_KEYS = ("n", "key_fact_accuracy", "facts_scored", *FACTS, "article_any", "clause", "harm", "harm_yes_no",
-               "harm_forum", "harm_deadline", "echoes", "seconds_median", "rougeL", "rougeL_top2_quote")
+REPORT_KEYS = (
+    "n",
+    "key_fact_accuracy",
+    "facts_scored",
+    *FACTS,
+    "article_any",
+    "clause",
+    "harm",
+    "harm_yes_no",
+    "harm_forum",
+    "harm_deadline",
+    "echoes",
+    "seconds_median",
+    "rougeL",
+    "rougeL_top2_quote",
+)
 
 
-def evaluate_answers(data: str, modes: Sequence[str], settings: Any, split: str = "dev", limit: int | None = None,
-                     today: date = DEFAULT_TODAY, rouge_data: str | None = None, rouge_limit: int | None = 40,
-                     out_path: str | None = None, progress: bool = True) -> dict[str, Any]:
+def evaluate_answers(
+    data: str,
+    modes: Sequence[str],
+    settings: Any,
+    split: str = "dev",
+    limit: int | None = None,
+    today: date = DEFAULT_TODAY,
+    rouge_data: str | None = None,
+    rouge_limit: int | None = 40,
+    out_path: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Every mode answers every row of the split; per-mode summaries (and per-row scores in `rows`)."""
     from tqdm import tqdm
 
@@ -300,9 +336,21 @@ def evaluate_answers(data: str, modes: Sequence[str], settings: Any, split: str 
                 s = score_answer(row, answer.answer, cited_articles(answer), corpus, mode, secs)
                 scored[mode].append(s)
                 if out is not None:
-                    out.write(json.dumps({"id": row["id"], "mode": mode, "answer": answer.answer, "facts": s.facts,
-                                          "harm": s.harm, "echo": s.echo, "seconds": round(secs, 3)},
-                                         ensure_ascii=False) + "\n")
+                    out.write(
+                        json.dumps(
+                            {
+                                "id": row["id"],
+                                "mode": mode,
+                                "answer": answer.answer,
+                                "facts": s.facts,
+                                "harm": s.harm,
+                                "echo": s.echo,
+                                "seconds": round(secs, 3),
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
     report = {"data": data, "split": split, "rows": len(rows), "today": today.isoformat(),
               "modes": {m: summarize(v) for m, v in scored.items()}}
     if rouge_data:
@@ -333,15 +381,21 @@ def rouge_scores(path: str, assistants: dict, limit: int | None, today: date) ->
 def format_report(report: dict[str, Any]) -> str:
     modes = list(report["modes"])
     width = max(16, *(len(m) + 2 for m in modes))
-    lines = [f"answers eval: {report['data']} split={report['split']} rows={report['rows']} today={report['today']}",
-             f"  {'metric':<20}" + "".join(f"{m:>{width}}" for m in modes)]
+    lines = [
+        (f"answers eval: {report['data']} split={report['split']} rows={report['rows']} "
+         f"today={report['today']}"),
+        f"  {'metric':<20}" + "".join(f"{m:>{width}}" for m in modes),
+    ]
     for k in REPORT_KEYS:
         if all(k not in report["modes"][m] for m in modes):
             continue
         lines.append(f"  {k:<20}" + "".join(f"{report['modes'][m].get(k)!s:>{width}}" for m in modes))
-    lines.append("  key facts scored from the text: yes_no (结论's first sentence), article (first cited), forum (first "
-                 "step of 下一步), deadline (period stated), deadline_end (±1 day), amount (结论, ±1%); harm = wrong "
-                 "yes/no, court before a mandatory step, first period longer than the true one")
+    lines.append(
+        "  key facts scored from the text: yes_no (结论's first sentence), article (first cited), forum "
+        "(first "
+        "step of 下一步), deadline (period stated), deadline_end (±1 day), amount (结论, ±1%); harm = wrong "
+        "yes/no, court before a mandatory step, first period longer than the true one"
+    )
     return "\n".join(lines)
 
 

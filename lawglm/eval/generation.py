@@ -6,7 +6,8 @@ same rows through the product's own path (`Assistant.ask`: retrieval, prompt, gu
 citation and support checks), and is scored on: character-level BLEU-4 and ROUGE-1/2/L against the
 reference answer (implemented here, tested against hand-computed values), ROUGE-L of the model-written
 conclusion alone, the same four scores the seeds' way (jieba words, rouge_chinese, nltk BLEU-4 method3
-over characters: lawglm/eval/seed_metrics.py) beside them, share of answers citing a supported article, supported share of the citations shown,
+over characters: lawglm/eval/seed_metrics.py) beside them, share of answers citing a supported article,
+supported share of the citations shown,
 misattributed citations (flagged quote_mismatch / unrelated), repeated-sentence rate, gold-article hit and
 its retrieval bound (gold among the sources), time to first token and tokens/s.
 """
@@ -98,7 +99,12 @@ def bleu4(hyp: list[str], ref: list[str]) -> float:
 
 def text_scores(hyp: str, ref: str) -> dict[str, float]:
     h, r = chars(hyp), chars(ref)
-    return {"bleu4": bleu4(h, r), "rouge1": rouge_n(h, r, 1), "rouge2": rouge_n(h, r, 2), "rougeL": rouge_l(h, r)}
+    return {
+        "bleu4": bleu4(h, r),
+        "rouge1": rouge_n(h, r, 1),
+        "rouge2": rouge_n(h, r, 2),
+        "rougeL": rouge_l(h, r),
+    }
 
 
 def conclusion_of(answer: str) -> str:
@@ -166,9 +172,17 @@ def read_dev(path: str, limit: int | None = None, sample: int | None = None, see
 
 def _prediction(mode: str, row: dict, answer: Any) -> Prediction:
     u = answer.usage
-    cited = [{"law": c.article.law if c.article else c.law, "article_no": c.article_no, "verified": c.verified,
-              "supported": c.supported, "reason": (c.support or {}).get("reason", c.reason),
-              "corrected": bool((c.support or {}).get("corrected_from"))} for c in answer.citations]
+    cited = [
+        {
+            "law": c.article.law if c.article else c.law,
+            "article_no": c.article_no,
+            "verified": c.verified,
+            "supported": c.supported,
+            "reason": (c.support or {}).get("reason", c.reason),
+            "corrected": bool((c.support or {}).get("corrected_from")),
+        }
+        for c in answer.citations
+    ]
     return Prediction(mode, row["question"], row["answer"], answer.answer, row.get("gold") or [], cited,
                       [[h.article.law, h.article.article_no] for h in answer.retrieved],
                       u.get("first_token_s"), u.get("completion_tokens", 0), u.get("tokens_per_s", 0.0),
@@ -187,13 +201,16 @@ def load_assistants(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
         from lawglm.answer.prompts import VOCAB_TEXTS
         from lawglm.models.generation import load_local_generator
 
-        generator = load_local_generator(settings, adapter=BARE, corpus=retriever.corpus, progress=cfg.progress,
-                                         vocab_texts=VOCAB_TEXTS)
+        generator = load_local_generator(
+            settings, adapter=BARE, corpus=retriever.corpus, progress=cfg.progress, vocab_texts=VOCAB_TEXTS
+        )
         model_assistant = Assistant(retriever, generator, settings)
         for m in cfg.modes:
             if m != RETRIEVAL_ONLY:
                 name = settings.adapter if m == "default" else m
-                model_assistant.prepare(AskOptions("检查", adapter=name))  # unknown adapter: fail before any row runs
+                model_assistant.prepare(
+                    AskOptions("检查", adapter=name)
+                )  # unknown adapter: fail before any row runs
                 out[m] = (model_assistant, name)
     if RETRIEVAL_ONLY in cfg.modes:
         out[RETRIEVAL_ONLY] = (Assistant(retriever, None, settings), None)
@@ -241,19 +258,27 @@ def score(preds: list[Prediction], corpus) -> dict[str, Any]:
     n = len(preds)
     text = [text_scores(p.answer, p.reference) for p in preds]
     out: dict[str, Any] = {"n": n}
-    out.update({k: round(100 * sum(t[k] for t in text) / n, 2) for k in ("bleu4", "rouge1", "rouge2", "rougeL")})
+    out.update(
+        {k: round(100 * sum(t[k] for t in text) / n, 2) for k in ("bleu4", "rouge1", "rouge2", "rougeL")}
+    )
     out["rougeL_conclusion"] = round(100 * sum(rouge_l(chars(conclusion_of(p.answer)), chars(p.reference))
                                                for p in preds) / n, 2)
     out.update(_seed(preds))
     shown = [c for p in preds for c in p.cited]
-    out.update({"citations": len(shown),
-                "supported_share": round(sum(c["supported"] for c in shown) / len(shown), 3) if shown else None,
-                "answers_citing_supported": round(sum(any(c["supported"] for c in p.cited) for p in preds) / n, 3),
-                "misattributed": sum(c["reason"] in MISATTRIBUTED for c in shown),
-                "not_in_sources": sum(c["reason"] == "not_in_sources" for c in shown),
-                "invalid": sum(not c["verified"] for c in shown),
-                "corrected": sum(c.get("corrected", False) for c in shown),
-                "repeated_sentence_rate": round(sum(map(repeated_sentence, (p.answer for p in preds))) / n, 3)})
+    out.update(
+        {
+            "citations": len(shown),
+            "supported_share": round(sum(c["supported"] for c in shown) / len(shown), 3) if shown else None,
+            "answers_citing_supported": round(
+                sum(any(c["supported"] for c in p.cited) for p in preds) / n, 3
+            ),
+            "misattributed": sum(c["reason"] in MISATTRIBUTED for c in shown),
+            "not_in_sources": sum(c["reason"] == "not_in_sources" for c in shown),
+            "invalid": sum(not c["verified"] for c in shown),
+            "corrected": sum(c.get("corrected", False) for c in shown),
+            "repeated_sentence_rate": round(sum(map(repeated_sentence, (p.answer for p in preds))) / n, 3),
+        }
+    )
     with_gold = [p for p in preds if p.gold]
     hit = [bool(_gold_keys(p.gold, corpus) & {(c["law"], c["article_no"]) for c in p.cited if c["verified"]})
            for p in with_gold]
@@ -263,10 +288,16 @@ def score(preds: list[Prediction], corpus) -> dict[str, Any]:
     ttft = [p.first_token_s for p in preds if p.first_token_s]
     speed = [p.tokens_per_s for p in preds if p.tokens_per_s]
     gates = [p.gate for p in preds if p.gate]
-    out.update({"ttft_median_s": _median(ttft), "ttft_p90_s": round(sorted(ttft)[int(0.9 * (len(ttft) - 1))], 3)
-                if ttft else None, "tokens_per_s": _median(speed), "seconds_median": _median([p.seconds for p in preds]),
-                "avg_chars": round(sum(len(p.answer) for p in preds) / n, 1),
-                "gate_accepted": round(gates.count("accepted") / len(gates), 3) if gates else None})
+    out.update(
+        {
+            "ttft_median_s": _median(ttft),
+            "ttft_p90_s": round(sorted(ttft)[int(0.9 * (len(ttft) - 1))], 3) if ttft else None,
+            "tokens_per_s": _median(speed),
+            "seconds_median": _median([p.seconds for p in preds]),
+            "avg_chars": round(sum(len(p.answer) for p in preds) / n, 1),
+            "gate_accepted": round(gates.count("accepted") / len(gates), 3) if gates else None,
+        }
+    )
     return out
 
 
@@ -304,7 +335,11 @@ def score_predictions(path: str, settings: Settings, limit: int | None = None) -
     complete = [q for q in dict.fromkeys(p.question for p in preds) if counts[q] >= modes][:limit]
     keep = set(complete)
     preds = [p for p in preds if p.question in keep]
-    return {"data": path, "rows": len(complete), "modes": score_modes(preds, load_corpus(settings.corpus_source()))}
+    return {
+        "data": path,
+        "rows": len(complete),
+        "modes": score_modes(preds, load_corpus(settings.corpus_source())),
+    }
 
 
 def evaluate_generation(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:
@@ -317,17 +352,50 @@ def evaluate_generation(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any
         fh = stack.enter_context(open(cfg.out_path, "w", encoding="utf-8")) if cfg.out_path else None
         t0 = time.perf_counter()
         preds = predict(cfg, rows, settings, sink=_jsonl_sink(fh) if fh else None)
-    setup = {"data": cfg.data, "rows": len(rows), "sample": cfg.sample, "seed": cfg.seed, "top_k": settings.top_k,
-             "shape": settings.shape(), "model": settings.model, "quantize": settings.quantize,
-             "wall_s": round(time.perf_counter() - t0, 1)}
+    setup = {
+        "data": cfg.data,
+        "rows": len(rows),
+        "sample": cfg.sample,
+        "seed": cfg.seed,
+        "top_k": settings.top_k,
+        "shape": settings.shape(),
+        "model": settings.model,
+        "quantize": settings.quantize,
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
     return {**setup, "modes": score_modes(preds, corpus)}
 
 
-REPORT_KEYS = ["n", "bleu4", "seed_bleu4", "rouge1", "seed_rouge1", "rouge2", "seed_rouge2", "rougeL", "seed_rougeL",
-               "rougeL_conclusion", "seed_rougeL_conclusion", "seed_empty", "citations", "supported_share",
-               "answers_citing_supported", "misattributed", "not_in_sources", "invalid", "corrected",
-               "repeated_sentence_rate", "gold_hit", "gold_bound", "ttft_median_s", "ttft_p90_s", "tokens_per_s",
-               "seconds_median", "avg_chars", "gate_accepted"]
+REPORT_KEYS = [
+    "n",
+    "bleu4",
+    "seed_bleu4",
+    "rouge1",
+    "seed_rouge1",
+    "rouge2",
+    "seed_rouge2",
+    "rougeL",
+    "seed_rougeL",
+    "rougeL_conclusion",
+    "seed_rougeL_conclusion",
+    "seed_empty",
+    "citations",
+    "supported_share",
+    "answers_citing_supported",
+    "misattributed",
+    "not_in_sources",
+    "invalid",
+    "corrected",
+    "repeated_sentence_rate",
+    "gold_hit",
+    "gold_bound",
+    "ttft_median_s",
+    "ttft_p90_s",
+    "tokens_per_s",
+    "seconds_median",
+    "avg_chars",
+    "gate_accepted",
+]
 
 
 def format_generation_report(report: dict[str, Any]) -> str:
@@ -339,6 +407,8 @@ def format_generation_report(report: dict[str, Any]) -> str:
     lines = [head, f"  {'metric':<26}" + "".join(f"{m:>{width}}" for m in modes)]
     for k in REPORT_KEYS:
         lines.append(f"  {k:<26}" + "".join(f"{report['modes'][m].get(k)!s:>{width}}" for m in modes))
-    lines.append("  bleu4/rouge*: characters, n-gram counts (ours); seed_*: as ChatGLM ptuning/main.py (jieba words, "
-                 "rouge_chinese, nltk BLEU-4 method3 over characters); all x100")
+    lines.append(
+        "  bleu4/rouge*: characters, n-gram counts (ours); seed_*: as ChatGLM ptuning/main.py (jieba words, "
+        "rouge_chinese, nltk BLEU-4 method3 over characters); all x100"
+    )
     return "\n".join(lines)

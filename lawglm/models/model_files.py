@@ -45,7 +45,9 @@ def inside(src: Path, name: str | Path, error: type[LawGLMError], what: str = "s
     path = Path(src) / name
     real = path.resolve()
     if Path(name).is_absolute() or not any(real == r or real.is_relative_to(r) for r in _roots(Path(src))):
-        raise error(f"{what}: {name!r} resolves outside {src} ({real}); only files inside the source are read")
+        raise error(
+            f"{what}: {name!r} resolves outside {src} ({real}); only files inside the source are read"
+        )
     return path
 
 
@@ -64,8 +66,10 @@ def check_out(out: Path, overwrite: bool, marker: str, error: type[LawGLMError],
         if not overwrite:
             raise error(f"out: {out} exists and is not empty (pass --overwrite to replace it)")
         if not (out / marker).is_file():
-            raise error(f"out: {out} was not made by lawglm (no {marker}); --overwrite replaces only lawglm's "
-                        "own output: remove it yourself or choose another directory")
+            raise error(
+                f"out: {out} was not made by lawglm (no {marker}); --overwrite replaces only lawglm's "
+                "own output: remove it yourself or choose another directory"
+            )
 
 
 def staging_dir(out: Path) -> Path:

@@ -41,7 +41,9 @@ class RemoteGenerator:
         """An estimate (no tokenizer here): one token per character is conservative for Chinese."""
         if isinstance(prompt, str):
             return len(prompt)
-        return sum(len(m.get("content") or "") + len(json.dumps(m.get("tool_calls") or "")) + 4 for m in prompt)
+        return sum(
+            len(m.get("content") or "") + len(json.dumps(m.get("tool_calls") or "")) + 4 for m in prompt
+        )
 
     def _payload(self, prompt: str | list[dict], max_new_tokens: int, top_p: float, temperature: float,
                  repetition_penalty: float, stop: Sequence[str], adapter: str | None, seed: int | None,
@@ -62,18 +64,39 @@ class RemoteGenerator:
                 body["tool_choice"] = tool_choice
         return body
 
-    def stream(self, prompt: str | list[dict], *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-               top_p: float = DEFAULT_TOP_P, temperature: float = DEFAULT_TEMPERATURE, repetition_penalty: float = 1.0, stop: Sequence[str] = (),
-               adapter: str | None = None, stats: DecodeStats | None = None,
-               cancel: threading.Event | None = None, seed: int | None = None, tools: list | None = None,
-               tool_choice: Any = None) -> Iterator[str]:
+    def stream(
+        self,
+        prompt: str | list[dict],
+        *,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+        top_p: float = DEFAULT_TOP_P,
+        temperature: float = DEFAULT_TEMPERATURE,
+        repetition_penalty: float = 1.0,
+        stop: Sequence[str] = (),
+        adapter: str | None = None,
+        stats: DecodeStats | None = None,
+        cancel: threading.Event | None = None,
+        seed: int | None = None,
+        tools: list | None = None,
+        tool_choice: Any = None,
+    ) -> Iterator[str]:
         """Text deltas; with `tools`, the calls the server streams end up in stats.extra["tool_calls"]
         ([{id, name, arguments}]) and stats.finish_reason is theirs (tool_calls)."""
         import httpx
 
         stats = stats if stats is not None else DecodeStats()
-        body = self._payload(prompt, max_new_tokens, top_p, temperature, repetition_penalty, stop, adapter, seed,
-                             tools, tool_choice)
+        body = self._payload(
+            prompt,
+            max_new_tokens,
+            top_p,
+            temperature,
+            repetition_penalty,
+            stop,
+            adapter,
+            seed,
+            tools,
+            tool_choice,
+        )
         t0 = time.perf_counter()
         try:
             with self.client.stream("POST", f"{self.base_url}/chat/completions", json=body) as resp:

@@ -1,7 +1,8 @@
 """Tool calling with a model: one turn of a conversation that offers tools, in the model's own format.
 
 Messages and tools are carried in OpenAI's shapes (`tools: [{type: function, function: {name, description,
-parameters}}]`, assistant `tool_calls`, `role: tool` observations with `tool_call_id`) and rendered per backend:
+parameters}}]`, assistant `tool_calls`, `role: tool` observations with `tool_call_id`) and rendered per
+backend:
 - ChatGLM3 (converted checkpoints): the tools ride on a system turn, as `build_chat_input` writes it — the
   content, "\\n", then `json.dumps(tools, indent=4, ensure_ascii=False)` of the tools in ChatGLM3's own
   {name, description, parameters} form; a call is the assistant turn `<|assistant|>{name}\\n` + a ```python
@@ -25,7 +26,9 @@ from typing import Any
 
 from lawglm.models.decoding import DecodeStats
 
-CHATGLM3_TOOLS_PROMPT = "Answer the following questions as best as you can. You have access to the following tools:"
+CHATGLM3_TOOLS_PROMPT = (
+    "Answer the following questions as best as you can. You have access to the following tools:"
+)
 FORMATS = ("chatglm3", "glm4", "remote")
 REQUIRED_UNMET = "tool_choice required: the model answered without calling a tool"
 
@@ -42,7 +45,11 @@ class ToolCall:
         return json.loads(self.arguments or "{}")
 
     def to_openai(self) -> dict:
-        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
 
 
 @dataclass
@@ -200,7 +207,9 @@ def parse_reply(text: str, fmt: str, names: Sequence[str], forced: str | None = 
                                 f"({', '.join(names) or 'none'})")
         args = _chatglm3_args(body) if fmt == "chatglm3" else _json_args(body)
     except MalformedCall as exc:
-        return ToolTurn(raw.strip(), finish_reason="tool_call_error", error=f"malformed tool call: {exc}", raw=raw)
+        return ToolTurn(
+            raw.strip(), finish_reason="tool_call_error", error=f"malformed tool call: {exc}", raw=raw
+        )
     return ToolTurn("", [ToolCall(name, json.dumps(args, ensure_ascii=False))], "tool_calls", raw=raw)
 
 
@@ -218,8 +227,10 @@ def stream_turn(generator: Any, messages: Sequence[dict], tools: Sequence[dict] 
     (the call is started with that name: ChatGLM3 / GLM-4 write only its arguments)."""
     fmt = tool_format(generator)
     if fmt is None:
-        raise ToolFormatError(f"tools: the model {getattr(generator, 'name', '')!r} has no tool-calling format "
-                              "(tools work with ChatGLM3 / GLM-4 checkpoints and remote backends)")
+        raise ToolFormatError(
+            f"tools: the model {getattr(generator, 'name', '')!r} has no tool-calling format "
+            "(tools work with ChatGLM3 / GLM-4 checkpoints and remote backends)"
+        )
     offered = [] if tool_choice == "none" else list(tools or [])
     if isinstance(tool_choice, dict):
         wanted = tool_choice["function"]["name"]

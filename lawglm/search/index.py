@@ -219,7 +219,9 @@ def _record_served(index_dir: str | Path, version: str) -> None:
     _atomic_write(Path(index_dir) / SERVED_LOG, "\n".join(order) + "\n")
 
 
-def prune_versions(index_dir: str | Path, keep: int = KEEP_VERSIONS, protect: tuple[str, ...] = ()) -> list[str]:
+def prune_versions(
+    index_dir: str | Path, keep: int = KEEP_VERSIONS, protect: tuple[str, ...] = ()
+) -> list[str]:
     """Delete all but the `keep` most recently *served* versions (never CURRENT, the version served before
     it, or `protect`) and stale temp dirs. Recency of serving, not of building: after a rollback the
     rolled-back-from build is the first to go, the original it replaced stays."""
@@ -304,7 +306,8 @@ def _manifest(corpus: Corpus, version: str, encoder_info: dict | None, index_typ
 
 
 def levels_summary(articles: list[Article]) -> dict[str, dict[str, int]]:
-    """Per level (法律, 司法解释, 行政法规, 部门规章, …; "未标注" when a source gave none): documents, articles,
+    """Per level (法律, 司法解释, 行政法规, 部门规章, …; "未标注" when a source gave none): documents,
+    articles,
     articles in force."""
     out: dict[str, dict[str, int]] = {}
     laws: dict[str, set[str]] = {}
@@ -384,8 +387,10 @@ def build_chars_bm25(articles: list[Article]):
     from lawglm.search.text import char_tokens
 
     vocab: dict[str, int] = {}
-    ids = [np.array([vocab.setdefault(t, len(vocab)) for t in char_tokens(article_document(a))], dtype=np.int32)
-           for a in articles]
+    ids = [
+        np.array([vocab.setdefault(t, len(vocab)) for t in char_tokens(article_document(a))], dtype=np.int32)
+        for a in articles
+    ]
     return token_store.build_bm25(ids, list(vocab), k1=1.5, b=0.75)
 
 
@@ -447,9 +452,14 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
     build_chars_bm25(articles).save(dest / "chars", show_progress=False)
     report(2, 4, "dense")
     model, info = _encoder_info(encoder, dest)
-    embedded, index_type = _build_dense(model, articles, dest, reuse, index_type, progress) if model else (0, "")
+    embedded, index_type = (
+        _build_dense(model, articles, dest, reuse, index_type, progress) if model else (0, "")
+    )
     report(3, 4, "manifest")
-    files = {"articles.jsonl": file_sha256(dest / "articles.jsonl"), LINKS_FILE: file_sha256(dest / LINKS_FILE)}
+    files = {
+        "articles.jsonl": file_sha256(dest / "articles.jsonl"),
+        LINKS_FILE: file_sha256(dest / LINKS_FILE),
+    }
     manifest = _manifest(corpus, version, info, index_type, source_info, files, embedded)
     manifest["corpus"]["content_sha256"] = content_sha256(articles)
     _atomic_write(dest / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -505,7 +515,9 @@ def read_links(path: str | Path, manifest: dict | None = None) -> Links | None:
     f = Path(path) / LINKS_FILE
     if not f.is_file():
         return None
-    want = ((manifest if manifest is not None else read_manifest(Path(path))).get("files") or {}).get(LINKS_FILE)
+    want = ((manifest if manifest is not None else read_manifest(Path(path))).get("files") or {}).get(
+        LINKS_FILE
+    )
     if want and file_sha256(f) != want:
         raise IndexCorrupt(f"{f} does not match manifest.json (checksum differs)")
     try:
@@ -528,8 +540,11 @@ def _note_tokenizer(manifest: dict, path: Path) -> None:
     used = manifest.get("tokenizer")
     if used in OLD_TOKENIZERS and path not in _NOTED:
         _NOTED.add(path)
-        print(f"note: index version {path.name} was tokenised with {used}, this lawglm uses {TOKENIZER_NAME} "
-              f"(the same tokens except in a few articles); `lawglm index build` rebuilds it", file=sys.stderr)
+        print(
+            f"note: index version {path.name} was tokenised with {used}, this lawglm uses {TOKENIZER_NAME} "
+            f"(the same tokens except in a few articles); `lawglm index build` rebuilds it",
+            file=sys.stderr,
+        )
 
 
 _NOTED: set[Path] = set()
@@ -639,11 +654,20 @@ def stats(index_dir: str | Path) -> dict:
     manifest = read_manifest(path)
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     enc = manifest.get("encoder") or {}
-    return {"index_dir": str(index_dir), "version": version, "versions": list_versions(index_dir),
-            "built_at": manifest.get("built_at"), "laws": manifest["corpus"]["laws"],
-            "articles": manifest["corpus"]["articles"],
-            "current_articles": manifest["corpus"].get("current_articles"),
-            "by_level": manifest["corpus"].get("by_level") or {},
-            "corpus_source": manifest["corpus"].get("source"), "corpus_sha256": manifest["corpus"].get("sha256"),
-            "tokenizer": manifest.get("tokenizer"), "encoder": enc.get("source"), "dim": enc.get("dim"),
-            "faiss": (manifest.get("faiss") or {}).get("type"), "size_bytes": size}
+    return {
+        "index_dir": str(index_dir),
+        "version": version,
+        "versions": list_versions(index_dir),
+        "built_at": manifest.get("built_at"),
+        "laws": manifest["corpus"]["laws"],
+        "articles": manifest["corpus"]["articles"],
+        "current_articles": manifest["corpus"].get("current_articles"),
+        "by_level": manifest["corpus"].get("by_level") or {},
+        "corpus_source": manifest["corpus"].get("source"),
+        "corpus_sha256": manifest["corpus"].get("sha256"),
+        "tokenizer": manifest.get("tokenizer"),
+        "encoder": enc.get("source"),
+        "dim": enc.get("dim"),
+        "faiss": (manifest.get("faiss") or {}).get("type"),
+        "size_bytes": size,
+    }

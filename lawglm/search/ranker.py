@@ -163,17 +163,28 @@ def sources_from_index(index, law_of: np.ndarray, laws: list[str], current: np.n
     centroids = (Sources.centroids(index.embeddings, law_of, current, len(laws))
                  if index.embeddings is not None else None)
     return Sources(
-        bm25=index.bm25, chars=chars or index.chars or build_chars_bm25(arts), embeddings=index.embeddings,
-        encoder=encoder, questions=Questions.build(len(arts), questions, encoder), law_of=law_of,
-        chapter_of=_chapter_codes(arts), law_rows=np.bincount(law_of, minlength=len(laws)), law_centroids=centroids, art_len=np.log1p(np.array([len(a.text) for a in arts], dtype=np.float32)),
+        bm25=index.bm25,
+        chars=chars or index.chars or build_chars_bm25(arts),
+        embeddings=index.embeddings,
+        encoder=encoder,
+        questions=Questions.build(len(arts), questions, encoder),
+        law_of=law_of,
+        chapter_of=_chapter_codes(arts),
+        law_rows=np.bincount(law_of, minlength=len(laws)),
+        law_centroids=centroids,
+        art_len=np.log1p(np.array([len(a.text) for a in arts], dtype=np.float32)),
         art_pos=np.array([a.article_no / top_no[a.law] for a in arts], dtype=np.float32),
         titles=[frozenset(bigrams(" ".join(x for x in (a.chapter, a.section) if x))) for a in arts],
-        law_names=[frozenset(bigrams(short_law_name(law))) for law in laws], faiss=index.faiss)
+        law_names=[frozenset(bigrams(short_law_name(law))) for law in laws],
+        faiss=index.faiss,
+    )
 
 
 def _chapter_codes(arts) -> np.ndarray:
     codes: dict[tuple, int] = {}
-    return np.array([codes.setdefault((a.law_id, a.chapter, a.section), len(codes)) for a in arts], dtype=np.int64)
+    return np.array(
+        [codes.setdefault((a.law_id, a.chapter, a.section), len(codes)) for a in arts], dtype=np.int64
+    )
 
 
 def _group_best(scores: np.ndarray, group_of: np.ndarray, rows: np.ndarray, best: float) -> np.ndarray:
@@ -184,7 +195,9 @@ def _group_best(scores: np.ndarray, group_of: np.ndarray, rows: np.ndarray, best
     return top[group_of[rows]] / (best + 1e-6)
 
 
-def _in_law_bm25(bm25, ids: list[int], cand: np.ndarray, law_of: np.ndarray, law_rows: np.ndarray) -> np.ndarray:
+def _in_law_bm25(
+    bm25, ids: list[int], cand: np.ndarray, law_of: np.ndarray, law_rows: np.ndarray
+) -> np.ndarray:
     """BM25 of each candidate with the idf computed inside its own law (which words set an article apart
     from the other articles of the same law), from the index's stored postings (tf part = score / idf)."""
     post = bm25.scores
@@ -253,7 +266,13 @@ class QueryLists:
         self._members = {name: set(self.top[name].tolist()) for name in LISTS}
 
 
-_LIST_SOURCE = {"bm25": "bm25", "chars": "chars", "dense": "dense", "qbm25": "questions", "qdense": "questions"}
+_LIST_SOURCE = {
+    "bm25": "bm25",
+    "chars": "chars",
+    "dense": "dense",
+    "qbm25": "questions",
+    "qdense": "questions",
+}
 
 
 def _ids(bm25, tokens: list[str]) -> list[int]:
@@ -307,7 +326,10 @@ def query_lists(src: Sources, query: str, mask: np.ndarray, vec: np.ndarray | No
     n = len(mask)
     words = tokenize(query)
     token_ids = {"bm25": _ids(src.bm25, words), "chars": _ids(src.chars, char_tokens(query))}
-    scores = {name: _bm25_scores(bm, token_ids[name], n, mask) for name, bm in (("bm25", src.bm25), ("chars", src.chars))}
+    scores = {
+        name: _bm25_scores(bm, token_ids[name], n, mask)
+        for name, bm in (("bm25", src.bm25), ("chars", src.chars))
+    }
     q = src.questions
     qb = np.zeros(n, dtype=np.float32)
     if q is not None and q.bm25 is not None:
@@ -319,7 +341,9 @@ def query_lists(src: Sources, query: str, mask: np.ndarray, vec: np.ndarray | No
     lawsim = None
     dense_rows, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     if vec is not None and src.embeddings is not None and np.any(vec):
-        dense_rows, dense_scores = dense_top if dense_top is not None else exact_dense(src, vec, mask, DEPTH["dense"])
+        dense_rows, dense_scores = (
+            dense_top if dense_top is not None else exact_dense(src, vec, mask, DEPTH["dense"])
+        )
         dense_rows, dense_scores = dense_rows[:DEPTH["dense"]], dense_scores[:DEPTH["dense"]]
         if q is not None and q.vectors is not None and len(q.vectors):
             sims = matvec(q.vectors, vec)
@@ -359,7 +383,12 @@ def features(src: Sources, query: str, lists: QueryLists, cand: np.ndarray, name
         sc = lists.dense(src, cand) if name == "dense" else lists.scores[name][cand]
         rel = sc - best if name in ("dense", "qdense") else sc / (best + 1e-6)
         rank = _rank_in(top, cand, DEPTH[name])
-        cols += [rel, np.log1p(np.maximum(sc, 0.0)), 1.0 / (1.0 + rank), np.log1p(rank) / math.log1p(DEPTH[name])]
+        cols += [
+            rel,
+            np.log1p(np.maximum(sc, 0.0)),
+            1.0 / (1.0 + rank),
+            np.log1p(rank) / math.log1p(DEPTH[name]),
+        ]
     law = src.law_of[cand]
     cols.append(np.isin(law, list(named_laws)).astype(np.float32))
     cols.append(np.isin(law, list(core_laws)).astype(np.float32))
@@ -418,7 +447,9 @@ class Ranker:
         # machine costs ~9 ms per query instead of 0.3 ms
         z = (x - self.mean) / self.scale
         hidden = np.maximum(np.einsum("ij,jk->ik", z, self.w1) + self.b1, 0.0)
-        return np.einsum("ij,j->i", z, self.w_lin) + self.b_lin + np.einsum("ij,j->i", hidden, self.w2) + self.b2
+        return (
+            np.einsum("ij,j->i", z, self.w_lin) + self.b_lin + np.einsum("ij,j->i", hidden, self.w2) + self.b2
+        )
 
     def to_json(self) -> dict:
         arr = {k: getattr(self, k).tolist() for k in ("mean", "scale", "w_lin", "w1", "b1", "w2")}

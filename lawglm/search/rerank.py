@@ -21,13 +21,16 @@ _LOADED: dict[str, object] = {}
 
 
 def load_reranker(path: str):
-    """The CrossEncoder at `path` on the CPU, offline, loaded once per process; ModelError when it can't be."""
+    """The CrossEncoder at `path` on the CPU, offline, loaded once per process; ModelError when it can't
+    be."""
     key = str(Path(path).expanduser())
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
         if not Path(key).exists():
-            raise ModelError(f"reranker not found: {path} (a local sentence-transformers CrossEncoder directory)")
+            raise ModelError(
+                f"reranker not found: {path} (a local sentence-transformers CrossEncoder directory)"
+            )
         try:
             from sentence_transformers import CrossEncoder
 
@@ -40,7 +43,8 @@ def load_reranker(path: str):
 
 def rerank(model, query: str, hits: list[Hit], depth: int) -> list[Hit]:
     """`hits` with the first `depth` reordered by the cross-encoder (score = its output: a probability for
-    the usual one-label rerankers); ties keep the first stage's order; hits beyond `depth` follow unchanged."""
+    the usual one-label rerankers); ties keep the first stage's order; hits beyond `depth` follow
+    unchanged."""
     head, tail = hits[:depth], hits[depth:]
     if len(head) < 2:
         return hits

@@ -5,7 +5,9 @@
    民法商法民法典第十条的内容是什么？) gets exactly that article at rank 1 (citations.extract);
 2. mode "fused" (default): candidates from five lists (word BM25, character BM25, dense, and BM25 /
    dense over the questions known to cite each article; lawglm/search/ranker.py), each filtered by status /
-   law / department / level (法律 / 行政法规 / 司法解释), ordered by the learned ranker (lawglm/data/ranker.json), which also sees law
+   law / department / level (法律 / 行政法规 / 司法解释), ordered by the learned ranker
+   (lawglm/data/ranker.json), which
+   also sees law
    detection — a law named in the query (劳动合同法, 《消法》) or the distinctive core of a law's name
    (农民专业合作社 -> 农民专业合作社法);
    mode "combsum" (v1; also used when the ranker cannot apply, e.g. an index built with another
@@ -66,7 +68,9 @@ class Params:
     named_law_boost: float = 0.3  # the query names the law (劳动合同法, 《消法》): its articles come first
     core_law_boost: float = 0.1  # the query mentions a law's subject (农民专业合作社)
     route_boost: float = 4.0  # ranker-score bonus x routing confidence for the question's governing documents
-    other_level_penalty: float = 2.0  # ranker-score malus for a 司法解释 / 行政法规 / 部门规章 not governing it
+    other_level_penalty: float = (
+        2.0  # ranker-score malus for a 司法解释 / 行政法规 / 部门规章 not governing it
+    )
     min_core_chars: int = 4  # shorter name cores (公司, 保险) are too generic to mean the law
     max_query_chars: int = MAX_QUESTION_CHARS  # a longer query is refused (InvalidQuery)
 
@@ -156,7 +160,9 @@ def level_mask(st: _State, level: str | None) -> np.ndarray | None:
     known = [lv for lv in st.levels if lv]
     unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise InvalidQuery(f"level: unknown level {unknown[0]!r} (this index holds: {', '.join(known) or 'none'})")
+        raise InvalidQuery(
+            f"level: unknown level {unknown[0]!r} (this index holds: {', '.join(known) or 'none'})"
+        )
     return np.isin(st.level_of, [st.levels.index(w) for w in wanted])
 
 
@@ -213,7 +219,9 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Settings, index_dir: str | Path | None = None) -> Retriever:
         """The index `settings` names (or `index_dir`), searched with the settings' Params."""
-        return cls.load(settings.index_dir if index_dir is None else index_dir, Params.from_settings(settings))
+        return cls.load(
+            settings.index_dir if index_dir is None else index_dir, Params.from_settings(settings)
+        )
 
     @property
     def index(self) -> LoadedIndex:
@@ -273,7 +281,9 @@ class Retriever:
         if st.src is not None:
             return rk.lexical_relevance(st.src, expanded, mask)
         tokens = tokenize(expanded)
-        return float(np.where(mask, st.index.bm25.get_scores(tokens), 0.0).max(initial=0.0)) if tokens else 0.0
+        return (
+            float(np.where(mask, st.index.bm25.get_scores(tokens), 0.0).max(initial=0.0)) if tokens else 0.0
+        )
 
     def is_relevant(self, query: str, threshold: float) -> bool:
         """Whether the statutes have something to say about `query`: relevance >= threshold on the signal the
@@ -281,7 +291,9 @@ class Retriever:
         value = self.relevance(query)
         return value >= threshold if self._state.src is not None else value > 0
 
-    def _by_ranker(self, st: _State, query: str, mask: np.ndarray, law_filter: str | None, n: int) -> list[Hit]:
+    def _by_ranker(
+        self, st: _State, query: str, mask: np.ndarray, law_filter: str | None, n: int
+    ) -> list[Hit]:
         """The learned ranker over the union of the five lists' candidates (lawglm/search/ranker.py)."""
         expanded = expand_query(query)
         vec = encode(st.src.encoder, [expanded])[0] if st.src.encoder is not None else None
@@ -291,7 +303,9 @@ class Retriever:
         if not len(cand):
             return []
         named, cores = detect_laws(st, query) if not law_filter else (set(), set())
-        x = rk.features(st.src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores})
+        x = rk.features(
+            st.src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores}
+        )
         scores = st.ranker.score(x) + self._routing_prior(st, query, cand, law_filter)
         prob = np.exp(scores - scores.max())
         prob /= prob.sum()
@@ -300,7 +314,8 @@ class Retriever:
                 for i in np.lexsort((cand, -scores))[:n]]
 
     def _routing_prior(self, st: _State, query: str, cand: np.ndarray, law_filter: str | None) -> np.ndarray:
-        """Ranker-score offsets from the question's legal area (search/routing.py): the documents governing the
+        """Ranker-score offsets from the question's legal area (search/routing.py): the documents governing
+        the
         area gain `route_boost` x confidence; a 司法解释 / 行政法规 / 部门规章 outside them loses
         `other_level_penalty` (a regulation seldom governs an everyday question unless its area says so)."""
         p = self.params

@@ -1,4 +1,5 @@
-"""Legal-area and governing-law routing of a question: what kind of matter it is and which documents govern it.
+"""Legal-area and governing-law routing of a question: what kind of matter it is and which documents govern
+it.
 
 Stable interface (other parts of lawglm build on it — retrieval's preference for governing documents, the
 answer's 下一步 forum and deadline):

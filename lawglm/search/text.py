@@ -29,7 +29,103 @@ NATION_PREFIX = "中华人民共和国"
 
 # function words and question scaffolding that only add noise to a query
 STOPWORDS = frozenset(
-    ["的", "了", "是", "在", "和", "与", "对", "于", "由", "从", "被", "把", "及", "或", "并", "等", "请问", "我", "你", "他", "她", "它", "我们", "他们", "这", "那", "这个", "那个", "之", "其", "什么", "怎么", "怎样", "如何", "怎么办", "吗", "呢", "吧", "啊", "呀", "么", "一下", "有关", "关于", "应该", "应当", "可以", "是否", "有没有", "如果", "因为", "所以", "但是", "然后", "因此", "一个", "没有", "就", "都", "也", "还", "又", "要", "会", "能", "想", "请", "问", "谁", "哪些", "哪个", "为什么", "多少", "多久", "该", "这种", "这样", "那么", "现在", "已经", "自己", "个", "给", "让", "说", "到", "上", "下", "中", "内", "后", "前", "时", "着", "过"]
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "对",
+        "于",
+        "由",
+        "从",
+        "被",
+        "把",
+        "及",
+        "或",
+        "并",
+        "等",
+        "请问",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "我们",
+        "他们",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "之",
+        "其",
+        "什么",
+        "怎么",
+        "怎样",
+        "如何",
+        "怎么办",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "一下",
+        "有关",
+        "关于",
+        "应该",
+        "应当",
+        "可以",
+        "是否",
+        "有没有",
+        "如果",
+        "因为",
+        "所以",
+        "但是",
+        "然后",
+        "因此",
+        "一个",
+        "没有",
+        "就",
+        "都",
+        "也",
+        "还",
+        "又",
+        "要",
+        "会",
+        "能",
+        "想",
+        "请",
+        "问",
+        "谁",
+        "哪些",
+        "哪个",
+        "为什么",
+        "多少",
+        "多久",
+        "该",
+        "这种",
+        "这样",
+        "那么",
+        "现在",
+        "已经",
+        "自己",
+        "个",
+        "给",
+        "让",
+        "说",
+        "到",
+        "上",
+        "下",
+        "中",
+        "内",
+        "后",
+        "前",
+        "时",
+        "着",
+        "过",
+    ]
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CHAR_RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+")
@@ -95,7 +191,11 @@ def tokenize_many(texts: list[str], progress: bool = False, desc: str = "tokenis
 
 def short_law_name(law: str) -> str:
     """中华人民共和国民法典 -> 民法典."""
-    return law[len(NATION_PREFIX):] if law.startswith(NATION_PREFIX) and len(law) > len(NATION_PREFIX) + 1 else law
+    return (
+        law[len(NATION_PREFIX) :]
+        if law.startswith(NATION_PREFIX) and len(law) > len(NATION_PREFIX) + 1
+        else law
+    )
 
 
 def article_document(article: Article) -> str:
@@ -106,7 +206,9 @@ def article_document(article: Article) -> str:
 
 # bigrams made only of function characters (的了, 是否, 我们) carry no meaning
 _BIGRAM_STOP = frozenset(w for w in STOPWORDS if len(w) == 2)
-_FUNCTION_CHARS = frozenset("的了是在和与对于由从被把及或并等我你他她它这那之其吗呢吧啊呀么就都也还又要会能想请问谁该个给让说到着过")
+_FUNCTION_CHARS = frozenset(
+    "的了是在和与对于由从被把及或并等我你他她它这那之其吗呢吧啊呀么就都也还又要会能想请问谁该个给让说到着过"
+)
 
 
 def _function_bigram(b: str) -> bool:

@@ -82,8 +82,9 @@ def save(dest: str | Path, ids: list[np.ndarray], vocab: list[str]) -> None:
     flat = np.concatenate(ids).astype(np.int32, copy=False) if ids else np.zeros(0, np.int32)
     np.save(d / "ids.npy", flat)
     np.save(d / "offsets.npy", offsets)
-    (d / "vocab.json").write_text(json.dumps({"tokenizer": TOKENIZER_NAME, "vocab": vocab}, ensure_ascii=False),
-                                  encoding="utf-8")
+    (d / "vocab.json").write_text(
+        json.dumps({"tokenizer": TOKENIZER_NAME, "vocab": vocab}, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def build_bm25(ids: list[np.ndarray], vocab: list[str], k1: float = 1.2, b: float = 0.75):

@@ -91,10 +91,14 @@ class UpdatePlan:
                 "changes": [vars(c) for c in self.changes], "report": self.report.to_dict()}
 
     def lines(self) -> list[str]:
-        head = (f"against index version {self.version}: {len(self.added)} added, {len(self.changed)} changed, "
-                f"{len(self.removed)} removed from default search, {len(self.unchanged)} unchanged; "
-                f"{self.reembed} article(s) to embed")
-        return [head] + [c.line() for c in self.changes] + [f"  unchanged     {law}" for law in self.unchanged]
+        head = (
+            f"against index version {self.version}: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed from default search, {len(self.unchanged)} unchanged; "
+            f"{self.reembed} article(s) to embed"
+        )
+        return (
+            [head] + [c.line() for c in self.changes] + [f"  unchanged     {law}" for law in self.unchanged]
+        )
 
 
 # --- merging ----------------------------------------------------------------
@@ -115,7 +119,9 @@ def _head(versions: dict[str, list[Article]]) -> list[Article]:
 def _rename(result: IngestResult, corpus: Corpus) -> list[Article]:
     """Ingested articles with law names resolved to the index's names (民法典 -> 中华人民共和国民法典)."""
     known = set(corpus.laws())
-    names = {a.law: a.law if a.law in known else (corpus.resolve_law(a.law) or a.law) for a in result.articles}
+    names = {
+        a.law: a.law if a.law in known else (corpus.resolve_law(a.law) or a.law) for a in result.articles
+    }
     for short, full in names.items():
         if short != full:
             result.report.warnings.append(f"law name {short!r} taken as {full!r}")
@@ -365,7 +371,9 @@ def previous_version(index_dir: str | Path) -> str:
         return prev
     older = [v for v in versions if v < current]
     if not older:
-        raise IndexMissing(f"no earlier index version to roll back to in {index_dir} (have: {', '.join(versions)})")
+        raise IndexMissing(
+            f"no earlier index version to roll back to in {index_dir} (have: {', '.join(versions)})"
+        )
     return older[-1]
 
 

@@ -38,7 +38,9 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print, progre
 
     echo(f"no index at {settings.index_dir}; building it first (one-off, about a minute)")
     corpus = load_corpus(settings.corpus_source())
-    build_index(corpus, settings.index_dir, settings.encoder, progress=True, progress_callback=progress_callback)
+    build_index(
+        corpus, settings.index_dir, settings.encoder, progress=True, progress_callback=progress_callback
+    )
     return True
 
 
@@ -153,8 +155,13 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", response_model=Readiness, tags=["ops"], summary="Index and model loaded (503 otherwise)",
-             responses={503: {"model": Readiness}})
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["ops"],
+        summary="Index and model loaded (503 otherwise)",
+        responses={503: {"model": Readiness}},
+    )
     async def readyz() -> JSONResponse:
         a = st.assistant
         ready = a is not None and a.ready
@@ -175,14 +182,22 @@ def _ops_routes(app: FastAPI, st: core.ServerState) -> None:
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         w = st.worker
-        gauges = {"lawglm_queue_depth": ("gauge", "Generation jobs waiting or running.", w.depth),
-                  "lawglm_queue_capacity": ("gauge", "Generation queue size.", w.queue_size),
-                  "lawglm_queue_rejected_total": ("counter", "Requests refused: queue full.", w.rejected_total),
-                  "lawglm_answer_seconds_estimate": ("gauge", "Answer time the queue's admission assumes.",
-                                                     round(w.estimate(), 3)),
-                  "lawglm_generations_cancelled_total": ("counter", "Generations stopped: client left.",
-                                                         w.cancelled_total),
-                  "lawglm_ready": ("gauge", "1 when index and model are loaded.", int(st.assistant is not None))}
+        gauges = {
+            "lawglm_queue_depth": ("gauge", "Generation jobs waiting or running.", w.depth),
+            "lawglm_queue_capacity": ("gauge", "Generation queue size.", w.queue_size),
+            "lawglm_queue_rejected_total": ("counter", "Requests refused: queue full.", w.rejected_total),
+            "lawglm_answer_seconds_estimate": (
+                "gauge",
+                "Answer time the queue's admission assumes.",
+                round(w.estimate(), 3),
+            ),
+            "lawglm_generations_cancelled_total": (
+                "counter",
+                "Generations stopped: client left.",
+                w.cancelled_total,
+            ),
+            "lawglm_ready": ("gauge", "1 when index and model are loaded.", int(st.assistant is not None)),
+        }
         return PlainTextResponse(st.metrics.render(gauges), media_type="text/plain; version=0.0.4")
 
 
@@ -198,7 +213,9 @@ def _limits(settings: Settings, context_length: int | None, caps: Settings) -> d
     question: the longest question in characters (the server's `caps`, as requests are checked)."""
     from lawglm.answer.options import MAX_TEMPERATURE, MAX_TOP_K, MIN_MAX_LENGTH
 
-    reply = settings.max_new_tokens if not context_length else min(settings.max_new_tokens, context_length // 2)
+    reply = (
+        settings.max_new_tokens if not context_length else min(settings.max_new_tokens, context_length // 2)
+    )
     return {"max_new_tokens": {"min": MIN_MAX_LENGTH, "max": reply}, "top_p": {"min": 0.01, "max": 1.0},
             "temperature": {"min": 0.0, "max": MAX_TEMPERATURE}, "top_k": {"min": 1, "max": MAX_TOP_K},
             "question": {"min": 1, "max": caps.max_question_chars}}

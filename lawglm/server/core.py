@@ -152,10 +152,14 @@ async def stream(request: Request, st: ServerState, assistant: AnswerService, p:
                 return
             if limit and time.monotonic() - began > limit:
                 job.cancel()
-                raise ApiError(503, f"the answer was stopped: it did not finish within {limit:g} s, waiting in "
-                                    "the queue included (LAWGLM_ANSWER_DEADLINE_S); the server is busy, retry "
-                                    "later or ask for a shorter answer (max_length)", kind="deadline_exceeded",
-                               headers={"Retry-After": str(max(1, round(st.worker.estimate())))})
+                raise ApiError(
+                    503,
+                    f"the answer was stopped: it did not finish within {limit:g} s, waiting in "
+                    "the queue included (LAWGLM_ANSWER_DEADLINE_S); the server is busy, retry "
+                    "later or ask for a shorter answer (max_length)",
+                    kind="deadline_exceeded",
+                    headers={"Retry-After": str(max(1, round(st.worker.estimate())))},
+                )
             if time.monotonic() - checked >= DISCONNECT_POLL_S:
                 checked = time.monotonic()
                 if await request.is_disconnected():

@@ -199,8 +199,11 @@ def validation_body(request: Request, raw: Sequence[dict]) -> dict:
 
 
 def _respond(request: Request, err: ApiError) -> JSONResponse:
-    return SafeJSONResponse(error_body(request, err.status, printable(err.message, 4000), err.kind, err.extra),
-                        status_code=err.status, headers=err.headers)
+    return SafeJSONResponse(
+        error_body(request, err.status, printable(err.message, 4000), err.kind, err.extra),
+        status_code=err.status,
+        headers=err.headers,
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -226,9 +229,22 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400:  # an unreadable body (not UTF-8, nested too deeply, broken multipart)
-            return SafeJSONResponse(validation_body(request, [{"loc": ["body"], "type": "body_invalid", "msg": (
-                "could not be parsed: send UTF-8 JSON nested at most a few hundred levels deep")}]),
-                status_code=422)
+            return SafeJSONResponse(
+                validation_body(
+                    request,
+                    [
+                        {
+                            "loc": ["body"],
+                            "type": "body_invalid",
+                            "msg": (
+                                "could not be parsed: send UTF-8 JSON nested at most a few hundred levels "
+                                "deep"
+                            ),
+                        }
+                    ],
+                ),
+                status_code=422,
+            )
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return SafeJSONResponse(error_body(request, exc.status_code, printable(message), "http_error"),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))

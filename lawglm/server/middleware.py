@@ -65,8 +65,12 @@ class Metrics:
                 cum = 0
                 for bound, n in zip([*map(str, BUCKETS), "+Inf"], counts):
                     cum += n
-                    out.append(f"lawglm_request_duration_seconds_bucket{_labels(route=route, le=bound)} {cum}")
-                out.append(f"lawglm_request_duration_seconds_sum{_labels(route=route)} {self.hist_sum[route]:.6f}")
+                    out.append(
+                        f"lawglm_request_duration_seconds_bucket{_labels(route=route, le=bound)} {cum}"
+                    )
+                out.append(
+                    f"lawglm_request_duration_seconds_sum{_labels(route=route)} {self.hist_sum[route]:.6f}"
+                )
                 out.append(f"lawglm_request_duration_seconds_count{_labels(route=route)} {cum}")
             out += ["# HELP lawglm_tokens_generated_total Completion tokens generated.",
                     "# TYPE lawglm_tokens_generated_total counter",
@@ -197,7 +201,11 @@ def _not_utf8(rid: str) -> dict:
 
 def _internal(rid: str) -> dict:
     msg = f"internal server error (request id {rid})"
-    return {"detail": msg, "error": {"message": msg, "type": "internal_error", "code": 500}, "request_id": rid}
+    return {
+        "detail": msg,
+        "error": {"message": msg, "type": "internal_error", "code": 500},
+        "request_id": rid,
+    }
 
 
 def _request_id(scope: dict) -> str:

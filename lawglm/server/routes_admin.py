@@ -82,8 +82,11 @@ def reload_retriever(assistant: core.AnswerService, index_dir: Path, force: bool
 
 @router.post("/v1/index/reload", dependencies=[Depends(require_admin)], response_model=ReloadOut,
              summary="(admin) Load the index's CURRENT version and swap to it without a restart")
-async def reload_index(st: core.State, assistant: core.Service,
-                       force: bool = Query(False, description="reload even if the version is unchanged")) -> dict:
+async def reload_index(
+    st: core.State,
+    assistant: core.Service,
+    force: bool = Query(False, description="reload even if the version is unchanged"),
+) -> dict:
     r, swapped = await run_in_threadpool(reload_retriever, assistant, served_index_dir(st), force)
     return {"swapped": swapped, "version": r.version, "articles": len(r.corpus)}
 
@@ -103,7 +106,9 @@ def _reload_generator(st: core.ServerState, assistant: core.AnswerService) -> No
         raise ApiError(409, "retrieval-only mode (--llm none): there is no model to attach adapters to",
                        kind="conflict")
     if gen.kind != "local":
-        raise ApiError(409, "remote backend (--llm-url): adapters are managed by that server", kind="conflict")
+        raise ApiError(
+            409, "remote backend (--llm-url): adapters are managed by that server", kind="conflict"
+        )
     from lawglm.answer.prompts import VOCAB_TEXTS
     from lawglm.models.generation import load_generator
 
@@ -136,9 +141,11 @@ async def _rebuild_form(request: Request) -> tuple[FormFile | None, str | None, 
         try:
             return None, RebuildRequest.model_validate_json(await request.body()).path, None
         except ValueError as exc:
-            raise field_error("path", f"send multipart `file` or JSON {{\"path\": ...}} ({str(exc)[:200]})") from None
+            raise field_error(
+                "path", f'send multipart `file` or JSON {{"path": ...}} ({str(exc)[:200]})'
+            ) from None
     if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        raise field_error("file", "send multipart `file` (a statutes file) or `path`, or JSON {\"path\": ...}")
+        raise field_error("file", 'send multipart `file` (a statutes file) or `path`, or JSON {"path": ...}')
     try:
         form = await request.form(max_files=1, max_fields=4)
     except Exception as exc:  # starlette / python-multipart: malformed or too many parts
@@ -271,7 +278,8 @@ async def _rebuild_input(upload: FormFile | None, path: str | None, workdir: Pat
 
 
 def confine(raw: str, roots: list[Path]) -> list[Path]:
-    """The statute files `raw` names, every one inside an ingest root after resolving symlinks (422 otherwise).
+    """The statute files `raw` names, every one inside an ingest root after resolving symlinks (422 otherwise)
+    .
     A directory is expanded here, so a link inside a root that points outside it is refused too."""
     from lawglm.statutes.ingest import DIR_SUFFIXES
 

@@ -100,8 +100,14 @@ async def chatglm(body: ChatGLMRequest, request: Request, st: core.State, assist
     if not (body.prompt or "").strip():  # the guide's template body: say what lawglm can do
         history = [list(t) for t in body.history or []]
         reply = small_talk_reply("empty")
-        return {"response": reply, "history": [*history, [body.prompt or "", reply]], "status": 200,
-                "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "citations": [], "finish_reason": "stop"}
+        return {
+            "response": reply,
+            "history": [*history, [body.prompt or "", reply]],
+            "status": 200,
+            "time": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "citations": [],
+            "finish_reason": "stop",
+        }
     p = core.checked(st, assistant, chatglm_options(body, assistant.context_length), CHATGLM_NAMES)
     ans = await core.answer(request, st, assistant, p)
     return {"response": ans.answer, "history": [*p.history, [p.question, ans.answer]], "status": 200,
@@ -173,8 +179,13 @@ async def verify(body: VerifyRequest, st: core.State, assistant: core.Service) -
     if body.law is not None and corpus.resolve_law(body.law) is None:
         raise ApiError(404, f"law: unknown law {body.law!r}", kind="UnknownLaw")
     try:
-        cites = await run_in_threadpool(verify_text, body.text, corpus, body.law and corpus.resolve_law(body.law),
-                                        limits.max_verify_citations)
+        cites = await run_in_threadpool(
+            verify_text,
+            body.text,
+            corpus,
+            body.law and corpus.resolve_law(body.law),
+            limits.max_verify_citations,
+        )
     except TooManyCitations as exc:
         raise field_error("text", f"{exc}: the limit is {exc.limit} (max_verify_citations)") from None
     bad = [u.to_dict() for u in unreadable(body.text)]
@@ -210,16 +221,23 @@ def chatglm3_conversation(body: ChatGLMRequest) -> tuple[list[dict], list[dict],
         if isinstance(t, ChatGLM3Turn):
             history.append(t.model_dump(exclude_none=True))
         else:
-            history += [{"role": "user", "content": t[0]}, {"role": "assistant", "metadata": "", "content": t[1]}]
+            history += [
+                {"role": "user", "content": t[0]},
+                {"role": "assistant", "metadata": "", "content": t[1]},
+            ]
     messages, tools, last_call = [], [], None
     for i, t in enumerate([*history, {"role": body.role, "content": body.prompt or ""}]):
         where = f"history[{i}]" if i < len(history) else "role"
         if t["role"] == "system" and t.get("tools"):
-            tools += [x if x.get("type") == "function" else {"type": "function", "function": x} for x in t["tools"]]
+            tools += [
+                x if x.get("type") == "function" else {"type": "function", "function": x} for x in t["tools"]
+            ]
         if t["role"] == "assistant" and t.get("metadata", "").strip():
             name, body_text = t["metadata"].strip(), t["content"]
             try:
-                args = _json_args(body_text) if body_text.strip().startswith("{") else _chatglm3_args(body_text)
+                args = (
+                    _json_args(body_text) if body_text.strip().startswith("{") else _chatglm3_args(body_text)
+                )
             except MalformedCall as exc:
                 raise field_error(where, f"the call of {name!r} cannot be read: {exc}") from None
             last_call = ToolCall(name, json.dumps(args, ensure_ascii=False))
@@ -240,13 +258,26 @@ async def _chatglm_tools(body: ChatGLMRequest, request: Request, st: core.Server
 
     fmt = tool_turns.check_backend(assistant, "history")
     messages, tools, history = chatglm3_conversation(body)
-    run = tool_turns.runner(st, assistant, messages, tools or None, "auto" if tools else "none",
-                            max_tokens=body.max_length, top_p=body.top_p, temperature=body.temperature, adapter=None)
+    run = tool_turns.runner(
+        st,
+        assistant,
+        messages,
+        tools or None,
+        "auto" if tools else "none",
+        max_tokens=body.max_length,
+        top_p=body.top_p,
+        temperature=body.temperature,
+        adapter=None,
+    )
     turn = await tool_turns.whole_turn(request, st, assistant, run)
     history.append({"role": body.role, "content": body.prompt or ""})
     if turn.tool_calls:
         call = turn.tool_calls[0]
-        words = turn.raw.partition("\n")[2].strip() if fmt == "chatglm3" else chatglm3_call_text(call.name, call.args())
+        words = (
+            turn.raw.partition("\n")[2].strip()
+            if fmt == "chatglm3"
+            else chatglm3_call_text(call.name, call.args())
+        )
         response: Any = {"name": call.name, "parameters": call.args()}
         history.append({"role": "assistant", "metadata": call.name, "content": words})
     else:

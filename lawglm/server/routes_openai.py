@@ -81,7 +81,11 @@ def options_of(body: ChatCompletionRequest, assistant: core.AnswerService) -> As
 def _usage(ans: Answer) -> dict:
     u = ans.usage or {}
     p, c = int(u.get("prompt_tokens", 0) or 0), int(u.get("completion_tokens", 0) or 0)
-    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": int(u.get("total_tokens", p + c) or 0)}
+    return {
+        "prompt_tokens": p,
+        "completion_tokens": c,
+        "total_tokens": int(u.get("total_tokens", p + c) or 0),
+    }
 
 
 def _openai_finish(ans: Answer) -> str:
@@ -126,11 +130,19 @@ async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[
     item = first
     try:
         while item is not None:
-            if isinstance(item, core.Queued):  # an SSE comment: OpenAI clients skip it, a person's tool shows it
+            if isinstance(
+                item, core.Queued
+            ):  # an SSE comment: OpenAI clients skip it, a person's tool shows it
                 yield f": queued {json.dumps(item.to_dict())}\n\n"
             elif isinstance(item, Answer):
-                yield sse_data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
-                             "usage": _usage(item), **_extras(item)})
+                yield sse_data(
+                    {
+                        **base,
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
+                        "usage": _usage(item),
+                        **_extras(item),
+                    }
+                )
             elif item:
                 yield sse_data({**base, "choices": [{"index": 0, "delta": {"content": item},
                                                   "finish_reason": None}]})
@@ -160,8 +172,17 @@ async def _tool_completion(body: ChatCompletionRequest, request: Request, st: co
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
     tools = [t.model_dump(exclude_none=True) for t in body.tools or []]
     choice = body.tool_choice.model_dump() if hasattr(body.tool_choice, "model_dump") else body.tool_choice
-    run = tool_turns.runner(st, assistant, messages, tools, choice, max_tokens=body.max_tokens, top_p=body.top_p,
-                            temperature=body.temperature, adapter=resolve_model(assistant, body.model))
+    run = tool_turns.runner(
+        st,
+        assistant,
+        messages,
+        tools,
+        choice,
+        max_tokens=body.max_tokens,
+        top_p=body.top_p,
+        temperature=body.temperature,
+        adapter=resolve_model(assistant, body.model),
+    )
     base = {"id": cid, "created": created, "model": body.model}
     if not body.stream:
         turn = await tool_turns.whole_turn(request, st, assistant, run)
@@ -203,7 +224,9 @@ async def _tool_chunks(request: Request, st: core.ServerState, assistant: core.A
                     yield sse_data(choice({"role": "assistant", "content": None, "tool_calls": [head]}
                                           if not started else {"tool_calls": [head]}))
                     started = True
-                    yield sse_data(choice({"tool_calls": [{"index": i, "function": {"arguments": call.arguments}}]}))
+                    yield sse_data(
+                        choice({"tool_calls": [{"index": i, "function": {"arguments": call.arguments}}]})
+                    )
                 if not started:
                     yield sse_data(choice({"role": "assistant", "content": ""}))
                 st.metrics.add_tokens(item.completion_tokens)

@@ -66,9 +66,12 @@ Temperature = Field(None, ge=0, le=MAX_TEMPERATURE, description="sampling temper
 MaxLength = Field(None, ge=1, description="token budget of the answer (prompt + output must fit the "
                                           "model's context length)")
 AnswerShape = Literal["grounded", "free"] | None
-ShapeField = Field(None, description="grounded: 结论 (1–3 model sentences, checked) + 法律依据 (the articles, "
-                                     "verbatim) + 下一步; free: the model's own answer; omitted = the server "
-                                     "default (grounded for the embedded backbone)")
+ShapeField = Field(
+    None,
+    description="grounded: 结论 (1–3 model sentences, checked) + 法律依据 (the articles, "
+    "verbatim) + 下一步; free: the model's own answer; omitted = the server "
+    "default (grounded for the embedded backbone)",
+)
 
 
 class Message(BaseModel):
@@ -89,7 +92,9 @@ class FunctionDef(BaseModel):
     description: SafeStr | None = Field(None, max_length=8000, description="what the function does")
     parameters: Annotated[dict[str, Any], SafeJson] | None = Field(
         None, description="JSON Schema of the arguments (an object schema)")
-    strict: StrictBool | None = Field(None, description="accepted for compatibility; arguments are not constrained")
+    strict: StrictBool | None = Field(
+        None, description="accepted for compatibility; arguments are not constrained"
+    )
 
     @field_validator("parameters")
     @classmethod
@@ -188,21 +193,34 @@ class AskRequest(BaseModel):
                                                      "OpenAI messages [{role, content}, ...]; at most "
                                                      "settings.max_history_turns entries")
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="how many statute articles to retrieve")
-    law: SafeStr | None = Field(None, description="restrict retrieval to this law (short names like 民法典 work)")
-    level: SafeStr | None = Field(None, max_length=100, description="restrict retrieval to these levels: 法律 | "
-                                                                    "行政法规 | 司法解释 (comma-separated)")
-    department: SafeStr | None = Field(None, max_length=100,
-                                       description="restrict retrieval to one 部门 of the corpus: 民法商法, 社会法, …")
+    law: SafeStr | None = Field(
+        None, description="restrict retrieval to this law (short names like 民法典 work)"
+    )
+    level: SafeStr | None = Field(
+        None,
+        max_length=100,
+        description="restrict retrieval to these levels: 法律 | 行政法规 | 司法解释 (comma-separated)",
+    )
+    department: SafeStr | None = Field(
+        None, max_length=100, description="restrict retrieval to one 部门 of the corpus: 民法商法, 社会法, …"
+    )
     max_length: int | None = MaxLength
-    max_new_tokens: int | None = Field(None, ge=1, description="the most tokens of the reply alone (never more "
-                                                               "than the server's max_new_tokens: a larger "
-                                                               "value is reduced)")
+    max_new_tokens: int | None = Field(
+        None,
+        ge=1,
+        description="the most tokens of the reply alone (never more "
+        "than the server's max_new_tokens: a larger "
+        "value is reduced)",
+    )
     top_p: float | None = TopP
     temperature: float | None = Temperature
     adapter: SafeStr | None = Field(None, description="adapter name (see GET /v1/models); 'none' = bare "
                                                   "backbone; omitted = the configured default")
-    draft_first: StrictBool = Field(False, description="draft an answer first and retrieve with it too (helps "
-                                                 "questions that name no legal terms; slower)")
+    draft_first: StrictBool = Field(
+        False,
+        description="draft an answer first and retrieve with it too (helps "
+        "questions that name no legal terms; slower)",
+    )
     answer_shape: AnswerShape = ShapeField
     stream: StrictBool = Field(False, description="answer as Server-Sent Events: `token` events with text "
                                             "chunks, then one `final` event with the full answer")
@@ -229,14 +247,18 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=MAX_LIST_ITEMS,
                                         description="conversation; the last message comes from the user, or "
                                                     "is a tool result when tools are in use")
-    tools: list[ToolDef] | None = Field(None, max_length=MAX_TOOLS,
-                                        description="functions the model may call (OpenAI's shape); with tools "
-                                                    "the reply may be `tool_calls` (finish_reason "
-                                                    "`tool_calls`) instead of a grounded answer")
+    tools: list[ToolDef] | None = Field(
+        None,
+        max_length=MAX_TOOLS,
+        description="functions the model may call (OpenAI's shape); with tools "
+        "the reply may be `tool_calls` (finish_reason "
+        "`tool_calls`) instead of a grounded answer",
+    )
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = Field(
         None, description="none | auto (default with tools) | required | {type: function, function: {name}}")
-    parallel_tool_calls: StrictBool | None = Field(None, description="accepted; at most one call per turn is made "
-                                                               "by ChatGLM3 / GLM-4")
+    parallel_tool_calls: StrictBool | None = Field(
+        None, description="accepted; at most one call per turn is made by ChatGLM3 / GLM-4"
+    )
     max_tokens: int | None = Field(None, ge=1, description="maximum tokens to generate")
     temperature: float | None = Temperature
     top_p: float | None = TopP
@@ -255,7 +277,9 @@ class ChatCompletionRequest(BaseModel):
         if self.tool_choice is not None and not self.tools:
             raise ValueError("tool_choice: is only allowed when tools are given")
         if isinstance(self.tool_choice, NamedToolChoice) and self.tool_choice.function.name not in names:
-            raise ValueError(f"tool_choice: function {self.tool_choice.function.name!r} is not among the tools")
+            raise ValueError(
+                f"tool_choice: function {self.tool_choice.function.name!r} is not among the tools"
+            )
         calls: set[str] = set()
         for i, m in enumerate(self.messages):
             calls |= {c.id for c in m.tool_calls or []}
@@ -319,20 +343,31 @@ class ChatGLMRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     prompt: SafeStr | None = Field(..., description="the question; empty = the reply says what lawglm can do")
-    history: Annotated[list[list[SafeStr]], LIST_BOUND] | Annotated[list[ChatGLM3Turn], LIST_BOUND] | None = Field(
-        None, description="[[question, answer], ...], or ChatGLM3's [{role, content, metadata?, tools?}, ...] "
-                          "(a system turn with tools makes this a tool-calling conversation); null = none")
-    role: Literal["user", "observation"] = Field("user", description="(ChatGLM3) observation: `prompt` is the "
-                                                                     "result of the tool the model called")
+    history: Annotated[list[list[SafeStr]], LIST_BOUND] | Annotated[list[ChatGLM3Turn], LIST_BOUND] | None = (
+        Field(
+            None,
+            description="[[question, answer], ...], or ChatGLM3's [{role, content, metadata?, tools?}, ...] "
+            "(a system turn with tools makes this a tool-calling conversation); null = none",
+        )
+    )
+    role: Literal["user", "observation"] = Field(
+        "user", description="(ChatGLM3) observation: `prompt` is the result of the tool the model called"
+    )
     max_length: int | None = Field(None, ge=1, description="最大输出长度: the most tokens of the reply; "
                                                            "\"\" / null = settings.max_new_tokens")
     top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling in (0, 1]; \"\" / null = "
                                                               "settings.top_p")
-    temperature: float | None = Field(None, ge=0, le=MAX_TEMPERATURE, description="sampling temperature in "
-                                                                                  "[0, 2], 0 = "
-                                                                    "greedy; \"\" / null = settings.temperature")
-    law: str | None = Field(None, description="(lawglm) restrict retrieval to this law (short names like 民法典 "
-                                             "work); \"\" / null = every law")
+    temperature: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_TEMPERATURE,
+        description='sampling temperature in [0, 2], 0 = greedy; "" / null = settings.temperature',
+    )
+    law: str | None = Field(
+        None,
+        description="(lawglm) restrict retrieval to this law (short names like 民法典 "
+        'work); "" / null = every law',
+    )
 
     @field_validator("max_length", "top_p", "temperature", "law", mode="before")
     @classmethod
@@ -358,11 +393,13 @@ class ChatGLMResponse(BaseModel):
                                                    "answer short")
 
 
-LINKS_DOC = ("the article's cross-references read from the texts (lawglm.statutes.links): {applied_by: the "
-             "interpretation / regulation articles that cite and apply it, applies: the articles of other "
-             "documents it cites; each [{law, short, article_no, sub_no, label, citation, level, key}], "
-             "interpretations first, at most settings.links_shown; applied_by_total, applies_total}; null for "
-             "an article that does not exist")
+LINKS_DOC = (
+    "the article's cross-references read from the texts (lawglm.statutes.links): {applied_by: the "
+    "interpretation / regulation articles that cite and apply it, applies: the articles of other "
+    "documents it cites; each [{law, short, article_no, sub_no, label, citation, level, key}], "
+    "interpretations first, at most settings.links_shown; applied_by_total, applies_total}; null for "
+    "an article that does not exist"
+)
 
 
 class CitationOut(BaseModel):
@@ -373,18 +410,27 @@ class CitationOut(BaseModel):
     label: str = Field(..., description="article label, e.g. 第一千二百五十四条")
     verified: bool = Field(..., description="true only when the article exists and is in force")
     reason: str = Field(..., description="valid | repealed | historical | law_not_found | article_not_found")
-    status: str | None = Field(None, description="status the article is shown with: 现行有效 for an article no "
-                                                 "later amending act names, even when laws.db marks its law 已被修改")
-    status_detail: dict[str, Any] | None = Field(None, description="{label, note (why), stored_status, version_date, "
-                                                                   "effective_date, amendments[{name, date, "
-                                                                   "effective_date, names_this_article}]}: the "
-                                                                   "law's amending acts in the corpus")
+    status: str | None = Field(
+        None,
+        description="status the article is shown with: 现行有效 for an article no "
+        "later amending act names, even when laws.db marks its law 已被修改",
+    )
+    status_detail: dict[str, Any] | None = Field(
+        None,
+        description="{label, note (why), stored_status, version_date, "
+        "effective_date, amendments[{name, date, "
+        "effective_date, names_this_article}]}: the "
+        "law's amending acts in the corpus",
+    )
     text: str | None = Field(None, description="full text of the cited article (from the corpus)")
     supported: bool | None = Field(None, description="true when the article was among the sources and says "
                                                      "what the text attributes to it; null when not checked")
-    support: dict[str, Any] | None = Field(None, description="why: {reason: supported | quote_mismatch | "
-                                                             "not_in_sources | unrelated | <existence reason>, "
-                                                             "kind, attributed, score, actual, corrected_from}")
+    support: dict[str, Any] | None = Field(
+        None,
+        description="why: {reason: supported | quote_mismatch | "
+        "not_in_sources | unrelated | <existence reason>, "
+        "kind, attributed, score, actual, corrected_from}",
+    )
     role: str | None = Field(None, description="what a supported article is to the reader: claim (bears out "
                                                "what the answer states) | related (shown as found for the "
                                                "question) | off_question (shown as found, hardly touches the "
@@ -395,8 +441,11 @@ class CitationOut(BaseModel):
 class AnswerOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     answer: str = Field(..., description="the answer text")
-    finish_reason: str = Field("stop", description="stop, or length when the token limit cut the answer short "
-                                                   "(the text then ends with （回答已达长度上限）)")
+    finish_reason: str = Field(
+        "stop",
+        description="stop, or length when the token limit cut the answer short "
+        "(the text then ends with （回答已达长度上限）)",
+    )
     citations: list[CitationOut] = Field(..., description="every citation in the answer, checked")
     retrieved: list[dict[str, Any]] = Field(..., description="retrieved articles with scores")
     usage: dict[str, Any] = Field(..., description="token counts and timing")
@@ -408,11 +457,14 @@ class VerifyRequest(BaseModel):
                                                          "settings.max_verify_chars characters and "
                                                          "max_verify_citations citations)")
     law: SafeStr | None = Field(None, description="the law that 本法 refers to in the text")
-    sources: list[SafeStr] | None = Field(None, max_length=100,
-                                      description="the articles the text was written from, e.g. "
-                                                  "[\"民法典1079\", \"《中华人民共和国劳动合同法》第八十五条\"]: "
-                                                  "also checks each citation is among them and says what the text "
-                                                  "attributes to it (support)")
+    sources: list[SafeStr] | None = Field(
+        None,
+        max_length=100,
+        description="the articles the text was written from, e.g. "
+        '["民法典1079", "《中华人民共和国劳动合同法》第八十五条"]: '
+        "also checks each citation is among them and says what the text "
+        "attributes to it (support)",
+    )
 
 
 class VerifyResponse(BaseModel):
@@ -421,7 +473,9 @@ class VerifyResponse(BaseModel):
     unreadable: list[dict[str, Any]] = Field(default_factory=list,
                                              description="第…条 references whose number cannot be read "
                                                          "(第三十七一条): [{raw, span, error}]")
-    all_supported: bool | None = Field(None, description="with sources: true when every citation is supported")
+    all_supported: bool | None = Field(
+        None, description="with sources: true when every citation is supported"
+    )
     text: str | None = Field(None, description="with sources: the text, misnumbered quotes corrected")
 
 
@@ -466,8 +520,9 @@ class ArticleOut(Loose):
     label: str = Field(..., description="article label, e.g. 第一千二百五十四条")
     text: str = Field(..., description="the article's full text (from the corpus)")
     status: str = Field(..., description="现行有效 / 已被修改 / 已废止 …")
-    status_detail: dict[str, Any] | None = Field(None, description="the status as shown (label, note) and the "
-                                                                   "law's amending acts (see CitationOut)")
+    status_detail: dict[str, Any] | None = Field(
+        None, description="the status as shown (label, note) and the law's amending acts (see CitationOut)"
+    )
     versions: list[dict[str, Any]] | None = Field(None, description="with all_versions: every stored version")
     links: dict[str, Any] | None = Field(None, description=LINKS_DOC)
 
@@ -547,7 +602,10 @@ class Readiness(Loose):
     index_version: str | None = Field(None, description="the served index version")
     context_length: int | None = Field(None, description="the model's context length (0: no model)")
     reason: str | None = Field(None, description="why not ready")
-    preparing: dict | None = Field(None, description="while starting: {stage: index | model, label (Chinese), "
-                                                     "done, total, elapsed_s} — what is being prepared")
+    preparing: dict | None = Field(
+        None,
+        description="while starting: {stage: index | model, label (Chinese), "
+        "done, total, elapsed_s} — what is being prepared",
+    )
     limits: dict | None = Field(None, description="bounds of the request knobs: {question (characters), "
                                                   "max_new_tokens, top_p, temperature, top_k: {min, max}}")

@@ -23,15 +23,27 @@ def check_backend(assistant: core.AnswerService, field: str = "tools") -> str:
                                  "(--llm none)")
     fmt = tool_format(gen)
     if fmt is None:
-        raise field_error(field, f"the served model ({gen.name}) has no tool-calling chat format; tools work "
-                                 "with ChatGLM3 / GLM-4 checkpoints (lawglm convert chatglm) and remote backends "
-                                 "(--llm-url)")
+        raise field_error(
+            field,
+            f"the served model ({gen.name}) has no tool-calling chat format; tools work "
+            "with ChatGLM3 / GLM-4 checkpoints (lawglm convert chatglm) and remote backends "
+            "(--llm-url)",
+        )
     return fmt
 
 
-def runner(st: core.ServerState, assistant: core.AnswerService, messages: list[dict], tools: list[dict] | None,
-           tool_choice: Any, *, max_tokens: int | None, top_p: float | None, temperature: float | None,
-           adapter: str | None):
+def runner(
+    st: core.ServerState,
+    assistant: core.AnswerService,
+    messages: list[dict],
+    tools: list[dict] | None,
+    tool_choice: Any,
+    *,
+    max_tokens: int | None,
+    top_p: float | None,
+    temperature: float | None,
+    adapter: str | None,
+):
     """run(cancel) for the generation worker: one tool-calling turn with the server's decoding defaults."""
     s = st.settings
 
@@ -50,8 +62,11 @@ async def whole_turn(request: Request, st: core.ServerState, assistant: core.Ans
         if isinstance(item, ToolTurn):
             turn = item
     if turn is None:
-        raise core.ApiError(core.CLIENT_CLOSED, "the client closed the connection before the answer was ready",
-                            kind="cancelled")
+        raise core.ApiError(
+            core.CLIENT_CLOSED,
+            "the client closed the connection before the answer was ready",
+            kind="cancelled",
+        )
     st.metrics.add_tokens(turn.completion_tokens)
     return turn
 

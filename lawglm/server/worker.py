@@ -34,7 +34,8 @@ class QueueFull(Exception):
 
 @dataclass(frozen=True)
 class Queued:
-    """Yielded by a stream while its job waits: `position` in the queue (1 = next), `ahead` = answers before it
+    """Yielded by a stream while its job waits: `position` in the queue (1 = next), `ahead` = answers before
+    it
     (running ones included), `estimated_wait_s` until it starts."""
 
     position: int
@@ -200,11 +201,16 @@ class GenerationWorker:
         except queue.Full:
             with self._lock:
                 self.rejected_total += 1
-            # admitted again once the wait has fallen to the bound (or, when the places are full, one has freed)
+            # admitted again once the wait has fallen to the bound (or, when the places are full, one has
+            # freed)
             retry = max(1, math.ceil(wait - self.max_wait_s if too_long else self.estimate() / self._n))
-            why = (f"an answer now would start in about {math.ceil(wait)} s ({ahead} ahead, about "
-                   f"{self.estimate():.0f} s each), over the {self.max_wait_s:g} s bound (LAWGLM_MAX_QUEUE_WAIT_S)"
-                   if too_long else f"{self.queue_size} waiting (LAWGLM_QUEUE_SIZE)")
+            why = (
+                f"an answer now would start in about {math.ceil(wait)} s ({ahead} ahead, about "
+                f"{self.estimate():.0f} s each), over the {self.max_wait_s:g} s bound "
+                "(LAWGLM_MAX_QUEUE_WAIT_S)"
+                if too_long
+                else f"{self.queue_size} waiting (LAWGLM_QUEUE_SIZE)"
+            )
             raise QueueFull(f"generation queue is full: {why}; retry in {retry} s", retry) from None
         return job
 

@@ -1,7 +1,8 @@
 """Amendment history and the status an article is shown with, read from the corpus itself.
 
 laws.db marks a law 已被修改 when a later act changed its stored text (the 刑法 is stored as amended on
-2020-12-26; 《刑法修正案（十二）》 of 2023-12-29 rewrote seven of its articles). To a citizen that tag reads as
+2020-12-26; 《刑法修正案（十二）》 of 2023-12-29 rewrote seven of its articles). To a citizen that tag reads
+as
 "outdated" for every article, so what is shown is per article: 现行有效 when no act later than the stored
 text names the article, 已被修改 (with the act) when one does. The history is the corpus' own amending acts
 (《X修正案（N）》, 关于修改《X》的决定) with their dates; nothing here is written from memory.
@@ -48,7 +49,8 @@ def amended_law(name: str) -> str | None:
 
 
 def named_articles(texts: list[str]) -> frozenset[tuple[int, int]]:
-    """Articles an amending act's own words name (将刑法第三百九十条修改为 …); the quoted new wording is skipped."""
+    """Articles an amending act's own words name (将刑法第三百九十条修改为 …); the quoted new wording is
+    skipped."""
     out = set()
     for text in texts:
         for m in _ARTICLE_REF.finditer(_QUOTED.sub("", text)):
@@ -70,8 +72,14 @@ class History:
             if not target or target == law or not arts:
                 continue
             first = arts[0]
-            acts.setdefault(target, []).append(Amendment(law, first.version_date or first.effective_date,
-                                                         first.effective_date, named_articles([a.text for a in arts])))
+            acts.setdefault(target, []).append(
+                Amendment(
+                    law,
+                    first.version_date or first.effective_date,
+                    first.effective_date,
+                    named_articles([a.text for a in arts]),
+                )
+            )
         self.acts = {law: sorted(v, key=lambda a: a.date) for law, v in acts.items()}
 
     def later_acts(self, article: Article) -> list[Amendment]:
@@ -88,7 +96,9 @@ class History:
 
 
 def _label(article: Article, later: list[Amendment]) -> tuple[str, str]:
-    version = f"法规库中本法文本的版本日期为 {article.version_date}" if article.version_date else "法规库中本法文本"
+    version = (
+        f"法规库中本法文本的版本日期为 {article.version_date}" if article.version_date else "法规库中本法文本"
+    )
     if article.status != AMENDED:
         if article.status == IN_FORCE:
             return IN_FORCE, version + "，现行有效。"
@@ -100,10 +110,14 @@ def _label(article: Article, later: list[Amendment]) -> tuple[str, str]:
                          f"此处为修改前的文本，现行文本以该修正文件为准。")
     if later:
         names = "、".join(f"《{a.name}》（{a.date}）" for a in later)
-        return IN_FORCE, (f"{version}；此后的{names}未涉及本条，本条现行有效。法规库将本法整体标为“已被修改”，"
-                          f"指的是本法的其他条文已被修改。")
-    return AMENDED, (f"法规库将本法标为“已被修改”，但库中没有晚于 {article.version_date or '该版本'} 的修改文件，"
-                     f"无法确认本条是否仍为现行文本，请核对最新官方文本。")
+        return IN_FORCE, (
+            f"{version}；此后的{names}未涉及本条，本条现行有效。法规库将本法整体标为“已被修改”，"
+            f"指的是本法的其他条文已被修改。"
+        )
+    return AMENDED, (
+        f"法规库将本法标为“已被修改”，但库中没有晚于 {article.version_date or '该版本'} 的修改文件，"
+        f"无法确认本条是否仍为现行文本，请核对最新官方文本。"
+    )
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -24,13 +24,16 @@ N = rf"(?:{NUMBER_PATTERN})"
 ARTICLE = (rf"(?:第|(?<=》))\s*(?P<no>{N})\s*条(?:之(?P<sub>{N}))?(?:\s*第\s*(?P<para>{N})\s*款)?"
            rf"(?:\s*第\s*[（(]?{N}[）)]?\s*项)?")
 # what may follow an article reference and continue the list: 、第N条 / 至第N条 / 、N条 / 和第N条
-CONTINUATION = rf"\s*(?P<sep>[、，,和及与或至到~\-—－]|以及)\s*(?:第\s*)?(?P<no>{N})\s*条(?:之(?P<sub>{N}))?(?:\s*第\s*(?P<para>{N})\s*款)?"
+CONTINUATION = (rf"\s*(?P<sep>[、，,和及与或至到~\-—－]|以及)\s*(?:第\s*)?(?P<no>{N})\s*条(?:之(?P<sub>{N}))"
+    rf"?(?:\s*第\s*(?P<para>{N})\s*款)?")
 # a law name in 《》, which may itself hold one inner 《…》 or 〈…〉 (judicial interpretations)
 BRACKET_LAW = r"《(?P<blaw>(?:[^《》\n]|《[^《》\n]{1,40}》){1,80})》"
 BARE_LAW = (r"(?P<law>[\u4e00-\u9fff]{1,40}?(?:法典|法|条例|规定|办法|解释|决定)"
             r"(?:[（(][一二三四五六七八九十]{1,3}[）)]|(?<=解释)[一二三四五六七八九十])?)")
-SELF_LAW = (r"(?P<self>本法|该法|同法|此法|本条例|该条例|本规定|该规定|本解释|该解释|本办法|该办法|本实施细则|本细则"
-            r"|该细则|本规则|该规则|本决定|本意见|本批复)")
+SELF_LAW = (
+    r"(?P<self>本法|该法|同法|此法|本条例|该条例|本规定|该规定|本解释|该解释|本办法|该办法|本实施细则|本细则"
+    r"|该细则|本规则|该规则|本决定|本意见|本批复)"
+)
 # words that may stand right before 本法 / 该法 / 同法 (以及本法第3条 is 本法, not a law named 以及本法)
 CONNECTIVES = ("以及", "或者", "并且", "依照", "根据", "按照", "参照", "依据", "参见", "适用", "违反", "结合",
                "同时", "对照", "比照", "援引", "和", "及", "与", "或", "并", "且", "依", "据", "按", "照",
@@ -69,7 +72,8 @@ def _resolve_bare(candidate: str, corpus: Corpus) -> tuple[str, str | None]:
 
 
 def _self_mention(word: str, start: int, context_law: str | None, last_law: _Mention | None) -> _Mention:
-    """本法 / 本解释: the context law, else the law named last; 该法 / 同法 / 此法: the law named last, else the
+    """本法 / 本解释: the context law, else the law named last; 该法 / 同法 / 此法: the law named last, else
+    the
     context law (依照《民法典》第一千零四十二条……该法第一千零四十三条 in an interpretation is 民法典's)."""
     if word[0] in "该同此" and last_law and last_law.law:
         return _Mention(last_law.law_raw, last_law.law, start)

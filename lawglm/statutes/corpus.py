@@ -176,8 +176,13 @@ def sqlite_law_names(path: Path) -> set[str]:
     number, or an article_no that parses; rows such as 「全文」 of an amendment are dropped)."""
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        names = {r[0] for r in con.execute("SELECT DISTINCT law_name FROM articles "
-                                           "WHERE article_no_arabic IS NOT NULL AND article_no_arabic NOT IN ('', 0)")}
+        names = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT law_name FROM articles "
+                "WHERE article_no_arabic IS NOT NULL AND article_no_arabic NOT IN ('', 0)"
+            )
+        }
         rest = con.execute("SELECT law_name, article_no FROM articles "
                            "WHERE article_no_arabic IS NULL OR article_no_arabic IN ('', 0)").fetchall()
         con.close()

@@ -75,7 +75,9 @@ class ParseReport:
 
     files: list[str] = field(default_factory=list)
     laws: dict[str, int] = field(default_factory=dict)  # law name -> articles parsed
-    levels: dict[str, str] = field(default_factory=dict)  # law name -> 法律 / 行政法规 / 司法解释 (when known)
+    levels: dict[str, str] = field(
+        default_factory=dict
+    )  # law name -> 法律 / 行政法规 / 司法解释 (when known)
     articles: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -136,7 +138,9 @@ def load_corpus(source: str | Path | None = None) -> Corpus:
     if not path.exists():
         raise CorpusError(f"corpus not found: {path}")
     if shipped.is_default(path):  # laws.db + the shipped LawRefBook documents
-        sha = hashlib.sha256((file_sha256(shipped.laws_db()) + file_sha256(path / shipped.DATA_FILE)).encode())
+        sha = hashlib.sha256(
+            (file_sha256(shipped.laws_db()) + file_sha256(path / shipped.DATA_FILE)).encode()
+        )
         return Corpus(load_default(path), source=str(path), sha256=sha.hexdigest())
     if path.suffix == ".db":
         return Corpus(read_sqlite(path), source=str(path), sha256=file_sha256(path))
@@ -218,10 +222,15 @@ def _check_sizes(articles: list[Article], report: ParseReport, max_article: int 
     laws: dict[tuple[str, str], int] = {}
     for a in articles:
         if a.article_no > max_no or a.sub_no > max_sub or a.sub_no < 0:
-            which = ("article number", a.article_no, max_no, "LAWGLM_MAX_ARTICLE_NO") if a.article_no > max_no \
+            which = (
+                ("article number", a.article_no, max_no, "LAWGLM_MAX_ARTICLE_NO")
+                if a.article_no > max_no
                 else ("之 number", a.sub_no, max_sub, "LAWGLM_MAX_SUB_NO")
-            report.errors.append(f"{a.source}: {a.law}: {which[0]} {str(which[1])[:20]} is out of range; the limit "
-                                 f"is {which[2]} ({which[3]})")
+            )
+            report.errors.append(
+                f"{a.source}: {a.law}: {which[0]} {str(which[1])[:20]} is out of range; the limit "
+                f"is {which[2]} ({which[3]})"
+            )
             continue
         laws[(a.law, a.law_id)] = laws.get((a.law, a.law_id), 0) + len(a.text)
         if len(a.text) > max_article:
@@ -291,7 +300,9 @@ def parse_lawrefbook(text: str, path: Path, report: ParseReport) -> tuple[list[A
     if not st.title:
         return [], []
     if not st.drafts:
-        report.warnings.append(f"{path}: {statute_parser.snippet(st.title, 40)} has no 第N条 articles (skipped)")
+        report.warnings.append(
+            f"{path}: {statute_parser.snippet(st.title, 40)} has no 第N条 articles (skipped)"
+        )
         return [], []
     if part:
         st.where = str(path.parent / st.title)  # one source for all parts: they are one law version
@@ -340,7 +351,9 @@ def parse_jsonl(text: str, where: str, report: ParseReport) -> list[Article]:
         if status is None:
             report.errors.append(f"{loc}: unknown status {art.status!r}")
             continue
-        out.append(replace(art, status=status, source=art.source or where, level=art.level or level_of(art.law)))
+        out.append(
+            replace(art, status=status, source=art.source or where, level=art.level or level_of(art.law))
+        )
         lines.append(i)
     if not out and not report.errors:
         report.errors.append(f"{where}: no articles")
@@ -366,7 +379,9 @@ def _finish(st: TextLaw, text: str, report: ParseReport) -> tuple[list[Article],
     if not st.drafts:
         if status == REPEALED and not report.errors:
             return [], [Repeal(st.title, effective, st.where)]
-        report.errors.append(f"{st.where}: law {statute_parser.snippet(st.title, 40)} has no articles (第X条 lines)")
+        report.errors.append(
+            f"{st.where}: law {statute_parser.snippet(st.title, 40)} has no articles (第X条 lines)"
+        )
         return [], []
     law_id = law_version_id(st.title, version)
     base = Article(law=st.title, article_no=1, text="", law_id=law_id, status=status,
@@ -392,7 +407,11 @@ def _check_numbers(arts: list[Article], lines: list[int], report: ParseReport, w
         seen.add((a.law_id, a.article_no, a.sub_no))
         prev = last.get(a.law_id, 0)
         if a.sub_no == 0 and a.article_no > prev + 1:
-            gap = f"starts at article {a.article_no}" if not prev else f"skips from article {prev} to {a.article_no}"
+            gap = (
+                f"starts at article {a.article_no}"
+                if not prev
+                else f"skips from article {prev} to {a.article_no}"
+            )
             report.warnings.append(f"{loc}: {a.law} {gap}")
         last[a.law_id] = max(prev, a.article_no)
         if not a.text.strip():
@@ -424,7 +443,9 @@ def _same_content(group: list[Article], sources: list[str]) -> bool:
 
 def law_hash(articles: list[Article]) -> str:
     """Content hash of one law version: numbers + text, order-independent."""
-    return content_sha256(sorted(articles, key=lambda x: (x.article_no, x.sub_no)), ("article_no", "sub_no", "text"))
+    return content_sha256(
+        sorted(articles, key=lambda x: (x.article_no, x.sub_no)), ("article_no", "sub_no", "text")
+    )
 
 
 def version_key(a: Article) -> tuple[str, str]:

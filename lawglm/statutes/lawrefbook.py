@@ -72,7 +72,8 @@ def _has_catalogue(d: Path) -> bool:
 
 
 def is_document(path: Path, root: Path) -> bool:
-    """A file of the checkout that holds a statute: not a case, not an `_index.md`, not the root's own docs."""
+    """A file of the checkout that holds a statute: not a case, not an `_index.md`, not the root's own
+    docs."""
     rel = path.resolve().relative_to(root)
     if path.suffix.lower() != ".md" or path.name.startswith("_") or len(rel.parts) < 2:
         return False
@@ -117,7 +118,9 @@ def catalogue(root: str) -> Catalogue:
     except sqlite3.Error:
         return cat
     for name, level, publish, expired, valid_from in rows:
-        cat.rows[(name or "", publish or "")] = Entry(level or "", bool(expired), publish or "", valid_from or "")
+        cat.rows[(name or "", publish or "")] = Entry(
+            level or "", bool(expired), publish or "", valid_from or ""
+        )
     return cat
 
 
@@ -167,7 +170,8 @@ def read_header(text: str) -> tuple[Header, str]:
 
 def parse_file(text: str, path: Path, root: Path) -> tuple[statute_parser.TextLaw, bool]:
     """One LawRefBook file -> (TextLaw with title, meta and draft articles; whether it is a part of a split
-    law such as one 编 of 民法典). Level from folder + catalogue; status 已废止 when the catalogue says expired."""
+    law such as one 编 of 民法典). Level from folder + catalogue; status 已废止 when the catalogue says
+    expired."""
     h, body = read_header(text)
     m = _VERSION_RE.search(path.stem)
     version = m.group(1) if m else ""

@@ -5,7 +5,8 @@ document number written near it (`doc_number`: 法释〔2020〕22号, 国务院�
 names people cite such documents by (`short_names`):
 
   最高人民法院关于审理民间借贷案件适用法律若干问题的规定          -> 民间借贷规定
-  最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一） -> 婚姻家庭编解释一, 婚姻家庭编解释（一）,
+  最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一） -> 婚姻家庭编解释一, 婚姻家庭编解释（一）
+  ,
                                                                      民法典婚姻家庭编解释一 …
   中华人民共和国道路交通安全法实施条例                               -> 道路交通安全法实施条例
 
@@ -24,11 +25,20 @@ _INTERPRETATION_RE = re.compile(rf"^{_COURTS}.*(?:解释|规定|批复|决定)(?
 _REGULATION_RE = re.compile(r"(?:条例|实施细则|实施办法)(?:（[^）]*）)?$")
 _LAW_RE = re.compile(r"(?:法|法典)$")
 # 法释〔2020〕22号, 法发〔2019〕11号, 高检发释字〔2019〕1号, 国务院令第586号, 中华人民共和国国务院令 第586号
-DOC_NO_RE = re.compile(r"(?:(?:法释|法发|高检发释字|高检发|国发|国办发)\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*第?\s*\d+\s*号"
-                       r"|(?:中华人民共和国)?国务院令\s*第\s*\d+\s*号)")
+DOC_NO_RE = re.compile(
+    r"(?:(?:法释|法发|高检发释字|高检发|国发|国办发)\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*第?\s*\d+\s*号"
+    r"|(?:中华人民共和国)?国务院令\s*第\s*\d+\s*号)"
+)
 _ORDINAL = "一二三四五六七八九十"
-LEVEL_ALIASES = {"law": LAW, "laws": LAW, "regulation": REGULATION, "regulations": REGULATION,
-                 "interpretation": INTERPRETATION, "interpretations": INTERPRETATION, "judicial": INTERPRETATION}
+LEVEL_ALIASES = {
+    "law": LAW,
+    "laws": LAW,
+    "regulation": REGULATION,
+    "regulations": REGULATION,
+    "interpretation": INTERPRETATION,
+    "interpretations": INTERPRETATION,
+    "judicial": INTERPRETATION,
+}
 
 
 def split_levels(level: str) -> list[str]:

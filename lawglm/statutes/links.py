@@ -1,7 +1,8 @@
 """The law ↔ interpretation cross-reference graph: which article applies which, read from the texts.
 
 Owns `build_links(corpus) -> Links`. A judicial interpretation, regulation or rule article that cites another
-document's article — 根据《民法典》第一千零四十二条…, 依照民法典第…条, 《最高人民法院关于…的解释（一）》第五条,
+document's article — 根据《民法典》第一千零四十二条…, 依照民法典第…条, 《最高人民法院关于…的解释（一）
+》第五条,
 该法第…条 after a named law — *applies* that article; the cited article is *applied by* it. Citations are
 read with the one citation grammar (`lawglm.statutes.citations.extract`, the citing document as the context
 of 本解释 / 本规定 / 本条例) and every target is checked against the corpus (`citations.check`): only a
@@ -145,7 +146,9 @@ class Links:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a links file of format 1")
-        refs = {k: LinkRef(k, str(v[0]), int(v[1]), int(v[2]), str(v[3])) for k, v in data["articles"].items()}
+        refs = {
+            k: LinkRef(k, str(v[0]), int(v[1]), int(v[2]), str(v[3])) for k, v in data["articles"].items()
+        }
         return cls((refs[s], refs[d]) for s, d in data["edges"])
 
 
@@ -176,7 +179,8 @@ def build_links(corpus: Corpus) -> Links:
 
 
 # A law revised after the document citing it may have been renumbered (民事诉讼法 2023: the 第一百一十一条 a
-# 2020 interpretation cites is today's 第一百一十四条). Such a citation is kept when the citing article's words
+# 2020 interpretation cites is today's 第一百一十四条). Such a citation is kept when the citing article's
+# words
 # (weighted by their rarity within the law) bear out the cited article at least MIN_SHARE as well as any of
 # its SHIFT neighbours on either side, or when the document's citations of that law, taken together, bear
 # out the numbers as they stand GROUP_MARGIN times better than any shift of them does (a law renumbered

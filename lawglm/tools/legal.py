@@ -37,8 +37,10 @@ class ToolSpec:
 
     def openai(self) -> dict:
         """The OpenAI `tools` entry for this tool."""
-        return {"type": "function",
-                "function": {"name": self.name, "description": self.description, "parameters": self.parameters}}
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
 
 
 def _schema(required: list[str], **props: dict) -> dict:
@@ -47,36 +49,72 @@ def _schema(required: list[str], **props: dict) -> dict:
 
 _STR = {"type": "string"}
 TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("search_statutes",
-             "按自然语言问题检索中国法律条文（法律、行政法规、司法解释）。支持口语提问，也支持「《民法典》第1254条」这类精确引用。"
-             "返回条文原文、效力状态与出处。",
-             _schema(["query"], query={**_STR, "description": "自然语言问题或关键词"},
-                     top_k={"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": 6,
-                            "description": "返回条数"},
-                     law={**_STR, "description": "可选：限定在某部法律内检索，支持简称如「民法典」"})),
-    ToolSpec("get_article",
-             "按法律名与条号取条文原文（含效力状态、所属章节，以及法律与司法解释之间的相互引用）。",
-             _schema(["law", "article_no"], law={**_STR, "description": "法律名，支持简称、文号，如「民法典」「民间借贷规定」"},
-                     article_no={**_STR, "description": "条号，中文或阿拉伯数字，如「1254」「第一千二百五十四条」"})),
-    ToolSpec("list_laws", "浏览库内法律法规目录（可按名称关键词或部门法筛选）。",
-             _schema([], keyword={**_STR, "description": "名称包含的关键词，如「劳动」"},
-                     department={**_STR, "description": "部门法，如「民法商法」「行政法」"},
-                     limit={"type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 30})),
-    ToolSpec("verify_citation", "核验一条法律引用是否真实存在、是否现行有效（防止编造条文）。",
-             _schema(["law", "article_no"], law={**_STR, "description": "法律名，支持简称"},
-                     article_no={**_STR, "description": "条号，如「1254」或「第一千二百五十四条」"})),
-    ToolSpec("check_citations_in_text",
-             "抽取一段文本中的全部法条引用并逐条核验：条文是否存在、引号中的原文是否确为该条所写。",
-             _schema(["text"], text={**_STR, "description": "待检查的文本（例如模型写的一段法律分析）"})),
-    ToolSpec("draft_contract", "按一句话需求从审定的合同模板起草合同（Markdown），并列出未能识别的信息与法律提示。",
-             _schema(["request"], request={**_STR, "description": "合同需求，如「帮我起草一份房屋租赁合同，月租3000元……」"},
-                     template={**_STR, "description": "可选：模板名（见 lawglm contract list）"})),
+    ToolSpec(
+        "search_statutes",
+        "按自然语言问题检索中国法律条文（法律、行政法规、司法解释）。支持口语提问，也支持「《民法典》第1254条」这类精确引用。"
+        "返回条文原文、效力状态与出处。",
+        _schema(
+            ["query"],
+            query={**_STR, "description": "自然语言问题或关键词"},
+            top_k={
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_TOP_K,
+                "default": 6,
+                "description": "返回条数",
+            },
+            law={**_STR, "description": "可选：限定在某部法律内检索，支持简称如「民法典」"},
+        ),
+    ),
+    ToolSpec(
+        "get_article",
+        "按法律名与条号取条文原文（含效力状态、所属章节，以及法律与司法解释之间的相互引用）。",
+        _schema(
+            ["law", "article_no"],
+            law={**_STR, "description": "法律名，支持简称、文号，如「民法典」「民间借贷规定」"},
+            article_no={**_STR, "description": "条号，中文或阿拉伯数字，如「1254」「第一千二百五十四条」"},
+        ),
+    ),
+    ToolSpec(
+        "list_laws",
+        "浏览库内法律法规目录（可按名称关键词或部门法筛选）。",
+        _schema(
+            [],
+            keyword={**_STR, "description": "名称包含的关键词，如「劳动」"},
+            department={**_STR, "description": "部门法，如「民法商法」「行政法」"},
+            limit={"type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 30},
+        ),
+    ),
+    ToolSpec(
+        "verify_citation",
+        "核验一条法律引用是否真实存在、是否现行有效（防止编造条文）。",
+        _schema(
+            ["law", "article_no"],
+            law={**_STR, "description": "法律名，支持简称"},
+            article_no={**_STR, "description": "条号，如「1254」或「第一千二百五十四条」"},
+        ),
+    ),
+    ToolSpec(
+        "check_citations_in_text",
+        "抽取一段文本中的全部法条引用并逐条核验：条文是否存在、引号中的原文是否确为该条所写。",
+        _schema(["text"], text={**_STR, "description": "待检查的文本（例如模型写的一段法律分析）"}),
+    ),
+    ToolSpec(
+        "draft_contract",
+        "按一句话需求从审定的合同模板起草合同（Markdown），并列出未能识别的信息与法律提示。",
+        _schema(
+            ["request"],
+            request={**_STR, "description": "合同需求，如「帮我起草一份房屋租赁合同，月租3000元……」"},
+            template={**_STR, "description": "可选：模板名（见 lawglm contract list）"},
+        ),
+    ),
 )
 SPECS = {t.name: t for t in TOOLS}
 
 
 def _article_no(value: Any) -> int | str:
-    """An article number as agents send it (1254, "1254", "第一千二百五十四条", "第一百二十条之一"), checked."""
+    """An article number as agents send it (1254, "1254", "第一千二百五十四条", "第一百二十条之一"),
+    checked."""
     from lawglm.numerals import parse_article_no
 
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -108,7 +146,11 @@ def _int(args: dict, name: str, default: int, low: int, high: int) -> int:
     value = args.get(name, default)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | str)
+        or not str(value).strip().lstrip("-").isdigit()
+    ):
         raise ToolError(f"{name}: 应为 {low} 到 {high} 的整数")
     return max(low, min(int(value), high))
 
@@ -152,9 +194,17 @@ class LegalTools:
         from lawglm.statutes.amendments import status_detail
 
         detail = status_detail(a, self.corpus)
-        out = {"law": a.law, "article_no": article_label(a.article_no, a.sub_no), "article_no_arabic": a.article_no,
-               "chapter": a.chapter, "department": a.department, "level": a.level, "status": detail["label"],
-               "text": a.text, "citation": a.citation}
+        out = {
+            "law": a.law,
+            "article_no": article_label(a.article_no, a.sub_no),
+            "article_no_arabic": a.article_no,
+            "chapter": a.chapter,
+            "department": a.department,
+            "level": a.level,
+            "status": detail["label"],
+            "text": a.text,
+            "citation": a.citation,
+        }
         if a.doc_no:
             out["doc_no"] = a.doc_no
         if score is not None:
@@ -220,7 +270,9 @@ class LegalTools:
         text = _text(args, "text", limit=self.settings.max_verify_chars)
         cites = verify_text(text, self.corpus, None, self.settings.max_verify_citations)
         written = [c.raw for c in cites]  # check_support re-points a misnumbered quote: keep what was written
-        _, cites = check_support(text, cites, [c.article for c in cites if c.article is not None], self.corpus)
+        _, cites = check_support(
+            text, cites, [c.article for c in cites if c.article is not None], self.corpus
+        )
         details = []
         for raw, c in zip(written, cites, strict=True):
             support = c.support or {}

@@ -51,7 +51,14 @@ def build_server(legal: LegalTools) -> Any:
     def draft_contract(request: str, template: str | None = None) -> dict:
         return call("draft_contract", _given(request=request, template=template))
 
-    for fn in (search_statutes, get_article, list_laws, verify_citation, check_citations_in_text, draft_contract):
+    for fn in (
+        search_statutes,
+        get_article,
+        list_laws,
+        verify_citation,
+        check_citations_in_text,
+        draft_contract,
+    ):
         server.add_tool(fn, name=fn.__name__, description=SPECS[fn.__name__].description)
     return server
 

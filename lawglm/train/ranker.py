@@ -45,12 +45,18 @@ def fold_of(text: str, k: int) -> int:
     return int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16) % k
 
 
-def examples_from(records: list[tuple[str, list[tuple[str, int, int]]]], corpus, k: int, origin: str) -> list[Example]:
+def examples_from(
+    records: list[tuple[str, list[tuple[str, int, int]]]], corpus, k: int, origin: str
+) -> list[Example]:
     """(query, [(law, article_no, sub_no)]) records -> Examples over the current article rows."""
     row_of = {(a.law, a.article_no, a.sub_no): i for i, a in enumerate(corpus.articles) if a.is_current}
     merged: dict[str, set[int]] = {}  # one example per question: all its gold rows
     for query, gold in records:
-        rows = {row_of[g] for g in ((corpus.resolve_law(law) or law, no, sub) for law, no, sub in gold) if g in row_of}
+        rows = {
+            row_of[g]
+            for g in ((corpus.resolve_law(law) or law, no, sub) for law, no, sub in gold)
+            if g in row_of
+        }
         merged.setdefault(query, set()).update(rows)
     return [Example(q, frozenset(rows), fold_of(q, k), origin) for q, rows in merged.items() if rows]
 
@@ -60,7 +66,9 @@ def question_records(examples: list[Example], exclude_fold: int | None = None) -
     return [(ex.query, sorted(ex.gold)) for ex in examples if ex.fold != exclude_fold]
 
 
-def make_group(retriever, src: rk.Sources, query: str, gold: frozenset[int] | set[int], origin: str = "") -> Group:
+def make_group(
+    retriever, src: rk.Sources, query: str, gold: frozenset[int] | set[int], origin: str = ""
+) -> Group:
     """Features of one query through the same code path as `Retriever.search` (exact dense search)."""
     from lawglm.search.encoder import encode
     from lawglm.search.retrieval import detect_laws, expand_query
@@ -77,7 +85,9 @@ def make_group(retriever, src: rk.Sources, query: str, gold: frozenset[int] | se
     return Group(query, cand, x, y, origin)
 
 
-def fold_sources(base: rk.Sources, encoder, embeddings: np.ndarray | None, questions, current: np.ndarray) -> rk.Sources:
+def fold_sources(
+    base: rk.Sources, encoder, embeddings: np.ndarray | None, questions, current: np.ndarray
+) -> rk.Sources:
     """`base` with another encoder (and its article vectors) and another set of known questions."""
     centroids = (rk.Sources.centroids(embeddings, base.law_of, current, len(base.law_names))
                  if embeddings is not None else None)
@@ -117,7 +127,9 @@ def fit(groups: list[Group], cfg: FitConfig | None = None, info: dict | None = N
 
     cfg = cfg or FitConfig()
     weight = cfg.weights or {}  # origin -> sample weight; 0 leaves an origin out
-    groups = [g for g in groups if g.y.max() > 0 and weight.get(g.origin, 1.0) > 0]  # no gold candidate: nothing to learn
+    groups = [
+        g for g in groups if g.y.max() > 0 and weight.get(g.origin, 1.0) > 0
+    ]  # no gold candidate: nothing to learn
     if not groups:
         raise DataError("no training query has its gold article among the candidates")
     x, y, m = _pad(groups)
@@ -128,10 +140,18 @@ def fit(groups: list[Group], cfg: FitConfig | None = None, info: dict | None = N
     parts = [_fit_one(x, y, m, w, cfg, cfg.seed + i) for i in range(max(1, cfg.ensemble))]
     n = len(parts)
     f = lambda t: np.asarray(t, dtype=np.float32)
-    return rk.Ranker(rk.FEATURES, f(mean), f(scale), f(sum(p[0] for p in parts) / n), sum(p[1] for p in parts) / n,
-                     f(np.concatenate([p[2] for p in parts], 1)), f(np.concatenate([p[3] for p in parts])),
-                     f(np.concatenate([p[4] for p in parts]) / n), sum(p[5] for p in parts) / n,
-                     dict(info or {}, fit=dict(cfg.__dict__)))
+    return rk.Ranker(
+        rk.FEATURES,
+        f(mean),
+        f(scale),
+        f(sum(p[0] for p in parts) / n),
+        sum(p[1] for p in parts) / n,
+        f(np.concatenate([p[2] for p in parts], 1)),
+        f(np.concatenate([p[3] for p in parts])),
+        f(np.concatenate([p[4] for p in parts]) / n),
+        sum(p[5] for p in parts) / n,
+        dict(info or {}, fit=dict(cfg.__dict__)),
+    )
 
 
 def _fit_one(x, y, m, w, cfg: FitConfig, seed: int) -> tuple:
@@ -157,7 +177,14 @@ def _fit_one(x, y, m, w, cfg: FitConfig, seed: int) -> tuple:
             loss.backward()
             opt.step()
     f = lambda t: t.detach().numpy().astype(np.float32)
-    return f(lin.weight[0]), float(lin.bias[0].detach()), f(l1.weight.T), f(l1.bias), f(l2.weight[0]), float(l2.bias[0].detach())
+    return (
+        f(lin.weight[0]),
+        float(lin.bias[0].detach()),
+        f(l1.weight.T),
+        f(l1.bias),
+        f(l2.weight[0]),
+        float(l2.bias[0].detach()),
+    )
 
 
 def ranks(ranker: rk.Ranker, groups: list[Group]) -> list[int | None]:
@@ -185,9 +212,17 @@ def save_questions(examples: list[Example], corpus, path: str | Path, about: str
     """The known-questions file (lawglm/data/questions.json): each question with its cited articles'
     (law, article_no, sub_no, text hash)."""
     arts = corpus.articles
-    recs = [{"q": ex.query, "src": ex.origin,
-             "gold": [[arts[r].law, arts[r].article_no, arts[r].sub_no, rk.text_sha(arts[r].text)] for r in sorted(ex.gold)]}
-            for ex in examples]
+    recs = [
+        {
+            "q": ex.query,
+            "src": ex.origin,
+            "gold": [
+                [arts[r].law, arts[r].article_no, arts[r].sub_no, rk.text_sha(arts[r].text)]
+                for r in sorted(ex.gold)
+            ],
+        }
+        for ex in examples
+    ]
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"about": about, "made": time.strftime("%Y-%m-%d"), "questions": recs},

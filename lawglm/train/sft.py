@@ -124,7 +124,9 @@ def init_prefix_from_text(peft_model, tokenizer, text: str) -> bool:
     if len(ids) < cfg.num_virtual_tokens:
         return False
     with torch.no_grad():
-        out = peft_model.get_base_model()(input_ids=torch.tensor([ids], device=peft_model.device), use_cache=True)
+        out = peft_model.get_base_model()(
+            input_ids=torch.tensor([ids], device=peft_model.device), use_cache=True
+        )
         cache = out["cache"] if "cache" in out else out["past_key_values"]  # renamed in transformers 5.24
         parts = []
         for i in range(cfg.num_layers):
@@ -307,10 +309,13 @@ def _prompt_setup(c: dict) -> str:
     articles = f"retrieved top-{c['top_k']}" if c["with_retrieval"] else "no retrieval"
     gold = ", gold articles shown" if c["gold_in_context"] else ""
     if c.get("answer_shape") == "grounded":
-        return (f"the grounded shape (prompts.GROUNDED: the paragraphs that matter of each article; {articles}{gold}); "
-                f"target = the lawyer's opening 1-3 sentences + `依据：` the shown gold articles "
-                f"(grounded.conclusion_target), source <= {c['max_source_length']}, target <= "
-                f"{c['max_target_length']} tokens")
+        return (
+            "the grounded shape (prompts.GROUNDED: the paragraphs that matter of each article; "
+            f"{articles}{gold}); "
+            f"target = the lawyer's opening 1-3 sentences + `依据：` the shown gold articles "
+            f"(grounded.conclusion_target), source <= {c['max_source_length']}, target <= "
+            f"{c['max_target_length']} tokens"
+        )
     cite = "; a 法律依据 line is added for shown gold articles" if c["cite_gold"] else ""
     return (f"lawglm's system prompt + articles ({articles}{gold}), source <= {c['max_source_length']}, "
             f"target <= {c['max_target_length']} tokens{cite}")
@@ -321,19 +326,35 @@ def render_card(out: Path, meta: dict) -> str:
     c, d, m = meta["train_config"], meta["data"], meta["metrics"]
     size = sum(f.stat().st_size for f in out.glob("adapter_model.*")) / 1e6
     lines = [
-        f"# {out.name}: {meta['method']} adapter for {meta['base_model']}", "",
-        (f"- backbone: `{meta['base_model']}` ({meta['architecture']}, {meta['num_layers']} layers, "
-        f"hidden {meta['hidden_size']}); adapter weights {size:.1f} MB"),
-        (f"- data: `{d['file']}` filtered by {d['filters'] or 'nothing'}: {d['rows']} rows encoded (avg "
-        f"{d['avg_tokens']} tokens; {d['truncated_sources']} sources / {d['truncated_targets']} targets truncated); "
-        f"eval loss on {d['eval_rows']} rows of `{d['eval_file']}`"),
+        f"# {out.name}: {meta['method']} adapter for {meta['base_model']}",
+        "",
+        (
+            f"- backbone: `{meta['base_model']}` ({meta['architecture']}, {meta['num_layers']} layers, "
+            f"hidden {meta['hidden_size']}); adapter weights {size:.1f} MB"
+        ),
+        (
+            f"- data: `{d['file']}` filtered by {d['filters'] or 'nothing'}: {d['rows']} rows encoded (avg "
+            f"{d['avg_tokens']} tokens; {d['truncated_sources']} sources / {d['truncated_targets']} targets "
+            "truncated); "
+            f"eval loss on {d['eval_rows']} rows of `{d['eval_file']}`"
+        ),
         f"- {_hyper_params(meta)}",
-        (f"- optimisation: AdamW lr {c['lr']}, batch {c['batch_size']} x accumulation {c['grad_accum']}, warm-up "
-        f"{c['warmup_steps']} steps then linear decay over {m['planned_steps']} planned steps, seed {c['seed']}"),
+        (
+            f"- optimisation: AdamW lr {c['lr']}, batch {c['batch_size']} x accumulation {c['grad_accum']}, "
+            "warm-up "
+            f"{c['warmup_steps']} steps then linear decay over {m['planned_steps']} planned steps, seed "
+            f"{c['seed']}"
+        ),
         f"- prompts: {_prompt_setup(c)}",
-        (f"- run: {m['steps']} steps, {m['train_tokens']} tokens, {m['wall_s']} s wall; train loss "
-        f"{m['train_loss_first5']} (first 5 steps) -> {m['train_loss_last5']} (last 5); eval loss {m['eval_curve']}"),
-        "", "Per-step log: `train_log.jsonl`.", meta.get("card_extra", "")]
+        (
+            f"- run: {m['steps']} steps, {m['train_tokens']} tokens, {m['wall_s']} s wall; train loss "
+            f"{m['train_loss_first5']} (first 5 steps) -> {m['train_loss_last5']} (last 5); eval loss "
+            f"{m['eval_curve']}"
+        ),
+        "",
+        "Per-step log: `train_log.jsonl`.",
+        meta.get("card_extra", ""),
+    ]
     return "\n".join(lines) + "\n"
 
 

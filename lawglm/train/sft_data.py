@@ -127,7 +127,8 @@ def _history(obj: dict, key: str | None, where: str) -> list[Turn]:
     if hist is None:
         return []
     if not isinstance(hist, list) or not all(
-            isinstance(h, (list, tuple)) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in hist):
+        isinstance(h, (list, tuple)) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in hist
+    ):
         raise DataError(f"{where}: field {key!r} must be a list of [question, answer] string pairs")
     turns: list[Turn] = []
     for q, a in hist:
@@ -211,6 +212,9 @@ def load_examples(path: str | Path, fmt: str = "auto", columns: Columns | None =
         log.warning("%s: skipped %d record(s) with a blank question/answer (lines %s)", path, len(blank),
                     ", ".join(map(str, blank[:10])))
     if not out:
-        raise DataError(f"{path}: no usable records" + (f" after filtering {where_filter}" if where_filter else "")
-                        + (f" ({len(blank)} blank)" if blank else ""))
+        raise DataError(
+            f"{path}: no usable records"
+            + (f" after filtering {where_filter}" if where_filter else "")
+            + (f" ({len(blank)} blank)" if blank else "")
+        )
     return out

@@ -147,7 +147,9 @@ def render_segments(tokenizer, turns: list[Turn]) -> list[tuple[str, bool]]:
         gen = k + 1 < len(turns) and turns[k + 1].role == "assistant"
         text = render(tokenizer, msgs[:k + 1], add_generation_prompt=gen)
         if not text.startswith(prev):
-            raise DataError(f"the chat template does not render turn {k} as a continuation of the earlier turns")
+            raise DataError(
+                f"the chat template does not render turn {k} as a continuation of the earlier turns"
+            )
         pieces.append((text[len(prev):], t.loss))
         prev = text
     return pieces

@@ -38,7 +38,9 @@ LRB_LEVEL_DIRS = {'司法解释': '司法解释', '行政法规': '行政法规'
 
 CN_DIGITS = {'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5,
              '六': 6, '七': 7, '八': 8, '九': 9}
-ART_RE = re.compile(r'^\s*第([零〇一二两三四五六七八九十百千]+|\d+)条(之[一二三四五六七八九十]+)?[\s　]*(.*)$')
+ART_RE = re.compile(
+    r"^\s*第([零〇一二两三四五六七八九十百千]+|\d+)条(之[一二三四五六七八九十]+)?[\s　]*(.*)$"
+)
 
 
 def cn2int(s):
@@ -151,72 +153,76 @@ def main():
             try:
                 r = json.loads(line)
             except ValueError as e:
-                failures.append('line %d: bad json: %s' % (ln, e))
+                failures.append(f'line {ln}: bad json: {e}')
                 continue
             rows.append(r)
-            rid = r.get('id', 'line %d' % ln)
+            rid = r.get('id', f'line {ln}')
             for k in ('id', 'query', 'gold', 'area', 'level', 'needs_interpretation'):
                 if k not in r:
-                    failures.append('%s: missing field %s' % (rid, k))
+                    failures.append(f'{rid}: missing field {k}')
             if rid in seen_ids:
-                failures.append('%s: duplicate id' % rid)
+                failures.append(f'{rid}: duplicate id')
             seen_ids.add(rid)
             if r.get('query') in seen_q:
-                failures.append('%s: duplicate query' % rid)
+                failures.append(f'{rid}: duplicate query')
             seen_q.add(r.get('query'))
             if r.get('area') not in AREAS:
-                failures.append('%s: bad area %r' % (rid, r.get('area')))
+                failures.append('{}: bad area {!r}'.format(rid, r.get('area')))
             if r.get('level') not in LEVELS:
-                failures.append('%s: bad level %r' % (rid, r.get('level')))
+                failures.append('{}: bad level {!r}'.format(rid, r.get('level')))
             gold = r.get('gold') or []
             if not gold:
-                failures.append('%s: empty gold' % rid)
+                failures.append(f'{rid}: empty gold')
             levels = []
             seen_gold = set()
             for g in gold:
                 law, no = g.get('law'), g.get('article_no')
                 if (law, no) in seen_gold:
-                    failures.append('%s: duplicate gold %s 第%s条' % (rid, law, no))
+                    failures.append(f'{rid}: duplicate gold {law} 第{no}条')
                 seen_gold.add((law, no))
                 if not isinstance(no, int) or isinstance(no, bool):
-                    failures.append('%s: article_no not int: %r' % (rid, no))
+                    failures.append(f'{rid}: article_no not int: {no!r}')
                     continue
                 if law in laws:
                     lvl, arts = '法律', laws[law]
                 elif law in lrb:
                     lvl, _f, ok, arts = lrb[law]
                     if not ok:
-                        failures.append('%s: %s: newest version is expired' % (rid, law))
+                        failures.append(f'{rid}: {law}: newest version is expired')
                 else:
-                    failures.append('%s: unknown law title %r' % (rid, law))
+                    failures.append(f'{rid}: unknown law title {law!r}')
                     continue
                 levels.append(lvl)
                 if no not in arts:
-                    failures.append('%s: %s has no article %d' % (rid, law, no))
+                    failures.append(f'{rid}: {law} has no article {no}')
                 elif args.show:
-                    print('[%s] %s 第%d条: %s' % (rid, law, no, arts[no][:200].replace('\n', ' ')))
+                    text = arts[no][:200].replace('\n', ' ')
+                    print(f'[{rid}] {law} 第{no}条: {text}')
             if levels and len(levels) == len(gold):
                 if r.get('level') != levels[0]:
-                    failures.append('%s: level %r but first gold is %r' % (rid, r.get('level'), levels[0]))
+                    level = r.get('level')
+                    failures.append(f'{rid}: level {level!r} but first gold is {levels[0]!r}')
                 ni = any(l != '法律' for l in levels)
                 if r.get('needs_interpretation') is not ni:
-                    failures.append('%s: needs_interpretation should be %s' % (rid, ni))
+                    failures.append(f'{rid}: needs_interpretation should be {ni}')
 
     for fl in failures:
         print('FAIL', fl)
-    print('rows: %d   failures: %d' % (len(rows), len(failures)))
+    print(f'rows: {len(rows)}   failures: {len(failures)}')
     print('\nby area:')
     for k, v in sorted(collections.Counter(r.get('area') for r in rows).items()):
-        print('  %-16s %d' % (k, v))
+        print(f'  {k:<16} {v}')
     print('by level (first gold):')
     for k, v in sorted(collections.Counter(r.get('level') for r in rows).items()):
-        print('  %-8s %d' % (k, v))
-    print('needs_interpretation: %d' % sum(1 for r in rows if r.get('needs_interpretation')))
-    print('held-back third (sha1(id) %% 3 == 0): %d' % sum(1 for r in rows if held_back(r['id'])))
+        print(f'  {k:<8} {v}')
+    print(f"needs_interpretation: {sum(1 for r in rows if r.get('needs_interpretation'))}")
+    print(f"held-back third (sha1(id) % 3 == 0): {sum(1 for r in rows if held_back(r['id']))}")
     print('\narea x level:')
     tab = collections.Counter((r.get('area'), r.get('level')) for r in rows)
     for a in sorted(AREAS):
-        print('  %-16s %s' % (a, '  '.join('%s=%d' % (l, tab[(a, l)]) for l in sorted(LEVELS) if tab[(a, l)])))
+        print(
+            f"  {a:<16} " + "  ".join(f"{lv}={tab[(a, lv)]}" for lv in sorted(LEVELS) if tab[(a, lv)])
+        )
     return 1 if failures else 0
 
 
