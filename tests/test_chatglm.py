@@ -13,6 +13,7 @@ import json
 import math
 
 import pytest
+from doubles import SEED_TOOLS
 from live import run_cli
 
 torch = pytest.importorskip("torch")
@@ -669,30 +670,6 @@ def test_glm4_checkpoint_converts_with_its_tokenizer(tmp_path, tiktoken_ranks):
 
 
 # --- tool calling in ChatGLM3's and GLM-4's own formats ----------------------------------------------
-SEED_TOOLS = [  # ChatGLM3's tools_using_demo: track(symbol), text-to-speech(text, voice, speed)
-    {
-        "name": "track",
-        "description": "追踪指定股票的实时价格",
-        "parameters": {
-            "type": "object",
-            "properties": {"symbol": {"description": "需要追踪的股票代码"}},
-            "required": ["symbol"],
-        },
-    },
-    {
-        "name": "text-to-speech",
-        "description": "将文本转换为语音",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "text": {"description": "需要转换成语音的文本"},
-                "voice": {"description": "要使用的语音类型（男声、女声等）"},
-                "speed": {"description": "语音的速度（快、中等、慢等）"},
-            },
-            "required": ["text"],
-        },
-    },
-]
 OPENAI_TOOLS = [{"type": "function", "function": t} for t in SEED_TOOLS]
 TOOL_CONVERSATION = [  # OpenAI shapes: the call the model made and the observation the caller sent back
     {"role": "user", "content": "帮我查询股票10111的价格"},

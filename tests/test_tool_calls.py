@@ -9,33 +9,10 @@ import json
 
 import httpx
 import pytest
+from doubles import SEED_TOOLS
 
 openai = pytest.importorskip("openai")
 
-SEED_TOOLS = [  # ChatGLM3's tools_using_demo
-    {
-        "name": "track",
-        "description": "追踪指定股票的实时价格",
-        "parameters": {
-            "type": "object",
-            "properties": {"symbol": {"description": "需要追踪的股票代码"}},
-            "required": ["symbol"],
-        },
-    },
-    {
-        "name": "text-to-speech",
-        "description": "将文本转换为语音",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "text": {"description": "需要转换成语音的文本"},
-                "voice": {"description": "要使用的语音类型（男声、女声等）"},
-                "speed": {"description": "语音的速度（快、中等、慢等）"},
-            },
-            "required": ["text"],
-        },
-    },
-]
 TOOLS = [{"type": "function", "function": t} for t in SEED_TOOLS]
 QUESTION = "帮我查询股票10111的价格"
 
