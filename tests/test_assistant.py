@@ -286,12 +286,10 @@ def test_every_command_spells_its_flags_the_same_way():
     assert all(isinstance(c, click.Command) for c in cmds.values())
 
 
-def test_the_deprecated_index_flag_still_works_and_says_so(tiny_index, capsys):
-    code, out, err = run_cli(
-        ["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index), "--top-k", "1"],
-        capsys,
-    )
-    assert code == 0 and "引用核验" in out and "--index is deprecated" in err
+def test_the_removed_index_alias_is_a_usage_error(tiny_index, capsys):
+    argv = ["ask", "公司辞退员工要给经济补偿吗？", "--llm", "none", "--index", str(tiny_index)]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2 and "--index-dir" in err  # click suggests the flag that exists
 
 
 @pytest.mark.parametrize("args, words", [

@@ -16,7 +16,7 @@ from lawglm.models.backbone import (
 )
 from lawglm.models.decoding import DecodeStats
 from lawglm.models.generation import LocalGenerator, RemoteGenerator, load_generator
-from lawglm.settings import get_settings
+from lawglm.settings import SettingsError, get_settings
 
 MSGS = [
     {"role": "system", "content": "你是法律助手。"},
@@ -256,7 +256,7 @@ def test_generator_per_settings(tiny_gemma_dir, tmp_path):
     q8 = load_generator(get_settings(model=str(tiny_gemma_dir), device="cpu", adapters_dir=tmp_path,
                                      quantize=8), progress=False)
     assert any("quantized" in type(m).__module__ for m in q8.model.modules())
-    with pytest.raises(ModelError, match="llm"):
+    with pytest.raises(SettingsError, match="^llm: "):  # refused with the settings, before any loading
         load_generator(get_settings(llm="gpt"))
 
 

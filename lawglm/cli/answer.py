@@ -66,17 +66,7 @@ def _show(items) -> dict:
     return answer
 
 
-LOCAL_FLAGS = (
-    "llm",
-    "llm_url",
-    "model",
-    "adapter",
-    "index_dir",
-    "index_alias",
-    "quantize",
-    "device",
-    "agent",
-)
+LOCAL_FLAGS = ("llm", "llm_url", "model", "adapter", "index_dir", "quantize", "device", "agent")
 
 
 def _server(flags: dict) -> str | None:

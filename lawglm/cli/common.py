@@ -34,11 +34,8 @@ def cli() -> None:
     """lawglm: a Chinese legal assistant that cites real law."""
 
 
-def _shared_group(name: str, doc: str) -> click.Group:
-    """A subcommand group other sections may also attach to (created once)."""
-    grp = cli.commands.get(name)
-    if isinstance(grp, click.Group):
-        return grp
+def command_group(name: str, doc: str) -> click.Group:
+    """A subcommand group of `lawglm` (index, corpus, eval, convert, adapters)."""
     grp = click.Group(name=name, help=doc)
     cli.add_command(grp)
     return grp
@@ -54,7 +51,6 @@ def _generation_options(f):
         ),
         click.option("--adapter", default=None, help="adapter name under adapters/ or a path; 'none' = bare"),
         click.option("--index-dir", "index_dir", default=None, help="index directory (default: index/)"),
-        click.option("--index", "index_alias", default=None, hidden=True, help="deprecated: --index-dir"),
         click.option("--top-k", type=click.IntRange(1, MAX_TOP_K), default=None, help="articles to retrieve"),
         click.option("--law", default=None, help="search only this law (e.g. 劳动合同法)"),
         click.option("--level", default=None, help="search only these levels: 法律 | 行政法规 | 司法解释"),
@@ -132,14 +128,6 @@ def _quantize_flag(value: str | None) -> int | None:
     return None if value is None else 0 if value == "none" else int(value)
 
 
-def _index_dir_flag(flags: dict) -> str | None:
-    """--index-dir, or the deprecated --index spelling of it (with a warning)."""
-    alias = flags.pop("index_alias", None)
-    if alias is not None:
-        click.echo("warning: --index is deprecated; use --index-dir", err=True)
-    return flags.pop("index_dir") or alias
-
-
 def _check_llm(s: Settings) -> None:
     if s.llm == "remote" and not s.llm_url:
         raise click.BadParameter("remote needs --llm-url (or LAWGLM_LLM_URL)", param_hint="--llm")
@@ -152,7 +140,7 @@ def _assistant_from_flags(flags: dict, question: str | None = None, announce=Non
     from lawglm.search.index import current_path
 
     s = settings_from(llm=flags.pop("llm"), llm_url=flags.pop("llm_url"), model=flags.pop("model"),
-                      index_dir=_index_dir_flag(flags), device=flags.pop("device"),
+                      index_dir=flags.pop("index_dir"), device=flags.pop("device"),
                       quantize=_quantize_flag(flags.pop("quantize")), answer_shape=flags.pop("answer_shape"),
                       agent=flags.pop("agent", None))
     _check_llm(s)

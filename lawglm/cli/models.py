@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from lawglm.cli.common import _shared_group, settings_from
+from lawglm.cli.common import command_group, settings_from
 
 
-@_shared_group("convert", "Convert checkpoints to transformers-native layouts.").command("chatglm")
+@command_group("convert", "Convert checkpoints to transformers-native layouts.").command("chatglm")
 @click.argument("src", type=click.Path(file_okay=False))
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--dtype", default="auto", help="auto (keep the checkpoint's) | float32 | bfloat16 | float16")
@@ -31,7 +31,7 @@ def convert_chatglm_cmd(src: str, out: str, dtype: str, chat_format: str | None,
                f"{meta['seconds']} s); serve it with --model {out}")
 
 
-@_shared_group("adapters", "Import and inspect adapters.").command("import")
+@command_group("adapters", "Import and inspect adapters.").command("import")
 @click.argument("src", type=click.Path(file_okay=False))
 @click.option("--base", required=True, type=click.Path(file_okay=False),
               help="the converted model (lawglm convert chatglm SRC OUT)")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from lawglm.cli.common import _shared_group, cli, echo_json, settings_from
+from lawglm.cli.common import cli, command_group, echo_json, settings_from
 from lawglm.settings import MAX_SEARCH_K, RETRIEVAL_MODES
 
-index_group = _shared_group("index", "Build, inspect, update and roll back the statute search index.")
+index_group = command_group("index", "Build, inspect, update and roll back the statute search index.")
 
 
 def _encoder_choice(encoder: str | None) -> str | None:

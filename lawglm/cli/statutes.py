@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lawglm.cli.common import _shared_group, cli, echo_json, settings_from, statute_corpus, statute_links
+from lawglm.cli.common import cli, command_group, echo_json, settings_from, statute_corpus, statute_links
 
 CORPUS_HELP = ("also these statute files (a file or directory, as `lawglm index update` reads them), merged "
                "over the index's statutes")
@@ -190,7 +190,7 @@ def ingest(paths: tuple[str, ...], out: str | None, as_json: bool) -> None:
         click.echo(f"wrote {len(res.articles)} articles to {out}")
 
 
-corpus_group = _shared_group("corpus", "The default corpus: laws.db + the shipped LawRefBook documents.")
+corpus_group = command_group("corpus", "The default corpus: laws.db + the shipped LawRefBook documents.")
 
 
 @corpus_group.command("build-default")

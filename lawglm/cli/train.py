@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from lawglm.cli.common import Settings, _quantize_flag, _shared_group, cli, echo_json, settings_from
+from lawglm.cli.common import Settings, _quantize_flag, cli, command_group, echo_json, settings_from
 from lawglm.eval.generation import GenEvalConfig
 from lawglm.settings import RETRIEVAL_MODES
 from lawglm.train.sft import DEFAULT_LR, TrainConfig
@@ -105,7 +105,7 @@ GEN_EVAL = _defaults(GenEvalConfig)
 SETTING = {k: f.default for k, f in Settings.model_fields.items()}  # what flags left out fall back to
 
 
-eval_group = _shared_group("eval", "Evaluate retrieval or generation on a dev file.")
+eval_group = command_group("eval", "Evaluate retrieval or generation on a dev file.")
 
 
 @eval_group.command("retrieval")

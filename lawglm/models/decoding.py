@@ -164,13 +164,6 @@ def sample(logits: torch.Tensor, p: SamplingParams, gen: torch.Generator | None)
     return int(order[pick])
 
 
-def choose(logits: torch.Tensor, seen: torch.Tensor, p: SamplingParams,
-           gen: torch.Generator | None) -> int:
-    """Next position in `logits`: repetition penalty, then greedy (temperature 0) or top-p sampling."""
-    penalize(logits, seen, p.repetition_penalty)
-    return sample(logits, p, gen)
-
-
 class TextDelta:
     """Incremental detokenisation with stop strings: emits only text that is final."""
 
