@@ -110,10 +110,10 @@ def statute_corpus(index_dir, extra: str | None = None, law: str | None = None, 
     return Corpus(merged.law_articles(merged.require_law(law)), source=base.source) if law else merged
 
 
-def statute_links(index_dir, extra: str | None = None):
-    """The cross-reference graph of the statutes `statute_corpus` reads: the index version's links.json when
-    an index is built (read alone, nothing else loaded), else built from the whole corpus (statutes.links:
-    about 3 s on the default corpus, what a lookup without an index adds)."""
+def statute_links(index_dir, extra: str | None = None, source: str | None = None):
+    """The cross-reference graph of the statutes `statute_corpus` reads (same arguments): the index version's
+    links.json when an index is built (read alone, nothing else loaded), else built from the whole corpus
+    (statutes.links: about 3 s on the default corpus, what a lookup without an index adds)."""
     from lawglm.search.index import current_version, index_links
     from lawglm.statutes.links import build_links
 
@@ -121,7 +121,7 @@ def statute_links(index_dir, extra: str | None = None):
         stored = index_links(index_dir)
         if stored is not None:
             return stored
-    return build_links(statute_corpus(index_dir, extra))
+    return build_links(statute_corpus(index_dir, extra, source=source))
 
 
 def _quantize_flag(value: str | None) -> int | None:

@@ -38,7 +38,7 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
         law, article = refs[0].law, article_label(refs[0].article_no, refs[0].sub_no)
     found = c.lookup(law, article)
     versions = c.versions(found.law, found.article_no, found.sub_no) if all_versions else [found]
-    links = statute_links(s.index_dir, corpus)
+    links = statute_links(s.index_dir, corpus, s.corpus_source())
     shown = s.links_shown
     if as_json:
         echo_json([{**a.to_dict(), "links": links.to_dict(a, shown)} for a in versions])
