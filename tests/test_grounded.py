@@ -7,19 +7,11 @@ import pytest
 
 from lawglm.answer.grounded import (
     CONCLUSION_HEAD,
-    FALLBACK,
-    FROM_SOURCES,
     SentenceGate,
-    asks_what_to_do,
-    compose,
     conclusion_target,
-    dispute_kind,
     drop_repeats,
-    next_steps,
     norm,
-    quoted_conclusion,
     sentences,
-    shown_basis,
 )
 from lawglm.answer.options import AskOptions
 from lawglm.answer.prompts import TRIM_MARK, excerpt, paragraphs
@@ -111,63 +103,6 @@ def test_gate_keeps_a_paraphrase_but_not_its_attribution(labor_sources, corpus):
     assert quoted.push(exact) == exact and quoted.unattributed == 0  # the article's own words keep it
 
 
-def test_next_steps_for_a_labour_dispute_quote_the_limitation_period(corpus, labor_sources):
-    assert dispute_kind("公司拖欠我三个月工资", labor_sources) == "labor"
-    assert dispute_kind("全国人大代表是怎么选出来的？", [corpus.get("中华人民共和国宪法", 59)]) is None
-    lines, quoted = next_steps("公司拖欠我三个月工资", labor_sources, corpus)
-    period = corpus.get("中华人民共和国劳动争议调解仲裁法", 27)
-    assert quoted == [period] and any("仲裁" in line for line in lines)
-    assert lines[-1] == f"期限：{period.citation}规定：“{sentences(paragraphs(period.text)[0])[0]}”"
-
-
-def test_next_steps_only_for_a_persons_own_matter_and_never_twice(corpus, labor_sources):
-    assert asks_what_to_do("公司拖欠我三个月工资，我该怎么办？") and asks_what_to_do("房东不退押金怎么办")
-    assert not asks_what_to_do("什么情形下遗嘱无效？") and not asks_what_to_do("犯罪中止是什么意思")
-    assert next_steps("用人单位拖欠工资的法律责任是什么", labor_sources, corpus) == ([], [])
-    period = corpus.get("中华人民共和国劳动争议调解仲裁法", 27)
-    lines, quoted = next_steps("公司拖欠我工资怎么办", [*labor_sources, period], corpus)
-    assert lines and not quoted and not any("期限" in line for line in lines)  # already in 法律依据
-
-
-def test_compose_has_the_three_parts_and_no_repeated_sentence(corpus, labor_sources):
-    q = "公司不跟我签劳动合同，我能要双倍工资吗？"
-    steps, _ = next_steps(q, labor_sources, corpus)
-    text = compose("", shown_basis("", labor_sources, q), steps)
-    assert text.startswith(CONCLUSION_HEAD + FALLBACK)
-    assert (
-        "\n\n法律依据：\n1. " + labor_sources[0].citation + "（现行有效）：“" in text
-        and "\n\n下一步：\n1. " in text
-    )
-    keys = [norm(s) for s in sentences(text) if len(norm(s)) >= 6]
-    assert len(keys) == len(set(keys))
-
-
-def test_quoted_conclusion_is_the_sources_sentence_closest_to_the_question(corpus, labor_sources):
-    q = "公司超过一个月不签书面劳动合同，要付二倍工资吗？"
-    text = quoted_conclusion(q, labor_sources)
-    assert text.startswith(FROM_SOURCES + labor_sources[0].citation + "规定：“")
-    core = text.split("“", 1)[1].split("”", 1)[0]
-    assert core in labor_sources[0].text and "二倍" in core  # verbatim, and the sentence that matches
-    assert (
-        quoted_conclusion("今天天气怎么样", labor_sources) == FALLBACK
-    )  # nothing in the sources is about it
-    wages = corpus.get(
-        "中华人民共和国劳动法", 91
-    )  # 有下列侵害…情形之一的…：（一）克扣或者无故拖欠劳动者工资的；…
-    picked = quoted_conclusion("公司拖欠我三个月工资，我该怎么办？", [wages])
-    assert "（一）" not in picked and not picked.rstrip("”").endswith("：")  # no bare list item or list intro
-
-
-def test_basis_does_not_repeat_what_the_conclusion_quotes(corpus, labor_sources):
-    q = "公司超过一个月不签书面劳动合同，要付二倍工资吗？"
-    conclusion = quoted_conclusion(q, labor_sources)
-    shown = shown_basis(conclusion, labor_sources, q)
-    core = conclusion.split("“", 1)[1].split("”", 1)[0]
-    assert shown and all(core not in text for _, text in shown)
-    text = compose(conclusion, shown_basis(conclusion, labor_sources, q), [])
-    assert text.count(core) == 1 and all(f"{a.citation}（" in text for a, _ in shown)
-
-
 def test_training_target_is_the_opening_sentences_and_the_gold_basis(corpus, labor_sources):
     answer = ("您好，用人单位超过一个月未签书面合同的，应当每月支付二倍工资。可以申请劳动仲裁。"
               "希望对您有帮助。另外依据《中华人民共和国刑法》第二百六十四条……")
@@ -196,7 +131,9 @@ def _grounded(retriever, model, tok):
     return Assistant(retriever, LocalGenerator(model, tok), get_settings(answer_shape="grounded", top_k=3))
 
 
-def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, corpus):
+def test_grounded_answer_keeps_what_the_deciding_clause_bears_out(retriever, tiny_gemma_dir, corpus):
+    """The 结论 is the deciding clause in its own words; the model's sentence stays beside it only when the
+    clause bears out every claim it makes (a paraphrase of the clause here), and the clause leads 法律依据."""
     from lawglm.answer.prompts import GROUNDED, build_messages
     from lawglm.models.backbone import load_backbone
 
@@ -205,35 +142,41 @@ def test_grounded_answer_keeps_a_taught_conclusion(retriever, tiny_gemma_dir, co
     hits = retriever.search(QUESTION, 3)
     article = corpus.get(LABOR, 82)
     assert article.key in [h.article.key for h in hits]
-    conclusion = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
+    said = "用人单位超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。"
     prompt = build_messages(QUESTION, hits, tokenizer=tok, style=GROUNDED,
                             max_prompt_tokens=assistant.prepare(AskOptions(QUESTION)).budget()[0])
-    teach(model, tok, prompt.messages, conclusion + "\n依据：" + article.citation + "。")
+    teach(model, tok, prompt.messages, said + "\n依据：" + article.citation + "。")
     items = list(assistant.stream(QUESTION, temperature=0))
     answer = items[-1]
     assert "".join(items[:-1]) == answer.answer  # the streamed chunks are the final text
-    assert answer.answer.startswith(CONCLUSION_HEAD + conclusion) and answer.usage["gate"] == "accepted"
-    assert answer.answer.index("1. " + article.citation) > 0  # the basis the model named comes first
+    head = CONCLUSION_HEAD + "就您描述的情形，起决定作用的是《中华人民共和国劳动合同法》第八十二条第一款："
+    assert answer.answer.startswith(head) and answer.usage["gate"] == "accepted"
+    s = answer.sections
+    assert s["conclusion"].endswith(said) and s["conclusion_from"] == "clause+model", answer.usage["dropped"]
+    assert s["deciding"]["label"] == "第八十二条第一款" and s["basis"][0] == article.citation
+    basis = answer.answer.split("法律依据：")[1].lstrip()
+    assert basis.startswith("1. 《中华人民共和国劳动合同法》第八十二条第一款")
     assert all(c.verified and c.supported for c in answer.citations)
     assert answer.usage["shape"] == "grounded" and answer.usage["first_token_s"] > 0
-    s = answer.sections
-    assert (
-        s["conclusion"] == conclusion
-        and s["conclusion_from"] == "model"
-        and s["basis"][0] == article.citation
-    )
 
 
-def test_grounded_answer_falls_back_honestly_for_an_untaught_model(retriever, tiny_backbone):
+def test_a_model_sentence_the_clause_does_not_bear_out_is_dropped(corpus):
+    from lawglm.answer.decided import decide_answer
+
+    d = decide_answer(QUESTION, [corpus.get(LABOR, 82)], corpus)
+    assert d.clause is not None and d.clause.label == "第八十二条第一款"
+    text = d.with_model(["公司必须赔偿您十万元精神损失费。", QUESTION, d.clause.text])
+    assert text == d.conclusion
+    assert [r for _, r in d.dropped] == ["not_in_clause", "echo", "repeats_clause"]
+
+
+def test_grounded_answer_never_shows_an_untaught_model_s_words(retriever, tiny_backbone):
     model, tok = tiny_backbone
     answer = _grounded(retriever, model, tok).ask(QUESTION, temperature=0)
-    # the model's words are dropped; the conclusion is the most relevant sentence of a source, quoted
-    assert answer.answer.startswith(CONCLUSION_HEAD + FROM_SOURCES) and answer.usage["gate"] != "accepted"
-    assert answer.sections["conclusion_from"] == "sources"
-    quoted = answer.sections["conclusion"].split("“", 1)[1].split("”", 1)[0]
-    assert any(quoted in h.article.text for h in answer.retrieved)
-    assert "：“……”" not in answer.answer  # an article the conclusion quoted whole is not listed as ……
-    assert answer.citations and all(c.supported for c in answer.citations)  # the verbatim 法律依据
+    # the model's words are dropped; the conclusion is the deciding clause, in its own words
+    assert answer.sections["conclusion_from"] in ("clause", "none")
+    assert answer.answer.startswith(CONCLUSION_HEAD + answer.sections["conclusion"])
+    assert answer.citations and all(c.supported for c in answer.citations)
     keys = [norm(s) for s in sentences(answer.answer) if len(norm(s)) >= 6]
     assert len(keys) == len(set(keys))
 
@@ -275,25 +218,15 @@ def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assi
     roles = {c.article.key: c.role for c in answer.citations if c.article is not None}
     assert roles[support_reply["first"].key] == "claim"  # the quote, re-pointed to the article it comes from
     assert roles[support_reply["unrelated"].key] is None and roles[support_reply["outside"].key] is None
-    # the grounded shape with no conclusion of its own: the 法律依据 list is shown as found, backing nothing
-    from lawglm.answer.assistant import _with_roles
-    from lawglm.answer.grounded import FALLBACK, compose, shown_basis
-    from lawglm.answer.support import check_support, outside_quotes
-    from lawglm.records import Answer
-    from lawglm.statutes.citations import verify
-
-    question, corpus = "朋友借钱不还怎么办", retrieval_assistant.retriever.corpus
-    arts = [h.article for h in retrieval_assistant.retriever.search(question, 4)]
-    text = compose(FALLBACK, shown_basis(FALLBACK, arts, question), [])
-    text, cites = check_support(text, outside_quotes(text, verify(text, corpus)), arts, corpus)
-    listed = _with_roles(Answer(text, cites, [], {}), question).citations
-    assert listed and all(c.role in ("related", "off_question") for c in listed)
-    asked = grams(expand_query(question))
-    for c in listed:
-        assert (c.role == "related") == (len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS)
-    assert any(c.role == "related" for c in listed)
-    decided = retrieval_assistant.ask(
-        question
-    )  # the conclusion's article backs it; the list is shown as found
-    assert any(c.role == "claim" for c in decided.citations)
+    # retrieval-only: the deciding clause backs the 结论 (claim); the other articles are shown as found
+    listed = retrieval_assistant.ask("朋友借钱不还怎么办")
+    deciding = listed.sections["deciding"]
+    claimed = [c for c in listed.citations if c.role == "claim"]
+    assert claimed and {(c.article.law, c.article_no) for c in claimed} <= {
+        (deciding["law"], deciding["article_no"]), *{(c.article.law, c.article_no) for c in claimed
+                                                     if (c.support or {}).get("kind") == "quote"}}
+    asked = grams(expand_query("朋友借钱不还怎么办"))
+    for c in listed.citations:
+        if c.role != "claim":
+            assert (c.role == "related") == (len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS)
     assert retrieval_assistant.ask("你好").citations == []

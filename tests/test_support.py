@@ -192,11 +192,11 @@ def test_grounded_basis_items_with_excerpts_are_supported(corpus):
 
 def test_retrieval_only_answers_are_supported(retrieval_assistant):
     ans = retrieval_assistant.ask("从建筑物中抛掷物品造成他人损害，谁承担责任？", top_k=5)
-    # the deciding clause is cited at 款 grain in the conclusion and quoted whole under 法律依据:
-    # both verbatim
+    # the 结论's deciding clause is checked at 款/项 grain, 法律依据 as verbatim blocks, the rest as quotes
     assert ans.citations and all(c.supported for c in ans.citations)
-    assert {c.support["kind"] for c in ans.citations} <= {"clause", "quote", "block"}
-    assert all(c.support["score"] == 1.0 for c in ans.citations)
+    assert ans.citations[0].support["kind"] == "clause" and ans.citations[0].paragraph == 1
+    assert {c.support["kind"] for c in ans.citations} <= {"clause", "block", "quote"}
+    assert all(c.support["score"] >= 0.95 for c in ans.citations)
 
 
 @pytest.mark.parametrize(

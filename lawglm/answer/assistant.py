@@ -11,15 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from lawglm.answer import grounded
-from lawglm.answer.grounded import GROUNDED_TOKENS, LENGTH_NOTE, dedupe_stream, drop_repeats
+from lawglm.answer.grounded import DECIDED_TOKENS, LENGTH_NOTE, dedupe_stream, drop_repeats
 from lawglm.answer.options import AskOptions, Limits, validate
 from lawglm.answer.prompts import VOCAB_TEXTS, build_messages, check_cancel, retrieval_query
-from lawglm.answer.support import check_answer, outside_quotes
+from lawglm.answer.support import check_answer
 from lawglm.models.decoding import DecodeStats
 from lawglm.records import Answer, Citation, Hit
 from lawglm.settings import Settings
-from lawglm.statutes.citations import check, verify
+from lawglm.statutes.citations import check
 
 RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不构成法律意见）："
 NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
@@ -163,8 +162,10 @@ class Assistant:
         hits = self.search(question, pairs, opts)
         sections: dict = {}
         if hits:
-            text, cites, sections = decided_answer(question, [h.article for h in hits], self.retriever.corpus,
-                                                   self.today(), opts.law)
+            from lawglm.answer.decided import decided_text
+
+            text, cites, sections = decided_text(question, [h.article for h in hits], self.retriever.corpus,
+                                                 self.today(), opts.law)
         else:
             text, cites = NO_HITS, []
         yield text
@@ -243,17 +244,20 @@ class Assistant:
 
     def _grounded(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
-        """结论 (model, gated sentence by sentence) → 法律依据 (verbatim) → 下一步: grounded.stream."""
+        """The decided answer with what the model may add (decided.stream):
+        结论 → 计算 → 法律依据 → 下一步."""
+        from lawglm.answer import decided
+
         t0 = time.perf_counter()
         prompt, draft_tokens = self._prompt(question, pairs, opts, "grounded", cancel)
         sources = [h.article for h in prompt.sources]
         stats = DecodeStats()
         t_gen = time.perf_counter()
-        chunks = self._decode(prompt, opts, min(opts.budget()[1], GROUNDED_TOKENS), stats, cancel) \
+        chunks = self._decode(prompt, opts, min(opts.budget()[1], DECIDED_TOKENS), stats, cancel) \
             if sources else iter(())
-        for item in grounded.stream(question, sources, self.retriever.corpus, chunks, stats,
-                                    context_law=opts.law, cancel=cancel):
-            if isinstance(item, grounded.GroundedAnswer):
+        for item in decided.stream(question, sources, self.retriever.corpus, chunks, stats,
+                                    context_law=opts.law, cancel=cancel, today=self.today()):
+            if isinstance(item, decided.GroundedAnswer):
                 usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | item.usage
                 yield Answer(item.text, item.citations, prompt.sources, usage, item.sections)
             else:
@@ -401,74 +405,6 @@ def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) 
             "tokens_per_s": round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0,
             "truncated": prompt.was_truncated, "truncation": prompt.truncated,
             "finish_reason": _finish(stats.finish_reason), "draft_tokens": draft_tokens}
-
-
-def decided_answer(question: str, sources: Sequence[Any], corpus: Any, today: date,
-                   context_law: str | None = None) -> tuple[str, list[Citation], dict]:
-    """(text, checked citations, sections) of the answer that decides `question` from `sources` alone."""
-    from lawglm.answer.decided import basis_full, compose_decided, decide_answer
-    from lawglm.answer.grounded import DISCLAIMER
-    from lawglm.answer.support import check_support
-
-    decision = decide_answer(question, sources, corpus, today)
-    text, quoted = compose_decided(decision, decision.conclusion, corpus)
-    cites = outside_quotes(text, verify(text, corpus, context_law=context_law))
-    cites = _clause_checked(text, cites, decision)
-    text, cites = check_support(text, cites, [*sources, *quoted], corpus)
-    _recheck_clause(text, cites, decision)
-    sections = {
-        "conclusion": decision.conclusion,
-        "conclusion_from": "clause" if decision.clause is not None else "none",
-        "basis": [a.citation for a in decision.basis],
-        "next_steps": decision.next.lines,
-        "disclaimer": DISCLAIMER,
-        **decision.to_sections(),
-        "basis_full": basis_full(decision, corpus),
-    }
-    return text, cites, sections
-
-
-def _conclusion_clause_span(text: str, decision: Any) -> tuple[int, int] | None:
-    """Where the 结论 names the deciding clause and runs its words: (citation start, end of its words)."""
-    if decision.clause is None:
-        return None
-    at = text.find(decision.clause.citation)
-    end = text.find("\n", at) if at >= 0 else -1
-    return (at, end) if at >= 0 and end > at else None
-
-
-def _clause_checked(text: str, cites: list[Citation], decision: Any) -> list[Citation]:
-    """The citations without the references inside the deciding clause's own words (本法第三十六条 in the
-    结论): they are the clause's words, not citations the answer makes."""
-    span = _conclusion_clause_span(text, decision)
-    if span is None:
-        return cites
-    start = span[0] + len(decision.clause.citation)
-    return [c for c in cites if not start <= c.span[0] < span[1]]
-
-
-def _recheck_clause(text: str, cites: list[Citation], decision: Any) -> None:
-    """The 结论's citation of the deciding clause is checked at 款/项 grain: the words it runs after the
-    citation against the clause itself (support.clause_support)."""
-    from lawglm.answer.support import clause_support
-
-    span = _conclusion_clause_span(text, decision)
-    if span is None:
-        return
-    clause = decision.clause
-    line = text[span[0] + len(clause.citation):span[1]]
-    words = line.lstrip("：:").split("。")[0]
-    for c in cites:
-        if c.span[0] == span[0] or (c.span[0] < span[0] + len(clause.citation) <= c.span[1]):
-            from lawglm.answer.clauses import ITEM_RE
-
-            own = (
-                (clause.lead.rstrip("：:") + "……" + ITEM_RE.sub("", clause.text))
-                if clause.item
-                else clause.text
-            )
-            c.support = clause_support(words.replace("——", "……"), own, clause.label)
-            break
 
 
 def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citation]]:

@@ -36,11 +36,9 @@ SURE_SHARED = 6  # ... and to be stated as the one that decides it
 TOP_ARTICLES = 3  # governing articles whose clauses are compared
 RANK_PENALTY = 0.15  # a tie goes to the better-ranked article
 ECHO_SHARE = 0.7  # share of a sentence's content bigrams taken from the question that makes it an echo
-CLAUSE_CLAIM_MIN = 0.8  # share of a sentence's own content trigrams the clause must hold
-NO_CLAUSE = (
-    "检索到的条文中没有一款能直接判断您的问题；请对照下列条文，重点核对您的情况是否符合条文列出的条件"
-    "（时间、金额、有无书面约定或证据等），必要时咨询执业律师。"
-)
+CLAUSE_CLAIM_MIN = 0.9  # share of a sentence's own content trigrams the clause must hold (support.CLAIM_MIN)
+NO_CLAUSE = ("检索到的条文中没有一款能直接判断您的问题；请对照下列条文，"
+             "重点核对您的情况是否符合条文列出的条件（时间、金额、有无书面约定或证据等），必要时咨询执业律师。")
 
 
 @dataclass(frozen=True)

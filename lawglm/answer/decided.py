@@ -13,7 +13,7 @@ modes) and by the retrieval-only answer alike, so the two differ only in what th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,7 +31,7 @@ from lawglm.answer.clauses import (
     split,
     supported_by_clause,
 )
-from lawglm.records import Article
+from lawglm.records import Article, Citation
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
 MAX_BEARING = 2  # articles shown beside the deciding one; the rest are folded
@@ -59,10 +59,14 @@ class Decision:
     def with_model(self, sentences: Sequence[str]) -> str:
         """The 结论 with the model's sentences that the deciding clause bears out (each checked on its own);
         the others are recorded in `dropped` with the reason."""
+        from lawglm.answer.grounded import norm
+
         kept = []
         for s in sentences:
             if is_echo(s, self.question):
                 self.dropped.append((s, "echo"))
+            elif self.clause is not None and norm(s) in norm(self.clause.words):
+                self.dropped.append((s, "repeats_clause"))  # the clause's own words: 法律依据 shows them
             elif self.clause is None or not supported_by_clause(s, self.clause, self.question):
                 self.dropped.append((s, "not_in_clause"))
             else:
@@ -254,3 +258,112 @@ def basis_full(decision: Decision, corpus: Any) -> list[dict]:
             item["clause"] = decision.clause.to_dict()
         out.append(item)
     return out
+
+
+# --- the checked answer -------------------------------------------------------------------------
+def decided_text(question: str, sources: Sequence[Any], corpus: Any, today: date,
+                   context_law: str | None = None, decision: Any = None,
+                   model_sentences: Sequence[str] = ()) -> tuple[str, list, dict]:
+    """(text, checked citations, sections) of the answer that decides `question` from `sources`, with the
+    model's sentences that the deciding clause bears out (none in retrieval-only mode)."""
+    from lawglm.answer.grounded import DISCLAIMER
+    from lawglm.answer.support import check_support, outside_quotes
+    from lawglm.statutes.citations import verify
+
+    decision = decision or decide_answer(question, sources, corpus, today)
+    conclusion = decision.with_model(model_sentences) if model_sentences else decision.conclusion
+    text, quoted = compose_decided(decision, conclusion, corpus)
+    cites = outside_quotes(text, verify(text, corpus, context_law=context_law))
+    cites = _clause_checked(text, cites, decision)
+    text, cites = check_support(text, cites, [*sources, *quoted], corpus)
+    _recheck_clause(text, cites, decision)
+    origin = "clause" if decision.clause is not None else "none"
+    sections = {"conclusion": conclusion,
+                "conclusion_from": origin + ("+model" if decision.model_sentences else ""),
+                "basis": [a.citation for a in decision.basis], "next_steps": decision.next.lines,
+                "disclaimer": DISCLAIMER, **decision.to_sections(),
+                "basis_full": basis_full(decision, corpus)}
+    return text, cites, sections
+
+
+def _conclusion_clause_span(text: str, decision: Any) -> tuple[int, int] | None:
+    """Where the 结论 names the deciding clause and runs its words: (citation start, end of its words)."""
+    if decision.clause is None:
+        return None
+    at = text.find(decision.clause.citation)
+    end = text.find("\n", at) if at >= 0 else -1
+    return (at, end) if at >= 0 and end > at else None
+
+
+def _clause_checked(text: str, cites: list, decision: Any) -> list:
+    """The citations without the references inside the deciding clause's own words (本法第三十六条 in the
+    结论): they are the clause's words, not citations the answer makes."""
+    span = _conclusion_clause_span(text, decision)
+    if span is None:
+        return cites
+    start = span[0] + len(decision.clause.citation)
+    return [c for c in cites if not start <= c.span[0] < span[1]]
+
+
+def _recheck_clause(text: str, cites: list, decision: Any) -> None:
+    """The 结论's citation of the deciding clause is checked at 款/项 grain: the words it runs after the
+    citation against the clause itself (support.clause_support)."""
+    from lawglm.answer.support import clause_support
+
+    span = _conclusion_clause_span(text, decision)
+    if span is None:
+        return
+    clause = decision.clause
+    line = text[span[0] + len(clause.citation):span[1]]
+    words = line.lstrip("：:").split("。")[0]
+    for c in cites:
+        if c.span[0] == span[0] or (c.span[0] < span[0] + len(clause.citation) <= c.span[1]):
+            from lawglm.answer.clauses import ITEM_RE
+
+            own = clause.text
+            if clause.item:
+                own = clause.lead.rstrip("：:") + "……" + ITEM_RE.sub("", clause.text)
+            c.support = clause_support(words.replace("——", "……"), own, clause.label)
+            break
+
+
+# --- the whole shape ---------------------------------------------------------------------------
+@dataclass
+class GroundedAnswer:
+    """A grounded answer's final text and checked citations, its parts (`sections`, as the APIs return
+    them) and what the gate did (`usage`, merged into the answer's usage)."""
+
+    text: str
+    citations: list[Citation]
+    sections: dict
+    usage: dict
+
+
+def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Iterator[str], stats: Any,
+           *, context_law: str | None = None, cancel: Any = None,
+           today: date | None = None) -> Iterator[str | GroundedAnswer]:
+    """The answer's text as it is final, then one GroundedAnswer: the decided answer (answer/decided.py:
+    the deciding clause, the person's numbers, 法律依据, 下一步 by area) — streamed first — with the model's
+    sentences that pass the gate and then the deciding clause's check. `chunks`: the model's reply as it
+    streams (not read when there are no sources), filling in `stats`; `cancel` is checked after the model
+    has stopped; `today`: the day deadlines count to."""
+    from lawglm.answer.grounded import CONCLUSION_HEAD, NO_SOURCES, SentenceGate
+    from lawglm.answer.prompts import check_cancel
+
+    if not sources:
+        yield NO_SOURCES
+        yield GroundedAnswer(NO_SOURCES, [], {}, {"shape": "grounded", "gate": "empty", "unattributed": 0,
+                                                  "dropped": [], "finish_reason": "stop"})
+        return
+    gate = SentenceGate(question, sources, corpus)
+    decision = decide_answer(question, sources, corpus, today)
+    head = CONCLUSION_HEAD + decision.conclusion
+    yield head
+    kept = [s for s in gate.run(chunks) if s]
+    check_cancel(cancel)
+    text, cites, sections = decided_text(question, sources, corpus, today, context_law, decision, kept)
+    yield text[len(head):]
+    usage = {"shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
+             "dropped": [{"sentence": s, "reason": r} for s, r in [*gate.dropped, *decision.dropped]],
+             "finish_reason": "stop"}  # the gate (or the clause check) stopping the model is a normal stop
+    yield GroundedAnswer(text, cites, sections, usage)

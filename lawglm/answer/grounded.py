@@ -1,34 +1,22 @@
-"""The grounded answer shape, for small models: 结论 → 法律依据 → 下一步.
+"""The model's part of the grounded answer shape, and the text rules every answer follows.
 
-- 结论: one to three sentences from the model, each passed through `SentenceGate` as it completes
-  (garbled, repeated, off-topic or citing an article it was not given → dropped, and generation stops);
-  when nothing survives, an honest fallback sentence says so.
-- 法律依据: the articles the conclusion rests on, then the other sources, each with its status and the
-  paragraphs that matter quoted verbatim from the corpus (inserted by the system, never by the model).
-- 下一步: what the person can do (协商 / 调解 / 仲裁 / 诉讼 …) for the kind of dispute, with the limitation
-  period quoted from the corpus article that sets it (data file lawglm/data/next_steps.json).
-
-`stream` is the whole shape in one place: the gate runs over the model's reply (`SentenceGate.run`),
-`conclude` picks the conclusion (the model's kept sentences, else a quoted source sentence, else the
-fallback), `next_steps` chooses 下一步, `compose` lays the parts out, and the answer's citations are
-checked once at the end. Also owns the rule that no sentence is ever repeated in an answer
-(`drop_repeats`) and the training target of this shape (`conclusion_target`), so training and serving
-agree on what the model writes.
+- `SentenceGate`: the model's sentences, each checked as it completes (garbled, repeated, copying the prompt,
+  off the question, echoing it, or citing an article it was not given or for words it does not contain →
+  dropped, and generation stops). What the gate keeps is then checked against the deciding clause
+  (answer/decided.py, which composes the whole answer: 结论 → 计算 → 法律依据 → 下一步).
+- The rule that no sentence is ever repeated in an answer (`drop_repeats`, `dedupe_stream`), the sentence and
+  heading helpers the composition uses, and the training target of this shape (`conclusion_target`), so
+  training and serving agree on what the model writes.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
-from lawglm.answer.prompts import BASIS_MARK, ITEM, check_cancel, excerpt
-from lawglm.models.decoding import DecodeStats
+from lawglm.answer.prompts import BASIS_MARK
 from lawglm.records import Article, Citation
-from lawglm.settings import PACKAGE_DIR
 
 CONCLUSION_HEAD = "结论："
 BASIS_HEAD = "法律依据："
@@ -39,7 +27,7 @@ FROM_SOURCES = "（摘自条文）"  # a conclusion the system quoted from the t
 NO_SOURCES = "未检索到与您的问题相关的法条，请补充事实或换一种说法（例如写明涉及的法律）。"
 LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
 SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
-GROUNDED_TOKENS = 160  # a conclusion of at most three sentences and its 依据 line
+DECIDED_TOKENS = 64  # what the model may add beside the deciding clause (answer/decided.py): a sentence
 MAX_SENTENCES = 3
 MAX_CONCLUSION_CHARS = 200
 BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
@@ -48,7 +36,6 @@ MIN_GROUNDING = (
 )
 MIN_REPEAT_CHARS = 6  # shorter "sentences" (是的。) may recur
 MIN_RESTATED_CHARS = 12  # a sentence inside (or around) an earlier one counts as repeated from this length
-NEXT_STEPS_FILE = PACKAGE_DIR / "data" / "next_steps.json"
 
 _SENTENCE = re.compile(r"[“「]?[^。！？；!?;\n“「]+[。！？；!?;”」]*")  # an opening quote starts a sentence
 _NOT_TEXT = re.compile(r"[\s\W_]+")
@@ -298,192 +285,7 @@ def _self_repeating(core: str, n: int = 4) -> bool:
     return False
 
 
-# --- the whole shape ---------------------------------------------------------------------------
-@dataclass
-class GroundedAnswer:
-    """A grounded answer's final text and checked citations, its parts (`sections`, as the APIs return
-    them) and what the gate did (`usage`, merged into the answer's usage)."""
-
-    text: str
-    citations: list[Citation]
-    sections: dict
-    usage: dict
-
-
-def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Iterator[str], stats: DecodeStats,
-           *, context_law: str | None = None, cancel: Any = None) -> Iterator[str | GroundedAnswer]:
-    """The answer's text as it is final, then one GroundedAnswer. `chunks`: the model's reply as it
-    streams (not read when there are no sources), filling in `stats`; `cancel` is checked after the
-    model has stopped."""
-    from lawglm.answer.support import check_answer, outside_quotes
-    from lawglm.statutes.citations import verify
-
-    gate = SentenceGate(question, sources, corpus)
-    if sources:
-        yield CONCLUSION_HEAD
-        yield from gate.run(chunks)
-    check_cancel(cancel)
-    conclusion, origin = conclude(gate, question, sources)
-    cut = gate.cut_short(stats.finish_reason)
-    if cut:
-        conclusion += LENGTH_NOTE
-        yield LENGTH_NOTE
-    if sources and not gate.kept:
-        yield conclusion
-    steps, quoted = next_steps(question, sources, corpus)
-    basis = basis_articles(gate.basis_line, conclusion, sources, corpus)
-    shown = shown_basis(conclusion, basis, question)
-    text = compose(conclusion, shown, steps) if basis else NO_SOURCES
-    head = CONCLUSION_HEAD + conclusion
-    yield text[len(head):] if sources and text.startswith(head) else text
-    cites = outside_quotes(head, verify(head, corpus, context_law=context_law)) if sources else []
-    cites += system_citations(text, [*basis, *quoted], corpus, start=len(head))
-    text, cites = check_answer(text, [*sources, *quoted], corpus, citations=cites)
-    usage = {"shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
-             "dropped": [{"sentence": s, "reason": r} for s, r in gate.dropped],
-             "finish_reason": "length" if cut else "stop"}  # the gate stopping the model is a normal stop
-    sections = {"conclusion": conclusion, "conclusion_from": origin, "basis": [a.citation for a, _ in shown],
-                "next_steps": steps, "disclaimer": DISCLAIMER} if sources else {}
-    yield GroundedAnswer(text, cites, sections, usage)
-
-
-def conclude(gate: SentenceGate, question: str, sources: Sequence[Article]) -> tuple[str, str]:
-    """(the 结论, where it comes from: model | sources | fallback): the model's kept sentences, else the
-    source sentence closest to the question, quoted, else the honest fallback."""
-    if gate.kept:
-        return gate.conclusion, "model"
-    conclusion = quoted_conclusion(question, sources)
-    return conclusion, "sources" if conclusion.startswith(FROM_SOURCES) else "fallback"
-
-
-# --- the conclusion when the model's is dropped ----------------------------------------------------
 _COLON_STOP = re.compile(r"([：:])\s*[。.]")
-EXTRACT_FROM = 3  # sources (in retrieval order) a quoted conclusion may come from
-MIN_EXTRACT_OVERLAP = 2  # content bigrams the quoted sentence must share with the question
-
-
-def quoted_conclusion(question: str, sources: Sequence[Article]) -> str:
-    """When the model's conclusion is dropped: the sentence of the top sources that shares the most
-    content with the question, quoted verbatim with its citation (marked FROM_SOURCES: the system chose
-    it, the model did not write it); FALLBACK when no sentence is about what was asked."""
-    q = _grams(question)
-    best, best_score = None, 0.0
-    for rank, article in enumerate(sources[:EXTRACT_FROM]):
-        for sentence in sentences(article.text):
-            if ITEM.match(sentence.lstrip()) or announces(sentence):
-                continue  # a list item or a list's intro says nothing on its own
-            core = sentence.rstrip("；;，,")
-            shared = len(_grams(core) & q)
-            score = shared * (1.0 - 0.2 * rank)  # a tie goes to the better-ranked source
-            if shared >= MIN_EXTRACT_OVERLAP and len(norm(core)) >= 8 and score > best_score:
-                best, best_score = (article, core), score
-    if best is None:
-        return FALLBACK
-    article, core = best
-    return f"{FROM_SOURCES}{article.citation}规定：“{core}”" + (
-        "" if core.endswith(("。", "！", "？")) else "。"
-    )
-
-
-# --- 法律依据 and 下一步 --------------------------------------------------------------------------
-def basis_articles(basis_line: str, conclusion: str, sources: Sequence[Article], corpus) -> list[Article]:
-    """The sources the reply says it rests on (its 依据 line and the conclusion's citations), in the
-    order written, then the other sources in retrieval order."""
-    from lawglm.statutes.citations import verify
-
-    by_key = {(a.law, a.article_no, a.sub_no): a for a in sources}
-    named = []
-    for c in verify(conclusion + "\n" + basis_line, corpus):
-        a = c.article
-        key = (a.law, a.article_no, a.sub_no) if a is not None else None
-        if key in by_key and by_key[key] not in named:
-            named.append(by_key[key])
-    return named + [a for a in sources if a not in named]
-
-
-@lru_cache(maxsize=1)
-def _kinds() -> dict:
-    data = json.loads(NEXT_STEPS_FILE.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def dispute_kind(question: str, sources: Sequence[Article]) -> str | None:
-    """The kind of dispute (labor, family, …) by cue words in the question and the laws of the top
-    sources; None when nothing points anywhere (e.g. a question about how the NPC is elected)."""
-    best, best_score = None, 0
-    for name, kind in _kinds().items():
-        score = 2 * sum(cue in question for cue in kind["cues"])
-        score += sum(
-            a.law in kind["laws"]
-            or any(lo <= a.article_no <= hi for lo, hi in kind["articles"].get(a.law, []))
-            for a in sources[:3]
-        )
-        if score > best_score:
-            best, best_score = name, score
-    return best
-
-
-def quote(article: Article, paragraph: int, count: int) -> str:
-    """The first `count` sentences of one paragraph of an article, verbatim."""
-    from lawglm.answer.prompts import paragraphs
-
-    paras = paragraphs(article.text)
-    if paragraph >= len(paras):
-        return ""
-    return "".join(sentences(paras[paragraph])[:count])
-
-
-_PERSONAL = re.compile(
-    r"我|俺|本人|咱|自己|怎么办|怎么处理|如何处理|该怎么|怎样才能|怎么才能|如何维权|维权|起诉|告他|告她|"
-    r"报警|报案|索赔|赔偿|赔钱|要回|讨回|追回|退还|退钱|不给|不还|不退|被骗|被打|被辞退|被开除"
-)
-
-
-def asks_what_to_do(question: str) -> bool:
-    """A person's own matter (我…, …怎么办, 能要回来吗) rather than a question about the law
-    (犯罪中止是什么, 遗嘱无效的情形): only the first gets a 下一步 section."""
-    return _PERSONAL.search(question) is not None
-
-
-def next_steps(question: str, sources: Sequence[Article], corpus) -> tuple[list[str], list[Article]]:
-    """(lines of the 下一步 section, articles they quote); empty for a question about the law itself
-    (asks_what_to_do) or when the kind of dispute is unclear."""
-    kind = dispute_kind(question, sources) if asks_what_to_do(question) else None
-    if kind is None:
-        return [], []
-    spec = _kinds()[kind]
-    lines, quoted = list(spec["steps"]), []
-    shown = {a.key for a in sources}  # a limitation article already in 法律依据 is not quoted twice
-    for law, no, para, count in spec["quotes"]:
-        article = corpus.get(law, no) if corpus is not None else None
-        usable = article is not None and article.is_current and article.key not in shown
-        text = quote(article, para, count) if usable else ""
-        if text:
-            lines.append(f"期限：{article.citation}规定：“{text}”")
-            quoted.append(article)
-    return lines, quoted
-
-
-def shown_basis(conclusion: str, basis: Sequence[Article], question: str) -> list[tuple[Article, str]]:
-    """(article, verbatim excerpt) per 法律依据 line: a sentence the conclusion already quotes reads ……,
-    and an article with nothing left to show is not listed again (the conclusion cites it)."""
-    said = {norm(x) for x in sentences(conclusion) if len(norm(x)) >= MIN_REPEAT_CHARS}
-    out = []
-    for article in basis:
-        text = drop_repeats(excerpt(article.text, question, BASIS_CHARS), set(said), verbatim=True)
-        if len(norm(text)) >= MIN_REPEAT_CHARS:
-            out.append((article, text))
-    return out
-
-
-def compose(conclusion: str, shown: Sequence[tuple[Article, str]], steps: Sequence[str]) -> str:
-    """The whole answer text in the grounded shape (no sentence repeated); `shown` = shown_basis(…)."""
-    lines = [f"{i}. {a.citation}（{a.status}）：“{text}”" for i, (a, text) in enumerate(shown, 1)]
-    parts = [CONCLUSION_HEAD + (conclusion or FALLBACK), "", BASIS_HEAD, *lines]
-    if steps:
-        parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
-    parts += ["", DISCLAIMER]
-    return drop_repeats("\n".join(parts))
 
 
 def drop_repeats(text: str, seen: set[str] | None = None, verbatim: bool = False) -> str:
@@ -577,18 +379,3 @@ def conclusion_target(answer: str, sources: Sequence[Article], gold: Sequence[Ar
 
 
 # --- which citations the answer makes ------------------------------------------------------------
-def system_citations(text: str, articles: Sequence[Article], corpus, start: int = 0) -> list:
-    """Checked citations of the articles the system itself quotes (法律依据 items, 下一步 periods), at
-    their places in `text` after `start`, in order."""
-    from lawglm.records import Citation
-    from lawglm.statutes.citations import check
-
-    out, pos = [], start
-    for a in articles:
-        at = text.find(a.citation, pos)
-        if at < 0:
-            continue
-        out.append(check(Citation(a.citation, a.law, a.article_no, a.sub_no,
-                                  span=(at, at + len(a.citation))), corpus))
-        pos = at + len(a.citation)
-    return out
