@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from doubles import Recorded
+from doubles import Recorded, SearchSpy
 from live import run_cli
 
 from lawglm.answer.assistant import Assistant
@@ -157,20 +157,10 @@ def test_small_max_length_truncates_the_prompt_not_the_question(assistant):
 
 
 def test_draft_first_retrieves_with_the_draft(assistant, retriever):
-    seen = []
-
-    class Spy:  # records the queries the real retriever is asked
-        corpus = retriever.corpus
-
-        def search(self, query, k=5, **kw):
-            seen.append(query)
-            return retriever.search(query, k, **kw)
-
-        def is_relevant(self, query, threshold):
-            return retriever.is_relevant(query, threshold)
-
-    a = Assistant(Spy(), assistant.generator, assistant.settings)
+    spy = SearchSpy(retriever)  # records the queries the real retriever is asked
+    a = Assistant(spy, assistant.generator, assistant.settings)
     ans = a.ask("借钱不还怎么办？", draft_first=True, temperature=0)
+    seen = spy.queries
     assert ans.usage["draft_tokens"] > 0 and len(seen) == 1
     assert seen[0].startswith("借钱不还怎么办？\n") and len(seen[0]) > len("借钱不还怎么办？\n")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from doubles import Recorded
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,27 +54,13 @@ def test_422_names_the_field_the_caller_passed(client):
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "request"]
 
 
-class Recorded:
-    """A generator at the edge: replays one reply (lawglm.models.generation generators stream text)."""
-
-    def __init__(self, reply: dict):
-        self.reply = json.dumps(reply, ensure_ascii=False)
-
-    def stream(self, messages, **params):
-        yield self.reply
-
-
-class ModelAssistant:
-    def __init__(self, retrieval, generator):
-        self._retrieval, self.generator = retrieval, generator
-
-    def __getattr__(self, name):
-        return getattr(self._retrieval, name)
-
-
 def test_llm_extractor_setting(make_client, retrieval_assistant):
-    gen = Recorded({"party_b": {"name": "李明"}, "deposit": 999999, "use": "居住"})
-    c = make_client(ModelAssistant(retrieval_assistant, gen), contract_extractor="llm")
+    from lawglm.answer.assistant import Assistant
+
+    reply = {"party_b": {"name": "李明"}, "deposit": 999999, "use": "居住"}
+    gen = Recorded(json.dumps(reply, ensure_ascii=False))
+    c = make_client(Assistant(retrieval_assistant.retriever, gen, retrieval_assistant.settings),
+                    contract_extractor="llm")
     d = c.post("/v1/contracts/draft", json={"request": "房东王芳出租房屋给李明居住，月租金5000元。"}).json()
     assert d["fields"]["party_b"]["name"] == "李明" and d["fields"]["use"] == "居住"
     assert "deposit" not in d["fields"] and any(

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lawglm.answer.grounded import DECIDED_TOKENS, LENGTH_NOTE, dedupe_stream, drop_repeats
 from lawglm.answer.options import AskOptions, Limits, validate
@@ -20,6 +20,10 @@ from lawglm.records import Answer, Citation, Hit
 from lawglm.settings import Settings
 from lawglm.statutes.citations import check
 
+if TYPE_CHECKING:
+    from lawglm.models.generation import Generator
+    from lawglm.search.retrieval import SearchService
+
 RETRIEVAL_ONLY_HEADER = "以下是检索到的相关法条（仅供参考，不构成法律意见）："
 NO_HITS = "未检索到相关法条，请换一种说法或指定法律名称。"
 DRAFT_TOKENS = 96
@@ -29,8 +33,8 @@ DRAFT_TOKENS = 96
 class Assistant:
     """Retriever + generator (None = retrieval-only) + settings: what `lawglm ask` and the server use."""
 
-    retriever: Any
-    generator: Any
+    retriever: SearchService | None  # None while the index is still being built (the server waits)
+    generator: Generator | None  # None: retrieval-only answers
     settings: Settings  # defaults of every request option (top_k, top_p, temperature, max_new_tokens, ...)
     today: Callable[[], date] = field(
         default_factory=lambda: date.today, repr=False
@@ -55,11 +59,11 @@ class Assistant:
 
     @property
     def adapters(self) -> list[str]:
-        return list(getattr(self.generator, "adapters", []) or [])
+        return list(self.generator.adapters) if self.generator is not None else []
 
     @property
     def context_length(self) -> int:
-        return int(getattr(self.generator, "context_length", 0) or 0)
+        return self.generator.context_length if self.generator is not None else 0
 
     def models(self) -> list[dict]:
         """The backbone (or retrieval-only) and each loaded adapter."""
@@ -67,8 +71,8 @@ class Assistant:
             return [{"id": "retrieval-only", "kind": "retrieval", "context_length": 0}]
         out = [{"id": self.generator.name, "kind": f"backbone ({self.generator.kind})",
                 "context_length": self.context_length,
-                "default_adapter": getattr(self.generator, "default_adapter", None)}]
-        for info in getattr(self.generator, "adapter_infos", []):
+                "default_adapter": self.generator.default_adapter}]
+        for info in self.generator.adapter_infos:
             meta = info.get("meta", {})
             out.append({"id": info["name"], "kind": "adapter", "method": info["method"],
                         "base_model": meta.get("base_model"), "metrics": meta.get("metrics", {})})
@@ -79,16 +83,16 @@ class Assistant:
         """True when answers need the language model (not retrieval-only mode)."""
         return self.generator is not None
 
-    def swap_retriever(self, retriever: Any) -> None:
+    def swap_retriever(self, retriever: SearchService) -> None:
         """Serve a new retriever; requests already running keep the one they hold."""
         self.retriever = retriever
 
     # --- validation --------------------------------------------------------------------
     def limits(self) -> Limits:
         """What requests are checked against (no model call: the server checks before queueing)."""
+        tokenizer = self.generator.tokenizer if self.generator is not None else None
         return Limits(self.settings, self.context_length, tuple(self.adapters), self.generator is not None,
-                      self.retriever.corpus.require_law, getattr(self.generator, "tokenizer", None),
-                      levels=tuple(self.retriever.levels()) if hasattr(self.retriever, "levels") else None)
+                      self.retriever.corpus.require_law, tokenizer, levels=tuple(self.retriever.levels()))
 
     def prepare(self, opts: AskOptions, caps: Settings | None = None) -> AskOptions:
         """The options validated, with defaults; InvalidRequest names the bad field. `caps`: the
@@ -213,15 +217,15 @@ class Assistant:
         """The model's reply to `prompt` as it streams; a local backend's citations are constrained while
         decoding (CitationGuard), a remote backend's are checked afterwards."""
         sources = [h.article for h in prompt.sources]
-        guard = {}
-        if getattr(self.generator, "kind", "") == "local":
+        guard = None
+        if self.generator.kind == "local":
             from lawglm.answer.citation_guard import CitationGuard
 
-            guard["guard"] = CitationGuard(sources, self.retriever.corpus, query=opts.question)
+            guard = CitationGuard(sources, self.retriever.corpus, query=opts.question)
         return self.generator.stream(prompt.messages, max_new_tokens=max_new_tokens, top_p=opts.top_p,
                                      temperature=opts.temperature,
                                      repetition_penalty=self.settings.repetition_penalty,
-                                     adapter=opts.adapter, stats=stats, cancel=cancel, **guard)
+                                     adapter=opts.adapter, stats=stats, cancel=cancel, guard=guard)
 
     def _generate(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
@@ -298,12 +302,10 @@ def _with_status(answer: Answer, corpus: Any) -> Answer:
     return answer
 
 
-def _with_links(answer: Answer, retriever: Any, limit: int) -> Answer:
+def _with_links(answer: Answer, retriever: SearchService, limit: int) -> Answer:
     """Each cited and retrieved article with its cross-references (statutes.links): the interpretations and
-    regulations applying it, the articles it applies. Nothing for a retriever without an index."""
-    links = getattr(getattr(retriever, "index", None), "links", None)
-    if links is None:
-        return answer
+    regulations applying it, the articles it applies."""
+    links = retriever.links
     for c in answer.citations:
         if c.article is not None:
             c.links = links.to_dict(c.article, limit)

@@ -9,23 +9,43 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from lawglm.errors import ModelError
 from lawglm.models.adapters import NONE, AdapterSet
 from lawglm.models.backbone import context_length, load_backbone, quantize_int8_cpu, resolve_device
 from lawglm.models.decoding import DecodeStats, PrefixCache
 from lawglm.models.remote import RemoteGenerator
-from lawglm.settings import DEFAULT_MAX_NEW_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, PACKAGE_DIR, Settings
+from lawglm.settings import (
+    DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_P,
+    PACKAGE_DIR,
+    Settings,
+)
 
 
 # --- generators ----------------------------------------------------------------------
+@runtime_checkable
 class Generator(Protocol):
-    """What the answer pipeline streams from."""
+    """What the answer pipeline, the server and the tools stream from and ask about (LocalGenerator,
+    RemoteGenerator; a test double implements every member).
 
+    kind: local (decoded here: citations can be guarded while decoding, adapters swapped per request) or
+    remote (an OpenAI-compatible server: tools and tool_choice pass through); tokenizer: None when token
+    counts are estimates (count_tokens); adapter_infos: {name, method, meta} of each adapter loaded."""
+
+    kind: str
     name: str
     context_length: int
     tokenizer: Any
+    default_adapter: str | None
+
+    @property
+    def adapters(self) -> list[str]: ...
+    @property
+    def adapter_infos(self) -> list[dict]: ...
+    def count_tokens(self, prompt: str | list[dict]) -> int: ...
 
     def stream(
         self,
@@ -39,9 +59,15 @@ class Generator(Protocol):
         adapter: str | None = None,
         stats: DecodeStats | None = None,
         cancel: threading.Event | None = None,
-    ) -> Iterator[str]: ...
-
-    def count_tokens(self, prompt: str | list[dict]) -> int: ...
+        seed: int | None = None,
+        guard: Any = None,
+        tools: list | None = None,
+        tool_choice: Any = None,
+    ) -> Iterator[str]:
+        """Text chunks of the reply. `guard` (a CitationGuard) is for kind local only; `tools` /
+        `tool_choice` for kind remote only (a local model's tools ride in the messages,
+        models/tool_calls.native_messages); each kind refuses the other's with ModelError."""
+        ...
 
 
 class LocalGenerator:
@@ -114,11 +140,16 @@ class LocalGenerator:
         cancel: threading.Event | None = None,
         seed: int | None = None,
         guard: Any = None,
+        tools: list | None = None,
+        tool_choice: Any = None,
     ) -> Iterator[str]:
         """Text chunks of the reply. Stop iterating (or close the iterator / set `cancel`) to free the model.
         `guard` constrains citations (citation_guard.CitationGuard); the system prefix's KV cache is
-        reused."""
+        reused. Tools are not taken here: they ride in the messages (models/tool_calls.native_messages)."""
         import torch
+
+        if tools or tool_choice is not None:
+            raise ModelError("tools: a local model takes its tools in the messages (models/tool_calls)")
 
         from lawglm.models.chat_format import stop_strings
         from lawglm.models.decoding import SamplingParams, decode

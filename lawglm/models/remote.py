@@ -12,7 +12,11 @@ from typing import Any
 
 from lawglm.errors import ModelError
 from lawglm.models.decoding import DecodeStats
-from lawglm.settings import DEFAULT_MAX_NEW_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+from lawglm.settings import (
+    DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_P,
+)
 
 NONE = "none"
 
@@ -22,6 +26,7 @@ class RemoteGenerator:
 
     kind = "remote"
     tokenizer = None
+    default_adapter = None  # the server serves its own adapters: each request names one (or none)
 
     def __init__(self, base_url: str, *, model: str = "", api_key: str = "", context: int = 8192,
                  timeout: float = 120.0, client: Any = None):
@@ -36,6 +41,7 @@ class RemoteGenerator:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = client or httpx.Client(timeout=timeout, headers=headers)
         self.adapters: list[str] = []
+        self.adapter_infos: list[dict] = []
 
     def count_tokens(self, prompt: str | list[dict]) -> int:
         """An estimate (no tokenizer here): one token per character is conservative for Chinese."""
@@ -77,12 +83,17 @@ class RemoteGenerator:
         stats: DecodeStats | None = None,
         cancel: threading.Event | None = None,
         seed: int | None = None,
+        guard: Any = None,
         tools: list | None = None,
         tool_choice: Any = None,
     ) -> Iterator[str]:
         """Text deltas; with `tools`, the calls the server streams end up in stats.extra["tool_calls"]
-        ([{id, name, arguments}]) and stats.finish_reason is theirs (tool_calls)."""
+        ([{id, name, arguments}]) and stats.finish_reason is theirs (tool_calls). A remote reply cannot be
+        constrained while it is decoded: `guard` is refused (its citations are checked afterwards)."""
         import httpx
+
+        if guard is not None:
+            raise ModelError("guard: a remote backend cannot constrain decoding; check the reply instead")
 
         stats = stats if stats is not None else DecodeStats()
         body = self._payload(

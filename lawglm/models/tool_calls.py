@@ -22,9 +22,12 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lawglm.models.decoding import DecodeStats
+
+if TYPE_CHECKING:
+    from lawglm.models.generation import Generator
 
 CHATGLM3_TOOLS_PROMPT = (
     "Answer the following questions as best as you can. You have access to the following tools:"
@@ -81,15 +84,15 @@ def new_call_id() -> str:
 
 
 # --- which format a generator speaks -------------------------------------------------------------------
-def tool_format(generator: Any) -> str | None:
+def tool_format(generator: Generator | None) -> str | None:
     """chatglm3 | glm4 | remote for a generator that can call tools; None for one without a tool format."""
     from lawglm.models.chatglm_tokenizer import CHATGLM3_TEMPLATE, SEGMENT
 
     if generator is None:
         return None
-    if getattr(generator, "kind", "") == "remote":
+    if generator.kind == "remote":
         return "remote"
-    template = getattr(getattr(generator, "tokenizer", None), "chat_template", None) or ""
+    template = getattr(generator.tokenizer, "chat_template", None) or ""  # a tokenizer may have none
     if not isinstance(template, str) or "<|observation|>" not in template or "tools" not in template:
         return None  # no tool turn in the template (a ChatGLM conversion made before lawglm rendered tools)
     return "chatglm3" if template == CHATGLM3_TEMPLATE or SEGMENT in template else "glm4"
@@ -218,7 +221,7 @@ def tool_names(tools: Sequence[dict] | None) -> list[str]:
 
 
 # --- one turn --------------------------------------------------------------------------------------------
-def stream_turn(generator: Any, messages: Sequence[dict], tools: Sequence[dict] | None = None,
+def stream_turn(generator: Generator, messages: Sequence[dict], tools: Sequence[dict] | None = None,
                 tool_choice: Any = "auto", *, max_new_tokens: int, top_p: float, temperature: float,
                 repetition_penalty: float = 1.0, adapter: str | None = None,
                 cancel: threading.Event | None = None) -> Iterator[str | ToolTurn]:
@@ -228,7 +231,7 @@ def stream_turn(generator: Any, messages: Sequence[dict], tools: Sequence[dict] 
     fmt = tool_format(generator)
     if fmt is None:
         raise ToolFormatError(
-            f"tools: the model {getattr(generator, 'name', '')!r} has no tool-calling format "
+            f"tools: the model {generator.name!r} has no tool-calling format "
             "(tools work with ChatGLM3 / GLM-4 checkpoints and remote backends)"
         )
     offered = [] if tool_choice == "none" else list(tools or [])
@@ -271,8 +274,8 @@ def stream_turn(generator: Any, messages: Sequence[dict], tools: Sequence[dict] 
     yield turn
 
 
-def _remote_turn(generator: Any, messages: Sequence[dict], tools: Any, tool_choice: Any, stats: DecodeStats,
-                 kw: dict) -> Iterator[str | ToolTurn]:
+def _remote_turn(generator: Generator, messages: Sequence[dict], tools: Any, tool_choice: Any,
+                 stats: DecodeStats, kw: dict) -> Iterator[str | ToolTurn]:
     clean = [{k: v for k, v in m.items() if k != "raw"} for m in messages]
     parts = []
     for chunk in generator.stream(clean, tools=list(tools or []) or None,

@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from lawglm.settings import (
     get_settings,
 )
 from lawglm.statutes.corpus import DEPARTMENTS, Corpus, normalize_law_name
+from lawglm.statutes.links import Links
 
 MAX_K = MAX_SEARCH_K
 STATUS_ALIASES = {"repealed": (REPEALED,), "historical": (HISTORICAL,), "current": CURRENT_STATUSES}
@@ -199,6 +201,27 @@ def _law_cores(laws: list[str], min_chars: int) -> dict[str, str]:
     return cores
 
 
+@runtime_checkable
+class SearchService(Protocol):
+    """What the answer pipeline, the server and the tools ask of a retriever (`Retriever` is the
+    implementation; a test double implements every member)."""
+
+    index_dir: Path
+
+    @property
+    def corpus(self) -> Corpus: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def links(self) -> Links: ...
+    def levels(self) -> list[str]: ...
+    def search(self, query: str, k: int = 5, *, law: str | None = None, department: str | None = None,
+               status: str = "current", level: str | None = None) -> list[Hit]: ...
+    def relevance(self, query: str) -> float: ...
+    def is_relevant(self, query: str, threshold: float) -> bool: ...
+    def reload(self, force: bool = False) -> bool: ...
+
+
 class Retriever:
     """Search one index directory; `reload()` swaps to its new CURRENT version atomically."""
 
@@ -234,6 +257,11 @@ class Retriever:
     @property
     def version(self) -> str:
         return self._state.index.version
+
+    @property
+    def links(self) -> Links:
+        """The law <-> interpretation cross-references of the version being served."""
+        return self._state.index.links
 
     def reload(self, force: bool = False) -> bool:
         """Load the index's CURRENT version if it changed (or `force`), then swap; True when swapped."""

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,10 @@ from .errors import ApiError, error_body, field_error, to_api_error
 from .middleware import Metrics
 from .worker import GenerationWorker, Job, Queued  # noqa: F401  (Queued: what routes stream)
 
+if TYPE_CHECKING:
+    from lawglm.models.generation import Generator
+    from lawglm.search.retrieval import SearchService
+
 DISCONNECT_POLL_S = 0.5
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 CLIENT_CLOSED = 499  # nginx's "client closed request": counted apart from server errors in /metrics
@@ -37,8 +41,8 @@ log = logging.getLogger("lawglm.server")
 class AnswerService(Protocol):
     """What the server asks of the assistant (lawglm.answer.assistant.Assistant is the implementation)."""
 
-    retriever: Any
-    generator: Any
+    retriever: SearchService | None  # None while the index is being built
+    generator: Generator | None  # None: retrieval-only
     settings: Settings
 
     @property
@@ -54,7 +58,7 @@ class AnswerService(Protocol):
     def prepare(self, opts: AskOptions, caps: Settings | None = None) -> AskOptions: ...
     def stream(self, question: str | AskOptions, history: Any = None, *,
                cancel: threading.Event | None = None, **fields: Any) -> Iterator[str | Answer]: ...
-    def swap_retriever(self, retriever: Any) -> None: ...
+    def swap_retriever(self, retriever: SearchService) -> None: ...
 
 
 @dataclass

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +28,9 @@ from ..settings import Settings
 from . import core
 from .errors import ApiError, field_error, printable
 from .schemas import AdaptersOut, IndexStats, JobAccepted, JobOut, RebuildRequest, ReloadOut
+
+if TYPE_CHECKING:
+    from lawglm.search.retrieval import SearchService
 
 router = APIRouter(tags=["admin"])
 MAX_JOBS = 50
@@ -48,7 +51,7 @@ def require_admin(request: Request, st: core.State) -> None:
                        kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-def _load_retriever(settings: Settings, index_dir: Path) -> Any:
+def _load_retriever(settings: Settings, index_dir: Path) -> SearchService:
     from lawglm.search.retrieval import Retriever
 
     return Retriever.from_settings(settings, index_dir)
@@ -69,7 +72,8 @@ def served_index_dir(st: core.ServerState) -> Path:
     return Path(retriever.index_dir if retriever is not None else st.settings.index_dir)
 
 
-def reload_retriever(assistant: core.AnswerService, index_dir: Path, force: bool = False) -> tuple[Any, bool]:
+def reload_retriever(assistant: core.AnswerService, index_dir: Path,
+                     force: bool = False) -> tuple[SearchService, bool]:
     """Serve the index's CURRENT version: the retriever swaps its state atomically (searches already
     running finish on the old data); with no retriever yet, a new one is loaded and swapped in."""
     current = assistant.retriever

@@ -137,7 +137,7 @@ async def search_statutes(st: core.State, assistant: core.Service,
         raise field_error("q", f"too long: {len(q)} characters, the limit is {limit}", loc="query")
     retriever = assistant.retriever
     hits = await run_in_threadpool(retriever.search, q, k, law=law, status=status, level=level)
-    links, shown = retriever.index.links, assistant.settings.links_shown
+    links, shown = retriever.links, assistant.settings.links_shown
     return {"query": q, "hits": [{**h.to_dict(), "links": links.to_dict(h.article, shown)} for h in hits]}
 
 
@@ -159,7 +159,7 @@ async def get_statute(assistant: core.Service,
     found = corpus.lookup(law, article_no)
     detail = status_detail(found, corpus)
     out = {**found.to_dict(), "status": detail["label"], "status_detail": detail,
-           "links": assistant.retriever.index.links.to_dict(found, assistant.settings.links_shown)}
+           "links": assistant.retriever.links.to_dict(found, assistant.settings.links_shown)}
     if all_versions:
         out["versions"] = [a.to_dict() for a in corpus.versions(found.law, found.article_no, found.sub_no)]
     return out

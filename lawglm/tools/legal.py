@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lawglm.errors import LawGLMError
 from lawglm.records import Article, Citation
 from lawglm.settings import Settings
+
+if TYPE_CHECKING:
+    from lawglm.search.retrieval import SearchService
 
 MAX_TOP_K = 20
 MAX_LIST = 200
@@ -158,7 +161,7 @@ def _int(args: dict, name: str, default: int, low: int, high: int) -> int:
 class LegalTools:
     """The legal tools over one index (a Retriever) and the caller's settings."""
 
-    def __init__(self, retriever: Any, settings: Settings):
+    def __init__(self, retriever: SearchService, settings: Settings):
         self.retriever = retriever
         self.settings = settings
         self._run: dict[str, Callable[[dict], Any]] = {
@@ -223,9 +226,8 @@ class LegalTools:
         law = _text(args, "law", limit=200)
         a = self.corpus.lookup(law, _article_no(args.get("article_no")))
         out = self._article(a)
-        links = getattr(getattr(self.retriever, "index", None), "links", None)
-        if links is not None:  # the interpretations / regulations applying it, the articles it applies
-            out["links"] = links.to_dict(a, self.settings.links_shown)
+        # the interpretations / regulations applying it, the articles it applies
+        out["links"] = self.retriever.links.to_dict(a, self.settings.links_shown)
         return out
 
     def list_laws(self, args: dict) -> list[dict]:
