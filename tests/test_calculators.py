@@ -129,3 +129,19 @@ def test_yes_no_only_where_it_follows_from_what_was_computed(corpus):
     assert "已于2026年9月30日届满" in d.conclusion
     q = "试用期公司就能这么随便辞人吗？干了4个月，月薪8000"   # about the employer's act: no verdict
     assert not decide_answer(q, [], corpus, date(2026, 12, 7)).conclusion.startswith("可以")
+
+
+def test_injury_and_death_amounts(corpus):
+    from lawglm.answer.calculators import death_compensation, funeral_costs, injury_lump_sum, work_death_benefit
+
+    assert injury_lump_sum(9, 6000).amount == 54000                       # nine months of 本人工资
+    assert injury_lump_sum(9, 30000, area_average=7000).amount == 9 * 21000  # capped at 300% of the average
+    assert injury_lump_sum(7, 3000, area_average=7000).amount == 13 * 4200   # raised to 60%
+    assert work_death_benefit(54000).amount == 1080000
+    assert death_compensation(45, 50000).amount == 1000000                # twenty years
+    assert death_compensation(68, 50000).amount == 600000                 # 20 - (68 - 60) = 12 years
+    assert death_compensation(80, 50000).amount == 250000                 # five years from 75
+    assert funeral_costs(8000).amount == 48000
+    if corpus.resolve_law("工伤保险条例"):  # the regulation is in the default corpus: the rule's words check out
+        assert render(injury_lump_sum(9, 6000), corpus) is not None
+        assert render(injury_lump_sum(11 - 2, 6000), corpus)[1][0].article_no == 37

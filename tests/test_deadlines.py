@@ -48,9 +48,12 @@ def test_period_lengths_come_from_the_corpus_words(corpus):
 
 
 def test_dates_in_a_question():
-    text = "我2024年3月5日入职，2025-01-31被辞退，12月3日收到通知"
+    text = "我2024年3月5日入职，2025-01-31被辞退，3月3日收到通知"
     found = dates_in(text, today=date(2025, 11, 1))
-    assert [m.day for m in found] == [date(2024, 3, 5), date(2025, 1, 31), date(2024, 12, 3)]
+    assert [m.day for m in found] == [date(2024, 3, 5), date(2025, 1, 31), date(2025, 3, 3)]
+    # without a year: a date shortly ahead is this year's (准备12月10日交辞职信), one far ahead last year's
+    assert dates_in("准备12月10日交辞职信", today=date(2025, 12, 7))[0].day == date(2025, 12, 10)
+    assert dates_in("5月3日被罚", today=date(2025, 1, 10))[0].day == date(2024, 5, 3)
     assert [m.year_given for m in found] == [True, True, False]
     assert dates_in("2月30日被罚", today=date(2025, 5, 1)) == []   # no such day
     assert dates_in("3月5日被罚") == []                              # no year and no reference day

@@ -239,7 +239,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
         if article is None:
             out.lines.append(step["text"])
             continue
-        out.lines.append(f"{step['text']}（{article.citation}：“{fragment(article.text, step['text'])}”）")
+        body = step["text"].removesuffix("。")
+        out.lines.append(f"{body}（{article.citation}：“{fragment(article.text, step['text'])}”）。")
         out.quoted.append(article)
     table = periods()
     names = list(spec["periods"])

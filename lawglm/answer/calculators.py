@@ -37,6 +37,8 @@ LABOR = "中华人民共和国劳动法"
 CIVIL = "中华人民共和国民法典"
 CONSUMER = "中华人民共和国消费者权益保护法"
 FOOD = "中华人民共和国食品安全法"
+WORK_INJURY = "工伤保险条例"
+PERSONAL_INJURY = "最高人民法院关于审理人身损害赔偿案件适用法律若干问题的解释"
 MAX_CAPPED_YEARS = 12  # 劳动合同法第四十七条第二款: 年限最高不超过十二年
 MAX_DOUBLE_WAGE_MONTHS = 11  # 第八十二条第一款 "超过一个月不满一年": months 2..12
 
@@ -285,6 +287,62 @@ def food_damages(price: float) -> Calculation:
     )
 
 
+# --- injury and death ----------------------------------------------------------------------------
+# 伤残等级 -> (工伤保险条例 article, months of 本人工资); checked against the corpus words before shown
+INJURY_GRADES = {1: (35, 27), 2: (35, 25), 3: (35, 23), 4: (35, 21), 5: (36, 18), 6: (36, 16), 7: (37, 13),
+                 8: (37, 11), 9: (37, 9), 10: (37, 7)}
+
+
+def injury_lump_sum(grade: int, own_wage: float, area_average: float | None = None) -> Calculation:
+    """一次性伤残补助金 (工伤保险条例第三十五—三十七条第一款第（一）项: months of 本人工资 by grade);
+    本人工资 is kept between 60% and 300% of the area's average wage when the person gives it
+    (第六十四条第二款)."""
+    from lawglm.numerals import int_to_cn
+
+    article, months = INJURY_GRADES[grade]
+    base, steps = own_wage, []
+    if area_average is not None:
+        base = min(max(own_wage, 0.6 * area_average), 3 * area_average)
+        steps.append(Step(f"本人工资{money(own_wage)}，按统筹地区职工月平均工资{money(area_average)}的60%至300%"
+                          f"计，为{money(base)}。", Ref(WORK_INJURY, 64, 2, "300%")))
+    amount = round(months * base, 2)
+    rule = f"{int_to_cn(grade)}级伤残为{months}个月的本人工资"
+    steps.append(Step(f"{rule}：{months} × {money(base)} = {money(amount)}。",
+                      Ref(WORK_INJURY, article, 1, rule, 1)))
+    return Calculation("injury_lump_sum", "一次性伤残补助金", amount, steps,
+                       deciding=Ref(WORK_INJURY, article, 1, f"{int_to_cn(grade)}级伤残为{months}个月", 1))
+
+
+def work_death_benefit(national_income: float) -> Calculation:
+    """一次性工亡补助金: 20 times the national urban per-capita disposable income (工伤保险条例第三十九条)."""
+    amount = round(20 * national_income, 2)
+    rule = Ref(WORK_INJURY, 39, 1, "20倍", 3)
+    steps = [Step(f"上一年度全国城镇居民人均可支配收入的20倍：20 × {money(national_income)} = "
+                  f"{money(amount)}。", rule)]
+    return Calculation("work_death", "一次性工亡补助金", amount, steps, deciding=rule)
+
+
+def death_compensation(age: int, income: float) -> Calculation:
+    """死亡赔偿金 (人身损害赔偿解释第十五条): twenty years of the per-capita disposable income, a year
+    less for each year of age over sixty, five years from seventy-five."""
+    years = 20 if age < 60 else 5 if age >= 75 else 20 - (age - 60)
+    amount = round(years * income, 2)
+    why = "按二十年计算" if age < 60 else "七十五周岁以上按五年计算" if age >= 75 else \
+        f"六十周岁以上每增加一岁减少一年：20 − ({age} − 60) = {years}年"
+    steps = [Step(f"{age}岁，{why}；{years} × {money(income)} = {money(amount)}。",
+                  Ref(PERSONAL_INJURY, 15, 1, "按二十年计算"))]
+    return Calculation("death_compensation", "死亡赔偿金", amount, steps,
+                       deciding=Ref(PERSONAL_INJURY, 15, 1, "按二十年计算"))
+
+
+def funeral_costs(monthly_average: float) -> Calculation:
+    """丧葬费 (人身损害赔偿解释第十四条): six months of the average monthly wage."""
+    amount = round(6 * monthly_average, 2)
+    steps = [Step(f"以六个月总额计算：6 × {money(monthly_average)} = {money(amount)}。",
+                  Ref(PERSONAL_INJURY, 14, 1, "六个月总额"))]
+    return Calculation("funeral", "丧葬费", amount, steps, deciding=Ref(PERSONAL_INJURY, 14, 1, "六个月总额"))
+
+
 # --- reading the facts from a question ------------------------------------------------------------
 _NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 _MONEY = re.compile(_NUM + r"\s*(万|千)?\s*(\d)?\s*(?:元|块|块钱)?")
@@ -394,6 +452,8 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
     out: list[Calculation] = []
     if area in ("labor_dismissal", "wages"):
         out += _labor(question, today)
+    if area in ("work_injury", "traffic", "other"):
+        out += _injury(question)
     if area in ("tenancy", "consumer", "online_shopping", "loans", "other") and re.search(r"定金", question):
         paid = amount_before(question, r"定金", 6) or amount_after(question, r"定金", 6, unit=True)
         total = amount_after(question, r"租金总共|总共|总价|总价款|合同金额|房款|货款|价款|租金", 8)
@@ -461,6 +521,30 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
         paid = amount_after(question, r"试用期(?:只发|发|工资|月薪)", 6)
         if agreed:
             out.append(probation_floor(agreed, paid))
+    return out
+
+
+def _injury(question: str) -> list[Calculation]:
+    out: list[Calculation] = []
+    grade = re.search(r"([一二三四五六七八九十]|10|[1-9])\s*级伤残", question)
+    own = amount_after(question, r"平均月缴费工资|月缴费工资|本人工资", 6)
+    if grade and own:
+        n = int(grade.group(1)) if grade.group(1).isdigit() else cn_to_int(grade.group(1))
+        if n in INJURY_GRADES:
+            avg = amount_after(question, r"统筹地区职工月平均工资|职工月平均工资", 6)
+            out.append(injury_lump_sum(n, own, avg))
+    if re.search(r"工亡|因工死亡", question):
+        income = amount_after(question, r"全国城镇居民人均可支配收入", 8)
+        if income:
+            out.append(work_death_benefit(income))
+    if re.search(r"死亡|去世|身亡|撞死|走了", question) and not re.search(r"工亡|因工", question):
+        age = re.search(r"(\d{1,3})\s*岁", question)
+        income = amount_after(question, r"城镇居民人均可支配收入|人均可支配收入", 8)
+        if age and income and re.search(r"死亡赔偿金", question):
+            out.append(death_compensation(int(age.group(1)), income))
+        avg = amount_after(question, r"职工月平均工资", 6)
+        if avg and re.search(r"丧葬", question):
+            out.append(funeral_costs(avg))
     return out
 
 

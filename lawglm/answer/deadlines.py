@@ -114,6 +114,8 @@ _MONTH_DAY = re.compile(
     r"(?<![\d/.-])(?<!\d年)(?P<rel>今年|去年|前年)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
 )
 _RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
+# a date without a year this far ahead is this year's (准备12月10日交辞职信, 12月31日到期)
+NEAR_FUTURE_DAYS = 92
 _CN_FULL = re.compile(r"(?P<y>二[〇零○0][一二三四五六七八九〇零○0]{2})年(?P<m>[一二三四五六七八九十]{1,3})月"
                       r"(?P<d>[一二三四五六七八九十]{1,3})[日号]")
 _CN_DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
@@ -130,7 +132,8 @@ class Mention:
 
 def dates_in(text: str, today: date | None = None) -> list[Mention]:
     """Dates written in the text, in order. A date without a year (3月5日) is read in the reference day's
-    year, or the year before when that would be after the reference day; without `today` it is skipped."""
+    year, or the year before when that would be more than NEAR_FUTURE_DAYS after the reference day; without
+    `today` it is skipped."""
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
     for m in _FULL.finditer(text):
@@ -154,7 +157,7 @@ def dates_in(text: str, today: date | None = None) -> list[Mention]:
             rel = m.group("rel")
             year = today.year - _RELATIVE_YEAR.get(rel or "今年", 0)
             day = _safe_date(year, int(m.group("m")), int(m.group("d")))
-            if rel is None and day is not None and day > today:
+            if rel is None and day is not None and (day - today).days > NEAR_FUTURE_DAYS:
                 day = _safe_date(today.year - 1, int(m.group("m")), int(m.group("d")))
             if day is not None:
                 found.append(Mention(day, m.span(), rel is not None))
