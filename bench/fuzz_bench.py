@@ -33,10 +33,11 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 TOKEN = "fuzz-bench-token"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/live.py: free_port
 
 
 def start_server(index_dir: Path, llm: str, home: Path) -> tuple[subprocess.Popen, str]:
-    from lawglm.server.live import free_port
+    from live import free_port
 
     port = free_port()
     env = {**os.environ, "LAWGLM_ADMIN_TOKEN": TOKEN, "LAWGLM_HOME": str(home),
@@ -159,7 +160,8 @@ def report(s: dict, poller: HealthPoller, took: float, args) -> None:
     five = sum(n for st, n in s["status"].items() if st >= 500)
     print(f"\nschemathesis {schemathesis.__version__ if hasattr(schemathesis, '__version__') else ''} over "
           f"/openapi.json, --llm {args.llm}, {len(s['by_op'])} operations, requests one at a time, "
-          f"{os.cpu_count()} CPUs (shared), {took:.0f} s")
+          f"{os.cpu_count()} CPUs (shared), {took:.0f} s, load average at the end "
+          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"requests: {s['n']}   5xx (incl. dropped connections): {five}")
     print("statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(s["status"].items())))
     print(f"largest response: {s['bytes']} bytes; slowest request: {max(s['wall']):.3f} s "
