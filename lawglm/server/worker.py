@@ -119,7 +119,7 @@ class GenerationWorker:
     """A bounded queue in front of `threads` worker threads (1 = one generation at a time).
 
     Admission is bounded twice: at most `queue_size` jobs wait, and a job is admitted only when it would
-    start within `max_wait_s` by the estimate (jobs ahead x the mean of the last answer times measured here,
+    start within `max_wait_s` by the estimate (jobs ahead x the 90th percentile of the last answer times measured,
     `prior_s` until one is measured); 0 = no wait bound."""
 
     def __init__(self, queue_size: int, threads: int = 1, *, max_wait_s: float = 0.0, prior_s: float = 10.0,
@@ -136,9 +136,11 @@ class GenerationWorker:
         self.rejected_total = 0
 
     def estimate(self) -> float:
-        """Seconds one answer takes: the mean of the last measured ones (the prior until there are any)."""
+        """Seconds one answer takes: the 90th percentile of the last measured ones (a long answer is common
+        enough that the mean would admit answers that then wait past the bound); the prior until measured."""
         with self._lock:
-            return sum(self._durations) / len(self._durations) if self._durations else self.prior_s
+            times = sorted(self._durations)
+        return times[round(0.9 * (len(times) - 1))] if times else self.prior_s
 
     def wait_for(self, ahead: int) -> float:
         """Estimated seconds before a job with `ahead` jobs before it (running ones included) starts."""
