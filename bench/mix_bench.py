@@ -4,8 +4,8 @@ contract draft and citation verify (issue 28's probe), traffic only to 127.0.0.1
     python3 bench/mix_bench.py --index-dir index [--clients 50] [--seconds 90] [--max-requests 20000]
 
 The server is a `lawglm serve` subprocess (default backbone + adapter unless --llm none) on a free loopback
-port. Client i always sends the same kind of request (i mod 5), one at a time, until the time or the request
-budget is spent (requests still in flight then are awaited, up to the server's answer deadline). Prints, per
+port. Client i always sends the same kind of request (i mod 5), one at a time (after a 503 it waits the
+Retry-After, as a client should; --no-retry-wait retries at once), until the time or the request budget is spent (requests still in flight then are awaited, up to the server's answer deadline). Prints, per
 endpoint: count, statuses, p50 / p95 latency; 5xx other than 503 and 503s without Retry-After; for streamed asks
 the time to the first event, to `event: queued` and to the first token (when generation started); the server's
 RSS before and after; the load average of the machine.
@@ -79,7 +79,7 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-async def run(url: str, clients: int, seconds: float, max_requests: int) -> list[dict]:
+async def run(url: str, clients: int, seconds: float, max_requests: int, honor_retry: bool = True) -> list[dict]:
     results: list[dict] = []
     budget = iter(range(max_requests))
     stop_at = time.perf_counter() + seconds
@@ -91,9 +91,13 @@ async def run(url: str, clients: int, seconds: float, max_requests: int) -> list
                 if time.perf_counter() > stop_at:
                     return
                 try:
-                    results.append(await one(client, kind, i))
+                    res = await one(client, kind, i)
                 except httpx.HTTPError as exc:
                     results.append({"kind": kind, "status": type(exc).__name__, "latency": float("nan")})
+                    continue
+                results.append(res)
+                if honor_retry and res["status"] == 503 and res.get("retry_after", "").isdigit():
+                    await asyncio.sleep(min(float(res["retry_after"]), max(0.0, stop_at - time.perf_counter())))
         await asyncio.gather(*(worker(w) for w in range(clients)))
     return results
 
@@ -132,7 +136,8 @@ def report(results: list[dict], args, rss: tuple[int, int], load: tuple, took: f
     by = defaultdict(list)
     for r in results:
         by[r["kind"]].append(r)
-    print(f"\n{args.clients} clients x {took:.0f} s against lawglm serve --llm {args.llm} on 127.0.0.1, "
+    print(f"\n{args.clients} clients x {took:.0f} s against lawglm serve --llm {args.llm} on 127.0.0.1 "
+          f"({'503s retried at once' if args.no_retry_wait else '503s retried after Retry-After'}), "
           f"{os.cpu_count()} CPUs (shared with the clients and other jobs); load average before "
           f"{' / '.join(f'{x:.1f}' for x in load[0])}, after {' / '.join(f'{x:.1f}' for x in load[1])}")
     print(f"{'endpoint':<8} {'n':>6} {'p50 s':>8} {'p95 s':>8}  statuses")
@@ -171,6 +176,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=90)
     ap.add_argument("--max-requests", type=int, default=20_000)
+    ap.add_argument("--no-retry-wait", action="store_true", help="retry a 503 at once instead of after its "
+                                                                   "Retry-After")
     ap.add_argument("--json", default=None, help="also write every request's record here")
     args = ap.parse_args()
     proc, url = start_server(args)
@@ -179,7 +186,7 @@ def main() -> None:
         warm(url)
         before, load0 = server.memory_info().rss, os.getloadavg()
         t = time.perf_counter()
-        results = asyncio.run(run(url, args.clients, args.seconds, args.max_requests))
+        results = asyncio.run(run(url, args.clients, args.seconds, args.max_requests, not args.no_retry_wait))
         took = time.perf_counter() - t
         after, load1 = server.memory_info().rss, os.getloadavg()
         metrics = httpx.get(url + "/metrics", timeout=30).text

@@ -142,3 +142,22 @@ def test_an_answer_past_its_deadline_ends_with_a_clear_message(make_client, mode
         _wait_until(lambda: worker.depth == 1)  # the expired answers left the queue
     finally:
         gate.set()
+
+
+def test_the_wait_counts_what_the_running_answer_has_left():
+    """Retry-After is the time until the wait falls to the bound: the running answer's elapsed time counts."""
+    from lawglm.server.worker import GenerationWorker
+
+    worker = GenerationWorker(queue_size=4, max_wait_s=5.0, prior_s=10.0)
+    worker.start()
+    gate = threading.Event()
+    try:
+        _submit(worker, _blocked(gate))
+        _wait_until(lambda: worker.running == 1)
+        first = worker.wait_for(1)
+        time.sleep(1.0)
+        assert 9.0 <= first <= 10.0 and first - worker.wait_for(1) >= 0.9
+        assert abs(worker.wait_for(2) - worker.wait_for(1) - 10.0) < 0.01
+    finally:
+        gate.set()
+        worker.stop()

@@ -132,6 +132,7 @@ class GenerationWorker:
         self._active = 0
         self._lock = threading.Lock()
         self._durations: collections.deque[float] = collections.deque(maxlen=window)
+        self._running_since: dict[int, float] = {}  # id(job) -> when it started
         self.cancelled_total = 0
         self.rejected_total = 0
 
@@ -143,8 +144,16 @@ class GenerationWorker:
         return times[round(0.9 * (len(times) - 1))] if times else self.prior_s
 
     def wait_for(self, ahead: int) -> float:
-        """Estimated seconds before a job with `ahead` jobs before it (running ones included) starts."""
-        return 0.0 if ahead < self._n else ahead / self._n * self.estimate()
+        """Estimated seconds before a job with `ahead` jobs before it (running ones included) starts: what the
+        running jobs have left of the estimate (the earliest to finish frees a thread), then the estimate for
+        each further job per thread."""
+        if ahead < self._n:
+            return 0.0
+        est, now = self.estimate(), time.monotonic()
+        with self._lock:
+            left = sorted(max(0.0, est - (now - t)) for t in self._running_since.values())
+        first = left[0] if len(left) >= self._n else 0.0
+        return first + (ahead - self._n) / self._n * est
 
     def position(self, job: Job) -> Queued | None:
         """Where a waiting job stands; None once it runs (or left)."""
@@ -221,10 +230,11 @@ class GenerationWorker:
             job = self._queue.get()
             if job is None:
                 return
+            t0 = time.monotonic()
             with self._lock:
                 self._active += 1
+                self._running_since[id(job)] = t0
             job.started.set()
-            t0 = time.monotonic()
             try:
                 job.execute()
                 took = time.monotonic() - t0
@@ -239,3 +249,4 @@ class GenerationWorker:
             finally:
                 with self._lock:
                     self._active -= 1
+                    self._running_since.pop(id(job), None)
