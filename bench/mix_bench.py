@@ -5,8 +5,10 @@ contract draft and citation verify (issue 28's probe), traffic only to 127.0.0.1
 
 The server is a `lawglm serve` subprocess (default backbone + adapter unless --llm none) on a free loopback
 port. Client i always sends the same kind of request (i mod 5), one at a time (after a 503 it waits the
-Retry-After, as a client should; --no-retry-wait retries at once), until the time or the request budget is spent (requests still in flight then are awaited, up to the server's answer deadline). Prints, per
-endpoint: count, statuses, p50 / p95 latency; 5xx other than 503 and 503s without Retry-After; for streamed asks
+Retry-After, as a client should; --no-retry-wait retries at once), until the time or the request budget is
+spent (requests still in flight then are awaited, up to the server's answer deadline). Prints, per
+endpoint: count, statuses, p50 / p95 latency; 5xx other than 503 and 503s without Retry-After; for streamed
+asks
 the time to the first event, to `event: queued` and to the first token (when generation started); the server's
 RSS before and after; the load average of the machine.
 """
@@ -33,7 +35,10 @@ QUESTIONS = ["邻居家阳台上的花盆掉下来砸伤了人，谁承担责任
              "网购商品七天无理由退货有哪些例外？", "公司拖欠我三个月工资，我该怎么办？"]
 DRAFTS = ["帮我起草一份借款合同，出借人张三，借款人李四，借款金额五万元，期限一年，年利率百分之六。",
           "帮我起草一份房屋租赁合同，出租人王五，承租人赵六，月租金三千元，租期两年。"]
-VERIFY = ["《民法典》第一千二百五十四条规定：禁止从建筑物中抛掷物品。", "依据《劳动合同法》第八十二条，应当支付二倍工资。"]
+VERIFY = [
+    "《民法典》第一千二百五十四条规定：禁止从建筑物中抛掷物品。",
+    "依据《劳动合同法》第八十二条，应当支付二倍工资。",
+]
 KINDS = ("search", "ask", "stream", "draft", "verify")
 
 
@@ -79,7 +84,9 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-async def run(url: str, clients: int, seconds: float, max_requests: int, honor_retry: bool = True) -> list[dict]:
+async def run(
+    url: str, clients: int, seconds: float, max_requests: int, honor_retry: bool = True
+) -> list[dict]:
     results: list[dict] = []
     budget = iter(range(max_requests))
     stop_at = time.perf_counter() + seconds
@@ -97,7 +104,10 @@ async def run(url: str, clients: int, seconds: float, max_requests: int, honor_r
                     continue
                 results.append(res)
                 if honor_retry and res["status"] == 503 and res.get("retry_after", "").isdigit():
-                    await asyncio.sleep(min(float(res["retry_after"]), max(0.0, stop_at - time.perf_counter())))
+                    await asyncio.sleep(
+                        min(float(res["retry_after"]), max(0.0, stop_at - time.perf_counter()))
+                    )
+
         await asyncio.gather(*(worker(w) for w in range(clients)))
     return results
 
@@ -162,11 +172,18 @@ def report(results: list[dict], args, rss: tuple[int, int], load: tuple, took: f
           f"{pct(starts, 95):.1f} s, max {max(starts, default=float('nan')):.1f} s; ended: "
           + ", ".join(f"{k}: {v}" for k, v in Counter(r.get("end", "none") for r in streams).items()))
     asks = [r["latency"] for r in by.get("ask", []) if r["status"] == 200]
-    print(f"admitted plain asks' whole answer: p50 {pct(asks, 50):.1f} s, max {max(asks, default=float('nan')):.1f} s")
+    print(
+        f"admitted plain asks' whole answer: p50 {pct(asks, 50):.1f} s, max "
+        f"{max(asks, default=float('nan')):.1f} s"
+    )
     retry = Counter(r.get("retry_after") for r in results if r["status"] == 503)
-    print("Retry-After values of the 503s: " + ", ".join(f"{k}: {v}" for k, v in sorted(retry.items(), key=str)))
+    print(
+        "Retry-After values of the 503s: " + ", ".join(f"{k}: {v}" for k, v in sorted(retry.items(), key=str))
+    )
     est = [ln for ln in metrics.splitlines() if ln.startswith("lawglm_answer_seconds_estimate ")]
-    print(f"server RSS before {rss[0] / 2**20:.0f} MiB, after {rss[1] / 2**20:.0f} MiB; {est[0] if est else ''}")
+    print(
+        f"server RSS before {rss[0] / 2**20:.0f} MiB, after {rss[1] / 2**20:.0f} MiB; {est[0] if est else ''}"
+    )
 
 
 def main() -> None:

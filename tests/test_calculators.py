@@ -88,6 +88,11 @@ def test_facts_read_from_questions():
     assert service("我做了15年的老员工了") == (15, 0)
     assert service("干了九年零四个月") == (9, 4)
     assert service("签了3年合同，入职8个月") == (0, 8)
+    # N年半 is N years and six months, which the half-year rule of 第四十七条 counts as another year
+    assert service("我在公司干了三年半，月薪八千") == (3, 6)
+    assert service("干了一年半就被辞退了") == (1, 6)
+    assert service("才干了半年") == (0, 6)
+    assert severance(*service("我在公司干了三年半"), 8000).amount == 32000
     q = "在公司干了5年2个月，月薪1.5万，公司无故把我辞退了，能要多少赔偿？"
     calcs = calculate(q, "labor_dismissal")
     assert [(c.kind, c.amount, c.headline) for c in calcs] == [("wrongful_dismissal", 165000, True),
@@ -132,7 +137,12 @@ def test_yes_no_only_where_it_follows_from_what_was_computed(corpus):
 
 
 def test_injury_and_death_amounts(corpus):
-    from lawglm.answer.calculators import death_compensation, funeral_costs, injury_lump_sum, work_death_benefit
+    from lawglm.answer.calculators import (
+        death_compensation,
+        funeral_costs,
+        injury_lump_sum,
+        work_death_benefit,
+    )
 
     assert injury_lump_sum(9, 6000).amount == 54000                       # nine months of 本人工资
     assert injury_lump_sum(9, 30000, area_average=7000).amount == 9 * 21000  # capped at 300% of the average
@@ -142,6 +152,8 @@ def test_injury_and_death_amounts(corpus):
     assert death_compensation(68, 50000).amount == 600000                 # 20 - (68 - 60) = 12 years
     assert death_compensation(80, 50000).amount == 250000                 # five years from 75
     assert funeral_costs(8000).amount == 48000
-    if corpus.resolve_law("工伤保险条例"):  # the regulation is in the default corpus: the rule's words check out
+    if corpus.resolve_law(
+        "工伤保险条例"
+    ):  # the regulation is in the default corpus: the rule's words check out
         assert render(injury_lump_sum(9, 6000), corpus) is not None
         assert render(injury_lump_sum(11 - 2, 6000), corpus)[1][0].article_no == 37

@@ -393,8 +393,8 @@ def amount_before(question: str, keys: str, span: int = 8) -> float | None:
 
 
 _SERVICE = re.compile(r"(?:干了|做了|工作了|上班|干|做|工龄|入职|在这干满|干满|满)?\s*" + _NUM +
-                      r"\s*年\s*(?:零|又)?\s*(?:" + _NUM + r"\s*个\s*月)?")
-_ONLY_MONTHS = re.compile(r"(?:干了|做了|工作了|入职|上了|干)\s*" + _NUM + r"\s*个\s*月")
+                      r"\s*年\s*(?:(半)|(?:零|又)?\s*(?:" + _NUM + r"\s*个\s*月)?)")
+_ONLY_MONTHS = re.compile(r"(?:干了|做了|工作了|入职|上了|干)\s*(?:" + _NUM + r"\s*个\s*月|(半)\s*年)")
 
 
 def service(question: str) -> tuple[int, int] | None:
@@ -414,7 +414,8 @@ def service(question: str) -> tuple[int, int] | None:
             continue  # a date (2025年3月1日), not years of service
         try:
             years = int(_num(m.group(1)))
-            months = int(_num(m.group(2))) if m.group(2) else 0
+            # 三年半: 3 years and 6 months
+            months = 6 if m.group(2) else int(_num(m.group(3))) if m.group(3) else 0
         except ValueError:
             continue
         if years > 60:
@@ -423,7 +424,7 @@ def service(question: str) -> tuple[int, int] | None:
     m = _ONLY_MONTHS.search(question)
     if m:
         try:
-            return 0, int(_num(m.group(1)))
+            return 0, 6 if m.group(2) else int(_num(m.group(1)))
         except ValueError:
             return None
     return None
