@@ -1,12 +1,12 @@
-"""Plain records that flow through the pipeline (Article, Hit, Citation, Answer), the one JSONL reader and
-the one content hash of articles."""
+"""Plain records that flow through the pipeline (Article, Hit, Citation, Answer with its Usage and
+Sections), the one JSONL reader and the one content hash of articles."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .numerals import article_label
@@ -137,22 +137,77 @@ class Citation:
 
 
 @dataclass
+class Usage:
+    """What an answer cost and how it was made (Answer.usage). The JSON holds the fields that apply to the
+    way the answer was made (None: left out), in this order."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    seconds: float = 0.0
+    first_token_s: float | None = None  # model answers: time to the first token
+    tokens_per_s: float | None = None
+    truncated: bool | None = None  # whether the prompt budget dropped history or articles
+    truncation: dict | None = None  # model answers: what it dropped (prompts.Prompt.truncated)
+    mode: str | None = None  # answers without the model's shapes: retrieval-only, small-talk, agent, ...
+    finish_reason: str = "stop"  # stop | length (the token limit cut the reply) | cancelled
+    agent_steps: list[dict] | None = None  # the tool agent: each tool call ({tool, arguments, ok})
+    agent_stopped: str | None = None  # the tool agent: timeout | max_steps, null when the model finished
+    draft_tokens: int | None = None  # model answers: tokens of the draft written before retrieval
+    shape: str | None = None  # model answers: grounded | free
+    gate: str | None = None  # grounded: what the sentence gate did with the model's reply
+    unattributed: int | None = None  # grounded: the model's sentences that cited nothing
+    dropped: list[dict] | None = None  # grounded: [{sentence, reason}] the gate or the clause check dropped
+
+    def to_dict(self) -> dict:
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None
+                or (f.name == "agent_stopped" and self.agent_steps is not None)}
+
+
+@dataclass
+class Sections:
+    """The parts of a decided answer's text (answer/decided.py), for clients that lay them out
+    (Answer.sections): all of conclusion … basis_full, or none of them (a free answer, no articles found);
+    sources_incomplete when the documents a question most likely needs are missing (answer/source_gaps.py).
+    """
+
+    conclusion: str | None = None
+    conclusion_from: str = ""  # clause | none, +model when the model's sentences were kept
+    basis: list[str] = field(default_factory=list)  # the citations listed under 法律依据
+    next_steps: list[str] = field(default_factory=list)
+    disclaimer: str = ""
+    area: str | None = None
+    deciding: dict | None = None  # the deciding clause (clauses.Clause.to_dict)
+    calculations: list[dict] = field(default_factory=list)
+    routing: dict | None = None  # where to take the matter (NextSteps.to_dict)
+    folded: list[str] = field(default_factory=list)  # articles folded into another one's block
+    basis_full: list[dict] = field(default_factory=list)  # each 法律依据 article with whether it bears
+    sources_incomplete: list[dict] | None = None
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sources_incomplete"}
+        if self.conclusion is None:
+            out = {}
+        if self.sources_incomplete is not None:
+            out["sources_incomplete"] = self.sources_incomplete
+        return out
+
+
+@dataclass
 class Answer:
     """What the answer pipeline returns."""
 
     answer: str
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Hit] = field(default_factory=list)
-    usage: dict = field(default_factory=dict)
-    # grounded shape: {"conclusion", "conclusion_from": model|sources|fallback, "basis": [citation, ...],
-    # "next_steps": [line, ...], "disclaimer"} — the parts of `answer`, for clients that lay them out
-    sections: dict = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    sections: Sections = field(default_factory=Sections)  # the parts of `answer` (decided answers)
 
     @property
     def finish_reason(self) -> str:
         """length when the token limit cut the answer short (it then ends with （回答已达长度上限）), else
         stop."""
-        return self.usage.get("finish_reason") or "stop"
+        return self.usage.finish_reason or "stop"
 
     def to_dict(self) -> dict:
         return {
@@ -160,8 +215,8 @@ class Answer:
             "finish_reason": self.finish_reason,
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [h.to_dict() for h in self.retrieved],
-            "usage": self.usage,
-            "sections": self.sections,
+            "usage": self.usage.to_dict(),
+            "sections": self.sections.to_dict(),
         }
 
 

@@ -27,8 +27,8 @@ def test_a_cut_answer_ends_with_the_note_and_reports_length(model_assistant):
     items = list(model_assistant.stream(QUESTION, max_length=SMALL))
     final = items[-1]
     assert final.answer.endswith(LENGTH_NOTE) and final.answer.count(LENGTH_NOTE) == 1
-    assert final.finish_reason == "length" and final.usage["finish_reason"] == "length"
-    assert final.usage["completion_tokens"] == min(64, SMALL // 2)  # the reply used its whole budget
+    assert final.finish_reason == "length" and final.usage.finish_reason == "length"
+    assert final.usage.completion_tokens == min(64, SMALL // 2)  # the reply used its whole budget
     assert items[-2] == LENGTH_NOTE  # streamed too, so the CLI and the page show it as it happens
     assert final.to_dict()["finish_reason"] == "length"
 
@@ -94,7 +94,7 @@ def test_a_grounded_answer_stopped_by_its_gate_is_not_reported_as_cut(model_assi
                          Settings(answer_shape="grounded", max_new_tokens=64))
     ans = grounded.ask(QUESTION)
     assert (
-        ans.usage["gate"] != "accepted"
+        ans.usage.gate != "accepted"
     )  # the tiny random model's first sentence is dropped: the gate stops it
     assert ans.finish_reason == "stop" and LENGTH_NOTE not in ans.answer
 

@@ -41,9 +41,9 @@ def test_stream_chunks_concatenate_to_the_answer(assistant):
     assert "".join(chunks).strip() == final.answer
     assert final.retrieved and all(h.article.is_current for h in final.retrieved)
     u = final.usage
-    assert u["prompt_tokens"] > 0 and u["total_tokens"] == u["prompt_tokens"] + u["completion_tokens"]
-    assert 0 < u["completion_tokens"] <= 12 or u["finish_reason"] == "stop"
-    assert u["seconds"] > 0 and u["truncated"] is False
+    assert u.prompt_tokens > 0 and u.total_tokens == u.prompt_tokens + u.completion_tokens
+    assert 0 < u.completion_tokens <= 12 or u.finish_reason == "stop"
+    assert u.seconds > 0 and u.truncated is False
     assert assistant.ask("借款合同没有约定利息，要付利息吗？", temperature=0).answer == final.answer
 
 
@@ -86,16 +86,16 @@ def test_retrieval_only_answer_decides_from_the_articles(retriever):
     assert (
         ans.answer.startswith("结论：") and "《中华人民共和国劳动合同法》第三十九条第（二）项" in ans.answer
     )
-    assert ans.sections["deciding"]["label"] == "第三十九条第（二）项"
+    assert ans.sections.deciding["label"] == "第三十九条第（二）项"
     basis = ans.answer.split("法律依据：")[1]
     assert basis.lstrip().startswith("1. 《中华人民共和国劳动合同法》第三十九条第（二）项")
-    full = {x["citation"]: x["text"] for x in ans.sections["basis_full"]}
+    full = {x["citation"]: x["text"] for x in ans.sections.basis_full}
     for h in ans.retrieved:
         assert full[h.article.citation] == h.article.text.strip()
     for c in ans.citations:
         assert c.verified and ans.answer[c.span[0]:c.span[1]].endswith(c.raw[c.raw.find("第"):])
     assert not repeated_sentence(ans.answer)
-    assert ans.usage["completion_tokens"] == 0 and a.context_length == 0
+    assert ans.usage.completion_tokens == 0 and a.context_length == 0
 
 
 def test_retrieval_only_answer_never_repeats_a_sentence(corpus):
@@ -142,9 +142,9 @@ def test_bad_requests_name_the_field(assistant, kwargs, field):
 
 def test_max_new_tokens_caps_the_reply_alone(assistant):
     ans = assistant.ask("借款到期不还怎么办？", max_new_tokens=3, temperature=0)
-    assert 0 < ans.usage["completion_tokens"] <= 3
+    assert 0 < ans.usage.completion_tokens <= 3
     assert (
-        assistant.ask("借款到期不还怎么办？", temperature=0).usage["completion_tokens"] > 3
+        assistant.ask("借款到期不还怎么办？", temperature=0).usage.completion_tokens > 3
     )  # the default is longer
 
 
@@ -152,8 +152,8 @@ def test_small_max_length_truncates_the_prompt_not_the_question(assistant):
     history = [["借款合同需要书面形式吗？", "一般需要。" * 10]] * 3
     ans = assistant.ask("借款到期不还怎么办？", history, max_length=400, temperature=0)
     u = ans.usage
-    assert u["truncated"] and u["truncation"]["history_dropped"] >= 1
-    assert u["prompt_tokens"] <= 400 - 12 and u["total_tokens"] <= 400
+    assert u.truncated and u.truncation["history_dropped"] >= 1
+    assert u.prompt_tokens <= 400 - 12 and u.total_tokens <= 400
 
 
 def test_draft_first_retrieves_with_the_draft(assistant, retriever):
@@ -161,7 +161,7 @@ def test_draft_first_retrieves_with_the_draft(assistant, retriever):
     a = Assistant(spy, assistant.generator, assistant.settings)
     ans = a.ask("借钱不还怎么办？", draft_first=True, temperature=0)
     seen = spy.queries
-    assert ans.usage["draft_tokens"] > 0 and len(seen) == 1
+    assert ans.usage.draft_tokens > 0 and len(seen) == 1
     assert seen[0].startswith("借钱不还怎么办？\n") and len(seen[0]) > len("借钱不还怎么办？\n")
 
 

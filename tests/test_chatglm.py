@@ -508,7 +508,7 @@ def test_model_flag_on_a_raw_chatglm_dir_converts_once_and_serves(raw_chatglm3, 
     n = sp.get_piece_size()
     assert {sp.eos_id(), n + 6, n + 8} <= gen.end_ids  # </s>, <|user|>, <|observation|> end a reply
     answer = assistant.ask("公司拖欠我三个月工资怎么办？", history=[["你好", "你好，请问有什么法律问题？"]])
-    assert answer.retrieved and answer.usage["prompt_tokens"] > 0
+    assert answer.retrieved and answer.usage.prompt_tokens > 0
     client = make_client(assistant)
     r = client.post("/chatglm", json={"prompt": "公司拖欠工资怎么办？", "history": [["你好", "你好。"]]})
     assert r.status_code == 200 and r.json()["history"][-1][0] == "公司拖欠工资怎么办？"

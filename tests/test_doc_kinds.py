@@ -262,7 +262,7 @@ def test_a_loaded_source_closes_the_gap(tiny_articles):
 def test_answer_says_its_sources_are_incomplete(retrieval_assistant):
     ans = retrieval_assistant.ask("男方给的彩礼，离婚时可以要求返还吗？")
     assert ans.answer.startswith("【依据不完整】彩礼")
-    assert ans.sections["sources_incomplete"][0]["topic"] == "彩礼"
+    assert ans.sections.sources_incomplete[0]["topic"] == "彩礼"
     head = ans.answer.index("\n\n") + 2
     assert ans.citations and all(
         c.span[0] >= head and "条" in ans.answer[c.span[0] : c.span[1]] for c in ans.citations
@@ -270,7 +270,7 @@ def test_answer_says_its_sources_are_incomplete(retrieval_assistant):
     streamed = "".join(x for x in retrieval_assistant.stream("彩礼能退吗？") if isinstance(x, str))
     assert streamed.startswith("【依据不完整】")
     plain = retrieval_assistant.ask("从建筑物中抛掷物品造成他人损害的，由谁承担侵权责任？")
-    assert "依据不完整" not in plain.answer and "sources_incomplete" not in plain.sections
+    assert "依据不完整" not in plain.answer and plain.sections.sources_incomplete is None
 
 
 def test_lookup_and_verify_read_the_index(updated_index, doc_dir, tmp_path, capsys):

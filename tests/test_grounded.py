@@ -150,14 +150,14 @@ def test_grounded_answer_keeps_what_the_deciding_clause_bears_out(retriever, tin
     answer = items[-1]
     assert "".join(items[:-1]) == answer.answer  # the streamed chunks are the final text
     head = CONCLUSION_HEAD + "就您描述的情形，起决定作用的是《中华人民共和国劳动合同法》第八十二条第一款："
-    assert answer.answer.startswith(head) and answer.usage["gate"] == "accepted"
+    assert answer.answer.startswith(head) and answer.usage.gate == "accepted"
     s = answer.sections
-    assert s["conclusion"].endswith(said) and s["conclusion_from"] == "clause+model", answer.usage["dropped"]
-    assert s["deciding"]["label"] == "第八十二条第一款" and s["basis"][0] == article.citation
+    assert s.conclusion.endswith(said) and s.conclusion_from == "clause+model", answer.usage.dropped
+    assert s.deciding["label"] == "第八十二条第一款" and s.basis[0] == article.citation
     basis = answer.answer.split("法律依据：")[1].lstrip()
     assert basis.startswith("1. 《中华人民共和国劳动合同法》第八十二条第一款")
     assert all(c.verified and c.supported for c in answer.citations)
-    assert answer.usage["shape"] == "grounded" and answer.usage["first_token_s"] > 0
+    assert answer.usage.shape == "grounded" and answer.usage.first_token_s > 0
 
 
 def test_a_model_sentence_the_clause_does_not_bear_out_is_dropped(corpus):
@@ -174,8 +174,8 @@ def test_grounded_answer_never_shows_an_untaught_model_s_words(retriever, tiny_b
     model, tok = tiny_backbone
     answer = _grounded(retriever, model, tok).ask(QUESTION, temperature=0)
     # the model's words are dropped; the conclusion is the deciding clause, in its own words
-    assert answer.sections["conclusion_from"] in ("clause", "none")
-    assert answer.answer.startswith(CONCLUSION_HEAD + answer.sections["conclusion"])
+    assert answer.sections.conclusion_from in ("clause", "none")
+    assert answer.answer.startswith(CONCLUSION_HEAD + answer.sections.conclusion)
     assert answer.citations and all(c.supported for c in answer.citations)
     keys = [norm(s) for s in sentences(answer.answer) if len(norm(s)) >= 6]
     assert len(keys) == len(set(keys))
@@ -220,7 +220,7 @@ def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assi
     assert roles[support_reply["unrelated"].key] is None and roles[support_reply["outside"].key] is None
     # retrieval-only: the deciding clause backs the 结论 (claim); the other articles are shown as found
     listed = retrieval_assistant.ask("朋友借钱不还怎么办")
-    deciding = listed.sections["deciding"]
+    deciding = listed.sections.deciding
     claimed = [c for c in listed.citations if c.role == "claim"]
     assert claimed and {(c.article.law, c.article_no) for c in claimed} <= {
         (deciding["law"], deciding["article_no"]), *{(c.article.law, c.article_no) for c in claimed

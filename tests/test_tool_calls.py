@@ -250,8 +250,8 @@ def test_agent_calls_the_legal_tools_and_its_answer_is_checked(retrieval_assista
         {"tool_calls": [("get_article", '{"law": "民法典", "article_no": "1254"}')]},
         {"content": answer}])
     ans = agent_for(retrieval_assistant, backend).ask("楼上花盆掉下来砸伤了我，谁负责？")
-    assert ans.usage["mode"] == "agent" and ans.usage["agent_stopped"] is None
-    assert [(s["tool"], s["ok"]) for s in ans.usage["agent_steps"]] == [
+    assert ans.usage.mode == "agent" and ans.usage.agent_stopped is None
+    assert [(s["tool"], s["ok"]) for s in ans.usage.agent_steps] == [
         ("search_statutes", True),
         ("get_article", True),
     ]
@@ -272,7 +272,7 @@ def test_agent_tool_failure_is_an_observation_and_unsourced_citations_are_flagge
         {"tool_calls": [("get_article", '{"law": "不存在的法", "article_no": "1"}')]},
         {"content": "依据《中华人民共和国民法典》第一千二百五十四条，由侵权人承担责任。"}])
     ans = agent_for(retrieval_assistant, backend).ask("楼上花盆掉下来砸伤了我，谁负责？")
-    assert ans.usage["agent_steps"] == [
+    assert ans.usage.agent_steps == [
         {"tool": "get_article", "arguments": '{"law": "不存在的法", "article_no": "1"}', "ok": False}
     ]
     observation = backend.requests[1]["messages"][-1]
@@ -285,14 +285,14 @@ def test_a_looping_model_is_bounded(retrieval_assistant):
     loop = [{"tool_calls": [("search_statutes", '{"query": "花盆"}')]}] * 3
     backend = ScriptedBackend([*loop, {"content": "无法确定。"}])
     ans = agent_for(retrieval_assistant, backend, agent_max_steps=3).ask("楼上花盆掉下来砸伤了我，谁负责？")
-    assert ans.usage["agent_stopped"] == "max_steps" and len(ans.usage["agent_steps"]) == 3
+    assert ans.usage.agent_stopped == "max_steps" and len(ans.usage.agent_steps) == 3
     assert len(backend.requests) == 4 and backend.requests[-1]["tool_choice"] == "none"
     assert ans.answer == "无法确定。"
     backend = ScriptedBackend([*loop, {"content": "无法确定。"}])
     ans = agent_for(retrieval_assistant, backend, agent_timeout_s=1e-9).ask(
         "楼上花盆掉下来砸伤了我，谁负责？"
     )
-    assert ans.usage["agent_stopped"] == "timeout" and len(backend.requests) == 1
+    assert ans.usage.agent_stopped == "timeout" and len(backend.requests) == 1
 
 
 def test_agent_mode_needs_a_model_that_can_call_tools(retrieval_assistant, model_assistant):

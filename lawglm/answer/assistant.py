@@ -16,7 +16,7 @@ from lawglm.answer.options import AskOptions, Limits, validate
 from lawglm.answer.prompts import VOCAB_TEXTS, build_messages, check_cancel, retrieval_query
 from lawglm.answer.support import check_answer
 from lawglm.models.decoding import DecodeStats
-from lawglm.records import Answer, Citation, Hit
+from lawglm.records import Answer, Citation, Hit, Sections, Usage
 from lawglm.settings import Settings
 from lawglm.statutes.citations import check
 
@@ -164,7 +164,7 @@ class Assistant:
         the deciding clause, the person's numbers, 下一步 by area, 法律依据 deciding clause first)."""
         t0 = time.perf_counter()
         hits = self.search(question, pairs, opts)
-        sections: dict = {}
+        sections = Sections()
         if hits:
             from lawglm.answer.decided import decided_text
 
@@ -177,16 +177,8 @@ class Assistant:
             text,
             cites,
             hits,
-            {
-                "prompt_tokens": 0,
-                "completion_tokens": 0,
-                "total_tokens": 0,
-                "seconds": round(time.perf_counter() - t0, 3),
-                "tokens_per_s": 0.0,
-                "truncated": False,
-                "mode": "retrieval-only",
-                "finish_reason": "stop",
-            },
+            Usage(seconds=round(time.perf_counter() - t0, 3), tokens_per_s=0.0, truncated=False,
+                  mode="retrieval-only"),
             sections,
         )
 
@@ -240,8 +232,8 @@ class Assistant:
         check_cancel(cancel)
         text, cites = check_answer(drop_repeats("".join(parts).strip()), sources, self.retriever.corpus,
                                    context_law=opts.law)
-        usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | {"shape": "free"}
-        if usage["finish_reason"] == "length":  # the model wanted to go on: say the answer is cut short
+        usage = replace(_usage(stats, prompt, t0, t_gen, draft_tokens), shape="free")
+        if usage.finish_reason == "length":  # the model wanted to go on: say the answer is cut short
             text += LENGTH_NOTE
             yield LENGTH_NOTE
         yield Answer(text, cites, prompt.sources, usage)
@@ -262,7 +254,7 @@ class Assistant:
         for item in decided.stream(question, sources, self.retriever.corpus, chunks, stats,
                                     context_law=opts.law, cancel=cancel, today=self.today()):
             if isinstance(item, decided.GroundedAnswer):
-                usage = _usage(stats, prompt, t0, t_gen, draft_tokens) | item.usage
+                usage = replace(_usage(stats, prompt, t0, t_gen, draft_tokens), **item.usage)
                 yield Answer(item.text, item.citations, prompt.sources, usage, item.sections)
             else:
                 yield item
@@ -346,7 +338,7 @@ def _with_roles(answer: Answer, question: str) -> Answer:
                and not lo <= c.span[0] < hi}
     bears = {
         (b.get("law"), b.get("article_no")): b.get("bears")
-        for b in (answer.sections or {}).get("basis_full") or ()
+        for b in answer.sections.basis_full
         if isinstance(b, dict)
     }
     asked = grams(expand_query(question))
@@ -372,21 +364,7 @@ def _plain(text: str, mode: str) -> Iterator[str | Answer]:
 
 
 def plain_answer(text: str, mode: str) -> Answer:
-    return Answer(
-        text,
-        [],
-        [],
-        {
-            "prompt_tokens": 0,
-            "completion_tokens": 0,
-            "total_tokens": 0,
-            "seconds": 0.0,
-            "tokens_per_s": 0.0,
-            "truncated": False,
-            "mode": mode,
-            "finish_reason": "stop",
-        },
-    )
+    return Answer(text, [], [], Usage(tokens_per_s=0.0, truncated=False, mode=mode))
 
 
 def small_talk_answer(question: str) -> Answer | None:
@@ -398,15 +376,18 @@ def small_talk_answer(question: str) -> Answer | None:
     return None if kind is None else plain_answer(small_talk_reply(kind), "small-talk")
 
 
-def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> dict:
+def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> Usage:
+    """A model answer's usage: tokens, timing (decode speed after the first token), the prompt's
+    truncation and the decode loop's finish reason."""
     now = time.perf_counter()
     decode_s = now - t_gen - (stats.first_token_s or 0.0)
-    return {"prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
-            "total_tokens": stats.prompt_tokens + stats.completion_tokens, "seconds": round(now - t0, 3),
-            "first_token_s": round(stats.first_token_s or 0.0, 3),
-            "tokens_per_s": round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0,
-            "truncated": prompt.was_truncated, "truncation": prompt.truncated,
-            "finish_reason": _finish(stats.finish_reason), "draft_tokens": draft_tokens}
+    speed = round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0
+    return Usage(prompt_tokens=stats.prompt_tokens, completion_tokens=stats.completion_tokens,
+                 total_tokens=stats.prompt_tokens + stats.completion_tokens, seconds=round(now - t0, 3),
+                 first_token_s=round(stats.first_token_s or 0.0, 3),
+                 tokens_per_s=speed,
+                 truncated=prompt.was_truncated, truncation=prompt.truncated,
+                 finish_reason=_finish(stats.finish_reason), draft_tokens=draft_tokens)
 
 
 def format_retrieved(hits: Sequence[Hit], corpus: Any) -> tuple[str, list[Citation]]:

@@ -31,7 +31,7 @@ from lawglm.answer.clauses import (
     split,
     supported_by_clause,
 )
-from lawglm.records import Article, Citation
+from lawglm.records import Article, Citation, Sections
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
 MAX_BEARING = 2  # articles shown beside the deciding one; the rest are folded
@@ -263,7 +263,7 @@ def basis_full(decision: Decision, corpus: Any) -> list[dict]:
 # --- the checked answer -------------------------------------------------------------------------
 def decided_text(question: str, sources: Sequence[Any], corpus: Any, today: date,
                    context_law: str | None = None, decision: Any = None,
-                   model_sentences: Sequence[str] = ()) -> tuple[str, list, dict]:
+                   model_sentences: Sequence[str] = ()) -> tuple[str, list, Sections]:
     """(text, checked citations, sections) of the answer that decides `question` from `sources`, with the
     model's sentences that the deciding clause bears out (none in retrieval-only mode)."""
     from lawglm.answer.grounded import DISCLAIMER
@@ -278,11 +278,11 @@ def decided_text(question: str, sources: Sequence[Any], corpus: Any, today: date
     text, cites = check_support(text, cites, [*sources, *quoted], corpus)
     _recheck_clause(text, cites, decision)
     origin = "clause" if decision.clause is not None else "none"
-    sections = {"conclusion": conclusion,
-                "conclusion_from": origin + ("+model" if decision.model_sentences else ""),
-                "basis": [a.citation for a in decision.basis], "next_steps": decision.next.lines,
-                "disclaimer": DISCLAIMER, **decision.to_sections(),
-                "basis_full": basis_full(decision, corpus)}
+    sections = Sections(conclusion=conclusion,
+                        conclusion_from=origin + ("+model" if decision.model_sentences else ""),
+                        basis=[a.citation for a in decision.basis], next_steps=decision.next.lines,
+                        disclaimer=DISCLAIMER, **decision.to_sections(),
+                        basis_full=basis_full(decision, corpus))
     return text, cites, sections
 
 
@@ -335,8 +335,8 @@ class GroundedAnswer:
 
     text: str
     citations: list[Citation]
-    sections: dict
-    usage: dict
+    sections: Sections
+    usage: dict  # the gate's fields of Usage (shape, gate, unattributed, dropped, finish_reason)
 
 
 def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Iterator[str], stats: Any,
@@ -352,8 +352,9 @@ def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Itera
 
     if not sources:
         yield NO_SOURCES
-        yield GroundedAnswer(NO_SOURCES, [], {}, {"shape": "grounded", "gate": "empty", "unattributed": 0,
-                                                  "dropped": [], "finish_reason": "stop"})
+        yield GroundedAnswer(NO_SOURCES, [], Sections(), {"shape": "grounded", "gate": "empty",
+                                                          "unattributed": 0, "dropped": [],
+                                                          "finish_reason": "stop"})
         return
     gate = SentenceGate(question, sources, corpus)
     decision = decide_answer(question, sources, corpus, today)

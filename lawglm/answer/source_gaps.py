@@ -10,7 +10,7 @@ whole of the law; `sections["sources_incomplete"]` carries the same facts for cl
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lawglm.settings import PACKAGE_DIR
@@ -52,7 +52,7 @@ def with_notice(answer, gaps: list[Gap]):
     for c in answer.citations:
         c.span = (c.span[0] + len(head), c.span[1] + len(head))
     answer.answer = head + answer.answer
-    answer.sections = {**answer.sections, "sources_incomplete": [g.to_dict() for g in gaps]}
+    answer.sections = replace(answer.sections, sources_incomplete=[g.to_dict() for g in gaps])
     return answer
 
 

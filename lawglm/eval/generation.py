@@ -185,8 +185,7 @@ def _prediction(mode: str, row: dict, answer: Any) -> Prediction:
     ]
     return Prediction(mode, row["question"], row["answer"], answer.answer, row.get("gold") or [], cited,
                       [[h.article.law, h.article.article_no] for h in answer.retrieved],
-                      u.get("first_token_s"), u.get("completion_tokens", 0), u.get("tokens_per_s", 0.0),
-                      u.get("seconds", 0.0), u.get("gate"))
+                      u.first_token_s, u.completion_tokens, u.tokens_per_s or 0.0, u.seconds, u.gate)
 
 
 def load_assistants(cfg: GenEvalConfig, settings: Settings) -> dict[str, Any]:

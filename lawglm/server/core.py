@@ -112,7 +112,7 @@ def checked(st: ServerState, assistant: AnswerService, opts: AskOptions,
 
 
 def _record(st: ServerState, answer: Answer) -> Answer:
-    st.metrics.add_tokens((answer.usage or {}).get("completion_tokens", 0))
+    st.metrics.add_tokens(answer.usage.completion_tokens)
     return answer
 
 

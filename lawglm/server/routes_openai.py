@@ -79,13 +79,9 @@ def options_of(body: ChatCompletionRequest, assistant: core.AnswerService) -> As
 
 
 def _usage(ans: Answer) -> dict:
-    u = ans.usage or {}
-    p, c = int(u.get("prompt_tokens", 0) or 0), int(u.get("completion_tokens", 0) or 0)
-    return {
-        "prompt_tokens": p,
-        "completion_tokens": c,
-        "total_tokens": int(u.get("total_tokens", p + c) or 0),
-    }
+    u = ans.usage
+    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+            "total_tokens": u.total_tokens}
 
 
 def _openai_finish(ans: Answer) -> str:

@@ -19,7 +19,7 @@ from lawglm.answer.options import AskOptions
 from lawglm.answer.support import check_answer
 from lawglm.errors import ModelError
 from lawglm.models.tool_calls import ToolTurn, stream_turn, tool_format
-from lawglm.records import Answer, Hit
+from lawglm.records import Answer, Hit, Usage
 from lawglm.tools.legal import TOOLS, LegalTools, ToolError
 
 AGENT_TOOLS = ("search_statutes", "get_article", "list_laws", "verify_citation", "check_citations_in_text")
@@ -141,7 +141,7 @@ class AgentAssistant:
         text, cites = check_answer(final.strip(), [h.article for h in hits], self.inner.retriever.corpus,
                                    context_law=opts.law)
         yield text
-        yield Answer(text, cites, hits, {
-            "prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage),
-            "seconds": round(time.monotonic() - t0, 3), "mode": "agent", "finish_reason": "stop",
-            "agent_steps": steps, "agent_stopped": stopped})
+        yield Answer(text, cites, hits, Usage(
+            prompt_tokens=usage[0], completion_tokens=usage[1], total_tokens=sum(usage),
+            seconds=round(time.monotonic() - t0, 3), mode="agent", finish_reason="stop",
+            agent_steps=steps, agent_stopped=stopped))
