@@ -16,7 +16,7 @@ from lawglm.models.backbone import (
 )
 from lawglm.models.decoding import DecodeStats
 from lawglm.models.generation import LocalGenerator, RemoteGenerator, load_generator
-from lawglm.settings import SettingsError, get_settings
+from lawglm.settings import DEFAULT_REPETITION_PENALTY, SettingsError, get_settings
 
 MSGS = [
     {"role": "system", "content": "你是法律助手。"},
@@ -230,6 +230,7 @@ def test_remote_generator_streams_openai_sse():
     sent = handler.seen[0]
     assert sent["model"] == "chatglm3-6b" and sent["messages"] == MSGS and sent["max_tokens"] == 7
     assert sent["stream"] is True and sent["stop"] == ["\n\n问："] and "seed" not in sent
+    assert sent["repetition_penalty"] == DEFAULT_REPETITION_PENALTY  # the settings' default, not 1.0 (off)
     list(r.stream(MSGS, seed=7))
     assert handler.seen[1]["seed"] == 7  # a seed reaches the backend, as the local generator uses its own
 

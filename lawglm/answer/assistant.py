@@ -187,8 +187,10 @@ class Assistant:
         prompt = build_messages(question, [], pairs, tokenizer=self.generator.tokenizer,
                                 max_prompt_tokens=opts.budget()[0])
         stats = DecodeStats()
-        text = "".join(self.generator.stream(prompt.messages, max_new_tokens=DRAFT_TOKENS, top_p=opts.top_p,
-                                             temperature=0, adapter=opts.adapter, stats=stats))
+        reply = self.generator.stream(prompt.messages, max_new_tokens=DRAFT_TOKENS, top_p=opts.top_p,
+                                      temperature=0, repetition_penalty=self.settings.repetition_penalty,
+                                      adapter=opts.adapter, stats=stats)
+        text = "".join(reply)
         return text, stats.completion_tokens
 
     def _prompt(self, question: str, pairs: list, opts: AskOptions, style: str,

@@ -12,7 +12,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lawglm.settings import DEFAULT_MAX_NEW_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+from lawglm.settings import (
+    DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_REPETITION_PENALTY,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_P,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -25,7 +30,7 @@ class SamplingParams:
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     top_p: float = DEFAULT_TOP_P
     temperature: float = DEFAULT_TEMPERATURE
-    repetition_penalty: float = 1.0
+    repetition_penalty: float = DEFAULT_REPETITION_PENALTY  # 1.0: off
     stop: Sequence[str] = ()
     seed: int | None = None
 

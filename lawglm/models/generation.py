@@ -18,6 +18,7 @@ from lawglm.models.decoding import DecodeStats, PrefixCache
 from lawglm.models.remote import RemoteGenerator
 from lawglm.settings import (
     DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_REPETITION_PENALTY,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_P,
     PACKAGE_DIR,
@@ -54,7 +55,7 @@ class Generator(Protocol):
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         top_p: float = DEFAULT_TOP_P,
         temperature: float = DEFAULT_TEMPERATURE,
-        repetition_penalty: float = 1.0,
+        repetition_penalty: float = DEFAULT_REPETITION_PENALTY,
         stop: Sequence[str] = (),
         adapter: str | None = None,
         stats: DecodeStats | None = None,
@@ -133,7 +134,7 @@ class LocalGenerator:
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         top_p: float = DEFAULT_TOP_P,
         temperature: float = DEFAULT_TEMPERATURE,
-        repetition_penalty: float = 1.0,
+        repetition_penalty: float = DEFAULT_REPETITION_PENALTY,
         stop: Sequence[str] = (),
         adapter: str | None = None,
         stats: DecodeStats | None = None,

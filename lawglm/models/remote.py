@@ -14,6 +14,7 @@ from lawglm.errors import ModelError
 from lawglm.models.decoding import DecodeStats
 from lawglm.settings import (
     DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_REPETITION_PENALTY,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_P,
 )
@@ -77,7 +78,7 @@ class RemoteGenerator:
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         top_p: float = DEFAULT_TOP_P,
         temperature: float = DEFAULT_TEMPERATURE,
-        repetition_penalty: float = 1.0,
+        repetition_penalty: float = DEFAULT_REPETITION_PENALTY,
         stop: Sequence[str] = (),
         adapter: str | None = None,
         stats: DecodeStats | None = None,

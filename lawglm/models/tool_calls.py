@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lawglm.models.decoding import DecodeStats
+from lawglm.settings import DEFAULT_REPETITION_PENALTY
 
 if TYPE_CHECKING:
     from lawglm.models.generation import Generator
@@ -223,7 +224,7 @@ def tool_names(tools: Sequence[dict] | None) -> list[str]:
 # --- one turn --------------------------------------------------------------------------------------------
 def stream_turn(generator: Generator, messages: Sequence[dict], tools: Sequence[dict] | None = None,
                 tool_choice: Any = "auto", *, max_new_tokens: int, top_p: float, temperature: float,
-                repetition_penalty: float = 1.0, adapter: str | None = None,
+                repetition_penalty: float = DEFAULT_REPETITION_PENALTY, adapter: str | None = None,
                 cancel: threading.Event | None = None) -> Iterator[str | ToolTurn]:
     """Text chunks of a plain answer as they come (none while a tool call is being written), then one
     ToolTurn. tool_choice: none (tools not offered), auto, required, or {type: function, function: {name}}
