@@ -296,3 +296,25 @@ def test_lookup_and_verify_read_the_index(updated_index, doc_dir, tmp_path, caps
         code, out, err = run_cli(["verify", "依据《测试借贷规定》第二条和《民法典》第一千二百五十四条",
                                   "--corpus", str(doc_dir), "--index-dir", str(index_dir)], capsys)
         assert code == 0 and out.count("✓") == 2, err
+
+
+def test_one_level_check_for_options_search_and_the_early_check(updated_index):
+    """The request options, the search filter and the manifest-only check refuse a level with the same words
+    (statutes.levels.check_levels): against the index's levels once it is loaded, else against every level."""
+    from lawglm.answer.options import AskOptions, InvalidRequest, Limits, validate
+    from lawglm.errors import InvalidQuery
+    from lawglm.search.retrieval import Retriever, check_request
+    from lawglm.settings import get_settings
+
+    r = Retriever.load(updated_index)
+    held = "(this index holds: " + ", ".join(r.levels()) + ")"
+    with pytest.raises(InvalidQuery) as searched:
+        r.search("借款", 5, level="法律,部门规章")
+    limits = Limits(get_settings(), levels=tuple(r.levels()))
+    with pytest.raises(InvalidRequest) as asked:
+        validate(AskOptions("借款", level="法律,部门规章"), limits)
+    assert str(searched.value) == str(asked.value) == f"level: unknown level '部门规章' {held}"
+    check_request(updated_index, "借款", 5, level="部门规章")  # a level there is: the index decides later
+    with pytest.raises(InvalidQuery, match=r"^level: unknown level '国际条约' \(one of: 法律, "):
+        check_request(updated_index, "借款", 5, level="国际条约")
+    assert validate(AskOptions("借款", level="regulation，司法解释"), limits).level == "行政法规,司法解释"

@@ -52,7 +52,7 @@ class Limits:
     require_law: Callable[[str], str] | None = None  # full law name, or UnknownLaw
     tokenizer: Any = None  # for the prompt-fits check; None: not checked here
     caps: Settings | None = None  # request-size limits (the server's settings); None: `settings`
-    levels: tuple[str, ...] | None = None  # levels the index holds (法律, 司法解释 …); None: not checked
+    levels: tuple[str, ...] | None = None  # levels the index holds (法律, 司法解释 …); None: any level
 
 
 @dataclass(frozen=True)
@@ -192,19 +192,12 @@ def _check_level(level: Any, known: tuple[str, ...] | None) -> str | None:
     each."""
     if level is None:
         return None
-    from lawglm.statutes.levels import split_levels
+    from lawglm.statutes.levels import UnknownLevel, check_levels
 
-    if not isinstance(level, str) or not split_levels(level):
-        raise InvalidRequest(
-            "level", f"must name one or more levels (法律 / 行政法规 / 司法解释), got {level!r}"
-        )
-    wanted = split_levels(level)
-    bad = [w for w in wanted if known is not None and w not in known]
-    if bad:
-        raise InvalidRequest(
-            "level", f"unknown level {bad[0]!r} (this index holds: {', '.join(known) or 'none'})"
-        )
-    return ",".join(wanted)
+    try:
+        return ",".join(check_levels(level, known))
+    except UnknownLevel as exc:
+        raise InvalidRequest("level", str(exc)) from None
 
 
 def _check_department(department: Any) -> None:

@@ -156,15 +156,12 @@ def level_mask(st: _State, level: str | None) -> np.ndarray | None:
     comma-separated for several); None when there is no level filter. InvalidQuery names the choices."""
     if not level or not level.strip():
         return None
-    from lawglm.statutes.levels import split_levels
+    from lawglm.statutes.levels import UnknownLevel, check_levels
 
-    wanted = split_levels(level)
-    known = [lv for lv in st.levels if lv]
-    unknown = [w for w in wanted if w not in known]
-    if unknown:
-        raise InvalidQuery(
-            f"level: unknown level {unknown[0]!r} (this index holds: {', '.join(known) or 'none'})"
-        )
+    try:
+        wanted = check_levels(level, [lv for lv in st.levels if lv])
+    except UnknownLevel as exc:
+        raise InvalidQuery(f"level: {exc}") from None
     return np.isin(st.level_of, [st.levels.index(w) for w in wanted])
 
 
@@ -523,12 +520,12 @@ def check_request(index_dir: str | Path, query: str, k: int, *, law: str | None 
     _check_query(query, k, max_chars)
     _statuses(status)
     if level and level.strip():
-        from lawglm.statutes.levels import LEVELS, split_levels
+        from lawglm.statutes.levels import UnknownLevel, check_levels
 
-        bad = [w for w in split_levels(level) if w not in LEVELS]
-        if bad:
-            raise InvalidQuery(f"level: unknown level {bad[0]!r} (one of: {', '.join(LEVELS)}, "
-                               "or law / regulation / interpretation)")
+        try:
+            check_levels(level)
+        except UnknownLevel as exc:
+            raise InvalidQuery(f"level: {exc}") from None
     if not law and not department:
         return
     from lawglm.search.index import current_path, read_manifest

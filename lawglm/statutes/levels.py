@@ -17,6 +17,7 @@ short names (those that name exactly one document) to its aliases.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 LAW, REGULATION, INTERPRETATION = "法律", "行政法规", "司法解释"
 LEVELS = (LAW, REGULATION, INTERPRETATION, "宪法", "部门规章", "地方性法规")
@@ -45,6 +46,27 @@ def split_levels(level: str) -> list[str]:
     """'司法解释，regulation' -> ['司法解释', '行政法规'] (English names accepted, duplicates dropped)."""
     words = re.split(r"[,，、]", level or "")
     return list(dict.fromkeys(LEVEL_ALIASES.get(w.strip().lower(), w.strip()) for w in words if w.strip()))
+
+
+class UnknownLevel(ValueError):
+    """A level filter that names no level, or one the index does not hold; the message says which."""
+
+
+def check_levels(level: object, held: Sequence[str] | None = None) -> list[str]:
+    """The levels a `level` filter names (split_levels), each checked: against the levels an index holds
+    (`held`), or, with no index at hand, against every level there is (LEVELS). The one check behind the
+    request options, the search filter and the CLI's early check; UnknownLevel names the first bad one."""
+    if not isinstance(level, str) or not split_levels(level):
+        raise UnknownLevel(f"must name one or more levels (法律 / 行政法规 / 司法解释), got {level!r}")
+    wanted = split_levels(level)
+    choices = LEVELS if held is None else held
+    bad = [w for w in wanted if w not in choices]
+    if bad and held is None:
+        raise UnknownLevel(f"unknown level {bad[0]!r} (one of: {', '.join(LEVELS)}, "
+                           "or law / regulation / interpretation)")
+    if bad:
+        raise UnknownLevel(f"unknown level {bad[0]!r} (this index holds: {', '.join(held) or 'none'})")
+    return wanted
 
 
 
