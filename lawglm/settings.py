@@ -23,6 +23,9 @@ MAX_QUESTION_CHARS = 4000  # default of Settings.max_question_chars (also the se
 MAX_TOP_K = 50  # the most articles a request may retrieve (top_k)
 MAX_SEARCH_K = 100  # the most articles one search returns (lawglm search -k, Retriever.search k)
 MAX_TEMPERATURE = 2.0  # sampling temperature is in [0, MAX_TEMPERATURE]
+# a contract's required amount (its price, loan, rent …) read from a request below this many 元 is taken for
+# a misreading: left blank with a note quoting the words, never printed (a wrong amount is worse than a blank)
+MIN_PLAUSIBLE_AMOUNT = 10
 # the choices of the settings below (CLI flags, request checks and retrieval read them from here)
 LlmMode = Literal["local", "none", "remote"]
 AnswerShape = Literal["auto", "grounded", "free"]

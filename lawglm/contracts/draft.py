@@ -23,7 +23,7 @@ from .coverage import incomplete_rows, unused_words
 from .derive import products
 from .errors import FieldErrors
 from .extract import Extraction, classify, rule_extract
-from .fields import Bad, coerce, cross_checks, to_jsonable, validate
+from .fields import Bad, coerce, cross_checks, implausible_amount, to_jsonable, validate
 from .legal import legal_warnings
 from .money import parse_amount
 from .render import computed, render_markdown
@@ -183,6 +183,12 @@ def extracted_values(tpl: Template, request: str, generator: Any,
             values[name] = coerce(spec, value)
         except Bad as exc:
             notes.append(f"未采用「{ex.words(name)}」：识别为{spec.label}（{exc.path}），但{exc.message}；该项留空，请核对")
+            continue
+        spans = ex.evidence.get(name, []) if ex.values.get(name) == value else []  # the rules' own words
+        why = implausible_amount(spec, values[name], ex.text, spans) if spec.type == "money" else None
+        if why:  # a wrong amount in a contract is worse than a blank
+            del values[name]
+            notes.append(f"未采用「{ex.words(name)}」：识别为{spec.label}，但{why}；该项留空，请核对后填写")
     return values, ex, notes
 
 

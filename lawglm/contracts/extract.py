@@ -28,6 +28,8 @@ from .scalars import (
     cue_value,
     date_range_values,
     dates_in,
+    lone_amounts,
+    lone_quantities,
     lone_rates,
     monthly_rate,
     percent_value,
@@ -264,15 +266,32 @@ def _scalars(tpl: Template, text: str, ex: Extraction, taken: list) -> None:
         if found:
             ex.put(name, found[0], [found[1]])
             taken.append(found[1])
-    for (
-        name,
-        spec,
-    ) in tpl.fields.items():  # 每吨200元 with no cue word: the one rate in a unit the field allows
+    _lone(tpl, text, ex, taken, dates)
+    # 每吨200元 with no cue word: the one rate in a unit the field allows
+    for name, spec in tpl.fields.items():
         if spec.type == "rate" and name not in ex.values:
             rates = [r for r in lone_rates(spec, mask(text, taken + dates)) if _free(r[:2], taken)]
             if len(rates) == 1:
                 ex.put(name, rates[0][2], [rates[0][:2]])
                 taken.append(rates[0][:2])
+
+
+def _lone(tpl: Template, text: str, ex: Extraction, taken: list, dates: list) -> None:
+    """Values no cue word introduced, taken only when nothing else could claim them: the one free
+    quantity in a number field's measure (大概60平), and the one free amount in 元 (全包5万块钱) for the one
+    required money field still blank."""
+    view = mask(text, taken + dates)
+    for name, spec in tpl.fields.items():
+        if name not in ex.values and spec.cues:
+            found = lone_quantities(spec, view, taken)
+            if len({v for _, _, v in found}) == 1:
+                ex.put(name, found[0][2], [found[0][:2]])
+                taken.append(found[0][:2])
+    blank = [n for n, s in tpl.fields.items() if s.type == "money" and s.required and n not in ex.values]
+    amounts = lone_amounts(mask(text, taken + dates), taken)
+    if len(blank) == 1 and len(amounts) == 1:
+        ex.put(blank[0], amounts[0][2], [amounts[0][:2]])
+        taken.append(amounts[0][:2])
 
 
 def _dispute(tpl: Template, text: str, ex: Extraction, taken: list) -> None:

@@ -158,6 +158,30 @@ def rate_value(spec: FieldSpec, value: Any, path: str) -> Rate:
     )
 
 
+# a number goes on right before / after the words an amount was read from: 4万「5千元」, 「1」万2
+_NUMBER_BEFORE = re.compile(r"[\d.,万千百亿]$")
+_NUMBER_AFTER = re.compile(r"^[\d万千百亿]")
+
+
+def implausible_amount(
+    spec: FieldSpec, value: Decimal, text: str, spans: list[tuple[int, int]]
+) -> str | None:
+    """Why an amount read from a request cannot be what it says (None when it is plausible): read from a part
+    of a longer number, smaller than the magnitude written in its own words (万 read as less than 10000), or a
+    required amount below MIN_PLAUSIBLE_AMOUNT 元. (A template's `minimum` is checked by `coerce`.)"""
+    from ..settings import MIN_PLAUSIBLE_AMOUNT
+
+    for s, e in spans:
+        words = text[s:e]
+        if _NUMBER_BEFORE.search(text[:s]) or _NUMBER_AFTER.match(text[e:]):
+            return "只读到了一个更长数额中的一部分"
+        if ("亿" in words and value < 10**8) or ("万" in words and value < 10**4):
+            return f"读得的{format_number(value)}元小于原文写的数量级"
+    if spec.required and value < MIN_PLAUSIBLE_AMOUNT:
+        return f"读得的{format_number(value)}元作为{spec.label}不合常理（低于{MIN_PLAUSIBLE_AMOUNT}元）"
+    return None
+
+
 # --- structured ----------------------------------------------------------------------------
 def _object(value: Any, path: str, keys: dict) -> dict:
     if not isinstance(value, dict):

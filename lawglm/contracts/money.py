@@ -2,7 +2,7 @@
 
 Owns `to_capital` (62000 -> 人民币陆万贰仟元整, following the banking rules for
 零, 角/分 and 元整), its inverse `parse_capital`, and `parse_amount`, which reads
-what people write (3000元, 3,000.50, 8.75万元, 二十万元, 叁仟伍佰元) into a Decimal.
+what people write (3000元, 3,000.50, 8.75万元, 二十万元, 叁仟伍佰元, 6万8千元, 4万5, 5万块钱) into a Decimal.
 """
 
 from __future__ import annotations
@@ -120,8 +120,12 @@ def parse_capital(text: str) -> Decimal:
 
 # --- amounts in free text --------------------------------------------------------------
 CN_NUM = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
-# a number as people write it: 3000 / 3,000.50 / 8.75 / 二十 / 叁仟伍佰
-NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|[{CN_NUM}]+"
+# Arabic digits with magnitudes between them, as people say amounts: 6万8千 / 4万5 (= 4万5千) / 1万2 /
+# 10万5000
+MIXED = r"\d+(?:[亿万千百]\d+)+[千百十]?"
+# a number as people write it: 3000 / 3,000.50 / 8.75 / 二十 / 叁仟伍佰 / 6万8千; never the tail of a
+# longer one
+NUMBER = rf"(?<![\d.]){MIXED}|(?<![\d.])(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|[{CN_NUM}]+"
 # an amount: optional 人民币/￥, a number, optional 万/亿, then 元/块 (or 万元); 3块5 is 3.5 元
 AMOUNT = (rf"(?:人民币|￥|¥|RMB)?\s*(?P<num>{NUMBER})\s*(?P<mult>万|亿|(?<=\d)千|(?<=\d)百)?\s*"
           rf"(?:元|块(?:钱)?(?P<jiao>[1-9一二三四五六七八九](?![\d万千百十元块个]))?)")
@@ -139,15 +143,13 @@ def parse_number(text: str) -> Decimal:
         raise ValueError(f"not a number: {text!r}") from None
 
 
-_ELLIPTIC = re.compile(r"^(.*[一二两三四五六七八九十])(万|千|百)([一二两三四五六七八九])$")
+_ELLIPTIC = re.compile(r"^(.*[\d一二两三四五六七八九十])(万|千|百)([\d一二两三四五六七八九])$")
 _NEXT_UNIT = {"万": "千", "千": "百", "百": "十"}
 
 
 def _cn_integer(s: str) -> int:
     s = s.translate(str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟〇", "一二三四五六七八九十百千零"))
-    if m := _ELLIPTIC.match(
-        s
-    ):  # 一万二 = 一万二千, 三千五 = 三千五百, 两百五 = 两百五十 (as people say them)
+    if m := _ELLIPTIC.match(s):  # 一万二 = 一万二千, 三千五 = 三千五百, 两百五 = 两百五十, 4万5 = 4万5千
         s += _NEXT_UNIT[m.group(2)]
     if "亿" in s:
         high, low = s.split("亿", 1)

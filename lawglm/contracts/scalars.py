@@ -22,7 +22,7 @@ from .money import AMOUNT, NUMBER, format_number, parse_number
 from .places import address_prefix, addresses_in
 from .roles import KIN
 from .schema import FieldSpec, Template
-from .units import QUANTITY_RE, UNIT_WORD, canonical, quantity_in
+from .units import QUANTITY_RE, UNIT_WORD, UNITS, canonical, quantity_in
 
 # 百分之十一年后: 百分之十, then 一年后 (a Chinese-numeral percent stops before a number that starts a
 # duration)
@@ -32,8 +32,12 @@ PERCENT_RE = re.compile(
 )
 AMOUNT_RE = re.compile(AMOUNT)
 AMOUNT_PLAIN = re.sub(r"\?P<\w+>", "", AMOUNT)
-BARE_AMOUNT_RE = re.compile(rf"(?:为|是|：|:|\s)*(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
-                            rf"(?![\d.%个日天月年周期份平米吨件台]|分之|美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元)")
+# words people put between a money cue and its amount: 装修费一共4万5 / 总价大概5万 / 合计约3000
+AMOUNT_LEAD = r"(?:为|是|：|:|\s|一共|总共|共计|共|合计|总计|大概|大约|约|差不多)*"
+BARE_AMOUNT_RE = re.compile(
+    rf"{AMOUNT_LEAD}(?P<num>{NUMBER})\s*(?P<mult>万|千|[kKwW](?![A-Za-z]))?"
+    rf"(?![\d.%个日天月年周期份平米吨件台万千百亿]|分之|美元|美金|欧元|日元|港币|港元|英镑|卢布|韩元)"
+)
 DURATION_RE = re.compile(
     rf"(?P<num>\d+(?:\.\d+)?|[{CN_SMALL}]+|半)\s*(?P<unit>个自然日|自然日|个工作日|工作日|日|天|个月|月|"
     rf"年|周|星期|份|小时|号)(?P<half>半)?"
@@ -142,10 +146,16 @@ def _duration(spec: FieldSpec, m: re.Match) -> str | None:
     return format_number(n * factor) if factor else None
 
 
-def _money_after(text: str, cue_end: int, e: int) -> list[tuple[int, int, Any]]:
-    """月租3000 / 违约金3万 / 工资8千: a bare number right after a money cue is an amount in 元."""
-    m = BARE_AMOUNT_RE.match(text, cue_end, e)
+def _money_after(text: str, cue: re.Match, s: int, e: int) -> list[tuple[int, int, Any]]:
+    """月租3000 / 违约金3万 / 工资8千 / 装修费一共4万5: a bare number right after a money cue is an amount
+    in 元 — not a rate (每平方米报价980), and a Chinese numeral only when no other word follows it (一次性 is
+    no amount)."""
+    m = BARE_AMOUNT_RE.match(text, cue.end(), e)
     if not m or FOREIGN.match(text, m.end("num")):  # 运费12万美元: not an amount in 元
+        return []
+    if not re.match(r"[\d.,]+", m.group("num")) and re.match(r"[\u4e00-\u9fff]", text[m.end() : m.end() + 1]):
+        return []
+    if _rate_at(text[s : m.start("num")], cue.start() - s, cue.end() - s) or RATE_AFTER.match(text, m.end()):
         return []
     mult = {"万": "万元", "w": "万元", "W": "万元", "千": "000", "k": "000", "K": "000"}.get(
         m.group("mult") or "", ""
@@ -174,14 +184,24 @@ def _times_money(clause: str, end: int) -> bool:
     )
 
 
-def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, int, Any]]:
-    """Candidate values of the field's type inside text[s:e] (absolute spans)."""
+def _rate_at(before: str, cue_start: int = -1, cue_end: int = -1) -> bool:
+    """The words before an amount make it a rate (每平方米报价 / 每天) — unless the 每 is the field's own
+    cue's (逾期竣工每天 is the cue of a per-day fee: its amount is the fee)."""
+    m = RATE_BEFORE.search(before)
+    return bool(m) and not (cue_start <= m.start() < cue_end)
+
+
+def _values_in(spec: FieldSpec, text: str, s: int, e: int,
+               cue: tuple[int, int] = (-1, -1)) -> list[tuple[int, int, Any]]:
+    """Candidate values of the field's type inside text[s:e] (absolute spans); `cue` is the span of the cue
+    the values are read for."""
     clause, out = text[s:e], []
     if spec.type == "date":
         return [(a, b, v) for a, b, v in dates_in(text) if s <= a and b <= e]
     if spec.type == "money":  # 每平米每天5元 / 每票500元 / 200元/吨: a rate, not the amount
         out = [(m.start(), m.end(), m.group(0)) for m in AMOUNT_RE.finditer(clause)
-               if not RATE_BEFORE.search(clause[:m.start()]) and not RATE_AFTER.match(clause, m.end())]
+               if not _rate_at(clause[: m.start()], cue[0] - s, cue[1] - s)
+               and not RATE_AFTER.match(clause, m.end())]
     elif spec.type == "rate":
         allowed = {canonical(u) or u for u in spec.per}
         for m in RATE_TEXT_RE.finditer(clause):
@@ -201,6 +221,27 @@ def _values_in(spec: FieldSpec, text: str, s: int, e: int) -> list[tuple[int, in
             (m.start(), m.end(), m.group(1)) for m in re.finditer(rf"(\d+(?:\.\d+)?)\s*(?:{units})", clause)
         ]
     return [(s + a, s + b, v) for a, b, v in out if v is not None]
+
+
+def lone_amounts(text: str, taken: list) -> list[tuple[int, int, Any]]:
+    """Every amount in 元 written with its unit (5万块钱 / 3000元) that is free, not foreign money and not
+    an amount per anything (每平方米 / 每月维护费3000元 / 3000元/月: no total)."""
+    out = []
+    for m in AMOUNT_RE.finditer(text):
+        s, _ = clause_of(text, m.start())
+        per = "每" in text[s : m.start()] or re.match(r"\s*(?:/|每)", text[m.end() :])
+        if _free(m.span(), taken) and not per and not FOREIGN.match(text, m.end("num")):
+            out.append((m.start(), m.end(), m.group(0)))
+    return out
+
+
+def lone_quantities(spec: FieldSpec, text: str, taken: list) -> list[tuple[int, int, Any]]:
+    """Every free quantity (大概60平 / 120平的房子) in a measure the number field's unit converts from —
+    not the unit of a rate (每平方米)."""
+    if spec.type != "number" or canonical(spec.unit) not in UNITS:
+        return []
+    return [(a, b, format_number(v)) for a, b, v in quantity_in(text, spec.unit)
+            if _free((a, b), taken) and text[max(0, a - 1):a] != "每"]
 
 
 def lone_rates(spec: FieldSpec, text: str) -> list[tuple[int, int, Any]]:
@@ -309,19 +350,28 @@ def _value_near(spec: FieldSpec, text: str, cue: re.Match, taken: list) -> tuple
         return None
     if spec.type == "text":  # a verb cue the field keeps (处理…事宜 / 办理…手续) starts the value
         return _text_near(spec, text, cue.start() if cue.group(0) in spec.keep_cues else cue.end(), taken)
-    found = [v for v in _values_in(spec, text, s, e) if _free(v[:2], taken)]
+    found = [v for v in _values_in(spec, text, s, e, cue.span()) if _free(v[:2], taken)]
     if spec.type == "money" and not any(v[0] >= cue.end() for v in found):
-        found += [v for v in _money_after(text, cue.end(), e) if _free(v[:2], taken)]
+        found += [v for v in _money_after(text, cue, s, e) if _free(v[:2], taken)]
     if spec.type == "number" and spec.unit and not any(v[0] >= cue.end() for v in found):
         found += [v for v in _number_after(text, cue.end(), e) if _free(v[:2], taken)]
+    around = [v for v in found if v[0] <= cue.start() and v[1] >= cue.end()]  # 每平方米报价980元 around 报价
     after = sorted(v for v in found if v[0] >= cue.end())
     before = sorted(v for v in found if v[1] <= cue.start())
-    pick = after[0] if after else (before[-1] if before else None)
+    pick = around[0] if around else after[0] if after else (before[-1] if before else None)
     return (pick[2], pick[:2]) if pick else None
 
 
+def cue_forms(cue: str) -> list[str]:
+    """A cue and its short written form: 合同价款 is also written 合同价 (a 价款 / 价格 cue of 3+
+    characters)."""
+    short = re.sub(r"价(?:款|格)$", "价", cue)
+    return [cue, short] if short != cue and len(short) >= 3 else [cue]
+
+
 def cues_of(spec: FieldSpec) -> list[re.Pattern]:
-    return [re.compile(c[3:]) if c.startswith("re:") else re.compile(re.escape(c)) for c in spec.cues]
+    return [re.compile(c[3:]) if c.startswith("re:") else re.compile(re.escape(f))
+            for c in spec.cues for f in ([c] if c.startswith("re:") else cue_forms(c))]
 
 
 def cue_value(spec: FieldSpec, text: str, taken: list[tuple[int, int]]) -> tuple[Any, tuple[int, int]] | None:
