@@ -152,8 +152,6 @@ def test_injury_and_death_amounts(corpus):
     assert death_compensation(68, 50000).amount == 600000                 # 20 - (68 - 60) = 12 years
     assert death_compensation(80, 50000).amount == 250000                 # five years from 75
     assert funeral_costs(8000).amount == 48000
-    if corpus.resolve_law(
-        "工伤保险条例"
-    ):  # the regulation is in the default corpus: the rule's words check out
+    if corpus.resolve_law("工伤保险条例"):  # in the default corpus: the rule words check out
         assert render(injury_lump_sum(9, 6000), corpus) is not None
         assert render(injury_lump_sum(11 - 2, 6000), corpus)[1][0].article_no == 37

@@ -198,6 +198,12 @@ _AGAINST_AUTHORITY = re.compile(r"告.{0,4}(?:局|政府|机关|部门|城管|�
                                 r"(?:局|政府|机关|部门|城管|派出所)[^。？]{0,16}(?:不作为|不处理|没动静|不管|不予|拒绝)")
 
 
+# the question asks about a time limit: a specific period may govern that the table does not know
+_ASKS_DEADLINE = re.compile(r"期限|多久|多长时间|最晚|哪天|几天内|时效|来得及|有没有时间限制|时间限制")
+UNKNOWN_SPECIFIC = ("您问的期限可能由专门的规定确定，下面列出的是这类纠纷的一般期限，"
+                    "不一定适用于您要做的这一步；在弄清之前请尽快行动，不要按较长的期限拖延，必要时咨询执业律师。")
+
+
 def area_of(question: str, routing) -> str:
     """The area whose forum and steps apply: routing's, unless the question is against an administrative
     body."""
@@ -263,6 +269,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
             out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
                              f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
         deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))
+    if not specific and _ASKS_DEADLINE.search(question):
+        out.lines.append(UNKNOWN_SPECIFIC)
     calendar = True
     for d in deadlines:
         out.lines.append(deadline_line(d, today, corpus, calendar))
