@@ -81,7 +81,7 @@ def test_reuse_embeds_only_articles_without_a_vector(tmp_path, tiny_corpus, tiny
     loaded = ix.load_index(tmp_path / "idx")
     assert np.array_equal(loaded.embeddings[3], marker)
     assert not np.array_equal(loaded.embeddings[0], marker)
-    assert set(ix.reuse_vectors(loaded)) == set(keys)
+    assert loaded.embeddings.shape[0] == len(keys)
 
 
 def test_versions_switch_atomically_and_prune_to_three(tmp_path, tiny_articles):

@@ -11,7 +11,6 @@ from lawglm.answer.prompts import (
     build_messages,
     normalize_history,
     retrieval_query,
-    split_messages,
 )
 from lawglm.errors import LawGLMError
 from lawglm.models.chat_format import CHAT_TEMPLATE, count_tokens, render, stop_strings
@@ -57,14 +56,6 @@ def test_malformed_history_is_a_clear_error(bad, words):
     with pytest.raises(InvalidHistory, match=words.replace("[", r"\[").replace("]", r"\]")) as exc:
         normalize_history(bad)
     assert isinstance(exc.value, LawGLMError) and isinstance(exc.value, ValueError)
-
-
-def test_split_openai_messages():
-    q, pairs = split_messages([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
-                               {"role": "user", "content": "c"}])
-    assert q == "c" and pairs == [("a", "b")]
-    with pytest.raises(InvalidHistory, match="last message"):
-        split_messages([{"role": "assistant", "content": "b"}])
 
 
 def test_follow_up_query_carries_the_topic():

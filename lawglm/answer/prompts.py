@@ -141,16 +141,6 @@ def normalize_history(history: Sequence | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def split_messages(messages: Sequence[dict]) -> tuple[str, list[tuple[str, str]]]:
-    """OpenAI chat `messages` -> (the last user question, earlier turns as pairs)."""
-    if not messages or not isinstance(messages, Sequence) or not isinstance(messages[-1], dict):
-        raise InvalidHistory("messages must be a non-empty list of {'role', 'content'} objects")
-    last = messages[-1]
-    if last.get("role") != "user":
-        raise InvalidHistory("messages: the last message must have role 'user'")
-    return _content_text(last.get("content"), "last message"), normalize_history(list(messages[:-1]))
-
-
 def retrieval_query(question: str, history: Sequence | None = None, *, turns: int = 2,
                     max_chars: int = 200, max_total: int | None = None) -> str:
     """The search query for a question in context: a follow-up (那如果已经领证了呢？) carries the

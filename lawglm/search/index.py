@@ -140,13 +140,6 @@ def train_sample(vectors: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
     return np.ascontiguousarray(vectors[rows])
 
 
-def reuse_vectors(loaded: LoadedIndex) -> dict[str, np.ndarray]:
-    """Article.key -> vector of a loaded index (what an incremental update passes as `reuse`)."""
-    if loaded.embeddings is None:
-        return {}
-    return {a.key: loaded.embeddings[i] for i, a in enumerate(loaded.corpus.articles)}
-
-
 # --- versions and the CURRENT pointer ----------------------------------------
 def versions_dir(index_dir: str | Path) -> Path:
     return Path(index_dir) / "versions"

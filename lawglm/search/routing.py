@@ -83,8 +83,3 @@ def route(question: str) -> Routing:
     return Routing(area, _table()[area][1], round(confidence, 4), dict(ranked),
                    ranked[1][0] if len(ranked) > 1 else "")
 
-
-def governing_laws(area: str) -> tuple[str, ...]:
-    """The documents that govern `area` (most governing first); () for other / an unknown area."""
-    entry = _table().get(area)
-    return entry[1] if entry else ()

@@ -11,12 +11,10 @@ article the corpus lacks. Only current versions link; references inside one docu
 citations written in a law's own text (a 法律 citing another 法律) are not part of the graph.
 
 `Links.of(article) -> (applied_by, applies)` gives an article's links as `LinkRef`s (law, number, label,
-citation, level), laws' articles listing the interpretations that apply them first; `Links.neighbours(key)`
-gives the keys of the articles linked either way (what ranking uses to let a law article and the
-interpretation articles applying it support each other); `Links.neighbour_rows(articles)` the same as row
-numbers of an article list (an index snapshot). `to_json` / `from_json` store the graph beside an index
-version (`links.json`, written with the rest of the version, so it is as atomic and versioned as the
-index itself); it holds each linked article's law, number and level, so reading it needs no corpus.
+citation, level), laws' articles listing the interpretations that apply them first. `to_json` /
+`from_json` store the graph beside an index version (`links.json`, written with the rest of the version,
+so it is as atomic and versioned as the index itself); it holds each linked article's law, number and
+level, so reading it needs no corpus.
 """
 
 from __future__ import annotations
@@ -109,23 +107,6 @@ class Links:
         historical version has none: only current versions link)."""
         key = article if isinstance(article, str) else article.key
         return list(self._applied_by.get(key, ())), list(self._applies.get(key, ()))
-
-    def neighbours(self, key: str) -> list[str]:
-        """Keys of the articles linked to `key` either way (applied_by first), each once."""
-        by, to = self.of(key)
-        return list(dict.fromkeys(r.key for r in by + to))
-
-    def neighbour_rows(self, articles: list[Article]) -> dict[int, list[int]]:
-        """row -> rows of its neighbours, over `articles` (an index snapshot: row i = article i); only rows
-        with at least one neighbour present in the list appear."""
-        row = {a.key: i for i, a in enumerate(articles)}
-        out: dict[int, list[int]] = {}
-        for key in set(self._applies) | set(self._applied_by):
-            if key in row:
-                rows = [row[k] for k in self.neighbours(key) if k in row]
-                if rows:
-                    out[row[key]] = rows
-        return out
 
     def to_dict(self, article: Article | str, limit: int | None = None) -> dict:
         """{applied_by: [...], applies: [...], applied_by_total, applies_total}: what the API and `lookup

@@ -385,14 +385,6 @@ def save_encoder(model, out: str | Path, card: str, meta: dict | None = None) ->
 
 
 # --- evaluation ----------------------------------------------------------------------------------
-def dense_rank(model, articles: list[Article], queries: list[str], k: int = 100) -> np.ndarray:
-    """Indices (into `articles`) of the top-k articles per query by cosine similarity."""
-    docs = model.encode([article_document(a) for a in articles], batch_size=1024, convert_to_numpy=True,
-                        normalize_embeddings=True)
-    qv = model.encode(queries, batch_size=1024, convert_to_numpy=True, normalize_embeddings=True)
-    return top_k(qv @ docs.T, k)
-
-
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Column indices of the k highest scores per row, best first."""
     k = min(k, scores.shape[1])
