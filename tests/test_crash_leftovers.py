@@ -1,4 +1,4 @@
-"""Crash leftovers (issue 28, case 13): a build's temp dir from a dead process is removed at start-up, index
+"""Crash leftovers: a build's temp dir from a dead process is removed at start-up, index
 jobs keep their final state across a restart, and `index stats` names the encoder an index came from, not a
 copy inside a version that pruning deletes."""
 

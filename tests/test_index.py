@@ -102,8 +102,8 @@ def test_versions_switch_atomically_and_prune_to_three(tmp_path, tiny_articles):
 
 
 def test_pruning_keeps_the_recently_served_not_the_recently_built(tmp_path, tiny_articles):
-    """Regression (issue 15): build v2, roll back to v1, build v3 and v4 — v1 (served before v3) must stay;
-    the rolled-back-from v2 goes first."""
+    """Pruning after a rollback: build v2, roll back to v1, build v3 and v4 — v1 (served before v3) must
+    stay; the rolled-back-from v2 goes first."""
     from lawglm.search.updates import rollback
 
     d = tmp_path / "idx"

@@ -1,4 +1,4 @@
-"""Untrusted checkpoints, configs and names (issue 28, cases 1-7): `lawglm convert chatglm` and `lawglm
+"""Untrusted checkpoints, configs and names: `lawglm convert chatglm` and `lawglm
 adapters
 import` write only where they are told, delete only what lawglm made, read only inside SRC, and check every
 config against the weights actually present before allocating anything; every refusal is one line on

@@ -148,7 +148,8 @@ def test_one_pass_history_budget_agrees_with_dropping_one_pair_at_a_time(tok, hi
 
 
 def test_long_history_is_budgeted_in_one_pass(tok, hits):
-    """Regression (issue 15): 4,000 pairs (~80 KB) took 180 s when each dropped pair re-tokenised the rest."""
+    """4,000 pairs (~80 KB) are budgeted in one pass: re-tokenising the rest for each dropped pair is
+    quadratic (minutes)."""
     import time
 
     history = [[f"问题{i}：借款", f"回答{i}"] for i in range(4000)]

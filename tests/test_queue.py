@@ -1,4 +1,4 @@
-"""Answers in the queue (issue 28, case 11): admission bounded by the wait estimated from measured answer
+"""Answers in the queue: admission bounded by the wait estimated from measured answer
 times,
 Retry-After derived from that estimate, a streamed answer told at once that it is queued and where, and an
 end-to-end deadline per answer that ends it with a clear message."""

@@ -1,4 +1,4 @@
-"""Strict input (issue 28, case 12): C0/C1 controls and DEL in any text are a 422 (query strings too), JSON
+"""Strict input: C0/C1 controls and DEL in any text are a 422 (query strings too), JSON
 bodies are UTF-8 only (UTF-16/32 refused like GB18030), and booleans are JSON true/false, never "yes"."""
 
 from __future__ import annotations

@@ -168,7 +168,8 @@ def _check_question(question: Any, s: Settings) -> None:
 
 def _check_history(history: Any, caps: Settings | None) -> list[tuple[str, str]]:
     """The history as pairs; a request (caps given) may carry at most caps.max_history_turns entries,
-    checked before any entry is read (4,000 pairs once held the generation thread for minutes)."""
+    checked before any entry is read (normalising thousands of pairs would hold the generation thread for
+    minutes)."""
     from lawglm.answer.prompts import normalize_history
 
     if caps is not None and history and hasattr(history, "__len__") and len(history) > caps.max_history_turns:

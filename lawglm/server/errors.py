@@ -162,7 +162,7 @@ def error_body(request: Request, status: int, message: str, kind: str, extra: di
 
 class SafeJSONResponse(JSONResponse):
     """JSON that always renders: a lone surrogate that slipped into a value is written as its \\u escape
-    instead of failing to encode (the unknown-field 422 for a key "\\ud800" once became a 500)."""
+    instead of failing to encode (an unknown-field 422 naming a key "\\ud800" stays a 422, never a 500)."""
 
     def render(self, content: Any) -> bytes:
         text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -182,8 +182,8 @@ def _loc(loc: Any) -> list:
 
 
 def validation_body(request: Request, raw: Sequence[dict]) -> dict:
-    """The 422 body for pydantic errors: at most MAX_ERRORS of them, each short and encodable (an invalid
-    1 MB array once came back as an 80 MB body listing every item twice, the input echoed each time)."""
+    """The 422 body for pydantic errors: at most MAX_ERRORS of them, each short and encodable (pydantic lists
+    every item of an invalid array, echoing the input each time: a 1 MB array would give an 80 MB body)."""
     errors: list[dict] = []
     for e in itertools.islice(raw, MAX_ERRORS * 2):  # union members can report the same error twice
         err = {"loc": _loc(e.get("loc", ())), "type": printable(str(e.get("type", "")), 80),

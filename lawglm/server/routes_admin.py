@@ -138,8 +138,8 @@ REBUILD_BODY = {"requestBody": {"content": {
 
 async def _rebuild_form(request: Request) -> tuple[FormFile | None, str | None, Any]:
     """(upload, path, form to close) of the request body. Read here, after require_admin has passed: FastAPI
-    reads File/Form parameters before any dependency runs, so an unauthenticated upload used to be read and
-    spooled in full before its 401."""
+    reads File/Form parameters before any dependency runs, so declaring them would read and spool an
+    unauthenticated upload in full before its 401."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("application/json"):
         try:
@@ -265,7 +265,7 @@ async def _rebuild_input(upload: FormFile | None, path: str | None, workdir: Pat
     if upload is not None:
         base = (upload.filename or "statutes.txt").replace("\\", "/").rsplit("/", 1)[-1]
         name = _SAFE_NAME.sub("_", base) or "statutes.txt"
-        if name.startswith("."):  # "..", ".": a directory, not a file name (was a 500)
+        if name.startswith("."):  # "..", ".": a directory, not a file name: refused, never opened
             raise field_error("file", f"filename {printable(upload.filename or '', 80)!r} is not a file name "
                                       "(e.g. statutes.jsonl)")
         target = workdir / name

@@ -210,8 +210,8 @@ def ingest_paths(paths: list[Path] | list[str], *, strict: bool = True, max_arti
 
 def _check_sizes(articles: list[Article], report: ParseReport, max_article: int | None,
                  max_law: int | None, max_no: int | None = None, max_sub: int | None = None) -> None:
-    """Errors for an article or a law (one version) too long to index (a 45 MB "article" once tripled
-    the index and the server's memory), and for article numbers no statute has (第10^30条)."""
+    """Errors for an article or a law (one version) too long to index (a 45 MB "article" would triple the
+    index and the server's memory), and for article numbers no statute has (第10^30条)."""
     from lawglm.settings import Settings
 
     fields = Settings.model_fields
