@@ -1,4 +1,4 @@
-"""Fuzz the served API with schemathesis over its own /openapi.json, looking for 5xx, huge bodies and slow requests.
+"""Fuzz the served API with schemathesis over its own /openapi.json: 5xx, huge bodies, slow requests.
 
     python3 bench/fuzz_bench.py [--requests 10000] [--index-dir index] [--llm none]
 
