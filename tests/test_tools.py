@@ -95,6 +95,26 @@ def test_draft_contract_tool_drafts_from_a_request(tools):
     assert d["template"] == "loan" and "张三" in d["markdown"] and "李四" in d["markdown"]
 
 
+def test_calculate_amounts_shows_the_working_with_its_articles(tools):
+    question = "我在公司干了三年半，月薪八千，公司无故把我辞退了，能要多少赔偿？"
+    out = tools.call("calculate_amounts", {"question": question})
+    amounts = {c["kind"]: c["amount"] for c in out}
+    assert amounts == {"wrongful_dismissal": 64000, "severance": 32000}  # 三年半 counts as four years
+    assert any("第八十七条" in c for c in out[0]["cited"] + out[0]["working"])
+    assert tools.call("calculate_amounts", {"question": "今天天气怎么样"}) == []
+    with pytest.raises(ToolError, match="area"):
+        tools.call("calculate_amounts", {"question": "干了三年", "area": "astrology"})
+
+
+def test_next_steps_puts_arbitration_first_for_a_dismissal(tools):
+    out = tools.call("next_steps", {"question": "公司违法辞退我，我要怎么维权？", "today": "2026-12-07"})
+    assert out["area"] == "labor_dismissal" and out["forum"][0].startswith("劳动")
+    assert out["deadlines"][0]["name"] == "劳动仲裁时效"
+    assert (out["deadlines"][0]["length"], out["deadlines"][0]["unit"]) == (1, "years")
+    with pytest.raises(ToolError, match="today"):
+        tools.call("next_steps", {"question": "公司辞退我", "today": "12/07"})
+
+
 def test_unknown_tools_and_arguments_are_refused(tools):
     with pytest.raises(ToolError, match="unknown tool"):
         tools.call("delete_everything", {})
@@ -109,7 +129,8 @@ def test_unknown_tools_and_arguments_are_refused(tools):
 def test_every_tool_is_specified_once():
     assert len({t.name for t in TOOLS}) == len(TOOLS)
     assert {t.name for t in TOOLS} >= {"search_statutes", "get_article", "list_laws", "verify_citation",
-                                       "check_citations_in_text", "draft_contract"}
+                                       "check_citations_in_text", "draft_contract", "calculate_amounts",
+                                       "next_steps"}
     for t in TOOLS:
         assert t.openai()["function"]["parameters"]["type"] == "object"
 

@@ -1,5 +1,6 @@
 """lawglm's legal functions for agents, one definition each: search_statutes, get_article, list_laws,
-verify_citation, check_citations_in_text and draft_contract.
+verify_citation, check_citations_in_text, draft_contract, and the answer pipeline's calculators and 下一步
+(calculate_amounts, next_steps).
 
 Names, arguments and result fields follow china-law-mcp's tools (so an agent configured for it works
 unchanged), answered from lawglm's own index: the same retrieval, look-up (short names, 文号) and citation
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lawglm.errors import LawGLMError
@@ -111,6 +113,27 @@ TOOLS: tuple[ToolSpec, ...] = (
             template={**_STR, "description": "可选：模板名（见 lawglm contract list）"},
         ),
     ),
+    ToolSpec(
+        "calculate_amounts",
+        "按提问中的事实计算法定金额（经济补偿、违法解除赔偿金、加班费、二倍工资、试用期工资、定金、退一赔三、工伤与人身损害赔偿等），"
+        "每一步注明所依据的条款原文；事实不足或依据不在库中时不计算，并说明还需要什么。",
+        _schema(
+            ["question"],
+            question={**_STR, "description": "包含事实的提问，如「干了三年半，月薪八千，被违法辞退」"},
+            area={**_STR, "description": "可选：法律领域（labor_dismissal、wages、consumer 等）；"
+                                         "缺省时自动判断"},
+        ),
+    ),
+    ToolSpec(
+        "next_steps",
+        "按问题所属法律领域给出维权途径与顺序（如劳动争议先仲裁、行政处罚先复议或诉讼）、法定期限（引用条文原文），"
+        "提问给出日期时算出最后一日；领域不确定时按较短的期限提示。",
+        _schema(
+            ["question"],
+            question={**_STR, "description": "提问，如「11月20日市场监管局罚了我两万，我不服」"},
+            today={**_STR, "description": "可选：今天的日期 YYYY-MM-DD（用于计算剩余天数）"},
+        ),
+    ),
 )
 SPECS = {t.name: t for t in TOOLS}
 
@@ -168,6 +191,7 @@ class LegalTools:
             "search_statutes": self.search_statutes, "get_article": self.get_article,
             "list_laws": self.list_laws, "verify_citation": self.verify_citation,
             "check_citations_in_text": self.check_citations_in_text, "draft_contract": self.draft_contract,
+            "calculate_amounts": self.calculate_amounts, "next_steps": self.next_steps,
         }
 
     @property
@@ -306,8 +330,44 @@ class LegalTools:
         return {"template": d.template, "title": d.title, "markdown": d.markdown, "missing": d.missing,
                 "notes": d.notes}
 
+    def calculate_amounts(self, args: dict) -> list[dict]:
+        from lawglm.answer.calculators import calculate, render
+        from lawglm.search.routing import AREAS, route
+
+        question = _text(args, "question", limit=self.settings.max_question_chars)
+        area = _text(args, "area", required=False, limit=40) or route(question).area
+        if area not in AREAS:
+            raise ToolError(f"area: 未知领域 {area!r}；可选：{', '.join(AREAS)}")
+        out = []
+        for calc in calculate(question, area):
+            shown = render(calc, self.corpus)
+            if shown is None:  # a rule it applies is not in the corpus: never shown without its source
+                continue
+            lines, cited = shown
+            out.append({**calc.to_dict(), "working": lines, "cited": [a.citation for a in cited]})
+        return out
+
+    def next_steps(self, args: dict) -> dict:
+        from lawglm.answer.areas import next_steps_for
+        from lawglm.search.routing import route
+
+        question = _text(args, "question", limit=self.settings.max_question_chars)
+        today = _today(args)
+        steps = next_steps_for(question, route(question), self.corpus, today)
+        return {**steps.to_dict(), "lines": steps.lines, "cited": [a.citation for a in steps.quoted]}
+
 
 def _reason_message(c: Citation, law: str, no: int) -> str:
     if c.reason == "law_not_found":
         return f"库内没有这部法律：{law}（可用 list_laws 查看目录）"
     return f"{c.law or law} 没有第 {no} 条"
+
+
+def _today(args: dict) -> date | None:
+    text = _text(args, "today", required=False, limit=10)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ToolError(f"today: 应为 YYYY-MM-DD 格式的日期，收到 {text!r}") from None

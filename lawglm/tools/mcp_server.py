@@ -51,6 +51,12 @@ def build_server(legal: LegalTools) -> Any:
     def draft_contract(request: str, template: str | None = None) -> dict:
         return call("draft_contract", _given(request=request, template=template))
 
+    def calculate_amounts(question: str, area: str | None = None) -> list[dict]:
+        return call("calculate_amounts", _given(question=question, area=area))
+
+    def next_steps(question: str, today: str | None = None) -> dict:
+        return call("next_steps", _given(question=question, today=today))
+
     for fn in (
         search_statutes,
         get_article,
@@ -58,6 +64,8 @@ def build_server(legal: LegalTools) -> Any:
         verify_citation,
         check_citations_in_text,
         draft_contract,
+        calculate_amounts,
+        next_steps,
     ):
         server.add_tool(fn, name=fn.__name__, description=SPECS[fn.__name__].description)
     return server
