@@ -2,7 +2,7 @@
 
     python3 bench/retrieval_train.py --work /tmp/lawglm-rt \\
         --train ../shared/data/retrieval_train.jsonl --sources ../shared/data/sft_train.jsonl \\
-        --scenarios 'bench/data/scenarios/scen-*.jsonl' \\
+        --scenarios 'bench/data/scenarios/scen-*.jsonl' --everyday bench/data/everyday/everyday.jsonl \\
         --dev ../shared/data/retrieval_dev.jsonl [--dev OTHER.jsonl] [--stages encoders,features,fit,install]
 
 encoders  K+1 static encoders (lawglm.train.encoder.train_encoder, hard negatives): one per fold, trained
@@ -10,13 +10,20 @@ encoders  K+1 static encoders (lawglm.train.encoder.train_encoder, hard negative
 features  an index of the default corpus with the full encoder; then, per fold f, the features of every
           training question in f from encoder f and the known questions of the other folds; dev files
           with the full encoder and all known questions (lawglm.train.ranker).
-fit       the ranker on all training groups; prints recall on each dev file and, for the scenario dev
-          split, K-fold cross-validated recall (the ranker refit without that fold's scenario questions).
+fit       the ranker on all training groups; prints recall on each dev file and, for the scenario and
+          everyday dev splits, K-fold cross-validated recall (the ranker refit without that fold's questions;
+          questions without a gold candidate count as misses).
+residual  instead of fit (when the full fit does not pay): keeps --base-ranker (a ranker trained on fewer
+          features) and fits alpha x its score + a linear term over the features it lacks
+          (lawglm.train.ranker.fit_residual; --weights per origin, --l2).
 install   copies the full encoder to lawglm/data/encoder, the ranker to lawglm/data/ranker.json, the
           known questions to lawglm/data/questions.json.
-Training data: --train rows (gold fields) and the scenario files' dev split (never the held-back third,
-`lawglm.eval.retrieval.is_held_out`). Known questions shipped: rows whose --sources record says LeCoQA
-(MIT) and our scenario dev split; lawyer-llama rows (research-only licence) train but are not shipped.
+Training data: --train rows (gold fields), the scenario files' dev split and the everyday files' dev split
+(--everyday; never the held-back third, `lawglm.eval.retrieval.is_held_out`). Known questions shipped: rows
+whose --sources record says LeCoQA (MIT) and our scenario and everyday dev splits; lawyer-llama rows
+(research-only licence) train but are not shipped.
+--reuse-encoder retrains only the ranker on the shipped encoder (every fold uses it: the dense features of
+the questions that encoder was trained on are then optimistic; the everyday questions are new to it).
 CPU: everything runs on one thread; run it niced in the background.
 """
 
@@ -39,7 +46,8 @@ from lawglm.eval.retrieval import RETRIEVAL_KS, is_held_out, read_retrieval_data
 from lawglm.search import ranker as rk
 from lawglm.train import ranker as rt
 
-SHIPPABLE = ("LeCoQA", "scenario")  # origins whose question text may ship in lawglm/data/questions.json
+# origins whose question text may ship in lawglm/data/questions.json
+SHIPPABLE = ("LeCoQA", "scenario", "everyday")
 
 
 def log(*a) -> None:
@@ -47,7 +55,8 @@ def log(*a) -> None:
 
 
 def read_records(path: str) -> list[tuple[str, list[tuple[str, int, int]]]]:
-    return [(ex.query, list(ex.gold)) for ex in read_retrieval_data(path)]
+    """The rows of a training file; a row with an id in the held-back third is never read."""
+    return [(ex.query, list(ex.gold)) for ex in read_retrieval_data(path, split="dev")]
 
 
 def training_examples(args, corpus) -> list[rt.Example]:
@@ -61,6 +70,10 @@ def training_examples(args, corpus) -> list[rt.Example]:
     for path in args.train:
         for query, gold in read_records(path):
             by_origin.setdefault(source.get(query, "train"), []).append((query, gold))
+    for path in args.everyday:
+        for ex in read_retrieval_data(path, split="dev"):
+            assert ex.id and not is_held_out(ex.id)  # the held-back third never trains anything
+            by_origin.setdefault("everyday", []).append((ex.query, list(ex.gold)))
     out = []
     for origin, records in sorted(by_origin.items()):
         out += rt.examples_from(records, corpus, args.folds, origin)
@@ -78,7 +91,7 @@ def stage_encoders(args, examples, work: Path) -> None:
 
     for f in list(range(args.folds)) + [None]:
         out = work / "enc" / ("full" if f is None else f"f{f}")
-        if (out / "modules.json").exists():
+        if (out / "modules.json").exists() or (args.encoders and out.name not in args.encoders.split(",")):
             continue
         train_file = work / f"train_{'full' if f is None else f}.jsonl"
         with open(train_file, "w", encoding="utf-8") as fh:
@@ -104,8 +117,15 @@ def stage_encoders(args, examples, work: Path) -> None:
             "to academic research: the weights are derived from it) and lawglm's own scenario dev split "
             "(bench/data/scenarios, held-back third excluded)."
         )
-        info = train_encoder(out, EncoderConfig(train_files=[str(train_file)]), corpus=corpus_of(args),
-                             dev_files=args.dev, cache=get_settings().home, progress=False, data_note=note)
+        info = train_encoder(
+            out,
+            EncoderConfig(train_files=[str(train_file)]),
+            corpus=corpus_of(args),
+            dev_files=args.dev,
+            cache=get_settings().home,
+            progress=False,
+            data_note=note,
+        )
         log("  dev", info.get("dev"))
 
 
@@ -128,7 +148,8 @@ def stage_features(args, examples, work: Path) -> None:
 
     corpus = corpus_of(args)
     index_dir = work / "index"
-    build_index(corpus, index_dir, str(work / "enc" / "full"), progress=False)
+    if not (index_dir / "CURRENT").exists():  # resumable: an index built by an earlier run is reused
+        build_index(corpus, index_dir, str(work / "enc" / "full"), progress=False)
     r = Retriever.load(index_dir, Params(mode="combsum"))
     st = r._state
     current = st.status_mask("current")
@@ -137,12 +158,16 @@ def stage_features(args, examples, work: Path) -> None:
     docs = [article_document(a) for a in corpus.articles]
     groups = {"train": [None] * len(examples)}
     for name in args.dev:
-        groups[Path(name).name] = [rt.make_group(r, base, ex.query, _rows(corpus, ex), "dev")
-                                   for ex in read_retrieval_data(name)]
+        groups[Path(name).name] = [
+            rt.make_group(r, base, ex.query, _rows(corpus, ex), "dev") for ex in read_retrieval_data(name)
+        ]
         log("features", name)
     for f in range(args.folds):
-        enc = load_encoder(str(work / "enc" / f"f{f}"))
-        src = rt.fold_sources(base, enc, encode(enc, docs), rt.question_records(known, f), current)
+        fold_enc = work / "enc" / f"f{f}"
+        enc = load_encoder(str(fold_enc))
+        same = fold_enc.resolve() == (work / "enc" / "full").resolve()  # a fold run with the full encoder
+        emb = r.index.embeddings if same else encode(enc, docs)
+        src = rt.fold_sources(base, enc, emb, rt.question_records(known, f), current)
         for i, ex in enumerate(examples):
             if ex.fold == f:
                 groups["train"][i] = rt.make_group(r, src, ex.query, ex.gold, ex.origin)
@@ -186,13 +211,41 @@ def stage_fit(args, work: Path) -> None:
     for name, gs in groups.items():
         if name != "train":
             log(f"{name:28s}", recall(rt.ranks(ranker, gs)))
-    scen = [i for i, g in enumerate(train) if g.origin == "scenario"]
-    cv = []
+    rt.save_ranker(ranker, work / "ranker.json")
+    if args.no_cv:
+        return
+    # K-fold cross-validated recall of our own dev splits: each fold's scenario and everyday questions are
+    # ranked by a ranker refit without them
+    ours = [i for i, g in enumerate(train) if g.origin in ("scenario", "everyday")]
+    cv: dict[str, list] = {"scenario": [], "everyday": []}
     for f in range(args.folds):
-        held = {i for i in scen if folds[i] == f}
+        held = {i for i in ours if folds[i] == f}
         model = rt.fit([g for i, g in enumerate(train) if i not in held], cfg)
-        cv += rt.ranks(model, [train[i] for i in sorted(held)])
-    log(f"{'scenario dev split, 5-fold CV':28s}", recall(cv), f"n={len(cv)}")
+        for i, r in zip(sorted(held), rt.ranks(model, [train[i] for i in sorted(held)])):
+            cv[train[i].origin].append(r)
+    for origin, r in cv.items():
+        log(f"{origin + ' dev split, ' + str(args.folds) + '-fold CV':28s}", recall(r), f"n={len(r)}")
+
+
+def stage_residual(args, work: Path) -> None:
+    """The base ranker (--base-ranker, trained on fewer features) plus a fitted linear term over the new ones
+    (lawglm.train.ranker.fit_residual) -> work/ranker.json."""
+    from lawglm.search.index import dir_sha256
+
+    base_json = json.loads(Path(args.base_ranker).read_text(encoding="utf-8"))
+    assert base_json["info"]["encoder_sha256"] == dir_sha256(work / "enc" / "full"), (
+        "base ranker: another encoder"
+    )
+    with open(work / "groups.pkl", "rb") as fh:
+        data = pickle.load(fh)
+    base = rk.Ranker.from_json(base_json)
+    ranker = rt.fit_residual(
+        base, data["groups"]["train"], json.loads(args.weights), args.l2, {"made": time.strftime("%Y-%m-%d")}
+    )
+    log("residual", ranker.info["residual"])
+    for name, gs in data["groups"].items():
+        if name != "train":
+            log(f"{name:28s}", recall(rt.ranks(ranker, gs)))
     rt.save_ranker(ranker, work / "ranker.json")
 
 
@@ -200,6 +253,24 @@ def stage_install(args, examples, work: Path) -> None:
     from lawglm.search.index import dir_sha256
 
     data = ROOT / "lawglm" / "data"
+    if dir_sha256(work / "enc" / "full") != dir_sha256(data / "encoder"):  # a retrained encoder: swap it in
+        _install_encoder(work, data)
+    ranker = json.loads((work / "ranker.json").read_text(encoding="utf-8"))
+    assert ranker["info"]["encoder_sha256"] == dir_sha256(data / "encoder")
+    shutil.copy(work / "ranker.json", data / "ranker.json")
+    about = (
+        "Questions known to cite each article, for lawglm's question lists (lawglm/search/ranker.py): LeCoQA "
+        "training questions (oneal2000/LeCoQA, MIT licence) and lawglm's own scenario and everyday questions "
+        "(dev splits of bench/data/scenarios and bench/data/everyday). Each gold carries the article text's "
+        "hash; a changed article drops them."
+    )
+    rt.save_questions(
+        [ex for ex in examples if ex.origin in SHIPPABLE], corpus_of(args), data / "questions.json", about
+    )
+    log("installed ranker.json, questions.json (and the encoder when retrained) into", data)
+
+
+def _install_encoder(work: Path, data: Path) -> None:
     tmp = data / ".encoder.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(work / "enc" / "full", tmp)
@@ -209,18 +280,6 @@ def stage_install(args, examples, work: Path) -> None:
         os.rename(data / "encoder", old)
     os.rename(tmp, data / "encoder")
     shutil.rmtree(old, ignore_errors=True)
-    ranker = json.loads((work / "ranker.json").read_text(encoding="utf-8"))
-    assert ranker["info"]["encoder_sha256"] == dir_sha256(data / "encoder")
-    shutil.copy(work / "ranker.json", data / "ranker.json")
-    about = (
-        "Questions known to cite each article, for lawglm's question lists (lawglm/search/ranker.py): LeCoQA "
-        "training questions (oneal2000/LeCoQA, MIT licence) and lawglm's own scenario questions (dev split "
-        "of bench/data/scenarios). Each gold carries the article text's hash; a changed article drops them."
-    )
-    rt.save_questions(
-        [ex for ex in examples if ex.origin in SHIPPABLE], corpus_of(args), data / "questions.json", about
-    )
-    log("installed encoder, ranker.json, questions.json into", data)
 
 
 def main() -> None:
@@ -231,14 +290,36 @@ def main() -> None:
         "--sources", default="", help="sft_train.jsonl: which training rows are LeCoQA (shippable)"
     )
     ap.add_argument("--scenarios", default=str(ROOT / "bench" / "data" / "scenarios" / "scen-*.jsonl"))
+    ap.add_argument(
+        "--everyday",
+        action="append",
+        default=[],
+        help="everyday question files (bench/data/everyday/everyday.jsonl): their dev part trains",
+    )
     ap.add_argument("--dev", action="append", default=[])
     ap.add_argument("--stages", default="encoders,features,fit")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument(
+        "--encoders",
+        default="",
+        help="only these encoders (f0,...,full), e.g. to train them in several processes side by side",
+    )
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument(
         "--weights", default="{}", help='JSON origin -> sample weight, e.g. {"lawyer-llama": 0.5}'
     )
+    ap.add_argument(
+        "--reuse-encoder",
+        action="store_true",
+        help="keep the shipped encoder (lawglm/data/encoder) for every fold and as the full model: no "
+        "encoder training; its dense features of questions it was trained on are not cross-fitted",
+    )
+    ap.add_argument("--base-ranker", default="", help="residual: the ranker to keep (JSON, fewer features)")
+    ap.add_argument(
+        "--l2", type=float, default=0.03, help="residual: L2 penalty on the new features' weights"
+    )
+    ap.add_argument("--no-cv", action="store_true", help="fit: skip the cross-validated recall")
     ap.add_argument("--ship-all", action="store_true", help="use every training question as a known question")
     args = ap.parse_args()
     import torch
@@ -247,15 +328,25 @@ def main() -> None:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     examples = training_examples(args, corpus_of(args))
-    log(f"{len(examples)} training questions:", {o: sum(e.origin == o for e in examples)
-                                                 for o in sorted({e.origin for e in examples})})
+    log(
+        f"{len(examples)} training questions:",
+        {o: sum(e.origin == o for e in examples) for o in sorted({e.origin for e in examples})},
+    )
     stages = args.stages.split(",")
+    if args.reuse_encoder:  # every fold and the full model = the shipped encoder (no encoder training)
+        (work / "enc").mkdir(exist_ok=True)
+        for name in [f"f{f}" for f in range(args.folds)] + ["full"]:
+            link = work / "enc" / name
+            if not link.exists():
+                link.symlink_to(ROOT / "lawglm" / "data" / "encoder")
     if "encoders" in stages:
         stage_encoders(args, examples, work)
     if "features" in stages:
         stage_features(args, examples, work)
     if "fit" in stages:
         stage_fit(args, work)
+    if "residual" in stages:
+        stage_residual(args, work)
     if "install" in stages:
         stage_install(args, examples, work)
 

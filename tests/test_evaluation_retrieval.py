@@ -196,6 +196,22 @@ def test_cli_by_department_and_law(tiny_index, tmp_path, capsys):
     assert "recall@10 by department" in out
 
 
+def test_cli_by_area_and_level(tiny_index, tmp_path, capsys):
+    rows = [{**GOLD[0], "area": "neighbours", "level": "法律"}, {**GOLD[1], "area": "criminal"},
+            {**GOLD[2], "area": "neighbours", "level": "司法解释"}]
+    gold = write_gold(tmp_path / "gold.jsonl", rows)
+    assert [e.area for e in read_retrieval_data(gold)] == ["neighbours", "criminal", "neighbours"]
+    main(["eval", "retrieval", "--data", gold, "--by", "area", "--index-dir", str(tiny_index)])
+    by = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["by"]["gold.jsonl"]["lawglm"]
+    assert by["neighbours"]["n"] == 2 and by["neighbours"]["recall@1"] == 0.5
+    assert by["criminal"]["recall@1"] == 1.0
+    main(["eval", "retrieval", "--data", gold, "--by", "level", "--index-dir", str(tiny_index)])
+    by = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["by"]["gold.jsonl"]["lawglm"]
+    # a row without a level field takes its gold document's level (刑法: a 法律 in the fixture corpus)
+    assert by["司法解释"] == {"n": 1, "recall@1": 0.0, "recall@5": 0.0, "recall@10": 0.0, "mrr@10": 0.0}
+    assert by["法律"]["n"] == 2 and by["法律"]["recall@1"] == 1.0
+
+
 def test_cli_eval_needs_some_data(tiny_index, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["eval", "retrieval", "--index-dir", str(tiny_index)])

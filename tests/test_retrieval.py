@@ -406,6 +406,31 @@ def test_features_have_one_column_per_name(ranked):
     np.testing.assert_allclose(rk.matvec(m, np.ones(4, np.float32)), m @ np.ones(4))
 
 
+def test_level_and_routing_features_mark_the_governing_documents(ranked):
+    """The ranker sees each candidate's level and whether its document governs the question's routed area."""
+    import numpy as np
+
+    from lawglm.search import ranker as rk
+    from lawglm.search.encoder import encode
+    from lawglm.search.routing import route
+
+    st = ranked._state
+    query = "邻居家养的狗把我孩子咬伤了，邻居要赔吗"
+    lists = rk.query_lists(st.src, query, st.status_mask("current"), encode(st.src.encoder, [query])[0])
+    cand = rk.candidates(lists)
+    x = rk.features(st.src, query, lists, cand, set(), set())
+    col = {name: x[:, i] for i, name in enumerate(rk.FEATURES)}
+    r = route(query)
+    governs = np.array([st.laws[st.law_of[c]] in r.laws for c in cand])
+    assert r.area == "neighbours" and governs.any() and not governs.all()
+    np.testing.assert_array_equal(col["route_in"] > 0, governs)
+    assert np.allclose(col["q_route_conf"], r.confidence) and (col["route_gov"][governs] > 0).all()
+    interp = np.array([st.index.corpus.articles[c].level == "司法解释" for c in cand])
+    np.testing.assert_array_equal(col["lvl_interp"] > 0, interp)
+    other = (col["lvl_interp"] + col["lvl_reg"] > 0) & ~governs
+    np.testing.assert_array_equal(col["route_other_level"] > 0, other)
+
+
 def test_a_ranker_for_another_encoder_falls_back_to_v1_fusion(tiny_index, trained_ranker, tmp_path):
     from lawglm.search.retrieval import Params
 
@@ -467,8 +492,15 @@ def tiny_cross_encoder(tmp_path_factory, tiny_articles):
     )
     tok = BertTokenizerFast(vocab_file=str(d / "vocab.txt"))
     torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=len(chars) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=32, num_labels=1, max_position_embeddings=1024)
+    cfg = BertConfig(
+        vocab_size=len(chars) + 5,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=1,
+        max_position_embeddings=1024,
+    )
     BertForSequenceClassification(cfg).save_pretrained(d)
     tok.save_pretrained(d)
     return d
@@ -502,8 +534,14 @@ def test_a_missing_reranker_is_one_error_line(tiny_index, tmp_path, capsys):
 
 
 # --- cold start: lazy / memory-mapped loading, arguments checked before loading ------------------------
-LAZY_QUERIES = ("借款合同的利息", "正当防卫", "离婚时财产怎么分", "民法典第1254条", "工资被拖欠怎么办",
-                KNOWN_QUESTION)
+LAZY_QUERIES = (
+    "借款合同的利息",
+    "正当防卫",
+    "离婚时财产怎么分",
+    "民法典第1254条",
+    "工资被拖欠怎么办",
+    KNOWN_QUESTION,
+)
 
 
 def _eager(index_dir, params):
@@ -538,13 +576,16 @@ def test_lazy_and_eager_loading_return_the_same_hits(tiny_index, trained_ranker,
             assert [h.score for h in a] == pytest.approx([h.score for h in b], rel=1e-5, abs=1e-7)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--status", "bogus"], "unknown status"),
-    (["--law", "火星法"], "unknown law"),
-    (["--department", "火星法部"], "unknown department"),
-    (["--level", "法律,部门规定"], "unknown level"),
-    (["-k", "5", "--law", "民法典", "QUERY-10000"], "query is too long"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--status", "bogus"], "unknown status"),
+        (["--law", "火星法"], "unknown law"),
+        (["--department", "火星法部"], "unknown department"),
+        (["--level", "法律,部门规定"], "unknown level"),
+        (["-k", "5", "--law", "民法典", "QUERY-10000"], "query is too long"),
+    ],
+)
 def test_cli_search_checks_arguments_before_loading_the_index(tiny_index, monkeypatch, capsys, args, message):
     import lawglm.search.index
 
@@ -603,3 +644,71 @@ def test_the_shipped_ranker_applies_to_the_shipped_encoder(tmp_path):
     weights = next(p for p in copy.rglob("*.safetensors"))
     weights.write_bytes(weights.read_bytes() + b"\0")
     assert dir_sha256(copy) != trained_with
+
+
+def test_link_features_carry_the_linked_articles_scores():
+    """A candidate linked to an article the query matches (an interpretation applying that law article)
+    gets that article's word-BM25 and dense score; an unlinked one gets none."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from lawglm.search import ranker as rk
+
+    emb = np.eye(4, dtype=np.float32)
+    src = SimpleNamespace(links={1: [0, 3], 0: [1]}, embeddings=emb)
+    lists = SimpleNamespace(
+        scores={"bm25": np.array([8.0, 1.0, 0.0, 2.0], np.float32)},
+        best={"bm25": 8.0, "dense": 1.0},
+        vec=emb[0],
+    )
+    bm, dense, count = rk._link_columns(src, lists, np.array([1, 2, 0]))
+    np.testing.assert_allclose(bm, [1.0, 0.0, 1 / 8], rtol=1e-5)
+    np.testing.assert_allclose(dense, [0.0, -1.0, -1.0], atol=1e-6)
+    np.testing.assert_allclose(count, [np.log1p(2), 0.0, np.log1p(1)], rtol=1e-6)
+
+
+def test_a_residual_ranker_keeps_its_base_and_learns_the_new_features(tiny_index):
+    """fit_residual: a base ranker over fewer features (one trained before the level / routing / link
+    features) plus a fitted linear term over the rest is one Ranker over FEATURES whose score is
+    alpha x base + that term."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from lawglm.search import ranker as rk
+    from lawglm.search.retrieval import Params
+    from lawglm.train import ranker as rt
+
+    base_r = Retriever.load(tiny_index, Params(mode="combsum"))
+    st, arts = base_r._state, base_r.corpus.articles
+    src = rk.sources_from_index(base_r.index, st.law_of, st.laws, st.status_mask("current"), [])
+    groups = [
+        rt.make_group(base_r, src, a.text[2:20], {i}, "test") for i, a in enumerate(arts) if a.is_current
+    ][:40]
+    full = rt.fit(groups, rt.FitConfig(hidden=4, epochs=10, ensemble=1))
+    new = [n for n in rk.FEATURES if n.startswith(("lvl_", "route_", "link_", "q_route"))]
+    keep = [i for i, n in enumerate(rk.FEATURES) if n not in new]
+    base = replace(
+        full,
+        features=tuple(rk.FEATURES[i] for i in keep),
+        mean=full.mean[keep],
+        scale=full.scale[keep],
+        w_lin=full.w_lin[keep],
+        w1=full.w1[keep],
+    )
+    r = rt.fit_residual(base, groups, l2=0.1)
+    assert r.features == rk.FEATURES and r.info["residual"]["new_features"] == new
+    alpha = r.info["residual"]["alpha"]
+    g = groups[0]
+    extra = g.x[:, [rk.FEATURES.index(n) for n in new]] @ r.w_lin[[rk.FEATURES.index(n) for n in new]]
+    np.testing.assert_allclose(r.score(g.x), alpha * base.score(g.x[:, keep]) + extra, rtol=1e-3, atol=1e-3)
+    hits = lambda model: sum(x == 0 for x in rt.ranks(model, groups))
+    assert hits(r) >= hits(base_as_full(base, keep)) - 2
+
+
+def base_as_full(base, keep):
+    """The base ranker scoring full FEATURES rows (its own columns picked out)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(score=lambda x: base.score(x[:, keep]))

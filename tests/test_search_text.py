@@ -1,5 +1,7 @@
 """BM25 tokenisation: jieba words + CJK bigrams, function words dropped, what gets indexed."""
 
+import pytest
+
 from lawglm.search.text import TOKENIZER_NAME, article_document, bigrams, short_law_name, tokenize, words
 
 
@@ -96,3 +98,34 @@ def test_an_index_tokenised_by_python_jieba_still_serves_and_says_how_to_update(
     )
     hits = Retriever.load(d).search("正当防卫", 3)
     assert hits and "jieba+bigram-v1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, want", [
+    ("干了两年多，月薪八千，被辞退了", "干了 ，月薪 ，被辞退了"),
+    ("干了5年零4个月，月工资一万二", "干了 ，月工资 "),
+    ("订婚给了18万8彩礼，三千多块钱的酒", "订婚给了 彩礼， 的酒"),
+    ("被辞退都一年半了", "被辞退都 了"),
+])
+def test_without_quantities_drops_spans_of_time_and_money(text, want):
+    from lawglm.search.text import without_quantities
+
+    assert without_quantities(text) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "借条上写的年息36%",
+        "孩子十七岁了",
+        "七天无理由退货",
+        "第一千零八十条",
+        "万一他不还",
+        "食品安全法的十倍赔偿",
+        "月底发工资",
+        "第三年",
+    ],
+)
+def test_without_quantities_keeps_what_statutes_say(text):
+    from lawglm.search.text import without_quantities
+
+    assert without_quantities(text) == text

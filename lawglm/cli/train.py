@@ -119,22 +119,36 @@ eval_group = command_group("eval", "Evaluate retrieval or generation on a dev fi
 )
 @click.option("--split", type=click.Choice(["all", "dev", "heldout"]), default="all", show_default=True,
               help="rows of the held-back third (sha1(id) % 3 == 0) or the others")
+@click.option("--compare", is_flag=True,
+              help="plain bm25s, BM25 half, dense half, v1 fusion and the default, side by side")
 @click.option(
-    "--compare",
-    is_flag=True,
-    help="plain bm25s, BM25 half, dense half, v1 fusion and the default, side by side",
-)
-@click.option(
-    "--by", type=click.Choice(["law", "department"]), default=None, help="also report per law / department"
+    "--by",
+    type=click.Choice(["law", "department", "area", "level"]),
+    default=None,
+    help="also report per law / department / legal area / level (area, level: fields of the gold file)",
 )
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--index-dir", default=None)
 @click.option("--status", default="current", show_default=True)
-@click.option("--mode", type=click.Choice(RETRIEVAL_MODES), default=None,
-              help="retrieval mode of the default row [default: fused, or LAWGLM_RETRIEVAL_MODE]")
+@click.option(
+    "--mode",
+    type=click.Choice(RETRIEVAL_MODES),
+    default=None,
+    help="retrieval mode of the default row [default: fused, or LAWGLM_RETRIEVAL_MODE]",
+)
 @click.option("--reranker", default=None, help="CrossEncoder dir to rerank the top hits (LAWGLM_RERANKER)")
-def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: bool, by: str | None, k: int,
-                   index_dir: str | None, status: str, mode: str | None, reranker: str | None) -> None:
+def eval_retrieval(
+    data: tuple[str, ...],
+    lookups: int,
+    split: str,
+    compare: bool,
+    by: str | None,
+    k: int,
+    index_dir: str | None,
+    status: str,
+    mode: str | None,
+    reranker: str | None,
+) -> None:
     """Recall@1/5/10 and MRR@10 of search on gold files; the last line is one JSON object."""
     from pathlib import Path
 
@@ -159,12 +173,20 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
 @click.option(
     "--data", required=True, type=click.Path(dir_okay=False), help="dev JSONL (question/answer/gold)"
 )
-@click.option("--modes", default=",".join(GenEvalConfig("").modes), show_default=True,
-              help="comma-separated answer modes compared on the same rows: retrieval-only (no model), "
-                   "none (bare backbone), default (the configured adapter) or adapter names")
+@click.option(
+    "--modes",
+    default=",".join(GenEvalConfig("").modes),
+    show_default=True,
+    help="comma-separated answer modes compared on the same rows: retrieval-only (no model), "
+    "none (bare backbone), default (the configured adapter) or adapter names",
+)
 @click.option("--model", default=None, help=f"[default: {SETTING['model']}]")
-@click.option("--answer-shape", type=click.Choice(["grounded", "free"]), default=None,
-              help="default: grounded for the embedded backbone, free for other models")
+@click.option(
+    "--answer-shape",
+    type=click.Choice(["grounded", "free"]),
+    default=None,
+    help="default: grounded for the embedded backbone, free for other models",
+)
 @click.option("--index-dir", default=None)
 @click.option("--top-k", type=click.IntRange(1, 20), default=None, help=f"[default: {SETTING['top_k']}]")
 @click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows")
@@ -176,8 +198,9 @@ def eval_retrieval(data: tuple[str, ...], lookups: int, split: str, compare: boo
 @click.option(
     "--quantize", type=click.Choice(["8"]), default=None, help="8: int8 model (compare with a run without)"
 )
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
-              help="write every prediction as JSONL")
+@click.option(
+    "--out", "out_path", type=click.Path(dir_okay=False), default=None, help="write every prediction as JSONL"
+)
 @click.option("--device", default=None, help=f"[default: {SETTING['device']}]")
 @click.option("--rescore", is_flag=True, help="DATA is a predictions JSONL from --out: score it, no model")
 def eval_generation(**opts) -> None:
@@ -185,9 +208,14 @@ def eval_generation(**opts) -> None:
     citations, misattributions, repeated sentences, gold hit and its retrieval bound, TTFT, tokens/s."""
     from lawglm.eval.generation import evaluate_generation, format_generation_report, score_predictions
 
-    s = settings_from(model=opts.pop("model"), index_dir=opts.pop("index_dir"), top_k=opts.pop("top_k"),
-                      device=opts.pop("device"), answer_shape=opts.pop("answer_shape"),
-                      quantize=_quantize_flag(opts.pop("quantize")))
+    s = settings_from(
+        model=opts.pop("model"),
+        index_dir=opts.pop("index_dir"),
+        top_k=opts.pop("top_k"),
+        device=opts.pop("device"),
+        answer_shape=opts.pop("answer_shape"),
+        quantize=_quantize_flag(opts.pop("quantize")),
+    )
     if opts.pop("rescore"):
         report = score_predictions(opts["data"], s, opts["limit"])
         click.echo(format_generation_report(report))
@@ -202,19 +230,37 @@ def eval_generation(**opts) -> None:
 
 
 @eval_group.command("answers")
-@click.option("--data", default="bench/data/answers/answers.jsonl", show_default=True,
-              type=click.Path(dir_okay=False), help="answers JSONL with key facts (schema: its README)")
-@click.option("--split", type=click.Choice(["dev", "heldout", "all"]), default="dev", show_default=True,
-              help="heldout: the third with int(sha1(id),16) % 3 == 0 — evaluate it once, never tune on it")
-@click.option("--modes", default="retrieval-only", show_default=True,
-              help="comma-separated: retrieval-only (no model), default (the configured adapter), none (bare "
-                   "backbone) or adapter names")
+@click.option(
+    "--data",
+    default="bench/data/answers/answers.jsonl",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="answers JSONL with key facts (schema: its README)",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "heldout", "all"]),
+    default="dev",
+    show_default=True,
+    help="heldout: the third with int(sha1(id),16) % 3 == 0 — evaluate it once, never tune on it",
+)
+@click.option(
+    "--modes",
+    default="retrieval-only",
+    show_default=True,
+    help="comma-separated: retrieval-only (no model), default (the configured adapter), none (bare "
+    "backbone) or adapter names",
+)
 @click.option("--model", default=None, help=f"[default: {SETTING['model']}]")
 @click.option("--index-dir", default=None)
 @click.option("--today", default="2026-12-07", show_default=True, help="the day the questions are asked on")
 @click.option("-n", "limit", type=click.IntRange(1), default=None, help="first N rows of the split")
-@click.option("--rouge-data", type=click.Path(dir_okay=False), default=None,
-              help="{question, answer} JSONL of lawyers' answers: adds ROUGE-L and the top-2-article quote")
+@click.option(
+    "--rouge-data",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="{question, answer} JSONL of lawyers' answers: adds ROUGE-L and the top-2-article quote",
+)
 @click.option("--rouge-limit", type=click.IntRange(1), default=40, show_default=True)
 @click.option(
     "--out", "out_path", type=click.Path(dir_okay=False), default=None, help="every answer as JSONL"
@@ -232,13 +278,19 @@ def eval_answers(**opts) -> None:
     if not modes:
         raise click.BadParameter("name at least one mode", param_hint="--modes")
     s = settings_from(model=opts["model"], index_dir=opts["index_dir"], device=opts["device"])
-    report = evaluate_answers(opts["data"], modes, s, opts["split"], opts["limit"], today, opts["rouge_data"],
-                              opts["rouge_limit"], opts["out_path"])
+    report = evaluate_answers(
+        opts["data"],
+        modes,
+        s,
+        opts["split"],
+        opts["limit"],
+        today,
+        opts["rouge_data"],
+        opts["rouge_limit"],
+        opts["out_path"],
+    )
     click.echo(format_report(report))
     echo_json(report)
-
-
-
 
 
 @cli.group()
@@ -248,28 +300,41 @@ def encoder() -> None:
 
 @encoder.command("train")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="model directory to (re)write")
-@click.option("--train-data", multiple=True, required=True,
-              help='question->gold JSONL {"query", "gold": [...]} (repeatable)')
+@click.option(
+    "--train-data",
+    multiple=True,
+    required=True,
+    help='question->gold JSONL {"query", "gold": [...]} (repeatable)',
+)
 @click.option(
     "--dev", "dev_files", multiple=True, help="gold JSONL to evaluate on (repeatable; never trained on)"
 )
 @click.option("--corpus", default=None)
 @click.option("--steps", type=click.IntRange(0), default=None, help="training steps [default: 1000]")
-@click.option("--hard-negatives", type=click.IntRange(0), default=None,
-              help="BM25-mined negatives per question pair [default: 4]")
+@click.option(
+    "--hard-negatives",
+    type=click.IntRange(0),
+    default=None,
+    help="BM25-mined negatives per question pair [default: 4]",
+)
 @click.option("--dim", type=click.IntRange(8, 640), default=None, help="embedding dims [default: 256]")
 @click.option("--vocab-size", type=click.IntRange(100), default=None, help="[default: 30000]")
 @click.option("--min-word-freq", type=click.IntRange(1), default=None, help="[default: 2]")
 @click.option("--batch-size", type=click.IntRange(2), default=None, help="[default: 512]")
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=None, help="Adam lr [default: 0.05]")
-@click.option("--init", type=click.Choice(["gemma", "random"]), default=None,
-              help="initial vectors: the backbone's token embeddings or random [default: gemma]")
+@click.option(
+    "--init",
+    type=click.Choice(["gemma", "random"]),
+    default=None,
+    help="initial vectors: the backbone's token embeddings or random [default: gemma]",
+)
 @click.option(
     "--eval-every", type=click.IntRange(0), default=None, help="dev evaluation every N steps [default: 0]"
 )
 @click.option("--seed", type=int, default=None, help="[default: 42]")
-def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None,
-                  **hyper) -> None:
+def encoder_train(
+    out: str, train_data: tuple[str, ...], dev_files: tuple[str, ...], corpus: str | None, **hyper
+) -> None:
     """Build and train the encoder; writes a sentence-transformers model to OUT atomically."""
     from lawglm.statutes.ingest import load_corpus
     from lawglm.train.encoder import EncoderConfig, train_encoder
@@ -277,8 +342,10 @@ def encoder_train(out: str, train_data: tuple[str, ...], dev_files: tuple[str, .
     cfg = EncoderConfig(train_files=list(train_data), **{k: v for k, v in hyper.items() if v is not None})
     s = settings_from(corpus=corpus)
     info = train_encoder(out, cfg, corpus=load_corpus(s.corpus_source()), dev_files=dev_files, cache=s.home)
-    click.echo(f"encoder written to {out}: vocab {info['vocab']:,} x {cfg.dim}, "
-               f"{info['train_seconds']} s" + (f", dev {info['dev']}" if info.get("dev") else ""))
+    click.echo(
+        f"encoder written to {out}: vocab {info['vocab']:,} x {cfg.dim}, "
+        f"{info['train_seconds']} s" + (f", dev {info['dev']}" if info.get("dev") else "")
+    )
 
 
 @encoder.command("eval")

@@ -4,7 +4,9 @@ per-department breakdowns, and several retrievers side by side in one run.
 Gold file format (the one reader of it: `read_retrieval_data`, also for the encoder's training and dev
 files), one JSON object per line:
     {"query": "...", "gold": [{"law": "...", "article_no": 1254, "sub_no": 0}], "id": "...",
-     "department": "...", "law_named": false}          (id, department, law_named, sub_no optional)
+     "department": "...", "law_named": false, "area": "tenancy", "level": "司法解释"}
+    (id, department, law_named, area, level, sub_no optional; area / level: the everyday set's legal area and
+    the level of the document that governs the question, for `--by area` / `--by level`)
 "question" is accepted for "query" (fine-tuning files).
 A query is a hit at k when ANY of its gold articles is among the first k results.
 
@@ -27,7 +29,7 @@ from lawglm.records import iter_jsonl
 
 RETRIEVAL_KS = (1, 5, 10)
 SPLITS = ("all", "dev", "heldout")
-GROUPINGS = ("law", "department")
+GROUPINGS = ("law", "department", "area", "level")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class RetrievalExample:
     id: str = ""
     department: str = ""
     law_named: bool | None = None
+    area: str = ""
+    level: str = ""
 
 
 def _gold_entry(g: object, where: str) -> tuple[str, int, int]:
@@ -68,6 +72,8 @@ def _retrieval_example(rec: object, where: str, allow_no_gold: bool = False) -> 
         str(rec.get("id") or ""),
         str(rec.get("department") or ""),
         named if isinstance(named, bool) else None,
+        str(rec.get("area") or ""),
+        str(rec.get("level") or ""),
     )
 
 
@@ -112,8 +118,13 @@ def select_split(examples: list[RetrievalExample], split: str) -> list[Retrieval
 
 
 # --- generated look-ups ---------------------------------------------------------------------
-LOOKUP_TEMPLATES = ("{dept}{short}{label}的内容是什么？", "《{short}》第{no}条", "{short}{label}规定了什么？",
-                    "{full}{label}", "请问{short}{label}怎么规定的")
+LOOKUP_TEMPLATES = (
+    "{dept}{short}{label}的内容是什么？",
+    "《{short}》第{no}条",
+    "{short}{label}规定了什么？",
+    "{full}{label}",
+    "请问{short}{label}怎么规定的",
+)
 
 
 def lookup_examples(corpus, n: int = 300, seed: int = 0) -> list[RetrievalExample]:
@@ -131,8 +142,13 @@ def lookup_examples(corpus, n: int = 300, seed: int = 0) -> list[RetrievalExampl
         template = LOOKUP_TEMPLATES[i % len(LOOKUP_TEMPLATES)]
         if a.sub_no and "{no}" in template:
             template = LOOKUP_TEMPLATES[0]
-        q = template.format(dept=a.department, short=short_law_name(a.law), full=a.law, no=a.article_no,
-                            label=article_label(a.article_no, a.sub_no))
+        q = template.format(
+            dept=a.department,
+            short=short_law_name(a.law),
+            full=a.law,
+            no=a.article_no,
+            label=article_label(a.article_no, a.sub_no),
+        )
         out.append(RetrievalExample(q, ((a.law, a.article_no, a.sub_no),), f"lookup-{i}", a.department, True))
     return out
 
@@ -152,8 +168,9 @@ def first_gold_rank(hits: list, gold: set[tuple]) -> int | None:
     return None
 
 
-def rank_examples(retriever, examples: list[RetrievalExample], depth: int = 10, progress: bool = False,
-                  **search_kwargs) -> tuple[list[int | None], float]:
+def rank_examples(
+    retriever, examples: list[RetrievalExample], depth: int = 10, progress: bool = False, **search_kwargs
+) -> tuple[list[int | None], float]:
     """(first gold rank per example, seconds spent in `retriever.search`)."""
     from tqdm.auto import tqdm
 
@@ -168,8 +185,9 @@ def rank_examples(retriever, examples: list[RetrievalExample], depth: int = 10, 
     return ranks, elapsed
 
 
-def evaluate_retrieval(retriever, examples: list[RetrievalExample], *, k: int = 10,
-                       progress: bool = False, **search_kwargs) -> dict:
+def evaluate_retrieval(
+    retriever, examples: list[RetrievalExample], *, k: int = 10, progress: bool = False, **search_kwargs
+) -> dict:
     """recall@1/5/10 (+@k), mrr@10 and mean ms per query of `retriever.search` over `examples`."""
     ranks, elapsed = rank_examples(retriever, examples, max(k, *RETRIEVAL_KS), progress, **search_kwargs)
     return metrics_from_ranks(ranks, elapsed, k)
@@ -186,7 +204,8 @@ def metrics_from_ranks(ranks: list[int | None], seconds: float, k: int = 10) -> 
 
 
 def group_of(corpus, ex: RetrievalExample, by: str) -> str:
-    """The example's law (short name of its first gold law) or department (its own, else the law's)."""
+    """The example's law (short name of its first gold law), department (its own, else the law's), legal area
+    (its `area` field) or level (its `level` field, else the level of its first gold article's document)."""
     from lawglm.search.text import short_law_name
 
     law = corpus.resolve_law(ex.gold[0][0]) or ex.gold[0][0]
@@ -197,11 +216,19 @@ def group_of(corpus, ex: RetrievalExample, by: str) -> str:
             return ex.department
         arts = corpus.law_articles(law)
         return arts[0].department if arts and arts[0].department else "(unknown)"
+    if by == "area":
+        return ex.area or "(none)"
+    if by == "level":
+        if ex.level:
+            return ex.level
+        arts = corpus.law_articles(law)
+        return arts[0].level if arts and arts[0].level else "(unknown)"
     raise DataError(f"unknown grouping {by!r} (one of: {', '.join(GROUPINGS)})")
 
 
-def by_group(corpus, examples: list[RetrievalExample], ranks: list[int | None], by: str,
-             k: int = 10) -> dict[str, dict]:
+def by_group(
+    corpus, examples: list[RetrievalExample], ranks: list[int | None], by: str, k: int = 10
+) -> dict[str, dict]:
     """{group: metrics} over the examples of each group, largest groups first."""
     groups: dict[str, list[int | None]] = defaultdict(list)
     for ex, r in zip(examples, ranks):
@@ -258,10 +285,18 @@ def compare_systems(retriever, *, reranker: bool = False) -> list[tuple[str, obj
         ),
     ]
     if retriever.index.dense:
-        rows.append(("lawglm dense half", Retriever(retriever.index, retriever.index_dir,
-                                                    replace(base, mode="dense", reranker=""))))
-        rows.append(("lawglm v1 fusion (0.4/0.6)", Retriever(retriever.index, retriever.index_dir,
-                                                            replace(base, mode="combsum", reranker=""))))
+        rows.append(
+            (
+                "lawglm dense half",
+                Retriever(retriever.index, retriever.index_dir, replace(base, mode="dense", reranker="")),
+            )
+        )
+        rows.append(
+            (
+                "lawglm v1 fusion (0.4/0.6)",
+                Retriever(retriever.index, retriever.index_dir, replace(base, mode="combsum", reranker="")),
+            )
+        )
     if reranker and base.reranker:
         rows.append(
             ("lawglm fused", Retriever(retriever.index, retriever.index_dir, replace(base, reranker="")))
@@ -319,8 +354,10 @@ def _format_by(per_system: dict[str, dict[str, dict]], by: str, k: int) -> str:
         }
         return format_rows(rows, by)
     key = f"recall@{k}" if f"recall@{k}" in per_system[names[0]][groups[0]] else "recall@10"
-    rows = {g: {"n": per_system[names[0]][g]["n"], **{_short(n): per_system[n][g][key] for n in names}}
-            for g in groups}
+    rows = {
+        g: {"n": per_system[names[0]][g]["n"], **{_short(n): per_system[n][g][key] for n in names}}
+        for g in groups
+    }
     return f"{key} by {by}:\n" + format_rows(rows, by)
 
 

@@ -11,10 +11,15 @@ to the list's best, its log, reciprocal rank and log rank; whether the query nam
 its subject; the law's share of each list's top 20 and the similarity of the query to the law's
 centroid; within each law, the article's BM25 with the idf computed inside that law (which words set it
 apart from its neighbours) and its rank among that law's candidates (also for the dense score); article
-length, position, chapter-title and law-name overlap, number of known questions; query length, style
-(甲乙 parties), and each list's best score. The model standardises the features and adds a linear term
-and a one-hidden-layer ReLU term; the weights live in lawglm/data/ranker.json
-(made by `bench/retrieval_train.py`, code in lawglm/train/ranker.py).
+length, position, chapter-title and law-name overlap, number of known questions; the document's level
+(司法解释, 行政法规 / 部门规章) and whether it governs the question's legal area (search/routing.py: routing
+confidence x the document's place among the area's governing documents; a non-law document outside them);
+support through the law <-> interpretation links (lawglm/statutes/links.py: the best word-BM25 and dense
+score of an article it applies or that applies it, so an interpretation applying the law article the
+question is about ranks next to it, and the reverse);
+query length, style (甲乙 parties), routing confidence, and each list's best score. The model standardises
+the features and adds a linear term and a one-hidden-layer ReLU term; the weights live in
+lawglm/data/ranker.json (made by `bench/retrieval_train.py`, code in lawglm/train/ranker.py).
 """
 
 from __future__ import annotations
@@ -49,8 +54,10 @@ def _feature_names() -> tuple[str, ...]:
               "next_bm25", "next_chars", "inlaw_bm25", "inlaw_chars", "inlaw_rank_bm25", "inlaw_rank_chars",
               "inlaw_dense", "inlaw_rank_dense",
               "lawsim_gap", "lawsim_rr",
-              "art_len", "art_pos", "title_overlap", "lawname_overlap", "art_questions"]
-    names += ["q_len", "q_named", "q_core", "q_parties"] + [f"q_max_{name}" for name in LISTS]
+              "art_len", "art_pos", "title_overlap", "lawname_overlap", "art_questions",
+              "lvl_interp", "lvl_reg", "route_gov", "route_in", "route_other_level",
+              "link_bm25", "link_dense", "link_n"]
+    names += ["q_len", "q_named", "q_core", "q_parties", "q_route_conf"] + [f"q_max_{name}" for name in LISTS]
     return tuple(names)
 
 
@@ -106,6 +113,9 @@ class Sources:
     titles: list[frozenset]
     law_names: list[frozenset]  # bigrams of each law's short name, by law id
     faiss: object | None = None
+    level_code: np.ndarray | None = None  # per row: 0 法律 / 宪法 / other, 1 司法解释, 2 行政法规 / 部门规章
+    law_ids: dict[str, int] | None = None  # law title -> law id (routing's governing documents)
+    links: dict[int, list[int]] | None = None  # row -> rows linked to it (statutes/links.py), rows with links
 
     @staticmethod
     def centroids(embeddings: np.ndarray, law_of: np.ndarray, mask: np.ndarray, n_laws: int) -> np.ndarray:
@@ -175,9 +185,56 @@ def sources_from_index(index, law_of: np.ndarray, laws: list[str], current: np.n
         art_len=np.log1p(np.array([len(a.text) for a in arts], dtype=np.float32)),
         art_pos=np.array([a.article_no / top_no[a.law] for a in arts], dtype=np.float32),
         titles=[frozenset(bigrams(" ".join(x for x in (a.chapter, a.section) if x))) for a in arts],
-        law_names=[frozenset(bigrams(short_law_name(law))) for law in laws],
-        faiss=index.faiss,
-    )
+        law_names=[frozenset(bigrams(short_law_name(law))) for law in laws], faiss=index.faiss,
+        level_code=level_codes(arts), law_ids={law: i for i, law in enumerate(laws)},
+        links=index.links.neighbour_rows(arts))
+
+
+LEVEL_CODES = {"司法解释": 1, "行政法规": 2, "部门规章": 2}
+
+
+def level_codes(arts) -> np.ndarray:
+    """Per article row: 1 for a 司法解释, 2 for a 行政法规 / 部门规章, 0 otherwise (法律, 宪法, unknown)."""
+    return np.array([LEVEL_CODES.get(a.level, 0) for a in arts], dtype=np.int8)
+
+
+def _routing_columns(src: Sources, query: str, cand: np.ndarray,
+                     law: np.ndarray) -> tuple[list[np.ndarray], float]:
+    """Level and routing columns per candidate (see the module doc) and the routing confidence."""
+    from lawglm.search.routing import route
+
+    r = route(query)
+    weight = np.zeros(len(src.law_names), dtype=np.float32)
+    for i, name in enumerate(r.laws):
+        lid = (src.law_ids or {}).get(name)
+        if lid is not None:
+            weight[lid] = 1.0 / (1 + 0.15 * i)
+    lvl = src.level_code[cand] if src.level_code is not None else np.zeros(len(cand), np.int8)
+    gov = weight[law]
+    return [
+        (lvl == 1).astype(np.float32),
+        (lvl == 2).astype(np.float32),
+        gov * r.confidence,
+        (gov > 0).astype(np.float32),
+        ((lvl > 0) & (gov == 0)).astype(np.float32),
+    ], r.confidence
+
+
+def _link_columns(src: Sources, lists, cand: np.ndarray) -> list[np.ndarray]:
+    """Per candidate: the best word-BM25 score (over the list's best) and the best dense similarity (minus
+    the list's best) of the articles linked to it, and log(1 + number of links); 0 / -1 / 0 without links."""
+    n = len(cand)
+    bm, dense, count = np.zeros(n, np.float32), np.full(n, -1.0, np.float32), np.zeros(n, np.float32)
+    links = src.links or {}
+    scores, best = lists.scores["bm25"], lists.best["bm25"] + 1e-6
+    for i, c in enumerate(cand.tolist()):
+        rows = links.get(c)
+        if rows:
+            bm[i] = float(scores[rows].max()) / best
+            count[i] = math.log1p(len(rows))
+            if lists.vec is not None and src.embeddings is not None:
+                dense[i] = float(matvec(src.embeddings[rows], lists.vec).max()) - lists.best["dense"]
+    return [bm, dense, count]
 
 
 def _chapter_codes(arts) -> np.ndarray:
@@ -318,8 +375,13 @@ def exact_dense(src: Sources, vec: np.ndarray, mask: np.ndarray, n: int) -> tupl
     return rows, scores[rows]
 
 
-def query_lists(src: Sources, query: str, mask: np.ndarray, vec: np.ndarray | None,
-                dense_top: tuple[np.ndarray, np.ndarray] | None = None) -> QueryLists:
+def query_lists(
+    src: Sources,
+    query: str,
+    mask: np.ndarray,
+    vec: np.ndarray | None,
+    dense_top: tuple[np.ndarray, np.ndarray] | None = None,
+) -> QueryLists:
     """Every list's scores and top rows for one (already expanded) query over the rows in `mask`.
 
     `dense_top` = (rows, similarities) of the dense list when the caller searched FAISS already."""
@@ -344,7 +406,7 @@ def query_lists(src: Sources, query: str, mask: np.ndarray, vec: np.ndarray | No
         dense_rows, dense_scores = (
             dense_top if dense_top is not None else exact_dense(src, vec, mask, DEPTH["dense"])
         )
-        dense_rows, dense_scores = dense_rows[:DEPTH["dense"]], dense_scores[:DEPTH["dense"]]
+        dense_rows, dense_scores = dense_rows[: DEPTH["dense"]], dense_scores[: DEPTH["dense"]]
         if q is not None and q.vectors is not None and len(q.vectors):
             sims = matvec(q.vectors, vec)
             for j in np.argsort(-sims, kind="stable")[:64]:
@@ -373,8 +435,9 @@ def _rank_in(top: np.ndarray, cand: np.ndarray, cap: int) -> np.ndarray:
     return np.array([pos.get(int(r), cap) for r in cand], dtype=np.float32)
 
 
-def features(src: Sources, query: str, lists: QueryLists, cand: np.ndarray, named_laws: set[int],
-             core_laws: set[int]) -> np.ndarray:
+def features(
+    src: Sources, query: str, lists: QueryLists, cand: np.ndarray, named_laws: set[int], core_laws: set[int]
+) -> np.ndarray:
     """The FEATURES matrix (candidates x features) for one query."""
     cols = []
     qmax = lists.best
@@ -403,8 +466,10 @@ def features(src: Sources, query: str, lists: QueryLists, cand: np.ndarray, name
         cols.append(_group_best(lists.scores[name], src.chapter_of, cand, lists.best[name]))
     for name in ("bm25", "chars"):
         cols.append(_neighbour_best(lists.scores[name], src, cand, lists.best[name]))
-    inlaw = [_within_law(_in_law_bm25(bm, lists.token_ids[name], cand, src.law_of, src.law_rows), law)
-             for name, bm in (("bm25", src.bm25), ("chars", src.chars))]
+    inlaw = [
+        _within_law(_in_law_bm25(bm, lists.token_ids[name], cand, src.law_of, src.law_rows), law)
+        for name, bm in (("bm25", src.bm25), ("chars", src.chars))
+    ]
     cols += [inlaw[0][0], inlaw[1][0], inlaw[0][1], inlaw[1][1]]
     cols += list(_within_law(lists.dense(src, cand) + 1.0, law))
     if lists.lawsim is not None:
@@ -415,14 +480,27 @@ def features(src: Sources, query: str, lists: QueryLists, cand: np.ndarray, name
     else:
         cols += [np.zeros(len(cand)), np.zeros(len(cand))]
     qb = set(bigrams(query))
-    cols += [src.art_len[cand], src.art_pos[cand],
-             np.array([len(src.titles[i] & qb) / (len(src.titles[i]) + 1) for i in cand]),
-             np.array([len(src.law_names[x] & qb) / (len(src.law_names[x]) + 1) for x in law]),
-             np.log1p(src.questions.count[cand]) if src.questions is not None else np.zeros(len(cand))]
-    q = [math.log1p(len(query)), float(bool(named_laws)), float(bool(core_laws)),
-         float(bool(_PARTIES.search(query)))]
-    q += [math.log1p(max(qmax[name], 0.0)) if name in ("bm25", "chars", "qbm25") else qmax[name]
-          for name in LISTS]
+    cols += [
+        src.art_len[cand],
+        src.art_pos[cand],
+        np.array([len(src.titles[i] & qb) / (len(src.titles[i]) + 1) for i in cand]),
+        np.array([len(src.law_names[x] & qb) / (len(src.law_names[x]) + 1) for x in law]),
+        np.log1p(src.questions.count[cand]) if src.questions is not None else np.zeros(len(cand)),
+    ]
+    routing, confidence = _routing_columns(src, query, cand, law)
+    cols += routing
+    cols += _link_columns(src, lists, cand)
+    q = [
+        math.log1p(len(query)),
+        float(bool(named_laws)),
+        float(bool(core_laws)),
+        float(bool(_PARTIES.search(query))),
+        confidence,
+    ]
+    q += [
+        math.log1p(max(qmax[name], 0.0)) if name in ("bm25", "chars", "qbm25") else qmax[name]
+        for name in LISTS
+    ]
     cols += [np.full(len(cand), v) for v in q]
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -453,14 +531,30 @@ class Ranker:
 
     def to_json(self) -> dict:
         arr = {k: getattr(self, k).tolist() for k in ("mean", "scale", "w_lin", "w1", "b1", "w2")}
-        return {"format": 1, "features": list(self.features), **arr, "b_lin": self.b_lin, "b2": self.b2,
-                "info": self.info}
+        return {
+            "format": 1,
+            "features": list(self.features),
+            **arr,
+            "b_lin": self.b_lin,
+            "b2": self.b2,
+            "info": self.info,
+        }
 
     @classmethod
     def from_json(cls, d: dict) -> Ranker:
         f32 = lambda k: np.asarray(d[k], dtype=np.float32)
-        return cls(tuple(d["features"]), f32("mean"), f32("scale"), f32("w_lin"), float(d["b_lin"]),
-                   f32("w1"), f32("b1"), f32("w2"), float(d["b2"]), d.get("info", {}))
+        return cls(
+            tuple(d["features"]),
+            f32("mean"),
+            f32("scale"),
+            f32("w_lin"),
+            float(d["b_lin"]),
+            f32("w1"),
+            f32("b1"),
+            f32("w2"),
+            float(d["b2"]),
+            d.get("info", {}),
+        )
 
 
 @lru_cache(maxsize=4)

@@ -6,10 +6,9 @@
 2. mode "fused" (default): candidates from five lists (word BM25, character BM25, dense, and BM25 /
    dense over the questions known to cite each article; lawglm/search/ranker.py), each filtered by status /
    law / department / level (法律 / 行政法规 / 司法解释), ordered by the learned ranker
-   (lawglm/data/ranker.json), which
-   also sees law
-   detection — a law named in the query (劳动合同法, 《消法》) or the distinctive core of a law's name
-   (农民专业合作社 -> 农民专业合作社法);
+   (lawglm/data/ranker.json), which also sees law detection — a law named in the query (劳动合同法, 《消法》)
+   or the distinctive core of a law's name (农民专业合作社 -> 农民专业合作社法) — and the question's legal
+   area (search/routing.py: whether an article's document governs it, and the document's level);
    mode "combsum" (v1; also used when the ranker cannot apply, e.g. an index built with another
    encoder): weighted sum of the min-max normalised BM25 and dense scores plus law boosts;
    modes "bm25" / "dense": one of those two lists alone, with the same law boosts (comparison rows);
@@ -36,7 +35,7 @@ from lawglm.records import CURRENT_STATUSES, HISTORICAL, REPEALED, Hit
 from lawglm.search import ranker as rk
 from lawglm.search.encoder import encode
 from lawglm.search.index import LoadedIndex, current_version, load_index
-from lawglm.search.text import short_law_name, tokenize
+from lawglm.search.text import short_law_name, tokenize, without_quantities
 from lawglm.settings import (
     MAX_QUESTION_CHARS,
     MAX_SEARCH_K,
@@ -69,10 +68,6 @@ class Params:
     w_dense: float = 0.6
     named_law_boost: float = 0.3  # the query names the law (劳动合同法, 《消法》): its articles come first
     core_law_boost: float = 0.1  # the query mentions a law's subject (农民专业合作社)
-    route_boost: float = 4.0  # ranker-score bonus x routing confidence for the question's governing documents
-    other_level_penalty: float = (
-        2.0  # ranker-score malus for a 司法解释 / 行政法规 / 部门规章 not governing it
-    )
     min_core_chars: int = 4  # shorter name cores (公司, 保险) are too generic to mean the law
     max_query_chars: int = MAX_QUESTION_CHARS  # a longer query is refused (InvalidQuery)
 
@@ -321,7 +316,8 @@ class Retriever:
     ) -> list[Hit]:
         """The learned ranker over the union of the five lists' candidates (lawglm/search/ranker.py)."""
         expanded = expand_query(query)
-        vec = encode(st.src.encoder, [expanded])[0] if st.src.encoder is not None else None
+        dense_query = without_quantities(expanded)
+        vec = encode(st.src.encoder, [dense_query])[0] if st.src.encoder is not None else None
         dense_top = self._dense(st, expanded, mask, vec, rk.DEPTH["dense"]) if vec is not None else None
         lists = rk.query_lists(st.src, expanded, mask, vec, dense_top)
         cand = rk.candidates(lists)
@@ -331,30 +327,12 @@ class Retriever:
         x = rk.features(
             st.src, query, lists, cand, {st.law_id[w] for w in named}, {st.law_id[w] for w in cores}
         )
-        scores = st.ranker.score(x) + self._routing_prior(st, query, cand, law_filter)
+        scores = st.ranker.score(x)
         prob = np.exp(scores - scores.max())
         prob /= prob.sum()
         arts = st.index.corpus.articles
         return [Hit(arts[cand[i]], float(prob[i]), lists.sources_of(int(cand[i])))
                 for i in np.lexsort((cand, -scores))[:n]]
-
-    def _routing_prior(self, st: _State, query: str, cand: np.ndarray, law_filter: str | None) -> np.ndarray:
-        """Ranker-score offsets from the question's legal area (search/routing.py): the documents governing
-        the
-        area gain `route_boost` x confidence; a 司法解释 / 行政法规 / 部门规章 outside them loses
-        `other_level_penalty` (a regulation seldom governs an everyday question unless its area says so)."""
-        p = self.params
-        if law_filter or (not p.route_boost and not p.other_level_penalty):
-            return np.zeros(len(cand))
-        from lawglm.search.routing import route
-
-        r = route(query)
-        gov = {name: 1.0 / (1 + 0.15 * i) for i, name in enumerate(r.laws)}
-        laws = [st.laws[c] for c in st.law_of[cand]]
-        levels = [st.levels[c] for c in st.level_of[cand]]
-        return np.array([p.route_boost * r.confidence * gov[name] if name in gov
-                         else (-p.other_level_penalty if lv not in ("法律", "宪法", "") else 0.0)
-                         for name, lv in zip(laws, levels)])
 
     def _scope(self, st: _State, law: str | None, department: str | None) -> np.ndarray | None:
         """Rows the law / department filters allow (any status); None when there is no such filter."""
@@ -426,7 +404,7 @@ class Retriever:
                depth: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The `depth` (default: candidates) rows in `mask` nearest to the query, via FAISS."""
         depth = depth or self.params.candidates
-        vec = encode(st.index.encoder(), [query]) if vec is None else vec[None, :]
+        vec = encode(st.index.encoder(), [without_quantities(query)]) if vec is None else vec[None, :]
         n_allowed = int(mask.sum())
         if n_allowed == 0 or not np.any(vec):
             return _EMPTY

@@ -72,11 +72,12 @@ def make_group(
     """Features of one query through the same code path as `Retriever.search` (exact dense search)."""
     from lawglm.search.encoder import encode
     from lawglm.search.retrieval import detect_laws, expand_query
+    from lawglm.search.text import without_quantities
 
     st = retriever._state
     mask = st.status_mask("current")
     expanded = expand_query(query)
-    vec = encode(src.encoder, [expanded])[0] if src.encoder is not None else None
+    vec = encode(src.encoder, [without_quantities(expanded)])[0] if src.encoder is not None else None
     lists = rk.query_lists(src, expanded, mask, vec)
     cand = rk.candidates(lists)
     named, cores = detect_laws(st, query)
@@ -229,3 +230,69 @@ def save_questions(examples: list[Example], corpus, path: str | Path, about: str
                               ensure_ascii=False, indent=0), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def fit_residual(base: rk.Ranker, groups: list[Group], weights: dict | None = None, l2: float = 0.03,
+                 info: dict | None = None) -> rk.Ranker:
+    """A ranker over FEATURES that keeps `base` (trained on fewer features, e.g. before the level, routing and
+    link features existed) and adds a linear term over the features `base` lacks: score = alpha x base +
+    w . new, alpha and w fitted listwise (softmax cross-entropy, L-BFGS, L2 `l2` on w) on `groups`, each
+    weighted by its origin (`weights`, default 1). One Ranker again (the base's hidden layer, zero rows
+    for the new features), so serving needs nothing new."""
+    import torch
+
+    weights = weights or {}
+    groups = [g for g in groups if g.y.max() > 0 and weights.get(g.origin, 1.0) > 0]
+    if not groups:
+        raise DataError("no training query has its gold article among the candidates")
+    have = {n: i for i, n in enumerate(base.features)}
+    missing = [n for n in base.features if n not in rk.FEATURES]
+    if missing:
+        raise DataError(f"the base ranker uses features that no longer exist: {missing}")
+    old_cols = [rk.FEATURES.index(n) for n in base.features]
+    new_cols = [i for i, n in enumerate(rk.FEATURES) if n not in have]
+    flat = np.concatenate([g.x[:, new_cols] for g in groups])
+    mu, sd = flat.mean(0), flat.std(0) + 1e-4
+    data = [(torch.tensor(base.score(g.x[:, old_cols]), dtype=torch.float32),
+             torch.tensor((g.x[:, new_cols] - mu) / sd, dtype=torch.float32),
+             torch.tensor(g.y / g.y.sum(), dtype=torch.float32)) for g in groups]
+    wt = torch.tensor([weights.get(g.origin, 1.0) for g in groups], dtype=torch.float32)
+    w = torch.zeros(len(new_cols), requires_grad=True)
+    alpha = torch.ones(1, requires_grad=True)
+    opt = torch.optim.LBFGS([w, alpha], max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = sum(k * -(t * torch.log_softmax(alpha * s + z @ w, 0)).sum() for k, (s, z, t) in zip(wt, data))
+        loss = loss / wt.sum() + l2 * (w ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    a, w_new = float(alpha.detach()[0]), w.detach().numpy() / sd
+    n, hidden = len(rk.FEATURES), base.w1.shape[1]
+    mean, scale = np.zeros(n, np.float32), np.ones(n, np.float32)
+    w_lin, w1 = np.zeros(n, np.float32), np.zeros((n, hidden), np.float32)
+    for j, name in enumerate(rk.FEATURES):
+        if name in have:
+            k = have[name]
+            mean[j], scale[j], w_lin[j], w1[j] = base.mean[k], base.scale[k], a * base.w_lin[k], base.w1[k]
+        else:
+            w_lin[j] = w_new[new_cols.index(j)]
+    trained_on: dict[str, int] = {}
+    for g in groups:
+        trained_on[g.origin] = trained_on.get(g.origin, 0) + 1
+    residual = {"alpha": round(a, 4), "l2": l2, "weights": weights, "trained_on": trained_on,
+                "new_features": [rk.FEATURES[j] for j in new_cols]}
+    return rk.Ranker(
+        rk.FEATURES,
+        mean,
+        scale,
+        w_lin,
+        a * base.b_lin,
+        w1,
+        base.b1.copy(),
+        a * base.w2,
+        a * base.b2,
+        dict(base.info, **(info or {}), residual=residual),
+    )
