@@ -712,3 +712,16 @@ def base_as_full(base, keep):
     from types import SimpleNamespace
 
     return SimpleNamespace(score=lambda x: base.score(x[:, keep]))
+
+
+def test_link_rows_are_the_articles_linked_either_way():
+    from types import SimpleNamespace
+
+    from lawglm.search import ranker as rk
+
+    arts = [SimpleNamespace(key=k) for k in ("law-1", "interp-2", "interp-3", "other")]
+    ref = lambda k: SimpleNamespace(key=k)  # noqa: E731
+    table = {"law-1": ([ref("interp-2"), ref("interp-3")], []), "interp-2": ([], [ref("law-1")]),
+             "interp-3": ([], [ref("law-1"), ref("gone")])}
+    links = SimpleNamespace(of=lambda key: table.get(key, ([], [])))
+    assert rk.link_rows(links, arts) == {0: [1, 2], 1: [0], 2: [0]}

@@ -187,7 +187,20 @@ def sources_from_index(index, law_of: np.ndarray, laws: list[str], current: np.n
         titles=[frozenset(bigrams(" ".join(x for x in (a.chapter, a.section) if x))) for a in arts],
         law_names=[frozenset(bigrams(short_law_name(law))) for law in laws], faiss=index.faiss,
         level_code=level_codes(arts), law_ids={law: i for i, law in enumerate(laws)},
-        links=index.links.neighbour_rows(arts))
+        links=link_rows(index.links, arts))
+
+
+def link_rows(links, arts) -> dict[int, list[int]]:
+    """row -> rows of the articles linked to it either way (statutes/links.py), over an index snapshot;
+    only rows with a linked article in the snapshot appear."""
+    row = {a.key: i for i, a in enumerate(arts)}
+    out: dict[int, list[int]] = {}
+    for i, a in enumerate(arts):
+        by, to = links.of(a.key)
+        rows = list(dict.fromkeys(row[r.key] for r in by + to if r.key in row))
+        if rows:
+            out[i] = rows
+    return out
 
 
 LEVEL_CODES = {"司法解释": 1, "行政法规": 2, "部门规章": 2}
