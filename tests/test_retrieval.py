@@ -720,7 +720,7 @@ def test_link_rows_are_the_articles_linked_either_way():
     from lawglm.search import ranker as rk
 
     arts = [SimpleNamespace(key=k) for k in ("law-1", "interp-2", "interp-3", "other")]
-    ref = lambda k: SimpleNamespace(key=k)  # noqa: E731
+    ref = lambda k: SimpleNamespace(key=k)
     table = {"law-1": ([ref("interp-2"), ref("interp-3")], []), "interp-2": ([], [ref("law-1")]),
              "interp-3": ([], [ref("law-1"), ref("gone")])}
     links = SimpleNamespace(of=lambda key: table.get(key, ([], [])))
