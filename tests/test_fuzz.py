@@ -36,9 +36,8 @@ def app(tmp_path_factory, tiny_index):
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(tiny_index, root / "index")
     (root / "roots").mkdir()
-    (root / "roots" / "law.txt").write_text(
-        "中华人民共和国模糊测试法\n第一条 为了测试，制定本法。\n", encoding="utf-8"
-    )
+    law = "中华人民共和国模糊测试法\n第一条 为了测试，制定本法。\n"
+    (root / "roots" / "law.txt").write_text(law, encoding="utf-8")
     settings = Settings(llm="none", admin_token=TOKEN, index_dir=root / "index", home=root / "home",
                         ingest_roots=[root / "roots"])
     return create_app(Assistant.from_settings(settings), settings)

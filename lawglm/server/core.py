@@ -25,7 +25,7 @@ from ..records import Answer
 from ..settings import Settings
 from .errors import ApiError, error_body, field_error, to_api_error
 from .middleware import Metrics
-from .worker import GenerationWorker, Job, Queued  # noqa: F401  (Queued: what routes stream)
+from .worker import GenerationWorker, Job, Queued, Started  # noqa: F401  (Queued, Started: streamed)
 
 if TYPE_CHECKING:
     from lawglm.models.generation import Generator
@@ -148,6 +148,9 @@ async def stream(request: Request, st: ServerState, assistant: AnswerService, p:
                 if now is not None and now.ahead > 0 and now != place:
                     place = now
                     yield now
+            elif place is not None:  # it was announced as queued: say when its generation starts
+                place = None
+                yield Started(round(time.monotonic() - began, 1))
             try:
                 item = await asyncio.wait_for(job.next(), DISCONNECT_POLL_S)
             except asyncio.TimeoutError:

@@ -68,6 +68,8 @@ async def _ask_events(request: Request, first: Any, rest: AsyncIterator[Any]) ->
                 yield sse("final", item.to_dict())
             elif isinstance(item, core.Queued):  # waiting for the model: where, and for about how long
                 yield sse("queued", item.to_dict())
+            elif isinstance(item, core.Started):  # after `queued`: its generation has started
+                yield sse("started", item.to_dict())
             elif item:
                 yield sse("token", {"text": item})
             item = await anext(rest, None)

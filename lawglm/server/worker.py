@@ -46,6 +46,17 @@ class Queued:
         return {"position": self.position, "ahead": self.ahead, "estimated_wait_s": self.estimated_wait_s}
 
 
+@dataclass(frozen=True)
+class Started:
+    """Yielded by a stream that was announced as queued, when its generation starts (`waited_s` after the
+    request)."""
+
+    waited_s: float
+
+    def to_dict(self) -> dict:
+        return {"waited_s": self.waited_s}
+
+
 @dataclass
 class _Failure:
     exc: BaseException
@@ -119,8 +130,8 @@ class GenerationWorker:
     """A bounded queue in front of `threads` worker threads (1 = one generation at a time).
 
     Admission is bounded twice: at most `queue_size` jobs wait, and a job is admitted only when it would
-    start within `max_wait_s` by the estimate (jobs ahead x the 90th percentile of the last answer times
-    measured,
+    start within `max_wait_s` by the estimate (what the running job has left, then per job ahead the 90th
+    percentile of the last answer times measured,
     `prior_s` until one is measured); 0 = no wait bound."""
 
     def __init__(self, queue_size: int, threads: int = 1, *, max_wait_s: float = 0.0, prior_s: float = 10.0,
