@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -120,34 +120,40 @@ def sse_data(obj: Any) -> str:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
 
-async def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
-    yield sse_data({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                      "finish_reason": None}]})
+async def _sse(request: Request, first: Any, rest: AsyncIterator[Any],
+               render: Callable[[Any], Iterator[str]], head: tuple[str, ...] = ()) -> AsyncIterator[str]:
+    """`head`, the SSE lines `render` makes of each item, then [DONE]. Headers are gone by then, so an error
+    is reported in-band as OpenAI servers do; the answer's stream is always closed."""
+    for line in head:
+        yield line
     item = first
     try:
         while item is not None:
-            if isinstance(
-                item, core.Queued
-            ):  # an SSE comment: OpenAI clients skip it, a person's tool shows it
-                yield f": queued {json.dumps(item.to_dict())}\n\n"
-            elif isinstance(item, Answer):
-                yield sse_data(
-                    {
-                        **base,
-                        "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(item)}],
-                        "usage": _usage(item),
-                        **_extras(item),
-                    }
-                )
-            elif item:
-                yield sse_data({**base, "choices": [{"index": 0, "delta": {"content": item},
-                                                  "finish_reason": None}]})
+            for line in render(item):
+                yield line
             item = await anext(rest, None)
         yield "data: [DONE]\n\n"
-    except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do
+    except Exception as exc:  # noqa: BLE001 - any error after the headers goes to the client in-band
         yield sse_data(core.stream_error(request, exc))
     finally:
         await rest.aclose()
+
+
+def _chunks(request: Request, base: dict, first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
+    def delta(d: dict, finish: str | None = None) -> str:
+        return sse_data({**base, "choices": [{"index": 0, "delta": d, "finish_reason": finish}]})
+
+    def render(item: Any) -> Iterator[str]:
+        if isinstance(item, core.Queued):  # an SSE comment: OpenAI clients skip it, a person's tool shows it
+            yield f": queued {json.dumps(item.to_dict())}\n\n"
+        elif isinstance(item, Answer):
+            finish = _openai_finish(item)
+            yield sse_data({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
+                            "usage": _usage(item), **_extras(item)})
+        elif item:
+            yield delta({"content": item})
+
+    return _sse(request, first, rest, render, head=(delta({"role": "assistant", "content": ""}),))
 
 
 # --- tool calling ------------------------------------------------------------------------------------
@@ -199,44 +205,41 @@ def _turn_usage(turn: ToolTurn) -> dict:
             "total_tokens": turn.prompt_tokens + turn.completion_tokens}
 
 
-async def _tool_chunks(request: Request, st: core.ServerState, assistant: core.AnswerService, base: dict,
+def _tool_chunks(request: Request, st: core.ServerState, assistant: core.AnswerService, base: dict,
                        first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[str]:
     """OpenAI's stream: text as content deltas; a call as a delta with its id, type and name (arguments
     ""), then its arguments; the last chunk has an empty delta and the finish reason."""
     def choice(delta: dict, finish: str | None = None) -> dict:
         return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
-    started, item = False, first
-    try:
-        while item is not None:
-            if isinstance(item, ToolTurn):
-                if item.error and item.content:  # a malformed call: what the model wrote, then the reason
-                    yield sse_data(choice({"role": "assistant", "content": item.content} if not started
-                                          else {"content": item.content}))
-                    started = True
-                for i, call in enumerate(item.tool_calls):
-                    head = {"index": i, "id": call.id, "type": "function",
-                            "function": {"name": call.name, "arguments": ""}}
-                    yield sse_data(choice({"role": "assistant", "content": None, "tool_calls": [head]}
-                                          if not started else {"tool_calls": [head]}))
-                    started = True
-                    yield sse_data(
-                        choice({"tool_calls": [{"index": i, "function": {"arguments": call.arguments}}]})
-                    )
-                if not started:
-                    yield sse_data(choice({"role": "assistant", "content": ""}))
-                st.metrics.add_tokens(item.completion_tokens)
-                last = {**choice({}, item.finish_reason), "usage": _turn_usage(item),
-                        "citations": tool_turns.citations(assistant, item.content), "retrieved": []}
-                yield sse_data({**last, "tool_call_error": item.error} if item.error else last)
-            elif item:
-                if not started:
-                    yield sse_data(choice({"role": "assistant", "content": ""}))
-                    started = True
-                yield sse_data(choice({"content": item}))
-            item = await anext(rest, None)
-        yield "data: [DONE]\n\n"
-    except Exception as exc:  # noqa: BLE001 - headers are gone: report any error in-band as OpenAI servers do
-        yield sse_data(core.stream_error(request, exc))
-    finally:
-        await rest.aclose()
+    started = False
+
+    def render(item: Any) -> Iterator[str]:
+        nonlocal started
+        if isinstance(item, ToolTurn):
+            if item.error and item.content:  # a malformed call: what the model wrote, then the reason
+                yield sse_data(choice({"role": "assistant", "content": item.content} if not started
+                                      else {"content": item.content}))
+                started = True
+            for i, call in enumerate(item.tool_calls):
+                head = {"index": i, "id": call.id, "type": "function",
+                        "function": {"name": call.name, "arguments": ""}}
+                yield sse_data(choice({"role": "assistant", "content": None, "tool_calls": [head]}
+                                      if not started else {"tool_calls": [head]}))
+                started = True
+                yield sse_data(
+                    choice({"tool_calls": [{"index": i, "function": {"arguments": call.arguments}}]})
+                )
+            if not started:
+                yield sse_data(choice({"role": "assistant", "content": ""}))
+            st.metrics.add_tokens(item.completion_tokens)
+            last = {**choice({}, item.finish_reason), "usage": _turn_usage(item),
+                    "citations": tool_turns.citations(assistant, item.content), "retrieved": []}
+            yield sse_data({**last, "tool_call_error": item.error} if item.error else last)
+        elif item:
+            if not started:
+                yield sse_data(choice({"role": "assistant", "content": ""}))
+                started = True
+            yield sse_data(choice({"content": item}))
+
+    return _sse(request, first, rest, render)
