@@ -58,17 +58,22 @@ def find_root(path: str | Path) -> Path | None:
     return None
 
 
-def _has_catalogue(d: Path) -> bool:
-    db = d / CATALOGUE
+def _read_only(db: Path, sql: str) -> list | None:
+    """The rows of `sql` on the SQLite file `db`, opened read-only; None when it is missing or unreadable."""
     if not db.is_file():
-        return False
+        return None
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        ok = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='law'").fetchone()
-        con.close()
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
     except sqlite3.Error:
-        return False
-    return bool(ok)
+        return None
+
+
+def _has_catalogue(d: Path) -> bool:
+    return bool(_read_only(d / CATALOGUE, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='law'"))
 
 
 def is_document(path: Path, root: Path) -> bool:
@@ -107,17 +112,9 @@ class Catalogue:
 
 @lru_cache(maxsize=8)
 def catalogue(root: str) -> Catalogue:
-    db = Path(root) / CATALOGUE
     cat = Catalogue()
-    if not db.is_file():
-        return cat
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        rows = con.execute("SELECT name, level, publish, expired, valid_from FROM law").fetchall()
-        con.close()
-    except sqlite3.Error:
-        return cat
-    for name, level, publish, expired, valid_from in rows:
+    rows = _read_only(Path(root) / CATALOGUE, "SELECT name, level, publish, expired, valid_from FROM law")
+    for name, level, publish, expired, valid_from in rows or ():
         cat.rows[(name or "", publish or "")] = Entry(
             level or "", bool(expired), publish or "", valid_from or ""
         )
