@@ -26,6 +26,12 @@ MAX_TEMPERATURE = 2.0  # sampling temperature is in [0, MAX_TEMPERATURE]
 # a contract's required amount (its price, loan, rent …) read from a request below this many 元 is taken for
 # a misreading: left blank with a note quoting the words, never printed (a wrong amount is worse than a blank)
 MIN_PLAUSIBLE_AMOUNT = 10
+# routing (search/routing.py): under this confidence routing is unsure, and every area whose cue score is at
+# least ROUTING_CLOSE_SHARE of the top one is a candidate too; 下一步 (answer/areas.py) then compares the
+# candidates' deadlines and shows the shortest first, saying why (a wrong area must never mean a longer
+# deadline)
+ROUTING_UNSURE_BELOW = 0.5
+ROUTING_CLOSE_SHARE = 0.34
 # the choices of the settings below (CLI flags, request checks and retrieval read them from here)
 LlmMode = Literal["local", "none", "remote"]
 AnswerShape = Literal["auto", "grounded", "free"]

@@ -1,5 +1,7 @@
-"""search/routing.py: the area and governing documents of made-up questions, the closed set of areas,
-confidence, and that numbers or durations do not decide the area."""
+"""search/routing.py: the area and governing documents of made-up questions (also as people put them:
+被炒了, 房东扣押金, 城管收了我的三轮车), the closed set of areas, confidence, that numbers or durations do not
+decide the area, that a cue inside a longer cue of another area does not count, and the unsure contract
+(both candidate areas exposed; 下一步 shows the shorter deadline first and says why)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import json
 
 import pytest
 
-from lawglm.search.routing import AREAS, OTHER, ROUTING_FILE, Routing, route
+from lawglm.answer.areas import next_steps_for
+from lawglm.search.routing import AREAS, OTHER, ROUTING_FILE, Routing, cue_matches, route
+from lawglm.settings import ROUTING_UNSURE_BELOW
 
 
 @pytest.mark.parametrize(
@@ -70,3 +74,70 @@ def test_the_data_uses_the_closed_set_only():
     assert set(data) == set(AREAS) - {OTHER}
     assert all(spec["laws"] for spec in data.values()) and route("今天天气怎么样").laws == ()
     assert route("彩礼").to_dict()["area"] == "marriage"
+
+
+@pytest.mark.parametrize(
+    "question, area",
+    [
+        ("我被炒了，老板说明天不用来了，能要钱吗", "labor_dismissal"),
+        ("被公司炒鱿鱼了，干了两年多，五千块一个月", "labor_dismissal"),
+        ("老板不给钱，干了三个月一分没拿到", "wages"),
+        ("离职了公司一直拖着不给最后一个月工资", "wages"),
+        ("干活的时候从架子上摔下来了，老板说是我自己不小心", "work_injury"),
+        ("送外卖的路上被车撞了，平台说我不是他们员工，算工伤吗", "work_injury"),
+        ("房东扣押金不退，说墙弄脏了", "tenancy"),
+        ("网上买的手机是翻新机，商家不认", "online_shopping"),
+        ("男方要退婚，彩礼能要回来吗", "marriage"),
+        ("我爸走了，房子怎么分，后妈也要分", "inheritance"),
+        ("朋友借我五万块，说好一年还，现在人找不到了", "loans"),
+        ("我骑电动车被撞了，对方跑了", "traffic"),
+        ("开出租车被人追尾了，停运的损失谁赔", "traffic"),
+        ("被打了还手，结果对方轻伤，我要坐牢吗", "criminal"),
+        ("城管收了我的三轮车，还说要罚款", "administrative"),
+        ("店里卖了过期面包，市场监管局罚了我五千，我觉得太重了", "administrative"),
+    ],
+)
+def test_questions_as_people_put_them(question, area):
+    assert route(question).area == area, route(question).scores
+
+
+def test_a_cue_inside_a_longer_cue_of_another_area_does_not_count():
+    # 出租 (tenancy) inside 出租车, 扣押 (administrative) inside 扣押金, 没收 (administrative) inside 没收入
+    assert "tenancy" not in route("开出租车被人追尾了").scores
+    assert "administrative" not in route("房东扣押金不退").scores
+    assert "administrative" not in route("我没收入，老婆要离婚").scores
+    # the same cue standing alone still counts
+    assert route("房子出租给别人了").area == "tenancy"
+    assert route("城管扣押了我的货").area == "administrative"
+    assert all(w for w, _, _ in cue_matches("城管扣押了我的货"))
+
+
+def test_sure_routing_has_one_candidate():
+    r = route("城管收了我的三轮车，还说要罚款")
+    assert r.confidence >= ROUTING_UNSURE_BELOW and not r.unsure and r.candidates == ("administrative",)
+    assert route("今天天气怎么样").candidates == (OTHER,)
+
+
+def test_unsure_routing_exposes_both_candidates():
+    r = route("交警扣了我的车，要交钱才给")   # 暂扣 (administrative) or a traffic matter
+    assert r.unsure and r.confidence < ROUTING_UNSURE_BELOW
+    assert set(r.candidates) == {"administrative", "traffic"}
+    assert r.to_dict()["unsure"] and set(r.to_dict()["candidates"]) == {"administrative", "traffic"}
+    # a tie is unsure whatever the confidence formula gives
+    tie = Routing("labor_dismissal", (), 0.5, {"labor_dismissal": 8.0, "work_injury": 8.0}, "work_injury")
+    assert tie.unsure and tie.candidates == ("labor_dismissal", "work_injury")
+
+
+def test_unsure_routing_shows_the_shorter_deadline_and_says_why(corpus):
+    # a consumer matter (民法典 三年) that may be a complaint about a 监管局 decision (行政复议 六十日)
+    q = "商场卖给我的电饭煲漏电，监管局说会处理，我还能找商场赔吗"
+    r = route(q)
+    assert r.unsure and r.area == "consumer" and "administrative" in r.candidates
+    steps = next_steps_for(q, r, corpus)
+    assert steps.unsure and "administrative" in steps.candidates
+    assert steps.deadlines[0].period.length == (60, "days")
+    assert any("较短" in line and "六十日" in line for line in steps.lines)
+    # the same matter without the authority: sure, and the civil period
+    sure = "商场卖给我的电饭煲漏电，我还能找商场赔吗"
+    steps = next_steps_for(sure, route(sure), corpus)
+    assert not steps.unsure and steps.deadlines[0].period.length == (3, "years")

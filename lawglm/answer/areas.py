@@ -22,8 +22,6 @@ from lawglm.records import Article
 from lawglm.settings import PACKAGE_DIR
 
 AREAS_FILE = PACKAGE_DIR / "data" / "areas.json"
-UNSURE_BELOW = 0.5  # routing confidence under which the areas that came close are candidates too
-CLOSE_SHARE = 0.34  # an area whose cue score is at least this share of the top one came close
 # areas whose periods are short enough that any cue of theirs makes them a candidate, however sure routing is
 ALWAYS_CANDIDATES = ("administrative",)
 CALENDAR_LAW = "中华人民共和国民法典"  # 第二百零一条 — 第二百零三条: how the computed last day is counted
@@ -213,18 +211,11 @@ def area_of(question: str, routing) -> str:
 
 
 def candidates(routing) -> tuple[str, ...]:
-    """The routed area, then — when routing is unsure — the areas that came close, and any area of
-    ALWAYS_CANDIDATES with a cue in the question."""
-    scores = dict(getattr(routing, "scores", {}) or {})
-    top = scores.get(routing.area, 0.0)
-    out = [routing.area]
-    if routing.confidence < UNSURE_BELOW:
-        out += [a for a, s in sorted(scores.items(), key=lambda x: -x[1])
-                if a not in out and a != "other" and s >= CLOSE_SHARE * top]
-        runner = getattr(routing, "runner_up", "")
-        if runner and runner not in out:
-            out.append(runner)
-    out += [a for a in ALWAYS_CANDIDATES if a in scores and a not in out]
+    """The routed area, then — when routing is unsure (search/routing.Routing.candidates: confidence under
+    settings.ROUTING_UNSURE_BELOW) — the areas that came close, and any area of ALWAYS_CANDIDATES with a cue
+    in the question."""
+    out = list(routing.candidates)
+    out += [a for a in ALWAYS_CANDIDATES if a in (routing.scores or {}) and a not in out]
     return tuple(out)
 
 
