@@ -1,6 +1,6 @@
 """Routing accuracy on the committed question sets that carry an area label, and how harmful its errors are.
 
-    python3 bench/routing_eval.py [--split dev|heldout|all] [--errors] [--data F ...]
+    python3 bench/routing_eval.py [--split dev|heldout|all] [--errors] [--data F ...] [--silver F ...]
 
 Data: bench/data/everyday/everyday.jsonl (`query`, `area`) and bench/data/answers/answers.jsonl
 (`question`, `area`). Split: a row is held back when int(sha1(id), 16) % 3 == 0; `--split dev` (default)
@@ -16,6 +16,12 @@ Printed, per set and for both together:
   question's events, lawglm/data/areas.json) is longer than the true area's — counted twice: for the routed
   area alone ("routed"), and for what 下一步 shows first, the shortest over the candidates ("shown");
   "no deadline" counts questions routed to `other`, for which no period is shown at all;
+- with `--silver F ...` (e.g. /work/shared/data/retrieval_*.jsonl, sft_*.jsonl: real questions with gold
+  articles), the same report on "silver" labels read off the articles a question cites (SILVER below:
+  labour-contract articles on ending a contract -> labor_dismissal, on pay -> wages, 民法典 by 编 / 章, …);
+  a question is kept when all its gold articles give one area, and `other` when they all lie in documents
+  outside every area (商标法, 公司法, …). Silver labels are automatic and noisy: a second opinion on real
+  phrasing, not a replacement for the hand-labelled sets;
 - time per route() call (wall, after one warm-up call, mean over all questions).
 """
 
@@ -55,6 +61,63 @@ def read(path: Path, split: str) -> list[tuple[str, str, str]]:
     return out
 
 
+# (law, first article, last article) -> area: the labels a question's gold articles give it (--silver)
+SILVER = [
+    ("中华人民共和国劳动合同法", 36, 50, "labor_dismissal"),
+    ("中华人民共和国劳动合同法", 87, 87, "labor_dismissal"),
+    ("中华人民共和国劳动合同法", 30, 32, "wages"), ("中华人民共和国劳动合同法", 82, 82, "wages"),
+    ("中华人民共和国劳动合同法", 85, 85, "wages"), ("中华人民共和国劳动法", 44, 51, "wages"),
+    ("工伤保险条例", 1, 999, "work_injury"), ("中华人民共和国职业病防治法", 1, 999, "work_injury"),
+    ("中华人民共和国民法典", 703, 734, "tenancy"), ("中华人民共和国民法典", 1040, 1118, "marriage"),
+    ("中华人民共和国民法典", 1119, 1163, "inheritance"), ("中华人民共和国民法典", 667, 702, "loans"),
+    ("中华人民共和国民法典", 271, 296, "neighbours"), ("中华人民共和国民法典", 937, 950, "neighbours"),
+    ("中华人民共和国民法典", 1245, 1258, "neighbours"), ("中华人民共和国民法典", 1032, 1039, "privacy"),
+    ("中华人民共和国民法典", 1208, 1217, "traffic"), ("中华人民共和国道路交通安全法", 1, 999, "traffic"),
+    ("中华人民共和国消费者权益保护法", 1, 999, "consumer"), ("中华人民共和国食品安全法", 1, 999, "consumer"),
+    ("中华人民共和国产品质量法", 1, 999, "consumer"), ("中华人民共和国电子商务法", 1, 999, "online_shopping"),
+    ("中华人民共和国个人信息保护法", 1, 999, "privacy"), ("中华人民共和国刑法", 1, 999, "criminal"),
+    ("中华人民共和国刑事诉讼法", 1, 999, "criminal"),
+] + [(law, 1, 999, "administrative") for law in (
+    "中华人民共和国行政处罚法", "中华人民共和国行政复议法", "中华人民共和国行政诉讼法",
+    "中华人民共和国行政强制法", "中华人民共和国行政许可法", "中华人民共和国国家赔偿法",
+    "中华人民共和国治安管理处罚法")]
+# documents outside every area: a question citing only these is `other`
+SILVER_OTHER = ("中华人民共和国商标法", "中华人民共和国著作权法", "中华人民共和国专利法",
+                "中华人民共和国公司法", "中华人民共和国合伙企业法", "中华人民共和国保险法",
+                "中华人民共和国农村土地承包法", "中华人民共和国旅游法", "中华人民共和国土地管理法",
+                "中华人民共和国教育法")
+
+
+def silver_area(gold: list[dict]) -> str | None:
+    """The area the gold articles give, `other` when all lie outside every area, None when they disagree
+    or some article gives none."""
+    areas = set()
+    for g in gold:
+        hit = [a for law, lo, hi, a in SILVER if g["law"] == law and lo <= int(g["article_no"]) <= hi]
+        if hit:
+            areas.add(hit[0])
+        elif g["law"] in SILVER_OTHER:
+            areas.add("other")
+        else:
+            return None
+    return areas.pop() if len(areas) == 1 else None
+
+
+def read_silver(path: Path, seen: set[str]) -> list[tuple[str, str, str]]:
+    """(id, question, silver area) of the rows of `path` with a silver label and a question not in `seen`."""
+    out = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        q = row.get("query") or row.get("question") or ""
+        area = silver_area(row.get("gold") or [])
+        if area is not None and q not in seen:
+            seen.add(q)
+            out.append((f"{path.stem}:{i + 1}", q, area))
+    return out
+
+
 def first_days(area: str) -> float:
     """Upper bound in days of the area's shortest period that runs from the question's events; inf: none."""
     table = periods()
@@ -89,7 +152,6 @@ def measure(rows: list[tuple[str, str, str]]) -> dict:
             per_area[truth][0] += 1
             continue
         confusions[(truth, r.area)] += 1
-        errors.append((rid, truth, r, cands, q))
         if r.area == "other":
             no_deadline += 1
         true_days = first_days(truth)
@@ -99,6 +161,8 @@ def measure(rows: list[tuple[str, str, str]]) -> dict:
                     default=float("inf"))
         if shown > true_days and shown != float("inf"):
             harm_shown += 1
+        harmful = shown > true_days and shown != float("inf")
+        errors.append((rid, truth, r, cands, q, "HARM" if harmful else ""))
     n = len(rows)
     return {"n": n, "correct": sum(v[0] for v in per_area.values()), "per_area": dict(per_area),
             "confusions": confusions, "unsure": unsure, "covered": covered, "harm_routed": harm_routed,
@@ -130,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
     ap.add_argument("--data", nargs="+", type=Path, default=list(DATA))
+    ap.add_argument("--silver", nargs="*", type=Path, default=[],
+                    help="gold-article files labelled automatically by the articles they cite (see the doc)")
     ap.add_argument("--errors", action="store_true", help="print every misrouted question (dev only)")
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args(argv)
@@ -145,10 +211,17 @@ def main(argv: list[str] | None = None) -> int:
         report(path.name, measure(rows), args.top)
     m = measure(every)
     report("all sets", m, args.top)
+    seen: set[str] = set()  # the shared files repeat questions (retrieval_* and sft_*)
+    silver = [row for path in args.silver for row in read_silver(path, seen)]
+    errors = m["errors"]
+    if silver:
+        ms = measure(silver)
+        report("silver (" + ", ".join(p.name for p in args.silver) + ")", ms, args.top)
+        errors += ms["errors"]
     if args.errors:
         print()
-        for rid, truth, r, cands, q in m["errors"]:
-            print(f"{rid}\t{truth}->{r.area}\tconf={r.confidence:.2f}\tcands={','.join(cands)}\t"
+        for rid, truth, r, cands, q, harm in errors:
+            print(f"{rid}\t{truth}->{r.area}\t{harm}\tconf={r.confidence:.2f}\tcands={','.join(cands)}\t"
                   f"{json.dumps(r.scores, ensure_ascii=False)}\t{q}")
     return 0
 
