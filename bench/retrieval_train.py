@@ -18,7 +18,9 @@ residual  instead of fit (when the full fit does not pay): keeps --base-ranker (
           (lawglm.train.ranker.fit_residual; --weights per origin, --l2).
 install   copies the full encoder to lawglm/data/encoder, the ranker to lawglm/data/ranker.json, the
           known questions to lawglm/data/questions.json.
-Training data: --train rows (gold fields), the scenario files' dev split and the everyday files' dev split
+Training data: --train rows (gold fields; plus the 司法解释 / 行政法规 / 部门规章 articles the --sources
+record's `cited` names and its answer bears out, `lawglm.train.ranker.cited_gold`, also for rows with no
+law gold), the scenario files' dev split and the everyday files' dev split
 (--everyday; never the held-back third, `lawglm.eval.retrieval.is_held_out`). Known questions shipped: rows
 whose --sources record says LeCoQA (MIT) and our scenario and everyday dev splits; lawyer-llama rows
 (research-only licence) train but are not shipped.
@@ -60,16 +62,33 @@ def read_records(path: str) -> list[tuple[str, list[tuple[str, int, int]]]]:
 
 
 def training_examples(args, corpus) -> list[rt.Example]:
-    source = {}
+    source, cited = {}, {}
     if args.sources:
         for line in Path(args.sources).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)
                 source[rec["question"]] = "LeCoQA" if "LeCoQA" in rec.get("source", "") else "lawyer-llama"
+                if args.cited_overlap > 0 and rec.get("cited"):
+                    rows = rt.cited_gold(rec["question"], rec.get("answer", ""), rec["cited"], corpus,
+                                         args.cited_overlap)
+                    if rows:
+                        cited.setdefault(rec["question"], []).extend(
+                            (corpus.articles[r].law, corpus.articles[r].article_no, corpus.articles[r].sub_no)
+                            for r in rows
+                        )
+    dev = {ex.query for name in args.dev for ex in read_retrieval_data(name)}
     by_origin: dict[str, list] = {}
     for path in args.train:
         for query, gold in read_records(path):
-            by_origin.setdefault(source.get(query, "train"), []).append((query, gold))
+            by_origin.setdefault(source.get(query, "train"), []).append((query, gold + cited.get(query, [])))
+    # questions whose lawyer cited only interpretations / regulations (no law gold, so not in --train)
+    trained = {q for records in by_origin.values() for q, _ in records}
+    for query, gold in cited.items():
+        if query not in trained and query not in dev:
+            by_origin.setdefault(source[query], []).append((query, gold))
+    log(f"cited 司法解释 / 行政法规 / 部门规章 articles (overlap >= {args.cited_overlap}):",
+        sum(map(len, cited.values())), "in", len(cited), "questions,",
+        sum(q not in trained for q in cited), "of them with no law gold")
     for path in args.everyday:
         for ex in read_retrieval_data(path, split="dev"):
             assert ex.id and not is_held_out(ex.id)  # the held-back third never trains anything
@@ -114,8 +133,10 @@ def stage_encoders(args, examples, work: Path) -> None:
         note = (
             "Question data: retrieval_train.jsonl (LeCoQA, MIT, and lawyer-llama, whose README restricts the"
             " data "
-            "to academic research: the weights are derived from it) and lawglm's own scenario dev split "
-            "(bench/data/scenarios, held-back third excluded)."
+            "to academic research: the weights are derived from it), with the 司法解释 / 行政法规 / 部门规章 "
+            "articles the lawyers' answers cite (sft_train.jsonl `cited`, borne out by the answer text), "
+            "and lawglm's own scenario and everyday dev splits (bench/data/scenarios, bench/data/everyday; "
+            "held-back thirds excluded)."
         )
         info = train_encoder(
             out,
@@ -297,6 +318,13 @@ def main() -> None:
         help="everyday question files (bench/data/everyday/everyday.jsonl): their dev part trains",
     )
     ap.add_argument("--dev", action="append", default=[])
+    ap.add_argument(
+        "--cited-overlap",
+        type=float,
+        default=0.15,
+        help="--sources rows' `cited` 司法解释 / 行政法规 / 部门规章 articles join the gold when this "
+        "share of the article's bigrams occurs in the question + answer (0: not used)",
+    )
     ap.add_argument("--stages", default="encoders,features,fit")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument(

@@ -61,6 +61,41 @@ def examples_from(
     return [Example(q, frozenset(rows), fold_of(q, k), origin) for q, rows in merged.items() if rows]
 
 
+def cited_gold(question: str, answer: str, cited: list[str], corpus, min_overlap: float) -> list[int]:
+    """Current 司法解释 / 行政法规 / 部门规章 article rows a lawyer's `cited` strings name (《…规定》第N条,
+    resolved by the one citation grammar, statutes/citations.py), kept when at least `min_overlap` of the
+    article's character bigrams occur in the question + answer (the number was read against the text it
+    quotes, not against a renumbered version); law articles are left to the row's own gold."""
+    from lawglm.search.text import bigrams
+    from lawglm.statutes.citations import verify
+
+    row_of = _current_rows(corpus)
+    seen = set(bigrams(question + answer))
+    out: list[int] = []
+    for text in cited:
+        for c in verify(text, corpus):
+            row = row_of.get((c.law, c.article_no, c.sub_no or 0)) if c.reason == "valid" else None
+            if row is None or row in out or corpus.articles[row].level in ("法律", "宪法", ""):
+                continue
+            grams = set(bigrams(corpus.articles[row].text))
+            if grams and len(grams & seen) / len(grams) >= min_overlap:
+                out.append(row)
+    return out
+
+
+_ROWS: dict[int, tuple] = {}
+
+
+def _current_rows(corpus) -> dict[tuple[str, int, int], int]:
+    """(law, article_no, sub_no) -> row of the current version, cached per corpus object."""
+    hit = _ROWS.get(id(corpus))
+    if hit is None or hit[0] is not corpus:
+        arts = corpus.articles
+        hit = _ROWS[id(corpus)] = (corpus, {(a.law, a.article_no, a.sub_no): i
+                                            for i, a in enumerate(arts) if a.is_current})
+    return hit[1]
+
+
 def question_records(examples: list[Example], exclude_fold: int | None = None) -> list[tuple[str, list[int]]]:
     """Known questions for the `questions` lists: every example outside `exclude_fold`."""
     return [(ex.query, sorted(ex.gold)) for ex in examples if ex.fold != exclude_fold]
