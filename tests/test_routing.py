@@ -141,3 +141,23 @@ def test_unsure_routing_shows_the_shorter_deadline_and_says_why(corpus):
     sure = "商场卖给我的电饭煲漏电，我还能找商场赔吗"
     steps = next_steps_for(sure, route(sure), corpus)
     assert not steps.unsure and steps.deadlines[0].period.length == (3, "years")
+
+
+def test_routing_never_fails_and_stays_fast_on_long_or_odd_input():
+    import time
+
+    from lawglm.search.routing import _table
+    from lawglm.settings import MAX_QUESTION_CHARS
+
+    every_cue = "".join(w for w, _, _ in _table()[0])
+    for q in ((every_cue * 10)[:MAX_QUESTION_CHARS], "罪" * MAX_QUESTION_CHARS, "🙂\x00\n\t" * 100, "   "):
+        t = time.perf_counter()
+        r = route(q)
+        assert time.perf_counter() - t < 1.0  # milliseconds in practice; generous for a busy machine
+        assert r.area in AREAS and 0 <= r.confidence <= 1
+
+
+def test_a_negated_or_unrelated_phrase_does_not_route():
+    # 不是夫妻 is no marriage cue; 医疗事故 is no traffic accident
+    assert "marriage" not in route("男方强行和女方发生关系，两人不是夫妻，算强奸吗").scores
+    assert "traffic" not in route("医院出了医疗事故，能要求赔偿吗").scores

@@ -114,14 +114,18 @@ def cue_matches(question: str) -> list[tuple[str, str, float]]:
     every occurrence lies inside a longer cue of another area (or a neutral phrase) does not count."""
     q = _normalise(question)
     found = [(w, a, wt, _spans(q, w)) for w, a, wt in _table()[0] if w and w in q]
-    out = []
-    for w, a, wt, spans in found:
-        if not a:
-            continue
-        covers = [sp for w2, a2, _, sps in found if len(w2) > len(w) and a2 != a for sp in sps]
-        if any(not any(s0 <= i and j <= e0 for s0, e0 in covers) for i, j in spans):
-            out.append((w, a, wt))
-    return out
+    starts: dict[int, list[tuple[int, str, int]]] = {}  # start -> (end, area, length) of every occurrence
+    longest = 0
+    for w, a, _, spans in found:
+        longest = max(longest, len(w))
+        for i, j in spans:
+            starts.setdefault(i, []).append((j, a, len(w)))
+
+    def covered(i: int, j: int, area: str) -> bool:
+        return any(e >= j and a2 != area and n > j - i
+                   for s0 in range(max(0, j - longest), i + 1) for e, a2, n in starts.get(s0, ()))
+
+    return [(w, a, wt) for w, a, wt, spans in found if a and any(not covered(i, j, a) for i, j in spans)]
 
 
 def route(question: str) -> Routing:
