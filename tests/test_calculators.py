@@ -155,3 +155,146 @@ def test_injury_and_death_amounts(corpus):
     if corpus.resolve_law("工伤保险条例"):  # in the default corpus: the rule words check out
         assert render(injury_lump_sum(9, 6000), corpus) is not None
         assert render(injury_lump_sum(11 - 2, 6000), corpus)[1][0].article_no == 37
+
+
+# --- loans, 违约金, 彩礼 -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def with_interpretations(corpus):
+    """laws.db plus the shipped interpretations these calculators cite (民间借贷, 合同编通则, 彩礼, 婚姻家庭"
+      "编一)."""
+    from lawglm.answer.calculators import BRIDE_PRICE, CONTRACT_GENERAL, LENDING, MARRIAGE_FIRST
+    from lawglm.statutes.corpus import Corpus
+    from lawglm.statutes.shipped import read_shipped
+
+    wanted = {LENDING, CONTRACT_GENERAL, BRIDE_PRICE, MARRIAGE_FIRST}
+    return Corpus([*corpus.articles, *(a for a in read_shipped() if a.law in wanted)])
+
+
+def _calcs(q, area="loans"):
+    return calculate(q, area, date(2026, 12, 7))
+
+
+def test_agreed_rates_read_from_questions():
+    from decimal import Decimal
+
+    from lawglm.answer.calculators import agreed_rate, lpr_given
+
+    def annual(q):
+        return agreed_rate(q).annual
+
+    assert annual("借给他10万，月息2分") == 24
+    assert annual("说好了两分利") == 24 and agreed_rate("说好了两分利").loose
+    assert annual("月息1分5") == 18
+    assert annual("年息两成") == 20
+    assert annual("年息1分") == 10 and annual("年息8厘") == 8
+    assert annual("月利率1.5%") == 18
+    assert annual("年化利率36%") == 36 and annual("年利率为百分之二十四") == 24
+    assert annual("日利率万分之五") == Decimal("18.25")    # 0.05% a day × 365
+    assert annual("借5万，一毛钱利息") == 120               # 10% a month, said to be a spoken reading
+    assert agreed_rate("借给他10万块") is None
+    assert lpr_given("借款时一年期LPR是3.1%") == Decimal("3.1")
+    assert lpr_given("超过4倍LPR了吗") is None and lpr_given("月息2分") is None
+
+
+def test_loan_interest_against_the_cap():
+    from decimal import Decimal
+
+    from lawglm.answer.calculators import Rate, Span, loan_interest
+
+    r24 = Rate(Decimal(24), "年利率24%", "年利率24%")
+    # cap 3.65% × 4 = 14.6%: 100,000 × 14.6% = 14,600 a year (24,000 agreed; 9,400 not supported)
+    calc = loan_interest(100000, r24, lpr=Decimal("3.65"))
+    assert calc.amount == 14600 and "9,400元不受支持" in calc.steps[-1].text
+    # at the cap exactly: supported as agreed
+    calc = loan_interest(100000, Rate(Decimal("14.6"), "年利率14.6%", "年利率14.6%"), lpr=Decimal("3.65"))
+    assert calc.amount == 14600 and "没有超过上限" in calc.steps[1].text
+    # 90 days at 18.25% with LPR 3.1%: 30,000 × 12.4% × 90/365 = 917.26
+    r = Rate(Decimal("18.25"), "日利率万分之五", "")
+    assert loan_interest(30000, r, Decimal("3.1"), Span(days=90)).amount == 917.26
+    # six months on 180,000 at min(20%, 13.8%): 12,420
+    assert loan_interest(180000, Rate(Decimal(20), "年息两成", ""), Decimal("3.45"), Span(months=6),
+                         written=200000, deducted=20000).amount == 12420
+
+
+def test_no_lpr_no_figure_of_ours():
+    from decimal import Decimal
+
+    from lawglm.answer.calculators import Rate, loan_interest
+
+    calc = loan_interest(100000, Rate(Decimal(36), "月息3分", "月利率3%"))
+    text = " ".join(s.text for s in calc.steps)
+    assert calc.amount is None                       # the lawful amount needs the published LPR
+    assert "LPR × 4" in text and "36% ÷ 4 = 9%" in text and "100,000元 × 36% = 36,000元" in text
+    assert "3.45" not in text and "3.1%" not in text  # no LPR value of our own
+
+
+def test_loans_from_questions(with_interpretations):
+    q = "2023年3月1日借给朋友10万，月息2分，约定一年后还，借款时一年期LPR是3.65%，利息最多能要多少？"
+    [calc] = _calcs(q)
+    assert (calc.kind, calc.amount, calc.deciding.article_no) == ("loan_interest", 14600, 25)
+    assert render(calc, with_interpretations) is not None
+    # 砍头息: the principal is what was actually handed over (民法典第六百七十条, 规定第二十六条)
+    q = "借了他20万，借条写20万，但他先扣了2万利息，实际到手18万，年息两成，借期6个月，LPR为3.45%"
+    [calc] = _calcs(q)
+    assert calc.amount == 12420 and "200,000元 − 20,000元 = 180,000元" in calc.steps[1].text
+    cited = render(calc, with_interpretations)[1]
+    assert [(a.law.endswith("民法典"), a.article_no) for a in cited] == [(True, 670), (False, 26),
+                                                                         (False, 25)]
+    # only exact figures compute: 十几万 gives the rate, not an amount
+    [calc] = _calcs("我借给表哥十几万，月息1分，能要多少利息")
+    assert calc.amount is None and any("十几万" in n for n in calc.notes)
+    assert not any("利息：" in s.text for s in calc.steps)
+    # before 2020-08-20: the old interpretation (not in the corpus) for the part before; none computed
+    [calc] = _calcs("2019年5月借给他30万，月息3分，现在还能按3分要利息吗")
+    assert any(s.ref and s.ref.article_no == 31 for s in calc.steps) and calc.amount is None
+    assert render(calc, with_interpretations) is not None
+    # no interest agreed: none for the loan period (第二十四条第一款)
+    [calc] = _calcs("去年借给同事5万块，当时没写利息，现在他还钱，我能按银行利息要点利息吗？")
+    assert calc.kind == "loan_no_interest" and calc.deciding.article_no == 24 and calc.answer == "不能。"
+    # overdue: the loan rate when no overdue rate was agreed; with fees, all together under 4 × LPR
+    [calc] = _calcs("借条上约定了借期内年利率10%，但没写逾期怎么算。对方逾期不还，我能要逾期利息吗？")
+    assert (calc.deciding.article_no, calc.deciding.item) == (28, 2)
+    [calc] = _calcs("借条上既约定了逾期利率，又约定了违约金和律师费。借款时一年期LPR是3.1%。我能全都要吗？")
+    assert calc.deciding.article_no == 29 and "3.1% × 4 = 12.4%" in calc.steps[1].text
+    for c in (calc, _calcs("借给朋友10万，年利率24%，借期一年，利息合法吗？")[0]):
+        assert render(c, with_interpretations) is not None
+    assert _calcs("朋友找我借钱，我该借吗？") == []
+
+
+def test_penalty_threshold_is_the_loss_plus_thirty_percent(with_interpretations):
+    from lawglm.answer.calculators import penalty_check
+
+    assert "65,000元" in penalty_check(100000, 50000).steps[1].text
+    assert "一般可以认定为过分高于" in penalty_check(65001, 50000).steps[1].text
+    at_line = penalty_check(65000, 50000).steps[1].text            # exactly 130 %: not above it
+    assert "没有超过这一数额" in at_line
+    assert "低于损失" in penalty_check(20000, 30000).steps[1].text
+    assert penalty_check(100000, 50000).amount is None              # the reduced amount is the court's
+    [calc] = _calcs("买卖合同约定违约金10万，对方违约给我造成的实际损失是5万，违约金能全要吗？", "other")
+    assert calc.kind == "penalty" and "一般可以认定为过分高于" in calc.steps[1].text
+    assert [a.article_no for a in render(calc, with_interpretations)[1]] == [585, 65, 64]
+    [calc] = _calcs("签合同交了2万定金，又约定违约金5万，对方违约，我能两个都要吗？", "other")
+    assert calc.deciding.article_no == 588 and "2 × 20,000元 = 40,000元" in calc.steps[1].text
+    assert render(calc, with_interpretations) is not None
+    assert _calcs("对方违约了，合同里写了违约金，能要多少？", "other") == []   # no numbers, no computation
+
+
+def test_bride_price_rule_follows_the_facts(with_interpretations):
+    from lawglm.answer.decided import decide_answer
+
+    q = "我们订婚时男方给了8万8彩礼，一直没领证，也没住在一起，后来女方反悔不结了。彩礼能要回来吗？"
+    [calc] = _calcs(q, "marriage")
+    assert (calc.deciding.article_no, calc.deciding.item, calc.amount) == (5, 1, None)
+    d = decide_answer(q, [], with_interpretations, date(2026, 12, 7))
+    assert d.conclusion.startswith("可以。")
+    assert "婚姻家庭编的解释（一）》第五条第一款第（一）项" in d.conclusion
+    [calc] = _calcs("结婚三年了，孩子都两岁了，现在要离婚，我家当初给了18万彩礼，能要回来吗？", "marriage")
+    assert calc.deciding.law.endswith("彩礼纠纷案件适用法律若干问题的规定") and calc.deciding.article_no == 5
+    assert calc.answer == "" and "法律没有规定固定的比例" in calc.steps[0].text
+    [calc] = _calcs("没领证但是同居了一年，给了20万彩礼，现在分手了能要回多少？", "marriage")
+    assert calc.deciding.article_no == 6 and calc.amount is None
+    [calc] = _calcs("结婚半年就离婚，彩礼30万，我们这人均可支配收入4万，能退多少", "marriage")
+    assert "300,000元 ÷ 40,000元 ≈ 7.5倍" in calc.steps[-1].text and calc.amount is None
+    for q in ("领证后一直没住在一起，现在离婚，彩礼15万能要回来吗？", "没领证但同居了一年，彩礼20万，分手了"):
+        assert render(_calcs(q, "marriage")[0], with_interpretations) is not None
+    assert _calcs("彩礼一般给多少合适？", "marriage") == []

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from lawglm.numerals import cn_to_int
 
@@ -72,6 +73,7 @@ class Calculation:
     notes: list[str] = field(default_factory=list)
     headline: bool = False  # the figure the conclusion states (others are shown as alternatives)
     deciding: Ref | None = None  # the rule that decides the amount (the conclusion names it)
+    answer: str = ""  # the yes / no the deciding rule gives on these facts (可以。), where it follows
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "title": self.title, "amount": self.amount, "headline": self.headline,
@@ -473,6 +475,10 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
                 out.append(food_damages(price))
             elif re.search(r"假货|假的|冒充|翻新|以次充好|欺诈|骗", question):
                 out.append(fraud_damages(price))
+    if area in ("loans", "other", "marriage") or re.search(r"借条|借款|利息|利率|月息|年息", question):
+        out += _loans(question, today)
+    out += _penalty(question)
+    out += _bride(question)
     if out:
         out[0].headline = True
     return out
@@ -649,3 +655,540 @@ def render(calc: Calculation, corpus) -> tuple[list[str], list] | None:
         if article not in cited:
             cited.append(article)
     return lines + calc.notes, cited
+
+
+# --- loans, 违约金, 彩礼 (Decimal arithmetic) -------------------------------------------------------------
+LENDING = "最高人民法院关于审理民间借贷案件适用法律若干问题的规定"
+CONTRACT_GENERAL = "最高人民法院关于适用《中华人民共和国民法典》合同编通则若干问题的解释"
+BRIDE_PRICE = "最高人民法院关于审理涉彩礼纠纷案件适用法律若干问题的规定"
+MARRIAGE_FIRST = "最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"
+LPR_TIMES = Decimal(4)  # 民间借贷规定第二十五条第一款: 一年期贷款市场报价利率四倍
+LPR_RULE_START = date(2020, 8, 20)  # 民间借贷规定第三十一条第二款
+PENALTY_EXCESS = Decimal("0.30")  # 合同编通则解释第六十五条第二款: 超过造成损失的百分之三十
+DAYS_A_YEAR = 365  # a rate per day is turned into a year's rate (and a span of days into years) with it
+CENT = Decimal("0.01")
+
+
+def _d(x) -> Decimal:
+    return x if isinstance(x, Decimal) else Decimal(str(x))
+
+
+def _yuan(x: Decimal) -> Decimal:
+    return _d(x).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pct(x: Decimal) -> str:
+    """Decimal('13.80') -> 13.8%; at most four decimals."""
+    q = _d(x).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+    return f"{q:f}%"
+
+
+def dmoney(x: Decimal) -> str:
+    return money(float(_yuan(x)))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An agreed interest rate read from the question: the rate a year in percent, and how it was read."""
+
+    annual: Decimal
+    words: str  # the question's words (月息2分)
+    reading: str  # our reading of them (月利率2%，折合年利率24%)
+    loose: bool = False  # a spoken form (2分利, 一毛利) whose reading the 借条 may not bear out
+
+    def said(self) -> str:
+        return f"“{self.words}”" + ("" if self.reading == self.words else f"，即{self.reading}")
+
+
+@dataclass(frozen=True)
+class Span:
+    """How long interest runs: days, months or years (exactly one is set), as the question gives it."""
+
+    years: Decimal = Decimal(0)
+    months: int = 0
+    days: int = 0
+
+    def fraction(self) -> Decimal:
+        """The span in years (days over DAYS_A_YEAR)."""
+        if self.days:
+            return Decimal(self.days) / DAYS_A_YEAR
+        if self.months:
+            return Decimal(self.months) / 12
+        return self.years
+
+    def text(self) -> str:
+        if self.days:
+            return f"{self.days}天（按一年{DAYS_A_YEAR}天折算为{self.days}/{DAYS_A_YEAR}年）"
+        if self.months:
+            return f"{self.months}个月（{self.months}/12年）"
+        return f"{self.years.normalize():f}年"
+
+
+def loan_interest(principal, rate: Rate | None = None, lpr=None, span: Span | None = None,
+                  written=None, deducted=None, contract_day: date | None = None) -> Calculation:
+    """Interest on a private loan against the legal cap (民间借贷规定第二十五条: the rate agreed is
+    supported up
+    to four times the one-year LPR at the time the contract was made; the LPR is a published figure, never
+    assumed here — without it the cap is given as a formula, and the LPR that would make the agreed rate
+    lawful
+    is agreed ÷ 4). `written`/`deducted`: the amount on the 借条 and the interest taken off in advance
+    (民法典第六百七十条, 民间借贷规定第二十六条: the principal is what was actually lent). The headline amount
+    is the interest the law supports over the span, only when the LPR and the span are given."""
+    principal = _d(principal)
+    steps: list[Step] = []
+    notes: list[str] = []
+    if written is not None and deducted is not None:
+        steps.append(Step(f"借条写{dmoney(_d(written))}，预先扣除利息{dmoney(_d(deducted))}：利息不得预先在本金中扣除，"
+                          f"按实际借款数额返还借款并计算利息。", Ref(CIVIL, 670, 1, "不得预先在本金中扣除")))
+        steps.append(Step(f"本金按实际出借的金额认定：{dmoney(_d(written))} − {dmoney(_d(deducted))} = "
+                          f"{dmoney(principal)}。", Ref(LENDING, 26, 1, "将实际出借的金额认定为本金")))
+    if rate is None:
+        return Calculation("loan_interest", "借款利息", None, steps, notes,
+                           deciding=Ref(CIVIL, 670, 1, "不得预先在本金中扣除") if steps else None)
+    steps.append(Step(f"约定的利率：{rate.said()}。"))
+    if rate.loose:
+        steps.append(Step("这是民间说法，我们按通常的理解换算；借条上的写法对方不认可、属于约定不明的，自然人之间借贷的出借人"
+                          "主张利息不予支持，请以借条原文为准。", Ref(LENDING, 24, 2, "自然人之间借贷对利息约"
+                                                                    "定不明")))
+    if contract_day is not None and contract_day < LPR_RULE_START:
+        notes.append("借款合同成立于2020年8月20日之前：自合同成立到2020年8月19日的利息，可以请求适用当时的司法解释"
+                     "计算（法规库没有收录当时的文本，这里不计算这一段）；自2020年8月20日起的利息适用起诉时现行规定的"
+                     "利率保护标准（见上）。")
+        steps.append(Step("借贷合同成立于2020年8月20日之前的，2020年8月19日以前的利息可以请求适用当时的司法解释，"
+                          "之后的利息适用现行规定。", Ref(LENDING, 31, 2, "借贷合同成立于2020年8月20日之前")))
+    cap_ref = Ref(LENDING, 25, 1, "一年期贷款市场报价利率四倍")
+    yearly = _yuan(principal * rate.annual / 100)
+    if lpr is None:
+        implied = rate.annual / LPR_TIMES
+        steps.append(Step("约定利率的上限是合同成立时一年期贷款市场报价利率（LPR）的四倍：上限 = LPR × 4。"
+                          "LPR每月公布，这里不替您假设，请查合同成立时公布的一年期LPR。", cap_ref))
+        steps.append(Step(f"约定的年利率{pct(rate.annual)}只有在合同成立时的一年期LPR不低于"
+                          f"{pct(rate.annual)} ÷ 4 = "
+                          f"{pct(implied)}时才不超过上限；LPR低于{pct(implied)}的，超过四倍LPR的那部分利息"
+                          "不受支持。", Ref(LENDING, 25, 2, "每月发布的一年期贷款市场报价利率")))
+        steps.append(Step(f"按约定利率，每年利息：{dmoney(principal)} × {pct(rate.annual)} = {dmoney(yearly)}"
+                          + (f"；{span.text()}：{dmoney(principal)} × {pct(rate.annual)} × {_frac(span)} = "
+                             f"{dmoney(principal * rate.annual / 100 * span.fraction())}。"
+                             if span and span.fraction() != 1 else "。")))
+        return Calculation("loan_interest", "借款利息", None, steps, notes, deciding=cap_ref)
+    lpr = _d(lpr)
+    cap = lpr * LPR_TIMES
+    over = rate.annual > cap
+    steps.append(Step(f"上限为合同成立时一年期LPR的四倍：{pct(lpr)} × 4 = {pct(cap)}；约定的年利率"
+                      f"{pct(rate.annual)}"
+                      + (f"超过上限，超过{pct(cap)}的部分不受支持。" if over
+                         else "没有超过上限，按约定支持。"),
+                      cap_ref))
+    lawful = min(rate.annual, cap)
+    if span is None:
+        amount = _yuan(principal * lawful / 100)
+        steps.append(Step(f"每年可主张的利息：{dmoney(principal)} × {pct(lawful)} = {dmoney(amount)}"
+                          + (f"（约定利率下为{dmoney(yearly)}，多出的{dmoney(yearly - amount)}不受支持）。"
+                             if over else "。")))
+        return Calculation("loan_interest", "每年依法可主张的利息", float(amount), steps, notes,
+                           deciding=cap_ref)
+    amount = _yuan(principal * lawful / 100 * span.fraction())
+    agreed = _yuan(principal * rate.annual / 100 * span.fraction())
+    steps.append(Step(f"{span.text()}可主张的利息：{dmoney(principal)} × {pct(lawful)} × {_frac(span)} = "
+                      f"{dmoney(amount)}" + (f"（按约定利率为{dmoney(agreed)}，多出的"
+                                             f"{dmoney(agreed - amount)}"
+                                              "不受支持）。" if over else "。")))
+    return Calculation("loan_interest", "依法可主张的利息", float(amount), steps, notes, deciding=cap_ref)
+
+
+def _frac(span: Span) -> str:
+    if span.days:
+        return f"{span.days}/{DAYS_A_YEAR}"
+    if span.months:
+        return f"{span.months}/12"
+    return f"{span.years.normalize():f}"
+
+
+def no_interest_agreed(between_people: bool = True) -> Calculation:
+    """民间借贷规定第二十四条第一款 (and 民法典第六百八十条第二款): no interest agreed, none is owed for
+    the loan
+    period; overdue interest is a separate matter (第二十八条第二款第（一）项)."""
+    rule = Ref(LENDING, 24, 1, "没有约定利息")
+    steps = [Step("借款时没有约定利息的，出借人主张借期内利息，不予支持。", rule),
+             Step("借款合同对支付利息没有约定的，视为没有利息。", Ref(CIVIL, 680, 2, "视为没有利息"))]
+    steps.append(Step("借款到期后对方逾期不还的，可以自逾期还款之日起，参照当时一年期贷款市场报价利率（LPR）"
+                      "主张逾期利息（LPR以公布的数字为准，这里不替您假设）。", Ref(LENDING, 28, 2, "参照当时"
+                                                                          "一年期", 1)))
+    return Calculation("loan_no_interest", "借期内利息", None, steps, deciding=rule,
+                       answer="不能。" if between_people else "")
+
+
+def overdue_interest(rate: Rate | None, principal=None, lpr=None, span: Span | None = None,
+                     charges: bool = False) -> Calculation:
+    """逾期利息 (民间借贷规定第二十八条): an agreed overdue rate up to four times the LPR; none agreed but
+    a loan rate agreed — the loan rate (第二款第（二）项); neither — the LPR of the time (第（一）项). With
+    违约金 or other
+    fees as well (第二十九条) all of them together are capped at four times the LPR."""
+    steps: list[Step] = []
+    if charges:
+        rule = Ref(LENDING, 29, 1, "总计超过合同成立时一年期贷款市场报价利率四倍的部分")
+        steps.append(Step("既约定了逾期利率，又约定了违约金或者其他费用的，可以选择主张，也可以一并主张，但总计不超过合同"
+                          "成立时一年期LPR的四倍。", rule))
+    elif rate is not None:
+        rule = Ref(LENDING, 28, 2, "按照借期内利率支付资金占用期间利息", 2)
+        steps.append(Step(f"约定了借期内利率（{rate.said()}）但没有约定逾期利率的，可以自逾期还款之日起"
+                          f"按借期内利率{pct(rate.annual)}主张资金占用期间的利息。", rule))
+    else:
+        rule = Ref(LENDING, 28, 2, "参照当时一年期贷款市场报价利率标准", 1)
+        steps.append(Step("既没有约定借期内利率也没有约定逾期利率的，可以自逾期还款之日起参照当时一年期LPR主张逾期"
+                          "利息。", rule))
+    amount = None
+    if lpr is not None:
+        cap = _d(lpr) * LPR_TIMES
+        total = "（逾期利息、违约金和其他费用合计）。" if charges else "。"
+        steps.append(Step(f"上限：{pct(_d(lpr))} × 4 = {pct(cap)}" + total, Ref(LENDING, 28, 1, "四倍为限")))
+        yearly_rate = None if charges else min(rate.annual, cap) if rate is not None else _d(lpr)
+        if principal is not None and (charges or yearly_rate is not None):
+            r = cap if charges else yearly_rate
+            what = "合计最多" if charges else "逾期利息"
+            if span is not None:
+                amount = _yuan(_d(principal) * r / 100 * span.fraction())
+                steps.append(Step(f"{what}（{span.text()}）：{dmoney(_d(principal))} × {pct(r)} × "
+                                  f"{_frac(span)} = "
+                                  f"{dmoney(amount)}。"))
+            else:
+                amount = _yuan(_d(principal) * r / 100)
+                steps.append(Step(f"{what}每年：{dmoney(_d(principal))} × {pct(r)} = {dmoney(amount)}。"))
+    else:
+        steps.append(Step("上限为合同成立时一年期LPR的四倍；LPR以公布的数字为准，这里不替您假设。",
+                          Ref(LENDING, 28, 1, "四倍为限")))
+    return Calculation("overdue_interest", "逾期利息", None if amount is None else float(amount), steps,
+                       deciding=rule, answer="可以。" if not charges else "")
+
+
+def penalty_check(agreed, loss=None) -> Calculation:
+    """违约金 against the loss (民法典第五百八十五条第二款; 合同编通则解释第六十五条第二款: more than the
+    loss plus 30 % is in general 过分高于; the court adjusts only on a party's request, 第六十四条第一款, and
+    weighs the case
+    — no figure for the reduced amount is given by the law, so none is computed)."""
+    agreed = _d(agreed)
+    rule = Ref(CIVIL, 585, 2, "过分高于造成的损失")
+    steps = [Step("约定的违约金过分高于造成的损失的，可以根据当事人的请求适当减少；低于损失的，"
+                  "可以请求增加。", rule)]
+    if loss is None:
+        steps.append(Step("判断是否过高以实际损失为基础：违约金超过损失的百分之三十（即高于损失 × 130%）的，"
+                          "一般可以认定为过分高于造成的损失；请提供实际损失的数额再比较。",
+                          Ref(CONTRACT_GENERAL, 65, 2, "百分之三十")))
+    else:
+        loss = _d(loss)
+        line = _yuan(loss * (1 + PENALTY_EXCESS))
+        high = agreed > line
+        steps.append(Step(f"损失{dmoney(loss)} × (1 + 30%) = {dmoney(line)}；约定的违约金{dmoney(agreed)}"
+                          + ("超过这一数额，一般可以认定为过分高于造成的损失。" if high else
+                             ("低于损失（可以请求增加，见上）。" if agreed < loss else
+                              "没有超过这一数额，不属于本款“一般可以认定为过分高于”的情形。")),
+                          Ref(CONTRACT_GENERAL, 65, 2, "百分之三十")))
+        if high:
+            steps.append(Step("调整不会自动发生：违约方须以反诉或者抗辩的方式请求减少，并对违约金过高承担举证责任；"
+                              "减到多少由法院以损失为基础、结合合同履行情况和过错等因素衡量，法律没有给出固定数额。",
+                              Ref(CONTRACT_GENERAL, 64, 1, "请求调整违约金")))
+    steps.append(Step("恶意违约的一方请求减少违约金的，一般不予支持。",
+                      Ref(CONTRACT_GENERAL, 65, 3, "恶意违约")))
+    return Calculation("penalty", "违约金是否过高", None, steps, deciding=rule)
+
+
+def penalty_or_deposit(penalty, deposit_paid) -> Calculation:
+    """民法典第五百八十八条: both a 违约金 and a 定金 agreed — the other side chooses one; a 定金 short of
+    the loss
+    may be topped up to the loss."""
+    rule = Ref(CIVIL, 588, 1, "选择适用违约金或者定金条款")
+    steps = [Step("既约定违约金又约定定金的，一方违约时，对方只能选择适用违约金或者定金条款。", rule)]
+    if penalty is not None and deposit_paid is not None:
+        p, dep = _d(penalty), _d(deposit_paid)
+        steps.append(Step(f"选违约金：{dmoney(p)}；选定金：收受定金的一方违约的，双倍返还即"
+                          f"2 × {dmoney(dep)} = "
+                          f"{dmoney(2 * dep)}（其中{dmoney(dep)}是您自己交的），给付定金的一方违约的，无权要"
+                          "回定金。"))
+    steps.append(Step("定金不足以弥补损失的，可以请求赔偿超过定金数额的损失。", Ref(CIVIL, 588, 2, "超过定金"
+                                                                        "数额的损失")))
+    return Calculation("penalty_or_deposit", "违约金与定金只能选一", None, steps, deciding=rule)
+
+
+def bride_price(amount=None, registered: bool | None = None, lived: bool | None = None,
+                divorcing: bool = False, hardship: bool = False, income=None) -> Calculation:
+    """彩礼返还: no fixed share in the law; which rule applies follows from the facts
+    (婚姻家庭编解释（一）第五条: not registered → returned; registered but not lived together, or hardship,
+    → returned on divorce; 彩礼规定第五条: registered and lived together → in general not, unless a short
+    time together and a very high amount; 第六条: not registered but lived together → the court weighs the
+    factors it names). The only figure computed is the amount as a multiple of the local per-capita
+    disposable income, when the person gives it (a factor of 第五条第二款)."""
+    steps: list[Step] = []
+    given = f"{dmoney(_d(amount))}彩礼" if amount is not None else "彩礼"
+    answer = ""
+    if registered is False and lived is False:
+        rule = Ref(MARRIAGE_FIRST, 5, 1, "双方未办理结婚登记手续", 1)
+        steps.append(Step(f"没有办理结婚登记、也没有共同生活，请求返还{given}的，人民法院应当予以支持。",
+                          rule))
+        answer = "可以。"
+    elif registered is False and lived:
+        rule = Ref(BRIDE_PRICE, 6, 1, "确定是否返还以及返还的具体比例")
+        steps.append(Step("没有办理结婚登记但已共同生活的，是否返还、返还多少，由法院根据彩礼实际使用及嫁妆情况，"
+                          "综合考虑共同生活及孕育情况、双方过错等事实，结合当地习俗确定；法律没有规定固定的比"
+                          "例。", rule))
+    elif registered and lived is False:
+        rule = Ref(MARRIAGE_FIRST, 5, 1, "双方办理结婚登记手续但确未共同生活", 2)
+        steps.append(Step(f"办理了结婚登记但确未共同生活，请求返还{given}的，人民法院应当予以支持。", rule))
+        steps.append(Step("这一情形以双方离婚为条件。", Ref(MARRIAGE_FIRST, 5, 2, "应当以双方离婚为条件")))
+        answer = "可以。" if divorcing else ""
+    elif registered and lived:
+        rule = Ref(BRIDE_PRICE, 5, 1, "一般不予支持")
+        steps.append(Step("已办理结婚登记且共同生活，离婚时请求返还彩礼的，一般不予支持；共同生活时间较短且彩礼数额过高的，"
+                          "法院可以根据彩礼实际使用及嫁妆情况，综合考虑彩礼数额、共同生活及孕育情况、双方过错等事实，"
+                          "确定是否返还以及返还的比例；法律没有规定固定的比例。", rule))
+    else:
+        rule = Ref(MARRIAGE_FIRST, 5, 1, "应当予以支持")
+        steps.append(Step("能否要回彩礼，先看三件事：是否办理了结婚登记、是否共同生活、婚前给付是否导致给付人生活困难；"
+                          "请补充这些事实。", rule))
+    if hardship and registered:
+        steps.append(Step("婚前给付并导致给付人生活困难的，离婚时请求返还的，应当予以支持。",
+                          Ref(MARRIAGE_FIRST, 5, 1, "婚前给付并导致给付人生活困难", 3)))
+    if registered and lived and amount is not None and income is not None:
+        ratio = (_d(amount) / _d(income)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        steps.append(Step(f"彩礼是否过高，要考虑给付方所在地居民人均可支配收入等因素：{dmoney(_d(amount))} ÷ "
+                          f"{dmoney(_d(income))} ≈ {ratio.normalize():f}倍（法律没有规定多少倍算过高，这只是"
+                          "法院衡量的"
+                          "一个事实）。", Ref(BRIDE_PRICE, 5, 2, "居民人均可支配收入")))
+    return Calculation("bride_price", "彩礼能否返还", None, steps, deciding=rule, answer=answer)
+
+
+# --- reading loan, 违约金 and 彩礼 facts ----------------------------------------------------------------
+_DIG = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十])"
+_LATER_DIG = r"(\d|[一二三四五六七八九])?"
+_APPROX = re.compile(r"^\s*(?:几|多|来|余|左右|上下)")
+
+
+def _small(text: str) -> Decimal:
+    return Decimal(text) if re.match(r"\d", text) else Decimal(cn_to_int(text.replace("两", "二")))
+
+
+def agreed_rate(question: str) -> Rate | None:
+    """The agreed rate in the question, turned into a rate a year: 年利率24% / 年化36%, 月利率2% / 月息2%,
+    日利率万分之五 / 日息0.05%, 月息2分 (1 分 = 1% a month, 1 厘 = 0.1%), 年息两成 / 年息2分 (10% a year), an
+    unqualified 2分利 (a month), 一毛利 (10% a month), 每月利息3000 with the principal."""
+    q = question.replace("％", "%")
+    m = re.search(r"(年|月|日)(?:化)?(?:利率|利息|息|利)?(?:是|为|按|约定|定的|写的)?\s*(\d+(?:\.\d+)?)\s*%",
+                  q)
+    if m:
+        return _per(m.group(1), Decimal(m.group(2)), m.group(0))
+    m = re.search(r"(年|月|日)(?:化)?(?:利率|利息|息|利)?(?:是|为|按)?\s*百分之([零一二两三四五六七八九十]+)",
+                  q)
+    if m:
+        return _per(m.group(1), _small(m.group(2)), m.group(0))
+    m = re.search(r"日(?:利率|利息|息)?(?:是|为|按)?\s*(万|千)分之\s*" + _DIG, q)
+    if m:
+        per_day = _small(m.group(2)) / (100 if m.group(1) == "万" else 10)
+        return _per("日", per_day, m.group(0))
+    m = re.search(r"(年|月)(?:利率|利息|息|利)(?:是|为|按)?\s*" + _DIG + r"\s*(分|厘|成)" + _LATER_DIG, q)
+    if m:
+        n = _small(m.group(2)) + (_small(m.group(4)) / 10 if m.group(4) else 0)
+        unit = m.group(3)
+        if m.group(1) == "年":  # 年息1分 = 10%, 1厘 = 1%, 1成 = 10%
+            return _per("年", n * (1 if unit == "厘" else 10), m.group(0))
+        if unit == "成":
+            return None
+        return _per("月", n / (10 if unit == "厘" else 1), m.group(0))
+    m = re.search(_DIG + r"\s*(分|厘)" + _LATER_DIG + r"\s*(?:的)?(?:利息|利|息)", q)
+    if m and not re.search(r"\d", q[max(0, m.start() - 1):m.start()]):
+        n = _small(m.group(1)) + (_small(m.group(3)) / 10 if m.group(3) else 0)
+        return _loose(_per("月", n / (10 if m.group(2) == "厘" else 1), m.group(0)), "按月计")
+    m = re.search(r"(?:一|1)\s*毛(?:钱)?(?:的)?(?:利息|利|息)", q)
+    if m:
+        return _loose(_per("月", Decimal(10), m.group(0)), "每借一元每月一毛钱")
+    m = re.search(r"(?:年|月)?(?:利率|利息)(?:是|为)?\s*(\d+(?:\.\d+)?)\s*%", q)
+    if m:  # 利率12% without 年 / 月: read as a year's rate, and said so
+        rate = _per("年", Decimal(m.group(1)), m.group(0))
+        return Rate(rate.annual, rate.words, rate.reading + "（没有写明年、月，按年利率理解）")
+    return None
+
+
+def _loose(rate: Rate, how: str) -> Rate:
+    return Rate(rate.annual, rate.words, f"{how}：{rate.reading}", loose=True)
+
+
+def _per(period: str, value: Decimal, words: str) -> Rate:
+    if period == "年":
+        return Rate(value, words, f"年利率{pct(value)}")
+    if period == "月":
+        return Rate(value * 12, words, f"月利率{pct(value)}，折合年利率{pct(value)} × 12 = {pct(value * 12)}")
+    return Rate(value * DAYS_A_YEAR, words, f"日利率{pct(value)}，按一年{DAYS_A_YEAR}天折合年利率"
+                f"{pct(value * DAYS_A_YEAR)}")
+
+
+def lpr_given(question: str) -> Decimal | None:
+    """The one-year LPR the question gives (借款时一年期LPR是3.1%); never a value of our own."""
+    m = re.search(r"(?:LPR|贷款市场报价利率)[^，。；,\d]{0,8}(\d+(?:\.\d+)?)\s*[%％]", question,
+                  re.IGNORECASE)
+    return Decimal(m.group(1)) if m else None
+
+
+def exact_amount_after(question: str, keys: str, span: int = 10) -> Decimal | None:
+    """An amount written with 元 / 块 / 万 after a key word, or None — also None when it is approximate
+    (十几万, 10多万, 5万左右): only an exact figure is computed with."""
+    for m in re.finditer(keys, question):
+        rest = question[m.end():m.end() + span]
+        mm = _AMOUNT.search(rest)
+        if mm is None:
+            continue
+        tail = rest[mm.end(1):]
+        if _APPROX.match(tail) or _APPROX.match(rest[mm.end():]) or re.match(r"[几多]", rest[mm.start():]):
+            return None
+        if not (mm.group(2) or mm.group(4)) or (not re.match(r"\d", mm.group(1)) and not mm.group(2)
+                                                 and not re.search(r"[百千]", mm.group(1))):
+            continue
+        value = _value(mm)
+        if value is not None:
+            return _d(value).normalize()
+    return None
+
+
+def _span(question: str, today: date | None) -> tuple[Span | None, date | None]:
+    """(how long the loan ran, the day it was made) from dates (借款日 … 还款日 / 至今) or 借期一年 / 借了6个"
+      "月."""
+    from lawglm.answer.deadlines import dates_in
+
+    found = dates_in(question, today)
+    start = next((m for m in found if re.search(r"借", question[m.span[1]:m.span[1] + 6]
+                                                 + question[max(0, m.span[0] - 4):m.span[0]])), None)
+    made = start.day if start else None
+    if start is not None:
+        later = [m for m in found if m.day > start.day]
+        if later:
+            return Span(days=(later[0].day - start.day).days), made
+        if today is not None and today > start.day and \
+                re.search(r"至今|到现在|到今天|一直没还|现在还没还", question):
+            return Span(days=(today - start.day).days), made
+    if made is None:  # 2019年借的 / 2019年5月借给他: only whether it was before 2020-08-20 is used
+        y = re.search(r"((?:20|19)\d\d)年(?:(\d{1,2})月)?[^，。]{0,8}借", question)
+        if y and (int(y.group(1)), int(y.group(2) or 12)) < (LPR_RULE_START.year, LPR_RULE_START.month):
+            made = date(int(y.group(1)), int(y.group(2) or 12), 1)
+    m = re.search(r"借(?:期|款期限|款|了|给他|给她|他|她)?(?:是|为)?\s*(半|" + _DIG + r")\s*(年|个月|天)",
+                  question) or \
+        re.search(r"(?:约定|说好|讲好)?(半|" + _DIG + r")\s*(年|个月|天)(?:后|以后|之后|内)(?:还|归还|还清)",
+                  question)
+    if m:
+        try:
+            n = Decimal("0.5") if m.group(1) == "半" else _small(m.group(1))
+        except ValueError:
+            return None, made
+        if m.group(1) == "半" and m.group(3) != "年":
+            return None, made
+        if m.group(3) == "年":
+            return (Span(months=6) if n == Decimal("0.5") else Span(years=n)), made
+        if m.group(3) == "个月" and n == int(n):
+            return Span(months=int(n)), made
+        if m.group(3) == "天" and n == int(n):
+            return Span(days=int(n)), made
+    return None, made
+
+
+_LOAN_KEYS = (r"借给他|借给她|借给朋友|借给同事|借给亲戚|借给别人|借给|借了|借款|出借|本金|借他|借她|借我|"
+              r"向我借|跟我借|找我借|借")
+
+
+def _loans(question: str, today: date | None) -> list[Calculation]:
+    q = question
+    if not re.search(r"借|贷", q):
+        return []
+    rate = agreed_rate(q)
+    lpr = lpr_given(q)
+    out: list[Calculation] = []
+    overdue = re.search(r"逾期|到期.{0,6}(?:不还|没还|未还)|拖着不还", q)
+    charges = re.search(r"逾期利[率息]", q) and re.search(r"违约金|律师费|其他费用|服务费|手续费", q)
+    no_overdue_rate = re.search(r"(?:没|未|没有)(?:写|约定|说|定)[^，。]{0,4}逾期|逾期[^，。]{0,4}(?:没|未"
+                                 ")(?:写|约定)", q)
+    no_interest = re.search(r"(?:没|未|没有|不)(?:写|约定|说|谈|提|算)(?:过)?(?:好)?(?:利息|利率)|无息|没要利"
+                             "息", q)
+    written = exact_amount_after(q, _LOAN_KEYS, 10)
+    deducted = exact_amount_after(q, r"(?:先|预先|提前|直接)?(?:扣了|扣除|扣掉|砍头息)(?:了)?", 8)
+    received = exact_amount_after(q, r"(?:实际)?(?:到手|到账|拿到|收到|实际给了)(?:了|的)?(?:只有|才)?", 8)
+    principal = written
+    if written is not None and (deducted is not None or received is not None) and \
+            re.search(r"扣|砍头|到手|到账|实际", q):
+        if deducted is None and received is not None and received < written:
+            deducted = written - received
+        if deducted is not None and deducted < written:
+            principal = written - deducted
+        else:
+            deducted = None
+    else:
+        deducted = None
+    span, made = _span(q, today)
+    approx = re.search(r"(?:[一二两三四五六七八九十百千\d]+|几)[几多来余](?:万|千|百)?(?:元|块)?|几[十百千万"
+                        "]+(?:元|块)?", q) \
+        if principal is None else None
+    if charges:
+        out.append(overdue_interest(rate, principal, lpr, span, charges=True))
+    elif no_interest and rate is None:
+        out.append(no_interest_agreed())
+    elif overdue and no_overdue_rate and rate is not None:
+        out.append(overdue_interest(rate, principal, lpr, span))
+    elif rate is not None and principal is not None:
+        out.append(loan_interest(principal, rate, lpr, span, written if deducted is not None else None,
+                                 deducted, made))
+    elif rate is not None and (approx or re.search(r"合法|违法|高利|超过|上限|保护|能要|有效|过高", q)):
+        out.append(_rate_only(rate, lpr, made))
+        if approx:
+            out[-1].notes.append(f"借款金额没有确切数字（“{approx.group(0)}”），利息数额这里不计算；给出借条上的确切金额"
+                                 "即可按上面的利率计算。")
+    elif deducted is not None and principal is not None:
+        out.append(loan_interest(principal, None, written=written, deducted=deducted))
+    return out
+
+
+def _rate_only(rate: Rate, lpr: Decimal | None, made: date | None) -> Calculation:
+    """The agreed rate against the cap when the question gives no principal."""
+    calc = loan_interest(Decimal(0), rate, lpr, None, contract_day=made)
+    calc.steps = [s for s in calc.steps if "利息：" not in s.text]
+    calc.amount, calc.title = None, "约定利率与法定上限"
+    return calc
+
+
+def _penalty(question: str) -> list[Calculation]:
+    q = question
+    if "违约金" not in q or re.search(r"逾期利[率息]", q):
+        return []
+    agreed = exact_amount_after(q, r"违约金(?:是|为|约定|写的|定的|写了|约定了|要|要我赔|要我付|要求)?", 8)
+    if agreed is None:
+        got = amount_before(q, r"的?违约金", 8)
+        agreed = _d(got).normalize() if got else None
+    out: list[Calculation] = []
+    if "定金" in q:
+        paid = amount_before(q, r"定金", 6) or amount_after(q, r"定金", 6, unit=True)
+        out.append(penalty_or_deposit(agreed, _d(paid) if paid else None))
+        return out
+    if agreed is None:
+        return []
+    loss = exact_amount_after(q, r"(?:实际)?损失(?:是|为|大概|只有|才|约|了|就|只)?", 8)
+    if loss is None:
+        got = amount_before(q, r"的?(?:实际)?损失", 8)
+        loss = _d(got).normalize() if got else None
+    out.append(penalty_check(agreed, loss))
+    return out
+
+
+def _bride(question: str) -> list[Calculation]:
+    q = question
+    if "彩礼" not in q or not re.search(r"要回|退|返还|还给|还回|分手|离婚|反悔|不结|悔婚|吹了|散了", q):
+        return []
+    amount = exact_amount_after(q, r"彩礼(?:是|为|给了|给的)?", 6)
+    if amount is None:
+        got = amount_before(q, r"(?:的)?彩礼", 6)
+        amount = _d(got).normalize() if got else None
+    registered = (False if re.search(r"没(?:有)?领证|未领证|没(?:有)?登记|未(?:办理)?(?:结婚)?登记|没扯证|没"
+                                      "结婚|不结了|"
+                                     r"订婚|婚约", q) else
+                  True if re.search(r"领证|登记结婚|结婚登记|结婚\S{0,2}年|结婚后|婚后|离婚|老公|老婆", q)
+                  else None)
+    lived = (False if re.search(r"没(?:有)?(?:住在一起|住一起|同居|一起生活|共同生活)|未(?:共同生活|同居)|分"
+                                 "开住|没在一起住", q)
+             else True if re.search(r"住在一起|住一起|同居|一起生活|共同生活|孩子|怀孕|生了|结婚\S{0,2}年", q)
+             else None)
+    income = exact_amount_after(q, r"人均可支配收入(?:是|为|按|约|大概)?", 8)
+    divorcing = bool(re.search(r"离婚", q))
+    hardship = bool(re.search(r"生活困难|借钱给的|借的彩礼|掏空|负债", q))
+    return [bride_price(amount, registered, lived, divorcing, hardship, income)]

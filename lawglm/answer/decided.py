@@ -109,12 +109,16 @@ _ABOUT_THEM = re.compile(r"能这么|能这样|合法吗|对吗|有效吗|算数
 _STILL = re.compile(r"还能|还来得及|还可以|还有效|现在.{0,8}(?:能|可以).{0,12}吗")
 
 
-def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, today: date | None) -> str:
+def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, today: date | None,
+            rule: Calculation | None = None) -> str:
     """The yes / no a person can rely on, only where it follows mechanically from what the system
-    computed (else ""): a claim to money the calculation shows (可以), or whether a period the question runs
-    from has passed (还来得及 / 已经过了)."""
+    computed (else ""): a claim to money the calculation shows (可以), the answer the rule the facts
+    select gives (`Calculation.answer`: 彩礼 given without 结婚登记 is returned), or whether a period the
+    question runs from has passed (还来得及 / 已经过了)."""
     if head is not None and head.amount and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
         return "可以。"
+    if rule is not None and rule.answer and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
+        return rule.answer
     first = next(
         (d for d in (nxt.deadlines if nxt else []) if not d.period.later and d.end is not None), None
     )
@@ -156,7 +160,9 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if calcs and not any(c.headline for c, _, _ in calcs):
         calcs[0][0].headline = True
     head = next((c for c, _, _ in calcs if c.headline and c.amount is not None), None)
-    clause = _calc_clause(head, corpus) if head is not None else None
+    # without a figure, the rule the facts select (彩礼: not registered; a loan's overdue interest) decides
+    rule = head or next((c for c, _, _ in calcs if c.headline and c.deciding is not None), None)
+    clause = _calc_clause(rule, corpus) if rule is not None else None
     sure = clause is not None
     if clause is None:
         clause, matched = decide_scored(question, sources)
@@ -165,7 +171,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
     nxt = next_steps_for(question, routing, corpus, today)
-    text = verdict(question, head, nxt, today) + text
+    text = verdict(question, head, nxt, today, rule) + text
     deciding = [clause.article] if clause is not None else []
     bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)][:MAX_BEARING]
     folded = [a for a in sources if not _same(a, deciding) and a not in bearing]
