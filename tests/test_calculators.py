@@ -277,6 +277,9 @@ def test_penalty_threshold_is_the_loss_plus_thirty_percent(with_interpretations)
     assert calc.deciding.article_no == 588 and "2 × 20,000元 = 40,000元" in calc.steps[1].text
     assert render(calc, with_interpretations) is not None
     assert _calcs("对方违约了，合同里写了违约金，能要多少？", "other") == []   # no numbers, no computation
+    # a worker's 违约金 is not 民法典's; a bank's loan is not under the 民间借贷 cap
+    assert _calcs("公司说我提前离职要付违约金2万，实际损失也就5000，要付吗", "labor_dismissal") == []
+    assert _calcs("信用卡欠了5万，年利率18%，利息合法吗") == []
 
 
 def test_bride_price_rule_follows_the_facts(with_interpretations):

@@ -477,7 +477,7 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
                 out.append(fraud_damages(price))
     if area in ("loans", "other", "marriage") or re.search(r"借条|借款|利息|利率|月息|年息", question):
         out += _loans(question, today)
-    out += _penalty(question)
+    out += _penalty(question, area)
     out += _bride(question)
     if out:
         out[0].headline = True
@@ -857,7 +857,8 @@ def overdue_interest(rate: Rate | None, principal=None, lpr=None, span: Span | N
     else:
         steps.append(Step("上限为合同成立时一年期LPR的四倍；LPR以公布的数字为准，这里不替您假设。",
                           Ref(LENDING, 28, 1, "四倍为限")))
-    return Calculation("overdue_interest", "逾期利息", None if amount is None else float(amount), steps,
+    title = "逾期利息、违约金和其他费用的合计上限" if charges else "逾期利息"
+    return Calculation("overdue_interest", title, None if amount is None else float(amount), steps,
                        deciding=rule, answer="可以。" if not charges else "")
 
 
@@ -1086,14 +1087,18 @@ def _span(question: str, today: date | None) -> tuple[Span | None, date | None]:
     return None, made
 
 
+_INSTITUTION = re.compile(r"信用卡|花呗|借呗|网贷|小额贷款|小贷|贷款公司|金融机构|白条|微粒贷|"
+                          r"银行贷款|向银行|房贷|车贷|消费贷|分期")
+_LABOR_AREAS = ("labor_dismissal", "wages", "work_injury")
+_EMPLOYMENT = re.compile(r"劳动合同|离职|辞职|服务期|竞业|培训费|入职|员工|用人单位")
 _LOAN_KEYS = (r"借给他|借给她|借给朋友|借给同事|借给亲戚|借给别人|借给|借了|借款|出借|本金|借他|借她|借我|"
               r"向我借|跟我借|找我借|借")
 
 
 def _loans(question: str, today: date | None) -> list[Calculation]:
     q = question
-    if not re.search(r"借|贷", q):
-        return []
+    if not re.search(r"借|贷", q) or _INSTITUTION.search(q):
+        return []  # 民间借贷规定第一条第二款: loans by licensed lenders are not under its cap
     rate = agreed_rate(q)
     lpr = lpr_given(q)
     out: list[Calculation] = []
@@ -1148,10 +1153,10 @@ def _rate_only(rate: Rate, lpr: Decimal | None, made: date | None) -> Calculatio
     return calc
 
 
-def _penalty(question: str) -> list[Calculation]:
+def _penalty(question: str, area: str) -> list[Calculation]:
     q = question
-    if "违约金" not in q or re.search(r"逾期利[率息]", q):
-        return []
+    if "违约金" not in q or re.search(r"逾期利[率息]", q) or area in _LABOR_AREAS or _EMPLOYMENT.search(q):
+        return []  # a worker's 违约金 is 劳动合同法's (第二十二条、第二十三条、第二十五条), not 民法典's
     agreed = exact_amount_after(q, r"违约金(?:是|为|约定|写的|定的|写了|约定了|要|要我赔|要我付|要求)?", 8)
     if agreed is None:
         got = amount_before(q, r"的?违约金", 8)
