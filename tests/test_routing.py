@@ -159,5 +159,6 @@ def test_routing_never_fails_and_stays_fast_on_long_or_odd_input():
 
 def test_a_negated_or_unrelated_phrase_does_not_route():
     # 不是夫妻 is no marriage cue; 医疗事故 is no traffic accident
-    assert "marriage" not in route("男方强行和女方发生关系，两人不是夫妻，算强奸吗").scores
+    q = "男方强行和女方发生关系，两人不是夫妻，算强奸吗"
+    assert "夫妻" not in [w for w, _, _ in cue_matches(q)] and route(q).area == "criminal"
     assert "traffic" not in route("医院出了医疗事故，能要求赔偿吗").scores
