@@ -138,3 +138,60 @@ def test_a_question_against_an_authority_goes_to_administrative_review(corpus):
     steps = next_steps_for(q, Routing("neighbours", (), 0.3, {"neighbours": 3.0}, ""), corpus)
     assert steps.area == "administrative" and steps.forum[0] == "行政复议机关"
     assert steps.deadlines[0].period.length == (60, "days")
+
+
+def _lines(steps) -> str:
+    return "\n".join(steps.lines)
+
+
+def test_a_retiree_goes_to_court_not_arbitration(corpus):
+    """劳动争议解释（一）第三十二条: a worker who draws a pension is in 劳务, not 劳动: court, 三年."""
+    q = "我已经退休领退休金了，在一家超市打工，老板突然不让我干了，我能申请劳动仲裁要经济补偿吗？"
+    steps = next_steps_for(q, Routing("labor_dismissal", (), 0.9, {"labor_dismissal": 5.0}, ""), corpus)
+    assert steps.forum[0] == "人民法院"
+    assert "须先仲裁" not in _lines(steps) and "直接向人民法院起诉" in steps.lines[0]
+    assert [d.period.name for d in steps.deadlines] == ["诉讼时效"]
+    # not yet retired: still 劳动, arbitration first
+    q = "我还没到退休年龄，公司说我快退休了就把我辞退了，能申请劳动仲裁吗？"
+    steps = next_steps_for(q, Routing("labor_dismissal", (), 0.9, {"labor_dismissal": 5.0}, ""), corpus)
+    assert steps.forum[0] == "劳动争议仲裁委员会"
+
+
+def test_mandatory_review_cases_never_offer_court_first(corpus):
+    """行政复议法第二十三条: these cases go to 行政复议 first; the step must not offer direct litigation."""
+    from lawglm.eval.answers import court_before_mandatory, first_mentions
+
+    for q in ("我向县政府申请公开征地文件，他们答复不予公开，我能直接去法院告吗？",
+              "交警当场罚了我200块，我不服，能直接起诉吗？"):
+        steps = next_steps_for(q, route(q), corpus)
+        assert steps.forum[0] == "行政复议机关", q
+        assert not court_before_mandatory("行政复议", steps.lines[0]), q
+        assert first_mentions("行政复议", steps.lines[0])
+        assert steps.deadlines[0].period.length == (60, "days")
+    # a fine not made on the spot keeps both roads
+    fine = "市场监管局给我开了两万元的罚款决定书，我不服"
+    assert "也可以向人民法院" in next_steps_for(fine, route(fine), corpus).lines[0]
+
+
+def test_specific_periods_the_facts_trigger(corpus):
+    q = "我买的电热水壶漏电把我手烫伤了，能找商家赔吗？有期限吗？"
+    steps = next_steps_for(q, route(q), corpus)
+    assert steps.deadlines[0].period.length == (2, "years")   # 产品质量法第四十五条, not 三年
+    assert steps.deadlines[0].citation == "《中华人民共和国产品质量法》第四十五条第一款"
+    # the ground of 撤销 decides the period: 重大误解 ninety days; not said: the shorter first, with why
+    q = "签合同的时候我把单价看错了，属于重大误解，想撤销合同，有期限吗？"
+    assert next_steps_for(q, route(q), corpus).deadlines[0].period.length == (90, "days")
+    q = "对方骗我签了买卖合同，我想撤销合同，有期限吗？"
+    assert next_steps_for(q, route(q), corpus).deadlines[0].period.length == (1, "years")
+    q = "我想撤销和对方签的买卖合同，有期限吗？"
+    steps = next_steps_for(q, route(q), corpus)
+    assert [d.period.length for d in steps.deadlines[:2]] == [(90, "days"), (1, "years")]
+    assert any("较短的九十日" in line for line in steps.lines)
+
+
+def test_steps_only_where_the_question_calls_for_them(corpus):
+    owed = "公司拖欠我三个月工资不发，怎么办？"
+    assert "支付令" in _lines(next_steps_for(owed, route(owed), corpus))
+    quit_ = "我在公司干了五年，想主动辞职，公司需要给我经济补偿吗？"
+    wages = Routing("wages", (), 0.9, {"wages": 5.0}, "")
+    assert "支付令" not in _lines(next_steps_for(quit_, wages, corpus))

@@ -41,6 +41,29 @@ def test_harm_wrong_verdict_court_first_longer_deadline():
     assert score_answer(ROW, ok, CITED).harm == []
 
 
+def test_forum_is_scored_strictly():
+    """A forum named only as a later step, or ruled out, is not named as the first one."""
+    court = dict(ROW, forum="法院")
+    arbitration_first = ("结论：……\n\n下一步：\n1. 先向劳动争议仲裁委员会申请劳动仲裁；"
+                         "劳动争议须先仲裁，不能直接向法院起诉，对仲裁裁决不服的，再向人民法院起诉。")
+    assert score_answer(court, arbitration_first, CITED).facts["forum"] is False
+    direct = "结论：……\n\n下一步：\n1. 不需要申请劳动仲裁，协商不成的，直接向人民法院起诉。"
+    assert score_answer(court, direct, CITED).facts["forum"] is True
+    # where 行政复议 must come first, offering direct litigation "where the law allows it" is a miss and harm
+    review = dict(ROW, forum="行政复议")
+    generic = ("结论：……\n\n下一步：\n1. 先向行政复议机关申请行政复议；"
+               "法律规定可以直接起诉的，也可以向人民法院提起行政诉讼，但当场作出的行政处罚等情形必须先申请复议。")
+    s = score_answer(review, generic, CITED)
+    assert s.facts["forum"] is False and "forum" in s.harm
+    mandatory = ("结论：……\n\n下一步：\n1. 须先向行政复议机关申请行政复议，不能直接向人民法院起诉；"
+                 "对复议决定不服的，再依法向人民法院提起行政诉讼。")
+    s = score_answer(review, mandatory, CITED)
+    assert s.facts["forum"] is True and s.harm == []
+    # court first, the mandatory step only after it: harm
+    late = "结论：……\n\n下一步：\n1. 可以向人民法院起诉，也可以申请劳动仲裁。"
+    assert "forum" in score_answer(ROW, late, CITED).harm
+
+
 def test_abstaining_is_a_miss_not_harm_and_echoes_are_counted():
     s = score_answer(ROW, "结论：" + ROW["question"], [])
     assert s.facts["yes_no"] is False and "yes_no" not in s.harm and s.echo

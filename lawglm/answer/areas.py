@@ -73,21 +73,50 @@ def _cn(n: int) -> str:
     return int_to_cn(n)
 
 
+def _meets(spec: dict, question: str) -> bool:
+    """The question has one of the spec's `cues`, one of its `only_if` words (when given) and none of its
+    `unless` words."""
+    if not re.search(spec["cues"], question):
+        return False
+    if "only_if" in spec and not re.search(spec["only_if"], question):
+        return False
+    return not ("unless" in spec and re.search(spec["unless"], question))
+
+
 def topic_periods(question: str) -> tuple[list[str], tuple[str, ...]]:
     """(names of the periods of the specific matters the question raises, their event words)."""
-    import re
-
     names, events = [], []
     for topic in _data().get("topics", []):
-        if not re.search(topic["cues"], question):
-            continue
-        if "only_if" in topic and not re.search(topic["only_if"], question):
-            continue
-        if "unless" in topic and re.search(topic["unless"], question):
-            continue
-        names += [n for n in topic["periods"] if n not in names]
-        events += topic.get("events", [])
+        if _meets(topic, question):
+            names += [n for n in topic["periods"] if n not in names]
+            events += topic.get("events", [])
     return names, tuple(events)
+
+
+def topic_notes(question: str) -> list[str]:
+    """Why the specific periods the question raises come in the order shown (a topic's `note`: which
+    facts decide between two periods, when the question does not say)."""
+    return [t["note"] for t in _data().get("topics", []) if "note" in t and _meets(t, question)]
+
+
+def forum_rules(question: str, area: str) -> tuple[dict | None, list[dict]]:
+    """(the first of areas.json's `forum_rules` with a `forum` for the area whose cues the question meets —
+    a matter for which the law sets the first forum apart from the area's usual one: a retiree's work is
+    劳务, not 劳动, so court, not 劳动仲裁; the cases of 行政复议法第二十三条 go to 行政复议 first; … —, the
+    matching rules without a forum, whose step is added after the first)."""
+    first, added = None, []
+    for rule in _data().get("forum_rules", []):
+        if (not rule.get("areas") or area in rule["areas"]) and _meets(rule, question):
+            if "forum" not in rule:
+                added.append(rule)
+            elif first is None:
+                first = rule
+    return first, added
+
+
+def _shown(step: dict, question: str) -> bool:
+    """A step with `only_if` is shown only when the question has those words (支付令 only for wages owed)."""
+    return "only_if" not in step or bool(re.search(step["only_if"], question))
 
 
 @dataclass
@@ -231,16 +260,23 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
     out = NextSteps(area, forum=list(spec["forum"]), unsure=unsure, candidates=cands)
     from lawglm.answer.clauses import fragment
 
-    for step in spec["steps"]:
+    steps, names = [x for x in spec["steps"] if _shown(x, question)], list(spec["periods"])
+    rule, added = forum_rules(question, area)
+    if rule is not None:  # the matter's own first forum and step replace the area's (`replaces` of them)
+        out.forum = list(rule["forum"])
+        steps = [rule, *steps[rule.get("replaces", len(steps)):]]
+        names = list(rule.get("periods", names))
+    steps[1:1] = added
+    for step in steps:
         article = _cited(step.get("cite"), corpus)
         if article is None:
             out.lines.append(step["text"])
             continue
         body = step["text"].removesuffix("。")
-        out.lines.append(f"{body}（{article.citation}：“{fragment(article.text, step['text'])}”）。")
+        words = fragment(article.text, step.get("quote", step["text"]))
+        out.lines.append(f"{body}（{article.citation}：“{words}”）。")
         out.quoted.append(article)
     table = periods()
-    names = list(spec["periods"])
     if unsure:
         for other in cands[1:]:
             names += [n for n in area_spec(other)["periods"] if n not in names]
@@ -262,6 +298,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
         deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))
     if not specific and _ASKS_DEADLINE.search(question):
         out.lines.append(UNKNOWN_SPECIFIC)
+    if n_specific:
+        out.lines += topic_notes(question)
     calendar = True
     for d in deadlines:
         out.lines.append(deadline_line(d, today, corpus, calendar))
@@ -272,5 +310,5 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
             out.quoted += [a for n in (201, 202, 203) if (a := corpus.get(CALENDAR_LAW, n)) is not None
                            and a not in out.quoted]
     out.deadlines = deadlines
-    out.lines.append(f"证据：{spec['evidence']}。")
+    out.lines.append(f"证据：{(rule or {}).get('evidence') or spec['evidence']}。")
     return out

@@ -243,12 +243,13 @@ def compose_decided(
         parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
     parts += ["", DISCLAIMER]
     cited = [*decision.cited, *arts, *(decision.next.quoted if decision.next is not None else [])]
-    # a period quoted from the article 法律依据 already shows reads ……: point there instead of citing it empty
-    text = _ELIDED_PERIOD.sub("——原文见法律依据。", drop_repeats("\n".join(parts)))
+    # a period quoted from an article shown above (法律依据, an earlier period) reads ……: point there
+    text = _ELIDED_PERIOD.sub("——原文见上文。", drop_repeats("\n".join(parts)))
     return text, cited
 
 
-_ELIDED_PERIOD = re.compile(r"——《[^》\n]+》[^：\n]{0,30}：“……”。?")
+# (a quotation cut to …… may lose its closing mark when the repeated sentence ended it)
+_ELIDED_PERIOD = re.compile(r"——《[^》\n]+》[^：\n]{0,30}：“……(?:”。?|(?=\n|$))")
 
 
 def basis_full(decision: Decision, corpus: Any) -> list[dict]:

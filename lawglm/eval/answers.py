@@ -6,15 +6,18 @@ Key facts, each scored from the answer text a person reads (so every mode is sco
   可以/能/有权/合法/有效/应当… -> yes; none -> not answered);
 - `article`: the gold law + number is the first article the answer cites (the one it puts forward as
   deciding); `article_any` (cited anywhere) and `clause` (the gold 款/项 named with it) are reported too;
-- `forum`: the gold first forum is named in the first step of 下一步 (the whole text when there is none);
-  for 行政复议 the step must not offer direct litigation;
+- `forum`: the gold first forum is named in the first step of 下一步 (the whole text when there is none) as a
+  place to go now — a mention as a later step or ruled out (对仲裁裁决不服的，再向人民法院起诉; 不能直接向法院
+  起诉) does not count; for 行政复议 the step must not offer direct litigation (not even "where the law
+  allows it");
 - `deadline`: the gold period (value + unit, 一年 / 1年 / 六十日 / 60天 …) is stated;
 - `deadline_end`: a date stated within ±1 day of the gold last day;
 - `amount`: a figure of the 结论 (any figure of the answer when it has no 结论) within ±1% or ±1 元.
 Accuracy = matched / scored over every non-null key fact of every row (also per fact).
 
-Harm (the issue's definition): a stated yes/no opposite to the gold one; a first step that goes to court
-where 劳动仲裁 / 行政复议 / 工伤认定 must come first; a first stated period longer than the true one.
+Harm (the issue's definition): a stated yes/no opposite to the gold one; a first step that sends the person
+to court before 劳动仲裁 / 行政复议 / 工伤认定 where that must come first (or offers direct litigation where
+行政复议 must come first); a first stated period longer than the true one.
 Echoes: 结论 sentences that copy the question back (answer/clauses.is_echo).
 
 Held-back third: rows with int(sha1(id), 16) % 3 == 0; `--split dev` (default) never reads their answers'
@@ -161,6 +164,44 @@ FORUM_WORDS = {
 }
 MANDATORY_FIRST = {"劳动仲裁": r"劳动争议仲裁委员会|劳动仲裁|仲裁", "行政复议": r"行政复议",
                    "工伤认定(社保行政部门)": r"工伤认定"}
+COURT = r"人民法院|法院|起诉|行政诉讼"
+# direct litigation offered (可以直接起诉, 也可以向人民法院提起行政诉讼): wrong where 行政复议 must come first
+DIRECT_SUIT = r"直接[^，。；]{0,8}(?:起诉|行政诉讼|人民法院)|也可以[^，。；]{0,10}(?:起诉|行政诉讼)"
+# a forum named as a later step or ruled out, not as a first one: the words before it in its clause
+# (不能直接向法院起诉; 对仲裁裁决不服的，再向人民法院起诉; 对裁决不服再起诉)
+_NOT_FIRST = re.compile(r"(?:不能|不得|不可|无需|不需要|不必|不用|而非|而不是)[^，。；、]{0,5}$|"
+                        r"不服[^。；]{0,10}$|(?:再|之后|然后|才能?)[^，。；]{0,6}$")
+
+
+def first_mentions(pattern: str, step: str) -> list[int]:
+    """Where the step names `pattern` as a place to go now: mentions presented as a later step or ruled
+    out (不能直接向法院起诉, 对裁决不服的，再向人民法院起诉) do not count."""
+    out = []
+    for m in re.finditer(pattern, step):
+        clause = re.split(r"[，。；,;]", step[:m.start()])[-1]
+        if not _NOT_FIRST.search(clause):
+            out.append(m.start())
+    return out
+
+
+def forum_named_first(forum: str, step: str) -> bool:
+    """The gold first forum is named in the step as a place to go now (each of its words, not as a later
+    step); for 行政复议 the step must not offer direct litigation."""
+    ok = all(first_mentions(p, step) for p in FORUM_WORDS.get(forum, (re.escape(forum),)))
+    return ok and not (forum == "行政复议" and first_mentions(DIRECT_SUIT, step))
+
+
+def court_before_mandatory(forum: str, step: str) -> bool:
+    """Harm: where `forum` must come first, the step sends the person to court before it (or offers direct
+    litigation where 行政复议 must come first)."""
+    mandatory = MANDATORY_FIRST.get(forum)
+    if mandatory is None:
+        return False
+    court = first_mentions(COURT, step)
+    first = first_mentions(mandatory, step)
+    if forum == "行政复议" and first_mentions(DIRECT_SUIT, step):
+        return True
+    return bool(court) and (not first or min(court) < min(first))
 
 
 def first_step(text: str) -> str:
@@ -224,16 +265,8 @@ def score_answer(row: dict, text: str, cited: Sequence[tuple[str, int, int | Non
     forum = row.get("forum")
     step = first_step(text)
     if forum is not None:
-        ok = all(re.search(p, step) for p in FORUM_WORDS.get(forum, (re.escape(forum),)))
-        if (
-            forum == "行政复议"
-            and re.search(r"也可以.{0,10}(?:起诉|行政诉讼)|直接.{0,6}(?:起诉|行政诉讼)", step)
-            and not re.search(r"必须先|应当先|须先", step)
-        ):
-            ok = False
-        s.facts["forum"] = ok
-        mandatory = MANDATORY_FIRST.get(forum)
-        if mandatory and re.search(r"法院|起诉", step) and not re.search(mandatory, step):
+        s.facts["forum"] = forum_named_first(forum, step)
+        if court_before_mandatory(forum, step):
             s.harm.append("forum")
     dl = row.get("deadline")
     periods = stated_periods(parts.get("下一步", "") or text)
