@@ -17,6 +17,16 @@ for at
 ;
 - `fraud_damages` (消费者权益保护法第五十五条第一款: three times, at least 500 元) and `food_damages`
   (食品安全法第一百四十八条第二款: ten times the price, at least 1000 元).
+- `loan_interest` (民间借贷规定第二十五条: the agreed rate — 月息2分, 年息两成, 日利率万分之五 read into a rate a
+  year — against four times the one-year LPR at the contract's making, computed only when the person gives the
+  LPR, else the formula and the LPR that would make the rate lawful; 砍头息 under 民法典第六百七十条 and 第二十六条;
+  contracts before 2020-08-20 under 第三十一条第二款), `no_interest_agreed` (第二十四条第一款) and
+  `overdue_interest` (第二十八条, 第二十九条: overdue interest, 违约金 and fees together under the same cap);
+- `penalty_check` (民法典第五百八十五条第二款; 合同编通则解释第六十五条第二款: above the loss + 30 % is in general
+  过分高于 — the reduced amount is the court's, not computed) and `penalty_or_deposit` (民法典第五百八十八条);
+- `bride_price` 彩礼 (婚姻家庭编解释（一）第五条, 彩礼规定第五条、第六条): the rule the facts select, the factors it
+  names, no share invented.
+Amounts in these last three groups are Decimal arithmetic; only exact figures compute (十几万 does not).
 Each `Step.ref` names the article and the words of its 款 that carry the rule; `render` shows a calculation
 only when the corpus article holds those words (so a rule lawglm would have to type is never shown).
 `calculate(question)` reads the facts (amounts, years of service, hours, days) from the question and
@@ -727,13 +737,11 @@ class Span:
 def loan_interest(principal, rate: Rate | None = None, lpr=None, span: Span | None = None,
                   written=None, deducted=None, contract_day: date | None = None) -> Calculation:
     """Interest on a private loan against the legal cap (民间借贷规定第二十五条: the rate agreed is
-    supported up
-    to four times the one-year LPR at the time the contract was made; the LPR is a published figure, never
-    assumed here — without it the cap is given as a formula, and the LPR that would make the agreed rate
-    lawful
-    is agreed ÷ 4). `written`/`deducted`: the amount on the 借条 and the interest taken off in advance
-    (民法典第六百七十条, 民间借贷规定第二十六条: the principal is what was actually lent). The headline amount
-    is the interest the law supports over the span, only when the LPR and the span are given."""
+    supported up to four times the one-year LPR at the time the contract was made; the LPR is a published
+    figure, never assumed here — without it the cap is given as a formula, and the LPR that would make the
+    agreed rate lawful is agreed ÷ 4). `written`/`deducted`: the amount on the 借条 and the interest taken
+    off in advance (民法典第六百七十条, 民间借贷规定第二十六条: the principal is what was actually lent).
+    The amount is the interest the law supports (over the span, or a year), only when the LPR is given."""
     principal = _d(principal)
     steps: list[Step] = []
     notes: list[str] = []
@@ -748,8 +756,8 @@ def loan_interest(principal, rate: Rate | None = None, lpr=None, span: Span | No
     steps.append(Step(f"约定的利率：{rate.said()}。"))
     if rate.loose:
         steps.append(Step("这是民间说法，我们按通常的理解换算；借条上的写法对方不认可、属于约定不明的，自然人之间借贷的出借人"
-                          "主张利息不予支持，请以借条原文为准。", Ref(LENDING, 24, 2, "自然人之间借贷对利息约"
-                                                                    "定不明")))
+                          "主张利息不予支持，请以借条原文为准。",
+                          Ref(LENDING, 24, 2, "自然人之间借贷对利息约定不明")))
     if contract_day is not None and contract_day < LPR_RULE_START:
         notes.append("借款合同成立于2020年8月20日之前：自合同成立到2020年8月19日的利息，可以请求适用当时的司法解释"
                      "计算（法规库没有收录当时的文本，这里不计算这一段）；自2020年8月20日起的利息适用起诉时现行规定的"
@@ -763,9 +771,9 @@ def loan_interest(principal, rate: Rate | None = None, lpr=None, span: Span | No
         steps.append(Step("约定利率的上限是合同成立时一年期贷款市场报价利率（LPR）的四倍：上限 = LPR × 4。"
                           "LPR每月公布，这里不替您假设，请查合同成立时公布的一年期LPR。", cap_ref))
         steps.append(Step(f"约定的年利率{pct(rate.annual)}只有在合同成立时的一年期LPR不低于"
-                          f"{pct(rate.annual)} ÷ 4 = "
-                          f"{pct(implied)}时才不超过上限；LPR低于{pct(implied)}的，超过四倍LPR的那部分利息"
-                          "不受支持。", Ref(LENDING, 25, 2, "每月发布的一年期贷款市场报价利率")))
+                          f"{pct(rate.annual)} ÷ 4 = {pct(implied)}时才不超过上限；LPR低于{pct(implied)}的，"
+                          "超过四倍LPR的那部分利息不受支持。",
+                          Ref(LENDING, 25, 2, "每月发布的一年期贷款市场报价利率")))
         steps.append(Step(f"按约定利率，每年利息：{dmoney(principal)} × {pct(rate.annual)} = {dmoney(yearly)}"
                           + (f"；{span.text()}：{dmoney(principal)} × {pct(rate.annual)} × {_frac(span)} = "
                              f"{dmoney(principal * rate.annual / 100 * span.fraction())}。"
@@ -790,9 +798,9 @@ def loan_interest(principal, rate: Rate | None = None, lpr=None, span: Span | No
     amount = _yuan(principal * lawful / 100 * span.fraction())
     agreed = _yuan(principal * rate.annual / 100 * span.fraction())
     steps.append(Step(f"{span.text()}可主张的利息：{dmoney(principal)} × {pct(lawful)} × {_frac(span)} = "
-                      f"{dmoney(amount)}" + (f"（按约定利率为{dmoney(agreed)}，多出的"
-                                             f"{dmoney(agreed - amount)}"
-                                              "不受支持）。" if over else "。")))
+                      f"{dmoney(amount)}"
+                      + (f"（按约定利率为{dmoney(agreed)}，多出的{dmoney(agreed - amount)}不受支持）。"
+                         if over else "。")))
     return Calculation("loan_interest", "依法可主张的利息", float(amount), steps, notes, deciding=cap_ref)
 
 
@@ -806,14 +814,13 @@ def _frac(span: Span) -> str:
 
 def no_interest_agreed(between_people: bool = True) -> Calculation:
     """民间借贷规定第二十四条第一款 (and 民法典第六百八十条第二款): no interest agreed, none is owed for
-    the loan
-    period; overdue interest is a separate matter (第二十八条第二款第（一）项)."""
+    the loan period; overdue interest is a separate matter (第二十八条第二款第（一）项)."""
     rule = Ref(LENDING, 24, 1, "没有约定利息")
     steps = [Step("借款时没有约定利息的，出借人主张借期内利息，不予支持。", rule),
              Step("借款合同对支付利息没有约定的，视为没有利息。", Ref(CIVIL, 680, 2, "视为没有利息"))]
     steps.append(Step("借款到期后对方逾期不还的，可以自逾期还款之日起，参照当时一年期贷款市场报价利率（LPR）"
-                      "主张逾期利息（LPR以公布的数字为准，这里不替您假设）。", Ref(LENDING, 28, 2, "参照当时"
-                                                                          "一年期", 1)))
+                      "主张逾期利息（LPR以公布的数字为准，这里不替您假设）。",
+                      Ref(LENDING, 28, 2, "参照当时一年期", 1)))
     return Calculation("loan_no_interest", "借期内利息", None, steps, deciding=rule,
                        answer="不能。" if between_people else "")
 
@@ -821,9 +828,8 @@ def no_interest_agreed(between_people: bool = True) -> Calculation:
 def overdue_interest(rate: Rate | None, principal=None, lpr=None, span: Span | None = None,
                      charges: bool = False) -> Calculation:
     """逾期利息 (民间借贷规定第二十八条): an agreed overdue rate up to four times the LPR; none agreed but
-    a loan rate agreed — the loan rate (第二款第（二）项); neither — the LPR of the time (第（一）项). With
-    违约金 or other
-    fees as well (第二十九条) all of them together are capped at four times the LPR."""
+    a loan rate agreed — the loan rate (第二款第（二）项); neither — the LPR of the time (第（一）项).
+    With 违约金 or other fees as well (第二十九条) all of them together are capped at four times the LPR."""
     steps: list[Step] = []
     if charges:
         rule = Ref(LENDING, 29, 1, "总计超过合同成立时一年期贷款市场报价利率四倍的部分")
@@ -849,8 +855,7 @@ def overdue_interest(rate: Rate | None, principal=None, lpr=None, span: Span | N
             if span is not None:
                 amount = _yuan(_d(principal) * r / 100 * span.fraction())
                 steps.append(Step(f"{what}（{span.text()}）：{dmoney(_d(principal))} × {pct(r)} × "
-                                  f"{_frac(span)} = "
-                                  f"{dmoney(amount)}。"))
+                                  f"{_frac(span)} = {dmoney(amount)}。"))
             else:
                 amount = _yuan(_d(principal) * r / 100)
                 steps.append(Step(f"{what}每年：{dmoney(_d(principal))} × {pct(r)} = {dmoney(amount)}。"))
@@ -864,9 +869,8 @@ def overdue_interest(rate: Rate | None, principal=None, lpr=None, span: Span | N
 
 def penalty_check(agreed, loss=None) -> Calculation:
     """违约金 against the loss (民法典第五百八十五条第二款; 合同编通则解释第六十五条第二款: more than the
-    loss plus 30 % is in general 过分高于; the court adjusts only on a party's request, 第六十四条第一款, and
-    weighs the case
-    — no figure for the reduced amount is given by the law, so none is computed)."""
+    loss plus 30 % is in general 过分高于; the court adjusts only on a party's request, 第六十四条第一款,
+    and weighs the case — no figure for the reduced amount is given by the law, so none is computed)."""
     agreed = _d(agreed)
     rule = Ref(CIVIL, 585, 2, "过分高于造成的损失")
     steps = [Step("约定的违约金过分高于造成的损失的，可以根据当事人的请求适当减少；低于损失的，"
@@ -895,18 +899,16 @@ def penalty_check(agreed, loss=None) -> Calculation:
 
 def penalty_or_deposit(penalty, deposit_paid) -> Calculation:
     """民法典第五百八十八条: both a 违约金 and a 定金 agreed — the other side chooses one; a 定金 short of
-    the loss
-    may be topped up to the loss."""
+    the loss may be topped up to the loss."""
     rule = Ref(CIVIL, 588, 1, "选择适用违约金或者定金条款")
     steps = [Step("既约定违约金又约定定金的，一方违约时，对方只能选择适用违约金或者定金条款。", rule)]
     if penalty is not None and deposit_paid is not None:
         p, dep = _d(penalty), _d(deposit_paid)
         steps.append(Step(f"选违约金：{dmoney(p)}；选定金：收受定金的一方违约的，双倍返还即"
-                          f"2 × {dmoney(dep)} = "
-                          f"{dmoney(2 * dep)}（其中{dmoney(dep)}是您自己交的），给付定金的一方违约的，无权要"
-                          "回定金。"))
-    steps.append(Step("定金不足以弥补损失的，可以请求赔偿超过定金数额的损失。", Ref(CIVIL, 588, 2, "超过定金"
-                                                                        "数额的损失")))
+                          f"2 × {dmoney(dep)} = {dmoney(2 * dep)}（其中{dmoney(dep)}是您自己交的），"
+                          "给付定金的一方违约的，无权要回定金。"))
+    steps.append(Step("定金不足以弥补损失的，可以请求赔偿超过定金数额的损失。",
+                      Ref(CIVIL, 588, 2, "超过定金数额的损失")))
     return Calculation("penalty_or_deposit", "违约金与定金只能选一", None, steps, deciding=rule)
 
 
@@ -952,15 +954,15 @@ def bride_price(amount=None, registered: bool | None = None, lived: bool | None 
         ratio = (_d(amount) / _d(income)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         steps.append(Step(f"彩礼是否过高，要考虑给付方所在地居民人均可支配收入等因素：{dmoney(_d(amount))} ÷ "
                           f"{dmoney(_d(income))} ≈ {ratio.normalize():f}倍（法律没有规定多少倍算过高，这只是"
-                          "法院衡量的"
-                          "一个事实）。", Ref(BRIDE_PRICE, 5, 2, "居民人均可支配收入")))
+                          "法院衡量的一个事实）。", Ref(BRIDE_PRICE, 5, 2, "居民人均可支配收入")))
     return Calculation("bride_price", "彩礼能否返还", None, steps, deciding=rule, answer=answer)
 
 
 # --- reading loan, 违约金 and 彩礼 facts ----------------------------------------------------------------
 _DIG = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十])"
 _LATER_DIG = r"(\d|[一二三四五六七八九])?"
-_APPROX = re.compile(r"^\s*(?:几|多|来|余|左右|上下)")
+_APPROX = re.compile(r"^\s*(?:几|多|来|余|左右|上下)")  # 十几万, 10来万, 5万多, 3万左右
+_APPROX_AFTER = re.compile(r"^\s*(?:多|余|左右|上下)")
 
 
 def _small(text: str) -> Decimal:
@@ -1036,7 +1038,7 @@ def exact_amount_after(question: str, keys: str, span: int = 10) -> Decimal | No
         if mm is None:
             continue
         tail = rest[mm.end(1):]
-        if _APPROX.match(tail) or _APPROX.match(rest[mm.end():]) or re.match(r"[几多]", rest[mm.start():]):
+        if _APPROX.match(tail) or _APPROX_AFTER.match(rest[mm.end():]):
             return None
         if not (mm.group(2) or mm.group(4)) or (not re.match(r"\d", mm.group(1)) and not mm.group(2)
                                                  and not re.search(r"[百千]", mm.group(1))):
@@ -1048,8 +1050,8 @@ def exact_amount_after(question: str, keys: str, span: int = 10) -> Decimal | No
 
 
 def _span(question: str, today: date | None) -> tuple[Span | None, date | None]:
-    """(how long the loan ran, the day it was made) from dates (借款日 … 还款日 / 至今) or 借期一年 / 借了6个"
-      "月."""
+    """(how long the loan ran, the day it was made) from dates (借款日 … 还款日 / 至今) or 借期一年 /
+    借了6个月 / 一年后还."""
     from lawglm.answer.deadlines import dates_in
 
     found = dates_in(question, today)
@@ -1104,10 +1106,10 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     out: list[Calculation] = []
     overdue = re.search(r"逾期|到期.{0,6}(?:不还|没还|未还)|拖着不还", q)
     charges = re.search(r"逾期利[率息]", q) and re.search(r"违约金|律师费|其他费用|服务费|手续费", q)
-    no_overdue_rate = re.search(r"(?:没|未|没有)(?:写|约定|说|定)[^，。]{0,4}逾期|逾期[^，。]{0,4}(?:没|未"
-                                 ")(?:写|约定)", q)
-    no_interest = re.search(r"(?:没|未|没有|不)(?:写|约定|说|谈|提|算)(?:过)?(?:好)?(?:利息|利率)|无息|没要利"
-                             "息", q)
+    no_overdue_rate = re.search(r"(?:没|未|没有)(?:写|约定|说|定)[^，。]{0,4}逾期|"
+                                r"逾期[^，。]{0,4}(?:没|未)(?:写|约定)", q)
+    no_interest = re.search(r"(?:没|未|没有|不)(?:写|约定|说|谈|提|算)(?:过)?(?:好)?(?:利息|利率)|"
+                            r"无息|没要利息", q)
     written = exact_amount_after(q, _LOAN_KEYS, 10)
     deducted = exact_amount_after(q, r"(?:先|预先|提前|直接)?(?:扣了|扣除|扣掉|砍头息)(?:了)?", 8)
     received = exact_amount_after(q, r"(?:实际)?(?:到手|到账|拿到|收到|实际给了)(?:了|的)?(?:只有|才)?", 8)
@@ -1123,9 +1125,9 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     else:
         deducted = None
     span, made = _span(q, today)
-    approx = re.search(r"(?:[一二两三四五六七八九十百千\d]+|几)[几多来余](?:万|千|百)?(?:元|块)?|几[十百千万"
-                        "]+(?:元|块)?", q) \
-        if principal is None else None
+    approx = None if principal is not None else \
+        re.search(r"(?:[一二两三四五六七八九十百千\d]+|几)[几多来余](?:万|千|百)?(?:元|块)?|"
+                  r"几[十百千万]+(?:元|块)?", q)
     if charges:
         out.append(overdue_interest(rate, principal, lpr, span, charges=True))
     elif no_interest and rate is None:
@@ -1138,8 +1140,8 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     elif rate is not None and (approx or re.search(r"合法|违法|高利|超过|上限|保护|能要|有效|过高", q)):
         out.append(_rate_only(rate, lpr, made))
         if approx:
-            out[-1].notes.append(f"借款金额没有确切数字（“{approx.group(0)}”），利息数额这里不计算；给出借条上的确切金额"
-                                 "即可按上面的利率计算。")
+            out[-1].notes.append(f"借款金额没有确切数字（“{approx.group(0)}”），利息数额这里不计算；"
+                                 "给出借条上的确切金额即可按上面的利率计算。")
     elif deducted is not None and principal is not None:
         out.append(loan_interest(principal, None, written=written, deducted=deducted))
     return out
@@ -1176,6 +1178,14 @@ def _penalty(question: str, area: str) -> list[Calculation]:
     return out
 
 
+_NOT_REGISTERED = re.compile(r"没(?:有)?领证|未领证|没(?:有)?登记|未(?:办理)?(?:结婚)?登记|没扯证|没结婚|"
+                             r"不结了|悔婚")
+_REGISTERED = re.compile(r"领证|扯证|登记结婚|结婚登记|结婚\S{0,2}年|结婚后|婚后|离婚|老公|老婆")
+_NOT_LIVED = re.compile(r"没(?:有)?(?:住在一起|住一起|同居|一起生活|共同生活)|未(?:共同生活|同居)|分开住|"
+                        r"没在一起住")
+_LIVED = re.compile(r"住在一起|住一起|同居|一起生活|共同生活|孩子|怀孕|生了|结婚\S{0,2}年")
+
+
 def _bride(question: str) -> list[Calculation]:
     q = question
     if "彩礼" not in q or not re.search(r"要回|退|返还|还给|还回|分手|离婚|反悔|不结|悔婚|吹了|散了", q):
@@ -1184,15 +1194,9 @@ def _bride(question: str) -> list[Calculation]:
     if amount is None:
         got = amount_before(q, r"(?:的)?彩礼", 6)
         amount = _d(got).normalize() if got else None
-    registered = (False if re.search(r"没(?:有)?领证|未领证|没(?:有)?登记|未(?:办理)?(?:结婚)?登记|没扯证|没"
-                                      "结婚|不结了|"
-                                     r"订婚|婚约", q) else
-                  True if re.search(r"领证|登记结婚|结婚登记|结婚\S{0,2}年|结婚后|婚后|离婚|老公|老婆", q)
-                  else None)
-    lived = (False if re.search(r"没(?:有)?(?:住在一起|住一起|同居|一起生活|共同生活)|未(?:共同生活|同居)|分"
-                                 "开住|没在一起住", q)
-             else True if re.search(r"住在一起|住一起|同居|一起生活|共同生活|孩子|怀孕|生了|结婚\S{0,2}年", q)
-             else None)
+    registered = (False if _NOT_REGISTERED.search(q) else True if _REGISTERED.search(q)
+                  else False if re.search(r"订婚|婚约", q) else None)
+    lived = (False if _NOT_LIVED.search(q) else True if _LIVED.search(q) else None)
     income = exact_amount_after(q, r"人均可支配收入(?:是|为|按|约|大概)?", 8)
     divorcing = bool(re.search(r"离婚", q))
     hardship = bool(re.search(r"生活困难|借钱给的|借的彩礼|掏空|负债", q))
