@@ -17,15 +17,17 @@ for at
 ;
 - `fraud_damages` (消费者权益保护法第五十五条第一款: three times, at least 500 元) and `food_damages`
   (食品安全法第一百四十八条第二款: ten times the price, at least 1000 元).
-- `loan_interest` (民间借贷规定第二十五条: the agreed rate — 月息2分, 年息两成, 日利率万分之五 read into a rate a
-  year — against four times the one-year LPR at the contract's making, computed only when the person gives the
-  LPR, else the formula and the LPR that would make the rate lawful; 砍头息 under 民法典第六百七十条 and 第二十六条;
-  contracts before 2020-08-20 under 第三十一条第二款), `no_interest_agreed` (第二十四条第一款) and
-  `overdue_interest` (第二十八条, 第二十九条: overdue interest, 违约金 and fees together under the same cap);
-- `penalty_check` (民法典第五百八十五条第二款; 合同编通则解释第六十五条第二款: above the loss + 30 % is in general
-  过分高于 — the reduced amount is the court's, not computed) and `penalty_or_deposit` (民法典第五百八十八条);
-- `bride_price` 彩礼 (婚姻家庭编解释（一）第五条, 彩礼规定第五条、第六条): the rule the facts select, the factors it
-  names, no share invented.
+- `loan_interest` (民间借贷规定第二十五条: the agreed rate — 月息2分, 年息两成, 日利率万分之五 read
+  into a rate a year — against four times the one-year LPR at the contract's making, computed only when
+  the person gives the LPR, else the formula and the LPR that would make the rate lawful; 砍头息 under
+  民法典第六百七十条 and 第二十六条; contracts before 2020-08-20 under 第三十一条第二款),
+  `no_interest_agreed` (第二十四条第一款) and `overdue_interest` (第二十八条, 第二十九条: overdue
+  interest, 违约金 and fees together under the same cap);
+- `penalty_check` (民法典第五百八十五条第二款; 合同编通则解释第六十五条第二款: above the loss + 30 % is
+  in general 过分高于 — the reduced amount is the court's, not computed) and `penalty_or_deposit`
+  (民法典第五百八十八条);
+- `bride_price` 彩礼 (婚姻家庭编解释（一）第五条, 彩礼规定第五条、第六条): the rule the facts select, the
+  factors it names, no share invented.
 Amounts in these last three groups are Decimal arithmetic; only exact figures compute (十几万 does not).
 Each `Step.ref` names the article and the words of its 款 that carry the rule; `render` shows a calculation
 only when the corpus article holds those words (so a rule lawglm would have to type is never shown).
