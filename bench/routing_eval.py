@@ -103,13 +103,16 @@ def silver_area(gold: list[dict]) -> str | None:
     return areas.pop() if len(areas) == 1 else None
 
 
-def read_silver(path: Path, seen: set[str]) -> list[tuple[str, str, str]]:
-    """(id, question, silver area) of the rows of `path` with a silver label and a question not in `seen`."""
+def read_silver(path: Path, seen: set[str], split: str) -> list[tuple[str, str, str]]:
+    """(id, question, silver area) of the rows of `path` with a silver label and a question not in `seen`;
+    a row with an id (bench/data/scenarios) is read only in its split, like the labelled sets."""
     out = []
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         if not line.strip():
             continue
         row = json.loads(line)
+        if "id" in row and split != "all" and held_back(row["id"]) != (split == "heldout"):
+            continue
         q = row.get("query") or row.get("question") or ""
         area = silver_area(row.get("gold") or [])
         if area is not None and q not in seen:
@@ -200,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="print every misrouted question (dev only for the sets with a held-back third)")
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args(argv)
-    held = [p for p in args.data if p.resolve() in {d.resolve() for d in DATA}]
+    held = [p for p in args.data if p.resolve() in {d.resolve() for d in DATA}] + args.silver
     if args.errors and args.split != "dev" and held:
         print("--errors: only with --split dev for the sets with a held-back third (their held-back questions"
               " are never printed)", file=sys.stderr)
@@ -215,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     m = measure(every)
     report("all sets", m, args.top)
     seen: set[str] = set()  # the shared files repeat questions (retrieval_* and sft_*)
-    silver = [row for path in args.silver for row in read_silver(path, seen)]
+    silver = [row for path in args.silver for row in read_silver(path, seen, args.split)]
     errors = m["errors"]
     if silver:
         ms = measure(silver)
