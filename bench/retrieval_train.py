@@ -9,7 +9,8 @@ encoders  K+1 static encoders (lawglm.train.encoder.train_encoder, hard negative
           without that fold's questions, and the full one (what ships). Skipped when present (resumable).
 features  an index of the default corpus with the full encoder; then, per fold f, the features of every
           training question in f from encoder f and the known questions of the other folds; dev files
-          with the full encoder and all known questions (lawglm.train.ranker).
+          with the full encoder and all known questions (lawglm.train.ranker). Each fold's part is kept
+          in work/parts once made: run the stage again as more fold encoders finish.
 fit       the ranker on all training groups; prints recall on each dev file and, for the scenario and
           everyday dev splits, K-fold cross-validated recall (the ranker refit without that fold's questions;
           questions without a gold candidate count as misses).
@@ -177,28 +178,56 @@ def stage_features(args, examples, work: Path) -> None:
     known = [ex for ex in examples if ex.origin in SHIPPABLE or args.ship_all]
     base = rk.sources_from_index(r.index, st.law_of, st.laws, current, rt.question_records(known))
     docs = [article_document(a) for a in corpus.articles]
+    # resumable: each dev file's and each fold's groups are kept in work/parts as they are made, so a run
+    # can compute the folds whose encoders are ready while the others are still training
+    parts = work / "parts"
+    parts.mkdir(exist_ok=True)
     groups = {"train": [None] * len(examples)}
     for name in args.dev:
-        groups[Path(name).name] = [
+        groups[Path(name).name] = _part(parts / f"dev-{Path(name).name}.pkl", lambda name=name: [
             rt.make_group(r, base, ex.query, _rows(corpus, ex), "dev") for ex in read_retrieval_data(name)
-        ]
+        ])
         log("features", name)
+    missing = []
     for f in range(args.folds):
         fold_enc = work / "enc" / f"f{f}"
-        enc = load_encoder(str(fold_enc))
-        same = fold_enc.resolve() == (work / "enc" / "full").resolve()  # a fold run with the full encoder
-        emb = r.index.embeddings if same else encode(enc, docs)
-        src = rt.fold_sources(base, enc, emb, rt.question_records(known, f), current)
-        for i, ex in enumerate(examples):
-            if ex.fold == f:
-                groups["train"][i] = rt.make_group(r, src, ex.query, ex.gold, ex.origin)
+        if not (fold_enc / "modules.json").exists():
+            missing.append(f)
+            continue
+
+        def make(f=f, fold_enc=fold_enc):
+            enc = load_encoder(str(fold_enc))
+            same = fold_enc.resolve() == (work / "enc" / "full").resolve()  # a fold run with the full encoder
+            emb = r.index.embeddings if same else encode(enc, docs)
+            src = rt.fold_sources(base, enc, emb, rt.question_records(known, f), current)
+            return {i: rt.make_group(r, src, ex.query, ex.gold, ex.origin)
+                    for i, ex in enumerate(examples) if ex.fold == f}
+
+        for i, g in _part(parts / f"fold{f}-of-{args.folds}.pkl", make).items():
+            groups["train"][i] = g
         log("features fold", f)
+    if missing:
+        log("folds without an encoder yet (run the stage again when they are trained):", missing)
+        return
     with open(work / "groups.pkl", "wb") as fh:
         pickle.dump({"groups": groups, "folds": [ex.fold for ex in examples]}, fh)
 
 
+def _part(path: Path, make):
+    """The pickled result at `path`, made (and written atomically) when absent."""
+    if path.exists():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    out = make()
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(out, fh)
+    os.replace(tmp, path)
+    return out
+
+
 def _rows(corpus, ex) -> set[int]:
-    row_of = {(a.law, a.article_no, a.sub_no): i for i, a in enumerate(corpus.articles) if a.is_current}
+    row_of = rt.current_rows(corpus)
     return {
         row_of[g]
         for g in ((corpus.resolve_law(law) or law, no, sub) for law, no, sub in ex.gold)

@@ -69,7 +69,7 @@ def cited_gold(question: str, answer: str, cited: list[str], corpus, min_overlap
     from lawglm.search.text import bigrams
     from lawglm.statutes.citations import verify
 
-    row_of = _current_rows(corpus)
+    row_of = current_rows(corpus)
     seen = set(bigrams(question + answer))
     out: list[int] = []
     for text in cited:
@@ -86,7 +86,7 @@ def cited_gold(question: str, answer: str, cited: list[str], corpus, min_overlap
 _ROWS: dict[int, tuple] = {}
 
 
-def _current_rows(corpus) -> dict[tuple[str, int, int], int]:
+def current_rows(corpus) -> dict[tuple[str, int, int], int]:
     """(law, article_no, sub_no) -> row of the current version, cached per corpus object."""
     hit = _ROWS.get(id(corpus))
     if hit is None or hit[0] is not corpus:
