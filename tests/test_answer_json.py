@@ -1,10 +1,14 @@
 """The JSON of an answer (Answer.to_dict, what /v1/legal/ask and `lawglm ask --json` send) byte for byte:
 key order, null values and omitted keys included. tests/data/answer_json.jsonl holds the JSON of the same
-answers as the API wrote it while usage, sections and support were plain dicts; timings are masked."""
+answers as the API wrote it while usage, sections and support were plain dicts; timings are masked.
+
+When answers change on purpose, rewrite the file from the current code and review its diff:
+`LAWGLM_WRITE_ANSWER_JSON=1 python3 -m pytest tests/test_answer_json.py -p no:cacheprovider`."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -45,6 +49,9 @@ def _answers(retrieval_assistant, fixed_reply_assistant, support_reply) -> list[
 
 def test_answer_json_is_byte_identical(retrieval_assistant, fixed_reply_assistant, support_reply):
     got = _answers(retrieval_assistant, fixed_reply_assistant, support_reply)
+    if os.environ.get("LAWGLM_WRITE_ANSWER_JSON"):
+        EXPECTED.write_text("".join(json.dumps({"case": name, "json": text}, ensure_ascii=False) + "\n"
+                                    for name, text in got), encoding="utf-8")
     expected = [json.loads(line) for line in EXPECTED.read_text(encoding="utf-8").splitlines()]
     assert [name for name, _ in got] == [e["case"] for e in expected]
     for (name, text), e in zip(got, expected):

@@ -88,7 +88,10 @@ def test_retrieval_only_answer_decides_from_the_articles(retriever):
     )
     assert ans.sections.deciding["label"] == "第三十九条第（二）项"
     basis = ans.answer.split("法律依据：")[1]
-    assert basis.lstrip().startswith("1. 《中华人民共和国劳动合同法》第三十九条第（二）项")
+    first = "1. 《中华人民共和国劳动合同法》第三十九条（现行有效，决定本问题的是第（二）项）：“"
+    assert basis.lstrip().startswith(first)  # the deciding article first, in full, its 项 named
+    assert retriever.corpus.get("中华人民共和国劳动合同法", 39).text.strip() in basis
+    assert "下一步" not in ans.answer  # a question about the law in general: no procedure
     full = {x["citation"]: x["text"] for x in ans.sections.basis_full}
     for h in ans.retrieved:
         assert full[h.article.citation] == h.article.text.strip()

@@ -155,7 +155,8 @@ def test_grounded_answer_keeps_what_the_deciding_clause_bears_out(retriever, tin
     assert s.conclusion.endswith(said) and s.conclusion_from == "clause+model", answer.usage.dropped
     assert s.deciding["label"] == "第八十二条第一款" and s.basis[0] == article.citation
     basis = answer.answer.split("法律依据：")[1].lstrip()
-    assert basis.startswith("1. 《中华人民共和国劳动合同法》第八十二条第一款")
+    assert basis.startswith("1. 《中华人民共和国劳动合同法》第八十二条（现行有效，决定本问题的是第一款）：“")
+    assert article.text.strip() in basis  # the deciding article in full
     assert all(c.verified and c.supported for c in answer.citations)
     assert answer.usage.shape == "grounded" and answer.usage.first_token_s > 0
 
@@ -230,3 +231,51 @@ def test_citation_roles_say_what_a_card_is(fixed_reply_assistant, retrieval_assi
         if c.role != "claim":
             assert (c.role == "related") == (len(asked & grams(c.article.text)) >= MIN_SHARED_TERMS)
     assert retrieval_assistant.ask("你好").citations == []
+
+
+def test_basis_quotes_the_governing_articles_in_full_names_other_bearing_ones_folds_the_rest(corpus):
+    """法律依据: the deciding article in full with its 款 named, the best-ranked bearing one in full, the
+    other bearing ones named in one 另见 line (not a citation the answer makes), the rest counted."""
+    from datetime import date
+
+    from lawglm.answer.decided import ALSO_NOTE, decide_answer, decided_text
+
+    civil = "中华人民共和国民法典"
+    q = "借款合同没有约定利息，借款人要不要支付利息？"
+    sources = [corpus.get(civil, n) for n in (680, 674, 667, 1042, 264)]
+    sources[4] = corpus.get("中华人民共和国刑法", 264)
+    d = decide_answer(q, sources, corpus, date(2026, 1, 5))
+    assert d.clause is not None and d.clause.article.article_no == 680
+    text, cites, sections = decided_text(q, sources, corpus, date(2026, 1, 5))
+    basis = text.split("法律依据：")[1].split("\n\n")[0].strip().split("\n")
+    assert basis[0].startswith(f"1. 《{civil}》第六百八十条（现行有效，决定本问题的是{d.clause.label[6:]}）：“")
+    assert sources[0].text.strip() in text and sources[1].text.strip() in text  # both in full
+    also = [x for x in basis if x.startswith(ALSO_NOTE.split("{")[0])]
+    assert also and "第六百六十七条" in also[0] and sources[2].text.strip() not in text
+    assert basis[-1].startswith("另有2条检索到的条文与本问题关系不大")
+    assert {c.article_no for c in cites} == {680, 674}  # the 另见 names are pointers, not checked claims
+    assert all(c.supported for c in cites)
+    full = {(x["article_no"], x["quoted"], x["bears"]) for x in sections.basis_full}
+    assert full == {(680, True, True), (674, True, True), (667, False, True), (1042, False, False),
+                    (264, False, False)}
+
+
+def test_nothing_decides_the_best_ranked_articles_are_quoted_to_compare_with(corpus):
+    from lawglm.answer.clauses import NO_CLAUSE
+    from lawglm.answer.decided import decided_text
+
+    q = "这种情况到底该怎么看待比较合适呢？"
+    sources = [corpus.get("中华人民共和国民法典", n) for n in (1042, 1165, 54)]
+    text, _, sections = decided_text(q, sources, corpus, None)
+    assert NO_CLAUSE in text and sources[0].text.strip() in text and sources[1].text.strip() in text
+    assert sources[2].text.strip() not in text and "另有1条" in text
+
+
+def test_next_steps_only_for_the_person_s_own_matter():
+    from lawglm.answer.decided import own_matter
+
+    for q in ("公司把我辞退了，能要多少补偿？", "在地铁上从别人包里偷了一个钱包，算犯罪吗？",
+              "奶奶写的遗嘱没写日期，算数吗？", "借给朋友两万块不还怎么办？"):
+        assert own_matter(q), q
+    for q in ("姓名权和名称权有什么差别？", "产品质量监督检查制度如何规定？", "为了公共利益使用他人肖像，侵权吗？"):
+        assert not own_matter(q), q

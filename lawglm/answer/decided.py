@@ -34,7 +34,8 @@ from lawglm.answer.clauses import (
 from lawglm.records import Article, Citation, Sections
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
-MAX_BEARING = 2  # articles shown beside the deciding one; the rest are folded
+MAX_BEARING = 1  # articles quoted in full beside the deciding one; other bearing ones are named (另见)
+CLOSEST_SHOWN = 2  # no clause decides and none bears: the best-ranked articles, in full, to compare with
 CALC_HEAD = "计算："
 
 
@@ -51,6 +52,7 @@ class Decision:
     cited: list[Article] = field(default_factory=list)  # articles the calculations and 下一步 cite
     model_sentences: list[str] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)
+    also: list[Article] = field(default_factory=list)  # bearing too, beyond MAX_BEARING: named, not quoted
 
     @property
     def headline(self) -> Calculation | None:
@@ -173,58 +175,88 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     nxt = next_steps_for(question, routing, corpus, today)
     text = verdict(question, head, nxt, today, rule) + text
     deciding = [clause.article] if clause is not None else []
-    bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)][:MAX_BEARING]
-    folded = [a for a in sources if not _same(a, deciding) and a not in bearing]
+    bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)]
+    if not deciding and not bearing:  # nothing decides: the best-ranked ones to compare with (NO_CLAUSE)
+        bearing = list(sources[:CLOSEST_SHOWN])
+    shown = MAX_BEARING if deciding else CLOSEST_SHOWN
+    bearing, also = bearing[:shown], bearing[shown:]
+    folded = [a for a in sources if not _same(a, deciding) and a not in bearing and a not in also]
     cited = []
     for _, _, arts in calcs:
         cited += [a for a in arts if a not in cited]
     return Decision(question, routing.area, clause, text, [(c, lines) for c, lines, _ in calcs], nxt,
-                    deciding + bearing, folded, cited)
+                    deciding + bearing, folded, cited, also=also)
 
 
 # --- the answer text ------------------------------------------------------------------------------
-FOLDED_NOTE = ("另检索到{n}条与本问题关系不大的条文，已折叠（完整条文见 lawglm ask --full、"
-    "页面上的“全部条文”或 API 的 sections.basis_full）。")
+FOLDED_NOTE = "另有{n}条检索到的条文与本问题关系不大，已折叠（全文见“全部条文”）。"
+ALSO_NOTE = "另见{cites}（与本问题有关，全文见“全部条文”）。"
 DECIDING_MARK = "决定本问题"
+BASIS_FULL_CHARS = 500  # an article quoted in 法律依据 in full up to this length; a longer one is excerpted
+
+
+def deciding_mark(decision: Decision, article: Article) -> str:
+    """决定本问题 (the clause is the whole article) or 决定本问题的是第二款 / 第（二）项."""
+    clause = decision.clause
+    part = clause.label.removeprefix(article.label) if clause is not None else ""
+    return DECIDING_MARK + (f"的是{part}" if part else "")
 
 
 def basis_lines(decision: Decision, corpus: Any, full: bool = False) -> tuple[list[str], list[Article]]:
-    """(法律依据 lines, the articles they cite, in order): the deciding clause first — its own words, with
-    its article's status — then each article bearing on the question (an excerpt for the question, or the
-    whole text with `full`); the articles that do not bear on it are named in one folded line."""
-    from lawglm.answer.grounded import BASIS_CHARS, drop_repeats
+    """(法律依据 lines, the articles they cite, in order): the deciding article first, in full, its head
+    naming the deciding 款/项; then the articles bearing on the question most, in full (an article over
+    BASIS_FULL_CHARS gives its deciding clause or the paragraphs that matter for the question, unless
+    `full`); the other bearing ones named in one line, those that do not bear counted in another."""
+    from lawglm.answer.grounded import drop_repeats
     from lawglm.answer.prompts import excerpt
     from lawglm.statutes.amendments import shown_status
 
     lines, arts, seen = [], [], set()
     clause = decision.clause
-    n = 0
-    for a in decision.basis:
-        n += 1
+    shown = [*decision.basis, *((*decision.also, *decision.folded) if full else ())]
+    for n, a in enumerate(shown, 1):
         status = shown_status(a, corpus)
+        text = a.text.strip()
         if clause is not None and a is clause.article:
-            if full:
-                text = a.text.strip()
-            elif clause.item:  # the lead-in and the item are not contiguous in the article: …… between them
-                text = clause.lead.rstrip("：:") + "……" + clause.text
-            else:
-                text = clause.text
-            lines.append(f"{n}. 《{a.law}》{clause.label}（{status}，{DECIDING_MARK}）：“{text}”")
-        else:
-            text = a.text.strip() if full else excerpt(a.text, decision.question, BASIS_CHARS)
-            lines.append(f"{n}. {a.citation}（{status}）：“{drop_repeats(text, seen, verbatim=True)}”")
+            if not full:  # a long article: the paragraphs of the deciding clause (and its lead-in) first
+                text = excerpt(text, clause.words + decision.question, BASIS_FULL_CHARS)
+            status += "，" + deciding_mark(decision, a)
+        elif a in decision.folded:
+            status += "，与本问题关系不大"
+        elif not full:
+            text = excerpt(text, decision.question, BASIS_FULL_CHARS)
+        lines.append(f"{n}. {a.citation}（{status}）：“{drop_repeats(text, seen, verbatim=True)}”")
         arts.append(a)
-    if decision.folded:
-        if full:
-            for a in decision.folded:
-                n += 1
-                lines.append(
-                    f"{n}. {a.citation}（{shown_status(a, corpus)}，与本问题关系不大）：“{a.text.strip()}”"
-                )
-                arts.append(a)
-        else:
-            lines.append(FOLDED_NOTE.format(n=len(decision.folded)))
+    if decision.also and not full:
+        lines.append(ALSO_NOTE.format(cites=_named(decision.also)))
+        arts += decision.also
+    if decision.folded and not full:
+        lines.append(FOLDED_NOTE.format(n=len(decision.folded)))
     return lines, arts
+
+
+# the question tells of the person's own matter (facts, people, amounts, what to do): 下一步 is shown; a
+# question about the law in general (姓名权和名称权有什么差别？) gets the rule and its articles, no procedure
+_OWN_MATTER = re.compile(
+    r"我|咱|俺|本人|自己|您|怎么办|怎么处理|如何处理|怎样处理|找谁|去哪|向谁|维权|该怎么|索赔|起诉|投诉|仲裁|报警|"
+    r"期限|多久|来得及|最晚|哪天|能要|能拿|赔多少|(?<![为除])[了过](?!解)|\d|"
+    r"[一二三四五六七八九十两几百千万]+(?:块|元|万|个月|年|天|日|岁|次)|"
+    r"老公|老婆|丈夫|妻子|媳妇|孩子|儿子|女儿|父母|爸|妈|奶奶|爷爷|外婆|姥姥|哥哥|姐姐|弟弟|妹妹|"
+    r"男朋友|女朋友|房东|老板|邻居|同事")
+
+
+def own_matter(question: str) -> bool:
+    """The question is about the person's own matter, so 下一步 (forum, periods, evidence) applies."""
+    return _OWN_MATTER.search(question) is not None
+
+
+def _named(articles: Sequence[Article]) -> str:
+    """《甲法》第一条、第三条、《乙法》第二条: each law named once, before its articles."""
+    out, law = [], None
+    for a in articles:
+        out.append(a.label if a.law == law else a.citation)
+        law = a.law
+    return "、".join(out)
 
 
 def compose_decided(
@@ -238,7 +270,7 @@ def compose_decided(
         parts += ["", CALC_HEAD, *decision.calc_lines()]
     lines, arts = basis_lines(decision, corpus, full)
     parts += ["", BASIS_HEAD, *lines]
-    steps = decision.next.lines if decision.next is not None else []
+    steps = decision.next.lines if decision.next is not None and own_matter(decision.question) else []
     if steps:
         parts += ["", NEXT_HEAD, *[f"{i}. {s}" for i, s in enumerate(steps, 1)]]
     parts += ["", DISCLAIMER]
@@ -254,13 +286,14 @@ _ELIDED_PERIOD = re.compile(r"——《[^》\n]+》[^：\n]{0,30}：“……(?:
 
 def basis_full(decision: Decision, corpus: Any) -> list[dict]:
     """Every retrieved article in full, deciding first, with the deciding clause marked (for the page's
-    one-tap full text and the API)."""
+    one-tap full text and the API); `quoted`: 法律依据 quotes it, `bears`: it bears on the question."""
     from lawglm.statutes.amendments import shown_status
 
     out = []
-    for a in [*decision.basis, *decision.folded]:
+    for a in [*decision.basis, *decision.also, *decision.folded]:
         item = {"citation": a.citation, "law": a.law, "article_no": a.article_no, "label": a.label,
-                "status": shown_status(a, corpus), "text": a.text.strip(), "bears": a not in decision.folded}
+                "status": shown_status(a, corpus), "text": a.text.strip(), "bears": a not in decision.folded,
+                "quoted": a in decision.basis}
         if decision.clause is not None and a is decision.clause.article:
             item["clause"] = decision.clause.to_dict()
         out.append(item)
@@ -282,12 +315,14 @@ def decided_text(question: str, sources: Sequence[Any], corpus: Any, today: date
     text, quoted = compose_decided(decision, conclusion, corpus)
     cites = outside_quotes(text, verify(text, corpus, context_law=context_law))
     cites = _clause_checked(text, cites, decision)
+    cites = _unlisted(text, cites)
     text, cites = check_support(text, cites, [*sources, *quoted], corpus)
     _recheck_clause(text, cites, decision)
     origin = "clause" if decision.clause is not None else "none"
     sections = Sections(conclusion=conclusion,
                         conclusion_from=origin + ("+model" if decision.model_sentences else ""),
-                        basis=[a.citation for a in decision.basis], next_steps=decision.next.lines,
+                        basis=[a.citation for a in decision.basis],
+                        next_steps=decision.next.lines if own_matter(question) else [],
                         disclaimer=DISCLAIMER, **decision.to_sections(),
                         basis_full=basis_full(decision, corpus))
     return text, cites, sections
@@ -310,6 +345,16 @@ def _clause_checked(text: str, cites: list, decision: Any) -> list:
         return cites
     start = span[0] + len(decision.clause.citation)
     return [c for c in cites if not start <= c.span[0] < span[1]]
+
+
+def _unlisted(text: str, cites: list) -> list:
+    """The citations without the names of the 另见 line: it points to articles (全部条文) without saying
+    anything of them to check."""
+    at = text.find("\n" + ALSO_NOTE.split("{")[0])
+    if at < 0:
+        return cites
+    end = text.find("\n", at + 1)
+    return [c for c in cites if not at <= c.span[0] < (len(text) if end < 0 else end)]
 
 
 def _recheck_clause(text: str, cites: list, decision: Any) -> None:
