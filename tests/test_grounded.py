@@ -248,7 +248,8 @@ def test_basis_quotes_the_governing_articles_in_full_names_other_bearing_ones_fo
     assert d.clause is not None and d.clause.article.article_no == 680
     text, cites, sections = decided_text(q, sources, corpus, date(2026, 1, 5))
     basis = text.split("法律依据：")[1].split("\n\n")[0].strip().split("\n")
-    assert basis[0].startswith(f"1. 《{civil}》第六百八十条（现行有效，决定本问题的是{d.clause.label[6:]}）：“")
+    part = d.clause.label.removeprefix("第六百八十条")
+    assert basis[0].startswith(f"1. 《{civil}》第六百八十条（现行有效，决定本问题的是{part}）：“")
     assert sources[0].text.strip() in text and sources[1].text.strip() in text  # both in full
     also = [x for x in basis if x.startswith(ALSO_NOTE.split("{")[0])]
     assert also and "第六百六十七条" in also[0] and sources[2].text.strip() not in text
@@ -267,6 +268,7 @@ def test_nothing_decides_the_best_ranked_articles_are_quoted_to_compare_with(cor
     q = "这种情况到底该怎么看待比较合适呢？"
     sources = [corpus.get("中华人民共和国民法典", n) for n in (1042, 1165, 54)]
     text, _, sections = decided_text(q, sources, corpus, None)
+    assert [x["quoted"] for x in sections.basis_full] == [True, True, False]
     assert NO_CLAUSE in text and sources[0].text.strip() in text and sources[1].text.strip() in text
     assert sources[2].text.strip() not in text and "另有1条" in text
 
@@ -277,5 +279,6 @@ def test_next_steps_only_for_the_person_s_own_matter():
     for q in ("公司把我辞退了，能要多少补偿？", "在地铁上从别人包里偷了一个钱包，算犯罪吗？",
               "奶奶写的遗嘱没写日期，算数吗？", "借给朋友两万块不还怎么办？"):
         assert own_matter(q), q
-    for q in ("姓名权和名称权有什么差别？", "产品质量监督检查制度如何规定？", "为了公共利益使用他人肖像，侵权吗？"):
+    for q in ("姓名权和名称权有什么差别？", "产品质量监督检查制度如何规定？",
+              "为了公共利益使用他人肖像，侵权吗？"):
         assert not own_matter(q), q
