@@ -130,6 +130,8 @@ class NextSteps:
     deadlines: list[Deadline] = field(default_factory=list)
     unsure: bool = False
     candidates: tuple[str, ...] = ()
+    rule: str = ""  # the forum rule (areas.json `forum_rules`) that set the first forum, if any
+    first_required: bool = False  # the rule's first forum must come before any other (行政复议法第二十三条)
 
     def to_dict(self) -> dict:
         return {"area": self.area, "forum": self.forum, "deadlines": [d.to_dict() for d in self.deadlines],
@@ -263,7 +265,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
     steps, names = [x for x in spec["steps"] if _shown(x, question)], list(spec["periods"])
     rule, added = forum_rules(question, area)
     if rule is not None:  # the matter's own first forum and step replace the area's (`replaces` of them)
-        out.forum = list(rule["forum"])
+        out.forum, out.rule = list(rule["forum"]), rule["name"]
+        out.first_required = bool(rule.get("first_required"))
         steps = [rule, *steps[rule.get("replaces", len(steps)):]]
         names = list(rule.get("periods", names))
     steps[1:1] = added

@@ -23,6 +23,7 @@ from lawglm.answer.calculators import Calculation, calculate, money, render
 from lawglm.answer.clauses import (
     NO_CLAUSE,
     SURE_SHARED,
+    WEAK_HINT,
     Clause,
     conclusion,
     decide_scored,
@@ -31,12 +32,14 @@ from lawglm.answer.clauses import (
     split,
     supported_by_clause,
 )
+from lawglm.answer.yesno import clause_verdict, deciding_fact, forum_verdict
 from lawglm.records import Article, Citation, Sections
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
 MAX_BEARING = 1  # articles quoted in full beside the deciding one; other bearing ones are named (另见)
 CLOSEST_SHOWN = 2  # no clause decides and none bears: the best-ranked articles, in full, to compare with
 CALC_HEAD = "计算："
+WEAK_TAIL = "请对照下列条文，必要时咨询执业律师。"
 
 
 @dataclass
@@ -126,8 +129,8 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     )
     if first is not None and today is not None and _STILL.search(question):
         if first.end < today:
-            return (f"按您说的日期，{first.period.name}已于{_day(first.end)}届满，"
-                "一般不能再主张了（是否有中断、中止等情形请咨询律师）。")
+            return (f"一般不能了：按您说的日期，{first.period.name}已于{_day(first.end)}届满"
+                "（是否有中断、中止等情形请咨询律师）。")
         return f"可以，{first.period.name}还没有届满（最后一日为{_day(first.end)}）。"
     return ""
 
@@ -173,7 +176,11 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
     nxt = next_steps_for(question, routing, corpus, today)
-    text = verdict(question, head, nxt, today, rule) + text
+    said = (verdict(question, head, nxt, today, rule) or forum_verdict(question, nxt)
+            or clause_verdict(question, clause, sure))
+    if not said and (fact := deciding_fact(question, clause)):  # no yes/no follows: what would decide it
+        text = text.replace(WEAK_HINT, "") + fact + ("" if sure else WEAK_TAIL)
+    text = said + text
     deciding = [clause.article] if clause is not None else []
     bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)]
     if not deciding and not bearing:  # nothing decides: the best-ranked ones to compare with (NO_CLAUSE)
