@@ -1,6 +1,7 @@
-"""Yes / no from the deciding clause's own words (answer/yesno.py): stated only where the clause's consequence
-is what the question asks; never from a prohibition on the other side's conduct, a partial or negated point;
-the forum 下一步 requires answers 能直接起诉吗; otherwise the clause's condition is named as what decides it."""
+"""Yes / no from the deciding clause's own words (answer/yesno.py): stated only where the clause's
+consequence is what the question asks; never from a prohibition on the other side's conduct, a partial or
+negated point; the forum 下一步 requires answers 能直接起诉吗; otherwise the clause's condition is named as
+what decides it."""
 
 import pytest
 
