@@ -11,7 +11,7 @@ import pytest
 
 from lawglm.errors import IndexCorrupt, IndexMissing, ModelError
 from lawglm.search import index as ix
-from lawglm.search.encoder import encode
+from lawglm.search.encoder import encode, load_encoder
 from lawglm.search.text import article_document
 from lawglm.statutes.corpus import Corpus
 
@@ -192,7 +192,9 @@ def test_progress_callback_reports_stages(tmp_path, tiny_corpus):
     seen = []
     ix.build_index(tiny_corpus, tmp_path / "idx", None, progress=False,
                    progress_callback=lambda done, total, stage: seen.append((done, total, stage)))
-    assert seen[0][0] == 0 and seen[-1] == (4, 4, "done")
+    stages = ["snapshot", "links", "bm25", "dense", "manifest", "validate", "done"]
+    assert [stage for _, _, stage in seen] == stages
+    assert [done for done, _, _ in seen] == list(range(7)) and {total for _, total, _ in seen} == {6}
 
 
 def test_the_character_bm25_field_is_built_and_matches_bm25s(tiny_index, tiny_corpus):
@@ -237,7 +239,7 @@ def test_a_static_query_is_encoded_like_sentence_transformers(tiny_index):
 
     loaded = ix.load_index(tiny_index)
     model = loaded.encoder()  # read with numpy + tokenizers, no torch
-    full = ix.load_encoder(loaded.manifest["encoder"]["path"])
+    full = load_encoder(loaded.manifest["encoder"]["path"])
     assert isinstance(model, StaticEncoder) and ix.embedding_dim(model) == ix.embedding_dim(full) == 32
     texts = ["高空抛物砸伤人谁负责", "zzz", "借款"]
     for batch in (texts, texts * 5):  # a query batch, and a batch sentence-transformers encodes with torch
@@ -253,7 +255,7 @@ def test_the_shipped_model2vec_style_encoder_reads_without_torch_to_the_same_tab
     from lawglm.search.encoder import load_static
     from lawglm.settings import DEFAULT_ENCODER
 
-    static, full = load_static(DEFAULT_ENCODER), ix.load_encoder(DEFAULT_ENCODER)
+    static, full = load_static(DEFAULT_ENCODER), load_encoder(DEFAULT_ENCODER)
     assert np.array_equal(static.table, full[0].embedding.weight.detach().numpy().astype(np.float32))
     texts = ["同事借我钱不还怎么办", "高空抛物砸伤人谁负责", "劳动合同解除的经济补偿"]
     assert np.array_equal(encode(static, texts), encode(full, texts))

@@ -272,3 +272,46 @@ def test_the_page_shows_the_links_line_under_a_card(browser, live_server, links_
     finally:
         page.close()
     assert not errors, errors
+
+
+def _variants(made_up: Corpus) -> dict[str, tuple[Corpus, set[str]]]:
+    """Changed corpora an index update can produce from `made_up`, each with the laws it changed."""
+    from dataclasses import replace
+
+    from lawglm.records import HISTORICAL
+
+    arts = made_up.articles
+    revised = [replace(a, status=HISTORICAL) if a.law == LAW else a for a in arts] + _law(
+        LAW, 99, version="2023-01-01", texts={4: "经修改的示例条文第四号，内容另行规定。"})  # 第九十九条 new
+    re_enacted = [a for a in arts if a.law != OLD_LAW] + _law(OLD_LAW, 3, version="2020-06-01")
+    naming_new = arts + _doc("最高人民法院关于示例家庭法适用的批复", "司法解释",
+                             {1: "依照示例家庭法第二条、示例家庭法解释一第三条处理。"}, version="2024-01-01")
+    # a second 示例家庭法解释（一）-like document makes the short name 示例家庭法解释一 ambiguous
+    ambiguous = arts + _doc("最高人民法院关于适用《示例家庭法》的解释（一）", "司法解释", {1: "示例条文。"})
+    return {"revised": (Corpus(revised), {LAW}), "re-enacted": (Corpus(re_enacted), {OLD_LAW}),
+            "new document": (Corpus(naming_new), {"最高人民法院关于示例家庭法适用的批复"}),
+            "ambiguous name": (Corpus(ambiguous), {"最高人民法院关于适用《示例家庭法》的解释（一）"})}
+
+
+@pytest.mark.parametrize("variant", ["revised", "re-enacted", "new document", "ambiguous name"])
+def test_update_links_gives_the_graph_a_full_build_gives(made_up, variant):
+    from lawglm.statutes.links import update_links
+
+    corpus, laws = _variants(made_up)[variant]
+    full = build_links(corpus)
+    assert update_links(build_links(made_up), made_up, corpus, laws).to_json() == full.to_json()
+    assert full.to_json() != build_links(made_up).to_json()  # each variant changes the graph
+    # laws changed but not said: the old links of what was not re-read stay (what the argument is for)
+    if variant == "revised":
+        assert update_links(build_links(made_up), made_up, corpus, set()).to_json() != full.to_json()
+
+
+def test_links_touching_one_law_are_its_links_in_the_whole_graph(made_up):
+    from lawglm.statutes.links import links_touching
+
+    for corpus in [made_up] + [c for c, _ in _variants(made_up).values()]:
+        full = build_links(corpus)
+        for law in corpus.laws():
+            part = links_touching(corpus, law)
+            for a in corpus.law_articles(law):
+                assert part.of(a) == full.of(a)

@@ -308,29 +308,55 @@ def test_cli_diff_update_rollback(index_dir, tmp_path, capsys):
     assert exc.value.code == 1 and err.count("\n") == 1 and "no earlier index version" in err
 
 
-def test_token_store_bm25_matches_bm25s_and_reuses_ids(tiny_articles, tmp_path, tokenized):
+def _by_token(bm25) -> dict[tuple[str, int], float]:
+    """(token string, document) -> BM25 score: a field's numbers independent of its vocab's order."""
+    vocab = sorted(bm25.vocab_dict, key=bm25.vocab_dict.get)
+    indptr, docs, data = (np.asarray(bm25.scores[k]) for k in ("indptr", "indices", "data"))
+    return {(vocab[t], int(docs[i])): float(data[i]) for t in range(len(indptr) - 1)
+            for i in range(indptr[t], indptr[t + 1])}
+
+
+@pytest.mark.parametrize("field", ["bm25", "chars"])
+def test_token_store_merge_equals_tokenizing_everything(tiny_articles, tmp_path, tokenized, field):
     import bm25s
 
     from lawglm.search import token_store
 
     docs = [article_document(a) for a in tiny_articles]
-    ids, vocab, n = token_store.token_ids(docs, None)
-    assert n == len(docs) and tokenized == docs
-    ref = bm25s.BM25(k1=1.2, b=0.75)
-    ref.index(([row.tolist() for row in ids], {t: i for i, t in enumerate(vocab)}), show_progress=False)
-    ours = token_store.build_bm25(ids, vocab)
-    for key in ("data", "indices", "indptr"):
-        assert np.array_equal(ref.scores[key], ours.scores[key])
-    assert ref.vocab_dict == ours.vocab_dict
-    token_store.save(tmp_path, ids, vocab)
-    reuse = token_store.load_reuse(tmp_path, docs)
+    if field == "bm25":  # the vectorised formula is bm25s' own
+        ids, vocab, n = token_store.token_ids(docs)
+        assert n == len(docs) and tokenized == docs
+        ref = bm25s.BM25(k1=1.2, b=0.75)
+        ref.index(([row.tolist() for row in ids], {t: i for i, t in enumerate(vocab)}), show_progress=False)
+        ours = token_store.build_bm25(ids, vocab)
+        for key in ("data", "indices", "indptr"):
+            assert np.array_equal(ref.scores[key], ours.scores[key])
+        assert ref.vocab_dict == ours.vocab_dict
+    full = token_store.tokenize_postings(field, docs)
+    token_store.save(tmp_path, field, full)
+    saved = load_index_field(tmp_path, field)
+    old = token_store.load(tmp_path, field, saved, len(docs))
+    assert old is not None and old.vocab == full.vocab and np.array_equal(old.lengths, full.lengths)
+    assert token_store.load(tmp_path, field, saved, len(docs) - 1) is None  # stored for another corpus
+
+    # an update: the first document dropped, one changed, one new, one text twice (an older version kept)
+    changed = docs[2:] + ["消费者 退货 新条文", docs[5]] + [docs[1] + "（修正）"]
     tokenized.clear()
-    changed = docs[1:] + ["消费者 退货 新条文"]
-    ids2, vocab2, n2 = token_store.token_ids(changed, reuse)
-    assert n2 == 1 and tokenized == ["消费者 退货 新条文"] and vocab2[: len(vocab)] == vocab
-    assert [[vocab2[i] for i in row] for row in ids2] == [tokenize(d) for d in changed]
-    assert all(row.dtype == np.int32 for row in ids2)
-    assert token_store.load_reuse(tmp_path, docs[:-1]) is None  # stored for another corpus: not used
+    rows = token_store.match_rows(docs, changed)
+    assert rows.tolist()[:3] == [2, 3, 4] and rows[-3] == -1 and rows[-2] == 5 and rows[-1] == -1
+    merged = token_store.merge(old, field, changed, rows)
+    assert merged.vocab[: len(full.vocab)] == full.vocab  # extended, never renumbered
+    if field == "bm25":
+        assert tokenized == ["消费者 退货 新条文", docs[1] + "（修正）"]  # only the new texts
+    k1, b = token_store.PARAMS[field]
+    rebuilt = token_store.bm25_of(token_store.tokenize_postings(field, changed), k1, b)
+    assert _by_token(token_store.bm25_of(merged, k1, b)) == _by_token(rebuilt)
+
+
+def load_index_field(where: Path, field: str):
+    import bm25s
+
+    return bm25s.BM25.load(str(where / field))
 
 
 def test_readme_beside_statutes_is_skipped_with_a_note(index_dir, tmp_path, capsys):
@@ -353,3 +379,48 @@ def test_readme_beside_statutes_is_skipped_with_a_note(index_dir, tmp_path, caps
     # named explicitly, a file without articles is still an error: the user said it is a statute
     code, _, err = run_cli(["ingest", str(folder / "README.md")], capsys)
     assert code == 1 and "has no articles" in err
+
+
+INTERP = "最高人民法院关于审理消费纠纷案件适用法律若干问题的规定"
+
+
+def test_an_update_builds_what_a_full_build_of_the_merged_corpus_builds(tmp_path, tiny_articles,
+                                                                        tiny_encoder):
+    """One law updated in place vs the same corpus built from scratch: the same snapshot, links, BM25 scores
+    of both fields, vectors and top hits — the update only reuses what a full build would compute again."""
+    from lawglm.records import Article
+    from lawglm.search.index import build_index
+    from lawglm.search.retrieval import Params, Retriever
+    from lawglm.statutes.corpus import Corpus
+
+    consumer = sorted((a for a in tiny_articles if a.law == CONSUMER), key=lambda a: a.article_no)
+    cited = [a.article_no for a in consumer[:3]]
+    texts = {i + 1: f"消费者依照消费者权益保护法第{n}条主张权利的，人民法院应予支持。"
+             for i, n in enumerate(cited)}
+    texts[len(texts) + 1] = "经营者违反消费者权益保护法第九百条的，依照本规定处理。"  # no such article yet
+    interp = [Article(law=INTERP, article_no=i, text=t, law_id=f"{INTERP}@2021", status="现行有效",
+                      level="司法解释", version_date="2021-01-01") for i, t in texts.items()]
+    made = Corpus(tiny_articles + interp, source="made")
+    updated = tmp_path / "updated"
+    build_index(made, updated, tiny_encoder, progress=False)
+    path, new_text = amended(made.articles, CONSUMER, tmp_path, change=cited[1])
+    added = "第九百条　经营者应当依照本法处理。\n"
+    path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+    apply_update(updated, [path], progress=False)
+    new = load_index(updated)
+    assert new.corpus.get(CONSUMER, cited[1]).text == new_text and new.corpus.get(CONSUMER, 900) is not None
+
+    full = tmp_path / "full"
+    build_index(Corpus(new.corpus.articles, source="made"), full, tiny_encoder, progress=False)
+    rebuilt = load_index(full)
+    assert [(a.key, a.text, a.status) for a in new.corpus.articles] == [
+        (a.key, a.text, a.status) for a in rebuilt.corpus.articles]
+    assert new.links.to_json() == rebuilt.links.to_json()
+    by, _ = new.links.of(new.corpus.get(CONSUMER, 900))
+    assert [r.law for r in by] == [INTERP]  # the update linked the article it added
+    assert _by_token(new.bm25) == _by_token(rebuilt.bm25) and _by_token(new.chars) == _by_token(rebuilt.chars)
+    assert np.array_equal(new.embeddings, rebuilt.embeddings)
+    a, b = Retriever.load(updated, Params()), Retriever.load(full, Params())
+    for q in ("经营者提供的商品不符合质量要求怎么退货", "消费者权益受到损害", "惩罚性赔偿", new_text[:12]):
+        got = [(h.article.key, round(h.score, 9)) for h in a.search(q, 5)]
+        assert got and got == [(h.article.key, round(h.score, 9)) for h in b.search(q, 5)]

@@ -8,13 +8,19 @@ Layout of `index_dir`:
     versions/<id>/links.json     the law ↔ interpretation cross-references (lawglm.statutes.links)
     versions/<id>/bm25/          bm25s index (no pickle) over jieba words + CJK bigrams
     versions/<id>/chars/         bm25s index over character unigrams + bigrams (the ranker's second field)
+    versions/<id>/tokens/        both fields' vocab and term frequencies (`token_store`: what updates reuse)
     versions/<id>/embeddings.npy float32 unit vectors, row i = article i   (absent for sparse-only)
     versions/<id>/dense.faiss    FAISS index over those vectors            (absent for sparse-only)
 
 A build writes into `versions/.tmp-<id>/`, validates the result, renames it into
 place and only then switches CURRENT, so a crash at any point leaves the old
 CURRENT loadable. `build_index(..., reuse={Article.key: vector})` embeds only
-articles without a reusable vector (what incremental updates use).
+articles without a reusable vector. `build_index(..., base=Base(...))` (what `index update` does) builds
+from the version it follows: every article whose indexed document is unchanged keeps its vector and its
+BM25 postings (only new documents are embedded and tokenized), the links graph is recomputed only around
+the changed laws (`links.update_links`), unchanged snapshot lines are copied, and the new version is
+validated with the corpus in memory instead of re-reading the snapshot it just wrote. The result equals a
+full build of the same corpus (tests/test_updates.py builds both and compares).
 """
 
 from __future__ import annotations
@@ -33,10 +39,10 @@ import numpy as np
 
 from lawglm.errors import CorpusError, IndexCorrupt, IndexMissing
 from lawglm.records import Article, content_sha256
-from lawglm.search.encoder import embedding_dim, encode, load_encoder, load_query_encoder
+from lawglm.search.encoder import embedding_dim, encode, load_query_encoder
 from lawglm.search.text import TOKENIZER_NAME, article_document
 from lawglm.statutes.corpus import Corpus, file_sha256, read_jsonl, write_jsonl
-from lawglm.statutes.links import Links, build_links
+from lawglm.statutes.links import Links, build_links, update_links
 
 FORMAT = 1
 KEEP_VERSIONS = 3
@@ -87,21 +93,30 @@ class LoadedIndex:
 
 # --- encoder -----------------------------------------------------------------
 def embed_articles(model, articles: list[Article], reuse: dict[str, np.ndarray] | None,
-                   progress: bool = True) -> tuple[np.ndarray, int]:
-    """Vectors for all articles, taking reusable ones from `reuse`; returns (matrix, number embedded)."""
+                   progress: bool = True, base: tuple[np.ndarray, np.ndarray] | None = None,
+                   documents: list[str] | None = None) -> tuple[np.ndarray, int]:
+    """Vectors for all articles, taking reusable ones from `reuse` (Article.key -> vector) or `base` (the
+    previous version's vectors, and for each article the row of its unchanged document there or -1);
+    returns (matrix, number embedded)."""
     dim = embedding_dim(model)
     out = np.zeros((len(articles), dim), dtype=np.float32)
+    done = np.zeros(len(articles), dtype=bool)
+    if base is not None and base[0].shape[1:] == (dim,):
+        vectors, rows = base
+        done = rows >= 0
+        out[done] = vectors[rows[done]]
     todo = []
-    for i, a in enumerate(articles):
-        vec = reuse.get(a.key) if reuse else None
+    for i in np.flatnonzero(~done):
+        vec = reuse.get(articles[i].key) if reuse else None
         if vec is not None and vec.shape == (dim,):
             out[i] = vec
         else:
-            todo.append(i)
+            todo.append(int(i))
     if todo:
         if progress:
             print(f"embedding {len(todo)} of {len(articles)} articles", file=sys.stderr)
-        out[todo] = encode(model, [article_document(articles[i]) for i in todo], progress=progress)
+        texts = [documents[i] if documents else article_document(articles[i]) for i in todo]
+        out[todo] = encode(model, texts, progress=progress)
     return out, len(todo)
 
 
@@ -282,7 +297,7 @@ def _lawglm_version() -> str:
 
 
 def _manifest(corpus: Corpus, version: str, encoder_info: dict | None, index_type: str,
-              source_info: dict | None, files: dict, embedded: int) -> dict:
+              source_info: dict | None, files: dict, embedded: int, hashes: dict | None = None) -> dict:
     arts = corpus.articles
     return {
         "format": FORMAT, "version": version, "lawglm_version": _lawglm_version(),
@@ -294,7 +309,7 @@ def _manifest(corpus: Corpus, version: str, encoder_info: dict | None, index_typ
         "tokenizer": TOKENIZER_NAME, "encoder": encoder_info,
         "faiss": {"type": index_type} if encoder_info else None,
         "embedded": embedded, "source_info": source_info or {},
-        "law_hashes": law_hashes(arts), "files": files,
+        "law_hashes": hashes if hashes is not None else law_hashes(arts), "files": files,
     }
 
 
@@ -333,7 +348,7 @@ def _encoder_info(encoder: str | None, dest: Path) -> tuple[object | None, dict 
     """Load the encoder and copy it into the version dir, so the index stays self-contained."""
     if encoder is None or str(encoder).strip().lower() in NO_ENCODER:
         return None, None
-    model = load_encoder(str(encoder))
+    model = load_query_encoder(str(encoder))  # a static model through numpy (torch's vectors, no torch)
     shutil.copytree(encoder, dest / "encoder")
     source = _encoder_source(Path(encoder))
     info = {"source": source, "path": "encoder", "name": Path(source).name,
@@ -365,46 +380,91 @@ def dir_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _build_sparse(articles: list[Article], dest: Path, progress: bool, reuse_tokens=None) -> None:
+def _build_sparse(documents: list[str], dest: Path, progress: bool, base: Base | None,
+                  rows: np.ndarray | None, note: Callable[[str], None]) -> None:
+    """Both BM25 fields (`token_store.FIELDS`): postings of unchanged documents taken from the base version,
+    the rest tokenized."""
     from lawglm.search import token_store
 
-    ids, vocab, _ = token_store.token_ids([article_document(a) for a in articles], reuse_tokens, progress)
-    bm25 = token_store.build_bm25(ids, vocab, k1=1.2, b=0.75)  # = bm25s.BM25(k1=1.2, b=0.75).index(...)
-    bm25.save(dest / "bm25", show_progress=False)
-    token_store.save(dest, ids, vocab)
-
-
-def build_chars_bm25(articles: list[Article]):
-    """BM25 (bm25s' defaults k1=1.5, b=0.75) over character unigrams + bigrams of every article."""
-    from lawglm.search import token_store
-    from lawglm.search.text import char_tokens
-
-    vocab: dict[str, int] = {}
-    ids = [
-        np.array([vocab.setdefault(t, len(vocab)) for t in char_tokens(article_document(a))], dtype=np.int32)
-        for a in articles
-    ]
-    return token_store.build_bm25(ids, list(vocab), k1=1.5, b=0.75)
+    for name in token_store.FIELDS:
+        old = None
+        if base is not None:
+            with token_store.LOAD_LOCK:
+                old = token_store.load(base.loaded.path, name, base.bm25(name), len(base.loaded.corpus))
+        todo = np.full(len(documents), -1, dtype=np.int64) if old is None else rows
+        postings = token_store.merge(old, name, documents, todo, progress and old is None,
+                                     on_tokenize=lambda n, f=name: note(f"{f}: tokenizing {n} documents"))
+        token_store.save(dest, name, postings)
 
 
 def _build_dense(model, articles: list[Article], dest: Path, reuse: dict | None, index_type: str,
-                 progress: bool) -> tuple[int, str]:
+                 progress: bool, base: tuple[np.ndarray, np.ndarray] | None = None,
+                 documents: list[str] | None = None) -> tuple[int, str]:
     import faiss
 
-    vectors, embedded = embed_articles(model, articles, reuse, progress)
+    vectors, embedded = embed_articles(model, articles, reuse, progress, base, documents)
     np.save(dest / "embeddings.npy", vectors)
     index, built_type = make_faiss(vectors, index_type)
     faiss.write_index(index, str(dest / "dense.faiss"))
     return embedded, built_type
 
 
+def build_chars_bm25(articles: list[Article]):
+    """BM25 (bm25s' defaults k1=1.5, b=0.75) over character unigrams + bigrams of every article."""
+    from lawglm.search import token_store
+
+    postings = token_store.tokenize_postings("chars", [article_document(a) for a in articles])
+    return token_store.bm25_of(postings, *token_store.PARAMS["chars"])
+
+
+@dataclass
+class Base:
+    """The version an update builds on (see the module doc). `laws`: every law whose articles may differ
+    between it and the corpus being built (the links are recomputed around them); `vectors`: whether its
+    vectors are valid for the encoder being built with; `documents`: its articles' indexed texts, when
+    the caller has them."""
+
+    loaded: LoadedIndex
+    laws: set[str]
+    vectors: bool = True
+    documents: list[str] | None = None
+
+    def bm25(self, field: str):
+        return self.loaded.bm25 if field == "bm25" else self.loaded.chars
+
+
+class _Stages:
+    """Progress of a build on stderr, one line per stage with its seconds (and notes such as how many
+    documents were tokenized), and the `progress_callback` calls."""
+
+    def __init__(self, progress: bool, report: ProgressCallback, total: int):
+        self.progress, self.report, self.total = progress, report, total
+        self.t0 = self.t = time.perf_counter()
+        self.done, self.name = 0, ""
+        self.times: dict[str, float] = {}
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.name:
+            self.times[self.name] = now - self.t
+            if self.progress:
+                print(f"  [{self.done}/{self.total}] {self.name} {now - self.t:.2f}s", file=sys.stderr)
+        self.report(self.done, self.total, name)
+        self.done, self.name, self.t = self.done + 1, name, now
+
+    def note(self, text: str) -> None:
+        if self.progress:
+            print(f"      {text}", file=sys.stderr)
+
+
 def build_index(corpus: Corpus, index_dir: str | Path, encoder: str | None, *, progress: bool = True,
                 reuse: dict[str, np.ndarray] | None = None, source_info: dict | None = None,
                 index_type: str = "flat", progress_callback: ProgressCallback | None = None,
-                check: Callable[[LoadedIndex], None] | None = None, reuse_tokens=None) -> dict:
+                check: Callable[[LoadedIndex], None] | None = None, base: Base | None = None) -> dict:
     """Build a new index version from `corpus`, validate it, switch CURRENT to it; returns its manifest.
 
-    `encoder` is a sentence-transformers model path, or None / "none" for a BM25-only index.
+    `encoder` is a sentence-transformers model path, or None / "none" for a BM25-only index. `base`: the
+    version this one follows (an update; see the module doc). `progress`: stage lines and bars on stderr.
     """
     if not corpus.articles:
         raise CorpusError("cannot index an empty corpus")
@@ -418,9 +478,12 @@ def build_index(corpus: Corpus, index_dir: str | Path, encoder: str | None, *, p
     tmp = root / f".tmp-{version}-{os.getpid()}"
     tmp.mkdir()
     try:
+        stages = _Stages(progress, progress_callback or (lambda done, total, stage: None), 6)
         manifest = _build_into(tmp, corpus, version, encoder, reuse, source_info, index_type, progress,
-                               progress_callback or (lambda done, total, stage: None), reuse_tokens)
-        loaded = validate(tmp)
+                               stages, base)
+        stages("validate")
+        # an update validates with the corpus it wrote (the snapshot's checksum is in the manifest)
+        loaded = validate(tmp) if base is None else validate(tmp, corpus)
         if check is not None:  # extra validation by the caller (index updates) before the switch
             check(loaded)
         os.rename(tmp, root / version)
@@ -430,34 +493,82 @@ def build_index(corpus: Corpus, index_dir: str | Path, encoder: str | None, *, p
         raise
     set_current(index_dir, version)
     prune_versions(index_dir, protect=(previous,) if previous else ())  # the previous one stays for rollback
+    stages("done")
+    manifest["build_seconds"] = dict(stages.times)  # (not in the file: what benches and the CLI print)
     return manifest
 
 
 def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, reuse: dict | None,
-                source_info: dict | None, index_type: str, progress: bool, report: ProgressCallback,
-                reuse_tokens=None) -> dict:
+                source_info: dict | None, index_type: str, progress: bool, stages: _Stages,
+                base: Base | None = None) -> dict:
     articles = corpus.articles
-    report(0, 4, "snapshot")
-    write_jsonl(articles, dest / "articles.jsonl")
-    (dest / LINKS_FILE).write_text(build_links(corpus).to_json(), encoding="utf-8")
-    report(1, 4, "bm25")
-    _build_sparse(articles, dest, progress, reuse_tokens)
-    build_chars_bm25(articles).save(dest / "chars", show_progress=False)
-    report(2, 4, "dense")
+    stages("snapshot")
+    documents = [article_document(a) for a in articles]
+    rows = None
+    if base is not None:
+        from lawglm.search.token_store import match_rows
+
+        old_docs = base.documents or [article_document(a) for a in base.loaded.corpus.articles]
+        rows = match_rows(old_docs, documents)
+        stages.note(f"{int((rows < 0).sum())} of {len(articles)} articles new or changed")
+    _write_snapshot(articles, dest / "articles.jsonl", base, rows)
+    stages("links")
+    old_links = read_links(base.loaded.path, base.loaded.manifest) if base is not None else None
+    if old_links is not None:
+        links = update_links(old_links, base.loaded.corpus, corpus, base.laws)
+    else:
+        links = build_links(corpus)
+    (dest / LINKS_FILE).write_text(links.to_json(), encoding="utf-8")
+    stages("bm25")
+    _build_sparse(documents, dest, progress, base, rows, stages.note)
+    stages("dense")
     model, info = _encoder_info(encoder, dest)
+    vectors = None
+    if base is not None and base.vectors and base.loaded.embeddings is not None:
+        vectors = (base.loaded.embeddings, rows)
     embedded, index_type = (
-        _build_dense(model, articles, dest, reuse, index_type, progress) if model else (0, "")
+        _build_dense(model, articles, dest, reuse, index_type, progress, vectors, documents) if model
+        else (0, "")
     )
-    report(3, 4, "manifest")
+    stages("manifest")
     files = {
         "articles.jsonl": file_sha256(dest / "articles.jsonl"),
         LINKS_FILE: file_sha256(dest / LINKS_FILE),
     }
-    manifest = _manifest(corpus, version, info, index_type, source_info, files, embedded)
-    manifest["corpus"]["content_sha256"] = content_sha256(articles)
+    manifest = _manifest(corpus, version, info, index_type, source_info, files, embedded,
+                         _law_hashes(corpus, base))
+    manifest["corpus"]["content_sha256"] = corpus.content_sha256 or content_sha256(articles)
     _atomic_write(dest / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-    report(4, 4, "done")
     return manifest
+
+
+def _law_hashes(corpus: Corpus, base: Base | None) -> dict[str, str]:
+    """law_hashes of the corpus; after a base, only its changed laws are hashed again."""
+    stored = (base.loaded.manifest.get("law_hashes") or {}) if base is not None else {}
+    if not stored:
+        return law_hashes(corpus.articles)
+    laws = set(corpus.laws())
+    redo = set(base.laws) | (laws - stored.keys())
+    fresh = law_hashes([a for a in corpus.articles if a.law in redo])
+    return dict(sorted({**{k: v for k, v in stored.items() if k in laws}, **fresh}.items()))
+
+
+def _write_snapshot(articles: list[Article], path: Path, base: Base | None, rows: np.ndarray | None) -> None:
+    """articles.jsonl; an article the base version holds as the same object (unchanged) keeps its line."""
+    if base is None or rows is None:
+        write_jsonl(articles, path)
+        return
+    old = base.loaded.corpus.articles
+    lines = (base.loaded.path / "articles.jsonl").read_bytes().split(b"\n")
+    if len(lines) != len(old) + 1:  # not one line per article: write every line
+        write_jsonl(articles, path)
+        return
+    with open(path, "wb") as f:
+        for a, row in zip(articles, rows.tolist()):
+            if row >= 0 and old[row] is a:
+                f.write(lines[row] + b"\n")
+            else:
+                f.write((json.dumps(dict(vars(a)), ensure_ascii=False) + "\n").encode())
 
 
 # --- load + validate -------------------------------------------------------------
@@ -478,18 +589,23 @@ def load_index(index_dir: str | Path, *, mmap: bool = True) -> LoadedIndex:
     return load_version(current_path(index_dir), mmap=mmap)
 
 
-def load_version(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
+def load_version(path: str | Path, *, mmap: bool = True, corpus: Corpus | None = None) -> LoadedIndex:
     """Load one version directory, checking every part against its manifest.
 
     `mmap`: the BM25 postings, the vectors and the FAISS index are memory-mapped rather than read (pages
-    come in as searches touch them); the arrays hold the same values either way.
+    come in as searches touch them); the arrays hold the same values either way. `corpus`: the articles the
+    version was just written from (a build validating it), used instead of reading the snapshot back.
     """
     from lawglm.search.token_store import LOAD_LOCK
 
     path = Path(path)
     manifest = read_manifest(path)
     _note_tokenizer(manifest, path)
-    corpus = _load_snapshot(path, manifest)
+    if corpus is None:
+        corpus = _load_snapshot(path, manifest)
+    elif len(corpus) != manifest["corpus"]["articles"]:
+        said = manifest["corpus"]["articles"]
+        raise IndexCorrupt(f"{path}: {len(corpus)} articles built, manifest says {said}")
     with LOAD_LOCK:
         bm25 = _load_bm25(path / "bm25", len(corpus), mmap)
         chars = _load_bm25(path / "chars", len(corpus), mmap) if (path / "chars").is_dir() else None
@@ -619,9 +735,10 @@ def _load_dense(path: Path, manifest: dict, n: int, mmap: bool = False):
     return index, embeddings
 
 
-def validate(path: str | Path) -> LoadedIndex:
-    """Load a version and check it works: a probe query finds its article, lookups resolve."""
-    loaded = load_version(path)
+def validate(path: str | Path, corpus: Corpus | None = None) -> LoadedIndex:
+    """Load a version and check it works: a probe query finds its article, lookups resolve. `corpus`: the
+    articles it was written from (see `load_version`)."""
+    loaded = load_version(path, corpus=corpus)
     arts = loaded.corpus.articles
     probe = next((a for a in arts if a.is_current and len(a.text) >= 8), arts[0])
     from lawglm.search.text import tokenize

@@ -25,6 +25,7 @@ from lawglm.records import Article
 
 TOKENIZER_NAME = "rjieba+bigram-v1"  # recorded in the index manifest; change when tokens change
 OLD_TOKENIZERS = ("jieba+bigram-v1",)  # earlier names of the same scheme (Python jieba): still searchable
+CHAR_TOKENIZER_NAME = "char-unigram+bigram-v1"  # `char_tokens`; stored with the index's chars postings
 NATION_PREFIX = "中华人民共和国"
 
 # function words and question scaffolding that only add noise to a query

@@ -24,12 +24,14 @@ ALIASES_FILE = PACKAGE_DIR / "data" / "aliases.json"
 NATION_PREFIX = "中华人民共和国"
 DEPARTMENTS = ("诉讼与非诉讼程序法", "宪法相关法", "民法商法", "经济法", "行政法", "社会法", "刑法", "宪法")
 _STRIP_RE = re.compile(r"[《》〈〉<>\s\"“”「」]")
-_PARENS = str.maketrans("()", "（）")
+# the same as _STRIP_RE.sub("", name).translate(parens to full width) in one str.translate (~10x faster,
+# what scanning every article's text for law names needs): every character _STRIP_RE matches is below U+3010
+_NORMALIZE = {c: None for c in range(0x3010) if _STRIP_RE.match(chr(c))} | str.maketrans("()", "（）")
 
 
 def normalize_law_name(name: str) -> str:
     """What a law name is compared as: no brackets, quotes or spaces; parentheses full-width (（一）)."""
-    return _STRIP_RE.sub("", name or "").translate(_PARENS)
+    return (name or "").translate(_NORMALIZE)
 
 
 def _version_order(article: Article) -> tuple:
@@ -44,6 +46,7 @@ class Corpus:
         self.articles: list[Article] = list(articles)
         self.source = source
         self.sha256 = sha256 or content_sha256(self.articles)
+        self.content_sha256 = "" if sha256 else self.sha256  # records.content_sha256, when computed here
         self._versions: dict[tuple[str, int, int], list[Article]] = defaultdict(list)
         self._laws: dict[str, list[Article]] = defaultdict(list)
         for a in self.articles:

@@ -10,6 +10,11 @@ target that exists and is in force becomes a link, never a repealed or historica
 article the corpus lacks. Only current versions link; references inside one document (本解释第三条) and
 citations written in a law's own text (a 法律 citing another 法律) are not part of the graph.
 
+Building the graph reads every citing document (~1 s on the default corpus); `update_links` recomputes only
+the documents a change can touch (an index update: the changed laws and the documents naming them) and
+`links_touching` only those that can link one law's articles (a `lookup` without an index); both give the
+very links `build_links` gives (tests/test_links.py compares them).
+
 `Links.of(article) -> (applied_by, applies)` gives an article's links as `LinkRef`s (law, number, label,
 citation, level), laws' articles listing the interpretations that apply them first. `to_json` /
 `from_json` store the graph beside an index version (`links.json`, written with the rest of the version,
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from lawglm.numerals import article_label
 from lawglm.records import Article
 from lawglm.statutes.citations import check, extract
-from lawglm.statutes.corpus import Corpus
+from lawglm.statutes.corpus import Corpus, normalize_law_name
 
 FORMAT = 1
 # documents whose own citations are not links: a law citing another law is a reference between statutes of
@@ -75,7 +80,7 @@ class LinkRef:
 
 
 def _order(ref: LinkRef) -> tuple:
-    return (LEVEL_ORDER.get(ref.level, 5), ref.law, ref.article_no, ref.sub_no)
+    return (LEVEL_ORDER.get(ref.level, 5), ref.law, ref.article_no, ref.sub_no, ref.key)
 
 
 class Links:
@@ -100,6 +105,10 @@ class Links:
 
     def __len__(self) -> int:
         return self.edges
+
+    def pairs(self) -> list[tuple[LinkRef, LinkRef]]:
+        """Every link as (citing article, cited article)."""
+        return [(self._refs[src], dst) for src, targets in self._applies.items() for dst in targets]
 
     def of(self, article: Article | str) -> tuple[list[LinkRef], list[LinkRef]]:
         """(applied_by, applies) of an article (or an Article.key): interpretations first, then regulations,
@@ -133,14 +142,18 @@ class Links:
         return cls((refs[s], refs[d]) for s, d in data["edges"])
 
 
-def build_links(corpus: Corpus) -> Links:
+def build_links(corpus: Corpus, sources: set[str] | None = None) -> Links:
     """The graph of `corpus`: every citation in a current non-law article's text that resolves to an article
     of another document which exists and is in force, and which is the article the citing text meant (see
-    `_Evidence`)."""
+    `_Evidence`). `sources`: only the links whose citing document (law name) is one of these."""
+    return Links(_edges(corpus, sources))
+
+
+def _edges(corpus: Corpus, sources: set[str] | None) -> list[tuple[LinkRef, LinkRef]]:
     evidence = _Evidence(corpus)
     edges, doubtful = [], defaultdict(list)
-    for a in corpus.articles:
-        if not a.is_current or a.level in LAW_LEVELS or _MARKER not in a.text:
+    for a in corpus.articles:  # corpus order: a group's evidence is summed in the same order every time
+        if not _citing(a) or (sources is not None and a.law not in sources):
             continue
         cites = extract(a.text, corpus, context_law=a.law)
         for c in cites:
@@ -156,7 +169,54 @@ def build_links(corpus: Corpus) -> Links:
                 doubtful[(a.law, target.law)].append((a, cites, target))
     for group in doubtful.values():
         edges.extend((LinkRef.of(a), LinkRef.of(target)) for a, _, target in evidence.meant(group))
-    return Links(edges)
+    return edges
+
+
+def _citing(a: Article) -> bool:
+    """Whether an article's text may cite another document's article as a link (current, not a law's,
+    holds 条)."""
+    return a.is_current and a.level not in LAW_LEVELS and _MARKER in a.text
+
+
+def naming(corpus: Corpus, names: set[str]) -> set[str]:
+    """Documents with a citing article whose text holds one of `names` (law names as `resolve_law` looks
+    them up). A citation can only resolve to a law through one of its names written in the text (a 本法 /
+    该法 goes to the document itself or to a law named before it), so no other document cites that law."""
+    keys = {k for k in (normalize_law_name(n) for n in names) if k}
+    out: set[str] = set()
+    for a in corpus.articles:
+        if a.law not in out and _citing(a):
+            text = normalize_law_name(a.text)
+            if any(k in text for k in keys):
+                out.add(a.law)
+    return out
+
+
+def names_of(corpus: Corpus, laws: set[str]) -> set[str]:
+    """Every name `corpus.resolve_law` resolves to one of `laws`."""
+    return {k for k, v in corpus.aliases().items() if v in laws}
+
+
+def links_touching(corpus: Corpus, law: str) -> Links:
+    """Every link into or out of `law`'s articles, as `build_links(corpus)` has them, read from only the
+    documents that can make one: `law` itself and the documents naming it (what `lookup` shows without an
+    index; the whole graph reads every citing document)."""
+    return build_links(corpus, {law} | naming(corpus, names_of(corpus, {law})))
+
+
+def update_links(old: Links, old_corpus: Corpus, corpus: Corpus, laws: set[str]) -> Links:
+    """`build_links(corpus)`, given `old` = `build_links(old_corpus)` and `laws` holding every law whose
+    articles differ between the two corpora (an index update's touched laws). Only documents whose links
+    can differ are read again: those in `laws`, those naming one of them, and those naming any name whose
+    meaning changed (a new law can make a shared short name ambiguous); every other document keeps its
+    links."""
+    before, after = old_corpus.aliases(), corpus.aliases()
+    moved = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    names = {k for k, v in before.items() if v in laws} | {k for k, v in after.items() if v in laws} | moved
+    redo = set(laws) | naming(corpus, names)
+    redo |= {src.law for src, dst in old.pairs() if dst.law in laws}  # (named them: already in redo)
+    kept = [(src, dst) for src, dst in old.pairs() if src.law not in redo]
+    return Links(kept + _edges(corpus, redo))
 
 
 # A law revised after the document citing it may have been renumbered (民事诉讼法 2023: the 第一百一十一条 a

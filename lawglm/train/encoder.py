@@ -281,7 +281,7 @@ def mine_hard_negatives(pairs: list[Pair], articles: list[Article], depth: int) 
     from lawglm.search.text import tokenize
 
     docs = [article_document(a) for a in articles]
-    ids, vocab, _ = token_store.token_ids(docs, None)
+    ids, vocab, _ = token_store.token_ids(docs)
     bm25 = token_store.build_bm25(ids, vocab)
     pos = {t: i for i, t in enumerate(vocab)}
     gold: dict[str, set[str]] = {}
