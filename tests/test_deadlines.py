@@ -195,3 +195,18 @@ def test_steps_only_where_the_question_calls_for_them(corpus):
     quit_ = "我在公司干了五年，想主动辞职，公司需要给我经济补偿吗？"
     wages = Routing("wages", (), 0.9, {"wages": 5.0}, "")
     assert "支付令" not in _lines(next_steps_for(quit_, wages, corpus))
+
+
+def test_disputes_the_law_says_are_not_labor_go_to_court(corpus):
+    """劳动争议解释（一）第二条: a family's 保姆, an 个体工匠's 学徒 are not 劳动争议: court, not 仲裁."""
+    labor = Routing("labor_dismissal", (), 0.9, {"labor_dismissal": 5.0}, "")
+    for q in ("我在一户人家当保姆三年，雇主突然让我走人，我能申请劳动仲裁吗？",
+              "我跟着一个木匠师傅当学徒，师傅不让我干了还不给钱，能申请劳动仲裁吗？"):
+        assert next_steps_for(q, labor, corpus).forum[0] == "人民法院", q
+    # sent by a 家政公司: still the area's arbitration first
+    q = "家政公司派我去一户人家当保姆，公司把我辞退了，能申请劳动仲裁吗？"
+    assert next_steps_for(q, labor, corpus).forum[0] == "劳动争议仲裁委员会"
+    # an 个体工商户's worker is in 劳动: arbitration first, with the reason added
+    q = "我在一家个体户饭店当服务员，老板把我辞退了，怎么办？"
+    steps = next_steps_for(q, labor, corpus)
+    assert steps.forum[0] == "劳动争议仲裁委员会" and "个体经济组织" in steps.lines[1]

@@ -64,6 +64,13 @@ def test_forum_is_scored_strictly():
     assert "forum" in score_answer(ROW, late, CITED).harm
 
 
+def test_a_period_in_the_statutes_words_is_stated():
+    two = dict(ROW, deadline={"days": None, "months": None, "years": 2}, deadline_end=None)
+    text = "结论：……\n\n下一步：\n1. 期限：请求国家赔偿的时效为两年。"
+    assert score_answer(two, text, CITED).facts["deadline"] is True
+    assert score_answer(two, text.replace("两年", "三年"), CITED).facts["deadline"] is False
+
+
 def test_abstaining_is_a_miss_not_harm_and_echoes_are_counted():
     s = score_answer(ROW, "结论：" + ROW["question"], [])
     assert s.facts["yes_no"] is False and "yes_no" not in s.harm and s.echo

@@ -113,6 +113,8 @@ def _period_words(value: int, unit: str) -> list[str]:
             out.append(number + u)
     if unit == "years" and value == 1:
         out.append("一年")
+    if value == 2:  # 两年 / 两个月 / 两日: the statutes' own way of writing 2 (国家赔偿法第三十九条)
+        out += ["两" + u for u in _CN_UNITS[unit]]
     return out
 
 
