@@ -315,3 +315,35 @@ def test_links_touching_one_law_are_its_links_in_the_whole_graph(made_up):
             part = links_touching(corpus, law)
             for a in corpus.law_articles(law):
                 assert part.of(a) == full.of(a)
+
+
+def test_links_touching_some_articles_are_their_links_in_the_whole_graph(made_up):
+    from lawglm.statutes.links import links_touching
+
+    for corpus in [made_up] + [c for c, _ in _variants(made_up).values()]:
+        full = build_links(corpus)
+        for a in corpus.articles:
+            assert links_touching(corpus, a.law, [a]).of(a) == full.of(a)
+
+
+def test_lookup_without_an_index_shows_the_same_links(made_up, links_index, tmp_path, monkeypatch, capsys):
+    """No index built: lookup reads the statutes and the links touching the article (not the whole graph)
+    and prints what it prints with the index's links.json."""
+    from live import run_cli
+
+    from lawglm.statutes.corpus import write_jsonl
+
+    write_jsonl(made_up.articles, tmp_path / "statutes.jsonl")
+    monkeypatch.setenv("LAWGLM_CORPUS", str(tmp_path / "statutes.jsonl"))
+    def links_of(out: str, as_json: bool):
+        if as_json:
+            return [row["links"] for row in json.loads(out)]
+        return [x for x in out.splitlines() if x.startswith(("适用本条", "本条适用"))]
+
+    for args in (["示例家庭法", "3"], ["示例家庭法解释一", "3", "--json"], ["示例家庭法实施条例", "2"]):
+        with_index = run_cli(["lookup", *args, "--index-dir", str(links_index)], capsys)
+        without = run_cli(["lookup", *args, "--index-dir", str(tmp_path / "none")], capsys)
+        assert with_index[0] == without[0] == 0
+        shown = links_of(with_index[1], "--json" in args)
+        assert shown and shown == links_of(without[1], "--json" in args)
+    assert not (tmp_path / "none").exists()

@@ -110,18 +110,22 @@ def statute_corpus(index_dir, extra: str | None = None, law: str | None = None, 
     return Corpus(merged.law_articles(merged.require_law(law)), source=base.source) if law else merged
 
 
-def statute_links(index_dir, extra: str | None = None, source: str | None = None):
+def statute_links(index_dir, extra: str | None = None, source: str | None = None, law: str | None = None,
+                  corpus=None, articles=None):
     """The cross-reference graph of the statutes `statute_corpus` reads (same arguments): the index version's
-    links.json when an index is built (read alone, nothing else loaded), else built from the whole corpus
-    (statutes.links: about 3 s on the default corpus, what a lookup without an index adds)."""
+    links.json when an index is built (read alone, nothing else loaded), else computed from the statutes
+    (`corpus`: the whole of them when the caller has it loaded already). `law`: only the links into and out
+    of that law's articles, or of `articles` of it (statutes.links.links_touching: the documents naming
+    it are read, not all)."""
     from lawglm.search.index import current_version, index_links
-    from lawglm.statutes.links import build_links
+    from lawglm.statutes.links import build_links, links_touching
 
     if extra is None and current_version(index_dir) is not None:
         stored = index_links(index_dir)
         if stored is not None:
             return stored
-    return build_links(statute_corpus(index_dir, extra, source=source))
+    whole = corpus if corpus is not None else statute_corpus(index_dir, extra, source=source)
+    return links_touching(whole, law, articles) if law is not None else build_links(whole)
 
 
 def _quantize_flag(value: str | None) -> int | None:

@@ -25,11 +25,15 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
     """Print one article: `lawglm lookup 民法典 1254` or `lawglm lookup "《民法典》第1254条"`."""
     from lawglm.errors import ArticleNotFound
     from lawglm.numerals import article_label
+    from lawglm.search.index import current_version
     from lawglm.statutes.citations import extract
 
     s = settings_from(index_dir=index_dir)
+    # with an index built: that law's lines of its snapshot, and its links.json; without one (or with
+    # --corpus) the whole statutes are read once, for the article and for the links touching its law
+    whole = corpus is not None or current_version(s.index_dir) is None
     c = statute_corpus(
-        s.index_dir, corpus, law if article is not None else None, s.corpus_source()
+        s.index_dir, corpus, law if article is not None and not whole else None, s.corpus_source()
     )  # LAW ARTICLE
     if article is None:  # one argument holding both: 《民法典》第1254条
         refs = extract(law, c)
@@ -38,7 +42,8 @@ def lookup(law: str, article: str | None, index_dir: str | None, corpus: str | N
         law, article = refs[0].law, article_label(refs[0].article_no, refs[0].sub_no)
     found = c.lookup(law, article)
     versions = c.versions(found.law, found.article_no, found.sub_no) if all_versions else [found]
-    links = statute_links(s.index_dir, corpus, s.corpus_source())
+    links = statute_links(s.index_dir, corpus, s.corpus_source(), law=found.law, corpus=c if whole else None,
+                          articles=versions)
     shown = s.links_shown
     if as_json:
         echo_json([{**a.to_dict(), "links": links.to_dict(a, shown)} for a in versions])

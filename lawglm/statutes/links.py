@@ -149,7 +149,10 @@ def build_links(corpus: Corpus, sources: set[str] | None = None) -> Links:
     return Links(_edges(corpus, sources))
 
 
-def _edges(corpus: Corpus, sources: set[str] | None) -> list[tuple[LinkRef, LinkRef]]:
+def _edges(corpus: Corpus, sources: set[str] | None,
+           focus: set[str] | None = None) -> list[tuple[LinkRef, LinkRef]]:
+    """The links of `sources` (all citing documents when None); `focus`: only those from or to these
+    article keys (a group of doubtful citations is weighed only when one of them is in it)."""
     evidence = _Evidence(corpus)
     edges, doubtful = [], defaultdict(list)
     for a in corpus.articles:  # corpus order: a group's evidence is summed in the same order every time
@@ -164,11 +167,15 @@ def _edges(corpus: Corpus, sources: set[str] | None) -> list[tuple[LinkRef, Link
             if not c.verified or target is None or target.law == a.law:
                 continue
             if evidence.current_when_written(a, target):
-                edges.append((LinkRef.of(a), LinkRef.of(target)))
+                if focus is None or a.key in focus or target.key in focus:
+                    edges.append((LinkRef.of(a), LinkRef.of(target)))
             else:
                 doubtful[(a.law, target.law)].append((a, cites, target))
     for group in doubtful.values():
-        edges.extend((LinkRef.of(a), LinkRef.of(target)) for a, _, target in evidence.meant(group))
+        if focus is not None and not any(a.key in focus or t.key in focus for a, _, t in group):
+            continue
+        edges.extend((LinkRef.of(a), LinkRef.of(target)) for a, _, target in evidence.meant(group)
+                     if focus is None or a.key in focus or target.key in focus)
     return edges
 
 
@@ -197,11 +204,13 @@ def names_of(corpus: Corpus, laws: set[str]) -> set[str]:
     return {k for k, v in corpus.aliases().items() if v in laws}
 
 
-def links_touching(corpus: Corpus, law: str) -> Links:
-    """Every link into or out of `law`'s articles, as `build_links(corpus)` has them, read from only the
-    documents that can make one: `law` itself and the documents naming it (what `lookup` shows without an
-    index; the whole graph reads every citing document)."""
-    return build_links(corpus, {law} | naming(corpus, names_of(corpus, {law})))
+def links_touching(corpus: Corpus, law: str, articles: list[Article] | None = None) -> Links:
+    """Every link into or out of `law`'s articles (only `articles`, of that law, if given), as
+    `build_links(corpus)` has them, read from only the documents that can make one: `law` itself and the
+    documents naming it (what `lookup` shows without an index; the whole graph reads every citing
+    document, and weighs every doubtful citation)."""
+    sources = {law} | naming(corpus, names_of(corpus, {law}))
+    return Links(_edges(corpus, sources, {a.key for a in articles} if articles is not None else None))
 
 
 def update_links(old: Links, old_corpus: Corpus, corpus: Corpus, laws: set[str]) -> Links:
