@@ -210,3 +210,20 @@ def test_disputes_the_law_says_are_not_labor_go_to_court(corpus):
     q = "我在一家个体户饭店当服务员，老板把我辞退了，怎么办？"
     steps = next_steps_for(q, labor, corpus)
     assert steps.forum[0] == "劳动争议仲裁委员会" and "个体经济组织" in steps.lines[1]
+
+
+def test_steps_and_evidence_fit_the_matter(corpus):
+    marriage = Routing("marriage", (), 0.9, {"marriage": 5.0}, "")
+    q = "老公喝了酒就动手打我，我想让他别靠近我和孩子，能向法院申请什么吗？"
+    steps = next_steps_for(q, marriage, corpus)
+    assert "人身安全保护令" in steps.lines[0] and steps.forum[0] == "人民法院"
+    assert "协议离婚" not in _lines(steps) and "验伤" in steps.lines[-1]
+    q = "他婚前有重大疾病瞒着我，能撤销婚姻吗？"
+    assert "协议离婚" not in _lines(next_steps_for(q, marriage, corpus))
+    q = "我们感情破裂了，想离婚，怎么办？"
+    assert "协议离婚" in next_steps_for(q, marriage, corpus).lines[0]
+    # the evidence of the harm described, whatever the area routing chose
+    loans = Routing("loans", (), 0.9, {"loans": 5.0}, "")
+    q = "网贷逾期了，催收每天给我爸妈打电话，还在群里发我的照片，这合法吗？"
+    evidence = next_steps_for(q, loans, corpus).lines[-1]
+    assert "借条" not in evidence and "通话记录" in evidence

@@ -87,3 +87,10 @@ def test_the_decided_answer_states_the_clause_verdict_and_never_an_echo(corpus):
     d = decide_answer(q, [article], corpus, routing=Routing("marriage", (), 0.9, {"marriage": 5.0}, ""))
     assert d.conclusion.startswith("能。") and "第一千零七十七条" in d.conclusion
     assert not any(is_echo(s, q) for s in sentences(d.conclusion))
+
+
+def test_a_court_rule_for_one_matter_does_not_answer_other_court_questions(corpus):
+    """A protection order goes to court, but that does not make every court question a 能."""
+    q = "老公动手打我，我能起诉离婚吗？"
+    nxt = next_steps_for(q, Routing("marriage", (), 0.9, {"marriage": 5.0}, ""), corpus)
+    assert nxt.forum[0] == "人民法院" and forum_verdict(q, nxt) == ""

@@ -114,9 +114,21 @@ def forum_rules(question: str, area: str) -> tuple[dict | None, list[dict]]:
     return first, added
 
 
+def evidence_for(question: str, spec: dict, rule: dict | None = None) -> str:
+    """The evidence that matters: a forum rule's, else that of the kind of harm the question describes
+    (areas.json `evidence_rules`: 催收骚扰, 偷拍 …, whatever the area), else the area's."""
+    if rule is not None and rule.get("evidence"):
+        return rule["evidence"]
+    found = next((r for r in _data().get("evidence_rules", []) if re.search(r["cues"], question)), None)
+    return found["evidence"] if found else spec["evidence"]
+
+
 def _shown(step: dict, question: str) -> bool:
-    """A step with `only_if` is shown only when the question has those words (支付令 only for wages owed)."""
-    return "only_if" not in step or bool(re.search(step["only_if"], question))
+    """A step with `only_if` is shown only when the question has those words (支付令 only for wages owed),
+    one with `unless` only when it lacks them."""
+    if "only_if" in step and not re.search(step["only_if"], question):
+        return False
+    return not ("unless" in step and re.search(step["unless"], question))
 
 
 @dataclass
@@ -132,6 +144,7 @@ class NextSteps:
     candidates: tuple[str, ...] = ()
     rule: str = ""  # the forum rule (areas.json `forum_rules`) that set the first forum, if any
     first_required: bool = False  # the rule's first forum must come before any other (行政复议法第二十三条)
+    court_direct: bool = False  # the rule sends the person's claim to court directly (a retiree's 劳务, …)
 
     def to_dict(self) -> dict:
         return {"area": self.area, "forum": self.forum, "deadlines": [d.to_dict() for d in self.deadlines],
@@ -267,6 +280,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
     if rule is not None:  # the matter's own first forum and step replace the area's (`replaces` of them)
         out.forum, out.rule = list(rule["forum"]), rule["name"]
         out.first_required = bool(rule.get("first_required"))
+        out.court_direct = bool(rule.get("court_direct"))
         steps = [rule, *steps[rule.get("replaces", len(steps)):]]
         names = list(rule.get("periods", names))
     steps[1:1] = added
@@ -313,5 +327,5 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
             out.quoted += [a for n in (201, 202, 203) if (a := corpus.get(CALENDAR_LAW, n)) is not None
                            and a not in out.quoted]
     out.deadlines = deadlines
-    out.lines.append(f"证据：{(rule or {}).get('evidence') or spec['evidence']}。")
+    out.lines.append(f"证据：{evidence_for(question, spec, rule)}。")
     return out

@@ -97,8 +97,9 @@ def _findings(ask: Asked, main: str) -> set[bool]:
     bare = re.sub(r"^(?:直接|还|再|也|就|去)+", "", ask.predicate)
     claim = bool(_CLAIM_VERB.match(bare)) or ask.kind == "court"
     found = set()
+    claim_grams = _grams(expand(pred))  # a claim in everyday words (要回彩礼) against the statute's (返还)
     for polarity, pattern in COURT.items():
-        if pattern.search(main) and len(asked_grams & _grams(main)) >= PRED_MIN:
+        if pattern.search(main) and len(claim_grams & _grams(main)) >= PRED_MIN:
             found.add(polarity)
     if ask.kind == "court":
         return found
@@ -112,7 +113,7 @@ def _findings(ask: Asked, main: str) -> set[bool]:
             same = _CLAIM_WORDS.search(act) if claim else pred[:2] in act
             if same and len(asked_grams & _grams(act)) >= PRED_MIN:
                 found.add(polarity)
-    if claim and LIABLE.search(main) and len(asked_grams & _grams(main)) >= PRED_MIN:
+    if claim and LIABLE.search(main) and len(claim_grams & _grams(main)) >= PRED_MIN:
         found.add(True)
     return found
 
@@ -180,7 +181,7 @@ def forum_verdict(question: str, nxt) -> str:
     mandatory = first in _MUST_FIRST and (always or nxt.first_required)
     if _COURT_ASKED.search(pred) and "直接" in ask.sentence and mandatory:
         return f"不能，须先{_MUST_FIRST[first]}（见下一步）。"
-    if first == "人民法院" and nxt.rule:
+    if nxt.court_direct:
         if "仲裁" in pred:
             return "不能，应当直接向人民法院起诉（见下一步）。"
         if _COURT_ASKED.search(pred):
