@@ -162,3 +162,10 @@ def test_a_negated_or_unrelated_phrase_does_not_route():
     q = "男方强行和女方发生关系，两人不是夫妻，算强奸吗"
     assert "夫妻" not in [w for w, _, _ in cue_matches(q)] and route(q).area == "criminal"
     assert "traffic" not in route("医院出了医疗事故，能要求赔偿吗").scores
+
+
+def test_case_width_and_digit_runs():
+    # full-width and lower-case letters are the same cue; a digit cue is not part of a longer number
+    assert {w for w, _, _ in cue_matches("ｈｒ说公司要按ｎ+1给我")} >= {"hr", "n+1"}
+    assert route("入职时hr说是996").scores.get("wages") == route("入职时HR说是９９６").scores.get("wages")
+    assert "wages" not in route("1996年出生").scores and "wages" in route("公司要求996").scores

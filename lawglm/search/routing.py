@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -85,7 +86,7 @@ Cue = tuple[str, str, float]  # (words, area — "" for a neutral phrase —, we
 def _table() -> tuple[tuple[Cue, ...], dict[str, tuple[str, ...]]]:
     """(every cue, longest first; area -> its governing documents)."""
     raw = json.loads(ROUTING_FILE.read_text(encoding="utf-8"))
-    cues: list[Cue] = [(str(w), "", 0.0) for w in raw.get("neutral", ())]
+    cues: list[Cue] = [(_normalise(str(w)), "", 0.0) for w in raw.get("neutral", ())]
     laws = {}
     for area, spec in raw["areas"].items():
         if area not in AREAS or area == OTHER:
@@ -94,17 +95,30 @@ def _table() -> tuple[tuple[Cue, ...], dict[str, tuple[str, ...]]]:
             words, weight = (c, 1.0) if isinstance(c, str) else (str(c[0]), float(c[1]))
             cues.append((_normalise(words), area, weight))
         laws[area] = tuple(spec.get("laws", ()))
-    return tuple(sorted(cues, key=lambda c: -len(c[0]))), laws
+    best: dict[tuple[str, str], float] = {}  # App and APP are one cue once normalised: the higher weight
+    for w, a, wt in cues:
+        best[(w, a)] = max(wt, best.get((w, a), wt))
+    return tuple(sorted(((w, a, wt) for (w, a), wt in best.items()), key=lambda c: -len(c[0]))), laws
 
 
 def _normalise(question: str) -> str:
-    return re.sub(r"\s+", "", question or "")
+    """Full-width letters and digits as ASCII, lower case, no white space (ＨＲ, hr and HR are one cue)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", question or "").lower())
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _spans(q: str, words: str) -> list[tuple[int, int]]:
+    """Where `words` occurs in `q`; a cue that begins or ends with a letter or digit (996, hr, lpr) only where
+    it is not part of a longer run of them (1996年 is no 996, chrome no hr)."""
     out, i = [], q.find(words)
     while i >= 0:
-        out.append((i, i + len(words)))
+        j = i + len(words)
+        if not ((_ascii_alnum(words[0]) and i > 0 and _ascii_alnum(q[i - 1]))
+                or (_ascii_alnum(words[-1]) and j < len(q) and _ascii_alnum(q[j]))):
+            out.append((i, j))
         i = q.find(words, i + 1)
     return out
 
