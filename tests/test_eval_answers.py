@@ -69,6 +69,9 @@ def test_a_period_in_the_statutes_words_is_stated():
     text = "结论：……\n\n下一步：\n1. 期限：请求国家赔偿的时效为两年。"
     assert score_answer(two, text, CITED).facts["deadline"] is True
     assert score_answer(two, text.replace("两年", "三年"), CITED).facts["deadline"] is False
+    # a date is not a period: 2025年6月1日 is not a first period of 2025 years
+    dated = "结论：……\n\n下一步：\n1. 期限：按您所说的2025年6月1日起算，两年，最后一日为2027年6月1日。"
+    assert "deadline" not in score_answer(two, dated, CITED).harm
 
 
 def test_abstaining_is_a_miss_not_harm_and_echoes_are_counted():

@@ -94,3 +94,14 @@ def test_a_court_rule_for_one_matter_does_not_answer_other_court_questions(corpu
     q = "老公动手打我，我能起诉离婚吗？"
     nxt = next_steps_for(q, Routing("marriage", (), 0.9, {"marriage": 5.0}, ""), corpus)
     assert nxt.forum[0] == "人民法院" and forum_verdict(q, nxt) == ""
+
+
+def test_the_clause_asked_about_decides(corpus):
+    """Asked when: the clause that states the specific period decides (民法典第一千一百二十四条 for a 受遗赠);
+    its length stays named in 下一步 even where the quotation is elided there."""
+    q = ("2026年11月15日我才知道，老朋友在遗嘱里把一幅字画留给了我（我不是他的亲属）。"
+         "我需要做什么吗？有期限吗？")
+    d = decide_answer(q, [corpus.get(CIVIL, 1133)], corpus,
+                      routing=Routing("inheritance", (), 0.9, {"inheritance": 5.0}, ""))
+    assert d.clause.article.article_no == 1124 and "六十日" in d.conclusion
+    assert any(line.startswith("期限：接受或者放弃受遗赠的期限（六十日）") for line in d.next.lines)

@@ -52,6 +52,7 @@ class Deadline:
     start: date | None = None
     end: date | None = None
     start_assumed_year: bool = False
+    specific: bool = False  # the period of the specific matter the question raises (a topic's)
 
     @property
     def citation(self) -> str:
@@ -145,6 +146,7 @@ class NextSteps:
     rule: str = ""  # the forum rule (areas.json `forum_rules`) that set the first forum, if any
     first_required: bool = False  # the rule's first forum must come before any other (行政复议法第二十三条)
     court_direct: bool = False  # the rule sends the person's claim to court directly (a retiree's 劳务, …)
+    rule_article: Article | None = None  # the article the forum rule quotes (劳动争议解释（一）第三十二条 …)
 
     def to_dict(self) -> dict:
         return {"area": self.area, "forum": self.forum, "deadlines": [d.to_dict() for d in self.deadlines],
@@ -207,7 +209,8 @@ def deadline_line(d: Deadline, today: date | None, corpus=None, calendar: bool =
     words = fragment(ITEM_RE.sub("", d.clause.text), p.words + p.runs_from)
     if p.words not in words:
         words = ITEM_RE.sub("", _sentence_with(d.clause.text, p.words))
-    line = f"期限：{p.name}——{d.citation}：“{words}”。"
+    # the length named outside the quote too: it stays when a quote 法律依据 already shows is elided
+    line = f"期限：{p.name}（{p.words}）——{d.citation}：“{words}”。"
     if d.end is not None:
         year_note = "（您未写年份，按最近的这一天计算）" if d.start_assumed_year else ""
         how = _calendar_words(corpus) if calendar else "（计算方法同上）"
@@ -241,7 +244,7 @@ _AGAINST_AUTHORITY = re.compile(r"告.{0,4}(?:局|政府|机关|部门|城管|�
 
 
 # the question asks about a time limit: a specific period may govern that the table does not know
-_ASKS_DEADLINE = re.compile(r"期限|多久|多长时间|最晚|哪天|几天内|时效|来得及|有没有时间限制|时间限制")
+ASKS_DEADLINE = re.compile(r"期限|多久|多长时间|最晚|哪天|几天内|时效|来得及|有没有时间限制|时间限制")
 UNKNOWN_SPECIFIC = ("您问的期限可能由专门的规定确定，下面列出的是这类纠纷的一般期限，"
                     "不一定适用于您要做的这一步；在弄清之前请尽快行动，不要按较长的期限拖延，必要时咨询执业律师。")
 
@@ -293,6 +296,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
         words = fragment(article.text, step.get("quote", step["text"]))
         out.lines.append(f"{body}（{article.citation}：“{words}”）。")
         out.quoted.append(article)
+        if step is rule:
+            out.rule_article = article
     table = periods()
     if unsure:
         for other in cands[1:]:
@@ -301,6 +306,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
     specific, topic_events = topic_periods(question)
     deadlines = [_deadline(table[n], corpus, question, topic_events or events, today) for n in specific]
     deadlines = [d for d in deadlines if d.article is not None]  # a specific period is shown only when stated
+    for d in deadlines:
+        d.specific = True
     deadlines += [_deadline(table[n], corpus, question, events, today) for n in names if n not in specific]
     first = [d for d in deadlines if not d.period.later]
     n_specific = sum(d.period.name in {table[n].name for n in specific} for d in deadlines)
@@ -313,7 +320,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
             out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
                              f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
         deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))
-    if not specific and _ASKS_DEADLINE.search(question):
+    if not specific and ASKS_DEADLINE.search(question):
         out.lines.append(UNKNOWN_SPECIFIC)
     if n_specific:
         out.lines += topic_notes(question)

@@ -180,7 +180,7 @@ def conclusion(clause: Clause, question: str = "", sure: bool = True) -> str:
         lead = clause.lead.rstrip("：:，,")
         out = f"{lead_in}{clause.citation}：{lead}——{body}。"
     else:
-        text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。"))
+        text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。：:"))
         out = f"{lead_in}{clause.citation}：{text}。"
     return out if sure else out + WEAK_HINT
 

@@ -139,6 +139,27 @@ def _day(x: date) -> str:
     return f"{x.year}年{x.month}月{x.day}日"
 
 
+def asked_clause(question: str, nxt: NextSteps | None) -> tuple[Clause | None, str]:
+    """(the clause that decides what the question asks when 下一步 already holds it, words that pick its
+    sentence to run): asked where to go (能直接起诉吗) where a forum rule quotes its article (劳动争议解释
+    （一）第三十二条 for a retiree) — its clause that best matches the question; asked when (期限 / 哪天 /
+    来得及) where the question raises a specific period (辞职预告, 冷静期, 受遗赠 …) — the clause that states
+    it."""
+    from lawglm.answer.areas import ASKS_DEADLINE
+    from lawglm.answer.yesno import forum_verdict
+
+    if nxt is None:
+        return None, ""
+    if nxt.rule_article is not None and forum_verdict(question, nxt):
+        found, _ = decide_scored(question, [nxt.rule_article])
+        return found or split(nxt.rule_article)[0], ""
+    if ASKS_DEADLINE.search(question):
+        for d in nxt.deadlines:
+            if d.specific and d.clause is not None:
+                return d.clause, d.period.name + d.period.words
+    return None, ""
+
+
 def _same(a: Article, among: Sequence[Article]) -> bool:
     return any((a.law, a.article_no, a.sub_no) == (b.law, b.article_no, b.sub_no) for b in among)
 
@@ -168,14 +189,17 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     # without a figure, the rule the facts select (彩礼: not registered; a loan's overdue interest) decides
     rule = head or next((c for c, _, _ in calcs if c.headline and c.deciding is not None), None)
     clause = _calc_clause(rule, corpus) if rule is not None else None
+    nxt = next_steps_for(question, routing, corpus, today)
+    hint = ""
+    if clause is None:
+        clause, hint = asked_clause(question, nxt)
     sure = clause is not None
     if clause is None:
         clause, matched = decide_scored(question, sources)
         sure = matched >= SURE_SHARED
-    text = conclusion(clause, question, sure) if clause is not None else NO_CLAUSE
+    text = conclusion(clause, question + hint, sure) if clause is not None else NO_CLAUSE
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
-    nxt = next_steps_for(question, routing, corpus, today)
     said = (verdict(question, head, nxt, today, rule) or forum_verdict(question, nxt)
             or clause_verdict(question, clause, sure))
     if not said and (fact := deciding_fact(question, clause)):  # no yes/no follows: what would decide it
@@ -288,7 +312,7 @@ def compose_decided(
 
 
 # (a quotation cut to …… may lose its closing mark when the repeated sentence ended it)
-_ELIDED_PERIOD = re.compile(r"——《[^》\n]+》[^：\n]{0,30}：“……(?:”。?|(?=\n|$))")
+_ELIDED_PERIOD = re.compile(r"——《[^》\n]+》[^：\n]{0,30}：“……(?:”。?)?")
 
 
 def basis_full(decision: Decision, corpus: Any) -> list[dict]:

@@ -124,6 +124,10 @@ def stated_periods(text: str) -> list[tuple[int, str]]:
 
     out = []
     for m in re.finditer(r"([0-9]+|[一二三四五六七八九十两]+)\s*(年|个月|日|天)", text):
+        date_part = re.match(r"\s*\d{1,2}\s*月", text[m.end():]) or (
+            m.group(2) == "日" and text[:m.start()].endswith("月"))
+        if date_part:
+            continue  # a date (2025年6月1日), not a period
         try:
             n = int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1).replace("两", "二"))
         except ValueError:
