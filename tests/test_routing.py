@@ -169,3 +169,10 @@ def test_case_width_and_digit_runs():
     assert {w for w, _, _ in cue_matches("ｈｒ说公司要按ｎ+1给我")} >= {"hr", "n+1"}
     assert route("入职时hr说是996").scores.get("wages") == route("入职时HR说是９９６").scores.get("wages")
     assert "wages" not in route("1996年出生").scores and "wages" in route("公司要求996").scores
+
+
+def test_a_fine_by_an_employer_is_no_administrative_penalty():
+    # only an authority imposes 罚款; a company's 罚款 is a deduction from pay (wages), a 交警's is administrative
+    assert route("公司规定迟到一次罚款五十，从工资里扣，合法吗").area == "wages"
+    assert route("单位罚了我两百块说我违反制度").area == "wages"
+    assert route("交警罚了我两百扣了三分").area == "administrative"
