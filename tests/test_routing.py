@@ -172,7 +172,7 @@ def test_case_width_and_digit_runs():
 
 
 def test_a_fine_by_an_employer_is_no_administrative_penalty():
-    # only an authority imposes 罚款; a company's 罚款 is a deduction from pay (wages), a 交警's is administrative
+    # only an authority imposes 罚款: a company's is a deduction from pay (wages), a 交警's administrative
     assert route("公司规定迟到一次罚款五十，从工资里扣，合法吗").area == "wages"
     assert route("单位罚了我两百块说我违反制度").area == "wages"
     assert route("交警罚了我两百扣了三分").area == "administrative"
