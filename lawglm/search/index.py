@@ -439,18 +439,19 @@ class _Stages:
 
     def __init__(self, progress: bool, report: ProgressCallback, total: int):
         self.progress, self.report, self.total = progress, report, total
-        self.t0 = self.t = time.perf_counter()
+        self.t, self.cpu = time.perf_counter(), time.process_time()
         self.done, self.name = 0, ""
         self.times: dict[str, float] = {}
 
     def __call__(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         if self.name:
             self.times[self.name] = now - self.t
             if self.progress:
-                print(f"  [{self.done}/{self.total}] {self.name} {now - self.t:.2f}s", file=sys.stderr)
+                took = f"{now - self.t:.2f}s (CPU {cpu - self.cpu:.2f}s)"
+                print(f"  [{self.done}/{self.total}] {self.name} {took}", file=sys.stderr)
         self.report(self.done, self.total, name)
-        self.done, self.name, self.t = self.done + 1, name, now
+        self.done, self.name, self.t, self.cpu = self.done + 1, name, now, cpu
 
     def note(self, text: str) -> None:
         if self.progress:
