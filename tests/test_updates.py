@@ -63,17 +63,17 @@ def same(a, b) -> bool:
 
 @pytest.fixture
 def tokenized(monkeypatch) -> list[str]:
-    """Every document the BM25 tokenizer is asked to tokenize (spy around the real tokenize_many)."""
+    """Every document the BM25 word tokenizer is asked to tokenize (spy around the real tokenize)."""
     from lawglm.search import token_store
 
     calls: list[str] = []
-    real = token_store.tokenize_many
+    real = token_store.tokenize
 
-    def spy(texts, **kw):
-        calls.extend(texts)
-        return real(texts, **kw)
+    def spy(text):
+        calls.append(text)
+        return real(text)
 
-    monkeypatch.setattr(token_store, "tokenize_many", spy)
+    monkeypatch.setattr(token_store, "tokenize", spy)
     return calls
 
 

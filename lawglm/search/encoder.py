@@ -37,13 +37,22 @@ class StaticEncoder:
     def get_embedding_dimension(self) -> int:
         return int(self.table.shape[1])
 
-    def encode_texts(self, texts: list[str]) -> np.ndarray:
-        """Unit float32 vectors of `texts` (a text without known tokens gets the zero vector)."""
+    def encode_texts(self, texts: list[str], progress: bool = False, batch: int = 1024) -> np.ndarray:
+        """Unit float32 vectors of `texts` (a text without known tokens gets the zero vector); tokenized
+        `batch` texts at a time (the encodings of a whole corpus at once would hold ~1 GB)."""
+        from tqdm.auto import tqdm
+
+        texts = list(texts)
         out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
-        for i, enc in enumerate(self.tokenizer.encode_batch(list(texts), add_special_tokens=False)):
-            if enc.ids:
-                v = self.table[enc.ids].mean(axis=0)
-                out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        bar = tqdm(total=len(texts), desc="embedding", unit="doc", disable=not progress)
+        for start in range(0, len(texts), batch):
+            encodings = self.tokenizer.encode_batch(texts[start:start + batch], add_special_tokens=False)
+            for i, enc in enumerate(encodings, start):
+                if enc.ids:
+                    v = self.table[enc.ids].mean(axis=0)
+                    out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+            bar.update(len(encodings))
+        bar.close()
         return out
 
 
@@ -127,7 +136,7 @@ def encode(model, texts: list[str], *, progress: bool = False, batch_size: int =
         dim = embedding_dim(model)
         return np.zeros((0, dim), dtype=np.float32)
     if hasattr(model, "encode_texts"):  # a StaticEncoder: numpy only
-        return model.encode_texts(texts)
+        return model.encode_texts(texts, progress=progress)
     static = _static_table(model) if len(texts) <= 8 else None
     if static is not None:  # a query: numpy lookup, ~0.1 ms instead of ~3 ms through torch
         tokenizer, table = static

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from lawglm.search.text import CHAR_TOKENIZER_NAME, TOKENIZER_NAME, char_tokens, tokenize_many
+from lawglm.search.text import CHAR_TOKENIZER_NAME, TOKENIZER_NAME, char_tokens, tokenize
 
 # np.load parses .npy headers with ast.literal_eval, and CPython 3.11 < 3.11.8 corrupts its AST recursion
 # counter when two threads do that at once ("AST constructor recursion depth mismatch"). Index files are
@@ -42,11 +42,13 @@ def tokenizer_name(field: str) -> str:
     return TOKENIZER_NAME if field == "bm25" else CHAR_TOKENIZER_NAME
 
 
-def tokenize_field(field: str, texts: list[str], progress: bool = False) -> list[list[str]]:
-    """The tokens of `texts` in one field."""
-    if field == "bm25":
-        return tokenize_many(texts, progress=progress)
-    return [char_tokens(t) for t in texts]
+def tokenize_field(field: str, texts: list[str], progress: bool = False) -> Iterator[list[str]]:
+    """The tokens of each of `texts` in one field, one text at a time (callers turn them into ids at once:
+    the token strings of 66,000 articles held together would take ~1 GB)."""
+    from tqdm.auto import tqdm
+
+    fn = tokenize if field == "bm25" else char_tokens
+    return (fn(t) for t in tqdm(texts, desc=f"tokenising ({field})", disable=not progress, unit="doc"))
 
 
 @dataclass
@@ -69,7 +71,7 @@ def token_ids(documents: list[str], progress: bool = False) -> tuple[list[np.nda
     """(int32 word-token ids per document, vocab, number of documents tokenized)."""
     index: dict[str, int] = {}
     out = [np.array([index.setdefault(t, len(index)) for t in toks], dtype=np.int32)
-           for toks in tokenize_many(documents, progress=progress)]
+           for toks in tokenize_field("bm25", documents, progress)]
     return out, list(index), len(documents)
 
 
@@ -165,7 +167,7 @@ def merge(old: Postings | None, field: str, documents: list[str], rows: np.ndarr
         else:
             index = dict(zip(vocab, range(len(vocab))))
         toks = tokenize_field(field, [documents[i] for i in fresh], progress)
-        ids = [np.array([index.setdefault(t, len(index)) for t in row], dtype=np.int64) for row in toks]
+        ids = [np.array([index.setdefault(t, len(index)) for t in row], dtype=np.int32) for row in toks]
         vocab.extend(list(index)[len(vocab):])
         tok, doc, tf = _triples(ids)
         small.append((tok, fresh[doc].astype(np.int32), tf))
