@@ -227,3 +227,14 @@ def test_steps_and_evidence_fit_the_matter(corpus):
     q = "网贷逾期了，催收每天给我爸妈打电话，还在群里发我的照片，这合法吗？"
     evidence = next_steps_for(q, loans, corpus).lines[-1]
     assert "借条" not in evidence and "通话记录" in evidence
+
+
+@pytest.mark.parametrize("question,first", [
+    ("一审判决我输了，我不服，判决书是12月1日收到的，多久内要上诉？", (15, "days")),
+    ("一审法院驳回起诉的裁定我不服，要在多久内上诉？", (10, "days")),
+    ("我弟弟被判了三年有期徒刑，不服想上诉，有期限吗？", (10, "days")),
+    ("法院判决对方还我10万，判决生效半年了他一直没给，我还能申请强制执行吗？", (2, "years")),
+])
+def test_court_periods_the_facts_trigger(corpus, question, first):
+    steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].period.length == first, question
