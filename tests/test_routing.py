@@ -176,3 +176,18 @@ def test_a_fine_by_an_employer_is_no_administrative_penalty():
     assert route("公司规定迟到一次罚款五十，从工资里扣，合法吗").area == "wages"
     assert route("单位罚了我两百块说我违反制度").area == "wages"
     assert route("交警罚了我两百扣了三分").area == "administrative"
+
+
+def test_a_close_area_with_a_shorter_period_is_a_candidate_however_sure_routing_is(corpus):
+    from lawglm.answer.areas import candidates, first_period_days
+
+    sure = Routing("consumer", (), 0.8, {"consumer": 6.0, "criminal": 3.0}, "criminal")
+    assert not sure.unsure and first_period_days("criminal") < first_period_days("consumer")
+    assert candidates(sure) == ("consumer", "criminal")
+    steps = next_steps_for("买到假货，商家还威胁我", sure, corpus)
+    assert steps.unsure and steps.deadlines[0].period.length == (6, "months")   # 治安 六个月, not 三年
+    # a close area with a longer period is not (criminal routing keeps its own), nor one far behind
+    longer = Routing("criminal", (), 0.8, {"criminal": 6.0, "consumer": 3.0}, "consumer")
+    assert candidates(longer) == ("criminal",)
+    far = Routing("consumer", (), 0.9, {"consumer": 12.0, "criminal": 2.0}, "criminal")
+    assert candidates(far) == ("consumer",)

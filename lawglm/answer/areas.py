@@ -19,7 +19,7 @@ from functools import lru_cache
 from lawglm.answer.deadlines import Period, last_day, start_date
 from lawglm.numerals import article_label
 from lawglm.records import Article
-from lawglm.settings import PACKAGE_DIR
+from lawglm.settings import PACKAGE_DIR, ROUTING_CLOSE_SHARE
 
 AREAS_FILE = PACKAGE_DIR / "data" / "areas.json"
 # areas whose periods are short enough that any cue of theirs makes them a candidate, however sure routing is
@@ -262,8 +262,22 @@ def candidates(routing) -> tuple[str, ...]:
     settings.ROUTING_UNSURE_BELOW) — the areas that came close, and any area of ALWAYS_CANDIDATES with a cue
     in the question."""
     out = list(routing.candidates)
-    out += [a for a in ALWAYS_CANDIDATES if a in (routing.scores or {}) and a not in out]
+    scores = routing.scores or {}
+    out += [a for a in ALWAYS_CANDIDATES if a in scores and a not in out]
+    # however sure routing is, an area that came close and whose first period is shorter is a candidate: a
+    # wrong area must never mean a longer deadline
+    top, own = scores.get(routing.area, 0.0), first_period_days(routing.area)
+    out += [a for a, s in sorted(scores.items(), key=lambda kv: -kv[1]) if a not in out and a != "other"
+            and s >= ROUTING_CLOSE_SHARE * top and first_period_days(a) < own]
     return tuple(out)
+
+
+def first_period_days(area: str) -> float:
+    """The most days the shortest period of the area that runs from the person's own events can last (inf:
+    none)."""
+    table = periods()
+    return min((table[n].days_upper_bound() for n in area_spec(area)["periods"] if not table[n].later),
+               default=float("inf"))
 
 
 def next_steps_for(question: str, routing, corpus, today: date | None = None) -> NextSteps:
