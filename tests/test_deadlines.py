@@ -238,3 +238,15 @@ def test_steps_and_evidence_fit_the_matter(corpus):
 def test_court_periods_the_facts_trigger(corpus, question, first):
     steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
     assert steps.deadlines[0].period.length == first, question
+
+
+@pytest.mark.parametrize("question", [
+    "我报警说邻居威胁我，派出所一直不处理，拖着不办，我想告派出所，怎么办？",
+    "税务局说我少缴了税，要我补税加滞纳金，我不服，能直接起诉吗？",
+])
+def test_more_cases_that_must_go_to_review_first(corpus, question):
+    from lawglm.eval.answers import court_before_mandatory
+
+    steps = next_steps_for(question, route(question), corpus)
+    assert steps.forum[0] == "行政复议机关" and steps.first_required, question
+    assert not court_before_mandatory("行政复议", steps.lines[0])

@@ -59,6 +59,9 @@ def test_forum_is_scored_strictly():
                  "对复议决定不服的，再依法向人民法院提起行政诉讼。")
     s = score_answer(review, mandatory, CITED)
     assert s.facts["forum"] is True and s.harm == []
+    # a negation governs only the forum it is put to: 不需要仲裁直接向法院起诉 still sends one to court
+    skip = "结论：……\n\n下一步：\n1. 不需要仲裁直接向法院起诉，也可以申请劳动仲裁。"
+    assert "forum" in score_answer(ROW, skip, CITED).harm
     # court first, the mandatory step only after it: harm
     late = "结论：……\n\n下一步：\n1. 可以向人民法院起诉，也可以申请劳动仲裁。"
     assert "forum" in score_answer(ROW, late, CITED).harm
