@@ -133,3 +133,32 @@ def test_one_law_read_alone_is_that_law_of_the_full_corpus(corpus):
         )
     with pytest.raises(UnknownLaw, match=f"{len(corpus.laws())} laws"):
         load_law(corpus.source, "火星法")
+
+
+def test_read_snapshot_reads_what_read_jsonl_reads(tmp_path, corpus):
+    """Lines already in article form are built directly; every other line goes through read_jsonl's
+    checks and normalisation, so both readers give the same articles."""
+    import json
+
+    from lawglm.records import Article
+    from lawglm.statutes.corpus import read_jsonl, read_snapshot, write_jsonl
+
+    sample = corpus.articles[:: max(1, len(corpus.articles) // 200)]
+    path = tmp_path / "snap.jsonl"
+    write_jsonl(sample, path)
+    base = {**vars(sample[0])}
+    odd = [
+        {**base, "law": " 《中华人民共和国民法典》 "},  # spaces, outer 《》: normalised
+        {**base, "version_date": "", "effective_date": "2021-01-01"},  # version taken from effective
+        {**base, "law_id": "", "status": ""},  # computed, defaulted
+        {**base, "text": "  正文。 "},  # stripped
+        {**base, "department": None, "article_no": "第十条之二", "sub_no": 0},  # no str / a label
+        {k: v for k, v in base.items() if k != "doc_no"},  # a field missing
+        {**base, "extra": 1},  # a field too many
+    ]
+    with open(path, "a", encoding="utf-8") as f:
+        f.writelines(json.dumps(rec, ensure_ascii=False) + "\n" for rec in odd)
+    fast, slow = read_snapshot(path), read_jsonl(path)
+    assert fast == slow and len(fast) == len(sample) + len(odd)
+    assert all(type(a) is Article for a in fast) and fast[len(sample)].law == "中华人民共和国民法典"
+    assert fast[len(sample) + 1].version_date == "2021-01-01" and fast[len(sample) + 3].text == "正文。"

@@ -41,7 +41,7 @@ from lawglm.errors import CorpusError, IndexCorrupt, IndexMissing
 from lawglm.records import Article, content_sha256
 from lawglm.search.encoder import embedding_dim, encode, load_query_encoder
 from lawglm.search.text import TOKENIZER_NAME, article_document
-from lawglm.statutes.corpus import Corpus, file_sha256, read_jsonl, write_jsonl
+from lawglm.statutes.corpus import Corpus, file_sha256, read_snapshot, write_jsonl
 from lawglm.statutes.links import Links, build_links, update_links
 
 FORMAT = 1
@@ -428,6 +428,7 @@ class Base:
     laws: set[str]
     vectors: bool = True
     documents: list[str] | None = None
+    memo: dict[int, str] | None = None  # id(article) -> its indexed text, for articles the caller holds
 
     def bm25(self, field: str):
         return self.loaded.bm25 if field == "bm25" else self.loaded.chars
@@ -504,7 +505,8 @@ def _build_into(dest: Path, corpus: Corpus, version: str, encoder: str | None, r
                 base: Base | None = None) -> dict:
     articles = corpus.articles
     stages("snapshot")
-    documents = [article_document(a) for a in articles]
+    memo = base.memo if base is not None and base.memo is not None else {}
+    documents = [memo.get(id(a)) or article_document(a) for a in articles]
     rows = None
     if base is not None:
         from lawglm.search.token_store import match_rows
@@ -693,7 +695,7 @@ def _load_snapshot(path: Path, manifest: dict) -> Corpus:
     if not snap.exists():
         raise IndexCorrupt(f"{snap} is missing")
     try:
-        articles = read_jsonl(snap)
+        articles = read_snapshot(snap)
     except CorpusError as exc:
         raise IndexCorrupt(f"corpus snapshot is damaged: {exc}") from None
     info = manifest.get("corpus", {})

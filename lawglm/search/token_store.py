@@ -176,7 +176,11 @@ def merge(old: Postings | None, field: str, documents: list[str], rows: np.ndarr
 
 
 def _key(tok: np.ndarray, doc: np.ndarray) -> np.ndarray:
-    return (tok.astype(np.int64) << 32) | doc.astype(np.int64)
+    """token << 32 | doc, one int64 per posting (one array allocated)."""
+    key = tok.astype(np.int64)
+    key <<= 32
+    key |= doc
+    return key
 
 
 def _combine(big, small: list, ordered: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

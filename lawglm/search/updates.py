@@ -309,7 +309,7 @@ def apply_update(index_dir: str | Path, paths: list[Path] | list[str], *, encode
                 "added": plan.added, "changed": plan.changed, "removed": plan.removed}
         stages = lambda done, total, stage: report(2 + done * 4 // max(total, 1), 6, f"build:{stage}")
         base = Base(loaded, set(plan.added) | set(plan.changed), vectors=same_encoder,
-                    documents=documents(loaded.corpus.articles, memo))
+                    documents=documents(loaded.corpus.articles, memo), memo=memo)
         manifest = build_index(corpus, index_dir, enc, progress=progress, source_info=info,
                                index_type=(loaded.manifest.get("faiss") or {}).get("type", "flat"),
                                progress_callback=stages, check=lambda new: check_update(new, plan), base=base)

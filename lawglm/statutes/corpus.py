@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 from lawglm.errors import ArticleNotFound, CorpusError, UnknownLaw
@@ -283,6 +284,40 @@ def read_jsonl(path: str | Path) -> list[Article]:
         if isinstance(rec, dict):
             rec["source"] = str(path)  # (cheaper than dataclasses.replace on 26k articles)
         out.append(article_from_record(rec, f"{path}:{i}"))
+    if not out:
+        raise CorpusError(f"{path}: no articles")
+    return out
+
+
+_ARTICLE_FIELDS = frozenset(f.name for f in dataclass_fields(Article))
+_STR_FIELDS = tuple(sorted(_ARTICLE_FIELDS - {"article_no", "sub_no"}))
+_SPACE = re.compile(r"\s")
+
+
+def _plain(rec: object) -> bool:
+    """Whether `article_from_record(rec)` is `Article(**rec)`: a record holding every Article field, each
+    already in the form article_from_record gives it (what write_jsonl writes for a corpus article)."""
+    if type(rec) is not dict or rec.keys() != _ARTICLE_FIELDS:
+        return False
+    no, sub = rec["article_no"], rec["sub_no"]
+    if type(no) is not int or no <= 0 or type(sub) is not int:
+        return False
+    if any(type(rec[k]) is not str for k in _STR_FIELDS):
+        return False
+    law, text = rec["law"], rec["text"]
+    return bool(law and text and text == text.strip() and rec["law_id"] and rec["status"]
+                and (rec["version_date"] or not rec["effective_date"]) and not _SPACE.search(law)
+                and not (law[0] == "《" and law[-1] == "》" and law.count("《") == 1))
+
+
+def read_snapshot(path: str | Path) -> list[Article]:
+    """`read_jsonl` for a file write_jsonl wrote (an index's snapshot): the same articles, with lines already
+    in article form built directly (several times faster) and any other line read as read_jsonl reads it."""
+    out, where = [], str(path)
+    for i, rec in iter_jsonl(path, CorpusError):
+        if isinstance(rec, dict):
+            rec["source"] = where
+        out.append(Article(**rec) if _plain(rec) else article_from_record(rec, f"{path}:{i}"))
     if not out:
         raise CorpusError(f"{path}: no articles")
     return out
