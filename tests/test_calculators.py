@@ -258,6 +258,12 @@ def test_loans_from_questions(with_interpretations):
     assert calc.deciding.article_no == 29 and "3.1% × 4 = 12.4%" in calc.steps[1].text
     for c in (calc, _calcs("借给朋友10万，年利率24%，借期一年，利息合法吗？")[0]):
         assert render(c, with_interpretations) is not None
+    # interest written in 元 on the principal: 3,000 a month on 100,000 = 3 % a month, 36 % a year
+    [calc] = _calcs("借给朋友10万，每月利息3000，借了半年，LPR是3.45%，利息能要多少？")
+    assert "月利率3%" in calc.steps[0].text and calc.amount == 6900       # 100,000 × 13.8% × 6/12
+    # 10万来周转 is an exact 10万; 10来万 is not
+    assert _calcs("借给朋友10万来周转，年利率10%，借期一年，LPR 3%")[0].amount == 10000
+    assert _calcs("借给朋友10来万，年利率10%，借期一年，LPR 3%")[0].amount is None
     assert _calcs("朋友找我借钱，我该借吗？") == []
 
 

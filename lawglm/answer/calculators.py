@@ -1011,6 +1011,24 @@ def agreed_rate(question: str) -> Rate | None:
     return None
 
 
+_MONTHLY_INTEREST = r"(?:每月|每个月|一个月|月)(?:的)?利息(?:是|为|给|付)?|利息每(?:个)?月(?:给|付)?"
+_YEARLY_INTEREST = r"(?:每年|一年)(?:的)?利息(?:是|为|给|付)?|利息每年(?:给|付)?"
+
+
+def rate_from_interest(question: str, principal: Decimal | None) -> Rate | None:
+    """The rate an interest written in 元 makes on the principal (借10万，每月利息3000 → 3 % a month)."""
+    if not principal:
+        return None
+    for keys, period in ((_MONTHLY_INTEREST, "月"), (_YEARLY_INTEREST, "年")):
+        m = re.search(keys, question)
+        got = exact_amount_after(question, keys, 8, bare=True) if m else None
+        if got:
+            r = got / principal * 100
+            rate = _per(period, r, question[m.start():m.end() + 8].split("，")[0])
+            return Rate(rate.annual, rate.words, f"{dmoney(got)} ÷ 本金{dmoney(principal)} = {rate.reading}")
+    return None
+
+
 def _loose(rate: Rate, how: str) -> Rate:
     return Rate(rate.annual, rate.words, f"{how}：{rate.reading}", loose=True)
 
@@ -1031,9 +1049,9 @@ def lpr_given(question: str) -> Decimal | None:
     return Decimal(m.group(1)) if m else None
 
 
-def exact_amount_after(question: str, keys: str, span: int = 10) -> Decimal | None:
-    """An amount written with 元 / 块 / 万 after a key word, or None — also None when it is approximate
-    (十几万, 10多万, 5万左右): only an exact figure is computed with."""
+def exact_amount_after(question: str, keys: str, span: int = 10, bare: bool = False) -> Decimal | None:
+    """An amount written with 元 / 块 / 万 after a key word (`bare`: also Arabic digits alone), or None —
+    also None when it is approximate (十几万, 10多万, 5万左右): only an exact figure is computed with."""
     for m in re.finditer(keys, question):
         rest = question[m.end():m.end() + span]
         mm = _AMOUNT.search(rest)
@@ -1042,8 +1060,9 @@ def exact_amount_after(question: str, keys: str, span: int = 10) -> Decimal | No
         tail = rest[mm.end(1):]
         if _APPROX.match(tail) or _APPROX_AFTER.match(rest[mm.end():]):
             return None
-        if not (mm.group(2) or mm.group(4)) or (not re.match(r"\d", mm.group(1)) and not mm.group(2)
-                                                 and not re.search(r"[百千]", mm.group(1))):
+        digits = re.match(r"\d", mm.group(1))
+        if not (mm.group(2) or mm.group(4) or (bare and digits)) or (
+                not digits and not mm.group(2) and not re.search(r"[百千]", mm.group(1))):
             continue
         value = _value(mm)
         if value is not None:
@@ -1126,6 +1145,7 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
             deducted = None
     else:
         deducted = None
+    rate = rate or rate_from_interest(q, principal)
     span, made = _span(q, today)
     approx = None if principal is not None else \
         re.search(r"(?:[一二两三四五六七八九十百千\d]+|几)[几多来余](?:万|千|百)?(?:元|块)?|"
