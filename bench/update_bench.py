@@ -60,21 +60,16 @@ def run(cwd: Path, args: list[str]) -> dict:
     return {"wall": wall, "cpu": cpu, "load": load, "out": out.stdout, "err": out.stderr}
 
 
-def stages(err: str) -> dict[str, float]:
-    """Seconds per stage from the update's stderr lines (`  loaded ... in 1.23s`, `  [3/6] bm25 0.41s`)."""
+def stages(err: str) -> dict[str, str]:
+    """`wall/CPU` seconds per stage from the update's stderr lines (`  loaded ... in 1.23s (CPU 0.80s)`,
+    `  diff 0.50s (CPU 0.40s)`, `  [3/7] bm25 0.41s (CPU 0.30s)`)."""
     out = {}
     for line in err.splitlines():
-        m = re.match(r"^\s+loaded .* in ([\d.]+)s", line)
+        m = (re.match(r"^\s+(loaded) .* in ([\d.]+)s \(CPU ([\d.]+)s\)", line)
+             or re.match(r"^\s+(diff) ([\d.]+)s \(CPU ([\d.]+)s\)", line)
+             or re.match(r"^\s+\[\d+/\d+\] (\w+) ([\d.]+)s \(CPU ([\d.]+)s\)", line))
         if m:
-            out["load index"] = float(m.group(1))
-            continue
-        m = re.match(r"^\s+diff ([\d.]+)s", line)
-        if m:
-            out["diff"] = float(m.group(1))
-            continue
-        m = re.match(r"^\s+\[\d+/\d+\] (\w+) ([\d.]+)s", line)  # (CPU seconds follow)
-        if m:
-            out[m.group(1)] = float(m.group(2))
+            out[m.group(1)] = f"{float(m.group(2)):.2f}/{float(m.group(3)):.2f}"
     return out
 
 
@@ -123,21 +118,21 @@ def main() -> None:
         files = amended_copies(str(work / "files" / "x"), LAW, args.repeats + 1)
         print(f"\n## one-document update: {LAW} as published text ({files[0].stat().st_size // 1024} kB), "
               "lawglm index update as a CLI subprocess")
-        print(f"  {'run':<44}{'wall s':>8}{'CPU s':>8}{'load':>7}  stages (wall s)")
+        print(f"  {'run':<44}{'wall s':>8}{'CPU s':>8}{'load':>7}  stages (wall/CPU s)")
         b_idx = fresh_copy(base, "before")
         r = run(before, ["index", "update", str(files[0]), "--index-dir", str(b_idx)])
         print(line(f"before ({args.before}), fresh copy", r))
         a_idx = fresh_copy(base, "after")
         r = run(ROOT, ["index", "update", str(files[0]), "--index-dir", str(a_idx)])
         print(line("after, fresh copy (first: tokenises once)", r,
-                   ", ".join(f"{k} {v:.2f}" for k, v in stages(r["err"]).items())))
+                   ", ".join(f"{k} {v}" for k, v in stages(r["err"]).items())))
         checks = same_build(a_idx, b_idx)
         steady = []
         for i, f in enumerate(files[1:], 1):
             r = run(ROOT, ["index", "update", str(f), "--index-dir", str(a_idx)])
             steady.append(r)
             print(line(f"after, update #{i + 1} of that index", r,
-                       ", ".join(f"{k} {v:.2f}" for k, v in stages(r["err"]).items())))
+                       ", ".join(f"{k} {v}" for k, v in stages(r["err"]).items())))
         print(f"  steady state: median {statistics.median(x['wall'] for x in steady):.2f} s wall, "
               f"{statistics.median(x['cpu'] for x in steady):.2f} s CPU (goal <= 5 s)")
         print("  before vs after, same base + same file: "

@@ -192,9 +192,9 @@ def test_progress_callback_reports_stages(tmp_path, tiny_corpus):
     seen = []
     ix.build_index(tiny_corpus, tmp_path / "idx", None, progress=False,
                    progress_callback=lambda done, total, stage: seen.append((done, total, stage)))
-    stages = ["snapshot", "links", "bm25", "dense", "manifest", "validate", "done"]
+    stages = ["snapshot", "links", "bm25", "dense", "manifest", "validate", "switch", "done"]
     assert [stage for _, _, stage in seen] == stages
-    assert [done for done, _, _ in seen] == list(range(7)) and {total for _, total, _ in seen} == {6}
+    assert [done for done, _, _ in seen] == list(range(8)) and {total for _, total, _ in seen} == {7}
 
 
 def test_the_character_bm25_field_is_built_and_matches_bm25s(tiny_index, tiny_corpus):

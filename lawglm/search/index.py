@@ -480,7 +480,7 @@ def build_index(corpus: Corpus, index_dir: str | Path, encoder: str | None, *, p
     tmp = root / f".tmp-{version}-{os.getpid()}"
     tmp.mkdir()
     try:
-        stages = _Stages(progress, progress_callback or (lambda done, total, stage: None), 6)
+        stages = _Stages(progress, progress_callback or (lambda done, total, stage: None), 7)
         manifest = _build_into(tmp, corpus, version, encoder, reuse, source_info, index_type, progress,
                                stages, base)
         stages("validate")
@@ -493,6 +493,7 @@ def build_index(corpus: Corpus, index_dir: str | Path, encoder: str | None, *, p
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    stages("switch")
     set_current(index_dir, version)
     prune_versions(index_dir, protect=(previous,) if previous else ())  # the previous one stays for rollback
     stages("done")

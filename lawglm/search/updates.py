@@ -285,7 +285,8 @@ def apply_update(index_dir: str | Path, paths: list[Path] | list[str], *, encode
     from lawglm.search.index import Base, build_index, load_index
 
     report = progress_callback or (lambda done, total, stage: None)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+    took = lambda t, c: f"{time.perf_counter() - t:.2f}s (CPU {time.process_time() - c:.2f}s)"
     say = (lambda text: print(text, file=sys.stderr)) if progress else (lambda text: None)
     report(0, 6, "parse")
     result = ingest_paths([Path(p) for p in paths], strict=True)
@@ -293,13 +294,13 @@ def apply_update(index_dir: str | Path, paths: list[Path] | list[str], *, encode
         (note or (lambda _: None))(line)
     with update_lock(index_dir):
         report(1, 6, "diff")
-        say(f"update: parsed {len(result.articles)} articles in {time.perf_counter() - t0:.2f}s")
-        t = time.perf_counter()
+        say(f"update: parsed {len(result.articles)} articles in {took(t0, c0)}")
+        t, c = time.perf_counter(), time.process_time()
         loaded, memo = load_index(index_dir), {}
-        say(f"  loaded {loaded.version} ({len(loaded.corpus)} articles) in {time.perf_counter() - t:.2f}s")
-        t = time.perf_counter()
+        say(f"  loaded {loaded.version} ({len(loaded.corpus)} articles) in {took(t, c)}")
+        t, c = time.perf_counter(), time.process_time()
         plan = plan_against(loaded.corpus, result, loaded.version, memo)
-        say(f"  diff {time.perf_counter() - t:.2f}s: " + "; ".join(plan.lines()[:1]))
+        say(f"  diff {took(t, c)}: " + "; ".join(plan.lines()[:1]))
         if plan.empty:
             report(6, 6, "unchanged")
             return loaded.manifest
@@ -313,7 +314,7 @@ def apply_update(index_dir: str | Path, paths: list[Path] | list[str], *, encode
         manifest = build_index(corpus, index_dir, enc, progress=progress, source_info=info,
                                index_type=(loaded.manifest.get("faiss") or {}).get("type", "flat"),
                                progress_callback=stages, check=lambda new: check_update(new, plan), base=base)
-        say(f"update: done in {time.perf_counter() - t0:.2f}s")
+        say(f"update: done in {took(t0, c0)} (this process)")
         return manifest
 
 
