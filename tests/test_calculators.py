@@ -307,3 +307,9 @@ def test_bride_price_rule_follows_the_facts(with_interpretations):
     for q in ("领证后一直没住在一起，现在离婚，彩礼15万能要回来吗？", "没领证但同居了一年，彩礼20万，分手了"):
         assert render(_calcs(q, "marriage")[0], with_interpretations) is not None
     assert _calcs("彩礼一般给多少合适？", "marriage") == []
+    # not registered, nothing said about living together: both rules named; the facts not given decide nothing
+    [calc] = _calcs("订婚后女方反悔了，彩礼10万能要回来吗？", "marriage")
+    assert calc.deciding.item == 1 and calc.answer == "" and calc.steps[1].ref.article_no == 6
+    [calc] = _calcs("彩礼能要回来吗？", "marriage")
+    assert calc.deciding is None and "请补充这些事实" in calc.steps[0].text
+    assert render(calc, with_interpretations) is not None

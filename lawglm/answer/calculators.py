@@ -945,10 +945,15 @@ def bride_price(amount=None, registered: bool | None = None, lived: bool | None 
         steps.append(Step("已办理结婚登记且共同生活，离婚时请求返还彩礼的，一般不予支持；共同生活时间较短且彩礼数额过高的，"
                           "法院可以根据彩礼实际使用及嫁妆情况，综合考虑彩礼数额、共同生活及孕育情况、双方过错等事实，"
                           "确定是否返还以及返还的比例；法律没有规定固定的比例。", rule))
-    else:
-        rule = Ref(MARRIAGE_FIRST, 5, 1, "应当予以支持")
+    elif registered is False:
+        rule = Ref(MARRIAGE_FIRST, 5, 1, "双方未办理结婚登记手续", 1)
+        steps.append(Step(f"没有办理结婚登记的，请求返还{given}，人民法院应当予以支持。", rule))
+        steps.append(Step("但如果已经共同生活，是否返还、返还多少由法院综合考虑共同生活及孕育情况、双方过错等事实确定；"
+                          "请补充是否共同生活过。", Ref(BRIDE_PRICE, 6, 1, "确定是否返还以及返还的具体比例")))
+    else:  # the facts that select the rule are not given: the rule is named, none is said to decide
+        rule = None
         steps.append(Step("能否要回彩礼，先看三件事：是否办理了结婚登记、是否共同生活、婚前给付是否导致给付人生活困难；"
-                          "请补充这些事实。", rule))
+                          "请补充这些事实。", Ref(MARRIAGE_FIRST, 5, 1, "应当予以支持")))
     if hardship and registered:
         steps.append(Step("婚前给付并导致给付人生活困难的，离婚时请求返还的，应当予以支持。",
                           Ref(MARRIAGE_FIRST, 5, 1, "婚前给付并导致给付人生活困难", 3)))
@@ -1202,7 +1207,7 @@ def _penalty(question: str, area: str) -> list[Calculation]:
 
 _NOT_REGISTERED = re.compile(r"没(?:有)?领证|未领证|没(?:有)?登记|未(?:办理)?(?:结婚)?登记|没扯证|没结婚|"
                              r"不结了|悔婚")
-_REGISTERED = re.compile(r"领证|扯证|登记结婚|结婚登记|结婚\S{0,2}年|结婚后|婚后|离婚|老公|老婆")
+_REGISTERED = re.compile(r"领证|扯证|登记结婚|结婚登记|结婚\S{0,2}年|结婚后|(?<!订)婚后|离婚|老公|老婆")
 _NOT_LIVED = re.compile(r"没(?:有)?(?:住在一起|住一起|同居|一起生活|共同生活)|未(?:共同生活|同居)|分开住|"
                         r"没在一起住")
 _LIVED = re.compile(r"住在一起|住一起|同居|一起生活|共同生活|孩子|怀孕|生了|结婚\S{0,2}年")
