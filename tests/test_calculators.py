@@ -313,3 +313,19 @@ def test_bride_price_rule_follows_the_facts(with_interpretations):
     [calc] = _calcs("彩礼能要回来吗？", "marriage")
     assert calc.deciding is None and "请补充这些事实" in calc.steps[0].text
     assert render(calc, with_interpretations) is not None
+
+
+def test_loan_answer_end_to_end(with_interpretations):
+    from lawglm.answer.decided import compose_decided, decide_answer
+
+    q = "2023年3月1日借给朋友10万，月息2分，约定一年后还，借款时一年期LPR是3.65%，利息最多能要多少？"
+    d = decide_answer(q, [], with_interpretations, date(2026, 12, 7))
+    assert d.conclusion.startswith("可以。") and "第二十五条第一款" in d.conclusion
+    assert "14,600元" in d.conclusion
+    text = compose_decided(d, d.conclusion, with_interpretations)[0]
+    assert "3.65% × 4 = 14.6%" in text and "9,400元不受支持" in text
+    # asked whether it is lawful, with no LPR: the rule decides, no yes/no and no figure of ours
+    q = "借给朋友10万，年利率24%，借期一年，利息合法吗？"
+    d = decide_answer(q, [], with_interpretations, date(2026, 12, 7))
+    assert not d.conclusion.startswith(("可以", "不能")) and d.headline is None
+    assert "第二十五条第一款" in d.conclusion
