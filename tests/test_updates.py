@@ -384,10 +384,32 @@ def test_readme_beside_statutes_is_skipped_with_a_note(index_dir, tmp_path, caps
 INTERP = "最高人民法院关于审理消费纠纷案件适用法律若干问题的规定"
 
 
+def _as_written_before_tf(index_dir: Path) -> None:
+    """Make the current version look like one written before tokens/<field>.tf.npy: per-article word
+    ids (tokens/ids.npy, offsets.npy, vocab.json), no character postings."""
+    import json
+
+    from lawglm.search import token_store
+    from lawglm.search.index import current_path
+    from lawglm.search.text import TOKENIZER_NAME
+
+    path = current_path(index_dir)
+    for f in (path / "tokens").iterdir():
+        f.unlink()
+    docs = [article_document(a) for a in load_index(index_dir).corpus.articles]
+    ids, vocab, _ = token_store.token_ids(docs)
+    np.save(path / "tokens" / "ids.npy", np.concatenate(ids))
+    np.save(path / "tokens" / "offsets.npy", np.concatenate([[0], np.cumsum([len(x) for x in ids])]))
+    (path / "tokens" / "vocab.json").write_text(json.dumps({"tokenizer": TOKENIZER_NAME, "vocab": vocab}),
+                                                encoding="utf-8")
+
+
+@pytest.mark.parametrize("base", ["postings", "written before tf.npy"])
 def test_an_update_builds_what_a_full_build_of_the_merged_corpus_builds(tmp_path, tiny_articles,
-                                                                        tiny_encoder):
+                                                                        tiny_encoder, base, tokenized):
     """One law updated in place vs the same corpus built from scratch: the same snapshot, links, BM25 scores
-    of both fields, vectors and top hits — the update only reuses what a full build would compute again."""
+    of both fields, vectors and top hits — the update only reuses what a full build would compute again
+    (also from a version written before the term frequencies were stored: word postings from its ids)."""
     from lawglm.records import Article
     from lawglm.search.index import build_index
     from lawglm.search.retrieval import Params, Retriever
@@ -403,10 +425,14 @@ def test_an_update_builds_what_a_full_build_of_the_merged_corpus_builds(tmp_path
     made = Corpus(tiny_articles + interp, source="made")
     updated = tmp_path / "updated"
     build_index(made, updated, tiny_encoder, progress=False)
+    if base != "postings":
+        _as_written_before_tf(updated)
     path, new_text = amended(made.articles, CONSUMER, tmp_path, change=cited[1])
     added = "第九百条　经营者应当依照本法处理。\n"
     path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+    tokenized.clear()
     apply_update(updated, [path], progress=False)
+    assert len(tokenized) == 2  # words: the altered article and the added one, from either base
     new = load_index(updated)
     assert new.corpus.get(CONSUMER, cited[1]).text == new_text and new.corpus.get(CONSUMER, 900) is not None
 
