@@ -15,8 +15,8 @@ fit       the ranker on all training groups; prints recall on each dev file and,
           everyday dev splits, K-fold cross-validated recall (the ranker refit without that fold's questions;
           questions without a gold candidate count as misses).
 residual  instead of fit (when the full fit does not pay): keeps --base-ranker (a ranker trained on fewer
-          features) and fits alpha x its score + a linear term over the features it lacks
-          (lawglm.train.ranker.fit_residual; --weights per origin, --l2).
+          features, or on a smaller corpus) and fits alpha x its score + a linear term over the features
+          it lacks and those --correct names (lawglm.train.ranker.fit_residual; --weights per origin, --l2).
 install   copies the full encoder to lawglm/data/encoder, the ranker to lawglm/data/ranker.json, the
           known questions to lawglm/data/questions.json.
 Training data: --train rows (gold fields; plus the 司法解释 / 行政法规 / 部门规章 articles the --sources
@@ -289,14 +289,32 @@ def stage_residual(args, work: Path) -> None:
     with open(work / "groups.pkl", "rb") as fh:
         data = pickle.load(fh)
     base = rk.Ranker.from_json(base_json)
+    also = _correct(args.correct)
     ranker = rt.fit_residual(
-        base, data["groups"]["train"], json.loads(args.weights), args.l2, {"made": time.strftime("%Y-%m-%d")}
+        base, data["groups"]["train"], json.loads(args.weights), args.l2, {"made": time.strftime("%Y-%m-%d")},
+        also,
     )
     log("residual", ranker.info["residual"])
     for name, gs in data["groups"].items():
         if name != "train":
             log(f"{name:28s}", recall(rt.ranks(ranker, gs)))
     rt.save_ranker(ranker, work / "ranker.json")
+
+
+# features that read the encoder (article or question vectors): under --reuse-encoder they are optimistic
+# for the questions the shipped encoder was trained on, so a residual fitted on them would overrate them
+ENCODER_FEATURES = tuple(
+    n for n in rk.FEATURES
+    if n.startswith(("dense_", "qdense_", "lawsim_"))
+    or n in ("share_dense", "inlaw_dense", "inlaw_rank_dense", "link_dense", "q_max_dense", "q_max_qdense")
+)
+
+
+def _correct(spec: str) -> tuple[str, ...]:
+    """--correct: feature names, comma-separated, or "encoder-free": all but ENCODER_FEATURES."""
+    if spec == "encoder-free":
+        return tuple(n for n in rk.FEATURES if n not in ENCODER_FEATURES)
+    return tuple(n for n in spec.split(",") if n)
 
 
 def stage_install(args, examples, work: Path) -> None:
@@ -375,6 +393,12 @@ def main() -> None:
     ap.add_argument("--base-ranker", default="", help="residual: the ranker to keep (JSON, fewer features)")
     ap.add_argument(
         "--l2", type=float, default=0.03, help="residual: L2 penalty on the new features' weights"
+    )
+    ap.add_argument(
+        "--correct",
+        default="",
+        help="residual: base features that also get a fitted linear correction (comma-separated, or "
+        "'encoder-free': every feature that does not read the encoder)",
     )
     ap.add_argument("--no-cv", action="store_true", help="fit: skip the cross-validated recall")
     ap.add_argument("--ship-all", action="store_true", help="use every training question as a known question")

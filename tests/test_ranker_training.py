@@ -52,3 +52,42 @@ def test_a_cited_article_that_is_not_current_or_not_in_the_corpus_is_no_gold():
     assert cited_gold("没约定利息能要吗？", answer, cited, corpus, 0.1) == []
     # the same answer with the overlap bar at 0 still names no row: the cited versions are not current
     assert cited_gold("没约定利息能要吗？", answer, [f"{INTERP}第三条"], corpus, 0.0) == []
+
+
+def _groups(col: int, n: int = 40, seed: int = 0):
+    import numpy as np
+
+    from lawglm.search import ranker as rk
+    from lawglm.train.ranker import Group
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        x = rng.standard_normal((12, len(rk.FEATURES))).astype(np.float32)
+        y = (x[:, col] == x[:, col].max()).astype(np.float32)  # the gold candidate: the best in one column
+        out.append(Group(f"q{i}", np.arange(12), x, y, "train"))
+    return out
+
+
+def test_a_residual_corrects_the_base_features_it_is_told_to():
+    import numpy as np
+
+    from lawglm.search import ranker as rk
+    from lawglm.train.ranker import fit_residual, ranks
+
+    n, col = len(rk.FEATURES), rk.FEATURES.index("art_len")
+    rng = np.random.default_rng(1)
+    w_lin = rng.standard_normal(n).astype(np.float32) * 0.1
+    w_lin[col] = 0.0  # the base ranker ignores the column that decides
+    base = rk.Ranker(rk.FEATURES, np.zeros(n, np.float32), np.full(n, 2.0, np.float32), w_lin, 0.0,
+                     np.zeros((n, 2), np.float32), np.zeros(2, np.float32), np.zeros(2, np.float32), 0.0, {})
+    train, test = _groups(col), _groups(col, seed=7)
+    kept = fit_residual(base, train)  # every feature is the base's: only its scale is fitted
+    fixed = fit_residual(base, train, also=("art_len",))
+    top1 = lambda r: sum(x == 0 for x in ranks(r, test)) / len(test)
+    assert top1(kept) < 0.4 and top1(fixed) > 0.9
+    assert fixed.info["residual"]["corrected"] == ["art_len"]
+    # the other features keep the base's weights, scaled by the fitted alpha
+    alpha = fixed.info["residual"]["alpha"]
+    other = [j for j in range(n) if j != col]
+    assert np.allclose(fixed.w_lin[other], alpha * base.w_lin[other], atol=1e-3)

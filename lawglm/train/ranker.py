@@ -268,12 +268,13 @@ def save_questions(examples: list[Example], corpus, path: str | Path, about: str
 
 
 def fit_residual(base: rk.Ranker, groups: list[Group], weights: dict | None = None, l2: float = 0.03,
-                 info: dict | None = None) -> rk.Ranker:
+                 info: dict | None = None, also: tuple[str, ...] = ()) -> rk.Ranker:
     """A ranker over FEATURES that keeps `base` (trained on fewer features, e.g. before the level, routing and
-    link features existed) and adds a linear term over the features `base` lacks: score = alpha x base +
-    w . new, alpha and w fitted listwise (softmax cross-entropy, L-BFGS, L2 `l2` on w) on `groups`, each
-    weighted by its origin (`weights`, default 1). One Ranker again (the base's hidden layer, zero rows
-    for the new features), so serving needs nothing new."""
+    link features existed, or on features of a smaller corpus) and adds a linear term over the features
+    `base` lacks and those named in `also`: score = alpha x base + w . corrected, alpha and w fitted listwise
+    (softmax cross-entropy, L-BFGS, L2 `l2` on w) on `groups`, each weighted by its origin (`weights`,
+    default 1). One Ranker again (the base's hidden layer, zero rows for the new features), so serving
+    needs nothing new."""
     import torch
 
     weights = weights or {}
@@ -284,8 +285,11 @@ def fit_residual(base: rk.Ranker, groups: list[Group], weights: dict | None = No
     missing = [n for n in base.features if n not in rk.FEATURES]
     if missing:
         raise DataError(f"the base ranker uses features that no longer exist: {missing}")
+    unknown = [n for n in also if n not in rk.FEATURES]
+    if unknown:
+        raise DataError(f"no such features: {unknown}")
     old_cols = [rk.FEATURES.index(n) for n in base.features]
-    new_cols = [i for i, n in enumerate(rk.FEATURES) if n not in have]
+    new_cols = [i for i, n in enumerate(rk.FEATURES) if n not in have or n in also]
     flat = np.concatenate([g.x[:, new_cols] for g in groups])
     mu, sd = flat.mean(0), flat.std(0) + 1e-4
     data = [(torch.tensor(base.score(g.x[:, old_cols]), dtype=torch.float32),
@@ -312,13 +316,16 @@ def fit_residual(base: rk.Ranker, groups: list[Group], weights: dict | None = No
         if name in have:
             k = have[name]
             mean[j], scale[j], w_lin[j], w1[j] = base.mean[k], base.scale[k], a * base.w_lin[k], base.w1[k]
+            if j in new_cols:  # the correction on the raw feature, in the base's standardised units
+                w_lin[j] += w_new[new_cols.index(j)] * base.scale[k]
         else:
             w_lin[j] = w_new[new_cols.index(j)]
     trained_on: dict[str, int] = {}
     for g in groups:
         trained_on[g.origin] = trained_on.get(g.origin, 0) + 1
     residual = {"alpha": round(a, 4), "l2": l2, "weights": weights, "trained_on": trained_on,
-                "new_features": [rk.FEATURES[j] for j in new_cols]}
+                "new_features": [rk.FEATURES[j] for j in new_cols if rk.FEATURES[j] not in have],
+                "corrected": [n for n in also if n in have]}
     return rk.Ranker(
         rk.FEATURES,
         mean,
