@@ -191,7 +191,9 @@ def stage_features(args, examples, work: Path) -> None:
     missing = []
     for f in range(args.folds):
         fold_enc = work / "enc" / f"f{f}"
-        if not (fold_enc / "modules.json").exists():
+        if not (fold_enc / "modules.json").exists() or (
+            args.only_folds and str(f) not in args.only_folds.split(",")
+        ):
             missing.append(f)
             continue
 
@@ -207,7 +209,7 @@ def stage_features(args, examples, work: Path) -> None:
             groups["train"][i] = g
         log("features fold", f)
     if missing:
-        log("folds without an encoder yet (run the stage again when they are trained):", missing)
+        log("folds not computed yet (no encoder yet, or not in --only-folds; run the stage again):", missing)
         return
     with open(work / "groups.pkl", "wb") as fh:
         pickle.dump({"groups": groups, "folds": [ex.fold for ex in examples]}, fh)
@@ -262,15 +264,18 @@ def stage_fit(args, work: Path) -> None:
         if name != "train":
             log(f"{name:28s}", recall(rt.ranks(ranker, gs)))
     rt.save_ranker(ranker, work / "ranker.json")
-    if args.no_cv:
-        return
-    # K-fold cross-validated recall of our own dev splits: each fold's scenario and everyday questions are
-    # ranked by a ranker refit without them
+    if not args.no_cv:
+        _cv(args, train, folds, lambda gs: rt.fit(gs, cfg))
+
+
+def _cv(args, train: list, folds: list[int], fit) -> None:
+    """K-fold cross-validated recall of our own dev splits: each fold's scenario and everyday questions are
+    ranked by a ranker refit (`fit(groups)`) without them."""
     ours = [i for i, g in enumerate(train) if g.origin in ("scenario", "everyday")]
     cv: dict[str, list] = {"scenario": [], "everyday": []}
     for f in range(args.folds):
         held = {i for i in ours if folds[i] == f}
-        model = rt.fit([g for i, g in enumerate(train) if i not in held], cfg)
+        model = fit([g for i, g in enumerate(train) if i not in held])
         for i, r in zip(sorted(held), rt.ranks(model, [train[i] for i in sorted(held)])):
             cv[train[i].origin].append(r)
     for origin, r in cv.items():
@@ -290,15 +295,18 @@ def stage_residual(args, work: Path) -> None:
         data = pickle.load(fh)
     base = rk.Ranker.from_json(base_json)
     also = _correct(args.correct)
-    ranker = rt.fit_residual(
-        base, data["groups"]["train"], json.loads(args.weights), args.l2, {"made": time.strftime("%Y-%m-%d")},
-        also,
-    )
+    train, weights = data["groups"]["train"], json.loads(args.weights)
+    ranker = rt.fit_residual(base, train, weights, args.l2, {"made": time.strftime("%Y-%m-%d")}, also)
     log("residual", ranker.info["residual"])
     for name, gs in data["groups"].items():
         if name != "train":
-            log(f"{name:28s}", recall(rt.ranks(ranker, gs)))
+            log(f"{name:28s}", recall(rt.ranks(ranker, gs)), "base ranker:", recall(rt.ranks(base, gs)))
+    for origin in ("scenario", "everyday"):
+        gs = [g for g in train if g.origin == origin]
+        log(f"{origin + ' dev split, base ranker':28s}", recall(rt.ranks(base, gs)), f"n={len(gs)}")
     rt.save_ranker(ranker, work / "ranker.json")
+    if not args.no_cv:
+        _cv(args, train, data["folds"], lambda gs: rt.fit_residual(base, gs, weights, args.l2, None, also))
 
 
 # features that read the encoder (article or question vectors): under --reuse-encoder they are optimistic
@@ -378,6 +386,11 @@ def main() -> None:
         "--encoders",
         default="",
         help="only these encoders (f0,...,full), e.g. to train them in several processes side by side",
+    )
+    ap.add_argument(
+        "--only-folds",
+        default="",
+        help="features: only these folds (0,1,...), e.g. to compute them in several processes side by side",
     )
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=60)
