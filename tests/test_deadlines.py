@@ -250,3 +250,9 @@ def test_more_cases_that_must_go_to_review_first(corpus, question):
     steps = next_steps_for(question, route(question), corpus)
     assert steps.forum[0] == "行政复议机关" and steps.first_required, question
     assert not court_before_mandatory("行政复议", steps.lines[0])
+
+
+def test_a_creditors_revocation_runs_one_year(corpus):
+    q = "欠我钱的人把他名下的房子无偿过户给了他弟弟，我想撤销，有期限吗？"
+    first = next_steps_for(q, route(q), corpus).deadlines[0]
+    assert first.period.length == (1, "years") and first.citation.endswith("第五百四十一条")
