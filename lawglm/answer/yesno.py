@@ -48,6 +48,7 @@ _CLAIM_VERB = re.compile(r"^(?:要求|请求|让|找|要|索赔|主张|申请|�
 _EXCEPTION = re.compile(r"但[是书]?[^。；]*除外|但是")
 ITEM_OWN_MIN = 2  # content bigrams an item's own words must share with the question (the facts match it)
 PRED_MIN = 1  # content bigrams the predicate must share with the clause's consequence
+VALID_FACTS_MIN = 3  # content bigrams the question must share with the condition of a clause's 无效 / 有效
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,9 @@ def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
     main, exception = _consequence(clause, question)
     if ask.kind == "valid":
         said = {("无效" not in main)} if re.search(r"无效|有效", main) else set()
-        if len(_grams(ask.sentence) & _grams(main)) < PRED_MIN:
-            said = set()
+        condition = main[:re.search(r"无效|有效", main).start()] if said else ""
+        if len(_grams(question) & _grams(condition)) < VALID_FACTS_MIN:
+            said = set()  # the facts must meet the clause's condition in its words, not just name the deed
     elif _PARTIAL.search(ask.predicate):
         said = set()
     else:
