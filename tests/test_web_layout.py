@@ -78,7 +78,8 @@ def test_both_tabs_fit_the_screen(browser, live_server, amended_assistant, size)
     badge = pg.locator("#status").bounding_box()
     assert badge["height"] < 36 and badge["x"] + badge["width"] <= size[0]  # 就绪 on one line, on screen
     _ask(pg, "为了使本人免受正在进行的不法侵害而采取的制止行为，造成不法侵害人损害的，是否负刑事责任？")
-    assert pg.locator(".turn .citation").count() >= 3  # several cards
+    # several cards: 法律依据 quotes the deciding article and the best-ranked one bearing on the question
+    assert pg.locator(".turn .citation").count() >= 2
     _fits(pg, "answer tab")
     if size[0] < 860:  # narrow screens: the page scrolls, the answer is no box scrolling inside it
         inner = pg.evaluate(
