@@ -76,7 +76,8 @@ def test_the_forum_the_law_requires_answers_can_i_sue_directly(corpus):
 def test_where_no_yes_no_follows_the_deciding_fact_is_named(corpus):
     item = _clause(corpus, CIVIL, 1079, 3, 4)
     q = "我跟老婆感情不和分开住了，法院能判离吗？"
-    assert deciding_fact(q, item) == f"结论取决于您的情况是否符合该项所说的“{item.text[3:].rstrip('。；')}”。"
+    cond = item.text[3:].rstrip("。；")
+    assert deciding_fact(q, item) == f"结论取决于您的情况是否符合该项的条件（{cond}）。"
     assert deciding_fact("离婚怎么分财产？", item) == ""   # no yes/no asked
 
 
@@ -107,3 +108,14 @@ def test_the_clause_asked_about_decides(corpus):
                       routing=Routing("inheritance", (), 0.9, {"inheritance": 5.0}, ""))
     assert d.clause.article.article_no == 1124 and "六十日" in d.conclusion
     assert any(line.startswith("期限：接受或者放弃受遗赠的期限（六十日）") for line in d.next.lines)
+
+
+def test_the_deciding_fact_is_never_an_echo_of_the_question(corpus):
+    """A question that copies the clause's condition gets no sentence handing its own words back."""
+    from lawglm.answer.clauses import is_echo
+    from lawglm.answer.grounded import sentences
+
+    item = _clause(corpus, CIVIL, 1079, 3, 4)
+    q = "我们因感情不和分居满二年，因感情不和分居满二年的，法院能判离吗？"
+    d = decide_answer(q, [item.article], corpus, routing=Routing("marriage", (), 0.9, {"marriage": 5.0}, ""))
+    assert not any(is_echo(s, q) for s in sentences(d.conclusion))

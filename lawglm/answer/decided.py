@@ -202,7 +202,8 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
     said = (verdict(question, head, nxt, today, rule) or forum_verdict(question, nxt)
             or clause_verdict(question, clause, sure))
-    if not said and (fact := deciding_fact(question, clause)):  # no yes/no follows: what would decide it
+    fact = "" if said else deciding_fact(question, clause)  # no yes/no follows: what would decide it
+    if fact and not is_echo(fact, question):  # never the person's own words handed back
         text = text.replace(WEAK_HINT, "") + fact + ("" if sure else WEAK_TAIL)
     text = said + text
     deciding = [clause.article] if clause is not None else []

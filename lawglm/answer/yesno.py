@@ -12,7 +12,7 @@ Owns
   stated: a wrong yes/no costs the person a right, an unanswered one does not;
 - `deciding_fact(question, clause)`: where no yes/no follows, the one sentence that names the clause's own
   condition as the fact that decides it
-  (「结论取决于您的情况是否符合该项所说的“因感情不和分居满二年”」).
+  (「结论取决于您的情况是否符合该项的条件（因感情不和分居满二年）。」; never an echo of the question).
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def deciding_fact(question: str, clause: Clause | None) -> str:
     if not cond:
         return ""
     unit = "该项" if clause.item else "该款" if clause.many_paragraphs else "该条"
-    return f"结论取决于您的情况是否符合{unit}所说的“{cond}”。"
+    return f"结论取决于您的情况是否符合{unit}的条件（{cond}）。"  # one sentence: a quotation would split off
 
 
 # the step that must come first, by the forum 下一步 puts first (劳动争议 always; 工伤 before its benefits;
