@@ -329,3 +329,23 @@ def test_loan_answer_end_to_end(with_interpretations):
     d = decide_answer(q, [], with_interpretations, date(2026, 12, 7))
     assert not d.conclusion.startswith(("可以", "不能")) and d.headline is None
     assert "第二十五条第一款" in d.conclusion
+    # asked how much a court supports, no LPR: the clause's 应予支持 …除外 gives no 一般会 (the rate may be
+    # over the cap); the working says what decides it
+    q = "前年借给朋友十万块，借条上写的年息两成，到期了他只肯还本金。这利息法院能支持多少？"
+    d = decide_answer(q, [], with_interpretations, date(2026, 12, 7))
+    assert not d.conclusion.startswith(("一般会", "会", "可以", "不能")), d.conclusion
+    # no interest agreed, overdue: not a bare 不能
+    q = "去年借给表哥三万块，当时没写利息，借条就写了年底还。现在拖了一年多还没还，我能要利息吗？"
+    d = decide_answer(q, [], with_interpretations, date(2026, 12, 7))
+    assert d.conclusion.startswith("借期内的利息不能要") and "第二十八条第二款第（一）项" in d.conclusion
+
+
+def test_no_interest_agreed_but_overdue_is_not_a_bare_no():
+    """No interest agreed and the loan is overdue: the loan period earns none (第二十四条第一款), but
+    interest from the day repayment was due can be claimed (第二十八条第二款第（一）项) — a bare 不能 would
+    cost the lender that claim."""
+    [calc] = _calcs("去年借给表哥三万块，当时没写利息，借条就写了年底还。现在拖了一年多还没还，我能要利息吗？")
+    assert (calc.deciding.article_no, calc.deciding.paragraph, calc.deciding.item) == (28, 2, 1)
+    assert calc.answer.startswith("借期内的利息不能要") and "逾期利息" in calc.answer
+    [calc] = _calcs("去年借给同事5万块，当时没写利息，现在他还钱，我能按银行利息要点利息吗？")
+    assert calc.answer == "不能。" and calc.deciding.article_no == 24

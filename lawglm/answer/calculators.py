@@ -814,15 +814,21 @@ def _frac(span: Span) -> str:
     return f"{span.years.normalize():f}"
 
 
-def no_interest_agreed(between_people: bool = True) -> Calculation:
+def no_interest_agreed(between_people: bool = True, overdue: bool = False) -> Calculation:
     """民间借贷规定第二十四条第一款 (and 民法典第六百八十条第二款): no interest agreed, none is owed for
-    the loan period; overdue interest is a separate matter (第二十八条第二款第（一）项)."""
+    the loan period; overdue interest is a separate matter (第二十八条第二款第（一）项). When the question
+    says the loan is overdue, that rule decides and the answer is not a bare 不能 (interest from the day
+    repayment was due can be claimed)."""
     rule = Ref(LENDING, 24, 1, "没有约定利息")
+    late = Ref(LENDING, 28, 2, "参照当时一年期", 1)
     steps = [Step("借款时没有约定利息的，出借人主张借期内利息，不予支持。", rule),
              Step("借款合同对支付利息没有约定的，视为没有利息。", Ref(CIVIL, 680, 2, "视为没有利息"))]
     steps.append(Step("借款到期后对方逾期不还的，可以自逾期还款之日起，参照当时一年期贷款市场报价利率（LPR）"
-                      "主张逾期利息（LPR以公布的数字为准，这里不替您假设）。",
-                      Ref(LENDING, 28, 2, "参照当时一年期", 1)))
+                      "主张逾期利息（LPR以公布的数字为准，这里不替您假设）。", late))
+    if overdue:
+        answer = ("借期内的利息不能要，但对方到期不还，可以自逾期还款之日起主张逾期利息。"
+                  if between_people else "")
+        return Calculation("loan_no_interest", "逾期利息", None, steps, deciding=late, answer=answer)
     return Calculation("loan_no_interest", "借期内利息", None, steps, deciding=rule,
                        answer="不能。" if between_people else "")
 
@@ -1130,7 +1136,8 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     rate = agreed_rate(q)
     lpr = lpr_given(q)
     out: list[Calculation] = []
-    overdue = re.search(r"逾期|到期.{0,6}(?:不还|没还|未还)|拖着不还", q)
+    overdue = re.search(r"逾期|到期.{0,6}(?:不还|没还|未还)|拖着不还|拖了.{0,8}(?:不还|没还|未还)|"
+                        r"(?:一直|至今|到现在|现在)(?:都|也)?(?:还)?(?:不还|没还)", q)
     charges = re.search(r"逾期利[率息]", q) and re.search(r"违约金|律师费|其他费用|服务费|手续费", q)
     no_overdue_rate = re.search(r"(?:没|未|没有)(?:写|约定|说|定)[^，。]{0,4}逾期|"
                                 r"逾期[^，。]{0,4}(?:没|未)(?:写|约定)", q)
@@ -1158,7 +1165,7 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     if charges:
         out.append(overdue_interest(rate, principal, lpr, span, charges=True))
     elif no_interest and rate is None:
-        out.append(no_interest_agreed())
+        out.append(no_interest_agreed(overdue=bool(overdue)))
     elif overdue and no_overdue_rate and rate is not None:
         out.append(overdue_interest(rate, principal, lpr, span))
     elif rate is not None and principal is not None:

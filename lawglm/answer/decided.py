@@ -200,8 +200,10 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     text = conclusion(clause, question + hint, sure) if clause is not None else NO_CLAUSE
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
+    # a calculation that weighed the facts and gave no yes/no (a rate against a cap that needs the LPR)
+    # leaves none: its clause's bare consequence (应予支持 …除外 → 一般会) would overstate it
     said = (verdict(question, head, nxt, today, rule) or forum_verdict(question, nxt)
-            or clause_verdict(question, clause, sure))
+            or ("" if rule is not None else clause_verdict(question, clause, sure)))
     fact = "" if said else deciding_fact(question, clause)  # no yes/no follows: what would decide it
     if fact and not is_echo(fact, question):  # never the person's own words handed back
         text = text.replace(WEAK_HINT, "") + fact + ("" if sure else WEAK_TAIL)
