@@ -35,6 +35,8 @@ ROUTING_CLOSE_SHARE = 0.34
 # the choices of the settings below (CLI flags, request checks and retrieval read them from here)
 LlmMode = Literal["local", "none", "remote"]
 AnswerShape = Literal["auto", "grounded", "free"]
+ModelAddition = Literal["unsure", "always", "off"]
+MODEL_ADDITIONS: tuple[str, ...] = get_args(ModelAddition)
 RetrievalMode = Literal["fused", "combsum", "bm25", "dense"]
 LLM_MODES: tuple[str, ...] = get_args(LlmMode)
 ANSWER_SHAPES: tuple[str, ...] = get_args(AnswerShape)
@@ -126,6 +128,16 @@ class Settings(BaseSettings):
         description="grounded: 结论 (model) + 法律依据 (verbatim) + 下一步; "
         "free: the model's own answer; auto: grounded for the "
         "embedded backbone, free for other models",
+    )
+    model_addition: ModelAddition = Field(
+        "unsure",
+        description="grounded shape: when the model is asked for a sentence beside the deciding clause "
+        "(answer/decided.py keeps it only where the clause bears it out). unsure: only when the clause "
+        "matched the question weakly — a clause that decides, or a computed amount, already says what a "
+        "kept sentence could, and with no clause nothing can be kept; always; off",
+    )
+    model_addition_tokens: int = Field(
+        48, ge=1, le=512, description="the most tokens the model may write beside the deciding clause"
     )
     # contract drafting
     contract_extractor: str = Field(

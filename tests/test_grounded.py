@@ -123,12 +123,13 @@ def retriever(tiny_index):
 QUESTION = "公司一直不跟我签书面劳动合同，能要双倍工资吗？"
 
 
-def _grounded(retriever, model, tok):
+def _grounded(retriever, model, tok, addition="always"):
     from lawglm.answer.assistant import Assistant
     from lawglm.models.generation import LocalGenerator
     from lawglm.settings import get_settings
 
-    return Assistant(retriever, LocalGenerator(model, tok), get_settings(answer_shape="grounded", top_k=3))
+    return Assistant(retriever, LocalGenerator(model, tok),
+                     get_settings(answer_shape="grounded", top_k=3, model_addition=addition))
 
 
 def test_grounded_answer_keeps_what_the_deciding_clause_bears_out(retriever, tiny_gemma_dir, corpus):
@@ -282,3 +283,39 @@ def test_next_steps_only_for_the_person_s_own_matter():
     for q in ("姓名权和名称权有什么差别？", "产品质量监督检查制度如何规定？",
               "为了公共利益使用他人肖像，侵权吗？"):
         assert not own_matter(q), q
+
+
+@pytest.mark.parametrize("addition,asked", [("unsure", False), ("always", True), ("off", False)])
+def test_the_model_is_asked_only_where_it_could_add_to_the_clause(retriever, addition, asked):
+    """settings.model_addition: a clause that decides the question (unsure: the default) or `off` -> the
+    model is never called and the answer is the decided one; `always` -> it is asked, for at most
+    settings.model_addition_tokens."""
+    from doubles import Recorded
+
+    from lawglm.answer.assistant import Assistant
+    from lawglm.settings import get_settings
+
+    model = Recorded("用人单位应当向劳动者每月支付二倍的工资。")
+    settings = get_settings(answer_shape="grounded", top_k=3, model_addition=addition)
+    answer = Assistant(retriever, model, settings).ask(QUESTION)
+    only = Assistant(retriever, None, get_settings(top_k=3)).ask(QUESTION)
+    assert bool(model.prompts) == asked
+    assert answer.sections.deciding["label"] == "第八十二条第一款"  # a clause that decides
+    if not asked:
+        assert answer.answer == only.answer and answer.usage.prompt_tokens == 0
+        assert [h.article.key for h in answer.retrieved] == [h.article.key for h in only.retrieved]
+
+
+def test_a_weak_clause_asks_the_model_within_the_token_budget(retriever, tiny_gemma_dir):
+    """A clause that matched the question only weakly: the model is asked, for model_addition_tokens."""
+    from lawglm.answer.assistant import Assistant
+    from lawglm.models.backbone import load_backbone
+    from lawglm.models.generation import LocalGenerator
+    from lawglm.settings import get_settings
+
+    model, tok = load_backbone(str(tiny_gemma_dir), device="cpu", progress=False)
+    settings = get_settings(answer_shape="grounded", top_k=3, model_addition_tokens=5)
+    q = "借钱不还怎么办？"
+    answer = Assistant(retriever, LocalGenerator(model, tok), settings).ask(q, temperature=0)
+    assert answer.sections.deciding is not None and "最相关" in answer.sections.conclusion
+    assert 0 < answer.usage.completion_tokens <= 5 and answer.usage.first_token_s > 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lawglm.answer.grounded import DECIDED_TOKENS, LENGTH_NOTE, dedupe_stream, drop_repeats
+from lawglm.answer.grounded import LENGTH_NOTE, dedupe_stream, drop_repeats
 from lawglm.answer.options import AskOptions, Limits, validate
 from lawglm.answer.prompts import VOCAB_TEXTS, build_messages, check_cancel, retrieval_query
 from lawglm.answer.support import check_answer
@@ -243,21 +243,37 @@ class Assistant:
     def _grounded(self, question: str, pairs: list, opts: AskOptions,
                   cancel: threading.Event | None) -> Iterator[str | Answer]:
         """The decided answer with what the model may add (decided.stream):
-        结论 → 计算 → 法律依据 → 下一步."""
+        结论 → 计算 → 法律依据 → 下一步. The model is asked only where it could add a sentence the deciding
+        clause bears out (settings.model_addition: by default when the clause matched the question only
+        weakly), shown the clause's article alone, for at most settings.model_addition_tokens and only
+        until a sentence the clause does not bear out; otherwise the answer is the decided one, at once."""
         from lawglm.answer import decided
 
         t0 = time.perf_counter()
-        prompt, draft_tokens = self._prompt(question, pairs, opts, "grounded", cancel)
-        sources = [h.article for h in prompt.sources]
-        stats = DecodeStats()
+        check_cancel(cancel)
+        draft, draft_tokens = self._draft(question, pairs, opts) if opts.draft_first else ("", 0)
+        check_cancel(cancel)
+        hits = self.search(question, pairs, opts, draft)
+        sources = [h.article for h in hits]
+        corpus = self.retriever.corpus
+        decision = decided.decide_answer(question, sources, corpus, self.today()) if sources else None
+        stats, prompt, shown = DecodeStats(), None, hits
+        chunks: Iterator[str] | None = None  # the model is not asked
+        if decision is not None and decided.model_may_add(decision, self.settings.model_addition):
+            # the model is shown the deciding clause's article only: what it may add must be tied to it
+            given = [h for h in hits if h.article is decision.clause.article] or hits
+            prompt = build_messages(question, given, pairs, tokenizer=self.generator.tokenizer,
+                                    max_prompt_tokens=opts.budget()[0], style="grounded", cancel=cancel)
+            shown = prompt.sources
+            tokens = min(opts.budget()[1], self.settings.model_addition_tokens)
+            chunks = self._decode(prompt, opts, tokens, stats, cancel) if shown else iter(())
         t_gen = time.perf_counter()
-        chunks = self._decode(prompt, opts, min(opts.budget()[1], DECIDED_TOKENS), stats, cancel) \
-            if sources else iter(())
-        for item in decided.stream(question, sources, self.retriever.corpus, chunks, stats,
-                                    context_law=opts.law, cancel=cancel, today=self.today()):
+        for item in decided.stream(question, sources, corpus, chunks, stats, context_law=opts.law,
+                                    cancel=cancel, today=self.today(), decision=decision,
+                                    gate_sources=[h.article for h in shown]):
             if isinstance(item, decided.GroundedAnswer):
                 usage = replace(_usage(stats, prompt, t0, t_gen, draft_tokens), **item.usage)
-                yield Answer(item.text, item.citations, prompt.sources, usage, item.sections)
+                yield Answer(item.text, item.citations, hits, usage, item.sections)
             else:
                 yield item
 
@@ -380,7 +396,7 @@ def small_talk_answer(question: str) -> Answer | None:
 
 def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) -> Usage:
     """A model answer's usage: tokens, timing (decode speed after the first token), the prompt's
-    truncation and the decode loop's finish reason."""
+    truncation and the decode loop's finish reason (`prompt` None: the model was not asked)."""
     now = time.perf_counter()
     decode_s = now - t_gen - (stats.first_token_s or 0.0)
     speed = round(max(stats.completion_tokens - 1, 0) / decode_s, 2) if decode_s > 0 else 0.0
@@ -388,7 +404,8 @@ def _usage(stats: Any, prompt: Any, t0: float, t_gen: float, draft_tokens: int) 
                  total_tokens=stats.prompt_tokens + stats.completion_tokens, seconds=round(now - t0, 3),
                  first_token_s=round(stats.first_token_s or 0.0, 3),
                  tokens_per_s=speed,
-                 truncated=prompt.was_truncated, truncation=prompt.truncated,
+                 truncated=prompt is not None and prompt.was_truncated,
+                 truncation=prompt.truncated if prompt is not None else None,
                  finish_reason=_finish(stats.finish_reason), draft_tokens=draft_tokens)
 
 

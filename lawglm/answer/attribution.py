@@ -18,8 +18,9 @@ from lawglm.records import Citation
 MIN_QUOTE_CHARS = 6  # a shorter quotation is a quoted term (“定金”), not a quote of the article
 MIN_CLAIM_CHARS = 4  # a clause with fewer content characters carries no claim
 QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "＂": "＂"}
-# what may sit between a citation and its quote: （现行有效） 的 明确 规定 了 ：
-_LEAD_RE = re.compile(r"[ \t　]*(?:[（(][^（）()\n]{0,24}[）)])?[ \t　]*的?中?"
+# what may sit between a citation and its quote: （现行有效） 的 明确 规定 了 ：; the parenthesis may name a
+# 项 itself (（现行有效，决定本问题的是第（二）项）)
+_LEAD_RE = re.compile(r"[ \t　]*(?:[（(](?:[^（）()\n]|[（(][^（）()\n]{1,4}[）)]){0,30}[）)])?[ \t　]*的?中?"
                       r"(?P<verb>(?:明确|明文|亦|也|还|同时|进一步|专门|已)?(?:规定|指出|载明|写明|写道|表述为|提到|称)了?)?"
                       r"[ \t　]*(?P<colon>[：:，,])?[ \t　]*")
 _LINE_MARK_RE = re.compile(

@@ -54,6 +54,7 @@ class Decision:
     folded: list[Article] = field(default_factory=list)  # retrieved but not bearing on the question
     cited: list[Article] = field(default_factory=list)  # articles the calculations and 下一步 cite
     model_sentences: list[str] = field(default_factory=list)
+    sure: bool = False  # the clause decides (from a calculation, or matched SURE_SHARED), not just closest
     dropped: list[tuple[str, str]] = field(default_factory=list)
     also: list[Article] = field(default_factory=list)  # bearing too, beyond MAX_BEARING: named, not quoted
 
@@ -64,20 +65,28 @@ class Decision:
     def with_model(self, sentences: Sequence[str]) -> str:
         """The 结论 with the model's sentences that the deciding clause bears out (each checked on its own);
         the others are recorded in `dropped` with the reason."""
-        from lawglm.answer.grounded import norm
-
         kept = []
         for s in sentences:
-            if is_echo(s, self.question):
-                self.dropped.append((s, "echo"))
-            elif self.clause is not None and norm(s) in norm(self.clause.words):
-                self.dropped.append((s, "repeats_clause"))  # the clause's own words: 法律依据 shows them
-            elif self.clause is None or not supported_by_clause(s, self.clause, self.question):
-                self.dropped.append((s, "not_in_clause"))
+            why = self.unkept(s)
+            if why is not None:
+                self.dropped.append((s, why))
             else:
                 kept.append(s)
         self.model_sentences = kept
         return self.conclusion + "".join(kept)
+
+    def unkept(self, sentence: str) -> str | None:
+        """Why a model's sentence cannot stand beside the clause (echo, repeats_clause, not_in_clause), or
+        None when the clause bears it out."""
+        from lawglm.answer.grounded import norm
+
+        if is_echo(sentence, self.question):
+            return "echo"
+        if self.clause is not None and norm(sentence) in norm(self.clause.words):
+            return "repeats_clause"  # the clause's own words: 法律依据 shows them
+        if self.clause is None or not supported_by_clause(sentence, self.clause, self.question):
+            return "not_in_clause"
+        return None
 
     def calc_lines(self) -> list[str]:
         """The working of each calculation; an alternative figure whose steps the first one already shows
@@ -219,7 +228,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     for _, _, arts in calcs:
         cited += [a for a in arts if a not in cited]
     return Decision(question, routing.area, clause, text, [(c, lines) for c, lines, _ in calcs], nxt,
-                    deciding + bearing, folded, cited, also=also)
+                    deciding + bearing, folded, cited, also=also, sure=sure and clause is not None)
 
 
 # --- the answer text ------------------------------------------------------------------------------
@@ -425,14 +434,42 @@ class GroundedAnswer:
     usage: dict  # the gate's fields of Usage (shape, gate, unattributed, dropped, finish_reason)
 
 
-def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Iterator[str], stats: Any,
-           *, context_law: str | None = None, cancel: Any = None,
-           today: date | None = None) -> Iterator[str | GroundedAnswer]:
+def _until_unkept(sentences: Iterator[str], decision: Decision) -> list[str]:
+    """The gate's sentences up to the first one the clause does not bear out (which with_model then drops):
+    the model is stopped there rather than left to write sentences that cannot be kept."""
+    kept = []
+    try:
+        for s in sentences:
+            if s:
+                kept.append(s)
+                if decision.unkept(s) is not None:
+                    break
+    finally:
+        close = getattr(sentences, "close", None)
+        if close is not None:
+            close()  # the gate closes the model's stream
+    return kept
+
+
+def model_may_add(decision: Decision, when: str) -> bool:
+    """Whether to ask the model for a sentence beside the decided 结论 (settings.model_addition): `unsure`
+    only when a clause matched the question weakly; `always` whenever there is a clause to tie it to."""
+    if when == "off" or decision.clause is None:
+        return False
+    return when == "always" or not decision.sure
+
+
+def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Iterator[str] | None, stats: Any,
+           *, context_law: str | None = None, cancel: Any = None, today: date | None = None,
+           decision: Decision | None = None, gate_sources: Sequence[Article] | None = None,
+           ) -> Iterator[str | GroundedAnswer]:
     """The answer's text as it is final, then one GroundedAnswer: the decided answer (answer/decided.py:
     the deciding clause, the person's numbers, 法律依据, 下一步 by area) — streamed first — with the model's
     sentences that pass the gate and then the deciding clause's check. `chunks`: the model's reply as it
-    streams (not read when there are no sources), filling in `stats`; `cancel` is checked after the model
-    has stopped; `today`: the day deadlines count to."""
+    streams (not read when there are no sources), filling in `stats`; None: the model was not asked (gate
+    `not_asked`); `cancel` is checked after the model
+    has stopped; `today`: the day deadlines count to; `decision`: decide_answer's, when the caller made it
+    (to know whether to ask the model at all); `gate_sources`: the articles the model was shown."""
     from lawglm.answer.grounded import CONCLUSION_HEAD, NO_SOURCES, SentenceGate
     from lawglm.answer.prompts import check_cancel
 
@@ -442,15 +479,16 @@ def stream(question: str, sources: Sequence[Article], corpus: Any, chunks: Itera
                                                           "unattributed": 0, "dropped": [],
                                                           "finish_reason": "stop"})
         return
-    gate = SentenceGate(question, sources, corpus)
-    decision = decide_answer(question, sources, corpus, today)
+    gate = SentenceGate(question, gate_sources or sources, corpus)
+    decision = decision or decide_answer(question, sources, corpus, today)
     head = CONCLUSION_HEAD + decision.conclusion
     yield head
-    kept = [s for s in gate.run(chunks) if s]
+    kept = _until_unkept(gate.run(chunks), decision) if chunks is not None else []
     check_cancel(cancel)
     text, cites, sections = decided_text(question, sources, corpus, today, context_law, decision, kept)
     yield text[len(head):]
-    usage = {"shape": "grounded", "gate": gate.verdict(), "unattributed": gate.unattributed,
+    usage = {"shape": "grounded", "gate": gate.verdict() if chunks is not None else "not_asked",
+             "unattributed": gate.unattributed,
              "dropped": [{"sentence": s, "reason": r} for s, r in [*gate.dropped, *decision.dropped]],
              "finish_reason": "stop"}  # the gate (or the clause check) stopping the model is a normal stop
     yield GroundedAnswer(text, cites, sections, usage)

@@ -27,7 +27,6 @@ FROM_SOURCES = "（摘自条文）"  # a conclusion the system quoted from the t
 NO_SOURCES = "未检索到与您的问题相关的法条，请补充事实或换一种说法（例如写明涉及的法律）。"
 LENGTH_NOTE = "（回答已达长度上限）"  # ends an answer the token limit cut short (finish_reason "length")
 SENTENCE_END = ("。", "！", "？", "；", "…", "”", "」", "）", ".", "!", "?")
-DECIDED_TOKENS = 64  # what the model may add beside the deciding clause (answer/decided.py): a sentence
 MAX_SENTENCES = 3
 MAX_CONCLUSION_CHARS = 200
 BASIS_CHARS = 300  # verbatim excerpt per article in 法律依据
