@@ -279,7 +279,10 @@ function renderSections(text, s) {
   const parts = [el("div", "section-title", "结论"),
                  el("p", "conclusion" + ({fallback: " fallback", sources: " quoted"}[s.conclusion_from] || ""), s.conclusion)];
   if (s.calculations && s.calculations.length) parts.push(el("div", "section-title", "计算"), calculations(s));
-  if (s.basis_full && s.basis_full.length) parts.push(el("div", "section-title", "起决定作用的条款"), ...basisBlocks(s));
+  if (s.basis_full && s.basis_full.length) {
+    const title = s.deciding ? "起决定作用的条款" : "检索到的条文";  // no clause decides: none is called so
+    parts.push(el("div", "section-title", title), ...basisBlocks(s));
+  }
   if (s.next_steps && s.next_steps.length) {
     parts.push(el("div", "section-title", "下一步"));
     const ol = el("ol", "next-steps");
@@ -314,7 +317,8 @@ function articleWithClause(a) {
   return p;
 }
 
-// 法律依据: the deciding clause first and marked; every retrieved article in full one tap away
+// 法律依据: the deciding clause first and marked in its article; every retrieved article in full one tap
+// away, those that do not bear on the question greyed (the articles the answer quotes are its cards below)
 function basisBlocks(s) {
   const out = [];
   const deciding = s.basis_full.find((a) => a.clause);
