@@ -165,9 +165,7 @@ def best_sentence(text: str, question: str) -> str:
     return max(parts, key=lambda s: (len(_grams(s) & q), -parts.index(s))) if parts else text
 
 
-WEAK_HINT = (
-    "该条是否直接决定您的问题，取决于您的具体情况是否符合它的条件，请对照下列条文，必要时咨询执业律师。"
-)
+WEAK_HINT = "它是否适用，要看您的情况是否符合该条的条件，请对照下面的原文。"
 
 
 def conclusion(clause: Clause, question: str = "", sure: bool = True) -> str:
