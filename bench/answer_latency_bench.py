@@ -32,7 +32,8 @@ def _answer(assistant, q: str, label: str) -> float:
     secs, cpu = time.time() - t, time.process_time() - cpu
     u = ans.usage
     print(f"{label:>8} {secs:6.1f} s  cpu {cpu:5.1f} s  first token {u.first_token_s}  "
-          f"tokens {u.completion_tokens}  gate {u.gate}  load average {os.getloadavg()[0]:.1f}  {q}")
+          f"tokens {u.completion_tokens}  gate {u.gate}  kept {ans.sections.conclusion_from}  "
+          f"load average {os.getloadavg()[0]:.1f}  {q}")
     return secs
 
 
