@@ -30,8 +30,8 @@ def local(tiny_backbone):
 
 
 @pytest.fixture()
-def assistant(retriever, local):
-    return Assistant(retriever, local, get_settings(max_new_tokens=12))
+def assistant(retriever, local):  # the model asked beside every clause (the default asks it only where weak)
+    return Assistant(retriever, local, get_settings(max_new_tokens=12, model_addition="always"))
 
 
 def test_stream_chunks_concatenate_to_the_answer(assistant):
