@@ -41,6 +41,10 @@ def test_the_deciding_clause_is_marked_and_first(browser, live_server, retrieval
         assert page.evaluate(
             "getComputedStyle(document.querySelector('mark.deciding-clause')).backgroundColor"
         ) not in ("rgba(0, 0, 0, 0)", "transparent")
+        # the deciding article is quoted once: its 法律依据 card keeps the verdict and points up
+        cited = page.locator(".citations .card.citation", has_text="第三十九条").first
+        assert "见上方" in cited.locator(".article-text").text_content()
+        assert "严重违反用人单位的规章制度" not in cited.text_content()
         # every retrieved article in full, one tap away
         full = page.locator(".bot .text details.basis-full").first
         assert not full.locator(".card").first.is_visible()

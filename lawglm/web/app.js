@@ -230,7 +230,9 @@ function linksLine(links) {
   return box;
 }
 
-function citationCard(c, count) {
+// shownAbove: the deciding article, already quoted in full in 起决定作用的条款 — its card keeps the verdict,
+// status and links, and points up instead of repeating the text
+function citationCard(c, count, shownAbove) {
   const ok = c.verified;
   const warn = ok && c.supported === false;  // the article exists, but does not back what the answer says
   const role = ok && c.supported && ROLES[c.role];
@@ -251,7 +253,8 @@ function citationCard(c, count) {
   card.appendChild(head);
   const note = ok ? supportNote(c) : null;
   if (note) card.appendChild(el("p", "cite-note", note));
-  if (c.text) card.appendChild(el("p", "article-text", c.text));
+  if (c.text && shownAbove) card.appendChild(el("p", "article-text shown-above", "全文见上方「起决定作用的条款」。"));
+  else if (c.text) card.appendChild(el("p", "article-text", c.text));
   else card.appendChild(el("p", "article-text missing-text", "“" + c.raw + "” 未在法规库中找到，请勿依赖此引用。"));
   const linked = linksLine(c.links);
   if (linked) card.appendChild(linked);
@@ -388,7 +391,9 @@ function renderFinal(turn, answer) {
   box.replaceChildren();
   const cites = uniqueCitations(answer.citations);
   if (cites.length) box.appendChild(el("div", "section-title", grounded ? "法律依据" : "引用的法条"));
-  cites.forEach((g) => box.appendChild(citationCard(g.citation, g.count)));
+  const deciding = grounded && (answer.sections.basis_full || []).find((a) => a.clause);
+  const above = (c) => Boolean(deciding && c.verified && c.law === deciding.law && c.label === deciding.label);
+  cites.forEach((g) => box.appendChild(citationCard(g.citation, g.count, above(g.citation))));
   const list = turn.querySelector(".retrieved ol");
   list.replaceChildren(...answer.retrieved.map(retrievedItem));
   turn.querySelector(".retrieved summary").textContent = "检索到的法条（" + answer.retrieved.length + "）";
