@@ -344,7 +344,8 @@ def test_no_interest_agreed_but_overdue_is_not_a_bare_no():
     """No interest agreed and the loan is overdue: the loan period earns none (第二十四条第一款), but
     interest from the day repayment was due can be claimed (第二十八条第二款第（一）项) — a bare 不能 would
     cost the lender that claim."""
-    [calc] = _calcs("去年借给表哥三万块，当时没写利息，借条就写了年底还。现在拖了一年多还没还，我能要利息吗？")
+    q = "去年借给表哥三万块，当时没写利息，借条就写了年底还。现在拖了一年多还没还，我能要利息吗？"
+    [calc] = _calcs(q)
     assert (calc.deciding.article_no, calc.deciding.paragraph, calc.deciding.item) == (28, 2, 1)
     assert calc.answer.startswith("借期内的利息不能要") and "逾期利息" in calc.answer
     [calc] = _calcs("去年借给同事5万块，当时没写利息，现在他还钱，我能按银行利息要点利息吗？")
