@@ -32,7 +32,6 @@ TERMS_FILE = PACKAGE_DIR / "data" / "clause_terms.json"
 ITEM_RE = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]+)[)）]")
 HEADING_RE = re.compile(r"^第[一二三四五六七八九十百零]+[编分章节]")  # a heading glued to an article's end
 MIN_SHARED = 3  # content bigrams a clause must share with the question to be shown as the closest one
-SURE_SHARED = 6  # ... and to be stated as the one that decides it
 TOP_ARTICLES = 3  # governing articles whose clauses are compared
 RANK_PENALTY = 0.15  # a tie goes to the better-ranked article
 ECHO_SHARE = 0.7  # share of a sentence's content bigrams taken from the question that makes it an echo
@@ -136,8 +135,15 @@ def decide(question: str, articles: Sequence[Article]) -> Clause | None:
 
 def decide_scored(question: str, articles: Sequence[Article]) -> tuple[Clause | None, float]:
     """(the best-matching clause or None, its score: content bigrams shared with the question)."""
+    found = ranked(question, articles)
+    return found[0] if found else (None, 0.0)
+
+
+def ranked(question: str, articles: Sequence[Article]) -> list[tuple[Clause, float]]:
+    """Every clause of the top governing articles that shares at least MIN_SHARED content bigrams with the
+    question, with its rank-weighted score, best first (a tie goes to the earlier clause)."""
     q = _question_grams(question)
-    best, best_score = None, 0.0
+    out: list[tuple[Clause, float]] = []
     for rank, article in enumerate(articles[:TOP_ARTICLES]):
         clauses = split(article)
         items = {(c.paragraph) for c in clauses if c.item}
@@ -145,10 +151,10 @@ def decide_scored(question: str, articles: Sequence[Article]) -> tuple[Clause | 
             raw = score(c, q)
             if c.item == 0 and (c.paragraph in items or c.text.rstrip().endswith(("：", ":"))):
                 continue  # a list's lead-in decides nothing on its own: one of its items does
-            s = raw * (1.0 - RANK_PENALTY * rank)
-            if raw >= MIN_SHARED and s > best_score:
-                best, best_score = c, s
-    return best, best_score
+            if raw >= MIN_SHARED:
+                out.append((c, raw * (1.0 - RANK_PENALTY * rank)))
+    order = {id(c): n for n, (c, _) in enumerate(out)}
+    return sorted(out, key=lambda x: (-x[1], order[id(x[0])]))
 
 
 MAX_QUOTE = 120  # characters of a 款 quoted in the conclusion: longer ones give their best sentence

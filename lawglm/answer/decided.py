@@ -22,18 +22,19 @@ from lawglm.answer.areas import NextSteps, next_steps_for
 from lawglm.answer.calculators import Calculation, calculate, money, render
 from lawglm.answer.clauses import (
     NO_CLAUSE,
-    SURE_SHARED,
     WEAK_HINT,
     Clause,
     conclusion,
     decide_scored,
     is_echo,
+    ranked,
     score,
     split,
     supported_by_clause,
 )
 from lawglm.answer.yesno import clause_verdict, deciding_fact, forum_verdict
 from lawglm.records import Article, Citation, Sections
+from lawglm.settings import DECIDING_MIN_MARGIN, DECIDING_MIN_SCORE
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
 MAX_BEARING = 1  # articles quoted in full beside the deciding one; other bearing ones are named (另见)
@@ -54,9 +55,12 @@ class Decision:
     folded: list[Article] = field(default_factory=list)  # retrieved but not bearing on the question
     cited: list[Article] = field(default_factory=list)  # articles the calculations and 下一步 cite
     model_sentences: list[str] = field(default_factory=list)
-    sure: bool = False  # the clause decides (from a calculation, or matched SURE_SHARED), not just closest
     dropped: list[tuple[str, str]] = field(default_factory=list)
     also: list[Article] = field(default_factory=list)  # bearing too, beyond MAX_BEARING: named, not quoted
+    sure: bool = False  # the 结论 says the clause decides (起决定作用; settings.DECIDING_*): not just closest
+    origin: str = "none"  # where the clause came from: calculation, asked (下一步's rule), matched, none
+    score: float = 0.0  # matched: the clause's score (content bigrams shared with the question)
+    margin: float = 0.0  # matched: its score over the best clause of another article (all of it if none)
 
     @property
     def headline(self) -> Calculation | None:
@@ -160,13 +164,40 @@ def asked_clause(question: str, nxt: NextSteps | None) -> tuple[Clause | None, s
     if nxt is None:
         return None, ""
     if nxt.rule_article is not None and forum_verdict(question, nxt):
-        found, _ = decide_scored(question, [nxt.rule_article])
-        return found or split(nxt.rule_article)[0], ""
+        return _rule_clause(question, nxt), ""
     if ASKS_DEADLINE.search(question):
         for d in nxt.deadlines:
             if d.specific and d.clause is not None:
                 return d.clause, d.period.name + d.period.words
     return None, ""
+
+
+_FORUM_WORDS = (("仲裁", re.compile("仲裁")), ("法院", re.compile("法院|起诉|诉讼")),
+                ("复议", re.compile("复议")))
+
+
+def _first_forum(text: str) -> str | None:
+    """The forum (仲裁 / 法院 / 复议) a text names first, or None."""
+    found = [(m.start(), kind) for kind, pat in _FORUM_WORDS for m in [pat.search(text)] if m]
+    return min(found)[1] if found else None
+
+
+def contradicts(clause: Clause, nxt: NextSteps | None) -> bool:
+    """The clause sends the person first to another forum than the one 下一步's forum rule (chosen by the
+    question's facts: a wage IOU goes to court directly) puts first — 工资支付暂行规定第十九条's 仲裁 beside
+    劳动争议解释（一）第十五条. The 结论 must not state such a clause as deciding."""
+    if nxt is None or not nxt.rule or not nxt.forum:
+        return False
+    if nxt.rule_article is not None and _same(clause.article, [nxt.rule_article]):
+        return False
+    said, ruled = _first_forum(clause.words), _first_forum(nxt.forum[0])
+    return said is not None and ruled is not None and said != ruled
+
+
+def _rule_clause(question: str, nxt: NextSteps) -> Clause:
+    """The clause of 下一步's forum-rule article that best matches the question (its first if none)."""
+    found, _ = decide_scored(question, [nxt.rule_article])
+    return found or split(nxt.rule_article)[0]
 
 
 def _same(a: Article, among: Sequence[Article]) -> bool:
@@ -202,10 +233,22 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     hint = ""
     if clause is None:
         clause, hint = asked_clause(question, nxt)
-    sure = clause is not None
+    origin = "calculation" if clause is not None else "none"
     if clause is None:
-        clause, matched = decide_scored(question, sources)
-        sure = matched >= SURE_SHARED
+        clause, hint = asked_clause(question, nxt)
+        origin = "asked" if clause is not None else "none"
+    sure, matched, margin = clause is not None, 0.0, 0.0
+    if clause is None:
+        found = ranked(question, sources)
+        if found:
+            clause, matched = found[0]
+            other = next((s for c, s in found[1:] if not _same(c.article, [clause.article])), 0.0)
+            margin, origin = matched - other, "matched"
+            sure = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
+            if contradicts(clause, nxt):  # 下一步's forum rule sends the person elsewhere: its article
+                sure = False  # decides where the corpus holds it; else the clause is only the closest one
+                if nxt.rule_article is not None:
+                    clause, sure, origin = _rule_clause(question, nxt), True, "forum_rule"
     text = conclusion(clause, question + hint, sure) if clause is not None else NO_CLAUSE
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
@@ -228,7 +271,8 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     for _, _, arts in calcs:
         cited += [a for a in arts if a not in cited]
     return Decision(question, routing.area, clause, text, [(c, lines) for c, lines, _ in calcs], nxt,
-                    deciding + bearing, folded, cited, also=also, sure=sure and clause is not None)
+                    deciding + bearing, folded, cited, also=also, sure=sure and clause is not None,
+                    origin=origin, score=matched, margin=margin)
 
 
 # --- the answer text ------------------------------------------------------------------------------

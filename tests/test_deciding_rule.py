@@ -1,0 +1,68 @@
+"""When the 结论 may say a clause 起决定作用 (answer/decided.py, settings.DECIDING_MIN_SCORE / _MARGIN): a
+clause matched by its words only when it shares enough with the question and clearly more than any other
+retrieved article's clause; otherwise the answer names the closest clause and says to check its
+conditions. A clause that sends the person to another forum than 下一步's forum rule is never stated as
+deciding."""
+
+from lawglm.answer.clauses import ranked
+from lawglm.answer.decided import decide_answer
+from lawglm.records import Article
+from lawglm.search.routing import Routing
+from lawglm.settings import DECIDING_MIN_MARGIN, DECIDING_MIN_SCORE
+
+SURE = "起决定作用的是"
+CLOSEST = "与您的问题最相关的是"
+NEIGHBOURS = Routing("neighbours", (), 0.9, {"neighbours": 5.0}, "")
+# made-up articles (not statute text)
+LEASH = Article("示例法", 3, "宠物饲养人遛狗时未拴绳，致使他人受伤的，饲养人应当承担受伤者的全部医疗费用。")
+FINE = Article("示例法", 4, "宠物饲养人遛狗时未拴绳，致使他人受伤的，由所在地主管部门处以警告。")
+OTHER = Article("示例法", 5, "公园内禁止燃放烟花爆竹。")
+Q = "宠物饲养人遛狗时没拴绳，致使我受伤，饲养人要承担我的全部医疗费用吗？"
+
+
+def test_a_clear_clause_is_stated_as_deciding(corpus):
+    (top, s), *rest = ranked(Q, [LEASH, OTHER])
+    assert top.article is LEASH and s >= DECIDING_MIN_SCORE and not rest
+    d = decide_answer(Q, [LEASH, OTHER], corpus, routing=NEIGHBOURS)
+    assert d.sure and d.origin == "matched" and d.clause.article is LEASH
+    assert SURE in d.conclusion and CLOSEST not in d.conclusion
+
+
+def test_a_weak_match_is_named_as_the_closest_only(corpus):
+    q = "邻居遛狗没拴绳，我被吓到了，怎么办？"
+    found = ranked(q, [LEASH])
+    assert found and found[0][1] < DECIDING_MIN_SCORE  # the premise: it matches, but weakly
+    d = decide_answer(q, [LEASH], corpus, routing=NEIGHBOURS)
+    assert not d.sure and d.clause.article is LEASH
+    assert CLOSEST in d.conclusion and SURE not in d.conclusion and "取决于" in d.conclusion
+
+
+def test_a_close_runner_up_from_another_article_makes_it_hedge(corpus):
+    """Two articles on the same facts with different consequences: the words alone cannot tell which one
+    the question asks about, so neither is stated as deciding."""
+    q = "宠物饲养人遛狗时没拴绳，致使我受伤，怎么处理？"
+    (_, s), (second, s2), *_ = ranked(q, [LEASH, FINE])
+    assert s >= DECIDING_MIN_SCORE and s - s2 < DECIDING_MIN_MARGIN and second.article is FINE
+    d = decide_answer(q, [LEASH, FINE], corpus, routing=NEIGHBOURS)
+    assert not d.sure and d.margin < DECIDING_MIN_MARGIN
+    assert CLOSEST in d.conclusion and SURE not in d.conclusion
+    alone = decide_answer(q, [LEASH, OTHER], corpus, routing=NEIGHBOURS)  # no rival: it decides
+    assert alone.sure and SURE in alone.conclusion
+
+
+def test_a_clause_contradicting_the_forum_rule_is_not_stated_as_deciding(corpus):
+    """A wage IOU may go to court directly (下一步's forum rule): a clause sending wage disputes to
+    arbitration first, however well it matches, is not what decides."""
+    q = ("公司给我打了工资欠条，到期还是不给。因工资支付发生的争议，"
+         "我可以拿着欠条直接去法院起诉吗，还用不用先仲裁？")
+    arb = Article("示例条例", 9, "劳动者与用人单位因工资支付发生争议的，"
+                              "当事人可以向劳动争议仲裁机构申请仲裁；对仲裁裁决不服的，可以向人民法院提起诉讼。")
+    wages = Routing("wages", (), 0.9, {"wages": 5.0}, "")
+    (_, s), *_ = ranked(q, [arb])
+    assert s >= DECIDING_MIN_SCORE  # it would be stated as deciding on its words alone
+    d = decide_answer(q, [arb], corpus, routing=wages)
+    assert d.next.rule and d.next.forum[0] == "人民法院"
+    if d.clause is not None and d.clause.article is arb:
+        assert not d.sure and SURE not in d.conclusion
+    else:  # the corpus holds the rule's article: it decides
+        assert d.origin == "forum_rule" and d.clause.article is d.next.rule_article
