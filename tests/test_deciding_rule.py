@@ -34,7 +34,7 @@ def test_a_weak_match_is_named_as_the_closest_only(corpus):
     assert found and found[0][1] < DECIDING_MIN_SCORE  # the premise: it matches, but weakly
     d = decide_answer(q, [LEASH], corpus, routing=NEIGHBOURS)
     assert not d.sure and d.clause.article is LEASH
-    assert CLOSEST in d.conclusion and SURE not in d.conclusion and "取决于" in d.conclusion
+    assert CLOSEST in d.conclusion and SURE not in d.conclusion and "条件" in d.conclusion
 
 
 def test_a_close_runner_up_from_another_article_makes_it_hedge(corpus):

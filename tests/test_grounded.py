@@ -299,8 +299,9 @@ def test_the_model_is_asked_only_where_it_could_add_to_the_clause(retriever, add
 
     model = Recorded("用人单位应当向劳动者每月支付二倍的工资。")
     settings = get_settings(answer_shape="grounded", top_k=3, model_addition=addition)
-    answer = Assistant(retriever, model, settings).ask(QUESTION)
-    only = Assistant(retriever, None, get_settings(top_k=3)).ask(QUESTION)
+    q = "入职半年了公司一直没跟我订立书面劳动合同，能要求每月支付二倍的工资吗？"  # clearly 第八十二条第一款
+    answer = Assistant(retriever, model, settings).ask(q)
+    only = Assistant(retriever, None, get_settings(top_k=3)).ask(q)
     assert bool(model.prompts) == asked
     assert answer.sections.deciding["label"] == "第八十二条第一款"  # a clause that decides
     if not asked:
