@@ -218,6 +218,11 @@ def test_steps_and_evidence_fit_the_matter(corpus):
     steps = next_steps_for(q, marriage, corpus)
     assert "人身安全保护令" in steps.lines[0] and steps.forum[0] == "人民法院"
     assert "协议离婚" not in _lines(steps) and "验伤" in steps.lines[-1]
+    # 打我电话 is a call, not a blow: no protective order for a debt collector's calls
+    q = "老公背着我借了三十万网贷，催收天天打我电话，说是夫妻共同债务要我一起还。我需要还吗？"
+    assert not any("人身安全保护令" in line for line in next_steps_for(q, marriage, corpus).lines)
+    q = "老公动不动就打我，还天天打我电话威胁我，能申请保护令吗？"
+    assert "人身安全保护令" in next_steps_for(q, marriage, corpus).lines[0]
     q = "他婚前有重大疾病瞒着我，能撤销婚姻吗？"
     assert "协议离婚" not in _lines(next_steps_for(q, marriage, corpus))
     q = "我们感情破裂了，想离婚，怎么办？"
