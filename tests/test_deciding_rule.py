@@ -66,3 +66,17 @@ def test_a_clause_contradicting_the_forum_rule_is_not_stated_as_deciding(corpus)
         assert not d.sure and SURE not in d.conclusion
     else:  # the corpus holds the rule's article: it decides
         assert d.origin == "forum_rule" and d.clause.article is d.next.rule_article
+
+
+def test_a_clause_that_awards_nothing_does_not_decide_what_can_be_claimed(corpus):
+    """Asked what they can claim (能要…吗), a clause whose words match well but award nothing (a notice
+    period) is named as the closest only; the same words asked another way may still decide."""
+    notice = Article("示例法", 7, "劳动者提前三十日以书面形式通知用人单位辞职的，可以解除劳动合同。")
+    q = "劳动者提前三十日以书面形式通知用人单位辞职，能要经济补偿吗？"
+    (top, s), *_ = ranked(q, [notice, OTHER])
+    assert top.article is notice and s >= DECIDING_MIN_SCORE  # it would decide on its words alone
+    d = decide_answer(q, [notice, OTHER], corpus, routing=NEIGHBOURS)
+    assert not d.sure and CLOSEST in d.conclusion and SURE not in d.conclusion
+    q = "劳动者提前三十日以书面形式通知用人单位辞职，可以解除劳动合同吗？"
+    assert decide_answer(q, [notice, OTHER], corpus, routing=NEIGHBOURS).sure
+    assert decide_answer(Q, [LEASH, OTHER], corpus, routing=NEIGHBOURS).sure  # awards 医疗费用: decides

@@ -124,6 +124,8 @@ def _bears(article: Article, question: str) -> bool:
 _CLAIM = re.compile(r"(?:我|能|可以|还能).{0,6}(?:要|要求|拿|获得|主张|索赔|赔)[^，。？]{0,12}(?:吗|？|多少)|"
                     r"有没有(?:补偿|赔偿|加班费)|能要多少|要赔吗|能赔多少|赔多少|给多少|该给多少|能拿多少|能要点什么")
 _ABOUT_THEM = re.compile(r"能这么|能这样|合法吗|对吗|有效吗|算数吗|支持吗|行不行|管用吗|是不是")
+# what a clause must speak of to decide a question asking what the person can claim (_CLAIM)
+_MONEY = re.compile(r"支付|赔偿|补偿|工资|报酬|费用|退还|返还|价款|利息|罚款|赔付|待遇|补助")
 _STILL = re.compile(r"还能|还来得及|还可以|还有效|现在.{0,8}(?:能|可以).{0,12}吗")
 
 
@@ -231,8 +233,6 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     clause = _calc_clause(rule, corpus) if rule is not None else None
     nxt = next_steps_for(question, routing, corpus, today)
     hint = ""
-    if clause is None:
-        clause, hint = asked_clause(question, nxt)
     origin = "calculation" if clause is not None else "none"
     if clause is None:
         clause, hint = asked_clause(question, nxt)
@@ -245,6 +245,8 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
             other = next((s for c, s in found[1:] if not _same(c.article, [clause.article])), 0.0)
             margin, origin = matched - other, "matched"
             sure = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
+            if sure and _CLAIM.search(question) and not _MONEY.search(clause.text):
+                sure = False  # asked what they can claim; a clause that awards nothing cannot decide it
             if contradicts(clause, nxt):  # 下一步's forum rule sends the person elsewhere: its article
                 sure = False  # decides where the corpus holds it; else the clause is only the closest one
                 if nxt.rule_article is not None:
