@@ -350,3 +350,19 @@ def test_no_interest_agreed_but_overdue_is_not_a_bare_no():
     assert calc.answer.startswith("借期内的利息不能要") and "逾期利息" in calc.answer
     [calc] = _calcs("去年借给同事5万块，当时没写利息，现在他还钱，我能按银行利息要点利息吗？")
     assert calc.answer == "不能。" and calc.deciding.article_no == 24
+
+
+def test_spoken_wages_are_read_exactly_and_approximate_ones_not_computed():
+    """一万二 is 12,000 (not 10,000: the answer understated a severance by 11,000 元); 一万多 / 8000左右
+    give no figure to compute with, so no amount is stated."""
+    from lawglm.answer.calculators import amount_after
+
+    q = "公司说经营困难要裁员，我在这干了5年零4个月，月工资一万二，经济补偿到底怎么算？"
+    calc = next(c for c in _calcs(q, "labor_dismissal") if c.amount is not None)
+    assert calc.amount == 5.5 * 12000
+    assert amount_after("月薪一万两千五百，干了两年", "月薪") == 12500
+    assert amount_after("月工资三千五", "月工资") == 3500
+    assert amount_after("月薪8万8", "月薪") == 88000
+    for wage in ("一万多", "8000左右"):
+        q = f"干了三年，月薪{wage}，被辞退了能要多少补偿？"
+        assert all(c.amount is None for c in _calcs(q, "labor_dismissal")), q

@@ -366,7 +366,9 @@ def _num(text: str) -> float:
     return float(text) if re.match(r"\d", text) else float(cn_to_int(text.replace("两", "二")))
 
 
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(万|千)?\s*(\d)?(?![\d.])\s*(元|块)?")
+# after 万 a trailing digit is thousands (8万8, 一万二 = 12,000); a longer tail is read whole (一万两千五百)
+_CN = r"[一二两三四五六七八九十百千]+"
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?|" + _CN + r")\s*(万|千)?\s*(\d|" + _CN + r")?(?![\d.])\s*(元|块)?")
 
 
 def amount_after(question: str, keys: str, span: int = 10, unit: bool = False) -> float | None:
@@ -378,6 +380,8 @@ def amount_after(question: str, keys: str, span: int = 10, unit: bool = False) -
         if mm is None or (not re.match(r"\d", mm.group(1)) and not mm.group(2) and not
                           re.search(r"[百千]", mm.group(1))):
             continue
+        if _APPROX.match(rest[mm.end(1):]) or _APPROX_AFTER.match(rest[mm.end():]):
+            return None  # 一万多, 8000左右: no exact figure to compute with
         if unit and not (mm.group(2) or mm.group(4)):
             continue
         value = _value(mm)
@@ -391,9 +395,14 @@ def _value(mm: re.Match) -> float | None:
         value = _num(mm.group(1))
     except ValueError:
         return None
+    tail = mm.group(3) or ""
     if mm.group(2) == "万":
-        return value * 10000 + (float(mm.group(3)) * 1000 if mm.group(3) else 0)
-    return value * 1000 if mm.group(2) == "千" else value
+        if re.search(r"[十百千]", tail):
+            return value * 10000 + _num(tail)
+        return value * 10000 + (_num(tail) * 1000 if tail else 0)
+    if mm.group(2) == "千":
+        return value * 1000 + (_num(tail) * 100 if tail and not re.search(r"[十百千]", tail) else 0)
+    return value
 
 
 def amount_before(question: str, keys: str, span: int = 8) -> float | None:
