@@ -371,16 +371,27 @@ _CN = r"[一二两三四五六七八九十百千]+"
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?|" + _CN + r")\s*(万|千)?\s*(\d|" + _CN + r")?(?![\d.])\s*(元|块)?")
 
 
-def amount_after(question: str, keys: str, span: int = 10, unit: bool = False) -> float | None:
-    """The money amount written within `span` characters after one of the key words (月薪8000, 1.2万,
-    8万8); `unit`: only an amount written with 元 / 块 / 万."""
+def _amounts(question: str, keys: str, span: int):
+    """(the amount match, the text searched) for each key word with an amount within `span` after it."""
     for m in re.finditer(keys, question):
         rest = question[m.end():m.end() + span]
         mm = _AMOUNT.search(rest)
-        if mm is None or (not re.match(r"\d", mm.group(1)) and not mm.group(2) and not
-                          re.search(r"[百千]", mm.group(1))):
+        if mm is not None:
+            yield mm, rest
+
+
+def _approximate(mm: re.Match, rest: str) -> bool:
+    """The amount is written as an approximation (十几万, 10多万, 一万多, 5万左右)."""
+    return bool(_APPROX.match(rest[mm.end(1):]) or _APPROX_AFTER.match(rest[mm.end():]))
+
+
+def amount_after(question: str, keys: str, span: int = 10, unit: bool = False) -> float | None:
+    """The money amount written within `span` characters after one of the key words (月薪8000, 1.2万,
+    8万8); `unit`: only an amount written with 元 / 块 / 万."""
+    for mm, rest in _amounts(question, keys, span):
+        if not re.match(r"\d", mm.group(1)) and not mm.group(2) and not re.search(r"[百千]", mm.group(1)):
             continue
-        if _APPROX.match(rest[mm.end(1):]) or _APPROX_AFTER.match(rest[mm.end():]):
+        if _approximate(mm, rest):
             return None  # 一万多, 8000左右: no exact figure to compute with
         if unit and not (mm.group(2) or mm.group(4)):
             continue
@@ -1072,13 +1083,8 @@ def lpr_given(question: str) -> Decimal | None:
 def exact_amount_after(question: str, keys: str, span: int = 10, bare: bool = False) -> Decimal | None:
     """An amount written with 元 / 块 / 万 after a key word (`bare`: also Arabic digits alone), or None —
     also None when it is approximate (十几万, 10多万, 5万左右): only an exact figure is computed with."""
-    for m in re.finditer(keys, question):
-        rest = question[m.end():m.end() + span]
-        mm = _AMOUNT.search(rest)
-        if mm is None:
-            continue
-        tail = rest[mm.end(1):]
-        if _APPROX.match(tail) or _APPROX_AFTER.match(rest[mm.end():]):
+    for mm, rest in _amounts(question, keys, span):
+        if _approximate(mm, rest):
             return None
         digits = re.match(r"\d", mm.group(1))
         if not (mm.group(2) or mm.group(4) or (bare and digits)) or (
