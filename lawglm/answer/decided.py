@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lawglm.answer.areas import NextSteps, next_steps_for
-from lawglm.answer.calculators import Calculation, calculate, money, render
+from lawglm.answer.areas import ASKS_DEADLINE, NextSteps, next_steps_for
+from lawglm.answer.calculators import Calculation, calculate, money, ref_article, render
 from lawglm.answer.clauses import (
+    ITEM_RE,
     NO_CLAUSE,
     WEAK_HINT,
     Clause,
+    _question_grams,
     conclusion,
     decide_scored,
     is_echo,
@@ -115,8 +117,6 @@ class Decision:
 
 
 def _bears(article: Article, question: str) -> bool:
-    from lawglm.answer.clauses import _question_grams
-
     q = _question_grams(question)
     return any(score(c, q) >= BEARS_MIN for c in split(article))
 
@@ -160,9 +160,6 @@ def asked_clause(question: str, nxt: NextSteps | None) -> tuple[Clause | None, s
     （一）第三十二条 for a retiree) — its clause that best matches the question; asked when (期限 / 哪天 /
     来得及) where the question raises a specific period (辞职预告, 冷静期, 受遗赠 …) — the clause that states
     it."""
-    from lawglm.answer.areas import ASKS_DEADLINE
-    from lawglm.answer.yesno import forum_verdict
-
     if nxt is None:
         return None, ""
     if nxt.rule_article is not None and forum_verdict(question, nxt):
@@ -208,8 +205,6 @@ def _same(a: Article, among: Sequence[Article]) -> bool:
 
 def _calc_clause(calc: Calculation, corpus: Any) -> Clause | None:
     """The clause that decides a computed amount (the calculation's `deciding` rule), from the corpus."""
-    from lawglm.answer.calculators import ref_article
-
     found = ref_article(calc.deciding, corpus) if calc.deciding is not None else None
     return found[1] if found else None
 
@@ -459,8 +454,6 @@ def _recheck_clause(text: str, cites: list, decision: Any) -> None:
     words = line.lstrip("：:").split("。")[0]
     for c in cites:
         if c.span[0] == span[0] or (c.span[0] < span[0] + len(clause.citation) <= c.span[1]):
-            from lawglm.answer.clauses import ITEM_RE
-
             own = clause.text
             if clause.item:
                 own = clause.lead.rstrip("：:") + "……" + ITEM_RE.sub("", clause.text)
