@@ -322,3 +322,14 @@ def test_a_weak_clause_asks_the_model_within_the_token_budget(retriever, tiny_ge
     answer = Assistant(retriever, LocalGenerator(model, tok), settings).ask(q, temperature=0)
     assert answer.sections.deciding is not None and "最相关" in answer.sections.conclusion
     assert 0 < answer.usage.completion_tokens <= 5 and answer.usage.first_token_s > 0
+
+
+def test_a_lead_in_before_an_earlier_sentence_is_a_repeat():
+    """「根据法律规定，」 followed by the clause the 结论 already quoted adds nothing (the embedded model's
+    one kept sentence on the answers dev set did this): it is dropped like any repeat; a new fact after
+    the same lead-in stays."""
+    clause = "违反本法规定，网络交易第三方平台提供者未对入网经营者进行实名登记的，由主管部门责令改正。"
+    head = f"结论：与您的问题最相关的是《示例法》第一条：{clause}"
+    assert drop_repeats(head + "根据法律规定，" + clause) == head
+    new = "根据法律规定，平台知道销售者侵害消费者权益未采取必要措施的，与销售者承担连带责任。"
+    assert drop_repeats(head + new) == head + new

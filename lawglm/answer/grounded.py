@@ -318,9 +318,14 @@ def _restates(key: str, seen: set[str]) -> bool:
     earlier sentence, or an earlier sentence is all of it (「租赁合同是出租人将…的合同。」 then
     「出租人将…的合
     同。」). Only over MIN_RESTATED_CHARS, so a short common phrase never removes a sentence."""
+    key = _LEAD_IN.sub("", key)  # 「根据法律规定，」 + an earlier sentence is that sentence again
     if len(key) < MIN_RESTATED_CHARS:
         return False
     return any(key in old or (len(old) >= MIN_RESTATED_CHARS and old in key) for old in seen)
+
+
+# a lead-in that announces a rule without adding to it (on norm()ed text: punctuation gone)
+_LEAD_IN = re.compile(r"^(?:根据|依据|依照|按照)(?:法律|相关法律|有关法律|上述|该条|本条|法律的)?规定")
 
 
 def dedupe_stream(chunks: Iterator[str]) -> Iterator[str]:
