@@ -161,12 +161,19 @@ def test_injury_and_death_amounts(corpus):
 @pytest.fixture(scope="module")
 def with_interpretations(corpus):
     """laws.db plus the shipped interpretations these calculators cite (民间借贷, 合同编通则, 彩礼, 婚姻家庭"
-      "编一)."""
-    from lawglm.answer.calculators import BRIDE_PRICE, CONTRACT_GENERAL, LENDING, MARRIAGE_FIRST
+      "编一, 网络消费, 食品安全民事)."""
+    from lawglm.answer.calculators import (
+        BRIDE_PRICE,
+        CONTRACT_GENERAL,
+        FOOD_CIVIL,
+        LENDING,
+        MARRIAGE_FIRST,
+        ONLINE_CONSUMER,
+    )
     from lawglm.statutes.corpus import Corpus
     from lawglm.statutes.shipped import read_shipped
 
-    wanted = {LENDING, CONTRACT_GENERAL, BRIDE_PRICE, MARRIAGE_FIRST}
+    wanted = {LENDING, CONTRACT_GENERAL, BRIDE_PRICE, MARRIAGE_FIRST, ONLINE_CONSUMER, FOOD_CIVIL}
     return Corpus([*corpus.articles, *(a for a in read_shipped() if a.law in wanted)])
 
 
@@ -366,3 +373,68 @@ def test_spoken_wages_are_read_exactly_and_approximate_ones_not_computed():
     for wage in ("一万多", "8000左右"):
         q = f"干了三年，月薪{wage}，被辞退了能要多少补偿？"
         assert all(c.amount is None for c in _calcs(q, "labor_dismissal")), q
+
+
+def test_estate_debts_capped_at_the_estate(corpus):
+    from lawglm.answer.calculators import estate_debts
+    from lawglm.answer.decided import decide_answer
+
+    calc = estate_debts(800000, 1200000, "all")
+    assert calc.amount == 800000 and calc.answer == "不需要全部偿还。" and calc.asked
+    assert "400,000元" in calc.steps[1].text
+    assert estate_debts(200000, 50000, "pay").answer.startswith("需要")
+    assert estate_debts(200000, 50000).answer == ""
+    q = ("我爸去世后留下一套房，评估值80万，可他生前欠了别人120万。债主说让我们子女把120万都还上。"
+         "我们必须全还吗？")
+    [calc] = calculate(q, "inheritance")
+    assert (calc.kind, calc.amount, calc.deciding.article_no) == ("estate_debts", 800000, 1161)
+    d = decide_answer(q, [], corpus, date(2026, 12, 7))
+    assert d.conclusion.startswith("不需要全部偿还。") and "第一千一百六十一条第一款" in d.conclusion
+    assert "800,000元" in d.conclusion
+
+
+@pytest.mark.parametrize("q,amount,heirs", [
+    # marital home: half is the widow's own; the other half shared by widow, two children and a grandmother
+    (("我爸去世了，没留遗嘱。家里有一套房是爸妈结婚后买的，值200万。现在有我妈、我、我弟，还有我奶奶在世。"
+      "这套房我能分到多少？"), 250000, 4),
+    # the asker is the widow: her half plus one of three shares; parents-in-law no longer alive
+    ("老公车祸去世了，没有遗嘱，留下婚后买的房子值300万，我们有两个孩子，公公婆婆都不在了。我能分多少？",
+     2000000, 3),
+    # a separate asset: no half taken out; widower, an only child and one grandparent
+    ("我妈去世了，留下存款60万，是她婚前的，我爸还在，我是独生女，外婆还在。我能继承多少？", 200000, 3),
+    ("父亲病逝，兄弟姐妹三个，我妈还在，父亲婚前的房子值90万，爷爷奶奶早就去世了，我能分多少？", 225000, 4),
+])
+def test_statutory_shares_hand_worked(corpus, q, amount, heirs):
+    [calc] = calculate(q, "inheritance")
+    assert calc.kind == "statutory_shares" and calc.amount == amount
+    assert f"共{heirs}人" in calc.steps[-2].text or f"共{heirs}人" in calc.steps[-3].text
+    lines, cited = render(calc, corpus)
+    assert [a.article_no for a in cited] == [1123] + ([1153] if "婚后" in q else []) + [1127, 1130]
+    assert lines[-1].startswith("份额可能")
+
+
+@pytest.mark.parametrize("q", [
+    "我爸去世了，留了遗嘱把房子给我哥，房子值100万，我能分多少？",  # a will decides, not equal shares
+    "我爸去世了，房子值100万，我能分多少？",  # the heirs are not said
+    "我爸去世了，我妈和我、我弟都在，房子值100万，我能分多少？",  # marital or not is not said
+    "我爸去世了，留下房子值100万和存款20万，我妈、我和我弟，婚后买的，我能分多少？",  # two assets
+    "爷爷去世了，我爸早就去世了，房子值100万，我能分多少？",  # 代位继承 is not computed
+    "爷爷去世了，我爸早就去世了，奶奶还在，我妈也在，我是独生子，房子是爷爷奶奶婚后买的值100万，我能分多少？",
+])
+def test_no_share_guessed(q):
+    assert [c for c in calculate(q, "inheritance") if c.kind == "statutory_shares"] == []
+
+
+def test_a_sellers_promise_above_the_law_binds_it(with_interpretations):
+    q = "网上买东西，商家页面写着“假一赔十”，我买的800块的耳机经鉴定是假的。商家只肯退一赔三。能按承诺赔吗？"
+    promise, law = calculate(q, "online_shopping")
+    assert (promise.kind, promise.amount, promise.headline) == ("promise", 8000, True)
+    assert (law.kind, law.amount) == ("fraud", 2400)
+    assert promise.deciding.article_no == 10 and "网络消费纠纷" in promise.deciding.law
+    assert render(promise, with_interpretations) is not None
+    # food: ten times 50 元 is below the statutory 1,000 元 floor, so the law's figure stands
+    milk = "超市买的牛奶过期了，花了50元，店里写着假一赔十，能赔多少？"
+    assert [c.kind for c in calculate(milk, "consumer")] == ["food"]
+    # in a shop (not online, not food) the corpus holds no promise rule: only the statutory figure
+    assert [c.kind for c in calculate("商场买了个2000块的包是假的，店里写着假一赔十，能赔多少", "consumer")] \
+        == ["fraud"]

@@ -27,7 +27,13 @@ for at
   in general 过分高于 — the reduced amount is the court's, not computed) and `penalty_or_deposit`
   (民法典第五百八十八条);
 - `bride_price` 彩礼 (婚姻家庭编解释（一）第五条, 彩礼规定第五条、第六条): the rule the facts select, the
-  factors it names, no share invented.
+  factors it names, no share invented;
+- `promised_damages` (假一赔十: a seller's promise above the statutory figure binds it — 网络消费纠纷规定（一）
+  第十条 online, 食品安全民事纠纷解释（一）第八条 for food);
+- `estate_debts` (民法典第一千一百六十一条: heirs pay debts up to the estate's value) and `statutory_shares`
+  (第一千一百五十三条 the spouse's half, 第一千一百二十七条 first-order heirs, 第一千一百三十条 equal shares),
+  computed only when the question names every first-order heir (or says who is gone), the asset's kind
+  (marital or not), one figure and no will.
 Amounts in these last three groups are Decimal arithmetic; only exact figures compute (十几万 does not).
 Each `Step.ref` names the article and the words of its 款 that carry the rule; `render` shows a calculation
 only when the corpus article holds those words (so a rule lawglm would have to type is never shown).
@@ -86,6 +92,7 @@ class Calculation:
     headline: bool = False  # the figure the conclusion states (others are shown as alternatives)
     deciding: Ref | None = None  # the rule that decides the amount (the conclusion names it)
     answer: str = ""  # the yes / no the deciding rule gives on these facts (可以。), where it follows
+    asked: bool = False  # `answer` answers the question as asked (its calculator read what is asked)
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "title": self.title, "amount": self.amount, "headline": self.headline,
@@ -301,6 +308,27 @@ def food_damages(price: float) -> Calculation:
     )
 
 
+ONLINE_CONSUMER = "最高人民法院关于审理网络消费纠纷案件适用法律若干问题的规定（一）"
+FOOD_CIVIL = "最高人民法院关于审理食品安全民事纠纷案件适用法律若干问题的解释（一）"
+# where the corpus holds the rule that a seller's own promise above the statutory standard binds it
+PROMISE_RULES = {"online": Ref(ONLINE_CONSUMER, 10, 1, "承诺的赔偿标准高于相关法定赔偿标准"),
+                 "food": Ref(FOOD_CIVIL, 8, 1, "承诺的赔偿标准高于食品安全法第一百四十八条规定的赔偿标准")}
+
+
+def promised_damages(price: float, times: int, statutory: Calculation, where: str) -> Calculation | None:
+    """A seller who promised more than the law gives (假一赔十) is held to its promise (网络消费纠纷规定（一）
+    第十条 for a platform seller; 食品安全民事纠纷解释（一）第八条 for food); None when the promise is not
+    above the statutory figure."""
+    promised = round(times * price, 2)
+    if statutory.amount is None or promised <= statutory.amount:
+        return None
+    rule = PROMISE_RULES[where]
+    steps = statutory.steps + [Step(
+        f"商家承诺的赔偿标准高于法定标准的，可以要求按承诺赔偿：{times} × {money(price)} = "
+        f"{money(promised)}，高于法定的{money(statutory.amount)}。", rule)]
+    return Calculation("promise", "按商家承诺的赔偿", promised, steps, statutory.notes, deciding=rule)
+
+
 # --- injury and death ----------------------------------------------------------------------------
 # 伤残等级 -> (工伤保险条例 article, months of 本人工资); checked against the corpus words before shown
 INJURY_GRADES = {1: (35, 27), 2: (35, 25), 3: (35, 23), 4: (35, 21), 5: (36, 18), 6: (36, 16), 7: (37, 13),
@@ -502,18 +530,38 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
             m = re.search(r"(\d+(?:\.\d+)?)\s*(?:块|元)", question)
             price = float(m.group(1)) if m else None
         if price:
+            law = None
             if re.search(r"过期|变质|非法添加|不符合食品安全|添加了|有毒|发霉", question) and \
                     re.search(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药", question):
-                out.append(food_damages(price))
+                law, where = food_damages(price), "food"
             elif re.search(r"假货|假的|冒充|翻新|以次充好|欺诈|骗", question):
-                out.append(fraud_damages(price))
+                law, where = fraud_damages(price), "online" if _ONLINE.search(question) else ""
+            times = _promised_times(question)
+            promise = promised_damages(price, times, law, where) if law and times and where else None
+            out += [c for c in (promise, law) if c is not None]
     if area in ("loans", "other", "marriage") or re.search(r"借条|借款|利息|利率|月息|年息", question):
         out += _loans(question, today)
     out += _penalty(question, area)
     out += _bride(question)
+    if area == "inheritance" or re.search(r"遗产|继承", question):
+        out += _inheritance(question)
     if out:
         out[0].headline = True
     return out
+
+
+_ONLINE = re.compile(r"网上|网购|网店|平台|店铺|直播|淘宝|京东|拼多多|抖音|快手|下单")
+_TIMES = r"(\d+|[二三四五六七八九十])"
+_PROMISE = re.compile(r"假一赔" + _TIMES + r"|(?:承诺|保证|写着|标着)[^，。？]{0,10}?赔" + _TIMES + "倍")
+
+
+def _promised_times(question: str) -> int | None:
+    """The multiple a seller promised (假一赔十, 承诺假货赔三倍), or None."""
+    m = _PROMISE.search(question)
+    if m is None:
+        return None
+    n = m.group(1) or m.group(2)
+    return int(n) if n.isdigit() else cn_to_int(n)
 
 
 def service_from_dates(question: str, today: date | None) -> tuple[int, int] | None:
@@ -1250,3 +1298,167 @@ def _bride(question: str) -> list[Calculation]:
     divorcing = bool(re.search(r"离婚", q))
     hardship = bool(re.search(r"生活困难|借钱给的|借的彩礼|掏空|负债", q))
     return [bride_price(amount, registered, lived, divorcing, hardship, income)]
+
+
+# --- inheritance (民法典继承编): the heirs' debt cap and equal statutory shares -------------------------
+def estate_debts(estate, debt, asks: str = "") -> Calculation:
+    """民法典第一千一百六十一条: heirs pay the deceased's debts only up to the actual value of what they
+    inherit (beyond it only if they choose to); an heir who renounces pays nothing. `asks`: the question
+    asks whether they must pay it all ("all") or at all ("pay") — the answer follows from the figures."""
+    estate, debt = _d(estate), _d(debt)
+    pay = min(estate, debt)
+    rule = Ref(CIVIL, 1161, 1, "以所得遗产实际价值为限")
+    steps = [Step(f"继承人以所得遗产实际价值为限清偿被继承人的债务：遗产{dmoney(estate)}，"
+                  f"债务{dmoney(debt)}，最多清偿{dmoney(pay)}。", rule)]
+    if debt > estate:
+        steps.append(Step(f"超过遗产实际价值的{dmoney(debt - estate)}，继承人自愿偿还的除外，不负偿还义务。",
+                          Ref(CIVIL, 1161, 1, "自愿偿还的不在此限")))
+    steps.append(Step("放弃继承的，对被继承人的债务可以不负清偿责任。",
+                      Ref(CIVIL, 1161, 2, "可以不负清偿责任")))
+    answer = ("不需要全部偿还。" if asks == "all" and debt > estate
+              else "需要，以继承的遗产实际价值为限。" if asks in ("all", "pay") else "")
+    return Calculation("estate_debts", "继承人最多需清偿的债务", float(pay), steps,
+                       ["遗产的实际价值以分割时的评估或市场价格为准；有多位继承人的，按各自所得遗产分担。"],
+                       deciding=rule, answer=answer, asked=bool(answer))
+
+
+@dataclass(frozen=True)
+class Heirs:
+    """The first-order heirs (民法典第一千一百二十七条) the question names: the surviving spouse (whether
+    alive), the number of children, the number of the deceased's parents alive (None: not said), and
+    whether the person asking is the spouse (else a child)."""
+
+    spouse: bool
+    children: int
+    parents: int | None
+    asker_is_spouse: bool
+
+
+def statutory_shares(estate, heirs: Heirs, marital: bool) -> Calculation:
+    """法定继承: half of a marital asset is the surviving spouse's own (第一千一百五十三条第一款); the rest is
+    the estate, shared by the first-order heirs (第一千一百二十七条) in equal shares in general
+    (第一千一百三十条第一款)."""
+    estate = _d(estate)
+    steps = [Step("没有遗嘱、遗赠扶养协议的，按法定继承办理。", Ref(CIVIL, 1123, 1, "按照法定继承办理"))]
+    left = estate
+    if marital and heirs.spouse:
+        left = _yuan(estate / 2)
+        steps.append(Step(f"夫妻共同财产先分出一半归配偶所有：{dmoney(estate)} ÷ 2 = {dmoney(left)}，"
+                          f"其余{dmoney(left)}为遗产。", Ref(CIVIL, 1153, 1, "一半分出为配偶所有")))
+    n = int(heirs.spouse) + heirs.children + (heirs.parents or 0)
+    who = "、".join(x for x in ("配偶" if heirs.spouse else "",
+                               f"子女{heirs.children}人" if heirs.children else "",
+                               f"被继承人的父母{heirs.parents}人" if heirs.parents else "") if x)
+    steps.append(Step(f"第一顺序继承人是配偶、子女、父母；按您说的，共{n}人（{who}）。",
+                      Ref(CIVIL, 1127, 1, "第一顺序：配偶、子女、父母", 1)))
+    share = _yuan(left / n)
+    steps.append(Step(f"同一顺序继承人的份额一般应当均等：{dmoney(left)} ÷ {n} = {dmoney(share)}。",
+                      Ref(CIVIL, 1130, 1, "一般应当均等")))
+    amount, title = share, "您按法定继承一般可分得的份额"
+    if heirs.asker_is_spouse and marital:
+        amount, title = _yuan(estate - left + share), "您（配偶）连同自己的一半一般可分得的数额"
+        steps.append(Step(f"您是配偶：自己的一半{dmoney(estate - left)} + 继承份额{dmoney(share)} = "
+                          f"{dmoney(amount)}。"))
+    notes = [("份额可能因扶养、生活困难或继承人协商而不均等"
+              "（见《中华人民共和国民法典》第一千一百三十条第二款至第五款）。")]
+    if heirs.parents is None:
+        notes.insert(0, "您没有说被继承人的父母是否在世：他们在世的，也是第一顺序继承人，"
+                        "每人份额要重新均分。")
+    # the rule that moves the figure most decides: the spouse's half where it is taken out, else equal shares
+    deciding = (Ref(CIVIL, 1153, 1, "一半分出为配偶所有") if marital and heirs.spouse
+                else Ref(CIVIL, 1130, 1, "一般应当均等"))
+    return Calculation("statutory_shares", title, float(amount), steps, notes, deciding=deciding)
+
+
+# --- reading inheritance facts -----------------------------------------------------------------------
+_DIED = r"[^，。？！]{0,8}?(?:去世|过世|离世|病逝|病故|走了|死了|身故|死亡|不在了|没了)"
+_DECEASED = {"father": r"我爸|我父亲|父亲|老爸|爸爸|我爹", "mother": r"我妈|我母亲|母亲|老妈|妈妈|我娘",
+             "husband": r"我老公|老公|丈夫|我先生", "wife": r"我老婆|老婆|妻子|我媳妇|媳妇"}
+_SPOUSE_OF = {"father": r"我妈|母亲|妈妈|老妈|爸妈", "mother": r"我爸|父亲|爸爸|老爸|爸妈"}
+_PARENTS_OF = {"father": ("爷爷", "奶奶"), "mother": ("外公|姥爷|外祖父", "外婆|姥姥|外祖母"),
+               "husband": ("公公", "婆婆"), "wife": ("岳父|丈人|老丈人", "岳母|丈母娘")}
+_GONE = r"[^，。？！]{0,6}?(?:去世|过世|不在|走了|已故|早没了|没了)"
+_WILL_NONE = re.compile(r"没(?:有)?(?:留|立|写)?(?:下)?(?:任何)?遗嘱|无遗嘱|未(?:留|立)(?:下)?遗嘱|没有遗嘱")
+_SHARE_ASKED = re.compile(r"分(?:到|得)?多少|能分|继承多少|得多少|拿多少|份额|怎么分|分几成|占多少")
+_ALL_ASKED = re.compile(r"全还|全部还|都还|还清|全额|全部偿还|都得还|都要还|父债子还|全部由")
+_PAY_ASKED = re.compile(r"要还吗|得还吗|需要还|用还|该还|还不还|要不要还|必须还")
+_MARITAL = re.compile(r"婚后|结婚后|夫妻共同|共同财产|爸妈[^，。]{0,6}买|两人[^，。]{0,4}买|一起买")
+_SEPARATE = re.compile(r"婚前|个人财产|祖传|单独所有|继承来的")
+_MONEY_TOKEN = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)|[一二两三四五六七八九十百千]+\s*万")
+_COUNT = r"(\d|[一两二三四五六])"
+_LONG_GONE = r"早(?:就|已|年)?(?:去世|过世|走了|不在|没了)"
+
+
+def _deceased(q: str) -> str | None:
+    """Who died, of the four relations a share can be read for; None when none, or more than one, did."""
+    found = {who for who, words in _DECEASED.items() if re.search(f"(?:{words}){_DIED}", q)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _alive(q: str, words: str) -> bool | None:
+    """Named and not said to have died (True), said to have died (False), not named (None)."""
+    if not re.search(words, q):
+        return None
+    return not re.search(f"(?:{words}){_GONE}", q)
+
+
+def _children(q: str, deceased: str) -> int | None:
+    """The deceased's children the question counts (the asker is one when a parent died); None: not said."""
+    if deceased in ("father", "mother"):
+        if re.search(r"独生", q):
+            return 1
+        m = re.search(r"(?:兄弟姐妹|兄妹|姐弟|姐妹|兄弟|子女)(?:一共|共)?" + _COUNT + r"(?:个|人)", q)
+        if m:
+            return cn_to_int(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+        n, counted = 1, set()
+        for m in re.finditer(_COUNT + r"个(弟弟|哥哥|姐姐|妹妹)", q):
+            n += int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+            counted.add(m.group(2))
+        for kin in ("弟弟", "哥哥", "姐姐", "妹妹"):
+            word = f"{kin}|我{kin[0]}"
+            if kin not in counted and re.search(word, q):
+                n += 1
+        return n if n > 1 else None
+    if re.search(r"没(?:有)?孩子|无子女|没有子女|没生孩子", q):
+        return 0
+    if re.search(r"一儿一女|儿子和女儿|女儿和儿子|儿女双全", q):
+        return 2
+    m = re.search(_COUNT + r"个(?:孩子|儿子|女儿|子女)", q)
+    if m:
+        return int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+    return 1 if re.search(r"孩子|儿子|女儿", q) else None
+
+
+def _inheritance(question: str) -> list[Calculation]:
+    q = question
+    deceased = _deceased(q)
+    if deceased is None or re.search(f"(?:{_DECEASED[deceased]})[^，。]{{0,4}}{_LONG_GONE}", q):
+        return []  # a parent who died long ago may have died before the deceased (代位继承): not read
+    moneys = {re.sub(r"\s", "", m) for m in _MONEY_TOKEN.findall(q)}  # the figures named (a repeat is one)
+    debt = exact_amount_after(q, r"欠了别人|欠了|欠下|欠别人|欠银行|欠|外债|债务", 8)
+    if debt is not None and len(moneys) == 2:
+        estate = exact_amount_after(q, r"评估值|评估价|价值|市值|值|遗产|存款", 6)
+        if estate is not None and estate != debt:
+            asks = "all" if _ALL_ASKED.search(q) else "pay" if _PAY_ASKED.search(q) else ""
+            return [estate_debts(estate, debt, asks)]
+    if debt is not None or len(moneys) != 1 or not _SHARE_ASKED.search(q):
+        return []
+    if re.search("遗嘱", q) and not _WILL_NONE.search(q):
+        return []  # a will decides the shares (民法典第一千一百二十三条), not the equal statutory ones
+    estate = exact_amount_after(q, r"评估值|评估价|价值|市值|值|遗产|存款|卖了", 6)
+    if estate is None:
+        return []
+    if deceased in ("father", "mother"):
+        spouse = _alive(q, _SPOUSE_OF[deceased])
+        asker_is_spouse = False
+    else:
+        spouse, asker_is_spouse = True, True
+    children = _children(q, deceased)
+    marital = True if _MARITAL.search(q) else False if _SEPARATE.search(q) else None
+    if spouse is None or children is None or (spouse and marital is None) or re.search(r"离婚", q):
+        return []  # an heir or the asset's kind is not said: no share is guessed
+    alive = [_alive(q, words) for words in _PARENTS_OF[deceased]]
+    if re.search(r"(?:父母|爷爷奶奶|外公外婆|姥姥姥爷|公婆)都(?:不在|去世|过世|走了)", q):
+        alive = [False, False]
+    parents = None if all(a is None for a in alive) else sum(bool(a) for a in alive)
+    return [statutory_shares(estate, Heirs(bool(spouse), children, parents, asker_is_spouse), bool(marital))]

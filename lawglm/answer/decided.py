@@ -137,7 +137,8 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     question runs from has passed (还来得及 / 已经过了)."""
     if head is not None and head.amount and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
         return "可以。"
-    if rule is not None and rule.answer and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
+    if rule is not None and rule.answer and (
+            rule.asked or (_CLAIM.search(question) and not _ABOUT_THEM.search(question))):
         return rule.answer
     first = next(
         (d for d in (nxt.deadlines if nxt else []) if not d.period.later and d.end is not None), None
