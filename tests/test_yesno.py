@@ -8,7 +8,8 @@ import pytest
 from lawglm.answer.areas import next_steps_for
 from lawglm.answer.clauses import split
 from lawglm.answer.decided import decide_answer
-from lawglm.answer.yesno import asked, clause_verdict, deciding_fact, forum_verdict
+from lawglm.answer.yesno import asked, clause_verdict, condition_check, deciding_fact, forum_verdict
+from lawglm.records import Article
 from lawglm.search.routing import Routing, route
 
 CIVIL = "中华人民共和国民法典"
@@ -53,10 +54,12 @@ def test_no_yes_no_where_the_clause_does_not_answer_it(corpus, law, no, item, qu
     assert clause_verdict(question, _clause(corpus, law, no, 1, item), sure=True) == ""
 
 
-def test_refusing_is_not_the_act_the_clause_forbids(corpus):
+def test_refusing_what_the_clause_forbids_the_other_side(corpus):
+    """不得安排夜班 binds the employer: it answers whether the person may refuse — where the facts meet the
+    clause's threshold; a count below it (怀孕五个月 against 七个月以上) gives no yes/no."""
     night = _clause(corpus, "中华人民共和国劳动法", 61)
-    q = "我怀孕七个月以上了，单位安排我上夜班劳动，我可以拒绝上夜班吗？"
-    assert clause_verdict(q, night, sure=True) == ""   # 不得安排 is the employer's act, not my refusal
+    assert clause_verdict("我怀孕七个半月了，单位安排我上夜班，我可以拒绝上夜班吗？", night, True) == "可以。"
+    assert clause_verdict("我怀孕五个月了，单位安排我上夜班，我可以拒绝上夜班吗？", night, True) == ""
 
 
 def test_the_forum_the_law_requires_answers_can_i_sue_directly(corpus):
@@ -119,3 +122,81 @@ def test_the_deciding_fact_is_never_an_echo_of_the_question(corpus):
     q = "我们因感情不和分居满二年，因感情不和分居满二年的，法院能判离吗？"
     d = decide_answer(q, [item.article], corpus, routing=Routing("marriage", (), 0.9, {"marriage": 5.0}, ""))
     assert not any(is_echo(s, q) for s in sentences(d.conclusion))
+
+
+# --- made-up clauses: each question form, who is bound, conditions the facts meet or fail -------------
+def _made(text: str, no: int = 1, paragraph: int = 1, item: int = 0):
+    return next(c for c in split(Article("示例条例", no, text)) if (c.paragraph, c.item) == (paragraph, item))
+
+
+@pytest.mark.parametrize("question,kind,predicate", [
+    ("孩子八个月大，我有哺乳假吗？", "have", "哺乳假"),
+    ("公司有没有加班补贴？", "have", "加班补贴"),
+    ("狗咬了人，他要赔吗？", "must", "赔"),
+    ("我需要自己证明吗？", "must", "自己证明"),
+    ("调解成了还会罚款吗？", "will", "罚款"),
+    ("下班路上摔伤，这算工伤吗？", "is", "工伤"),
+    ("这能算工伤吗？", "is", "工伤"),
+    ("他才十五岁，是不是不用负刑事责任？", "is", "不用负刑事责任"),
+    ("这遗嘱算数吗？", "valid", ""),
+])
+def test_more_question_forms_are_read(question, kind, predicate):
+    a = asked(question)
+    assert (a.kind, a.predicate) == (kind, predicate)
+
+
+def test_a_duty_on_the_other_side_answers_the_persons_right():
+    nursing = _made("用人单位应当在每天的劳动时间内为哺乳期女职工安排一小时哺乳假。")
+    assert clause_verdict("宝宝八个月大，我回公司上班了。我有哺乳假吗？", nursing, True) == "应当有。"
+    assert clause_verdict("宝宝八个月大，我有年休假吗？", nursing, True) == ""   # another thing: no answer
+    dog = _made("饲养的动物造成他人损害的，动物饲养人应当承担侵权责任。")
+    assert clause_verdict("邻居的狗把我咬伤了，他要赔吗？", dog, True) == "需要。"
+
+
+def test_a_prohibition_on_the_person_and_on_refusing():
+    no_refuse = _made("劳动者不得拒绝用人单位依法安排的值班。")
+    assert clause_verdict("单位安排我值班，我可以拒绝值班吗？", no_refuse, True) == "不可以。"
+
+
+def test_a_court_clause_answers_a_court_question_in_general_where_it_says_so():
+    gift = _made("双方已办理结婚登记且共同生活，离婚时一方请求返还彩礼的，人民法院一般不予支持。")
+    assert clause_verdict("结婚三年有孩子了，要离婚，彩礼能要回来吗？", gift, True) == "一般不能。"
+    divorce = _made("有下列情形之一，调解无效的，应当准予离婚：\n（一）因感情不和分居满二年；\n"
+                    "（二）其他情形。", item=1)
+    q = "我们因为感情不和已经分居两年多了，法院能判离吗？"
+    assert clause_verdict(q, divorce, True) == "一般会。"   # 调解无效的: the lead-in's own condition
+    assert clause_verdict("我们因为感情不和分居一年多了，法院能判离吗？", divorce, True) == ""
+
+
+def test_an_exception_gives_in_general():
+    keep = _made("出租人应当返还押金，但是承租人有损坏的除外。")
+    assert clause_verdict("退租了，房东要退押金吗？", keep, True) == "一般需要。"
+
+
+def test_a_condition_that_excludes_the_person_gives_no():
+    commute = _made("职工在上下班途中，受到非本人主要责任的交通事故伤害的，应当认定为工伤。")
+    q = "下班路上闯红灯撞了车，交警认定我负主要责任。我能报工伤吗？"
+    assert condition_check(q, commute.text) == "excluded"
+    assert clause_verdict(q, commute, True) == "一般不能。"
+    other = "下班路上被车撞了，交警认定对方负主要责任。我能报工伤吗？"
+    assert condition_check(other, commute.text) == "unknown"   # 非本人: said of the other side, it holds
+    assert clause_verdict(other, commute, True) == ""   # met is not read as yes: no bare 能 from 认定为工伤
+    assert condition_check("怀孕7个半月了", "对怀孕7个月以上的女职工") == "met"
+    assert condition_check("干了3年7个月，怀孕5个月了", "对怀孕7个月以上的女职工") == "unmet"
+    assert condition_check("干了3年7个月", "对怀孕7个月以上的女职工") == "unknown"   # 7个月 of another count
+
+
+@pytest.mark.parametrize("question", [
+    "退租了，房东要全部退押金吗？",           # a partial point
+    "退租了，房东是不是不用退押金？",         # a negated point
+    "我能要求房东赔偿装修费吗？",             # the clause says nothing of it
+])
+def test_no_verdict_for_a_partial_negated_or_other_point(question):
+    keep = _made("出租人应当返还押金，但是承租人有损坏的除外。")
+    assert clause_verdict(question, keep, True) == ""
+
+
+def test_a_claim_against_another_party_than_the_clause_names_is_not_answered():
+    platform = _made("消费者向网络交易平台提供者请求赔偿的，人民法院应予支持。")
+    assert clause_verdict("东西坏了，我能找平台赔吗？", platform, True) == "能。"
+    assert clause_verdict("东西坏了，我能找店家赔吗？", platform, True) == ""

@@ -1019,6 +1019,7 @@ def bride_price(amount=None, registered: bool | None = None, lived: bool | None 
         steps.append(Step("已办理结婚登记且共同生活，离婚时请求返还彩礼的，一般不予支持；共同生活时间较短且彩礼数额过高的，"
                           "法院可以根据彩礼实际使用及嫁妆情况，综合考虑彩礼数额、共同生活及孕育情况、双方过错等事实，"
                           "确定是否返还以及返还的比例；法律没有规定固定的比例。", rule))
+        answer = "" if hardship else "一般不能。"  # 一般不予支持; a short time together may change it
     elif registered is False:
         rule = Ref(MARRIAGE_FIRST, 5, 1, "双方未办理结婚登记手续", 1)
         steps.append(Step(f"没有办理结婚登记的，请求返还{given}，人民法院应当予以支持。", rule))

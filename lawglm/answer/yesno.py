@@ -22,19 +22,36 @@ from dataclasses import dataclass
 
 from lawglm.answer.clauses import ITEM_RE, Clause, _grams, expand
 
-# the question's yes/no: (kind, pattern of the modal); the predicate is what follows the modal up to 吗
+# the question's yes/no: (kind, pattern of the modal); the predicate is what follows the modal up to 吗.
+# Alternatives are tried left to right at each position, so a modal (能 / 可以 …) wins over the forms after
+# it: 有…吗 / 有没有 (have: is the person entitled to a thing), 要 / 需要 / 得…吗 (must: is someone bound to
+# do it), 会…吗 (will), 算 / 属于 / 构成 / 是不是 (is: does the facts' deed fall under the clause's term)
+_END = r"(?:(?:吗|呢)?[？?]|吗(?=[，,]\s*还是))"
 _ASKS = re.compile(
     r"(?P<modal>法院(?:会不会|会|能不能|能)|能不能|可不可以|能否|可否|还能|能|可以|有权)"
-    r"(?P<pred>[^，。？！?!；]{1,30}?)(?:(?:吗|呢)?[？?]|吗(?=[，,]\s*还是))"
+    r"(?P<pred>[^，。？！?!；]{1,30}?)" + _END +
     r"|(?P<valid>(?:还)?有效吗|算数吗|管用吗|是否有效|有没有效)"
     r"|(?P<whole>[^，。？！?!；]{2,30})[，,]\s*(?:行不行|行吗|可以吗|能行吗)[？?]"
+    r"|有没有(?P<have>[^，。？！?!；]{2,20}?)[？?]"
+    r"|(?<![没还])有(?!效|权|道理|没有|什么|哪些|多少|期限|时效|办法|用)"
+    r"(?P<have2>[^，。？！?!；]{2,20}?)吗[？?]"
+    r"|(?:需不需要|要不要|用不用|需要|必须|(?<=[我他她你])得|(?<![还不想])要(?!求|点|多|回))"
+    r"(?P<must>[^，。？！?!；]{1,20}?)吗[？?]"
+    r"|(?<!法院)(?:会不会|(?<=[还也就都我他她这那])会)(?P<will>[^，。？！?!；]{2,20}?)吗?[？?]"
+    r"|(?P<term>算不算|算|属不属于|属于|构不构成|构成|是不是)(?P<is>[^，。？！?!；]{2,20}?)(?:吗|呢)?[？?]"
 )
 _KINDS = {"能不能": "able", "可不可以": "may", "能否": "able", "可否": "may", "还能": "able", "能": "able",
           "可以": "may", "有权": "may"}
+# the words that say yes / no for each kind; is: by the term asked (算 / 属于 / 构成 / 是)
 _WORDS = {"able": ("能", "不能"), "may": ("可以", "不可以"), "court": ("会", "不会"),
-          "valid": ("有效", "无效")}
+          "valid": ("有效", "无效"), "have": ("应当有", "没有"), "must": ("需要", "不需要"),
+          "will": ("会", "不会"), "算": ("算", "不算"), "属于": ("属于", "不属于"),
+          "构成": ("构成", "不构成"), "是": ("是", "不是")}
+_TERM = {"算不算": "算", "算": "算", "属不属于": "属于", "属于": "属于", "构不构成": "构成", "构成": "构成",
+         "是不是": "是"}
 # a point asked about in part or in the negative: the clause's yes/no does not answer it as asked
-_PARTIAL = re.compile(r"全部|全额|都|所有|完全|一切|一点|一分|不用|不必|不需要|不是|没有|不算|不|别")
+_PARTIAL = re.compile(r"(?<!安)全|全部|全额|都|所有|完全|一切|一点|一分|不用|不必|不需要|不是|没有|不算|不|"
+                      r"别")
 # the predicate's own words that carry no content (这样 / 直接 …): left out of the match
 _EMPTY = re.compile(r"这样|这么|那样|随便|直接|单方面|真的|就|再|也|还|要求|请求|让|去|我|他|她|们|吗|呢")
 # the consequences a clause states, by what they answer: a claim before a court; a person's act (the words
@@ -43,6 +60,21 @@ COURT = {True: re.compile(r"应予支持|予以支持|应当支持|应当准予|
          False: re.compile(r"不予支持|不予受理|不予准许")}
 ACT = {True: re.compile(r"可以|有权"), False: re.compile(r"不得|禁止|无权")}
 LIABLE = re.compile(r"应当(?:承担|赔偿|支付|返还|给予)|承担(?:连带)?(?:赔偿)?责任")
+# have: the other side must give the thing, or the person has a right to it; must: a duty; will: a
+# consequence that follows or not; is: the term the clause gives the deed, or denies it
+GRANT = re.compile(r"(?<!不)应当|有权|享受|享有|(?<!不)给予")
+DENY = re.compile(r"不享受|无权|不得享受|不享有")
+DUTY = {True: re.compile(r"(?<!不)应当|须|(?<!不)承担"),
+        False: re.compile(r"不承担|无需|不需要|不必|免除|不负")}
+WILL = {True: re.compile(r"(?<!不)应当|应予|给予|予以"), False: re.compile(r"不予|免予|不再")}
+TERM = {True: re.compile(r"(?<!不)(?:应当)?认定为|视同|(?<!不)属于|(?<!不)构成"),
+        False: re.compile(r"不(?:得|应|予)?认定为|不属于|不构成|不视为|不以")}
+# a consequence that gives the point (for a condition the facts fail: the point is then not given)
+AFFIRM = re.compile(r"(?<!不)(?:应当|应予|可以|有权|准予)|(?<!不)认定为|视同")
+# everyday words for a point asked, with the statutes' words for the same consequence (general vocabulary)
+_POINT_WORDS = ((re.compile(r"判离|判决离婚|判离婚"), "准予离婚"), (re.compile(r"要回|退回|还回"), "返还"),
+                (re.compile(r"赔"), "赔偿 赔偿责任 侵权责任"), (re.compile(r"担责|负责"), "承担责任"),
+                (re.compile(r"罚款|拘留"), "处罚"))
 _CLAIM_WORDS = re.compile(r"请求|要求|主张|追偿|赔偿|返还|撤销|解除|退货|继承")
 _CLAIM_VERB = re.compile(r"^(?:要求|请求|让|找|要|索赔|主张|申请|起诉|告|退|追|拿|获得|得到)")
 _EXCEPTION = re.compile(r"但[是书]?[^。；]*除外|但是")
@@ -53,9 +85,10 @@ VALID_FACTS_MIN = 3  # content bigrams the question must share with the conditio
 
 @dataclass(frozen=True)
 class Asked:
-    kind: str  # able / may / court / valid
+    kind: str  # able / may / court / valid / have / must / will / is
     predicate: str  # the words asked about ("" for valid)
     sentence: str
+    term: str = ""  # is: the term asked (算 / 属于 / 构成 / 是), which words the answer
 
 
 def asked(question: str) -> Asked | None:
@@ -69,8 +102,16 @@ def asked(question: str) -> Asked | None:
         if m.group("whole"):
             pred = re.sub(r"^(?:我|我们)?(?:想|打算|准备|要)?", "", m.group("whole"))
             return Asked("may", pred, sentence)
-        modal = m.group("modal")
-        return Asked("court" if modal.startswith("法院") else _KINDS[modal], m.group("pred"), sentence)
+        for kind in ("have", "have2", "must", "will"):
+            if m.group(kind):
+                return Asked(kind.rstrip("2"), m.group(kind), sentence)
+        if m.group("is"):
+            return Asked("is", m.group("is"), sentence, _TERM[m.group("term")])
+        modal, pred = m.group("modal"), m.group("pred")
+        term = re.match(r"算|属于|构成", pred)
+        if term and not modal.startswith("法院"):  # 这能算工伤吗: whether the deed falls under the term
+            return Asked("is", pred[term.end():], sentence, term.group())
+        return Asked("court" if modal.startswith("法院") else _KINDS[modal], pred, sentence)
     return None
 
 
@@ -87,20 +128,68 @@ def _consequence(clause: Clause, question: str) -> tuple[str, str]:
     return (words[:m.start()], words[m.start():]) if m else (words, "")
 
 
+def _segment(main: str, at: int) -> str:
+    """The words of the clause from `at` up to the next comma, full stop or colon (one act)."""
+    return re.split(r"[，。；：,;:]", main[at:], maxsplit=1)[0]
+
+
+def _point_grams(pred: str) -> set[str]:
+    """The content bigrams of the point asked, with the statutes' words for its everyday ones."""
+    extra = " ".join(words for pattern, words in _POINT_WORDS if pattern.search(pred))
+    return _grams(expand(pred) + " " + extra)
+
+
+def _acts(main: str, pattern: re.Pattern, point: set[str], need: int = PRED_MIN) -> bool:
+    """Some act the pattern (应当 / 不得 …) heads in the clause is the point asked about."""
+    acts = (m.group() + _segment(main, m.end()) for m in pattern.finditer(main))
+    return any(len(point & _grams(act)) >= need for act in acts)
+
+
+_PARTY = re.compile(r"^(?:找|让|向|要|跟)(?P<who>[^，。\s]{2,8}?)(?:赔|退|还|要|给|支付|承担|交|把)")
+
+
+def _same_party(pred: str, act: str) -> bool:
+    """A claim against a party the question names (找店家赔) is the one the clause's act names
+    (向网络交易平台提供者要求赔偿): they share words; a pronoun (对方 / 他) or an act naming no one passes."""
+    m = _PARTY.match(pred)
+    who = m.group("who") if m else ""
+    named = re.search(r"向(?P<to>[^，。]{2,20}?)(?:请求|要求|主张|追偿|索赔)", act)
+    if not who or not named or re.fullmatch(r"对方|他|她|他们|她们|对方当事人", who):
+        return True
+    return bool(_grams(who) & _grams(named.group("to")))
+
+
 def _findings(ask: Asked, main: str) -> set[bool]:
     """The polarities of the clause's consequences that answer what is asked: a court's 支持 / 不予支持 of the
     claim the clause describes, a person's 可以 / 不得 when the act after it is the one asked about, a
-    liability when a claim is asked about (see module doc)."""
+    liability when a claim is asked about; refusing what the clause forbids the other side to do; a thing
+    the other side must give (have); a duty (must); the term the clause gives or denies the deed (is)."""
     pred = _EMPTY.sub("", ask.predicate)
     asked_grams = _grams(pred)
-    if not asked_grams:
+    if not asked_grams and ask.kind not in ("must", "will"):
         return set()
+    point = _point_grams(pred)
+    if ask.kind == "have":  # the other side's duty to give it, or the person's own right to it
+        need = min(2, len(asked_grams))
+        pairs = ((True, GRANT), (False, DENY))
+        return {pol for pol, pattern in pairs if _acts(main, pattern, asked_grams, need)}
+    if ask.kind in ("must", "will", "is"):
+        words = DUTY if ask.kind == "must" else WILL if ask.kind == "will" else TERM
+        return {pol for pol, pattern in words.items() if _acts(main, pattern, point)}
     bare = re.sub(r"^(?:直接|还|再|也|就|去)+", "", ask.predicate)
+    if bare.startswith("拒绝"):  # refusing an act the clause forbids the other side (不得安排夜班): may
+        refused = _grams(bare[2:])
+        found = set()
+        for m in ACT[False].finditer(main):
+            act = _segment(main, m.end())
+            if len(refused & _grams(act)) >= PRED_MIN:
+                found.add(not act.startswith("拒绝"))  # 不得拒绝: the person may not
+        return found
     claim = bool(_CLAIM_VERB.match(bare)) or ask.kind == "court"
     found = set()
-    claim_grams = _grams(expand(pred))  # a claim in everyday words (要回彩礼) against the statute's (返还)
+    claim_grams = point  # a claim in everyday words (要回彩礼) against the statute's (返还)
     for polarity, pattern in COURT.items():
-        if pattern.search(main) and len(claim_grams & _grams(main)) >= PRED_MIN:
+        if pattern.search(main) and len(claim_grams & _grams(main)) >= PRED_MIN and _same_party(bare, main):
             found.add(polarity)
     if ask.kind == "court":
         return found
@@ -108,15 +197,92 @@ def _findings(ask: Asked, main: str) -> set[bool]:
         if polarity is False and claim:
             continue  # 不得 binds the other side's conduct: it does not answer whether the person may claim
         for m in pattern.finditer(main):
-            act = re.split(r"[，。；：,;:]", main[m.end():], maxsplit=1)[0]
+            act = _segment(main, m.end())
             # the act must be the one asked about: a claim's 可以 must be a claim (请求 / 要求 …); another act
             # must be the same doing (撤回 … 撤回), not only the same thing (拒绝上夜班 is not 安排夜班)
             same = _CLAIM_WORDS.search(act) if claim else pred[:2] in act
-            if same and len(asked_grams & _grams(act)) >= PRED_MIN:
+            if same and len(asked_grams & _grams(act)) >= PRED_MIN and _same_party(bare, act):
                 found.add(polarity)
-    if claim and LIABLE.search(main) and len(claim_grams & _grams(main)) >= PRED_MIN:
+    if claim and _acts(main, LIABLE, point):  # what the clause makes the liable one do is what is claimed
         found.add(True)
     return found
+
+
+# --- the facts against the clause's condition -----------------------------------------------------------
+_NUM = r"[0-9]+|[一二三四五六七八九十两]+"
+_UNITS = {"个月": "month", "年": "year", "周岁": "age", "岁": "age", "日": "day", "天": "day", "小时": "hour"}
+# a threshold in the clause: the two characters before it name what is counted (怀孕7个月以上, 分居满二年)
+_THRESHOLD = re.compile(rf"(?P<ctx>[\u4e00-\u9fff]{{2}})(?P<pre>已满|未满|不满|满)?(?P<n>{_NUM})"
+                        rf"(?P<unit>个月|周岁|岁|年|日|天|小时)(?P<post>以上|以下)?")
+# a number in the question: 7个半月, 两年多, 15岁
+_FACT = re.compile(rf"(?P<n>{_NUM})(?P<unit>个半月|个多月|个月|年半|年多|多年|周岁|岁|年|天|日|小时)"
+                   r"(?P<more>半|多)?")
+CONTEXT_WINDOW = 8  # characters before a question's number searched for what the clause counts
+_NOT_BEFORE = re.compile(r"(?:非|不|没|无|未|不是|并非|次要)$")
+
+
+def _number(text: str) -> float | None:
+    from lawglm.numerals import cn_to_int
+
+    try:
+        return float(text) if text.isdigit() else float(cn_to_int(text.replace("两", "二")))
+    except ValueError:
+        return None
+
+
+def _facts_numbers(question: str, ctx: str, unit: str) -> list[float]:
+    """The question's numbers in `unit` counting the thing `ctx` names (its words just before them)."""
+    out = []
+    for m in _FACT.finditer(question):
+        u = m.group("unit")
+        kind = _UNITS.get(u.replace("个半月", "个月").replace("个多月", "个月").replace("年半", "年")
+                          .replace("年多", "年").replace("多年", "年"))
+        n = _number(m.group("n"))
+        if kind != unit or n is None or ctx not in question[max(0, m.start() - CONTEXT_WINDOW):m.start()]:
+            continue
+        if re.search(r"半|多", u) or m.group("more"):
+            n += 0.5  # 7个半月, 两年多: more than the whole number, less than the next
+        out.append(n)
+    return out
+
+
+def condition_check(question: str, condition: str) -> str:
+    """How the question's facts stand to the clause's condition: "excluded" where the clause excludes what
+    the question affirms (非本人主要责任 against 我负主要责任); "unmet" where a threshold on what the
+    question counts too fails (7个月以上 against 怀孕5个月); "met" where such thresholds hold (怀孕7个半月);
+    else "unknown"."""
+    verdicts = []
+    for m in _THRESHOLD.finditer(condition):
+        pre, post = m.group("pre") or "", m.group("post") or ""
+        if not (pre or post):
+            continue  # a number, not a threshold (安排1小时哺乳时间)
+        n, ctx = _number(m.group("n")), m.group("ctx")
+        facts = _facts_numbers(question, ctx, _UNITS[m.group("unit")]) if n is not None else []
+        if not facts:
+            continue
+        below = pre in ("未满", "不满") or post == "以下"
+        ok = any((f <= n if post == "以下" else f < n) if below else f >= n for f in facts)
+        verdicts.append(ok)
+    for m in re.finditer(r"非(?P<term>[\u4e00-\u9fff]{2,10}?)(?=的|，|。|$)", condition):
+        term = m.group("term")
+        core = re.sub(r"^(?:本人|自己|其)", "", term)
+        if len(core) < 2:
+            continue
+        for q in re.finditer(re.escape(core), question):
+            before = question[max(0, q.start() - 6):q.start()]
+            if _NOT_BEFORE.search(before) or (core != term and "我" not in before):
+                continue  # negated, or (非本人…) not said of the person
+            return "excluded"
+    if False in verdicts:
+        return "unmet"
+    return "met" if verdicts else "unknown"
+
+
+def _hedged(clause: Clause, main: str, exception: str) -> bool:
+    """The consequence holds only in general: an exception (但是…除外), 一般, or a list's lead-in with a
+    condition of its own (有下列情形之一，调解无效的，…)."""
+    lead_condition = clause.item and re.search(r"之一[，,][^：:]*的[，,]", clause.lead)
+    return bool(exception or "一般" in main or lead_condition)
 
 
 def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
@@ -136,10 +302,25 @@ def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
         said = set()
     else:
         said = _findings(ask, main)
+    words = _WORDS[ask.term or ask.kind]
+    check = condition_check(question, main) if ask.kind != "valid" else "unknown"
+    if check == "unmet":
+        return ""  # below the clause's threshold the clause says nothing; another rule may still apply
+    if check == "excluded":
+        # the clause gives the point only to those it does not exclude, and the facts put the person among
+        # the excluded: in general, no (never from a clause that denies it, nor for a partial/negated point)
+        affirms = said == {True} or (not said and not _PARTIAL.search(ask.predicate)
+                                     and _acts(main, AFFIRM, _point_grams(_EMPTY.sub("", ask.predicate))))
+        return "一般" + words[1] + "。" if affirms else ""
     if len(said) != 1:
         return ""
-    word = _WORDS[ask.kind][0 if said.pop() else 1]
-    return ("一般" + word if exception else word) + "。"
+    positive = said.pop()
+    if ask.kind == "is" and positive:
+        return ""  # whether the deed meets the term's other conditions is not read: never a bare 算
+    word = words[0 if positive else 1]
+    if ask.kind == "able" and positive and _hedged(clause, main, exception):
+        word = "可以"  # 一般可以 reads better than 一般能
+    return ("一般" + word if _hedged(clause, main, exception) else word) + "。"
 
 
 def condition_words(clause: Clause) -> str:
