@@ -32,6 +32,12 @@ MIN_PLAUSIBLE_AMOUNT = 10
 # deadline)
 ROUTING_UNSURE_BELOW = 0.5
 ROUTING_CLOSE_SHARE = 0.34
+# a question asking about a time limit that no specific period of lawglm/data/areas.json covers: the
+# periods the top PERIOD_SOURCES retrieved articles state for a step the person takes
+# (answer/deadlines.stated_periods), in a clause sharing at least PERIOD_MIN_SHARED content bigrams with
+# the question, are compared with the area's and the shortest is shown first (a special period governs)
+PERIOD_SOURCES = 3
+PERIOD_MIN_SHARED = 2
 # the retrieval-only 结论 (answer/decided.py) states that a clause matched by its words decides the question
 # (「起决定作用的是…」) only when it shares at least DECIDING_MIN_SCORE content bigrams with the question
 # (rank-weighted, answer/clauses.ranked) and at least DECIDING_MIN_MARGIN more than the best clause of any

@@ -261,3 +261,118 @@ def test_a_creditors_revocation_runs_one_year(corpus):
     q = "欠我钱的人把他名下的房子无偿过户给了他弟弟，我想撤销，有期限吗？"
     first = next_steps_for(q, route(q), corpus).deadlines[0]
     assert first.period.length == (1, "years") and first.citation.endswith("第五百四十一条")
+
+
+# --- special periods over the general one; the person's own period; periods the sources state -------------
+@pytest.mark.parametrize("question,first,forum", [
+    # the stage the question is at: its court, and only its period (not the area's 一年 / 三年)
+    ("劳动仲裁裁决只支持了我一半加班费，我不服，裁决书是12月1日收到的，去法院起诉要在多少天内？",
+     (15, "days"), "人民法院"),
+    ("我们公司和供应商的合同纠纷仲裁了，裁决书10月10日收到，仲裁违反法定程序，想申请撤销裁决，期限多久？",
+     (3, "months"), "中级人民法院"),
+    ("我们是公司，劳动仲裁对员工工资的终局裁决适用法律错误，向中院申请撤销裁决有多长时间？",
+     (30, "days"), "中级人民法院"),
+    ("法院裁定驳回了我的起诉，裁定书11月30日送达的，我想上诉，有几天时间？", (10, "days"), "上一级人民法院"),
+    ("对罚款申请了行政复议，11月25日收到复议决定书，维持原处罚，我还想去法院告，要在几天内起诉？",
+     (15, "days"), "人民法院"),
+    # a topic the question words loosely (要把我租的房子卖掉), past the probation period (试用期已过)
+    ("房东通知我说要把我租的房子卖掉，问我买不买，我要在多少天内答复？", (15, "days"), None),
+    ("我想辞职，要提前多久跟公司说？已经过了试用期。", (30, "days"), None),
+])
+def test_a_special_period_overrides_the_general_one(corpus, question, first, forum):
+    steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].period.length == first, question
+    assert steps.deadlines[0].article is not None and steps.deadlines[0].specific
+    if forum:
+        assert steps.forum[0] == forum
+        names = {d.period.name for d in steps.deadlines}
+        assert "诉讼时效" not in names and "劳动仲裁时效" not in names, names
+
+
+def test_a_later_steps_period_is_counted_when_the_question_is_at_that_step(corpus):
+    """不服仲裁裁决的起诉期限 is a later step for a dismissal, the current one after the award: dated."""
+    q = "劳动仲裁裁决我不服，2026年12月1日收到的裁决书，想去法院起诉"
+    d = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7)).deadlines[0]
+    assert (d.period.length, d.start, d.end) == ((15, "days"), date(2026, 12, 1), date(2026, 12, 16))
+    q = "公司把我辞退了，2026年12月1日走的"
+    steps = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7))
+    award = next(d for d in steps.deadlines if d.period.later)
+    assert award.end is None and not award.current
+
+
+@pytest.mark.parametrize("question,end", [
+    ("仲裁裁决书2026年11月30日收到，仲裁员违反法定程序，我想申请撤销裁决", date(2027, 2, 28)),   # no 30 Feb
+    ("仲裁裁决书2027年11月30日收到，仲裁员违反法定程序，我想申请撤销裁决", date(2028, 2, 29)),   # leap year
+    ("仲裁裁决书2026年8月31日收到，仲裁员违反法定程序，我想申请撤销裁决", date(2026, 11, 30)),
+    ("劳动仲裁的终局裁决书2027年1月31日收到，我们公司想申请撤销裁决", date(2027, 3, 2)),      # 30 days
+    ("一审裁定书2026年12月25日送达，我不服裁定想上诉", date(2027, 1, 4)),                 # 10 days
+])
+def test_new_periods_end_across_month_ends(corpus, question, end):
+    steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].end == end, question
+
+
+@pytest.fixture(scope="module")
+def default_corpus():
+    """The default corpus (laws.db and the shipped LawRefBook documents: 工伤保险条例 is one)."""
+    from lawglm.statutes.ingest import load_corpus
+
+    return load_corpus()
+
+
+def test_the_employers_period_is_never_the_persons_own(default_corpus):
+    """工伤保险条例第十七条: the employer's 30日 is shown as the employer's; the worker's 1年 decides whether
+    the worker is still in time."""
+    from lawglm.answer.decided import verdict
+
+    q = "我2026年10月1日在车间被机器砸伤了手，公司一直不给申请工伤认定，现在我自己申请还来得及吗？"
+    today = date(2026, 12, 7)
+    steps = next_steps_for(q, route(q), default_corpus, today)
+    employer = next(d for d in steps.deadlines if d.period.party)
+    assert employer.period.length == (30, "days") and not employer.own
+    text = _lines(steps)
+    assert "（这是用人单位的期限）" in text and "用人单位的这一期限按此计算已经届满" in text
+    assert "请尽快咨询律师是否有中断" not in text   # no alarm for a period that is not the worker's
+    assert verdict(q, None, steps, today).startswith("可以")
+    # routing unsure between 工伤 and another area: the employer's 30日 is not "the shorter one to keep"
+    unsure = Routing("wages", (), 0.2, {"wages": 5.0, "work_injury": 4.0}, "work_injury")
+    steps = next_steps_for("上班受伤了，公司拖欠工资也不给报工伤", unsure, default_corpus)
+    assert not any("较短的单位申请工伤认定" in line for line in steps.lines)
+
+
+def _source(law: str, no: int, text: str):
+    from lawglm.records import Article
+
+    return Article(law, no, text)
+
+
+def test_a_period_the_retrieved_article_states_is_shown_first_when_shorter(corpus):
+    q = "邻居在我家墙上开窗，我提异议有期限吗？"
+    routing = Routing("neighbours", (), 0.9, {"neighbours": 5.0}, "")
+    short = _source("示例法", 3, "相邻一方在墙上开窗的，另一方可以自知道开窗之日起二十日内向其提出异议。")
+    longer = _source("示例法", 4, "对墙上开窗有异议的，可以自知道开窗之日起五年内请求拆除。")
+    duty = _source("示例法", 5, "人民法院应当在收到开窗异议之日起十日内作出决定。")
+    steps = next_steps_for(q, routing, corpus, today=date(2026, 12, 7), sources=[short, longer, duty])
+    first = steps.deadlines[0]
+    assert first.from_source and first.period.length == (20, "days") and first.end is None
+    assert first.citation == "《示例法》第三条"
+    assert "二十日内向其提出异议" in _lines(steps) and "较短的二十日" in _lines(steps)
+    assert [d.period.length for d in steps.deadlines if d.from_source] == [(20, "days")]  # not 五年, not 十日
+    assert "不要按较长的期限拖延" in _lines(steps)
+    # not asked about a time limit, or the article's event is not the question's: the area's periods only
+    plain = next_steps_for("邻居在我家墙上开窗，怎么办？", routing, corpus, sources=[short])
+    assert not any(d.from_source for d in plain.deadlines)
+    other = _source("示例法", 6, "对复议决定不服的，可以在收到复议决定书之日起十五日内就开窗提出异议。")
+    steps = next_steps_for(q, routing, corpus, sources=[other])
+    assert not any(d.from_source for d in steps.deadlines)
+
+
+def test_stated_periods_reads_the_persons_steps_only():
+    from lawglm.answer.deadlines import stated_periods
+
+    a = _source("示例法", 9, "当事人自知道撤销事由之日起一年内、重大误解的当事人自知道撤销事由之日起"
+                "九十日内没有行使撤销权的，撤销权消灭。\n在赔偿请求时效的最后六个月内，因不可抗力"
+                "不能行使请求权的，时效中止。\n用人单位提前三十日通知劳动者的，可以解除合同。\n"
+                "人民法院应当在受理之日起十日内通知对方。\n请求赔偿的诉讼时效期间为二年。")
+    found = [(p.words, p.paragraph, p.runs_from) for p in stated_periods(a)]
+    assert found == [("一年", 1, "知道撤销事由之日"), ("九十日", 1, "知道撤销事由之日"), ("二年", 5, "")]

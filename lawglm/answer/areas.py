@@ -6,20 +6,28 @@ the statutory periods that bind the person and the evidence that matters. Period
 corpus (answer/deadlines.py) and, when the question gives the date they run from, their last day is
 computed. When routing is unsure, the periods of every candidate area are compared and the shortest one is
 shown first, with the reason: a wrong area must never make the person think they have longer than they do.
+A special period governs over the general one (民法典第一百八十八条: 法律另有规定的，依照其规定): the
+period of the specific matter the question raises (areas.json `topics`; a later step's period, such as the
+十五日 to sue after an award, is the current one when the question is at that step) comes first; when the
+question asks about a time limit that no topic covers, the periods the retrieved articles state for a step
+the person takes are compared with the area's and the shortest is shown first, with why. A period that
+binds someone else (the employer's 30日 to apply for 工伤认定) is shown for what it is, never as the
+person's own.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from lawglm.answer.deadlines import Period, last_day, start_date
+from lawglm.answer.deadlines import Period, last_day, start_date, stated_periods
 from lawglm.numerals import article_label
 from lawglm.records import Article
-from lawglm.settings import PACKAGE_DIR, ROUTING_CLOSE_SHARE
+from lawglm.settings import PACKAGE_DIR, PERIOD_MIN_SHARED, PERIOD_SOURCES, ROUTING_CLOSE_SHARE
 
 AREAS_FILE = PACKAGE_DIR / "data" / "areas.json"
 # areas whose periods are short enough that any cue of theirs makes them a candidate, however sure routing is
@@ -53,6 +61,17 @@ class Deadline:
     end: date | None = None
     start_assumed_year: bool = False
     specific: bool = False  # the period of the specific matter the question raises (a topic's)
+    from_source: bool = False  # stated by a retrieved article (asked a time limit no topic covers)
+
+    @property
+    def current(self) -> bool:
+        """The period runs for the step the person is at: not a later step's, unless the question is at it."""
+        return self.specific or not self.period.later
+
+    @property
+    def own(self) -> bool:
+        """A period of the person's current step that binds the person (not the employer's 30日)."""
+        return self.current and not self.period.party
 
     @property
     def citation(self) -> str:
@@ -153,10 +172,15 @@ class NextSteps:
                 "unsure": self.unsure, "candidates": list(self.candidates)}
 
 
-def _deadline(period: Period, corpus, question: str, events: tuple[str, ...], today: date | None) -> Deadline:
-    found = period.resolve(corpus)
-    d = Deadline(period, found[0] if found else None, found[1] if found else None)
-    mention = None if period.later else start_date(question, events, today)
+def _deadline(period: Period, corpus, question: str, events: tuple[str, ...], today: date | None,
+              specific: bool = False, source: Article | None = None) -> Deadline:
+    """The period as shown, quoted from the corpus (or from `source`, the retrieved article that states
+    it), with its last day when the question dates the event it runs from."""
+    found = period.resolve_in(source) if source is not None else period.resolve(corpus)
+    from_source = source is not None
+    d = Deadline(period, found[0] if found else None, found[1] if found else None, specific=specific,
+                 from_source=from_source)
+    mention = start_date(question, events, today) if d.current else None
     if mention is not None and d.article is not None:
         n, unit = period.length
         d.start, d.end, d.start_assumed_year = (
@@ -210,18 +234,20 @@ def deadline_line(d: Deadline, today: date | None, corpus=None, calendar: bool =
     if p.words not in words:
         words = ITEM_RE.sub("", _sentence_with(d.clause.text, p.words))
     # the length named outside the quote too: it stays when a quote 法律依据 already shows is elided
-    line = f"期限：{p.name}（{p.words}）——{d.citation}：“{words}”。"
+    whose = f"（这是{p.party}的期限）" if p.party else ""
+    line = f"期限：{p.name}（{p.words}）{whose}——{d.citation}：“{words}”。"
     if d.end is not None:
         year_note = "（您未写年份，按最近的这一天计算）" if d.start_assumed_year else ""
         how = _calendar_words(corpus) if calendar else "（计算方法同上）"
         line += f"按您所说的{_day(d.start)}{year_note}起算，最后一日为{_day(d.end)}{how}"
         if today is not None:
             left = (d.end - today).days
-            line += (
-                f"，距今还有{left}天"
-                if left >= 0
-                else "，按此计算已经届满，请尽快咨询律师是否有中断、中止等情形"
-            )
+            if left >= 0:
+                line += f"，距今还有{left}天"
+            elif p.party:
+                line += f"，{p.party}的这一期限按此计算已经届满"
+            else:
+                line += "，按此计算已经届满，请尽快咨询律师是否有中断、中止等情形"
         line += "。"
     return line
 
@@ -273,16 +299,66 @@ def candidates(routing) -> tuple[str, ...]:
 
 
 def first_period_days(area: str) -> float:
-    """The most days the shortest period of the area that runs from the person's own events can last (inf:
-    none)."""
+    """The most days the shortest period of the area that runs from the person's own events and binds the
+    person can last (inf: none)."""
     table = periods()
-    return min((table[n].days_upper_bound() for n in area_spec(area)["periods"] if not table[n].later),
-               default=float("inf"))
+    return min((table[n].days_upper_bound() for n in area_spec(area)["periods"]
+                if not table[n].later and not table[n].party), default=float("inf"))
 
 
-def next_steps_for(question: str, routing, corpus, today: date | None = None) -> NextSteps:
-    """下一步 for the question's area. When routing is unsure, every candidate area's periods are compared and
-    the shortest is shown first with the reason; the forum and steps are those of the routed area."""
+def _shorter_than_area(d: Deadline, spec: dict, table: dict[str, Period]) -> bool:
+    """The period is shorter than every period of the routed area that binds the person now."""
+    own = [table[n].days_upper_bound() for n in spec["periods"] if not table[n].later and not table[n].party]
+    return not own or d.period.days_upper_bound() < min(own)
+
+
+def source_periods(question: str, sources: Sequence[Article],
+                   known: Sequence[Period]) -> list[tuple[Period, Article]]:
+    """The periods the top settings.PERIOD_SOURCES retrieved articles state for a step the person takes
+    (deadlines.stated_periods), in a clause sharing at least settings.PERIOD_MIN_SHARED content bigrams with
+    the question, that are shorter than every period of `known` that binds the person now (a longer one
+    would not make the person act sooner: it is left to the articles shown) and not among `known`. A period
+    whose article names the event it runs from (收到复议决定书之日) is kept only when the question names
+    that event too (a content bigram of it beyond the words of any event: 知道, 收到, 决定 …)."""
+    from lawglm.answer.clauses import _question_grams, score, split
+
+    q = _question_grams(question)
+    seen = {(p.law, p.article_no, p.paragraph, p.item, p.words) for p in known}
+    bound = min((p.days_upper_bound() for p in known if not p.later and not p.party), default=float("inf"))
+    out = []
+    for article in list(sources)[:PERIOD_SOURCES]:
+        if not article.is_current:
+            continue
+        clauses = {(c.paragraph, c.item): c for c in split(article)}
+        for p in stated_periods(article):
+            key = (p.law, p.article_no, p.paragraph, p.item, p.words)
+            clause = clauses.get((p.paragraph, p.item))
+            if (key in seen or clause is None or p.days_upper_bound() >= bound
+                    or score(clause, q) < PERIOD_MIN_SHARED or not _event_named(p.runs_from, q)):
+                continue
+            seen.add(key)
+            out.append((p, article))
+    return out
+
+
+# words of any event a period runs from (知道, 收到, 送达 …): the event itself is what is left (复议决定书)
+_CALENDAR_WORDS = re.compile(r"知道|应当|或者|之日|之后|以后|收到|送达|决定|通知|提出|起|后|时|日")
+
+
+def _event_named(runs_from: str, q: set[str]) -> bool:
+    """The question names the event a period runs from (or the article names none)."""
+    from lawglm.answer.clauses import _grams
+
+    own = _grams(_CALENDAR_WORDS.sub(" ", runs_from))
+    return not own or bool(own & q)
+
+
+def next_steps_for(question: str, routing, corpus, today: date | None = None,
+                   sources: Sequence[Article] = ()) -> NextSteps:
+    """下一步 for the question's area. The period of the specific matter the question raises comes first;
+    when routing is unsure, or the question asks a time limit no topic covers and the retrieved `sources`
+    state periods for a step the person takes, the periods are compared and the shortest is shown first with
+    the reason; the forum and steps are those of the routed area (or of the matter's forum rule)."""
     area = area_of(question, routing)
     spec = area_spec(area)
     cands = candidates(routing)
@@ -313,28 +389,37 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None) ->
         if step is rule:
             out.rule_article = article
     table = periods()
-    if unsure:
+    if unsure and (rule or {}).get("periods") != []:  # a stage's rule (an appeal …): its topic's period only
         for other in cands[1:]:
             names += [n for n in area_spec(other)["periods"] if n not in names]
     events = tuple(spec["events"])
     specific, topic_events = topic_periods(question)
-    deadlines = [_deadline(table[n], corpus, question, topic_events or events, today) for n in specific]
+    deadlines = [_deadline(table[n], corpus, question, topic_events or events, today, specific=True)
+                 for n in specific]
     deadlines = [d for d in deadlines if d.article is not None]  # a specific period is shown only when stated
-    for d in deadlines:
-        d.specific = True
     deadlines += [_deadline(table[n], corpus, question, events, today) for n in names if n not in specific]
-    first = [d for d in deadlines if not d.period.later]
-    n_specific = sum(d.period.name in {table[n].name for n in specific} for d in deadlines)
-    if unsure and not n_specific:
-        shortest = min(first, key=lambda d: d.period.days_upper_bound(), default=None)
-        own = [table[n] for n in spec["periods"] if not table[n].later]
-        if shortest is not None and (not own or shortest.period.days_upper_bound()
-                                     < min(p.days_upper_bound() for p in own)):
+    asks = ASKS_DEADLINE.search(question) is not None
+    stated = [] if specific or not asks else source_periods(question, sources, [d.period for d in deadlines])
+    # no last day for an article's period: the event it runs from may not be the one the question dates
+    deadlines += [_deadline(p, corpus, question, events, None, source=a) for p, a in stated]
+    deadlines = [d for d in deadlines if not d.from_source or d.article is not None]
+    n_specific = sum(d.specific for d in deadlines)
+    if not n_specific and (unsure or any(d.from_source for d in deadlines)):
+        general = [d for d in deadlines if not d.from_source]
+        deadlines.sort(key=lambda d: (not d.own, d.period.days_upper_bound()))
+        shortest = next((d for d in deadlines if d.own), None)
+        own = [d.period.days_upper_bound() for d in general if d.own]
+        if shortest is not None and shortest.from_source and (not own or shortest.period.days_upper_bound()
+                                                              < min(own)):
+            out.lines.append(f"检索到的{shortest.citation.split('》')[0]}》对这一步规定了专门的期限，专门规定"
+                             f"优先于一般规定；哪一个期限适用于您，取决于您要做的是哪一步，为稳妥起见，请按其中"
+                             f"较短的{shortest.period.words}准备，不要按较长的期限拖延。")
+        elif unsure and shortest is not None and (not own or shortest.period.days_upper_bound() <= min(own)) \
+                and _shorter_than_area(shortest, spec, table):
             titles = "、".join(area_spec(a)["title"] for a in cands)
             out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
                              f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
-        deadlines.sort(key=lambda d: (d.period.later, d.period.days_upper_bound()))
-    if not specific and ASKS_DEADLINE.search(question):
+    if not specific and asks and not any(d.from_source for d in deadlines):
         out.lines.append(UNKNOWN_SPECIFIC)
     if n_specific:
         out.lines += topic_notes(question)

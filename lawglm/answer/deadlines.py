@@ -10,6 +10,9 @@ Owns
 - the calendar arithmetic of 民法典第二百零一条、第二百零二条 (the first day is not counted; a period in
   months or years ends on the corresponding day of the last month, or on that month's last day when it has
   no such day) — `last_day`;
+- `stated_periods(article)`: the periods a retrieved article states for a step the person takes
+  (…十五日内向人民法院提起上诉, 诉讼时效期间为二年), each with its 款/项 and verbatim words — a special
+  period that governs over the general one (民法典第一百八十八条: 法律另有规定的，依照其规定);
 - reading dates from a question (2024年3月5日, 2024-03-05, 2024/3/5, and 3月5日 against a reference day)
   and choosing the one the period runs from (`start_date`).
 The holiday rule (民法典第二百零三条) only ever lengthens a period; `last_day` does not apply it, so the day
@@ -44,6 +47,9 @@ class Period:
         False  # a period of a later step (after an arbitration award): not counted from the question
     )
     item: int = 0  # the 项 of the 款 that states it (行政处罚法第六十四条第（一）项), 0 for the 款 itself
+    # whom the period binds when not the person asking: "用人单位" (工伤保险条例第十七条第一款's 30日). Such a
+    # period is shown, but never as the person's own deadline (not the shortest candidate, no 已届满 verdict)
+    party: str = ""
 
     @property
     def length(self) -> tuple[int, str]:
@@ -57,12 +63,15 @@ class Period:
     def resolve(self, corpus) -> tuple[object, object] | None:
         """(article, its clause — answer/clauses.Clause — that states the period) when the corpus holds the
         current article and that 款 (项) says `words`; None otherwise (the period is then not shown)."""
-        from lawglm.answer.clauses import split
-
         if corpus is None:
             return None
         law = corpus.resolve_law(self.law) or self.law
-        article = corpus.get(law, self.article_no)
+        return self.resolve_in(corpus.get(law, self.article_no))
+
+    def resolve_in(self, article) -> tuple[object, object] | None:
+        """(article, clause) when `article` is current and its 款 (项) says `words`; None otherwise."""
+        from lawglm.answer.clauses import split
+
         if article is None or not article.is_current:
             return None
         clause = next(
@@ -104,6 +113,46 @@ def last_day(start: date, n: int, unit: str) -> date:
 def days_left(end: date, today: date) -> int:
     """Days from today to the last day, both counted as whole days (0: today is the last day; < 0: passed)."""
     return (end - today).days
+
+
+# --- periods an article states --------------------------------------------------------------------
+# a length that limits a step the person takes: 十五日内向…提起上诉, 三个月内提出, 一年内…没有行使 (the
+# step within 40 characters after 内; not 最后六个月内, a suspension rule) or a named time limit
+# (诉讼时效期间为二年, 保证期间为…六个月, 申请执行的期间为二年)
+_N = r"(?:[0-9]+|[一二三四五六七八九十百两]+)\s*(?:个月|年|日|天)"
+_STEP_PERIOD = re.compile(
+    rf"(?<!最后)(?P<words>{_N})内(?=[^。；]{{0,40}}?(?:提出|申请|提起|起诉|上诉|行使|表示|退货|复核|请求|主张|异议))|"
+    rf"(?:时效|期间|期限)(?:期间)?为[^。；，]{{0,16}}?(?P<named>{_N})"
+)
+# a sentence whose subject is an authority (人民法院应当在…三十日内作出裁定) or the person's usual other side
+# (用人单位提前三十日…, 经营者…): its periods bind them, not the person asking
+_AUTHORITY = re.compile(r"^[^，。；]{0,12}(?:人民法院|机关|委员会|部门|仲裁庭|仲裁机构|政府|公安|鉴定"
+                        r"|调解组织|用人单位|经营者|出租人|出卖人|保险人|贷款人)"
+                        r"[^，。；]{0,6}(?:应当|可以|在|自|于|对|收到|受理|提前)")
+_FROM = re.compile(r"(?:自|从|在)([^，。；]{2,40}?(?:之日|之后|后|时))(?:起)?")
+
+
+def stated_periods(article) -> list[Period]:
+    """The periods the article states for a step the person takes, in the order written, each as a Period
+    of the 款/项 that states it (name: the article's label; `runs_from`: the article's own 自…之日起 words
+    before it). A period whose sentence has an authority as its subject (人民法院应当在…内审结) is left
+    out, and one only mentioned as a bar (超过二十年的，人民法院不予保护: no 内 or 为) does not match."""
+    from lawglm.answer.clauses import split
+
+    out: list[Period] = []
+    for clause in split(article):
+        for sentence in re.split(r"(?<=[。；])", clause.text):
+            if _AUTHORITY.search(sentence):
+                continue
+            for m in _STEP_PERIOD.finditer(sentence):
+                words = (m.group("words") or m.group("named")).replace(" ", "")
+                before = _FROM.findall(sentence[:m.start()])
+                p = Period(f"《{article.law.removeprefix('中华人民共和国')}》{article.label}规定的期限",
+                           article.law, article.article_no, clause.paragraph, words,
+                           before[-1] if before else "", item=clause.item)
+                if p not in out:
+                    out.append(p)
+    return out
 
 
 # --- dates in a question -------------------------------------------------------------------------

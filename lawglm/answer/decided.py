@@ -141,7 +141,7 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
             rule.asked or (_CLAIM.search(question) and not _ABOUT_THEM.search(question))):
         return rule.answer
     first = next(
-        (d for d in (nxt.deadlines if nxt else []) if not d.period.later and d.end is not None), None
+        (d for d in (nxt.deadlines if nxt else []) if d.own and d.end is not None), None
     )
     if first is not None and today is not None and _STILL.search(question):
         if first.end < today:
@@ -227,7 +227,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     # without a figure, the rule the facts select (彩礼: not registered; a loan's overdue interest) decides
     rule = head or next((c for c, _, _ in calcs if c.headline and c.deciding is not None), None)
     clause = _calc_clause(rule, corpus) if rule is not None else None
-    nxt = next_steps_for(question, routing, corpus, today)
+    nxt = next_steps_for(question, routing, corpus, today, sources)
     hint = ""
     origin = "calculation" if clause is not None else "none"
     if clause is None:
