@@ -28,8 +28,8 @@ for at
   (民法典第五百八十八条);
 - `bride_price` 彩礼 (婚姻家庭编解释（一）第五条, 彩礼规定第五条、第六条): the rule the facts select, the
   factors it names, no share invented;
-- `promised_damages` (假一赔十: a seller's promise above the statutory figure binds it — 网络消费纠纷规定（一）
-  第十条 online, 食品安全民事纠纷解释（一）第八条 for food);
+- `promised_damages` (假一赔十: a seller's promise above the statutory figure binds it —
+  网络消费纠纷规定（一）第十条 online, 食品安全民事纠纷解释（一）第八条 for food);
 - `estate_debts` (民法典第一千一百六十一条: heirs pay debts up to the estate's value) and `statutory_shares`
   (第一千一百五十三条 the spouse's half, 第一千一百二十七条 first-order heirs, 第一千一百三十条 equal shares),
   computed only when the question names every first-order heir (or says who is gone), the asset's kind

@@ -151,6 +151,39 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     return ""
 
 
+_HOW = re.compile(r"怎么办|怎么维权|如何维权|怎样维权|怎么处理|如何处理|去哪|向哪|告哪|怎么告|到哪|哪个部门|"
+                  r"怎么投诉|什么程序|该怎么做|怎么做|应该怎么|什么途径|哪些途径")
+# what a person does at each first forum of areas.json (lawglm's wording)
+FORUM_ACTIONS = {"劳动争议仲裁委员会": "申请劳动仲裁", "人民法院": "起诉", "社会保险行政部门": "申请工伤认定",
+                 "经营者": "协商", "电子商务平台": "投诉", "消费者协会": "投诉", "市场监督管理部门": "投诉",
+                 "人民调解委员会": "申请调解", "公安机关交通管理部门": "申请处理", "公安机关": "报案",
+                 "行政复议机关": "申请行政复议"}
+# areas whose first forum the law makes a step that must come first (劳动争议调解仲裁法第五条, 工伤认定)
+FIRST_REQUIRED_AREAS = ("labor_dismissal", "wages", "work_injury")
+
+
+def procedure(question: str, nxt: NextSteps | None) -> str:
+    """For a question asking what to do or where to go (怎么办 / 去哪告): the first forum and the first period
+    that binds the person, in one sentence of the 结论 (the steps, with the articles they rest on, are in
+    下一步). Nothing when routing is unsure of the area (下一步 then explains the shorter period)."""
+    if nxt is None or nxt.unsure or not nxt.forum or not _HOW.search(question):
+        return ""
+    first = nxt.forum[0]
+    if first not in FORUM_ACTIONS:
+        return ""
+    must = nxt.first_required or (nxt.area in FIRST_REQUIRED_AREAS and not nxt.court_direct)
+    text = f"怎么办：{'须先' if must else '可以先'}向{first}{FORUM_ACTIONS[first]}"
+    if must and len(nxt.forum) > 1 and nxt.forum[1] == "人民法院":
+        text += "，对结果不服再向人民法院起诉"
+    # the first period that binds the person now; one the corpus lacks is not replaced by a later one
+    period = next((d for d in nxt.deadlines if not d.period.later and not d.period.party), None)
+    if period is not None and period.article is not None:
+        text += f"；{period.period.name}为{period.period.words}"
+        if period.end is not None:
+            text += f"，按您说的日期，最后一日为{_day(period.end)}"
+    return text + "（详见下一步）。"
+
+
 def _day(x: date) -> str:
     return f"{x.year}年{x.month}月{x.day}日"
 
@@ -257,7 +290,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     fact = "" if said else deciding_fact(question, clause)  # no yes/no follows: what would decide it
     if fact and not is_echo(fact, question):  # never the person's own words handed back
         text = text.replace(WEAK_HINT, "") + fact + ("" if sure else WEAK_TAIL)
-    text = said + text
+    text = said + text + procedure(question, nxt)
     deciding = [clause.article] if clause is not None else []
     bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)]
     if not deciding and not bearing:  # nothing decides: the best-ranked ones to compare with (NO_CLAUSE)
