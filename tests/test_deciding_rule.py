@@ -80,3 +80,20 @@ def test_a_clause_that_awards_nothing_does_not_decide_what_can_be_claimed(corpus
     q = "劳动者提前三十日以书面形式通知用人单位辞职，可以解除劳动合同吗？"
     assert decide_answer(q, [notice, OTHER], corpus, routing=NEIGHBOURS).sure
     assert decide_answer(Q, [LEASH, OTHER], corpus, routing=NEIGHBOURS).sure  # awards 医疗费用: decides
+
+
+def test_a_weak_match_whose_consequence_is_the_point_asked_decides(corpus):
+    """Below DECIDING_MIN_SCORE a clause still decides (answered) where its consequence is the very point
+    the question asks and the question's facts are the clause's (yesno.clause_verdict, facts_in_clause):
+    the 结论 then opens with the yes/no. The same clause asked another point stays the closest one."""
+    from lawglm.settings import ANSWERED_MIN_SCORE
+
+    night = Article("示例规定", 6, "对怀孕7个月以上的女职工，用人单位不得安排夜班劳动。")
+    q = "我怀孕7个半月了，车间还排我夜班。我可以拒绝上夜班吗？"
+    (_, s), *_ = ranked(q, [night])
+    assert ANSWERED_MIN_SCORE <= s < DECIDING_MIN_SCORE   # the premise: a weak match by words alone
+    d = decide_answer(q, [night, OTHER], corpus, routing=NEIGHBOURS)
+    assert d.sure and d.origin == "answered" and d.conclusion.startswith("可以。" + "就您描述的情形，" + SURE)
+    early = decide_answer("我怀孕5个月了，车间还排我夜班。我可以拒绝上夜班吗？", [night, OTHER], corpus,
+                          routing=NEIGHBOURS)
+    assert not early.sure and CLOSEST in early.conclusion   # below the threshold: it decides nothing

@@ -139,6 +139,10 @@ def _made(text: str, no: int = 1, paragraph: int = 1, item: int = 0):
     ("这能算工伤吗？", "is", "工伤"),
     ("他才十五岁，是不是不用负刑事责任？", "is", "不用负刑事责任"),
     ("这遗嘱算数吗？", "valid", ""),
+    ("受伤一年多了还能认工伤吗", "is", "工伤"),             # no question mark: its 吗 ends it
+    ("房东要不要赔", "must", "赔"),
+    ("试用期被辞退，这合法吗。。", "legal", ""),
+    ("房东把我的东西扔了，他能这样吗？", "legal", ""),
 ])
 def test_more_question_forms_are_read(question, kind, predicate):
     a = asked(question)
@@ -200,3 +204,20 @@ def test_a_claim_against_another_party_than_the_clause_names_is_not_answered():
     platform = _made("消费者向网络交易平台提供者请求赔偿的，人民法院应予支持。")
     assert clause_verdict("东西坏了，我能找平台赔吗？", platform, True) == "能。"
     assert clause_verdict("东西坏了，我能找店家赔吗？", platform, True) == ""
+
+
+def test_an_open_question_is_no_yes_no():
+    assert asked("我能要多少钱啊？") is None
+    assert asked("我能要点什么？") is None
+
+
+def test_an_act_the_clause_forbids_is_not_allowed():
+    """合法吗 / 他能这样吗 about an act the question tells of: 不合法 / 不能 where the clause forbids that
+    very act (its words shared with what the question tells), nothing where it forbids another."""
+    rule = _made("出租人不得擅自处置承租人留在房屋内的物品。")
+    told = "房东趁我出差，擅自处置了我留在房屋内的物品。"
+    assert clause_verdict(told + "这合法吗？", rule, True) == "不合法。"
+    assert clause_verdict(told + "他能这样吗？", rule, True) == "不能。"
+    assert clause_verdict("房东涨了房租。这合法吗？", rule, True) == ""
+    allowed = _made("出租人可以在租期届满后收回房屋。")
+    assert clause_verdict("租期到了，房东要收回房屋。这合法吗？", allowed, True) == ""   # never a bare 合法

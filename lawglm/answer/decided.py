@@ -34,9 +34,9 @@ from lawglm.answer.clauses import (
     split,
     supported_by_clause,
 )
-from lawglm.answer.yesno import clause_verdict, deciding_fact, forum_verdict
+from lawglm.answer.yesno import clause_verdict, deciding_fact, facts_in_clause, forum_verdict
 from lawglm.records import Article, Citation, Sections
-from lawglm.settings import DECIDING_MIN_MARGIN, DECIDING_MIN_SCORE
+from lawglm.settings import ANSWERED_MIN_SCORE, DECIDING_MIN_MARGIN, DECIDING_MIN_SCORE
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
 MAX_BEARING = 1  # articles quoted in full beside the deciding one; other bearing ones are named (另见)
@@ -274,6 +274,9 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
             other = next((s for c, s in found[1:] if not _same(c.article, [clause.article])), 0.0)
             margin, origin = matched - other, "matched"
             sure = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
+            if (not sure and matched >= ANSWERED_MIN_SCORE and clause_verdict(question, clause, True)
+                    and facts_in_clause(question, clause)):
+                sure, origin = True, "answered"  # its consequence is the very point asked, on these facts
             if sure and _CLAIM.search(question) and not _MONEY.search(clause.text):
                 sure = False  # asked what they can claim; a clause that awards nothing cannot decide it
             if contradicts(clause, nxt):  # 下一步's forum rule sends the person elsewhere: its article

@@ -35,8 +35,9 @@ _ASKS = re.compile(
     r"|有没有(?P<have>[^，。？！?!；]{2,20}?)[？?]"
     r"|(?<![没还])有(?!效|权|道理|没有|什么|哪些|多少|期限|时效|办法|用)"
     r"(?P<have2>[^，。？！?!；]{2,20}?)吗[？?]"
-    r"|(?:需不需要|要不要|用不用|需要|必须|(?<=[我他她你])得|(?<![还不想])要(?!求|点|多|回))"
-    r"(?P<must>[^，。？！?!；]{1,20}?)吗[？?]"
+    r"|(?:需不需要|要不要|用不用)(?P<must2>[^，。？！?!；]{1,20}?)[？?]"
+    r"|(?:需要|必须|(?<=[我他她你])得|(?<![还不想])要(?!求|点|多|回))(?P<must>[^，。？！?!；]{1,20}?)吗[？?]"
+    r"|(?P<legal>合法吗|违法吗|合不合法|是否合法|是不是违法|是否违法)"
     r"|(?<!法院)(?:会不会|(?<=[还也就都我他她这那])会)(?P<will>[^，。？！?!；]{2,20}?)吗?[？?]"
     r"|(?P<term>算不算|算|属不属于|属于|构不构成|构成|是不是)(?P<is>[^，。？！?!；]{2,20}?)(?:吗|呢)?[？?]"
 )
@@ -46,7 +47,7 @@ _KINDS = {"能不能": "able", "可不可以": "may", "能否": "able", "可否"
 _WORDS = {"able": ("能", "不能"), "may": ("可以", "不可以"), "court": ("会", "不会"),
           "valid": ("有效", "无效"), "have": ("应当有", "没有"), "must": ("需要", "不需要"),
           "will": ("会", "不会"), "算": ("算", "不算"), "属于": ("属于", "不属于"),
-          "构成": ("构成", "不构成"), "是": ("是", "不是")}
+          "构成": ("构成", "不构成"), "是": ("是", "不是"), "合法": ("合法", "不合法")}
 _TERM = {"算不算": "算", "算": "算", "属不属于": "属于", "属于": "属于", "构不构成": "构成", "构成": "构成",
          "是不是": "是"}
 # a point asked about in part or in the negative: the clause's yes/no does not answer it as asked
@@ -81,6 +82,8 @@ _EXCEPTION = re.compile(r"但[是书]?[^。；]*除外|但是")
 ITEM_OWN_MIN = 2  # content bigrams an item's own words must share with the question (the facts match it)
 PRED_MIN = 1  # content bigrams the predicate must share with the clause's consequence
 VALID_FACTS_MIN = 3  # content bigrams the question must share with the condition of a clause's 无效 / 有效
+LEGAL_FACTS_MIN = 2  # content bigrams the act the question tells of shares with an act the clause forbids
+FACTS_MIN = 2  # content bigrams beyond the point's that the question shares with a clause it answers
 
 
 @dataclass(frozen=True)
@@ -91,26 +94,42 @@ class Asked:
     term: str = ""  # is: the term asked (算 / 属于 / 构成 / 是), which words the answer
 
 
+# a question written without its question mark (…还能认工伤吗 / 我能拒绝吗。。): its 吗 ends it
+_BARE_END = re.compile(r"(吗|呢|行不行|要不要[^，。？！?!；\s]{1,8}|合法|对吧)"
+                       r"(?=[。.！!~～\s]*$|[。.！!~～]+)")
+# a predicate that asks what or how much: not a yes/no
+_OPEN = re.compile(r"多少|几|什么|怎么|哪|多久|多长")
+# the other side's act asked about in the person's words before: 能这样吗 / 能这么做吗
+_THIS = re.compile(r"^(?:这样|这么做|这么干|这样做|这么|这样子)$")
+
+
 def asked(question: str) -> Asked | None:
     """The question's first yes/no question (see module doc), or None (a 多少 / 怎么办 question)."""
+    question = _BARE_END.sub(r"\1？", question)
     for sentence in re.findall(r"[^。？！?!；\n]*[？?]", question):
         m = _ASKS.search(sentence)
         if m is None:
             continue
         if m.group("valid"):
             return Asked("valid", "", sentence)
+        if m.group("legal"):
+            return Asked("legal", "", sentence, "合法")
         if m.group("whole"):
             pred = re.sub(r"^(?:我|我们)?(?:想|打算|准备|要)?", "", m.group("whole"))
             return Asked("may", pred, sentence)
-        for kind in ("have", "have2", "must", "will"):
+        for kind in ("have", "have2", "must", "must2", "will"):
             if m.group(kind):
                 return Asked(kind.rstrip("2"), m.group(kind), sentence)
         if m.group("is"):
             return Asked("is", m.group("is"), sentence, _TERM[m.group("term")])
         modal, pred = m.group("modal"), m.group("pred")
-        term = re.match(r"算|属于|构成", pred)
+        if _OPEN.search(pred):
+            continue
+        term = re.match(r"算|属于|构成|认定为|认定|认", pred)
         if term and not modal.startswith("法院"):  # 这能算工伤吗: whether the deed falls under the term
-            return Asked("is", pred[term.end():], sentence, term.group())
+            return Asked("is", pred[term.end():], sentence, "算" if "认" in term.group() else term.group())
+        if _THIS.match(pred):  # 他能这样吗: whether the act the question tells of is allowed
+            return Asked("legal", "", sentence, _KINDS.get(modal, "able"))
         return Asked("court" if modal.startswith("法院") else _KINDS[modal], pred, sentence)
     return None
 
@@ -159,11 +178,20 @@ def _same_party(pred: str, act: str) -> bool:
     return bool(_grams(who) & _grams(named.group("to")))
 
 
-def _findings(ask: Asked, main: str) -> set[bool]:
+def _facts(question: str, ask: Asked) -> set[str]:
+    """The content bigrams of what the question tells (not of the words that ask)."""
+    asking = re.split(r"[，,]", ask.sentence)[-1]  # 我可以解除合同吗: the words that ask, not facts
+    return {g for g in _grams(question) - _grams(asking) if "的" not in g}
+
+
+def _findings(ask: Asked, main: str, question: str = "") -> set[bool]:
     """The polarities of the clause's consequences that answer what is asked: a court's 支持 / 不予支持 of the
     claim the clause describes, a person's 可以 / 不得 when the act after it is the one asked about, a
     liability when a claim is asked about; refusing what the clause forbids the other side to do; a thing
     the other side must give (have); a duty (must); the term the clause gives or denies the deed (is)."""
+    if ask.kind == "legal":  # the act the question tells of is one the clause forbids: not allowed
+        told = _facts(question, ask)
+        return {False} if _acts(main, ACT[False], told, LEGAL_FACTS_MIN) else set()
     pred = _EMPTY.sub("", ask.predicate)
     asked_grams = _grams(pred)
     if not asked_grams and ask.kind not in ("must", "will"):
@@ -285,6 +313,17 @@ def _hedged(clause: Clause, main: str, exception: str) -> bool:
     return bool(exception or "一般" in main or lead_condition)
 
 
+def facts_in_clause(question: str, clause: Clause) -> bool:
+    """The question's facts are the clause's: its thresholds hold for the question's numbers, or the
+    question shares at least FACTS_MIN content bigrams with the clause's words beyond those of the point
+    asked (the person's facts in the statute's own words, not only the thing asked about)."""
+    ask = asked(question)
+    main = _consequence(clause, question)[0]
+    if ask is None or condition_check(question, main) == "met":
+        return ask is not None
+    return len(_facts(question, ask) & _grams(main)) >= FACTS_MIN
+
+
 def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
     """「能。」/「一般不能。」/「无效。」… where the clause decides what is asked (module doc), else ""."""
     ask = asked(question)
@@ -301,7 +340,7 @@ def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
     elif _PARTIAL.search(ask.predicate):
         said = set()
     else:
-        said = _findings(ask, main)
+        said = _findings(ask, main, question)
     words = _WORDS[ask.term or ask.kind]
     check = condition_check(question, main) if ask.kind != "valid" else "unknown"
     if check == "unmet":
