@@ -295,7 +295,9 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
         text = text.replace(WEAK_HINT, "") + fact + ("" if sure else WEAK_TAIL)
     text = said + text + procedure(question, nxt)
     deciding = [clause.article] if clause is not None else []
-    bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)]
+    # the retriever's first article is never folded away: it may match by meaning, not words (正当防卫 for
+    # 打伤了闯进家里抢劫的人), and what it says is for the person to see
+    bearing = [a for i, a in enumerate(sources) if not _same(a, deciding) and (i == 0 or _bears(a, question))]
     if not deciding and not bearing:  # nothing decides: the best-ranked ones to compare with (NO_CLAUSE)
         bearing = list(sources[:CLOSEST_SHOWN])
     shown = MAX_BEARING if deciding else CLOSEST_SHOWN
