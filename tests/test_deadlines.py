@@ -376,3 +376,35 @@ def test_stated_periods_reads_the_persons_steps_only():
                 "人民法院应当在受理之日起十日内通知对方。\n请求赔偿的诉讼时效期间为二年。")
     found = [(p.words, p.paragraph, p.runs_from) for p in stated_periods(a)]
     assert found == [("一年", 1, "知道撤销事由之日"), ("九十日", 1, "知道撤销事由之日"), ("二年", 5, "")]
+
+
+def test_a_retrial_is_its_own_stage(corpus):
+    """民事诉讼法第二百一十六条: 申请再审 within 六个月 of the judgment taking effect, at the court above."""
+    q = "二审判决维持原判我还是不服，判决2026年9月30日生效，想申请再审，有期限吗？"
+    steps = next_steps_for(q, route(q), corpus, today=date(2026, 12, 7))
+    first = steps.deadlines[0]
+    assert first.period.length == (6, "months") and first.end == date(2027, 3, 30)   # 30 Sept + 6 months
+    assert steps.forum[0] == "上一级人民法院"
+    assert not any(d.period.name.startswith("不服一审") for d in steps.deadlines)   # not an appeal
+
+
+def test_the_persons_periods_come_shortest_first_even_when_routing_is_sure(corpus):
+    """隐私: 治安 (六个月) before 诉讼时效 (三年), whichever the area lists first."""
+    sure = Routing("privacy", (), 0.9, {"privacy": 6.0}, "")
+    steps = next_steps_for("邻居在楼道装摄像头对着我家门拍，我该怎么办？", sure, corpus)
+    assert [d.period.length for d in steps.deadlines][:2] == [(6, "months"), (3, "years")]
+
+
+def test_asked_whether_they_can_take_the_step_its_dated_period_answers(corpus):
+    from lawglm.answer.decided import verdict
+
+    today = date(2026, 12, 7)
+    q = "一审判决书2026年12月1日送达，判我还钱，我能上诉吗？"
+    steps = next_steps_for(q, route(q), corpus, today)
+    assert verdict(q, None, steps, today).startswith("可以，不服一审民事判决的上诉期限还没有届满")
+    q = "一审判决书2026年11月1日送达，判我还钱，我能上诉吗？"
+    steps = next_steps_for(q, route(q), corpus, today)
+    assert verdict(q, None, steps, today).startswith("一般不能了")
+    # a general period does not answer whether a step can be taken (能起诉 is not 还来得及)
+    q = "2026年12月1日被朋友骗了五千块，我能起诉他吗？"
+    assert verdict(q, None, next_steps_for(q, route(q), corpus, today), today) == ""

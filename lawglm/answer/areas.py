@@ -404,9 +404,11 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None,
     deadlines += [_deadline(p, corpus, question, events, None, source=a) for p, a in stated]
     deadlines = [d for d in deadlines if not d.from_source or d.article is not None]
     n_specific = sum(d.specific for d in deadlines)
+    # the person's own periods shortest first, after the specific ones (which govern, in the topic's order)
+    deadlines.sort(key=lambda d: (not d.specific, not d.own,
+                                  0 if d.specific else d.period.days_upper_bound()))
     if not n_specific and (unsure or any(d.from_source for d in deadlines)):
         general = [d for d in deadlines if not d.from_source]
-        deadlines.sort(key=lambda d: (not d.own, d.period.days_upper_bound()))
         shortest = next((d for d in deadlines if d.own), None)
         own = [d.period.days_upper_bound() for d in general if d.own]
         if shortest is not None and shortest.from_source and (not own or shortest.period.days_upper_bound()

@@ -127,6 +127,10 @@ _ABOUT_THEM = re.compile(r"能这么|能这样|合法吗|对吗|有效吗|算数
 # what a clause must speak of to decide a question asking what the person can claim (_CLAIM)
 _MONEY = re.compile(r"支付|赔偿|补偿|工资|报酬|费用|退还|返还|价款|利息|罚款|赔付|待遇|补助")
 _STILL = re.compile(r"还能|还来得及|还可以|还有效|现在.{0,8}(?:能|可以).{0,12}吗")
+# asked whether they can take the step a specific period governs (能申请复核吗, 可以上诉吗): its period
+# decides
+_STEP = re.compile(r"(?:能|可以|能不能|可不可以)(?:申请|提出?|上诉|起诉|退货?|撤销|复核|复议|再审)"
+                   r"[^。？，]{0,10}吗")
 
 
 def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, today: date | None,
@@ -134,7 +138,7 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     """The yes / no a person can rely on, only where it follows mechanically from what the system
     computed (else ""): a claim to money the calculation shows (可以), the answer the rule the facts
     select gives (`Calculation.answer`: 彩礼 given without 结婚登记 is returned), or whether a period the
-    question runs from has passed (还来得及 / 已经过了)."""
+    question runs from has passed (还来得及 / 已经过了; 能申请复核吗 where the step's own period is dated)."""
     if head is not None and head.amount and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
         return "可以。"
     if rule is not None and rule.answer and (
@@ -143,7 +147,8 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     first = next(
         (d for d in (nxt.deadlines if nxt else []) if d.own and d.end is not None), None
     )
-    if first is not None and today is not None and _STILL.search(question):
+    if first is not None and today is not None and (
+            _STILL.search(question) or (first.specific and _STEP.search(question))):
         if first.end < today:
             return (f"一般不能了：按您说的日期，{first.period.name}已于{_day(first.end)}届满"
                 "（是否有中断、中止等情形请咨询律师）。")
