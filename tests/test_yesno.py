@@ -221,3 +221,10 @@ def test_an_act_the_clause_forbids_is_not_allowed():
     assert clause_verdict("房东涨了房租。这合法吗？", rule, True) == ""
     allowed = _made("出租人可以在租期届满后收回房屋。")
     assert clause_verdict("租期到了，房东要收回房屋。这合法吗？", allowed, True) == ""   # never a bare 合法
+
+
+def test_a_negative_word_of_the_facts_is_not_a_negated_point():
+    label = _made("购买者以食品标签不合格为由请求支付十倍赔偿金，标签瑕疵不影响食品安全的，"
+                  "人民法院不予支持。")
+    assert clause_verdict("饼干标签有错别字，我能以标签不合格要十倍赔偿吗？", label, True) == "不能。"
+    assert clause_verdict("饼干标签有错别字，我能不要十倍赔偿吗？", label, True) == ""

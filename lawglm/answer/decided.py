@@ -279,10 +279,11 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
             other = next((s for c, s in found[1:] if not _same(c.article, [clause.article])), 0.0)
             margin, origin = matched - other, "matched"
             sure = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
-            if (not sure and matched >= ANSWERED_MIN_SCORE and clause_verdict(question, clause, True)
-                    and facts_in_clause(question, clause)):
-                sure, origin = True, "answered"  # its consequence is the very point asked, on these facts
-            if sure and _CLAIM.search(question) and not _MONEY.search(clause.text):
+            answers = clause_verdict(question, clause, True)  # its consequence is the very point asked
+            if not sure and matched >= ANSWERED_MIN_SCORE and answers and facts_in_clause(question, clause):
+                sure, origin = True, "answered"  # ... on facts that are the clause's
+            awards = clause.words if answers else clause.text  # answering the claim: the lead-in counts too
+            if sure and _CLAIM.search(question) and not _MONEY.search(awards):
                 sure = False  # asked what they can claim; a clause that awards nothing cannot decide it
             if contradicts(clause, nxt):  # 下一步's forum rule sends the person elsewhere: its article
                 sure = False  # decides where the corpus holds it; else the clause is only the closest one

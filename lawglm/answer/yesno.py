@@ -51,8 +51,8 @@ _WORDS = {"able": ("能", "不能"), "may": ("可以", "不可以"), "court": ("
 _TERM = {"算不算": "算", "算": "算", "属不属于": "属于", "属于": "属于", "构不构成": "构成", "构成": "构成",
          "是不是": "是"}
 # a point asked about in part or in the negative: the clause's yes/no does not answer it as asked
-_PARTIAL = re.compile(r"(?<!安)全|全部|全额|都|所有|完全|一切|一点|一分|不用|不必|不需要|不是|没有|不算|不|"
-                      r"别")
+_PARTIAL = re.compile(r"(?<!安)全|全部|全额|都|所有|完全|一切|一点|一分|不用|不必|不需要|不是|没有|不算|"
+                      r"^[先就也都还再]?(?:不|别|没)")  # (不合格 inside: the facts' word, not a negation)
 # the predicate's own words that carry no content (这样 / 直接 …): left out of the match
 _EMPTY = re.compile(r"这样|这么|那样|随便|直接|单方面|真的|就|再|也|还|要求|请求|让|去|我|他|她|们|吗|呢")
 # the consequences a clause states, by what they answer: a claim before a court; a person's act (the words
