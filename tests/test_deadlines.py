@@ -408,3 +408,19 @@ def test_asked_whether_they_can_take_the_step_its_dated_period_answers(corpus):
     # a general period does not answer whether a step can be taken (能起诉 is not 还来得及)
     q = "2026年12月1日被朋友骗了五千块，我能起诉他吗？"
     assert verdict(q, None, next_steps_for(q, route(q), corpus, today), today) == ""
+
+
+@pytest.mark.parametrize("question,first", [
+    ("我在网上买的手机7天内发现是翻新机，能退吗？", (7, "days")),          # 七日 without 无理由
+    ("被父母逼着结的婚，现在想撤销，还来得及吗？", (1, "years")),            # 民法典第一千零五十二条
+    ("结婚前女方隐瞒了自己有精神病，结婚半年才知道，怎么办？", (1, "years")),  # 第一千零五十三条
+])
+def test_specific_periods_in_everyday_words(corpus, question, first):
+    steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].period.length == first and steps.deadlines[0].specific, question
+
+
+def test_a_work_injury_decision_is_no_traffic_accident_finding(corpus):
+    q = "工伤认定书下来了，公司不服申请复议，我该怎么办？"
+    steps = next_steps_for(q, route(q), corpus)
+    assert all(d.period.name != "申请交通事故认定复核的期限" for d in steps.deadlines)
