@@ -228,3 +228,21 @@ def test_a_negative_word_of_the_facts_is_not_a_negated_point():
                   "人民法院不予支持。")
     assert clause_verdict("饼干标签有错别字，我能以标签不合格要十倍赔偿吗？", label, True) == "不能。"
     assert clause_verdict("饼干标签有错别字，我能不要十倍赔偿吗？", label, True) == ""
+
+
+def test_a_prohibition_on_the_party_the_person_is():
+    """男方不得提出离婚 binds the person who speaks of 老婆: their own 起诉离婚 is answered (一般: 但…除外);
+    a person who speaks of 老公 is not the one bound."""
+    from lawglm.answer.yesno import asker_roles
+
+    rule = _made("女方在怀孕期间，男方不得提出离婚，但是，女方提出离婚的除外。")
+    assert asker_roles("老婆怀孕四个月了") == {"男方"}
+    assert clause_verdict("老婆怀孕四个月了，我现在能起诉离婚吗？", rule, True) == "一般不能。"
+    assert clause_verdict("我怀孕四个月了，老公想离婚，我现在能起诉离婚吗？", rule, True) == ""
+
+
+def test_all_of_it_where_the_clause_gives_it_within_a_limit():
+    rule = _made("购买者明知食品不合格仍请求十倍赔偿的，人民法院应当在合理生活消费需要范围内依法支持。")
+    q = "我明知道零食过期还买了20箱，想按十倍索赔，法院会全部支持吗？"
+    assert clause_verdict(q, rule, True) == "不会。"
+    assert clause_verdict("我明知道零食过期还买了，想按十倍索赔，法院会支持吗？", rule, True) == "会。"

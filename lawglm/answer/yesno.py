@@ -53,11 +53,14 @@ _TERM = {"算不算": "算", "算": "算", "属不属于": "属于", "属于": "
 # a point asked about in part or in the negative: the clause's yes/no does not answer it as asked
 _PARTIAL = re.compile(r"(?<!安)全|全部|全额|都|所有|完全|一切|一点|一分|不用|不必|不需要|不是|没有|不算|"
                       r"^[先就也都还再]?(?:不|别|没)")  # (不合格 inside: the facts' word, not a negation)
+_ALL = re.compile(r"全部|全额|所有|一切")
+# a consequence given only within a limit: asked for all of it, the answer is no
+_LIMITED = re.compile(r"范围内|限额内|相应的|适当|部分|为限")
 # the predicate's own words that carry no content (这样 / 直接 …): left out of the match
 _EMPTY = re.compile(r"这样|这么|那样|随便|直接|单方面|真的|就|再|也|还|要求|请求|让|去|我|他|她|们|吗|呢")
 # the consequences a clause states, by what they answer: a claim before a court; a person's act (the words
 # after the modal); a claim against the one the clause makes liable
-COURT = {True: re.compile(r"应予支持|予以支持|应当支持|应当准予|准予"),
+COURT = {True: re.compile(r"应予支持|予以支持|应当支持|应当准予|准予|依法支持"),
          False: re.compile(r"不予支持|不予受理|不予准许")}
 ACT = {True: re.compile(r"可以|有权"), False: re.compile(r"不得|禁止|无权")}
 LIABLE = re.compile(r"应当(?:承担|赔偿|支付|返还|给予)|承担(?:连带)?(?:赔偿)?责任")
@@ -184,6 +187,26 @@ def _facts(question: str, ask: Asked) -> set[str]:
     return {g for g in _grams(question) - _grams(asking) if "的" not in g}
 
 
+# the party the person is, from how they speak of the other (我老婆 → 男方) or of themselves (我是房东)
+_ROLES = ((re.compile(r"老婆|妻子|媳妇|前妻"), "男方"), (re.compile(r"老公|丈夫|前夫"), "女方"),
+          (re.compile(r"我是房东|我是出租人|我的房子租给|租客"), "出租人"),
+          (re.compile(r"我是租客|我是承租人|我租的|租的房|房东"), "承租人"))
+
+
+def asker_roles(question: str) -> set[str]:
+    """The parties a statute names that the person is (none where both of a pair are read)."""
+    roles = {role for pattern, role in _ROLES if pattern.search(question)}
+    for pair in ({"男方", "女方"}, {"出租人", "承租人"}):
+        if pair <= roles:
+            roles -= pair  # 房东 said by a 租客 and 租客 said by a 房东: who is who is not read
+    return roles
+
+
+def _bound(main: str, m: re.Match) -> str:
+    """The party a 不得 / 可以 binds: the words before it back to the last comma (男方不得提出离婚 → 男方)."""
+    return re.split(r"[，。；：,;:]", main[:m.start()])[-1]
+
+
 def _findings(ask: Asked, main: str, question: str = "") -> set[bool]:
     """The polarities of the clause's consequences that answer what is asked: a court's 支持 / 不予支持 of the
     claim the clause describes, a person's 可以 / 不得 when the act after it is the one asked about, a
@@ -221,6 +244,10 @@ def _findings(ask: Asked, main: str, question: str = "") -> set[bool]:
             found.add(polarity)
     if ask.kind == "court":
         return found
+    roles = asker_roles(question)
+    for m in ACT[False].finditer(main):  # a prohibition on the party the person is, of the act asked
+        if _bound(main, m) in roles and len(asked_grams & _grams(_segment(main, m.end()))) >= PRED_MIN:
+            found.add(False)
     for polarity, pattern in ACT.items():
         if polarity is False and claim:
             continue  # 不得 binds the other side's conduct: it does not answer whether the person may claim
@@ -337,6 +364,9 @@ def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
         condition = main[:re.search(r"无效|有效", main).start()] if said else ""
         if len(_grams(question) & _grams(condition)) < VALID_FACTS_MIN:
             said = set()  # the facts must meet the clause's condition in its words, not just name the deed
+    elif _ALL.search(ask.predicate) and _findings(ask, _ALL.sub("", main), question) == {True} \
+            and _LIMITED.search(main):
+        return _WORDS[ask.term or ask.kind][1] + "。"  # all of it, where the clause gives it within a limit
     elif _PARTIAL.search(ask.predicate):
         said = set()
     else:
