@@ -232,6 +232,13 @@ def test_steps_and_evidence_fit_the_matter(corpus):
     q = "网贷逾期了，催收每天给我爸妈打电话，还在群里发我的照片，这合法吗？"
     evidence = next_steps_for(q, loans, corpus).lines[-1]
     assert "借条" not in evidence and "通话记录" in evidence
+    # an unknown area names no evidence list at all rather than one that fits every matter and none
+    other = Routing("other", (), 0.2, {}, "")
+    q = "土地承包期内我们全家转为非农业户口了，承包的地怎么办？"
+    steps = next_steps_for(q, other, corpus)
+    assert steps.lines and not any(line.startswith("证据：") for line in steps.lines)
+    q = "邻居家的摄像头正对着我家窗户拍，我该怎么办？"  # a harm with its own evidence, whatever the area
+    assert next_steps_for(q, other, corpus).lines[-1].startswith("证据：")
 
 
 @pytest.mark.parametrize("question,first", [

@@ -118,3 +118,28 @@ def test_cli_eval_answers_retrieval_only(tiny_index, tmp_path, capsys):
     m = report["modes"]["retrieval-only"]
     assert m["n"] == 1 and m["facts_scored"] == 6 and m["forum"] == 1.0 and m["amount"] == 1.0
     assert m["harm"] == 0 and m["echoes"] == 0
+
+
+def test_rouge_scores_measure_the_slice_from_the_offset(tmp_path):
+    """--rouge-offset: the rows from the offset are scored (a second slice), the first ones are not."""
+    from types import SimpleNamespace
+
+    from lawglm.eval.answers import rouge_scores
+    from lawglm.records import Article
+
+    rows = [{"question": f"问题{n}", "answer": text} for n, text in enumerate(["甲乙丙丁", "戊己庚辛"])]
+    path = tmp_path / "lawyers.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    asked = []
+
+    class Echo:  # answers every question with the second row's lawyer answer
+        def ask(self, question, **_):
+            asked.append(question)
+            hit = SimpleNamespace(article=Article("示例法", 1, "戊己"))
+            return SimpleNamespace(answer="戊己庚辛", retrieved=[hit])
+
+    first = rouge_scores(str(path), {"m": (Echo(), None)}, 1, None)["m"]
+    second = rouge_scores(str(path), {"m": (Echo(), None)}, 1, None, offset=1)["m"]
+    assert first["rougeL"] == 0.0 and second["rougeL"] == 100.0
+    assert second["rougeL_top2_quote"] == round(100 * 2 * (2 / 2 * 2 / 4) / (1 + 2 / 4), 2)
+    assert asked == ["问题0", "问题1"]

@@ -256,7 +256,8 @@ def test_basis_quotes_the_governing_articles_in_full_names_other_bearing_ones_fo
     assert sources[0].text.strip() in text and sources[1].text.strip() in text  # both in full
     also = [x for x in basis if x.startswith(ALSO_NOTE.split("{")[0])]
     assert also and "第六百六十七条" in also[0] and sources[2].text.strip() not in text
-    assert basis[-1].startswith("另有2条检索到的条文与本问题关系不大")
+    # named and counted in one line, the pointer to the full texts said once
+    assert also == [basis[-1]] and "另有2条与本问题关系不大" in basis[-1] and basis[-1].count("全部条文") == 1
     assert {c.article_no for c in cites} == {680, 674}  # the 另见 names are pointers, not checked claims
     assert all(c.supported for c in cites)
     full = {(x["article_no"], x["quoted"], x["bears"]) for x in sections.basis_full}
@@ -333,3 +334,49 @@ def test_a_lead_in_before_an_earlier_sentence_is_a_repeat():
     assert drop_repeats(head + "根据法律规定，" + clause) == head
     new = "根据法律规定，平台知道销售者侵害消费者权益未采取必要措施的，与销售者承担连带责任。"
     assert drop_repeats(head + new) == head + new
+
+
+def test_an_article_the_conclusion_states_whole_is_not_quoted_again(corpus):
+    """A one-sentence deciding article run into the 结论 in full is named in 法律依据 with 原文见结论
+    instead of being printed a second time (the name is a pointer, not a citation to check); --full
+    quotes it; an article the 结论 states only in part is quoted whole, in its order."""
+    from lawglm.answer.decided import IN_CONCLUSION, compose_decided, decide_answer, decided_text
+    from lawglm.answer.grounded import norm, sentences
+    from lawglm.records import Article
+
+    one = Article("示例法", 1, "存货人交付仓储物的，保管人应当出具仓单、入库单等凭证。")
+    two = Article("示例法", 2, "仓储物的保管人应当妥善保管仓储物。\n"
+                              "保管人因保管不善造成仓储物毁损的，应当赔偿。")
+    q = "存货人交付仓储物后，保管人应当出具仓单、入库单等凭证吗？"
+    text = decided_text(q, [one, two], corpus, None)[0]
+    basis = text.split("法律依据：")[1].split("\n\n")[0].strip().split("\n")
+    assert basis[0].startswith("1. 《示例法》第一条（")
+    assert basis[0].endswith(f"决定本问题，{IN_CONCLUSION}）")
+    assert norm(one.text) in norm(text.split("\n")[0])  # the 结论 states it
+    keys = [norm(s) for s in sentences(text) if len(norm(s)) >= 6]
+    assert len(keys) == len(set(keys))  # no sentence said twice
+    loan = corpus.get("中华人民共和国民法典", 667)  # one sentence, in the corpus: its citations are checked
+    text, cites, _ = decided_text("朋友借钱不还怎么办", [loan], corpus, None)
+    head = len(text.split("\n")[0])
+    assert f"{IN_CONCLUSION}）" in text and loan.text.strip() not in text.split("法律依据：")[1]
+    assert all(c.supported for c in cites) and any(c.article_no == 667 and c.span[0] < head for c in cites)
+    at = text.index(f"{IN_CONCLUSION}）")
+    line = (text.rindex("\n", 0, at), at)
+    assert not any(line[0] <= c.span[0] < line[1] for c in cites)  # the pointer is not a citation to check
+    d = decide_answer(q, [one, two], corpus)
+    assert one.text in compose_decided(d, d.conclusion, corpus, full=True)[0]
+    part = "仓储物的保管人应当妥善保管仓储物吗？保管不善造成仓储物毁损的，要赔偿吗？"
+    text = decided_text(part, [two], corpus, None)[0]
+    assert two.text.replace("\n", "") in text.replace("\n", "") and IN_CONCLUSION not in text
+
+
+def test_the_deciding_fact_does_not_repeat_the_condition_the_conclusion_just_quoted(corpus):
+    """Unsure 结论: 结论取决于…的条件 names the condition only when the quoted words do not already say it."""
+    from lawglm.answer.decided import _unrepeated
+
+    fact = "结论取决于您的情况是否符合该款的条件（用人单位未与劳动者订立书面劳动合同的）。"
+    said = ("检索到的条文中，与您的问题最相关的是《示例法》第一条："
+            "用人单位未与劳动者订立书面劳动合同的，应当支付二倍工资。")
+    assert _unrepeated(fact, said) == "结论取决于您的情况是否符合该款的条件。"
+    other = "检索到的条文中，与您的问题最相关的是《示例法》第二条：劳动者可以辞职。"
+    assert _unrepeated(fact, other) == fact

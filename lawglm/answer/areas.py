@@ -435,5 +435,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None,
             out.quoted += [a for n in (201, 202, 203) if (a := corpus.get(CALENDAR_LAW, n)) is not None
                            and a not in out.quoted]
     out.deadlines = deadlines
-    out.lines.append(f"证据：{evidence_for(question, spec, rule)}。")
+    evidence = evidence_for(question, spec, rule)
+    if evidence:  # none for an unknown area: a list of everything (书面材料、付款记录…) tells nothing
+        out.lines.append(f"证据：{evidence}。")
     return out

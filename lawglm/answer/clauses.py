@@ -179,14 +179,19 @@ def conclusion(clause: Clause, question: str = "", sure: bool = True) -> str:
     set off as a quotation: 法律依据 quotes the clause itself, and no sentence is said twice). `sure`
     False: the clause only matched the question's words weakly, and the sentence says so."""
     lead_in = "就您描述的情形，起决定作用的是" if sure else "检索到的条文中，与您的问题最相关的是"
+    out = f"{lead_in}{stated(clause, question)}。"
+    return out if sure else out + WEAK_HINT
+
+
+def stated(clause: Clause, question: str = "") -> str:
+    """The clause named and run into a sentence (no end mark): 《X》第N条第一款：its words (a long 款: the
+    sentence that matters for the question; a 项: its lead-in——its words)."""
     if clause.item:
         body = ITEM_RE.sub("", clause.text).rstrip("；;，,。")
         lead = clause.lead.rstrip("：:，,")
-        out = f"{lead_in}{clause.citation}：{lead}——{body}。"
-    else:
-        text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。：:"))
-        out = f"{lead_in}{clause.citation}：{text}。"
-    return out if sure else out + WEAK_HINT
+        return f"{clause.citation}：{lead}——{body}"
+    text = re.sub(r"[。；;]", "，", best_sentence(clause.text, question).rstrip("；;，,。：:"))
+    return f"{clause.citation}：{text}"
 
 
 def fragment(text: str, hint: str, min_chars: int = 6) -> str:

@@ -298,7 +298,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
             or ("" if rule is not None else clause_verdict(question, clause, sure)))
     fact = "" if said else deciding_fact(question, clause)  # no yes/no follows: what would decide it
     if fact and not is_echo(fact, question):  # never the person's own words handed back
-        text = text.replace(WEAK_HINT, "") + fact + ("" if sure else WEAK_TAIL)
+        text = text.replace(WEAK_HINT, "") + _unrepeated(fact, text) + ("" if sure else WEAK_TAIL)
     text = said + text + procedure(question, nxt)
     deciding = [clause.article] if clause is not None else []
     # the retriever's first article is never folded away: it may match by meaning, not words (正当防卫 for
@@ -317,9 +317,22 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
                     origin=origin, score=matched, margin=margin)
 
 
+def _unrepeated(fact: str, text: str) -> str:
+    """The deciding-fact sentence without its bracketed condition when the 结论 has just stated those
+    words (结论取决于…该款的条件（<the clause's condition, again>）。 -> …该款的条件。)."""
+    from lawglm.answer.grounded import norm
+
+    m = re.search(r"（([^（）]+)）(?=。$)", fact)
+    if m and len(norm(m.group(1))) >= 4 and norm(m.group(1)) in norm(text):
+        return fact[:m.start()] + fact[m.end():]
+    return fact
+
+
 # --- the answer text ------------------------------------------------------------------------------
 FOLDED_NOTE = "另有{n}条检索到的条文与本问题关系不大，已折叠（全文见“全部条文”）。"
 ALSO_NOTE = "另见{cites}（与本问题有关，全文见“全部条文”）。"
+ALSO_FOLDED_NOTE = "另见{cites}（与本问题有关）；另有{n}条与本问题关系不大。全文均见“全部条文”。"
+IN_CONCLUSION = "原文见结论"  # an article whose every sentence the 结论 has just stated: named, not quoted
 DECIDING_MARK = "决定本问题"
 BASIS_FULL_CHARS = 500  # an article quoted in 法律依据 in full up to this length; a longer one is excerpted
 
@@ -331,16 +344,20 @@ def deciding_mark(decision: Decision, article: Article) -> str:
     return DECIDING_MARK + (f"的是{part}" if part else "")
 
 
-def basis_lines(decision: Decision, corpus: Any, full: bool = False) -> tuple[list[str], list[Article]]:
+def basis_lines(decision: Decision, corpus: Any, full: bool = False,
+                conclusion: str = "") -> tuple[list[str], list[Article]]:
     """(法律依据 lines, the articles they cite, in order): the deciding article first, in full, its head
     naming the deciding 款/项; then the articles bearing on the question most, in full (an article over
     BASIS_FULL_CHARS gives its deciding clause or the paragraphs that matter for the question, unless
-    `full`); the other bearing ones named in one line, those that do not bear counted in another."""
+    `full`); the other bearing ones named and those that do not bear counted, in one line. A sentence the
+    `conclusion` has just stated is not said again (……, as every repeat in a quotation; 原文见结论 when
+    it was all of the article), unless `full`."""
     from lawglm.answer.grounded import drop_repeats
     from lawglm.answer.prompts import excerpt
     from lawglm.statutes.amendments import shown_status
 
-    lines, arts, seen = [], [], set()
+    lines, arts = [], []
+    seen = set() if full else stated_sentences(conclusion, decision.basis)
     clause = decision.clause
     shown = [*decision.basis, *((*decision.also, *decision.folded) if full else ())]
     for n, a in enumerate(shown, 1):
@@ -354,14 +371,35 @@ def basis_lines(decision: Decision, corpus: Any, full: bool = False) -> tuple[li
             status += "，与本问题关系不大"
         elif not full:
             text = excerpt(text, decision.question, BASIS_FULL_CHARS)
-        lines.append(f"{n}. {a.citation}（{status}）：“{drop_repeats(text, seen, verbatim=True)}”")
+        quoted = drop_repeats(text, seen, verbatim=True)
+        if quoted.strip("…\n "):
+            lines.append(f"{n}. {a.citation}（{status}）：“{quoted}”")
+        else:
+            lines.append(f"{n}. {a.citation}（{status}，{IN_CONCLUSION}）")
         arts.append(a)
-    if decision.also and not full:
+    if decision.also and decision.folded and not full:
+        lines.append(ALSO_FOLDED_NOTE.format(cites=_named(decision.also), n=len(decision.folded)))
+    elif decision.also and not full:
         lines.append(ALSO_NOTE.format(cites=_named(decision.also)))
-        arts += decision.also
-    if decision.folded and not full:
+    elif decision.folded and not full:
         lines.append(FOLDED_NOTE.format(n=len(decision.folded)))
+    arts += decision.also if not full else []
     return lines, arts
+
+
+def stated_sentences(conclusion: str, articles: Sequence[Article]) -> set[str]:
+    """The sentences of the articles (norm()ed, as drop_repeats compares them) that the 结论 states in full —
+    a 款 run into it with its punctuation changed (。；→，) is still that 款. A list's lead-in (…：) is kept
+    for its items, and a short common phrase is never taken for a statement."""
+    from lawglm.answer.grounded import MIN_RESTATED_CHARS, norm, sentences
+
+    said = norm(conclusion)
+    out = set()
+    for a in articles:
+        keys = {norm(s) for s in sentences(a.text)} - {""}
+        if keys and all(k in said for k in keys) and sum(map(len, keys)) >= MIN_RESTATED_CHARS:
+            out |= keys
+    return out
 
 
 # the question tells of the person's own matter (facts, people, amounts, what to do): 下一步 is shown; a
@@ -397,7 +435,7 @@ def compose_decided(
     parts = [CONCLUSION_HEAD + conclusion]
     if decision.calculations:
         parts += ["", CALC_HEAD, *decision.calc_lines()]
-    lines, arts = basis_lines(decision, corpus, full)
+    lines, arts = basis_lines(decision, corpus, full, conclusion)
     parts += ["", BASIS_HEAD, *lines]
     steps = decision.next.lines if decision.next is not None and own_matter(decision.question) else []
     if steps:
@@ -477,13 +515,15 @@ def _clause_checked(text: str, cites: list, decision: Any) -> list:
 
 
 def _unlisted(text: str, cites: list) -> list:
-    """The citations without the names of the 另见 line: it points to articles (全部条文) without saying
-    anything of them to check."""
-    at = text.find("\n" + ALSO_NOTE.split("{")[0])
-    if at < 0:
-        return cites
-    end = text.find("\n", at + 1)
-    return [c for c in cites if not at <= c.span[0] < (len(text) if end < 0 else end)]
+    """The citations without the names of the 另见 line (it points to articles, 全部条文, without saying
+    anything of them to check) and of a 法律依据 entry that points to the 结论 for its words (原文见结论: the
+    结论's own citation of the article is the one checked)."""
+    pointers = []
+    for m in re.finditer(r"(?m)^.*$", text):
+        line = m.group()
+        if line.startswith(ALSO_NOTE.split("{")[0]) or line.endswith(f"，{IN_CONCLUSION}）"):
+            pointers.append((m.start(), m.end()))
+    return [c for c in cites if not any(a <= c.span[0] < b for a, b in pointers)]
 
 
 def _recheck_clause(text: str, cites: list, decision: Any) -> None:

@@ -262,6 +262,8 @@ def eval_generation(**opts) -> None:
     help="{question, answer} JSONL of lawyers' answers: adds ROUGE-L and the top-2-article quote",
 )
 @click.option("--rouge-limit", type=click.IntRange(1), default=40, show_default=True)
+@click.option("--rouge-offset", type=click.IntRange(0), default=0, show_default=True,
+              help="skip this many rows of --rouge-data first (a second slice: --rouge-offset 40)")
 @click.option(
     "--out", "out_path", type=click.Path(dir_okay=False), default=None, help="every answer as JSONL"
 )
@@ -288,6 +290,7 @@ def eval_answers(**opts) -> None:
         opts["rouge_data"],
         opts["rouge_limit"],
         opts["out_path"],
+        rouge_offset=opts["rouge_offset"],
     )
     click.echo(format_report(report))
     echo_json(report)

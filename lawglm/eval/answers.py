@@ -352,6 +352,7 @@ def evaluate_answers(
     rouge_limit: int | None = 40,
     out_path: str | None = None,
     progress: bool = True,
+    rouge_offset: int = 0,
 ) -> dict[str, Any]:
     """Every mode answers every row of the split; per-mode summaries (and per-row scores in `rows`)."""
     from tqdm import tqdm
@@ -394,17 +395,21 @@ def evaluate_answers(
     report = {"data": data, "split": split, "rows": len(rows), "today": today.isoformat(),
               "modes": {m: summarize(v) for m, v in scored.items()}}
     if rouge_data:
-        for m, r in rouge_scores(rouge_data, assistants, rouge_limit, today).items():
+        report["rouge"] = {"data": rouge_data, "offset": rouge_offset, "limit": rouge_limit}
+        for m, r in rouge_scores(rouge_data, assistants, rouge_limit, today, rouge_offset).items():
             report["modes"][m].update(r)
     return report
 
 
-def rouge_scores(path: str, assistants: dict, limit: int | None, today: date) -> dict[str, dict]:
+def rouge_scores(path: str, assistants: dict, limit: int | None, today: date,
+                 offset: int = 0) -> dict[str, dict]:
     """ROUGE-L (characters) of each mode's answer, and of quoting the top two retrieved articles, against
-    the lawyers' answers of a {question, answer} file (the first `limit` rows)."""
+    the lawyers' answers of a {question, answer} file (`limit` rows from row `offset`, 0-based: a second
+    slice checks that a change did not fit the first)."""
     from lawglm.eval.generation import chars, read_dev, rouge_l
 
-    rows = read_dev(path, limit)
+    rows = read_dev(path)[offset:]
+    rows = rows[:limit] if limit else rows
     out = {}
     for mode, (assistant, adapter) in assistants.items():
         ours, quote = [], []
@@ -426,6 +431,9 @@ def format_report(report: dict[str, Any]) -> str:
          f"today={report['today']}"),
         f"  {'metric':<20}" + "".join(f"{m:>{width}}" for m in modes),
     ]
+    if report.get("rouge"):
+        r = report["rouge"]
+        lines.insert(1, f"  rougeL against {r['data']}: {r['limit'] or 'all'} rows from row {r['offset']}")
     for k in REPORT_KEYS:
         if all(k not in report["modes"][m] for m in modes):
             continue
