@@ -431,3 +431,30 @@ def test_a_work_injury_decision_is_no_traffic_accident_finding(corpus):
     q = "工伤认定书下来了，公司不服申请复议，我该怎么办？"
     steps = next_steps_for(q, route(q), corpus)
     assert all(d.period.name != "申请交通事故认定复核的期限" for d in steps.deadlines)
+
+
+@pytest.mark.parametrize("text,day", [
+    ("上个月15号收到行政处罚决定书", date(2026, 11, 15)),
+    ("上上个月30号被辞退", date(2026, 10, 30)),
+    ("这个月1号发的通知", date(2026, 12, 1)),
+    ("上周五HR找我谈话", date(2026, 12, 4)),  # 2026-12-07 is a Monday
+    ("上星期一被车撞了", date(2026, 11, 30)),
+    ("昨天被辞退了", date(2026, 12, 6)),
+    ("3天前被车撞了", date(2026, 12, 4)),
+    ("两天前收到通知", date(2026, 12, 5)),
+])
+def test_dates_written_relative_to_the_day_asked(text, day):
+    assert [m.day for m in dates_in(text, date(2026, 12, 7))] == [day]
+
+
+def test_relative_dates_across_month_and_year_ends():
+    assert [m.day for m in dates_in("上个月31号", date(2026, 12, 7))] == []  # November has no 31st
+    assert [m.day for m in dates_in("上个月31号", date(2027, 1, 5))] == [date(2026, 12, 31)]
+    assert [m.day for m in dates_in("上周日", date(2027, 1, 1))] == [date(2026, 12, 27)]
+    assert [m.day for m in dates_in("本月20号", date(2026, 12, 7))] == []  # not yet come: no event date
+
+
+def test_a_narrative_today_never_moves_the_start_past_the_event():
+    found = dates_in("3月5日被辞退，今天去找公司要钱", date(2026, 12, 7))
+    assert [m.day for m in found] == [date(2026, 3, 5)]
+    assert [m.day for m in dates_in("上周五被辞退，昨天去要钱", date(2026, 12, 7))] == [date(2026, 12, 4)]

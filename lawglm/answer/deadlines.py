@@ -168,6 +168,18 @@ NEAR_FUTURE_DAYS = 92
 _CN_FULL = re.compile(r"(?P<y>二[〇零○0][一二三四五六七八九〇零○0]{2})年(?P<m>[一二三四五六七八九十]{1,3})月"
                       r"(?P<d>[一二三四五六七八九十]{1,3})[日号]")
 _CN_DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+# dates people write relative to the day they ask (上个月15号, 上周五, 昨天, 3天前)
+_DAY_N = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_REL_MONTH = re.compile(r"(?P<rel>上上个月|上个月|上月|这个月|本月)" + _DAY_N + r"\s*[日号]")
+_REL_MONTHS_BACK = {"上上个月": 2, "上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
+_REL_WEEK = re.compile(r"(?P<rel>上上周|上周|上星期|上礼拜|这周|本周|这个星期|这星期)"
+                       r"(?P<w>[一二三四五六日天])")
+_REL_WEEKS_BACK = {"上上周": 2, "上周": 1, "上星期": 1, "上礼拜": 1, "这周": 0, "本周": 0, "这个星期": 0,
+                   "这星期": 0}
+_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_REL_DAY = re.compile(r"(?<![\d一二三四五六七八九十])(?:(?P<word>前天|昨天|昨日|今天|今日)|"
+                      r"(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})\s*天(?:以)?前)")
+_REL_DAYS_BACK = {"前天": 2, "昨天": 1, "昨日": 1, "今天": 0, "今日": 0}
 
 
 @dataclass(frozen=True)
@@ -210,7 +222,33 @@ def dates_in(text: str, today: date | None = None) -> list[Mention]:
                 day = _safe_date(today.year - 1, int(m.group("m")), int(m.group("d")))
             if day is not None:
                 found.append(Mention(day, m.span(), rel is not None))
+        found += _relative_dates(text, today, taken)
     return sorted(found, key=lambda x: x.span)
+
+
+def _relative_dates(text: str, today: date, taken: list[tuple[int, int]]) -> list[Mention]:
+    """上个月15号 / 上周五 / 昨天 / 3天前, read from the reference day (the year is then known)."""
+    out = []
+    for m in _REL_MONTH.finditer(text):
+        d = int(m.group(2)) if m.group(2).isdigit() else cn_to_int(m.group(2))
+        month = add_months(today.replace(day=1), -_REL_MONTHS_BACK[m.group("rel")])
+        day = _safe_date(month.year, month.month, d)
+        if day is not None and day <= today:
+            out.append(Mention(day, m.span(), True))
+    for m in _REL_WEEK.finditer(text):
+        monday = today - timedelta(days=today.weekday() + 7 * _REL_WEEKS_BACK[m.group("rel")])
+        day = monday + timedelta(days=_WEEKDAY[m.group("w")])
+        if day <= today:
+            out.append(Mention(day, m.span(), True))
+    # 今天 / 昨天 / 3天前 are also how a story is told (今天去公司要钱): read only when no other date is
+    # written, so a later narrative day never moves a period's start past the event's own date
+    written = bool(out or taken or _MONTH_DAY.search(text))
+    for m in () if written else _REL_DAY.finditer(text):
+        n = m.group("n")
+        back = _REL_DAYS_BACK[m.group("word")] if m.group("word") else (
+            int(n) if n.isdigit() else cn_to_int(n.replace("两", "二")))
+        out.append(Mention(today - timedelta(days=back), m.span(), True))
+    return [x for x in out if not any(a <= x.span[0] < b for a, b in taken)]
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
