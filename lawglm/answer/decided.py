@@ -282,9 +282,9 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
             answers = clause_verdict(question, clause, True)  # its consequence is the very point asked
             if not sure and matched >= ANSWERED_MIN_SCORE and answers and facts_in_clause(question, clause):
                 sure, origin = True, "answered"  # ... on facts that are the clause's
-            awards = clause.words if answers else clause.text  # answering the claim: the lead-in counts too
-            if sure and _CLAIM.search(question) and not _MONEY.search(awards):
+            if sure and not answers and _CLAIM.search(question) and not _MONEY.search(clause.text):
                 sure = False  # asked what they can claim; a clause that awards nothing cannot decide it
+                # (one whose consequence is the very claim asked does: yesno.clause_verdict)
             if contradicts(clause, nxt):  # 下一步's forum rule sends the person elsewhere: its article
                 sure = False  # decides where the corpus holds it; else the clause is only the closest one
                 if nxt.rule_article is not None:

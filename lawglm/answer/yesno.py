@@ -184,7 +184,8 @@ def _same_party(pred: str, act: str) -> bool:
 def _facts(question: str, ask: Asked) -> set[str]:
     """The content bigrams of what the question tells (not of the words that ask)."""
     asking = re.split(r"[，,]", ask.sentence)[-1]  # 我可以解除合同吗: the words that ask, not facts
-    return {g for g in _grams(question) - _grams(asking) if "的" not in g}
+    told = question.replace(asking, "，") if asking else question
+    return {g for g in _grams(told) if "的" not in g}
 
 
 # the party the person is, from how they speak of the other (我老婆 → 男方) or of themselves (我是房东)
