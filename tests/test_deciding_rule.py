@@ -112,8 +112,8 @@ def test_the_retrievers_first_article_is_never_folded(corpus):
 def test_a_claim_to_something_other_than_money_is_decided_by_the_clause_that_grants_it(corpus):
     """Asked whether they can require a thing (not money), a clause whose consequence is that very claim
     decides it; the person's facts count where the question also names the party asked of (物业)."""
-    face = Article("示例规定", 10, "物业以人脸识别作为出入小区的唯一验证方式，不同意的业主请求物业提供其他合理"
-                                "验证方式的，人民法院依法予以支持。")
+    face = Article("示例规定", 10, "物业以人脸识别作为出入小区的唯一验证方式，"
+                                "不同意的业主请求物业提供其他合理验证方式的，人民法院依法予以支持。")
     q = "小区物业把门禁换成了只能刷脸进，我不想录人脸，能要求物业给我别的验证方式吗？"
     d = decide_answer(q, [face, OTHER], corpus, routing=NEIGHBOURS)
     assert d.sure and d.conclusion.startswith("能。")
