@@ -439,3 +439,22 @@ def test_a_sellers_promise_above_the_law_binds_it(with_interpretations):
     # in a shop (not online, not food) the corpus holds no promise rule: only the statutory figure
     assert [c.kind for c in calculate("商场买了个2000块的包是假的，店里写着假一赔十，能赔多少", "consumer")] \
         == ["fraud"]
+
+
+@pytest.mark.parametrize("text,ceiling", [("二十多块", 30), ("20多元", 30), ("几十块", 100), ("十几元", 20),
+                                          ("150多块", 160), ("100多块", 200), ("5块", None)])
+def test_rough_prices_have_a_ceiling(text, ceiling):
+    from lawglm.answer.calculators import price_ceiling
+
+    assert price_ceiling(text) == ceiling
+
+
+def test_a_rough_price_under_the_floor_gets_the_floor(corpus):
+    q = "在超市买了两盒牛奶发现过期半个月了，一共才二十多块钱。是不是有个最低赔一千块的说法？"
+    [calc] = calculate(q, "consumer")
+    assert (calc.kind, calc.amount) == ("food", 1000) and "价款不到30元" in calc.steps[0].text
+    assert render(calc, corpus) is not None
+    [calc] = calculate("网上买了个几十块的充电宝，结果是假货，能赔多少？", "online_shopping")
+    assert (calc.kind, calc.amount) == ("fraud", 500)
+    # 170多 × 3 may pass 500: the exact price is needed, nothing is computed
+    assert calculate("网上买了个170多块的耳机，是假货，能赔多少？", "online_shopping") == []

@@ -308,6 +308,39 @@ def food_damages(price: float) -> Calculation:
     )
 
 
+# kind -> (multiple, statutory floor, the floor's rule, title, the multiple's words)
+FLOORS = {"food": (10, 1000, Ref(FOOD, 148, 2, "不足一千元的，为一千元"), "食品安全的惩罚性赔偿", "十倍"),
+          "fraud": (3, 500, Ref(CONSUMER, 55, 1, "不足五百元的，为五百元"), "欺诈的增加赔偿", "三倍")}
+
+
+def below_floor(ceiling: float, kind: str) -> Calculation | None:
+    """A price given only roughly (二十多块) whose multiple stays under the statutory floor whatever its exact
+    value: the floor is the amount (食品安全法第一百四十八条第二款 一千元; 消费者权益保护法第五十五条第一款
+    五百元). None when the multiple could reach the floor (the exact price is then needed)."""
+    times, floor, rule, title, words = FLOORS[kind]
+    if times * ceiling > floor:
+        return None
+    steps = [Step(f"价款不到{money(ceiling)}，{words}也不到{money(times * ceiling)}；增加赔偿的金额不足"
+                  f"{money(floor)}的，为{money(floor)}。", rule)]
+    notes = ["另可要求退还货款。"] if kind == "fraud" else ["另可要求退还货款、赔偿损失。"]
+    return Calculation(kind, title, float(floor), steps, notes, deciding=rule)
+
+
+def price_ceiling(question: str) -> float | None:
+    """The bound a rough price stays under (二十多块 → 30, 几十块 → 100, 十几元 → 20, 100多 → 200) or None."""
+    m = re.search(r"(几十|十几|[一二两三四五六七八九]十多|\d+多|\d+来)\s*(?:块|元)", question)
+    if m is None:
+        return None
+    text = m.group(1)
+    if text == "几十":
+        return 100.0
+    if text == "十几":
+        return 20.0
+    n = cn_to_int(text[:-1]) if not text[0].isdigit() else int(text[:-1])
+    digits = str(n)
+    return float(n + 10 ** (len(digits) - len(digits.rstrip("0"))))  # 150多 < 160, 100多 < 200
+
+
 ONLINE_CONSUMER = "最高人民法院关于审理网络消费纠纷案件适用法律若干问题的规定（一）"
 FOOD_CIVIL = "最高人民法院关于审理食品安全民事纠纷案件适用法律若干问题的解释（一）"
 # where the corpus holds the rule that a seller's own promise above the statutory standard binds it
@@ -527,14 +560,19 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
     if area in ("consumer", "online_shopping"):
         price = amount_after(question, r"花了|花|买了|买的|价格|价值", 6, unit=True)
         if price is None:
-            m = re.search(r"(\d+(?:\.\d+)?)\s*(?:块|元)", question)
-            price = float(m.group(1)) if m else None
+            m = re.search(r"(\d+(?:\.\d+)?)\s*(?:块|元)(?!多)", question)
+            price = float(m.group(1)) if m and not price_ceiling(question) else None
+        ceiling = None if price else price_ceiling(question)
+        if ceiling:
+            food = _FOOD_BAD.search(question) and _FOOD.search(question)
+            kind = "food" if food else "fraud" if _FRAUD.search(question) else None
+            rough = below_floor(ceiling, kind) if kind else None
+            out += [rough] if rough else []
         if price:
             law = None
-            if re.search(r"过期|变质|非法添加|不符合食品安全|添加了|有毒|发霉", question) and \
-                    re.search(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药", question):
+            if _FOOD_BAD.search(question) and _FOOD.search(question):
                 law, where = food_damages(price), "food"
-            elif re.search(r"假货|假的|冒充|翻新|以次充好|欺诈|骗", question):
+            elif _FRAUD.search(question):
                 law, where = fraud_damages(price), "online" if _ONLINE.search(question) else ""
             times = _promised_times(question)
             promise = promised_damages(price, times, law, where) if law and times and where else None
@@ -550,6 +588,9 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
     return out
 
 
+_FOOD_BAD = re.compile(r"过期|变质|非法添加|不符合食品安全|添加了|有毒|发霉")
+_FOOD = re.compile(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药")
+_FRAUD = re.compile(r"假货|假的|冒充|翻新|以次充好|欺诈|骗")
 _ONLINE = re.compile(r"网上|网购|网店|平台|店铺|直播|淘宝|京东|拼多多|抖音|快手|下单")
 _TIMES = r"(\d+|[二三四五六七八九十])"
 _PROMISE = re.compile(r"假一赔" + _TIMES + r"|(?:承诺|保证|写着|标着)[^，。？]{0,10}?赔" + _TIMES + "倍")
