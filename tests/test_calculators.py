@@ -458,3 +458,16 @@ def test_a_rough_price_under_the_floor_gets_the_floor(corpus):
     assert (calc.kind, calc.amount) == ("fraud", 500)
     # 170多 × 3 may pass 500: the exact price is needed, nothing is computed
     assert calculate("网上买了个170多块的耳机，是假货，能赔多少？", "online_shopping") == []
+
+
+def test_years_and_more_give_the_lower_figure_and_say_the_higher():
+    from lawglm.answer.calculators import _wage
+
+    q = "在公司干了两年多，HR说明天不用来了，没说任何理由。我工资八千一个月，能要多少钱？"
+    assert service(q) is None and _wage(q) == 8000  # 八千一个月 is 8,000 a month, not 8,100
+    wrongful, plain = calculate(q, "labor_dismissal")
+    assert (wrongful.title, wrongful.amount) == ("违法解除赔偿金（至少）", 40000)  # 2.5 months × 8,000 × 2
+    assert "多出的部分满六个月的，违法解除赔偿金为48,000元。" in wrongful.notes
+    assert "2年多，多出的部分不满六个月的" in wrongful.steps[0].text
+    assert (plain.title, plain.amount) == ("经济补偿（至少）", 20000)
+    assert _wage("工资一万二一个月") == 12000

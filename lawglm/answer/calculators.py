@@ -110,11 +110,15 @@ def _months_text(n: float) -> str:
 
 
 # --- labor ---------------------------------------------------------------------------------------
-def service_months(years: int, months: int) -> tuple[float, str]:
+def service_months(years: int, months: int, rough: bool = False) -> tuple[float, str]:
     """(months of wage owed as 经济补偿, the rule applied) for years + months of service (第四十七条第一款)
-    ."""
+    . `rough`: "N年多", the months beyond the years not said — the lower figure (under six months), the
+    rule saying what six months or more would give."""
     if years < 0 or months < 0:
         raise ValueError("service cannot be negative")
+    if rough:
+        return years + 0.5, (f"{years}年多，多出的部分不满六个月的，支付半个月工资"
+                             f"（满六个月的按一年计算，共{_months_text(years + 1)}）")
     years, months = years + months // 12, months % 12
     if months == 0:
         return float(years), f"满{years}年，每满一年支付一个月工资"
@@ -123,9 +127,10 @@ def service_months(years: int, months: int) -> tuple[float, str]:
     return years + 0.5, f"{years}年{months}个月，其中{months}个月不满六个月，支付半个月工资"
 
 
-def severance(years: int, months: int, wage: float, local_average: float | None = None) -> Calculation:
-    """经济补偿 under 劳动合同法第四十七条 (see module doc)."""
-    n, rule = service_months(years, months)
+def severance(years: int, months: int, wage: float, local_average: float | None = None,
+              rough: bool = False) -> Calculation:
+    """经济补偿 under 劳动合同法第四十七条 (see module doc); `rough`: see `service_months`."""
+    n, rule = service_months(years, months, rough)
     steps = [
         Step(
             f"工作年限：{rule}，共{_months_text(n)}工资。",
@@ -168,12 +173,12 @@ def severance(years: int, months: int, wage: float, local_average: float | None 
 
 
 def wrongful_dismissal(
-    years: int, months: int, wage: float, local_average: float | None = None
+    years: int, months: int, wage: float, local_average: float | None = None, rough: bool = False
 ) -> Calculation:
     """赔偿金 under 劳动合同法第八十七条: twice the 第四十七条 经济补偿 (instead of it, when the worker does
     not ask
     to keep the job — 第四十八条)."""
-    base = severance(years, months, wage, local_average)
+    base = severance(years, months, wage, local_average, rough)
     amount = round(2 * base.amount, 2)
     steps = [
         *base.steps,
@@ -429,7 +434,10 @@ def _num(text: str) -> float:
 
 # after 万 a trailing digit is thousands (8万8, 一万二 = 12,000); a longer tail is read whole (一万两千五百)
 _CN = r"[一二两三四五六七八九十百千]+"
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?|" + _CN + r")\s*(万|千)?\s*(\d|" + _CN + r")?(?![\d.])\s*(元|块)?")
+# a tail that is itself a count of something (八千一个月: 8,000 a month, not 8,100) is not a tail
+_NOT_TAIL = r"(?!\s*(?:个|年|天|日|号|月|倍|成|分|小时))"
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?|" + _CN + r")\s*(万|千)?\s*(\d|" + _CN + r")?(?![\d.])" + _NOT_TAIL
+                     + r"\s*(元|块)?")
 
 
 def _amounts(question: str, keys: str, span: int):
@@ -515,6 +523,8 @@ def service(question: str) -> tuple[int, int] | None:
             continue
         if years > 60:
             continue
+        if not months and question[m.end():m.end() + 1] in "多来":
+            return None  # 两年多: the months beyond are not said (read as rough by _labor)
         return years, months
     m = _ONLY_MONTHS.search(question)
     if m:
@@ -527,6 +537,7 @@ def service(question: str) -> tuple[int, int] | None:
 
 _WAGE_KEYS = r"月薪|月工资|工资是|工资|平均工资|每月"
 _AVG_KEYS = r"(?:职工)?月平均工资(?:按|是|为)?|社平工资(?:按|是|为)?"
+_ROUGH_YEARS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*年多")
 _ILLEGAL = re.compile(
     r"违法|随便|随意|没理由|没有理由|无理由|任何理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
     r"不适合|不太适合|双倍|2N|二倍|两倍"
@@ -624,18 +635,25 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
     wage = _wage(question)
     avg = _local_average(question)
     served = service(question) or service_from_dates(question, today)
+    rough = served is None and _ROUGH_YEARS.search(question)
+    if rough:
+        n = rough.group(1)
+        served = (int(n) if n.isdigit() else cn_to_int(n.replace("两", "二")), 0)
     asks_money = re.search(r"补偿|赔偿|N\+1|\bN\b|多少|给我|要点什么|能要|双倍|二倍", question)
     if (
         served
         and wage
         and asks_money
-        and re.search(r"辞|解除|解约|裁|开除|不续|到期|终止|补偿|赔偿|N", question)
+        and re.search(r"辞|解除|解约|裁|开除|不续|到期|终止|补偿|赔偿|N|不用来了|别来了|走人", question)
     ):
-        if _ILLEGAL.search(question):
-            out.append(wrongful_dismissal(*served, wage, avg))
-            out.append(severance(*served, wage, avg))
-        else:
-            out.append(severance(*served, wage, avg))
+        kinds = (wrongful_dismissal, severance) if _ILLEGAL.search(question) else (severance,)
+        for kind in kinds:
+            calc = kind(*served, wage, avg, rough=bool(rough))
+            if rough:  # the figure if the months beyond the years are six or more
+                more = kind(served[0], 6, wage, avg)
+                calc.notes.append(f"多出的部分满六个月的，{calc.title}为{money(more.amount)}。")
+                calc.title += "（至少）"
+            out.append(calc)
     m = re.search(r"(?:没签|未签|没有签|不签)[^。，]{0,6}合同", question)
     if m and wage:
         months = _months_worked(question)
