@@ -246,3 +246,9 @@ def test_all_of_it_where_the_clause_gives_it_within_a_limit():
     q = "我明知道零食过期还买了20箱，想按十倍索赔，法院会全部支持吗？"
     assert clause_verdict(q, rule, True) == "不会。"
     assert clause_verdict("我明知道零食过期还买了，想按十倍索赔，法院会支持吗？", rule, True) == "会。"
+
+
+def test_a_one_character_act_is_read_in_the_statutes_words():
+    rule = _made("经营者提供的商品不符合质量要求的，消费者可以依照国家规定退货。")
+    assert clause_verdict("冰箱买来五天就不制冷，我能坚持退吗？", rule, True) == "能。"
+    assert clause_verdict("冰箱买来五天就不制冷，我能换吗？", rule, True) == ""

@@ -57,7 +57,8 @@ _ALL = re.compile(r"全部|全额|所有|一切")
 # a consequence given only within a limit: asked for all of it, the answer is no
 _LIMITED = re.compile(r"范围内|限额内|相应的|适当|部分|为限")
 # the predicate's own words that carry no content (这样 / 直接 …): left out of the match
-_EMPTY = re.compile(r"这样|这么|那样|随便|直接|单方面|真的|就|再|也|还|要求|请求|让|去|我|他|她|们|吗|呢")
+_EMPTY = re.compile(r"这样|这么|那样|随便|直接|单方面|真的|坚持|就|再|也|还|要求|请求|让|去|我|他|她|们|"
+                    r"吗|呢")
 # the consequences a clause states, by what they answer: a claim before a court; a person's act (the words
 # after the modal); a claim against the one the clause makes liable
 COURT = {True: re.compile(r"应予支持|予以支持|应当支持|应当准予|准予|依法支持"),
@@ -78,7 +79,7 @@ AFFIRM = re.compile(r"(?<!不)(?:应当|应予|可以|有权|准予)|(?<!不)认
 # everyday words for a point asked, with the statutes' words for the same consequence (general vocabulary)
 _POINT_WORDS = ((re.compile(r"判离|判决离婚|判离婚"), "准予离婚"), (re.compile(r"要回|退回|还回"), "返还"),
                 (re.compile(r"赔"), "赔偿 赔偿责任 侵权责任"), (re.compile(r"担责|负责"), "承担责任"),
-                (re.compile(r"罚款|拘留"), "处罚"))
+                (re.compile(r"罚款|拘留"), "处罚"), (re.compile(r"^退$"), "退货 退款"))
 _CLAIM_WORDS = re.compile(r"请求|要求|主张|追偿|赔偿|返还|撤销|解除|退货|继承")
 _CLAIM_VERB = re.compile(r"^(?:要求|请求|让|找|要|索赔|主张|申请|起诉|告|退|追|拿|获得|得到)")
 _EXCEPTION = re.compile(r"但[是书]?[^。；]*除外|但是")
@@ -218,9 +219,11 @@ def _findings(ask: Asked, main: str, question: str = "") -> set[bool]:
         return {False} if _acts(main, ACT[False], told, LEGAL_FACTS_MIN) else set()
     pred = _EMPTY.sub("", ask.predicate)
     asked_grams = _grams(pred)
+    point = _point_grams(pred)
+    if len(pred) == 1 and ask.kind in ("able", "may"):
+        asked_grams = point  # a one-character verb (退): its statute words (退货 / 退款)
     if not asked_grams and ask.kind not in ("must", "will"):
         return set()
-    point = _point_grams(pred)
     if ask.kind == "have":  # the other side's duty to give it, or the person's own right to it
         need = min(2, len(asked_grams))
         pairs = ((True, GRANT), (False, DENY))
