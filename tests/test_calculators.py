@@ -471,3 +471,16 @@ def test_years_and_more_give_the_lower_figure_and_say_the_higher():
     assert "2年多，多出的部分不满六个月的" in wrongful.steps[0].text
     assert (plain.title, plain.amount) == ("经济补偿（至少）", 20000)
     assert _wage("工资一万二一个月") == 12000
+
+
+def test_bride_price_reads_living_together_as_people_say_it(with_interpretations):
+    q = "订了婚，给了十八万八彩礼，没领证，但是在一起住了快一年了，现在她提出分手。彩礼能要回来多少？"
+    [calc] = _calcs(q, "marriage")
+    assert calc.deciding.article_no == 6 and "请补充" not in calc.steps[0].text  # lived together: 第六条
+    [calc] = _calcs("结婚才四个月就闹离婚，当初给了二十八万彩礼。现在离婚彩礼能退吗？", "marriage")
+    assert calc.deciding.law.endswith("彩礼纠纷案件适用法律若干问题的规定") and calc.deciding.article_no == 5
+    # married, living together not said: both rules, and only that fact is asked for (not the marriage)
+    [calc] = _calcs("领证了，彩礼20万，现在要离婚，能退吗？", "marriage")
+    assert calc.deciding is None and [s.ref.article_no for s in calc.steps] == [5, 5]
+    assert "请补充是否共同生活过" in calc.steps[1].text and "结婚登记、是否" not in calc.steps[0].text
+    assert render(calc, with_interpretations) is not None

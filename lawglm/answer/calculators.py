@@ -1079,6 +1079,14 @@ def bride_price(amount=None, registered: bool | None = None, lived: bool | None 
                           "法院可以根据彩礼实际使用及嫁妆情况，综合考虑彩礼数额、共同生活及孕育情况、双方过错等事实，"
                           "确定是否返还以及返还的比例；法律没有规定固定的比例。", rule))
         answer = "" if hardship else "一般不能。"  # 一般不予支持; a short time together may change it
+    elif registered and lived is None:  # married; whether they lived together is not said
+        rule = None
+        steps.append(Step("已办理结婚登记且共同生活的，离婚时请求返还彩礼一般不予支持；共同生活时间较短且彩礼数额过高的，"
+                          "法院可以根据彩礼实际使用及嫁妆情况等确定是否返还以及返还的比例。",
+                          Ref(BRIDE_PRICE, 5, 1, "一般不予支持")))
+        steps.append(Step("办理了结婚登记但确未共同生活的，离婚时请求返还，人民法院应当予以支持；"
+                          "请补充是否共同生活过。",
+                          Ref(MARRIAGE_FIRST, 5, 1, "双方办理结婚登记手续但确未共同生活", 2)))
     elif registered is False:
         rule = Ref(MARRIAGE_FIRST, 5, 1, "双方未办理结婚登记手续", 1)
         steps.append(Step(f"没有办理结婚登记的，请求返还{given}，人民法院应当予以支持。", rule))
@@ -1340,7 +1348,9 @@ _NOT_REGISTERED = re.compile(r"没(?:有)?领证|未领证|没(?:有)?登记|未
 _REGISTERED = re.compile(r"领证|扯证|登记结婚|结婚登记|结婚\S{0,2}年|结婚后|(?<!订)婚后|离婚|老公|老婆")
 _NOT_LIVED = re.compile(r"没(?:有)?(?:住在一起|住一起|同居|一起生活|共同生活)|未(?:共同生活|同居)|分开住|"
                         r"没在一起住")
-_LIVED = re.compile(r"住在一起|住一起|同居|一起生活|共同生活|孩子|怀孕|生了|结婚\S{0,2}年")
+_LIVED = re.compile(r"住在一起|住一起|在一起住|一起住|住到一起|搬到一起|同居|一起生活|共同生活|孩子|怀孕|"
+                    r"生了|"
+                    r"结婚[^，。？]{0,4}(?:年|个月)")
 
 
 def _bride(question: str) -> list[Calculation]:
