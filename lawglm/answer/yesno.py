@@ -276,6 +276,7 @@ _THRESHOLD = re.compile(rf"(?P<ctx>[\u4e00-\u9fff]{{2}})(?P<pre>已满|未满|�
 # a number in the question: 7个半月, 两年多, 15岁
 _FACT = re.compile(rf"(?P<n>{_NUM})(?P<unit>个半月|个多月|个月|年半|年多|多年|周岁|岁|年|天|日|小时)"
                    r"(?P<more>半|多)?")
+_EXCLUDED = re.compile(r"非(?P<term>[\u4e00-\u9fff]{2,10}?)(?=的|，|。|$)")  # 非本人主要责任的
 CONTEXT_WINDOW = 8  # characters before a question's number searched for what the clause counts
 _NOT_BEFORE = re.compile(r"(?:非|不|没|无|未|不是|并非|次要)$")
 
@@ -322,7 +323,7 @@ def condition_check(question: str, condition: str) -> str:
         below = pre in ("未满", "不满") or post == "以下"
         ok = any((f <= n if post == "以下" else f < n) if below else f >= n for f in facts)
         verdicts.append(ok)
-    for m in re.finditer(r"非(?P<term>[\u4e00-\u9fff]{2,10}?)(?=的|，|。|$)", condition):
+    for m in _EXCLUDED.finditer(condition):
         term = m.group("term")
         core = re.sub(r"^(?:本人|自己|其)", "", term)
         if len(core) < 2:
@@ -384,7 +385,11 @@ def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
         # the excluded: in general, no (never from a clause that denies it, nor for a partial/negated point)
         affirms = said == {True} or (not said and not _PARTIAL.search(ask.predicate)
                                      and _acts(main, AFFIRM, _point_grams(_EMPTY.sub("", ask.predicate))))
-        return "一般" + words[1] + "。" if affirms else ""
+        if not affirms:
+            return ""
+        term = _EXCLUDED.search(main)
+        why = f"——该规定只适用于“{term.group()}”的情形，与您所说的不符" if term else ""
+        return "一般" + words[1] + why + "。"
     if len(said) != 1:
         return ""
     positive = said.pop()
