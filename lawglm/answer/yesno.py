@@ -3,13 +3,21 @@ decide it, the one fact that would.
 
 Owns
 - `asked(question)`: the question's main yes/no question (the first sentence that asks 能…吗 / 能不能 /
-  有效吗 / 法院会支持吗 …), its kind and the words it asks about (the predicate after the modal);
-- `clause_verdict(question, clause)`: 「能」/「不能」/「可以」/「无效」… only where the clause states a
-  consequence for exactly what is asked: the predicate shares words with the clause's consequence, the
-  consequence is one-sided (不予支持 / 不得 / 无效 … or 应予支持 / 可以 / 有权 / 应当准予 …, never both), and
-  the question asks about a single, positive point (no 全部 / 都 / 不用 …: a partial or negated point is
-  where a yes/no goes wrong). A clause with an exception (但是 … 除外) gives 「一般…」. Nothing else is
-  stated: a wrong yes/no costs the person a right, an unanswered one does not;
+  有效吗 / 法院会支持吗 / 有…吗 / 要…吗 / 会…吗 / 算…吗 / 是不是 / 合法吗 …, with or without its ？), its kind
+  and the words it asks about (the predicate after the modal); a 多少 / 什么 question asks no yes/no;
+- `clause_verdict(question, clause)`: 「能」/「不能」/「可以」/「应当有」/「需要」/「无效」… only where the clause
+  states a consequence for exactly what is asked: the predicate shares words with the clause's consequence,
+  the consequence is one-sided (不予支持 / 不得 / 无效 … or 应予支持 / 可以 / 有权 / 应当准予 …, never both), the
+  one it binds fits (a 不得 on the other side answers 我可以拒绝…吗; one on the party the person is
+  (`asker_roles`) answers their own act; a claim against a party the clause does not name is not answered),
+  and the question asks about a single, positive point (no 全部 / 都 / 不用 …: a partial or negated point is
+  where a yes/no goes wrong, save all of it where the clause gives it within a limit: no). A clause with an
+  exception (但是 … 除外, 一般, a list's lead-in with its own condition) gives 「一般…」. The facts are held
+  against the clause's condition (`condition_check`): a threshold they fail gives nothing, a 非… they
+  affirm gives 「一般不…」 with the exclusion named. Nothing else is stated: a wrong yes/no costs the person a
+  right, an unanswered one does not;
+- `facts_in_clause(question, clause)`: the question's facts are the clause's (decided.py lets a clause that
+  answers the point decide on them);
 - `deciding_fact(question, clause)`: where no yes/no follows, the one sentence that names the clause's own
   condition as the fact that decides it
   (「结论取决于您的情况是否符合该项的条件（因感情不和分居满二年）。」; never an echo of the question).
