@@ -182,7 +182,8 @@ def test_a_condition_that_excludes_the_person_gives_no():
     q = "下班路上闯红灯撞了车，交警认定我负主要责任。我能报工伤吗？"
     assert condition_check(q, commute.text) == "excluded"
     # the no names the clause's own exclusion it rests on
-    assert clause_verdict(q, commute, True) == "一般不能——该规定只适用于“非本人主要责任”的情形，与您所说的不符。"
+    said = clause_verdict(q, commute, True)
+    assert said == "一般不能——该规定只适用于“非本人主要责任”的情形，与您所说的不符。"
     other = "下班路上被车撞了，交警认定对方负主要责任。我能报工伤吗？"
     assert condition_check(other, commute.text) == "unknown"   # 非本人: said of the other side, it holds
     assert clause_verdict(other, commute, True) == ""   # met is not read as yes: no bare 能 from 认定为工伤

@@ -5,11 +5,11 @@ Owns
 - `asked(question)`: the question's main yes/no question (the first sentence that asks 能…吗 / 能不能 /
   有效吗 / 法院会支持吗 / 有…吗 / 要…吗 / 会…吗 / 算…吗 / 是不是 / 合法吗 …, with or without its ？), its kind
   and the words it asks about (the predicate after the modal); a 多少 / 什么 question asks no yes/no;
-- `clause_verdict(question, clause)`: 「能」/「不能」/「可以」/「应当有」/「需要」/「无效」… only where the clause
-  states a consequence for exactly what is asked: the predicate shares words with the clause's consequence,
-  the consequence is one-sided (不予支持 / 不得 / 无效 … or 应予支持 / 可以 / 有权 / 应当准予 …, never both), the
-  one it binds fits (a 不得 on the other side answers 我可以拒绝…吗; one on the party the person is
-  (`asker_roles`) answers their own act; a claim against a party the clause does not name is not answered),
+- `clause_verdict(question, clause)`: 「能」/「不能」/「可以」/「应当有」/「需要」/「无效」… only where the
+  clause states a consequence for exactly what is asked: the predicate shares words with the clause's
+  consequence, the consequence is one-sided (不予支持 / 不得 / 无效 … or 应予支持 / 可以 / 有权 / 应当准予 …,
+  never both), the one it binds fits (a 不得 on the other side answers 我可以拒绝…吗; one on the party the
+  person is (`asker_roles`) answers their own act; a claim against a party the clause does not name is not answered),
   and the question asks about a single, positive point (no 全部 / 都 / 不用 …: a partial or negated point is
   where a yes/no goes wrong, save all of it where the clause gives it within a limit: no). A clause with an
   exception (但是 … 除外, 一般, a list's lead-in with its own condition) gives 「一般…」. The facts are held
