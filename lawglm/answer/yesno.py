@@ -10,12 +10,12 @@ Owns
   consequence, the consequence is one-sided (不予支持 / 不得 / 无效 … or 应予支持 / 可以 / 有权 / 应当准予 …,
   never both), the one it binds fits (a 不得 on the other side answers 我可以拒绝…吗; one on the party the
   person is (`asker_roles`) answers their own act; a claim against a party the clause does not name is
-  not answered), and the question asks about a single, positive point (no 全部 / 都 / 不用 …: a partial or negated point is
-  where a yes/no goes wrong, save all of it where the clause gives it within a limit: no). A clause with an
-  exception (但是 … 除外, 一般, a list's lead-in with its own condition) gives 「一般…」. The facts are held
-  against the clause's condition (`condition_check`): a threshold they fail gives nothing, a 非… they
-  affirm gives 「一般不…」 with the exclusion named. Nothing else is stated: a wrong yes/no costs the person a
-  right, an unanswered one does not;
+  not answered), and the question asks about a single, positive point (no 全部 / 都 / 不用 …: a partial or
+  negated point is where a yes/no goes wrong — save all of it where the clause gives it within a limit:
+  no). A clause with an exception (但是 … 除外, 一般, a list's lead-in with its own condition) gives
+  「一般…」. The facts are held against the clause's condition (`condition_check`): a threshold they fail
+  gives nothing, a 非… they affirm gives 「一般不…」 with the exclusion named. Nothing else is stated: a
+  wrong yes/no costs the person a right, an unanswered one does not;
 - `facts_in_clause(question, clause)`: the question's facts are the clause's (decided.py lets a clause that
   answers the point decide on them);
 - `deciding_fact(question, clause)`: where no yes/no follows, the one sentence that names the clause's own
