@@ -484,3 +484,12 @@ def test_bride_price_reads_living_together_as_people_say_it(with_interpretations
     assert calc.deciding is None and [s.ref.article_no for s in calc.steps] == [5, 5]
     assert "请补充是否共同生活过" in calc.steps[1].text and "结婚登记、是否" not in calc.steps[0].text
     assert render(calc, with_interpretations) is not None
+
+
+def test_interest_taken_off_in_advance_without_a_rate_decides_the_principal(with_interpretations):
+    q = "找人借了五万，对方说利息先扣，实际只打给我四万二，借条写的是五万。现在还钱是按五万算还是四万二算？"
+    [calc] = _calcs(q)
+    assert (calc.kind, calc.amount, calc.deciding.article_no) == ("principal", 42000, 670)
+    assert "50,000元 − 8,000元 = 42,000元" in calc.steps[1].text
+    assert render(calc, with_interpretations) is not None
+    assert _calcs("借了10万，对方实际转给我9万，说1万是利息")[0].amount == 90000

@@ -879,9 +879,11 @@ def loan_interest(principal, rate: Rate | None = None, lpr=None, span: Span | No
                           f"按实际借款数额返还借款并计算利息。", Ref(CIVIL, 670, 1, "不得预先在本金中扣除")))
         steps.append(Step(f"本金按实际出借的金额认定：{dmoney(_d(written))} − {dmoney(_d(deducted))} = "
                           f"{dmoney(principal)}。", Ref(LENDING, 26, 1, "将实际出借的金额认定为本金")))
-    if rate is None:
-        return Calculation("loan_interest", "借款利息", None, steps, notes,
-                           deciding=Ref(CIVIL, 670, 1, "不得预先在本金中扣除") if steps else None)
+    if rate is None:  # no rate: what the interest taken off in advance decides is the principal owed
+        if steps:
+            return Calculation("principal", "应认定的借款本金", float(principal), steps, notes,
+                               deciding=Ref(CIVIL, 670, 1, "不得预先在本金中扣除"))
+        return Calculation("loan_interest", "借款利息", None, steps, notes)
     steps.append(Step(f"约定的利率：{rate.said()}。"))
     if rate.loose:
         steps.append(Step("这是民间说法，我们按通常的理解换算；借条上的写法对方不认可、属于约定不明的，自然人之间借贷的出借人"
@@ -1276,7 +1278,8 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
                             r"无息|没要利息", q)
     written = exact_amount_after(q, _LOAN_KEYS, 10)
     deducted = exact_amount_after(q, r"(?:先|预先|提前|直接)?(?:扣了|扣除|扣掉|砍头息)(?:了)?", 8)
-    received = exact_amount_after(q, r"(?:实际)?(?:到手|到账|拿到|收到|实际给了)(?:了|的)?(?:只有|才)?", 8)
+    received = exact_amount_after(q, r"(?:实际)?(?:上)?(?:只|才)?(?:到手|到账|拿到|收到|实际给了|打给我|打给了我|"
+                                     r"转给我|转给了我|打过来|转过来|给到我)(?:了|的)?(?:只有|才)?", 8)
     principal = written
     if written is not None and (deducted is not None or received is not None) and \
             re.search(r"扣|砍头|到手|到账|实际", q):
