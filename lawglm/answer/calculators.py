@@ -1262,6 +1262,10 @@ _LOAN_KEYS = (r"借给他|借给她|借给朋友|借给同事|借给亲戚|借�
               r"向我借|跟我借|找我借|借")
 
 
+_RECEIVED = (r"(?:实际)?(?:上)?(?:只|才)?(?:到手|到账|拿到|收到|实际给了|打给我|打给了我|转给我|转给了我|打过来|"
+             r"转过来|给到我)(?:了|的)?(?:只有|才)?")
+
+
 def _loans(question: str, today: date | None) -> list[Calculation]:
     q = question
     if not re.search(r"借|贷", q) or _INSTITUTION.search(q):
@@ -1278,8 +1282,7 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
                             r"无息|没要利息", q)
     written = exact_amount_after(q, _LOAN_KEYS, 10)
     deducted = exact_amount_after(q, r"(?:先|预先|提前|直接)?(?:扣了|扣除|扣掉|砍头息)(?:了)?", 8)
-    received = exact_amount_after(q, r"(?:实际)?(?:上)?(?:只|才)?(?:到手|到账|拿到|收到|实际给了|打给我|打给了我|"
-                                     r"转给我|转给了我|打过来|转过来|给到我)(?:了|的)?(?:只有|才)?", 8)
+    received = exact_amount_after(q, _RECEIVED, 8)
     principal = written
     if written is not None and (deducted is not None or received is not None) and \
             re.search(r"扣|砍头|到手|到账|实际", q):
