@@ -175,6 +175,8 @@ def test_a_court_clause_answers_a_court_question_in_general_where_it_says_so():
 def test_an_exception_gives_in_general():
     keep = _made("出租人应当返还押金，但是承租人有损坏的除外。")
     assert clause_verdict("退租了，房东要退押金吗？", keep, True) == "一般需要。"
+    spot = _made("违法事实确凿的，执法人员可以当场收缴罚款，法律另有规定的，从其规定。")
+    assert clause_verdict("违法事实确凿，执法人员能当场收缴罚款吗？", spot, True) == "一般可以。"
 
 
 def test_a_condition_that_excludes_the_person_gives_no():

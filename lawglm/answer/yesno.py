@@ -347,10 +347,10 @@ def condition_check(question: str, condition: str) -> str:
 
 
 def _hedged(clause: Clause, main: str, exception: str) -> bool:
-    """The consequence holds only in general: an exception (但是…除外), 一般, or a list's lead-in with a
-    condition of its own (有下列情形之一，调解无效的，…)."""
+    """The consequence holds only in general: an exception (但是…除外, 法律另有规定的…), 一般, or a list's
+    lead-in with a condition of its own (有下列情形之一，调解无效的，…)."""
     lead_condition = clause.item and re.search(r"之一[，,][^：:]*的[，,]", clause.lead)
-    return bool(exception or "一般" in main or lead_condition)
+    return bool(exception or re.search(r"一般|另有规定|另有约定", main) or lead_condition)
 
 
 def facts_in_clause(question: str, clause: Clause) -> bool:
