@@ -329,9 +329,7 @@ def _unrepeated(fact: str, text: str) -> str:
 
 
 # --- the answer text ------------------------------------------------------------------------------
-FOLDED_NOTE = "另有{n}条检索到的条文与本问题关系不大，已折叠（全文见“全部条文”）。"
-ALSO_NOTE = "另见{cites}（与本问题有关，全文见“全部条文”）。"
-ALSO_FOLDED_NOTE = "另见{cites}（与本问题有关）；另有{n}条与本问题关系不大。全文均见“全部条文”。"
+ALSO_NOTE = "另见{cites}（全文见“全部条文”）。"  # the articles retrieved that do not bear on it are not named
 IN_CONCLUSION = "原文见结论"  # an article whose every sentence the 结论 has just stated: named, not quoted
 DECIDING_MARK = "决定本问题"
 BASIS_FULL_CHARS = 500  # an article quoted in 法律依据 in full up to this length; a longer one is excerpted
@@ -349,7 +347,8 @@ def basis_lines(decision: Decision, corpus: Any, full: bool = False,
     """(法律依据 lines, the articles they cite, in order): the deciding article first, in full, its head
     naming the deciding 款/项; then the articles bearing on the question most, in full (an article over
     BASIS_FULL_CHARS gives its deciding clause or the paragraphs that matter for the question, unless
-    `full`); the other bearing ones named and those that do not bear counted, in one line. A sentence the
+    `full`); the other bearing ones named in one line (those that do not bear are left to 全部条文, where the
+    page greys them). A sentence the
     `conclusion` has just stated is not said again (……, as every repeat in a quotation; 原文见结论 when
     it was all of the article), unless `full`."""
     from lawglm.answer.grounded import drop_repeats
@@ -377,12 +376,8 @@ def basis_lines(decision: Decision, corpus: Any, full: bool = False,
         else:
             lines.append(f"{n}. {a.citation}（{status}，{IN_CONCLUSION}）")
         arts.append(a)
-    if decision.also and decision.folded and not full:
-        lines.append(ALSO_FOLDED_NOTE.format(cites=_named(decision.also), n=len(decision.folded)))
-    elif decision.also and not full:
+    if decision.also and not full:
         lines.append(ALSO_NOTE.format(cites=_named(decision.also)))
-    elif decision.folded and not full:
-        lines.append(FOLDED_NOTE.format(n=len(decision.folded)))
     arts += decision.also if not full else []
     return lines, arts
 
