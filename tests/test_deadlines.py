@@ -458,3 +458,15 @@ def test_a_narrative_today_never_moves_the_start_past_the_event():
     found = dates_in("3月5日被辞退，今天去找公司要钱", date(2026, 12, 7))
     assert [m.day for m in found] == [date(2026, 3, 5)]
     assert [m.day for m in dates_in("上周五被辞退，昨天去要钱", date(2026, 12, 7))] == [date(2026, 12, 4)]
+
+
+@pytest.mark.parametrize("question,borrower", [
+    ("找人借了五万，对方说利息先扣，实际只打给我四万二。现在还钱按多少算？", True),
+    ("我向朋友借了5万，他现在催我还高利息，怎么办？", True),
+    ("朋友向我借了5万，到期一直不还，怎么办？", False),
+    ("借给同事5万，他转给我5000就不还了，怎么办？", False),
+])
+def test_loan_steps_follow_the_persons_side(corpus, question, borrower):
+    loans = Routing("loans", (), 0.9, {"loans": 5.0}, "")
+    lines = _lines(next_steps_for(question, loans, corpus))
+    assert ("您是借款人" in lines) is borrower and ("先催讨" in lines) is (not borrower)
