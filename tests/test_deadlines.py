@@ -470,3 +470,17 @@ def test_loan_steps_follow_the_persons_side(corpus, question, borrower):
     loans = Routing("loans", (), 0.9, {"loans": 5.0}, "")
     lines = _lines(next_steps_for(question, loans, corpus))
     assert ("您是借款人" in lines) is borrower and ("先催讨" in lines) is (not borrower)
+
+
+@pytest.mark.parametrize("question,area,suspect", [
+    ("我弟在商场顺手拿了一个两千多块的耳机被抓了，他十九岁，第一次，会不会被判刑？", "criminal", True),
+    ("我老公酒驾被交警抓了，会坐牢吗？", "traffic", True),
+    ("我被人打了，打人的被抓了，他会判几年？", "criminal", False),
+    ("我被车撞了，肇事司机被抓了，我能要多少赔偿？", "traffic", False),
+])
+def test_the_suspects_family_is_not_sent_to_report_the_crime(corpus, question, area, suspect):
+    nxt = next_steps_for(question, Routing(area, (), 0.9, {area: 5.0}, ""), corpus)
+    lines = _lines(nxt)
+    assert ("有权委托辩护人" in lines) is suspect
+    if suspect:  # no victim's report, and no period of someone else's
+        assert "报案" not in lines.split("证据")[0] and not nxt.deadlines
