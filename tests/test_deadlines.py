@@ -484,3 +484,17 @@ def test_the_suspects_family_is_not_sent_to_report_the_crime(corpus, question, a
     assert ("有权委托辩护人" in lines) is suspect
     if suspect:  # no victim's report, and no period of someone else's
         assert "报案" not in lines.split("证据")[0] and not nxt.deadlines
+
+
+def test_a_commercial_award_is_set_aside_in_three_months_not_a_labor_year(corpus):
+    """仲裁法 (2025) 第七十二条 三个月, whatever 仲裁 made routing think of 劳动仲裁."""
+    q = "商事仲裁裁决对我们不利，想去法院撤销，多长时间内申请？"
+    steps = next_steps_for(q, route(q), corpus)
+    assert steps.deadlines[0].period.length == (3, "months") and steps.forum[0] == "中级人民法院"
+
+
+def test_revoking_a_contract_goes_to_court_or_arbitration_not_the_police(corpus):
+    q = "被骗签了一个高价合同，想撤销，多长时间内？"
+    steps = next_steps_for(q, route(q), corpus)
+    assert steps.forum[0] == "人民法院" and steps.deadlines[0].period.length == (1, "years")
+    assert [d.period.name for d in steps.deadlines] == ["撤销权的行使期限"]   # no 治安 追究期限
