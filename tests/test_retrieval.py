@@ -298,6 +298,9 @@ def test_everyday_words_are_expanded_to_legal_terms():
     expanded = expand_query("同事借我钱不还怎么办")
     assert "借款" in expanded and expanded.startswith("同事借我钱不还怎么办")
     assert expand_query("民法典第十条") == "民法典第十条"  # nothing to expand: the query is unchanged
+    # renting out one's bank card (走流水) is the crime of helping network crime, not a loan
+    assert "帮助信息网络犯罪活动" in expand_query("把银行卡借给他们走流水，一天给三百块")
+    assert "帮助信息网络犯罪活动" not in expand_query("银行流水怎么打印")
 
 
 def test_colloquial_loan_question_finds_the_loan_contract_articles(tiny_index):

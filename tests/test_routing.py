@@ -191,3 +191,8 @@ def test_a_close_area_with_a_shorter_period_is_a_candidate_however_sure_routing_
     assert candidates(longer) == ("criminal",)
     far = Routing("consumer", (), 0.9, {"consumer": 12.0, "criminal": 2.0}, "criminal")
     assert candidates(far) == ("consumer",)
+
+
+def test_renting_out_a_bank_card_is_a_criminal_matter():
+    assert route("有人说把自己的银行卡借给他们走流水，一天给三百块，会不会犯法？").area == "criminal"
+    assert route("我想做跑分兼职，能赚钱吗").area == "criminal"
