@@ -6,7 +6,8 @@ gold article (and 款/项), on the dev splits only — the measurement behind se
 For every dev row (held-back third int(sha1(id),16)%3==0 skipped) of bench/data/answers/answers.jsonl (gold
 `article`, `clause` where given) and bench/data/everyday/everyday.jsonl (gold `articles`), the articles are
 retrieved as the retrieval-only answer retrieves them (Assistant.search, default top_k) and the answer's
-Decision is built (answer/decided.decide_answer, today = the answers set's day). Printed per data set and
+Decision is built (answer/decided.decide_answer with the hits' scores — the chooser weighs them —, today =
+the answers set's day). Printed per data set and
 per bin of what drives the choice (where the clause came from — a calculation's rule, 下一步's rule for
 what is asked, or the best-matching clause — and, for a matched clause, its score and its margin over the
 best clause of another article):
@@ -55,11 +56,17 @@ def bin_of(d) -> str:
 
 def main() -> None:
     from lawglm.answer.assistant import Assistant
+    from lawglm.answer.chooser import default_chooser
     from lawglm.answer.decided import decide_answer
     from lawglm.answer.options import AskOptions
     from lawglm.eval.answers import DEFAULT_TODAY
     from lawglm.search.retrieval import Retriever
-    from lawglm.settings import DECIDING_MIN_MARGIN, DECIDING_MIN_SCORE, get_settings
+    from lawglm.settings import (
+        DECIDING_MIN_MARGIN,
+        DECIDING_MIN_SCORE,
+        DECIDING_WORDS_MIN_PROBABILITY,
+        get_settings,
+    )
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index-dir", default="index")
@@ -90,7 +97,8 @@ def main() -> None:
                 skipped += 1
                 continue
             hits = assistant.search(question, [], opts)
-            d = decide_answer(question, [h.article for h in hits], corpus, DEFAULT_TODAY)
+            d = decide_answer(question, [h.article for h in hits], corpus, DEFAULT_TODAY,
+                              scores=[h.score for h in hits])
             c = d.clause
             if c is None:
                 bins["no clause (NO_CLAUSE text)"][4] += 1
@@ -128,7 +136,9 @@ def main() -> None:
     claims, right = sum(t[0] for t in total.values()), sum(t[1] for t in total.values())
     print(f"\nboth sets: {claims} claims of 起决定作用, {right} name a gold article "
           f"({right / max(claims, 1):.3f}); rule: settings.DECIDING_MIN_SCORE={DECIDING_MIN_SCORE}, "
-          f"DECIDING_MIN_MARGIN={DECIDING_MIN_MARGIN}")
+          f"DECIDING_MIN_MARGIN={DECIDING_MIN_MARGIN}, DECIDING_WORDS_MIN_PROBABILITY="
+          f"{DECIDING_WORDS_MIN_PROBABILITY}; chooser sure_at={default_chooser().sure_at} "
+          "(lawglm/data/decider.json)")
 
 
 if __name__ == "__main__":

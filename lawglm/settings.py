@@ -38,16 +38,20 @@ ROUTING_CLOSE_SHARE = 0.34
 # the question, are compared with the area's and the shortest is shown first (a special period governs)
 PERIOD_SOURCES = 3
 PERIOD_MIN_SHARED = 2
-# the retrieval-only 结论 (answer/decided.py) states that a clause matched by its words decides the question
-# (「起决定作用的是…」) only when it shares at least DECIDING_MIN_SCORE content bigrams with the question
-# (rank-weighted, answer/clauses.ranked) and at least DECIDING_MIN_MARGIN more than the best clause of any
-# other retrieved article; else it names the closest clause and says to check its conditions. Chosen on the
-# dev splits with bench/deciding_precision.py (README, answers section): 6 / 0 stated 180 clauses of which
-# 72% named a gold article; 8 / 2 states 91, 85% gold
+# the retrieval-only 结论 (answer/decided.py) states that the clause of the article the chooser picks
+# (answer/chooser.py, weights in lawglm/data/decider.json) decides the question (「起决定作用的是…」) when the
+# chooser's probability reaches the file's sure_at, or when the clause shares at least DECIDING_MIN_SCORE
+# content bigrams with the question and DECIDING_MIN_MARGIN more than the best clause of any other candidate
+# and the probability is at least DECIDING_WORDS_MIN_PROBABILITY (the words alone never decide against
+# the model: 「个体工商户的债务」 is not decided by the heirs' debts article); else it names the closest
+# clause and says to check its conditions. Measured with bench/deciding_precision.py and
+# bench/decider_train.py (README, answers section)
 DECIDING_MIN_SCORE = 8.0
 DECIDING_MIN_MARGIN = 2.0
-# ... or, with at least ANSWERED_MIN_SCORE (the least a clause shares to be named at all), where its
-# consequence is the very point the question asks and the question's facts are the clause's
+DECIDING_WORDS_MIN_PROBABILITY = 0.5
+# ... or (the probability at least DECIDING_WORDS_MIN_PROBABILITY too), with at least ANSWERED_MIN_SCORE
+# (the least a clause shares to be named at all), where its consequence is the very point the question
+# asks and the question's facts are the clause's
 # (answer/yesno.clause_verdict gives a yes/no, yesno.facts_in_clause): 4 and 3 measured alike on
 # bench/deciding_precision.py (0.944 / 0.945) and the blind set (3 right, 0 wrong); dev yes_no 0.320 / 0.330
 ANSWERED_MIN_SCORE = 3.0

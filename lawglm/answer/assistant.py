@@ -52,6 +52,11 @@ class Assistant:
                                    restrict_vocab=restrict_vocab, progress=progress, vocab_texts=VOCAB_TEXTS)
         return cls(retriever, generator, settings)
 
+    def __post_init__(self) -> None:
+        from lawglm.answer.chooser import default_chooser
+
+        default_chooser()  # the deciding-article weights are read at start-up: a bad file fails here
+
     # --- what the server and CLI ask about ---------------------------------------------
     @property
     def ready(self) -> bool:
@@ -159,6 +164,11 @@ class Assistant:
                draft: str = "") -> list[Hit]:
         return self.retriever.search(self._query(question, pairs, draft), opts.top_k, **opts.filters())
 
+    def _scores(self, hits: list[Hit]) -> list[float] | None:
+        """The hits' scores when they are the learned ranker's (the deciding-article chooser weighs them),
+        else None (the chooser reads each rank's typical score)."""
+        return [h.score for h in hits] if getattr(self.retriever, "learned_scores", False) else None
+
     def _retrieval_only(self, question: str, pairs: list, opts: AskOptions) -> Iterator[str | Answer]:
         """No model: the answer that decides the question from the retrieved articles (answer/decided.py:
         the deciding clause, the person's numbers, 下一步 by area, 法律依据 deciding clause first)."""
@@ -169,7 +179,7 @@ class Assistant:
             from lawglm.answer.decided import decided_text
 
             text, cites, sections = decided_text(question, [h.article for h in hits], self.retriever.corpus,
-                                                 self.today(), opts.law)
+                                                 self.today(), opts.law, scores=self._scores(hits))
         else:
             text, cites = NO_HITS, []
         yield text
@@ -256,7 +266,8 @@ class Assistant:
         hits = self.search(question, pairs, opts, draft)
         sources = [h.article for h in hits]
         corpus = self.retriever.corpus
-        decision = decided.decide_answer(question, sources, corpus, self.today()) if sources else None
+        decision = (decided.decide_answer(question, sources, corpus, self.today(),
+                                          scores=self._scores(hits)) if sources else None)
         stats, prompt, shown = DecodeStats(), None, hits
         chunks: Iterator[str] | None = None  # the model is not asked
         if decision is not None and decided.model_may_add(decision, self.settings.model_addition):

@@ -20,6 +20,7 @@ from typing import Any
 
 from lawglm.answer.areas import ASKS_DEADLINE, NextSteps, next_steps_for
 from lawglm.answer.calculators import Calculation, calculate, money, ref_article, render
+from lawglm.answer.chooser import Chooser, default_chooser
 from lawglm.answer.clauses import (
     ITEM_RE,
     NO_CLAUSE,
@@ -29,14 +30,18 @@ from lawglm.answer.clauses import (
     conclusion,
     decide_scored,
     is_echo,
-    ranked,
     score,
     split,
     supported_by_clause,
 )
 from lawglm.answer.yesno import clause_verdict, deciding_fact, facts_in_clause, forum_verdict
 from lawglm.records import Article, Citation, Sections
-from lawglm.settings import ANSWERED_MIN_SCORE, DECIDING_MIN_MARGIN, DECIDING_MIN_SCORE
+from lawglm.settings import (
+    ANSWERED_MIN_SCORE,
+    DECIDING_MIN_MARGIN,
+    DECIDING_MIN_SCORE,
+    DECIDING_WORDS_MIN_PROBABILITY,
+)
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
 MAX_BEARING = 1  # articles quoted in full beside the deciding one; other bearing ones are named (另见)
@@ -63,6 +68,7 @@ class Decision:
     origin: str = "none"  # where the clause came from: calculation, asked (下一步's rule), matched, none
     score: float = 0.0  # matched: the clause's score (content bigrams shared with the question)
     margin: float = 0.0  # matched: its score over the best clause of another article (all of it if none)
+    probability: float = 0.0  # matched: the chooser's probability that the clause's article decides
 
     @property
     def headline(self) -> Calculation | None:
@@ -249,8 +255,18 @@ def _calc_clause(calc: Calculation, corpus: Any) -> Clause | None:
 
 
 def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today: date | None = None,
-                  routing: Any = None) -> Decision:
-    """The parts of an answer that decides `question` from `sources` (see module doc)."""
+                  routing: Any = None, scores: Sequence[float] | None = None,
+                  chooser: Chooser | None = None) -> Decision:
+    """The parts of an answer that decides `question` from `sources` (see module doc). Without a
+    calculation's or 下一步's rule, the deciding article is the chooser's pick (answer/chooser.py: a
+    logistic model over retrieval rank and score, clause overlap and margin, the article's subject named in
+    the question …) with its best-matching 款/项. It is stated as deciding (起决定作用) when the clause shares
+    at least BEARS_MIN content bigrams with the question and either the chooser's probability reaches its
+    sure_at, or the words alone decide (DECIDING_MIN_SCORE bigrams, DECIDING_MIN_MARGIN more than any other
+    candidate's) and the probability is at least settings.DECIDING_WORDS_MIN_PROBABILITY; else it is named
+    as the closest one. `scores`: retrieval's scores of `sources` when they are the learned ranker's (None:
+    each rank's typical score); `chooser`: the shipped one when None.
+    """
     from lawglm.search.routing import route
 
     routing = routing or route(question)
@@ -271,14 +287,16 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if clause is None:
         clause, hint = asked_clause(question, nxt)
         origin = "asked" if clause is not None else "none"
-    sure, matched, margin = clause is not None, 0.0, 0.0
+    sure, matched, margin, probability = clause is not None, 0.0, 0.0, 0.0
     if clause is None:
-        found = ranked(question, sources)
-        if found:
-            clause, matched = found[0]
-            other = next((s for c, s in found[1:] if not _same(c.article, [clause.article])), 0.0)
-            margin, origin = matched - other, "matched"
-            sure = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
+        chooser = chooser or default_chooser()
+        choice = chooser.choose(question, sources, scores)
+        if choice is not None:
+            clause, matched, margin, origin = choice.clause, choice.score, choice.margin, "matched"
+            probability = choice.probability
+            words = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
+            sure = matched >= BEARS_MIN and (probability >= chooser.sure_at or (
+                words and probability >= DECIDING_WORDS_MIN_PROBABILITY))
             answers = clause_verdict(question, clause, True)  # its consequence is the very point asked
             if not sure and matched >= ANSWERED_MIN_SCORE and answers and facts_in_clause(question, clause):
                 sure, origin = True, "answered"  # ... on facts that are the clause's
@@ -314,7 +332,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
         cited += [a for a in arts if a not in cited]
     return Decision(question, routing.area, clause, text, [(c, lines) for c, lines, _ in calcs], nxt,
                     deciding + bearing, folded, cited, also=also, sure=sure and clause is not None,
-                    origin=origin, score=matched, margin=margin)
+                    origin=origin, score=matched, margin=margin, probability=probability)
 
 
 def _unrepeated(fact: str, text: str) -> str:
@@ -465,14 +483,15 @@ def basis_full(decision: Decision, corpus: Any) -> list[dict]:
 # --- the checked answer -------------------------------------------------------------------------
 def decided_text(question: str, sources: Sequence[Any], corpus: Any, today: date,
                    context_law: str | None = None, decision: Any = None,
-                   model_sentences: Sequence[str] = ()) -> tuple[str, list, Sections]:
+                   model_sentences: Sequence[str] = (), scores: Sequence[float] | None = None,
+                   ) -> tuple[str, list, Sections]:
     """(text, checked citations, sections) of the answer that decides `question` from `sources`, with the
     model's sentences that the deciding clause bears out (none in retrieval-only mode)."""
     from lawglm.answer.grounded import DISCLAIMER
     from lawglm.answer.support import check_support, outside_quotes
     from lawglm.statutes.citations import verify
 
-    decision = decision or decide_answer(question, sources, corpus, today)
+    decision = decision or decide_answer(question, sources, corpus, today, scores=scores)
     conclusion = decision.with_model(model_sentences) if model_sentences else decision.conclusion
     text, quoted = compose_decided(decision, conclusion, corpus)
     cites = outside_quotes(text, verify(text, corpus, context_law=context_law))

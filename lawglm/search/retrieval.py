@@ -255,6 +255,12 @@ class Retriever:
         """The law <-> interpretation cross-references of the version being served."""
         return self._state.index.links
 
+    @property
+    def learned_scores(self) -> bool:
+        """Whether hits carry the learned ranker's scores (no cross-encoder after it): probabilities
+        comparable across questions, which the deciding-article chooser (answer/chooser.py) weighs."""
+        return self._state.ranker is not None and self._state.reranker is None
+
     def reload(self, force: bool = False) -> bool:
         """Load the index's CURRENT version if it changed (or `force`), then swap; True when swapped."""
         with self._lock:
