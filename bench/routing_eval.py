@@ -143,7 +143,7 @@ def measure(rows: list[tuple[str, str, str]]) -> dict:
         bucket = buckets[min(0.8, int(r.confidence * 5) / 5)]
         bucket[1] += 1
         bucket[0] += r.area == truth
-        cands = candidates(r)
+        cands = candidates(r, q)
         shown_area = area_of(q, r)
         if shown_area != r.area:
             cands = (shown_area, *[a for a in cands if a != shown_area])

@@ -498,3 +498,14 @@ def test_revoking_a_contract_goes_to_court_or_arbitration_not_the_police(corpus)
     steps = next_steps_for(q, route(q), corpus)
     assert steps.forum[0] == "人民法院" and steps.deadlines[0].period.length == (1, "years")
     assert [d.period.name for d in steps.deadlines] == ["撤销权的行使期限"]   # no 治安 追究期限
+
+
+def test_a_shops_missing_licence_is_not_a_dispute_with_the_state(corpus):
+    q = "点外卖吃了一家炸鸡店，全家上吐下泻，后来发现那家店没有营业执照和食品经营许可证。外卖平台要负责吗？"
+    sure = Routing("online_shopping", ("online_shopping",), 0.8,
+                   {"online_shopping": 6.0, "administrative": 4.0, "consumer": 2.0}, "")
+    nxt = next_steps_for(q, sure, corpus)
+    assert "行政复议" not in _lines(nxt) and "administrative" not in nxt.candidates
+    # an authority named: the shorter administrative period stays beside the routed area's
+    q = "网上买的东西被市场监管局认定是假货，罚了商家，我能要求平台赔吗？"
+    assert "administrative" in candidates(sure, q)

@@ -32,6 +32,10 @@ from lawglm.settings import PACKAGE_DIR, PERIOD_MIN_SHARED, PERIOD_SOURCES, ROUT
 AREAS_FILE = PACKAGE_DIR / "data" / "areas.json"
 # areas whose periods are short enough that any cue of theirs makes them a candidate, however sure routing is
 ALWAYS_CANDIDATES = ("administrative",)
+# an authority the person may be in a dispute with, or an act only the state does (被罚 / 吊销 / 没收 …)
+AUTHORITY = re.compile(r"局|城管|交警|警察|公安|派出所|政府|街道办|乡镇|镇上|村委|税务|执法|行政|监管|"
+                       r"市场监督|工商|环保|住建|规划|人社|社保|卫健|车管所|海关|机关|部门|有关单位|管委会|罚|"
+                       r"处罚|吊销|没收|扣押|查封|拘留|强拆|责令|决定书")
 CALENDAR_LAW = "中华人民共和国民法典"  # 第二百零一条 — 第二百零三条: how the computed last day is counted
 
 
@@ -283,12 +287,16 @@ def area_of(question: str, routing) -> str:
     return routing.area
 
 
-def candidates(routing) -> tuple[str, ...]:
+def candidates(routing, question: str = "") -> tuple[str, ...]:
     """The routed area, then — when routing is unsure (search/routing.Routing.candidates: confidence under
     settings.ROUTING_UNSURE_BELOW) — the areas that came close, and any area of ALWAYS_CANDIDATES with a cue
-    in the question."""
+    in the question. The administrative area is a candidate beside another only when the question names an
+    authority (a 营业执照 or 许可证 of the shop one bought from is not a dispute with the state)."""
     out = list(routing.candidates)
-    scores = routing.scores or {}
+    scores = dict(routing.scores or {})
+    if question and routing.area != "administrative" and not AUTHORITY.search(question):
+        scores.pop("administrative", None)
+        out = [a for a in out if a != "administrative"] or out
     out += [a for a in ALWAYS_CANDIDATES if a in scores and a not in out]
     # however sure routing is, an area that came close and whose first period is shorter is a candidate: a
     # wrong area must never mean a longer deadline
@@ -361,7 +369,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None,
     the reason; the forum and steps are those of the routed area (or of the matter's forum rule)."""
     area = area_of(question, routing)
     spec = area_spec(area)
-    cands = candidates(routing)
+    cands = candidates(routing, question)
     if area != routing.area:
         cands = (area, *[a for a in cands if a != area])
     unsure = len(cands) > 1
