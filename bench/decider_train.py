@@ -1,22 +1,28 @@
 """Fit the deciding-article chooser (lawglm/answer/chooser.py → lawglm/data/decider.json) on real questions
 with the articles a lawyer cited, and report how it picks against today's overlap rule.
 
-    python3 bench/decider_train.py --index-dir /tmp/idx-final \\
-        --train ../shared/data/sft_train.jsonl --dev ../shared/data/sft_dev.jsonl [--install] [--work DIR]
+    python3 bench/decider_train.py --index-dir /tmp/idx-final --fit dev+answers --precision 0.85 [--install] \
+        [--train ../shared/data/sft_train.jsonl] [--dev ../shared/data/sft_dev.jsonl] [--work DIR]
 
-For every row with a gold article the question is retrieved as the retrieval-only answer retrieves it
-(Assistant.search, default top_k) — cached in --work — and each of the top chooser.CANDIDATES articles
-gets its features (chooser.features) and label (a gold article). A candidate may be chosen when its best
-款/项 shares at least MIN_SHARED content bigrams with the question (as today). Printed:
-  cv      K-fold cross-validation on --train (folds by sha1 of the question): top-1 accuracy of the model's
-          pick and of today's rule (clauses.ranked: rank-weighted overlap), over all questions and over
-          those where an eligible candidate is gold; calibration of the picks' probabilities
-  dev     the same for the model fitted on all of --train, on --dev (never fitted on)
-  sure_at the smallest probability whose cross-validated claims (picks at or above it) are at least
-          --precision gold: the line between 「起决定作用的是」 and 「与您的问题最相关的是」
---install writes the weights, bias and sure_at to lawglm/data/decider.json (atomic).
-Caveat: the shipped ranker was trained with sft_train's questions (and ships LeCoQA's as known
-questions), so retrieval on --train is better than on new questions; --dev is new to it.
+Sets: train (--train, sft_train), dev (--dev, sft_dev), answers (the dev rows of bench/data/answers, gold
+`article`), everyday (the dev rows of bench/data/everyday, gold `gold`); held-back rows are never read. For
+every row with a gold article (sft rows: `gold` plus the valid citations among `cited`) the question is
+retrieved as the retrieval-only answer retrieves it (Assistant.search, default top_k) — cached in --work — and
+each of the top chooser.CANDIDATES articles gets its features (chooser.features) and label (a gold article). A
+candidate may be chosen when its best 款/项 shares at least MIN_SHARED content bigrams with the question.
+--fit names the set(s) fitted on (cross-validated); the others are only evaluated. Printed:
+  cv      5-fold cross-validation on the fitted set(s) (folds by sha1 of the question): top-1 pick accuracy of
+          the model and of today's rule (clauses.ranked: rank-weighted overlap), over all questions and over
+          those where an eligible candidate is gold, per origin; calibration of the picks' probabilities
+  others  the same for the model fitted on all of --fit, on each other set
+  sure_at the smallest probability (0.05 grid) whose cross-validated picks are at least --precision gold:
+          the line between 「起决定作用的是」 and 「与您的问题最相关的是」
+--install writes the weights, bias, sure_at and each rank's mean retrieval score (what an unscored source is
+read as) to lawglm/data/decider.json (atomic).
+Why not --fit train: the shipped ranker was trained with sft_train's questions (and ships LeCoQA's as known
+questions), so retrieval on them is far better than on new questions (top hit gold 93 % vs 53 % on
+sft_dev) and
+a model fitted there only learns to trust retrieval; sft_dev and the answers rows are new to it.
 """
 
 from __future__ import annotations
@@ -122,7 +128,7 @@ def main() -> None:
     ap.add_argument("--precision", type=float, default=0.8,
                     help="cross-validated claim precision for sure_at")
     ap.add_argument("--origin", default="", help="train only on rows whose source starts with this")
-    ap.add_argument("--fit", choices=("train", "dev", "dev+answers"), default="dev",
+    ap.add_argument("--fit", choices=("train", "dev", "dev+answers"), default="dev+answers",
                     help="the set fitted on (cross-validated); the others are only evaluated")
     ap.add_argument("--drop", default="", help="features left out (comma-separated)")
     ap.add_argument("--install", action="store_true")
