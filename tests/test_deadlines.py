@@ -509,3 +509,35 @@ def test_a_shops_missing_licence_is_not_a_dispute_with_the_state(corpus):
     # an authority named: the shorter administrative period stays beside the routed area's
     q = "网上买的东西被市场监管局认定是假货，罚了商家，我能要求平台赔吗？"
     assert "administrative" in candidates(sure, q)
+
+
+@pytest.mark.parametrize("question,first", [
+    ("对复议结果不满意，还能怎么办？", (15, "days")),
+    ("新买的电瓶车充电时爆了，把我腿炸伤，该找谁赔？", (2, "years")),
+    ("用了某品牌的面霜脸烂了，医院说是产品有问题，我能告厂家吗？", (2, "years")),
+    ("判决书下来了我输了，不服，下一步怎么办？", (15, "days")),
+    ("法院裁定不予受理我的起诉，我该怎么办？", (10, "days")),
+    ("我们公司的买卖合同纠纷仲裁了，仲裁员和对方有关系，裁决不公，怎么办？", (3, "months")),
+    ("网上买的裙子不合适，收到三天了，能退吗？", (7, "days")),
+    ("邻居大爷去世前留遗嘱把他的房子送给我，我该怎么办？", (60, "days")),
+    ("结婚后才知道老公婚前有精神分裂症一直瞒着我，怎么办？", (1, "years")),
+    ("我签合同时把面积看错了，想反悔，怎么办？", (90, "days")),
+])
+def test_short_periods_in_the_words_people_use(corpus, question, first):
+    """A topic whose period is shorter than the area's is raised by everyday words too (raising one by
+    mistake can only show a shorter period first; missing it shows a longer one)."""
+    steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines and steps.deadlines[0].period.length == first, question
+
+
+def test_a_labor_agreement_signed_freely_is_no_contract_to_revoke(corpus):
+    q = "HR让我签了一份协商解除协议，我能反悔说协议无效吗？当时没人逼我，条款也看清楚了。"
+    steps = next_steps_for(q, Routing("labor_dismissal", (), 0.9, {"labor_dismissal": 5.0}, ""), corpus)
+    assert steps.forum[0] == "劳动争议仲裁委员会" and steps.deadlines[0].period.name == "劳动仲裁时效"
+
+
+def test_a_second_assessment_in_everyday_words(default_corpus):
+    """工伤保险条例第二十六条 (in the default corpus, not laws.db): 15日 to ask for a second assessment."""
+    q = "劳动能力鉴定只给我评了十级，我觉得太低，怎么办？"
+    steps = next_steps_for(q, route(q), default_corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].period.length == (15, "days")
