@@ -65,7 +65,8 @@ class Decision:
     dropped: list[tuple[str, str]] = field(default_factory=list)
     also: list[Article] = field(default_factory=list)  # bearing too, beyond MAX_BEARING: named, not quoted
     sure: bool = False  # the 结论 says the clause decides (起决定作用; settings.DECIDING_*): not just closest
-    origin: str = "none"  # where the clause came from: calculation, asked (下一步's rule), matched, none
+    origin: str = "none"  # where the clause came from: calculation, asked (下一步's rule), matched,
+    # answered (matched weakly, but its consequence is the point asked), forum_rule, none
     score: float = 0.0  # matched: the clause's score (content bigrams shared with the question)
     margin: float = 0.0  # matched: its score over the best clause of another article (all of it if none)
     probability: float = 0.0  # matched: the chooser's probability that the clause's article decides
