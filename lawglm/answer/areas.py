@@ -274,7 +274,8 @@ _AGAINST_AUTHORITY = re.compile(r"告.{0,4}(?:局|政府|机关|部门|城管|�
 
 
 # the question asks about a time limit: a specific period may govern that the table does not know
-ASKS_DEADLINE = re.compile(r"期限|多久|多长时间|最晚|哪天|几天内|时效|来得及|有没有时间限制|时间限制")
+ASKS_DEADLINE = re.compile(r"期限|多久|多长时间|最晚|哪天|几天|多少天|几个月|多少个月|什么时候之前|截止|"
+                           r"时效|来得及|有没有时间限制|时间限制")
 UNKNOWN_SPECIFIC = ("您问的期限可能由专门的规定确定，下面列出的是这类纠纷的一般期限，"
                     "不一定适用于您要做的这一步；在弄清之前请尽快行动，不要按较长的期限拖延，必要时咨询执业律师。")
 
