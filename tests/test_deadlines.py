@@ -541,3 +541,15 @@ def test_a_second_assessment_in_everyday_words(default_corpus):
     q = "劳动能力鉴定只给我评了十级，我觉得太低，怎么办？"
     steps = next_steps_for(q, route(q), default_corpus, today=date(2026, 12, 7))
     assert steps.deadlines[0].period.length == (15, "days")
+
+
+def test_the_shorter_period_to_keep_is_one_the_corpus_states(corpus):
+    """laws.db holds no 工伤保险条例: its 1年 is named as not in the corpus, never given as the one to keep."""
+    assert corpus.resolve_law("工伤保险条例") is None
+    unsure = Routing("consumer", (), 0.2, {"consumer": 5.0, "work_injury": 4.0}, "work_injury")
+    steps = next_steps_for("在商场上班时被货架砸伤了", unsure, corpus)
+    keep = [line for line in steps.lines if "较短的" in line]
+    assert keep and "劳动仲裁时效（一年）" in keep[0] and "工伤认定" not in keep[0]
+    missing = [d for d in steps.deadlines if d.article is None]
+    assert missing and all("未收录" in line for line in steps.lines if missing[0].period.name in line
+                           and line.startswith("期限"))

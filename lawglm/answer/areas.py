@@ -418,7 +418,8 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None,
                                   0 if d.specific else d.period.days_upper_bound()))
     if not n_specific and (unsure or any(d.from_source for d in deadlines)):
         general = [d for d in deadlines if not d.from_source]
-        shortest = next((d for d in deadlines if d.own), None)
+        # the shorter period to keep: one the corpus states (never a length it does not give)
+        shortest = next((d for d in deadlines if d.own and d.article is not None), None)
         own = [d.period.days_upper_bound() for d in general if d.own]
         if shortest is not None and shortest.from_source and (not own or shortest.period.days_upper_bound()
                                                               < min(own)):
