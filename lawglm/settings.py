@@ -52,8 +52,9 @@ DECIDING_WORDS_MIN_PROBABILITY = 0.5
 # ... or (the probability at least DECIDING_WORDS_MIN_PROBABILITY too), with at least ANSWERED_MIN_SCORE
 # (the least a clause shares to be named at all), where its consequence is the very point the question
 # asks and the question's facts are the clause's
-# (answer/yesno.clause_verdict gives a yes/no, yesno.facts_in_clause): 4 and 3 measured alike on
-# bench/deciding_precision.py (0.944 / 0.945) and the blind set (3 right, 0 wrong); dev yes_no 0.320 / 0.330
+# (answer/yesno.clause_verdict gives a yes/no, yesno.facts_in_clause): 4 and 3 measured alike (before the
+# chooser) on bench/deciding_precision.py (0.944 / 0.945) and the blind set (3 right, 0 wrong); dev yes_no
+# 0.320 / 0.330
 ANSWERED_MIN_SCORE = 3.0
 # the choices of the settings below (CLI flags, request checks and retrieval read them from here)
 LlmMode = Literal["local", "none", "remote"]
