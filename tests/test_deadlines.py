@@ -544,7 +544,7 @@ def test_a_second_assessment_in_everyday_words(default_corpus):
 
 
 def test_the_shorter_period_to_keep_is_one_the_corpus_states(corpus):
-    """laws.db holds no 工伤保险条例: its 1年 is named as not in the corpus, never given as the one to keep."""
+    """laws.db holds no 工伤保险条例: its 1年 is named as not in the corpus, never as the one to keep."""
     assert corpus.resolve_law("工伤保险条例") is None
     unsure = Routing("consumer", (), 0.2, {"consumer": 5.0, "work_injury": 4.0}, "work_injury")
     steps = next_steps_for("在商场上班时被货架砸伤了", unsure, corpus)
