@@ -256,3 +256,8 @@ def test_a_one_character_act_is_read_in_the_statutes_words():
     rule = _made("经营者提供的商品不符合质量要求的，消费者可以依照国家规定退货。")
     assert clause_verdict("冰箱买来五天就不制冷，我能坚持退吗？", rule, True) == "能。"
     assert clause_verdict("冰箱买来五天就不制冷，我能换吗？", rule, True) == ""
+
+
+def test_a_duty_in_the_condition_is_not_the_consequence():
+    offset = _made("行政机关已经给予当事人行政拘留的，应当依法折抵相应刑期。")
+    assert clause_verdict("调解成了还会拘留吗？", offset, True) == ""

@@ -238,7 +238,10 @@ def _findings(ask: Asked, main: str, question: str = "") -> set[bool]:
         return {pol for pol, pattern in pairs if _acts(main, pattern, asked_grams, need)}
     if ask.kind in ("must", "will", "is"):
         words = DUTY if ask.kind == "must" else WILL if ask.kind == "will" else TERM
-        return {pol for pol, pattern in words.items() if _acts(main, pattern, point)}
+        # a duty or a consequence is read after the clause's condition (…给予行政拘留的，应当依法折抵: the
+        # 给予 is the condition's, not what follows)
+        said = main if ask.kind == "is" else main.rsplit("的，", 1)[-1]
+        return {pol for pol, pattern in words.items() if _acts(said, pattern, point)}
     bare = re.sub(r"^(?:直接|还|再|也|就|去)+", "", ask.predicate)
     if bare.startswith("拒绝"):  # refusing an act the clause forbids the other side (不得安排夜班): may
         refused = _grams(bare[2:])
