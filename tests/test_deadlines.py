@@ -553,3 +553,18 @@ def test_the_shorter_period_to_keep_is_one_the_corpus_states(corpus):
     missing = [d for d in steps.deadlines if d.article is None]
     assert missing and all("未收录" in line for line in steps.lines if missing[0].period.name in line
                            and line.startswith("期限"))
+
+
+@pytest.mark.parametrize("question,forum", [
+    ("公司辞退我，我想申请劳动仲裁，如果对裁决不服还能去法院吗？", "劳动争议仲裁委员会"),
+    ("劳动仲裁一般多久出裁决？对裁决不服怎么办？", "劳动争议仲裁委员会"),
+    ("被罚款了，要是复议决定还是维持，我能起诉吗？", "行政复议机关"),
+])
+def test_a_stage_only_supposed_keeps_the_first_forum(corpus, question, forum):
+    """如果对裁决不服: the person has not been to 劳动仲裁 yet; court first would skip it."""
+    from lawglm.eval.answers import court_before_mandatory
+
+    steps = next_steps_for(question, route(question), corpus)
+    assert steps.forum[0] == forum, question
+    if forum == "劳动争议仲裁委员会":
+        assert not court_before_mandatory("劳动仲裁", steps.lines[0])
