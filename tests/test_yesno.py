@@ -261,3 +261,12 @@ def test_a_one_character_act_is_read_in_the_statutes_words():
 def test_a_duty_in_the_condition_is_not_the_consequence():
     offset = _made("行政机关已经给予当事人行政拘留的，应当依法折抵相应刑期。")
     assert clause_verdict("调解成了还会拘留吗？", offset, True) == ""
+
+
+def test_precision_guards_never_a_bare_term_nor_a_thing_shared_by_one_word():
+    injury = _made("职工在工作时间和工作场所内，因工作原因受到事故伤害的，应当认定为工伤。")
+    # whether the deed meets the term's conditions is not read: no bare 算
+    assert clause_verdict("我在车间干活时被机器砸伤了，这算工伤吗？", injury, True) == ""
+    assert clause_verdict("我在车间干活时被机器砸伤了，这不算工伤吗？", injury, True) == ""
+    court = _made("当事人可以向人民法院起诉。")
+    assert clause_verdict("我有必要起诉吗？", court, True) == ""   # 起诉 alone is not the thing asked
