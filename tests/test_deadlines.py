@@ -568,3 +568,16 @@ def test_a_stage_only_supposed_keeps_the_first_forum(corpus, question, forum):
     assert steps.forum[0] == forum, question
     if forum == "劳动争议仲裁委员会":
         assert not court_before_mandatory("劳动仲裁", steps.lines[0])
+
+
+@pytest.mark.parametrize("question", [
+    "交警给我开了张罚单罚了200，我觉得冤，能直接去法院告吗？",      # 道路交通安全法: a 罚单 handed over is 当场
+    "我向区政府申请公开拆迁文件，他们一直不理我，能起诉吗？",        # 政府信息公开 not answered
+])
+def test_review_first_cases_in_everyday_words(corpus, question):
+    from lawglm.eval.answers import court_before_mandatory
+
+    steps = next_steps_for(question, route(question), corpus)
+    assert steps.first_required and not court_before_mandatory("行政复议", steps.lines[0]), question
+    q = "物业给我开了张罚单说我乱停车，我不服"
+    assert not next_steps_for(q, route(q), corpus).first_required
