@@ -571,8 +571,8 @@ def test_a_stage_only_supposed_keeps_the_first_forum(corpus, question, forum):
 
 
 @pytest.mark.parametrize("question", [
-    "交警给我开了张罚单罚了200，我觉得冤，能直接去法院告吗？",      # 道路交通安全法: a 罚单 handed over is 当场
-    "我向区政府申请公开拆迁文件，他们一直不理我，能起诉吗？",        # 政府信息公开 not answered
+    "交警给我开了张罚单罚了200，我觉得冤，能直接去法院告吗？",  # a 罚单 handed over: 当场
+    "我向区政府申请公开拆迁文件，他们一直不理我，能起诉吗？",  # 政府信息公开 not answered
 ])
 def test_review_first_cases_in_everyday_words(corpus, question):
     from lawglm.eval.answers import court_before_mandatory
