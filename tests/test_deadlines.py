@@ -581,3 +581,16 @@ def test_review_first_cases_in_everyday_words(corpus, question):
     assert steps.first_required and not court_before_mandatory("行政复议", steps.lines[0]), question
     q = "物业给我开了张罚单说我乱停车，我不服"
     assert not next_steps_for(q, route(q), corpus).first_required
+
+
+def test_a_commute_accident_raises_the_work_injury_year(default_corpus):
+    """工伤保险条例第十四条第（六）项: a traffic accident on the way to work may be a 工伤 (1年 first)."""
+    from lawglm.eval.answers import court_before_mandatory
+
+    q = "下班路上出车祸骨折了，肇事司机跑了，我该怎么办？"
+    steps = next_steps_for(q, Routing("traffic", (), 0.9, {"traffic": 5.0}, ""), default_corpus)
+    assert steps.forum[0] == "社会保险行政部门" and steps.deadlines[0].period.length == (1, "years")
+    assert not court_before_mandatory("工伤认定(社保行政部门)", steps.lines[0])
+    q = "我的车被撞了，修车期间上下班只能打车，这个打车费能让对方赔吗？"   # no injury on the way
+    steps = next_steps_for(q, Routing("traffic", (), 0.9, {"traffic": 5.0}, ""), default_corpus)
+    assert steps.forum[0] == "公安机关交通管理部门"
