@@ -493,3 +493,88 @@ def test_interest_taken_off_in_advance_without_a_rate_decides_the_principal(with
     assert "50,000元 − 8,000元 = 42,000元" in calc.steps[1].text
     assert render(calc, with_interpretations) is not None
     assert _calcs("借了10万，对方实际转给我9万，说1万是利息")[0].amount == 90000
+
+
+# --- numbers as other people write them; 年休假, 误工费, 护理费 -----------------------------------------
+@pytest.fixture(scope="module")
+def with_injury_and_leave(corpus):
+    """laws.db plus the shipped documents the injury and annual-leave calculators cite."""
+    from lawglm.answer.calculators import ANNUAL_LEAVE, ANNUAL_LEAVE_RULES, PERSONAL_INJURY, WORK_INJURY
+    from lawglm.statutes.corpus import Corpus
+    from lawglm.statutes.shipped import read_shipped
+
+    wanted = {ANNUAL_LEAVE, ANNUAL_LEAVE_RULES, PERSONAL_INJURY, WORK_INJURY}
+    return Corpus([*corpus.articles, *(a for a in read_shipped() if a.law in wanted)])
+
+
+def test_thousands_separators_and_full_width_digits():
+    from lawglm.answer.calculators import plain_digits
+
+    assert plain_digits("月平均工资是12,000元，借了１０，０００元") == "月平均工资是12000元，借了10000元"
+    assert plain_digits("第3,4项") == "第3,4项"  # not a thousands group
+    q = "做了整整十五年，裁员了。月薪四万五。上年度职工月平均工资是12,000元。补偿能拿多少？"
+    assert _calcs(q, "labor_dismissal")[0].amount == 12 * 36000  # capped: 3 × 12,000, twelve years
+
+
+@pytest.mark.parametrize("q,served", [
+    ("我是2022年9月入职的，做到今年11月30号", (4, 1)),            # the start day unknown: the lower count
+    ("2021年3月进的公司，这个月（12月）1号被辞的", (5, 8)),
+    ("2024年3月5日入职，2026年3月4日被辞退", (1, 11)),
+    ("入职时间是2023年6月，一直干到现在", (3, 5)),
+    ("2025年5月入职的，今年11月我离职了", (1, 5)),
+    ("我2025年3月买的车，今年5月卖了", None),                    # not a start of work
+])
+def test_service_from_dates_written_to_the_month(q, served):
+    from lawglm.answer.calculators import service_from_dates
+
+    assert service_from_dates(q, date(2026, 12, 7)) == served
+
+
+def test_labor_facts_as_people_write_them():
+    q = ("老板就因为我请了十天婚假回来就把我开了。我2021年3月进的公司，这个月（12月）1号被辞的，月薪七千二，"
+         "能要多少钱？")
+    head = _calcs(q, "labor_dismissal")[0]
+    assert (head.kind, head.amount) == ("wrongful_dismissal", 2 * 6 * 7200)  # 5年8个月 → 6 months, twice
+    q = "2025年5月入职的，公司一直没跟我签劳动合同，今年11月我离职了，月薪8千没变过。我能要多少二倍工资？"
+    assert _calcs(q, "wages")[0].amount == 11 * 8000
+    q = "合同写的月薪一万，试用期三个月，结果试用期每个月只发了6500。三个月下来少发了我多少？"
+    head = _calcs(q, "wages")[0]
+    assert (head.kind, head.amount) == ("probation", (8000 - 6500) * 3)
+
+
+def test_unused_annual_leave(with_injury_and_leave):
+    from lawglm.answer.calculators import leave_days, unused_leave
+
+    assert [leave_days(y) for y in (0, 1, 9, 10, 19, 20, 30)] == [0, 5, 5, 10, 10, 15, 15]
+    calc = unused_leave(12, None, daily=400)
+    assert calc.amount == 2 * 10 * 400 and "12,000元" in calc.notes[0]  # the extra 200%; 300% in all
+    assert unused_leave(5, 3, daily=300).amount == 2 * 3 * 300
+    assert unused_leave(3, None, monthly=8700).amount == 2 * 5 * 400  # 8700 / 21.75 = 400 a day
+    lines, _ = render(calc, with_injury_and_leave)
+    assert "《职工带薪年休假条例》第五条第三款" in lines[1] and "实施办法》第十条第一款" in lines[2]
+    q = "我累计工作已经12年了，今年公司一天年假都没让我休。我日工资400元。公司应该补我多少未休年假工资？"
+    assert _calcs(q, "wages")[0].amount == 8000
+    q = "工龄6年，今年还有3天年假没休，月薪8700，能补多少？"
+    assert _calcs(q, "wages")[0].amount == 2 * 3 * 400
+    assert not [c for c in _calcs("工龄6年，年假休完了，月薪8700", "wages") if c.kind == "annual_leave"]
+
+
+def test_lost_earnings_and_nursing(with_injury_and_leave):
+    from lawglm.answer.calculators import lost_earnings, nursing_costs
+
+    assert lost_earnings(2, 9000, "个月").amount == 18000
+    assert nursing_costs(18, 220, hired=True).amount == 3960
+    q = "被车撞了，医院开了证明要休息两个月。我是正式员工，月薪9000，固定的。误工费能要多少？"
+    assert _calcs(q, "traffic")[0].amount == 18000
+    q = "我做装修的，日薪固定450，被电动车撞了医院证明一共45天不能干活。误工费多少"
+    assert _calcs(q, "neighbours")[0].amount == 20250           # named: computed whatever the area
+    q = "我爸被车撞了住院，请了个护工，一天220，医院说需要陪护18天。护理费能要多少？"
+    calc = _calcs(q, "traffic")[0]
+    assert calc.amount == 3960 and "护工" in calc.steps[0].text
+    q = "出车祸后我老婆请假在医院照顾我30天，她日工资300块。护理费怎么算？"
+    calc = _calcs(q, "traffic")[0]
+    assert calc.amount == 9000 and "参照误工费" in calc.steps[0].text
+    for c in (calc, lost_earnings(45, 450, "天"), nursing_costs(18, 220, hired=True)):
+        assert render(c, with_injury_and_leave) is not None
+    q = "手指被机器压了，鉴定七级伤残。公司一直按最低基数3000块给我交社保，我们市上年度职工月平均工资是8000。"
+    assert _calcs(q, "work_injury")[0].amount == 13 * 4800      # 本人工资 raised to 60% of the average

@@ -57,6 +57,9 @@ CIVIL = "中华人民共和国民法典"
 CONSUMER = "中华人民共和国消费者权益保护法"
 FOOD = "中华人民共和国食品安全法"
 WORK_INJURY = "工伤保险条例"
+ANNUAL_LEAVE = "职工带薪年休假条例"
+ANNUAL_LEAVE_RULES = "企业职工带薪年休假实施办法"
+PAY_DAYS_A_MONTH = Decimal("21.75")  # 企业职工带薪年休假实施办法第十一条第一款: 月计薪天数（21.75天）
 PERSONAL_INJURY = "最高人民法院关于审理人身损害赔偿案件适用法律若干问题的解释"
 MAX_CAPPED_YEARS = 12  # 劳动合同法第四十七条第二款: 年限最高不超过十二年
 MAX_DOUBLE_WAGE_MONTHS = 11  # 第八十二条第一款 "超过一个月不满一年": months 2..12
@@ -236,9 +239,10 @@ def no_written_contract(months_without: int, wage: float) -> Calculation:
                        deciding=Ref(LABOR_CONTRACT, 82, 1, "二倍的工资"))
 
 
-def probation_floor(agreed_wage: float, probation_wage: float | None = None) -> Calculation:
-    """劳动合同法第二十条: the probation wage is at least 80% of the agreed wage (and the local minimum wage)
-    ."""
+def probation_floor(agreed_wage: float, probation_wage: float | None = None,
+                    months: int | None = None) -> Calculation:
+    """劳动合同法第二十条: the probation wage is at least 80% of the agreed wage (and the local minimum wage).
+    With the wage paid and the months of probation, the amount is the total paid short over them."""
     floor = round(0.8 * agreed_wage, 2)
     steps = [
         Step(
@@ -250,12 +254,56 @@ def probation_floor(agreed_wage: float, probation_wage: float | None = None) -> 
     amount = floor
     if probation_wage is not None:
         short = round(max(0.0, floor - probation_wage), 2)
+        if short > 0 and months:
+            total = round(short * months, 2)
+            steps.append(Step(f"实发{money(probation_wage)}，每月少发{money(floor)} − "
+                              f"{money(probation_wage)} = "
+                              f"{money(short)}；试用期{months}个月共少发{money(short)} × {months} = "
+                              f"{money(total)}。"))
+            return Calculation("probation", "试用期少发的工资", total, steps, notes,
+                               deciding=Ref(LABOR_CONTRACT, 20, 1, "百分之八十"))
         if short > 0:
             steps.append(Step(f"实发{money(probation_wage)}，每月少发{money(short)}。"))
         else:
             steps.append(Step(f"实发{money(probation_wage)}，不低于该标准。"))
     return Calculation("probation", "试用期工资下限", amount, steps, notes,
                        deciding=Ref(LABOR_CONTRACT, 20, 1, "百分之八十"))
+
+
+_LEAVE_WORDS = {0: "已满1年不满10年的", 5: "已满1年不满10年的，年休假5天",
+                10: "已满10年不满20年的，年休假10天", 15: "已满20年的，年休假15天"}
+
+
+def leave_days(years: int) -> int:
+    """职工带薪年休假条例第三条第一款: days of annual leave by the years worked in all."""
+    return 0 if years < 1 else 5 if years < 10 else 10 if years < 20 else 15
+
+
+def unused_leave(years: int, unused: int | None, daily: float | None = None,
+                 monthly: float | None = None) -> Calculation:
+    """未休年休假工资报酬: 300% of the daily wage for each day not taken (职工带薪年休假条例第五条第三款), of
+    which the normal 100% is already in the wage paid (企业职工带薪年休假实施办法第十条第一款) — the amount
+    is the extra 200%, the 300% named beside it; a monthly wage is turned into a day's with 21.75 days
+    (第十一条第一款). `unused` None: none of the year's leave was taken."""
+    entitled = leave_days(years)
+    days = entitled if unused is None else min(unused, entitled)
+    steps = [Step(f"累计工作{years}年，每年年休假{entitled}天。",
+                  Ref(ANNUAL_LEAVE, 3, 1, _LEAVE_WORDS[entitled]))]
+    if daily is None and monthly is not None:
+        daily = float((_d(monthly) / PAY_DAYS_A_MONTH).quantize(CENT, rounding=ROUND_HALF_UP))
+        steps.append(Step(f"日工资按月工资除以21.75天折算：{money(monthly)} ÷ 21.75 = {money(daily)}。",
+                          Ref(ANNUAL_LEAVE_RULES, 11, 1, "21.75天")))
+    total = round(3 * days * daily, 2)
+    extra = round(2 * days * daily, 2)
+    steps.append(Step(f"应休未休的{days}天，按日工资的300%支付：{days} × {money(daily)} × 300% = "
+                      f"{money(total)}。",
+                      Ref(ANNUAL_LEAVE, 5, 3, "日工资收入的300%")))
+    steps.append(Step(f"其中包含正常工作期间的工资（100%，已随工资发放），另应补发200%：{days} × "
+                      f"{money(daily)} × 200% = {money(extra)}。",
+                      Ref(ANNUAL_LEAVE_RULES, 10, 1, "其中包含用人单位支付职工正常工作期间的工资收入")))
+    return Calculation("annual_leave", "未休年休假应另付的工资报酬", extra, steps,
+                       [f"连同已发的正常工资共{money(total)}。"],
+                       deciding=Ref(ANNUAL_LEAVE, 5, 3, "日工资收入的300%"))
 
 
 # --- contracts and consumers ---------------------------------------------------------------------
@@ -415,6 +463,37 @@ def death_compensation(age: int, income: float) -> Calculation:
                        deciding=Ref(PERSONAL_INJURY, 15, 1, "按二十年计算"))
 
 
+def lost_earnings(units: float, rate: float, unit: str) -> Calculation:
+    """误工费 (人身损害赔偿解释第七条): the time off the medical certificate states × the income lost — for a
+    fixed income, the income actually lost (第三款): a monthly wage × months, or a daily wage × days."""
+    amount = round(units * rate, 2)
+    per = "月" if unit == "个月" else "天"
+    steps = [Step(f"误工时间按医疗机构出具的证明确定：{units:g}{unit}。",
+                  Ref(PERSONAL_INJURY, 7, 2, "误工时间根据受害人接受治疗的医疗机构出具的证明确定")),
+             Step(f"有固定收入的，按实际减少的收入计算：{money(rate)}/{per} × {units:g}{unit} = "
+                  f"{money(amount)}。",
+                  Ref(PERSONAL_INJURY, 7, 3, "误工费按照实际减少的收入计算"))]
+    return Calculation("lost_earnings", "误工费", amount, steps,
+                       ["没有固定收入的，按最近三年的平均收入计算（第七条第三款）。"],
+                       deciding=Ref(PERSONAL_INJURY, 7, 3, "误工费按照实际减少的收入计算"))
+
+
+def nursing_costs(days: float, daily: float, hired: bool) -> Calculation:
+    """护理费 (人身损害赔偿解释第八条第二款): a carer with an income — as 误工费 (the income lost); a hired
+    carer (护工) — the carer's pay; × the days of care."""
+    amount = round(days * daily, 2)
+    if hired:
+        rule = Ref(PERSONAL_INJURY, 8, 2, "雇佣护工的，参照当地护工从事同等级别护理的劳务报酬标准计算")
+        text = f"雇佣护工的，按护工的劳务报酬计算：{money(daily)}/天 × {days:g}天 = {money(amount)}。"
+    else:
+        rule = Ref(PERSONAL_INJURY, 8, 2, "护理人员有收入的，参照误工费的规定计算")
+        text = (f"护理人员有收入的，参照误工费按其减少的收入计算：{money(daily)}/天 × {days:g}天 = "
+                f"{money(amount)}。")
+    steps = [Step(text, rule)]
+    return Calculation("nursing", "护理费", amount, steps,
+                       ["护理人员原则上为一人；护理期限以医疗机构的意见为准（第八条）。"], deciding=rule)
+
+
 def funeral_costs(monthly_average: float) -> Calculation:
     """丧葬费 (人身损害赔偿解释第十四条): six months of the average monthly wage."""
     amount = round(6 * monthly_average, 2)
@@ -539,7 +618,7 @@ _WAGE_KEYS = r"月薪|月工资|工资是|工资|平均工资|每月"
 _AVG_KEYS = r"(?:职工)?月平均工资(?:按|是|为)?|社平工资(?:按|是|为)?"
 _ROUGH_YEARS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*年多")
 _ILLEGAL = re.compile(
-    r"违法|随便|随意|没理由|没有理由|无理由|任何理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
+    r"因为[^。，]{0,8}(?:婚假|病假|产检|丧假|年假|请假)|违法|随便|随意|没理由|没有理由|无理由|任何理由|无故|怀孕|孕期|哺乳|产假|工伤|别来了|不用来了|硬辞|强行|"
     r"不适合|不太适合|双倍|2N|二倍|两倍"
 )
 
@@ -553,14 +632,27 @@ def _wage(question: str) -> float | None:
     return amount_after(q, r"离职前12个月平均工资|离职前十二个月平均工资|平均工资|月薪|月工资|工资", 6)
 
 
+def plain_digits(question: str) -> str:
+    """Thousands separators and full-width digits dropped from numbers (12,000元 / 12，000元 / １２０００ ->
+    12000元), so every reader sees one way of writing a figure."""
+    q = question.translate(_FULL_WIDTH)
+    return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", q)
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+
+
 def calculate(question: str, area: str, today: date | None = None) -> list[Calculation]:
     """The calculations the question's facts allow, for its area (see module doc). The first one marked
     `headline` is the figure the conclusion states. `today` reads dates written without a year."""
+    question = plain_digits(question)
     out: list[Calculation] = []
     if area in ("labor_dismissal", "wages"):
         out += _labor(question, today)
     if area in ("work_injury", "traffic", "other"):
         out += _injury(question)
+    else:  # 误工费 / 护理费 named: the injury's own rules, whatever area the question was routed to
+        out += _personal_injury(question)
     if area in ("tenancy", "consumer", "online_shopping", "loans", "other") and re.search(r"定金", question):
         paid = amount_before(question, r"定金", 6) or amount_after(question, r"定金", 6, unit=True)
         total = amount_after(question, r"租金总共|总共|总价|总价款|合同金额|房款|货款|价款|租金", 8)
@@ -616,17 +708,55 @@ def _promised_times(question: str) -> int | None:
     return int(n) if n.isdigit() else cn_to_int(n)
 
 
-def service_from_dates(question: str, today: date | None) -> tuple[int, int] | None:
-    """(years, months) between the date written after 入职 and the next date written (the end), in whole
-    months (a started month left out: the half-year rule only needs whole months)."""
-    from lawglm.answer.deadlines import dates_in
+_MONTH_MENTION = re.compile(r"(?:((?:19|20)\d\d)\s*年|(今年|去年|前年))?\s*(\d{1,2})\s*月份?"
+                            r"(?:\s*[)）]?\s*(\d{1,2})\s*[日号])?")
+_JOINED = (r"入职|进的公司|进公司|进了公司|进厂|进的厂|来的公司|来公司|到公司|开始上班|开始干|开始在|"
+           r"上的班|上班")
+_NOW = re.compile(r"至今|到现在|到今天|干到现在|做到现在")
 
-    found = dates_in(question, today)
-    for i, m in enumerate(found):
-        if "入职" in question[max(0, m.span[0] - 4):m.span[1] + 4] and i + 1 < len(found):
-            a, b = m.day, found[i + 1].day
-            months = (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day)
-            return (months // 12, months % 12) if months >= 0 else None
+
+def _month_mentions(question: str, today: date | None) -> list[tuple[int, int, int | None, int, int]]:
+    """(year, month, day or None, start and end position) of each date written to the month at least
+    (2022年9月, 今年11月30号, 去年3月, 这个月（12月）1号); a month without a year is in `today`'s year
+    (skipped without `today`)."""
+    out = []
+    for m in _MONTH_MENTION.finditer(question):
+        month = int(m.group(3))
+        if not 1 <= month <= 12 or re.match(r"\s*(?:工资|的工资|薪)", question[m.end():]):
+            continue
+        if m.group(1):
+            year = int(m.group(1))
+        elif today is None:
+            continue
+        else:
+            year = today.year - {"今年": 0, "去年": 1, "前年": 2}.get(m.group(2) or "今年", 0)
+        day = int(m.group(4)) if m.group(4) else None
+        if day is not None and not 1 <= day <= 31:
+            continue
+        out.append((year, month, day, m.start(), m.end()))
+    return out
+
+
+def service_from_dates(question: str, today: date | None) -> tuple[int, int] | None:
+    """(years, whole months) from the date the person started (2022年9月入职, 2021年3月进的公司, 入职时间是
+    2022年9月) to the next date written (做到今年11月30号, 12月1号被辞) or today (至今). A day not written
+    counts the started month out (the lower figure): the half-year rule only needs whole months."""
+    found = _month_mentions(question, today)
+    for i, (y, mo, d, start, end) in enumerate(found):
+        joined = re.match(r"\s*(?:的时候|时|就)?\s*(?:" + _JOINED + ")", question[end:end + 8]) or \
+            re.search(r"(?:入职|进公司)(?:时间|日期)?(?:是|为|于|在)?\s*$", question[max(0, start - 8):start])
+        if not joined:
+            continue
+        if i + 1 < len(found):
+            y2, mo2, d2 = found[i + 1][:3]
+        elif today is not None and _NOW.search(question):
+            y2, mo2, d2 = today.year, today.month, today.day
+        else:
+            return None
+        months = (y2 - y) * 12 + mo2 - mo
+        if d is None or d2 is None or d2 < d:
+            months -= 1
+        return (months // 12, months % 12) if months >= 0 else None
     return None
 
 
@@ -644,7 +774,7 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
         served
         and wage
         and asks_money
-        and re.search(r"辞|解除|解约|裁|开除|不续|到期|终止|补偿|赔偿|N|不用来了|别来了|走人", question)
+        and re.search(r"辞|解除|解约|裁|开除|开了|不续|到期|终止|补偿|赔偿|N|不用来了|别来了|走人", question)
     ):
         kinds = (wrongful_dismissal, severance) if _ILLEGAL.search(question) else (severance,)
         for kind in kinds:
@@ -654,26 +784,68 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
                 calc.notes.append(f"多出的部分满六个月的，{calc.title}为{money(more.amount)}。")
                 calc.title += "（至少）"
             out.append(calc)
-    m = re.search(r"(?:没签|未签|没有签|不签)[^。，]{0,6}合同", question)
+    m = re.search(r"(?:没|未|不)(?:有)?(?:跟我|和我|与我|给我|同我)?(?:签|订立|订)[^。，]{0,6}合同", question)
     if m and wage:
-        months = _months_worked(question)
+        months = _months_worked(question, today)
         if months:
             out.append(no_written_contract(months, wage))
     ot = _overtime(question, wage)
     if ot is not None:
         out.append(ot)
+    leave = _annual_leave(question, wage)
+    if leave is not None:
+        out.append(leave)
     if re.search(r"试用期", question):
         agreed = amount_after(question, r"转正后月薪|转正后工资|转正工资|合同(?:写的|约定)?(?:月薪|工资)", 8)
-        paid = amount_after(question, r"试用期(?:只发|发|工资|月薪)", 6)
+        paid = amount_after(question, r"试用期(?:每个月|每月|一个月)?"
+                            r"(?:只发了|只发|发了|发|只给|给|工资|月薪)", 6)
+        months = re.search(r"试用期(?:是|为|约定|定了|定的)?\s*(" + _CN + r"|\d{1,2})\s*个\s*月", question)
         if agreed:
-            out.append(probation_floor(agreed, paid))
+            n = int(_num(months.group(1))) if months and paid is not None else None
+            out.append(probation_floor(agreed, paid, n))
+    return out
+
+
+_DAYS_OFF = r"(?:休息|休养|误工|不能干活|不能上班|没法上班|干不了活|陪护|护理|照顾|住院|病假)"
+
+
+def _time_off(question: str, words: str) -> tuple[float, str] | None:
+    """(number, 天 / 个月) of a period written near `words` (休息两个月, 45天不能干活, 陪护18天)."""
+    for m in re.finditer(r"(\d+(?:\.\d+)?|" + _CN + r")\s*(天|个月)", question):
+        near = question[max(0, m.start() - 12):m.end() + 8]
+        if re.search(words, near):
+            try:
+                return _num(m.group(1)), m.group(2)
+            except ValueError:
+                continue
+    return None
+
+
+def _personal_injury(question: str) -> list[Calculation]:
+    """误工费 and 护理费 when the question names them and gives the time and the income (see the
+    calculators)."""
+    q, out = question, []
+    if re.search(r"误工", q):
+        period = _time_off(q, _DAYS_OFF)
+        daily = amount_after(q, r"日薪(?:固定)?|日工资|每天(?:工资|收入)?|一天(?:工资|收入)?", 6)
+        monthly = amount_after(q, r"月薪|月工资|月收入|每月(?:工资|收入)?|工资", 6)
+        if period and period[1] == "天" and daily:
+            out.append(lost_earnings(period[0], daily, "天"))
+        elif period and period[1] == "个月" and monthly:
+            out.append(lost_earnings(period[0], monthly, "个月"))
+    if re.search(r"护理费|陪护|护工", q):
+        period = _time_off(q, r"陪护|护理|照顾|看护|陪床")
+        hired = bool(re.search(r"护工", q))
+        daily = amount_after(q, r"护工(?:费)?(?:一天|每天)?|一天|每天|日工资|日薪", 6)
+        if period and period[1] == "天" and daily:
+            out.append(nursing_costs(period[0], daily, hired))
     return out
 
 
 def _injury(question: str) -> list[Calculation]:
-    out: list[Calculation] = []
+    out: list[Calculation] = _personal_injury(question)
     grade = re.search(r"([一二三四五六七八九十]|10|[1-9])\s*级伤残", question)
-    own = amount_after(question, r"平均月缴费工资|月缴费工资|本人工资", 6)
+    own = amount_after(question, r"平均月缴费工资|月缴费工资|本人工资|缴费基数|社保基数|基数", 6)
     if grade and own:
         n = int(grade.group(1)) if grade.group(1).isdigit() else cn_to_int(grade.group(1))
         if n in INJURY_GRADES:
@@ -694,14 +866,50 @@ def _injury(question: str) -> list[Calculation]:
     return out
 
 
-def _months_worked(question: str) -> int | None:
+_LEAVE = r"年假|年休假"
+
+
+def _annual_leave(question: str, wage: float | None) -> Calculation | None:
+    """未休年休假: the years worked in all (累计工作12年, 工龄12年, 参加工作12年), the days not taken
+    (一天年假都没休: all of them; 还有3天年假没休) and a daily (日工资400) or monthly wage."""
+    q = question
+    if not re.search(_LEAVE, q) or not re.search(r"没(?:有|让|给)?(?:我)?休|未休|没休|不让休|没安排|补", q):
+        return None
+    m = re.search(r"(?:累计工作|累计|工龄|参加工作|工作)(?:已经|已)?(?:满|了|有)?\s*" + _NUM
+                  + r"\s*年(?!\s*\d)", q)
+    if m is None:
+        return None
+    try:
+        years = int(_num(m.group(1)))
+    except ValueError:
+        return None
+    if years > 60:
+        return None
+    days = re.search(_NUM + r"\s*天(?:的)?(?:" + _LEAVE + r")(?:都|还)?(?:没|未)", q) or \
+        re.search(r"(?:还有|剩|剩下|剩了)\s*" + _NUM + r"\s*天(?:的)?(?:" + _LEAVE + ")", q)
+    unused = None
+    if days and not re.search(r"一天" + f"(?:{_LEAVE})?" + r"都没", q):
+        try:
+            unused = int(_num(days.group(1)))
+        except ValueError:
+            return None
+    elif not re.search(r"一天(?:的)?(?:" + _LEAVE + r")?(?:也|都)(?:没|不)|"
+                       r"(?:全|都)(?:没|未)休|一天都没|没休过", q):
+        return None
+    daily = amount_after(q, r"日工资|日薪|每天工资|一天工资", 6)
+    if daily is None and wage is None:
+        return None
+    return unused_leave(years, unused, daily, None if daily else wage)
+
+
+def _months_worked(question: str, today: date | None = None) -> int | None:
     m = re.search(r"(?:干了|做了|工作了|入职|上了)\s*" + _NUM + r"\s*个\s*月", question)
     if m:
         try:
             return int(_num(m.group(1)))
         except ValueError:
             return None
-    s = service(question)
+    s = service(question) or service_from_dates(question, today)
     return s[0] * 12 + s[1] if s else None
 
 
