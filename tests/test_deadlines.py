@@ -594,3 +594,16 @@ def test_a_commute_accident_raises_the_work_injury_year(default_corpus):
     q = "我的车被撞了，修车期间上下班只能打车，这个打车费能让对方赔吗？"   # no injury on the way
     steps = next_steps_for(q, Routing("traffic", (), 0.9, {"traffic": 5.0}, ""), default_corpus)
     assert steps.forum[0] == "公安机关交通管理部门"
+
+
+@pytest.mark.parametrize("question,first", [
+    ("我的房子租给了一个租客，他偷偷转租给别人了，我上个月才发现，能收回房子吗？", (6, "months")),
+    ("我们去民政局申请协议离婚了，我后悔了，还能撤回吗？", (30, "days")),
+])
+def test_the_landlords_sublet_objection_and_the_divorce_cooling_off(corpus, question, first):
+    """民法典第七百一十八条 (the landlord's 六个月 to object), 第一千零七十七条 (三十日 to withdraw)."""
+    steps = next_steps_for(question, route(question), corpus, today=date(2026, 12, 7))
+    assert steps.deadlines[0].period.length == first and steps.deadlines[0].specific
+    # the tenant of a sublet is not bound by the landlord's six months
+    q = "我从二房东手里租的房子，大房东说转租没经过他同意要收房，怎么办？"
+    assert not any(d.specific for d in next_steps_for(q, route(q), corpus).deadlines)
