@@ -103,8 +103,9 @@ def test_the_retrievers_first_article_is_never_folded(corpus):
     # made-up articles: the first shares no words with the question (found by meaning), the third bears
     by_meaning = Article("示例法", 7, "为了制止正在进行的不法侵害而采取的行为，不负责任。")
     unrelated = Article("示例法", 8, "公园内禁止燃放烟花爆竹。")
+    bears = Article("示例法", 9, "闯进他人家中抢东西的，由公安机关依法处理。")
     q = "有人闯进我家抢东西，我把他打伤了，我要负责吗？"
-    d = decide_answer(q, [by_meaning, unrelated, OTHER], corpus, routing=NEIGHBOURS)
+    d = decide_answer(q, [by_meaning, unrelated, bears], corpus, routing=NEIGHBOURS)
     assert by_meaning in d.basis and by_meaning not in d.folded
     assert unrelated in d.folded
 

@@ -320,11 +320,13 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
         text = text.replace(WEAK_HINT, "") + _unrepeated(fact, text) + ("" if sure else WEAK_TAIL)
     text = said + text + procedure(question, nxt)
     deciding = [clause.article] if clause is not None else []
-    # the retriever's first article is never folded away: it may match by meaning, not words (正当防卫 for
-    # 打伤了闯进家里抢劫的人), and what it says is for the person to see
-    bearing = [a for i, a in enumerate(sources) if not _same(a, deciding) and (i == 0 or _bears(a, question))]
+    bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)]
     if not deciding and not bearing:  # nothing decides: the best-ranked ones to compare with (NO_CLAUSE)
         bearing = list(sources[:CLOSEST_SHOWN])
+    elif sources and not _same(sources[0], deciding) and sources[0] not in bearing:
+        # the retriever's first article is never folded away: it may match by meaning, not words (正当防卫
+        # for 打伤了闯进家里抢劫的人), and what it says is for the person to see
+        bearing.insert(0, sources[0])
     shown = MAX_BEARING if deciding else CLOSEST_SHOWN
     bearing, also = bearing[:shown], bearing[shown:]
     folded = [a for a in sources if not _same(a, deciding) and a not in bearing and a not in also]
