@@ -578,3 +578,40 @@ def test_lost_earnings_and_nursing(with_injury_and_leave):
         assert render(c, with_injury_and_leave) is not None
     q = "手指被机器压了，鉴定七级伤残。公司一直按最低基数3000块给我交社保，我们市上年度职工月平均工资是8000。"
     assert _calcs(q, "work_injury")[0].amount == 13 * 4800      # 本人工资 raised to 60% of the average
+
+
+def test_deposit_facts_as_people_write_them():
+    assert deposit(24000, 80000, receiver_breached=False, payer_breached=True).amount == 8000  # above 20%
+    assert deposit(10000, 80000, receiver_breached=False, payer_breached=True).amount == 0
+    q = "买朋友的二手车，车价10万，我先付了3万定金。结果他转头把车卖给别人了。我最多能要回多少钱？"
+    assert _calcs(q, "other")[0].amount == 50000             # 2 × 20,000 + the 10,000 above the cap
+    q = "订了一套实木家具总价8万，交了三成定金。后来我家里出事不想要了，家具店说定金一分不退。能要回来多少？"
+    assert _calcs(q, "consumer")[0].amount == 8000            # 24,000 paid, 16,000 of it 定金, kept
+    q = "装修合同总价12万，交了2万定金，签完装修公司说排不上工期不给我做了，也不退钱。"
+    assert _calcs(q, "neighbours")[0].amount == 40000          # the receiver broke it: double
+
+
+def test_penalty_or_deposit_the_better_choice(with_interpretations):
+    from lawglm.answer.calculators import penalty_or_deposit
+
+    calc = penalty_or_deposit(20000, 10000, receiver_breached=True)
+    assert calc.amount == 30000                                # 违约金 + the 定金 handed back > 2 × 定金
+    assert penalty_or_deposit(5000, 10000, receiver_breached=True).amount == 20000
+    assert penalty_or_deposit(20000, 10000).amount is None     # who broke it not said: no figure
+    assert render(calc, with_interpretations) is not None
+    q = "合同约定违约金2万，我还交了1万定金。现在卖家反悔不卖了，我能不能违约金和定金双倍都要？最多拿回多少？"
+    calc = _calcs(q, "other")[0]
+    assert calc.amount == 30000 and calc.answer.startswith("不能") and calc.asked
+
+
+@pytest.mark.parametrize("q,area,amount", [
+    ("在商场买了件标着'100%纯羊毛'的大衣，1200元，拿去检测说是化纤的。能多拿多少？", "consumer", 3600),
+    ("网上花89块买了个写着'原装正品'的充电器 结果是山寨货 我能让他赔多少", "online_shopping", 500),
+    ("店里挂着'假一赔二'的牌子，我买了双600块的鞋，鉴定是假的，我应该要多少？", "other", 1800),  # law wins
+])
+def test_fraud_as_people_describe_it(q, area, amount):
+    assert _calcs(q, area)[0].amount == amount
+
+
+def test_fraud_needs_a_purchase_outside_consumer_areas():
+    assert not _calcs("被人骗了5000块，能要回来吗", "other")

@@ -307,14 +307,23 @@ def unused_leave(years: int, unused: int | None, daily: float | None = None,
 
 
 # --- contracts and consumers ---------------------------------------------------------------------
-def deposit(paid: float, contract_amount: float, receiver_breached: bool = True) -> Calculation:
+def deposit(paid: float, contract_amount: float, receiver_breached: bool = True,
+            payer_breached: bool = False) -> Calculation:
     """定金: at most 20% of the main contract (民法典第五百八十六条第二款); the receiver who breaches returns
-    double (第五百八十七条); money paid above the cap is not 定金 and is returned as it is."""
+    double (第五百八十七条); money paid above the cap is not 定金 and is returned as it is — all the payer
+    who breaches gets back (第五百八十七条: 无权请求返还定金)."""
     cap = round(0.2 * contract_amount, 2)
     effective = min(paid, cap)
     steps = [Step(f"定金不得超过主合同标的额的百分之二十：{money(contract_amount)} × 20% = {money(cap)}"
                   + (f"；超出的{money(paid - cap)}不产生定金的效力。" if paid > cap else "。"),
                   Ref(CIVIL, 586, 2, "百分之二十"))]
+    if payer_breached:
+        back = round(max(0.0, paid - cap), 2)
+        steps.append(Step(f"给付定金的一方不履行致使不能实现合同目的的，无权请求返还定金（{money(effective)}）"
+                          + (f"；超出上限的{money(back)}不是定金，可以要回。" if back else "。"),
+                          Ref(CIVIL, 587, 1, "无权请求返还定金")))
+        return Calculation("deposit", "可要回的金额", back, steps,
+                           deciding=Ref(CIVIL, 586, 2, "超过部分不产生定金的效力"))
     if receiver_breached:
         back = round(2 * effective + max(0.0, paid - cap), 2)
         steps.append(Step(f"收受定金的一方违约致使不能实现合同目的，应当双倍返还定金：2 × {money(effective)}"
@@ -653,14 +662,9 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
         out += _injury(question)
     else:  # 误工费 / 护理费 named: the injury's own rules, whatever area the question was routed to
         out += _personal_injury(question)
-    if area in ("tenancy", "consumer", "online_shopping", "loans", "other") and re.search(r"定金", question):
-        paid = amount_before(question, r"定金", 6) or amount_after(question, r"定金", 6, unit=True)
-        total = amount_after(question, r"租金总共|总共|总价|总价款|合同金额|房款|货款|价款|租金", 8)
-        if paid and total:
-            out.append(
-                deposit(paid, total, receiver_breached=bool(re.search(r"反悔|不租|不卖|违约|毁约", question)))
-            )
-    if area in ("consumer", "online_shopping"):
+    if area not in _LABOR_AREAS and "定金" in question and "违约金" not in question:
+        out += _deposit(question)
+    if area in ("consumer", "online_shopping") or (area == "other" and _BOUGHT.search(question)):
         price = amount_after(question, r"花了|花|买了|买的|价格|价值", 6, unit=True)
         if price is None:
             m = re.search(r"(\d+(?:\.\d+)?)\s*(?:块|元)(?!多)", question)
@@ -693,10 +697,42 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
 
 _FOOD_BAD = re.compile(r"过期|变质|非法添加|不符合食品安全|添加了|有毒|发霉")
 _FOOD = re.compile(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药")
-_FRAUD = re.compile(r"假货|假的|冒充|翻新|以次充好|欺诈|骗")
+_FRAUD = re.compile(r"假货|假的|冒充|翻新|以次充好|欺诈|骗|山寨|高仿|冒牌|仿冒|假冒|A货|不是正品|"
+                    r"以假充真|掺假|"
+                    r"(?:标着|标的|标明|写着|写的|宣传|号称|说是)[^。？]{0,24}(?:检测|鉴定|实际|结果|其实)"
+                    r"[^。？]{0,10}(?:是|为|只有|不是)")
+# a purchase from a seller (a question routed elsewhere still gets the consumer rules)
+_BOUGHT = re.compile(r"(?:买了|买的|购买|花了|网购)[^。？]{0,30}(?:商家|店|老板|商场|卖家|超市|专卖|平台)|"
+                     r"(?:商家|店|老板|商场|卖家|超市)[^。？]{0,30}(?:买了|买的|购买)")
 _ONLINE = re.compile(r"网上|网购|网店|平台|店铺|直播|淘宝|京东|拼多多|抖音|快手|下单")
 _TIMES = r"(\d+|[二三四五六七八九十])"
 _PROMISE = re.compile(r"假一赔" + _TIMES + r"|(?:承诺|保证|写着|标着)[^，。？]{0,10}?赔" + _TIMES + "倍")
+
+
+_TOTAL = r"总价款|总价|合同金额|标的额|合同价|[车房]价|房款|货款|价款|租金总共|总共|一共|租金|价格"
+_PAYER_BREACH = re.compile(r"我[^，。？]{0,8}?(?:不想要|不要了|不买了|不租了|不想买|不想租|不想做|不想装|"
+                           r"反悔了|违约了|毁约了)")
+_RECEIVER_BREACH = re.compile(r"反悔|不租|不卖|违约|毁约|卖给别人|卖给了别人|租给别人|租给了别人|"
+                              r"不给我(?:做|干|装|发货)|不做了|不干了|排不上|跑路|不履行|不交房|不交车|不发货")
+
+
+def _deposit(question: str) -> list[Calculation]:
+    """定金 facts: the sum paid (交了3万定金, 定金3万, 三成定金 / 30%的定金 of the total), the main contract's
+    amount, and who broke the contract (我不想要了: the payer; 卖给别人了 / 不给我做了: the receiver)."""
+    q = question
+    total = amount_after(q, _TOTAL, 8)
+    paid = amount_before(q, r"定金", 6) or amount_after(q, r"定金", 6, unit=True)
+    share = re.search(r"(" + _CN + r"|\d{1,2})\s*成(?:的)?定金|(\d{1,2})\s*%\s*(?:的)?定金", q)
+    if paid is None and share and total:
+        try:
+            paid = total * (_num(share.group(1)) / 10 if share.group(1) else int(share.group(2)) / 100)
+        except ValueError:
+            return []
+    if not (paid and total):
+        return []
+    payer = bool(_PAYER_BREACH.search(q))
+    receiver = not payer and bool(_RECEIVER_BREACH.search(q))
+    return [deposit(paid, total, receiver_breached=receiver, payer_breached=payer)]
 
 
 def _promised_times(question: str) -> int | None:
@@ -1242,19 +1278,39 @@ def penalty_check(agreed, loss=None) -> Calculation:
     return Calculation("penalty", "违约金是否过高", None, steps, deciding=rule)
 
 
-def penalty_or_deposit(penalty, deposit_paid) -> Calculation:
+def penalty_or_deposit(penalty, deposit_paid, receiver_breached: bool = False,
+                       both_asked: bool = False) -> Calculation:
     """民法典第五百八十八条: both a 违约金 and a 定金 agreed — the other side chooses one; a 定金 short of
-    the loss may be topped up to the loss."""
+    the loss may be topped up to the loss. When the side that took the 定金 broke the contract, the amount
+    is the better choice for the payer: the 定金 back double (第五百八十七条), or the 违约金 with the 定金
+    handed back as what was performed (第五百六十六条第一款: 恢复原状)."""
     rule = Ref(CIVIL, 588, 1, "选择适用违约金或者定金条款")
     steps = [Step("既约定违约金又约定定金的，一方违约时，对方只能选择适用违约金或者定金条款。", rule)]
-    if penalty is not None and deposit_paid is not None:
+    amount = None
+    if penalty is not None and deposit_paid is not None and receiver_breached:
+        p, dep = _d(penalty), _d(deposit_paid)
+        by_deposit, by_penalty = 2 * dep, p + dep
+        steps.append(Step(f"选定金：收受定金的一方违约，双倍返还定金：2 × {dmoney(dep)} = "
+                          f"{dmoney(by_deposit)}"
+                          f"（其中{dmoney(dep)}是您自己交的）。", Ref(CIVIL, 587, 1, "应当双倍返还定金")))
+        steps.append(Step(f"选违约金：违约金{dmoney(p)}，已交的定金{dmoney(dep)}作为已经履行的部分请求返还"
+                          f"（恢复原状），共{dmoney(p)} + {dmoney(dep)} = {dmoney(by_penalty)}。",
+                          Ref(CIVIL, 566, 1, "可以请求恢复原状")))
+        best = max(by_deposit, by_penalty)
+        steps.append(Step(f"两者取其高：选{'违约金' if by_penalty >= by_deposit else '定金'}，最多拿回"
+                          f"{dmoney(best)}。"))
+        amount = float(_yuan(best))
+    elif penalty is not None and deposit_paid is not None:
         p, dep = _d(penalty), _d(deposit_paid)
         steps.append(Step(f"选违约金：{dmoney(p)}；选定金：收受定金的一方违约的，双倍返还即"
                           f"2 × {dmoney(dep)} = {dmoney(2 * dep)}（其中{dmoney(dep)}是您自己交的），"
                           "给付定金的一方违约的，无权要回定金。"))
     steps.append(Step("定金不足以弥补损失的，可以请求赔偿超过定金数额的损失。",
                       Ref(CIVIL, 588, 2, "超过定金数额的损失")))
-    return Calculation("penalty_or_deposit", "违约金与定金只能选一", None, steps, deciding=rule)
+    title = "违约金与定金择一，最多可拿回" if amount is not None else "违约金与定金只能选一"
+    answer = "不能两样都要，只能选一。" if both_asked else ""  # asked whether both can be claimed
+    return Calculation("penalty_or_deposit", title, amount, steps, deciding=rule, answer=answer,
+                       asked=both_asked)
 
 
 def bride_price(amount=None, registered: bool | None = None, lived: bool | None = None,
@@ -1545,7 +1601,9 @@ def _penalty(question: str, area: str) -> list[Calculation]:
     out: list[Calculation] = []
     if "定金" in q:
         paid = amount_before(q, r"定金", 6) or amount_after(q, r"定金", 6, unit=True)
-        out.append(penalty_or_deposit(agreed, _d(paid) if paid else None))
+        receiver = not _PAYER_BREACH.search(q) and bool(_RECEIVER_BREACH.search(q))
+        both = bool(re.search(r"都要|都能要|同时(?:要|主张)|一起要|一并(?:要|主张)|两个都|两样都|都拿", q))
+        out.append(penalty_or_deposit(agreed, _d(paid) if paid else None, receiver, both))
         return out
     if agreed is None:
         return []

@@ -146,10 +146,11 @@ def verdict(question: str, head: Calculation | None, nxt: NextSteps | None, toda
     computed (else ""): a claim to money the calculation shows (可以), the answer the rule the facts
     select gives (`Calculation.answer`: 彩礼 given without 结婚登记 is returned), or whether a period the
     question runs from has passed (还来得及 / 已经过了; 能申请复核吗 where the step's own period is dated)."""
+    if rule is not None and rule.answer and rule.asked:  # its calculator read the very point asked
+        return rule.answer
     if head is not None and head.amount and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
         return "可以。"
-    if rule is not None and rule.answer and (
-            rule.asked or (_CLAIM.search(question) and not _ABOUT_THEM.search(question))):
+    if rule is not None and rule.answer and _CLAIM.search(question) and not _ABOUT_THEM.search(question):
         return rule.answer
     first = next(
         (d for d in (nxt.deadlines if nxt else []) if d.own and d.end is not None), None
