@@ -584,16 +584,15 @@ def test_review_first_cases_in_everyday_words(corpus, question):
 
 
 def test_a_commute_accident_raises_the_work_injury_year(default_corpus):
-    """工伤保险条例第十四条第（六）项: a traffic accident on the way to work may be a 工伤 (1年 first)."""
-    from lawglm.eval.answers import court_before_mandatory
-
+    """工伤保险条例第十四条第（六）项: a traffic accident on the way to work may be a 工伤 (1年 first); the
+    claim against the driver keeps the traffic forum, 工伤认定 is the step beside it."""
     q = "下班路上出车祸骨折了，肇事司机跑了，我该怎么办？"
     steps = next_steps_for(q, Routing("traffic", (), 0.9, {"traffic": 5.0}, ""), default_corpus)
-    assert steps.forum[0] == "社会保险行政部门" and steps.deadlines[0].period.length == (1, "years")
-    assert not court_before_mandatory("工伤认定(社保行政部门)", steps.lines[0])
+    assert steps.forum[0] == "公安机关交通管理部门" and steps.deadlines[0].period.length == (1, "years")
+    assert "申请工伤认定" in steps.lines[1]
     q = "我的车被撞了，修车期间上下班只能打车，这个打车费能让对方赔吗？"   # no injury on the way
     steps = next_steps_for(q, Routing("traffic", (), 0.9, {"traffic": 5.0}, ""), default_corpus)
-    assert steps.forum[0] == "公安机关交通管理部门"
+    assert "工伤" not in _lines(steps)
 
 
 @pytest.mark.parametrize("question,first", [
@@ -607,3 +606,13 @@ def test_the_landlords_sublet_objection_and_the_divorce_cooling_off(corpus, ques
     # the tenant of a sublet is not bound by the landlord's six months
     q = "我从二房东手里租的房子，大房东说转租没经过他同意要收房，怎么办？"
     assert not any(d.specific for d in next_steps_for(q, route(q), corpus).deadlines)
+
+
+
+@pytest.mark.parametrize("question", [
+    "向商家投诉了好几次，商家一直不理我，怎么办？",      # a shop ignoring a complaint is no 不履行法定职责
+    "美容院骗我签了合同办卡，我想退掉，怎么办？",        # a consumer's 撤销 keeps 消费者协会 / 12315 first
+])
+def test_a_consumers_matter_keeps_the_consumer_forum(corpus, question):
+    steps = next_steps_for(question, route(question), corpus)
+    assert steps.forum[0] == "经营者" and not steps.first_required, question
