@@ -1676,17 +1676,25 @@ class Heirs:
     asker_is_spouse: bool
 
 
-def statutory_shares(estate, heirs: Heirs, marital: bool) -> Calculation:
+def statutory_shares(estate, heirs: Heirs, marital: bool, separate=0, others_share: bool = False
+                     ) -> Calculation:
     """法定继承: half of a marital asset is the surviving spouse's own (第一千一百五十三条第一款); the rest is
     the estate, shared by the first-order heirs (第一千一百二十七条) in equal shares in general
-    (第一千一百三十条第一款)."""
-    estate = _d(estate)
+    (第一千一百三十条第一款). `separate`: the deceased's own property beside a marital `estate` (all of it
+    is the estate, 第一千一百二十二条). `others_share`: the spouse asks another heir's share (每人 /
+    大儿子)."""
+    estate, separate = _d(estate), _d(separate)
     steps = [Step("没有遗嘱、遗赠扶养协议的，按法定继承办理。", Ref(CIVIL, 1123, 1, "按照法定继承办理"))]
     left = estate
     if marital and heirs.spouse:
         left = _yuan(estate / 2)
         steps.append(Step(f"夫妻共同财产先分出一半归配偶所有：{dmoney(estate)} ÷ 2 = {dmoney(left)}，"
                           f"其余{dmoney(left)}为遗产。", Ref(CIVIL, 1153, 1, "一半分出为配偶所有")))
+    if separate:
+        steps.append(Step(f"被继承人的个人财产{dmoney(separate)}全部是遗产：{dmoney(left)} + "
+                          f"{dmoney(separate)} = {dmoney(left + separate)}。",
+                          Ref(CIVIL, 1122, 1, "个人合法财产")))
+        left = left + separate
     n = int(heirs.spouse) + heirs.children + (heirs.parents or 0)
     who = "、".join(x for x in ("配偶" if heirs.spouse else "",
                                f"子女{heirs.children}人" if heirs.children else "",
@@ -1697,9 +1705,12 @@ def statutory_shares(estate, heirs: Heirs, marital: bool) -> Calculation:
     steps.append(Step(f"同一顺序继承人的份额一般应当均等：{dmoney(left)} ÷ {n} = {dmoney(share)}。",
                       Ref(CIVIL, 1130, 1, "一般应当均等")))
     amount, title = share, "您按法定继承一般可分得的份额"
-    if heirs.asker_is_spouse and marital:
-        amount, title = _yuan(estate - left + share), "您（配偶）连同自己的一半一般可分得的数额"
-        steps.append(Step(f"您是配偶：自己的一半{dmoney(estate - left)} + 继承份额{dmoney(share)} = "
+    if others_share:
+        title = "每位继承人按法定继承一般可分得的份额"
+    elif heirs.asker_is_spouse and marital:
+        own = estate - (left - separate)
+        amount, title = _yuan(own + share), "您（配偶）连同自己的一半一般可分得的数额"
+        steps.append(Step(f"您是配偶：自己的一半{dmoney(own)} + 继承份额{dmoney(share)} = "
                           f"{dmoney(amount)}。"))
     notes = [("份额可能因扶养、生活困难或继承人协商而不均等"
               "（见《中华人民共和国民法典》第一千一百三十条第二款至第五款）。")]
@@ -1715,13 +1726,16 @@ def statutory_shares(estate, heirs: Heirs, marital: bool) -> Calculation:
 # --- reading inheritance facts -----------------------------------------------------------------------
 _DIED = r"[^，。？！]{0,8}?(?:去世|过世|离世|病逝|病故|走了|死了|身故|死亡|不在了|没了)"
 _DECEASED = {"father": r"我爸|我父亲|父亲|老爸|爸爸|我爹", "mother": r"我妈|我母亲|母亲|老妈|妈妈|我娘",
-             "husband": r"我老公|老公|丈夫|我先生", "wife": r"我老婆|老婆|妻子|我媳妇|媳妇"}
+             "husband": r"我老公|老公|丈夫|我先生", "wife": r"我老婆|老婆|妻子|我媳妇|媳妇",
+             "spouse": r"我老伴|老伴|我爱人|爱人"}
 _SPOUSE_OF = {"father": r"我妈|母亲|妈妈|老妈|爸妈", "mother": r"我爸|父亲|爸爸|老爸|爸妈"}
 _PARENTS_OF = {"father": ("爷爷", "奶奶"), "mother": ("外公|姥爷|外祖父", "外婆|姥姥|外祖母"),
-               "husband": ("公公", "婆婆"), "wife": ("岳父|丈人|老丈人", "岳母|丈母娘")}
+               "husband": ("公公", "婆婆"), "wife": ("岳父|丈人|老丈人", "岳母|丈母娘"),
+               "spouse": ("公公|岳父|丈人|老丈人", "婆婆|岳母|丈母娘")}
 _GONE = r"[^，。？！]{0,6}?(?:去世|过世|不在|走了|已故|早没了|没了)"
 _WILL_NONE = re.compile(r"没(?:有)?(?:留|立|写)?(?:下)?(?:任何)?遗嘱|无遗嘱|未(?:留|立)(?:下)?遗嘱|没有遗嘱")
-_SHARE_ASKED = re.compile(r"分(?:到|得)?多少|能分|继承多少|得多少|拿多少|份额|怎么分|分几成|占多少")
+_SHARE_ASKED = re.compile(r"分(?:到|得)?多少|能分|继承多少|得多少|拿多少|份额|怎么分|分几成|占多少|归我|"
+                          r"(?:一共|总共|最后)(?:是|有|能有|能拿)?多少")
 _ALL_ASKED = re.compile(r"全还|全部还|都还|还清|全额|全部偿还|都得还|都要还|父债子还|全部由")
 _PAY_ASKED = re.compile(r"要还吗|得还吗|需要还|用还|该还|还不还|要不要还|必须还")
 _MARITAL = re.compile(r"婚后|结婚后|夫妻共同|共同财产|爸妈[^，。]{0,6}买|两人[^，。]{0,4}买|一起买")
@@ -1783,11 +1797,20 @@ def _inheritance(question: str) -> list[Calculation]:
         if estate is not None and estate != debt:
             asks = "all" if _ALL_ASKED.search(q) else "pay" if _PAY_ASKED.search(q) else ""
             return [estate_debts(estate, debt, asks)]
-    if debt is not None or len(moneys) != 1 or not _SHARE_ASKED.search(q):
+    if debt is not None or not moneys or not _SHARE_ASKED.search(q):
         return []
     if re.search("遗嘱", q) and not _WILL_NONE.search(q):
         return []  # a will decides the shares (民法典第一千一百二十三条), not the equal statutory ones
-    estate = exact_amount_after(q, r"评估值|评估价|价值|市值|值|遗产|存款|卖了", 6)
+    separate = Decimal(0)
+    if len(moneys) == 1:
+        estate = exact_amount_after(q, r"评估值|评估价|价值|市值|值|遗产|存款|卖了", 6)
+        if estate is None:
+            estate = _token_value(moneys.pop())
+    else:
+        kinds = _assets(q)
+        if kinds is None:
+            return []  # several figures, not each said to be marital or the deceased's own
+        estate, separate = kinds
     if estate is None:
         return []
     if deceased in ("father", "mother"):
@@ -1797,10 +1820,53 @@ def _inheritance(question: str) -> list[Calculation]:
         spouse, asker_is_spouse = True, True
     children = _children(q, deceased)
     marital = True if _MARITAL.search(q) else False if _SEPARATE.search(q) else None
+    if separate and not estate:  # only the deceased's own property
+        estate, separate, marital = separate, Decimal(0), False
     if spouse is None or children is None or (spouse and marital is None) or re.search(r"离婚", q):
         return []  # an heir or the asset's kind is not said: no share is guessed
     alive = [_alive(q, words) for words in _PARENTS_OF[deceased]]
-    if re.search(r"(?:父母|爷爷奶奶|外公外婆|姥姥姥爷|公婆)都(?:不在|去世|过世|走了)", q):
+    theirs = (r"(?:他|她)(?:的)?(?:爸妈|父母)|公婆|公公婆婆|岳父岳母"
+              if deceased in ("husband", "wife", "spouse") else "$^")
+    if re.search(r"(?:父母|爷爷奶奶|外公外婆|姥姥姥爷|公婆|" + theirs + r")(?:都|也|俩|两个)?"
+                 r"(?:已经|早就|早已|早)?(?:不在|去世|过世|走了|没了)", q):
         alive = [False, False]
+    elif re.search(r"(?:" + theirs + r")(?:都|也|俩|两个)?(?:还)?(?:健在|在世|还在|都在|活着)", q):
+        alive = [True, True]
     parents = None if all(a is None for a in alive) else sum(bool(a) for a in alive)
-    return [statutory_shares(estate, Heirs(bool(spouse), children, parents, asker_is_spouse), bool(marital))]
+    others = asker_is_spouse and bool(_OTHERS_SHARE.search(q))
+    return [statutory_shares(estate, Heirs(bool(spouse), children, parents, asker_is_spouse), bool(marital),
+                             separate, others)]
+
+
+# the spouse asks what another heir gets (公婆每人应该分多少, 大儿子能分多少), not their own total
+_OTHERS_SHARE = re.compile(r"(?:每人|每个人|各自|他们|公婆|公公|婆婆|岳父|岳母|儿子|女儿|孩子)[^，。？]{0,4}"
+                           r"(?:能|应该|应当|可以)?(?:分|得|拿|继承)(?:到|得)?多少")
+
+
+def _token_value(token: str) -> Decimal | None:
+    mm = _AMOUNT.search(token)
+    value = _value(mm) if mm else None
+    return None if value is None else _d(value).normalize()
+
+
+def _assets(q: str) -> tuple[Decimal, Decimal] | None:
+    """(marital, the deceased's own) sums of the figures when each sentence with a figure says which it is
+    (婚前有套房，现在值100万；婚后我们一起存了50万); None when one does not, or says both."""
+    marital, own, seen = Decimal(0), Decimal(0), set()
+    for part in re.split(r"[。；;！？?]", q):
+        tokens = [re.sub(r"\s", "", t) for t in _MONEY_TOKEN.findall(part)]
+        new = [t for t in tokens if t not in seen]
+        if not new:
+            continue
+        kind_m, kind_s = bool(_MARITAL.search(part)), bool(_SEPARATE.search(part))
+        if len(new) > 1 or kind_m == kind_s:
+            return None
+        seen.add(new[0])
+        value = _token_value(new[0])
+        if value is None:
+            return None
+        if kind_m:
+            marital += value
+        else:
+            own += value
+    return marital, own
