@@ -622,7 +622,7 @@ def test_fraud_needs_a_purchase_outside_consumer_areas():
     (("老公走了，我们婚后一起存的钱有60万，有一个女儿，公公婆婆都已经不在了，没留遗嘱。"
       "这60万最后归我的一共是多少"), 450000),
     # the widow asks the parents-in-law's share (他爸妈都健在): one of four shares of the half
-    ("丈夫车祸去世，我们有个儿子，他爸妈都健在。婚后买的车加存款一共80万，没遗嘱。公婆每人应该分多少？", 100000),
+    ("丈夫车祸去世，我们有个儿子，他爸妈都健在。婚后买的车加存款一共80万，没遗嘱。公婆每人分多少", 100000),
     # 老伴; his own house plus half the marital savings, shared by three
     (("老伴去世了。他婚前有套全款房，现在值100万；婚后我们一起存了50万。我们有两个儿子，他父母早就过世了，没遗嘱。"
       "大儿子能分多少？"), 416666.67),
