@@ -628,6 +628,27 @@ def test_fraud_needs_a_purchase_outside_consumer_areas():
       "大儿子能分多少？"), 416666.67),
 ])
 def test_statutory_shares_as_people_ask(corpus, q, amount):
-    [calc] = calculate(q, "inheritance")
+    [calc] = calculate(q, "marriage")  # routed as a family matter: the reader still finds the heirs
     assert calc.amount == amount
     assert render(calc, corpus) is not None
+
+
+def test_loans_as_people_write_them(with_interpretations):
+    q = ("借给朋友10万，借条上写的是10万，但当时我先扣了1万作为一年的利息，实际只转给他9万。"
+         "借条写的10万难道不算吗？本金到底按多少算？")
+    head = _calcs(q)[0]
+    assert (head.kind, head.amount) == ("principal", 90000)  # 9万 read whole, not as a year's interest
+    q = "借款8万，合同约定利息按每天万分之五算，借了半年（6个月）。签合同时一年期LPR是3%。利息最多能要多少？"
+    assert _calcs(q)[0].amount == 4800                    # 18.25% a year above 12%: 80,000 × 12% × 6/12
+    q = ("我找人借了5万，借条写5万，对方当场扣了5000说是手续费，我实际只拿到4.5万。约定年利率12%，"
+         "一年后连本带息还，签的时候LPR是3.1%。到期我一共应该还多少？")
+    calc = _calcs(q)[0]
+    assert calc.amount == 45000 + 5400 and "本息合计" in calc.steps[-1].text
+    assert render(calc, with_interpretations) is not None
+
+
+def test_an_amount_at_the_edge_of_the_window_is_read_whole():
+    from lawglm.answer.calculators import amount_after
+
+    assert amount_after("定金是…………12万", r"定金是", 6) == 120000
+    assert amount_after("定金是……………………12万", r"定金是", 6) is None   # starts beyond the window

@@ -531,9 +531,9 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?|" + _CN + r")\s*(万|千)?\s*(\d|" + _CN +
 def _amounts(question: str, keys: str, span: int):
     """(the amount match, the text searched) for each key word with an amount within `span` after it."""
     for m in re.finditer(keys, question):
-        rest = question[m.end():m.end() + span]
+        rest = question[m.end():m.end() + span + 6]  # an amount that starts within `span` is read whole
         mm = _AMOUNT.search(rest)
-        if mm is not None:
+        if mm is not None and mm.start() < span:
             yield mm, rest
 
 
@@ -688,7 +688,7 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
         out += _loans(question, today)
     out += _penalty(question, area)
     out += _bride(question)
-    if area == "inheritance" or re.search(r"遗产|继承", question):
+    if area in ("inheritance", "marriage", "other") or re.search(r"遗产|继承|遗嘱", question):
         out += _inheritance(question)
     if out:
         out[0].headline = True
@@ -1397,7 +1397,7 @@ def agreed_rate(question: str) -> Rate | None:
                   q)
     if m:
         return _per(m.group(1), _small(m.group(2)), m.group(0))
-    m = re.search(r"日(?:利率|利息|息)?(?:是|为|按)?\s*(万|千)分之\s*" + _DIG, q)
+    m = re.search(r"(?:日|每天|每日|一天)(?:利率|利息|息)?(?:是|为|按)?\s*(万|千)分之\s*" + _DIG, q)
     if m:
         per_day = _small(m.group(2)) / (100 if m.group(1) == "万" else 10)
         return _per("日", per_day, m.group(0))
@@ -1435,6 +1435,9 @@ def rate_from_interest(question: str, principal: Decimal | None) -> Rate | None:
     for keys, period in ((_MONTHLY_INTEREST, "月"), (_YEARLY_INTEREST, "年")):
         m = re.search(keys, question)
         got = exact_amount_after(question, keys, 8, bare=True) if m else None
+        between = re.match(r"[^\d一二两三四五六七八九十百千万]*", question[m.end():]).group(0) if m else ""
+        if got is not None and re.search(r"[，。；,;？?]", between):
+            got = None  # a figure after a comma is another fact (…一年的利息，实际只转给他9万)
         if got:
             r = got / principal * 100
             rate = _per(period, r, question[m.start():m.end() + 8].split("，")[0])
@@ -1500,7 +1503,8 @@ def _span(question: str, today: date | None) -> tuple[Span | None, date | None]:
             made = date(int(y.group(1)), int(y.group(2) or 12), 1)
     m = re.search(r"借(?:期|款期限|款|了|给他|给她|他|她)?(?:是|为)?\s*(半|" + _DIG + r")\s*(年|个月|天)",
                   question) or \
-        re.search(r"(?:约定|说好|讲好)?(半|" + _DIG + r")\s*(年|个月|天)(?:后|以后|之后|内)(?:还|归还|还清)",
+        re.search(r"(?:约定|说好|讲好)?(半|" + _DIG + r")\s*(年|个月|天)(?:后|以后|之后|内)"
+                  r"(?:连本带息|本息一起|一次性)?(?:还|归还|还清)",
                   question)
     if m:
         try:
@@ -1570,8 +1574,15 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     elif overdue and no_overdue_rate and rate is not None:
         out.append(overdue_interest(rate, principal, lpr, span))
     elif rate is not None and principal is not None:
-        out.append(loan_interest(principal, rate, lpr, span, written if deducted is not None else None,
-                                 deducted, made))
+        calc = loan_interest(principal, rate, lpr, span, written if deducted is not None else None,
+                             deducted, made)
+        if calc.amount is not None and span is not None and _TOTAL_ASKED.search(q):
+            interest = _d(calc.amount)
+            total = _yuan(principal + interest)
+            calc.steps.append(Step(f"到期应还本息合计：本金{dmoney(principal)} + 利息{dmoney(interest)} = "
+                                   f"{dmoney(total)}。"))
+            calc.amount, calc.title = float(total), "到期依法应还的本息合计"
+        out.append(calc)
     elif rate is not None and (approx or re.search(r"合法|违法|高利|超过|上限|保护|能要|有效|过高", q)):
         out.append(_rate_only(rate, lpr, made))
         if approx:
@@ -1580,6 +1591,11 @@ def _loans(question: str, today: date | None) -> list[Calculation]:
     elif deducted is not None and principal is not None:
         out.append(loan_interest(principal, None, written=written, deducted=deducted))
     return out
+
+
+# asked for principal and interest together (一共应该还多少, 连本带息多少)
+_TOTAL_ASKED = re.compile(r"一共(?:应该|应当|要|得|需要)?还|总共(?:应该|要|得)?还|连本带息[^，。]{0,6}多少|"
+                          r"本息(?:一共|合计|共|总共)|本金(?:加|和|连同)利息(?:一共|总共|共)")
 
 
 def _rate_only(rate: Rate, lpr: Decimal | None, made: date | None) -> Calculation:
