@@ -652,3 +652,15 @@ def test_an_amount_at_the_edge_of_the_window_is_read_whole():
 
     assert amount_after("定金是…………12万", r"定金是", 6) == 120000
     assert amount_after("定金是……………………12万", r"定金是", 6) is None   # starts beyond the window
+
+
+@pytest.mark.parametrize("q,area,amount", [
+    ("在公司干了五年零八个月，公司裁员，月工资1.2w，补偿多少", "labor_dismissal", 6 * 12000),
+    ("税前月薪12k，工作3年半，公司说不续签了，能拿多少补偿", "labor_dismissal", 4 * 12000),
+    ("工伤鉴定八级，本人工资5000，一次性伤残补助金多少", "work_injury", 11 * 5000),
+    ("我爸被车撞死了，他六十八岁，城镇居民人均可支配收入是5万，死亡赔偿金多少", "traffic", 12 * 50000),
+    ("借给同学2万块，约定月息1分半，借了一年，当时LPR是3.45%，能要多少利息", "loans", 2760),  # 18% > 13.8%
+    ("房东收了我押金5000和定金2000，总租金36000，他反悔不租了，能要回多少定金", "tenancy", 4000),
+])
+def test_more_ways_of_writing_the_facts(q, area, amount):
+    assert _calcs(q, area)[0].amount == amount

@@ -578,7 +578,7 @@ def amount_before(question: str, keys: str, span: int = 8) -> float | None:
     for m in re.finditer(keys, question):
         head = question[max(0, m.start() - span):m.start()]
         found = list(_AMOUNT.finditer(head))
-        if found and found[-1].end() >= len(head) - 1 and re.match(r"\d", found[-1].group(1)):
+        if found and re.fullmatch(r"\s*的?", head[found[-1].end():]) and re.match(r"\d", found[-1].group(1)):
             return _value(found[-1])
     return None
 
@@ -645,7 +645,9 @@ def plain_digits(question: str) -> str:
     """Thousands separators and full-width digits dropped from numbers (12,000元 / 12，000元 / １２０００ ->
     12000元), so every reader sees one way of writing a figure."""
     q = question.translate(_FULL_WIDTH)
-    return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", q)
+    q = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", q)
+    q = re.sub(r"(?<![A-Za-z])(\d+(?:\.\d+)?)\s*[wW](?![A-Za-z])", r"\1万", q)  # 1.2w: 12,000
+    return re.sub(r"(?<![A-Za-z])(\d+(?:\.\d+)?)\s*[kK](?![A-Za-z])", r"\1千", q)  # 12k: 12,000
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
@@ -721,7 +723,8 @@ def _deposit(question: str) -> list[Calculation]:
     amount, and who broke the contract (我不想要了: the payer; 卖给别人了 / 不给我做了: the receiver)."""
     q = question
     total = amount_after(q, _TOTAL, 8)
-    paid = amount_before(q, r"定金", 6) or amount_after(q, r"定金", 6, unit=True)
+    paid = amount_before(q, r"定金", 6) or amount_after(q, r"定金", 6, unit=True) or \
+        amount_after(q, r"定金(?:是|为|交了|付了)?", 2)
     share = re.search(r"(" + _CN + r"|\d{1,2})\s*成(?:的)?定金|(\d{1,2})\s*%\s*(?:的)?定金", q)
     if paid is None and share and total:
         try:
@@ -880,7 +883,9 @@ def _personal_injury(question: str) -> list[Calculation]:
 
 def _injury(question: str) -> list[Calculation]:
     out: list[Calculation] = _personal_injury(question)
-    grade = re.search(r"([一二三四五六七八九十]|10|[1-9])\s*级伤残", question)
+    grade = re.search(r"([一二三四五六七八九十]|10|[1-9])\s*级伤残", question) or re.search(
+        r"(?:伤残|鉴定|评定|评为|定为|定了|评了)[^，。？\d]{0,3}?([一二三四五六七八九十]|10|[1-9])\s*级",
+        question)
     own = amount_after(question, r"平均月缴费工资|月缴费工资|本人工资|缴费基数|社保基数|基数", 6)
     if grade and own:
         n = int(grade.group(1)) if grade.group(1).isdigit() else cn_to_int(grade.group(1))
@@ -892,10 +897,10 @@ def _injury(question: str) -> list[Calculation]:
         if income:
             out.append(work_death_benefit(income))
     if re.search(r"死亡|去世|身亡|撞死|走了", question) and not re.search(r"工亡|因工", question):
-        age = re.search(r"(\d{1,3})\s*岁", question)
+        age = re.search(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:周)?岁", question)
         income = amount_after(question, r"城镇居民人均可支配收入|人均可支配收入", 8)
         if age and income and re.search(r"死亡赔偿金", question):
-            out.append(death_compensation(int(age.group(1)), income))
+            out.append(death_compensation(int(_num(age.group(1))), income))
         avg = amount_after(question, r"职工月平均工资", 6)
         if avg and re.search(r"丧葬", question):
             out.append(funeral_costs(avg))
@@ -1404,6 +1409,8 @@ def agreed_rate(question: str) -> Rate | None:
     m = re.search(r"(年|月)(?:利率|利息|息|利)(?:是|为|按)?\s*" + _DIG + r"\s*(分|厘|成)" + _LATER_DIG, q)
     if m:
         n = _small(m.group(2)) + (_small(m.group(4)) / 10 if m.group(4) else 0)
+        if not m.group(4) and q[m.end():m.end() + 1] == "半":  # 月息1分半 = 1.5 分
+            n += Decimal("0.5")
         unit = m.group(3)
         if m.group(1) == "年":  # 年息1分 = 10%, 1厘 = 1%, 1成 = 10%
             return _per("年", n * (1 if unit == "厘" else 10), m.group(0))
