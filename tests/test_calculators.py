@@ -664,3 +664,18 @@ def test_an_amount_at_the_edge_of_the_window_is_read_whole():
 ])
 def test_more_ways_of_writing_the_facts(q, area, amount):
     assert _calcs(q, area)[0].amount == amount
+
+
+def test_disability_compensation_share_only_when_given(with_injury_and_leave):
+    from lawglm.answer.calculators import disability_compensation
+
+    assert disability_compensation(55, 40000).amount is None               # the grade's share: not in the law
+    assert disability_compensation(65, 50000, 0.1).amount == 15 * 50000 * 0.1  # 20 − 5 years, the share given
+    assert disability_compensation(80, 50000, 1).amount == 5 * 50000
+    calc = _calcs("我爸65岁被车撞了，定了十级伤残，人均可支配收入5万，按10%算残疾赔偿金", "traffic")[0]
+    assert calc.amount == 75000
+    assert render(calc, with_injury_and_leave) is not None
+    q = "不胜任工作被辞退，工作满3年，工资8000元每月，没有培训也没调岗，能要多少"
+    assert _calcs(q, "labor_dismissal")[0].amount == 2 * 3 * 8000  # 第四十条第（二）项 skipped: unlawful
+    q = "加班费怎么算，我每天加班2小时，一个月加了40小时，时薪30元"
+    assert _calcs(q, "wages")[0].amount == 40 * 30 * 1.5

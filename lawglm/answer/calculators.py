@@ -13,6 +13,10 @@ for at
   most eleven months);
 - `probation_floor` (劳动合同法第二十条: at least 80% of the agreed wage; the local minimum wage is named, not
   invented);
+- `unused_leave` 未休年休假 (职工带薪年休假条例第三条、第五条第三款; 实施办法第十条、第十一条: the extra
+  200%);
+- `lost_earnings` 误工费, `nursing_costs` 护理费 (人身损害赔偿解释第七条、第八条), `disability_compensation`
+  残疾赔偿金 (第十二条: the years by age; the grade's share only when the person gives it);
 - `deposit` 定金 (民法典第五百八十六条第二款: at most 20% of the main contract; 第五百八十七条: double return)
 ;
 - `fraud_damages` (消费者权益保护法第五十五条第一款: three times, at least 500 元) and `food_damages`
@@ -503,6 +507,35 @@ def nursing_costs(days: float, daily: float, hired: bool) -> Calculation:
                        ["护理人员原则上为一人；护理期限以医疗机构的意见为准（第八条）。"], deciding=rule)
 
 
+def compensation_years(age: int) -> tuple[int, str]:
+    """(years, why) of per-capita income a 残疾 / 死亡赔偿金 counts (人身损害赔偿解释第十二条、第十五条):
+    twenty, a year less for each year of age over sixty, five from seventy-five."""
+    years = 20 if age < 60 else 5 if age >= 75 else 20 - (age - 60)
+    why = "按二十年计算" if age < 60 else "七十五周岁以上按五年计算" if age >= 75 else \
+        f"六十周岁以上每增加一岁减少一年：20 − ({age} − 60) = {years}年"
+    return years, why
+
+
+def disability_compensation(age: int, income: float, ratio: float | None = None) -> Calculation:
+    """残疾赔偿金 (人身损害赔偿解释第十二条第一款): the per-capita disposable income the person gives × the
+    years by age, by the degree of lost working capacity or the disability grade — the share for each grade
+    is not in the corpus, so the amount is computed only with the share the person gives (`ratio`, 0-1);
+    else the twenty-year (age-adjusted) full figure is shown and the amount left open."""
+    years, why = compensation_years(age)
+    full = round(years * income, 2)
+    steps = [Step(f"{age}岁，{why}：{years} × {money(income)} = {money(full)}（全部丧失劳动能力时的数额）。",
+                  Ref(PERSONAL_INJURY, 12, 1, "自定残之日起按二十年计算"))]
+    rule = Ref(PERSONAL_INJURY, 12, 1, "根据受害人丧失劳动能力程度或者伤残等级")
+    if ratio is None:
+        steps.append(Step("残疾赔偿金按丧失劳动能力程度或者伤残等级确定；各伤残等级对应的比例法规库未收录，这里不替您"
+                          "假设，请以鉴定意见和当地法院的标准为准。", rule))
+        return Calculation("disability", "残疾赔偿金", None, steps, deciding=rule)
+    amount = round(full * ratio, 2)
+    steps.append(Step(f"按您给的比例{ratio * 100:g}%：{money(full)} × {ratio * 100:g}% = {money(amount)}。",
+                      rule))
+    return Calculation("disability", "残疾赔偿金", amount, steps, deciding=rule)
+
+
 def funeral_costs(monthly_average: float) -> Calculation:
     """丧葬费 (人身损害赔偿解释第十四条): six months of the average monthly wage."""
     amount = round(6 * monthly_average, 2)
@@ -773,6 +806,14 @@ def _month_mentions(question: str, today: date | None) -> list[tuple[int, int, i
         if day is not None and not 1 <= day <= 31:
             continue
         out.append((year, month, day, m.start(), m.end()))
+    if today is not None:  # 上个月 / 这个月: the month before today's, today's
+        for m in re.finditer(r"上个?月|这个月|本月", question):
+            if any(a <= m.start() < b for *_, a, b in out):
+                continue
+            back = 1 if m.group(0).startswith("上") else 0
+            y, mo = (today.year, today.month - back) if today.month > back else (today.year - 1, 12)
+            out.append((y, mo, None, m.start(), m.end()))
+        out.sort(key=lambda x: x[3])
     return out
 
 
@@ -815,7 +856,11 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
         and asks_money
         and re.search(r"辞|解除|解约|裁|开除|开了|不续|到期|终止|补偿|赔偿|N|不用来了|别来了|走人", question)
     ):
-        kinds = (wrongful_dismissal, severance) if _ILLEGAL.search(question) else (severance,)
+        unlawful = _ILLEGAL.search(question) or (  # 第四十条第（二）项 needs training or another post first
+            re.search(r"不胜任|干不好|能力不行|业绩不好", question)
+            and re.search(r"(?:没有?|未|也没|没给|不给)(?:经过|安排|给我|让我)?(?:培训|调岗|调整岗位|换岗)",
+                          question))
+        kinds = (wrongful_dismissal, severance) if unlawful else (severance,)
         for kind in kinds:
             calc = kind(*served, wage, avg, rough=bool(rough))
             if rough:  # the figure if the months beyond the years are six or more
@@ -896,6 +941,16 @@ def _injury(question: str) -> list[Calculation]:
         income = amount_after(question, r"全国城镇居民人均可支配收入", 8)
         if income:
             out.append(work_death_benefit(income))
+    if re.search(r"残疾赔偿金", question):
+        age = re.search(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:周)?岁", question)
+        income = amount_after(question, r"城镇居民人均可支配收入|人均可支配收入", 8)
+        share = re.search(r"(?:比例|系数|赔偿指数|按)[^，。？\d]{0,4}(\d+(?:\.\d+)?)\s*(%)?", question)
+        ratio = None
+        if share:
+            value = float(share.group(1))
+            ratio = value / 100 if share.group(2) else value if value <= 1 else None
+        if age and income:
+            out.append(disability_compensation(int(_num(age.group(1))), income, ratio))
     if re.search(r"死亡|去世|身亡|撞死|走了", question) and not re.search(r"工亡|因工", question):
         age = re.search(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:周)?岁", question)
         income = amount_after(question, r"城镇居民人均可支配收入|人均可支配收入", 8)
@@ -968,7 +1023,7 @@ def _overtime(question: str, wage: float | None) -> Calculation | None:
     daily = amount_after(question, r"日工资|日薪|每天工资|一天工资", 6)
     hourly = amount_after(question, r"时薪|小时工资|每小时", 6)
     hours = next((h for h in re.finditer(_NUM + r"\s*(?:个)?\s*小时", question)
-                  if not re.search(r"每天|每日|一天", question[max(0, h.start() - 3):h.start()])), None)
+                  if not re.search(r"每天|每日|一天|每晚", question[max(0, h.start() - 5):h.start()])), None)
     days = re.search(_NUM + r"\s*天", question)
     if kind == "holiday" or kind == "rest_day":
         span = re.search(r"(\d+)\s*(?:号|日)\s*到\s*(\d+)\s*(?:号|日)", question)
