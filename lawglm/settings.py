@@ -56,6 +56,14 @@ DECIDING_WORDS_MIN_PROBABILITY = 0.5
 # chooser) on bench/deciding_precision.py (0.944 / 0.945) and the blind set (3 right, 0 wrong); dev yes_no
 # 0.320 / 0.330
 ANSWERED_MIN_SCORE = 3.0
+# a clause limiting the chosen one decides instead when the facts meet its condition (answer/override.py):
+# at least OVERRIDE_MEET_MIN of the condition's content bigrams, and OVERRIDE_MEET_SHARE of them; a clause
+# taken from the corpus (not retrieved) to displace a rule with no condition needs OVERRIDE_FETCHED_MIN; a
+# more specific clause on the same act is stated as deciding from OVERRIDE_SURE_MEETS
+OVERRIDE_MEET_MIN = 2
+OVERRIDE_MEET_SHARE = 0.25
+OVERRIDE_FETCHED_MIN = 3
+OVERRIDE_SURE_MEETS = 3
 # the choices of the settings below (CLI flags, request checks and retrieval read them from here)
 LlmMode = Literal["local", "none", "remote"]
 AnswerShape = Literal["auto", "grounded", "free"]

@@ -34,6 +34,7 @@ from lawglm.answer.clauses import (
     split,
     supported_by_clause,
 )
+from lawglm.answer.override import denied, meets, override
 from lawglm.answer.yesno import clause_verdict, deciding_fact, facts_in_clause, forum_verdict
 from lawglm.records import Article, Citation, Sections
 from lawglm.settings import (
@@ -41,6 +42,7 @@ from lawglm.settings import (
     DECIDING_MIN_MARGIN,
     DECIDING_MIN_SCORE,
     DECIDING_WORDS_MIN_PROBABILITY,
+    OVERRIDE_SURE_MEETS,
 )
 
 BEARS_MIN = 4  # content bigrams an article's best clause must share with the question to stay in 法律依据
@@ -66,7 +68,8 @@ class Decision:
     also: list[Article] = field(default_factory=list)  # bearing too, beyond MAX_BEARING: named, not quoted
     sure: bool = False  # the 结论 says the clause decides (起决定作用; settings.DECIDING_*): not just closest
     origin: str = "none"  # where the clause came from: calculation, asked (下一步's rule), matched,
-    # answered (matched weakly, but its consequence is the point asked), forum_rule, none
+    # answered (matched weakly, but its consequence is the point asked), override (a clause limiting the
+    # matched one, or more specific to the facts: answer/override.py), forum_rule, none
     score: float = 0.0  # matched: the clause's score (content bigrams shared with the question)
     margin: float = 0.0  # matched: its score over the best clause of another article (all of it if none)
     probability: float = 0.0  # matched: the chooser's probability that the clause's article decides
@@ -267,7 +270,11 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     sure_at, or the words alone decide (DECIDING_MIN_SCORE bigrams, DECIDING_MIN_MARGIN more than any other
     candidate's) and the probability is at least settings.DECIDING_WORDS_MIN_PROBABILITY; else it is named
     as the closest one. `scores`: retrieval's scores of `sources` when they are the learned ranker's (None:
-    each rank's typical score); `chooser`: the shipped one when None.
+    each rank's typical score); `chooser`: the shipped one when None. A chosen clause whose condition the
+    question denies (我没怀孕) is passed over; one that another clause of its law limits (不得依照本法第四十条
+    … for 女职工在孕期), or that a clause on the same act fits more specifically, gives way to that clause
+    when the facts meet its condition (answer/override.py; the limiting article from the corpus where it
+    was not retrieved).
     """
     from lawglm.search.routing import route
 
@@ -293,8 +300,13 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if clause is None:
         chooser = chooser or default_chooser()
         choice = chooser.choose(question, sources, scores)
+        if choice is not None and denied(question, choice.clause):  # 我没怀孕 for 女职工在孕期的
+            keep = [i for i, a in enumerate(sources) if not _same(a, [choice.clause.article])]
+            choice = chooser.choose(question, [sources[i] for i in keep],
+                                    [scores[i] for i in keep] if scores is not None else None)
         if choice is not None:
             clause, matched, margin, origin = choice.clause, choice.score, choice.margin, "matched"
+            limited = override(question, clause, sources, corpus)
             probability = choice.probability
             words = matched >= DECIDING_MIN_SCORE and margin >= DECIDING_MIN_MARGIN
             sure = matched >= BEARS_MIN and (probability >= chooser.sure_at or (
@@ -302,6 +314,12 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
             answers = clause_verdict(question, clause, True)  # its consequence is the very point asked
             if not sure and matched >= ANSWERED_MIN_SCORE and answers and facts_in_clause(question, clause):
                 sure, origin = True, "answered"  # ... on facts that are the clause's
+            if limited is not None and limited.why == "tie":
+                sure = False  # 可以 and 不得 on the same act, the facts meeting both alike: neither decides
+            elif limited is not None:  # a rule limiting the chosen one (or more specific to the facts)
+                clause, origin = limited.clause, "override"
+                sure = limited.why != "specific" or meets(question, clause) >= OVERRIDE_SURE_MEETS
+                answers = clause_verdict(question, clause, True)
             if sure and not answers and _CLAIM.search(question) and not _MONEY.search(clause.text):
                 sure = False  # asked what they can claim; a clause that awards nothing cannot decide it
                 # (one whose consequence is the very claim asked does: yesno.clause_verdict)
