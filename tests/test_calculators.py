@@ -679,3 +679,15 @@ def test_disability_compensation_share_only_when_given(with_injury_and_leave):
     assert _calcs(q, "labor_dismissal")[0].amount == 2 * 3 * 8000  # 第四十条第（二）项 skipped: unlawful
     q = "加班费怎么算，我每天加班2小时，一个月加了40小时，时薪30元"
     assert _calcs(q, "wages")[0].amount == 40 * 30 * 1.5
+
+
+@pytest.mark.parametrize("q,area,amount", [
+    ("2023.3入职，2026.11.20被公司辞退，说经营困难，月工资6000，经济补偿多少", "labor_dismissal", 4 * 6000),
+    ("23年3月入职的，今年10月被裁员，工资每个月七千，补偿多少", "labor_dismissal", 4 * 7000),  # not 23 years
+    ("入职到现在8个月一直没签合同，工资4500，二倍工资多少", "wages", 7 * 4500),
+    ("借给他5万，说好利息一个月1000，借了3个月，当时LPR是3.1%，利息能要多少", "loans", 1550),  # 24% → 12.4%
+    ("买了一盒月饼120元，发现已经变质了，能索赔多少", "consumer", 1200),
+    ("在单位工作了二十二年，今年年休假一天没休，日工资500，公司应该补多少", "wages", 2 * 15 * 500),
+])
+def test_dates_and_words_people_use(q, area, amount):
+    assert _calcs(q, area)[0].amount == amount

@@ -633,7 +633,7 @@ def service(question: str) -> tuple[int, int] | None:
             continue
         if not re.search(r"干|做|工作|上班|工龄|入职|老员工|在这|满", before + after):
             continue
-        if re.match(r"\s*\d{1,2}\s*月\s*\d", question[m.end() - len(m.group(0)) + m.group(0).find("年") + 1:]
+        if re.match(r"\s*\d{1,2}\s*月", question[m.end() - len(m.group(0)) + m.group(0).find("年") + 1:]
                                                      if "年" in m.group(0) else ""):
             continue  # a date (2025年3月1日), not years of service
         try:
@@ -731,7 +731,8 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
 
 
 _FOOD_BAD = re.compile(r"过期|变质|非法添加|不符合食品安全|添加了|有毒|发霉")
-_FOOD = re.compile(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药")
+_FOOD = re.compile(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药|月饼|蛋糕|水果|罐头|食物|"
+                   r"茶叶|食用油|大米|面粉|鸡蛋|海鲜|巧克力|咖啡|调料|酱油|醋|糖果|粽子|熟食|外卖")
 _FRAUD = re.compile(r"假货|假的|冒充|翻新|以次充好|欺诈|骗|山寨|高仿|冒牌|仿冒|假冒|A货|不是正品|"
                     r"以假充真|掺假|"
                     r"(?:标着|标的|标明|写着|写的|宣传|号称|说是)[^。？]{0,24}(?:检测|鉴定|实际|结果|其实)"
@@ -780,8 +781,9 @@ def _promised_times(question: str) -> int | None:
     return int(n) if n.isdigit() else cn_to_int(n)
 
 
-_MONTH_MENTION = re.compile(r"(?:((?:19|20)\d\d)\s*年|(今年|去年|前年))?\s*(\d{1,2})\s*月份?"
+_MONTH_MENTION = re.compile(r"(?:((?:19|20)\d\d|(?<!\d)\d\d)\s*年|(今年|去年|前年))?\s*(\d{1,2})\s*月份?"
                             r"(?:\s*[)）]?\s*(\d{1,2})\s*[日号])?")
+_DOTTED = re.compile(r"(?<!\d)((?:19|20)\d\d)[./-](\d{1,2})(?:[./-](\d{1,2}))?(?![\d%])")
 _JOINED = (r"入职|进的公司|进公司|进了公司|进厂|进的厂|来的公司|来公司|到公司|开始上班|开始干|开始在|"
            r"上的班|上班")
 _NOW = re.compile(r"至今|到现在|到今天|干到现在|做到现在")
@@ -792,12 +794,20 @@ def _month_mentions(question: str, today: date | None) -> list[tuple[int, int, i
     (2022年9月, 今年11月30号, 去年3月, 这个月（12月）1号); a month without a year is in `today`'s year
     (skipped without `today`)."""
     out = []
+    for m in _DOTTED.finditer(question):  # 2023.3入职, 2026.11.20
+        month, day = int(m.group(2)), int(m.group(3)) if m.group(3) else None
+        if 1 <= month <= 12 and (day is None or 1 <= day <= 31):
+            out.append((int(m.group(1)), month, day, m.start(), m.end()))
     for m in _MONTH_MENTION.finditer(question):
+        if any(a <= m.start() < b for *_, a, b in out):
+            continue
         month = int(m.group(3))
         if not 1 <= month <= 12 or re.match(r"\s*(?:工资|的工资|薪)", question[m.end():]):
             continue
         if m.group(1):
             year = int(m.group(1))
+            if year < 100:  # 23年3月: 2023
+                year += 2000 if today is None or year <= today.year % 100 + 1 else 1900
         elif today is None:
             continue
         else:
@@ -989,7 +999,7 @@ def _annual_leave(question: str, wage: float | None) -> Calculation | None:
             unused = int(_num(days.group(1)))
         except ValueError:
             return None
-    elif not re.search(r"一天(?:的)?(?:" + _LEAVE + r")?(?:也|都)(?:没|不)|"
+    elif not re.search(r"一天(?:的)?(?:" + _LEAVE + r")?(?:也|都)?(?:没|不|未)|"
                        r"(?:全|都)(?:没|未)休|一天都没|没休过", q):
         return None
     daily = amount_after(q, r"日工资|日薪|每天工资|一天工资", 6)
@@ -999,7 +1009,8 @@ def _annual_leave(question: str, wage: float | None) -> Calculation | None:
 
 
 def _months_worked(question: str, today: date | None = None) -> int | None:
-    m = re.search(r"(?:干了|做了|工作了|入职|上了)\s*" + _NUM + r"\s*个\s*月", question)
+    m = re.search(r"(?:干了|做了|工作了|入职|上了)(?:到现在|至今|已经|快|有|了)*\s*" + _NUM + r"\s*个\s*月",
+                  question)
     if m:
         try:
             return int(_num(m.group(1)))
@@ -1486,8 +1497,8 @@ def agreed_rate(question: str) -> Rate | None:
     return None
 
 
-_MONTHLY_INTEREST = r"(?:每月|每个月|一个月|月)(?:的)?利息(?:是|为|给|付)?|利息每(?:个)?月(?:给|付)?"
-_YEARLY_INTEREST = r"(?:每年|一年)(?:的)?利息(?:是|为|给|付)?|利息每年(?:给|付)?"
+_MONTHLY_INTEREST = r"(?:每月|每个月|一个月|月)(?:的)?利息(?:是|为|给|付)?|利息(?:每|一)(?:个)?月(?:给|付)?"
+_YEARLY_INTEREST = r"(?:每年|一年)(?:的)?利息(?:是|为|给|付)?|利息(?:每|一)年(?:给|付)?"
 
 
 def rate_from_interest(question: str, principal: Decimal | None) -> Rate | None:
