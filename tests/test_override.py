@@ -1,10 +1,11 @@
 """The clause that limits another decides when the facts meet it (answer/override.py, answer/decided.py)."""
 
+import re
 from datetime import date
 
 from lawglm.answer.clauses import split
 from lawglm.answer.decided import decide_answer
-from lawglm.answer.override import blocked, consequence, denied, excepted, meets, override
+from lawglm.answer.override import blocked, consequence, consequence_of, denied, excepted, meets, override
 from lawglm.records import Article
 from lawglm.statutes.corpus import Corpus
 
@@ -20,7 +21,10 @@ A13 = Article(LAW, 13, "雇主有下列情形之一的，雇员可以解除雇�
                        "（二）未依法为雇员缴纳社会保险费的。")
 A14 = Article(LAW, 14, "除本法第十五条规定的情形外，雇主不得要求雇员支付违约金。")
 A15 = Article(LAW, 15, "雇主为雇员提供专项培训费用，对其进行专业技术培训的，可以与该雇员约定服务期和违约金。")
-CORPUS = Corpus([A10, A11, A12, A13, A14, A15])
+A17 = Article(LAW, 17, "有下列情形之一的，雇主应当向雇员支付经济补偿：\n"
+                       "（一）雇员依照本法第十三条规定解除雇佣合同的；\n（二）雇主依照本法第十条规定解除雇佣合同的。")
+A18 = Article(LAW, 18, "雇主拖欠工资的，劳动行政部门可以依照本法第十三条的规定责令支付。")
+CORPUS = Corpus([A10, A11, A12, A13, A14, A15, A17, A18])
 
 
 def _clause(article, item):
@@ -88,3 +92,21 @@ def test_labor_contract_law_42_decides_over_40_for_a_pregnant_employee(corpus):
               "我没怀孕，公司业务调整把我们部门撤了，说客观情况发生重大变化要辞退我，公司能这么做吗？"):
         d = decide_answer(q, [a42, a40], corpus, today)
         assert d.clause is None or d.clause.article.article_no != 42, q
+
+
+def test_the_consequence_attached_to_the_deciding_article_is_found_by_its_reference():
+    money = re.compile("支付|补偿")
+    found = consequence_of(_clause(A13, 2), CORPUS, money)
+    assert found is not None and (found.article.article_no, found.item) == (17, 1)
+    assert consequence_of(_clause(A10, 2), CORPUS, money).item == 2
+    # 18 names 13 in its consequence, not as its condition: not a consequence of applying 13
+    assert consequence_of(_clause(A13, 2), Corpus([A13, A18]), money) is None
+
+
+def test_labor_contract_law_38_and_46_decide_for_unpaid_social_insurance(corpus):
+    law = "中华人民共和国劳动合同法"
+    q = "公司一直不给我交社保，我想辞职，能要经济补偿吗？"
+    d = decide_answer(q, [corpus.get(law, 37), corpus.get(law, 38)], corpus, date(2026, 12, 8))
+    assert d.clause is not None and d.clause.label == "第三十八条第一款第（三）项"
+    assert "第四十六条第（一）项" in d.conclusion and "第三十七条" not in d.conclusion
+    assert [a.article_no for a in d.basis[:2]] == [38, 46]

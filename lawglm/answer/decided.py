@@ -32,9 +32,10 @@ from lawglm.answer.clauses import (
     is_echo,
     score,
     split,
+    stated,
     supported_by_clause,
 )
-from lawglm.answer.override import denied, meets, override
+from lawglm.answer.override import consequence_of, denied, meets, override
 from lawglm.answer.yesno import clause_verdict, deciding_fact, facts_in_clause, forum_verdict
 from lawglm.records import Article, Citation, Sections
 from lawglm.settings import (
@@ -297,6 +298,7 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
         clause, hint = asked_clause(question, nxt)
         origin = "asked" if clause is not None else "none"
     sure, matched, margin, probability = clause is not None, 0.0, 0.0, 0.0
+    then = None  # the clause of its law that attaches the consequence asked for to the deciding one
     if clause is None:
         chooser = chooser or default_chooser()
         choice = chooser.choose(question, sources, scores)
@@ -320,7 +322,12 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
                 clause, origin = limited.clause, "override"
                 sure = limited.why != "specific" or meets(question, clause) >= OVERRIDE_SURE_MEETS
                 answers = clause_verdict(question, clause, True)
-            if sure and not answers and _CLAIM.search(question) and not _MONEY.search(clause.text):
+            claim = _CLAIM.search(question) and not _ABOUT_THEM.search(question)
+            if claim and not _MONEY.search(clause.text):
+                then = consequence_of(clause, corpus, _MONEY)  # 38 applied -> 46(1) 经济补偿
+                answers = answers or (clause_verdict(question, then, True) if then is not None else "")
+            if sure and not answers and then is None and _CLAIM.search(question) \
+                    and not _MONEY.search(clause.text):
                 sure = False  # asked what they can claim; a clause that awards nothing cannot decide it
                 # (one whose consequence is the very claim asked does: yesno.clause_verdict)
             if contradicts(clause, nxt):  # 下一步's forum rule sends the person elsewhere: its article
@@ -328,17 +335,23 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
                 if nxt.rule_article is not None:
                     clause, sure, origin = _rule_clause(question, nxt), True, "forum_rule"
     text = conclusion(clause, question + hint, sure) if clause is not None else NO_CLAUSE
+    if then is not None:
+        text = (text.replace(WEAK_HINT, "") + f"其后果见{stated(then, question)}。"
+                + ("" if sure else WEAK_HINT))
     if head is not None:
         text += f"按您给的数字，{head.title}为{money(head.amount)}（计算见下）。"
     # a calculation that weighed the facts and gave no yes/no (a rate against a cap that needs the LPR)
     # leaves none: its clause's bare consequence (应予支持 …除外 → 一般会) would overstate it
     said = (verdict(question, head, nxt, today, rule) or forum_verdict(question, nxt)
-            or ("" if rule is not None else clause_verdict(question, clause, sure)))
+            or ("" if rule is not None else clause_verdict(question, clause, sure))
+            or (clause_verdict(question, then, sure) if then is not None else ""))
     fact = "" if said else deciding_fact(question, clause)  # no yes/no follows: what would decide it
     if fact and not is_echo(fact, question):  # never the person's own words handed back
         text = text.replace(WEAK_HINT, "") + _unrepeated(fact, text) + ("" if sure else WEAK_TAIL)
     text = said + text + procedure(question, nxt)
     deciding = [clause.article] if clause is not None else []
+    if then is not None and not _same(then.article, deciding):
+        deciding.append(then.article)  # shown beside the deciding article (from the corpus)
     bearing = [a for a in sources if not _same(a, deciding) and _bears(a, question)]
     if not deciding and not bearing:  # nothing decides: the best-ranked ones to compare with (NO_CLAUSE)
         bearing = list(sources[:CLOSEST_SHOWN])

@@ -42,6 +42,8 @@ _REFS = rf"((?:第{_N}条(?:第{_N}款)?[、，和及或至]?)+)"
 _BLOCKS = re.compile(rf"(?:不得(?:依照|依据|按照|根据|适用)|不适用)本法{_REFS}")
 # a clause whose rule gives way to the articles it names: 除本法第X条规定的情形外 / 除依照本法第X条…外
 _EXCEPT = re.compile(rf"除(?:依照|依据|按照)?本法{_REFS}[^。；]{{0,30}}?外")
+# a condition that applies another article: 劳动者依照本法第三十八条规定解除劳动合同的
+_APPLIES = re.compile(rf"(?<!不得)(?:依照|依据|按照)本法{_REFS}")
 _MODAL = re.compile(r"可以|有权|应当|不得|无权|不能|不予")
 _NEGATIVE = {"不得", "无权", "不能", "不予"}
 _NEG_WORDS = re.compile(r"未|不|没|非|无")
@@ -159,6 +161,34 @@ def _restricters(law: str, corpus: Any) -> list[tuple[Clause, set[int], set[int]
             _RESTRICTERS.clear()
         _RESTRICTERS[key] = (corpus, out)
     return _RESTRICTERS[key][1]
+
+
+_APPLYING: dict[tuple[int, str], tuple[Any, list[tuple[Clause, set[int], str]]]] = {}
+
+
+def consequence_of(clause: Clause, corpus: Any, wanted: re.Pattern) -> Clause | None:
+    """The clause of the same law whose condition is the deciding clause's article applied and whose
+    consequence is in `wanted` words (「劳动者依照本法第三十八条规定解除劳动合同的」 under 「用人单位
+    应当向劳动者支付经济补偿」), from the corpus; None when the law has none."""
+    art = clause.article
+    key = (id(corpus), art.law)
+    if key not in _APPLYING or _APPLYING[key][0] is not corpus:
+        out = []
+        for a in corpus.law_articles(art.law) if corpus is not None else ():
+            if "本法第" not in a.text or corpus.get(a.law, a.article_no, a.sub_no) is not a:
+                continue
+            for c in split(a):
+                cond = condition(c)
+                then = c.lead if c.item else c.text[len(cond):]
+                nos = set().union(*(_numbers(m.group(1)) for m in _APPLIES.finditer(cond)))
+                if nos and not _lead_in(c, a):
+                    out.append((c, nos, then))
+        if len(_APPLYING) > 64:
+            _APPLYING.clear()
+        _APPLYING[key] = (corpus, out)
+    found = _APPLYING[key][1]
+    return next((c for c, nos, then in found if art.article_no in nos
+                 and not _same_article(c.article, art) and wanted.search(then)), None)
 
 
 def _lead_in(clause: Clause, article: Article) -> bool:
