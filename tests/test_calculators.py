@@ -691,3 +691,18 @@ def test_disability_compensation_share_only_when_given(with_injury_and_leave):
 ])
 def test_dates_and_words_people_use(q, area, amount):
     assert _calcs(q, area)[0].amount == amount
+
+
+def test_n_plus_one_when_notice_was_not_given(corpus):
+    from lawglm.answer.calculators import LABOR_CONTRACT_RULES
+    from lawglm.statutes.corpus import Corpus
+    from lawglm.statutes.shipped import read_shipped
+
+    q = "我生病医疗期满了，公司说我不能从事原工作，没提前通知就把我解除了，我干了4年，月薪6000，N+1是多少"
+    head = _calcs(q, "labor_dismissal")[0]
+    assert (head.kind, head.amount) == ("notice_pay", 4 * 6000 + 6000)
+    shipped = Corpus([*corpus.articles, *(a for a in read_shipped() if a.law == LABOR_CONTRACT_RULES)])
+    lines, cited = render(head, shipped)
+    assert "第四十条" in lines[-2] and cited[-1].article_no == 20
+    q = "公司经济性裁员，没提前通知，我干了4年，月薪6000，补偿多少"   # 第四十一条: no extra month
+    assert _calcs(q, "labor_dismissal")[0].amount == 24000

@@ -199,6 +199,23 @@ def wrongful_dismissal(
                        deciding=Ref(LABOR_CONTRACT, 87, 1, "二倍"))
 
 
+LABOR_CONTRACT_RULES = "中华人民共和国劳动合同法实施条例"
+
+
+def with_notice_pay(base: Calculation, wage: float) -> Calculation:
+    """N+1: a dismissal under 劳动合同法第四十条 without thirty days' written notice — a month's wage on top
+    of the 经济补偿 (第四十条; 实施条例第二十条: last month's wage)."""
+    amount = round(base.amount + wage, 2)
+    steps = [*base.steps,
+             Step(f"没有提前三十日书面通知的，额外支付一个月工资（按上一个月的工资标准）："
+                  f"{money(base.amount)} + {money(wage)} = {money(amount)}。",
+                  Ref(LABOR_CONTRACT, 40, 1, "额外支付劳动者一个月工资")),
+             Step("额外支付的工资按劳动者上一个月的工资标准确定。",
+                  Ref(LABOR_CONTRACT_RULES, 20, 1, "上一个月的工资标准"))]
+    return Calculation("notice_pay", "经济补偿加一个月工资（N+1）", amount, steps, base.notes,
+                       deciding=Ref(LABOR_CONTRACT, 40, 1, "额外支付劳动者一个月工资"))
+
+
 OVERTIME = {  # kind -> (percent, 劳动法第四十四条 item, what it is)
     "extended": (150, 1, "延长工作时间"),
     "rest_day": (200, 2, "休息日工作又不能安排补休"),
@@ -871,6 +888,12 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
             and re.search(r"(?:没有?|未|也没|没给|不给)(?:经过|安排|给我|让我)?(?:培训|调岗|调整岗位|换岗)",
                           question))
         kinds = (wrongful_dismissal, severance) if unlawful else (severance,)
+        ended = re.search(r"裁员|倒闭|破产|到期|不续|终止", question)  # not a 第四十条 dismissal
+        notice = not unlawful and not rough and not ended and re.search(
+            r"N\s*\+\s*1|代通知金|没(?:有)?提前(?:三十天|30天|一个月|30日|三十日)?(?:书面)?通知|"
+            r"(?:当天|当场|直接)(?:就)?(?:通知|让我|叫我)(?:走|离开|走人)", question, re.IGNORECASE)
+        if notice:
+            out.append(with_notice_pay(severance(*served, wage, avg), wage))
         for kind in kinds:
             calc = kind(*served, wage, avg, rough=bool(rough))
             if rough:  # the figure if the months beyond the years are six or more
