@@ -92,6 +92,10 @@ def test_labor_contract_law_42_decides_over_40_for_a_pregnant_employee(corpus):
               "我没怀孕，公司业务调整把我们部门撤了，说客观情况发生重大变化要辞退我，公司能这么做吗？"):
         d = decide_answer(q, [a42, a40], corpus, today)
         assert d.clause is None or d.clause.article.article_no != 42, q
+    # every clause denied in turn (劳动法第二十九条 then 劳动合同法第四十二条) is passed over
+    q = "我不是孕期，公司业务调整把我们部门撤了，说客观情况发生重大变化要辞退我，公司能这么做吗？"
+    d = decide_answer(q, [corpus.get("中华人民共和国劳动法", 29), a42, a40], corpus, today)
+    assert d.clause is None or d.clause.article.article_no not in (29, 42)
 
 
 def test_the_consequence_attached_to_the_deciding_article_is_found_by_its_reference():

@@ -302,8 +302,9 @@ def decide_answer(question: str, sources: Sequence[Article], corpus: Any, today:
     if clause is None:
         chooser = chooser or default_chooser()
         choice = chooser.choose(question, sources, scores)
-        if choice is not None and denied(question, choice.clause):  # 我没怀孕 for 女职工在孕期的
-            keep = [i for i, a in enumerate(sources) if not _same(a, [choice.clause.article])]
+        keep = list(range(len(sources)))
+        while choice is not None and denied(question, choice.clause):  # 我没怀孕 for 女职工在孕期的
+            keep = [i for i in keep if not _same(sources[i], [choice.clause.article])]
             choice = chooser.choose(question, [sources[i] for i in keep],
                                     [scores[i] for i in keep] if scores is not None else None)
         if choice is not None:
