@@ -57,6 +57,15 @@ def test_overtime_rates():
     assert overtime("holiday", 3, 400, "天").amount == 3600
 
 
+@pytest.mark.parametrize("q", ["我们厂每天上班十一个小时，一个月加班七八十个小时是常态，月薪6000，这种合法吗",
+                               "国庆加了三四天班，日工资400，该给多少？"])
+def test_a_range_of_hours_or_days_gives_no_overtime_figure(q):
+    """七八十个小时 / 三四天 is a range people give, not a count: no overtime figure (and no crash)."""
+    from lawglm.search.routing import route
+
+    assert not [c for c in calculate(q, route(q).area, date(2026, 12, 7)) if c.kind == "overtime"]
+
+
 def test_no_written_contract_at_most_eleven_months():
     assert no_written_contract(5, 6000).amount == 24000    # months 2..5
     assert no_written_contract(14, 5000).amount == 55000   # capped at 11

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from lawglm.numerals import cn_to_int
+from lawglm.numerals import NumeralError, cn_to_int
 
 LABOR_CONTRACT = "中华人民共和国劳动合同法"
 LABOR = "中华人民共和国劳动法"
@@ -570,6 +570,22 @@ def _num(text: str) -> float:
     return float(text) if re.match(r"\d", text) else float(cn_to_int(text.replace("两", "二")))
 
 
+_DIGITS = "一二三四五六七八九"
+_RANGE = re.compile(r"([一二两三四五六七八九])([一二三四五六七八九])[十百千]?")
+
+
+def _count(text: str) -> float | None:
+    """_num, or None for numerals that give a range, not a figure (三四天, 七八十个小时: two neighbouring
+    digits) or no number at all."""
+    m = _RANGE.fullmatch(text)
+    if m and _DIGITS.index(m.group(2)) == _DIGITS.index(m.group(1).replace("两", "二")) + 1:
+        return None
+    try:
+        return _num(text)
+    except NumeralError:
+        return None
+
+
 # after 万 a trailing digit is thousands (8万8, 一万二 = 12,000); a longer tail is read whole (一万两千五百)
 _CN = r"[一二两三四五六七八九十百千]+"
 # a tail that is itself a count of something (八千一个月: 8,000 a month, not 8,100) is not a tail
@@ -1061,11 +1077,13 @@ def _overtime(question: str, wage: float | None) -> Calculation | None:
     days = re.search(_NUM + r"\s*天", question)
     if kind == "holiday" or kind == "rest_day":
         span = re.search(r"(\d+)\s*(?:号|日)\s*到\s*(\d+)\s*(?:号|日)", question)
-        n_days = (
-            (int(span.group(2)) - int(span.group(1)) + 1) if span else (_num(days.group(1)) if days else None)
-        )
+        n_days = (int(span.group(2)) - int(span.group(1)) + 1) if span else None
+        if n_days is None and days:
+            n_days = _count(days.group(1))
         if daily and n_days:
             return overtime(kind, n_days, daily, "天")
+    if hours and _count(hours.group(1)) is None:
+        return None  # 七八十个小时: a range people give, not a count to compute with
     if hours:
         n_hours = _num(hours.group(1))
         if hourly:
