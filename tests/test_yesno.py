@@ -270,3 +270,18 @@ def test_precision_guards_never_a_bare_term_nor_a_thing_shared_by_one_word():
     assert clause_verdict("我在车间干活时被机器砸伤了，这不算工伤吗？", injury, True) == ""
     court = _made("当事人可以向人民法院起诉。")
     assert clause_verdict("我有必要起诉吗？", court, True) == ""   # 起诉 alone is not the thing asked
+
+
+def test_a_consequence_of_a_lapsed_period_is_not_a_yes_no():
+    from lawglm.answer.clauses import split as split_clauses
+    from lawglm.answer.yesno import clause_verdict as verdict_of
+
+    # made-up articles: refusal follows a period's lapse, which the question does not date
+    late = split_clauses(Article("示例法", 3, "当事人逾期提出申请的，人民法院不予受理。"))[0]
+    assert verdict_of("判决书收到好久了，我还能申请吗？", late, True) == ""
+    limit = split_clauses(Article("示例法", 4, "超过起诉期限起诉的，人民法院不予受理。"))[0]
+    assert verdict_of("我现在能起诉吗？", limit, True) == ""
+    # a lease's end is no lapse of the person's period: the clause still answers
+    lease = split_clauses(Article("示例法", 5, "租赁期间届满时，承租人请求出租人补偿装修费用的，不予支持。"))
+    lease = lease[0]
+    assert verdict_of("租期到了，我能让房东补偿装修费用吗？", lease, True).endswith("不能。")

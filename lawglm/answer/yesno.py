@@ -367,6 +367,12 @@ def facts_in_clause(question: str, clause: Clause) -> bool:
     return len(_facts(question, ask) & _grams(main)) >= FACTS_MIN
 
 
+# a consequence that follows a period's lapse (逾期…不予受理, 超过…期限的): it answers only with the dates,
+# which the 下一步 periods compute (decided.verdict), never from the clause's words alone
+_LAPSE = re.compile(r"逾期(?:提出|申请|起诉|上诉|提起|行使)|超过[^，。；]{0,12}(?:期限|时效)|"
+                    r"时效期间(?:已)?届满|(?:申请|起诉|上诉)期限(?:已)?届满")
+
+
 def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
     """「能。」/「一般不能。」/「无效。」… where the clause decides what is asked (module doc), else ""."""
     ask = asked(question)
@@ -375,6 +381,8 @@ def clause_verdict(question: str, clause: Clause | None, sure: bool) -> str:
     if clause.item and len(_grams(ITEM_RE.sub("", clause.text)) & _grams(expand(question))) < ITEM_OWN_MIN:
         return ""
     main, exception = _consequence(clause, question)
+    if _LAPSE.search(main):
+        return ""  # the consequence follows a period's lapse: whether it lapsed is the deadline's to say
     if ask.kind == "valid":
         said = {("无效" not in main)} if re.search(r"无效|有效", main) else set()
         condition = main[:re.search(r"无效|有效", main).start()] if said else ""
