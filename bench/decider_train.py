@@ -2,7 +2,7 @@
 with the articles a lawyer cited, and report how it picks against today's overlap rule.
 
     python3 bench/decider_train.py --index-dir /tmp/idx-final --fit dev+answers --precision 0.85 [--install] \
-        [--train ../shared/data/sft_train.jsonl] [--dev ../shared/data/sft_dev.jsonl] [--work DIR]
+        [--train ../shared/data/sft_train.jsonl] [--dev ../shared/data/sft_dev.jsonl] [--skip-dev 80] [--work DIR]
 
 Sets: train (--train, sft_train), dev (--dev, sft_dev), answers (the dev rows of bench/data/answers, gold
 `article`), everyday (the dev rows of bench/data/everyday, gold `gold`); held-back rows are never read. For
@@ -130,11 +130,17 @@ def main() -> None:
     ap.add_argument("--fit", choices=("train", "dev", "dev+answers"), default="dev+answers",
                     help="the set fitted on (cross-validated); the others are only evaluated")
     ap.add_argument("--drop", default="", help="features left out (comma-separated)")
+    ap.add_argument("--skip-dev", type=int, default=80,
+                    help="the first N rows of --dev are never fitted on or reported: they are the consultations "
+                         "`lawglm eval answers --rouge-data` scores (two slices of 40)")
     ap.add_argument("--install", action="store_true")
     args = ap.parse_args()
     work = Path(args.work)
     sets = {"train": args.train, "dev": args.dev, "answers": "answers", "everyday": "everyday"}
     groups = {name: groups_of(retrieve(path, args.index_dir, work)) for name, path in sets.items()}
+    with open(args.dev, encoding="utf-8") as fh:
+        measured = {json.loads(line)["question"] for line, _ in zip(fh, range(args.skip_dev))}
+    groups["dev"] = [g for g in groups["dev"] if g.question not in measured]
     drop = [FEATURES.index(x) for x in args.drop.split(",") if x]
     for g in (g for gs in groups.values() for g in gs):
         g.x[:, drop] = 0.0  # a dropped feature reads 0 everywhere: its weight is 0 and it is not saved
