@@ -2,7 +2,8 @@
 with the articles a lawyer cited, and report how it picks against today's overlap rule.
 
     python3 bench/decider_train.py --index-dir /tmp/idx-final --fit dev+answers --precision 0.85 [--install] \
-        [--train ../shared/data/sft_train.jsonl] [--dev ../shared/data/sft_dev.jsonl] [--skip-dev 80] [--work DIR]
+        [--train ../shared/data/sft_train.jsonl] [--dev ../shared/data/sft_dev.jsonl] [--skip-dev 80] \
+        [--work DIR]
 
 Sets: train (--train, sft_train), dev (--dev, sft_dev), answers (the dev rows of bench/data/answers, gold
 `article`), everyday (the dev rows of bench/data/everyday, gold `gold`); held-back rows are never read. For
@@ -131,8 +132,8 @@ def main() -> None:
                     help="the set fitted on (cross-validated); the others are only evaluated")
     ap.add_argument("--drop", default="", help="features left out (comma-separated)")
     ap.add_argument("--skip-dev", type=int, default=80,
-                    help="the first N rows of --dev are never fitted on or reported: they are the consultations "
-                         "`lawglm eval answers --rouge-data` scores (two slices of 40)")
+                    help="the first N rows of --dev are never fitted on or reported: they are the "
+                         "consultations `lawglm eval answers --rouge-data` scores (two slices of 40)")
     ap.add_argument("--install", action="store_true")
     args = ap.parse_args()
     work = Path(args.work)
