@@ -616,3 +616,9 @@ def test_the_landlords_sublet_objection_and_the_divorce_cooling_off(corpus, ques
 def test_a_consumers_matter_keeps_the_consumer_forum(corpus, question):
     steps = next_steps_for(question, route(question), corpus)
     assert steps.forum[0] == "经营者" and not steps.first_required, question
+
+
+def test_a_guarantor_is_not_told_they_are_the_borrower(corpus):
+    loans = Routing("loans", (), 0.9, {"loans": 5.0}, "")
+    q = "朋友向银行借钱让我做保证人，现在他欠着不还，银行催我还钱，我要替他还吗？"
+    assert "您是借款人" not in _lines(next_steps_for(q, loans, corpus))
