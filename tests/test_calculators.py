@@ -715,3 +715,8 @@ def test_n_plus_one_when_notice_was_not_given(corpus):
     assert "第四十条" in lines[-2] and cited[-1].article_no == 20
     q = "公司经济性裁员，没提前通知，我干了4年，月薪6000，补偿多少"   # 第四十一条: no extra month
     assert _calcs(q, "labor_dismissal")[0].amount == 24000
+
+
+def test_service_before_a_comma_is_service():
+    assert service("做了两年零三个月，合同到期公司不续签了") == (2, 3)
+    assert service("签了3年合同，干了1年") == (1, 0)

@@ -660,9 +660,9 @@ def service(question: str) -> tuple[int, int] | None:
     for m in _SERVICE.finditer(question):
         after = question[m.end():m.end() + 6]
         before = question[max(0, m.start() - 8):m.start() + 4]
-        if re.search(r"合同|试用|竞业|分居|刑|以内|以上|之内|前|后", after[:3]) and not re.search(
-            r"工|员工", after
-        ):
+        right_after = re.split(r"[，。,；;]", after)[0][:3]  # 3年合同: a contract's length
+        if re.search(r"合同|试用|竞业|分居|刑|以内|以上|之内|前|后", right_after) and \
+                not re.search(r"工|员工", after):
             continue
         if not re.search(r"干|做|工作|上班|工龄|入职|老员工|在这|满", before + after):
             continue
@@ -677,7 +677,7 @@ def service(question: str) -> tuple[int, int] | None:
             continue
         if years > 60:
             continue
-        if not months and question[m.end():m.end() + 1] in "多来":
+        if not months and re.match(r"[多来]", question[m.end():]):
             return None  # 两年多: the months beyond are not said (read as rough by _labor)
         return years, months
     m = _ONLY_MONTHS.search(question)
