@@ -622,3 +622,17 @@ def test_a_guarantor_is_not_told_they_are_the_borrower(corpus):
     loans = Routing("loans", (), 0.9, {"loans": 5.0}, "")
     q = "朋友向银行借钱让我做保证人，现在他欠着不还，银行催我还钱，我要替他还吗？"
     assert "您是借款人" not in _lines(next_steps_for(q, loans, corpus))
+
+
+@pytest.mark.parametrize("question,resign", [
+    ("公司说我被优化了，当天就让我走，也没提前通知，我能要多少？", False),
+    ("干了三年被辞退，公司没有提前三十天通知我，合法吗？", False),
+    ("我想辞职，已经转正了，要提前多久通知公司？", True),
+    # quitting because the employer broke the law (劳动合同法第三十八条) needs no thirty days' notice
+    ("公司一直不给我交社保，我想辞职，能要补偿吗？", False),
+    ("公司拖欠工资三个月，我要辞职，怎么办？", False),
+])
+def test_the_workers_notice_period_is_not_shown_for_a_dismissal(corpus, question, resign):
+    dismissal = Routing("labor_dismissal", (), 0.9, {"labor_dismissal": 5.0}, "")
+    lines = _lines(next_steps_for(question, dismissal, corpus))
+    assert ("劳动者提前通知解除劳动合同的期限" in lines) is resign
