@@ -465,6 +465,8 @@ def test_a_narrative_today_never_moves_the_start_past_the_event():
     ("我向朋友借了5万，他现在催我还高利息，怎么办？", True),
     ("朋友向我借了5万，到期一直不还，怎么办？", False),
     ("借给同事5万，他转给我5000就不还了，怎么办？", False),
+    ("2021年3月借给我表哥5万块，他一直没还，现在还能起诉吗？", False),  # lent to my cousin: the lender
+    ("去年他借给我3万，现在催我连本带利还，怎么办？", True),
 ])
 def test_loan_steps_follow_the_persons_side(corpus, question, borrower):
     loans = Routing("loans", (), 0.9, {"loans": 5.0}, "")
@@ -627,6 +629,7 @@ def test_a_guarantor_is_not_told_they_are_the_borrower(corpus):
 @pytest.mark.parametrize("question,resign", [
     ("公司说我被优化了，当天就让我走，也没提前通知，我能要多少？", False),
     ("干了三年被辞退，公司没有提前三十天通知我，合法吗？", False),
+    ("主管说我的岗位取消了，让我当天交接走人，也没提前通知，能要多少？", False),
     ("我想辞职，已经转正了，要提前多久通知公司？", True),
     # quitting because the employer broke the law (劳动合同法第三十八条) needs no thirty days' notice
     ("公司一直不给我交社保，我想辞职，能要补偿吗？", False),
