@@ -720,3 +720,14 @@ def test_n_plus_one_when_notice_was_not_given(corpus):
 def test_service_before_a_comma_is_service():
     assert service("做了两年零三个月，合同到期公司不续签了") == (2, 3)
     assert service("签了3年合同，干了1年") == (1, 0)
+
+
+def test_the_total_paid_and_a_percentage_are_read_as_people_write_them():
+    # a unit price beside the total: ten times what was paid (two boxes), not one box
+    q = "在超市买了两盒进口奶粉，发现已经过期半个月了，一盒398块，两盒796。我能要多少钱？"
+    [calc] = calculate(q, "consumer", date(2026, 12, 7))
+    assert (calc.kind, calc.amount) == ("food", 7960)
+    # 只有转正的60% is a share, not 60 元 paid
+    q = "试用期6个月，试用期工资只有转正的60%，转正工资是6000，试用期给我3600。能不能要回差额？"
+    [calc] = calculate(q, "wages", date(2026, 12, 7))
+    assert calc.kind == "probation" and "4,800元 − 3,600元 = 1,200元" in calc.steps[1].text

@@ -599,8 +599,8 @@ def _amounts(question: str, keys: str, span: int):
     for m in re.finditer(keys, question):
         rest = question[m.end():m.end() + span + 6]  # an amount that starts within `span` is read whole
         mm = _AMOUNT.search(rest)
-        if mm is not None and mm.start() < span:
-            yield mm, rest
+        if mm is not None and mm.start() < span and not re.match(r"\s*[%％]", rest[mm.end():]):
+            yield mm, rest  # a percentage (只有转正的60%) is no amount
 
 
 def _approximate(mm: re.Match, rest: str) -> bool:
@@ -733,7 +733,11 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
     if area not in _LABOR_AREAS and "定金" in question and "违约金" not in question:
         out += _deposit(question)
     if area in ("consumer", "online_shopping") or (area == "other" and _BOUGHT.search(question)):
-        price = amount_after(question, r"花了|花|买了|买的|价格|价值", 6, unit=True)
+        # a total beside a unit price (一盒398块，两盒796 / 一共796): the total is the price paid
+        price = exact_amount_after(question, _BOUGHT_TOTAL, 4, bare=True)
+        price = float(price) if price is not None else None
+        if price is None:
+            price = amount_after(question, r"花了|花|买了|买的|价格|价值", 6, unit=True)
         if price is None:
             m = re.search(r"(\d+(?:\.\d+)?)\s*(?:块|元)(?!多)", question)
             price = float(m.group(1)) if m and not price_ceiling(question) else None
@@ -763,6 +767,8 @@ def calculate(question: str, area: str, today: date | None = None) -> list[Calcu
     return out
 
 
+_BOUGHT_TOTAL = (r"一共|总共|共计|合计|总价|(?:[两二三四五六七八九十]|\d{1,2})\s*"
+                 r"(?:盒|瓶|箱|袋|件|个|包|罐|桶|份|斤|支|台|双|套)(?:一共|总共|共)?(?:是|花了)?")
 _FOOD_BAD = re.compile(r"过期|变质|非法添加|不符合食品安全|添加了|有毒|发霉")
 _FOOD = re.compile(r"吃|食品|牛奶|零食|保健品|饮料|酒|肉|奶粉|饼干|面包|药|月饼|蛋糕|水果|罐头|食物|"
                    r"茶叶|食用油|大米|面粉|鸡蛋|海鲜|巧克力|咖啡|调料|酱油|醋|糖果|粽子|熟食|外卖")
@@ -931,7 +937,7 @@ def _labor(question: str, today: date | None = None) -> list[Calculation]:
     if re.search(r"试用期", question):
         agreed = amount_after(question, r"转正后月薪|转正后工资|转正工资|合同(?:写的|约定)?(?:月薪|工资)", 8)
         paid = amount_after(question, r"试用期(?:每个月|每月|一个月)?"
-                            r"(?:只发了|只发|发了|发|只给|给|工资|月薪)", 6)
+                            r"(?:只发了|只发|发了|发|只给|给我|给|工资|月薪)", 6)
         months = re.search(r"试用期(?:是|为|约定|定了|定的)?\s*(" + _CN + r"|\d{1,2})\s*个\s*月", question)
         if agreed:
             n = int(_num(months.group(1))) if months and paid is not None else None
