@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from lawglm.answer.clauses import ITEM_RE, Clause, _grams, _question_grams, split
@@ -140,30 +141,46 @@ def _act_words(clause: Clause) -> str:
     return found[2] if found else ""
 
 
-# (id of the corpus, law) -> (the corpus, held so that its id is not reused, its restricting clauses)
-_RESTRICTERS: dict[tuple[int, str], tuple[Any, list[tuple[Clause, set[int], set[int]]]]] = {}
+@lru_cache(maxsize=64)
+def _law_clauses(corpus: Any, law: str) -> tuple[tuple[Article, tuple[Clause, ...]], ...]:
+    """Every current article of `law` with its clauses, split once per corpus and law (the corpus is kept
+    alive by the cache, so a later corpus never shares its entry)."""
+    if corpus is None:
+        return ()
+    return tuple((a, tuple(split(a))) for a in corpus.law_articles(law)
+                 if corpus.get(a.law, a.article_no, a.sub_no) is a)
 
 
-def _restricters(law: str, corpus: Any) -> list[tuple[Clause, set[int], set[int]]]:
+@lru_cache(maxsize=64)
+def _restricters(corpus: Any, law: str) -> tuple[tuple[Clause, frozenset[int], frozenset[int]], ...]:
     """(clause, articles it sets aside, articles it gives way to) of every current article of `law` whose
-    words name another by reference (scanned once per corpus and law)."""
-    key = (id(corpus), law)
-    if key not in _RESTRICTERS or _RESTRICTERS[key][0] is not corpus:
-        out = []
-        for a in corpus.law_articles(law) if corpus is not None else ():
-            if "本法第" not in a.text or corpus.get(a.law, a.article_no, a.sub_no) is not a:
-                continue
-            for c in split(a):
-                b, e = blocked(c), excepted(c)
-                if (b or e) and not _lead_in(c, a):
-                    out.append((c, b, e))
-        if len(_RESTRICTERS) > 64:
-            _RESTRICTERS.clear()
-        _RESTRICTERS[key] = (corpus, out)
-    return _RESTRICTERS[key][1]
+    words name another by reference."""
+    out = []
+    for a, clauses in _law_clauses(corpus, law):
+        if "本法第" not in a.text:
+            continue
+        for c in clauses:
+            b, e = blocked(c), excepted(c)
+            if (b or e) and not _lead_in(c, a):
+                out.append((c, frozenset(b), frozenset(e)))
+    return tuple(out)
 
 
-_APPLYING: dict[tuple[int, str], tuple[Any, list[tuple[Clause, set[int], str]]]] = {}
+@lru_cache(maxsize=64)
+def _applying(corpus: Any, law: str) -> tuple[tuple[Clause, frozenset[int], str], ...]:
+    """(clause, the articles its condition applies, its consequence) of every current article of `law`
+    whose condition applies another by reference (劳动者依照本法第三十八条规定解除劳动合同的)."""
+    out = []
+    for a, clauses in _law_clauses(corpus, law):
+        if "本法第" not in a.text:
+            continue
+        for c in clauses:
+            cond = condition(c)
+            then = c.lead if c.item else c.text[len(cond):]
+            nos = set().union(*(_numbers(m.group(1)) for m in _APPLIES.finditer(cond)))
+            if nos and not _lead_in(c, a):
+                out.append((c, frozenset(nos), then))
+    return tuple(out)
 
 
 def consequence_of(clause: Clause, corpus: Any, wanted: re.Pattern) -> Clause | None:
@@ -171,23 +188,7 @@ def consequence_of(clause: Clause, corpus: Any, wanted: re.Pattern) -> Clause | 
     consequence is in `wanted` words (「劳动者依照本法第三十八条规定解除劳动合同的」 under 「用人单位
     应当向劳动者支付经济补偿」), from the corpus; None when the law has none."""
     art = clause.article
-    key = (id(corpus), art.law)
-    if key not in _APPLYING or _APPLYING[key][0] is not corpus:
-        out = []
-        for a in corpus.law_articles(art.law) if corpus is not None else ():
-            if "本法第" not in a.text or corpus.get(a.law, a.article_no, a.sub_no) is not a:
-                continue
-            for c in split(a):
-                cond = condition(c)
-                then = c.lead if c.item else c.text[len(cond):]
-                nos = set().union(*(_numbers(m.group(1)) for m in _APPLIES.finditer(cond)))
-                if nos and not _lead_in(c, a):
-                    out.append((c, nos, then))
-        if len(_APPLYING) > 64:
-            _APPLYING.clear()
-        _APPLYING[key] = (corpus, out)
-    found = _APPLYING[key][1]
-    return next((c for c, nos, then in found if art.article_no in nos
+    return next((c for c, nos, then in _applying(corpus, art.law) if art.article_no in nos
                  and not _same_article(c.article, art) and wanted.search(then)), None)
 
 
@@ -215,7 +216,7 @@ def override(question: str, clause: Clause, sources: Sequence[Article], corpus: 
     art = clause.article
     # 1. a clause of the same law that sets this article aside (or that this article gives way to), whose
     # own condition the facts meet: from the retrieved articles, else from the corpus
-    laws_clauses = [(c, b, e) for c, b, e in _restricters(art.law, corpus)]
+    laws_clauses = list(_restricters(corpus, art.law))
     for a in sources:
         if a.law == art.law and not any(_same_article(a, c.article) for c, _, _ in laws_clauses):
             laws_clauses += [(c, blocked(c), excepted(c)) for c in split(a) if not _lead_in(c, a)]
@@ -239,8 +240,7 @@ def override(question: str, clause: Clause, sources: Sequence[Article], corpus: 
     tie = None
     pool = list(sources)
     if not condition(clause) and corpus is not None:  # a rule with no condition: the same law's clauses
-        pool += [a for a in corpus.law_articles(art.law) if corpus.get(a.law, a.article_no, a.sub_no) is a
-                 and not any(_same_article(a, b) for b in sources)]
+        pool += [a for a, _ in _law_clauses(corpus, art.law) if not any(_same_article(a, b) for b in sources)]
     for a in pool:
         if a.law != art.law or _same_article(a, art):
             continue
