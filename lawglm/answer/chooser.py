@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lawglm.answer.clauses import MIN_SHARED, Clause, _grams, _question_grams, score, split
+from lawglm.answer.clauses import MIN_SHARED, Clause, _grams, _question_grams, is_lead_in, score, split
 from lawglm.errors import ModelError
 from lawglm.records import Article
 from lawglm.settings import PACKAGE_DIR
@@ -37,19 +37,13 @@ _SUBJECT = re.compile(r"^[^，。；：的]{2,12}?(?=的|，|。|；|：)")
 _INTERP = re.compile(r"解释|最高人民法院关于|规定$")
 
 
-def _eligible(clause: Clause, clauses: Sequence[Clause]) -> bool:
-    """A clause that can decide on its own: not a list's lead-in (one of its items does)."""
-    items = {c.paragraph for c in clauses if c.item}
-    return clause.item != 0 or not (clause.paragraph in items or clause.text.rstrip().endswith(("：", ":")))
-
-
 def best_clause(question_grams: set[str], article: Article) -> tuple[Clause | None, float]:
     """(the article's clause sharing most content bigrams with the question — a tie to the earlier one —,
     its score)."""
     clauses = split(article)
     best, top = None, 0.0
     for c in clauses:
-        if not _eligible(c, clauses):
+        if is_lead_in(c, clauses):
             continue
         s = score(c, question_grams)
         if best is None or s > top:

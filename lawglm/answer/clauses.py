@@ -139,6 +139,13 @@ def decide_scored(question: str, articles: Sequence[Article]) -> tuple[Clause | 
     return found[0] if found else (None, 0.0)
 
 
+def is_lead_in(clause: Clause, clauses: Sequence[Clause]) -> bool:
+    """A list's lead-in (有下列情形之一的…：) among its article's `clauses`: it decides nothing on its own,
+    one of its items does."""
+    return clause.item == 0 and (any(c.item and c.paragraph == clause.paragraph for c in clauses)
+                                 or clause.text.rstrip().endswith(("：", ":")))
+
+
 def ranked(question: str, articles: Sequence[Article]) -> list[tuple[Clause, float]]:
     """Every clause of the top governing articles that shares at least MIN_SHARED content bigrams with the
     question, with its rank-weighted score, best first (a tie goes to the earlier clause)."""
@@ -146,11 +153,10 @@ def ranked(question: str, articles: Sequence[Article]) -> list[tuple[Clause, flo
     out: list[tuple[Clause, float]] = []
     for rank, article in enumerate(articles[:TOP_ARTICLES]):
         clauses = split(article)
-        items = {(c.paragraph) for c in clauses if c.item}
         for c in clauses:
             raw = score(c, q)
-            if c.item == 0 and (c.paragraph in items or c.text.rstrip().endswith(("：", ":"))):
-                continue  # a list's lead-in decides nothing on its own: one of its items does
+            if is_lead_in(c, clauses):
+                continue
             if raw >= MIN_SHARED:
                 out.append((c, raw * (1.0 - RANK_PENALTY * rank)))
     order = {id(c): n for n, (c, _) in enumerate(out)}

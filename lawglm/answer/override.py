@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from lawglm.answer.clauses import ITEM_RE, Clause, _grams, _question_grams, split
+from lawglm.answer.clauses import ITEM_RE, Clause, _grams, _question_grams, is_lead_in, split
 from lawglm.numerals import NUMBER_PATTERN, NumeralError, cn_to_int
 from lawglm.records import Article
 from lawglm.settings import OVERRIDE_FETCHED_MIN as FETCHED_MIN
@@ -161,7 +161,7 @@ def _restricters(corpus: Any, law: str) -> tuple[tuple[Clause, frozenset[int], f
             continue
         for c in clauses:
             b, e = blocked(c), excepted(c)
-            if (b or e) and not _lead_in(c, a):
+            if (b or e) and not is_lead_in(c, clauses):
                 out.append((c, frozenset(b), frozenset(e)))
     return tuple(out)
 
@@ -178,7 +178,7 @@ def _applying(corpus: Any, law: str) -> tuple[tuple[Clause, frozenset[int], str]
             cond = condition(c)
             then = c.lead if c.item else c.text[len(cond):]
             nos = set().union(*(_numbers(m.group(1)) for m in _APPLIES.finditer(cond)))
-            if nos and not _lead_in(c, a):
+            if nos and not is_lead_in(c, clauses):
                 out.append((c, frozenset(nos), then))
     return tuple(out)
 
@@ -190,12 +190,6 @@ def consequence_of(clause: Clause, corpus: Any, wanted: re.Pattern) -> Clause | 
     art = clause.article
     return next((c for c, nos, then in _applying(corpus, art.law) if art.article_no in nos
                  and not _same_article(c.article, art) and wanted.search(then)), None)
-
-
-def _lead_in(clause: Clause, article: Article) -> bool:
-    """A list's lead-in (有下列情形之一的…：): one of its items decides, not it."""
-    return clause.item == 0 and (clause.text.rstrip().endswith(("：", ":")) or any(
-        c.item and c.paragraph == clause.paragraph for c in split(article)))
 
 
 def _same_article(a: Article, b: Article) -> bool:
@@ -219,7 +213,8 @@ def override(question: str, clause: Clause, sources: Sequence[Article], corpus: 
     laws_clauses = list(_restricters(corpus, art.law))
     for a in sources:
         if a.law == art.law and not any(_same_article(a, c.article) for c, _, _ in laws_clauses):
-            laws_clauses += [(c, blocked(c), excepted(c)) for c in split(a) if not _lead_in(c, a)]
+            clauses = split(a)
+            laws_clauses += [(c, blocked(c), excepted(c)) for c in clauses if not is_lead_in(c, clauses)]
     own_exceptions = excepted(clause)
     for c, b, _ in laws_clauses:
         if art.article_no in b and not _same_article(c.article, art) and meets(question, c):
@@ -244,9 +239,10 @@ def override(question: str, clause: Clause, sources: Sequence[Article], corpus: 
     for a in pool:
         if a.law != art.law or _same_article(a, art):
             continue
-        for c in split(a):
+        clauses = split(a)
+        for c in clauses:
             theirs = consequence(c)
-            if theirs is None or theirs[0] != mine[0] or theirs[2] != mine[2] or _lead_in(c, a):
+            if theirs is None or theirs[0] != mine[0] or theirs[2] != mine[2] or is_lead_in(c, clauses):
                 continue
             names = blocked(c)
             if names and art.article_no not in names:
