@@ -315,12 +315,6 @@ def first_period_days(area: str) -> float:
                 if not table[n].later and not table[n].party), default=float("inf"))
 
 
-def _shorter_than_area(d: Deadline, spec: dict, table: dict[str, Period]) -> bool:
-    """The period is shorter than every period of the routed area that binds the person now."""
-    own = [table[n].days_upper_bound() for n in spec["periods"] if not table[n].later and not table[n].party]
-    return not own or d.period.days_upper_bound() < min(own)
-
-
 def source_periods(question: str, sources: Sequence[Article],
                    known: Sequence[Period]) -> list[tuple[Period, Article]]:
     """The periods the top settings.PERIOD_SOURCES retrieved articles state for a step the person takes
@@ -427,7 +421,7 @@ def next_steps_for(question: str, routing, corpus, today: date | None = None,
                              f"优先于一般规定；哪一个期限适用于您，取决于您要做的是哪一步，为稳妥起见，请按其中"
                              f"较短的{shortest.period.words}准备，不要按较长的期限拖延。")
         elif unsure and shortest is not None and (not own or shortest.period.days_upper_bound() <= min(own)) \
-                and _shorter_than_area(shortest, spec, table):
+                and shortest.period.days_upper_bound() < first_period_days(area):
             titles = "、".join(area_spec(a)["title"] for a in cands)
             out.lines.append(f"您的问题可能涉及{titles}，适用的期限不同；为稳妥起见，请按其中较短的"
                              f"{shortest.period.name}（{shortest.period.words}）准备，不要按较长的期限拖延。")
